@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkFile } from './dependency-rule.ts';
+
+const messages = (file: string, text: string): string[] => checkFile(file, text).map((v) => v.message);
+
+describe('dependency rule', () => {
+  it('lets a package import the layers below it', () => {
+    assert.deepEqual(messages('packages/meter/src/agent.ts', "import { x } from '@phasewire/core';\nimport { y } from '@phasewire/secure';"), []);
+    assert.deepEqual(messages('packages/cli/src/main.ts', "import { z } from '@phasewire/server';\nimport fs from 'node:fs';"), []);
+  });
+
+  it('refuses an import that points outward', () => {
+    const found = checkFile('packages/core/src/reading.ts', "\n\nimport { Agent } from '@phasewire/meter';");
+    assert.equal(found.length, 1);
+    assert.equal(found[0]?.line, 3);
+    assert.match(found[0]?.message ?? '', /'core' may not import '@phasewire\/meter': it may import no other package/);
+    assert.match(messages('packages/modbus/src/pdu.ts', "export * from '@phasewire/secure';")[0] ?? '', /may import 'core'/);
+  });
+
+  it('refuses a sibling import between meter, gateway and server', () => {
+    assert.equal(messages('packages/gateway/src/poll.ts', "import type { X } from '@phasewire/server';").length, 1);
+  });
+
+  it('keeps pure code free of Node built-ins, environment, wall-clock time and Math.random', () => {
+    const text = [
+      "import { readFileSync } from 'node:fs';",
+      "import crypto from 'crypto';",
+      'const a = Date.now();',
+      'const b = new Date();',
+      'const c = Math.random();',
+      'const d = process.env.HOME;',
+      "const e = await import('node:net');",
+    ].join('\n');
+    assert.equal(checkFile('packages/core/src/x.ts', text).length, 7);
+  });
+
+  it('allows I/O in src/node/, in tests and in benchmarks', () => {
+    const text = "import { readFileSync } from 'node:fs';\nconst t = Date.now();";
+    assert.deepEqual(messages('packages/modbus/src/node/serial.ts', text), []);
+    assert.deepEqual(messages('packages/core/src/math/rms.test.ts', text), []);
+    assert.deepEqual(messages('packages/meter/bench/phasor.bench.ts', text), []);
+  });
+
+  it('allows new Date(value), which is a conversion and not a clock read', () => {
+    assert.deepEqual(messages('packages/core/src/x.ts', 'const d = new Date(0);'), []);
+  });
+
+  it('refuses a relative import that reaches into another package', () => {
+    assert.match(messages('packages/meter/src/a.ts', "import { b } from '../../core/src/b.ts';")[0] ?? '', /leaves package 'meter'/);
+    assert.deepEqual(messages('packages/meter/src/sub/a.ts', "import { b } from '../b.ts';"), []);
+  });
+
+  it('lets the dashboard import API types and nothing else', () => {
+    assert.deepEqual(messages('packages/dashboard/src/app.ts', "import type { Meter } from '@phasewire/server';"), []);
+    assert.equal(messages('packages/dashboard/src/app.ts', "import { start } from '@phasewire/server';").length, 1);
+  });
+});

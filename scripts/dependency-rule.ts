@@ -1,0 +1,117 @@
+// The dependency rule of docs/architecture.md, made executable.
+//
+//   core ← modbus, secure ← meter, gateway, server ← cli      (A ← B: B may import A)
+//
+// and the purity rule: code outside a package's `src/node/` folder (all of `core`) imports no
+// Node built-in, reads no environment, and takes time and randomness only through the ports.
+import ts from 'typescript';
+import { builtinModules } from 'node:module';
+
+export type PackageName = 'core' | 'modbus' | 'secure' | 'meter' | 'gateway' | 'server' | 'dashboard' | 'cli';
+
+interface LayerRule {
+  /** Workspace packages this one may import. */
+  readonly mayImport: readonly PackageName[];
+  /** Whether its non-adapter code (everything outside `src/node/`) must be pure. */
+  readonly pure: boolean;
+  /** Packages it may import types from, and nothing else (the dashboard and the API types). */
+  readonly typesOnlyFrom?: readonly PackageName[];
+}
+
+export const layers: Readonly<Record<PackageName, LayerRule>> = {
+  core: { mayImport: [], pure: true },
+  modbus: { mayImport: ['core'], pure: true },
+  secure: { mayImport: ['core'], pure: true },
+  meter: { mayImport: ['core', 'modbus', 'secure'], pure: true },
+  gateway: { mayImport: ['core', 'modbus', 'secure'], pure: true },
+  server: { mayImport: ['core', 'modbus', 'secure'], pure: false },
+  dashboard: { mayImport: [], pure: false, typesOnlyFrom: ['core', 'server'] },
+  cli: { mayImport: ['core', 'modbus', 'secure', 'meter', 'gateway', 'server'], pure: false },
+};
+
+export interface Violation {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+function isBuiltin(specifier: string): boolean {
+  return specifier.startsWith('node:') || builtins.has(specifier) || builtins.has(specifier.split('/')[0] ?? '');
+}
+
+/** `packages/<name>/…` → the package name and the path inside it, or undefined for other files. */
+export function locate(file: string): { pkg: PackageName; inner: string } | undefined {
+  const match = /^packages\/([^/]+)\/(.+)$/.exec(file);
+  if (match === null) return undefined;
+  const [, name, inner] = match;
+  if (name === undefined || inner === undefined || !(name in layers)) return undefined;
+  return { pkg: name as PackageName, inner };
+}
+
+function isExemptFromPurity(inner: string): boolean {
+  return inner.startsWith('src/node/') || inner.startsWith('test/') || inner.startsWith('bench/')
+    || inner.endsWith('.test.ts');
+}
+
+/** Checks one file's text against the rules; `file` is relative to the repository root. */
+export function checkFile(file: string, text: string): Violation[] {
+  const where = locate(file);
+  if (where === undefined) return [];
+  const rule = layers[where.pkg];
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const violations: Violation[] = [];
+  const report = (node: ts.Node, message: string): void => {
+    const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+    violations.push({ file, line: line + 1, message });
+  };
+  const mustBePure = rule.pure && !isExemptFromPurity(where.inner);
+
+  const checkSpecifier = (node: ts.Node, specifier: string, typeOnly: boolean): void => {
+    if (specifier.startsWith('.')) {
+      const depth = where.inner.split('/').length - 1;
+      const ups = specifier.split('/').filter((part) => part === '..').length;
+      if (ups > depth) report(node, `relative import '${specifier}' leaves package '${where.pkg}': import '@phasewire/<name>' instead`);
+      return;
+    }
+    const workspace = /^@phasewire\/([^/]+)/.exec(specifier)?.[1];
+    if (workspace !== undefined) {
+      const target = workspace as PackageName;
+      if (target === where.pkg) return;
+      if (typeOnly && rule.typesOnlyFrom?.includes(target) === true) return;
+      if (!rule.mayImport.includes(target)) {
+        const allowed = rule.mayImport.length === 0 ? 'no other package' : rule.mayImport.map((p) => `'${p}'`).join(', ');
+        report(node, `'${where.pkg}' may not import '${specifier}': it may import ${allowed}`);
+      }
+      return;
+    }
+    if (mustBePure && isBuiltin(specifier)) {
+      report(node, `pure code may not import the Node built-in '${specifier}': move the I/O to src/node/ and pass it in through a port`);
+    }
+  };
+
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined
+      && ts.isStringLiteral(node.moduleSpecifier)) {
+      const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly;
+      checkSpecifier(node, node.moduleSpecifier.text, typeOnly);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [arg] = node.arguments;
+      if (arg !== undefined && ts.isStringLiteral(arg)) checkSpecifier(node, arg.text, false);
+    } else if (mustBePure && ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
+      const target = `${node.expression.text}.${node.name.text}`;
+      if (target === 'Date.now' || target === 'Math.random' || target === 'performance.now') {
+        report(node, `pure code may not call ${target}(): take a Clock or Random port`);
+      } else if (node.expression.text === 'process') {
+        report(node, `pure code may not use ${target}: configuration and environment are passed in`);
+      }
+    } else if (mustBePure && ts.isNewExpression(node) && ts.isIdentifier(node.expression)
+      && node.expression.text === 'Date' && (node.arguments?.length ?? 0) === 0) {
+      report(node, 'pure code may not read the current time with new Date(): take a Clock port');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return violations;
+}
