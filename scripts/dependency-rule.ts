@@ -77,6 +77,8 @@ export function checkFile(file: string, text: string): Violation[] {
     }
     const workspace = /^@phasewire\/([^/]+)/.exec(specifier)?.[1];
     if (workspace !== undefined) {
+      // The benchmark harness is tooling: benchmarks may take its types, shipped code may not.
+      if (workspace === 'bench' && where.inner.startsWith('bench/')) return;
       const target = workspace as PackageName;
       if (target === where.pkg) return;
       if (typeOnly && rule.typesOnlyFrom?.includes(target) === true) return;

@@ -22,6 +22,10 @@ export const errorCodes = {
   PW_ERR_INVALID_CONFIG: { family: 'config', summary: 'A configuration file or object fails validation.' },
   PW_ERR_DECODE: { family: 'decode', summary: 'Bytes from outside do not decode to the expected structure.' },
   PW_ERR_BENCHMARK: { family: 'internal', summary: 'A benchmark is unknown or failed to run.' },
+  // ── meter: sensing and metrology
+  // ── modbus: codec, framers, transports, bus
+  // ── secure: keystores and the payload envelope
+  // ── secure: PKI, enrollment and the TLS policy
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof errorCodes;
