@@ -38,8 +38,9 @@ export function parseObis(text: string): ObisCode {
   if (match === null) {
     throw new ValidationError('PW_ERR_INVALID_OBIS', `Cannot parse OBIS code ${JSON.stringify(text)}: expected A-B:C.D.E or A-B:C.D.E*F, for example 1-0:32.7.0`);
   }
-  const [a, b, c, d, e, f] = match.slice(1).map((g) => (g === undefined ? ObisNotUsed : Number(g)));
-  return obisCode(a ?? 0, b ?? 0, c ?? 0, d ?? 0, e ?? 0, f ?? ObisNotUsed);
+  // Group F is optional: an unmatched group is undefined at run time, and F then means 'not used'.
+  const group = (index: number, absent: number): number => { const g = match[index]; return g === undefined ? absent : Number(g); };
+  return obisCode(group(1, 0), group(2, 0), group(3, 0), group(4, 0), group(5, 0), group(6, ObisNotUsed));
 }
 
 /** The six value groups of a canonical code. */

@@ -45,11 +45,19 @@ export const lvur = (lineVoltages: ThreePhase<number>): Unbalance =>
 export const pvur = (phaseVoltages: ThreePhase<number>): Unbalance =>
   ({ standard: 'IEEE PVUR', value: maxDeviationRatio(phaseVoltages) });
 
-/** IEC voltage unbalance factor |U2|/|U1| from phasors (line-to-neutral or line-to-line alike). */
+/**
+ * IEC voltage unbalance factor |U2|/|U1| from phasors (line-to-neutral or line-to-line alike).
+ * Above 1 the negative sequence dominates: the phase rotation is reversed (L1-L3-L2), which is a
+ * wiring fault, not a small unbalance; a dead system (all zero) gives 0.
+ */
 export function vuf(phasors: ThreePhase<Complex>): Unbalance {
   const { positive, negative } = symmetricalComponents(phasors);
-  const u1 = abs(positive);
-  return { standard: 'IEC 61000-4-30 VUF', value: u1 === 0 ? 0 : abs(negative) / u1 };
+  return { standard: 'IEC 61000-4-30 VUF', value: ratioOf(abs(negative), abs(positive)) };
+}
+
+function ratioOf(part: number, whole: number): number {
+  if (whole === 0) return part === 0 ? 0 : Number.POSITIVE_INFINITY;
+  return part / whole;
 }
 
 /** IEC voltage unbalance factor from the three line-to-line magnitudes (IEC 61000-4-30 §5.7.1). */
@@ -83,7 +91,7 @@ export function currentUnbalance(currents: ThreePhase<Complex>): CurrentUnbalanc
   const i1 = abs(positive);
   return {
     maxDeviation: maxDeviationRatio([abs(currents[0]), abs(currents[1]), abs(currents[2])]),
-    negativeSequence: i1 === 0 ? 0 : abs(negative) / i1,
-    zeroSequence: i1 === 0 ? 0 : abs(zero) / i1,
+    negativeSequence: ratioOf(abs(negative), i1),
+    zeroSequence: ratioOf(abs(zero), i1),
   };
 }
