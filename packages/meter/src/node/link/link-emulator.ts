@@ -1,0 +1,171 @@
+// A link emulator: a TCP relay between a meter agent and the head-end that behaves like the radio
+// link of a link profile (latency and jitter, bandwidth in each direction, segment loss repaired by
+// retransmission, outages) and counts the bytes that cross it. Tests and the demo put it in the path;
+// nothing else changes, so the agent and the head-end run exactly as they would over a real link.
+//
+// Loss on a TCP connection is not a missing byte but a late one: a lost segment arrives after a
+// retransmission timeout (RFC 6298 §2: at least 1 s), and everything behind it waits. The emulator
+// cuts each chunk into segments of one maximum segment size, draws each segment's loss, and delays
+// the chunk by one timeout per lost segment. Bytes on the wire are counted as payload (TLS records
+// and all) plus 40 bytes of IPv4 and TCP headers per segment (RFC 791, RFC 9293, no options).
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Random } from '@phasewire/core';
+import type { LinkConditions } from '../../link-profile.ts';
+
+export interface LinkStats {
+  connections: number;
+  /** Payload bytes from agent to head-end and back. */
+  bytesUp: number;
+  bytesDown: number;
+  segmentsUp: number;
+  segmentsDown: number;
+  /** Segments that were lost and sent again. */
+  retransmissions: number;
+  /** Connections dropped by an outage. */
+  dropped: number;
+}
+
+/** Maximum segment size over a 1500-byte MTU: 1500 − 20 (IPv4) − 20 (TCP). */
+export const maxSegmentSize = 1460;
+/** IPv4 and TCP headers without options, per segment. */
+export const headerBytesPerSegment = 40;
+
+export interface LinkEmulatorOptions {
+  readonly target: { readonly host: string; readonly port: number };
+  readonly conditions: LinkConditions;
+  readonly random: Random;
+  /** Loopback address to listen on (default 127.0.0.1, any free port). */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+}
+
+interface Direction {
+  /** When the last chunk finished serialising onto the link, ms (performance clock). */
+  busyUntil: number;
+  /** When the last chunk was delivered, ms: deliveries keep their order. */
+  lastDelivery: number;
+}
+
+export class LinkEmulator {
+  readonly #server: Server;
+  readonly #target: LinkEmulatorOptions['target'];
+  readonly #random: Random;
+  readonly #sockets = new Set<Socket>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #conditions: LinkConditions;
+  #down = false;
+  readonly stats: LinkStats = { connections: 0, bytesUp: 0, bytesDown: 0, segmentsUp: 0, segmentsDown: 0, retransmissions: 0, dropped: 0 };
+
+  private constructor(server: Server, options: LinkEmulatorOptions) {
+    this.#server = server;
+    this.#target = options.target;
+    this.#random = options.random;
+    this.#conditions = options.conditions;
+    server.on('connection', (socket) => { this.#accept(socket); });
+  }
+
+  static async start(options: LinkEmulatorOptions): Promise<LinkEmulator> {
+    const server = createServer({ noDelay: true });
+    const emulator = new LinkEmulator(server, options);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.listen?.port ?? 0, options.listen?.host ?? '127.0.0.1', () => { resolve(); });
+    });
+    return emulator;
+  }
+
+  /** The port agents connect to. */
+  get port(): number {
+    const address = this.#server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  /** Bytes on the wire in both directions, headers included. */
+  get wireBytes(): number {
+    return this.stats.bytesUp + this.stats.bytesDown + headerBytesPerSegment * (this.stats.segmentsUp + this.stats.segmentsDown);
+  }
+
+  setConditions(conditions: LinkConditions): void {
+    this.#conditions = conditions;
+  }
+
+  /** An outage: every connection is dropped and new ones are refused until `restore()`. */
+  cut(): void {
+    this.#down = true;
+    for (const socket of this.#sockets) {
+      this.stats.dropped++;
+      socket.destroy();
+    }
+    this.#sockets.clear();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  restore(): void {
+    this.#down = false;
+  }
+
+  get isDown(): boolean {
+    return this.#down;
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, { connections: 0, bytesUp: 0, bytesDown: 0, segmentsUp: 0, segmentsDown: 0, retransmissions: 0, dropped: 0 });
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => { this.#server.close(() => { resolve(); }); });
+  }
+
+  #accept(agent: Socket): void {
+    if (this.#down) {
+      agent.resetAndDestroy();
+      return;
+    }
+    this.stats.connections++;
+    const headEnd = connect({ host: this.#target.host, port: this.#target.port, noDelay: true });
+    agent.setNoDelay(true);
+    this.#sockets.add(agent);
+    this.#sockets.add(headEnd);
+    const close = (): void => {
+      agent.destroy();
+      headEnd.destroy();
+      this.#sockets.delete(agent);
+      this.#sockets.delete(headEnd);
+    };
+    agent.on('error', close).on('close', close);
+    headEnd.on('error', close).on('close', close);
+    this.#relay(agent, headEnd, 'up');
+    this.#relay(headEnd, agent, 'down');
+  }
+
+  #relay(from: Socket, to: Socket, way: 'up' | 'down'): void {
+    const direction: Direction = { busyUntil: 0, lastDelivery: 0 };
+    from.on('data', (chunk: Buffer) => {
+      const c = this.#conditions;
+      const now = performance.now();
+      const segments = Math.max(1, Math.ceil(chunk.length / maxSegmentSize));
+      const rate = way === 'up' ? c.upBitsPerSecond : c.downBitsPerSecond;
+      const wire = chunk.length + headerBytesPerSegment * segments;
+      const serialisation = rate === undefined ? 0 : (wire * 8 * 1000) / rate;
+      direction.busyUntil = Math.max(now, direction.busyUntil) + serialisation;
+      let lost = 0;
+      for (let s = 0; s < segments; s++) if (this.#random.next() < (c.segmentLoss ?? 0)) lost++;
+      const delay = c.latencyMs + (c.jitterMs ?? 0) * this.#random.next() + lost * (c.retransmitMs ?? 1000);
+      const deliverAt = Math.max(direction.lastDelivery, direction.busyUntil + delay);
+      direction.lastDelivery = deliverAt;
+      if (way === 'up') { this.stats.bytesUp += chunk.length; this.stats.segmentsUp += segments; }
+      else { this.stats.bytesDown += chunk.length; this.stats.segmentsDown += segments; }
+      this.stats.retransmissions += lost;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (!to.destroyed) to.write(chunk);
+      }, Math.max(0, deliverAt - now));
+      this.#timers.add(timer);
+    });
+    from.on('end', () => {
+      const timer = setTimeout(() => { this.#timers.delete(timer); to.end(); }, Math.max(0, direction.lastDelivery - performance.now()));
+      this.#timers.add(timer);
+    });
+  }
+}
