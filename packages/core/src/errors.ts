@@ -21,6 +21,7 @@ export const errorCodes = {
   PW_ERR_INVALID_OPTION: { family: 'validation', summary: 'A command-line option or its value is malformed.' },
   PW_ERR_INVALID_CONFIG: { family: 'config', summary: 'A configuration file or object fails validation.' },
   PW_ERR_DECODE: { family: 'decode', summary: 'Bytes from outside do not decode to the expected structure.' },
+  PW_ERR_BATCH_INVALID: { family: 'decode', summary: 'An uplink reading batch is not well-formed (wrong version, meter id, quantity, value or time).' },
   PW_ERR_BENCHMARK: { family: 'internal', summary: 'A benchmark is unknown or failed to run.' },
   // ── meter: sensing and metrology
   // ── meter: store-and-forward queue
@@ -66,6 +67,30 @@ export const errorCodes = {
   PW_ERR_COUNTER_EXHAUSTED: { family: 'security', summary: 'The invocation counter of a sending key reached its limit; the key must be rotated before anything else is sealed.' },
   PW_ERR_COUNTER_STORE: { family: 'store', summary: 'The durable counter store (replay window or send reservation) could not be read or written; the message is not accepted or not sealed.' },
   // ── secure: PKI, enrollment and the TLS policy
+  PW_ERR_DER: { family: 'decode', summary: 'DER bytes (an ECDSA signature, a PKCS#7 certs-only message, a certificate field) end early, use an indefinite or oversized length, or are not the expected structure.' },
+  PW_ERR_CERTIFICATE_INVALID: { family: 'decode', summary: 'A certificate, certificate request or CRL does not parse as X.509 / PKCS#10 (PEM or DER).' },
+  PW_ERR_CSR_SIGNATURE: { family: 'security', summary: 'A certificate signing request\'s signature does not verify under its own public key: no proof that the requester holds the key.' },
+  PW_ERR_WEAK_KEY: { family: 'security', summary: 'A public key is not one the policy allows (ECDSA P-384, or P-256 for constrained devices): RSA, another curve or a malformed key.' },
+  PW_ERR_SUBJECT_MISMATCH: { family: 'security', summary: 'A certificate request names another device than the one its enrollment token is bound to, or names it inconsistently (CN against the URI SAN).' },
+  PW_ERR_NO_DEVICE_ID: { family: 'security', summary: 'A peer certificate names no phasewire device id, several, or a malformed one (URI SAN urn:phasewire:<kind>:<id> and CN must agree).' },
+  PW_ERR_CA_STATE: { family: 'store', summary: 'The CA directory is missing, locked by another process, or its state file, certificates or index do not parse or disagree.' },
+  PW_ERR_CA_EXISTS: { family: 'validation', summary: '`pki init` was given a directory that already holds a CA; nothing was overwritten.' },
+  PW_ERR_CA_KEY: { family: 'security', summary: 'A CA key is missing from the keystore, or its public key is not the one in the CA certificate.' },
+  PW_ERR_CA_EXPIRED: { family: 'security', summary: 'The issuing or root CA certificate is expired or not yet valid at the time of signing; nothing was issued.' },
+  PW_ERR_UNKNOWN_SERIAL: { family: 'validation', summary: 'A serial number names no certificate this CA issued.' },
+  PW_ERR_ALREADY_REVOKED: { family: 'validation', summary: 'The certificate to revoke or re-issue is already revoked.' },
+  PW_ERR_CRL_INVALID: { family: 'security', summary: 'A CRL is not signed by the expected CA, names another issuer, or has no nextUpdate.' },
+  PW_ERR_CRL_STALE: { family: 'security', summary: 'A CRL is past its nextUpdate (or not yet valid): revocation cannot be checked, so peers are refused (fail closed).' },
+  PW_ERR_TLS_IDENTITY: { family: 'config', summary: 'A TLS identity or trust set is unusable: no certificate chain, a private key that does not match the certificate, or no trust anchor.' },
+  PW_ERR_TLS_HANDSHAKE: { family: 'transport', summary: 'A TLS connection failed or was refused during the handshake; the cause carries OpenSSL\'s alert or verification code.' },
+  PW_ERR_TLS_PEER_REFUSED: { family: 'security', summary: 'A peer completed the TLS handshake but the policy refused it (revoked, wrong key usage, no device id); the connection was closed before any application byte.' },
+  PW_ERR_ENROLL_TOKEN_MISSING: { family: 'security', summary: 'An enrollment request carries no `Authorization: Bearer` one-time token (HTTP 401).' },
+  PW_ERR_ENROLL_TOKEN_INVALID: { family: 'security', summary: 'An enrollment token is malformed, unknown to this CA or its secret does not match (HTTP 401).' },
+  PW_ERR_ENROLL_TOKEN_EXPIRED: { family: 'security', summary: 'An enrollment token is past its expiry (HTTP 401); the operator creates a new one.' },
+  PW_ERR_ENROLL_TOKEN_USED: { family: 'security', summary: 'An enrollment token was already used for an enrollment (HTTP 401); tokens are one-time.' },
+  PW_ERR_ENROLL_REQUEST: { family: 'validation', summary: 'An enrollment request is not a simple-enroll request: wrong method, path or content type, empty, too large or not base64 (HTTP 400/404/405/413/415).' },
+  PW_ERR_ENROLL_REFUSED: { family: 'security', summary: 'The enrollment server refused the request; the message carries its HTTP status and reason.' },
+  PW_ERR_ENROLL_TOKEN_STORE: { family: 'store', summary: 'The enrollment token store could not be read or written; no token was created or consumed.' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof errorCodes;

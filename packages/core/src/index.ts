@@ -6,6 +6,7 @@ export * from './ports.ts';
 export * from './obis.ts';
 export * from './catalogue.ts';
 export * from './reading.ts';
+export * from './reading-batch.ts';
 export * from './math/complex.ts';
 export * from './math/three-phase.ts';
 export * from './math/rms.ts';
