@@ -24,6 +24,7 @@ export const errorCodes = {
   PW_ERR_BATCH_INVALID: { family: 'decode', summary: 'An uplink reading batch is not well-formed (wrong version, meter id, quantity, value or time).' },
   PW_ERR_BENCHMARK: { family: 'internal', summary: 'A benchmark is unknown or failed to run.' },
   // ── meter: sensing and metrology
+  PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain (no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },
   // ── meter: store-and-forward queue
   PW_ERR_QUEUE_FULL: { family: 'store', summary: 'The store-and-forward queue holds as many unacknowledged bytes as it may; the new records were refused, none already queued was dropped.' },
   PW_ERR_QUEUE_RECORD_TOO_LARGE: { family: 'validation', summary: 'A record is larger than the queue accepts for one record.' },
@@ -91,6 +92,26 @@ export const errorCodes = {
   PW_ERR_ENROLL_REQUEST: { family: 'validation', summary: 'An enrollment request is not a simple-enroll request: wrong method, path or content type, empty, too large or not base64 (HTTP 400/404/405/413/415).' },
   PW_ERR_ENROLL_REFUSED: { family: 'security', summary: 'The enrollment server refused the request; the message carries its HTTP status and reason.' },
   PW_ERR_ENROLL_TOKEN_STORE: { family: 'store', summary: 'The enrollment token store could not be read or written; no token was created or consumed.' },
+  // ── server: store
+  PW_ERR_STORE_INVALID_READING: { family: 'validation', summary: 'A reading given to the meter-data store has a value that is not a finite number or a time that is not a whole, non-negative number of milliseconds; nothing of its batch was stored.' },
+  PW_ERR_STORE_INVALID_RANGE: { family: 'validation', summary: 'A time range given to a store query ends before it starts, is not whole milliseconds, or is not on the 15-minute interval grid where intervals are asked for.' },
+  PW_ERR_STORE_INVALID_INTERVAL_WRITE: { family: 'validation', summary: 'A validated or final interval value cannot be written: the quantity is not an energy register, the end is off the 15-minute grid, the quality does not fit the value, or a person gave no reason; nothing was written.' },
+  PW_ERR_STORE_CONFIG: { family: 'config', summary: 'The store configuration is not valid: unknown kind, no SQLite path or PostgreSQL connection, a bad schema name or a retention period that is not a positive whole number of days.' },
+  PW_ERR_STORE_MIGRATION: { family: 'store', summary: 'A schema migration failed and was rolled back, or the database is at a newer schema version than this phasewire knows.' },
+  PW_ERR_STORE_WRITE: { family: 'store', summary: 'A store write transaction failed; nothing of the batch was committed, so it may be retried as a whole.' },
+  PW_ERR_STORE_READ: { family: 'store', summary: 'A store query failed in the database.' },
+  PW_ERR_STORE_CORRUPT: { family: 'store', summary: 'A stored chunk, snapshot or meter state does not decode: the database was altered outside phasewire or is damaged.' },
+  PW_ERR_STORE_UNAVAILABLE: { family: 'store', summary: 'The database cannot be opened or reached (file not writable, PostgreSQL not accepting connections, the test server did not start).' },
+  PW_ERR_STORE_CLOSED: { family: 'store', summary: 'The store was used after close().' },
+  // ── server: VEE, analytics, alarms
+  PW_ERR_VEE_INPUT: { family: 'validation', summary: 'Data or parameters given to validation, estimation, analytics or alarms are outside their domain (an interval that does not divide a day, a non-finite reading, a register modulus that is not positive, a range that ends before it starts).' },
+  PW_ERR_EDIT_REASON_REQUIRED: { family: 'validation', summary: 'A manual edit of interval data or an alarm acknowledgement has no reason or note, or no actor; nothing was changed.' },
+  PW_ERR_EDIT_INVALID: { family: 'validation', summary: 'A manual edit names an interval that is not in the series or off its grid, or a value that is not a finite, non-negative number.' },
+  PW_ERR_AUDIT_ORDER: { family: 'validation', summary: 'An entry appended to an audit trail is older than the last entry: the trail is append-only and in time order.' },
+  PW_ERR_ALARM_TRANSITION: { family: 'validation', summary: 'An alarm operation does not apply to its current state (acknowledging an alarm that is not raised or escalated).' },
+  PW_ERR_ALARM_CONFIG: { family: 'config', summary: 'An alarm threshold is inconsistent: critical on the wrong side of warn, negative hysteresis, a debounce count below 1, an unknown alarm type.' },
+  PW_ERR_NOTIFY_CONFIG: { family: 'config', summary: 'A webhook or MQTT notifier cannot be set up as configured: the URL is not http(s) or mqtt(s), the signing secret is shorter than 32 bytes, the topic is not a valid MQTT topic.' },
+  PW_ERR_NOTIFY_FAILED: { family: 'transport', summary: 'An alarm notification was not delivered: the webhook refused it or still failed after the last retry, or the MQTT broker did not acknowledge the publish.' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof errorCodes;

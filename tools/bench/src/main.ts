@@ -70,10 +70,10 @@ async function main(): Promise<void> {
     const runs = runsOverride ?? benchmark.runs ?? 5;
     const measurements: Measurement[] = [];
     for (let run = 1; run <= runs; run++) {
-      process.stderr.write(`${name}: run ${run}/${runs}\r`);
+      if (process.stderr.isTTY) process.stderr.write(`${name}: run ${run}/${runs}\r`);
       measurements.push(await benchmark.measure());
     }
-    process.stderr.write('\n');
+    if (process.stderr.isTTY) process.stderr.write('\n');
     const summary = summarise(benchmark, measurements, { date: new Date().toISOString().slice(0, 10), machine: machine() });
     console.log(summary.text);
     if (!summary.met) missed++;

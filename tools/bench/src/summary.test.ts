@@ -27,7 +27,7 @@ describe('benchmark summary', () => {
     assert.equal(summary.met, true);
     assert.match(summary.text, /ratio 0\.92 \(target ≥ 0\.9\): met/);
     assert.match(summary.markdown, /^### example — 2026-11-24/);
-    assert.match(summary.markdown, /\| peer: raw AES-GCM \| 100 msg\/s \|/);
+    assert.match(summary.markdown, /\| raw AES-GCM \(peer\) \| 100 msg\/s \|/);
   });
 
   it('reports a missed at-most target', () => {

@@ -34,7 +34,7 @@ export function summarise(benchmark: Benchmark, measurements: readonly Measureme
   const text = [
     `${benchmark.name}: ${benchmark.title}`,
     `  ${first.figure.label}: ${format(figure)} ${first.figure.unit} (median of ${measurements.length})`,
-    `  ${first.reference.kind} ${first.reference.label}: ${format(reference)} ${first.reference.unit}`,
+    `  ${first.reference.label} (${first.reference.kind}): ${format(reference)} ${first.reference.unit}`,
     `  ratio ${format(ratio)} (target ${targetText}): ${verdict}`,
     ...extras.map((e) => `  ${e}`),
   ].join('\n');
@@ -46,7 +46,7 @@ export function summarise(benchmark: Benchmark, measurements: readonly Measureme
     '| what | value |',
     '|---|---|',
     `| ${first.figure.label} | ${format(figure)} ${first.figure.unit} |`,
-    `| ${first.reference.kind}: ${first.reference.label} | ${format(reference)} ${first.reference.unit} |`,
+    `| ${first.reference.label} (${first.reference.kind}) | ${format(reference)} ${first.reference.unit} |`,
     `| ratio (target ${targetText}) | ${format(ratio)}: ${verdict} |`,
     ...extraKeys.map((key, i) => `| ${key} | ${extras[i]?.split(' = ')[1] ?? ''} |`),
   ].join('\n');

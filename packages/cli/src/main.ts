@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The `phasewire` command. Run through npm (`npm run phasewire -- …`, `npx phasewire …`) so that
+// the Node 24 pinned in the repository runs it.
+import process from 'node:process';
+import { runCli } from './run.ts';
+
+const interrupted = new Promise<void>((resolve) => {
+  process.once('SIGINT', () => { resolve(); });
+  process.once('SIGTERM', () => { resolve(); });
+});
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  interactive: process.stdout.isTTY,
+  interrupted,
+});

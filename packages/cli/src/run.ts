@@ -1,0 +1,52 @@
+// Runs the phasewire program on an argument list and turns every outcome into an exit code:
+// 0 success; 2 a usage, validation or configuration error (the message says what was expected);
+// 1 any other failure. A stack trace is printed only with PHASEWIRE_DEBUG=1.
+import { Command, CommanderError } from 'commander';
+import { PhasewireError } from '@phasewire/core';
+import type { CliIo } from './io.ts';
+import { registerMeter } from './commands/meter.ts';
+import { registerDemo } from './commands/demo.ts';
+
+export const version = '0.1.0';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('phasewire')
+    .description('Secure remote data exchange for three-phase smart energy meters.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  registerMeter(program, io);
+  registerDemo(program, io);
+  return program;
+}
+
+function applyExitOverride(command: Command): void {
+  command.exitOverride();
+  command.configureOutput({ writeOut: (text) => { command.parent?.configureOutput().writeOut?.(text); } });
+  for (const sub of command.commands) applyExitOverride(sub);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  for (const sub of program.commands) applyExitOverride(sub);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) {
+      // Commander has already written its own message (help, version or the usage error).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof PhasewireError) {
+      io.err(`phasewire: ${error.message} [${error.code}]\n`);
+      if (io.env['PHASEWIRE_DEBUG'] === '1') io.err(`${error.stack ?? ''}\n`);
+      return error.family === 'validation' || error.family === 'config' ? 2 : 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`phasewire: unexpected failure: ${message}\n`);
+    if (io.env['PHASEWIRE_DEBUG'] === '1' && error instanceof Error) io.err(`${error.stack ?? ''}\n`);
+    else io.err('(set PHASEWIRE_DEBUG=1 for the stack trace)\n');
+    return 1;
+  }
+}
