@@ -7,6 +7,7 @@ export * from './obis.ts';
 export * from './catalogue.ts';
 export * from './reading.ts';
 export * from './reading-batch.ts';
+export * from './topics.ts';
 export * from './math/complex.ts';
 export * from './math/three-phase.ts';
 export * from './math/rms.ts';
