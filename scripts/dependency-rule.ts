@@ -24,7 +24,7 @@ export const layers: Readonly<Record<PackageName, LayerRule>> = {
   secure: { mayImport: ['core'], pure: true },
   meter: { mayImport: ['core', 'modbus', 'secure'], pure: true },
   gateway: { mayImport: ['core', 'modbus', 'secure'], pure: true },
-  server: { mayImport: ['core', 'modbus', 'secure'], pure: false },
+  server: { mayImport: ['core', 'modbus', 'secure'], pure: true },
   dashboard: { mayImport: [], pure: false, typesOnlyFrom: ['core', 'server'] },
   cli: { mayImport: ['core', 'modbus', 'secure', 'meter', 'gateway', 'server'], pure: false },
 };

@@ -4,6 +4,13 @@
 import process from 'node:process';
 import { runCli } from './run.ts';
 
+// A reader that stops early (`phasewire meter simulate | head`) closes the pipe: that is the end of
+// the output, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const interrupted = new Promise<void>((resolve) => {
   process.once('SIGINT', () => { resolve(); });
   process.once('SIGTERM', () => { resolve(); });

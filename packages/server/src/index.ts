@@ -1,0 +1,2 @@
+// @phasewire/server: the head-end and meter data management.
+export * from './mdm/index.ts';

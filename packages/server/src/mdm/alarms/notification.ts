@@ -1,0 +1,55 @@
+// What a notifier sends for an alarm transition, and the port notifiers implement. The webhook and
+// MQTT notifiers live in src/node/mdm/; this module only shapes the message, so that every channel
+// says the same thing.
+import type { AlarmTransition } from './lifecycle/alarm-lifecycle.ts';
+
+export interface AlarmNotification {
+  readonly kind: 'phasewire.alarm';
+  readonly version: 1;
+  /** `<meter>/<alarm type>/<occurrence>`: stable across the transitions of one occurrence. */
+  readonly id: string;
+  readonly meter: string;
+  readonly alarm: string;
+  readonly occurrence: number;
+  readonly state: string;
+  readonly previousState: string;
+  readonly severity: 'warn' | 'critical' | null;
+  /** ISO 8601 UTC time of the transition. */
+  readonly at: string;
+  readonly value: number | null;
+  readonly peak: number | null;
+  readonly reason: string;
+  readonly reopened: number;
+  readonly acknowledgement: { readonly at: string; readonly actor: string; readonly note: string } | null;
+}
+
+export interface AlarmNotifier {
+  /** Delivers the notification; rejects with a TransportError when it could not. */
+  notify(notification: AlarmNotification): Promise<void>;
+}
+
+export function notificationOf(transition: AlarmTransition): AlarmNotification {
+  const { alarm } = transition;
+  return {
+    kind: 'phasewire.alarm',
+    version: 1,
+    id: `${alarm.meter}/${alarm.type}/${alarm.occurrence}`,
+    meter: alarm.meter,
+    alarm: alarm.type,
+    occurrence: alarm.occurrence,
+    state: alarm.state,
+    previousState: transition.from,
+    severity: alarm.severity,
+    at: new Date(transition.at).toISOString(),
+    value: alarm.value,
+    peak: alarm.peak,
+    reason: transition.reason,
+    reopened: alarm.reopened,
+    acknowledgement: alarm.acknowledgement === null
+      ? null
+      : { at: new Date(alarm.acknowledgement.at).toISOString(), actor: alarm.acknowledgement.actor, note: alarm.acknowledgement.note },
+  };
+}
+
+/** The MQTT topic of a notification: `<prefix>/<meter>/<alarm type>` (meter ids are topic-safe, ids.ts). */
+export const alarmTopic = (prefix: string, n: AlarmNotification): string => `${prefix}/${n.meter}/${n.alarm}`;

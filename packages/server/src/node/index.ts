@@ -1,0 +1,2 @@
+// @phasewire/server/node: the Node adapters of the server.
+export * from './mdm/index.ts';
