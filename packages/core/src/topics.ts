@@ -7,6 +7,7 @@
 //   pw/v1/<device>/status        device → head-end   online/offline (also the will message)
 //   pw/v1/<device>/cmd/req       head-end → device   sealed commands
 //   pw/v1/<device>/fw            head-end → device   firmware manifests
+//   pw/v1/<device>/ack           head-end → device   sealed receipts: these uplink messages are committed
 //
 // The certificate is the identity: a device may publish and subscribe only inside its own
 // namespace; a gateway also inside the namespaces of the meters registered behind it.
@@ -15,11 +16,11 @@ import { parseMeterId, type MeterId } from './ids.ts';
 export const topicRoot = 'pw/v1';
 
 export type UplinkChannel = 'up/readings' | 'up/events' | 'cmd/res' | 'status';
-export type DownlinkChannel = 'cmd/req' | 'fw';
+export type DownlinkChannel = 'cmd/req' | 'fw' | 'ack';
 export type Channel = UplinkChannel | DownlinkChannel;
 
 const uplink: ReadonlySet<string> = new Set<UplinkChannel>(['up/readings', 'up/events', 'cmd/res', 'status']);
-const downlink: ReadonlySet<string> = new Set<DownlinkChannel>(['cmd/req', 'fw']);
+const downlink: ReadonlySet<string> = new Set<DownlinkChannel>(['cmd/req', 'fw', 'ack']);
 
 export function deviceTopic(device: MeterId, channel: Channel): string {
   return `${topicRoot}/${device}/${channel}`;

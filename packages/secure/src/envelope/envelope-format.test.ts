@@ -42,7 +42,7 @@ test('refuses every truncation with PW_ERR_ENVELOPE_TRUNCATED', () => {
 test('refuses trailing bytes, unknown codes, reserved flags and zero ids with PW_ERR_ENVELOPE_MALFORMED', () => {
   const malformed = (error: unknown): boolean => hasCode(error, 'PW_ERR_ENVELOPE_MALFORMED');
   assert.throws(() => decodeEnvelope(Uint8Array.of(...envelope(), 0)), malformed);
-  const cases: [number, number][] = [[0, 0x02], [0, 0x00], [1, 0x00], [1, 0x03], [2, 0x00], [2, 0x08], [3, 0x01], [3, 0x80]];
+  const cases: [number, number][] = [[0, 0x02], [0, 0x00], [1, 0x00], [1, 0x03], [2, 0x00], [2, 0x09], [3, 0x01], [3, 0x80]];
   for (const [offset, value] of cases) {
     const bytes = envelope();
     bytes[offset] = value;

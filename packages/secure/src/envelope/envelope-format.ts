@@ -34,7 +34,7 @@ export type Direction = 'uplink' | 'downlink';
 export const directionCodes = { uplink: 0x01, downlink: 0x02 } as const satisfies Record<Direction, number>;
 
 /** What the body is; bound into the associated data, so it cannot be swapped in transit. */
-export type MessageType = 'readings' | 'event' | 'status' | 'command' | 'command-response' | 'firmware' | 'key-rotation';
+export type MessageType = 'readings' | 'event' | 'status' | 'command' | 'command-response' | 'firmware' | 'key-rotation' | 'ack';
 
 export const messageTypeCodes = {
   readings: 0x01,
@@ -44,6 +44,8 @@ export const messageTypeCodes = {
   'command-response': 0x05,
   firmware: 0x06,
   'key-rotation': 0x07,
+  /** The head-end's receipt: these uplink counters are committed and may leave the device's queue. */
+  ack: 0x08,
 } as const satisfies Record<MessageType, number>;
 
 const directionByCode: ReadonlyMap<number, Direction> = new Map(
