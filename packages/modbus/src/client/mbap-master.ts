@@ -1,0 +1,218 @@
+// The client side of Modbus/TCP as pure logic over a byte link and a Timers port. Requests carry
+// a transaction id (TCP guide §3.1.3) so several may be in flight on one connection (pipelining,
+// up to maxInFlight) and responses are matched by id, whatever order they come back in. A late
+// response to a request that timed out finds no id and is dropped, never handed to another request.
+import { DecodeError, ValidationError } from '@phasewire/core';
+import { closedError, disconnectedError, queueFullError, timeoutError } from '../errors.ts';
+import { describeFunction } from '../function-code.ts';
+import { encodeMbapFrame, type MbapFrame } from '../tcp/mbap.ts';
+import { MbapFramer } from '../tcp/mbap-framer.ts';
+import type { TimerHandle, Timers } from '../timers.ts';
+import type { ModbusChannel, TransactOptions } from './modbus-client.ts';
+
+export interface MbapLink {
+  write(bytes: Uint8Array): void;
+  /** The stream broke framing (a bad MBAP header): drop the connection; the owner reconnects. */
+  abort(error: Error): void;
+}
+
+export interface MbapMasterOptions {
+  readonly link: MbapLink;
+  readonly timers: Timers;
+  /**
+   * Requests on the wire at once. 1 by default: many devices and TCP-to-RTU gateways serve one
+   * transaction at a time and drop or mix the others; raise it for servers that pipeline.
+   */
+  readonly maxInFlight?: number;
+  /** Requests allowed to wait for a free slot; more are refused (PW_ERR_MODBUS_QUEUE_FULL). */
+  readonly maxQueued?: number;
+}
+
+export interface MbapMasterStats {
+  requests: number;
+  responses: number;
+  timeouts: number;
+  /** Responses whose transaction id matched nothing in flight (late answers after a timeout). */
+  unmatched: number;
+}
+
+interface Pending {
+  readonly unit: number;
+  readonly functionCode: number;
+  readonly pdu: Uint8Array;
+  readonly timeoutMs: number;
+  transactionId: number;
+  /** When the request times out, on the Timers clock. */
+  readonly deadline: number;
+  readonly resolve: (pdu: Uint8Array) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const DEFAULT_MAX_QUEUED = 1024;
+
+export class MbapMaster implements ModbusChannel {
+  readonly #options: MbapMasterOptions;
+  readonly #framer: MbapFramer;
+  readonly #inFlight = new Map<number, Pending>();
+  readonly #queue: Pending[] = [];
+  #nextId = 1;
+  #sweep: TimerHandle | undefined;
+  #sweepAt = Number.POSITIVE_INFINITY;
+  #up = false;
+  #closed = false;
+  readonly #stats: MbapMasterStats = { requests: 0, responses: 0, timeouts: 0, unmatched: 0 };
+
+  constructor(options: MbapMasterOptions) {
+    this.#options = options;
+    this.#framer = new MbapFramer((frame) => { this.#onFrame(frame); });
+  }
+
+  get stats(): Readonly<MbapMasterStats> {
+    return this.#stats;
+  }
+
+  get connected(): boolean {
+    return this.#up;
+  }
+
+  transact(unit: number, pdu: Uint8Array, options: TransactOptions): Promise<Uint8Array> {
+    const functionCode = pdu[0] ?? 0;
+    if (this.#closed) return Promise.reject(closedError(unit, functionCode));
+    if (!this.#up) return Promise.reject(disconnectedError(unit, functionCode, 'the TCP connection is down (the client is reconnecting)'));
+    if (!Number.isInteger(unit) || unit < 0 || unit > 0xff) {
+      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(functionCode)} on unit ${unit}: a unit id is 0 to 255 (TCP guide §3.1.3)`));
+    }
+    const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    if (this.#queue.length >= maxQueued) return Promise.reject(queueFullError(unit, functionCode, maxQueued));
+    return new Promise((resolve, reject) => {
+      // The timeout runs from the call: TCP has no turn-taking, so a wait for a slot is the request's own time.
+      const deadline = this.#options.timers.now() + options.timeoutMs;
+      this.#queue.push({ unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, resolve, reject });
+      this.#armSweep(deadline);
+      this.#pump();
+    });
+  }
+
+  receive(chunk: Uint8Array): void {
+    try {
+      this.#framer.push(chunk);
+    } catch (error) {
+      this.#options.link.abort(error as DecodeError);
+    }
+  }
+
+  linkUp(): void {
+    this.#up = true;
+    this.#framer.reset();
+    this.#pump();
+  }
+
+  /** The connection dropped: requests in flight or waiting fail with PW_ERR_MODBUS_DISCONNECTED. */
+  linkDown(reason: string, cause?: unknown): void {
+    this.#up = false;
+    this.#framer.reset();
+    this.#failAll((pending) => disconnectedError(pending.unit, pending.functionCode, reason, cause));
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#failAll((pending) => closedError(pending.unit, pending.functionCode));
+    return Promise.resolve();
+  }
+
+  #pump(): void {
+    const maxInFlight = this.#options.maxInFlight ?? 1;
+    while (this.#up && this.#inFlight.size < maxInFlight) {
+      const next = this.#queue.shift();
+      if (next === undefined) return;
+      next.transactionId = this.#allocateId();
+      this.#inFlight.set(next.transactionId, next);
+      this.#stats.requests++;
+      try {
+        this.#options.link.write(encodeMbapFrame({ transactionId: next.transactionId, unitId: next.unit, pdu: next.pdu }));
+      } catch (error) {
+        this.linkDown('the connection refused the write', error);
+        return;
+      }
+    }
+  }
+
+  /** The next 16-bit id not in flight; 0 is skipped so that a zeroed header never matches. */
+  #allocateId(): number {
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = id === 0xffff ? 1 : id + 1;
+      if (!this.#inFlight.has(id)) return id;
+    }
+  }
+
+  #onFrame(frame: MbapFrame): void {
+    const pending = this.#inFlight.get(frame.transactionId);
+    if (pending === undefined) {
+      this.#stats.unmatched++;
+      return;
+    }
+    this.#inFlight.delete(frame.transactionId);
+    if (frame.unitId !== pending.unit) {
+      pending.reject(new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
+        `Cannot ${describeFunction(pending.functionCode)} on unit ${pending.unit}: transaction ${frame.transactionId} was answered by unit ${frame.unitId}`));
+    } else {
+      this.#stats.responses++;
+      pending.resolve(frame.pdu);
+    }
+    this.#pump();
+  }
+
+  /**
+   * One timer for all requests, armed for the earliest deadline, instead of a timer per request:
+   * at thousands of requests a second, setting and clearing a timer each costs more than the
+   * codec. Settled requests leave the maps; the sweep finds only what is still waiting.
+   */
+  #armSweep(deadline: number): void {
+    if (this.#sweepAt <= deadline) return;
+    this.#sweep?.cancel();
+    this.#sweepAt = deadline;
+    this.#sweep = this.#options.timers.setTimeout(() => { this.#expire(); }, deadline - this.#options.timers.now());
+  }
+
+  #expire(): void {
+    this.#sweep = undefined;
+    this.#sweepAt = Number.POSITIVE_INFINITY;
+    const now = this.#options.timers.now();
+    const expired: Pending[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, pending] of this.#inFlight) {
+      if (pending.deadline <= now) {
+        this.#inFlight.delete(id);
+        expired.push(pending);
+      } else {
+        next = Math.min(next, pending.deadline);
+      }
+    }
+    for (let index = this.#queue.length - 1; index >= 0; index--) {
+      const pending = this.#queue[index];
+      if (pending === undefined) continue;
+      if (pending.deadline <= now) {
+        this.#queue.splice(index, 1);
+        expired.push(pending);
+      } else {
+        next = Math.min(next, pending.deadline);
+      }
+    }
+    if (next < Number.POSITIVE_INFINITY) this.#armSweep(next);
+    for (const pending of expired) {
+      this.#stats.timeouts++;
+      pending.reject(timeoutError(pending.unit, pending.functionCode, pending.timeoutMs));
+    }
+    if (expired.length > 0) this.#pump();
+  }
+
+  #failAll(errorFor: (pending: Pending) => Error): void {
+    const all = [...this.#inFlight.values(), ...this.#queue.splice(0)];
+    this.#inFlight.clear();
+    this.#sweep?.cancel();
+    this.#sweep = undefined;
+    this.#sweepAt = Number.POSITIVE_INFINITY;
+    for (const pending of all) pending.reject(errorFor(pending));
+  }
+}

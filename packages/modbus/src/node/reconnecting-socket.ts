@@ -1,0 +1,141 @@
+// A TCP connection that keeps itself up: it connects, and after any loss (refused, reset, closed
+// by the peer, or aborted by its owner on a protocol error) it connects again after a delay that
+// doubles from minDelayMs to maxDelayMs, with jitter so that a fleet of clients does not reconnect
+// in lockstep after a server restart. Only close() stops it.
+import { Socket } from 'node:net';
+
+export interface ReconnectOptions {
+  /** First delay after a loss (100 ms). */
+  readonly minDelayMs?: number;
+  /** Longest delay between attempts (5000 ms). */
+  readonly maxDelayMs?: number;
+  /** An attempt that has not connected after this long is abandoned and retried (3000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface ReconnectingSocketOptions extends ReconnectOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly onConnect: () => void;
+  readonly onData: (chunk: Uint8Array) => void;
+  readonly onDisconnect: (reason: string, error: Error | undefined) => void;
+}
+
+export class ReconnectingSocket {
+  readonly #options: ReconnectingSocketOptions;
+  #socket: Socket | undefined;
+  #connected = false;
+  #closed = false;
+  #delayMs: number;
+  #retry: NodeJS.Timeout | undefined;
+  #waiters: (() => void)[] = [];
+  #connects = 0;
+  readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(options: ReconnectingSocketOptions) {
+    this.#options = options;
+    this.#delayMs = options.minDelayMs ?? 100;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Successful connections so far (the first one included). */
+  get connects(): number {
+    return this.#connects;
+  }
+
+  start(): void {
+    this.#attempt();
+  }
+
+  /** Resolves at the next moment the socket is connected (at once if it is). */
+  whenConnected(): Promise<void> {
+    if (this.#connected) return Promise.resolve();
+    return new Promise((resolve) => { this.#waiters.push(resolve); });
+  }
+
+  write(bytes: Uint8Array): void {
+    const socket = this.#socket;
+    if (socket === undefined || !this.#connected) throw new Error('The socket is not connected');
+    writeCoalesced(socket, bytes);
+  }
+
+  /** Drops the connection because the stream is unusable; a new one follows. */
+  abort(error: Error): void {
+    this.#socket?.destroy(error);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    const socket = this.#socket;
+    if (socket === undefined || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => { resolve(); });
+      socket.destroy();
+    });
+  }
+
+  #attempt(): void {
+    if (this.#closed) return;
+    const { host, port, connectTimeoutMs = 3000 } = this.#options;
+    // Reads land in one reused buffer, without a stream 'data' event or an allocation per chunk;
+    // the framers copy what they keep.
+    const socket = new Socket({
+      onread: {
+        buffer: this.#readBuffer,
+        callback: (length, buffer) => {
+          this.#options.onData(buffer.subarray(0, length));
+          return true;
+        },
+      },
+    });
+    this.#socket = socket;
+    let lastError: Error | undefined;
+    socket.setNoDelay(true);
+    socket.setTimeout(connectTimeoutMs, () => { socket.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)); });
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.setKeepAlive(true, 10_000);
+      this.#connected = true;
+      this.#connects++;
+      this.#delayMs = this.#options.minDelayMs ?? 100;
+      this.#options.onConnect();
+      for (const waiter of this.#waiters.splice(0)) waiter();
+    });
+    socket.on('error', (error) => { lastError = error; });
+    socket.once('close', () => {
+      const wasConnected = this.#connected;
+      this.#connected = false;
+      if (this.#socket === socket) this.#socket = undefined;
+      const reason = this.#closed ? 'the client was closed'
+        : wasConnected ? `the connection to ${host}:${port} was lost` : `cannot connect to ${host}:${port}`;
+      if (wasConnected || lastError !== undefined) this.#options.onDisconnect(`${reason}${lastError ? ` (${lastError.message})` : ''}`, lastError);
+      this.#scheduleRetry();
+    });
+    socket.connect(port, host);
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed) return;
+    const maxDelayMs = this.#options.maxDelayMs ?? 5000;
+    // ±25 % jitter around the current delay.
+    const delay = this.#delayMs * (0.75 + Math.random() * 0.5);
+    this.#delayMs = Math.min(this.#delayMs * 2, maxDelayMs);
+    this.#retry = setTimeout(() => { this.#attempt(); }, delay);
+  }
+}
+
+/**
+ * Corks the socket until the end of the tick: the requests a pipelining client sends together,
+ * or the answers a server finishes together, leave in one writev instead of one system call each.
+ */
+export function writeCoalesced(socket: Socket, bytes: Uint8Array): void {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(() => { socket.uncork(); });
+  }
+  socket.write(bytes);
+}

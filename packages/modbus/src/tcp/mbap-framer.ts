@@ -1,0 +1,80 @@
+// The incremental Modbus/TCP framer: chunks of a TCP stream in, MBAP messages out. The length
+// field makes this simple; what matters is that a bad header poisons the stream (there is no
+// resynchronisation on TCP, TCP guide §3.1.3) and that memory stays bounded: the window never
+// holds more than one maximal message (260 bytes).
+import type { DecodeError } from '@phasewire/core';
+import { MAX_TCP_ADU_LENGTH, MBAP_HEADER_LENGTH } from '../limits.ts';
+import { mbapMessageLength, type MbapFrame } from './mbap.ts';
+
+const CAPACITY = MAX_TCP_ADU_LENGTH * 2;
+
+export class MbapFramer {
+  readonly #onFrame: (frame: MbapFrame) => void;
+  readonly #buffer = new Uint8Array(CAPACITY);
+  #start = 0;
+  #end = 0;
+  #failure: DecodeError | undefined;
+  #frames = 0;
+
+  constructor(onFrame: (frame: MbapFrame) => void) {
+    this.#onFrame = onFrame;
+  }
+
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /** Throws DecodeError (PW_ERR_MBAP_HEADER) on a bad header, and again on every later push until reset(). */
+  push(chunk: Uint8Array): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#end === CAPACITY) this.#compact();
+      const count = Math.min(CAPACITY - this.#end, chunk.length - offset);
+      this.#buffer.set(chunk.subarray(offset, offset + count), this.#end);
+      this.#end += count;
+      offset += count;
+      this.#extract();
+    }
+  }
+
+  reset(): void {
+    this.#start = 0;
+    this.#end = 0;
+    this.#failure = undefined;
+  }
+
+  #extract(): void {
+    const buffer = this.#buffer;
+    while (this.#end - this.#start >= MBAP_HEADER_LENGTH) {
+      let total: number;
+      try {
+        total = mbapMessageLength(buffer, this.#start);
+      } catch (error) {
+        this.#failure = error as DecodeError;
+        this.#start = 0;
+        this.#end = 0;
+        throw error;
+      }
+      if (this.#end - this.#start < total) return;
+      const start = this.#start;
+      this.#start += total;
+      this.#frames++;
+      this.#onFrame({
+        transactionId: ((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0),
+        unitId: buffer[start + 6] ?? 0,
+        pdu: buffer.slice(start + MBAP_HEADER_LENGTH, start + total),
+      });
+    }
+    if (this.#start === this.#end) {
+      this.#start = 0;
+      this.#end = 0;
+    }
+  }
+
+  #compact(): void {
+    this.#buffer.copyWithin(0, this.#start, this.#end);
+    this.#end -= this.#start;
+    this.#start = 0;
+  }
+}
