@@ -6,6 +6,7 @@ import { PhasewireError } from '@phasewire/core';
 import type { CliIo } from './io.ts';
 import { registerMeter } from './commands/meter.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerPki } from './commands/pki.ts';
 
 export const version = '0.1.0';
 
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerMeter(program, io);
   registerDemo(program, io);
+  registerPki(program, io);
   return program;
 }
 

@@ -53,6 +53,10 @@ export const errorCodes = {
   PW_ERR_MODBUS_DISCONNECTED: { family: 'transport', summary: 'The Modbus link is down or dropped while a request was outstanding; the client reconnects by itself.' },
   PW_ERR_MODBUS_CLOSED: { family: 'transport', summary: 'The Modbus client or server was closed by its owner; outstanding requests are refused.' },
   PW_ERR_MODBUS_QUEUE_FULL: { family: 'transport', summary: 'Too many Modbus requests are waiting for the link; the request was refused rather than queued without bound.' },
+  // ── gateway: profiles and scheduler
+  PW_ERR_PROFILE_INVALID: { family: 'config', summary: 'A device profile (one meter model\'s register map) fails its schema: the message names the file, the field and what was expected.' },
+  PW_ERR_PROFILE_VALUE: { family: 'validation', summary: 'A value cannot be served in a profile\'s register encoding (outside the data type\'s range after scaling).' },
+  PW_ERR_GATEWAY_CONFIG: { family: 'config', summary: 'The bus scheduler was given an unusable device list (duplicate unit or meter, a period or timeout that is not a positive number).' },
   // ── secure: keystores and the payload envelope
   PW_ERR_KEYSTORE: { family: 'store', summary: 'A keystore operation failed inside the PKCS#11 token or on the software keystore file; the cause carries the token\'s CKR_ code or the I/O error.' },
   PW_ERR_KEYSTORE_CONFIG: { family: 'config', summary: 'A keystore cannot be opened as configured: the PKCS#11 module does not load, no token has the slot id or label, the PIN source is unset or empty, the store file or key file is missing or malformed.' },

@@ -16,3 +16,24 @@ export * from './replay/counter-store.ts';
 export * from './replay/replay-window.ts';
 export * from './replay/counter-reservation.ts';
 
+// ── PKI, enrollment and the TLS policy
+export * from './pki/certificate-authority.ts';
+export type { CaState, CaStore, IssuedCertificate, IssuedProfile } from './pki/ca-state.ts';
+export { encodeCaState, parseCaState } from './pki/ca-state.ts';
+export * from './pki/memory-ca-store.ts';
+export * from './pki/certificates.ts';
+export * from './pki/crl.ts';
+export * from './pki/csr.ts';
+export * from './pki/device-identity.ts';
+export * from './pki/ecdsa-signature.ts';
+export * from './pki/profiles.ts';
+export * from './pki/revocation-set.ts';
+export * from './pki/rotation.ts';
+export { curveHash, keystoreSigner, signingCrypto } from './pki/signer.ts';
+export type { Signer, SigningCrypto } from './pki/signer.ts';
+export * from './enroll/enrollment-token.ts';
+export * from './enroll/memory-token-store.ts';
+export * from './enroll/est-service.ts';
+export { decodeCertsOnly, encodeCertsOnly } from './enroll/certs-only.ts';
+export * from './tls/tls-policy.ts';
+export * from './tls/peer-check.ts';

@@ -8,3 +8,16 @@ export type { ScryptParameters } from './keystore/software-keystore-file.ts';
 export * from './envelope/node-aead.ts';
 export * from './envelope/file-counter-store.ts';
 
+// ── PKI, enrollment and the TLS policy
+export * from './pki/ca-directory.ts';
+export * from './pki/revocation-store.ts';
+export * from './pki/memory-keystore.ts';
+export * from './pki/test-ca.ts';
+export * from './tls/tls-options.ts';
+export * from './tls/listener-policy.ts';
+export * from './tls/policy-server.ts';
+export { peerCertificateOf } from './tls/peer-certificate.ts';
+export * from './tls/software-key.ts';
+export * from './enroll/est-server.ts';
+export * from './enroll/est-client.ts';
+export * from './enroll/token-file-store.ts';

@@ -1,0 +1,50 @@
+// `phasewire meter run` and `phasewire fleet simulate`: registration beside the existing meter
+// command, and the refusals that come before any network work.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Command } from 'commander';
+import { PhasewireError } from '@phasewire/core';
+import { bufferIo } from '../io.ts';
+import { parseBrokerUrl, registerAgent } from './agent.ts';
+import { registerMeter } from './meter.ts';
+
+function program() {
+  const io = bufferIo();
+  const root = new Command('phasewire').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerMeter(root, io);
+  registerAgent(root, io);
+  return root;
+}
+
+const refusedWith = (code: string) => (error: unknown): boolean => error instanceof PhasewireError && error.code === code;
+
+describe('phasewire meter run and fleet simulate', () => {
+  it('adds run beside the existing meter subcommands, and fleet simulate', () => {
+    const root = program();
+    const meter = root.commands.find((c) => c.name() === 'meter');
+    assert.deepEqual(meter?.commands.map((c) => c.name()), ['scenarios', 'simulate', 'run']);
+    assert.deepEqual(root.commands.find((c) => c.name() === 'fleet')?.commands.map((c) => c.name()), ['simulate']);
+  });
+
+  it('reads the broker from an mqtts URL only', () => {
+    assert.deepEqual(parseBrokerUrl('mqtts://127.0.0.1:18883'), { host: '127.0.0.1', port: 18883 });
+    assert.deepEqual(parseBrokerUrl('mqtts://[::1]'), { host: '::1', port: 8883 });
+    assert.throws(() => parseBrokerUrl('mqtt://head-end:1883'), refusedWith('PW_ERR_INVALID_OPTION'));
+    assert.throws(() => parseBrokerUrl('head-end'), refusedWith('PW_ERR_INVALID_OPTION'));
+  });
+
+  it('refuses to start a meter that is not enrolled and has no token, or an unknown link', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-agent-'));
+    try {
+      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--data-dir', dir], { from: 'user' }),
+        refusedWith('PW_ERR_INVALID_OPTION'));
+      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--link', 'lora', '--data-dir', dir], { from: 'user' }),
+        refusedWith('PW_ERR_INVALID_OPTION'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

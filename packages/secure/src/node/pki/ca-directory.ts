@@ -1,0 +1,168 @@
+// The CA state on disk: one directory, every file replaced atomically, one process at a time.
+//
+//   ca.json              the state: serial counter, CRL number, key labels, the issued index
+//   certs/<serial>.pem   every certificate the CA made (01 is the root, 02 the first issuing CA)
+//   root.pem             the root certificate: the trust anchor given to devices and servers
+//   ca-chain.pem         the issuing CA then the root
+//   crl.pem              the issuing CA's CRL then the root's (what listeners load)
+//   revoked.json         the revoked serials (the revocation store of listeners, revocation-store.ts)
+//   tokens.json          enrollment tokens, hashed (enroll/token-file-store.ts), mode 0600
+//   .lock                the pid of the process that has the directory open
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import process from 'node:process';
+import { StoreError } from '@phasewire/core';
+import type { CaState, CaStore } from '../../pki/ca-state.ts';
+import { encodeCaState, parseCaState } from '../../pki/ca-state.ts';
+import { toPem } from '../../pki/certificates.ts';
+import { encodeRevocations, RevocationSet } from '../../pki/revocation-set.ts';
+import { writeFileAtomic } from '../keystore/atomic-file.ts';
+
+/** Mode of public files (certificates, CRLs, the index). */
+const publicMode = 0o644;
+
+export const caFiles = {
+  state: 'ca.json',
+  certificates: 'certs',
+  root: 'root.pem',
+  chain: 'ca-chain.pem',
+  crl: 'crl.pem',
+  revoked: 'revoked.json',
+  tokens: 'tokens.json',
+  lock: '.lock',
+} as const;
+
+function storeError(action: string, path: string, error: unknown): StoreError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreError('PW_ERR_CA_STATE', `Cannot ${action} ${path}: ${reason}`, { cause: error });
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
+export class CaDirectory implements CaStore {
+  readonly path: string;
+  #locked = false;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  /**
+   * Opens (creating when needed) a CA directory and takes its lock; a lock left by a process that
+   * no longer runs is taken over. Close it to release the lock.
+   */
+  static async open(path: string): Promise<CaDirectory> {
+    const directory = new CaDirectory(path);
+    try {
+      await mkdir(join(path, caFiles.certificates), { recursive: true });
+    } catch (error) {
+      throw storeError('create the CA directory', path, error);
+    }
+    await directory.#lock();
+    return directory;
+  }
+
+  async #lock(): Promise<void> {
+    const lockPath = join(this.path, caFiles.lock);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(lockPath, 'wx', 0o600);
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        this.#locked = true;
+        return;
+      } catch (error) {
+        if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw storeError('lock', lockPath, error);
+      }
+      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+      if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
+        throw new StoreError('PW_ERR_CA_STATE', `Cannot open the CA directory ${this.path}: process ${holder} has it open (${lockPath}); expected no other phasewire pki command running`);
+      }
+      await rm(lockPath, { force: true });
+    }
+    throw new StoreError('PW_ERR_CA_STATE', `Cannot lock the CA directory ${this.path}: the lock file keeps reappearing; expected one process at a time`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#locked) return;
+    this.#locked = false;
+    await rm(join(this.path, caFiles.lock), { force: true });
+  }
+
+  file(name: keyof typeof caFiles): string {
+    return join(this.path, caFiles[name]);
+  }
+
+  async readState(): Promise<CaState | undefined> {
+    const path = this.file('state');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('read', path, error);
+    }
+    return parseCaState(text);
+  }
+
+  async writeState(state: CaState): Promise<void> {
+    await this.#write(this.file('state'), encodeCaState(state));
+    const revoked = RevocationSet.of(state.issued.flatMap((entry) => entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
+    await this.#write(this.file('revoked'), encodeRevocations(revoked));
+    const root = await this.#readPem(state.root);
+    const issuing = await this.#readPem(state.issuing);
+    if (root !== undefined && issuing !== undefined) {
+      await this.#write(this.file('root'), root);
+      await this.#write(this.file('chain'), issuing + root);
+    }
+  }
+
+  async writeCertificate(serial: string, der: Uint8Array): Promise<void> {
+    await this.#write(this.#certificatePath(serial), toPem(der, 'CERTIFICATE'));
+  }
+
+  async readCertificate(serial: string): Promise<Uint8Array> {
+    const pem = await this.#readPem(serial);
+    if (pem === undefined) throw new StoreError('PW_ERR_CA_STATE', `Cannot read certificate ${serial}: ${this.#certificatePath(serial)} is missing; expected every issued certificate under ${caFiles.certificates}/`);
+    const base64 = pem.replace(/-----[^-]+-----|\s/g, '');
+    return new Uint8Array(Buffer.from(base64, 'base64'));
+  }
+
+  async writeCrls(crls: { readonly issuing: Uint8Array; readonly root: Uint8Array }): Promise<void> {
+    await this.#write(this.file('crl'), toPem(crls.issuing, 'X509 CRL') + toPem(crls.root, 'X509 CRL'));
+  }
+
+  #certificatePath(serial: string): string {
+    if (!/^[0-9a-f]{2,40}$/.test(serial)) throw new StoreError('PW_ERR_CA_STATE', `Cannot use serial ${JSON.stringify(serial)} as a file name: expected lower-case hex`);
+    return join(this.path, caFiles.certificates, `${serial}.pem`);
+  }
+
+  async #readPem(serial: string): Promise<string | undefined> {
+    const path = this.#certificatePath(serial);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('read', path, error);
+    }
+  }
+
+  async #write(path: string, text: string): Promise<void> {
+    try {
+      await writeFileAtomic(path, text, publicMode);
+    } catch (error) {
+      throw storeError('write', path, error);
+    }
+  }
+}
