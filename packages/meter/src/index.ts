@@ -13,3 +13,4 @@ export {
 export type { RegisterKey, RegisterValues } from './register-values.ts';
 export { createPhasorFleet, fleetScenarios, type PhasorFleet } from './phasor-fleet.ts';
 export { voltageUnbalance, type VoltageUnbalance } from './voltage-unbalance.ts';
+export { createProfileSlave, type ProfileSlaveOptions } from './modbus-slave/index.ts';

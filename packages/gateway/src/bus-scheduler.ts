@@ -1,0 +1,197 @@
+// The bus scheduler: polls every meter on one bus by its profile and period, so that one dead or
+// noisy meter never delays the others beyond their period (users' complaints 1 and 2).
+//
+// One exchange at a time (RS-485 is half-duplex; on TCP it is the polite default). The most
+// overdue healthy device goes next. A read that fails its CRC is retried at once, because noise
+// is transient; a timeout is not, because a dead meter would cost its timeout twice: the poll
+// fails and the device is tried again after a backoff (doubling, capped at its period). After
+// `quarantineAfter` consecutive failed polls the device is quarantined: it is no longer polled,
+// only probed with one short read once per period, and only when the probe's worst case (its
+// timeout plus a margin) ends before the next healthy device is due. A probe that answers brings
+// the device back at once.
+import { ConfigError, type Clock, type MeterId, type Snapshot } from '@phasewire/core';
+import { decodeImage, planReads, registerImage, type DeviceProfile, type ModbusClient, type PlannedRead, type Timers, type TimerHandle } from '@phasewire/modbus';
+import { DeviceCounters, outcomeOf, type DeviceStats } from './bus-stats.ts';
+import { readPlanned } from './read-planned.ts';
+
+export interface PolledDevice {
+  readonly meter: MeterId;
+  readonly unit: number;
+  readonly profile: DeviceProfile;
+  readonly periodMs: number;
+  /** Overrides the profile's response timeout. */
+  readonly timeoutMs?: number;
+}
+
+export interface BusSchedulerOptions {
+  readonly client: ModbusClient;
+  /** Time for the schedule (an EventScheduler on the simulated bus, Node timers on a real one). */
+  readonly timers: Timers;
+  /** Time stamped on snapshots; the timers' clock when not given. */
+  readonly clock?: Clock;
+  readonly devices: readonly PolledDevice[];
+  readonly onSnapshot: (snapshot: Snapshot) => void;
+  readonly onQuarantine?: (meter: MeterId, quarantined: boolean) => void;
+  /** Immediate retries of a read after a CRC error (default 1). */
+  readonly crcRetries?: number;
+  /** Consecutive failed polls before quarantine (default 3). */
+  readonly quarantineAfter?: number;
+  /** First backoff after a failed poll, doubled per further failure, capped at the period (default 500 ms). */
+  readonly backoffMs?: number;
+  /** Added to a probe's timeout when judging whether the bus can spare it (default 100 ms). */
+  readonly probeMarginMs?: number;
+}
+
+interface DeviceState {
+  readonly device: PolledDevice;
+  readonly reads: readonly PlannedRead[];
+  readonly timeoutMs: number;
+  readonly counters: DeviceCounters;
+  nextDue: number;
+  failures: number;
+  quarantined: boolean;
+}
+
+export class BusScheduler {
+  readonly #options: BusSchedulerOptions;
+  readonly #clock: Clock;
+  readonly #states: DeviceState[];
+  #running = false;
+  #sleep: { timer: TimerHandle; wake: () => void } | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: BusSchedulerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? options.timers;
+    const units = new Set<number>();
+    const meters = new Set<string>();
+    this.#states = options.devices.map((device) => {
+      if (units.has(device.unit) || meters.has(device.meter)) {
+        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter} at unit ${device.unit}: the unit or the meter is already on this bus, expected each once`);
+      }
+      if (!(device.periodMs > 0) || !Number.isFinite(device.periodMs) || (device.timeoutMs !== undefined && !(device.timeoutMs > 0))) {
+        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter}: period ${device.periodMs} ms and timeout ${String(device.timeoutMs)} ms, expected positive numbers`);
+      }
+      units.add(device.unit);
+      meters.add(device.meter);
+      return {
+        device, reads: planReads(device.profile), timeoutMs: device.timeoutMs ?? device.profile.timing.responseTimeoutMs,
+        counters: new DeviceCounters(), nextDue: options.timers.now(), failures: 0, quarantined: false,
+      };
+    });
+  }
+
+  /** Starts polling; resolves when stopped. */
+  start(): Promise<void> {
+    if (this.#loop !== undefined) return this.#loop;
+    this.#running = true;
+    this.#loop = this.#run();
+    return this.#loop;
+  }
+
+  /** Stops after the exchange in progress. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    const sleep = this.#sleep;
+    if (sleep !== undefined) {
+      sleep.timer.cancel();
+      sleep.wake();
+    }
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  /** Statistics per meter. */
+  stats(): ReadonlyMap<MeterId, DeviceStats> {
+    return new Map(this.#states.map((s) => [s.device.meter, s.counters.snapshot(s.quarantined)]));
+  }
+
+  async #run(): Promise<void> {
+    const timers = this.#options.timers;
+    while (this.#running) {
+      const now = timers.now();
+      const healthy = this.#states.filter((s) => !s.quarantined);
+      const due = healthy.filter((s) => s.nextDue <= now).sort((a, b) => a.nextDue - b.nextDue)[0];
+      if (due !== undefined) {
+        await this.#poll(due);
+        continue;
+      }
+      const nextHealthy = Math.min(...healthy.map((s) => s.nextDue));
+      const margin = this.#options.probeMarginMs ?? 100;
+      const probe = this.#states.find((s) => s.quarantined && s.nextDue <= now && now + s.timeoutMs + margin <= nextHealthy);
+      if (probe !== undefined) {
+        await this.#probe(probe);
+        continue;
+      }
+      const waiting = this.#states.filter((s) => s.quarantined ? s.nextDue > now : true).map((s) => s.nextDue);
+      const wakeAt = Math.min(nextHealthy, ...waiting);
+      await this.#sleepUntil(Number.isFinite(wakeAt) ? wakeAt : now + 1000);
+    }
+  }
+
+  #sleepUntil(at: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.#sleep = undefined;
+        resolve();
+      };
+      this.#sleep = { timer: this.#options.timers.setTimeout(wake, Math.max(0, at - this.#options.timers.now())), wake };
+    });
+  }
+
+  async #exchange(state: DeviceState, read: PlannedRead, retries: number): Promise<Uint16Array> {
+    const timers = this.#options.timers;
+    for (let attempt = 0; ; attempt++) {
+      const started = timers.now();
+      try {
+        const values = await readPlanned(this.#options.client, state.device.unit, read, state.timeoutMs);
+        state.counters.record('ok', timers.now() - started);
+        return values;
+      } catch (error) {
+        const outcome = outcomeOf(error);
+        state.counters.record(outcome, timers.now() - started);
+        if (outcome !== 'crc' || attempt >= retries) throw error;
+      }
+    }
+  }
+
+  async #poll(state: DeviceState): Promise<void> {
+    const { device, counters } = state;
+    const scheduledAt = state.nextDue;
+    counters.polls++;
+    try {
+      const results: { read: PlannedRead; values: Uint16Array }[] = [];
+      for (const read of state.reads) results.push({ read, values: await this.#exchange(state, read, this.#options.crcRetries ?? 1) });
+      const values = decodeImage(device.profile.points, registerImage(results));
+      state.failures = 0;
+      state.nextDue = Math.max(scheduledAt + device.periodMs, this.#options.timers.now());
+      this.#options.onSnapshot({ meter: device.meter, at: this.#clock.now(), values });
+    } catch {
+      counters.failedPolls++;
+      state.failures++;
+      const now = this.#options.timers.now();
+      if (state.failures >= (this.#options.quarantineAfter ?? 3)) {
+        state.quarantined = true;
+        counters.quarantines++;
+        state.nextDue = now + device.periodMs;
+        this.#options.onQuarantine?.(device.meter, true);
+      } else {
+        state.nextDue = now + Math.min(device.periodMs, (this.#options.backoffMs ?? 500) * 2 ** (state.failures - 1));
+      }
+    }
+  }
+
+  async #probe(state: DeviceState): Promise<void> {
+    state.counters.probes++;
+    const first = state.reads[0];
+    try {
+      if (first !== undefined) await this.#exchange(state, first, 0);
+      state.quarantined = false;
+      state.failures = 0;
+      state.nextDue = this.#options.timers.now();
+      this.#options.onQuarantine?.(state.device.meter, false);
+    } catch {
+      state.nextDue = this.#options.timers.now() + state.device.periodMs;
+    }
+  }
+}

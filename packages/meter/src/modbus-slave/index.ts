@@ -1,0 +1,1 @@
+export { createProfileSlave, type ProfileSlaveOptions } from './profile-slave.ts';
