@@ -7,6 +7,7 @@ import type { CliIo } from './io.ts';
 import { registerMeter } from './commands/meter.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerPki } from './commands/pki.ts';
+import { registerAgent } from './commands/agent.ts';
 
 export const version = '0.1.0';
 
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerMeter(program, io);
+  registerAgent(program, io);
   registerDemo(program, io);
   registerPki(program, io);
   return program;

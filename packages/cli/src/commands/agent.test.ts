@@ -1,12 +1,13 @@
 // `phasewire meter run` and `phasewire fleet simulate`: registration beside the existing meter
 // command, and the refusals that come before any network work.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
-import { PhasewireError } from '@phasewire/core';
+import { parseMeterId, PhasewireError } from '@phasewire/core';
+import { startTestHeadEnd } from '@phasewire/meter/test-kit';
 import { bufferIo } from '../io.ts';
 import { parseBrokerUrl, registerAgent } from './agent.ts';
 import { registerMeter } from './meter.ts';
@@ -44,6 +45,36 @@ describe('phasewire meter run and fleet simulate', () => {
       await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--link', 'lora', '--data-dir', dir], { from: 'user' }),
         refusedWith('PW_ERR_INVALID_OPTION'));
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('phasewire meter run against a head-end on loopback', () => {
+  it('enrolls with the token, publishes sealed readings until interrupted, and restarts without the token', async () => {
+    const head = await startTestHeadEnd();
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-run-'));
+    try {
+      await writeFile(join(dir, 'ca.pem'), head.testCa.anchors);
+      const run = async (extra: string[], readings: number): Promise<string> => {
+        let interrupt = (): void => undefined;
+        const io = { ...bufferIo({}, dir), interrupted: new Promise<void>((resolve) => { interrupt = resolve; }) };
+        const root = new Command('phasewire').exitOverride();
+        registerAgent(root, io);
+        const done = root.parseAsync(['meter', 'run', '--server', `mqtts://127.0.0.1:${head.brokerPort}`, '--serial', 'cli-m-1',
+          '--data-dir', 'm', '--interval', '50ms', ...extra], { from: 'user' });
+        await head.until(() => (head.readings.get(parseMeterId('cli-m-1'))?.size ?? 0) >= readings, `${readings} readings from the CLI agent`);
+        interrupt();
+        await done;
+        return io.stdout();
+      };
+      const first = await run(['--enroll', head.estUrl, '--key-server', head.keyUrl, '--ca', 'ca.pem', '--token', await head.token(parseMeterId('cli-m-1'))], 3);
+      assert.match(first, /cli-m-1 enrolled/);
+      const second = await run([], 6);
+      assert.doesNotMatch(second, /enrolled/);
+      assert.match(second, /cli-m-1 stopped/);
+    } finally {
+      await head.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

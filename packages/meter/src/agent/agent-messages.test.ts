@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { DecodeError } from '@phasewire/core';
+import { ackBody, commandBody, decodeAck, decodeCommand } from './agent-messages.ts';
+
+describe('agent message bodies', () => {
+  it('round-trips commands and acks through their body form', () => {
+    const command = { id: 'c-1', op: 'clock-sync', expiresAt: 1_800_000_000_000, time: 1_799_999_999_000 } as const;
+    assert.deepEqual(decodeCommand(commandBody(command)), command);
+    assert.deepEqual(decodeAck(ackBody({ keyId: 2, counters: [1n, 2n ** 60n] })), { keyId: 2, counters: [1n, 2n ** 60n] });
+  });
+
+  it('refuses a command without an expiry, with an unknown operation, or a clock-sync without a time', () => {
+    const code = (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_COMMAND_INVALID';
+    assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'read' }), code);
+    assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'format-disk', exp: 1 }), code);
+    assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'clock-sync', exp: 1 }), code);
+    assert.throws(() => decodeCommand({ v: 1, id: 'x'.repeat(65), op: 'read', exp: 1 }), code);
+  });
+
+  it('decodes any value to a message or a DecodeError, never anything else', () => {
+    fc.assert(fc.property(fc.anything(), (value) => {
+      for (const decode of [decodeCommand, decodeAck]) {
+        try { decode(value); } catch (error) { assert.ok(error instanceof DecodeError); }
+      }
+    }), { numRuns: 500 });
+  });
+});

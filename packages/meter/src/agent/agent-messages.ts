@@ -1,0 +1,85 @@
+// The bodies the meter agent exchanges with the head-end inside the payload envelope (CBOR, plain
+// maps, version 1). docs/meter-agent.md is the contract the head-end implements (server may not
+// import meter). Decoders are total: any value gives a message or a DecodeError.
+//
+//   readings          uplink    core's WireBatch (toWireBatch)
+//   ack               downlink  { v: 1, k: key id, c: [uplink counters committed] }
+//   command           downlink  { v: 1, id, op, exp: epoch ms, t?: epoch ms (clock-sync) }
+//   command-response  uplink    { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
+import { DecodeError } from '@phasewire/core';
+import type { WireBatch } from '@phasewire/core';
+
+export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
+const commandOps: ReadonlySet<string> = new Set<CommandOp>(['read', 'clock-sync', 'disconnect', 'reconnect']);
+
+export interface AgentCommand {
+  readonly id: string;
+  readonly op: CommandOp;
+  /** The command is refused once the meter's clock has reached this time, ms since the epoch. */
+  readonly expiresAt: number;
+  /** clock-sync: the head-end's time when it sent the command, ms since the epoch. */
+  readonly time?: number;
+}
+
+export interface AgentAck {
+  readonly keyId: number;
+  readonly counters: readonly bigint[];
+}
+
+export interface CommandResponse {
+  readonly v: 1;
+  readonly id: string;
+  readonly ok: boolean;
+  readonly code?: string;
+  readonly reason?: string;
+  readonly batch?: WireBatch;
+  readonly relay?: 'open' | 'closed';
+  readonly clockOffsetMs?: number;
+}
+
+/** Bounds: a command id is short text; an ack lists at most this many counters. */
+export const agentMessageLimits = { commandIdLength: 64, ackCounters: 4096 } as const;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+export function commandBody(command: AgentCommand): Record<string, unknown> {
+  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
+}
+
+export function decodeCommand(value: unknown): AgentCommand {
+  const fail = (what: string): never => {
+    throw new DecodeError('PW_ERR_COMMAND_INVALID', `Cannot decode command: ${what}`);
+  };
+  if (!isRecord(value)) return fail('expected a map');
+  if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
+  const { id, op, exp, t } = value;
+  if (typeof id !== 'string' || id.length === 0 || id.length > agentMessageLimits.commandIdLength) {
+    return fail(`the id is not text of 1 to ${agentMessageLimits.commandIdLength} characters`);
+  }
+  if (typeof op !== 'string' || !commandOps.has(op)) return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${[...commandOps].join(', ')}`);
+  if (!isTime(exp)) return fail(`the expiry of command ${id} is not a time in ms since the epoch`);
+  if (op === 'clock-sync' && !isTime(t)) return fail(`clock-sync command ${id} carries no head-end time (t)`);
+  return { id, op: op as CommandOp, expiresAt: exp, ...(isTime(t) ? { time: t } : {}) };
+}
+
+export function ackBody(ack: AgentAck): Record<string, unknown> {
+  return { v: 1, k: ack.keyId, c: ack.counters.map((c) => (c <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(c) : c)) };
+}
+
+export function decodeAck(value: unknown): AgentAck {
+  const fail = (what: string): never => {
+    throw new DecodeError('PW_ERR_AGENT_ACK_INVALID', `Cannot decode acknowledgement: ${what}`);
+  };
+  if (!isRecord(value)) return fail('expected a map');
+  if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
+  const { k, c } = value;
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) return fail('the key id (k) is not a positive integer');
+  if (!Array.isArray(c) || c.length > agentMessageLimits.ackCounters) return fail(`the counters (c) are not a list of at most ${agentMessageLimits.ackCounters}`);
+  const counters = c.map((item: unknown, i): bigint => {
+    if (typeof item === 'bigint' && item > 0n) return item;
+    if (typeof item === 'number' && Number.isSafeInteger(item) && item > 0) return BigInt(item);
+    return fail(`counter ${i} is not a positive integer`);
+  });
+  return { keyId: k, counters };
+}

@@ -1,0 +1,102 @@
+// Enrollment of a meter agent, once per data directory: generate the device key, send a CSR with
+// the one-time token to the EST server (RFC 7030 §4.2.1, over TLS 1.3, trusting only the CA
+// certificate the meter was given), store the certificate chain and the CA, then fetch the
+// envelope key over mutual TLS with the new certificate (key-provisioning.ts). Every later start
+// loads what is stored and never sends the token again (it is one-time on the server anyway).
+//
+// The TLS key is a software key written with mode 0600: Node's TLS takes keys only from memory
+// (docs/adr/0003). The envelope key is stored the same way (docs/meter-agent.md says so: wrapping
+// it under a keystore secret is the next step).
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '@phasewire/core';
+import type { MeterId } from '@phasewire/core';
+import { deviceIdentity } from '@phasewire/secure';
+import { enrollDevice, generateSoftwareKey, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
+import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import { fetchEnvelopeKey } from './key-provisioning.ts';
+import type { ProvisionedKey } from './key-provisioning.ts';
+
+export interface AgentIdentity {
+  readonly meter: MeterId;
+  readonly tls: TlsIdentity;
+  readonly trust: TlsTrust;
+  readonly caPem: string;
+  readonly envelopeKey: ProvisionedKey;
+}
+
+export interface EnrollAgentOptions {
+  readonly dataDir: string;
+  readonly meter: MeterId;
+  /** `https://host:port` of the EST server. */
+  readonly estServer: string;
+  /** The key provisioning endpoint (`https://host:port`); the EST server's when omitted. */
+  readonly keyServer?: string;
+  /** PEM of the CA the meter was given at manufacture: the only trust for enrollment. */
+  readonly trustedCa: string;
+  readonly token: string;
+}
+
+const files = {
+  key: 'device-key.pem',
+  chain: 'device-chain.pem',
+  ca: 'ca.pem',
+  envelopeKey: 'envelope-key.json',
+} as const;
+
+const identityDir = (dataDir: string): string => join(dataDir, 'identity');
+
+/** Write, fsync, rename: a crash leaves the old file or the new one, never a torn one. */
+async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+  const handle = await open(`${path}.tmp`, 'w', mode);
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(`${path}.tmp`, path);
+}
+
+/** The stored identity of an enrolled agent, or undefined when the data directory holds none. */
+export async function loadAgentIdentity(dataDir: string, meter: MeterId): Promise<AgentIdentity | undefined> {
+  const dir = identityDir(dataDir);
+  let texts: string[];
+  try {
+    texts = await Promise.all([files.key, files.chain, files.ca, files.envelopeKey].map((name) => readFile(join(dir, name), 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot read the enrollment of ${meter} in ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  const [key = '', chain = '', ca = '', envelope = ''] = texts;
+  try {
+    const parsed = JSON.parse(envelope) as { keyId: number; key: string };
+    const raw = new Uint8Array(Buffer.from(parsed.key, 'base64'));
+    if (!Number.isSafeInteger(parsed.keyId) || raw.length !== 32) throw new Error('the envelope key file holds no key id and 32-byte key');
+    return { meter, tls: tlsIdentity(chain, key), trust: tlsTrust(ca), caPem: ca, envelopeKey: { keyId: parsed.keyId, key: raw } };
+  } catch (error) {
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the enrollment of ${meter} in ${dir}: ${(error as Error).message}; expected the files written by enrollment (delete the directory to enroll again with a new token)`, { cause: error });
+  }
+}
+
+/** Loads the stored identity, or enrolls when there is none. */
+export async function ensureEnrolled(options: EnrollAgentOptions): Promise<{ identity: AgentIdentity; enrolled: boolean }> {
+  const existing = await loadAgentIdentity(options.dataDir, options.meter);
+  if (existing !== undefined) return { identity: existing, enrolled: false };
+  const dir = identityDir(options.dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const key = generateSoftwareKey('P-384');
+  const enrolled = await enrollDevice({
+    server: options.estServer, trustedCa: options.trustedCa, token: options.token,
+    device: deviceIdentity('meter', options.meter), signer: key.signer,
+  });
+  const tls = tlsIdentity(enrolled.chainPem, key.privateKeyPem);
+  const trust = tlsTrust(options.trustedCa);
+  const envelopeKey = await fetchEnvelopeKey(options.keyServer ?? options.estServer, tls, trust);
+  // The envelope key last: its file is what marks the enrollment complete.
+  await writeAtomic(join(dir, files.key), key.privateKeyPem, 0o600);
+  await writeAtomic(join(dir, files.chain), enrolled.chainPem, 0o644);
+  await writeAtomic(join(dir, files.ca), options.trustedCa, 0o644);
+  await writeAtomic(join(dir, files.envelopeKey), JSON.stringify({ keyId: envelopeKey.keyId, key: Buffer.from(envelopeKey.key).toString('base64') }), 0o600);
+  return { identity: { meter: options.meter, tls, trust, caPem: options.trustedCa, envelopeKey }, enrolled: true };
+}

@@ -1,0 +1,142 @@
+// Provisioning of a device's envelope key (docs/adr/0002: "the device receives its key at
+// enrollment, over the mutually authenticated TLS 1.3 channel"). Right after EST has issued its
+// certificate, the device makes one HTTPS request with that certificate; the server takes the
+// device id from the certificate the TLS layer verified (never from the request), derives the key
+// as the head-end's ingest does (HKDF-Expand of the master, envelopeKeyInfo) and returns it with its
+// key id. The handler is the piece the head-end mounts on an mTLS listener; a listener for tests
+// and the demo is here too.
+//   GET /.well-known/phasewire/envelope-key  →  200 application/json {"keyId": n, "key": base64}
+import { createServer, request } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { SecurityError, parseMeterId } from '@phasewire/core';
+import type { MeterId } from '@phasewire/core';
+import { bindDevice, deviceUrnPrefix, envelopeKeyInfo, parseDeviceIdentity } from '@phasewire/secure';
+import type { Keystore } from '@phasewire/secure';
+import { peerCertificateOf, tlsClientOptions, tlsServerOptions } from '@phasewire/secure/node';
+import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+
+export const envelopeKeyPath = '/.well-known/phasewire/envelope-key';
+
+export interface ProvisionedKey {
+  readonly keyId: number;
+  readonly key: Uint8Array;
+}
+
+/** The key the head-end's DerivedEnvelopeKeys uses for the device: HKDF-Expand(master, info, 32). */
+export function deriveDeviceEnvelopeKey(keystore: Keystore, masterLabel: string, device: MeterId, keyId: number): Promise<Uint8Array> {
+  return keystore.deriveKey(masterLabel, envelopeKeyInfo(bindDevice(device), keyId), 32);
+}
+
+/** The meter id named by the verified client certificate of a request, or undefined. */
+function deviceOf(request: IncomingMessage): MeterId | undefined {
+  const socket = request.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const certificate = socket.getPeerX509Certificate();
+  if (certificate === undefined) return undefined;
+  const peer = peerCertificateOf(certificate);
+  for (const uri of peer.uris) {
+    if (!uri.startsWith(deviceUrnPrefix)) continue;
+    try {
+      const identity = parseDeviceIdentity(uri.slice(deviceUrnPrefix.length));
+      if (identity.kind === 'meter') return parseMeterId(identity.id);
+    } catch {
+      // not a device URI: try the next one
+    }
+  }
+  return undefined;
+}
+
+export interface KeyProvisioningHandlerOptions {
+  /** The key id and raw key for a device, or undefined when the device may not have one. */
+  readonly keyFor: (device: MeterId) => Promise<ProvisionedKey | undefined>;
+}
+
+/** A request handler for an https server with mutual TLS (`tlsServerOptions(..., 'required')`). */
+export function keyProvisioningHandler(options: KeyProvisioningHandlerOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const reply = (response: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    response.end(body);
+  };
+  return (request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== envelopeKeyPath) {
+      reply(response, 404, 'not found\n');
+      return;
+    }
+    const device = deviceOf(request);
+    if (device === undefined) {
+      reply(response, 403, 'PW_ERR_AGENT_KEY_PROVISIONING: the client certificate names no meter\n');
+      return;
+    }
+    options.keyFor(device).then((provisioned) => {
+      if (provisioned === undefined) {
+        reply(response, 403, `PW_ERR_AGENT_KEY_PROVISIONING: no envelope key for ${device}\n`);
+        return;
+      }
+      reply(response, 200, JSON.stringify({ keyId: provisioned.keyId, key: Buffer.from(provisioned.key).toString('base64') }), 'application/json');
+    }, () => {
+      reply(response, 500, 'PW_ERR_AGENT_KEY_PROVISIONING: the key could not be derived\n');
+    });
+  };
+}
+
+export interface KeyProvisioningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A stand-alone mTLS listener for the handler (tests and the demo). */
+export async function startKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningHandlerOptions): Promise<KeyProvisioningServer> {
+  const server = createServer(tlsServerOptions(identity, trust), keyProvisioningHandler(options));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => { resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => { resolve(); });
+    }),
+  };
+}
+
+const provisioningError = (what: string, cause?: unknown): SecurityError =>
+  new SecurityError('PW_ERR_AGENT_KEY_PROVISIONING', `Cannot obtain the envelope key: ${what}; expected HTTP 200 with {"keyId", "key"} of 32 bytes`, cause === undefined ? undefined : { cause });
+
+/** The device side: fetches its envelope key with its new certificate. */
+export function fetchEnvelopeKey(server: string, identity: TlsIdentity, trust: TlsTrust): Promise<ProvisionedKey> {
+  const url = new URL(envelopeKeyPath, server);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'GET', agent: false, ...tlsClientOptions(identity, trust) }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.length > 4096) response.destroy(new Error('response larger than 4096 bytes'));
+      });
+      response.on('error', (error) => { reject(provisioningError(error.message, error)); });
+      response.on('end', () => {
+        if (response.statusCode !== 200) {
+          reject(provisioningError(`${url.origin} answered HTTP ${response.statusCode ?? 0}: ${text.trim()}`));
+          return;
+        }
+        try {
+          const parsed = JSON.parse(text) as { keyId?: unknown; key?: unknown };
+          const key = typeof parsed.key === 'string' ? new Uint8Array(Buffer.from(parsed.key, 'base64')) : new Uint8Array(0);
+          if (typeof parsed.keyId !== 'number' || !Number.isSafeInteger(parsed.keyId) || parsed.keyId < 1 || key.length !== 32) {
+            reject(provisioningError(`${url.origin} answered ${text.length} bytes that are not a key id and a 32-byte key`));
+            return;
+          }
+          resolve({ keyId: parsed.keyId, key });
+        } catch (error) {
+          reject(provisioningError(`${url.origin} answered text that is not JSON`, error));
+        }
+      });
+    });
+    outgoing.on('error', (error) => { reject(provisioningError(`${url.origin} is unreachable (${error.message})`, error)); });
+    outgoing.end();
+  });
+}
