@@ -1,0 +1,120 @@
+// What the SQLite store keeps in memory per meter to decide, without a lookup, whether an arriving
+// reading can already be stored: the latest reading of each quantity (a newer one cannot be), the
+// latest register read on the 15-minute grid (an in-order read closes its interval against it), and
+// the latest interval end that VEE or an editor wrote per register (a newer interval has no stage to
+// look up). The row in `meter_state` holds these as of the meter's last compaction or interval
+// write; loading a meter adds what its recent snapshots say, so ingest never has to write the row.
+import { scaledInteger } from '../../../store/scaling.ts';
+import { ByteReader, ByteWriter, unzigzag, zigzag } from './byte-codec.ts';
+
+export interface TimedValue {
+  at: number;
+  /** In the quantity's unit. */
+  value: number;
+}
+
+/**
+ * A map keyed by quantity id. Ids are small dictionary integers, so an array serves: ingest looks a
+ * value up for every reading, and an array index is cheaper than a hash lookup.
+ */
+export class IdMap<T> {
+  readonly #values: (T | undefined)[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(id: number): T | undefined {
+    return this.#values[id];
+  }
+
+  set(id: number, value: T): void {
+    if (this.#values[id] === undefined) this.#size++;
+    this.#values[id] = value;
+  }
+
+  *[Symbol.iterator](): Generator<[number, T]> {
+    for (let id = 0; id < this.#values.length; id++) {
+      const value = this.#values[id];
+      if (value !== undefined) yield [id, value];
+    }
+  }
+}
+
+export interface MeterState {
+  readonly latest: IdMap<TimedValue>;
+  readonly latestOnGrid: IdMap<TimedValue>;
+  readonly writtenUntil: IdMap<number>;
+}
+
+export const emptyMeterState = (): MeterState => ({ latest: new IdMap(), latestOnGrid: new IdMap(), writtenUntil: new IdMap() });
+
+const version = 1;
+
+/** Raises the latest value of `id` in `map` to (at, value) when newer; returns whether it was. */
+export function raise(map: IdMap<TimedValue>, id: number, at: number, value: number): boolean {
+  const current = map.get(id);
+  if (current === undefined) {
+    map.set(id, { at, value });
+    return true;
+  }
+  if (at <= current.at) return false;
+  current.at = at;
+  current.value = value;
+  return true;
+}
+
+function putValue(w: ByteWriter, value: number, steps: number): void {
+  const scaled = scaledInteger(value, steps);
+  if (scaled !== null && Math.abs(scaled) <= 2 ** 50) {
+    w.uint(zigzag(scaled) * 2);
+  } else {
+    w.uint(1);
+    w.f64(value);
+  }
+}
+
+function getValue(r: ByteReader, steps: number): number {
+  const tag = r.uint();
+  if (tag === 1) return r.f64();
+  if (tag % 2 !== 0) return r.fail(`value tag ${tag} is unknown`);
+  return unzigzag(tag / 2) / steps;
+}
+
+function putTimed(w: ByteWriter, map: IdMap<TimedValue>, stepsOf: (id: number) => number): void {
+  w.uint(map.size);
+  for (const [id, { at, value }] of map) { w.uint(id); w.uint(at); putValue(w, value, stepsOf(id)); }
+}
+
+function getTimed(r: ByteReader, into: IdMap<TimedValue>, stepsOf: (id: number) => number): void {
+  const size = r.uint();
+  for (let i = 0; i < size; i++) {
+    const id = r.uint();
+    const at = r.uint();
+    into.set(id, { at, value: getValue(r, stepsOf(id)) });
+  }
+}
+
+/** Encodes into `w` (reset first) and returns a view of its bytes, valid until `w` is used again. */
+export function encodeMeterState(state: MeterState, stepsOf: (id: number) => number, w: ByteWriter = new ByteWriter(256)): Uint8Array {
+  w.reset();
+  w.byte(version);
+  putTimed(w, state.latest, stepsOf);
+  putTimed(w, state.latestOnGrid, stepsOf);
+  w.uint(state.writtenUntil.size);
+  for (const [id, end] of state.writtenUntil) { w.uint(id); w.uint(end); }
+  return w.view();
+}
+
+export function decodeMeterState(data: Uint8Array, stepsOf: (id: number) => number, what: string): MeterState {
+  const r = new ByteReader(data, what);
+  if (r.byte() !== version) r.fail('the state version is unknown');
+  const state = emptyMeterState();
+  getTimed(r, state.latest, stepsOf);
+  getTimed(r, state.latestOnGrid, stepsOf);
+  const written = r.uint();
+  for (let i = 0; i < written; i++) state.writtenUntil.set(r.uint(), r.uint());
+  r.end();
+  return state;
+}

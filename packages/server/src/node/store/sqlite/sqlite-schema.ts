@@ -1,0 +1,56 @@
+// The SQLite schema as versioned migrations. A migration is never edited once released: a change is
+// a new migration. docs/store.md explains each table and why it is laid out as it is.
+//
+// Keys are small integers from the `meter` and `quantity` dictionaries. Tables keyed by a meter
+// first are WITHOUT ROWID, so the key is the clustering order: one meter's data is contiguous.
+
+export interface SqliteMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const sqliteMigrations: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    name: 'dictionaries and raw readings',
+    statements: [
+      'CREATE TABLE meter (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)',
+      // steps: the resolution values are scaled by, fixed when the quantity is first stored.
+      'CREATE TABLE quantity (id INTEGER PRIMARY KEY, obis TEXT NOT NULL UNIQUE, steps INTEGER NOT NULL, register INTEGER NOT NULL)',
+      // Recent snapshots in arrival order: 15-minute slot first, so interleaved ingest of many
+      // meters appends at the end of the tree, and one interval across the fleet is one range.
+      'CREATE TABLE reading_recent (slot INTEGER NOT NULL, meter INTEGER NOT NULL, off INTEGER NOT NULL, vals TEXT NOT NULL, PRIMARY KEY (slot, meter, off)) WITHOUT ROWID',
+      // Settled readings, compacted: one meter and quantity, up to 128 readings of one day per row.
+      'CREATE TABLE reading_chunk (meter INTEGER NOT NULL, quantity INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (meter, quantity, start)) WITHOUT ROWID',
+      'CREATE TABLE compacted_day (day INTEGER PRIMARY KEY) WITHOUT ROWID',
+      'CREATE TABLE reading_conflict (meter INTEGER NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL, received REAL NOT NULL, stored REAL NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (meter, quantity, at, received)) WITHOUT ROWID',
+    ],
+  },
+  {
+    version: 2,
+    name: 'meter state',
+    statements: [
+      'CREATE TABLE meter_state (meter INTEGER PRIMARY KEY, data BLOB NOT NULL)',
+    ],
+  },
+  {
+    version: 3,
+    name: 'interval stages and change log',
+    statements: [
+      // Quality codes are stored as their index in intervalQualities (never reordered).
+      'CREATE TABLE interval_stage (meter INTEGER NOT NULL, quantity INTEGER NOT NULL, end_at INTEGER NOT NULL, validated REAL, validated_quality INTEGER, final REAL, final_quality INTEGER, PRIMARY KEY (meter, quantity, end_at)) WITHOUT ROWID',
+      'CREATE TABLE interval_change (seq INTEGER PRIMARY KEY, meter INTEGER NOT NULL, quantity INTEGER NOT NULL, end_at INTEGER NOT NULL, stage TEXT NOT NULL, value REAL, quality INTEGER NOT NULL, actor_kind TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL)',
+      'CREATE INDEX interval_change_interval ON interval_change (meter, quantity, end_at)',
+      'CREATE INDEX interval_change_at ON interval_change (at)',
+    ],
+  },
+  {
+    version: 4,
+    name: 'rollups',
+    statements: [
+      // period 1 = day, 2 = month; aggregates in resolution steps.
+      'CREATE TABLE rollup (meter INTEGER NOT NULL, quantity INTEGER NOT NULL, period INTEGER NOT NULL, start INTEGER NOT NULL, n INTEGER NOT NULL, measured INTEGER NOT NULL, sum NUMERIC NOT NULL, min NUMERIC, max NUMERIC, PRIMARY KEY (meter, quantity, period, start)) WITHOUT ROWID',
+    ],
+  },
+];

@@ -1,0 +1,409 @@
+// The conformance suite of the MeterStore port: every implementation runs these same tests
+// (sqlite-meter-store.test.ts, postgres-meter-store.test.ts). A behaviour the API promises is
+// tested here, not in one store's own tests.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasCode, ManualClock, parseMeterId, Q, type Clock, type MeterId, type ObisCode, type Reading, type Snapshot } from '@phasewire/core';
+import type { MeterStore } from '../../store/meter-store.ts';
+import { fleetValue, type FleetInterval } from '../../store/fleet-interval.ts';
+import { dayMs, hourMs, intervalMs } from '../../store/periods.ts';
+import type { RetentionPolicy } from '../../store/retention.ts';
+
+export interface StoreOpenOptions {
+  readonly clock: Clock;
+  readonly retention?: RetentionPolicy;
+  /** Migrate only up to this version. */
+  readonly migrateTo?: number;
+}
+
+export interface StoreTarget {
+  /** Opens the store on database `db`, creating it empty on first use; the same `db` reopens the same data. */
+  open(db: string, options: StoreOpenOptions): Promise<MeterStore>;
+  /** The versions in the migrations table of `db` with the time each was applied (store clock). */
+  appliedMigrations(db: string): Promise<readonly { readonly version: number; readonly appliedAt: number }[]>;
+  readonly latestVersion: number;
+}
+
+/** Monday 2026-01-05 00:00 UTC. */
+export const day0 = Date.UTC(2026, 0, 5);
+const m1 = parseMeterId('meter-0001');
+const m2 = parseMeterId('meter-0002');
+const m3 = parseMeterId('meter-0003');
+const energy = Q.activeEnergyImport;
+const reading = (meter: MeterId, quantity: ObisCode, at: number, value: number): Reading => ({ meter, quantity, at, value });
+const snapshot = (meter: MeterId, at: number, values: [ObisCode, number][]): Snapshot => ({ meter, at, values: new Map(values) });
+/** Register reads every 15 minutes from `from`, growing by `step` Wh each (a steady load). */
+const registerReads = (meter: MeterId, from: number, count: number, start: number, step: number): Reading[] =>
+  Array.from({ length: count }, (_, i) => reading(meter, energy, from + i * intervalMs, start + i * step));
+
+let databases = 0;
+
+export function storeConformance(name: string, target: StoreTarget): void {
+  const fresh = async (options: Partial<StoreOpenOptions> = {}): Promise<{ store: MeterStore; clock: ManualClock; db: string }> => {
+    const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(day0 + 10 * dayMs);
+    const db = `conformance_${++databases}`;
+    return { store: await target.open(db, { ...options, clock }), clock, db };
+  };
+
+  // describe and it return promises the runner awaits; the suite only declares them.
+  const test = (title: string, body: () => Promise<void>): void => { void it(title, body); };
+
+  void describe(`MeterStore conformance: ${name}`, () => {
+    test('stores new readings and returns them in time order', async () => {
+      const { store } = await fresh();
+      const result = await store.appendReadings([
+        reading(m1, Q.voltageL1, day0 + 2 * intervalMs, 231.5),
+        reading(m1, Q.voltageL1, day0, 230.25),
+        reading(m1, Q.voltageL1, day0 + intervalMs, 229.75),
+        reading(m2, Q.voltageL1, day0, 228),
+      ]);
+      assert.deepEqual(result, { inserted: 4, duplicate: 0, conflicting: 0, conflicts: [] });
+      const series = await store.readings(m1, Q.voltageL1, { from: day0, to: day0 + 3 * intervalMs });
+      assert.deepEqual(series.map((r) => [r.at - day0, r.value]), [[0, 230.25], [intervalMs, 229.75], [2 * intervalMs, 231.5]]);
+      assert.deepEqual((await store.readings(m1, Q.voltageL1, { from: day0 + intervalMs, to: day0 + 2 * intervalMs })).map((r) => r.value), [229.75], 'the range is half-open');
+      await store.close();
+    });
+
+    test('treats a re-sent reading with the same value as a duplicate and changes nothing', async () => {
+      const { store } = await fresh();
+      const batch = [reading(m1, Q.currentL1, day0, 12.345), reading(m1, Q.currentL2, day0, 11.5), reading(m1, Q.currentL1, day0 + intervalMs, 12.5)];
+      await store.appendReadings(batch);
+      assert.deepEqual(await store.appendReadings(batch), { inserted: 0, duplicate: 3, conflicting: 0, conflicts: [] });
+      assert.deepEqual((await store.readings(m1, Q.currentL1, { from: day0, to: day0 + dayMs })).map((r) => r.value), [12.345, 12.5]);
+      await store.close();
+    });
+
+    test('keeps the first value when a reading comes again with another value, and reports and records the conflict once', async () => {
+      const { store, clock } = await fresh();
+      await store.appendReadings([reading(m1, Q.voltageL2, day0, 230), reading(m1, Q.voltageL2, day0 + intervalMs, 231)]);
+      const arrived = clock.now();
+      const result = await store.appendReadings([reading(m1, Q.voltageL2, day0, 235), reading(m1, Q.voltageL2, day0 + 2 * intervalMs, 232)]);
+      assert.equal(result.inserted, 1);
+      assert.equal(result.conflicting, 1);
+      assert.deepEqual(result.conflicts, [{ meter: m1, quantity: Q.voltageL2, at: day0, stored: 230, received: 235, receivedAt: arrived }]);
+      assert.deepEqual((await store.readings(m1, Q.voltageL2, { from: day0, to: day0 + 1 })).map((r) => r.value), [230], 'the first value stays');
+      clock.advance(60_000);
+      const again = await store.appendReadings([reading(m1, Q.voltageL2, day0, 235)]);
+      assert.equal(again.conflicting, 1, 'still reported');
+      const recorded = await store.conflicts(m1, { from: day0, to: day0 + dayMs });
+      assert.deepEqual(recorded, [{ meter: m1, quantity: Q.voltageL2, at: day0, stored: 230, received: 235, receivedAt: arrived }], 'recorded once, at its first arrival');
+      await store.close();
+    });
+
+    test('counts duplicates and conflicts between readings of the same batch, the first one winning', async () => {
+      const { store } = await fresh();
+      const result = await store.appendReadings([
+        reading(m1, Q.frequency, day0, 50),
+        reading(m1, Q.frequency, day0, 50),
+        reading(m1, Q.frequency, day0, 50.01),
+        reading(m1, Q.frequency, day0 - intervalMs, 49.99),
+        reading(m1, Q.frequency, day0 - intervalMs, 49.99),
+      ]);
+      assert.deepEqual([result.inserted, result.duplicate, result.conflicting], [2, 2, 1]);
+      assert.deepEqual((await store.readings(m1, Q.frequency, { from: day0 - dayMs, to: day0 + dayMs })).map((r) => r.value), [49.99, 50]);
+      await store.close();
+    });
+
+    test('stores snapshots like readings, and merges a snapshot sent in parts', async () => {
+      const { store } = await fresh();
+      assert.equal((await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 230], [Q.currentL1, 5]])])).inserted, 2);
+      const second = await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 230], [Q.powerFactorL1, 0.95]])]);
+      assert.deepEqual([second.inserted, second.duplicate], [1, 1]);
+      const values = await Promise.all([Q.voltageL1, Q.currentL1, Q.powerFactorL1].map((q) => store.readings(m1, q, { from: day0, to: day0 + 1 })));
+      assert.deepEqual(values.map((series) => series.map((r) => r.value)), [[230], [5], [0.95]]);
+      await store.close();
+    });
+
+    test('refuses a batch with a value that is not a finite number, and stores nothing of it', async () => {
+      const { store } = await fresh();
+      for (const bad of [Number.NaN, Infinity]) {
+        await assert.rejects(store.appendReadings([reading(m1, Q.voltageL1, day0, 230), reading(m1, Q.voltageL1, day0 + intervalMs, bad)]),
+          (error) => hasCode(error, 'PW_ERR_STORE_INVALID_READING'));
+      }
+      await assert.rejects(store.appendSnapshots([snapshot(m1, 1.5, [[Q.voltageL1, 230]])]), (error) => hasCode(error, 'PW_ERR_STORE_INVALID_READING'));
+      assert.deepEqual(await store.readings(m1, Q.voltageL1, { from: 0, to: day0 + dayMs }), []);
+      await store.close();
+    });
+
+    test('keeps values exactly: on the resolution grid, finer than it, negative and large', async () => {
+      const { store } = await fresh();
+      const values = [230.12, 230.123456789, -0.5, 1e15 + 0.5, 123456789.7, 0.1 + 0.2];
+      await store.appendReadings(values.map((v, i) => reading(m1, Q.voltageL1, day0 + i * intervalMs, v)));
+      assert.deepEqual((await store.readings(m1, Q.voltageL1, { from: day0, to: day0 + dayMs })).map((r) => r.value), values);
+      await store.close();
+    });
+
+    test('derives 15-minute intervals from register reads and shows a gap as missing', async () => {
+      const { store } = await fresh();
+      await store.appendReadings([
+        ...registerReads(m1, day0, 4, 1000, 250.5),
+        reading(m1, energy, day0 + 5 * intervalMs, 2500),
+        reading(m1, energy, day0 + 6 * intervalMs, 2600),
+        reading(m1, energy, day0 + 6 * intervalMs + 60_000, 2610),
+      ]);
+      const grid = await store.intervals(m1, energy, { from: day0, to: day0 + 6 * intervalMs });
+      assert.deepEqual(grid.map((i) => [(i.end - day0) / intervalMs, i.raw, i.value, i.quality]), [
+        [1, 250.5, 250.5, 'measured'], [2, 250.5, 250.5, 'measured'], [3, 250.5, 250.5, 'measured'],
+        [4, null, null, 'missing'], [5, null, null, 'missing'], [6, 100, 100, 'measured'],
+      ]);
+      await assert.rejects(store.intervals(m1, energy, { from: day0 + 1, to: day0 + intervalMs }), (error) => hasCode(error, 'PW_ERR_STORE_INVALID_RANGE'));
+      await store.close();
+    });
+
+    test('fills both intervals around a register read that arrives late into a gap', async () => {
+      const { store } = await fresh();
+      await store.appendReadings([reading(m1, energy, day0, 1000), reading(m1, energy, day0 + 2 * intervalMs, 1600)]);
+      await store.appendReadings([reading(m1, energy, day0 + intervalMs, 1250)]);
+      const grid = await store.intervals(m1, energy, { from: day0, to: day0 + 2 * intervalMs });
+      assert.deepEqual(grid.map((i) => i.raw), [250, 350]);
+      await store.close();
+    });
+
+    test('writes validated and final stages with their provenance; the change log keeps each change once', async () => {
+      const { store, clock } = await fresh();
+      await store.appendReadings(registerReads(m1, day0, 3, 0, 100));
+      const end = day0 + intervalMs;
+      const vee = { kind: 'rule', rule: 'VEE-SPIKE', reason: 'above the 3-sigma band' } as const;
+      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect' }], vee), { written: 1, unchanged: 0 });
+      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect' }], vee), { written: 0, unchanged: 1 }, 'a re-run of VEE logs nothing');
+      clock.advance(3_600_000);
+      const editor = { kind: 'person', person: 'a.operator', reason: 'customer reading confirmed' } as const;
+      await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'final', value: 95.5, quality: 'edited' }], editor);
+      const [first, second] = await store.intervals(m1, energy, { from: day0, to: day0 + 2 * intervalMs });
+      assert.deepEqual(first, { meter: m1, quantity: energy, end, raw: 100, validated: 100, final: 95.5, value: 95.5, quality: 'edited' });
+      assert.deepEqual(second, { meter: m1, quantity: energy, end: end + intervalMs, raw: 100, validated: null, final: null, value: 100, quality: 'measured' });
+      const log = await store.intervalChanges(m1, energy, { from: day0, to: day0 + dayMs });
+      assert.deepEqual(log.map(({ seq: _seq, ...change }) => change), [
+        { meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect', provenance: vee, at: day0 + 10 * dayMs },
+        { meter: m1, quantity: energy, end, stage: 'final', value: 95.5, quality: 'edited', provenance: editor, at: day0 + 10 * dayMs + 3_600_000 },
+      ]);
+      assert.ok((log[1]?.seq ?? 0) > (log[0]?.seq ?? 0));
+      await store.close();
+    });
+
+    test('refuses an edit without a reason, a stage on a quantity that is not a register and a value off the grid', async () => {
+      const { store } = await fresh();
+      const write = { meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'final', value: 1, quality: 'edited' } as const;
+      const refused = (error: unknown): boolean => hasCode(error, 'PW_ERR_STORE_INVALID_INTERVAL_WRITE');
+      await assert.rejects(store.writeIntervals([write], { kind: 'person', person: 'a.operator', reason: '  ' }), refused);
+      await assert.rejects(store.writeIntervals([{ ...write, quantity: Q.voltageL1 }], { kind: 'rule', rule: 'R' }), refused);
+      await assert.rejects(store.writeIntervals([{ ...write, end: day0 + 60_000 }], { kind: 'rule', rule: 'R' }), refused);
+      await assert.rejects(store.writeIntervals([{ ...write, quality: 'missing' }], { kind: 'rule', rule: 'R' }), refused);
+      assert.deepEqual(await store.intervalChanges(m1, energy, { from: day0, to: day0 + dayMs }), []);
+      await store.close();
+    });
+
+    test('rolls intervals up by hour, day and month, an estimate counted but not as measured', async () => {
+      const { store } = await fresh();
+      // Day 0 complete (97 reads → 96 intervals of 10 Wh) except the interval ending 01:00, whose read is missing.
+      const reads = registerReads(m1, day0, 97, 5000, 10).filter((r) => r.at !== day0 + 4 * intervalMs);
+      await store.appendReadings(reads);
+      await store.writeIntervals([
+        { meter: m1, quantity: energy, end: day0 + 4 * intervalMs, stage: 'validated', value: 7.5, quality: 'estimated' },
+        { meter: m1, quantity: energy, end: day0 + 5 * intervalMs, stage: 'validated', value: 12.5, quality: 'estimated' },
+      ], { kind: 'rule', rule: 'EST-LINEAR' });
+      const hours = await store.rollups(m1, energy, 'hour', { from: day0, to: day0 + 2 * hourMs });
+      assert.deepEqual(hours.map((h) => [h.start - day0, h.count, h.measured, h.sum]), [[0, 4, 3, 37.5], [hourMs, 4, 3, 42.5]]);
+      const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
+      assert.deepEqual({ ...day }, { meter: m1, quantity: energy, period: 'day', start: day0, end: day0 + dayMs, basis: 'intervals', count: 96, measured: 94, sum: 960, mean: 10, min: null, max: null });
+      const [month] = await store.rollups(m1, energy, 'month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 1, 1) });
+      assert.deepEqual([month?.start, month?.end, month?.count, month?.sum], [Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1), 96, 960]);
+      await store.close();
+    });
+
+    test('keeps an estimate when the measured value arrives later, counting the interval once', async () => {
+      const { store } = await fresh();
+      await store.appendReadings([reading(m1, energy, day0, 0), reading(m1, energy, day0 + 2 * intervalMs, 40)]);
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 15, quality: 'estimated' }], { kind: 'rule', rule: 'EST-LINEAR' });
+      await store.appendReadings([reading(m1, energy, day0 + intervalMs, 18)]);
+      const grid = await store.intervals(m1, energy, { from: day0, to: day0 + 2 * intervalMs });
+      assert.deepEqual(grid.map((i) => [i.raw, i.value, i.quality]), [[18, 15, 'estimated'], [22, 22, 'measured']], 'VEE decides when to replace an estimate');
+      const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
+      assert.deepEqual([day?.count, day?.measured, day?.sum], [2, 2, 37]);
+      await store.close();
+    });
+
+    test('rolls instantaneous readings up into count, mean, min and max', async () => {
+      const { store } = await fresh();
+      await store.appendReadings([228, 230, 232, 234, 240].map((v, i) => reading(m1, Q.voltageL1, day0 + i * intervalMs, v)));
+      const [first, second] = await store.rollups(m1, Q.voltageL1, 'hour', { from: day0, to: day0 + dayMs });
+      assert.deepEqual([first?.count, first?.mean, first?.min, first?.max, first?.measured], [4, 231, 228, 234, null]);
+      assert.deepEqual([second?.start, second?.count, second?.sum], [day0 + hourMs, 1, 240]);
+      const [day] = await store.rollups(m1, Q.voltageL1, 'day', { from: day0, to: day0 + dayMs });
+      assert.deepEqual([day?.basis, day?.count, day?.mean, day?.min, day?.max], ['readings', 5, 232.8, 228, 240]);
+      await store.close();
+    });
+
+    test('keeps day and month rollups current when an interval arrives a day late, before and after maintenance', async () => {
+      const { store, clock } = await fresh({ clock: new ManualClock(day0 + dayMs + 3 * hourMs) });
+      const reads = registerReads(m1, day0, 97, 0, 20);
+      const late = reads.splice(50, 1);
+      await store.appendReadings(reads);
+      await store.appendReadings([reading(m1, Q.voltageL1, day0 + hourMs, 231)]);
+      await store.maintain();
+      const dayRollup = async (): Promise<[number, number, number] | undefined> => {
+        const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
+        return day === undefined ? undefined : [day.count, day.measured ?? -1, day.sum];
+      };
+      const monthSum = async (): Promise<number | undefined> => (await store.rollups(m1, energy, 'month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 1, 1) }))[0]?.sum;
+      assert.deepEqual(await dayRollup(), [94, 94, 1880]);
+      clock.advance(dayMs);
+      await store.appendReadings(late);
+      assert.deepEqual(await dayRollup(), [96, 96, 1920], 'the late read closes two intervals of its day');
+      assert.equal(await monthSum(), 1920);
+      await store.maintain();
+      assert.deepEqual(await dayRollup(), [96, 96, 1920], 'maintenance changes no figure');
+      assert.equal(await monthSum(), 1920);
+      assert.deepEqual((await store.readings(m1, Q.voltageL1, { from: day0, to: day0 + dayMs })).map((r) => r.value), [231]);
+      assert.equal((await store.appendReadings(late)).duplicate, 1, 'a settled reading is still known as a duplicate');
+      await store.close();
+    });
+
+    test('follows a VEE change on a settled day in its day and month rollups', async () => {
+      const { store } = await fresh({ clock: new ManualClock(day0 + 3 * dayMs) });
+      await store.appendReadings(registerReads(m1, day0, 97, 0, 20));
+      await store.maintain();
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: null, quality: 'missing' }], { kind: 'rule', rule: 'VEE-NEGATIVE' });
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + 2 * intervalMs, stage: 'final', value: 50, quality: 'edited' }], { kind: 'person', person: 'a.operator', reason: 'site visit' });
+      const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
+      assert.deepEqual([day?.count, day?.measured, day?.sum], [95, 96, 1920 - 20 - 20 + 50]);
+      const [month] = await store.rollups(m1, energy, 'month', { from: day0 - 4 * dayMs, to: day0 + 30 * dayMs });
+      assert.equal(month?.sum, 1930);
+      await store.close();
+    });
+
+    test('returns the latest reading of every quantity; an older late reading does not replace it', async () => {
+      const { store } = await fresh();
+      await store.appendSnapshots([snapshot(m1, day0 + intervalMs, [[Q.voltageL1, 231], [Q.currentL1, 5]])]);
+      await store.appendSnapshots([snapshot(m1, day0 + 2 * intervalMs, [[Q.voltageL1, 232]])]);
+      await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 229], [Q.currentL1, 4]])]);
+      const latest = [...await store.latest(m1)].sort((a, b) => a.quantity.localeCompare(b.quantity));
+      assert.deepEqual(latest, [reading(m1, Q.currentL1, day0 + intervalMs, 5), reading(m1, Q.voltageL1, day0 + 2 * intervalMs, 232)].sort((a, b) => a.quantity.localeCompare(b.quantity)));
+      assert.deepEqual(await store.latest(m3), []);
+      await store.close();
+    });
+
+    test('returns every meter at one interval, while recent and after maintenance', async () => {
+      const { store } = await fresh({ clock: new ManualClock(day0 + 5 * dayMs) });
+      const at = day0 + 40 * intervalMs;
+      await store.appendSnapshots([
+        snapshot(m1, at, [[Q.voltageL1, 230], [Q.currentL1, 5]]),
+        snapshot(m2, at, [[Q.voltageL1, 231]]),
+        snapshot(m3, at + intervalMs, [[Q.voltageL1, 232]]),
+      ]);
+      const rows = (fleet: FleetInterval): string[] => fleet.meters.map((meter, m) => `${meter} ${fleet.values.slice(m * fleet.quantities.length, (m + 1) * fleet.quantities.length).join(' ')}`).sort();
+      const voltage = await store.readingsAt(at, [Q.voltageL1]);
+      assert.deepEqual([voltage.at, voltage.quantities, rows(voltage)], [at, [Q.voltageL1], [`${m1} 230`, `${m2} 231`]]);
+      const both = await store.readingsAt(at, [Q.currentL1, Q.voltageL1]);
+      assert.deepEqual(rows(both), [`${m1} 5 230`, `${m2}  231`], 'a meter without the quantity has null there');
+      assert.equal(fleetValue(both, m2, Q.currentL1), null);
+      const all = await store.readingsAt(at);
+      assert.deepEqual([fleetValue(all, m1, Q.currentL1), fleetValue(all, m1, Q.voltageL1), fleetValue(all, m3, Q.voltageL1)], [5, 230, undefined]);
+      await store.maintain();
+      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`], 'the same after compaction');
+      await store.close();
+    });
+
+    test('counts measured intervals per meter per day, back to 96 after a backfill', async () => {
+      const { store } = await fresh({ clock: new ManualClock(day0 + 3 * dayMs) });
+      await store.appendReadings([...registerReads(m1, day0, 97, 0, 10), ...registerReads(m2, day0, 49, 0, 10)]);
+      await store.maintain();
+      const range = { from: day0, to: day0 + dayMs };
+      const counts = async (): Promise<[string, number, number][]> => (await store.completeness(range)).map((c) => [c.meter, c.measured, c.expected] as [string, number, number]).sort();
+      assert.deepEqual(await counts(), [[m1, 96, 96], [m2, 48, 96]]);
+      await store.appendReadings(registerReads(m2, day0 + 49 * intervalMs, 48, 490, 10));
+      assert.deepEqual(await counts(), [[m1, 96, 96], [m2, 96, 96]]);
+      await store.close();
+    });
+
+    test('purges each data class after its own retention', async () => {
+      const clock = new ManualClock(day0 + 2 * hourMs);
+      const { store, db } = await fresh({ clock, retention: { rawReadings: 10, intervalData: 30, rollups: 60, audit: 15 } });
+      await store.appendReadings([...registerReads(m1, day0, 5, 0, 10), reading(m1, Q.voltageL1, day0, 230)]);
+      await store.appendReadings([reading(m1, Q.voltageL1, day0, 231)]);
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 10, quality: 'validated' }], { kind: 'rule', rule: 'VEE' });
+      const day = { from: day0, to: day0 + dayMs };
+      const snapshotOf = async (): Promise<unknown> => ({
+        raw: (await store.readings(m1, Q.voltageL1, day)).length,
+        registers: (await store.readings(m1, energy, day)).length,
+        validated: (await store.intervals(m1, energy, { from: day0, to: day0 + intervalMs }))[0]?.validated ?? null,
+        rollups: (await store.rollups(m1, energy, 'day', day)).length,
+        changes: (await store.intervalChanges(m1, energy, day)).length,
+        conflicts: (await store.conflicts(m1, day)).length,
+      });
+      assert.deepEqual(await snapshotOf(), { raw: 1, registers: 5, validated: 10, rollups: 1, changes: 1, conflicts: 1 });
+      clock.set(day0 + 20 * dayMs);
+      await store.purge();
+      assert.deepEqual(await snapshotOf(), { raw: 0, registers: 5, validated: 10, rollups: 1, changes: 0, conflicts: 0 });
+      clock.set(day0 + 45 * dayMs);
+      await store.purge();
+      assert.deepEqual(await snapshotOf(), { raw: 0, registers: 0, validated: null, rollups: 1, changes: 0, conflicts: 0 });
+      clock.set(day0 + 100 * dayMs);
+      await store.purge();
+      assert.deepEqual(await snapshotOf(), { raw: 0, registers: 0, validated: null, rollups: 0, changes: 0, conflicts: 0 });
+      await store.close();
+      const reopened = await target.open(db, { clock });
+      assert.deepEqual((await reopened.readings(m1, Q.voltageL1, day)).length, 0);
+      await reopened.close();
+    });
+
+    test('migrates a new database to the latest version, applying each migration once', async () => {
+      const { store, db, clock } = await fresh();
+      assert.equal(await store.schemaVersion(), target.latestVersion);
+      await store.close();
+      const applied = await target.appliedMigrations(db);
+      assert.deepEqual(applied.map((m) => m.version), Array.from({ length: target.latestVersion }, (_, i) => i + 1));
+      clock.advance(dayMs);
+      const again = await target.open(db, { clock });
+      await again.close();
+      assert.deepEqual(await target.appliedMigrations(db), applied, 'reopening applies nothing');
+    });
+
+    test('migrates a database at an older version forward, keeping what it holds', async () => {
+      const clock = new ManualClock(day0);
+      const db = `conformance_${++databases}`;
+      const old = await target.open(db, { clock, migrateTo: 1 });
+      assert.equal(await old.schemaVersion(), 1);
+      await old.close();
+      clock.advance(dayMs);
+      const store = await target.open(db, { clock });
+      assert.equal(await store.schemaVersion(), target.latestVersion);
+      await store.appendReadings(registerReads(m1, day0, 2, 0, 10));
+      assert.deepEqual((await store.intervals(m1, energy, { from: day0, to: day0 + intervalMs })).map((i) => i.raw), [10]);
+      await store.close();
+      const applied = await target.appliedMigrations(db);
+      assert.deepEqual(applied.map((m) => [m.version, m.appliedAt]), Array.from({ length: target.latestVersion }, (_, i) => [i + 1, i === 0 ? day0 : day0 + dayMs]));
+    });
+
+    test('keeps every committed reading across a reopen', async () => {
+      const { store, db, clock } = await fresh();
+      await store.appendReadings(registerReads(m1, day0, 10, 0, 10));
+      await store.close();
+      const reopened = await target.open(db, { clock });
+      assert.equal((await reopened.readings(m1, energy, { from: day0, to: day0 + dayMs })).length, 10);
+      assert.equal((await reopened.appendReadings(registerReads(m1, day0, 11, 0, 10))).inserted, 1, 'what is stored is known after the reopen');
+      assert.equal((await reopened.latest(m1))[0]?.at, day0 + 10 * intervalMs);
+      const [day] = await reopened.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
+      assert.equal(day?.sum, 100);
+      await reopened.close();
+    });
+
+    test('commits concurrent appends, each with its own result', async () => {
+      const { store } = await fresh();
+      const meters = Array.from({ length: 20 }, (_, i) => parseMeterId(`meter-${String(i).padStart(4, '0')}`));
+      const results = await Promise.all(meters.map((meter, i) => store.appendReadings(registerReads(meter, day0, i + 1, 0, 10))));
+      assert.deepEqual(results.map((r) => r.inserted), meters.map((_, i) => i + 1));
+      const again = await Promise.all(meters.map((meter) => store.appendReadings(registerReads(meter, day0, 1, 0, 10))));
+      assert.ok(again.every((r) => r.duplicate === 1));
+      assert.equal((await store.readingsAt(day0, [energy])).meters.length, 20);
+      await store.close();
+    });
+
+    test('refuses use after close', async () => {
+      const { store } = await fresh();
+      await store.close();
+      await assert.rejects(store.appendReadings([reading(m1, Q.voltageL1, day0, 230)]), (error) => hasCode(error, 'PW_ERR_STORE_CLOSED'));
+      await assert.rejects(store.latest(m1), (error) => hasCode(error, 'PW_ERR_STORE_CLOSED'));
+    });
+  });
+}
