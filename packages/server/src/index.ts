@@ -1,3 +1,13 @@
 // @phasewire/server: the head-end and meter data management.
 export * from './mdm/index.ts';
 export * from './store/index.ts';
+
+// ── head-end: topic authorisation, ingest decisions, refusals, registry model, messages
+export * from './headend/refusal-counters.ts';
+export * from './headend/ack-message.ts';
+export * from './headend/command-message.ts';
+export * from './headend/topic-authorisation.ts';
+export * from './headend/registry.ts';
+export * from './headend/ingest-decision.ts';
+export * from './headend/head-end-log.ts';
+export * from './headend/mosquitto-config.ts';

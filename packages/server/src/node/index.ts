@@ -1,3 +1,14 @@
 // @phasewire/server/node: the Node adapters of the server.
 export * from './mdm/index.ts';
 export * from './store/index.ts';
+
+// ── head-end: broker, TLS listener, ingest, registry store, Mosquitto
+export * from './headend/head-end.ts';
+export * from './headend/sqlite-registry.ts';
+export * from './headend/sqlite-counters.ts';
+export * from './headend/ingest.ts';
+export * from './headend/commands.ts';
+export * from './headend/embedded-broker.ts';
+export * from './headend/external-ingest.ts';
+export * from './headend/ingest-connection.ts';
+export * from './headend/mosquitto-process.ts';

@@ -1,0 +1,88 @@
+// The head-end: registry and counters (headend.db), the ingest over the meter store, the command
+// channel, and one of two MQTT front ends with the same behaviour — the embedded broker (aedes,
+// the default) or an external Mosquitto that terminates TLS while this process is an ingest client
+// on a shared subscription.
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '@phasewire/core';
+import { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import type { DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
+import { NodeAead } from '@phasewire/secure/node';
+import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MeterStore } from '../../store/meter-store.ts';
+import { silentLog } from '../../headend/head-end-log.ts';
+import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import type { CommandKind, CommandResponse } from '../../headend/command-message.ts';
+import { SqliteDeviceRegistry } from './sqlite-registry.ts';
+import { SqliteCounters } from './sqlite-counters.ts';
+import { Ingest } from './ingest.ts';
+import { Commands } from './commands.ts';
+import { startEmbeddedBroker } from './embedded-broker.ts';
+import { startExternalIngest } from './external-ingest.ts';
+
+export type BrokerMode =
+  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet }
+  | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
+
+export interface HeadEndOptions {
+  readonly store: MeterStore;
+  /** The head-end database (openHeadEndDatabase): registry, replay window, downlink counters. */
+  readonly db: DatabaseSync;
+  readonly keys: EnvelopeKeyProvider;
+  readonly keyRing: KeyRing;
+  readonly broker: BrokerMode;
+  readonly clock: Clock;
+  readonly log?: HeadEndLog;
+  /** Bound of an envelope body (default 64 KiB). */
+  readonly maxBodyBytes?: number;
+}
+
+export interface HeadEnd {
+  /** The MQTT port devices connect to (the embedded listener's, or the external broker's). */
+  readonly port: number;
+  readonly registry: SqliteDeviceRegistry;
+  readonly ingest: Ingest;
+  sendCommand(device: DeviceId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
+  /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
+  revokeDevice(device: DeviceId): Promise<void>;
+  /** Drops live sessions whose certificate the CA has revoked since. */
+  enforceRevocations(): number;
+  close(): Promise<void>;
+}
+
+export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
+  const log = options.log ?? silentLog;
+  const aead = new NodeAead();
+  const limits = options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
+  const window = new SqliteCounters(options.db, 'deferred');
+  const downlinkCounters = new SqliteCounters(options.db, 'immediate');
+  const registry = new SqliteDeviceRegistry(options.db);
+  const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
+  const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
+  let publish: (topic: string, payload: Uint8Array) => Promise<void> = () => Promise.reject(new Error('the broker is not started'));
+  const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
+  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
+  const mode = options.broker;
+  let front: { port: number; publish: typeof publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; close(): Promise<void> };
+  if (mode.kind === 'embedded') {
+    front = await startEmbeddedBroker({ identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, clock: options.clock, log }, mode.port ?? 0, mode.host ?? '127.0.0.1');
+  } else {
+    front = await startExternalIngest({ ...mode, registry, ingest, commands, clock: options.clock, log });
+  }
+  publish = front.publish;
+  return {
+    port: front.port,
+    registry,
+    ingest,
+    sendCommand: (device, kind, ttlMs) => commands.send(device, kind, ttlMs),
+    async revokeDevice(device) {
+      registry.revoke(device, options.clock.now());
+      await front.disconnect(device);
+    },
+    enforceRevocations: () => front.enforceRevocations(),
+    async close() {
+      commands.close();
+      await front.close();
+      await ingest.idle();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+// The ingest path of one head-end: open the envelope for the certificate's device, check the
+// replay window, decode and validate the batch, commit to the store, and only then acknowledge
+// (the caller sends the PUBACK when handle() resolves; this sends the sealed `ack` message).
+// Concurrent messages are group-committed: everything that arrives while a commit runs goes into
+// the next one, which is one store transaction and one window write.
+import { deviceTopic, PhasewireError } from '@phasewire/core';
+import type { MeterId, Snapshot } from '@phasewire/core';
+import { counterScope, decodeEnvelope } from '@phasewire/secure';
+import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
+import type { MeterStore } from '../../store/meter-store.ts';
+import { toWireAcks } from '../../headend/ack-message.ts';
+import type { AckEntry } from '../../headend/ack-message.ts';
+import { readingsOf } from '../../headend/ingest-decision.ts';
+import { RefusalCounters, refusalReasonOf } from '../../headend/refusal-counters.ts';
+import type { RefusalReason } from '../../headend/refusal-counters.ts';
+import { sampled, silentLog } from '../../headend/head-end-log.ts';
+import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import type { SqliteCounters } from './sqlite-counters.ts';
+
+export type IngestOutcome =
+  | { readonly kind: 'stored'; readonly readings: number }
+  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error };
+
+export interface IngestOptions {
+  readonly store: MeterStore;
+  /** Uplink receiver whose window is `window`. */
+  readonly receiver: EnvelopeReceiver;
+  readonly window: SqliteCounters;
+  /** Downlink sender for the sealed acks. */
+  readonly acks: EnvelopeSender;
+  /** Publishes a downlink message (QoS 1); errors are logged, the readings stay committed. */
+  readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
+  readonly refusals?: RefusalCounters;
+  readonly log?: HeadEndLog;
+  /** Most messages in one commit (default 4096). */
+  readonly maxGroup?: number;
+}
+
+interface Pending {
+  readonly sender: DeviceId;
+  readonly meter: MeterId;
+  readonly scope: CounterScope;
+  readonly entry: AckEntry;
+  readonly snapshots: readonly Snapshot[];
+  readonly resolve: (outcome: IngestOutcome) => void;
+}
+
+export class Ingest {
+  readonly refusals: RefusalCounters;
+  readonly #options: IngestOptions;
+  readonly #log: HeadEndLog;
+  readonly #maxGroup: number;
+  #queue: Pending[] = [];
+  #running: Promise<void> | undefined;
+  #stored = 0;
+
+  constructor(options: IngestOptions) {
+    this.#options = options;
+    this.refusals = options.refusals ?? new RefusalCounters();
+    this.#log = options.log ?? silentLog;
+    this.#maxGroup = options.maxGroup ?? 4096;
+  }
+
+  /** Readings committed since start. */
+  get stored(): number {
+    return this.#stored;
+  }
+
+  /**
+   * Handles a readings message that `sender` (the certificate's device, already authorised for the
+   * topic) published on `meter`'s topic. Resolves once its readings are committed, or with the
+   * refusal; never rejects.
+   */
+  handle(sender: DeviceId, meter: MeterId, payload: Uint8Array): Promise<IngestOutcome> {
+    let opened;
+    try {
+      opened = this.#options.receiver.openValue(sender, payload);
+    } catch (error) {
+      return Promise.resolve(this.refuse(sender, error));
+    }
+    if ('then' in opened) return opened.then((value) => this.#accept(sender, meter, value), (error: unknown) => this.#refused(sender, meter, payload, error));
+    return this.#accept(sender, meter, opened);
+  }
+
+  /** Counts and logs a refusal under the sender's id. */
+  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): IngestOutcome {
+    const code = error instanceof PhasewireError ? error.code : undefined;
+    const reason = reasonOverride ?? refusalReasonOf(code);
+    this.refusals.count(sender, reason);
+    const count = this.refusals.of(sender, reason);
+    const message = error instanceof Error ? error.message : String(error);
+    if (sampled(count)) this.#log({ level: 'warn', msg: message, device: sender, reason, ...(code === undefined ? {} : { code }), count });
+    return { kind: 'refused', reason, error: error instanceof Error ? error : new Error(message) };
+  }
+
+  #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome {
+    // A redelivery of a committed message is refused as a replay and stores nothing, but the device
+    // still waits for its receipt: acknowledge the counter again when it is durably committed.
+    if (error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') {
+      try {
+        const { header } = decodeEnvelope(payload);
+        if (header.counter <= this.#options.window.durable(counterScope(sender, 'uplink', header.keyId))) {
+          void this.#sendAck(sender, meter, [{ keyId: header.keyId, counter: header.counter }]);
+        }
+      } catch {
+        // The receiver has decoded this header already; nothing more to do for a broken one.
+      }
+    }
+    return this.refuse(sender, error);
+  }
+
+  #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
+    let snapshots: readonly Snapshot[];
+    try {
+      snapshots = readingsOf(meter, opened.value);
+    } catch (error) {
+      return Promise.resolve(this.refuse(sender, error));
+    }
+    const { keyId, counter } = opened.header;
+    return new Promise((resolve) => {
+      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId), entry: { keyId, counter }, snapshots, resolve });
+      this.#running ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    // One turn of the event loop lets the messages of a socket read join the first group.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.#maxGroup);
+      await this.#commit(group);
+    }
+    this.#running = undefined;
+  }
+
+  async #commit(group: readonly Pending[]): Promise<void> {
+    const snapshots: Snapshot[] = [];
+    for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
+    try {
+      await this.#options.store.appendSnapshots(snapshots);
+      this.#options.window.persist(group.map((item) => ({ scope: item.scope, counter: item.entry.counter })));
+    } catch (error) {
+      this.#options.window.revert(group.map((item) => item.scope));
+      for (const item of group) item.resolve(this.refuse(item.sender, error, 'store-failed'));
+      return;
+    }
+    let readings = 0;
+    for (const item of group) {
+      let n = 0;
+      for (const snapshot of item.snapshots) n += snapshot.values.size;
+      readings += n;
+      item.resolve({ kind: 'stored', readings: n });
+    }
+    this.#stored += readings;
+    const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
+    for (const item of group) {
+      const key = `${item.sender} ${item.meter}`;
+      let acks = byDevice.get(key);
+      if (acks === undefined) { acks = { sender: item.sender, meter: item.meter, entries: [] }; byDevice.set(key, acks); }
+      acks.entries.push(item.entry);
+    }
+    for (const acks of byDevice.values()) void this.#sendAck(acks.sender, acks.meter, acks.entries);
+  }
+
+  /** Seals the receipt for the sender (its key) and publishes it on the topic's meter's ack channel. */
+  async #sendAck(sender: DeviceId, meter: MeterId, entries: readonly AckEntry[]): Promise<void> {
+    try {
+      for (const body of toWireAcks(entries)) {
+        const sealed = await this.#options.acks.sealValue(sender, 'ack', body);
+        await this.#options.publish(deviceTopic(meter, 'ack'), sealed);
+      }
+    } catch (error) {
+      this.#log({ level: 'error', msg: `Cannot send the ack of ${entries.length} messages to ${sender}: ${(error as Error).message}`, device: sender });
+    }
+  }
+
+  /** Resolves when every queued message has been committed or refused. */
+  async idle(): Promise<void> {
+    while (this.#running !== undefined) await this.#running;
+  }
+}
