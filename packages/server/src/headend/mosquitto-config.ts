@@ -43,6 +43,8 @@ export function mosquittoConfig(options: MosquittoConfigOptions): string {
     'log_type error',
     'log_type warning',
     'log_type notice',
+    // 'Reloading config.' is logged at this level: the head-end waits for it after a SIGHUP.
+    'log_type information',
     'log_dest stderr',
     `listener ${options.port} ${options.host}`,
     `cafile ${files.cafile}`,

@@ -1,6 +1,7 @@
 // Runs Debian's Mosquitto as the external broker for tests and the CLI: writes the generated
 // configuration, ACL, certificates and CRL into a directory, starts it on a loopback port and
 // reloads it (SIGHUP) when the CRL or the gateway relations change.
+import { EventEmitter } from 'node:events';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -63,6 +64,9 @@ function waitForPort(port: number, child: ChildProcess, log: () => string, timeo
   });
 }
 
+/** How long a reload may take before it counts as failed, ms. */
+const reloadTimeoutMs = 5000;
+
 export async function startMosquitto(options: MosquittoOptions): Promise<MosquittoProcess> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const files = {
@@ -83,8 +87,19 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   const configFile = join(options.dir, 'mosquitto.conf');
   await writeFile(configFile, mosquittoConfig({ port, host: '127.0.0.1', files, ...(process.getuid?.() === 0 ? { user: 'root' } : {}) }));
   let stderr = '';
+  let partialLine = '';
+  let reloads = 0;
+  const reloaded = new EventEmitter();
   const child = spawn(options.binary ?? 'mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-20_000); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stderr = (stderr + text).slice(-20_000);
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.endsWith('Reloading config.')) { reloads++; reloaded.emit('reload'); }
+    }
+  });
   const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
   try {
     await waitForPort(port, child, () => stderr);
@@ -97,7 +112,17 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     async reload() {
       await writeFile(files.crlfile, await options.crl());
       await writeAcl();
+      // Mosquitto rereads its configuration, CRL and ACL in the main-loop turn in which it logs
+      // 'Reloading config.': once that line is here, a new connection meets the new CRL. Without
+      // the wait, a revoked device that reconnects at once could race the reload.
+      const before = reloads;
+      const seen = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => { reloaded.off('reload', check); reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot reload Mosquitto: no 'Reloading config.' within ${reloadTimeoutMs} ms of SIGHUP: ${stderr.slice(-500)}`)); }, reloadTimeoutMs);
+        const check = (): void => { if (reloads > before) { clearTimeout(timer); reloaded.off('reload', check); resolve(); } };
+        reloaded.on('reload', check);
+      });
       child.kill('SIGHUP');
+      await seen;
     },
     log: () => stderr,
     async stop() {
