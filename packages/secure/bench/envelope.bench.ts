@@ -6,7 +6,7 @@
 // counters on the sender; on the head-end the window is meant to commit with the readings' own
 // transaction), so this is the envelope's own cost.
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
-import type { Benchmark } from '@phasewire/bench';
+import { median, type Benchmark } from '@phasewire/bench';
 import type { WireBatch } from '@phasewire/core';
 import { ManualClock, parseMeterId } from '@phasewire/core';
 import { encodeEnvelopeBody } from '../src/envelope/body-codec.ts';
@@ -77,11 +77,6 @@ function envelopeSides(raw: Uint8Array) {
     sender: new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore() }),
     receiver: new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window: new MemoryCounterStore() }),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const benchmark: Benchmark = {

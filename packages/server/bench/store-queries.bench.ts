@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Benchmark } from '@phasewire/bench';
+import { median, type Benchmark } from '@phasewire/bench';
 import { ManualClock, parseMeterId, Q, SeededRandom, type MeterId, type Snapshot } from '@phasewire/core';
 import { startPostgres } from '../src/node/store/postgres-harness.ts';
 import { PostgresMeterStore } from '../src/node/store/postgres/postgres-meter-store.ts';
@@ -90,7 +90,6 @@ interface Figures {
   readonly latestFirstMs: number;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 async function time(work: () => Promise<unknown>): Promise<number> {
   const began = performance.now();

@@ -4,6 +4,9 @@
 // result to docs/benchmarks.md. Targets are ratios to a reference measured in the same run,
 // because absolute times drift on shared machines (docs/benchmarks.md).
 
+/** The median of a list of figures, for benchmarks that take medians inside one measurement. */
+export { median } from './summary.ts';
+
 export interface Figure {
   readonly label: string;
   readonly value: number;
