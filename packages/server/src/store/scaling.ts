@@ -5,10 +5,17 @@
 // resolution (a meter with a finer register, an estimate) is kept as it came, a double: raw data is
 // never rounded.
 
-/** `value` as a whole number of steps when that is exact and safe, otherwise null. */
+/**
+ * Below this magnitude a step count is carried as an integer. The integer codecs zigzag it (×2) and
+ * delta-code it twice (×4 at worst), which must stay within 2^53: 2^50 steps leaves that room, and is
+ * 1.1·10^14 Wh at 0.1 Wh, beyond any register. Larger values are kept as doubles, exactly.
+ */
+export const maxScaledMagnitude = 2 ** 50;
+
+/** `value` as a whole number of steps when that is exact and within the integer codecs' range, otherwise null. */
 export function scaledInteger(value: number, steps: number): number | null {
   const scaled = Math.round(value * steps);
-  return Number.isSafeInteger(scaled) && scaled / steps === value ? scaled : null;
+  return Math.abs(scaled) < maxScaledMagnitude && scaled / steps === value ? scaled : null;
 }
 
 /** `value` in step units, for sums: exact when it is a whole number of steps. */

@@ -21,6 +21,16 @@ describe('chunks of compacted readings', () => {
     }));
   });
 
+  it('reads back values on the resolution grid but too large for the integer codec, swinging in sign', () => {
+    // Whole numbers of steps near 2^53: zigzag and second-order deltas of these overflow 2^53, so
+    // they must go as doubles (scaling.ts maxScaledMagnitude).
+    const values = [450_360_843_235_516.3, -450_360_843_235_516.3, 900_719_925_474_099.1, -9e14, 1e14, 0];
+    const part: SeriesPart = { at: values.map((_, i) => Date.UTC(2026, 0, 5) + i * 900_000), values };
+    const back: SeriesPart = { at: [], values: [] };
+    decodeChunk(encodeChunk(part, 0, values.length, 10), part.at[0] ?? 0, 10, 'test chunk', back);
+    assert.deepEqual(back.values, values);
+  });
+
   it('stores a day of a 15-minute register in about two bytes a reading', () => {
     const part: SeriesPart = { at: [], values: [] };
     for (let i = 0; i < 96; i++) { part.at.push(i * 900_000); part.values.push(1e6 + i * 250 + (i % 7) * 3.5); }

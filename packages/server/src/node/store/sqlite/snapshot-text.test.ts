@@ -18,6 +18,16 @@ describe('recent snapshot text', () => {
     }));
   });
 
+  it('reads back a value on the resolution grid whose zigzag form would pass 2^53', () => {
+    // Found by the property above: −45036084323551.63 at 100 steps is −4.5·10^15 steps, and its
+    // zigzag form 9.007·10^15 is beyond 2^53; it must be written as decimal text instead.
+    for (const value of [-45_036_084_323_551.63, 45_036_084_323_551.63, -90_071_992_547_409.91]) {
+      const back: number[] = [];
+      decodeSnapshotText(encodeSnapshotText([2], [value], [100]), stepsOf, (_, v) => back.push(v));
+      assert.deepEqual(back, [value]);
+    }
+  });
+
   it('keeps a 13-value three-phase snapshot under 70 characters', () => {
     const values = [230.12, 229.87, 231.05, 12.345, 11.987, 13.002, 0.9312, 0.9123, 0.9456, 8123.4, 2345.6, 50.012, 12345678.9];
     const steps = [100, 100, 100, 1000, 1000, 1000, 10_000, 10_000, 10_000, 10, 10, 1000, 10];
