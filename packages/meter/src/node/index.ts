@@ -4,8 +4,4 @@
 export { MeterAgent, type MeterAgentOptions, type AgentEvent, type AgentStats } from './agent/meter-agent.ts';
 export { AgentFleet, type FleetOptions } from './agent/fleet.ts';
 export { ensureEnrolled, loadAgentIdentity, type AgentIdentity, type EnrollAgentOptions } from './agent/enrollment.ts';
-export {
-  deriveDeviceEnvelopeKey, envelopeKeyPath, fetchEnvelopeKey, keyProvisioningHandler, startKeyProvisioningServer,
-  type KeyProvisioningHandlerOptions, type KeyProvisioningServer, type ProvisionedKey,
-} from './agent/key-provisioning.ts';
 export { openMqttLink, type MqttLink, type MqttLinkOptions } from './agent/mqtt-link.ts';

@@ -21,3 +21,4 @@ export * from './tls/software-key.ts';
 export * from './enroll/est-server.ts';
 export * from './enroll/est-client.ts';
 export * from './enroll/token-file-store.ts';
+export * from './enroll/key-provisioning.ts';

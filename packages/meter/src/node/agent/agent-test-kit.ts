@@ -14,12 +14,10 @@ import {
   DerivedEnvelopeKeys, deviceIdentity, EnvelopeReceiver, EnvelopeSender, EstService, KeyRing, MemoryCounterStore, MemoryTokenStore,
 } from '@phasewire/secure';
 import type { OpenedValue } from '@phasewire/secure';
-import { createMemoryKeystore, createTestCa, NodeAead, startEstServer, tlsServerOptions } from '@phasewire/secure/node';
-import type { EstServer, TestCa } from '@phasewire/secure/node';
+import { createMemoryKeystore, createTestCa, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
+import type { EstServer, KeyProvisioningServer, TestCa } from '@phasewire/secure/node';
 import { ackBody, commandBody } from '../../agent/agent-messages.ts';
 import type { AgentCommand } from '../../agent/agent-messages.ts';
-import { deriveDeviceEnvelopeKey, startKeyProvisioningServer } from './key-provisioning.ts';
-import type { KeyProvisioningServer } from './key-provisioning.ts';
 
 const masterLabel = 'envelope-master';
 const keyId = 1;

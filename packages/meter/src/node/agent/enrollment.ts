@@ -1,7 +1,7 @@
 // Enrollment of a meter agent, once per data directory: generate the device key, send a CSR with
 // the one-time token to the EST server (RFC 7030 §4.2.1, over TLS 1.3, trusting only the CA
 // certificate the meter was given), store the certificate chain and the CA, then fetch the
-// envelope key over mutual TLS with the new certificate (key-provisioning.ts). Every later start
+// envelope key over mutual TLS with the new certificate (@phasewire/secure/node key-provisioning). Every later start
 // loads what is stored and never sends the token again (it is one-time on the server anyway).
 //
 // The TLS key is a software key written with mode 0600: Node's TLS takes keys only from memory
@@ -12,10 +12,8 @@ import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import { deviceIdentity } from '@phasewire/secure';
-import { enrollDevice, generateSoftwareKey, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
-import { fetchEnvelopeKey } from './key-provisioning.ts';
-import type { ProvisionedKey } from './key-provisioning.ts';
+import { enrollDevice, fetchEnvelopeKey, generateSoftwareKey, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
+import type { ProvisionedKey, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 
 export interface AgentIdentity {
   readonly meter: MeterId;

@@ -12,10 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { SecurityError, parseMeterId } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
-import { bindDevice, deviceUrnPrefix, envelopeKeyInfo, parseDeviceIdentity } from '@phasewire/secure';
-import type { Keystore } from '@phasewire/secure';
-import { peerCertificateOf, tlsClientOptions, tlsServerOptions } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import { bindDevice } from '../../envelope/device-binding.ts';
+import { envelopeKeyInfo } from '../../envelope/envelope-keys.ts';
+import { deviceUrnPrefix, parseDeviceIdentity } from '../../pki/device-identity.ts';
+import type { Keystore } from '../../keystore.ts';
+import { tlsClientOptions, tlsServerOptions } from '../tls/tls-options.ts';
+import { peerCertificateOf } from '../tls/peer-certificate.ts';
+import type { TlsIdentity, TlsTrust } from '../tls/tls-options.ts';
 
 export const envelopeKeyPath = '/.well-known/phasewire/envelope-key';
 
