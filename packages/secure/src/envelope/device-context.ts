@@ -17,6 +17,8 @@ export class DeviceContext {
   readonly binding: DeviceBinding;
   readonly #direction: Direction;
   readonly #scopes = new Map<number, CounterScope>();
+  #lastKeyId = 0;
+  #lastScope = '' as CounterScope;
   readonly #nonce = new Uint8Array(envelopeNonceLength);
   /** Header bytes first, then the device id's length and bytes: the associated data. */
   readonly #aad: Uint8Array;
@@ -49,11 +51,15 @@ export class DeviceContext {
   }
 
   scope(keyId: number): CounterScope {
+    // Nearly every message uses the key id of the one before: that one is kept at hand.
+    if (keyId === this.#lastKeyId) return this.#lastScope;
     let scope = this.#scopes.get(keyId);
     if (scope === undefined) {
       scope = counterScope(this.binding.deviceId, this.#direction, keyId);
       this.#scopes.set(keyId, scope);
     }
+    this.#lastKeyId = keyId;
+    this.#lastScope = scope;
     return scope;
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecodeError, hasCode } from '@phasewire/core';
-import { decodeEnvelope, encodeHeader, envelopeOverhead, envelopeHeaderLength, maxInvocationCounter, messageTypeCodes } from './envelope-format.ts';
+import { decodeEnvelope, decodeEnvelopeHeader, encodeHeader, envelopeOverhead, envelopeHeaderLength, maxInvocationCounter, messageTypeCodes } from './envelope-format.ts';
 import type { EnvelopeHeader, MessageType } from './envelope-format.ts';
 
 const header: EnvelopeHeader = { direction: 'uplink', messageType: 'readings', keyId: 0x01020304, counter: 0x0506070809101112n, bodyLength: 3 };
@@ -30,6 +30,29 @@ test('decodes what it encodes, for every direction and message type', () => {
       assert.deepEqual(decoded.ciphertext, bytes.subarray(envelopeHeaderLength, envelopeHeaderLength + 3));
     }
   }
+});
+
+test('reads every counter back exactly, on both sides of 2^53 where the decoder changes method', () => {
+  const edges = [1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, maxInvocationCounter - 1n, maxInvocationCounter];
+  for (const counter of edges) assert.equal(decodeEnvelope(envelope({ ...header, counter })).header.counter, counter, String(counter));
+  fc.assert(fc.property(fc.bigInt({ min: 1n, max: maxInvocationCounter }), (counter) => {
+    assert.equal(decodeEnvelope(envelope({ ...header, counter })).header.counter, counter);
+  }), { numRuns: 5_000 });
+});
+
+test('the header decoder alone gives the same header and the same refusals as the full decoder', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), fc.boolean(), (bytes, versioned) => {
+    const input = versioned && bytes.length > 0 ? Uint8Array.of(1, ...bytes.subarray(1)) : bytes;
+    const outcome = (decode: () => unknown): unknown => {
+      try {
+        return decode();
+      } catch (error) {
+        return error instanceof DecodeError ? error.code : error;
+      }
+    };
+    const full = outcome(() => decodeEnvelope(input, 32).header);
+    assert.deepEqual(outcome(() => decodeEnvelopeHeader(input, 32)), full);
+  }), { numRuns: 20_000 });
 });
 
 test('refuses every truncation with PW_ERR_ENVELOPE_TRUNCATED', () => {

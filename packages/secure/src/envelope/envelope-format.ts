@@ -48,12 +48,16 @@ export const messageTypeCodes = {
   ack: 0x08,
 } as const satisfies Record<MessageType, number>;
 
-const directionByCode: ReadonlyMap<number, Direction> = new Map(
-  Object.entries(directionCodes).map(([name, code]) => [code, name as Direction]),
-);
-const messageTypeByCode: ReadonlyMap<number, MessageType> = new Map(
-  Object.entries(messageTypeCodes).map(([name, code]) => [code, name as MessageType]),
-);
+// Lookups by code as arrays indexed by the byte: a received header is decoded per message, and an
+// array read is cheaper than a Map lookup. Codes without a name read as undefined.
+const directionByCode: readonly (Direction | undefined)[] = codeTable(directionCodes);
+const messageTypeByCode: readonly (MessageType | undefined)[] = codeTable(messageTypeCodes);
+
+function codeTable<Name extends string>(codes: Readonly<Record<Name, number>>): (Name | undefined)[] {
+  const table: (Name | undefined)[] = new Array<Name | undefined>(256).fill(undefined);
+  for (const [name, code] of Object.entries(codes) as [Name, number][]) table[code] = name;
+  return table;
+}
 
 export interface EnvelopeHeader {
   readonly direction: Direction;
@@ -99,58 +103,90 @@ export function writeHeader(view: DataView, direction: Direction, messageType: M
  * against `maxBodyBytes` before anything is read past the header or allocated.
  */
 export function decodeEnvelope(bytes: Uint8Array, maxBodyBytes: number = defaultMaxBodyBytes): DecodedEnvelope {
-  if (bytes.length > maxBodyBytes + envelopeOverhead) {
+  const header = decodeEnvelopeHeader(bytes, maxBodyBytes);
+  return { header, ciphertext: envelopeCiphertext(bytes, header.bodyLength), tag: envelopeTag(bytes, header.bodyLength) };
+}
+
+/**
+ * The checks and the header of decodeEnvelope() without the views of ciphertext and tag: once it
+ * has returned, `bytes` is exactly 20 + bodyLength + 16 bytes long. The receiver decodes with it
+ * and makes the views only for an envelope that passed its other cheap checks.
+ */
+export function decodeEnvelopeHeader(bytes: Uint8Array, maxBodyBytes: number = defaultMaxBodyBytes): EnvelopeHeader {
+  const length = bytes.length;
+  if (length > maxBodyBytes + envelopeOverhead) {
     throw new DecodeError('PW_ERR_ENVELOPE_TOO_LARGE',
-      `Cannot open payload envelope: ${bytes.length} bytes received, expected at most ${maxBodyBytes + envelopeOverhead} (a ${maxBodyBytes}-byte body plus ${envelopeOverhead} bytes of header and tag)`);
+      `Cannot open payload envelope: ${length} bytes received, expected at most ${maxBodyBytes + envelopeOverhead} (a ${maxBodyBytes}-byte body plus ${envelopeOverhead} bytes of header and tag)`);
   }
-  if (bytes.length < envelopeHeaderLength) {
+  if (length < envelopeHeaderLength) {
     throw new DecodeError('PW_ERR_ENVELOPE_TRUNCATED',
-      `Cannot open payload envelope: ${bytes.length} bytes received, expected at least the ${envelopeHeaderLength}-byte header`);
+      `Cannot open payload envelope: ${length} bytes received, expected at least the ${envelopeHeaderLength}-byte header`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, envelopeHeaderLength);
-  const version = view.getUint8(0);
+  // The header is read byte by byte: no DataView per message, and the length check above makes
+  // every index below 20 present (the `?? 0` only satisfies the type checker).
+  const version = bytes[0] ?? 0;
   if (version !== envelopeVersion) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', `Cannot open payload envelope: version ${version}, expected ${envelopeVersion}`);
   }
-  const direction = directionByCode.get(view.getUint8(1));
+  const directionCode = bytes[1] ?? 0;
+  const direction = directionByCode[directionCode];
   if (direction === undefined) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED',
-      `Cannot open payload envelope: direction code 0x${hex(view.getUint8(1))}, expected 0x01 (uplink) or 0x02 (downlink)`);
+      `Cannot open payload envelope: direction code 0x${hex(directionCode)}, expected 0x01 (uplink) or 0x02 (downlink)`);
   }
-  const messageType = messageTypeByCode.get(view.getUint8(2));
+  const typeCode = bytes[2] ?? 0;
+  const messageType = messageTypeByCode[typeCode];
   if (messageType === undefined) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED',
-      `Cannot open payload envelope: message type code 0x${hex(view.getUint8(2))} is not in the message type table`);
+      `Cannot open payload envelope: message type code 0x${hex(typeCode)} is not in the message type table`);
   }
-  const flags = view.getUint8(3);
+  const flags = bytes[3] ?? 0;
   if (flags !== 0) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', `Cannot open payload envelope: flags byte 0x${hex(flags)}, expected 0x00 (reserved)`);
   }
-  const keyId = view.getUint32(4);
+  const keyId = uint32At(bytes, 4);
   if (keyId === 0) throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: key id 0, expected 1 or more');
-  const counter = view.getBigUint64(8);
-  if (counter === 0n) throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: counter 0, expected 1 or more');
-  const bodyLength = view.getUint32(16);
+  const counterHigh = uint32At(bytes, 8);
+  const counterLow = uint32At(bytes, 12);
+  if (counterHigh === 0 && counterLow === 0) throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: counter 0, expected 1 or more');
+  const bodyLength = uint32At(bytes, 16);
   if (bodyLength > maxBodyBytes) {
     throw new DecodeError('PW_ERR_ENVELOPE_TOO_LARGE',
       `Cannot open payload envelope: header declares a ${bodyLength}-byte body, expected at most ${maxBodyBytes}`);
   }
   const expected = envelopeHeaderLength + bodyLength + envelopeTagLength;
-  if (bytes.length < expected) {
+  if (length < expected) {
     throw new DecodeError('PW_ERR_ENVELOPE_TRUNCATED',
-      `Cannot open payload envelope: ${bytes.length} bytes received, the header declares ${expected} (${bodyLength}-byte body and ${envelopeTagLength}-byte tag)`);
+      `Cannot open payload envelope: ${length} bytes received, the header declares ${expected} (${bodyLength}-byte body and ${envelopeTagLength}-byte tag)`);
   }
-  if (bytes.length > expected) {
+  if (length > expected) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED',
-      `Cannot open payload envelope: ${bytes.length - expected} bytes after the tag, the header declares ${expected} in all`);
+      `Cannot open payload envelope: ${length - expected} bytes after the tag, the header declares ${expected} in all`);
   }
-  // Plain Uint8Array views, not subarray(): a received Buffer's subarray() is several times
-  // slower, and this runs once per message.
-  return {
-    header: { direction, messageType, keyId, counter, bodyLength },
-    ciphertext: new Uint8Array(bytes.buffer, bytes.byteOffset + envelopeHeaderLength, bodyLength),
-    tag: new Uint8Array(bytes.buffer, bytes.byteOffset + envelopeHeaderLength + bodyLength, envelopeTagLength),
-  };
+  return { direction, messageType, keyId, counter: uint64(counterHigh, counterLow), bodyLength };
+}
+
+// Plain Uint8Array views, not subarray(): a received Buffer's subarray() goes through Buffer's
+// species constructor, and these run once per message.
+
+/** The ciphertext of an envelope whose header has been decoded (a view of the same bytes). */
+export function envelopeCiphertext(bytes: Uint8Array, bodyLength: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + envelopeHeaderLength, bodyLength);
+}
+
+/** The 16-byte tag of an envelope whose header has been decoded (a view of the same bytes). */
+export function envelopeTag(bytes: Uint8Array, bodyLength: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + envelopeHeaderLength + bodyLength, envelopeTagLength);
+}
+
+/** Big-endian uint32 at `offset`; the caller has checked that four bytes are there. */
+function uint32At(bytes: Uint8Array, offset: number): number {
+  return (((bytes[offset] ?? 0) << 24) | ((bytes[offset + 1] ?? 0) << 16) | ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0)) >>> 0;
+}
+
+/** Below 2^53 one exact double makes one BigInt; above, the two halves are joined as BigInts. */
+function uint64(high: number, low: number): bigint {
+  return high < 0x20_0000 ? BigInt(high * 0x1_0000_0000 + low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
 function hex(byte: number): string {

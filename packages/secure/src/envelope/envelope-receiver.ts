@@ -6,7 +6,7 @@
 // rates of PERFORMANCE.md the promises of an always-async path cost as much as the AES-GCM itself.
 import type { ErrorCode } from '@phasewire/core';
 import { PhasewireError, SecurityError } from '@phasewire/core';
-import type { CounterStore } from '../replay/counter-store.ts';
+import type { CounterScope, CounterStore } from '../replay/counter-store.ts';
 import { ReplayWindow } from '../replay/replay-window.ts';
 import type { Aead, AeadKey, MaybePromise } from './aead.ts';
 import { DeviceContexts } from './device-context.ts';
@@ -14,7 +14,7 @@ import type { DeviceContext } from './device-context.ts';
 import { decodeEnvelopeBody } from './body-codec.ts';
 import type { DeviceId } from './device-binding.ts';
 import type { EnvelopeKeyProvider } from './envelope-keys.ts';
-import { checkMaxBodyBytes, decodeEnvelope, defaultMaxBodyBytes } from './envelope-format.ts';
+import { checkMaxBodyBytes, decodeEnvelopeHeader, defaultMaxBodyBytes, envelopeCiphertext, envelopeTag } from './envelope-format.ts';
 import type { Direction, EnvelopeHeader } from './envelope-format.ts';
 import type { KeyRing } from './key-ring.ts';
 
@@ -101,16 +101,29 @@ export class EnvelopeReceiver {
    * Authenticates, lets `finish` build the result (it may still refuse), advances the window and
    * resolves with the result once the window is durable. Synchronous up to the durable write when
    * the key is at hand, which is the common case, and entirely so with a window durable at once.
+   * The checks run cheapest first (docs/security-envelope.md, "Checks on receipt"); the views of
+   * ciphertext and tag are made only for an envelope that has passed all but the AEAD.
    */
   #settle<T>(device: DeviceId, bytes: Uint8Array, finish: (opened: OpenedEnvelope) => T): MaybePromise<T> {
     let pending: Promise<T>;
     try {
-      const opened = this.#authenticate(device, bytes);
-      if ('then' in opened) {
-        pending = opened.then((ready) => this.#accept(device, ready, finish(ready)));
+      const header = decodeEnvelopeHeader(bytes, this.#maxBodyBytes);
+      if (header.direction !== this.#direction) {
+        throw new SecurityError('PW_ERR_ENVELOPE_DIRECTION',
+          `Cannot open envelope from ${device}: it is marked ${header.direction}, this side receives ${this.#direction} only`);
+      }
+      const { keyId, counter } = header;
+      this.#ring.check(device, keyId);
+      const context = this.#devices.get(device);
+      const scope = context.scope(keyId);
+      // Refuse a replay before spending a decryption on it; accept() checks again afterwards.
+      this.#window.check(scope, counter);
+      const key = this.#keys.key(context.binding, keyId);
+      if ('then' in key) {
+        pending = key.then((ready) => this.#accept(scope, counter, finish(this.#decrypt(context, header, ready, bytes))));
       } else {
-        const result = finish(opened);
-        const durable = this.#window.accept(this.#devices.get(device).scope(opened.header.keyId), opened.header.counter);
+        const result = finish(this.#decrypt(context, header, key, bytes));
+        const durable = this.#window.accept(scope, counter);
         if (durable === undefined) return result;
         pending = durable.then(() => result);
       }
@@ -122,29 +135,16 @@ export class EnvelopeReceiver {
     });
   }
 
-  async #accept<T>(device: DeviceId, opened: OpenedEnvelope, result: T): Promise<T> {
-    await this.#window.accept(this.#devices.get(device).scope(opened.header.keyId), opened.header.counter);
+  async #accept<T>(scope: CounterScope, counter: bigint, result: T): Promise<T> {
+    await this.#window.accept(scope, counter);
     return result;
   }
 
-  #authenticate(device: DeviceId, bytes: Uint8Array): OpenedEnvelope | Promise<OpenedEnvelope> {
-    const { header, ciphertext, tag } = decodeEnvelope(bytes, this.#maxBodyBytes);
-    if (header.direction !== this.#direction) {
-      throw new SecurityError('PW_ERR_ENVELOPE_DIRECTION',
-        `Cannot open envelope from ${device}: it is marked ${header.direction}, this side receives ${this.#direction} only`);
-    }
-    this.#ring.check(device, header.keyId);
-    const context = this.#devices.get(device);
-    // Refuse a replay before spending a decryption on it; accept() checks again afterwards.
-    this.#window.check(context.scope(header.keyId), header.counter);
-    const key = this.#keys.key(context.binding, header.keyId);
-    if ('then' in key) return key.then((ready) => this.#decrypt(context, header, ready, bytes, ciphertext, tag));
-    return this.#decrypt(context, header, key, bytes, ciphertext, tag);
-  }
-
   /** The received bytes start with the header: nonce and associated data are read from them. */
-  #decrypt(context: DeviceContext, header: EnvelopeHeader, key: AeadKey, bytes: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): OpenedEnvelope {
-    const body = this.#aead.open(key, context.nonce(bytes), context.associatedData(bytes), ciphertext, tag);
+  #decrypt(context: DeviceContext, header: EnvelopeHeader, key: AeadKey, bytes: Uint8Array): OpenedEnvelope {
+    const { bodyLength } = header;
+    const body = this.#aead.open(key, context.nonce(bytes), context.associatedData(bytes),
+      envelopeCiphertext(bytes, bodyLength), envelopeTag(bytes, bodyLength));
     return { header, body };
   }
 

@@ -3,8 +3,9 @@
 // certificate, the device makes one HTTPS request with that certificate; the server takes the
 // device id from the certificate the TLS layer verified (never from the request), derives the key
 // as the head-end's ingest does (HKDF-Expand of the master, envelopeKeyInfo) and returns it with its
-// key id. The handler is the piece the head-end mounts on an mTLS listener; a listener for tests
-// and the demo is here too.
+// key id. The handler is the piece the head-end mounts on an mTLS listener (with the listener
+// policy attached, so that revocation is checked at every handshake); a listener for tests and the
+// demo is here too, under the same policy.
 //   GET /.well-known/phasewire/envelope-key  →  200 application/json {"keyId": n, "key": base64}
 import { createServer, request } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +17,9 @@ import { bindDevice } from '../../envelope/device-binding.ts';
 import { envelopeKeyInfo } from '../../envelope/envelope-keys.ts';
 import { deviceUrnPrefix, parseDeviceIdentity } from '../../pki/device-identity.ts';
 import type { Keystore } from '../../keystore.ts';
+import { RevocationSet } from '../../pki/revocation-set.ts';
+import { attachPolicy } from '../tls/listener-policy.ts';
+import type { RefusalEvent } from '../tls/listener-policy.ts';
 import { tlsClientOptions, tlsServerOptions } from '../tls/tls-options.ts';
 import { peerCertificateOf } from '../tls/peer-certificate.ts';
 import type { TlsIdentity, TlsTrust } from '../tls/tls-options.ts';
@@ -89,9 +93,33 @@ export interface KeyProvisioningServer {
   close(): Promise<void>;
 }
 
-/** A stand-alone mTLS listener for the handler (tests and the demo). */
-export async function startKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningHandlerOptions): Promise<KeyProvisioningServer> {
+export interface KeyProvisioningServerOptions extends KeyProvisioningHandlerOptions {
+  /**
+   * The current revocation set, read at every handshake by the shared listener policy
+   * (attachPolicy), so that a certificate revoked after the listener started gets no key. The
+   * trust's CRL, when it has one, is checked by OpenSSL during the handshake besides. Without
+   * this, only that CRL applies.
+   */
+  readonly revocations?: () => RevocationSet;
+  /** Told of every refused client, in the handshake or after it, with the reason. */
+  readonly onRefused?: (event: RefusalEvent) => void;
+}
+
+const noRevocations = RevocationSet.of([]);
+
+/**
+ * A stand-alone mTLS listener for the handler (tests and the demo), under the TLS policy: the
+ * handshake of tlsServerOptions (TLS 1.3, mutual authentication, the trust's CRL) and, after every
+ * handshake, the listener policy's check (revocation set, validity, a device certificate). A
+ * refused client never reaches the handler.
+ */
+export async function startKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions): Promise<KeyProvisioningServer> {
   const server = createServer(tlsServerOptions(identity, trust), keyProvisioningHandler(options));
+  const { revocations, onRefused } = options;
+  attachPolicy(server, {
+    revocations: revocations ?? (() => noRevocations),
+    ...(onRefused === undefined ? {} : { onRefused }),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => { resolve(); });
@@ -118,7 +146,7 @@ export function fetchEnvelopeKey(server: string, identity: TlsIdentity, trust: T
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         text += chunk;
-        if (text.length > 4096) response.destroy(new Error('response larger than 4096 bytes'));
+        if (text.length > 4096) response.destroy(new Error(`${url.origin} answered more than 4096 bytes`));
       });
       response.on('error', (error) => { reject(provisioningError(error.message, error)); });
       response.on('end', () => {
@@ -126,17 +154,25 @@ export function fetchEnvelopeKey(server: string, identity: TlsIdentity, trust: T
           reject(provisioningError(`${url.origin} answered HTTP ${response.statusCode ?? 0}: ${text.trim()}`));
           return;
         }
+        let parsed: unknown;
         try {
-          const parsed = JSON.parse(text) as { keyId?: unknown; key?: unknown };
-          const key = typeof parsed.key === 'string' ? new Uint8Array(Buffer.from(parsed.key, 'base64')) : new Uint8Array(0);
-          if (typeof parsed.keyId !== 'number' || !Number.isSafeInteger(parsed.keyId) || parsed.keyId < 1 || key.length !== 32) {
-            reject(provisioningError(`${url.origin} answered ${text.length} bytes that are not a key id and a 32-byte key`));
-            return;
-          }
-          resolve({ keyId: parsed.keyId, key });
+          parsed = JSON.parse(text);
         } catch (error) {
           reject(provisioningError(`${url.origin} answered text that is not JSON`, error));
+          return;
         }
+        // Any JSON value may come back (null, a number, an array): read fields of objects only, and
+        // take the key only in canonical base64, which Buffer.from alone does not insist on.
+        const fields = typeof parsed === 'object' && parsed !== null ? parsed as { keyId?: unknown; key?: unknown } : {};
+        const key = typeof fields.key === 'string' ? Buffer.from(fields.key, 'base64') : Buffer.alloc(0);
+        if (typeof fields.keyId !== 'number' || !Number.isSafeInteger(fields.keyId) || fields.keyId < 1 || key.length !== 32
+          || key.toString('base64') !== fields.key) {
+          reject(provisioningError(`${url.origin} answered ${text.length} bytes that are not a key id and a 32-byte key`));
+          return;
+        }
+        const copy = new Uint8Array(key);
+        key.fill(0);
+        resolve({ keyId: fields.keyId, key: copy });
       });
     });
     outgoing.on('error', (error) => { reject(provisioningError(`${url.origin} is unreachable (${error.message})`, error)); });
