@@ -8,6 +8,7 @@ import { registerMeter } from './commands/meter.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerPki } from './commands/pki.ts';
 import { registerAgent } from './commands/agent.ts';
+import { registerGateway } from './commands/gateway.ts';
 
 export const version = '0.1.0';
 
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerMeter(program, io);
   registerAgent(program, io);
+  registerGateway(program, io);
   registerDemo(program, io);
   registerPki(program, io);
   return program;

@@ -39,6 +39,8 @@ export const errorCodes = {
   PW_ERR_AGENT_STATE: { family: 'config', summary: 'The meter agent\'s data directory is missing or holds an unreadable enrollment (certificate, key, CA or envelope key).' },
   PW_ERR_AGENT_KEY_PROVISIONING: { family: 'security', summary: 'The envelope key could not be provisioned to the device over mutual TLS (refused, unreachable or malformed).' },
   PW_ERR_AGENT_CONNECT: { family: 'transport', summary: 'The meter agent could not connect to the MQTT broker over mutual TLS, or the connection was lost.' },
+  PW_ERR_COMMAND_UNSUPPORTED: { family: 'validation', summary: 'A command the meter cannot carry out (a Modbus meter behind a gateway has no relay or clock the agent can set); it is answered with this code, not dropped.' },
+  PW_ERR_AGENT_SOURCE: { family: 'config', summary: 'A meter agent was given neither or both of a simulated meter and a reading source.' },
   // ── modbus: codec, framers, transports, bus
   PW_ERR_MODBUS_ILLEGAL_FUNCTION: { family: 'decode', summary: 'A Modbus PDU names a function code the codec does not implement (a server answers exception 0x01).' },
   PW_ERR_MODBUS_ILLEGAL_ADDRESS: { family: 'decode', summary: 'A Modbus request\'s start address plus quantity runs past 0xFFFF (a server answers exception 0x02).' },
@@ -57,6 +59,8 @@ export const errorCodes = {
   PW_ERR_PROFILE_INVALID: { family: 'config', summary: 'A device profile (one meter model\'s register map) fails its schema: the message names the file, the field and what was expected.' },
   PW_ERR_PROFILE_VALUE: { family: 'validation', summary: 'A value cannot be served in a profile\'s register encoding (outside the data type\'s range after scaling).' },
   PW_ERR_GATEWAY_CONFIG: { family: 'config', summary: 'The bus scheduler was given an unusable device list (duplicate unit or meter, a period or timeout that is not a positive number).' },
+  PW_ERR_GATEWAY_FILE: { family: 'config', summary: 'A gateway configuration file (gateway run --config) fails validation: the message names the field and what was expected.' },
+  PW_ERR_GATEWAY_IDENTIFY: { family: 'transport', summary: 'A meter configured for auto-identification did not answer any profile\'s identify probe, or matched none.' },
   // ── secure: keystores and the payload envelope
   PW_ERR_KEYSTORE: { family: 'store', summary: 'A keystore operation failed inside the PKCS#11 token or on the software keystore file; the cause carries the token\'s CKR_ code or the I/O error.' },
   PW_ERR_KEYSTORE_CONFIG: { family: 'config', summary: 'A keystore cannot be opened as configured: the PKCS#11 module does not load, no token has the slot id or label, the PIN source is unset or empty, the store file or key file is missing or malformed.' },

@@ -3,9 +3,11 @@
 // scan of 1..247 at 9600 baud costs about 247 × (request + timeout)). A unit that answers
 // anything (values, an exception) is present; the first probe that matches names its model.
 // Specific probes (an identification value or text) are tried before "responds" probes, which
-// only say that a register exists.
+// only say that a register exists. Behind a Modbus/TCP gateway, exceptions 0x0A and 0x0B (path
+// unavailable, target failed to respond: Modbus Application Protocol V1.1b3 §7) are the gateway
+// saying that no device answered, so they count as silence, not as a device.
 import {
-  ReadDeviceIdCode, deviceObjectText, probeSpecificity, registersMatch, textMatches, type DeviceProfile, type ModbusClient,
+  ExceptionCode, ModbusExceptionError, ReadDeviceIdCode, deviceObjectText, probeSpecificity, registersMatch, textMatches, type DeviceProfile, type ModbusClient,
 } from '@phasewire/modbus';
 import { outcomeOf } from './bus-stats.ts';
 import { readPlanned } from './read-planned.ts';
@@ -36,6 +38,8 @@ async function runProbe(client: ModbusClient, unit: number, profile: DeviceProfi
     const words = await readPlanned(client, unit, { functionCode: probe.functionCode, address: probe.address, count: probe.count }, timeoutMs);
     return registersMatch(probe, words) ? 'match' : 'answered';
   } catch (error) {
+    if (error instanceof ModbusExceptionError
+      && (error.exceptionCode === ExceptionCode.GatewayPathUnavailable || error.exceptionCode === ExceptionCode.GatewayTargetDeviceFailedToRespond)) return 'silent';
     return outcomeOf(error) === 'timeout' ? 'silent' : 'answered';
   }
 }

@@ -46,4 +46,31 @@ describe('command handler', () => {
     assert.deepEqual(commands.handle({ hello: 1 }), { command: undefined, response: undefined, executed: false });
     assert.deepEqual(commands.executedIds(), ['c', 'd', 'e'], 'bounded to the last three');
   });
+
+  it('answers a command this meter cannot carry out with PW_ERR_COMMAND_UNSUPPORTED, without running it or spending its id', () => {
+    const calls: string[] = [];
+    const commands = new CommandHandler({
+      clock: new ManualClock(1_000_000),
+      target: {
+        readOnDemand: () => undefined,
+        syncClock: () => { calls.push('sync'); return 0; },
+        setRelay: () => { calls.push('relay'); },
+        supports: (op) => op === 'read',
+      },
+    });
+    for (const op of ['disconnect', 'reconnect'] as const) {
+      const handled = commands.handle({ v: 1, id: op, op, exp: 2_000_000 });
+      assert.equal(handled.executed, false);
+      const response = handled.response;
+      assert.ok(response !== undefined);
+      assert.equal(response.ok, false);
+      assert.equal(response.code, 'PW_ERR_COMMAND_UNSUPPORTED');
+      assert.match(response.reason ?? '', /unsupported by this meter/);
+    }
+    assert.equal(commands.handle({ v: 1, id: 's', op: 'clock-sync', exp: 2_000_000, t: 5 }).response?.code, 'PW_ERR_COMMAND_UNSUPPORTED');
+    const read = commands.handle({ v: 1, id: 'r', op: 'read', exp: 2_000_000 });
+    assert.deepEqual([read.response?.ok, read.response?.code], [false, 'PW_ERR_COMMAND_UNSUPPORTED'], 'no reading yet');
+    assert.deepEqual(calls, []);
+    assert.deepEqual(commands.executedIds(), ['r']);
+  });
 });

@@ -2,19 +2,24 @@
 // refused a replayed envelope: each command id is executed at most once (the ids are remembered,
 // bounded, and the owner persists them) and only before its expiry on the meter's clock
 // (SECURITY.md, Commands: fresh, counter + expiry, executed at most once).
-import { DecodeError, SecurityError } from '@phasewire/core';
+import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from './agent-messages.ts';
-import type { AgentCommand, CommandResponse } from './agent-messages.ts';
+import type { AgentCommand, CommandOp, CommandResponse } from './agent-messages.ts';
 import type { RelayState } from './load-relay.ts';
 
 /** What the commands act on: the agent supplies them. */
 export interface CommandTarget {
-  /** Takes a reading now and returns it in wire form. */
-  readOnDemand(): WireBatch;
+  /** Takes a reading now and returns it in wire form; undefined when the meter has none to give. */
+  readOnDemand(): WireBatch | undefined;
   /** Sets the meter clock from the head-end's time; returns the correction applied, ms. */
   syncClock(headEndTime: number): number;
   setRelay(state: RelayState): void;
+  /**
+   * Whether this meter can carry out `op` at all (a Modbus meter behind a gateway has no relay the
+   * agent can switch); absent: every operation. An unsupported command is answered, not dropped.
+   */
+  supports?(op: CommandOp): boolean;
 }
 
 export interface CommandHandlerOptions {
@@ -72,13 +77,20 @@ export class CommandHandler {
     if (now >= command.expiresAt) {
       return refuse(new SecurityError('PW_ERR_COMMAND_EXPIRED', `Cannot execute command ${command.id} (${command.op}): it expired at ${new Date(command.expiresAt).toISOString()}, the meter clock reads ${new Date(now).toISOString()}`));
     }
+    if (this.#target.supports?.(command.op) === false) {
+      return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED', `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
+    }
     // Remembered before it runs: a crash half-way must not let it run twice.
     this.#remember(command.id);
     let response: CommandResponse;
     switch (command.op) {
-      case 'read':
-        response = { v: 1, id: command.id, ok: true, batch: this.#target.readOnDemand() };
+      case 'read': {
+        const batch = this.#target.readOnDemand();
+        response = batch === undefined
+          ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED', reason: `Cannot execute command ${command.id} (read): the meter has given no reading yet` }
+          : { v: 1, id: command.id, ok: true, batch };
         break;
+      }
       case 'clock-sync':
         response = { v: 1, id: command.id, ok: true, clockOffsetMs: this.#target.syncClock(command.time ?? now) };
         break;

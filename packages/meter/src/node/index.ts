@@ -2,6 +2,8 @@
 
 // ── meter: agent
 export { MeterAgent, type MeterAgentOptions, type AgentEvent, type AgentStats } from './agent/meter-agent.ts';
-export { AgentFleet, type FleetOptions } from './agent/fleet.ts';
+export { simulatorSource, sourceSupports, type ReadingSource, type RelayControl } from '../agent/reading-source.ts';
+export { AgentFleet, type FleetOptions, type FleetMeters, type FleetSource } from './agent/fleet.ts';
 export { ensureEnrolled, loadAgentIdentity, type AgentIdentity, type EnrollAgentOptions } from './agent/enrollment.ts';
 export { openMqttLink, type MqttLink, type MqttLinkOptions } from './agent/mqtt-link.ts';
+

@@ -4,6 +4,7 @@ export * from './node-timers.ts';
 export * from './reconnecting-socket.ts';
 export * from './tcp-client.ts';
 export * from './tcp-server.ts';
+export * from './socket-master.ts';
 export * from './rtu-over-tcp-client.ts';
 export * from './serial-port.ts';
 export * from './serial-client.ts';

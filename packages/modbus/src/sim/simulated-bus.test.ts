@@ -95,6 +95,26 @@ describe('simulated RS-485 bus faults', () => {
     assert.ok(master.framerStats.crcErrors + master.framerStats.truncatedFrames > 0);
   });
 
+  it('corrupts only the frames of a slave with its own bit error rate: its neighbour on the same line reads clean', async () => {
+    const { scheduler, master, bus } = setup(defaultFraming(9600), { master: { timeoutMs: 50 }, units: [2] });
+    const noisy = new SimulatedSlave(bus, { addresses: [1], handler: meter(1).handler, responseDelayMs: 5, bitErrorRate: 1e-3 });
+    const failed = new Map<number, number>([[1, 0], [2, 0]]);
+    for (let round = 0; round < 600; round++) {
+      const unit = 1 + (round % 2);
+      try {
+        assert.deepEqual(await scheduler.runUntilSettled(master.readHoldingRegisters(unit, 0, 10)), expected(unit, 0, 10));
+      } catch (error) {
+        assert.ok(hasCode(error, 'PW_ERR_CRC_MISMATCH') || hasCode(error, 'PW_ERR_MODBUS_TIMEOUT'), String(error));
+        failed.set(unit, (failed.get(unit) ?? 0) + 1);
+      }
+    }
+    assert.equal(failed.get(2), 0, 'the clean slave never failed');
+    assert.ok((failed.get(1) ?? 0) > 10, `the noisy slave failed ${failed.get(1)} times`);
+    assert.equal(noisy.stats.requests, 300, 'requests to the noisy slave arrive clean');
+    assert.ok(master.stats.corrupted > 0);
+    assert.throws(() => new SimulatedSlave(bus, { addresses: [3], handler: meter(3).handler, bitErrorRate: 1 }), (error: unknown) => hasCode(error, 'PW_ERR_INVALID_ARGUMENT'));
+  });
+
   it('times a dead slave out without delaying the bus beyond its timeout, then hears it again when it comes back', async () => {
     const { scheduler, master, slaves } = setup(defaultFraming(9600), { master: { timeoutMs: 100 } });
     const character = (11 * 1000) / 9600;

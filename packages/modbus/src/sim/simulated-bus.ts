@@ -6,6 +6,8 @@
 // stop bit hit makes the UART drop the character) and dropout windows in which the line carries
 // nothing. Receivers get each burst of characters at the moment its last character ends, which is
 // when a UART would have handed over the last byte, and which keeps the event count per frame at two.
+// A node may carry its own bit error rate on top of the line's (a meter with a bad transceiver or
+// an unshielded drop cable): it applies to the characters that node sends, and to no one else's.
 import { ValidationError, type Random } from '@phasewire/core';
 import { rtuTiming, type RtuTiming, type SerialFraming } from '../rtu/rtu-timing.ts';
 import type { RtuLink } from '../client/rtu-master.ts';
@@ -74,6 +76,19 @@ interface Burst {
 interface Attached {
   readonly node: BusNode;
   attached: boolean;
+  /** The node's own bit errors on what it sends: the rate and the error-free bits left before the next. */
+  readonly own: ErrorGap;
+}
+
+interface ErrorGap {
+  rate: number;
+  bitsToNext: number;
+}
+
+/** Per-node settings at attach time. */
+export interface AttachOptions {
+  /** Probability that any one bit this node sends is received wrong, on top of the line's rate (0). */
+  readonly bitErrorRate?: number;
 }
 
 export class SimulatedBus {
@@ -84,8 +99,8 @@ export class SimulatedBus {
   readonly #nodes: Attached[] = [];
   #interference: Required<Interference>;
   #burst: Burst | undefined;
-  /** Data bits still to pass before the next bit error (geometric draw), or Infinity with no errors. */
-  #bitsToNextError = Number.POSITIVE_INFINITY;
+  /** The line's bit errors: bits still to pass before the next one (geometric draw), or Infinity with no errors. */
+  readonly #line: ErrorGap = { rate: 0, bitsToNext: Number.POSITIVE_INFINITY };
   /** The silence that ends the last burst, due t3.5 after it unless someone talks first. */
   #silence: { readonly at: number; readonly timer: TimerHandle } | undefined;
   readonly #stats: BusStats = { transmissions: 0, collisions: 0, flippedBits: 0, lostCharacters: 0, busyMs: 0 };
@@ -108,17 +123,16 @@ export class SimulatedBus {
   }
 
   setInterference(interference: Interference): void {
-    const rate = interference.bitErrorRate ?? 0;
-    if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot set a bit error rate of ${rate}: expected 0 or more and below 1`);
-    }
+    const rate = checkedRate(interference.bitErrorRate ?? 0);
     this.#interference = { bitErrorRate: rate, dropouts: [...(interference.dropouts ?? [])] };
-    this.#bitsToNextError = this.#drawGap();
+    this.#line.rate = rate;
+    this.#line.bitsToNext = this.#drawGap(rate);
   }
 
   /** Connects a node; the port it gets writes onto the line. */
-  attach(node: BusNode): BusPort {
-    const attached: Attached = { node, attached: true };
+  attach(node: BusNode, options: AttachOptions = {}): BusPort {
+    const rate = checkedRate(options.bitErrorRate ?? 0);
+    const attached: Attached = { node, attached: true, own: { rate, bitsToNext: this.#drawGap(rate) } };
     this.#nodes.push(attached);
     return {
       write: (bytes) => { if (attached.attached) this.#transmit(attached, bytes); },
@@ -211,28 +225,36 @@ export class SimulatedBus {
           ? single.bytes[Math.floor((middle - single.start) / characterMs)] ?? 0
           : Math.floor(this.#random.next() * 256);
       }
-      const corrupted = this.#interfere(value, middle);
+      const corrupted = this.#interfere(value, middle, only?.sender.own);
       if (corrupted >= 0) out[length++] = corrupted;
     }
     return length === count ? out : out.subarray(0, length);
   }
 
-  /** The byte after interference, or -1 when the character is lost. */
-  #interfere(value: number, at: number): number {
+  /** The byte after interference (the line's, then the sender's own), or -1 when the character is lost. */
+  #interfere(value: number, at: number, own: ErrorGap | undefined): number {
     for (const window of this.#interference.dropouts) {
       if (at >= window.fromMs && at < window.toMs) {
         this.#stats.lostCharacters++;
         return -1;
       }
     }
+    let result = this.#walkErrors(value, this.#line);
+    if (own !== undefined && own.rate > 0 && result >= 0) result = this.#walkErrors(result, own);
+    if (result < 0) this.#stats.lostCharacters++;
+    return result;
+  }
+
+  /** Applies the bit errors of one source that fall inside this character; -1 when a framing bit is hit. */
+  #walkErrors(value: number, gap: ErrorGap): number {
     const bits = this.timing.bitsPerCharacter;
     let result = value;
     let lost = false;
     let position = 0;
-    // Walk the bit errors that fall inside this character: bit 0 is the start bit, then the data
-    // bits least significant first (as a UART sends them), then parity and stop bits.
-    while (this.#bitsToNextError < bits - position) {
-      position += this.#bitsToNextError;
+    // Bit 0 is the start bit, then the data bits least significant first (as a UART sends them),
+    // then parity and stop bits.
+    while (gap.bitsToNext < bits - position) {
+      position += gap.bitsToNext;
       const dataBit = position - 1;
       if (position >= 1 && dataBit < this.#dataBits) {
         result ^= 1 << dataBit;
@@ -241,20 +263,22 @@ export class SimulatedBus {
         lost = true;
       }
       position += 1;
-      this.#bitsToNextError = this.#drawGap();
+      gap.bitsToNext = this.#drawGap(gap.rate);
     }
-    this.#bitsToNextError -= bits - position;
-    if (lost) {
-      this.#stats.lostCharacters++;
-      return -1;
-    }
-    return result;
+    gap.bitsToNext -= bits - position;
+    return lost ? -1 : result;
   }
 
   /** Error-free bits before the next error: geometric with the bit error rate. */
-  #drawGap(): number {
-    const rate = this.#interference.bitErrorRate;
+  #drawGap(rate: number): number {
     if (rate <= 0) return Number.POSITIVE_INFINITY;
     return Math.floor(Math.log(1 - this.#random.next()) / Math.log(1 - rate));
   }
+}
+
+function checkedRate(rate: number): number {
+  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot set a bit error rate of ${rate}: expected 0 or more and below 1`);
+  }
+  return rate;
 }

@@ -11,6 +11,8 @@ export interface SimulatedSlaveOptions {
   readonly handler: ModbusRequestHandler;
   /** Processing time from the end of the request to the start of the response; never less than t3.5 in effect. */
   readonly responseDelayMs?: number | (() => number);
+  /** Bit errors on this slave's own frames only, on top of the line's (0). */
+  readonly bitErrorRate?: number;
 }
 
 export class SimulatedSlave {
@@ -25,7 +27,7 @@ export class SimulatedSlave {
     this.#port = bus.attach({
       receive: (chunk) => { if (this.#online) this.#slave.receive(chunk); },
       silence: () => { this.#slave.silence(); },
-    });
+    }, options.bitErrorRate === undefined ? {} : { bitErrorRate: options.bitErrorRate });
     this.#slave = new RtuSlave({
       link: { write: (bytes) => { if (this.#online) this.#port.write(bytes); } },
       timers: bus.scheduler,

@@ -1,20 +1,30 @@
-// Many meter agents in one process (the demo and load tests): the meters of createPhasorFleet, each
-// with its own data directory, enrollment, queue and MQTT session, all read at the same meter-clock
-// instants. Each agent is exactly the one `phasewire meter run` starts; only the process is shared.
+// Many meter agents in one process: the meters of createPhasorFleet (the demo and load tests), or
+// given reading sources (the meters behind a gateway), each with its own data directory,
+// enrollment, queue and MQTT session. Each agent is exactly the one `phasewire meter run` starts;
+// only the process is shared.
 import { join } from 'node:path';
 import { SeededRandom } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
+import type { ReadingSource } from '../../agent/reading-source.ts';
 import type { LinkProfile } from '../../link-profile.ts';
 import { createPhasorFleet } from '../../phasor-fleet.ts';
 import { ensureEnrolled, loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 import type { AgentEvent } from './meter-agent.ts';
 
-export interface FleetOptions {
-  readonly meters: number;
+/** A meter of the fleet read from a source of its own (not simulated). */
+export interface FleetSource {
+  readonly meter: MeterId;
+  readonly source: ReadingSource;
+}
+
+/** Simulated phasor meters, or the given sources. */
+export type FleetMeters =
+  | { readonly meters: number; /** Epoch ms at which the meters start (registers at zero). */ readonly start: number; readonly sources?: never }
+  | { readonly sources: readonly FleetSource[]; readonly meters?: never; readonly start?: never };
+
+export type FleetOptions = FleetMeters & {
   readonly seed: number;
-  /** Epoch ms at which the meters start (registers at zero). */
-  readonly start: number;
   readonly clock: Clock;
   /** One sub-directory per meter (its id) holds its enrollment and queue. */
   readonly dataDir: string;
@@ -28,7 +38,7 @@ export interface FleetOptions {
   /** Agents enrolled and connected at once while the fleet starts; default 16. */
   readonly concurrency?: number;
   readonly onEvent?: (meter: MeterId, event: AgentEvent) => void;
-}
+};
 
 export class AgentFleet {
   readonly agents: readonly MeterAgent[];
@@ -38,31 +48,40 @@ export class AgentFleet {
   }
 
   static async start(options: FleetOptions): Promise<AgentFleet> {
-    const fleet = createPhasorFleet(options.meters, options.seed, options.start);
-    const agents: MeterAgent[] = new Array<MeterAgent>(fleet.meters.length);
+    const members = options.sources === undefined
+      ? createPhasorFleet(options.meters, options.seed, options.start).meters.map((simulated) => ({ meter: simulated.meter, simulated }))
+      : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source }));
+    const agents: MeterAgent[] = new Array<MeterAgent>(members.length);
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < fleet.meters.length; i = next++) {
-        const simulated = fleet.meters[i];
-        if (simulated === undefined) continue;
-        const dataDir = join(options.dataDir, simulated.meter);
+      for (let i = next++; i < members.length; i = next++) {
+        const member = members[i];
+        if (member === undefined) continue;
+        const { meter } = member;
+        const dataDir = join(options.dataDir, meter);
         // Only meters not enrolled yet need a token.
-        const identity = await loadAgentIdentity(dataDir, simulated.meter) ?? (await ensureEnrolled({
-          dataDir, meter: simulated.meter, estServer: options.estServer, trustedCa: options.trustedCa,
+        const identity = await loadAgentIdentity(dataDir, meter) ?? (await ensureEnrolled({
+          dataDir, meter, estServer: options.estServer, trustedCa: options.trustedCa,
           ...(options.keyServer === undefined ? {} : { keyServer: options.keyServer }),
-          token: await options.tokenFor(simulated.meter),
+          token: await options.tokenFor(meter),
         })).identity;
-        const agent = await MeterAgent.open({
-          identity, dataDir, broker: options.broker, profile: options.profile, meter: simulated,
+        const common = {
+          identity, dataDir, broker: options.broker, profile: options.profile,
           clock: options.clock, random: new SeededRandom(options.seed + i + 1),
-          ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(simulated.meter, event); } }),
-        });
+          ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(meter, event); } }),
+        };
+        const agent = await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
         agent.start();
         agents[i] = agent;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
     return new AgentFleet(agents);
+  }
+
+  /** The agent of one meter. */
+  agentFor(meter: MeterId): MeterAgent | undefined {
+    return this.agents.find((agent) => agent.meterId === meter);
   }
 
   /** Every agent takes its reading at the meter clock's time. */

@@ -1,0 +1,53 @@
+// The meter agent's options, events and statistics.
+import type { Clock, Random } from '@phasewire/core';
+import type { ReadingSource } from '../../agent/reading-source.ts';
+import type { LinkProfile } from '../../link-profile.ts';
+import type { SimulatedMeter } from '../../simulated-meter.ts';
+import type { AgentIdentity } from './enrollment.ts';
+
+interface AgentCommonOptions {
+  readonly identity: AgentIdentity;
+  readonly dataDir: string;
+  readonly broker: { readonly host: string; readonly port: number; readonly servername?: string };
+  readonly profile: LinkProfile;
+  /** The meter's clock (simulated time in tests and the fleet); a simulated meter's readings are stamped with it. */
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Messages out at once while a backlog drains; default 16. */
+  readonly maxInflight?: number;
+  readonly onEvent?: (event: AgentEvent) => void;
+}
+
+/**
+ * Exactly one of `meter` (a simulated meter, read through the agent's persisted load relay) and
+ * `source` (any reading source, such as a Modbus meter polled by a gateway).
+ */
+export type MeterAgentOptions = AgentCommonOptions & (
+  | { readonly meter: SimulatedMeter; readonly source?: never }
+  | { readonly source: ReadingSource; readonly meter?: never }
+);
+
+export type AgentEvent =
+  | { readonly kind: 'connected'; readonly resumed: boolean }
+  | { readonly kind: 'disconnected'; readonly reason: string }
+  | { readonly kind: 'published'; readonly messages: number }
+  | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
+  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
+  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
+
+export interface AgentStats {
+  connections: number;
+  resumedHandshakes: number;
+  published: number;
+  acked: number;
+  commands: number;
+  refusedEnvelopes: number;
+}
+
+/** The event for an error while handling a downlink message, or undefined when the receiver already reported it. */
+export function refusalEvent(error: unknown): AgentEvent | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  // Envelope refusals and replays were reported by the receiver.
+  if (code !== undefined && (code.startsWith('PW_ERR_ENVELOPE') || code === 'PW_ERR_REPLAY')) return undefined;
+  return { kind: 'refused', code: code ?? 'unknown', message: error instanceof Error ? error.message : String(error) };
+}

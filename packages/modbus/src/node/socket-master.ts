@@ -1,0 +1,92 @@
+// What the socket-based clients (Modbus/TCP and RTU over TCP) share: a reconnecting socket wired to
+// a master's link events, the client on top of both, and the wait for the first connection that
+// closes the client on failure.
+import { TransportError } from '@phasewire/core';
+import { ChannelClient, type ModbusChannel } from '../client/modbus-client.ts';
+import { nodeTimers } from './node-timers.ts';
+import { ReconnectingSocket, type ReconnectOptions } from './reconnecting-socket.ts';
+
+/** What both socket clients take. */
+export interface SocketClientOptions extends ReconnectOptions {
+  readonly host: string;
+  /** Default per-request timeout in ms (1000). */
+  readonly timeoutMs?: number;
+  /** Requests waiting for the link at most. */
+  readonly maxQueued?: number;
+}
+
+/** The link events of a master (MbapMaster and RtuMaster both have them). */
+export interface SocketMaster {
+  linkUp(): void;
+  linkDown(reason: string, cause?: unknown): void;
+  receive(chunk: Uint8Array): void;
+}
+
+/**
+ * A reconnecting socket that feeds `holder.master` once it is set: the master needs the socket for
+ * its link and the socket needs the master for its events, so one of them is created first.
+ */
+export function masterSocket(options: ReconnectOptions & { readonly host: string; readonly port: number }, holder: { master?: SocketMaster }): ReconnectingSocket {
+  return new ReconnectingSocket({
+    ...options,
+    onConnect: () => { holder.master?.linkUp(); },
+    onData: (chunk) => { holder.master?.receive(chunk); },
+    onDisconnect: (reason, error) => { holder.master?.linkDown(reason, error); },
+  });
+}
+
+/** Waits for the first connection; after `timeoutMs` without one, closes the client and refuses. */
+export async function awaitFirstConnection(
+  client: { whenConnected(): Promise<void>; close(): Promise<void> }, timeoutMs: number, what: string,
+): Promise<void> {
+  let timer: { cancel(): void } | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = nodeTimers.setTimeout(() => {
+      reject(new TransportError('PW_ERR_MODBUS_DISCONNECTED', `Cannot connect to ${what}: no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([client.whenConnected(), timeout]);
+  } catch (error) {
+    await client.close();
+    throw error;
+  } finally {
+    timer?.cancel();
+  }
+}
+
+/** A client whose master talks over a reconnecting socket; it owns both. */
+export class SocketClient<Stats> extends ChannelClient {
+  readonly #master: ModbusChannel & { readonly stats: Readonly<Stats> };
+  readonly #socket: ReconnectingSocket;
+
+  protected constructor(master: ModbusChannel & { readonly stats: Readonly<Stats> }, socket: ReconnectingSocket, timeoutMs: number | undefined) {
+    super(master, timeoutMs === undefined ? {} : { timeoutMs });
+    this.#master = master;
+    this.#socket = socket;
+    socket.start();
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  get stats(): Readonly<Stats> {
+    return this.#master.stats;
+  }
+
+  /** Connections made so far; more than one means it has reconnected. */
+  get connects(): number {
+    return this.#socket.connects;
+  }
+
+  /** Resolves when the connection is up (at once if it is). */
+  whenConnected(): Promise<void> {
+    return this.#socket.whenConnected();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#socket.close();
+  }
+}
