@@ -31,6 +31,9 @@ export interface AgentLinkOptions {
   readonly onClosed: () => void;
 }
 
+/** How long a stopping agent waits for the broker to acknowledge its goodbye. */
+const goodbyeTimeoutMs = 3000;
+
 const statusPayload = (state: 'online' | 'offline'): Buffer => Buffer.from(JSON.stringify({ state }));
 
 export class AgentLink {
@@ -106,10 +109,20 @@ export class AgentLink {
     const client = this.#client;
     this.#client = undefined;
     if (client?.connected === true) {
+      // The goodbye is QoS 1: a link that dies before its PUBACK would leave the callback waiting
+      // for a resend that never comes (no reconnect once stopped). Whatever comes first ends it:
+      // the PUBACK, the connection closing, or the bound.
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
+        client.once('close', resolve);
+        timer = setTimeout(resolve, goodbyeTimeoutMs);
         client.publish(deviceTopic(this.#o.meter, 'status'), statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
       });
-      await client.endAsync();
+      clearTimeout(timer);
+      // A graceful end waits for in-flight publishes; on a hung link that wait is bounded too.
+      await Promise.race([client.endAsync(!client.connected), new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); })]);
+      clearTimeout(timer);
+      if (!client.disconnected) client.end(true);
     } else {
       client?.end(true);
     }

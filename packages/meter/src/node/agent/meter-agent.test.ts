@@ -224,4 +224,21 @@ describe('meter agent over MQTT with mutual TLS', () => {
       await emulator.close();
     }
   });
+  it('stops though the broker never acknowledges its goodbye (a link that stalls instead of closing)', { timeout: 30_000 }, async () => {
+    const emulator = await LinkEmulator.start({
+      target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(12),
+      conditions: linkProfiles.wifi.emulated,
+    });
+    try {
+      const { agent } = await agentFor('agent-stall', wifi, emulator.port);
+      agent.start();
+      await waitFor(() => agent.connected, 'the agent connected');
+      // From now on every segment takes ten minutes: the goodbye's PUBACK cannot come back in time.
+      emulator.setConditions({ ...linkProfiles.wifi.emulated, latencyMs: 600_000 });
+      await agent.stop();
+      assert.equal(agent.connected, false);
+    } finally {
+      await emulator.close();
+    }
+  });
 });
