@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerPki } from './commands/pki.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
+import { registerServer } from './commands/server.ts';
 
 export const version = '0.1.0';
 
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
   registerGateway(program, io);
   registerDemo(program, io);
   registerPki(program, io);
+  registerServer(program, io);
   return program;
 }
 

@@ -125,6 +125,10 @@ export const errorCodes = {
   PW_ERR_HEADEND_REGISTRY: { family: 'validation', summary: 'A device registry operation does not apply: an unknown device, a state change that is not allowed, a gateway relation to a device that is not a meter.' },
   PW_ERR_HEADEND_COMMAND: { family: 'transport', summary: 'A command to a device was not answered before it expired, or the device answered that it refused it.' },
   PW_ERR_HEADEND_BROKER: { family: 'transport', summary: 'The MQTT listener or the external broker could not be started, reached or configured (Mosquitto did not start, the ingest client could not subscribe).' },
+  // ── server composition
+  PW_ERR_SERVER_CONFIG: { family: 'config', summary: 'The server configuration (data/phasewire.json, --config or a flag) is not valid: the message names the field, what was found and what was expected.' },
+  PW_ERR_SERVER_DATA_DIR: { family: 'store', summary: 'The server\'s data directory cannot be created or read, or holds a half-made state (a CA without its server certificate key, a keystore without its unlock key file).' },
+  PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server (MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; everything started before it was closed again.' },
   // ── server: VEE, analytics, alarms
   PW_ERR_VEE_INPUT: { family: 'validation', summary: 'Data or parameters given to validation, estimation, analytics or alarms are outside their domain (an interval that does not divide a day, a non-finite reading, a register modulus that is not positive, a range that ends before it starts).' },
   PW_ERR_EDIT_REASON_REQUIRED: { family: 'validation', summary: 'A manual edit of interval data or an alarm acknowledgement has no reason or note, or no actor; nothing was changed.' },

@@ -11,3 +11,7 @@ export * from './headend/registry.ts';
 export * from './headend/ingest-decision.ts';
 export * from './headend/head-end-log.ts';
 export * from './headend/mosquitto-config.ts';
+
+// ── server composition: configuration
+export * from './service/server-config.ts';
+

@@ -1,27 +1,67 @@
-// `phasewire demo` (what `npm start` runs): a small fleet of simulated meters measured live, one
-// reading per second, shown as a table of the three phases and their unbalance.
+// `phasewire demo` (what `npm start` runs): `phasewire server` on its embedded defaults in ./data,
+// and in the same process a demo fleet of real meter agents: Wi-Fi and cellular meters with varied
+// loads, each enrolled once through the server's EST endpoint (tokens issued in-process) and talking
+// MQTT over mutual TLS through a link emulator of its profile. One meter develops a phase imbalance;
+// one drops off (its link goes down for half an hour of simulated time in every two hours), comes
+// back and backfills. Simulated time runs --speed times real time. The live table is built from what the
+// head-end has stored, plus each meter's link, status, queue and last contact.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseMeterId, Q, vufFromLineMagnitudes, lvur, pvur, type ObisCode, type Snapshot } from '@phasewire/core';
-import { createSimulatedMeter, type SimulatedMeter } from '@phasewire/meter';
+import { lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from '@phasewire/core';
+import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
+import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
+import type { LinkProfileName } from '@phasewire/meter';
+import { ensureEnrolled, LinkEmulator, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
+import { deviceIdentity } from '@phasewire/secure';
+import type { PhasewireServer } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
+import { loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
+import type { ServerFlags } from './server.ts';
 
-interface DemoOptions {
+interface DemoOptions extends ServerFlags {
   meters: string;
   seed: string;
   speed: string;
   duration?: string;
 }
 
-/** The demo fleet: one meter per kind of site the demo should show. */
-const fleetScenarios = ['balanced-motor', 'nonlinear', 'single-phase-l2', 'developing-imbalance', 'unbalanced', 'us-480', 'daily-profile'] as const;
+interface DemoMeterPlan {
+  readonly scenario: string;
+  readonly link: LinkProfileName;
+  /** The meter whose link goes down for a while and comes back. */
+  readonly dropsOff?: boolean;
+}
+
+/** One meter per kind of site the demo should show; the fourth is the one that drops off. */
+const plan: readonly DemoMeterPlan[] = [
+  { scenario: 'balanced-motor', link: 'wifi' },
+  { scenario: 'nonlinear', link: 'wifi' },
+  { scenario: 'developing-imbalance', link: 'wifi' },
+  { scenario: 'daily-profile', link: 'wifi', dropsOff: true },
+  { scenario: 'unbalanced', link: 'cellular' },
+  { scenario: 'us-480', link: 'cellular' },
+  { scenario: 'single-phase-l2', link: 'cellular' },
+];
 
 const tickMs = 1000;
+const minute = 60_000;
+/** The dropping meter's link is down from minute 20 to minute 50 of every two simulated hours. */
+const outageCycleMs = 120 * minute;
+const outage = { from: 20 * minute, to: 50 * minute };
+
+interface DemoMeter {
+  readonly id: MeterId;
+  readonly plan: DemoMeterPlan;
+  readonly agent: MeterAgent;
+  readonly link: LinkEmulator;
+}
 
 export function registerDemo(program: Command, io: CliIo): void {
-  program.command('demo')
-    .description('Run a demo fleet of simulated meters live and show their three phases (what `npm start` runs).')
-    .option('--meters <n>', 'number of meters', String(fleetScenarios.length))
+  serverFlags(program.command('demo')
+    .description('Run the server on its embedded defaults in ./data with a demo fleet of Wi-Fi and cellular meter agents, and show what it stores (what `npm start` runs).'))
+    .option('--meters <n>', 'number of meters', String(plan.length))
     .option('--seed <n>', 'seed of the fleet', '1')
     .option('--speed <factor>', 'simulated seconds per real second, so that slow changes such as a developing imbalance show within minutes', '60')
     .option('--duration <time>', 'stop after this long in real time (default: run until Ctrl-C)')
@@ -30,27 +70,92 @@ export function registerDemo(program: Command, io: CliIo): void {
       const seed = parseInteger('--seed', options.seed, 0, 0xffff_ffff);
       const speed = parseInteger('--speed', options.speed, 1, 3600);
       const duration = options.duration === undefined ? Number.POSITIVE_INFINITY : parseDuration('--duration', options.duration);
-      const start = Date.now();
-      const simulated = (): number => start + (Date.now() - start) * speed;
-      const fleet: SimulatedMeter[] = Array.from({ length: count }, (_, i) => createSimulatedMeter({
-        meter: parseMeterId(`demo-meter-${String(i + 1).padStart(3, '0')}`),
-        scenario: fleetScenarios[i % fleetScenarios.length] ?? 'balanced-motor',
-        mode: 'phasor',
-        seed: seed + i,
-        start,
-      }));
-      io.out(`phasewire demo: ${count} simulated meters (phasor mode), shown every ${tickMs / 1000} s; simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
-      await runTicks(io, duration, () => {
-        const now = simulated();
-        const rows = fleet.map((meter, i) => formatRow(meter.advanceTo(now), fleetScenarios[i % fleetScenarios.length] ?? ''));
-        const table = [header, ...rows].join('\n');
-        const title = `simulated time ${new Date(now).toISOString()}`;
-        io.out(io.interactive === true ? `\u001b[H\u001b[2J${title}\n${table}\n` : `${title}\n${table}\n`);
-      });
+      const { dataDir, config, file } = await loadServerConfig(io, options);
+      // Only errors go to the log here: the demo's own link drops and resends are expected warnings.
+      const server = await startServerFromCli(io, dataDir, config, { log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
+      const fleet: DemoMeter[] = [];
+      const stopping = { now: false };
+      try {
+        const ids = Array.from({ length: count }, (_, i) => parseMeterId(`demo-meter-${String(i + 1).padStart(3, '0')}`));
+        // A second start goes on from the last stored reading: the meters' clocks never run back.
+        const realStart = Date.now();
+        const simStart = Math.max(realStart, ...await Promise.all(ids.map(async (id) => latestTime(await server.store.latest(id)) + minute)));
+        const clock: Clock = { now: () => simStart + (Date.now() - realStart) * speed };
+        io.out(startupSummary(server, file));
+        const enrolled = await startFleet(io, server, ids, clock, speed, seed, fleet, stopping);
+        io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
+        await runTicks(io, duration, async () => {
+          const now = clock.now();
+          const phase = (now - simStart) % outageCycleMs;
+          for (const meter of fleet) {
+            if (meter.plan.dropsOff !== true) continue;
+            const down = phase >= outage.from && phase < outage.to;
+            if (down && !meter.link.isDown) meter.link.cut();
+            if (!down && meter.link.isDown) meter.link.restore();
+          }
+          // One reading per meter per tick: at the default speed, one a simulated minute.
+          await Promise.all(fleet.map((meter) => meter.agent.takeReading()));
+          const rows = await Promise.all(fleet.map(async (meter) => formatRow(meter, await server.store.latest(meter.id), server)));
+          const table = [header, ...rows].join('\n');
+          const title = `simulated time ${new Date(now).toISOString()}; ${server.headEnd.ingest.stored} readings stored since start`;
+          io.out(io.interactive === true ? `\u001b[H\u001b[2J${title}\n${table}\n` : `${title}\n${table}\n`);
+        });
+      } finally {
+        stopping.now = true;
+        // The links go down first: an agent's goodbye over a cellular link would wait out seconds of
+        // latency, and one sent as its connection closes is never answered. The head-end records
+        // each meter offline from its will; the agents keep their queues on disk for the next start.
+        for (const meter of fleet) meter.link.cut();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await Promise.all(fleet.map(async (meter) => {
+          await meter.agent.stop();
+          await meter.link.close();
+        }));
+        await server.close();
+      }
+      io.out('demo stopped; ./data keeps the CA, the enrollments and the readings for the next start\n');
     });
 }
 
-async function runTicks(io: CliIo, duration: number, tick: () => void): Promise<void> {
+function latestTime(readings: readonly Reading[]): number {
+  return readings.reduce((latest, reading) => Math.max(latest, reading.at), Number.NEGATIVE_INFINITY);
+}
+
+/** Enrolls the meters that are not yet (tokens issued in-process), and starts every agent behind its link. */
+async function startFleet(io: CliIo, server: PhasewireServer, ids: readonly MeterId[], clock: Clock, speed: number, seed: number, fleet: DemoMeter[], stopping: { readonly now: boolean }): Promise<number> {
+  const trustedCa = await readFile(server.endpoints.caFile, 'utf8');
+  let enrolled = 0;
+  const started = await Promise.allSettled(ids.map(async (id, i): Promise<DemoMeter> => {
+    const meterPlan = plan[i % plan.length] ?? { scenario: 'balanced-motor', link: 'wifi' };
+    const dataDir = join(server.dataDir, 'demo', id);
+    let identity = await loadAgentIdentity(dataDir, id);
+    if (identity === undefined) {
+      const token = await server.issueToken(deviceIdentity('meter', id));
+      identity = (await ensureEnrolled({ dataDir, meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa })).identity;
+      enrolled++;
+    }
+    const real = linkProfiles[meterPlan.link];
+    // Backoff runs in real time while the meters' time runs `speed` times faster: its ceiling is
+    // scaled down with it, so a meter whose link comes back reconnects within the demo's minutes.
+    const profile = { ...real, reconnect: { initialMs: Math.min(real.reconnect.initialMs, 500), maxMs: Math.max(1000, Math.round(real.reconnect.maxMs / speed)) } };
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: real.emulated, random: new SeededRandom(seed + i) });
+    const agent = await MeterAgent.open({
+      identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock, random: new SeededRandom(seed + 1000 + i),
+      meter: createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now() }),
+      // What an agent refuses is worth seeing, except the work cut short by the demo's own stop.
+      onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
+    });
+    agent.start();
+    return { id, plan: meterPlan, agent, link };
+  }));
+  // Every agent that started is stopped by the caller, also when another one failed to start.
+  for (const outcome of started) if (outcome.status === 'fulfilled') fleet.push(outcome.value);
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return enrolled;
+}
+
+async function runTicks(io: CliIo, duration: number, tick: () => Promise<void>): Promise<void> {
   const until = Date.now() + duration;
   const stopped = io.interrupted ?? new Promise<void>(() => undefined);
   let interrupted = false;
@@ -58,8 +163,8 @@ async function runTicks(io: CliIo, duration: number, tick: () => void): Promise<
   // Read through a function: the flag changes in a callback, which type narrowing does not see.
   const isInterrupted = (): boolean => interrupted;
   while (!isInterrupted() && Date.now() < until) {
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, tickMs)), stopped]);
-    if (!isInterrupted()) tick();
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(tickMs, Math.max(0, until - Date.now())))), stopped]);
+    if (!isInterrupted()) await tick();
   }
 }
 
@@ -68,20 +173,29 @@ const header = [
   'U1 V'.padStart(7), 'U2 V'.padStart(7), 'U3 V'.padStart(7),
   'I1 A'.padStart(7), 'I2 A'.padStart(7), 'I3 A'.padStart(7), 'IN A'.padStart(7),
   'P kW'.padStart(8), 'PF'.padStart(6), 'VUF %'.padStart(6), 'LVUR %'.padStart(7), 'PVUR %'.padStart(7), 'A+ kWh'.padStart(10),
+  'link'.padEnd(13), 'status'.padEnd(7), 'queued'.padStart(6), 'last seen'.padStart(9),
 ].join(' ');
 
-function formatRow(snapshot: Snapshot, scenario: string): string {
-  const v = (code: ObisCode): number => snapshot.values.get(code) ?? Number.NaN;
-  const fixed = (x: number, digits: number, width: number): string => x.toFixed(digits).padStart(width);
+function formatRow(meter: DemoMeter, latest: readonly Reading[], server: PhasewireServer): string {
+  const values = new Map<ObisCode, number>(latest.map((reading) => [reading.quantity, reading.value]));
+  const v = (code: ObisCode): number => values.get(code) ?? Number.NaN;
+  const fixed = (x: number, digits: number, width: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '-').padStart(width);
   const lineVoltages = [v(Q.voltageL1L2), v(Q.voltageL2L3), v(Q.voltageL3L1)] as const;
   const phaseVoltages = [v(Q.voltageL1), v(Q.voltageL2), v(Q.voltageL3)] as const;
+  const unbalance = (compute: () => number): number => (lineVoltages.every(Number.isFinite) && phaseVoltages.every(Number.isFinite) ? compute() * 100 : Number.NaN);
+  const status = server.headEnd.activity.get(meter.id);
+  const seen = server.headEnd.activity.lastSeen(meter.id);
+  const ago = seen === undefined ? '-' : `${Math.max(0, Math.round((Date.now() - seen) / 1000))} s ago`;
+  const link = `${meter.plan.link}${meter.link.isDown ? ' DOWN' : ''}`;
   return [
-    snapshot.meter.padEnd(16), scenario.padEnd(20),
+    meter.id.padEnd(16), meter.plan.scenario.padEnd(20),
     fixed(phaseVoltages[0], 1, 7), fixed(phaseVoltages[1], 1, 7), fixed(phaseVoltages[2], 1, 7),
     fixed(v(Q.currentL1), 2, 7), fixed(v(Q.currentL2), 2, 7), fixed(v(Q.currentL3), 2, 7), fixed(v(Q.currentNeutral), 2, 7),
     fixed(v(Q.activePower) / 1000, 2, 8), fixed(v(Q.powerFactor), 3, 6),
-    fixed(vufFromLineMagnitudes(lineVoltages).value * 100, 2, 6),
-    fixed(lvur(lineVoltages).value * 100, 2, 7), fixed(pvur(phaseVoltages).value * 100, 2, 7),
+    fixed(unbalance(() => vufFromLineMagnitudes(lineVoltages).value), 2, 6),
+    fixed(unbalance(() => lvur(lineVoltages).value), 2, 7), fixed(unbalance(() => pvur(phaseVoltages).value), 2, 7),
     fixed(v(Q.activeEnergyImport) / 1000, 3, 10),
+    link.padEnd(13), (status === undefined ? '-' : status.online ? 'online' : 'offline').padEnd(7),
+    String(meter.agent.pending + meter.agent.staged).padStart(6), ago.padStart(9),
   ].join(' ');
 }

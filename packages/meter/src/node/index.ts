@@ -7,3 +7,5 @@ export { AgentFleet, type FleetOptions, type FleetMeters, type FleetSource } fro
 export { ensureEnrolled, loadAgentIdentity, type AgentIdentity, type EnrollAgentOptions } from './agent/enrollment.ts';
 export { openMqttLink, type MqttLink, type MqttLinkOptions } from './agent/mqtt-link.ts';
 
+// ── meter: link emulator (tests and the demo put it between agents and the head-end)
+export { LinkEmulator, type LinkEmulatorOptions, type LinkStats } from './link/link-emulator.ts';

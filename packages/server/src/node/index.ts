@@ -12,3 +12,11 @@ export * from './headend/embedded-broker.ts';
 export * from './headend/external-ingest.ts';
 export * from './headend/ingest-connection.ts';
 export * from './headend/mosquitto-process.ts';
+export * from './headend/device-activity.ts';
+export * from './headend/side-channels.ts';
+
+// ── server composition: data directory, listeners, the whole head-end as one process
+export * from './service/phasewire-server.ts';
+export * from './service/data-directory.ts';
+export * from './service/locked-token-store.ts';
+

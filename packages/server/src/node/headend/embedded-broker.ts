@@ -21,6 +21,7 @@ import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import type { Ingest } from './ingest.ts';
 import type { Commands } from './commands.ts';
+import type { SideChannels } from './side-channels.ts';
 
 export interface EmbeddedBrokerOptions {
   readonly identity: TlsIdentity;
@@ -29,6 +30,8 @@ export interface EmbeddedBrokerOptions {
   readonly registry: DeviceRegistry;
   readonly ingest: Ingest;
   readonly commands?: () => Commands | undefined;
+  /** Status and events (device-activity.ts); dropped when absent. */
+  readonly sideChannels?: SideChannels;
   readonly clock: Clock;
   readonly log: HeadEndLog;
 }
@@ -99,6 +102,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       // Uplink is for the head-end only: never retained in the broker.
       (packet as { retain: boolean }).retain = false;
       const topic = parseTopic(packet.topic);
+      options.sideChannels?.activity.seen(principal.id, clock.now());
       if (topic?.channel === 'up/readings') {
         void ingest.handle(principal.id, topic.device, packet.payload as Buffer).then((outcome) => {
           // A store failure is not acknowledged (the device sends again); any other refusal is final,
@@ -106,6 +110,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
           if (outcome.kind === 'refused' && outcome.reason === 'store-failed') callback(outcome.error);
           else callback(null);
         });
+        return;
+      }
+      if ((topic?.channel === 'status' || topic?.channel === 'up/events') && options.sideChannels !== undefined) {
+        void options.sideChannels.handle(principal.id, topic.device, topic.channel, packet.payload as Buffer).then(() => { callback(null); });
         return;
       }
       if (topic?.channel === 'cmd/res') {

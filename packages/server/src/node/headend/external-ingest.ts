@@ -17,6 +17,7 @@ import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { Commands } from './commands.ts';
 import type { Ingest } from './ingest.ts';
+import type { SideChannels } from './side-channels.ts';
 import { openIngestConnection } from './ingest-connection.ts';
 import type { IngestConnection } from './ingest-connection.ts';
 
@@ -34,12 +35,16 @@ export interface ExternalIngestOptions {
   readonly registry: DeviceRegistry;
   readonly ingest: Ingest;
   readonly commands: Commands;
+  /** Status and events (device-activity.ts); not subscribed when absent. */
+  readonly sideChannels?: SideChannels;
   readonly clock: Clock;
   readonly log: HeadEndLog;
 }
 
 export const sharedGroup = 'ingest';
 export const ingestFilters = [`$share/${sharedGroup}/pw/v1/+/up/readings`, `$share/${sharedGroup}/pw/v1/+/cmd/res`] as const;
+/** The status (will included) and events channels, subscribed when the head-end records them. */
+export const sideChannelFilters = [`$share/${sharedGroup}/pw/v1/+/status`, `$share/${sharedGroup}/pw/v1/+/up/events`] as const;
 
 export async function startExternalIngest(options: ExternalIngestOptions) {
   const { registry, ingest, commands } = options;
@@ -54,6 +59,8 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
       return;
     }
     if (record === undefined) registry.enrol({ id: topic.device, kind: 'meter' });
+    options.sideChannels?.activity.seen(topic.device, options.clock.now());
+    if (topic.channel === 'status' || topic.channel === 'up/events') { await options.sideChannels?.handle(sender, topic.device, topic.channel, payload); return; }
     if (topic.channel === 'cmd/res') { await commands.handleResponse(sender, payload); return; }
     const outcome = await ingest.handle(sender, topic.device, payload);
     // A store failure must not be PUBACKed: the broker redelivers it.
@@ -61,6 +68,7 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
   };
   let connection: IngestConnection = await openIngestConnection({ host: options.host, port: options.port, tls, clientId: options.clientId, onMessage });
   for (const filter of ingestFilters) await connection.subscribe(filter, 1);
+  if (options.sideChannels !== undefined) for (const filter of sideChannelFilters) await connection.subscribe(filter, 1);
   return {
     port: options.port,
     publish: (topic: string, payload: Uint8Array) => connection.publish(topic, payload),

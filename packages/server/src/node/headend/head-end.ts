@@ -18,6 +18,8 @@ import { Ingest } from './ingest.ts';
 import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
+import { DeviceActivity } from './device-activity.ts';
+import { SideChannels } from './side-channels.ts';
 
 export type BrokerMode =
   | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet }
@@ -41,6 +43,8 @@ export interface HeadEnd {
   readonly port: number;
   readonly registry: SqliteDeviceRegistry;
   readonly ingest: Ingest;
+  /** Online/offline, last seen and events of the devices (status and up/events channels). */
+  readonly activity: DeviceActivity;
   sendCommand(device: DeviceId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
   revokeDevice(device: DeviceId): Promise<void>;
@@ -61,18 +65,21 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   let publish: (topic: string, payload: Uint8Array) => Promise<void> = () => Promise.reject(new Error('the broker is not started'));
   const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
+  const activity = new DeviceActivity(options.db);
+  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock });
   const mode = options.broker;
   let front: { port: number; publish: typeof publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; close(): Promise<void> };
   if (mode.kind === 'embedded') {
-    front = await startEmbeddedBroker({ identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, clock: options.clock, log }, mode.port ?? 0, mode.host ?? '127.0.0.1');
+    front = await startEmbeddedBroker({ identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log }, mode.port ?? 0, mode.host ?? '127.0.0.1');
   } else {
-    front = await startExternalIngest({ ...mode, registry, ingest, commands, clock: options.clock, log });
+    front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
   }
   publish = front.publish;
   return {
     port: front.port,
     registry,
     ingest,
+    activity,
     sendCommand: (device, kind, ttlMs) => commands.send(device, kind, ttlMs),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());
@@ -83,6 +90,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       commands.close();
       await front.close();
       await ingest.idle();
+      activity.flush();
     },
   };
 }

@@ -116,6 +116,8 @@ export async function headEndFixture(kind: BrokerKind) {
   return {
     kind, dir, ca, store, headEnd, events, device, mosquitto,
     connect: (identity: TestIdentity, clientId: string) => connectDevice(headEnd.port, identity, ca, clientId),
+    /** A device connection with an MQTT will (the agent's offline status). */
+    connectWithWill: (identity: TestIdentity, clientId: string, will: NonNullable<IClientOptions['will']>) => connectDevice(headEnd.port, identity, ca, clientId, { will }),
     async close(): Promise<void> {
       for (const d of devices) await d.client.endAsync(true).catch(() => undefined);
       await headEnd.close();
@@ -131,11 +133,11 @@ export async function headEndFixture(kind: BrokerKind) {
 
 export type HeadEndFixture = Awaited<ReturnType<typeof headEndFixture>>;
 
-export function connectDevice(port: number, identity: TestIdentity, ca: TestCa, clientId: string): Promise<MqttClient> {
+export function connectDevice(port: number, identity: TestIdentity, ca: TestCa, clientId: string, extra: Partial<IClientOptions> = {}): Promise<MqttClient> {
   const tls = tlsClientOptions(identity, ca.trustWithoutCrl, { servername: 'localhost' });
   const options: IClientOptions = {
     protocol: 'mqtts', host: '127.0.0.1', port, clientId, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5000,
-    servername: 'localhost', rejectUnauthorized: true,
+    servername: 'localhost', rejectUnauthorized: true, ...extra,
   };
   const client = mqtt.connect({ ...options, secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion } as IClientOptions);
   // A certificate refused after the TLS 1.3 handshake ends in a close without an error event.

@@ -1,0 +1,134 @@
+// `phasewire server`: the head-end as one process (startPhasewireServer) until Ctrl-C or SIGTERM,
+// with a start-up summary of what runs where and the command lines that enroll a meter.
+// `phasewire server token --serial <id>`: a one-time enrollment token against the same data
+// directory, also while the server runs (the token file is shared under the CA directory's lock).
+//
+// Configuration: <data-dir>/phasewire.json (or --config), flags laid over it (docs/running.md).
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseMeterId, ValidationError } from '@phasewire/core';
+import { createToken, deviceIdentity } from '@phasewire/secure';
+import { caFiles, TokenFileStore } from '@phasewire/secure/node';
+import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
+import type { ServerConfig } from '@phasewire/server';
+import { dataFiles, inData, readConfigFile, startPhasewireServer, withCaLock } from '@phasewire/server/node';
+import type { PhasewireServer, PhasewireServerOptions } from '@phasewire/server/node';
+import type { CliIo } from '../io.ts';
+import { parseChoice, parseDuration, parseInteger } from '../options.ts';
+
+export interface ServerFlags {
+  dataDir: string;
+  config?: string;
+  host?: string[];
+  bind?: string;
+  mqttPort?: string;
+  enrollPort?: string;
+  keyPort?: string;
+  broker?: string;
+}
+
+const systemClock = { now: () => Date.now() };
+
+/** The options `server` and `demo` share. */
+export function serverFlags(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'the data directory (CA, keys, store); made on first start', './data')
+    .option('--config <file>', 'configuration file (default <data-dir>/phasewire.json when it exists)')
+    .option('--host <name>', 'a host name or IP address meters use (repeat for several; default localhost and 127.0.0.1)', (value: string, list: string[] | undefined) => [...(list ?? []), value])
+    .option('--bind <address>', 'address the listeners bind to (default 127.0.0.1)')
+    .option('--mqtt-port <n>', 'MQTT over mutual TLS (default 8883; 0: any free port)')
+    .option('--enroll-port <n>', 'EST enrollment over HTTPS (default 8443)')
+    .option('--key-port <n>', 'envelope-key endpoint over mutual TLS (default 8444)')
+    .option('--broker <kind>', 'embedded (default) or mosquitto');
+}
+
+/** The data directory and the configuration: file first, flags over it. */
+export async function loadServerConfig(io: CliIo, flags: ServerFlags): Promise<{ dataDir: string; config: ServerConfig; file: string | undefined }> {
+  const dataDir = resolve(io.cwd, flags.dataDir);
+  const path = flags.config === undefined ? join(dataDir, dataFiles.config) : resolve(io.cwd, flags.config);
+  const raw = await readConfigFile(path);
+  if (raw === undefined && flags.config !== undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --config ${JSON.stringify(flags.config)}: ${path} does not exist`);
+  const overrides: Record<string, unknown> = {};
+  const port = (option: string, text: string | undefined): { port: number } | undefined => (text === undefined ? undefined : { port: parseInteger(option, text, 0, 65_535) });
+  if (flags.host !== undefined) overrides['hosts'] = flags.host;
+  if (flags.bind !== undefined) overrides['bind'] = flags.bind;
+  const ports = { mqtt: port('--mqtt-port', flags.mqttPort), enrollment: port('--enroll-port', flags.enrollPort), keyProvisioning: port('--key-port', flags.keyPort) };
+  for (const [key, value] of Object.entries(ports)) if (value !== undefined) overrides[key] = value;
+  if (flags.broker !== undefined) overrides['broker'] = { kind: parseChoice('--broker', flags.broker, ['embedded', 'mosquitto'] as const) };
+  return { dataDir, config: parseServerConfig(mergeServerConfigInput(raw, overrides)), file: raw === undefined ? undefined : path };
+}
+
+/** Starts the server with the CLI's warnings and log on standard error. */
+export function startServerFromCli(io: CliIo, dataDir: string, config: ServerConfig, extra: Partial<PhasewireServerOptions> = {}): Promise<PhasewireServer> {
+  return startPhasewireServer({
+    config, dataDir, env: io.env,
+    warn: (message) => { io.err(`warning: ${message}\n`); },
+    log: (event) => { if (event.level !== 'info') io.err(`${new Date().toISOString()} ${event.level} ${event.msg}\n`); },
+    ...extra,
+  });
+}
+
+const quote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`);
+
+/** What runs where, and how to enroll a meter. */
+export function startupSummary(server: PhasewireServer, file: string | undefined): string {
+  const { endpoints, config, dataDir } = server;
+  const store = config.store.kind === 'sqlite' ? `SQLite ${inData(dataDir, config.store.path)}` : `PostgreSQL (schema ${config.store.schema})`;
+  const keystore = config.keystore.kind === 'software'
+    ? `software keystore ${inData(dataDir, config.keystore.file)} (NOT an HSM: use PKCS#11 in production)`
+    : `PKCS#11 ${config.keystore.module}`;
+  const broker = config.broker.kind === 'embedded' ? 'embedded broker' : `Mosquitto (${config.broker.binary}), ingest on a shared subscription`;
+  const lines = [
+    `phasewire server: data in ${dataDir}${file === undefined ? '' : `, configuration ${file}`}`,
+    `  MQTT, mutual TLS 1.3    ${endpoints.mqtt}  (${broker})`,
+    `  EST enrollment          ${endpoints.enrollment}`,
+    `  envelope keys, mTLS     ${endpoints.keyProvisioning}`,
+    `  store                   ${store}`,
+    `  keystore                ${keystore}`,
+    `  CA chain for meters     ${endpoints.caFile}`,
+    ...server.services.map((service) => `  ${service.summary}`),
+    ...(server.created.length === 0 ? [] : ['first start, made:', ...server.created.map((item) => `  ${item}`)]),
+    'enroll a meter (the token is shown once):',
+    `  npx phasewire server token --serial meter-0001 --data-dir ${quote(dataDir)}`,
+    `  npx phasewire meter run --serial meter-0001 --token <token> --server ${endpoints.mqtt} --enroll ${endpoints.enrollment} --key-server ${endpoints.keyProvisioning} --ca ${quote(endpoints.caFile)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerServer(program: Command, io: CliIo): void {
+  const server = serverFlags(program.command('server')
+    .description('Run the head-end: MQTT over mutual TLS, EST enrollment, envelope keys, ingest into the store (until Ctrl-C).'))
+    .action(async (flags: ServerFlags) => {
+      const { dataDir, config, file } = await loadServerConfig(io, flags);
+      const running = await startServerFromCli(io, dataDir, config);
+      try {
+        io.out(startupSummary(running, file));
+        io.out('Ctrl-C stops.\n');
+        await (io.interrupted ?? new Promise<void>(() => undefined));
+        io.out('stopping: the ingest finishes what it has, then the listeners close\n');
+      } finally {
+        await running.close();
+      }
+      io.out('stopped\n');
+    });
+
+  server.command('token').description('Create a one-time enrollment token for a meter (shown once; stored hashed), also while the server runs.')
+    .requiredOption('--serial <id>', 'the meter id')
+    .option('--expires <time>', 'lifetime, e.g. 24h, 7d', '7d')
+    .action(async (_options: unknown, command: Command) => {
+      // --data-dir is the server command's own option, given before or after `token`.
+      const options = command.optsWithGlobals<{ serial: string; dataDir: string; expires: string }>();
+      const device = deviceIdentity('meter', parseMeterId(options.serial));
+      const lifetime = parseDuration('--expires', options.expires);
+      const caPath = join(resolve(io.cwd, options.dataDir), dataFiles.pki);
+      const created = await withCaLock(caPath, async (directory) => {
+        if (await directory.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot create a token: ${caPath} holds no CA; expected a data directory a \`phasewire server\` has started on`);
+        const token = await createToken(device, lifetime, systemClock, (length) => new Uint8Array(randomBytes(length)));
+        await new TokenFileStore(join(caPath, caFiles.tokens)).add(token.record);
+        return token;
+      });
+      io.out(`${created.token}\n`);
+      io.err(`token ${created.record.id} for meter ${options.serial}, valid until ${new Date(created.record.expiresAt).toISOString()}; it is shown only now\n`);
+    });
+}

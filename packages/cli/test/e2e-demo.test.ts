@@ -1,0 +1,88 @@
+// `phasewire demo` and `phasewire server` run in-process through runCli from a temporary directory,
+// as `npm start` and an operator run them (ports chosen by the system so parallel runs never clash).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../src/io.ts';
+import { runCli } from '../src/run.ts';
+
+const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0'];
+
+function collectingIo(cwd: string, interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => { out += text; }, err: (text) => { err += text; }, env: {}, cwd,
+    ...(interrupted === undefined ? {} : { interrupted }),
+    stdout: () => out, stderr: () => err,
+  };
+}
+
+describe('phasewire demo', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'phasewire-demo-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('starts the server and an enrolled fleet in ./data, shows values the head-end stored, and exits 0', async () => {
+    const io = collectingIo(dir);
+    const code = await runCli(['demo', '--duration', '20s', ...anyPorts], io);
+    assert.equal(code, 0, io.stderr());
+    const out = io.stdout();
+    assert.match(out, /MQTT, mutual TLS 1\.3 +mqtts:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out, /EST enrollment +https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out, /demo fleet: 7 meter agents \(7 enrolled now, 0 from before\)/);
+    // The last table: the first Wi-Fi meter's row carries stored voltages, its link and status.
+    const rows = out.split('\n').filter((line) => line.startsWith('demo-meter-001 '));
+    const last = rows.at(-1) ?? '';
+    assert.match(last, /^demo-meter-001 +balanced-motor +\d{3}\.\d +\d{3}\.\d +\d{3}\.\d .* wifi +online /, last);
+    assert.match(out, /[1-9]\d* readings stored since start/);
+    assert.ok((await stat(join(dir, 'data', 'phasewire.db'))).size > 0);
+    assert.match(io.stderr(), /NOT a hardware security module/);
+  });
+
+  it('reuses ./data on a second start: no new enrollment, the CA unchanged', async () => {
+    const ca = await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8');
+    const io = collectingIo(dir);
+    const code = await runCli(['demo', '--duration', '2s', ...anyPorts], io);
+    assert.equal(code, 0, io.stderr());
+    assert.match(io.stdout(), /\(0 enrolled now, 7 from before\)/);
+    assert.doesNotMatch(io.stdout(), /first start, made/);
+    const after = JSON.parse(await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8')) as { issued: unknown[] };
+    assert.equal(after.issued.length, (JSON.parse(ca) as { issued: unknown[] }).issued.length);
+  });
+});
+
+describe('phasewire server', () => {
+  it('prints what runs where and how to enroll, stops cleanly on interrupt, and issues tokens against its data directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-server-cli-'));
+    try {
+      let interrupt = (): void => undefined;
+      const io = collectingIo(dir, new Promise<void>((resolve) => { interrupt = resolve; }));
+      const running = runCli(['server', ...anyPorts], io);
+      const deadline = Date.now() + 15_000;
+      while (!io.stdout().includes('Ctrl-C stops') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.match(io.stdout(), /npx phasewire meter run --serial meter-0001 --token <token> --server mqtts:\/\/127\.0\.0\.1:\d+ --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/);
+      assert.match(io.stdout(), /keystore +software keystore .*NOT an HSM/);
+      const token = collectingIo(dir);
+      assert.equal(await runCli(['server', 'token', '--serial', 'meter-0001'], token), 0, token.stderr());
+      assert.match(token.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
+      interrupt();
+      assert.equal(await running, 0, io.stderr());
+      assert.match(io.stdout(), /stopped\n$/);
+      const refused = collectingIo(dir);
+      assert.equal(await runCli(['server', '--config', 'missing.json'], refused), 2);
+      assert.match(refused.stderr(), /--config "missing\.json"/);
+      const badFlag = collectingIo(dir);
+      assert.equal(await runCli(['server', '--mqtt-port', '99999'], badFlag), 2);
+      assert.match(badFlag.stderr(), /--mqtt-port/);
+      await writeFile(join(dir, 'data', 'phasewire.json'), '{ "mqtt": { "port": "eighty" } }');
+      const badFile = collectingIo(dir);
+      assert.equal(await runCli(['server'], badFile), 2);
+      assert.match(badFile.stderr(), /mqtt\.port is "eighty"; expected a whole number from 0 to 65535 \[PW_ERR_SERVER_CONFIG\]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,271 @@
+// `phasewire server` as one process: the data directory (CA, keystore, listener certificate,
+// envelope master), the meter-data store, the head-end (embedded broker, or Mosquitto started and
+// configured here), the EST enrollment listener and the envelope-key endpoint (mutual TLS). The
+// first start makes what is missing; every later start reuses it, so a restart changes nothing.
+//
+// The MDM (VEE, analytics, alarms on stored data) and the HTTPS API with the dashboard are started
+// in one place below, through `services`; they get the same context and are closed first.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { PhasewireError, TransportError } from '@phasewire/core';
+import type { Clock, MeterId } from '@phasewire/core';
+import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
+import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken } from '@phasewire/secure';
+import {
+  CaDirectory, caFiles, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
+} from '@phasewire/secure/node';
+import type { EstServer, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MeterStore } from '../../store/meter-store.ts';
+import type { ServerConfig } from '../../service/server-config.ts';
+import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import { openMeterStore } from '../store/open-meter-store.ts';
+import { startHeadEnd } from '../headend/head-end.ts';
+import type { HeadEnd } from '../headend/head-end.ts';
+import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
+import { startMosquitto } from '../headend/mosquitto-process.ts';
+import type { MosquittoProcess } from '../headend/mosquitto-process.ts';
+import {
+  dataFiles, ensureDataDir, ensureEnvelopeMaster, ensureIngestIdentity, ensureServerIdentity, envelopeMasterLabel, inData,
+  ingestDeviceId, openOrCreateCa, openServerKeystore,
+} from './data-directory.ts';
+import { LockedTokenStore } from './locked-token-store.ts';
+
+/** The envelope key id devices are provisioned with (rotation is a later step, docs/security-envelope.md). */
+export const provisionedKeyId = 1;
+const systemClock: Clock = { now: () => Date.now() };
+
+/** What the MDM service and the API server are started with. */
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly dataDir: string;
+  readonly store: MeterStore;
+  readonly headEnd: HeadEnd;
+  readonly ca: CertificateAuthority;
+  readonly clock: Clock;
+  readonly log: HeadEndLog;
+}
+
+export interface StartedService {
+  /** One line for the start-up summary, e.g. `API https://127.0.0.1:8080`. */
+  readonly summary: string;
+  close(): Promise<void>;
+}
+
+export type StartService = (context: ServerContext) => Promise<StartedService>;
+
+export interface PhasewireServerOptions {
+  readonly config: ServerConfig;
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Warnings for the operator (the software keystore says here that it is not an HSM). */
+  readonly warn?: (message: string) => void;
+  readonly log?: HeadEndLog;
+  /**
+   * The parts started on the stored data: `startMdmService` (VEE, analytics, alarms) and
+   * `startApiServer` (HTTPS API and dashboard). Each is started after the head-end and closed first.
+   */
+  readonly services?: { readonly startMdmService?: StartService; readonly startApiServer?: StartService };
+}
+
+export interface ServerEndpoints {
+  /** `mqtts://host:port` devices connect to. */
+  readonly mqtt: string;
+  readonly mqttHost: string;
+  readonly mqttPort: number;
+  /** `https://host:port` of EST (RFC 7030) enrollment. */
+  readonly enrollment: string;
+  /** `https://host:port` of the envelope-key endpoint (mutual TLS). */
+  readonly keyProvisioning: string;
+  /** The CA chain (PEM file) a meter is given to trust. */
+  readonly caFile: string;
+}
+
+export interface PhasewireServer {
+  readonly endpoints: ServerEndpoints;
+  readonly dataDir: string;
+  readonly config: ServerConfig;
+  readonly keystoreKind: Keystore['kind'];
+  readonly store: MeterStore;
+  readonly headEnd: HeadEnd;
+  readonly ca: CertificateAuthority;
+  readonly trust: TlsTrust;
+  /** What the first start made (empty on later starts). */
+  readonly created: readonly string[];
+  readonly services: readonly StartedService[];
+  readonly mosquitto: MosquittoProcess | undefined;
+  /** A one-time enrollment token for a device (shown once; stored hashed). */
+  issueToken(device: DeviceIdentity, lifetimeMs?: number): Promise<NewToken>;
+  /** Revokes every certificate of the device at the CA, marks it revoked and drops its sessions. */
+  revoke(device: MeterId): Promise<void>;
+  close(): Promise<void>;
+}
+
+const defaultTokenLifetimeMs = 7 * 86_400_000;
+
+function listenHttps(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve((server.address() as AddressInfo).port); });
+  });
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+/** The host devices should use: the bind address unless it is a wildcard, then the first configured name. */
+function publicHost(config: ServerConfig): string {
+  return config.bind === '0.0.0.0' || config.bind === '::' ? (config.hosts[0] ?? 'localhost') : config.bind;
+}
+
+export async function startPhasewireServer(options: PhasewireServerOptions): Promise<PhasewireServer> {
+  const { config, dataDir } = options;
+  const clock = options.clock ?? systemClock;
+  const warn = options.warn ?? (() => undefined);
+  const log: HeadEndLog = options.log ?? (() => undefined);
+  const created: string[] = [];
+  // Everything started is closed again, newest first, when a later step fails and at close().
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof PhasewireError) throw error;
+      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
+  try {
+    await ensureDataDir(dataDir);
+    const keystore = await openServerKeystore(dataDir, config.keystore, options.env ?? {}, warn);
+    closers.push(() => keystore.close());
+    const caPath = join(dataDir, dataFiles.pki);
+    // The lock is held while the CA is made or opened, then released: enrollment tokens are shared
+    // with the command line under the lock per operation (locked-token-store.ts).
+    const directory = await CaDirectory.open(caPath);
+    let ca: CertificateAuthority;
+    try {
+      const opened = await openOrCreateCa(directory, keystore, clock);
+      ca = opened.ca;
+      if (opened.created) created.push(`CA (root and issuing, P-384) in ${caPath}, keys in the ${keystore.kind} keystore`);
+    } finally {
+      await directory.close();
+    }
+    if (await ensureEnvelopeMaster(keystore)) created.push(`envelope master secret in the ${keystore.kind} keystore`);
+    const server = await ensureServerIdentity(dataDir, ca, config.hosts, clock);
+    if (server.issued) created.push(`server certificate for ${config.hosts.join(', ')} (${join(dataDir, dataFiles.serverChain)})`);
+    const trust = tlsTrust(ca.caChainPem);
+
+    const storeConfig = config.store.kind === 'sqlite' ? { ...config.store, path: inData(dataDir, config.store.path) } : config.store;
+    const store = await openMeterStore(storeConfig, clock);
+    closers.push(() => store.close());
+    const db = openHeadEndDatabase(join(dataDir, dataFiles.headEndDb));
+    closers.push(() => { db.close(); return Promise.resolve(); });
+
+    const aead = new NodeAead();
+    const keys = new DerivedEnvelopeKeys({ keystore, aead, master: envelopeMasterLabel });
+    const keyRing = new KeyRing({ clock, initialKeyId: provisionedKeyId });
+    const host = config.bind;
+    let mosquitto: MosquittoProcess | undefined;
+    let headEnd: HeadEnd;
+    if (config.broker.kind === 'embedded') {
+      headEnd = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
+        store, db, keys, keyRing, clock, log,
+        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations() },
+      }));
+    } else {
+      const ingestIdentity: TlsIdentity = await ensureIngestIdentity(dataDir, ca, clock);
+      const crlFile = join(caPath, caFiles.crl);
+      const broker = await step('Mosquitto', () => startMosquitto({
+        dir: join(dataDir, dataFiles.mosquitto), identity: server.identity, anchors: ca.caChainPem, crl: () => readFile(crlFile, 'utf8'),
+        ingestUser: ingestDeviceId, gateways: () => [], binary: config.broker.kind === 'mosquitto' ? config.broker.binary : 'mosquitto',
+        ...(config.mqtt.port === 0 ? {} : { port: config.mqtt.port }),
+      }));
+      mosquitto = broker;
+      closers.push(() => broker.stop());
+      headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
+        store, db, keys, keyRing, clock, log,
+        broker: {
+          kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
+          clientId: `${ingestDeviceId}-1`, onRevoked: () => broker.reload(),
+        },
+      }));
+    }
+    const started = headEnd;
+    closers.push(() => started.close());
+
+    const tokens = new LockedTokenStore(caPath);
+    const est: EstServer = await step(`the enrollment listener on ${host}:${config.enrollment.port}`, () => startEstServer({
+      identity: server.identity, trust,
+      service: new EstService({ ca, tokens, clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) }),
+      onOutcome: (outcome, remote) => { log({ level: outcome.kind === 'refused' ? 'warn' : 'info', msg: `enrollment ${outcome.kind}${'code' in outcome ? ` ${outcome.code}` : ''} from ${remote ?? 'unknown'}` }); },
+    }, config.enrollment.port, host));
+    closers.push(() => est.close());
+
+    const keyServer = createServer(tlsServerOptions(server.identity, trust), keyProvisioningHandler({
+      // A revoked device gets no key, whatever certificate it still presents.
+      keyFor: async (device) => (started.registry.get(device)?.state === 'revoked' || isRevokedAtCa(ca, device)
+        ? undefined
+        : { keyId: provisionedKeyId, key: await deriveDeviceEnvelopeKey(keystore, envelopeMasterLabel, device, provisionedKeyId) }),
+    }));
+    const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`, () => listenHttps(keyServer, config.keyProvisioning.port, host));
+    closers.push(() => new Promise<void>((resolve) => { keyServer.closeAllConnections(); keyServer.close(() => { resolve(); }); }));
+
+    const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log };
+    // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
+    const services: StartedService[] = [];
+    for (const start of [options.services?.startMdmService, options.services?.startApiServer]) {
+      if (start === undefined) continue;
+      const service = await start(context);
+      services.push(service);
+      closers.push(() => service.close());
+    }
+
+    const name = urlHost(publicHost(config));
+    const endpoints: ServerEndpoints = {
+      mqtt: `mqtts://${name}:${started.port}`, mqttHost: publicHost(config), mqttPort: started.port,
+      enrollment: `https://${name}:${est.port}`,
+      keyProvisioning: `https://${name}:${keyPort}`,
+      caFile: join(caPath, caFiles.chain),
+    };
+    let closed = false;
+    return {
+      endpoints, dataDir, config, keystoreKind: keystore.kind, store, headEnd: started, ca, trust, created, services, mosquitto,
+      async issueToken(device, lifetimeMs = defaultTokenLifetimeMs) {
+        const token = await createToken(device, lifetimeMs, clock, (n) => new Uint8Array(randomBytes(n)));
+        await tokens.add(token.record);
+        return token;
+      },
+      async revoke(device) {
+        for (const entry of ca.list()) {
+          if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) await ca.revoke(entry.serial, 'keyCompromise');
+        }
+        // Mosquitto meets the new CRL before the session is taken over, so the reconnect is refused.
+        await mosquitto?.reload();
+        if (started.registry.get(device) === undefined) started.registry.enrol({ id: device, kind: 'meter' });
+        await started.revokeDevice(device);
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function isRevokedAtCa(ca: CertificateAuthority, device: MeterId): boolean {
+  const issued = ca.list().filter((entry) => entry.device?.kind === 'meter' && entry.device.id === device);
+  return issued.length > 0 && issued.every((entry) => entry.revoked !== undefined);
+}
+

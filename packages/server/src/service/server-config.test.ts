@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasCode } from '@phasewire/core';
+import { defaultServerConfig, mergeServerConfigInput, parseServerConfig } from './server-config.ts';
+
+const refusal = (value: unknown, field: string) => (error: unknown): boolean => {
+  assert.ok(hasCode(error, 'PW_ERR_SERVER_CONFIG'), String(error));
+  assert.match((error as Error).message, new RegExp(field.replace(/[.[\]]/g, '\\$&')));
+  assert.ok(value !== null);
+  return true;
+};
+
+test('an empty configuration is the embedded default: SQLite, embedded broker, software keystore, loopback', () => {
+  const config = parseServerConfig({});
+  assert.deepEqual(config, defaultServerConfig);
+  assert.deepEqual(parseServerConfig(undefined), defaultServerConfig);
+  assert.equal(config.store.kind, 'sqlite');
+  assert.deepEqual(config.hosts, ['localhost', '127.0.0.1']);
+});
+
+test('every section is read with its own defaults filled in', () => {
+  const config = parseServerConfig({
+    hosts: ['meters.example.net', '10.0.0.5'], bind: '0.0.0.0', mqtt: { port: 1883 }, enrollment: {}, keyProvisioning: { port: 0 },
+    store: { kind: 'postgres', connectionString: 'postgres://phasewire@db/phasewire' },
+    broker: { kind: 'mosquitto' },
+    keystore: { kind: 'pkcs11', tokenLabel: 'phasewire', pinFile: '/etc/phasewire/pin' },
+  });
+  assert.deepEqual(config.hosts, ['meters.example.net', '10.0.0.5']);
+  assert.equal(config.mqtt.port, 1883);
+  assert.equal(config.enrollment.port, 8443);
+  assert.equal(config.keyProvisioning.port, 0);
+  assert.equal(config.store.kind, 'postgres');
+  assert.deepEqual(config.broker, { kind: 'mosquitto', binary: 'mosquitto' });
+  assert.deepEqual(config.keystore, { kind: 'pkcs11', module: '/usr/lib/softhsm/libsofthsm2.so', token: { label: 'phasewire' }, pin: { file: '/etc/phasewire/pin' } });
+  assert.deepEqual(parseServerConfig({ keystore: { kind: 'software', passphraseEnv: 'PW_PASS' } }).keystore, { kind: 'software', file: 'pki/keystore.json', unlock: { passphraseEnv: 'PW_PASS' } });
+});
+
+test('a bad value is refused with an error that names its field', () => {
+  const cases: [unknown, string][] = [
+    [{ mqtt: { port: 70_000 } }, 'mqtt.port'],
+    [{ mqtt: { port: 8443 } }, 'mqtt.port'],
+    [{ hosts: [] }, 'hosts'],
+    [{ hosts: ['ok.example', 'not a host'] }, 'hosts[1]'],
+    [{ bind: 'with space' }, 'bind'],
+    [{ brokr: {} }, 'brokr'],
+    [{ broker: { kind: 'emqx' } }, 'broker.kind'],
+    [{ broker: { kind: 'embedded', binary: 'x' } }, 'broker.binary'],
+    [{ keystore: { kind: 'pkcs11' } }, 'keystore.tokenLabel'],
+    [{ keystore: { kind: 'pkcs11', slot: -1 } }, 'keystore.slot'],
+    [{ keystore: { kind: 'software', keyFile: 'a', passphraseEnv: 'B' } }, 'keystore.passphraseEnv'],
+    [{ store: { kind: 'mysql' } }, 'store'],
+    [[], 'the configuration'],
+  ];
+  for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
+});
+
+test('flags lay over the file field by field and change neither input', () => {
+  const file = { hosts: ['a.example'], mqtt: { port: 1000 }, broker: { kind: 'mosquitto', binary: '/opt/mosquitto' } };
+  const merged = mergeServerConfigInput(file, { mqtt: { port: 2000 }, bind: '0.0.0.0' });
+  assert.deepEqual(merged, { hosts: ['a.example'], mqtt: { port: 2000 }, broker: { kind: 'mosquitto', binary: '/opt/mosquitto' }, bind: '0.0.0.0' });
+  assert.equal(file.mqtt.port, 1000);
+  assert.deepEqual(mergeServerConfigInput(undefined, { bind: '::1' }), { bind: '::1' });
+});

@@ -1,0 +1,203 @@
+// The configuration of `phasewire server`: one JSON object (data/phasewire.json or --config), with
+// command-line flags laid over it (mergeServerConfigInput), checked here into a typed value. Every
+// refusal names the field, what was found and what was expected. Paths are kept as written; the
+// Node side resolves relative ones against the data directory. Reference: docs/running.md.
+//
+//   { "hosts": ["meters.example.net"], "bind": "0.0.0.0",
+//     "mqtt": { "port": 8883 }, "enrollment": { "port": 8443 }, "keyProvisioning": { "port": 8444 },
+//     "store": { "kind": "sqlite", "path": "phasewire.db" },
+//     "broker": { "kind": "embedded" },
+//     "keystore": { "kind": "software", "file": "pki/keystore.json", "keyFile": "pki/keystore.key" } }
+import { ConfigError } from '@phasewire/core';
+import { parseStoreConfig } from '../store/store-config.ts';
+import type { StoreConfig } from '../store/store-config.ts';
+
+export type BrokerConfig =
+  | { readonly kind: 'embedded' }
+  /** Debian's Mosquitto, started and configured by the server (docs/head-end.md, external-broker mode). */
+  | { readonly kind: 'mosquitto'; readonly binary: string };
+
+export type KeystoreConfig =
+  | {
+    readonly kind: 'software';
+    readonly file: string;
+    /** A 32-byte key file (created on first start when missing), or a passphrase in an environment variable. */
+    readonly unlock: { readonly keyFile: string } | { readonly passphraseEnv: string };
+  }
+  | {
+    readonly kind: 'pkcs11';
+    readonly module: string;
+    readonly token: { readonly label: string } | { readonly slotId: number };
+    readonly pin: { readonly env: string } | { readonly file: string };
+  };
+
+export interface ServerConfig {
+  /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
+  readonly hosts: readonly string[];
+  /** Address the listeners bind to. */
+  readonly bind: string;
+  readonly mqtt: { readonly port: number };
+  readonly enrollment: { readonly port: number };
+  readonly keyProvisioning: { readonly port: number };
+  readonly store: StoreConfig;
+  readonly broker: BrokerConfig;
+  readonly keystore: KeystoreConfig;
+}
+
+/** IANA "secure-mqtt" (MQTT over TLS), RFC 6335 registry. */
+export const defaultMqttPort = 8883;
+export const defaultEnrollmentPort = 8443;
+export const defaultKeyProvisioningPort = 8444;
+
+export const defaultServerConfig: ServerConfig = {
+  hosts: ['localhost', '127.0.0.1'],
+  bind: '127.0.0.1',
+  mqtt: { port: defaultMqttPort },
+  enrollment: { port: defaultEnrollmentPort },
+  keyProvisioning: { port: defaultKeyProvisioningPort },
+  store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
+  broker: { kind: 'embedded' },
+  // Beside the CA directory, where `phasewire pki --dir data/pki` looks for them.
+  keystore: { kind: 'software', file: 'pki/keystore.json', unlock: { keyFile: 'pki/keystore.key' } },
+};
+
+type Json = Record<string, unknown>;
+
+const fail = (field: string, found: unknown, expected: string): never => {
+  throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: ${field} is ${found === undefined ? 'missing' : JSON.stringify(found)}; expected ${expected}`);
+};
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function objectAt(value: unknown, field: string): Json {
+  if (!isObject(value)) return fail(field, value, 'an object');
+  return value;
+}
+
+function onlyKnown(record: Json, field: string, keys: readonly string[]): void {
+  for (const key of Object.keys(record)) {
+    if (!keys.includes(key)) fail(`${field === '' ? '' : `${field}.`}${key}`, record[key], `no such field (known: ${keys.join(', ')})`);
+  }
+}
+
+function text(record: Json, key: string, field: string, fallback?: string): string {
+  const value = record[key];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') return fail(`${field}.${key}`, value, 'a non-empty string');
+  return value;
+}
+
+function port(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  // Port 0 lets the system choose (tests); the bound port is in the start-up summary.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 65_535) return fail(field, value, 'a whole number from 0 to 65535');
+  return value;
+}
+
+const dnsLabel = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** A DNS name (RFC 1123 §2.1 labels), an IPv4 address or an IPv6 address (hex groups and colons). */
+export function isHostName(value: string): boolean {
+  if (ipv4.test(value)) return true;
+  if (value.includes(':')) return /^[0-9a-f:.]+$/i.test(value) && value.length <= 45;
+  return value.length <= 253 && value.split('.').every((label) => dnsLabel.test(label));
+}
+
+function portSection(value: unknown, field: string, fallback: number): { port: number } {
+  if (value === undefined) return { port: fallback };
+  const record = objectAt(value, field);
+  onlyKnown(record, field, ['port']);
+  return { port: port(record['port'], `${field}.port`, fallback) };
+}
+
+function parseBroker(value: unknown): BrokerConfig {
+  if (value === undefined) return { kind: 'embedded' };
+  const record = objectAt(value, 'broker');
+  switch (record['kind']) {
+    case 'embedded':
+      onlyKnown(record, 'broker', ['kind']);
+      return { kind: 'embedded' };
+    case 'mosquitto':
+      onlyKnown(record, 'broker', ['kind', 'binary']);
+      return { kind: 'mosquitto', binary: text(record, 'binary', 'broker', 'mosquitto') };
+    default:
+      return fail('broker.kind', record['kind'], '"embedded" or "mosquitto"');
+  }
+}
+
+function parseKeystore(value: unknown): KeystoreConfig {
+  if (value === undefined) return defaultServerConfig.keystore;
+  const record = objectAt(value, 'keystore');
+  switch (record['kind']) {
+    case 'software': {
+      onlyKnown(record, 'keystore', ['kind', 'file', 'keyFile', 'passphraseEnv']);
+      if (record['keyFile'] !== undefined && record['passphraseEnv'] !== undefined) fail('keystore.passphraseEnv', record['passphraseEnv'], 'not both keyFile and passphraseEnv');
+      const unlock = record['passphraseEnv'] === undefined
+        ? { keyFile: text(record, 'keyFile', 'keystore', 'pki/keystore.key') }
+        : { passphraseEnv: text(record, 'passphraseEnv', 'keystore') };
+      return { kind: 'software', file: text(record, 'file', 'keystore', 'pki/keystore.json'), unlock };
+    }
+    case 'pkcs11': {
+      onlyKnown(record, 'keystore', ['kind', 'module', 'tokenLabel', 'slot', 'pinEnv', 'pinFile']);
+      const hasLabel = record['tokenLabel'] !== undefined;
+      if (hasLabel === (record['slot'] !== undefined)) fail('keystore.tokenLabel', record['tokenLabel'], 'exactly one of keystore.tokenLabel or keystore.slot');
+      const slot = record['slot'];
+      if (!hasLabel && (typeof slot !== 'number' || !Number.isSafeInteger(slot) || slot < 0 || slot > 0xffff_ffff)) fail('keystore.slot', slot, 'a whole number from 0 to 4294967295');
+      if (record['pinEnv'] !== undefined && record['pinFile'] !== undefined) fail('keystore.pinFile', record['pinFile'], 'not both pinEnv and pinFile');
+      return {
+        kind: 'pkcs11',
+        module: text(record, 'module', 'keystore', '/usr/lib/softhsm/libsofthsm2.so'),
+        token: hasLabel ? { label: text(record, 'tokenLabel', 'keystore') } : { slotId: slot as number },
+        pin: record['pinFile'] === undefined ? { env: text(record, 'pinEnv', 'keystore', 'PHASEWIRE_PKCS11_PIN') } : { file: text(record, 'pinFile', 'keystore') },
+      };
+    }
+    default:
+      return fail('keystore.kind', record['kind'], '"software" or "pkcs11"');
+  }
+}
+
+function parseStore(value: unknown): StoreConfig {
+  if (value === undefined) return defaultServerConfig.store;
+  try {
+    return parseStoreConfig(value);
+  } catch (error) {
+    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: store is not valid: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Checks a configuration object (parsed JSON) and fills in the defaults. */
+export function parseServerConfig(value: unknown): ServerConfig {
+  const record = objectAt(value ?? {}, 'the configuration');
+  onlyKnown(record, '', ['hosts', 'bind', 'mqtt', 'enrollment', 'keyProvisioning', 'store', 'broker', 'keystore']);
+  let hosts = defaultServerConfig.hosts;
+  if (record['hosts'] !== undefined) {
+    const list = record['hosts'];
+    if (!Array.isArray(list) || list.length === 0 || list.length > 64) return fail('hosts', list, 'a list of 1 to 64 host names or IP addresses');
+    hosts = list.map((item: unknown, i) => (typeof item === 'string' && isHostName(item) ? item : fail(`hosts[${i}]`, item, 'a DNS name or an IP address')));
+  }
+  const bind = record['bind'] === undefined ? defaultServerConfig.bind : text(record, 'bind', 'the configuration');
+  if (!isHostName(bind)) fail('bind', bind, 'an IP address or host name to listen on');
+  const mqtt = portSection(record['mqtt'], 'mqtt', defaultMqttPort);
+  const enrollment = portSection(record['enrollment'], 'enrollment', defaultEnrollmentPort);
+  const keyProvisioning = portSection(record['keyProvisioning'], 'keyProvisioning', defaultKeyProvisioningPort);
+  const fixed = [['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port]] as const;
+  for (const [name, chosen] of fixed) {
+    if (chosen !== 0 && fixed.some(([other, otherPort]) => other !== name && otherPort === chosen)) fail(`${name}.port`, chosen, 'a port no other listener of the server uses');
+  }
+  return { hosts, bind, mqtt, enrollment, keyProvisioning, store: parseStore(record['store']), broker: parseBroker(record['broker']), keystore: parseKeystore(record['keystore']) };
+}
+
+/**
+ * Lays `overrides` (from flags) over `base` (the file): objects merge field by field, anything else
+ * replaces. Neither input is changed.
+ */
+export function mergeServerConfigInput(base: unknown, overrides: Readonly<Record<string, unknown>>): unknown {
+  if (!isObject(base)) return base === undefined ? { ...overrides } : base;
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const before = merged[key];
+    merged[key] = isObject(before) && isObject(value) ? mergeServerConfigInput(before, value) : value;
+  }
+  return merged;
+}
