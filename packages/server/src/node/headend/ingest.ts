@@ -2,7 +2,11 @@
 // replay window, decode and validate the batch, commit to the store, and only then acknowledge
 // (the caller sends the PUBACK when handle() resolves; this sends the sealed `ack` message).
 // Concurrent messages are group-committed: everything that arrives while a commit runs goes into
-// the next one, which is one store transaction and one window write.
+// the next one, which is one store transaction. The replay window of the committed groups is
+// written afterwards, at most every `windowFlushMs` (one transaction, one fsync, for many groups):
+// the window may lag the store — as it always could between the two commits — and a message
+// redelivered after a crash within that lag passes the window again, where the store's idempotence
+// on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
 import { deviceTopic, PhasewireError } from '@phasewire/core';
 import type { MeterId, Snapshot } from '@phasewire/core';
 import { counterScope, decodeEnvelope } from '@phasewire/secure';
@@ -15,7 +19,7 @@ import { RefusalCounters, refusalReasonOf } from '../../headend/refusal-counters
 import type { RefusalReason } from '../../headend/refusal-counters.ts';
 import { sampled, silentLog } from '../../headend/head-end-log.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
-import type { SqliteCounters } from './sqlite-counters.ts';
+import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
 
 export type IngestOutcome =
   | { readonly kind: 'stored'; readonly readings: number }
@@ -34,6 +38,8 @@ export interface IngestOptions {
   readonly log?: HeadEndLog;
   /** Most messages in one commit (default 4096). */
   readonly maxGroup?: number;
+  /** Longest the durable replay window lags the committed readings, ms (default 250; 0: after every group). */
+  readonly windowFlushMs?: number;
 }
 
 interface Pending {
@@ -50,6 +56,12 @@ export class Ingest {
   readonly #options: IngestOptions;
   readonly #log: HeadEndLog;
   readonly #maxGroup: number;
+  readonly #windowFlushMs: number;
+  /** Counters whose readings are committed but not yet written to the durable window. */
+  #unflushed: WindowEntry[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Highest committed counter per scope since start: a redelivery at or below it is re-acked. */
+  readonly #committed = new Map<CounterScope, bigint>();
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
   #stored = 0;
@@ -59,6 +71,7 @@ export class Ingest {
     this.refusals = options.refusals ?? new RefusalCounters();
     this.#log = options.log ?? silentLog;
     this.#maxGroup = options.maxGroup ?? 4096;
+    this.#windowFlushMs = options.windowFlushMs ?? 250;
   }
 
   /** Readings committed since start. */
@@ -99,7 +112,8 @@ export class Ingest {
     if (error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') {
       try {
         const { header } = decodeEnvelope(payload);
-        if (header.counter <= this.#options.window.durable(counterScope(sender, 'uplink', header.keyId))) {
+        const scope = counterScope(sender, 'uplink', header.keyId);
+        if (header.counter <= (this.#committed.get(scope) ?? 0n) || header.counter <= this.#options.window.durable(scope)) {
           void this.#sendAck(sender, meter, [{ keyId: header.keyId, counter: header.counter }]);
         }
       } catch {
@@ -138,12 +152,17 @@ export class Ingest {
     for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
     try {
       await this.#options.store.appendSnapshots(snapshots);
-      this.#options.window.persist(group.map((item) => ({ scope: item.scope, counter: item.entry.counter })));
     } catch (error) {
       this.#options.window.revert(group.map((item) => item.scope));
       for (const item of group) item.resolve(this.refuse(item.sender, error, 'store-failed'));
       return;
     }
+    for (const item of group) {
+      this.#unflushed.push({ scope: item.scope, counter: item.entry.counter });
+      if (item.entry.counter > (this.#committed.get(item.scope) ?? 0n)) this.#committed.set(item.scope, item.entry.counter);
+    }
+    if (this.#windowFlushMs === 0) this.#flushWindow();
+    else this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, this.#windowFlushMs);
     let readings = 0;
     for (const item of group) {
       let n = 0;
@@ -174,8 +193,31 @@ export class Ingest {
     }
   }
 
-  /** Resolves when every queued message has been committed or refused. */
+  /** Writes the window of every committed group (one transaction); a failure is logged and retried. */
+  #flushWindow(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const entries = this.#unflushed;
+    if (entries.length === 0) return;
+    this.#unflushed = [];
+    try {
+      this.#options.window.persist(entries);
+      // What the durable window now covers needs no entry here: the map stays as small as the lag.
+      for (const { scope } of entries) {
+        const committed = this.#committed.get(scope);
+        if (committed !== undefined && committed <= this.#options.window.durable(scope)) this.#committed.delete(scope);
+      }
+    } catch (error) {
+      // The readings are committed; only the window lags. Keep the entries for the next flush.
+      this.#unflushed = entries.concat(this.#unflushed);
+      this.#log({ level: 'error', msg: `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}` });
+      this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, Math.max(this.#windowFlushMs, 100));
+    }
+  }
+
+  /** Resolves when every queued message has been committed or refused, and their window written. */
   async idle(): Promise<void> {
     while (this.#running !== undefined) await this.#running;
+    this.#flushWindow();
   }
 }
