@@ -5,7 +5,7 @@ import { findScenario, scenarios, type Scenario } from './index.ts';
 import { validateScenario } from './scenario.ts';
 
 const required = ['balanced-resistive', 'balanced-motor', 'nonlinear', 'single-phase-l2', 'unbalanced', 'sag', 'swell', 'phase-loss',
-  'reversed-ct', 'frequency-drift', 'developing-imbalance', 'us-208', 'us-480', 'daily-profile'];
+  'reversed-ct', 'frequency-drift', 'developing-imbalance', 'imbalance-recovery', 'us-208', 'us-480', 'daily-profile'];
 
 describe('the scenario registry', () => {
   it('holds every scenario the demo and the tests name, each valid and described', () => {

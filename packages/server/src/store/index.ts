@@ -11,3 +11,7 @@ export { intervalQualities, intervalStages, type IntervalQuality, type IntervalS
 export { intervalMs, intervalsPerDay, rollupPeriods, type RollupPeriod, type TimeRange } from './periods.ts';
 export { dataClasses, parseRetentionPolicy, type DataClass, type RetentionPolicy } from './retention.ts';
 export { parseStoreConfig, type StoreConfig } from './store-config.ts';
+export {
+  activeAlarmStates, alarmId, type MdmStateStore, type MdmWatermark, type MdmCommit, type AlarmSlotRecord, type AlarmRecord, type AlarmRecordState,
+  type AlarmTransitionDraft, type AlarmTransitionRecord, type AlarmQuery, type AlarmTransitionQuery,
+} from './mdm-state.ts';

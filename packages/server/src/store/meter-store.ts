@@ -13,6 +13,7 @@ import type { IntervalValue } from './intervals.ts';
 import type { RollupPeriod, TimeRange } from './periods.ts';
 import type { IntervalQuality, IntervalStage } from './quality.ts';
 import type { DataClass } from './retention.ts';
+import type { MdmStateStore } from './mdm-state.ts';
 
 /** A reading whose (meter, quantity, time) was already stored with another value. */
 export interface ReadingConflict {
@@ -101,7 +102,7 @@ export interface PurgeReport {
   readonly rowsRemoved: number;
 }
 
-export interface MeterStore {
+export interface MeterStore extends MdmStateStore {
   /** Appends readings in one durable transaction. Readings of a batch may come in any order. */
   appendReadings(readings: readonly Reading[]): Promise<AppendResult>;
   /** As appendReadings, for the snapshots a batch from the uplink decodes to. */

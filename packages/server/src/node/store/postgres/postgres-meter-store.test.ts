@@ -4,7 +4,8 @@ import { ManualClock, parseMeterId, Q } from '@phasewire/core';
 import { openMeterStore } from '../open-meter-store.ts';
 import { parseStoreConfig } from '../../../store/store-config.ts';
 import pg from 'pg';
-import { storeConformance } from '../store-conformance.ts';
+import { mdmStateConformance } from '../mdm-state-conformance.ts';
+import { storeConformance, type StoreTarget } from '../store-conformance.ts';
 import { startPostgres, type PostgresServer } from '../postgres-harness.ts';
 import { PostgresMeterStore } from './postgres-meter-store.ts';
 import { postgresMigrations } from './postgres-schema.ts';
@@ -24,7 +25,7 @@ after(async () => { await server?.stop(); });
 
 // Each conformance database is a schema of its own in one database: a schema is created in
 // milliseconds, a database in a tenth of a second.
-storeConformance('PostgreSQL', {
+const target: StoreTarget = {
   open: (db, options) => PostgresMeterStore.open({ connectionString: connection(), schema: db, poolSize: 4, ...options }),
   appliedMigrations: async (db) => {
     const client = new pg.Client({ connectionString: connection() });
@@ -37,7 +38,10 @@ storeConformance('PostgreSQL', {
     }
   },
   latestVersion: postgresMigrations.at(-1)?.version ?? 0,
-});
+};
+storeConformance('PostgreSQL', target);
+mdmStateConformance('PostgreSQL', target);
+
 
 describe('PostgreSQL store', () => {
   it('opens from configuration alone, in the schema it names', async () => {

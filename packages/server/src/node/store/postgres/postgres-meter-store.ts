@@ -23,6 +23,8 @@ import { appliedPostgresMigrations, migratePostgres, type AppliedPostgresMigrati
 import { postgresMigrations } from './postgres-schema.ts';
 import { overlayOfRow, qualityAt, valueOf, type StageRow, type StoredRow } from './postgres-values.ts';
 import { purgePostgres, writeIntervalsPostgres } from './postgres-writes.ts';
+import * as mdm from './postgres-mdm-state.ts';
+import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../../store/mdm-state.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -300,6 +302,38 @@ export class PostgresMeterStore implements MeterStore {
       const cutoffs = retentionCutoffs(this.#retention, this.#db.clock.now());
       return { cutoffs, rowsRemoved: await purgePostgres(this.#db, cutoffs) };
     });
+  }
+
+  meterIds(): Promise<readonly MeterId[]> {
+    return this.#run('Listing meters', 'PW_ERR_STORE_READ', () => mdm.meterNames(this.#db));
+  }
+
+  mdmWatermarks(): Promise<readonly MdmWatermark[]> {
+    return this.#run('Reading the MDM watermarks', 'PW_ERR_STORE_READ', () => mdm.watermarks(this.#db));
+  }
+
+  alarmSlots(meter: MeterId): Promise<readonly AlarmSlotRecord[]> {
+    return this.#run('Reading alarm engine state', 'PW_ERR_STORE_READ', () => mdm.alarmSlots(this.#db, meter));
+  }
+
+  commitMdm(commit: MdmCommit): Promise<readonly number[]> {
+    return this.#run(`Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`, 'PW_ERR_STORE_WRITE', () => mdm.commitMdm(this.#db, commit));
+  }
+
+  alarms(query: AlarmQuery): Promise<readonly AlarmRecord[]> {
+    return this.#run('Listing alarms', 'PW_ERR_STORE_READ', () => mdm.alarms(this.#db, query));
+  }
+
+  alarm(id: string): Promise<AlarmRecord | undefined> {
+    return this.#run('Reading an alarm', 'PW_ERR_STORE_READ', () => mdm.alarm(this.#db, id));
+  }
+
+  alarmTransitions(query: AlarmTransitionQuery): Promise<readonly AlarmTransitionRecord[]> {
+    return this.#run('Reading alarm transitions', 'PW_ERR_STORE_READ', () => mdm.alarmTransitions(this.#db, query));
+  }
+
+  markAlarmTransitionsNotified(seqs: readonly number[]): Promise<void> {
+    return this.#run(`Marking ${seqs.length} alarm transition(s) notified`, 'PW_ERR_STORE_WRITE', () => mdm.markNotified(this.#db, seqs));
   }
 
   schemaVersion(): Promise<number> {

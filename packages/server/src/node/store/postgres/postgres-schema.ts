@@ -69,4 +69,19 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       'CREATE TABLE closed_day (day bigint PRIMARY KEY)',
     ],
   },
+  {
+    version: 4,
+    name: 'MDM service state and alarms',
+    statements: () => [
+      'CREATE TABLE mdm_watermark (meter text PRIMARY KEY, analysed_until bigint NOT NULL, validated_until bigint NOT NULL, fingerprint text NOT NULL, updated_at bigint NOT NULL)',
+      'CREATE TABLE alarm_slot (meter text NOT NULL, type text NOT NULL, state text NOT NULL, PRIMARY KEY (meter, type))',
+      'CREATE TABLE alarm (id text PRIMARY KEY, meter text NOT NULL, type text NOT NULL, occurrence integer NOT NULL, state text NOT NULL, severity text NOT NULL, raised_at bigint NOT NULL, cleared_at bigint, value double precision, peak double precision, reopened integer NOT NULL, ack_at bigint, ack_actor text, ack_note text)',
+      'CREATE INDEX alarm_recent ON alarm (raised_at, id)',
+      'CREATE INDEX alarm_meter ON alarm (meter, raised_at)',
+      // The transition log is append-only; `notified` is the notification outbox's flag.
+      'CREATE TABLE alarm_transition (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, alarm_id text NOT NULL, from_state text NOT NULL, at bigint NOT NULL, reason text NOT NULL, alarm text NOT NULL, notified boolean NOT NULL)',
+      'CREATE INDEX alarm_transition_pending ON alarm_transition (notified, seq)',
+      'CREATE INDEX alarm_transition_alarm ON alarm_transition (alarm_id, seq)',
+    ],
+  },
 ];

@@ -5,7 +5,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCode, ManualClock, parseMeterId, Q } from '@phasewire/core';
-import { storeConformance, day0 } from '../store-conformance.ts';
+import { mdmStateConformance } from '../mdm-state-conformance.ts';
+import { storeConformance, day0, type StoreTarget } from '../store-conformance.ts';
 import { SqliteMeterStore } from './sqlite-meter-store.ts';
 import { appliedSqliteMigrations } from './sqlite-migrate.ts';
 import { sqliteMigrations } from './sqlite-schema.ts';
@@ -16,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'phasewire-sqlite-store-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
 const file = (db: string): string => join(dir, `${db}.db`);
 
-storeConformance('SQLite', {
+const target: StoreTarget = {
   open: (db, options) => SqliteMeterStore.open({ path: file(db), ...options }),
   appliedMigrations: (db) => {
     const handle = new DatabaseSync(file(db));
@@ -27,7 +28,10 @@ storeConformance('SQLite', {
     }
   },
   latestVersion: sqliteMigrations.at(-1)?.version ?? 0,
-});
+};
+storeConformance('SQLite', target);
+mdmStateConformance('SQLite', target);
+
 
 describe('SQLite store', () => {
   it('opens from configuration alone', async () => {

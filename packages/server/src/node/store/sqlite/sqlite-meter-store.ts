@@ -24,6 +24,8 @@ import { appliedSqliteMigrations, migrateSqlite } from './sqlite-migrate.ts';
 import { purgeSqlite } from './sqlite-purge.ts';
 import * as reads from './sqlite-reads.ts';
 import { sqliteMigrations } from './sqlite-schema.ts';
+import * as mdm from './sqlite-mdm-state.ts';
+import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../../store/mdm-state.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; created with its schema when absent. */
@@ -288,6 +290,48 @@ export class SqliteMeterStore implements MeterStore {
     const cutoffs = retentionCutoffs(this.#retention, this.#ctx.clock.now());
     const rowsRemoved = await purgeSqlite(this.#ctx, cutoffs, (work) => this.#write(work, 'Purging data past its retention'));
     return { cutoffs, rowsRemoved };
+  }
+
+  meterIds(): Promise<readonly MeterId[]> {
+    return this.#read('Listing meters', () => mdm.meterNames(this.#ctx));
+  }
+
+  mdmWatermarks(): Promise<readonly MdmWatermark[]> {
+    return this.#read('Reading the MDM watermarks', () => mdm.watermarks(this.#ctx));
+  }
+
+  alarmSlots(meter: MeterId): Promise<readonly AlarmSlotRecord[]> {
+    return this.#read('Reading alarm engine state', () => mdm.alarmSlots(this.#ctx, meter));
+  }
+
+  commitMdm(commit: MdmCommit): Promise<readonly number[]> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.#write(() => mdm.commitMdm(this.#ctx, commit), `Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`);
+  }
+
+  alarms(query: AlarmQuery): Promise<readonly AlarmRecord[]> {
+    return this.#read('Listing alarms', () => mdm.alarms(this.#ctx, query));
+  }
+
+  alarm(id: string): Promise<AlarmRecord | undefined> {
+    return this.#read('Reading an alarm', () => mdm.alarm(this.#ctx, id));
+  }
+
+  alarmTransitions(query: AlarmTransitionQuery): Promise<readonly AlarmTransitionRecord[]> {
+    return this.#read('Reading alarm transitions', () => mdm.alarmTransitions(this.#ctx, query));
+  }
+
+  markAlarmTransitionsNotified(seqs: readonly number[]): Promise<void> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.#write(() => { mdm.markNotified(this.#ctx, seqs); }, `Marking ${seqs.length} alarm transition(s) notified`);
   }
 
   schemaVersion(): Promise<number> {

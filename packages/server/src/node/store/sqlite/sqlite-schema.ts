@@ -53,4 +53,20 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       'CREATE TABLE rollup (meter INTEGER NOT NULL, quantity INTEGER NOT NULL, period INTEGER NOT NULL, start INTEGER NOT NULL, n INTEGER NOT NULL, measured INTEGER NOT NULL, sum NUMERIC NOT NULL, min NUMERIC, max NUMERIC, PRIMARY KEY (meter, quantity, period, start)) WITHOUT ROWID',
     ],
   },
+  {
+    version: 5,
+    name: 'MDM service state and alarms',
+    statements: [
+      // Small tables keyed by meter name: the MDM service reads them once per meter and run.
+      'CREATE TABLE mdm_watermark (meter TEXT PRIMARY KEY, analysed_until INTEGER NOT NULL, validated_until INTEGER NOT NULL, fingerprint TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID',
+      'CREATE TABLE alarm_slot (meter TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (meter, type)) WITHOUT ROWID',
+      'CREATE TABLE alarm (id TEXT PRIMARY KEY, meter TEXT NOT NULL, type TEXT NOT NULL, occurrence INTEGER NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL, raised_at INTEGER NOT NULL, cleared_at INTEGER, value REAL, peak REAL, reopened INTEGER NOT NULL, ack_at INTEGER, ack_actor TEXT, ack_note TEXT) WITHOUT ROWID',
+      'CREATE INDEX alarm_recent ON alarm (raised_at, id)',
+      'CREATE INDEX alarm_meter ON alarm (meter, raised_at)',
+      // The transition log is append-only; `notified` is the notification outbox's flag.
+      'CREATE TABLE alarm_transition (seq INTEGER PRIMARY KEY, alarm_id TEXT NOT NULL, from_state TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL, alarm TEXT NOT NULL, notified INTEGER NOT NULL)',
+      'CREATE INDEX alarm_transition_pending ON alarm_transition (notified, seq)',
+      'CREATE INDEX alarm_transition_alarm ON alarm_transition (alarm_id, seq)',
+    ],
+  },
 ];

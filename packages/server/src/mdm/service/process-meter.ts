@@ -1,0 +1,151 @@
+// One MDM run for one meter, over the store port: VEE of the energy register over the late-data
+// window, the analytics of each new interval into the alarm engine, silence and VEE failures, and
+// what to commit. The caller writes the intervals' stages (done here, idempotent: the store skips
+// a write equal to what it holds) and then commits the returned watermark, slots, alarms and
+// transitions in one transaction, so a crash before the commit repeats the run exactly.
+import { Q, type MeterId, type ObisCode, type Snapshot } from '@phasewire/core';
+import type { MeterStore } from '../../store/meter-store.ts';
+import type { AlarmRecord, AlarmTransitionDraft, MdmCommit, MdmWatermark } from '../../store/mdm-state.ts';
+import { AlarmEngine } from '../alarms/alarm-engine.ts';
+import type { AlarmConfig } from '../alarms/alarm-config.ts';
+import { metricsOf, silenceOf, veeFailuresOf } from '../alarms/alarm-metrics.ts';
+import type { AlarmTransition } from '../alarms/lifecycle/alarm-lifecycle.ts';
+import { intervalAnalytics } from '../analytics/interval-analytics.ts';
+import type { MeterMetadata, PastInterval } from '../types.ts';
+import { runVee } from '../vee/run-vee.ts';
+import type { VeeParameters } from '../vee/parameters.ts';
+import { recordOfAlarm, slotOfRecord, slotRecord } from './alarm-records.ts';
+import { veeWrites } from './vee-writes.ts';
+
+export interface ProcessOptions {
+  readonly alarms: AlarmConfig;
+  /** How far back each run re-validates, so late data is taken in and estimates replaced (default 2 days). */
+  readonly lateWindowMs: number;
+  /** Weeks of stored intervals that feed the spike and like-day profiles (default 4). */
+  readonly historyWeeks: number;
+  /** How far back a meter's first run (or one after a long pause) feeds the alarms (default 6 h): older values raise no live alarm. */
+  readonly analysisBacklogMs: number;
+  readonly veeParameters?: Partial<VeeParameters>;
+}
+
+export const defaultProcessOptions: ProcessOptions = { alarms: {}, lateWindowMs: 2 * 86_400_000, historyWeeks: 4, analysisBacklogMs: 6 * 3_600_000 };
+
+/** The quantities the interval analytics read (analytics/interval-analytics.ts). */
+export const analyticsQuantities: readonly ObisCode[] = [
+  Q.voltageL1, Q.voltageL2, Q.voltageL3, Q.voltageL1L2, Q.voltageL2L3, Q.voltageL3L1, Q.angleVoltageL2, Q.angleVoltageL3,
+  Q.currentL1, Q.currentL2, Q.currentL3, Q.angleCurrentL1, Q.angleCurrentL2, Q.angleCurrentL3, Q.currentNeutral,
+  Q.powerFactorL1, Q.powerFactorL2, Q.powerFactorL3, Q.powerFactor, Q.activePowerL1, Q.activePowerL2, Q.activePowerL3,
+  Q.apparentPowerL1, Q.apparentPowerL2, Q.apparentPowerL3, Q.activePower, Q.apparentPower,
+  Q.voltageThdL1, Q.voltageThdL2, Q.voltageThdL3, Q.currentThdL1, Q.currentThdL2, Q.currentThdL3, Q.frequency,
+];
+
+export interface MeterRun {
+  readonly commit: MdmCommit;
+  /** Whether VEE and analytics ran (false: only silence and escalation were looked at). */
+  readonly processed: boolean;
+  readonly intervalsWritten: number;
+}
+
+const energy = Q.activeEnergyImport;
+const dayMs = 86_400_000;
+const floorTo = (t: number, step: number): number => Math.floor(t / step) * step;
+const ceilTo = (t: number, step: number): number => Math.ceil(t / step) * step;
+
+/** The meter's snapshots of the intervals ending in (from, to] (fleet-snapshots.ts reads them for the whole fleet at once). */
+export type SnapshotSource = (meter: MeterId, from: number, to: number) => Promise<readonly Snapshot[]>;
+
+export async function processMeter(store: MeterStore, meta: MeterMetadata, previous: MdmWatermark | undefined, upTo: number, options: ProcessOptions, snapshots: SnapshotSource): Promise<MeterRun> {
+  const meter = meta.meter;
+  const step = meta.intervalMs;
+  const latest = await store.latest(meter);
+  const lastAt = latest.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null);
+  const lastEnergyAt = latest.find((r) => r.quantity === energy)?.at ?? null;
+  const fingerprint = await fingerprintOf(store, meter, lastAt, upTo, options.lateWindowMs);
+  const storedSlots = await store.alarmSlots(meter);
+  const engine = AlarmEngine.restore(options.alarms, { slots: storedSlots.map(slotOfRecord) });
+  const transitions: AlarmTransition[] = [];
+  let analysedUntil = previous?.analysedUntil ?? 0;
+  let validatedUntil = previous?.validatedUntil ?? 0;
+  let intervalsWritten = 0;
+  const changed = previous?.fingerprint !== fingerprint;
+
+  if (changed) {
+    // VEE of the energy register, up to its last read, over the late-data window.
+    if (lastEnergyAt !== null) {
+      const to = Math.min(floorTo(lastEnergyAt, step), floorTo(upTo, step));
+      const from = floorTo(Math.min(validatedUntil === 0 ? to : validatedUntil, to) - options.lateWindowMs, step);
+      if (to > from) {
+        const written = await validate(store, meta, { from, to, newSince: validatedUntil }, upTo, options);
+        intervalsWritten = written.count;
+        if (to > validatedUntil) {
+          transitions.push(...engine.evaluate(meta, upTo, { 'vee-failure': written.failures }));
+          validatedUntil = to;
+        }
+      }
+    }
+    // Analytics of every interval since the last run, up to the last reading.
+    if (lastAt !== null) {
+      const analyseTo = Math.min(ceilTo(lastAt, step), floorTo(upTo, step));
+      const analyseFrom = Math.max(analysedUntil, floorTo(analyseTo - options.analysisBacklogMs, step));
+      if (analyseTo > analyseFrom) {
+        for (const snapshot of await snapshots(meter, analyseFrom, analyseTo)) {
+          transitions.push(...engine.evaluate(meta, snapshot.at, metricsOf(intervalAnalytics(snapshot), meta)));
+        }
+        analysedUntil = analyseTo;
+      }
+    }
+  }
+  transitions.push(...engine.evaluate(meta, upTo, { 'meter-silent': silenceOf(lastAt, upTo, step) }));
+  transitions.push(...engine.tick([meta], upTo));
+  const commit = commitOf(engine, meter, transitions, { meter, analysedUntil, validatedUntil, fingerprint, updatedAt: upTo });
+  // Only what moved is written: most runs change one or two slots of a meter's nine.
+  const before = new Map(storedSlots.map((r) => [r.type, r.state]));
+  const slots = commit.slots.filter((r) => before.get(r.type) !== r.state);
+  return { commit: { ...commit, slots }, processed: changed, intervalsWritten };
+}
+
+/** The run's result to commit: the meter's slots, the alarms that moved and their transitions. */
+export function commitOf(engine: AlarmEngine, meter: MeterId, transitions: readonly AlarmTransition[], watermark: MdmWatermark | null): MdmCommit {
+  const drafts: AlarmTransitionDraft[] = [];
+  const alarms = new Map<string, AlarmRecord>();
+  for (const t of transitions) {
+    const record = recordOfAlarm(t.alarm);
+    if (record === null) continue;
+    drafts.push({ alarm: record, from: t.from, at: t.at, reason: t.reason });
+    alarms.set(record.id, record);
+  }
+  // The latest state of each occurrence that moved, and of every active one (value and peak change without a transition).
+  for (const slot of engine.state().slots) {
+    const record = recordOfAlarm(slot.alarm);
+    if (record !== null && slot.alarm.meter === meter && (alarms.has(record.id) || record.state !== 'cleared')) alarms.set(record.id, record);
+  }
+  return {
+    watermarks: watermark === null ? [] : [watermark],
+    slots: engine.state().slots.filter((s) => s.alarm.meter === meter).map(slotRecord),
+    alarms: [...alarms.values()],
+    transitions: drafts,
+  };
+}
+
+/** Changes whenever a reading arrives for the meter, late ones within the window included. */
+async function fingerprintOf(store: MeterStore, meter: MeterId, lastAt: number | null, upTo: number, lateWindowMs: number): Promise<string> {
+  const from = floorTo(upTo - lateWindowMs, dayMs);
+  const days = await store.rollups(meter, energy, 'day', { from, to: floorTo(upTo, dayMs) + dayMs });
+  const measured = days.reduce((n, d) => n + (d.measured ?? 0), 0);
+  return `${lastAt ?? 'none'}:${measured}`;
+}
+
+async function validate(store: MeterStore, meta: MeterMetadata, window: { from: number; to: number; newSince: number }, now: number, options: ProcessOptions): Promise<{ count: number; failures: number }> {
+  const { from, to } = window;
+  const reads = (await store.readings(meta.meter, energy, { from, to: to + 1 })).map((r) => ({ at: r.at, value: r.value }));
+  const past = await store.intervals(meta.meter, energy, { from: from - options.historyWeeks * 7 * dayMs, to: from });
+  const history: PastInterval[] = past.filter((i) => i.value !== null).map((i) => ({ at: i.end, value: i.value, quality: i.quality }));
+  const result = runVee({ meta, reads, from, to, now, history, ...(options.veeParameters === undefined ? {} : { parameters: options.veeParameters }) });
+  const stored = await store.intervals(meta.meter, energy, { from, to });
+  let count = 0;
+  for (const group of veeWrites(meta.meter, energy, result.intervals, stored, now, to - options.lateWindowMs)) {
+    count += (await store.writeIntervals(group.writes, group.provenance)).written;
+  }
+  // The alarm judges the intervals this run added; older ones were judged when they were new.
+  return { count, failures: veeFailuresOf(result.intervals.filter((i) => i.at > window.newSince)) };
+}

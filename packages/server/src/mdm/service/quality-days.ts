@@ -1,0 +1,41 @@
+// Data quality per UTC day of one meter's energy register, as the API's /quality route returns it:
+// the completeness (share of the day's intervals with a measured or validated value) and how many
+// intervals were estimated, edited or failed (missing or suspect). From the store's interval view,
+// so it follows VEE, late data and edits as they are written.
+import { Q, type MeterId, type ObisCode } from '@phasewire/core';
+import type { MeterStore } from '../../store/meter-store.ts';
+import { dayMs, intervalsPerDay, type TimeRange } from '../../store/periods.ts';
+
+export interface QualityDay {
+  /** Start of the UTC day. */
+  readonly day: number;
+  /** Measured or validated intervals over the day's 96. */
+  readonly completeness: number;
+  readonly estimated: number;
+  readonly edited: number;
+  /** Missing or suspect. */
+  readonly failed: number;
+}
+
+export interface QualityDayOptions {
+  /** Intervals ending after this have not happened yet: they are not counted as failed (default: every interval counts). */
+  readonly now?: number;
+  readonly quantity?: ObisCode;
+}
+
+/** The days starting in [from, to) (both moved to whole UTC days). */
+export async function qualityDays(store: MeterStore, meter: MeterId, range: TimeRange, options: QualityDayOptions = {}): Promise<QualityDay[]> {
+  const quantity = options.quantity ?? Q.activeEnergyImport;
+  const now = options.now ?? Number.POSITIVE_INFINITY;
+  const from = Math.floor(range.from / dayMs) * dayMs;
+  const to = Math.ceil(range.to / dayMs) * dayMs;
+  if (to <= from) return [];
+  const intervals = await store.intervals(meter, quantity, { from, to });
+  const days: QualityDay[] = [];
+  for (let day = from; day < to; day += dayMs) {
+    const inDay = intervals.filter((i) => i.end > day && i.end <= day + dayMs && i.end <= now);
+    const count = (...qualities: string[]): number => inDay.filter((i) => qualities.includes(i.quality)).length;
+    days.push({ day, completeness: count('measured', 'validated') / intervalsPerDay, estimated: count('estimated'), edited: count('edited'), failed: count('missing', 'suspect') });
+  }
+  return days;
+}
