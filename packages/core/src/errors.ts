@@ -141,6 +141,18 @@ export const errorCodes = {
   PW_ERR_ALARM_CONFIG: { family: 'config', summary: 'An alarm threshold is inconsistent: critical on the wrong side of warn, negative hysteresis, a debounce count below 1, an unknown alarm type.' },
   PW_ERR_NOTIFY_CONFIG: { family: 'config', summary: 'A webhook or MQTT notifier cannot be set up as configured: the URL is not http(s) or mqtt(s), the signing secret is shorter than 32 bytes, the topic is not a valid MQTT topic.' },
   PW_ERR_NOTIFY_FAILED: { family: 'transport', summary: 'An alarm notification was not delivered: the webhook refused it or still failed after the last retry, or the MQTT broker did not acknowledge the publish.' },
+  // ── HTTP API
+  PW_ERR_API_INVALID_REQUEST: { family: 'validation', summary: 'An HTTP API request has a parameter, query field or body field outside its schema (HTTP 400; the message and `field` name it).' },
+  PW_ERR_API_UNAUTHENTICATED: { family: 'security', summary: 'An HTTP API request carries no valid session cookie or bearer token, or the sign-in failed (HTTP 401; the same answer for an unknown user and a wrong password).' },
+  PW_ERR_API_FORBIDDEN: { family: 'security', summary: 'The signed-in user\'s role or the bearer token\'s scopes are too low for the route (HTTP 403).' },
+  PW_ERR_API_CSRF: { family: 'security', summary: 'A cookie-authenticated request that changes state has no x-csrf-token header or a wrong one (HTTP 403).' },
+  PW_ERR_API_ORIGIN: { family: 'security', summary: 'A live-feed WebSocket was opened from another origin than the server\'s own, or by a browser without an Origin (HTTP 403).' },
+  PW_ERR_API_NOT_FOUND: { family: 'validation', summary: 'An HTTP API object is unknown, or belongs to another tenant: both answer HTTP 404 so that existence is not revealed.' },
+  PW_ERR_API_CONFLICT: { family: 'validation', summary: 'An HTTP API change conflicts with the present state (a user name already taken, a meter already revoked; HTTP 409).' },
+  PW_ERR_API_BODY_TOO_LARGE: { family: 'validation', summary: 'An HTTP API request body is larger than the server accepts (HTTP 413).' },
+  PW_ERR_API_RATE_LIMITED: { family: 'security', summary: 'Too many HTTP API requests, or too many sign-in attempts for one address or user name, in the window (HTTP 429 with Retry-After).' },
+  PW_ERR_API_CONFIG: { family: 'config', summary: 'The HTTP API server cannot start as configured (no TLS identity, a static directory that does not exist, an accounts database that cannot be opened).' },
+  PW_ERR_API_INTERNAL: { family: 'internal', summary: 'An HTTP API request failed inside the server; the response says no more, the log has the cause (HTTP 500).' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof errorCodes;

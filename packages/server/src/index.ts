@@ -15,3 +15,12 @@ export * from './headend/mosquitto-config.ts';
 // ── server composition: configuration
 export * from './service/server-config.ts';
 
+// ── HTTP API: DTOs (the dashboard's contract), access rules, ports
+export * from './api/dto.ts';
+export * from './api/access.ts';
+export * from './api/ports.ts';
+export * from './api/api-errors.ts';
+export * from './api/meter-list.ts';
+export * from './api/rate-limiter.ts';
+export * from './api/latest-power-quality.ts';
+export * from './api/alarm-service-port.ts';

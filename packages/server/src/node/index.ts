@@ -20,3 +20,12 @@ export * from './service/phasewire-server.ts';
 export * from './service/data-directory.ts';
 export * from './service/locked-token-store.ts';
 
+// ── HTTP API: the HTTPS server, accounts, live feed
+export * from './api/api-server.ts';
+export * from './api/sqlite-accounts.ts';
+export * from './api/authentication.ts';
+export * from './api/passwords.ts';
+export * from './api/live-hub.ts';
+export * from './api/live-feed.ts';
+export * from './api/token-store-enrollment.ts';
+export type { ApiContext, ApiInstance } from './api/api-context.ts';

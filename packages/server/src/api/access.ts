@@ -1,0 +1,81 @@
+// Who may call what: the roles, the scopes of bearer tokens, and the table of every API route with
+// the lowest role and the scope it needs. The server enforces the table in one hook and the tests
+// walk it for every role, so a route cannot be added without a rule.
+import type { Role, TokenScope } from './dto.ts';
+
+export const roles: readonly Role[] = ['viewer', 'analyst', 'operator', 'admin'];
+const rank: Readonly<Record<Role, number>> = { viewer: 0, analyst: 1, operator: 2, admin: 3 };
+
+export const roleAtLeast = (role: Role, minimum: Role): boolean => rank[role] >= rank[minimum];
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteRule {
+  readonly method: HttpMethod;
+  /** Fastify route path (`:id` parameters). */
+  readonly url: string;
+  /** null: open (signing in); every other route needs a session or a token. */
+  readonly minRole: Role | null;
+  /** The scope a bearer token needs; null: not open to tokens (the session routes). */
+  readonly scope: TokenScope | null;
+}
+
+const rule = (method: HttpMethod, url: string, minRole: Role | null, scope: TokenScope | null): RouteRule => ({ method, url, minRole, scope });
+const api = '/api/v1';
+
+/** Every route of the API v1 (docs/api.md has the same table for people). */
+export const routeRules: readonly RouteRule[] = [
+  rule('POST', `${api}/session`, null, null),
+  rule('GET', `${api}/session`, 'viewer', null),
+  rule('DELETE', `${api}/session`, 'viewer', null),
+  rule('POST', `${api}/users/me/password`, 'viewer', null),
+  rule('GET', `${api}/fleet/summary`, 'viewer', 'read'),
+  rule('GET', `${api}/meters`, 'viewer', 'read'),
+  rule('GET', `${api}/meters/:id`, 'viewer', 'read'),
+  rule('GET', `${api}/meters/:id/readings`, 'viewer', 'read'),
+  rule('GET', `${api}/meters/:id/readings.csv`, 'analyst', 'read'),
+  rule('GET', `${api}/meters/:id/rollups`, 'viewer', 'read'),
+  rule('GET', `${api}/meters/:id/intervals`, 'viewer', 'read'),
+  rule('POST', `${api}/meters/:id/intervals/edit`, 'analyst', 'command'),
+  rule('GET', `${api}/meters/:id/quality`, 'viewer', 'read'),
+  rule('GET', `${api}/meters/:id/power-quality`, 'viewer', 'read'),
+  rule('GET', `${api}/alarms`, 'viewer', 'read'),
+  rule('POST', `${api}/alarms/:id/acknowledge`, 'operator', 'command'),
+  rule('POST', `${api}/meters/:id/commands`, 'operator', 'command'),
+  rule('POST', `${api}/meters/:id/revoke`, 'operator', 'command'),
+  rule('POST', `${api}/enrollment-tokens`, 'operator', 'command'),
+  rule('GET', `${api}/users`, 'admin', 'admin'),
+  rule('POST', `${api}/users`, 'admin', 'admin'),
+  rule('PATCH', `${api}/users/:id`, 'admin', 'admin'),
+  rule('GET', `${api}/tokens`, 'admin', 'admin'),
+  rule('POST', `${api}/tokens`, 'admin', 'admin'),
+  rule('DELETE', `${api}/tokens/:id`, 'admin', 'admin'),
+  rule('GET', `${api}/audit`, 'admin', 'admin'),
+  rule('GET', `${api}/live`, 'viewer', 'read'),
+];
+
+export function findRule(method: string, url: string): RouteRule | undefined {
+  return routeRules.find((r) => r.method === method && r.url === url);
+}
+
+/** Who is calling: a signed-in user (cookie session) or a bearer token. */
+export type ApiPrincipal =
+  | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: Role; readonly tenant: string; readonly sessionId: string; readonly csrfToken: string }
+  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[]; readonly tenant: string };
+
+/** How the principal is named in the audit log. */
+export const actorOf = (principal: ApiPrincipal): string =>
+  principal.kind === 'user' ? `user:${principal.username}` : `token:${principal.tokenId}`;
+
+export type AccessDecision = 'allow' | 'forbidden' | 'session-only';
+
+/** Whether the principal may call the route (authentication is settled before). */
+export function authorise(principal: ApiPrincipal, route: RouteRule): AccessDecision {
+  if (route.minRole === null) return 'allow';
+  if (principal.kind === 'user') return roleAtLeast(principal.role, route.minRole) ? 'allow' : 'forbidden';
+  if (route.scope === null) return 'session-only';
+  return principal.scopes.includes(route.scope) ? 'allow' : 'forbidden';
+}
+
+/** Methods that change state: a cookie-authenticated one must carry the CSRF token. */
+export const changesState = (method: string): boolean => method === 'POST' || method === 'PATCH' || method === 'PUT' || method === 'DELETE';
