@@ -1,0 +1,185 @@
+// The dashboard's only way to the server: HTTP API v1 over fetch, with the session cookie sent by
+// the browser and the CSRF token added to every request that changes state (the contract's rule).
+import type {
+  Alarm, AlarmPage, AlarmSeverity, CommandKind, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint,
+  LinkProfile, MeterDetail, MeterPage, PowerQuality, QualityDay, Readings, RollupPoint, Session,
+} from './types.ts';
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A refusal or failure reported by the API, with its stable code and the field it names. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export interface MeterQuery {
+  readonly status?: 'online' | 'offline' | undefined;
+  readonly link?: LinkProfile | undefined;
+  readonly alarm?: 'active' | undefined;
+  readonly q?: string | undefined;
+  readonly sort?: 'imbalance' | 'id' | 'lastSeen' | undefined;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
+export interface AlarmQuery {
+  readonly state?: 'active' | 'all' | undefined;
+  readonly meter?: string | undefined;
+  readonly severity?: AlarmSeverity | undefined;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
+export interface Range {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** `?a=1&b=x` from the defined, non-empty entries, in insertion order; '' when none. */
+export function queryString(params: Readonly<Record<string, string | number | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === '') continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class ApiClient {
+  readonly #fetch: Fetch;
+  readonly #base: string;
+  #csrf: string | undefined;
+
+  constructor(fetchFn: Fetch, base = '/api/v1') {
+    this.#fetch = fetchFn;
+    this.#base = base;
+  }
+
+  /** Whether a CSRF token is held (i.e. a session was opened or restored). */
+  get signedIn(): boolean {
+    return this.#csrf !== undefined;
+  }
+
+  async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (unsafe.has(method) && this.#csrf !== undefined) headers['x-csrf-token'] = this.#csrf;
+    const init: RequestInit = { method, headers, credentials: 'same-origin' };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const response = await this.#fetch(`${this.#base}${path}`, init);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // Not JSON (a proxy's error page, say): reported below with the status.
+    }
+    if (!response.ok) throw toApiError(response.status, method, path, parsed);
+    return parsed as T;
+  }
+
+  async login(username: string, password: string): Promise<Session> {
+    const session = await this.#request<Session>('POST', '/session', { username, password });
+    this.#csrf = session.csrfToken;
+    return session;
+  }
+
+  /** The current session, or undefined when the cookie is missing or expired (401). */
+  async restore(): Promise<Session | undefined> {
+    try {
+      const session = await this.#request<Session>('GET', '/session');
+      this.#csrf = session.csrfToken;
+      return session;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return undefined;
+      throw error;
+    }
+  }
+
+  async logout(): Promise<void> {
+    await this.#request<undefined>('DELETE', '/session');
+    this.#csrf = undefined;
+  }
+
+  fleetSummary(): Promise<FleetSummary> {
+    return this.#request('GET', '/fleet/summary');
+  }
+
+  meters(query: MeterQuery): Promise<MeterPage> {
+    return this.#request('GET', `/meters${queryString({ ...query })}`);
+  }
+
+  meter(id: string): Promise<MeterDetail> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}`);
+  }
+
+  readings(id: string, quantity: string, range: Range): Promise<Readings> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}/readings${queryString({ quantity, ...range })}`);
+  }
+
+  async rollups(id: string, quantity: string, period: 'hour' | 'day' | 'month', range: Range): Promise<readonly RollupPoint[]> {
+    const body = await this.#request<{ points: RollupPoint[] }>('GET', `/meters/${encodeURIComponent(id)}/rollups${queryString({ quantity, period, ...range })}`);
+    return body.points;
+  }
+
+  async intervals(id: string, quantity: string, range: Range): Promise<readonly IntervalPoint[]> {
+    const body = await this.#request<{ points: IntervalPoint[] }>('GET', `/meters/${encodeURIComponent(id)}/intervals${queryString({ quantity, ...range })}`);
+    return body.points;
+  }
+
+  async quality(id: string, range: Range): Promise<readonly QualityDay[]> {
+    const body = await this.#request<{ days: QualityDay[] }>('GET', `/meters/${encodeURIComponent(id)}/quality${queryString({ ...range })}`);
+    return body.days;
+  }
+
+  powerQuality(id: string, range: Range): Promise<PowerQuality> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality${queryString({ ...range })}`);
+  }
+
+  alarms(query: AlarmQuery): Promise<AlarmPage> {
+    return this.#request('GET', `/alarms${queryString({ ...query })}`);
+  }
+
+  acknowledge(alarmId: string, note: string): Promise<Alarm> {
+    return this.#request('POST', `/alarms/${encodeURIComponent(alarmId)}/acknowledge`, { note });
+  }
+
+  command(meterId: string, kind: CommandKind): Promise<CommandResult> {
+    return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/commands`, { kind });
+  }
+
+  revoke(meterId: string, reason: string): Promise<MeterDetail> {
+    return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/revoke`, { reason });
+  }
+
+  enrollmentToken(serial: string, expiresInHours?: number): Promise<EnrollmentToken> {
+    return this.#request('POST', '/enrollment-tokens', expiresInHours === undefined ? { serial } : { serial, expiresInHours });
+  }
+}
+
+function toApiError(status: number, method: string, path: string, body: unknown): ApiError {
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    const error = body.error;
+    if (typeof error === 'object' && error !== null) {
+      const { code, message, field } = error as { code?: unknown; message?: unknown; field?: unknown };
+      if (typeof code === 'string' && typeof message === 'string') {
+        return new ApiError(status, code, message, typeof field === 'string' ? field : undefined);
+      }
+    }
+  }
+  return new ApiError(status, 'PW_ERR_API_HTTP', `${method} ${path} failed with HTTP ${status} and no error body`);
+}

@@ -1,0 +1,22 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { formatRoute, parseRoute, type Route } from './route.ts';
+
+describe('routes', () => {
+  it('parse the four views and fall back to the fleet', () => {
+    assert.deepEqual(parseRoute('#/meters/sim-1'), { view: 'meter', id: 'sim-1' });
+    assert.deepEqual(parseRoute('#/meters/sim-1?alarm=a7'), { view: 'meter', id: 'sim-1', alarm: 'a7' });
+    assert.deepEqual(parseRoute('#/alarms'), { view: 'alarms' });
+    assert.deepEqual(parseRoute('#/devices'), { view: 'devices' });
+    assert.deepEqual(parseRoute(''), { view: 'fleet' });
+    assert.deepEqual(parseRoute('#/nowhere/at/all'), { view: 'fleet' });
+    assert.deepEqual(parseRoute('#/meters/%E0%A4%A'), { view: 'fleet' });
+  });
+  it('round-trip any meter id and alarm id', () => {
+    fc.assert(fc.property(fc.string({ minLength: 1 }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (id, alarm) => {
+      const route: Route = alarm === undefined ? { view: 'meter', id } : { view: 'meter', id, alarm };
+      assert.deepEqual(parseRoute(formatRoute(route)), route);
+    }));
+  });
+});

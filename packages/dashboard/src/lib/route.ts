@@ -1,0 +1,39 @@
+// Hash routes: the dashboard is static files, so the server needs no route of its own per view,
+// and a reload or a shared link lands on the same view.
+
+export type Route =
+  | { readonly view: 'fleet' }
+  | { readonly view: 'meter'; readonly id: string; readonly alarm?: string }
+  | { readonly view: 'alarms' }
+  | { readonly view: 'devices' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  const [pathname = '', search = ''] = path.split('?', 2);
+  const parts = pathname.split('/').filter((p) => p !== '');
+  if (parts[0] === 'meters' && parts[1] !== undefined && parts.length === 2) {
+    let id: string;
+    try {
+      id = decodeURIComponent(parts[1]);
+    } catch {
+      return { view: 'fleet' };
+    }
+    const alarm = new URLSearchParams(search).get('alarm');
+    return alarm === null || alarm === '' ? { view: 'meter', id } : { view: 'meter', id, alarm };
+  }
+  if (parts[0] === 'alarms' && parts.length === 1) return { view: 'alarms' };
+  if (parts[0] === 'devices' && parts.length === 1) return { view: 'devices' };
+  return { view: 'fleet' };
+}
+
+export function formatRoute(route: Route): string {
+  switch (route.view) {
+    case 'fleet': return '#/fleet';
+    case 'alarms': return '#/alarms';
+    case 'devices': return '#/devices';
+    case 'meter': {
+      const base = `#/meters/${encodeURIComponent(route.id)}`;
+      return route.alarm === undefined ? base : `${base}?alarm=${encodeURIComponent(route.alarm)}`;
+    }
+  }
+}

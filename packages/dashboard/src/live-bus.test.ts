@@ -1,0 +1,19 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveBus } from './live-bus.ts';
+
+describe('LiveBus', () => {
+  it('delivers messages and status to the listeners still on', () => {
+    const bus = new LiveBus();
+    const seen: string[] = [];
+    const off = bus.on((m) => seen.push(m.type));
+    bus.onStatus((up) => seen.push(up ? 'up' : 'down'));
+    bus.setStatus(true);
+    bus.emit({ type: 'meter', meter: 'm', online: true, state: 'active', lastSeen: null });
+    off();
+    bus.emit({ type: 'meter', meter: 'm', online: false, state: 'active', lastSeen: null });
+    bus.setStatus(false);
+    assert.deepEqual(seen, ['up', 'meter', 'down']);
+    assert.equal(bus.connected, false);
+  });
+});

@@ -1,0 +1,61 @@
+// The operator's actions on one meter: send a command, revoke. Each asks for confirmation first;
+// a user below operator sees them disabled with the reason (the server refuses them anyway).
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import type { CommandKind, CommandResult, MeterDetail } from '../api/types.ts';
+import { hasRole } from '../lib/roles.ts';
+import { ConfirmDialog } from './confirm-dialog.ts';
+import { fieldText, type AppContext } from './context.ts';
+
+const commands: readonly { readonly kind: CommandKind; readonly label: string; readonly danger: boolean }[] = [
+  { kind: 'read', label: 'Read now', danger: false },
+  { kind: 'clock-sync', label: 'Synchronise clock', danger: false },
+  { kind: 'disconnect', label: 'Disconnect supply', danger: true },
+  { kind: 'reconnect', label: 'Reconnect supply', danger: false },
+];
+
+export function DeviceActions(props: { readonly ctx: AppContext; readonly meter: MeterDetail; readonly onMeter: (m: MeterDetail) => void }) {
+  const { ctx, meter } = props;
+  const [dialog, setDialog] = useState<'command' | 'revoke' | undefined>(undefined);
+  const [kind, setKind] = useState<CommandKind>('read');
+  const [result, setResult] = useState<CommandResult | undefined>(undefined);
+  const allowed = hasRole(ctx.session.user.role, 'operator');
+  const revoked = meter.state === 'revoked';
+  const chosen = commands.find((c) => c.kind === kind) ?? commands[0];
+
+  return html`
+    <section class="card actions" aria-labelledby="actions-title">
+      <h2 id="actions-title" class="sr-only">Device actions</h2>
+      ${allowed ? null : html`<p class="muted" id="role-note">Commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
+      <label for="command-kind">Command</label>
+      <select id="command-kind" value=${kind} disabled=${!allowed || revoked} onChange=${(e: Event) => { setKind((e.currentTarget as HTMLSelectElement).value as CommandKind); }}>
+        ${commands.map((c) => html`<option key=${c.kind} value=${c.kind}>${c.label}</option>`)}
+      </select>
+      <button type="button" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'} onClick=${() => { setDialog('command'); }}>Send command…</button>
+      <button type="button" class="danger" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'} onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
+      ${result === undefined ? null : html`<p class=${result.status === 'done' ? 'ok' : 'error'} role="status" data-testid="command-result">
+        ${result.kind}: ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}</p>`}
+      ${dialog === 'command' && chosen !== undefined ? html`
+        <${ConfirmDialog} title=${`${chosen.label} on ${meter.id}?`} confirmLabel=${chosen.label} danger=${chosen.danger}
+          onClose=${() => { setDialog(undefined); }}
+          onConfirm=${async () => {
+            const r = await ctx.api.command(meter.id, chosen.kind);
+            setResult(r);
+            ctx.announce(`${chosen.label} on ${meter.id}: ${r.status}`);
+          }}>
+          <p>The head-end sends the command to the meter and waits for its answer.${chosen.danger ? ' The customer loses supply.' : ''}</p>
+        <//>` : null}
+      ${dialog === 'revoke' ? html`
+        <${ConfirmDialog} title=${`Revoke ${meter.id}?`} confirmLabel="Revoke" danger=${true}
+          onClose=${() => { setDialog(undefined); }}
+          onConfirm=${async (form: FormData) => {
+            const m = await ctx.api.revoke(meter.id, fieldText(form, 'reason').trim());
+            props.onMeter(m);
+            ctx.announce(`${meter.id} revoked`);
+          }}>
+          <p>The head-end drops the meter's session at once and refuses it from now on. It must enroll again to come back.</p>
+          <label for="revoke-reason">Reason</label>
+          <input id="revoke-reason" name="reason" required maxlength="500" autofocus autocomplete="off" />
+        <//>` : null}
+    </section>`;
+}
