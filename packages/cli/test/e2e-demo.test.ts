@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { CliIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 
-const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0'];
+const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
+const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;
 
 function collectingIo(cwd: string, interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
   let out = '';
@@ -33,6 +34,11 @@ describe('phasewire demo', () => {
     assert.match(out, /MQTT, mutual TLS 1\.3 +mqtts:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /EST enrollment +https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /demo fleet: 7 meter agents \(7 enrolled now, 0 from before\)/);
+    // The API and dashboard, the MDM, and the first admin's one-time password, once.
+    assert.match(out, /API and dashboard +https:\/\/127\.0\.0\.1:\d+ +\(dashboard at \//);
+    assert.match(out, /open the dashboard: https:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(out, /MDM +VEE, analytics, alarms/);
+    assert.equal(out.match(new RegExp(firstAdmin, 'g'))?.length, 1, 'the password is printed once');
     // The last table: the first Wi-Fi meter's row carries stored voltages, its link and status.
     const rows = out.split('\n').filter((line) => line.startsWith('demo-meter-001 '));
     const last = rows.at(-1) ?? '';
@@ -49,6 +55,8 @@ describe('phasewire demo', () => {
     assert.equal(code, 0, io.stderr());
     assert.match(io.stdout(), /\(0 enrolled now, 7 from before\)/);
     assert.doesNotMatch(io.stdout(), /first start, made/);
+    assert.doesNotMatch(io.stdout(), firstAdmin, 'the one-time password is never printed again');
+    assert.match(io.stdout(), /API and dashboard +https:/);
     const after = JSON.parse(await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8')) as { issued: unknown[] };
     assert.equal(after.issued.length, (JSON.parse(ca) as { issued: unknown[] }).issued.length);
   });

@@ -14,10 +14,12 @@ import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
 import type { LinkProfileName } from '@phasewire/meter';
 import { ensureEnrolled, LinkEmulator, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
 import { deviceIdentity } from '@phasewire/secure';
+import { defaultLoginLimits, defaultSessionPolicy } from '@phasewire/server/node';
 import type { PhasewireServer } from '@phasewire/server/node';
+import type { MeterSetup, ServerConfig } from '@phasewire/server';
 import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
-import { loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
+import { cliServices, loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
 import type { ServerFlags } from './server.ts';
 
 interface DemoOptions extends ServerFlags {
@@ -32,6 +34,8 @@ interface DemoMeterPlan {
   readonly link: LinkProfileName;
   /** The meter whose link goes down for a while and comes back. */
   readonly dropsOff?: boolean;
+  /** What the MDM must know of the site (its nominal system, CTs) when it is not the 230 V direct default. */
+  readonly setup?: MeterSetup;
 }
 
 /** One meter per kind of site the demo should show; the fourth is the one that drops off. */
@@ -40,13 +44,16 @@ const plan: readonly DemoMeterPlan[] = [
   { scenario: 'nonlinear', link: 'wifi' },
   { scenario: 'developing-imbalance', link: 'wifi' },
   { scenario: 'daily-profile', link: 'wifi', dropsOff: true },
-  { scenario: 'unbalanced', link: 'cellular' },
-  { scenario: 'us-480', link: 'cellular' },
+  // 200/5 A and 400/5 A CTs (packages/meter/src/scenarios.ts), 5 A on the meter's side.
+  { scenario: 'unbalanced', link: 'cellular', setup: { ctRatio: 40, maxCurrent: 5 } },
+  { scenario: 'us-480', link: 'cellular', setup: { nominalVoltage: 277, nominalFrequency: 60, ctRatio: 80, maxCurrent: 5 } },
   { scenario: 'single-phase-l2', link: 'cellular' },
 ];
 
 const tickMs = 1000;
 const minute = 60_000;
+/** The MDM's interval (the store's 15-minute load profile). */
+const quarterHourMs = 15 * minute;
 /** The dropping meter's link is down from minute 20 to minute 50 of every two simulated hours. */
 const outageCycleMs = 120 * minute;
 const outage = { from: 20 * minute, to: 50 * minute };
@@ -70,19 +77,50 @@ export function registerDemo(program: Command, io: CliIo): void {
       const seed = parseInteger('--seed', options.seed, 0, 0xffff_ffff);
       const speed = parseInteger('--speed', options.speed, 1, 3600);
       const duration = options.duration === undefined ? Number.POSITIVE_INFINITY : parseDuration('--duration', options.duration);
-      const { dataDir, config, file } = await loadServerConfig(io, options);
+      const loaded = await loadServerConfig(io, options);
+      const { dataDir, file } = loaded;
+      const config = withDemoSetups(loaded.config, count);
+      // Simulated time: the meters' clock, and the MDM's and the API's, so that VEE judges the
+      // readings on the time they were taken in (not as future-dated) and the API's "now" and
+      // "online" agree with them. It is the real time until the fleet starts, then runs `speed`
+      // times faster from the later of now and the last stored reading: it never runs back.
+      const sim = { realStart: Date.now(), simStart: Date.now(), speed: 1 };
+      const clock: Clock = { now: () => sim.simStart + (Date.now() - sim.realStart) * sim.speed };
+      // The API's windows are in its (simulated) time: scaled so that they last as long in real time.
+      const scaled = (ms: number): number => ms * speed;
+      const services = cliServices(io, {
+        clock,
+        // The head-end records last seen on the real clock: mapped onto the simulated one.
+        fromServerTime: (ms) => sim.simStart + (ms - sim.realStart) * sim.speed,
+        api: {
+          session: { lifetimeMs: scaled(defaultSessionPolicy.lifetimeMs), idleMs: scaled(defaultSessionPolicy.idleMs) },
+          loginLimits: { ...defaultLoginLimits, windowMs: scaled(defaultLoginLimits.windowMs) },
+          rateLimit: { limit: 1200, windowMs: scaled(60_000) },
+        },
+      });
       // Only errors go to the log here: the demo's own link drops and resends are expected warnings.
-      const server = await startServerFromCli(io, dataDir, config, { log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
+      const server = await startServerFromCli(io, dataDir, config, { services, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
       const fleet: DemoMeter[] = [];
       const stopping = { now: false };
       try {
-        const ids = Array.from({ length: count }, (_, i) => parseMeterId(`demo-meter-${String(i + 1).padStart(3, '0')}`));
+        const ids = Array.from({ length: count }, (_, i) => parseMeterId(demoMeterId(i)));
         // A second start goes on from the last stored reading: the meters' clocks never run back.
         const realStart = Date.now();
         const simStart = Math.max(realStart, ...await Promise.all(ids.map(async (id) => latestTime(await server.store.latest(id)) + minute)));
-        const clock: Clock = { now: () => simStart + (Date.now() - realStart) * speed };
+        Object.assign(sim, { realStart, simStart, speed });
         io.out(startupSummary(server, file));
-        const enrolled = await startFleet(io, server, ids, clock, speed, seed, fleet, stopping);
+        if (services.apiUrl !== undefined) {
+          io.out(`open the dashboard: ${services.apiUrl}/  (the browser warns about the demo's own CA: ${server.endpoints.caFile})\n`);
+        }
+        // The meters read on the minute grid of simulated time, and on every quarter hour: the MDM
+        // judges each 15-minute interval on the readings stamped at its end (fleet-snapshots.ts), so
+        // a tick that passed a quarter hour reads at that mark. Between ticks the meters' clock is
+        // the simulated one.
+        const held: { at: number | undefined; lastRead: number } = { at: undefined, lastRead: clock.now() };
+        const meterClock: Clock = { now: () => held.at ?? clock.now() };
+        const enrolled = await startFleet(io, server, ids, meterClock, speed, seed, fleet, stopping);
+        // The simulated meters start at their creation: the first mark read is after the last of them.
+        held.lastRead = clock.now();
         io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
         await runTicks(io, duration, async () => {
           const now = clock.now();
@@ -94,7 +132,14 @@ export function registerDemo(program: Command, io: CliIo): void {
             if (!down && meter.link.isDown) meter.link.restore();
           }
           // One reading per meter per tick: at the default speed, one a simulated minute.
-          await Promise.all(fleet.map((meter) => meter.agent.takeReading()));
+          const quarter = Math.floor(now / quarterHourMs) * quarterHourMs;
+          held.at = quarter > held.lastRead ? quarter : Math.max(held.lastRead + 1, Math.floor(now / minute) * minute);
+          held.lastRead = held.at;
+          try {
+            await Promise.all(fleet.map((meter) => meter.agent.takeReading()));
+          } finally {
+            held.at = undefined;
+          }
           const rows = await Promise.all(fleet.map(async (meter) => formatRow(meter, await server.store.latest(meter.id), server)));
           const table = [header, ...rows].join('\n');
           const title = `simulated time ${new Date(now).toISOString()}; ${server.headEnd.ingest.stored} readings stored since start`;
@@ -117,6 +162,19 @@ export function registerDemo(program: Command, io: CliIo): void {
     });
 }
 
+/** The demo meters' sites for the MDM, under what the configuration file says of the same meters. */
+function withDemoSetups(config: ServerConfig, count: number): ServerConfig {
+  const setups: Record<string, MeterSetup> = {};
+  for (let i = 0; i < count; i++) {
+    const setup = plan[i % plan.length]?.setup;
+    if (setup !== undefined) setups[demoMeterId(i)] = setup;
+  }
+  const meters = config.mdm.meters;
+  return { ...config, mdm: { ...config.mdm, meters: { ...meters, meters: { ...setups, ...meters.meters } } } };
+}
+
+const demoMeterId = (i: number): string => `demo-meter-${String(i + 1).padStart(3, '0')}`;
+
 function latestTime(readings: readonly Reading[]): number {
   return readings.reduce((latest, reading) => Math.max(latest, reading.at), Number.NEGATIVE_INFINITY);
 }
@@ -128,6 +186,8 @@ async function startFleet(io: CliIo, server: PhasewireServer, ids: readonly Mete
   const started = await Promise.allSettled(ids.map(async (id, i): Promise<DemoMeter> => {
     const meterPlan = plan[i % plan.length] ?? { scenario: 'balanced-motor', link: 'wifi' };
     const dataDir = join(server.dataDir, 'demo', id);
+    // Model and link profile for the API's fleet view (a meter already registered keeps its entry).
+    server.headEnd.registry.enrol({ id, kind: 'meter', model: 'pw-sim-3p', linkProfile: meterPlan.link });
     let identity = await loadAgentIdentity(dataDir, id);
     if (identity === undefined) {
       const token = await server.issueToken(deviceIdentity('meter', id));

@@ -5,15 +5,17 @@
 //
 // Configuration: <data-dir>/phasewire.json (or --config), flags laid over it (docs/running.md).
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseMeterId, ValidationError } from '@phasewire/core';
 import { createToken, deviceIdentity } from '@phasewire/secure';
 import { caFiles, TokenFileStore } from '@phasewire/secure/node';
 import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
 import type { ServerConfig } from '@phasewire/server';
-import { dataFiles, inData, readConfigFile, startPhasewireServer, withCaLock } from '@phasewire/server/node';
-import type { PhasewireServer, PhasewireServerOptions } from '@phasewire/server/node';
+import { dataFiles, inData, readConfigFile, standardServices, startPhasewireServer, withCaLock } from '@phasewire/server/node';
+import type { PhasewireServer, PhasewireServerOptions, StandardServicesOptions } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
 
@@ -25,6 +27,7 @@ export interface ServerFlags {
   mqttPort?: string;
   enrollPort?: string;
   keyPort?: string;
+  apiPort?: string;
   broker?: string;
 }
 
@@ -40,6 +43,7 @@ export function serverFlags(command: Command): Command {
     .option('--mqtt-port <n>', 'MQTT over mutual TLS (default 8883; 0: any free port)')
     .option('--enroll-port <n>', 'EST enrollment over HTTPS (default 8443)')
     .option('--key-port <n>', 'envelope-key endpoint over mutual TLS (default 8444)')
+    .option('--api-port <n>', 'HTTPS API and dashboard (default 8445)')
     .option('--broker <kind>', 'embedded (default) or mosquitto');
 }
 
@@ -55,8 +59,27 @@ export async function loadServerConfig(io: CliIo, flags: ServerFlags): Promise<{
   if (flags.bind !== undefined) overrides['bind'] = flags.bind;
   const ports = { mqtt: port('--mqtt-port', flags.mqttPort), enrollment: port('--enroll-port', flags.enrollPort), keyProvisioning: port('--key-port', flags.keyPort) };
   for (const [key, value] of Object.entries(ports)) if (value !== undefined) overrides[key] = value;
+  if (flags.apiPort !== undefined) overrides['api'] = { port: parseInteger('--api-port', flags.apiPort, 0, 65_535) };
   if (flags.broker !== undefined) overrides['broker'] = { kind: parseChoice('--broker', flags.broker, ['embedded', 'mosquitto'] as const) };
   return { dataDir, config: parseServerConfig(mergeServerConfigInput(raw, overrides)), file: raw === undefined ? undefined : path };
+}
+
+/** The dashboard's build (`npm run build -w @phasewire/dashboard`; `npm start` runs it first). */
+export const dashboardDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dashboard/dist');
+
+/**
+ * The MDM service and the API with the dashboard, as `server` and `demo` start them; the dashboard
+ * is served when it has been built (a warning says how otherwise).
+ */
+export function cliServices(io: CliIo, extra: Partial<StandardServicesOptions> = {}): ReturnType<typeof standardServices> {
+  const built = existsSync(join(dashboardDist, 'index.html'));
+  if (!built) io.err(`warning: the dashboard is not built (${dashboardDist}); the API runs without it. Build it with: npm run build -w @phasewire/dashboard\n`);
+  return standardServices({
+    env: io.env,
+    onError: (error, what) => { io.err(`${new Date().toISOString()} warn MDM: ${what} failed: ${(error as Error).message}\n`); },
+    ...(built ? { staticDir: dashboardDist } : {}),
+    ...extra,
+  });
 }
 
 /** Starts the server with the CLI's warnings and log on standard error. */
@@ -98,10 +121,10 @@ export function startupSummary(server: PhasewireServer, file: string | undefined
 
 export function registerServer(program: Command, io: CliIo): void {
   const server = serverFlags(program.command('server')
-    .description('Run the head-end: MQTT over mutual TLS, EST enrollment, envelope keys, ingest into the store (until Ctrl-C).'))
+    .description('Run the head-end: MQTT over mutual TLS, EST enrollment, envelope keys, ingest into the store, the MDM, the HTTPS API and dashboard (until Ctrl-C).'))
     .action(async (flags: ServerFlags) => {
       const { dataDir, config, file } = await loadServerConfig(io, flags);
-      const running = await startServerFromCli(io, dataDir, config);
+      const running = await startServerFromCli(io, dataDir, config, { services: cliServices(io) });
       try {
         io.out(startupSummary(running, file));
         io.out('Ctrl-C stops.\n');

@@ -19,6 +19,8 @@ export * from './headend/side-channels.ts';
 export * from './service/phasewire-server.ts';
 export * from './service/data-directory.ts';
 export * from './service/locked-token-store.ts';
+export * from './service/standard-services.ts';
+export * from './service/ticket-keys.ts';
 
 // ── HTTP API: the HTTPS server, accounts, live feed
 export * from './api/api-server.ts';

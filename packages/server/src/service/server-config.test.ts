@@ -61,3 +61,42 @@ test('flags lay over the file field by field and change neither input', () => {
   assert.equal(file.mqtt.port, 1000);
   assert.deepEqual(mergeServerConfigInput(undefined, { bind: '::1' }), { bind: '::1' });
 });
+
+test('the API and the MDM are on by default, the API on its own port next to the other listeners', () => {
+  const config = parseServerConfig({});
+  assert.deepEqual(config.api, { enabled: true, bind: undefined, port: 8445 });
+  assert.deepEqual(config.mdm, { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] });
+  const set = parseServerConfig({
+    api: { bind: '0.0.0.0', port: 9443 },
+    mdm: {
+      schedule: { runEveryMs: 30_000 }, alarms: { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } },
+      meters: { meters: { 'meter-0001': { ctRatio: 40 } } },
+      webhooks: [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET' }],
+    },
+  });
+  assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443 });
+  assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
+  assert.deepEqual(set.mdm.webhooks, [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET', caFile: undefined }]);
+  assert.deepEqual(set.mdm.meters, { meters: { 'meter-0001': { ctRatio: 40 } } });
+  // A disabled API leaves its port to another listener.
+  assert.equal(parseServerConfig({ api: { enabled: false, port: 8443 } }).api.enabled, false);
+});
+
+test('a bad API or MDM field is refused with an error that names it', () => {
+  const cases: [unknown, string][] = [
+    [{ api: { port: 8443 } }, 'api.port'],
+    [{ api: { port: -1 } }, 'api.port'],
+    [{ api: { enabled: 'yes' } }, 'api.enabled'],
+    [{ api: { bind: 'with space' } }, 'api.bind'],
+    [{ api: { host: 'x' } }, 'api.host'],
+    [{ mdm: { schedule: { runEveryMs: 0 } } }, 'mdm.schedule.runEveryMs'],
+    [{ mdm: { schedule: { everyMs: 1000 } } }, 'mdm.schedule.everyMs'],
+    [{ mdm: { alarms: [] } }, 'mdm.alarms'],
+    [{ mdm: { alarms: { default: {} } } }, 'mdm.alarms.default'],
+    [{ mdm: { meters: { meter: {} } } }, 'mdm.meters.meter'],
+    [{ mdm: { webhooks: [{ url: 'ftp://x', secretEnv: 'S' }] } }, 'mdm.webhooks[0].url'],
+    [{ mdm: { webhooks: [{ url: 'https://x.example' }] } }, 'mdm.webhooks[0].secretEnv'],
+    [{ mdm: { enabled: 1 } }, 'mdm.enabled'],
+  ];
+  for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
+});

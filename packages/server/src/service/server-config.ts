@@ -7,10 +7,16 @@
 //     "mqtt": { "port": 8883 }, "enrollment": { "port": 8443 }, "keyProvisioning": { "port": 8444 },
 //     "store": { "kind": "sqlite", "path": "phasewire.db" },
 //     "broker": { "kind": "embedded" },
-//     "keystore": { "kind": "software", "file": "pki/keystore.json", "keyFile": "pki/keystore.key" } }
+//     "keystore": { "kind": "software", "file": "pki/keystore.json", "keyFile": "pki/keystore.key" },
+//     "api": { "port": 8445 },
+//     "mdm": { "schedule": { "runEveryMs": 60000 }, "alarms": { "defaults": { … } }, "meters": { … },
+//              "webhooks": [{ "url": "https://ops.example.net/hook", "secretEnv": "PW_WEBHOOK_SECRET" }] } }
 import { ConfigError } from '@phasewire/core';
 import { parseStoreConfig } from '../store/store-config.ts';
 import type { StoreConfig } from '../store/store-config.ts';
+import type { AlarmConfig } from '../mdm/alarms/alarm-config.ts';
+import type { MeterSetupConfig } from '../mdm/service/meter-setup.ts';
+import type { MdmSchedule } from '../mdm/service/schedule.ts';
 
 export type BrokerConfig =
   | { readonly kind: 'embedded' }
@@ -31,6 +37,33 @@ export type KeystoreConfig =
     readonly pin: { readonly env: string } | { readonly file: string };
   };
 
+/** The HTTPS API with the dashboard (docs/api.md). */
+export interface ApiConfig {
+  readonly enabled: boolean;
+  /** Address the API binds to (default the server's `bind`). */
+  readonly bind: string | undefined;
+  readonly port: number;
+}
+
+/** A webhook the MDM's alarm notifications go to; the signing secret is read from an environment variable. */
+export interface WebhookConfig {
+  readonly url: string;
+  readonly secretEnv: string;
+  /** PEM file of extra trust anchors for the hook's HTTPS (relative: in the data directory). */
+  readonly caFile: string | undefined;
+}
+
+/** The MDM service: VEE, analytics and alarms on the stored data (docs/analytics-and-alarms.md). */
+export interface MdmConfig {
+  readonly enabled: boolean;
+  readonly schedule: Partial<MdmSchedule>;
+  /** Alarm thresholds per meter and group, as mdm/alarms/alarm-config.ts (checked by the service at start). */
+  readonly alarms: AlarmConfig;
+  /** Metadata per meter (Udin, CT ratio, Imax, groups), as mdm/service/meter-setup.ts. */
+  readonly meters: MeterSetupConfig;
+  readonly webhooks: readonly WebhookConfig[];
+}
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -42,12 +75,16 @@ export interface ServerConfig {
   readonly store: StoreConfig;
   readonly broker: BrokerConfig;
   readonly keystore: KeystoreConfig;
+  readonly api: ApiConfig;
+  readonly mdm: MdmConfig;
 }
 
 /** IANA "secure-mqtt" (MQTT over TLS), RFC 6335 registry. */
 export const defaultMqttPort = 8883;
 export const defaultEnrollmentPort = 8443;
 export const defaultKeyProvisioningPort = 8444;
+/** The API and dashboard: next to the enrollment (8443) and key (8444) listeners, not on either. */
+export const defaultApiPort = 8445;
 
 export const defaultServerConfig: ServerConfig = {
   hosts: ['localhost', '127.0.0.1'],
@@ -59,6 +96,8 @@ export const defaultServerConfig: ServerConfig = {
   broker: { kind: 'embedded' },
   // Beside the CA directory, where `phasewire pki --dir data/pki` looks for them.
   keystore: { kind: 'software', file: 'pki/keystore.json', unlock: { keyFile: 'pki/keystore.key' } },
+  api: { enabled: true, bind: undefined, port: defaultApiPort },
+  mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
 };
 
 type Json = Record<string, unknown>;
@@ -166,10 +205,76 @@ function parseStore(value: unknown): StoreConfig {
   }
 }
 
+function flag(record: Json, key: string, field: string, fallback: boolean): boolean {
+  const value = record[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') return fail(`${field}.${key}`, value, 'true or false');
+  return value;
+}
+
+function parseApi(value: unknown): ApiConfig {
+  if (value === undefined) return defaultServerConfig.api;
+  const record = objectAt(value, 'api');
+  onlyKnown(record, 'api', ['enabled', 'bind', 'port']);
+  const bind = record['bind'] === undefined ? undefined : text(record, 'bind', 'api');
+  if (bind !== undefined && !isHostName(bind)) fail('api.bind', bind, 'an IP address or host name to listen on');
+  return { enabled: flag(record, 'enabled', 'api', true), bind, port: port(record['port'], 'api.port', defaultApiPort) };
+}
+
+const scheduleKeys = ['runEveryMs', 'maintainEveryMs', 'purgeEveryMs', 'pollMs'] as const;
+
+function parseSchedule(value: unknown): Partial<MdmSchedule> {
+  if (value === undefined) return {};
+  const record = objectAt(value, 'mdm.schedule');
+  onlyKnown(record, 'mdm.schedule', scheduleKeys);
+  const schedule: Partial<Record<(typeof scheduleKeys)[number], number>> = {};
+  for (const key of scheduleKeys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 1) fail(`mdm.schedule.${key}`, item, 'a positive whole number of milliseconds');
+    schedule[key] = item as number;
+  }
+  return schedule;
+}
+
+function parseWebhooks(value: unknown): WebhookConfig[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 16) return fail('mdm.webhooks', value, 'a list of at most 16 webhooks');
+  return value.map((item: unknown, i) => {
+    const field = `mdm.webhooks[${i}]`;
+    const record = objectAt(item, field);
+    onlyKnown(record, field, ['url', 'secretEnv', 'caFile']);
+    const url = text(record, 'url', field);
+    let parsed: URL | undefined;
+    try { parsed = new URL(url); } catch { parsed = undefined; }
+    if (parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:') fail(`${field}.url`, url, 'an https:// URL (http:// only to loopback)');
+    return { url, secretEnv: text(record, 'secretEnv', field), caFile: record['caFile'] === undefined ? undefined : text(record, 'caFile', field) };
+  });
+}
+
+function parseMdm(value: unknown): MdmConfig {
+  if (value === undefined) return defaultServerConfig.mdm;
+  const record = objectAt(value, 'mdm');
+  onlyKnown(record, 'mdm', ['enabled', 'schedule', 'alarms', 'meters', 'webhooks']);
+  // The alarm and meter sections are checked field by field by the MDM service at start
+  // (PW_ERR_ALARM_CONFIG, PW_ERR_MDM_CONFIG, each naming the meter or group and the field).
+  const alarms = record['alarms'] === undefined ? {} : objectAt(record['alarms'], 'mdm.alarms');
+  onlyKnown(alarms, 'mdm.alarms', ['defaults', 'groups', 'meters']);
+  const meters = record['meters'] === undefined ? {} : objectAt(record['meters'], 'mdm.meters');
+  onlyKnown(meters, 'mdm.meters', ['defaults', 'meters']);
+  return {
+    enabled: flag(record, 'enabled', 'mdm', true),
+    schedule: parseSchedule(record['schedule']),
+    alarms,
+    meters,
+    webhooks: parseWebhooks(record['webhooks']),
+  };
+}
+
 /** Checks a configuration object (parsed JSON) and fills in the defaults. */
 export function parseServerConfig(value: unknown): ServerConfig {
   const record = objectAt(value ?? {}, 'the configuration');
-  onlyKnown(record, '', ['hosts', 'bind', 'mqtt', 'enrollment', 'keyProvisioning', 'store', 'broker', 'keystore']);
+  onlyKnown(record, '', ['hosts', 'bind', 'mqtt', 'enrollment', 'keyProvisioning', 'store', 'broker', 'keystore', 'api', 'mdm']);
   let hosts = defaultServerConfig.hosts;
   if (record['hosts'] !== undefined) {
     const list = record['hosts'];
@@ -181,11 +286,17 @@ export function parseServerConfig(value: unknown): ServerConfig {
   const mqtt = portSection(record['mqtt'], 'mqtt', defaultMqttPort);
   const enrollment = portSection(record['enrollment'], 'enrollment', defaultEnrollmentPort);
   const keyProvisioning = portSection(record['keyProvisioning'], 'keyProvisioning', defaultKeyProvisioningPort);
-  const fixed = [['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port]] as const;
+  const api = parseApi(record['api']);
+  // Only a listener that runs can take a port (a disabled API leaves its port free).
+  const fixed = [['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port], ...(api.enabled ? [['api', api.port] as const] : [])] as const;
   for (const [name, chosen] of fixed) {
-    if (chosen !== 0 && fixed.some(([other, otherPort]) => other !== name && otherPort === chosen)) fail(`${name}.port`, chosen, 'a port no other listener of the server uses');
+    const clash = fixed.find(([other, otherPort]) => other !== name && otherPort === chosen);
+    if (chosen !== 0 && clash !== undefined) fail(`${name}.port`, chosen, `a port no other listener of the server uses (${clash[0]}.port is ${chosen} too)`);
   }
-  return { hosts, bind, mqtt, enrollment, keyProvisioning, store: parseStore(record['store']), broker: parseBroker(record['broker']), keystore: parseKeystore(record['keystore']) };
+  return {
+    hosts, bind, mqtt, enrollment, keyProvisioning, store: parseStore(record['store']), broker: parseBroker(record['broker']), keystore: parseKeystore(record['keystore']),
+    api, mdm: parseMdm(record['mdm']),
+  };
 }
 
 /**

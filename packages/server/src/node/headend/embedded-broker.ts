@@ -34,6 +34,8 @@ export interface EmbeddedBrokerOptions {
   readonly sideChannels?: SideChannels;
   readonly clock: Clock;
   readonly log: HeadEndLog;
+  /** TLS session-ticket keys (48 bytes) kept across restarts; random per start when absent. */
+  readonly ticketKeys?: Uint8Array;
 }
 
 export interface EmbeddedBroker {
@@ -45,6 +47,8 @@ export interface EmbeddedBroker {
   enforceRevocations(): number;
   /** Handshakes refused by the TLS policy, by reason. */
   readonly tlsRefusals: Map<string, number>;
+  /** Replaces the session-ticket keys (rotation): tickets under the old ones get a full handshake. */
+  setTicketKeys(keys: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -147,6 +151,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     trust: options.trust,
     revocations: options.revocations,
     clock,
+    ...(options.ticketKeys === undefined ? {} : { server: { ticketKeys: Buffer.from(options.ticketKeys) } }),
     onRefused: (event: RefusalEvent) => {
       tlsRefusals.set(event.reason, (tlsRefusals.get(event.reason) ?? 0) + 1);
       log({ level: 'warn', msg: `TLS handshake refused: ${event.detail}`, reason: event.reason, ...(event.serial === undefined ? {} : { device: event.serial }) });
@@ -173,6 +178,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     }),
     disconnect,
     enforceRevocations: () => policyServer.policy.enforceRevocations(),
+    setTicketKeys: (keys) => { policyServer.server.setTicketKeys(Buffer.from(keys)); },
     close: async () => {
       await policyServer.close();
       await new Promise<void>((resolve) => { broker.close(() => { resolve(); }); });

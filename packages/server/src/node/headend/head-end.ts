@@ -19,10 +19,11 @@ import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
+import type { DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 
 export type BrokerMode =
-  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet }
+  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array }
   | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
 
 export interface HeadEndOptions {
@@ -45,11 +46,15 @@ export interface HeadEnd {
   readonly ingest: Ingest;
   /** Online/offline, last seen and events of the devices (status and up/events channels). */
   readonly activity: DeviceActivity;
+  /** Calls `listener` on every online/offline status a device reports (or its will); returns the unsubscribe. */
+  onDeviceStatus(listener: (status: DeviceStatus) => void): () => void;
   sendCommand(device: DeviceId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
   revokeDevice(device: DeviceId): Promise<void>;
   /** Drops live sessions whose certificate the CA has revoked since. */
   enforceRevocations(): number;
+  /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
+  setTicketKeys(keys: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -65,12 +70,24 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   let publish: (topic: string, payload: Uint8Array) => Promise<void> = () => Promise.reject(new Error('the broker is not started'));
   const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
-  const activity = new DeviceActivity(options.db);
+  const statusListeners = new Set<(status: DeviceStatus) => void>();
+  const activity = new ObservedActivity(options.db, (status) => {
+    for (const listener of statusListeners) {
+      try {
+        listener(status);
+      } catch (error) {
+        log({ level: 'error', msg: `A listener of device status failed: ${(error as Error).message}` });
+      }
+    }
+  });
   const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock });
   const mode = options.broker;
-  let front: { port: number; publish: typeof publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; close(): Promise<void> };
+  let front: { port: number; publish: typeof publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
   if (mode.kind === 'embedded') {
-    front = await startEmbeddedBroker({ identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log }, mode.port ?? 0, mode.host ?? '127.0.0.1');
+    front = await startEmbeddedBroker({
+      identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
+      ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
+    }, mode.port ?? 0, mode.host ?? '127.0.0.1');
   } else {
     front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
   }
@@ -80,12 +97,17 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     registry,
     ingest,
     activity,
+    onDeviceStatus(listener) {
+      statusListeners.add(listener);
+      return () => { statusListeners.delete(listener); };
+    },
     sendCommand: (device, kind, ttlMs) => commands.send(device, kind, ttlMs),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());
       await front.disconnect(device);
     },
     enforceRevocations: () => front.enforceRevocations(),
+    setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     async close() {
       commands.close();
       await front.close();
@@ -93,4 +115,20 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       activity.flush();
     },
   };
+}
+
+/** The activity record that also tells the composition of each status change (the API's meter events). */
+class ObservedActivity extends DeviceActivity {
+  readonly #onStatus: (status: DeviceStatus) => void;
+
+  constructor(db: DatabaseSync, onStatus: (status: DeviceStatus) => void) {
+    super(db);
+    this.#onStatus = onStatus;
+  }
+
+  override status(device: string, state: 'online' | 'offline', at: number): DeviceStatus {
+    const status = super.status(device, state, at);
+    this.#onStatus(status);
+    return status;
+  }
 }

@@ -65,6 +65,8 @@ export class Ingest {
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
   #stored = 0;
+  /** Called with each committed group's snapshots (the API's live feed); none by default. */
+  readonly #onCommitted = new Set<(snapshots: readonly Snapshot[]) => void>();
 
   constructor(options: IngestOptions) {
     this.#options = options;
@@ -77,6 +79,16 @@ export class Ingest {
   /** Readings committed since start. */
   get stored(): number {
     return this.#stored;
+  }
+
+  /**
+   * Calls `listener` with the snapshots of every group once the store has committed them (never
+   * before: a listener sees only what a restart would still find). It runs on the commit path, so
+   * it must be cheap and must not throw; an error it throws is logged. Returns the unsubscribe.
+   */
+  onCommitted(listener: (snapshots: readonly Snapshot[]) => void): () => void {
+    this.#onCommitted.add(listener);
+    return () => { this.#onCommitted.delete(listener); };
   }
 
   /**
@@ -171,6 +183,13 @@ export class Ingest {
       item.resolve({ kind: 'stored', readings: n });
     }
     this.#stored += readings;
+    for (const listener of this.#onCommitted) {
+      try {
+        listener(snapshots);
+      } catch (error) {
+        this.#log({ level: 'error', msg: `A listener of committed readings failed: ${(error as Error).message}` });
+      }
+    }
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
     for (const item of group) {
       const key = `${item.sender} ${item.meter}`;

@@ -89,7 +89,7 @@ export async function ensureEnvelopeMaster(keystore: Keystore): Promise<boolean>
   return true;
 }
 
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+export async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
   await writeFile(`${path}.tmp`, text, { mode });
   await rename(`${path}.tmp`, path);
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { PhasewireError, TransportError } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
 import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
-import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken } from '@phasewire/secure';
+import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken, TokenStore } from '@phasewire/secure';
 import {
   CaDirectory, caFiles, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
 } from '@phasewire/secure/node';
@@ -33,6 +33,7 @@ import {
   ingestDeviceId, openOrCreateCa, openServerKeystore,
 } from './data-directory.ts';
 import { LockedTokenStore } from './locked-token-store.ts';
+import { ensureTicketKeys, rotateTicketKeys, ticketKeyLifetimeMs } from './ticket-keys.ts';
 
 /** The envelope key id devices are provisioned with (rotation is a later step, docs/security-envelope.md). */
 export const provisionedKeyId = 1;
@@ -47,6 +48,13 @@ export interface ServerContext {
   readonly ca: CertificateAuthority;
   readonly clock: Clock;
   readonly log: HeadEndLog;
+  /** The listeners' TLS identity (`server.pem`, its SAN covers the configured hosts) and the CA trust. */
+  readonly identity: TlsIdentity;
+  readonly trust: TlsTrust;
+  /** The enrollment token store shared with `phasewire server token` (under the CA directory's lock). */
+  readonly tokens: TokenStore;
+  /** The whole revocation: every certificate of the meter at the CA, the registry, its live sessions. */
+  revoke(device: MeterId): Promise<void>;
 }
 
 export interface StartedService {
@@ -107,6 +115,8 @@ export interface PhasewireServer {
 }
 
 const defaultTokenLifetimeMs = 7 * 86_400_000;
+/** How often the age of the session-ticket keys is looked at. */
+const ticketRotationCheckMs = 3_600_000;
 
 function listenHttps(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -176,10 +186,20 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     let mosquitto: MosquittoProcess | undefined;
     let headEnd: HeadEnd;
     if (config.broker.kind === 'embedded') {
-      headEnd = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
+      // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
+      let tickets = await ensureTicketKeys(dataDir, clock);
+      const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
         store, db, keys, keyRing, clock, log,
-        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations() },
+        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys },
       }));
+      headEnd = embedded;
+      const rotation = setInterval(() => {
+        if (clock.now() - tickets.createdAt < ticketKeyLifetimeMs) return;
+        void rotateTicketKeys(dataDir, clock).then((fresh) => { tickets = fresh; embedded.setTicketKeys(fresh.keys); }, (error: unknown) => {
+          log({ level: 'error', msg: `Cannot rotate the TLS session-ticket keys in ${dataDir}: ${(error as Error).message}` });
+        });
+      }, ticketRotationCheckMs).unref();
+      closers.push(() => { clearInterval(rotation); return Promise.resolve(); });
     } else {
       const ingestIdentity: TlsIdentity = await ensureIngestIdentity(dataDir, ca, clock);
       const crlFile = join(caPath, caFiles.crl);
@@ -218,7 +238,16 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`, () => listenHttps(keyServer, config.keyProvisioning.port, host));
     closers.push(() => new Promise<void>((resolve) => { keyServer.closeAllConnections(); keyServer.close(() => { resolve(); }); }));
 
-    const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log };
+    const revoke = async (device: MeterId): Promise<void> => {
+      for (const entry of ca.list()) {
+        if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) await ca.revoke(entry.serial, 'keyCompromise');
+      }
+      // Mosquitto meets the new CRL before the session is taken over, so the reconnect is refused.
+      await mosquitto?.reload();
+      if (started.registry.get(device) === undefined) started.registry.enrol({ id: device, kind: 'meter' });
+      await started.revokeDevice(device);
+    };
+    const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke };
     // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
     const services: StartedService[] = [];
     for (const start of [options.services?.startMdmService, options.services?.startApiServer]) {
@@ -243,15 +272,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         await tokens.add(token.record);
         return token;
       },
-      async revoke(device) {
-        for (const entry of ca.list()) {
-          if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) await ca.revoke(entry.serial, 'keyCompromise');
-        }
-        // Mosquitto meets the new CRL before the session is taken over, so the reconnect is refused.
-        await mosquitto?.reload();
-        if (started.registry.get(device) === undefined) started.registry.enrol({ id: device, kind: 'meter' });
-        await started.revokeDevice(device);
-      },
+      revoke,
       async close() {
         if (closed) return;
         closed = true;

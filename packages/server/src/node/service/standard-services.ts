@@ -1,0 +1,279 @@
+// The standard services of `phasewire server`: the MDM service (VEE, analytics, alarms on the stored
+// data) and the HTTPS API with the dashboard, as the `services` of startPhasewireServer, from the
+// server configuration. The composition the API needs (docs/api.md, "Starting it") is here: the
+// ports fitted to the real parts (head-end, CA, enrollment tokens, MDM alarms and power quality),
+// and the live feed fed from the ingest's commits, the alarm transitions and the devices' status.
+//
+// Two clocks: the server's (CA, TLS, enrollment tokens, the head-end's registry and activity) and
+// the data's (`clock`: the MDM and the API). They are the same but in a simulation (`phasewire
+// demo`), whose meters read on a faster clock: the MDM must judge their readings on that clock or
+// VEE flags them as future-dated, and the API must answer "now" and "online" on it too.
+import { readFile } from 'node:fs/promises';
+import type { Clock, MeterId, Snapshot } from '@phasewire/core';
+import { ConfigError, PhasewireError, TransportError } from '@phasewire/core';
+import type { AlarmNotifier } from '../../mdm/alarms/notification.ts';
+import { meterMetadata } from '../../mdm/service/meter-setup.ts';
+import { powerQualitySummary } from '../../mdm/service/power-quality.ts';
+import type { PowerQualitySummary } from '../../mdm/service/power-quality.ts';
+import { alarmLiveSource, alarmServicePort } from '../../api/alarm-service-port.ts';
+import type { PowerQuality } from '../../api/dto.ts';
+import { latestPowerQuality, vufPercentOf } from '../../api/latest-power-quality.ts';
+import type { DevicePort, PowerQualityPort } from '../../api/ports.ts';
+import type { DeviceRecord, DeviceRegistry } from '../../headend/registry.ts';
+import type { TimeRange } from '../../store/periods.ts';
+import { startMdmService } from '../mdm/mdm-service.ts';
+import type { MdmService, MdmServiceOptions } from '../mdm/mdm-service.ts';
+import { WebhookNotifier } from '../mdm/webhook-notifier.ts';
+import { startApiServer } from '../api/api-server.ts';
+import type { ApiServer, ApiServerOptions } from '../api/api-server.ts';
+import { LiveHub } from '../api/live-hub.ts';
+import { tokenStoreEnrollment } from '../api/token-store-enrollment.ts';
+import type { ServerConfig } from '../../service/server-config.ts';
+import { inData } from './data-directory.ts';
+import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
+
+export interface StandardServicesOptions {
+  /** The built dashboard (`packages/dashboard/dist`), served at `/`; without it the API serves no pages. */
+  readonly staticDir?: string;
+  /** The data's time for the MDM and the API (default the server's clock); a simulation passes the meters' clock. */
+  readonly clock?: Clock;
+  /** Maps a time of the server's clock (registry, device activity) onto `clock` (default: the same time). */
+  readonly fromServerTime?: (ms: number) => number;
+  /** Where webhook secrets are read from (`mdm.webhooks[].secretEnv`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Failures that do not stop a service (one meter's MDM run, a notifier). */
+  readonly onError?: (error: unknown, context: string) => void;
+  /** Options passed on to the MDM service as they are (tests: `timer: false`, `analysisBacklogMs`). */
+  readonly mdm?: Partial<Omit<MdmServiceOptions, 'store' | 'clock'>>;
+  /** Options passed on to the API server as they are (tests: a cheap `scrypt`; the demo: `session`). */
+  readonly api?: Partial<Pick<ApiServerOptions, 'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger'>>;
+}
+
+export interface StandardServices {
+  readonly startMdmService: StartService;
+  readonly startApiServer: StartService;
+  /** The running MDM service, once started (undefined when `mdm.enabled` is false). */
+  readonly mdm: MdmService | undefined;
+  /** The running API server, once started (undefined when `api.enabled` is false). */
+  readonly api: ApiServer | undefined;
+  /** The API's URL for people: the public host of the configuration and the bound port. */
+  readonly apiUrl: string | undefined;
+  /** The live feed's hub (the ingest's commits, alarm transitions and device status go into it). */
+  readonly live: LiveHub;
+  /** The first admin made by this start (its one-time password is in the summary, once), else null. */
+  readonly initialAdmin: { readonly username: string; readonly password: string } | null;
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+
+/** The MDM's summary in the DTO's units: unbalance and current unbalance in percent (docs/api.md). */
+export function powerQualityDto(summary: PowerQualitySummary): PowerQuality {
+  const percent = (ratio: number | null): number | null => (ratio === null ? null : ratio * 100);
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const { unbalance, thd } = summary;
+  return {
+    unbalance: {
+      vuf: { value: percent(unbalance.vuf.value), standard: unbalance.vuf.standard },
+      lvur: { value: percent(unbalance.lvur.value), standard: unbalance.lvur.standard },
+      pvur: { value: percent(unbalance.pvur.value), standard: unbalance.pvur.standard },
+    },
+    // The MDM's figure is the largest deviation from the average current over the average (NEMA-style).
+    currentUnbalance: percent(summary.currentUnbalance.value),
+    neutralCurrent: summary.neutralCurrent.value,
+    powerFactor: summary.powerFactor,
+    // Ratios to the fundamental, as the catalogue's THD quantities (and the API's latest-values summary).
+    thd: {
+      voltageL1: thd.voltage[0].value, voltageL2: thd.voltage[1].value, voltageL3: thd.voltage[2].value,
+      currentL1: thd.current[0].value, currentL2: thd.current[1].value, currentL3: thd.current[2].value,
+    },
+    events: summary.events.map((e) => ({ kind: e.kind, start: iso(e.start), end: e.end === null ? null : iso(e.end), depth: e.depth })),
+    en50160: summary.en50160 === null ? null : { ...summary.en50160 },
+  };
+}
+
+/**
+ * The registry as the API reads it: last seen is the newest of the registry's (connect, disconnect)
+ * and the activity's (every message, kept in memory), in the data's time. The changes go through.
+ */
+function registryView(registry: DeviceRegistry, lastSeen: (id: string) => number | undefined, fromServerTime: (ms: number) => number): DeviceRegistry {
+  const view = (record: DeviceRecord): DeviceRecord => {
+    const seen = Math.max(record.lastSeen ?? Number.NEGATIVE_INFINITY, lastSeen(record.id) ?? Number.NEGATIVE_INFINITY);
+    return { ...record, lastSeen: Number.isFinite(seen) ? fromServerTime(seen) : null };
+  };
+  return {
+    get: (id) => { const record = registry.get(id); return record === undefined ? undefined : view(record); },
+    list: () => registry.list().map(view),
+    enrol: (entry) => registry.enrol(entry),
+    bind: (id, certificate, at) => registry.bind(id, certificate, at),
+    revoke: (id, at) => registry.revoke(id, at),
+    attach: (meter, gateway) => registry.attach(meter, gateway),
+    behind: (gateway) => registry.behind(gateway),
+    touch: (id, at) => { registry.touch(id, at); },
+    // The head-end owns and closes the registry.
+    close: () => undefined,
+  };
+}
+
+/** Each meter's latest stored values, kept from the ingest's commits, with its VUF (%) worked out when asked. */
+class LatestValues {
+  readonly #values = new Map<string, Map<string, number>>();
+  readonly #vuf = new Map<string, number | null>();
+
+  /** On the commit path: a map update per snapshot, nothing computed. */
+  add(snapshots: readonly Snapshot[]): void {
+    for (const snapshot of snapshots) {
+      let values = this.#values.get(snapshot.meter);
+      if (values === undefined) { values = new Map(); this.#values.set(snapshot.meter, values); }
+      for (const [code, value] of snapshot.values) values.set(code, value);
+      this.#vuf.delete(snapshot.meter);
+    }
+  }
+
+  values(meter: string): ReadonlyMap<string, number> | undefined {
+    return this.#values.get(meter);
+  }
+
+  vufPercent(meter: string): number | null {
+    const cached = this.#vuf.get(meter);
+    if (cached !== undefined) return cached;
+    const values = this.#values.get(meter);
+    const figure = values === undefined ? null : vufPercentOf(values);
+    this.#vuf.set(meter, figure);
+    return figure;
+  }
+}
+
+async function webhookNotifiers(config: ServerConfig, dataDir: string, env: Readonly<Record<string, string | undefined>>, clock: Clock): Promise<AlarmNotifier[]> {
+  return Promise.all(config.mdm.webhooks.map(async (hook, i) => {
+    const secret = env[hook.secretEnv];
+    if (secret === undefined || secret === '') {
+      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: mdm.webhooks[${i}].secretEnv names ${hook.secretEnv}, which is not set; expected the environment variable that holds the webhook's signing secret`);
+    }
+    const ca = hook.caFile === undefined ? undefined : await readFile(inData(dataDir, hook.caFile), 'utf8');
+    return new WebhookNotifier({ url: hook.url, secret, clock, ...(ca === undefined ? {} : { ca }) });
+  }));
+}
+
+/** The standard `services` of startPhasewireServer: the MDM service and the API with the dashboard. */
+export function standardServices(options: StandardServicesOptions = {}): StandardServices {
+  const live = new LiveHub((error) => { options.onError?.(error, 'a live feed listener'); });
+  const state: { mdm: MdmService | undefined; api: ApiServer | undefined; apiUrl: string | undefined; initialAdmin: StandardServices['initialAdmin'] } = {
+    mdm: undefined, api: undefined, apiUrl: undefined, initialAdmin: null,
+  };
+  const dataClock = (context: ServerContext): Clock => options.clock ?? context.clock;
+
+  const startMdm: StartService = async (context) => {
+    const { config } = context;
+    if (!config.mdm.enabled) return { summary: 'MDM                     off (mdm.enabled is false)', close: () => Promise.resolve() };
+    const clock = dataClock(context);
+    const notifiers = await webhookNotifiers(config, context.dataDir, options.env ?? {}, context.clock);
+    const mdm = startMdmService({
+      store: context.store, clock, alarms: config.mdm.alarms, meters: config.mdm.meters, notifiers, schedule: config.mdm.schedule,
+      onError: (error, what) => {
+        if (options.onError !== undefined) options.onError(error, what);
+        else context.log({ level: 'warn', msg: `MDM: ${what} failed: ${(error as Error).message}` });
+      },
+      ...options.mdm,
+    });
+    state.mdm = mdm;
+    const every = (config.mdm.schedule.runEveryMs ?? 60_000) / 1000;
+    const hooks = notifiers.length === 0 ? '' : `, ${notifiers.length} webhook${notifiers.length === 1 ? '' : 's'}`;
+    return {
+      summary: `MDM                     VEE, analytics, alarms every ${every} s of data time${hooks}`,
+      async close() {
+        await mdm.stop();
+        state.mdm = undefined;
+      },
+    };
+  };
+
+  const startApi: StartService = async (context): Promise<StartedService> => {
+    const { config, headEnd, ca } = context;
+    if (!config.api.enabled) return { summary: 'API and dashboard       off (api.enabled is false)', close: () => Promise.resolve() };
+    const clock = dataClock(context);
+    const fromServerTime = options.fromServerTime ?? ((ms: number) => ms);
+    const latest = new LatestValues();
+    const unsubscribe: (() => void)[] = [];
+    // Readings reach the feed once committed: what a client sees, a restart still has.
+    unsubscribe.push(headEnd.ingest.onCommitted((snapshots) => {
+      latest.add(snapshots);
+      live.publishSnapshots(snapshots);
+    }));
+    // The API fills in online, state and last seen from the registry.
+    unsubscribe.push(headEnd.onDeviceStatus((status) => { live.publish({ type: 'meter', meter: status.id }); }));
+    const mdm = state.mdm;
+    if (mdm !== undefined) unsubscribe.push(alarmLiveSource(mdm.alarms).subscribe((event) => { live.publish(event); }));
+
+    const devices: DevicePort = {
+      registry: registryView(headEnd.registry, (id) => headEnd.activity.lastSeen(id), fromServerTime),
+      sendCommand: (device, kind, ttlMs) => headEnd.sendCommand(device, kind, ttlMs),
+      // The whole revocation of `phasewire server` (every certificate of the meter at the CA), so no
+      // revokeCertificate: the route would revoke the bound one a second time.
+      revokeDevice: (device) => context.revoke(device),
+      certificateNotAfter: (serial) => ca.list().find((entry) => entry.serial === serial)?.notAfter ?? null,
+    };
+    const powerQuality: PowerQualityPort = {
+      async summary(meter: MeterId, range: TimeRange) {
+        const summary = await powerQualitySummary(context.store, meterMetadata(meter, config.mdm.meters), range);
+        if (summary.intervals > 0) return powerQualityDto(summary);
+        // No interval in the range (a meter that has just started): its latest values, when any.
+        const values = latest.values(meter) ?? new Map((await context.store.latest(meter)).map((r) => [r.quantity, r.value] as const));
+        return values.size === 0 ? null : latestPowerQuality(values);
+      },
+      vufPercent: (meter) => latest.vufPercent(meter),
+    };
+    try {
+      const api = await startApiServer({
+        identity: context.identity, trust: context.trust,
+        host: config.api.bind ?? config.bind, port: config.api.port,
+        dataDir: context.dataDir, store: context.store, clock, devices,
+        enrollment: tokenStoreEnrollment(context.tokens, context.clock),
+        ...(mdm === undefined ? {} : { alarms: alarmServicePort(mdm.alarms) }),
+        powerQuality, live,
+        ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
+        ...options.api,
+      });
+      state.api = api;
+      const bound = config.api.bind ?? config.bind;
+      const host = isWildcard(bound) ? (config.hosts[0] ?? 'localhost') : bound;
+      state.apiUrl = `https://${urlHost(host)}:${api.port}`;
+      // The meters stored before this start: their latest values, for the fleet's VUF order.
+      void Promise.all(headEnd.registry.list().filter((r) => r.kind === 'meter' && latest.values(r.id) === undefined).map(async (record) => {
+        const stored = await context.store.latest(record.id as MeterId);
+        const at = Math.max(...stored.map((r) => r.at));
+        if (stored.length > 0 && latest.values(record.id) === undefined) latest.add([{ meter: record.id as MeterId, at, values: new Map(stored.map((r) => [r.quantity, r.value])) }]);
+      })).catch((error: unknown) => { options.onError?.(error, 'reading the latest values of the meters'); });
+      const admin = await api.createInitialAdmin();
+      state.initialAdmin = admin;
+      const pages = options.staticDir === undefined ? 'API only, no dashboard build given' : 'dashboard at /';
+      const lines = [`API and dashboard       ${state.apiUrl}  (${pages}; docs at /docs; accounts in ${inData(context.dataDir, 'api.db')})`];
+      if (admin !== null) {
+        lines.push(`  first start: sign in as "${admin.username}" with the one-time password ${admin.password}`);
+        lines.push('  (shown only now; change it after signing in: POST /api/v1/users/me/password)');
+      }
+      return {
+        summary: lines.join('\n'),
+        async close() {
+          for (const stop of unsubscribe.splice(0)) stop();
+          await api.close();
+          state.api = undefined;
+        },
+      };
+    } catch (error) {
+      for (const stop of unsubscribe.splice(0)) stop();
+      if (error instanceof PhasewireError) throw error;
+      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: the API listener on ${config.api.bind ?? config.bind}:${config.api.port} failed: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
+  return {
+    startMdmService: startMdm,
+    startApiServer: startApi,
+    get mdm() { return state.mdm; },
+    get api() { return state.api; },
+    get apiUrl() { return state.apiUrl; },
+    live,
+    get initialAdmin() { return state.initialAdmin; },
+  };
+}
