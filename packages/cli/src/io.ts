@@ -15,7 +15,7 @@ export interface CliIo {
 }
 
 /** An io that collects what a command writes: for tests. */
-export function bufferIo(env: Readonly<Record<string, string | undefined>> = {}, cwd = '.'): CliIo & { stdout(): string; stderr(): string } {
+export function bufferIo(env: Readonly<Record<string, string | undefined>> = {}, cwd = '.', interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
   let out = '';
   let err = '';
   return {
@@ -23,6 +23,7 @@ export function bufferIo(env: Readonly<Record<string, string | undefined>> = {},
     err: (text) => { err += text; },
     env,
     cwd,
+    ...(interrupted === undefined ? {} : { interrupted }),
     stdout: () => out,
     stderr: () => err,
   };

@@ -5,21 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../src/io.ts';
+import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 
 const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
 const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;
 
-function collectingIo(cwd: string, interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => { out += text; }, err: (text) => { err += text; }, env: {}, cwd,
-    ...(interrupted === undefined ? {} : { interrupted }),
-    stdout: () => out, stderr: () => err,
-  };
-}
 
 describe('phasewire demo', () => {
   let dir: string;
@@ -27,7 +18,7 @@ describe('phasewire demo', () => {
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('starts the server and an enrolled fleet in ./data, shows values the head-end stored, and exits 0', async () => {
-    const io = collectingIo(dir);
+    const io = bufferIo({}, dir);
     const code = await runCli(['demo', '--duration', '20s', ...anyPorts], io);
     assert.equal(code, 0, io.stderr());
     const out = io.stdout();
@@ -50,7 +41,7 @@ describe('phasewire demo', () => {
 
   it('reuses ./data on a second start: no new enrollment, the CA unchanged', async () => {
     const ca = await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8');
-    const io = collectingIo(dir);
+    const io = bufferIo({}, dir);
     const code = await runCli(['demo', '--duration', '2s', ...anyPorts], io);
     assert.equal(code, 0, io.stderr());
     assert.match(io.stdout(), /\(0 enrolled now, 7 from before\)/);
@@ -67,26 +58,26 @@ describe('phasewire server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-server-cli-'));
     try {
       let interrupt = (): void => undefined;
-      const io = collectingIo(dir, new Promise<void>((resolve) => { interrupt = resolve; }));
+      const io = bufferIo({}, dir, new Promise<void>((resolve) => { interrupt = resolve; }));
       const running = runCli(['server', ...anyPorts], io);
       const deadline = Date.now() + 15_000;
       while (!io.stdout().includes('Ctrl-C stops') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       assert.match(io.stdout(), /npx phasewire meter run --serial meter-0001 --token <token> --server mqtts:\/\/127\.0\.0\.1:\d+ --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/);
       assert.match(io.stdout(), /keystore +software keystore .*NOT an HSM/);
-      const token = collectingIo(dir);
+      const token = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--serial', 'meter-0001'], token), 0, token.stderr());
       assert.match(token.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
       interrupt();
       assert.equal(await running, 0, io.stderr());
       assert.match(io.stdout(), /stopped\n$/);
-      const refused = collectingIo(dir);
+      const refused = bufferIo({}, dir);
       assert.equal(await runCli(['server', '--config', 'missing.json'], refused), 2);
       assert.match(refused.stderr(), /--config "missing\.json"/);
-      const badFlag = collectingIo(dir);
+      const badFlag = bufferIo({}, dir);
       assert.equal(await runCli(['server', '--mqtt-port', '99999'], badFlag), 2);
       assert.match(badFlag.stderr(), /--mqtt-port/);
       await writeFile(join(dir, 'data', 'phasewire.json'), '{ "mqtt": { "port": "eighty" } }');
-      const badFile = collectingIo(dir);
+      const badFile = bufferIo({}, dir);
       assert.equal(await runCli(['server'], badFile), 2);
       assert.match(badFile.stderr(), /mqtt\.port is "eighty"; expected a whole number from 0 to 65535 \[PW_ERR_SERVER_CONFIG\]/);
     } finally {

@@ -15,7 +15,7 @@ import { deviceIdentity } from '@phasewire/secure';
 import { parseServerConfig } from '@phasewire/server';
 import { startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer } from '@phasewire/server/node';
-import type { CliIo } from '../src/io.ts';
+import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 
 const t0 = Date.UTC(2026, 2, 2, 8, 0);
@@ -249,10 +249,10 @@ describe('phasewire meter run against phasewire server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-meter-run-'));
     const server = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } }), dataDir: join(dir, 'data') });
     try {
-      const tokenIo = collect(dir);
+      const tokenIo = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--serial', 'meter-run-1'], tokenIo), 0, tokenIo.stderr());
       let interrupt = (): void => undefined;
-      const io = collect(dir, new Promise<void>((resolve) => { interrupt = resolve; }));
+      const io = bufferIo({}, dir, new Promise<void>((resolve) => { interrupt = resolve; }));
       const { endpoints } = server;
       const running = runCli([
         'meter', 'run', '--serial', 'meter-run-1', '--token', tokenIo.stdout().trim(), '--server', endpoints.mqtt, '--enroll', endpoints.enrollment,
@@ -270,12 +270,3 @@ describe('phasewire meter run against phasewire server', () => {
   });
 });
 
-function collect(cwd: string, interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => { out += text; }, err: (text) => { err += text; }, env: {}, cwd,
-    ...(interrupted === undefined ? {} : { interrupted }),
-    stdout: () => out, stderr: () => err,
-  };
-}

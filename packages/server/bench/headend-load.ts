@@ -17,6 +17,7 @@ import process from 'node:process';
 import { connect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import mqttPacket from 'mqtt-packet';
+import { mqttFrameAt } from './mqtt-frame.ts';
 import { deviceTopic, obisCode, toWireBatch } from '@phasewire/core';
 import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
 import { EnvelopeSender, InstalledEnvelopeKeys, KeyRing, MemoryCounterStore } from '@phasewire/secure';
@@ -103,24 +104,11 @@ async function sealAll(config: LoadConfig, device: LoadDevice): Promise<{ packet
 /** Reads whole MQTT packets off the front of `buffer`; returns the rest. Counts PUBACKs. */
 function consume(buffer: Buffer, onPuback: () => void, onConnack: (code: number) => void): Buffer {
   let offset = 0;
-  for (;;) {
-    if (buffer.length - offset < 2) break;
-    let length = 0;
-    let multiplier = 1;
-    let cursor = offset + 1;
-    let complete = false;
-    // MQTT 3.1.1 §2.2.3: remaining length, 1 to 4 bytes of 7 bits.
-    for (let i = 0; i < 4 && cursor < buffer.length; i++) {
-      const byte = buffer[cursor++] ?? 0;
-      length += (byte & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((byte & 0x80) === 0) { complete = true; break; }
-    }
-    if (!complete || cursor + length > buffer.length) break;
-    const type = (buffer[offset] ?? 0) >> 4;
+  for (let frame = mqttFrameAt(buffer, offset); frame !== undefined; frame = mqttFrameAt(buffer, offset)) {
+    const type = frame.first >> 4;
     if (type === 4) onPuback();
-    else if (type === 2) onConnack(buffer[cursor + 1] ?? 255);
-    offset = cursor + length;
+    else if (type === 2) onConnack(buffer[frame.body + 1] ?? 255);
+    offset = frame.end;
   }
   return offset === 0 ? buffer : buffer.subarray(offset);
 }

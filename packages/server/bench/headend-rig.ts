@@ -18,6 +18,7 @@ import { createTestCa, tlsClientOptions, tlsIdentity, tlsTrust } from '@phasewir
 import { startMosquitto } from '../src/node/headend/mosquitto-process.ts';
 import type { LoadConfig, LoadDevice, LoadReport } from './headend-load.ts';
 import type { ServerConfig, ServerStats } from './headend-server.ts';
+import { mqttFrameAt } from './mqtt-frame.ts';
 
 /** Linux clock ticks per second (getconf CLK_TCK): the unit of utime and stime in /proc. */
 const clockTicks = 100;
@@ -193,27 +194,15 @@ function countingSubscriber(r: Rig, port: number, onMessage: () => void): Promis
       const buffer = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       const acks: number[] = [];
       let offset = 0;
-      for (;;) {
-        const first = buffer[offset];
-        let length = 0;
-        let multiplier = 1;
-        let cursor = offset + 1;
-        let complete = false;
-        for (let i = 0; i < 4 && cursor < buffer.length; i++) {
-          const byte = buffer[cursor++] ?? 0;
-          length += (byte & 0x7f) * multiplier;
-          multiplier *= 128;
-          if ((byte & 0x80) === 0) { complete = true; break; }
-        }
-        if (first === undefined || !complete || cursor + length > buffer.length) break;
-        const type = first >> 4;
+      for (let frame = mqttFrameAt(buffer, offset); frame !== undefined; frame = mqttFrameAt(buffer, offset)) {
+        const type = frame.first >> 4;
         if (type === 3) {
           onMessage();
-          if (((first >> 1) & 3) === 1) acks.push(buffer.readUInt16BE(cursor + 2 + buffer.readUInt16BE(cursor)));
+          if (((frame.first >> 1) & 3) === 1) acks.push(buffer.readUInt16BE(frame.body + 2 + buffer.readUInt16BE(frame.body)));
         } else if (type === 9) {
           resolve(socket);
         }
-        offset = cursor + length;
+        offset = frame.end;
       }
       pending = offset === buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
       if (acks.length > 0) {
