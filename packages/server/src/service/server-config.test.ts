@@ -64,7 +64,7 @@ test('flags lay over the file field by field and change neither input', () => {
 
 test('the API and the MDM are on by default, the API on its own port next to the other listeners', () => {
   const config = parseServerConfig({});
-  assert.deepEqual(config.api, { enabled: true, bind: undefined, port: 8445 });
+  assert.deepEqual(config.api, { enabled: true, bind: undefined, port: 8445, certificate: undefined, key: undefined });
   assert.deepEqual(config.mdm, { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] });
   const set = parseServerConfig({
     api: { bind: '0.0.0.0', port: 9443 },
@@ -74,7 +74,7 @@ test('the API and the MDM are on by default, the API on its own port next to the
       webhooks: [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET' }],
     },
   });
-  assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443 });
+  assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443, certificate: undefined, key: undefined });
   assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
   assert.deepEqual(set.mdm.webhooks, [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET', caFile: undefined }]);
   assert.deepEqual(set.mdm.meters, { meters: { 'meter-0001': { ctRatio: 40 } } });
@@ -89,6 +89,8 @@ test('a bad API or MDM field is refused with an error that names it', () => {
     [{ api: { enabled: 'yes' } }, 'api.enabled'],
     [{ api: { bind: 'with space' } }, 'api.bind'],
     [{ api: { host: 'x' } }, 'api.host'],
+    [{ api: { key: 'own.key' } }, 'api.certificate'],
+    [{ api: { certificate: '' , key: 'own.key' } }, 'api.certificate'],
     [{ mdm: { schedule: { runEveryMs: 0 } } }, 'mdm.schedule.runEveryMs'],
     [{ mdm: { schedule: { everyMs: 1000 } } }, 'mdm.schedule.everyMs'],
     [{ mdm: { alarms: [] } }, 'mdm.alarms'],

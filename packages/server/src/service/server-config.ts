@@ -43,6 +43,13 @@ export interface ApiConfig {
   /** Address the API binds to (default the server's `bind`). */
   readonly bind: string | undefined;
   readonly port: number;
+  /**
+   * A certificate chain and key (PEM files; relative paths are in the data directory) the operator
+   * supplies for the API, e.g. one a browser already trusts; by default the listeners' certificate
+   * of the phasewire CA.
+   */
+  readonly certificate: string | undefined;
+  readonly key: string | undefined;
 }
 
 /** A webhook the MDM's alarm notifications go to; the signing secret is read from an environment variable. */
@@ -96,7 +103,7 @@ export const defaultServerConfig: ServerConfig = {
   broker: { kind: 'embedded' },
   // Beside the CA directory, where `phasewire pki --dir data/pki` looks for them.
   keystore: { kind: 'software', file: 'pki/keystore.json', unlock: { keyFile: 'pki/keystore.key' } },
-  api: { enabled: true, bind: undefined, port: defaultApiPort },
+  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
 };
 
@@ -215,10 +222,15 @@ function flag(record: Json, key: string, field: string, fallback: boolean): bool
 function parseApi(value: unknown): ApiConfig {
   if (value === undefined) return defaultServerConfig.api;
   const record = objectAt(value, 'api');
-  onlyKnown(record, 'api', ['enabled', 'bind', 'port']);
+  onlyKnown(record, 'api', ['enabled', 'bind', 'port', 'certificate', 'key']);
   const bind = record['bind'] === undefined ? undefined : text(record, 'bind', 'api');
   if (bind !== undefined && !isHostName(bind)) fail('api.bind', bind, 'an IP address or host name to listen on');
-  return { enabled: flag(record, 'enabled', 'api', true), bind, port: port(record['port'], 'api.port', defaultApiPort) };
+  const certificate = record['certificate'] === undefined ? undefined : text(record, 'certificate', 'api');
+  const key = record['key'] === undefined ? undefined : text(record, 'key', 'api');
+  if ((certificate === undefined) !== (key === undefined)) {
+    fail(certificate === undefined ? 'api.certificate' : 'api.key', undefined, 'a PEM file path, given together with its pair (api.certificate and api.key)');
+  }
+  return { enabled: flag(record, 'enabled', 'api', true), bind, port: port(record['port'], 'api.port', defaultApiPort), certificate, key };
 }
 
 const scheduleKeys = ['runEveryMs', 'maintainEveryMs', 'purgeEveryMs', 'pollMs'] as const;

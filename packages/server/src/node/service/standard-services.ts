@@ -9,6 +9,8 @@
 // demo`), whose meters read on a faster clock: the MDM must judge their readings on that clock or
 // VEE flags them as future-dated, and the API must answer "now" and "online" on it too.
 import { readFile } from 'node:fs/promises';
+import { tlsIdentity } from '@phasewire/secure/node';
+import type { TlsIdentity } from '@phasewire/secure/node';
 import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { ConfigError, PhasewireError, TransportError } from '@phasewire/core';
 import type { AlarmNotifier } from '../../mdm/alarms/notification.ts';
@@ -31,6 +33,26 @@ import { tokenStoreEnrollment } from '../api/token-store-enrollment.ts';
 import type { ServerConfig } from '../../service/server-config.ts';
 import { inData } from './data-directory.ts';
 import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
+
+
+/** The operator's own certificate for the API when configured, else the listeners' certificate of the phasewire CA. */
+async function apiIdentity(config: ServerConfig, context: ServerContext): Promise<TlsIdentity> {
+  const { certificate, key } = config.api;
+  if (certificate === undefined || key === undefined) return context.identity;
+  const read = async (file: string, field: string): Promise<string> => {
+    try {
+      return await readFile(inData(context.dataDir, file), 'utf8');
+    } catch (error) {
+      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read ${field} ${JSON.stringify(file)} for the API's HTTPS: ${error instanceof Error ? error.message : String(error)}; expected a readable PEM file`, { cause: error });
+    }
+  };
+  const [chain, privateKey] = await Promise.all([read(certificate, 'api.certificate'), read(key, 'api.key')]);
+  try {
+    return tlsIdentity(chain, privateKey);
+  } catch (error) {
+    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use api.certificate and api.key for the API's HTTPS: ${error instanceof Error ? error.message : String(error)}; expected a PEM certificate chain and its private key`, { cause: error });
+  }
+}
 
 export interface StandardServicesOptions {
   /** The built dashboard (`packages/dashboard/dist`), served at `/`; without it the API serves no pages. */
@@ -225,7 +247,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     };
     try {
       const api = await startApiServer({
-        identity: context.identity, trust: context.trust,
+        identity: await apiIdentity(config, context), trust: context.trust,
         host: config.api.bind ?? config.bind, port: config.api.port,
         dataDir: context.dataDir, store: context.store, clock, devices,
         enrollment: tokenStoreEnrollment(context.tokens, context.clock),
