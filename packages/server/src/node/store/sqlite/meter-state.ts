@@ -42,26 +42,80 @@ export class IdMap<T> {
   }
 }
 
+/**
+ * Latest (time, value) per quantity id in one array of doubles, pairs at [2·id, 2·id + 1], a time of
+ * NaN for none. Ingest reads and raises one pair per reading for meters visited round-robin (10,000
+ * of them between two visits of one), so a meter's pairs are one contiguous block of unboxed doubles
+ * rather than an object per quantity scattered over the heap. A plain array, not a Float64Array:
+ * small typed arrays keep their bytes off the heap, one allocation and one GC-tracked buffer per map.
+ */
+export class TimedMap {
+  #pairs = TimedMap.#empty(16);
+  #size = 0;
+
+  static #empty(ids: number): number[] {
+    // Built by push so the array stays packed doubles (no holes to check on every read).
+    const pairs: number[] = [];
+    for (let i = 0; i < 2 * ids; i++) pairs.push(Number.NaN);
+    return pairs;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The time of the latest value of `id`, NaN when there is none (every comparison with it is false). */
+  atOf(id: number): number {
+    return 2 * id < this.#pairs.length ? (this.#pairs[2 * id] ?? Number.NaN) : Number.NaN;
+  }
+
+  /** The latest value of `id`; meaningful only when atOf(id) is not NaN. */
+  valueAt(id: number): number {
+    return this.#pairs[2 * id + 1] ?? Number.NaN;
+  }
+
+  get(id: number): TimedValue | undefined {
+    const at = this.atOf(id);
+    return Number.isNaN(at) ? undefined : { at, value: this.valueAt(id) };
+  }
+
+  set(id: number, at: number, value: number): void {
+    if (2 * id >= this.#pairs.length) {
+      const grown = TimedMap.#empty(Math.max(this.#pairs.length, id + 1));
+      for (let i = 0; i < this.#pairs.length; i++) grown[i] = this.#pairs[i] ?? Number.NaN;
+      this.#pairs = grown;
+    }
+    if (Number.isNaN(this.#pairs[2 * id])) this.#size++;
+    this.#pairs[2 * id] = at;
+    this.#pairs[2 * id + 1] = value;
+  }
+
+  *[Symbol.iterator](): Generator<[number, TimedValue]> {
+    const pairs = this.#pairs;
+    for (let id = 0; 2 * id < pairs.length; id++) {
+      const at = pairs[2 * id] ?? Number.NaN;
+      if (!Number.isNaN(at)) yield [id, { at, value: pairs[2 * id + 1] ?? 0 }];
+    }
+  }
+}
+
 export interface MeterState {
-  readonly latest: IdMap<TimedValue>;
-  readonly latestOnGrid: IdMap<TimedValue>;
+  readonly latest: TimedMap;
+  readonly latestOnGrid: TimedMap;
   readonly writtenUntil: IdMap<number>;
 }
 
-export const emptyMeterState = (): MeterState => ({ latest: new IdMap(), latestOnGrid: new IdMap(), writtenUntil: new IdMap() });
+export const emptyMeterState = (): MeterState => ({ latest: new TimedMap(), latestOnGrid: new TimedMap(), writtenUntil: new IdMap() });
 
 const version = 1;
+/** Quantity ids are dictionary rows, one per OBIS code stored: a row naming a larger one is corrupt (and would size a TimedMap). */
+const maxQuantityId = 65_535;
 
 /** Raises the latest value of `id` in `map` to (at, value) when newer; returns whether it was. */
-export function raise(map: IdMap<TimedValue>, id: number, at: number, value: number): boolean {
-  const current = map.get(id);
-  if (current === undefined) {
-    map.set(id, { at, value });
-    return true;
-  }
-  if (at <= current.at) return false;
-  current.at = at;
-  current.value = value;
+export function raise(map: TimedMap, id: number, at: number, value: number): boolean {
+  // NaN (none yet) compares false, so the first value is taken.
+  if (at <= map.atOf(id)) return false;
+  map.set(id, at, value);
   return true;
 }
 
@@ -82,17 +136,18 @@ function getValue(r: ByteReader, steps: number): number {
   return unzigzag(tag / 2) / steps;
 }
 
-function putTimed(w: ByteWriter, map: IdMap<TimedValue>, stepsOf: (id: number) => number): void {
+function putTimed(w: ByteWriter, map: TimedMap, stepsOf: (id: number) => number): void {
   w.uint(map.size);
   for (const [id, { at, value }] of map) { w.uint(id); w.uint(at); putValue(w, value, stepsOf(id)); }
 }
 
-function getTimed(r: ByteReader, into: IdMap<TimedValue>, stepsOf: (id: number) => number): void {
+function getTimed(r: ByteReader, into: TimedMap, stepsOf: (id: number) => number): void {
   const size = r.uint();
   for (let i = 0; i < size; i++) {
     const id = r.uint();
+    if (id > maxQuantityId) r.fail(`quantity id ${id} is beyond the dictionary's ${maxQuantityId}`);
     const at = r.uint();
-    into.set(id, { at, value: getValue(r, stepsOf(id)) });
+    into.set(id, at, getValue(r, stepsOf(id)));
   }
 }
 

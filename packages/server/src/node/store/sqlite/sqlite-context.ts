@@ -24,9 +24,15 @@ export type Row = Record<string, SQLOutputValue>;
 export const num = (value: SQLOutputValue | undefined): number => Number(value);
 export const optionalNumber = (value: SQLOutputValue | undefined): number | null => (value === null || value === undefined ? null : Number(value));
 
-/** Recent rows per INSERT statement. */
-const recentRowsPerInsert = 16;
-const insertRecentRows = `INSERT INTO reading_recent (slot, meter, off, vals) VALUES ${Array.from({ length: recentRowsPerInsert }, () => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`;
+/**
+ * Recent rows per INSERT statement: each call into node:sqlite costs about as much as inserting a
+ * few rows, so rows go 64 to a call (measured: ~1.6 µs a row against ~2.0–2.5 at 16 and ~4 at 1).
+ * A shorter tail is inserted in power-of-two pieces (32, 16, … 1 rows), each its own cached statement.
+ */
+const recentRowsPerInsert = 64;
+const insertRecentRows = (rows: number): string =>
+  `INSERT INTO reading_recent (slot, meter, off, vals) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`;
+const insertRecentSql: readonly string[] = Array.from({ length: recentRowsPerInsert + 1 }, (_, rows) => insertRecentRows(rows));
 
 /** At most this many meter states stay cached (about 1 KiB each). */
 const stateCacheLimit = 200_000;
@@ -259,8 +265,8 @@ export class SqliteContext {
   }
 
   /**
-   * Queues a new recent snapshot row; rows are inserted 16 to a statement (one call into SQLite per
-   * 16 snapshots instead of per snapshot). A row that turns out to exist already (another batch
+   * Queues a new recent snapshot row; rows are inserted 64 to a statement (one call into SQLite per
+   * 64 snapshots instead of per snapshot). A row that turns out to exist already (another batch
    * stored other quantities of the snapshot) gets the new values merged in.
    */
   queueRecent(slot: number, meter: number, off: number, vals: string): void {
@@ -273,16 +279,18 @@ export class SqliteContext {
   flushRecent(): void {
     const pending = this.#pendingRecent;
     if (pending.length === 0) return;
-    const rows = pending.length / 4;
-    const many = rows === recentRowsPerInsert;
-    const statement = this.stmt(many ? insertRecentRows : 'INSERT INTO reading_recent (slot, meter, off, vals) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     const rowsToCheck: number[] = [];
-    if (many) {
-      if (Number(statement.run(...pending).changes) < rows) for (let i = 0; i < rows; i++) rowsToCheck.push(i);
-    } else {
-      for (let i = 0; i < rows; i++) {
-        if (Number(statement.run(pending[4 * i] ?? 0, pending[4 * i + 1] ?? 0, pending[4 * i + 2] ?? 0, pending[4 * i + 3] ?? '').changes) === 0) rowsToCheck.push(i);
-      }
+    let first = 0;
+    const total = pending.length / 4;
+    while (first < total) {
+      // The largest power of two of rows that fits what is left (all 64 but in the tail).
+      let rows = recentRowsPerInsert;
+      while (rows > total - first) rows >>>= 1;
+      const statement = this.stmt(insertRecentSql[rows] ?? insertRecentRows(rows));
+      const params = rows === total ? pending : pending.slice(4 * first, 4 * (first + rows));
+      // Fewer changes than rows: some rows were there already; which ones is found out below.
+      if (Number(statement.run(...params).changes) < rows) for (let i = first; i < first + rows; i++) rowsToCheck.push(i);
+      first += rows;
     }
     const conflicting = rowsToCheck.map((i) => pending.slice(4 * i, 4 * i + 4) as [number, number, number, string]);
     pending.length = 0;

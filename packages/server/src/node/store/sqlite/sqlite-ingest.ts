@@ -48,11 +48,12 @@ function ingestGroup(ctx: SqliteContext, group: IngestGroup, counts: IngestCount
   steps.length = 0;
   for (const [code, value] of group.values) {
     const quantity = ctx.ensureQuantity(code);
-    const latest = state.latest.get(quantity.id);
+    const latestAt = state.latest.atOf(quantity.id);
     let stored: number | undefined;
-    if (latest !== undefined && at <= latest.at) {
-      if (at === latest.at) {
-        stored = latest.value;
+    // latestAt is NaN when the quantity has no reading yet: the comparison is false and the reading new.
+    if (at <= latestAt) {
+      if (at === latestAt) {
+        stored = state.latest.valueAt(quantity.id);
       } else {
         if (!recentLoaded) { recent = ctx.recentRow(slot, meter, off); recentLoaded = true; }
         stored = recent?.get(quantity.id) ?? ctx.compactedValue(meter, quantity, at);
