@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StoreError } from '@phasewire/core';
-import { decodeSnapshotText, encodeSnapshotText } from './snapshot-text.ts';
+import { decodeSnapshotColumns, decodeSnapshotText, encodeSnapshotText } from './snapshot-text.ts';
 
 const stepsOf = (id: number): number => [1, 10, 100, 1000, 10_000][id % 5] ?? 1;
 
@@ -41,6 +41,23 @@ describe('recent snapshot text', () => {
       } catch (error) {
         assert.ok(error instanceof StoreError);
       }
+    }));
+  });
+
+  it('reads only the wanted quantities into their columns of a table row, the same values as a full decode', () => {
+    const entry = fc.tuple(fc.nat({ max: 60 }), fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })));
+    fc.assert(fc.property(fc.uniqueArray(entry, { selector: ([id]) => id, maxLength: 20 }), fc.uniqueArray(fc.nat({ max: 60 }), { maxLength: 8 }), fc.nat({ max: 3 }), (entries, wantedIds, row) => {
+      const text = encodeSnapshotText(entries.map(([id]) => id), entries.map(([, v]) => v), entries.map(([id]) => stepsOf(id)));
+      const full = new Map<number, number>();
+      decodeSnapshotText(text, stepsOf, (id, value) => full.set(id, value));
+      const columns: number[] = [];
+      wantedIds.forEach((id, column) => { columns[id] = column; });
+      const width = wantedIds.length;
+      const table = new Array<number | null>((row + 1) * width).fill(null);
+      const found = decodeSnapshotColumns(text, stepsOf, columns, width, table, row * width);
+      assert.equal(found, wantedIds.filter((id) => full.has(id)).length);
+      assert.deepEqual(table.slice(row * width), wantedIds.map((id) => full.get(id) ?? null));
+      assert.ok(table.slice(0, row * width).every((v) => v === null), 'other rows untouched');
     }));
   });
 });

@@ -111,3 +111,36 @@ export function decodeSnapshotInto(text: string, stepsOf: (id: number) => number
   }
   return count;
 }
+
+/**
+ * Reads the values of the quantities with a column (`columns[id]`) into `out[base + column]`,
+ * skipping the others and stopping once `wanted` values are found; returns how many were found. The
+ * fleet query's inner loop: it writes straight into the result table, so a row costs no scratch
+ * arrays, and a row whose wanted quantities come first is read only up to them.
+ */
+export function decodeSnapshotColumns(text: string, stepsOf: (id: number) => number, columns: readonly (number | undefined)[], wanted: number, out: (number | null)[], base: number): number {
+  cursor = 0;
+  let found = 0;
+  const length = text.length;
+  while (cursor < length) {
+    const tag = readUint(text);
+    const id = tag >>> 1;
+    const column = columns[id];
+    if ((tag & 1) === 0) {
+      const z = readUint(text);
+      if (column === undefined) continue;
+      out[base + column] = (z % 2 === 0 ? z / 2 : -(z + 1) / 2) / stepsOf(id);
+    } else {
+      const size = readUint(text);
+      if (cursor + size > length) corrupt(text, 'a decimal ends early');
+      const start = cursor;
+      cursor += size;
+      if (column === undefined) continue;
+      const value = Number(text.slice(start, cursor));
+      if (!Number.isFinite(value)) corrupt(text, 'a decimal is not a finite number');
+      out[base + column] = value;
+    }
+    if (++found === wanted) break;
+  }
+  return found;
+}

@@ -10,7 +10,7 @@ import { dayMs, floorTo, intervalMs, intervalsPerDay, monthStart, periodStartsIn
 import type { IntervalStage } from '../../../store/quality.ts';
 import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../../store/rollup-compute.ts';
 import type { SeriesPart } from './chunk-codec.ts';
-import { decodeSnapshotInto, decodeSnapshotText } from './snapshot-text.ts';
+import { decodeSnapshotColumns, decodeSnapshotText } from './snapshot-text.ts';
 import { FleetIntervalBuilder, type FleetInterval } from '../../../store/fleet-interval.ts';
 import { num, optionalNumber, type QuantityEntry, type SqliteContext } from './sqlite-context.ts';
 import { qualityAt, stagesBetween } from './sqlite-stages.ts';
@@ -62,28 +62,10 @@ export function latest(ctx: SqliteContext, meter: MeterId): Reading[] {
 export function readingsAt(ctx: SqliteContext, at: number, quantities: readonly ObisCode[] | undefined): FleetInterval {
   const wanted = quantities === undefined ? ctx.quantities() : quantities.flatMap((q) => ctx.quantity(q) ?? []);
   const codes = quantities ?? wanted.map((q) => q.obis);
-  const builder = new FleetIntervalBuilder(at, codes);
   // Quantity id → column.
   const columns: number[] = [];
   for (const q of wanted) columns[q.id] = codes.indexOf(q.obis);
-  const slot = Math.floor(at / intervalMs);
-  if (ctx.hotSlots.has(slot)) {
-    const ids: number[] = [];
-    const values: number[] = [];
-    const rows = ctx.arrays('SELECT meter, vals FROM reading_recent WHERE slot = ? AND off = ?', slot, at - slot * intervalMs);
-    builder.reserve(rows.length);
-    for (const row of rows) {
-      const count = decodeSnapshotInto(String(row[1]), ctx.stepsOfId, ids, values);
-      let target = -1;
-      for (let k = 0; k < count; k++) {
-        const column = columns[ids[k] ?? 0];
-        if (column === undefined) continue;
-        // A recent row is the only one of its meter at this time.
-        if (target < 0) target = builder.newRow(ctx.meterName(num(row[0])));
-        builder.setAt(target, column, values[k] ?? 0);
-      }
-    }
-  }
+  const builder = recentInterval(ctx, at, codes, columns, new Set(wanted.map((q) => q.id)).size);
   const day = floorTo(at, dayMs);
   if (ctx.compactedDays.has(day)) {
     for (const meter of ctx.meterIds()) {
@@ -94,6 +76,33 @@ export function readingsAt(ctx: SqliteContext, at: number, quantities: readonly 
     }
   }
   return builder.build();
+}
+
+/**
+ * The recent rows of one time as the start of the fleet table. Each row's wanted values are decoded
+ * straight into the table (no reading object, no scratch array per row), and a row stops being read
+ * once all its wanted quantities are found. The primary key (slot, meter, off) makes the slot one
+ * contiguous range of the tree (EXPLAIN QUERY PLAN: SEARCH USING PRIMARY KEY (slot=?)); at one
+ * snapshot per meter and interval, every row of that range is one the query wants.
+ */
+function recentInterval(ctx: SqliteContext, at: number, codes: readonly ObisCode[], columns: readonly (number | undefined)[], wanted: number): FleetIntervalBuilder {
+  const slot = Math.floor(at / intervalMs);
+  if (!ctx.hotSlots.has(slot) || wanted === 0) return new FleetIntervalBuilder(at, codes);
+  const rows = ctx.arrays('SELECT meter, vals FROM reading_recent WHERE slot = ? AND off = ?', slot, at - slot * intervalMs);
+  const width = codes.length;
+  const meters: MeterId[] = [];
+  // Allocated once at its final size (a large array grown by push is reallocated and copied many times).
+  const values = new Array<number | null>(rows.length * width);
+  let base = 0;
+  for (const row of rows) {
+    for (let c = 0; c < width; c++) values[base + c] = null;
+    // A recent row is the only one of its meter at this time.
+    if (decodeSnapshotColumns(String(row[1]), ctx.stepsOfId, columns, wanted, values, base) === 0) continue;
+    meters.push(ctx.meterName(num(row[0])));
+    base += width;
+  }
+  values.length = base;
+  return new FleetIntervalBuilder(at, codes, meters, values);
 }
 
 /** Raw interval energies (steps) of intervals ending in (from, to]. */
