@@ -67,7 +67,13 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const registry = new SqliteDeviceRegistry(options.db);
   const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
   const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
-  let publish: (topic: string, payload: Uint8Array) => Promise<void> = () => Promise.reject(new Error('the broker is not started'));
+  type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
+  // Messages can be committed while the front end is still starting: Mosquitto hands the ingest its
+  // session's queued messages before the subscription call returns. Their acks wait for the front end
+  // instead of failing (which would leave committed readings unacknowledged until the device resends).
+  const frontReady = Promise.withResolvers<Publish>();
+  frontReady.promise.catch(() => undefined);
+  let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
   const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
@@ -82,16 +88,22 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   });
   const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock });
   const mode = options.broker;
-  let front: { port: number; publish: typeof publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
-  if (mode.kind === 'embedded') {
-    front = await startEmbeddedBroker({
-      identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
-      ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
-    }, mode.port ?? 0, mode.host ?? '127.0.0.1');
-  } else {
-    front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
+  let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
+  try {
+    if (mode.kind === 'embedded') {
+      front = await startEmbeddedBroker({
+        identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
+        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
+      }, mode.port ?? 0, mode.host ?? '127.0.0.1');
+    } else {
+      front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
+    }
+  } catch (error) {
+    frontReady.reject(new Error('the broker did not start', { cause: error }));
+    throw error;
   }
   publish = front.publish;
+  frontReady.resolve(front.publish);
   return {
     port: front.port,
     registry,
