@@ -110,7 +110,9 @@ describe('the dashboard in a browser against the real server', { timeout: 120_00
     await page.getByRole('dialog').waitFor();
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), await ack.getAttribute('aria-label'));
+    const label = await ack.getAttribute('aria-label') ?? '';
+    await page.waitForFunction(`document.activeElement?.getAttribute("aria-label") === ${JSON.stringify(label)}`, undefined, { timeout: 5_000 });
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), label);
     // Enter confirms.
     await ack.click();
     await page.getByLabel('Note (what was done or checked)').fill('Checked the motor feeder, L3 tap fixed tomorrow');

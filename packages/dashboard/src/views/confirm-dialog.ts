@@ -28,8 +28,15 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     if (!dialog.open) dialog.showModal();
     return () => {
       if (dialog.open) dialog.close();
-      // Back to the control that opened the dialog, so keyboard users keep their place.
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      // Back to the control that opened the dialog, so keyboard users keep their place. A live
+      // update may have re-rendered it while the dialog was open: then its successor, the control
+      // with the same accessible name.
+      if (!(opener instanceof HTMLElement)) return;
+      const label = opener.getAttribute('aria-label');
+      const target = opener.isConnected || label === null
+        ? opener
+        : document.querySelector<HTMLElement>(`[aria-label="${CSS.escape(label)}"]`);
+      if (target?.isConnected === true) target.focus();
     };
   }, []);
 
