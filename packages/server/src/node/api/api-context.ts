@@ -25,8 +25,8 @@ export interface ApiContext {
   readonly powerQuality: PowerQualityPort | undefined;
   readonly clock: Clock;
   readonly onlineWindowMs: number;
-  /** VUF (%) per meter from the live readings, for the fleet sort when no PowerQualityPort is given. */
-  readonly latestVuf: ReadonlyMap<string, number>;
+  /** The fleet's VUF figure (%) of a meter from its live readings, when no power-quality port is given. */
+  readonly latestVuf: (meter: string) => number | null;
   /** Sends an event to the live feed (the API's own: revocations, acknowledgements). */
   readonly emit: (event: LiveEvent) => void;
   principalOf(request: FastifyRequest): ApiPrincipal;

@@ -23,7 +23,6 @@ import type { ApiPrincipal } from '../../api/access.ts';
 import { answerFor, ApiFieldError, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../../api/api-errors.ts';
 import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../../api/ports.ts';
 import { FixedWindowLimiter } from '../../api/rate-limiter.ts';
-import { vufPercentOf } from '../../api/latest-power-quality.ts';
 import type { RateLimit } from '../../api/rate-limiter.ts';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { makeContext } from './api-context.ts';
@@ -32,6 +31,7 @@ import { Authentication, sessionCookie } from './authentication.ts';
 import type { LoginLimits, SessionPolicy } from './authentication.ts';
 import { defaultLiveFeedLimits, liveFeed } from './live-feed.ts';
 import type { LiveFeedLimits, LiveFeedStats } from './live-feed.ts';
+import { LatestValues } from './latest-values.ts';
 import { LiveHub } from './live-hub.ts';
 import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
@@ -110,21 +110,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const limiter = new FixedWindowLimiter(options.rateLimit ?? { limit: 1200, windowMs: 60_000 }, clock);
   const hub = new LiveHub();
   const unsubscribeSource = options.live?.subscribe((event) => { hub.publish(event); });
-  // The latest values of each meter, kept from the live readings, give the fleet's VUF figure.
-  const latestValues = new Map<string, Map<string, number>>();
-  const latestVuf = new Map<string, number>();
-  const unsubscribeVuf = hub.subscribe((event) => {
-    if (event.type !== 'reading') return;
-    let values = latestValues.get(event.meter);
-    if (values === undefined) { values = new Map(); latestValues.set(event.meter, values); }
-    for (const [code, value] of Object.entries(event.values)) values.set(code, value);
-    const figure = vufPercentOf(values);
-    if (figure !== null) latestVuf.set(event.meter, figure);
+  // Without a power-quality port, the fleet's VUF figure comes from the live readings' latest values
+  // (map updates on each event, the figure worked out when a list asks for it).
+  const latest = options.powerQuality === undefined ? new LatestValues() : undefined;
+  const unsubscribeVuf = latest === undefined ? undefined : hub.subscribe((event) => {
+    if (event.type === 'reading') latest.set(event.meter, Object.entries(event.values));
   });
   const principals = new WeakMap<FastifyRequest, ApiPrincipal>();
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
-    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000, latestVuf, emit: (event) => { hub.publish(event); },
+    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000, latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
   }, principals);
 
   const app: ApiInstance = Fastify({
@@ -249,7 +244,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     createInitialAdmin: () => auth.createInitialAdmin(),
     async close() {
       unsubscribeSource?.();
-      unsubscribeVuf();
+      unsubscribeVuf?.();
       await app.close();
       if (options.accounts === undefined) accounts.close();
     },

@@ -24,6 +24,8 @@ export class LiveHub implements LiveSource {
 
   /** Publishes the latest values of each snapshot (call it once the snapshots are committed). */
   publishSnapshots(snapshots: readonly Snapshot[]): void {
+    // On the commit path: no event is built when no one listens.
+    if (this.#listeners.size === 0) return;
     for (const snapshot of snapshots) this.publish({ type: 'reading', meter: snapshot.meter, at: snapshot.at, values: Object.fromEntries(snapshot.values) });
   }
 

@@ -55,7 +55,7 @@ async function figuresFor(ctx: ApiContext, principal: ApiPrincipal, meters: read
     if (wanted.has(day.meter)) completeness.set(day.meter, Math.min(1, day.measured / elapsed));
   }
   const pq = ctx.powerQuality;
-  return { now, onlineWindowMs: ctx.onlineWindowMs, alarms, completeness, vufPercent: (meter) => (pq === undefined ? ctx.latestVuf.get(meter) ?? null : pq.vufPercent(meter as MeterId)) };
+  return { now, onlineWindowMs: ctx.onlineWindowMs, alarms, completeness, vufPercent: (meter) => (pq === undefined ? ctx.latestVuf(meter) : pq.vufPercent(meter as MeterId)) };
 }
 
 async function summaries(ctx: ApiContext, principal: ApiPrincipal): Promise<MeterSummary[]> {

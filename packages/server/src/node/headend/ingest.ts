@@ -183,13 +183,6 @@ export class Ingest {
       item.resolve({ kind: 'stored', readings: n });
     }
     this.#stored += readings;
-    for (const listener of this.#onCommitted) {
-      try {
-        listener(snapshots);
-      } catch (error) {
-        this.#log({ level: 'error', msg: `A listener of committed readings failed: ${(error as Error).message}` });
-      }
-    }
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
     for (const item of group) {
       const key = `${item.sender} ${item.meter}`;
@@ -198,6 +191,14 @@ export class Ingest {
       acks.entries.push(item.entry);
     }
     for (const acks of byDevice.values()) void this.#sendAck(acks.sender, acks.meter, acks.entries);
+    // The acks go out first: listeners (the live feed) never hold up the devices' receipts.
+    for (const listener of this.#onCommitted) {
+      try {
+        listener(snapshots);
+      } catch (error) {
+        this.#log({ level: 'error', msg: `A listener of committed readings failed: ${(error as Error).message}` });
+      }
+    }
   }
 
   /** Seals the receipt for the sender (its key) and publishes it on the topic's meter's ack channel. */

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { tlsIdentity } from '@phasewire/secure/node';
 import type { TlsIdentity } from '@phasewire/secure/node';
-import type { Clock, MeterId, Snapshot } from '@phasewire/core';
+import type { Clock, MeterId } from '@phasewire/core';
 import { ConfigError, PhasewireError, TransportError } from '@phasewire/core';
 import type { AlarmNotifier } from '../../mdm/alarms/notification.ts';
 import { meterMetadata } from '../../mdm/service/meter-setup.ts';
@@ -19,7 +19,8 @@ import { powerQualitySummary } from '../../mdm/service/power-quality.ts';
 import type { PowerQualitySummary } from '../../mdm/service/power-quality.ts';
 import { alarmLiveSource, alarmServicePort } from '../../api/alarm-service-port.ts';
 import type { PowerQuality } from '../../api/dto.ts';
-import { latestPowerQuality, vufPercentOf } from '../../api/latest-power-quality.ts';
+import { latestPowerQuality } from '../../api/latest-power-quality.ts';
+import { LatestValues } from '../api/latest-values.ts';
 import type { DevicePort, PowerQualityPort } from '../../api/ports.ts';
 import type { DeviceRecord, DeviceRegistry } from '../../headend/registry.ts';
 import type { TimeRange } from '../../store/periods.ts';
@@ -135,35 +136,6 @@ function registryView(registry: DeviceRegistry, lastSeen: (id: string) => number
     // The head-end owns and closes the registry.
     close: () => undefined,
   };
-}
-
-/** Each meter's latest stored values, kept from the ingest's commits, with its VUF (%) worked out when asked. */
-class LatestValues {
-  readonly #values = new Map<string, Map<string, number>>();
-  readonly #vuf = new Map<string, number | null>();
-
-  /** On the commit path: a map update per snapshot, nothing computed. */
-  add(snapshots: readonly Snapshot[]): void {
-    for (const snapshot of snapshots) {
-      let values = this.#values.get(snapshot.meter);
-      if (values === undefined) { values = new Map(); this.#values.set(snapshot.meter, values); }
-      for (const [code, value] of snapshot.values) values.set(code, value);
-      this.#vuf.delete(snapshot.meter);
-    }
-  }
-
-  values(meter: string): ReadonlyMap<string, number> | undefined {
-    return this.#values.get(meter);
-  }
-
-  vufPercent(meter: string): number | null {
-    const cached = this.#vuf.get(meter);
-    if (cached !== undefined) return cached;
-    const values = this.#values.get(meter);
-    const figure = values === undefined ? null : vufPercentOf(values);
-    this.#vuf.set(meter, figure);
-    return figure;
-  }
 }
 
 async function webhookNotifiers(config: ServerConfig, dataDir: string, env: Readonly<Record<string, string | undefined>>, clock: Clock): Promise<AlarmNotifier[]> {
