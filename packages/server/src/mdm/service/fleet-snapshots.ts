@@ -28,7 +28,7 @@ export function fleetSnapshots(store: MeterStore, intervalMs: number): SnapshotS
       const values = new Map<ObisCode, number>();
       fleet.quantities.forEach((q, c) => {
         const v = fleet.values[row * width + c];
-        if (v !== null && v !== undefined) values.set(q, v);
+        if (v !== undefined && !Number.isNaN(v)) values.set(q, v);
       });
       snapshots.push({ meter, at: t, values });
     }

@@ -291,7 +291,7 @@ export function storeConformance(name: string, target: StoreTarget): void {
         snapshot(m2, at, [[Q.voltageL1, 231]]),
         snapshot(m3, at + intervalMs, [[Q.voltageL1, 232]]),
       ]);
-      const rows = (fleet: FleetInterval): string[] => fleet.meters.map((meter, m) => `${meter} ${fleet.values.slice(m * fleet.quantities.length, (m + 1) * fleet.quantities.length).join(' ')}`).sort();
+      const rows = (fleet: FleetInterval): string[] => fleet.meters.map((meter, m) => `${meter} ${Array.from(fleet.values.subarray(m * fleet.quantities.length, (m + 1) * fleet.quantities.length), (v) => (Number.isNaN(v) ? '' : String(v))).join(' ')}`).sort();
       const voltage = await store.readingsAt(at, [Q.voltageL1]);
       assert.deepEqual([voltage.at, voltage.quantities, rows(voltage)], [at, [Q.voltageL1], [`${m1} 230`, `${m2} 231`]]);
       const both = await store.readingsAt(at, [Q.currentL1, Q.voltageL1]);

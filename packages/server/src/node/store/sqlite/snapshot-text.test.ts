@@ -53,11 +53,11 @@ describe('recent snapshot text', () => {
       const columns: number[] = [];
       wantedIds.forEach((id, column) => { columns[id] = column; });
       const width = wantedIds.length;
-      const table = new Array<number | null>((row + 1) * width).fill(null);
+      const table = new Float64Array((row + 1) * width).fill(Number.NaN);
       const found = decodeSnapshotColumns(text, stepsOf, columns, width, table, row * width);
       assert.equal(found, wantedIds.filter((id) => full.has(id)).length);
-      assert.deepEqual(table.slice(row * width), wantedIds.map((id) => full.get(id) ?? null));
-      assert.ok(table.slice(0, row * width).every((v) => v === null), 'other rows untouched');
+      assert.deepEqual([...table.subarray(row * width)], wantedIds.map((id) => full.get(id) ?? Number.NaN));
+      assert.ok(table.subarray(0, row * width).every((v) => Number.isNaN(v)), 'other rows untouched');
     }));
   });
 });

@@ -118,7 +118,7 @@ export function decodeSnapshotInto(text: string, stepsOf: (id: number) => number
  * fleet query's inner loop: it writes straight into the result table, so a row costs no scratch
  * arrays, and a row whose wanted quantities come first is read only up to them.
  */
-export function decodeSnapshotColumns(text: string, stepsOf: (id: number) => number, columns: readonly (number | undefined)[], wanted: number, out: (number | null)[], base: number): number {
+export function decodeSnapshotColumns(text: string, stepsOf: (id: number) => number, columns: readonly (number | undefined)[], wanted: number, out: Float64Array, base: number): number {
   cursor = 0;
   let found = 0;
   const length = text.length;

@@ -91,17 +91,15 @@ function recentInterval(ctx: SqliteContext, at: number, codes: readonly ObisCode
   const rows = ctx.arrays('SELECT meter, vals FROM reading_recent WHERE slot = ? AND off = ?', slot, at - slot * intervalMs);
   const width = codes.length;
   const meters: MeterId[] = [];
-  // Allocated once at its final size (a large array grown by push is reallocated and copied many times).
-  const values = new Array<number | null>(rows.length * width);
+  // One typed array of the final size, every cell NaN (no reading) until decoded: no boxed number per value.
+  const values = new Float64Array(rows.length * width).fill(Number.NaN);
   let base = 0;
   for (const row of rows) {
-    for (let c = 0; c < width; c++) values[base + c] = null;
     // A recent row is the only one of its meter at this time.
     if (decodeSnapshotColumns(String(row[1]), ctx.stepsOfId, columns, wanted, values, base) === 0) continue;
     meters.push(ctx.meterName(num(row[0])));
     base += width;
   }
-  values.length = base;
   return new FleetIntervalBuilder(at, codes, meters, values);
 }
 
