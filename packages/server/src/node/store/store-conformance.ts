@@ -301,6 +301,11 @@ export function storeConformance(name: string, target: StoreTarget): void {
       assert.deepEqual([fleetValue(all, m1, Q.currentL1), fleetValue(all, m1, Q.voltageL1), fleetValue(all, m3, Q.voltageL1)], [5, 230, undefined]);
       await store.maintain();
       assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`], 'the same after compaction');
+      // Late readings of the compacted day, before and after `at`, compacted in their turn.
+      await store.appendSnapshots([snapshot(m1, at - 3 * intervalMs, [[Q.voltageL1, 229]]), snapshot(m2, at + 2 * intervalMs, [[Q.voltageL1, 233]])]);
+      await store.maintain();
+      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`], 'the same after late data was compacted into the day');
+      assert.deepEqual(rows(await store.readingsAt(at - 3 * intervalMs, [Q.voltageL1])), [`${m1} 229`]);
       await store.close();
     });
 

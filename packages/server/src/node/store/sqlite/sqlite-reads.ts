@@ -9,7 +9,7 @@ import type { DayCompleteness, IntervalChange, Provenance, ReadingConflict } fro
 import { dayMs, floorTo, intervalMs, intervalsPerDay, monthStart, periodStartsIn, periodEnd, type RollupPeriod, type TimeRange } from '../../../store/periods.ts';
 import type { IntervalStage } from '../../../store/quality.ts';
 import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../../store/rollup-compute.ts';
-import type { SeriesPart } from './chunk-codec.ts';
+import { decodeChunk, type SeriesPart } from './chunk-codec.ts';
 import { decodeSnapshotColumns, decodeSnapshotText } from './snapshot-text.ts';
 import { FleetIntervalBuilder, type FleetInterval } from '../../../store/fleet-interval.ts';
 import { num, optionalNumber, type QuantityEntry, type SqliteContext } from './sqlite-context.ts';
@@ -67,15 +67,33 @@ export function readingsAt(ctx: SqliteContext, at: number, quantities: readonly 
   for (const q of wanted) columns[q.id] = codes.indexOf(q.obis);
   const builder = recentInterval(ctx, at, codes, columns, new Set(wanted.map((q) => q.id)).size);
   const day = floorTo(at, dayMs);
-  if (ctx.compactedDays.has(day)) {
-    for (const meter of ctx.meterIds()) {
-      for (const q of wanted) {
-        const value = ctx.storedValueInChunks(meter, q, at, day);
-        if (value !== undefined) builder.set(ctx.meterName(meter), columns[q.id] ?? 0, value);
-      }
-    }
-  }
+  if (ctx.compactedDays.has(day)) for (const q of wanted) compactedColumn(ctx, builder, q, columns[q.id] ?? 0, at, day);
   return builder.build();
+}
+
+/**
+ * One quantity of a compacted interval into its column. One statement per quantity: SQLite walks
+ * the meter dictionary and seeks each meter's chunks of the day by the primary key (meter, quantity,
+ * start) itself, where a statement per meter and quantity from JavaScript cost ~12 µs each (0.74 s
+ * for 10,000 meters × 6 quantities). Rows come in key order, meter by meter and each meter's chunks
+ * by start (the plan scans the meter table by id and searches the chunks by primary key: no sort), so the last row of a meter is its latest chunk starting at or before `at`: the one
+ * holding the reading, as for a single lookup (storedValueInChunks).
+ */
+function compactedColumn(ctx: SqliteContext, builder: FleetIntervalBuilder, quantity: QuantityEntry, column: number, at: number, day: number): void {
+  const rows = ctx.arrays(`SELECT c.meter, c.start, c.data FROM meter m CROSS JOIN reading_chunk c
+    ON c.meter = m.id AND c.quantity = ? AND c.start >= ? AND c.start <= ? ORDER BY m.id, c.start`, quantity.id, day, at);
+  const what = `chunk of quantity ${quantity.obis} on day ${day}`;
+  const part: SeriesPart = { at: [], values: [] };
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] ?? [];
+    const meter = num(row[0]);
+    if (num(rows[i + 1]?.[0] ?? -1) === meter) continue;
+    part.at.length = 0;
+    part.values.length = 0;
+    decodeChunk(row[2] as Uint8Array, num(row[1]), quantity.steps, what, part);
+    const index = part.at.indexOf(at);
+    if (index >= 0) builder.set(ctx.meterName(meter), column, part.values[index] ?? 0);
+  }
 }
 
 /**
