@@ -4,7 +4,8 @@
 // as a head-end receives them (every meter's snapshot for one interval, then the next interval).
 // Ingest hands the store batches of 100 snapshots (a gateway message) with 10 in flight; the store
 // group-commits them, so one commit holds 1,000 snapshots (13,000 readings), WAL with
-// synchronous=FULL. The time counted is the store's only; building the snapshots is not counted.
+// synchronous=FULL. The time counted is the store's only; building the snapshots (and collecting
+// them: a full collection runs before every timed segment of both paths) is not counted.
 // Limit: the same values as plain rows (time, meter, 13 integer columns) keyed by (time, meter), so
 // the interleaved arrival is key order, in transactions of 1,000 rows with the same WAL,
 // synchronous=FULL and cache: the fastest a table of these rows can be written, with nothing of the
@@ -18,6 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Benchmark } from '@phasewire/bench';
 import { ManualClock } from '@phasewire/core';
 import type { MeterStore } from '../src/store/meter-store.ts';
@@ -37,6 +40,15 @@ const segment = 4;
 /** 18:00, so the load crosses midnight and the store's daily compaction of the first day runs at 01:00. */
 const start = Date.UTC(2026, 2, 2, 18);
 const intervalMs = 900_000;
+
+// A full garbage collection before every timed segment of either path, so that neither pays for
+// collecting what the benchmark itself built: the 10,000 snapshot Maps of each interval (about 10 MB,
+// built untimed just before the store's segment) would otherwise be collected inside the store's
+// time, and the plain path, which reads a Float64Array, has nothing to collect. What either path
+// allocates while it works is still collected in its own time. Measured: 0.39–0.56 without it,
+// 0.62–0.71 with it, alternating in one half hour at load 6–7 (docs/store.md).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** Scaled values [interval][meter][quantity], generated once per process. */
 let data: Float64Array | undefined;
@@ -58,6 +70,7 @@ function plainSegment(db: DatabaseSync, values: Float64Array, first: number, cou
   const insert = db.prepare(`INSERT INTO reading VALUES (?, ?, ${fleetQuantities.map(() => '?').join(', ')})`);
   const width = fleetQuantities.length;
   const row = new Array<number>(width);
+  collectGarbage();
   const began = performance.now();
   let n = 0;
   db.exec('BEGIN');
@@ -82,6 +95,7 @@ async function storeSegment(store: MeterStore, clock: ManualClock, fleet: Fleet,
   for (let t = first; t < first + count; t++) {
     const snapshots = fleet.interval(start + t * intervalMs);
     clock.set(start + t * intervalMs + 60_000);
+    collectGarbage();
     const began = performance.now();
     for (let i = 0; i < snapshots.length; i += perCommit) {
       const sends: Promise<unknown>[] = [];
