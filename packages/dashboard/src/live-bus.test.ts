@@ -16,4 +16,13 @@ describe('LiveBus', () => {
     assert.deepEqual(seen, ['up', 'meter', 'down']);
     assert.equal(bus.connected, false);
   });
+  it('tells the listeners still on that the session ended, with the server\'s reason', () => {
+    const bus = new LiveBus();
+    const reasons: string[] = [];
+    const off = bus.onSessionEnded((reason) => reasons.push(reason));
+    bus.sessionEnded('the session expired');
+    off();
+    bus.sessionEnded('the session was idle too long');
+    assert.deepEqual(reasons, ['the session expired']);
+  });
 });

@@ -7,6 +7,7 @@ export type StatusListener = (connected: boolean) => void;
 export class LiveBus {
   readonly #listeners = new Set<LiveListener>();
   readonly #status = new Set<StatusListener>();
+  readonly #ended = new Set<(reason: string) => void>();
   #connected = false;
 
   get connected(): boolean {
@@ -25,6 +26,18 @@ export class LiveBus {
     return () => {
       this.#status.delete(listener);
     };
+  }
+
+  /** Called when the server ends the feed because the session ended (the shell signs out). */
+  onSessionEnded(listener: (reason: string) => void): () => void {
+    this.#ended.add(listener);
+    return () => {
+      this.#ended.delete(listener);
+    };
+  }
+
+  sessionEnded(reason: string): void {
+    for (const listener of this.#ended) listener(reason);
   }
 
   emit(message: LiveMessage): void {

@@ -12,6 +12,7 @@ const feed = new LiveFeed({
   connect: () => new WebSocket(liveUrl),
   onMessage: (message) => { bus.emit(message); },
   onStatus: (connected) => { bus.setStatus(connected); },
+  onEnded: (reason) => { bus.sessionEnded(reason); },
   schedule: (fn, ms) => {
     const timer = setTimeout(fn, ms);
     return () => { clearTimeout(timer); };

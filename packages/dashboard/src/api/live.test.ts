@@ -23,9 +23,9 @@ class FakeSocket implements SocketLike {
   receive(data: string): void {
     this.onmessage?.({ data } as MessageEvent);
   }
-  drop(): void {
+  drop(code = 1006, reason = ''): void {
     this.readyState = 3;
-    this.onclose?.({} as CloseEvent);
+    this.onclose?.({ code, reason } as CloseEvent);
   }
 }
 
@@ -35,6 +35,7 @@ function harness() {
   const pending: (() => void)[] = [];
   const messages: LiveMessage[] = [];
   const status: boolean[] = [];
+  const ended: string[] = [];
   const feed = new LiveFeed({
     connect: () => {
       const s = new FakeSocket();
@@ -43,13 +44,14 @@ function harness() {
     },
     onMessage: (m) => messages.push(m),
     onStatus: (up) => status.push(up),
+    onEnded: (reason) => ended.push(reason),
     schedule: (fn, ms) => {
       delays.push(ms);
       pending.push(fn);
       return () => undefined;
     },
   });
-  return { feed, sockets, delays, pending, messages, status };
+  return { feed, sockets, delays, pending, messages, status, ended };
 }
 
 describe('parseLiveMessage', () => {
@@ -89,6 +91,18 @@ describe('LiveFeed', () => {
     assert.deepEqual(h.sockets.at(-1)!.sent, ['{"type":"subscribe","meters":["m-2"]}']);
     h.sockets.at(-1)!.drop();
     assert.equal(h.delays.at(-1), 500, 'a successful open resets the delay');
+  });
+  it('does not reconnect when the server ends the feed because the session ended, and says why', () => {
+    const h = harness();
+    h.feed.start();
+    h.sockets[0]!.open();
+    h.sockets[0]!.drop(4401, 'the session expired');
+    assert.deepEqual(h.ended, ['the session expired']);
+    assert.deepEqual(h.delays, [], 'no reconnect with a cookie the server refuses');
+    assert.deepEqual(h.status, [true, false]);
+    // Signing in again starts the feed again.
+    h.feed.start();
+    assert.equal(h.sockets.length, 2);
   });
   it('stops for good on stop', () => {
     const h = harness();

@@ -1,6 +1,8 @@
 // The live feed (`GET /api/v1/live`, WebSocket): parses messages, keeps the subscription the view
 // asked for, and reconnects with a capped backoff when the connection drops (a server restart or
-// a laptop waking up), re-sending the subscription each time.
+// a laptop waking up), re-sending the subscription each time. When the server closes the socket
+// because the session behind it ended (close code 4401, docs/api.md), it does not reconnect: the
+// cookie would be refused; it says so through `onEnded` and the shell asks the user to sign in.
 import type { LiveMessage } from './types.ts';
 
 /** The part of the browser's WebSocket the feed uses, so tests can hand in a fake. */
@@ -17,6 +19,8 @@ export interface LiveOptions {
   readonly connect: () => SocketLike;
   readonly onMessage: (message: LiveMessage) => void;
   readonly onStatus?: (connected: boolean) => void;
+  /** The server ended the feed because the session ended; the text is the server's reason. */
+  readonly onEnded?: (reason: string) => void;
   /** Schedules a reconnect; returns a cancel function (setTimeout in the browser). */
   readonly schedule: (fn: () => void, ms: number) => () => void;
 }
@@ -24,6 +28,8 @@ export interface LiveOptions {
 const openState = 1; // WebSocket.OPEN (WHATWG HTML §9.3)
 const firstDelayMs = 500;
 const maxDelayMs = 15_000;
+/** The server's close code for "the session or token behind this socket has ended" (docs/api.md, Live feed). */
+export const sessionEndedCloseCode = 4401;
 
 /** A message of the live feed, or undefined for anything else (never throws). */
 export function parseLiveMessage(text: unknown): LiveMessage | undefined {
@@ -106,10 +112,15 @@ export class LiveFeed {
       const message = parseLiveMessage(event.data);
       if (message !== undefined) this.#options.onMessage(message);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.#options.onStatus?.(false);
+      if (event.code === sessionEndedCloseCode) {
+        this.#stopped = true;
+        this.#options.onEnded?.(event.reason);
+        return;
+      }
       this.#retry();
     };
   }

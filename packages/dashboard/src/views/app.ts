@@ -44,9 +44,16 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (session === null || session === undefined) return undefined;
     const offStatus = bus.onStatus(setConnected);
+    // The server closed the live feed because the session ended (signed out elsewhere, expired,
+    // password or role changed): the cookie is no good any more, so back to the sign-in form.
+    const offEnded = bus.onSessionEnded((reason) => {
+      setError(`You were signed out: ${reason}. Sign in again.`);
+      setSession(null);
+    });
     feed.start();
     return () => {
       offStatus();
+      offEnded();
       feed.stop();
     };
   }, [session, bus, feed]);
@@ -69,7 +76,7 @@ export function App(props: AppProps) {
   if (session === undefined) return html`<p class="loading" aria-busy="true">Loading…</p>`;
   if (ctx === undefined) {
     return html`${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
-      <${LoginView} api=${api} onSession=${(s: Session) => { setSession(s); }} />`;
+      <${LoginView} api=${api} onSession=${(s: Session) => { setError(undefined); setSession(s); }} />`;
   }
 
   let view;
@@ -89,7 +96,7 @@ export function App(props: AppProps) {
       </nav>
       <span class=${`live-status ${connected ? 'ok' : ''}`} data-testid="live-status">${connected ? 'live' : 'connecting…'}</span>
       <span class="user">${ctx.session.user.username} (${ctx.session.user.role})</span>
-      <button type="button" onClick=${() => { api.logout().then(() => { setSession(null); }, (e: unknown) => { setError(errorText(e)); }); }}>Sign out</button>
+      <button type="button" onClick=${() => { feed.stop(); api.logout().then(() => { setSession(null); }, (e: unknown) => { setError(errorText(e)); }); }}>Sign out</button>
     </header>
     ${view}
     <div class="sr-only" role="status" aria-live="polite">${message}</div>`;

@@ -29,6 +29,8 @@ export interface ApiContext {
   readonly latestVuf: (meter: string) => number | null;
   /** Sends an event to the live feed (the API's own: revocations, acknowledgements). */
   readonly emit: (event: LiveEvent) => void;
+  /** Sessions or tokens were ended: the live feed closes the sockets that ran on them, at once. */
+  readonly authorityChanged: () => void;
   principalOf(request: FastifyRequest): ApiPrincipal;
   /** The meter with this id in the caller's tenant; 404 when unknown, not a meter, or another tenant's. */
   meterOf(principal: ApiPrincipal, id: string): DeviceRecord & { id: MeterId };

@@ -23,6 +23,7 @@ import type { ApiPrincipal } from '../../api/access.ts';
 import { answerFor, ApiFieldError, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../../api/api-errors.ts';
 import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../../api/ports.ts';
 import { FixedWindowLimiter } from '../../api/rate-limiter.ts';
+import { securityHeaders } from '../../api/security-headers.ts';
 import type { RateLimit } from '../../api/rate-limiter.ts';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { makeContext } from './api-context.ts';
@@ -70,7 +71,7 @@ export interface ApiServerOptions {
   readonly bodyLimitBytes?: number;
   /** A meter seen within this window counts as online (default 5 min). */
   readonly onlineWindowMs?: number;
-  readonly liveLimits?: LiveFeedLimits;
+  readonly liveLimits?: Partial<LiveFeedLimits>;
   /** Origins allowed to open the live feed besides `https://<Host>` (e.g. a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
   readonly logger?: boolean;
@@ -117,9 +118,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (event.type === 'reading') latest.set(event.meter, Object.entries(event.values));
   });
   const principals = new WeakMap<FastifyRequest, ApiPrincipal>();
+  // The live feed is made after the context that the account routes use to reach it.
+  let revalidateLive = (): void => undefined;
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
     powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000, latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
+    authorityChanged: () => { revalidateLive(); },
   }, principals);
 
   const app: ApiInstance = Fastify({
@@ -152,11 +156,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return reply.code(answer.status).send(answer.body);
   });
 
+  // Every answer, the dashboard's files, /docs and errors included (security-headers.ts says which CSP each gets).
   app.addHook('onSend', (request, reply, payload, done) => {
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('strict-transport-security', 'max-age=31536000');
-    void reply.header('x-frame-options', 'DENY');
-    void reply.header('referrer-policy', 'no-referrer');
+    void reply.headers(securityHeaders(request.url));
     if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });
@@ -223,7 +225,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   meterRoutes(app, ctx);
   operationRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
-  liveFeed(app, ctx, hub, options.liveLimits ?? defaultLiveFeedLimits, liveStats);
+  const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
+  revalidateLive = () => { feed.revalidate(); };
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   if (options.staticDir !== undefined) await app.register(fastifyStatic, { root: options.staticDir, wildcard: false });
@@ -257,7 +260,8 @@ const liveDocument = {
     summary: 'Live readings, meter state and alarms of my tenant (WebSocket, RFC 6455)',
     description: 'Upgrade to a WebSocket with the session cookie (Origin must be this server) or a bearer token with scope read. '
       + 'Server messages: {type:"reading",meter,at,values}, {type:"meter",meter,online,state,lastSeen}, {type:"alarm",alarm}. '
-      + 'Client message: {type:"subscribe",meters:[ids]|"*"}.',
+      + 'Client message: {type:"subscribe",meters:[ids]|"*"}. '
+      + 'Close 4401: the session or token behind the socket ended (signed out, expired, idle, password or role changed, user disabled, token revoked or expired); sign in again. Close 1003: an unknown client message.',
     responses: {
       101: { description: 'Switching protocols: the feed is open' },
       401: { description: 'Not signed in' },

@@ -144,6 +144,27 @@ export class Authentication {
     return { kind: 'user', userId: user.id, username: user.username, role: user.role, tenant: user.tenant, sessionId: idHash, csrfToken: session.csrfToken };
   }
 
+  /**
+   * Why a caller's authority has ended since it was recognised, or undefined while it holds: the
+   * live feed asks this of each open socket, which outlives the request that authenticated it.
+   * Reads only: it neither touches the session (a socket is not a use) nor removes anything.
+   */
+  authorityEnded(principal: ApiPrincipal): string | undefined {
+    const now = this.#clock.now();
+    if (principal.kind === 'token') {
+      const token = this.#accounts.token(principal.tokenId);
+      if (token === undefined) return 'the bearer token was revoked';
+      return token.expiresAt <= now ? 'the bearer token expired' : undefined;
+    }
+    const session = this.#accounts.session(principal.sessionId);
+    if (session === undefined) return 'the session ended (signed out, password or role changed)';
+    if (session.expiresAt <= now) return 'the session expired';
+    if (now - session.lastUsed > this.#policy.idleMs) return 'the session was idle too long';
+    const user = this.#accounts.userById(session.userId);
+    if (user === undefined || user.disabled) return 'the user was disabled';
+    return undefined;
+  }
+
   endSession(principal: ApiPrincipal): void {
     if (principal.kind === 'user') this.#accounts.removeSession(principal.sessionId);
   }

@@ -1,13 +1,15 @@
 // The live feed over a real WebSocket: a reading reaches the client after it is stored and
 // published, never another tenant's; the Origin and the credentials are checked at the upgrade; a
-// client that does not read has its messages coalesced and dropped within a bound.
+// client that does not read has its messages coalesced and dropped within a bound; a socket is
+// closed with 4401 when the session or token behind it ends.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
 import { parseMeterId, Q } from '@phasewire/core';
 import { WebSocket } from 'ws';
 import type { ApiRig } from './api-test-kit.ts';
-import { startApiRig } from './api-test-kit.ts';
+import { password, startApiRig } from './api-test-kit.ts';
+import { liveClose } from './live-feed.ts';
 
 function open(rig: ApiRig, headers: Record<string, string>): WebSocket {
   return new WebSocket(`wss://localhost:${rig.server.port}/api/v1/live`, { ca: rig.ca.anchors, headers });
@@ -113,5 +115,125 @@ describe('live feed backpressure', () => {
     } finally {
       await rig.close();
     }
+  });
+});
+
+/** Resolves with the close code and reason once the server closes the socket. */
+function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => {
+    socket.once('close', (code: number, reason: Buffer) => { resolve({ code, reason: reason.toString('utf8') }); });
+  });
+}
+
+describe('live feed when its authority is ended', { timeout: 20_000 }, () => {
+  let rig: ApiRig;
+  // No expiry sweep in this run: the API's own changes must close the sockets at once.
+  before(async () => { rig = await startApiRig({ liveLimits: { authorityCheckMs: 3_600_000 } }); });
+  after(async () => { await rig.close(); });
+  const own = () => ({ origin: `https://localhost:${rig.server.port}` });
+  const feedOf = async (session: { cookie: string }): Promise<WebSocket> => {
+    const socket = open(rig, { ...own(), cookie: `pw_session=${session.cookie}` });
+    await once(socket, 'open');
+    return socket;
+  };
+
+  it('closes the socket of a session that signs out, and only that one', async () => {
+    const leaving = await rig.login('viewer');
+    const staying = await rig.login('viewer');
+    const [gone, kept] = [await feedOf(leaving), await feedOf(staying)];
+    const end = closed(gone);
+    let keptClosed = false;
+    kept.once('close', () => { keptClosed = true; });
+    assert.equal((await rig.call('DELETE', '/api/v1/session', { session: leaving })).status, 204);
+    const { code, reason } = await end;
+    assert.equal(code, liveClose.authorityEnded);
+    assert.match(reason, /session ended/);
+    // The other session's socket still gets the feed.
+    const message = once(kept, 'message');
+    rig.hub.publish({ type: 'reading', meter: 'm-a1', at: Date.UTC(2026, 0, 15, 10), values: { [Q.voltageL1]: 231 } });
+    assert.equal((JSON.parse(String((await message)[0])) as { meter?: string }).meter, 'm-a1');
+    assert.equal(keptClosed, false);
+    kept.close();
+  });
+
+  it('closes the sockets of a user whose password changes elsewhere, who is disabled, or whose token is revoked', async () => {
+    const admin = await rig.login('admin');
+    const userId = await rig.addUser('feed-user', 'viewer');
+    const other = await rig.login('feed-user');
+    const current = await rig.login('feed-user');
+    const [otherFeed, currentFeed] = [await feedOf(other), await feedOf(current)];
+    const otherEnd = closed(otherFeed);
+    let currentClosed = false;
+    currentFeed.once('close', () => { currentClosed = true; });
+    // A password change ends the user's other sessions; the one that changed it stays.
+    const changed = await rig.call('POST', '/api/v1/users/me/password', { session: current, body: { current: password, next: 'another long pass phrase' } });
+    assert.equal(changed.status, 204);
+    assert.equal((await otherEnd).code, liveClose.authorityEnded);
+    assert.equal(currentClosed, false);
+
+    const currentEnd = closed(currentFeed);
+    assert.equal((await rig.call('PATCH', `/api/v1/users/${userId}`, { session: admin, body: { disabled: true } })).status, 200);
+    assert.equal((await currentEnd).code, liveClose.authorityEnded);
+
+    const created = await rig.call('POST', '/api/v1/tokens', { session: admin, body: { name: 'feed', scopes: ['read'] } });
+    const { id, token } = created.json as { id: string; token: string };
+    const tokenFeed = open(rig, { authorization: `Bearer ${token}` });
+    await once(tokenFeed, 'open');
+    const tokenEnd = closed(tokenFeed);
+    assert.equal((await rig.call('DELETE', `/api/v1/tokens/${id}`, { session: admin })).status, 204);
+    const { code, reason } = await tokenEnd;
+    assert.equal(code, liveClose.authorityEnded);
+    assert.match(reason, /token was revoked/);
+  });
+});
+
+describe('live feed when its authority runs out', { timeout: 20_000 }, () => {
+  let rig: ApiRig;
+  // The expiry sweep runs often here; the tests move the injected clock, never wait for the real one.
+  before(async () => { rig = await startApiRig({ liveLimits: { authorityCheckMs: 10 } }); });
+  after(async () => { await rig.close(); });
+  const own = () => ({ origin: `https://localhost:${rig.server.port}` });
+  const feedOf = async (session: { cookie: string }): Promise<WebSocket> => {
+    const socket = open(rig, { ...own(), cookie: `pw_session=${session.cookie}` });
+    await once(socket, 'open');
+    return socket;
+  };
+
+  it('closes a socket when its session passes the idle timeout, by the injected clock', async () => {
+    const session = await rig.login('analyst');
+    const socket = await feedOf(session);
+    const end = closed(socket);
+    rig.clock.advance(30 * 60_000 + 1);
+    const { code, reason } = await end;
+    assert.equal(code, liveClose.authorityEnded);
+    assert.match(reason, /idle/);
+    // Reconnecting with the same cookie is refused.
+    assert.equal(await upgradeStatus(open(rig, { ...own(), cookie: `pw_session=${session.cookie}` })), 401);
+  });
+
+  it('closes a socket when its session reaches its absolute lifetime, though it was used all along', async () => {
+    const session = await rig.login('operator');
+    const socket = await feedOf(session);
+    const end = closed(socket);
+    // A request every 20 minutes keeps the session from idling; 12 hours end it anyway.
+    for (let step = 0; step < 35; step++) {
+      rig.clock.advance(20 * 60_000);
+      assert.equal((await rig.call('GET', '/api/v1/session', { session })).status, 200, `request ${step}`);
+    }
+    rig.clock.advance(21 * 60_000);
+    const { code, reason } = await end;
+    assert.equal(code, liveClose.authorityEnded);
+    assert.match(reason, /expired/);
+  });
+
+  it('closes a bearer token\'s socket when the token expires', async () => {
+    const { token } = rig.auth.createToken({ name: 'short', scopes: ['read'], tenant: 'default', lifetimeMs: 60_000, createdBy: 'test' });
+    const socket = open(rig, { authorization: `Bearer ${token}` });
+    await once(socket, 'open');
+    const end = closed(socket);
+    rig.clock.advance(60_000);
+    const { code, reason } = await end;
+    assert.equal(code, liveClose.authorityEnded);
+    assert.match(reason, /token expired/);
   });
 });

@@ -4,6 +4,12 @@
 // server buffer without bound: past a high-water mark of unsent bytes, new messages are coalesced
 // by key (the latest reading per meter replaces the one before) into a bounded map, flushed when the
 // socket drains; when even that map is full, messages are dropped and counted.
+//
+// A socket outlives the upgrade request that authenticated it, so its authority is looked at again:
+// at once when the API ends sessions or tokens (sign-out, password, role or state change, token
+// revocation: `revalidate`), and every `authorityCheckMs` for what ends by time (absolute or idle
+// expiry of the session, expiry of the token). A socket whose authority ended is closed with
+// `liveClose.authorityEnded` and the reason.
 import type { WebSocket } from 'ws';
 import type { ApiPrincipal } from '../../api/access.ts';
 import type { LiveMessage } from '../../api/dto.ts';
@@ -18,9 +24,30 @@ export interface LiveFeedLimits {
   readonly maxPending: number;
   /** How often a socket with pending messages is checked for drain (default 100 ms). */
   readonly flushIntervalMs: number;
+  /** How often every socket's session or token is checked for expiry (default 5 s). */
+  readonly authorityCheckMs: number;
 }
 
-export const defaultLiveFeedLimits: LiveFeedLimits = { highWaterBytes: 256 * 1024, maxPending: 10_000, flushIntervalMs: 100 };
+export const defaultLiveFeedLimits: LiveFeedLimits = { highWaterBytes: 256 * 1024, maxPending: 10_000, flushIntervalMs: 100, authorityCheckMs: 5_000 };
+
+/**
+ * Close codes of the live feed. RFC 6455 §7.4.2 leaves 4000–4999 to applications; 4401 echoes HTTP
+ * 401: the session or token behind the socket has ended, so reconnecting with it is refused too and
+ * the client should sign in again. 1003 (§7.4.1): a client message the feed does not understand.
+ */
+export const liveClose = { authorityEnded: 4401, unacceptableData: 1003 } as const;
+
+/** What the API server calls on the feed. */
+export interface LiveFeedControl {
+  /** Checks every open socket's authority now and closes those whose ended; returns how many were closed. */
+  revalidate(): number;
+}
+
+/** RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the code. */
+function closeReason(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return bytes.length <= 123 ? text : new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD$/, '');
+}
 
 /** Per-socket counters, for tests and metrics. */
 export interface LiveFeedStats {
@@ -47,7 +74,26 @@ function parseSubscribe(data: string): ReadonlySet<string> | '*' | undefined {
   return undefined;
 }
 
-export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, limits: LiveFeedLimits, stats: LiveFeedStats): void {
+export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, limits: LiveFeedLimits, stats: LiveFeedStats): LiveFeedControl {
+  const open = new Map<WebSocket, ApiPrincipal>();
+  const revalidate = (): number => {
+    let closed = 0;
+    for (const [socket, principal] of open) {
+      const ended = ctx.auth.authorityEnded(principal);
+      if (ended === undefined) continue;
+      open.delete(socket);
+      socket.close(liveClose.authorityEnded, closeReason(ended));
+      closed += 1;
+    }
+    return closed;
+  };
+  const sweep = setInterval(revalidate, limits.authorityCheckMs);
+  sweep.unref();
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(sweep);
+    done();
+  });
+
   const toMessage = (event: LiveEvent, principal: ApiPrincipal): LiveMessage | undefined => {
     const meter = event.type === 'alarm' ? event.alarm.meter : event.meter;
     if (ctx.accounts.tenantOf(meter) !== principal.tenant) return undefined;
@@ -61,6 +107,13 @@ export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, 
 
   app.get('/api/v1/live', { websocket: true, schema: { tags: ['live'], summary: 'Live readings, meter state and alarms of my tenant (WebSocket)' } }, (socket: WebSocket, request) => {
     const principal = ctx.principalOf(request);
+    // The authority may have ended between the access hook and here (a sign-out racing the upgrade).
+    const ended = ctx.auth.authorityEnded(principal);
+    if (ended !== undefined) {
+      socket.close(liveClose.authorityEnded, closeReason(ended));
+      return;
+    }
+    open.set(socket, principal);
     let meters: ReadonlySet<string> | '*' = '*';
     const pending = new Map<string, LiveMessage>();
     let timer: NodeJS.Timeout | undefined;
@@ -107,16 +160,18 @@ export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, 
       const subscription = isBinary ? undefined : parseSubscribe(data.toString('utf8'));
       if (subscription === undefined) {
         // RFC 6455 §7.4.1: 1003, data of a type the endpoint cannot accept.
-        socket.close(1003, 'expected {"type":"subscribe","meters":[...]|"*"}');
+        socket.close(liveClose.unacceptableData, 'expected {"type":"subscribe","meters":[...]|"*"}');
         return;
       }
       meters = subscription;
     });
     socket.on('close', () => {
+      open.delete(socket);
       unsubscribe();
       if (timer !== undefined) clearInterval(timer);
       pending.clear();
       stats.sockets -= 1;
     });
   });
+  return { revalidate };
 }

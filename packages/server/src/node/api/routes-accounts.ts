@@ -40,6 +40,7 @@ export function accountRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.delete('/api/v1/session', { schema: { tags: ['session'], summary: 'Sign out', response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
     const principal = ctx.principalOf(request);
     ctx.auth.endSession(principal);
+    ctx.authorityChanged();
     ctx.audit(principal, 'session.delete', principal.kind === 'user' ? `user:${principal.userId}` : `token:${principal.tokenId}`);
     void reply.clearCookie(sessionCookie, cookieOptions);
     return reply.code(204).send(null);
@@ -48,6 +49,7 @@ export function accountRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post('/api/v1/users/me/password', { schema: { tags: ['users'], summary: 'Change my password', body: PasswordChangeBody, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
     const principal = ctx.principalOf(request);
     await ctx.auth.changePassword(principal, request.body.current, request.body.next);
+    ctx.authorityChanged();
     ctx.audit(principal, 'user.password', principal.kind === 'user' ? `user:${principal.userId}` : 'token');
     return reply.code(204).send(null);
   });
@@ -77,7 +79,10 @@ export function accountRoutes(app: ApiInstance, ctx: ApiContext): void {
       ...(request.body.password === undefined ? {} : { passwordHash: await ctx.auth.hashPassword(request.body.password) }),
     };
     const next = ctx.accounts.updateUser(user.id, change);
-    if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined) ctx.accounts.removeSessionsOf(user.id);
+    if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined) {
+      ctx.accounts.removeSessionsOf(user.id);
+      ctx.authorityChanged();
+    }
     ctx.audit(principal, 'user.update', `user:${user.id}`, {
       ...(request.body.role === undefined ? {} : { role: request.body.role }),
       ...(request.body.disabled === undefined ? {} : { disabled: request.body.disabled }),
@@ -107,6 +112,7 @@ export function accountRoutes(app: ApiInstance, ctx: ApiContext): void {
     const token = ctx.accounts.token(request.params.id);
     if (token?.tenant !== principal.tenant) throw notFound(`token ${JSON.stringify(request.params.id)}`);
     ctx.accounts.removeToken(token.id);
+    ctx.authorityChanged();
     ctx.audit(principal, 'token.delete', `token:${token.id}`, { name: token.name });
     return reply.code(204).send(null);
   });
