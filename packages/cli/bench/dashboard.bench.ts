@@ -19,7 +19,7 @@ import { parseStoreConfig } from '@phasewire/server';
 import { openHeadEndDatabase, openMeterStore, SqliteDeviceRegistry, startApiServer } from '@phasewire/server/node';
 import type { ApiServer } from '@phasewire/server/node';
 import type { Page } from 'playwright-core';
-import { buildDashboard, launchChromium, newContext } from '../test/browser-kit.ts';
+import { buildDashboard, launchChromium, newContext, waitForPage } from '../test/browser-kit.ts';
 
 const fleetSize = 10_000;
 const trials = 5;
@@ -54,14 +54,14 @@ async function measureOnce(page: Page, url: string): Promise<{ fleetMs: number; 
   // Fleet: a fresh navigation, from its start (performance time 0) to the first rows on screen.
   await page.goto('about:blank');
   await page.goto(`${url}/#/fleet`);
-  await page.waitForFunction('performance.getEntriesByName("pw:fleet:first-rows").length > 0', undefined, { timeout: 60_000 });
+  await waitForPage(page, 'performance.getEntriesByName("pw:fleet:first-rows").length > 0', 60_000);
   const fleetMs = await timeInPage<number>(page, '(() => { const m = performance.getEntriesByName("pw:fleet:first-rows")[0]; return m.startTime + m.duration; })()');
   // Filter: the status select to `offline` (no typing pause), change → the filtered rows.
   await page.getByLabel('Status').selectOption('offline');
-  await page.waitForFunction('performance.getEntriesByName("pw:fleet:requery").length > 0');
+  await waitForPage(page, 'performance.getEntriesByName("pw:fleet:requery").length > 0');
   const filterMs = await timeInPage<number>(page, 'performance.getEntriesByName("pw:fleet:requery")[0].duration');
   await page.getByLabel('Status').selectOption('');
-  await page.waitForFunction('performance.getEntriesByName("pw:fleet:requery").length > 1');
+  await waitForPage(page, 'performance.getEntriesByName("pw:fleet:requery").length > 1');
   // Scroll: jump to the middle of the list, scroll → the row there is rendered with its data.
   const scrollMs = await timeInPage<number>(page, `new Promise((resolve) => {
     const body = document.querySelector('.grid-body');
@@ -80,7 +80,7 @@ async function measureOnce(page: Page, url: string): Promise<{ fleetMs: number; 
   await page.locator('.chart-box').first().waitFor();
   await page.evaluate('performance.clearMeasures("pw:chart:year")');
   await page.getByRole('button', { name: '1 year' }).click();
-  await page.waitForFunction('performance.getEntriesByName("pw:chart:year").length > 0', undefined, { timeout: 60_000 });
+  await waitForPage(page, 'performance.getEntriesByName("pw:chart:year").length > 0', 60_000);
   const yearMs = await timeInPage<number>(page, 'performance.getEntriesByName("pw:chart:year")[0].duration');
   return { fleetMs, filterMs, scrollMs, yearMs };
 }

@@ -47,9 +47,44 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A browser context for the rig's self-signed test CA, at a laptop's or a tablet's size. */
-export function newContext(browser: Browser, size: 'laptop' | 'tablet' = 'laptop'): Promise<BrowserContext> {
+export async function newContext(browser: Browser, size: 'laptop' | 'tablet' = 'laptop'): Promise<BrowserContext> {
   const viewport = size === 'laptop' ? { width: 1366, height: 900 } : { width: 820, height: 1180 };
-  return browser.newContext({ ignoreHTTPSErrors: true, viewport, reducedMotion: 'reduce' });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport, reducedMotion: 'reduce' });
+  // Every Content-Security-Policy violation of every page (CSP Level 3 §5.3: the document gets a
+  // securitypolicyviolation event), reported through the console where the tests collect it.
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => {
+      console.error('[csp] ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI + (e.sample ? ': ' + e.sample : ''));
+    });`,
+  });
+  context.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && (text.startsWith('[csp] ') || text.includes('Content Security Policy'))) cspViolations.push(text);
+  });
+  return context;
+}
+
+/** The Content-Security-Policy violations seen so far in the contexts newContext made. */
+export const cspViolations: string[] = [];
+
+/**
+ * Waits until a JavaScript expression is truthy in the page. Not `page.waitForFunction`: Playwright
+ * runs that predicate through `eval` inside the page, which the dashboard's Content-Security-Policy
+ * (script-src 'self', no 'unsafe-eval') refuses, so it fails or is reported as a violation.
+ * `page.evaluate` goes through the DevTools protocol, which the page's CSP does not govern.
+ */
+export async function waitForPage(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await page.evaluate<boolean>(`Boolean(${expression})`)) return;
+    } catch (error) {
+      // A navigation in progress replaces the page's context: look again in the new one.
+      if (!(error instanceof Error) || !/context was destroyed|navigat/i.test(error.message)) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting in the page for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function signIn(page: Page, url: string, username: string, password = userPassword): Promise<void> {
@@ -84,7 +119,7 @@ export interface RigMeterSpec {
   readonly id: string;
   readonly scenario: string;
   readonly link: 'wifi' | 'cellular' | 'rs485';
-  /** Readings taken at start, 15 minutes apart, ending an hour before now. */
+  /** Readings taken at start, 15 minutes apart, ending 15 to 30 minutes before now. */
   readonly readings: number;
 }
 
@@ -158,7 +193,12 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
       if (made.status !== 200 && made.status !== 201) throw new Error(`Cannot create user ${username}: HTTP ${made.status} ${JSON.stringify(made.json)}`);
     }
 
-    const end = Math.floor((Date.now() - 3_600_000) / quarterHour) * quarterHour;
+    // The readings end one to two quarter hours before now: in the past of the MDM's clock (the
+    // wall clock), yet too recent for its meter-silent rule (4 intervals without a reading) to fire
+    // within a test run. Ending an hour back made every meter "silent" at the start, and whether a
+    // meter's next reading cleared that alarm depended on whether the wall clock had passed another
+    // quarter hour meanwhile: the alarms the tests see hung on the time of day.
+    const end = Math.floor(Date.now() / quarterHour) * quarterHour - quarterHour;
     const runMdm = async (): Promise<void> => {
       const report = await mdm.runOnce();
       if (report.failures.length > 0) throw new Error(`The MDM run failed: ${JSON.stringify(report.failures)}`);
