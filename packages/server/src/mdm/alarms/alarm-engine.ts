@@ -8,11 +8,16 @@ import { resolveAlarmSettings, type AlarmConfig, type AlarmSettings } from './al
 import { alarmTypes, type AlarmType } from './alarm-rules.ts';
 import type { AlarmMetrics } from './alarm-metrics.ts';
 import { evaluate, initialEvaluatorState, type EvaluatorState } from './threshold-evaluator.ts';
-import { newAlarm, stepAlarm, type Alarm, type AlarmTransition } from './lifecycle/alarm-lifecycle.ts';
+import { newAlarm, stepAlarm, type Alarm, type AlarmTransition, type Step } from './lifecycle/alarm-lifecycle.ts';
 
 export interface AlarmSlot {
   readonly evaluator: EvaluatorState;
   readonly alarm: Alarm;
+  /**
+   * The highest occurrence number given out, when late intervals recorded occurrences of their own
+   * past `alarm.occurrence` (late-intervals.ts): the next raise takes a number above it, so ids stay unique.
+   */
+  readonly issued?: number;
 }
 
 export interface AlarmEngineState {
@@ -67,12 +72,26 @@ export class AlarmEngine {
       const step = value === null
         ? { alarm: slot.alarm, transition: null }
         : stepAlarm(slot.alarm, { kind: 'level', at, level: evaluator.level, value, direction: rule.direction }, settings.lifecycle);
-      const timed = stepAlarm(step.alarm, { kind: 'tick', at }, settings.lifecycle);
-      this.#slots.set(key(meta.meter, type), { evaluator, alarm: timed.alarm });
-      if (step.transition !== null) transitions.push(step.transition);
+      const numbered = renumbered(step, slot);
+      const timed = stepAlarm(numbered.alarm, { kind: 'tick', at }, settings.lifecycle);
+      this.#slots.set(key(meta.meter, type), withIssued({ evaluator, alarm: timed.alarm }, slot.issued));
+      if (numbered.transition !== null) transitions.push(numbered.transition);
       if (timed.transition !== null) transitions.push(timed.transition);
     }
     return transitions;
+  }
+
+  /** The highest occurrence number of a meter's alarm so far (0 before the first). */
+  lastOccurrence(meter: MeterId, type: AlarmType): number {
+    const slot = this.#slot(meter, type);
+    return Math.max(slot.alarm.occurrence, slot.issued ?? 0);
+  }
+
+  /** Records that occurrence numbers up to `occurrence` are taken (by late intervals' own occurrences). */
+  issue(meter: MeterId, type: AlarmType, occurrence: number): void {
+    if (occurrence <= this.lastOccurrence(meter, type)) return;
+    const slot = this.#slot(meter, type);
+    this.#slots.set(key(meter, type), { ...slot, issued: occurrence });
   }
 
   acknowledge(meta: Pick<MeterMetadata, 'meter' | 'groups'>, type: AlarmType, at: number, actor: string, note: string): AlarmTransition {
@@ -111,4 +130,17 @@ export class AlarmEngine {
   #slot(meter: MeterId, type: AlarmType): AlarmSlot {
     return this.#slots.get(key(meter, type)) ?? { evaluator: initialEvaluatorState, alarm: newAlarm(meter, type) };
   }
+}
+
+/** A new occurrence takes the number after any that late intervals took (`issued`). */
+function renumbered(step: Step, slot: AlarmSlot): Step {
+  const issued = slot.issued ?? 0;
+  if (step.transition === null || step.alarm.occurrence === slot.alarm.occurrence || step.alarm.occurrence > issued) return step;
+  const alarm = { ...step.alarm, occurrence: issued + 1 };
+  return { alarm, transition: { ...step.transition, alarm } };
+}
+
+/** The slot, carrying `issued` only while it is ahead of the alarm's own number. */
+function withIssued(slot: AlarmSlot, issued: number | undefined): AlarmSlot {
+  return issued !== undefined && issued > slot.alarm.occurrence ? { ...slot, issued } : slot;
 }

@@ -1,6 +1,6 @@
 // One MDM run for one meter, over the store port: VEE of the energy register over the late-data
-// window, the analytics of each new interval into the alarm engine, silence and VEE failures, and
-// what to commit. The caller writes the intervals' stages (done here, idempotent: the store skips
+// window, the alarms of late intervals (holes whose data has come: alarms/late-intervals.ts), the
+// analytics of each new interval into the alarm engine, silence and VEE failures, and what to commit. The caller writes the intervals' stages (done here, idempotent: the store skips
 // a write equal to what it holds) and then commits the returned watermark, slots, alarms and
 // transitions in one transaction, so a crash before the commit repeats the run exactly.
 import { Q, type MeterId, type ObisCode, type Snapshot } from '@phasewire/core';
@@ -14,7 +14,10 @@ import { intervalAnalytics } from '../analytics/interval-analytics.ts';
 import type { MeterMetadata, PastInterval } from '../types.ts';
 import { runVee } from '../vee/run-vee.ts';
 import type { VeeParameters } from '../vee/parameters.ts';
+import { intervalAlarmTypes, judgeLateSegment } from '../alarms/late-intervals.ts';
+import type { AlarmType } from '../alarms/alarm-rules.ts';
 import { recordOfAlarm, slotOfRecord, slotRecord } from './alarm-records.ts';
+import { fingerprintText, lateSegments, missingEnds, parseFingerprint } from './unjudged-intervals.ts';
 import { veeWrites } from './vee-writes.ts';
 
 export interface ProcessOptions {
@@ -49,7 +52,6 @@ export interface MeterRun {
 const energy = Q.activeEnergyImport;
 const dayMs = 86_400_000;
 const floorTo = (t: number, step: number): number => Math.floor(t / step) * step;
-const ceilTo = (t: number, step: number): number => Math.ceil(t / step) * step;
 
 /** The meter's snapshots of the intervals ending in (from, to] (fleet-snapshots.ts reads them for the whole fleet at once). */
 export type SnapshotSource = (meter: MeterId, from: number, to: number) => Promise<readonly Snapshot[]>;
@@ -60,14 +62,22 @@ export async function processMeter(store: MeterStore, meta: MeterMetadata, previ
   const latest = await store.latest(meter);
   const lastAt = latest.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null);
   const lastEnergyAt = latest.find((r) => r.quantity === energy)?.at ?? null;
-  const fingerprint = await fingerprintOf(store, meter, lastAt, upTo, options.lateWindowMs);
+  const data = await fingerprintOf(store, meter, lastAt, upTo, options.lateWindowMs);
   const storedSlots = await store.alarmSlots(meter);
   const engine = AlarmEngine.restore(options.alarms, { slots: storedSlots.map(slotOfRecord) });
   const transitions: AlarmTransition[] = [];
   let analysedUntil = previous?.analysedUntil ?? 0;
   let validatedUntil = previous?.validatedUntil ?? 0;
   let intervalsWritten = 0;
-  const changed = previous?.fingerprint !== fingerprint;
+  const printed = parseFingerprint(previous?.fingerprint ?? '', step, Math.ceil(options.lateWindowMs / step));
+  // Holes older than the late window are given up, as VEE gives up re-validating there.
+  let holes = printed.holes.filter((t) => t > upTo - options.lateWindowMs);
+  const changed = previous === undefined || printed.data !== data;
+  // When data of the meter last arrived, backfilled readings included: a meter emptying its queue
+  // after an outage is talking again, however old the readings it sends (meter-silent below).
+  let heardAt = printed.heardAt;
+  const before = lastAtOf(printed.data);
+  if (previous !== undefined && lastAt !== null && (before === null || lastAt > before)) heardAt = upTo;
 
   if (changed) {
     // VEE of the energy register, up to its last read, over the late-data window.
@@ -83,24 +93,41 @@ export async function processMeter(store: MeterStore, meta: MeterMetadata, previ
         }
       }
     }
-    // Analytics of every interval since the last run, up to the last reading.
+    // Late data: intervals passed over while later ones were judged, whose snapshot is here now.
+    if (holes.length > 0) {
+      const late = await judgeLate(store, engine, meta, holes, options, snapshots);
+      transitions.push(...late.transitions);
+      if (late.waiting.length < holes.length) heardAt = upTo;
+      holes = late.waiting;
+    }
+    // Analytics of every interval since the last run, up to the last reading: an interval whose
+    // end is past the last reading cannot have its snapshot yet and waits for the next run.
     if (lastAt !== null) {
-      const analyseTo = Math.min(ceilTo(lastAt, step), floorTo(upTo, step));
+      const analyseTo = Math.min(floorTo(lastAt, step), floorTo(upTo, step));
       const analyseFrom = Math.max(analysedUntil, floorTo(analyseTo - options.analysisBacklogMs, step));
       if (analyseTo > analyseFrom) {
-        for (const snapshot of await snapshots(meter, analyseFrom, analyseTo)) {
+        const found = await snapshots(meter, analyseFrom, analyseTo);
+        for (const snapshot of found) {
           transitions.push(...engine.evaluate(meta, snapshot.at, metricsOf(intervalAnalytics(snapshot), meta)));
         }
-        analysedUntil = analyseTo;
+        // Up to the newest snapshot: the intervals without one before it are holes, judged when
+        // their data comes; those after it are simply not judged yet.
+        const newest = found.at(-1)?.at;
+        if (newest !== undefined) {
+          holes = [...holes, ...missingEnds(found.map((s) => s.at), analyseFrom, newest, step)];
+          analysedUntil = newest;
+        }
       }
     }
   }
-  transitions.push(...engine.evaluate(meta, upTo, { 'meter-silent': silenceOf(lastAt, upTo, step) }));
+  const fingerprint = fingerprintText(data, holes, step, heardAt);
+  const lastHeard = lastAt === null || heardAt === null ? lastAt : Math.max(lastAt, heardAt);
+  transitions.push(...engine.evaluate(meta, upTo, { 'meter-silent': silenceOf(lastHeard, upTo, step) }));
   transitions.push(...engine.tick([meta], upTo));
   const commit = commitOf(engine, meter, transitions, { meter, analysedUntil, validatedUntil, fingerprint, updatedAt: upTo });
   // Only what moved is written: most runs change one or two slots of a meter's nine.
-  const before = new Map(storedSlots.map((r) => [r.type, r.state]));
-  const slots = commit.slots.filter((r) => before.get(r.type) !== r.state);
+  const stored = new Map(storedSlots.map((r) => [r.type, r.state]));
+  const slots = commit.slots.filter((r) => stored.get(r.type) !== r.state);
   return { commit: { ...commit, slots }, processed: changed, intervalsWritten };
 }
 
@@ -125,6 +152,45 @@ export function commitOf(engine: AlarmEngine, meter: MeterId, transitions: reado
     alarms: [...alarms.values()],
     transitions: drafts,
   };
+}
+
+/**
+ * Judges the holes whose snapshot has arrived (alarms/late-intervals.ts), each run of consecutive
+ * ones apart; returns their transitions and the holes still waiting for data.
+ */
+async function judgeLate(store: MeterStore, engine: AlarmEngine, meta: MeterMetadata, holes: readonly number[], options: ProcessOptions, snapshots: SnapshotSource): Promise<{ transitions: AlarmTransition[]; waiting: number[] }> {
+  const step = meta.intervalMs;
+  const wanted = new Set(holes);
+  const found: Snapshot[] = [];
+  for (const run of lateSegments(holes, [], step)) {
+    const first = run.ends[0] ?? 0;
+    found.push(...(await snapshots(meta.meter, first - step, run.ends.at(-1) ?? first)).filter((s) => wanted.has(s.at)));
+  }
+  if (found.length === 0) return { transitions: [], waiting: [...holes] };
+  const byEnd = new Map(found.map((s) => [s.at, s]));
+  const waiting = holes.filter((t) => !byEnd.has(t));
+  // The recorded occurrences raised before the late data, newest first: one of a type that was
+  // still open at a segment's start spans it (an occurrence clears only at a judged interval).
+  const first = Math.min(...byEnd.keys());
+  const records = await store.alarms({ state: 'all', meter: meta.meter, limit: 1000, after: { raisedAt: Math.max(...byEnd.keys()), id: '' } });
+  const transitions: AlarmTransition[] = [];
+  for (const segment of lateSegments([...byEnd.keys()], waiting, step)) {
+    const start = segment.ends[0] ?? first;
+    const covered = new Set<AlarmType>();
+    for (const type of intervalAlarmTypes) {
+      const spanning = records.find((r) => r.type === type && r.raisedAt < start);
+      if (spanning !== undefined && (spanning.clearedAt === null || spanning.clearedAt > start)) covered.add(type);
+    }
+    const intervals = segment.ends.map((at) => ({ at, metrics: metricsOf(intervalAnalytics(byEnd.get(at) as Snapshot), meta) }));
+    transitions.push(...judgeLateSegment(engine, options.alarms, meta, { intervals, resumeAt: segment.resumeAt, covered }));
+  }
+  return { transitions, waiting };
+}
+
+/** The latest reading time a fingerprint's data part was made with (fingerprintOf), null when none or unreadable. */
+function lastAtOf(data: string): number | null {
+  const head = data.split(':')[0] ?? '';
+  return /^\d{1,15}$/.test(head) ? Number(head) : null;
 }
 
 /** Changes whenever a reading arrives for the meter, late ones within the window included. */
