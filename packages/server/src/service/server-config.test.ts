@@ -78,6 +78,7 @@ test('the API and the MDM are on by default, the API on its own port next to the
   assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
   assert.deepEqual(set.mdm.webhooks, [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET', caFile: undefined }]);
   assert.deepEqual(set.mdm.meters, { meters: { 'meter-0001': { ctRatio: 40 } } });
+  assert.equal(set.mdm.mqttNotify, undefined, 'no MQTT notifications unless configured');
   // A disabled API leaves its port to another listener.
   assert.equal(parseServerConfig({ api: { enabled: false, port: 8443 } }).api.enabled, false);
 });
@@ -99,6 +100,24 @@ test('a bad API or MDM field is refused with an error that names it', () => {
     [{ mdm: { webhooks: [{ url: 'ftp://x', secretEnv: 'S' }] } }, 'mdm.webhooks[0].url'],
     [{ mdm: { webhooks: [{ url: 'https://x.example' }] } }, 'mdm.webhooks[0].secretEnv'],
     [{ mdm: { enabled: 1 } }, 'mdm.enabled'],
+    [{ mdm: { mqttNotify: 'mqtts://b.example' } }, 'mdm.mqttNotify'],
+    [{ mdm: { mqttNotify: {} } }, 'mdm.mqttNotify.url'],
+    [{ mdm: { mqttNotify: { url: 'mqtt://b.example' } } }, 'mdm.mqttNotify.url'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://user:pw@b.example' } } }, 'mdm.mqttNotify.url'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example/alarms' } } }, 'mdm.mqttNotify.url'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example', topicPrefix: 'alarms/#' } } }, 'mdm.mqttNotify.topicPrefix'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example', topicPrefix: 'alarms/' } } }, 'mdm.mqttNotify.topicPrefix'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example', key: 'own.key' } } }, 'mdm.mqttNotify.certificate'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example', retain: 'yes' } } }, 'mdm.mqttNotify.retain'],
+    [{ mdm: { mqttNotify: { url: 'mqtts://b.example', qos: 2 } } }, 'mdm.mqttNotify.qos'],
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
+});
+
+test('MQTT alarm notifications: an mqtts:// broker, the default topic prefix and the server\'s own client certificate unless given', () => {
+  assert.deepEqual(parseServerConfig({ mdm: { mqttNotify: { url: 'mqtts://broker.example.net' } } }).mdm.mqttNotify, {
+    url: 'mqtts://broker.example.net', topicPrefix: 'phasewire/alarms', retain: false, certificate: undefined, key: undefined, caFile: undefined,
+  });
+  const own = { url: 'mqtts://10.0.0.7:8884', topicPrefix: 'site-3/alarms', retain: true, certificate: 'alarms.pem', key: 'alarms.key', caFile: '/etc/ssl/broker-ca.pem' };
+  assert.deepEqual(parseServerConfig({ mdm: { mqttNotify: own } }).mdm.mqttNotify, own);
 });

@@ -10,13 +10,15 @@
 //     "keystore": { "kind": "software", "file": "pki/keystore.json", "keyFile": "pki/keystore.key" },
 //     "api": { "port": 8445 },
 //     "mdm": { "schedule": { "runEveryMs": 60000 }, "alarms": { "defaults": { … } }, "meters": { … },
-//              "webhooks": [{ "url": "https://ops.example.net/hook", "secretEnv": "PW_WEBHOOK_SECRET" }] } }
+//              "webhooks": [{ "url": "https://ops.example.net/hook", "secretEnv": "PW_WEBHOOK_SECRET" }],
+//              "mqttNotify": { "url": "mqtts://broker.example.net:8883", "topicPrefix": "phasewire/alarms" } } }
 import { ConfigError } from '@phasewire/core';
 import { parseStoreConfig } from '../store/store-config.ts';
 import type { StoreConfig } from '../store/store-config.ts';
 import type { AlarmConfig } from '../mdm/alarms/alarm-config.ts';
 import type { MeterSetupConfig } from '../mdm/service/meter-setup.ts';
 import type { MdmSchedule } from '../mdm/service/schedule.ts';
+import { isTopicPrefix } from '../mdm/alarms/notification.ts';
 
 export type BrokerConfig =
   | { readonly kind: 'embedded' }
@@ -60,6 +62,26 @@ export interface WebhookConfig {
   readonly caFile: string | undefined;
 }
 
+/**
+ * Alarm notifications over MQTT (docs/running.md): each transition published at QoS 1 to
+ * `<topicPrefix>/<meter>/<alarm type>`, over TLS 1.3 with a client certificate.
+ */
+export interface MqttNotifyConfig {
+  /** `mqtts://host[:port]` (port 8883 when omitted): TLS only, as every phasewire connection. */
+  readonly url: string;
+  readonly topicPrefix: string;
+  /** Whether the broker keeps each alarm's latest state for later subscribers. */
+  readonly retain: boolean;
+  /**
+   * The client certificate chain and key (PEM files; relative paths are in the data directory);
+   * by default the server's own client certificate from its CA (`ingest.pem`, made when missing).
+   */
+  readonly certificate: string | undefined;
+  readonly key: string | undefined;
+  /** PEM file of the CA certificates the broker's certificate chains to; by default the phasewire CA. */
+  readonly caFile: string | undefined;
+}
+
 /** The MDM service: VEE, analytics and alarms on the stored data (docs/analytics-and-alarms.md). */
 export interface MdmConfig {
   readonly enabled: boolean;
@@ -69,6 +91,8 @@ export interface MdmConfig {
   /** Metadata per meter (Udin, CT ratio, Imax, groups), as mdm/service/meter-setup.ts. */
   readonly meters: MeterSetupConfig;
   readonly webhooks: readonly WebhookConfig[];
+  /** Alarm notifications to an MQTT broker; none when absent. */
+  readonly mqttNotify?: MqttNotifyConfig;
 }
 
 export interface ServerConfig {
@@ -264,10 +288,32 @@ function parseWebhooks(value: unknown): WebhookConfig[] {
   });
 }
 
+function parseMqttNotify(value: unknown): MqttNotifyConfig {
+  const field = 'mdm.mqttNotify';
+  const record = objectAt(value, field);
+  onlyKnown(record, field, ['url', 'topicPrefix', 'retain', 'certificate', 'key', 'caFile']);
+  const url = text(record, 'url', field);
+  let parsed: URL | undefined;
+  try { parsed = new URL(url); } catch { parsed = undefined; }
+  if (parsed?.protocol !== 'mqtts:' || parsed.hostname === '') fail(`${field}.url`, url, 'an mqtts:// URL with a host (MQTT over TLS only)');
+  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '' || !['', '/'].includes(parsed.pathname) || parsed.search !== '' || parsed.hash !== '')) {
+    fail(`${field}.url`, url, 'mqtts://host[:port] with no user, password, path or query (the client authenticates with its certificate)');
+  }
+  const topicPrefix = text(record, 'topicPrefix', field, 'phasewire/alarms');
+  if (!isTopicPrefix(topicPrefix)) fail(`${field}.topicPrefix`, topicPrefix, "a topic name with no wildcards (+, #) and no leading or trailing '/'");
+  const certificate = record['certificate'] === undefined ? undefined : text(record, 'certificate', field);
+  const key = record['key'] === undefined ? undefined : text(record, 'key', field);
+  if ((certificate === undefined) !== (key === undefined)) {
+    fail(certificate === undefined ? `${field}.certificate` : `${field}.key`, undefined, `a PEM file path, given together with its pair (${field}.certificate and ${field}.key)`);
+  }
+  const caFile = record['caFile'] === undefined ? undefined : text(record, 'caFile', field);
+  return { url, topicPrefix, retain: flag(record, 'retain', field, false), certificate, key, caFile };
+}
+
 function parseMdm(value: unknown): MdmConfig {
   if (value === undefined) return defaultServerConfig.mdm;
   const record = objectAt(value, 'mdm');
-  onlyKnown(record, 'mdm', ['enabled', 'schedule', 'alarms', 'meters', 'webhooks']);
+  onlyKnown(record, 'mdm', ['enabled', 'schedule', 'alarms', 'meters', 'webhooks', 'mqttNotify']);
   // The alarm and meter sections are checked field by field by the MDM service at start
   // (PW_ERR_ALARM_CONFIG, PW_ERR_MDM_CONFIG, each naming the meter or group and the field).
   const alarms = record['alarms'] === undefined ? {} : objectAt(record['alarms'], 'mdm.alarms');
@@ -280,6 +326,7 @@ function parseMdm(value: unknown): MdmConfig {
     alarms,
     meters,
     webhooks: parseWebhooks(record['webhooks']),
+    ...(record['mqttNotify'] === undefined ? {} : { mqttNotify: parseMqttNotify(record['mqttNotify']) }),
   };
 }
 

@@ -53,3 +53,7 @@ export function notificationOf(transition: AlarmTransition): AlarmNotification {
 
 /** The MQTT topic of a notification: `<prefix>/<meter>/<alarm type>` (meter ids are topic-safe, ids.ts). */
 export const alarmTopic = (prefix: string, n: AlarmNotification): string => `${prefix}/${n.meter}/${n.alarm}`;
+
+/** Whether `prefix` can start a topic name: not empty, no wildcards or U+0000 (MQTT 5.0 §4.7.1, §4.7.3), no leading or trailing '/'. */
+export const isTopicPrefix = (prefix: string): boolean =>
+  prefix !== '' && !/[#+]/.test(prefix) && !prefix.includes(String.fromCharCode(0)) && !prefix.startsWith('/') && !prefix.endsWith('/');

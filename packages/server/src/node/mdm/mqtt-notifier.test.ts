@@ -93,8 +93,26 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
     }
   });
 
+  it('opens in the background: while not connected a notification fails at once and is left to the outbox, and close does not wait', async () => {
+    const notifier = MqttNotifier.open(`mqtt://127.0.0.1:${await freePort()}`, { client: { reconnectPeriod: 50 } });
+    assert.equal(notifier.connected, false);
+    await assert.rejects(notifier.notify(notification), (e: Error & { code?: string }) => e.code === 'PW_ERR_NOTIFY_FAILED' && /not connected/.test(e.message));
+    await notifier.close();
+    const live = MqttNotifier.open(url, { topicPrefix: 'opened/alarms' });
+    try {
+      await subscriber.subscribeAsync('opened/alarms/#', { qos: 1 });
+      const arrived = new Promise<string>((resolve) => { subscriber.once('message', (topic) => { resolve(topic); }); });
+      for (let i = 0; i < 50 && !live.connected; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await live.notify(notification);
+      assert.equal(await arrived, 'opened/alarms/meter-0001/voltage-unbalance');
+    } finally {
+      await live.close();
+    }
+  });
+
   it('refuses a topic prefix with a wildcard and a URL that is not MQTT', async () => {
     await assert.rejects(MqttNotifier.connect(url, { topicPrefix: 'alarms/#' }), { code: 'PW_ERR_NOTIFY_CONFIG' });
     await assert.rejects(MqttNotifier.connect('http://127.0.0.1:1'), { code: 'PW_ERR_NOTIFY_CONFIG' });
+    assert.throws(() => MqttNotifier.open('http://127.0.0.1:1'), { code: 'PW_ERR_NOTIFY_CONFIG' });
   });
 });

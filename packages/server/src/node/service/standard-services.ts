@@ -9,7 +9,8 @@
 // demo`), whose meters read on a faster clock: the MDM must judge their readings on that clock or
 // VEE flags them as future-dated, and the API must answer "now" and "online" on it too.
 import { readFile } from 'node:fs/promises';
-import { tlsIdentity } from '@phasewire/secure/node';
+import type { IClientOptions } from 'mqtt';
+import { tlsClientOptions, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
 import type { TlsIdentity } from '@phasewire/secure/node';
 import type { Clock, MeterId } from '@phasewire/core';
 import { ConfigError, PhasewireError, TransportError } from '@phasewire/core';
@@ -27,12 +28,13 @@ import type { TimeRange } from '../../store/periods.ts';
 import { startMdmService } from '../mdm/mdm-service.ts';
 import type { MdmService, MdmServiceOptions } from '../mdm/mdm-service.ts';
 import { WebhookNotifier } from '../mdm/webhook-notifier.ts';
+import { MqttNotifier } from '../mdm/mqtt-notifier.ts';
 import { startApiServer } from '../api/api-server.ts';
 import type { ApiServer, ApiServerOptions } from '../api/api-server.ts';
 import { LiveHub } from '../api/live-hub.ts';
 import { tokenStoreEnrollment } from '../api/token-store-enrollment.ts';
 import type { ServerConfig } from '../../service/server-config.ts';
-import { inData } from './data-directory.ts';
+import { ensureIngestIdentity, inData } from './data-directory.ts';
 import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
 
 
@@ -149,6 +151,42 @@ async function webhookNotifiers(config: ServerConfig, dataDir: string, env: Read
   }));
 }
 
+/**
+ * The MQTT notifier of `mdm.mqttNotify`: TLS 1.3 under the phasewire policy (tlsClientOptions) with
+ * the configured client certificate, or the server's own client certificate from its CA; the broker
+ * checked against the configured CA file, or the phasewire CA. It connects in the background.
+ */
+async function mqttNotifier(config: ServerConfig, context: ServerContext): Promise<MqttNotifier | undefined> {
+  const notify = config.mdm.mqttNotify;
+  if (notify === undefined) return undefined;
+  const read = async (file: string, field: string): Promise<string> => {
+    try {
+      return await readFile(inData(context.dataDir, file), 'utf8');
+    } catch (error) {
+      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read ${field} ${JSON.stringify(file)} for the MQTT alarm notifications: ${error instanceof Error ? error.message : String(error)}; expected a readable PEM file`, { cause: error });
+    }
+  };
+  let identity: TlsIdentity;
+  if (notify.certificate !== undefined && notify.key !== undefined) {
+    const [chain, key] = await Promise.all([read(notify.certificate, 'mdm.mqttNotify.certificate'), read(notify.key, 'mdm.mqttNotify.key')]);
+    try {
+      identity = tlsIdentity(chain, key);
+    } catch (error) {
+      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use mdm.mqttNotify.certificate and mdm.mqttNotify.key: ${error instanceof Error ? error.message : String(error)}; expected a PEM certificate chain and its private key`, { cause: error });
+    }
+  } else {
+    // The listeners' certificate allows serverAuth only; a broker checks a client's for clientAuth.
+    identity = await ensureIngestIdentity(context.dataDir, context.ca, context.clock);
+  }
+  const trust = notify.caFile === undefined ? context.trust : tlsTrust(await read(notify.caFile, 'mdm.mqttNotify.caFile'));
+  const tls = tlsClientOptions(identity, trust);
+  return MqttNotifier.open(notify.url, {
+    topicPrefix: notify.topicPrefix, qos: 1, retain: notify.retain,
+    // mqtt.js hands these to tls.connect; its IClientOptions type does not list secureContext.
+    client: { secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion, rejectUnauthorized: true, clientId: `phasewire-alarms-${identity.fingerprint.slice(0, 12)}` } as IClientOptions,
+  });
+}
+
 /** The standard `services` of startPhasewireServer: the MDM service and the API with the dashboard. */
 export function standardServices(options: StandardServicesOptions = {}): StandardServices {
   const live = new LiveHub((error) => { options.onError?.(error, 'a live feed listener'); });
@@ -161,7 +199,9 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     const { config } = context;
     if (!config.mdm.enabled) return { summary: 'MDM                     off (mdm.enabled is false)', close: () => Promise.resolve() };
     const clock = dataClock(context);
-    const notifiers = await webhookNotifiers(config, context.dataDir, options.env ?? {}, context.clock);
+    const webhooks = await webhookNotifiers(config, context.dataDir, options.env ?? {}, context.clock);
+    const mqtt = await mqttNotifier(config, context);
+    const notifiers: AlarmNotifier[] = mqtt === undefined ? webhooks : [...webhooks, mqtt];
     const mdm = startMdmService({
       store: context.store, clock, alarms: config.mdm.alarms, meters: config.mdm.meters, notifiers, schedule: config.mdm.schedule,
       onError: (error, what) => {
@@ -172,11 +212,13 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     });
     state.mdm = mdm;
     const every = (config.mdm.schedule.runEveryMs ?? 60_000) / 1000;
-    const hooks = notifiers.length === 0 ? '' : `, ${notifiers.length} webhook${notifiers.length === 1 ? '' : 's'}`;
+    const hooks = webhooks.length === 0 ? '' : `, ${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}`;
+    const broker = config.mdm.mqttNotify === undefined ? '' : `, MQTT to ${config.mdm.mqttNotify.url} (${config.mdm.mqttNotify.topicPrefix}/#)`;
     return {
-      summary: `MDM                     VEE, analytics, alarms every ${every} s of data time${hooks}`,
+      summary: `MDM                     VEE, analytics, alarms every ${every} s of data time${hooks}${broker}`,
       async close() {
         await mdm.stop();
+        await mqtt?.close();
         state.mdm = undefined;
       },
     };
