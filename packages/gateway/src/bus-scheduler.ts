@@ -1,7 +1,9 @@
 // The bus scheduler: polls every meter on one bus by its profile and period, so that one dead or
 // noisy meter never delays the others beyond their period (users' complaints 1 and 2).
 //
-// One exchange at a time (RS-485 is half-duplex; on TCP it is the polite default). The most
+// One exchange at a time (RS-485 is half-duplex; on TCP it is the polite default, and with
+// `maxInFlight` > 1 the read blocks of one device's poll go out together on a Modbus/TCP
+// connection whose server serves concurrent transactions). The most
 // overdue healthy device goes next. A read that fails its CRC is retried at once, because noise
 // is transient; a timeout is not, because a dead meter would cost its timeout twice: the poll
 // fails and the device is tried again after a backoff (doubling, capped at its period). After
@@ -40,6 +42,13 @@ export interface BusSchedulerOptions {
   readonly backoffMs?: number;
   /** Added to a probe's timeout when judging whether the bus can spare it (default 100 ms). */
   readonly probeMarginMs?: number;
+  /**
+   * Read blocks of one device's poll on the wire together (default 1: one after the other). Only
+   * for a Modbus/TCP client whose server serves concurrent transactions, with at least this
+   * `maxInFlight` of its own: on a serial line the blocks would only queue in the master, and a
+   * dead meter would cost its timeout once per block instead of once per poll.
+   */
+  readonly maxInFlight?: number;
 }
 
 interface DeviceState {
@@ -63,6 +72,9 @@ export class BusScheduler {
   constructor(options: BusSchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? options.timers;
+    if (!Number.isSafeInteger(options.maxInFlight ?? 1) || (options.maxInFlight ?? 1) < 1) {
+      throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule the bus with maxInFlight ${String(options.maxInFlight)}: expected a whole number from 1`);
+    }
     const units = new Set<number>();
     const meters = new Set<string>();
     this.#states = options.devices.map((device) => {
@@ -160,8 +172,14 @@ export class BusScheduler {
     const scheduledAt = state.nextDue;
     counters.polls++;
     try {
+      const retries = this.#options.crcRetries ?? 1;
+      const depth = this.#options.maxInFlight ?? 1;
       const results: { read: PlannedRead; values: Uint16Array }[] = [];
-      for (const read of state.reads) results.push({ read, values: await this.#exchange(state, read, this.#options.crcRetries ?? 1) });
+      if (depth > 1) {
+        results.push(...await this.#readPipelined(state, depth, retries));
+      } else {
+        for (const read of state.reads) results.push({ read, values: await this.#exchange(state, read, retries) });
+      }
       const values = decodeImage(device.profile.points, registerImage(results));
       state.failures = 0;
       state.nextDue = Math.max(scheduledAt + device.periodMs, this.#options.timers.now());
@@ -179,6 +197,35 @@ export class BusScheduler {
         state.nextDue = now + Math.min(device.periodMs, (this.#options.backoffMs ?? 500) * 2 ** (state.failures - 1));
       }
     }
+  }
+
+  /**
+   * The poll's reads with up to `depth` on the wire at once: each of `depth` lanes takes the next
+   * read as soon as its last one is answered. As in the sequential loop, the first failure stops
+   * new reads (the poll has failed); the reads already sent are waited for, so that the poll is
+   * over, with every exchange counted, before the next one starts. Each read keeps its own timeout
+   * and CRC retries (#exchange).
+   */
+  async #readPipelined(state: DeviceState, depth: number, retries: number): Promise<{ read: PlannedRead; values: Uint16Array }[]> {
+    const reads = state.reads;
+    const values: Uint16Array[] = [];
+    let next = 0;
+    let failure: { readonly error: unknown } | undefined;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < reads.length) {
+        const index = next++;
+        const read = reads[index];
+        if (read === undefined) return;
+        try {
+          values[index] = await this.#exchange(state, read, retries);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(depth, reads.length) }, lane));
+    if (failure !== undefined) throw failure.error;
+    return reads.map((read, index) => ({ read, values: values[index] ?? new Uint16Array(0) }));
   }
 
   async #probe(state: DeviceState): Promise<void> {

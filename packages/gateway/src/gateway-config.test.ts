@@ -66,6 +66,20 @@ describe('gateway configuration', () => {
     refused({ ...good, statsEvery: 0 }, 'statsEvery');
   });
 
+  it('takes maxInFlight for a Modbus/TCP endpoint only, 1 to 16, and leaves it out by default', () => {
+    const tcp = (extra: Record<string, unknown>) => ({ ...good, transport: { port: 'tcp://192.0.2.10:502', ...extra } });
+    const endpointOf = (data: unknown) => {
+      const config = parseGatewayConfig(data, 'gw.json');
+      return config.transport.kind === 'bus' ? config.transport.endpoint : undefined;
+    };
+    assert.deepEqual(endpointOf(tcp({})), { kind: 'tcp', host: '192.0.2.10', port: 502 });
+    assert.deepEqual(endpointOf(tcp({ maxInFlight: 4 })), { kind: 'tcp', host: '192.0.2.10', port: 502, maxInFlight: 4 });
+    for (const bad of [0, 17, 2.5, '4']) refused(tcp({ maxInFlight: bad }), 'transport.maxInFlight');
+    refused({ ...good, transport: { ...good.transport, maxInFlight: 2 } }, 'transport.maxInFlight');
+    refused({ ...good, transport: { port: 'rtu+tcp://192.0.2.10:4001', maxInFlight: 2 } }, 'transport.maxInFlight');
+    assert.throws(() => parseGatewayConfig({ ...good, transport: { port: '/dev/ttyUSB0', maxInFlight: 2 } }, 'gw.json'), /field transport\.maxInFlight is 2, expected no maxInFlight unless transport\.port is tcp:\/\/host:port/);
+  });
+
   it('reads the three kinds of bus endpoint', () => {
     const framing = { baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1 } as const;
     assert.deepEqual(parseBusEndpoint('tcp://192.0.2.10', framing), { kind: 'tcp', host: '192.0.2.10', port: 502 });

@@ -8,7 +8,15 @@ import type { Parity, SerialFraming } from '@phasewire/modbus';
 /** Where the bus is: a serial port, Modbus/TCP, RTU over TCP, or the built-in simulated bus. */
 export type BusEndpoint =
   | { readonly kind: 'serial'; readonly path: string; readonly framing: SerialFraming }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | {
+    readonly kind: 'tcp'; readonly host: string; readonly port: number;
+    /**
+     * Transactions sent at once on the connection (1 when absent): only for a server that serves
+     * concurrent transactions (Modbus Messaging on TCP/IP Implementation Guide V1.0b §3.1.3, the
+     * transaction identifier; §4.2, NumberMaxOfServerTransaction is a property of each server).
+     */
+    readonly maxInFlight?: number;
+  }
   | { readonly kind: 'rtu+tcp'; readonly host: string; readonly port: number };
 
 export interface SimulatedBusConfig {
@@ -60,6 +68,12 @@ export interface GatewayConfig {
   /** A directory of extra device profiles (beside the built-in ones). */
   readonly profilesDir?: string;
 }
+
+/**
+ * Upper bound of transport.maxInFlight: a poll has at most a handful of read blocks (the SDM630's
+ * 27 points take 8), and phasewire's own server holds 16 requests per connection.
+ */
+export const MAX_IN_FLIGHT = 16;
 
 const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
@@ -164,10 +178,16 @@ export function parseGatewayConfig(data: unknown, file: string): GatewayConfig {
     } };
   } else {
     const port = r.string(transportJson['port'], 'transport.port');
-    transport = {
-      kind: 'bus', endpoint: parseBusEndpoint(port, r.framing(transportJson, 'transport'), 'transport.port', file),
-      timeoutMs: r.duration(transportJson['timeout'], 'transport.timeout', 1000),
-    };
+    let endpoint = parseBusEndpoint(port, r.framing(transportJson, 'transport'), 'transport.port', file);
+    const maxInFlight = transportJson['maxInFlight'];
+    if (maxInFlight !== undefined) {
+      // Only Modbus/TCP has transaction ids to match answers by (TCP guide §3.1.3); a serial line and
+      // RTU over TCP carry one request at a time (Modbus over Serial Line V1.02 §2.1).
+      endpoint = endpoint.kind === 'tcp'
+        ? { ...endpoint, maxInFlight: r.integer(maxInFlight, 'transport.maxInFlight', 1, MAX_IN_FLIGHT) }
+        : r.fail('transport.maxInFlight', maxInFlight, 'no maxInFlight unless transport.port is tcp://host:port (serial lines and RTU over TCP carry one request at a time)');
+    }
+    transport = { kind: 'bus', endpoint, timeoutMs: r.duration(transportJson['timeout'], 'transport.timeout', 1000) };
   }
   const metersJson = root['meters'];
   if (!Array.isArray(metersJson) || metersJson.length === 0) return r.fail('meters', metersJson, 'a non-empty list of meters');

@@ -64,7 +64,7 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 }
 
 /** The bus of a configuration: a client, its timers, and the clock that stamps the snapshots. */
-async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[]): Promise<{ client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; start: () => void; close: () => Promise<void> }> {
+async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[]): Promise<{ client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number; start: () => void; close: () => Promise<void> }> {
   const byModel = new Map(profiles.map((p) => [p.model, p]));
   const named = (model: string, field: string): DeviceProfile => byModel.get(model)
     ?? (() => { throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, expected auto or one of ${[...byModel.keys()].join(', ')}`); })();
@@ -82,7 +82,7 @@ async function openConfiguredBus(config: GatewayConfig, profiles: readonly Devic
       };
     }));
     holder.bus = bus;
-    return { client: bus.master, timers: bus.scheduler, clock: { now }, devices, start: () => { bus.start(); }, close: () => bus.close() };
+    return { client: bus.master, timers: bus.scheduler, clock: { now }, devices, maxInFlight: 1, start: () => { bus.start(); }, close: () => bus.close() };
   }
   const client = await openBus(config.transport.endpoint, config.transport.timeoutMs);
   const devices: PolledDevice[] = [];
@@ -103,7 +103,11 @@ async function openConfiguredBus(config: GatewayConfig, profiles: readonly Devic
     await client.close();
     throw error;
   }
-  return { client, timers: nodeTimers, clock: { now: () => Date.now() }, devices, start: () => undefined, close: () => client.close() };
+  // The client and the scheduler take the same depth: the blocks of a poll go out together only
+  // when the configuration says the Modbus/TCP server serves concurrent transactions.
+  const endpoint = config.transport.endpoint;
+  const maxInFlight = endpoint.kind === 'tcp' ? endpoint.maxInFlight ?? 1 : 1;
+  return { client, timers: nodeTimers, clock: { now: () => Date.now() }, devices, maxInFlight, start: () => undefined, close: () => client.close() };
 }
 
 /** Starts a gateway: enrolls the meters not enrolled yet, starts their agents, then polls. */
@@ -126,7 +130,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
     }));
   };
   const poller = new GatewayPoller({
-    client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices,
+    client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices, maxInFlight: bus.maxInFlight,
     onSnapshot: (snapshot) => { feed(snapshot.meter); },
     onQuarantine: (meter, on) => { io.err(`${new Date().toISOString()} ${meter} ${on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule'}\n`); },
   });
