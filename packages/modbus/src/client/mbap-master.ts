@@ -87,9 +87,14 @@ export class MbapMaster implements ModbusChannel {
     return new Promise((resolve, reject) => {
       // The timeout runs from the call: TCP has no turn-taking, so a wait for a slot is the request's own time.
       const deadline = this.#options.timers.now() + options.timeoutMs;
-      this.#queue.push({ unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, resolve, reject });
+      const pending: Pending = { unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, resolve, reject };
       this.#armSweep(deadline);
-      this.#pump();
+      // A free slot and no one waiting (always so for one request at a time): on the wire at once.
+      if (this.#queue.length === 0 && this.#inFlight.size < (this.#options.maxInFlight ?? 1)) this.#send(pending);
+      else {
+        this.#queue.push(pending);
+        this.#pump();
+      }
     });
   }
 
@@ -124,16 +129,21 @@ export class MbapMaster implements ModbusChannel {
     const maxInFlight = this.#options.maxInFlight ?? 1;
     while (this.#up && this.#inFlight.size < maxInFlight) {
       const next = this.#queue.shift();
-      if (next === undefined) return;
-      next.transactionId = this.#allocateId();
-      this.#inFlight.set(next.transactionId, next);
-      this.#stats.requests++;
-      try {
-        this.#options.link.write(encodeMbapFrame({ transactionId: next.transactionId, unitId: next.unit, pdu: next.pdu }));
-      } catch (error) {
-        this.linkDown('the connection refused the write', error);
-        return;
-      }
+      if (next === undefined || !this.#send(next)) return;
+    }
+  }
+
+  /** Puts one request on the wire; false if the link refused it (everything has failed then). */
+  #send(pending: Pending): boolean {
+    pending.transactionId = this.#allocateId();
+    this.#inFlight.set(pending.transactionId, pending);
+    this.#stats.requests++;
+    try {
+      this.#options.link.write(encodeMbapFrame({ transactionId: pending.transactionId, unitId: pending.unit, pdu: pending.pdu }));
+      return true;
+    } catch (error) {
+      this.linkDown('the connection refused the write', error);
+      return false;
     }
   }
 
@@ -160,7 +170,7 @@ export class MbapMaster implements ModbusChannel {
       this.#stats.responses++;
       pending.resolve(frame.pdu);
     }
-    this.#pump();
+    if (this.#queue.length > 0) this.#pump();
   }
 
   /**

@@ -8,10 +8,10 @@
 //   ValidationError PW_ERR_MODBUS_LIMIT for a request the spec forbids (never sent).
 import { DecodeError, ValidationError } from '@phasewire/core';
 import { ModbusExceptionError } from '../errors.ts';
-import { FunctionCode, ReadDeviceIdCode } from '../function-code.ts';
+import { FunctionCode, ReadDeviceIdCode, describeFunction } from '../function-code.ts';
 import { decodeRequest, encodeRequest } from '../pdu/request.ts';
 import { decodeResponse } from '../pdu/response.ts';
-import { isExceptionResponse, type ModbusRequest, type ResponseFor } from '../pdu/types.ts';
+import { isExceptionResponse, type ModbusRequest, type ReadRegistersRequest, type ResponseFor } from '../pdu/types.ts';
 
 export interface RequestOptions {
   /**
@@ -66,13 +66,40 @@ export class ChannelClient implements ModbusClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async request<R extends ModbusRequest>(unit: number, request: R, options?: RequestOptions): Promise<ResponseFor<R>> {
-    const pdu = encodeRequest(request);
-    const answer = await this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs });
-    if (answer === undefined) return impliedResponse(pdu) as ResponseFor<R>;
-    const response = decodeResponse(answer, request, unit);
-    if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
-    return response;
+  /**
+   * Not `async`: the answer is decoded in the one continuation of the channel's promise, so a
+   * request costs that promise and its `then` and no further async frames (T11 in
+   * docs/modbus.md). A request the codec refuses still rejects instead of throwing.
+   */
+  request<R extends ModbusRequest>(unit: number, request: R, options?: RequestOptions): Promise<ResponseFor<R>> {
+    let pdu: Uint8Array;
+    try {
+      pdu = encodeRequest(request);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }).then((answer) => {
+      if (answer === undefined) return impliedResponse(pdu) as ResponseFor<R>;
+      const response = decodeResponse(answer, request, unit);
+      if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
+      return response;
+    });
+  }
+
+  /** Register reads, the hot path of polling: the values come out of the same continuation. */
+  #readRegisters(unit: number, request: ReadRegistersRequest, options: RequestOptions | undefined): Promise<Uint16Array> {
+    let pdu: Uint8Array;
+    try {
+      pdu = encodeRequest(request);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }).then((answer) => {
+      if (answer === undefined) throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', `Cannot ${describeFunction(request.functionCode)} on unit ${unit}: no answer came back, and a read is never broadcast`);
+      const response = decodeResponse(answer, request, unit);
+      if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
+      return response.values;
+    });
   }
 
   async readCoils(unit: number, address: number, quantity: number, options?: RequestOptions): Promise<readonly boolean[]> {
@@ -83,12 +110,12 @@ export class ChannelClient implements ModbusClient {
     return (await this.request(unit, { functionCode: FunctionCode.ReadDiscreteInputs, address, quantity }, options)).values;
   }
 
-  async readHoldingRegisters(unit: number, address: number, quantity: number, options?: RequestOptions): Promise<Uint16Array> {
-    return (await this.request(unit, { functionCode: FunctionCode.ReadHoldingRegisters, address, quantity }, options)).values;
+  readHoldingRegisters(unit: number, address: number, quantity: number, options?: RequestOptions): Promise<Uint16Array> {
+    return this.#readRegisters(unit, { functionCode: FunctionCode.ReadHoldingRegisters, address, quantity }, options);
   }
 
-  async readInputRegisters(unit: number, address: number, quantity: number, options?: RequestOptions): Promise<Uint16Array> {
-    return (await this.request(unit, { functionCode: FunctionCode.ReadInputRegisters, address, quantity }, options)).values;
+  readInputRegisters(unit: number, address: number, quantity: number, options?: RequestOptions): Promise<Uint16Array> {
+    return this.#readRegisters(unit, { functionCode: FunctionCode.ReadInputRegisters, address, quantity }, options);
   }
 
   async writeSingleCoil(unit: number, address: number, value: boolean, options?: RequestOptions): Promise<void> {

@@ -19,6 +19,12 @@ export interface ReconnectingSocketOptions extends ReconnectOptions {
   readonly onConnect: () => void;
   readonly onData: (chunk: Uint8Array) => void;
   readonly onDisconnect: (reason: string, error: Error | undefined) => void;
+  /**
+   * Cork the writes of one tick into one writev (true). A client that never has more than one
+   * request on the wire gains nothing from it and pays a cork, a tick callback and an uncork per
+   * request, so it passes false and its write goes to the socket at once.
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 export class ReconnectingSocket {
@@ -31,6 +37,14 @@ export class ReconnectingSocket {
   #waiters: (() => void)[] = [];
   #connects = 0;
   readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** The view of the last read's length: answers of one size (polling the same block) reuse it. */
+  #view: Uint8Array = new Uint8Array(0);
+
+  /** The first `length` bytes of the read buffer, as a view made once per distinct length in a row. */
+  #readView(length: number): Uint8Array {
+    if (this.#view.length !== length) this.#view = new Uint8Array(this.#readBuffer.buffer, this.#readBuffer.byteOffset, length);
+    return this.#view;
+  }
 
   constructor(options: ReconnectingSocketOptions) {
     this.#options = options;
@@ -59,7 +73,8 @@ export class ReconnectingSocket {
   write(bytes: Uint8Array): void {
     const socket = this.#socket;
     if (socket === undefined || !this.#connected) throw new Error('The socket is not connected');
-    writeCoalesced(socket, bytes);
+    if (this.#options.coalesceWrites === false) socket.write(bytes);
+    else writeCoalesced(socket, bytes);
   }
 
   /** Drops the connection because the stream is unusable; a new one follows. */
@@ -86,8 +101,8 @@ export class ReconnectingSocket {
     const socket = new Socket({
       onread: {
         buffer: this.#readBuffer,
-        callback: (length, buffer) => {
-          this.#options.onData(buffer.subarray(0, length));
+        callback: (length) => {
+          this.#options.onData(this.#readView(length));
           return true;
         },
       },

@@ -20,7 +20,8 @@ export class ModbusRtuOverTcpClient extends SocketClient<RtuMasterStats> {
 
   private constructor(options: RtuOverTcpClientOptions) {
     const holder: { master?: RtuMaster } = {};
-    const socket = masterSocket(options, holder);
+    // RTU keeps one request on the line at a time: nothing to coalesce.
+    const socket = masterSocket({ ...options, coalesceWrites: false }, holder);
     const master = new RtuMaster({
       link: { write: (bytes) => { socket.write(bytes); } },
       timers: nodeTimers,

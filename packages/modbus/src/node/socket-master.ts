@@ -26,7 +26,9 @@ export interface SocketMaster {
  * A reconnecting socket that feeds `holder.master` once it is set: the master needs the socket for
  * its link and the socket needs the master for its events, so one of them is created first.
  */
-export function masterSocket(options: ReconnectOptions & { readonly host: string; readonly port: number }, holder: { master?: SocketMaster }): ReconnectingSocket {
+export function masterSocket(
+  options: ReconnectOptions & { readonly host: string; readonly port: number; readonly coalesceWrites?: boolean }, holder: { master?: SocketMaster },
+): ReconnectingSocket {
   return new ReconnectingSocket({
     ...options,
     onConnect: () => { holder.master?.linkUp(); },

@@ -24,7 +24,8 @@ export class ModbusTcpClient extends SocketClient<MbapMasterStats> {
 
   private constructor(options: TcpClientOptions) {
     const holder: { master?: MbapMaster } = {};
-    const socket = masterSocket({ ...options, port: options.port ?? MODBUS_TCP_PORT }, holder);
+    // One request at a time (the default) has nothing to coalesce: its write goes out at once.
+    const socket = masterSocket({ ...options, port: options.port ?? MODBUS_TCP_PORT, coalesceWrites: (options.maxInFlight ?? 1) > 1 }, holder);
     const master = new MbapMaster({
       link: { write: (bytes) => { socket.write(bytes); }, abort: (error) => { socket.abort(error); } },
       timers: nodeTimers,

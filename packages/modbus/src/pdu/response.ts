@@ -3,6 +3,7 @@
 // of being turned into values (the failure users meet with modbus-serial under concurrency).
 import { EXCEPTION_FLAG, FunctionCode } from '../function-code.ts';
 import { COIL_OFF, COIL_ON, MAX_PDU_LENGTH, MAX_READ_BITS, MAX_READ_REGISTERS, MAX_WRITE_COILS, MAX_WRITE_REGISTERS } from '../limits.ts';
+import { allocateWords } from '../slab.ts';
 import { decodeDeviceIdentificationResponse, encodeDeviceIdentificationResponse } from './device-identification.ts';
 import {
   byteCountForBits, checkAddress, checkLength, checkRange, checkRegisterValue, decodeError, limitError, packBits,
@@ -65,6 +66,14 @@ function encodeException(response: ExceptionResponse): Uint8Array {
   return Uint8Array.of(functionCode | EXCEPTION_FLAG, exceptionCode);
 }
 
+/** The words of the error messages per unit id, made once: building them on every decode cost a string per response. */
+const responseFromUnit: string[] = [];
+
+function responseFrom(unit: number): string {
+  if (!(Number.isInteger(unit) && unit >= 0 && unit <= 0xff)) return `response from unit ${unit}`;
+  return responseFromUnit[unit] ??= `response from unit ${unit}`;
+}
+
 /**
  * Decodes the response to `request`: the typed response, or the exception the server answered
  * with. Throws only DecodeError: PW_ERR_MODBUS_UNEXPECTED_RESPONSE when it answers another request.
@@ -72,7 +81,7 @@ function encodeException(response: ExceptionResponse): Uint8Array {
 export function decodeResponse<R extends ModbusRequest>(pdu: Uint8Array, request: R, unit?: number): ResponseFor<R> | ExceptionResponse;
 export function decodeResponse(pdu: Uint8Array, request: ModbusRequest, unit?: number): ModbusResponse | ExceptionResponse {
   const expected = request.functionCode;
-  const what = unit === undefined ? 'response' : `response from unit ${unit}`;
+  const what = unit === undefined ? 'response' : responseFrom(unit);
   const fc = pdu[0];
   if (fc === undefined) throw decodeError('PW_ERR_MODBUS_MALFORMED', expected, what, 'the PDU is empty');
   if (pdu.length > MAX_PDU_LENGTH) {
@@ -105,7 +114,7 @@ export function decodeResponse(pdu: Uint8Array, request: ModbusRequest, unit?: n
         throw decodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', expected, what,
           `byte count ${byteCount} carries ${byteCount / 2} registers, ${request.quantity} were requested`);
       }
-      const values = new Uint16Array(request.quantity);
+      const values = allocateWords(request.quantity);
       for (let index = 0; index < values.length; index++) values[index] = readU16(pdu, 2 + index * 2);
       return { functionCode: request.functionCode, values };
     }

@@ -4,6 +4,7 @@
 // holds more than one maximal message (260 bytes).
 import type { DecodeError } from '@phasewire/core';
 import { MAX_TCP_ADU_LENGTH, MBAP_HEADER_LENGTH } from '../limits.ts';
+import { copyBytes } from '../slab.ts';
 import { mbapMessageLength, type MbapFrame } from './mbap.ts';
 
 const CAPACITY = MAX_TCP_ADU_LENGTH * 2;
@@ -28,6 +29,9 @@ export class MbapFramer {
   push(chunk: Uint8Array): void {
     if (this.#failure !== undefined) throw this.#failure;
     let offset = 0;
+    // Nothing held: whole messages at the start of the chunk are cut from it directly (the usual
+    // case of one answer per read), without passing through the window; the rest goes the long way.
+    if (this.#start === this.#end) offset = this.#extractDirect(chunk);
     while (offset < chunk.length) {
       if (this.#end === CAPACITY) this.#compact();
       const count = Math.min(CAPACITY - this.#end, chunk.length - offset);
@@ -36,6 +40,30 @@ export class MbapFramer {
       offset += count;
       this.#extract();
     }
+  }
+
+  /** Delivers the whole messages at the start of `chunk`; returns where the first incomplete one begins. */
+  #extractDirect(chunk: Uint8Array): number {
+    let at = 0;
+    while (chunk.length - at >= MBAP_HEADER_LENGTH) {
+      let total: number;
+      try {
+        total = mbapMessageLength(chunk, at);
+      } catch (error) {
+        this.#failure = error as DecodeError;
+        throw error;
+      }
+      if (chunk.length - at < total) break;
+      this.#frames++;
+      this.#onFrame({
+        transactionId: ((chunk[at] ?? 0) << 8) | (chunk[at + 1] ?? 0),
+        unitId: chunk[at + 6] ?? 0,
+        // A copy, since the chunk may be a reused read buffer.
+        pdu: copyBytes(chunk, at + MBAP_HEADER_LENGTH, at + total),
+      });
+      at += total;
+    }
+    return at;
   }
 
   reset(): void {
@@ -63,7 +91,7 @@ export class MbapFramer {
       this.#onFrame({
         transactionId: ((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0),
         unitId: buffer[start + 6] ?? 0,
-        pdu: buffer.slice(start + MBAP_HEADER_LENGTH, start + total),
+        pdu: copyBytes(buffer, start + MBAP_HEADER_LENGTH, start + total),
       });
     }
     if (this.#start === this.#end) {

@@ -3,6 +3,7 @@
 // (2 bytes: the unit id plus the PDU), unit id (1 byte). No CRC: TCP checks the bytes.
 import { DecodeError, ValidationError } from '@phasewire/core';
 import { MAX_PDU_LENGTH, MBAP_HEADER_LENGTH, MODBUS_PROTOCOL_ID } from '../limits.ts';
+import { allocateBytes } from '../slab.ts';
 
 export interface MbapFrame {
   readonly transactionId: number;
@@ -25,7 +26,7 @@ export function encodeMbapFrame(frame: MbapFrame): Uint8Array {
   if (pdu.length < 1 || pdu.length > MAX_PDU_LENGTH) {
     throw new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot frame a ${pdu.length}-byte PDU: a PDU is 1 to ${MAX_PDU_LENGTH} bytes`);
   }
-  const bytes = new Uint8Array(MBAP_HEADER_LENGTH + pdu.length);
+  const bytes = allocateBytes(MBAP_HEADER_LENGTH + pdu.length);
   bytes[0] = transactionId >> 8;
   bytes[1] = transactionId & 0xff;
   bytes[2] = MODBUS_PROTOCOL_ID >> 8;
