@@ -74,6 +74,9 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
       assert.ok(times.length >= 58, `${device.meter} polled ${times.length} times`);
       // Polls are not pre-empted: a meter falling due waits at most for the one exchange sequence in progress (under 2 s here).
       assert.ok(Math.max(...gaps) <= periodMs + 2000, `${device.meter}: longest interval ${Math.max(...gaps)} ms`);
+      // After the first poll at start, every snapshot is stamped with its wall-clock slot (poll-slots.ts),
+      // and every 15-minute boundary is one: the MDM's interval data needs readings exactly there.
+      assert.deepEqual(times.slice(1).filter((t) => t % periodMs !== 0), [], `${device.meter}: snapshots off their slots`);
     }
     const deadPolls = polls.get(dead.meter) ?? [];
     assert.ok(deadPolls.some((t) => t < 60_000) && deadPolls.some((t) => t > 240_000), 'the dead meter reports before and after');

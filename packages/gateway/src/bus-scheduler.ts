@@ -11,10 +11,15 @@
 // only probed with one short read once per period, and only when the probe's worst case (its
 // timeout plus a margin) ends before the next healthy device is due. A probe that answers brings
 // the device back at once.
+//
+// Polls are due on wall-clock slots, multiples of the period from each 15-minute boundary, and a
+// snapshot is stamped with its slot when the poll starts within the slot's tolerance, so the MDM
+// gets every meter's readings on the interval grid (poll-slots.ts). The first poll is at start.
 import { ConfigError, type Clock, type MeterId, type Snapshot } from '@phasewire/core';
 import { decodeImage, planReads, registerImage, type DeviceProfile, type ModbusClient, type PlannedRead, type Timers, type TimerHandle } from '@phasewire/modbus';
 import { DeviceCounters, outcomeOf, type DeviceStats } from './bus-stats.ts';
 import { readPlanned } from './read-planned.ts';
+import { nextSlot, stampOf } from './poll-slots.ts';
 
 export interface PolledDevice {
   readonly meter: MeterId;
@@ -141,6 +146,12 @@ export class BusScheduler {
     }
   }
 
+  /** The schedule's time of the next wall-clock slot of a period (the two clocks may differ: timers can be monotonic). */
+  #nextSlotDue(periodMs: number): number {
+    const wall = this.#clock.now();
+    return this.#options.timers.now() + (nextSlot(wall, periodMs) - wall);
+  }
+
   #sleepUntil(at: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -169,7 +180,8 @@ export class BusScheduler {
 
   async #poll(state: DeviceState): Promise<void> {
     const { device, counters } = state;
-    const scheduledAt = state.nextDue;
+    // The snapshot's time: the wall-clock slot this poll serves, when it starts close enough to it (poll-slots.ts).
+    const at = stampOf(this.#clock.now(), device.periodMs);
     counters.polls++;
     try {
       const retries = this.#options.crcRetries ?? 1;
@@ -182,8 +194,8 @@ export class BusScheduler {
       }
       const values = decodeImage(device.profile.points, registerImage(results));
       state.failures = 0;
-      state.nextDue = Math.max(scheduledAt + device.periodMs, this.#options.timers.now());
-      this.#options.onSnapshot({ meter: device.meter, at: this.#clock.now(), values });
+      state.nextDue = this.#nextSlotDue(device.periodMs);
+      this.#options.onSnapshot({ meter: device.meter, at, values });
     } catch {
       counters.failedPolls++;
       state.failures++;

@@ -1,0 +1,39 @@
+// The wall-clock times a meter behind the gateway is polled at, and the time its snapshot is stamped
+// with. The MDM builds interval data and judges a meter's analytics from readings stamped exactly
+// on the 15-minute interval grid, as a meter's own load profile is (store/intervals.ts: an interval
+// is the difference of two register reads on the grid). A gateway that polled at arbitrary offsets
+// (its start time plus multiples of the period) gave the MDM no interval of a Modbus meter at all.
+//
+// Slots are the multiples of the meter's period counted from each interval boundary, so every
+// boundary is a slot whatever the period (a 7 s period polls at :00, :07, … :56 and again at the
+// boundary). A poll that starts within the slot tolerance after its slot is stamped with the slot:
+// the reading of that slot, taken up to the tolerance late because the half-duplex bus serves one
+// meter at a time. A poll that starts later (after a backoff, a probe, a very busy bus) keeps its
+// own start time, and the interval it should have closed is a gap that VEE estimates and flags,
+// rather than a value shifted by more than the tolerance.
+
+/** The load-profile interval of the MDM (15 minutes). */
+export const loadProfileIntervalMs = 900_000;
+
+/**
+ * How late after its slot a poll may start and still be stamped with it: half the period (nearer
+ * its own slot than the next), at most 15 s. Every meter of a bus is due at the same slot and the
+ * bus serves them one after the other: at 9600 baud eight meters of three read blocks take ~3 s.
+ */
+export function slotToleranceMs(periodMs: number): number {
+  return Math.min(periodMs / 2, 15_000);
+}
+
+/** The first slot strictly after `wall`. */
+export function nextSlot(wall: number, periodMs: number): number {
+  const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
+  const next = boundary + (Math.floor((wall - boundary) / periodMs) + 1) * periodMs;
+  return Math.min(next, boundary + loadProfileIntervalMs);
+}
+
+/** The time a poll that started at `wall` is stamped with: its slot when within the tolerance, else `wall` (whole milliseconds). */
+export function stampOf(wall: number, periodMs: number): number {
+  const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
+  const slot = boundary + Math.floor((wall - boundary) / periodMs) * periodMs;
+  return wall - slot <= slotToleranceMs(periodMs) ? slot : Math.floor(wall);
+}
