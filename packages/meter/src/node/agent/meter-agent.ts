@@ -53,6 +53,8 @@ export class MeterAgent {
   #clockOffset = 0;
   #lastReadingAt = Number.NEGATIVE_INFINITY;
   #ackTimer: NodeJS.Timeout | undefined;
+  /** Acks and commands being handled (stop() lets them finish before it closes the stores). */
+  readonly #handling = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
   /** Commands being handled: a per-window link stays up until their responses are out. */
   #commandsInProgress = 0;
@@ -183,6 +185,10 @@ export class MeterAgent {
   async stop(): Promise<void> {
     clearTimeout(this.#ackTimer);
     await this.#link.stop();
+    // No message arrives after the link stopped; the acks and commands already being handled finish
+    // before the stores close (an ack's queue write after the close was refused, and logged, with
+    // PW_ERR_QUEUE_CLOSED; its message stayed queued and was sent again at the next start).
+    await Promise.all(this.#handling);
     await this.#queue.close();
     await this.#stage.close();
     await this.#counters.close();
@@ -232,14 +238,18 @@ export class MeterAgent {
   #onMessage(topic: string, payload: Buffer): void {
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
     if (topic === deviceTopic(this.#meter, 'ack')) {
-      void this.#onAck(bytes).catch((error: unknown) => { this.#refusedUnknown(error); });
+      const handling = this.#onAck(bytes).catch((error: unknown) => { this.#refusedUnknown(error); });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
     } else if (topic === deviceTopic(this.#meter, 'cmd/req')) {
       const client = this.#link.client;
       this.#commandsInProgress++;
-      void this.#onCommand(bytes, client).catch((error: unknown) => { this.#refusedUnknown(error); }).finally(() => {
+      const handling = this.#onCommand(bytes, client).catch((error: unknown) => { this.#refusedUnknown(error); }).finally(() => {
         this.#commandsInProgress--;
         this.#maybeSleep();
       });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
     }
   }
 
