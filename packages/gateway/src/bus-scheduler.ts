@@ -19,7 +19,7 @@ import { ConfigError, type Clock, type MeterId, type Snapshot } from '@phasewire
 import { decodeImage, planReads, registerImage, type DeviceProfile, type ModbusClient, type PlannedRead, type Timers, type TimerHandle } from '@phasewire/modbus';
 import { DeviceCounters, outcomeOf, type DeviceStats } from './bus-stats.ts';
 import { readPlanned } from './read-planned.ts';
-import { nextSlot, stampOf } from './poll-slots.ts';
+import { nextSlot, stampFor } from './poll-slots.ts';
 
 export interface PolledDevice {
   readonly meter: MeterId;
@@ -62,6 +62,8 @@ interface DeviceState {
   readonly timeoutMs: number;
   readonly counters: DeviceCounters;
   nextDue: number;
+  /** The wall-clock slot the next poll is planned for (undefined before the first good poll). */
+  slot: number | undefined;
   failures: number;
   quarantined: boolean;
 }
@@ -93,7 +95,7 @@ export class BusScheduler {
       meters.add(device.meter);
       return {
         device, reads: planReads(device.profile), timeoutMs: device.timeoutMs ?? device.profile.timing.responseTimeoutMs,
-        counters: new DeviceCounters(), nextDue: options.timers.now(), failures: 0, quarantined: false,
+        counters: new DeviceCounters(), nextDue: options.timers.now(), slot: undefined, failures: 0, quarantined: false,
       };
     });
   }
@@ -146,10 +148,16 @@ export class BusScheduler {
     }
   }
 
-  /** The schedule's time of the next wall-clock slot of a period (the two clocks may differ: timers can be monotonic). */
-  #nextSlotDue(periodMs: number): number {
+  /**
+   * Plans the next poll at the next wall-clock slot after now and after the slot just stamped (a
+   * poll stamped with a slot the wall clock has not reached yet must not be followed by a second
+   * one of that slot), due on the schedule's time (the two clocks may differ: timers can be monotonic).
+   */
+  #planNextSlot(state: DeviceState, stamped: number): void {
     const wall = this.#clock.now();
-    return this.#options.timers.now() + (nextSlot(wall, periodMs) - wall);
+    const slot = nextSlot(Math.max(wall, stamped), state.device.periodMs);
+    state.slot = slot;
+    state.nextDue = this.#options.timers.now() + (slot - wall);
   }
 
   #sleepUntil(at: number): Promise<void> {
@@ -180,8 +188,9 @@ export class BusScheduler {
 
   async #poll(state: DeviceState): Promise<void> {
     const { device, counters } = state;
-    // The snapshot's time: the wall-clock slot this poll serves, when it starts close enough to it (poll-slots.ts).
-    const at = stampOf(this.#clock.now(), device.periodMs);
+    // The snapshot's time: the wall-clock slot this poll serves, when it starts close enough to it
+    // (after it, or before it by the wall clock when that is behind the timers: poll-slots.ts).
+    const at = stampFor(this.#clock.now(), device.periodMs, state.slot);
     counters.polls++;
     try {
       const retries = this.#options.crcRetries ?? 1;
@@ -194,7 +203,7 @@ export class BusScheduler {
       }
       const values = decodeImage(device.profile.points, registerImage(results));
       state.failures = 0;
-      state.nextDue = this.#nextSlotDue(device.periodMs);
+      this.#planNextSlot(state, at);
       this.#options.onSnapshot({ meter: device.meter, at, values });
     } catch {
       counters.failedPolls++;

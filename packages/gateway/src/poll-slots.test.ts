@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { loadProfileIntervalMs, nextSlot, slotToleranceMs, stampOf } from './poll-slots.ts';
+import { loadProfileIntervalMs, nextSlot, slotToleranceMs, stampFor, stampOf } from './poll-slots.ts';
 
 const t0 = Date.UTC(2026, 10, 24, 12, 0);
 
@@ -21,6 +21,15 @@ describe('poll slots', () => {
     assert.equal(stampOf(t0 + 900_000 + 15_001.5, 60_000), t0 + 915_001, 'too late for its slot: its own time, whole milliseconds');
     assert.equal(stampOf(t0 + 7_000 + 3_500, 7_000), t0 + 7_000);
     assert.equal(stampOf(t0 + 7_000 + 3_600, 7_000), t0 + 10_600);
+  });
+
+  it('stamps a poll planned for a slot with it when the wall clock is a little behind the timers', () => {
+    assert.equal(stampFor(t0 + 900_000 - 12, 60_000, t0 + 900_000), t0 + 900_000, 'the wall clock 12 ms short of the planned slot');
+    assert.equal(stampFor(t0 + 900_000 - 15_000, 60_000, t0 + 900_000), t0 + 900_000);
+    assert.equal(stampFor(t0 + 900_000 - 15_001, 60_000, t0 + 900_000), t0 + 884_999, 'too far apart: its own time');
+    assert.equal(stampFor(t0 + 900_000 + 2_000, 60_000, t0 + 900_000), t0 + 900_000, 'late: as stampOf');
+    assert.equal(stampFor(t0 + 900_000 + 2_000, 60_000, t0 + 840_000), t0 + 900_000, 'a stale planned slot is ignored');
+    assert.equal(stampFor(t0 + 143_456, 60_000, undefined), t0 + 143_456, 'no slot planned (the first poll): as stampOf');
   });
 
   it('has every interval boundary as a slot and never stamps a poll before its start or with a later slot', () => {

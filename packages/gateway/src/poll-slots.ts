@@ -31,6 +31,19 @@ export function nextSlot(wall: number, periodMs: number): number {
   return Math.min(next, boundary + loadProfileIntervalMs);
 }
 
+/**
+ * The time a poll the schedule started for the wall-clock slot `aimed` is stamped with. The schedule
+ * runs on the timers (monotonic on a real bus) and the slot is on the wall clock: when the wall clock
+ * is behind the timers (stepped back, or slewed apart since the slot was planned) the poll starts a
+ * little before its slot by the wall clock, and is still that slot's reading, so it is stamped with
+ * it when that is within the tolerance. Stamped with its own time instead (as `stampOf` does), a
+ * wall clock only 100 ppm slow put every poll 6 ms before its slot and the meter had no interval.
+ * Otherwise as `stampOf`.
+ */
+export function stampFor(wall: number, periodMs: number, aimed: number | undefined): number {
+  return aimed !== undefined && aimed > wall && aimed - wall <= slotToleranceMs(periodMs) ? aimed : stampOf(wall, periodMs);
+}
+
 /** The time a poll that started at `wall` is stamped with: its slot when within the tolerance, else `wall` (whole milliseconds). */
 export function stampOf(wall: number, periodMs: number): number {
   const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
