@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
+import { parseMeterId, Q } from '@phasewire/core';
+import { SqliteMeterStore } from '@phasewire/server/node';
 
 const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
 const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;
@@ -50,6 +52,16 @@ describe('phasewire demo', () => {
     assert.match(io.stdout(), /API and dashboard +https:/);
     const after = JSON.parse(await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8')) as { issued: unknown[] };
     assert.equal(after.issued.length, (JSON.parse(ca) as { issued: unknown[] }).issued.length);
+    // The meters carried their energy on from what was stored: across the restart the register only rises.
+    const store = await SqliteMeterStore.open({ path: join(dir, 'data', 'phasewire.db') });
+    const meter = parseMeterId('demo-meter-001');
+    const energy = await store.readings(meter, Q.activeEnergyImport, { from: 0, to: Number.MAX_SAFE_INTEGER });
+    const conflicts = await store.conflicts(meter, { from: 0, to: Number.MAX_SAFE_INTEGER });
+    await store.close();
+    const values = energy.map((reading) => reading.value);
+    assert.ok(values.length >= 20, `readings of both runs (${values.length})`);
+    assert.deepEqual(values, [...values].sort((a, b) => a - b), 'the register never goes back across the restart');
+    assert.deepEqual(conflicts, []);
   });
 });
 

@@ -10,7 +10,8 @@ export {
   createSimulatedMeter, type SimulatedMeter, type SimulatedMeterOptions, type MeterMode, type MeterState,
   type TransformerState,
 } from './simulated-meter.ts';
-export type { RegisterKey, RegisterValues } from './register-values.ts';
+export type { EnergyRegisterKey, RegisterKey, RegisterValues } from './register-values.ts';
+export { energyRegisterKeys } from './register-values.ts';
 export { createPhasorFleet, fleetScenarios, type PhasorFleet } from './phasor-fleet.ts';
 export { voltageUnbalance, type VoltageUnbalance } from './voltage-unbalance.ts';
 // ── the meter agent (pure parts)

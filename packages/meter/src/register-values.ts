@@ -32,6 +32,30 @@ export function registerValues(r: EnergyRegisters): RegisterValues {
   return values as RegisterValues;
 }
 
+/** The energy registers' keys (demand is not a register a meter carries over: it restarts per block). */
+export type EnergyRegisterKey = Exclude<RegisterKey, 'activeDemandImport' | 'activeDemandImportMax'>;
+
+export const energyRegisterKeys: readonly EnergyRegisterKey[] = [
+  ...wheres.flatMap((where) => [`activeEnergyImport${where}`, `activeEnergyExport${where}`, `reactiveEnergyImport${where}`, `reactiveEnergyExport${where}`] as const),
+  'reactiveEnergyQ1', 'reactiveEnergyQ2', 'reactiveEnergyQ3', 'reactiveEnergyQ4',
+];
+
+/**
+ * Sets the registers to where a meter's registers stood (Wh, varh by key; absent keys stay as they
+ * are): a meter that is restarted carries its energy on rather than starting again at zero, which
+ * the MDM would read as a register going backwards or a meter exchange.
+ */
+export function restoreRegisters(r: EnergyRegisters, values: Partial<Record<EnergyRegisterKey, number>>): void {
+  wheres.forEach((where, k) => {
+    r.activeImport[k] = values[`activeEnergyImport${where}`] ?? r.activeImport[k] ?? 0;
+    r.activeExport[k] = values[`activeEnergyExport${where}`] ?? r.activeExport[k] ?? 0;
+    r.reactiveImport[k] = values[`reactiveEnergyImport${where}`] ?? r.reactiveImport[k] ?? 0;
+    r.reactiveExport[k] = values[`reactiveEnergyExport${where}`] ?? r.reactiveExport[k] ?? 0;
+  });
+  const quadrants = [values.reactiveEnergyQ1, values.reactiveEnergyQ2, values.reactiveEnergyQ3, values.reactiveEnergyQ4];
+  quadrants.forEach((value, k) => { r.quadrant[k] = value ?? r.quadrant[k] ?? 0; });
+}
+
 const slots = (name: 'activeEnergyImport' | 'activeEnergyExport' | 'reactiveEnergyImport' | 'reactiveEnergyExport'): readonly number[] =>
   wheres.map((where) => slot[`${name}${where}`]);
 

@@ -115,6 +115,21 @@ describe('createSimulatedMeter', () => {
     assert.throws(() => sim.advanceTo(Number.NaN), (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT'));
   });
 
+  it('carries registers on from where a restarted meter left them, and refuses a register that is not a finite, non-negative energy', () => {
+    const fresh = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start });
+    const restarted = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: { activeEnergyImport: 1_234_567, reactiveEnergyQ1: 890 } });
+    const a = fresh.advanceTo(start + 3_600_000);
+    const b = restarted.advanceTo(start + 3_600_000);
+    assert.ok((a.values.get(Q.activeEnergyImport) ?? 0) > 0, 'the hour used energy');
+    assert.equal((b.values.get(Q.activeEnergyImport) ?? 0) - (a.values.get(Q.activeEnergyImport) ?? 0), 1_234_567);
+    assert.equal(restarted.registers().reactiveEnergyQ1 - fresh.registers().reactiveEnergyQ1, 890);
+    assert.equal(b.values.get(Q.activeEnergyImportL1), a.values.get(Q.activeEnergyImportL1), 'registers not given start at zero');
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: { activeEnergyExport: bad } }),
+        (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /register activeEnergyExport/.test(e.message));
+    }
+  });
+
   it('names the known scenarios when asked for an unknown one', () => {
     assert.throws(() => createSimulatedMeter({ meter, scenario: 'no-such', mode: 'phasor', seed: 1, start }),
       (e: unknown) => hasCode(e, 'PW_ERR_UNKNOWN_SCENARIO') && /balanced-motor/.test(e.message) && /developing-imbalance/.test(e.message));

@@ -8,7 +8,7 @@ import { EnergyRegisters } from './energy-registers.ts';
 import { IntervalAggregator } from './interval-aggregator.ts';
 import { startingCurrentRatio, voltageCutoffRatio } from './measurement.ts';
 import { PhasorEngine, type MeterParts } from './phasor-engine.ts';
-import { registerValues, writeRegisters, type RegisterValues } from './register-values.ts';
+import { registerValues, restoreRegisters, writeRegisters, type EnergyRegisterKey, type RegisterValues } from './register-values.ts';
 import { validateScenario, type CtAccuracyClass, type Scenario, type ScenarioInfo } from './scenario.ts';
 import { findScenario } from './scenarios.ts';
 import { Timeline } from './timeline.ts';
@@ -30,6 +30,11 @@ export interface SimulatedMeterOptions {
   readonly samplesPerCycle?: number;
   /** Demand block length, ms (default 15 minutes); blocks are aligned to the epoch. */
   readonly demandIntervalMs?: number;
+  /**
+   * Where the energy registers stand at `start` (Wh, varh by key; absent: zero, a new meter). A
+   * restarted meter carries its energy on: finite, non-negative values only.
+   */
+  readonly registers?: Partial<Record<EnergyRegisterKey, number>>;
 }
 
 export interface TransformerState {
@@ -116,6 +121,10 @@ export function createSimulatedMeter(options: SimulatedMeterOptions): SimulatedM
   const timeline = new Timeline(scenario, start);
   const aggregator = new IntervalAggregator(scenario.system.frequency);
   const registers = new EnergyRegisters(start, demandInterval);
+  for (const [key, value] of Object.entries(options.registers ?? {})) {
+    if (!(Number.isFinite(value) && value >= 0)) invalid(`Cannot start meter ${meter} with register ${key} at ${value}: expected a finite, non-negative Wh or varh`);
+  }
+  restoreRegisters(registers, options.registers ?? {});
   const parts: MeterParts = {
     circuit, timeline, transformers, registers, aggregator,
     cutoffs: {

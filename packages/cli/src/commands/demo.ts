@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from '@phasewire/core';
+import { findQuantity, lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from '@phasewire/core';
 import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
-import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
-import type { LinkProfileName } from '@phasewire/meter';
+import { createSimulatedMeter, energyRegisterKeys, linkProfiles } from '@phasewire/meter';
+import type { EnergyRegisterKey, LinkProfileName } from '@phasewire/meter';
 import { ensureEnrolled, LinkEmulator, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { defaultLoginLimits, defaultSessionPolicy } from '@phasewire/server/node';
@@ -175,6 +175,17 @@ function withDemoSetups(config: ServerConfig, count: number): ServerConfig {
 
 const demoMeterId = (i: number): string => `demo-meter-${String(i + 1).padStart(3, '0')}`;
 
+/** The energy registers among a meter's latest stored readings (Wh, varh: the catalogue's units, which the simulator's registers use too). */
+function storedRegisters(readings: readonly Reading[]): Partial<Record<EnergyRegisterKey, number>> {
+  const registers: Partial<Record<EnergyRegisterKey, number>> = {};
+  for (const reading of readings) {
+    const key = findQuantity(reading.quantity)?.key;
+    const register = energyRegisterKeys.find((k) => k === key);
+    if (register !== undefined && reading.value >= 0) registers[register] = reading.value;
+  }
+  return registers;
+}
+
 function latestTime(readings: readonly Reading[]): number {
   return readings.reduce((latest, reading) => Math.max(latest, reading.at), Number.NEGATIVE_INFINITY);
 }
@@ -201,7 +212,9 @@ async function startFleet(io: CliIo, server: PhasewireServer, ids: readonly Mete
     const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: real.emulated, random: new SeededRandom(seed + i) });
     const agent = await MeterAgent.open({
       identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock, random: new SeededRandom(seed + 1000 + i),
-      meter: createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now() }),
+      // A second start carries each meter's energy on from what the head-end stored (the clock does too),
+      // instead of starting its registers at zero, which the MDM reads as a meter exchange.
+      meter: createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(), registers: storedRegisters(await server.store.latest(id)) }),
       // What an agent refuses is worth seeing, except the work cut short by the demo's own stop.
       onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
     });
