@@ -56,6 +56,13 @@ export interface ModbusClient {
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 
+// The continuations' parts as module functions: a closure made per request is garbage per read.
+const sameResponse = <T>(response: T): T => response;
+const registerValues = (response: { readonly values: Uint16Array }): Uint16Array => response.values;
+function unansweredRead(pdu: Uint8Array, unit: number): never {
+  throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', `Cannot ${describeFunction(pdu[0] ?? 0)} on unit ${unit}: no answer came back, and a read is never broadcast`);
+}
+
 /** ModbusClient over any channel: encodes, sends, decodes against the request, turns exceptions into errors. */
 export class ChannelClient implements ModbusClient {
   readonly #channel: ModbusChannel;
@@ -72,22 +79,21 @@ export class ChannelClient implements ModbusClient {
    * docs/modbus.md). A request the codec refuses still rejects instead of throwing.
    */
   request<R extends ModbusRequest>(unit: number, request: R, options?: RequestOptions): Promise<ResponseFor<R>> {
-    let pdu: Uint8Array;
-    try {
-      pdu = encodeRequest(request);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }).then((answer) => {
-      if (answer === undefined) return impliedResponse(pdu) as ResponseFor<R>;
-      const response = decodeResponse(answer, request, unit);
-      if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
-      return response;
-    });
+    return this.#exchange(unit, request, options, sameResponse, impliedResponse as (pdu: Uint8Array) => ResponseFor<R>);
   }
 
   /** Register reads, the hot path of polling: the values come out of the same continuation. */
   #readRegisters(unit: number, request: ReadRegistersRequest, options: RequestOptions | undefined): Promise<Uint16Array> {
+    return this.#exchange(unit, request, options, registerValues, unansweredRead);
+  }
+
+  /**
+   * Encodes, sends, and decodes the answer in the one continuation of the channel's promise; `pick`
+   * takes the result from the decoded response, `unanswered` answers a request that got no response
+   * (an RTU broadcast). A request the codec refuses rejects instead of throwing.
+   */
+  #exchange<R extends ModbusRequest, T>(unit: number, request: R, options: RequestOptions | undefined,
+    pick: (response: Exclude<ResponseFor<R>, { exceptionCode: number }>) => T, unanswered: (pdu: Uint8Array, unit: number) => T): Promise<T> {
     let pdu: Uint8Array;
     try {
       pdu = encodeRequest(request);
@@ -95,10 +101,10 @@ export class ChannelClient implements ModbusClient {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }).then((answer) => {
-      if (answer === undefined) throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', `Cannot ${describeFunction(request.functionCode)} on unit ${unit}: no answer came back, and a read is never broadcast`);
+      if (answer === undefined) return unanswered(pdu, unit);
       const response = decodeResponse(answer, request, unit);
       if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
-      return response.values;
+      return pick(response as Exclude<ResponseFor<R>, { exceptionCode: number }>);
     });
   }
 

@@ -125,17 +125,19 @@ function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
   });
 }
 
+/** The live feed of a signed-in session, open. */
+async function sessionFeed(rig: ApiRig, session: { cookie: string }): Promise<WebSocket> {
+  const socket = open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${session.cookie}` });
+  await once(socket, 'open');
+  return socket;
+}
+
 describe('live feed when its authority is ended', { timeout: 20_000 }, () => {
   let rig: ApiRig;
   // No expiry sweep in this run: the API's own changes must close the sockets at once.
   before(async () => { rig = await startApiRig({ liveLimits: { authorityCheckMs: 3_600_000 } }); });
   after(async () => { await rig.close(); });
-  const own = () => ({ origin: `https://localhost:${rig.server.port}` });
-  const feedOf = async (session: { cookie: string }): Promise<WebSocket> => {
-    const socket = open(rig, { ...own(), cookie: `pw_session=${session.cookie}` });
-    await once(socket, 'open');
-    return socket;
-  };
+  const feedOf = (session: { cookie: string }): Promise<WebSocket> => sessionFeed(rig, session);
 
   it('closes the socket of a session that signs out, and only that one', async () => {
     const leaving = await rig.login('viewer');
@@ -192,12 +194,7 @@ describe('live feed when its authority runs out', { timeout: 20_000 }, () => {
   // The expiry sweep runs often here; the tests move the injected clock, never wait for the real one.
   before(async () => { rig = await startApiRig({ liveLimits: { authorityCheckMs: 10 } }); });
   after(async () => { await rig.close(); });
-  const own = () => ({ origin: `https://localhost:${rig.server.port}` });
-  const feedOf = async (session: { cookie: string }): Promise<WebSocket> => {
-    const socket = open(rig, { ...own(), cookie: `pw_session=${session.cookie}` });
-    await once(socket, 'open');
-    return socket;
-  };
+  const feedOf = (session: { cookie: string }): Promise<WebSocket> => sessionFeed(rig, session);
 
   it('closes a socket when its session passes the idle timeout, by the injected clock', async () => {
     const session = await rig.login('analyst');
@@ -208,7 +205,7 @@ describe('live feed when its authority runs out', { timeout: 20_000 }, () => {
     assert.equal(code, liveClose.authorityEnded);
     assert.match(reason, /idle/);
     // Reconnecting with the same cookie is refused.
-    assert.equal(await upgradeStatus(open(rig, { ...own(), cookie: `pw_session=${session.cookie}` })), 401);
+    assert.equal(await upgradeStatus(open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${session.cookie}` })), 401);
   });
 
   it('closes a socket when its session reaches its absolute lifetime, though it was used all along', async () => {
