@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { deviceTopic } from '@phasewire/core';
 import { headEndFixture, snapshot } from './headend-test-kit.ts';
 import type { BrokerKind, HeadEndFixture } from './headend-test-kit.ts';
-import { parseStatusPayload } from './device-activity.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { DeviceActivity, parseStatusPayload } from './device-activity.ts';
+import { openHeadEndDatabase } from './sqlite-registry.ts';
 
 const until = async (predicate: () => boolean, what: string): Promise<void> => {
   const deadline = Date.now() + 10_000;
@@ -76,5 +81,64 @@ describe('status payloads', () => {
     for (const bad of ['', '{}', '{"state":1}', 'online', '\u00ff\u00fe', `{"state":"online","pad":"${'x'.repeat(300)}"}`]) {
       assert.throws(() => parseStatusPayload(Buffer.from(bad, 'latin1')), { code: 'PW_ERR_HEADEND_MESSAGE' }, bad);
     }
+  });
+});
+
+describe('device status writes', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'pw-activity-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  /** What a second connection (another process after a crash) finds in the file. */
+  const onDisk = (path: string, id: string): { online: number; lastSeen: number } | undefined => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const row = db.prepare('SELECT online, last_seen FROM device_status WHERE id = ?').get(id);
+      return row === undefined ? undefined : { online: Number(row['online']), lastSeen: Number(row['last_seen']) };
+    } finally {
+      db.close();
+    }
+  };
+
+  it('shows a status change at once and writes the changes of a batch together on flush', () => {
+    const path = join(dir, 'batch.db');
+    const db = openHeadEndDatabase(path);
+    const activity = new DeviceActivity(db, { flushMs: 60_000 });
+    activity.status('meter-s1', 'online', 1_000);
+    activity.status('meter-s2', 'online', 1_100);
+    activity.status('meter-s1', 'offline', 1_200);
+    assert.equal(activity.get('meter-s1')?.online, false);
+    assert.equal(activity.pending, 2);
+    assert.equal(onDisk(path, 'meter-s1'), undefined, 'nothing written before the batch');
+    activity.flush();
+    assert.deepEqual(onDisk(path, 'meter-s1'), { online: 0, lastSeen: 1_200 });
+    assert.deepEqual(onDisk(path, 'meter-s2'), { online: 1, lastSeen: 1_100 });
+    assert.equal(activity.pending, 0);
+    db.close();
+  });
+
+  it('writes the batch by itself after flushMs, with the device\'s latest last seen', async () => {
+    const path = join(dir, 'timer.db');
+    const db = openHeadEndDatabase(path);
+    const activity = new DeviceActivity(db, { flushMs: 20 });
+    activity.status('meter-s3', 'online', 1_000);
+    activity.seen('meter-s3', 3_000);
+    // Waits for the timer's turn; the assertion is on what was written, not on how fast.
+    for (let i = 0; i < 200 && onDisk(path, 'meter-s3') === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(onDisk(path, 'meter-s3'), { online: 1, lastSeen: 3_000 });
+    db.close();
+  });
+
+  it('reads back after a reopen what was flushed at close', () => {
+    const path = join(dir, 'reopen.db');
+    const db = openHeadEndDatabase(path);
+    const activity = new DeviceActivity(db, { flushMs: 60_000 });
+    activity.status('meter-s4', 'online', 1_000);
+    activity.seen('meter-s4', 2_000);
+    activity.flush();
+    db.close();
+    const again = openHeadEndDatabase(path);
+    assert.deepEqual(new DeviceActivity(again).get('meter-s4'), { id: 'meter-s4', online: true, since: 1_000, lastSeen: 2_000 });
+    again.close();
   });
 });

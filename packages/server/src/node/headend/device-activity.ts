@@ -7,7 +7,11 @@
 //                  unique on (device, key id, counter), so a redelivered event is recorded once
 //
 // Last seen moves on every authorised message; it is kept in memory and written with the next
-// status change and at close, so the readings path costs one Map write and no SQL.
+// status write and at close, so the readings path costs one Map write and no SQL. An online/offline
+// change is applied in memory at once (readers and listeners see it) and written in one transaction
+// with the others of the last `flushMs` (an agent announces `online` on every connect: a synced
+// write each would put one fsync per CONNECT on the event loop). A crash loses at most that batch;
+// the device's next connect or will says it again (docs/head-end.md, "Head-end performance").
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { DecodeError, StoreError } from '@phasewire/core';
 
@@ -72,14 +76,30 @@ function jsonOf(value: unknown): string {
   return text === undefined ? 'null' : text;
 }
 
+export interface DeviceActivityOptions {
+  /** Longest an online/offline change waits in memory before it is written, ms (default 100; 0: written through). */
+  readonly flushMs?: number;
+  /** Told when a batch of status changes cannot be written (it is kept and tried again). */
+  readonly onFlushError?: (error: StoreError) => void;
+}
+
 export class DeviceActivity {
+  readonly #db: DatabaseSync;
   readonly #statuses = new Map<string, DeviceStatus>();
   readonly #seen = new Map<string, number>();
+  /** Devices whose status changed in memory since the last write. */
+  #unflushed = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flushMs: number;
+  readonly #onFlushError: (error: StoreError) => void;
   readonly #upsert: StatementSync;
   readonly #insertEvent: StatementSync;
   readonly #selectEvents: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, options: DeviceActivityOptions = {}) {
+    this.#db = db;
+    this.#flushMs = options.flushMs ?? 100;
+    this.#onFlushError = options.onFlushError ?? (() => undefined);
     db.exec(schema);
     this.#upsert = db.prepare(`INSERT INTO device_status (id, online, since, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET online = excluded.online, since = excluded.since, last_seen = excluded.last_seen`);
@@ -96,7 +116,7 @@ export class DeviceActivity {
     this.#seen.set(device, at);
   }
 
-  /** Records an online/offline status (written through). */
+  /** Records an online/offline status: in memory at once, written with the next batch (at most `flushMs` later). */
   status(device: string, state: 'online' | 'offline', at: number): DeviceStatus {
     const before = this.#statuses.get(device);
     const online = state === 'online';
@@ -105,8 +125,20 @@ export class DeviceActivity {
       since: before !== undefined && before.online === online ? before.since : at,
       lastSeen: Math.max(at, this.#seen.get(device) ?? 0, before?.lastSeen ?? 0),
     };
-    this.#write(status);
+    this.#statuses.set(device, status);
+    this.#unflushed.add(device);
+    if (this.#flushMs === 0) this.#flush([]);
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => { this.#flushQuietly(); }, this.#flushMs);
+      // An exit without close is a crash's loss, nothing worth keeping the process alive for.
+      this.#timer.unref();
+    }
     return status;
+  }
+
+  /** Status changes waiting in memory (what a crash now would lose). */
+  get pending(): number {
+    return this.#unflushed.size;
   }
 
   /** Records a sealed event once per (device, key id, counter); false when it was recorded before. */
@@ -146,11 +178,52 @@ export class DeviceActivity {
     }));
   }
 
-  /** Writes the last-seen times held in memory. */
+  /** Writes the waiting status changes and every last-seen time held in memory, in one transaction. */
   flush(): void {
-    for (const [device, at] of this.#seen) {
+    this.#flush(this.#seen.keys());
+  }
+
+  /**
+   * Writes the waiting status changes and the last seen of `alsoSeen`. The batch writes only the
+   * devices whose status changed (with their latest last seen), so its size follows the status
+   * churn, not the fleet; the rest of the last-seen times are written at close.
+   */
+  #flush(alsoSeen: Iterable<string>): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const due = new Map<string, DeviceStatus>();
+    for (const device of [...this.#unflushed, ...alsoSeen]) {
       const status = this.#statuses.get(device);
-      if (status !== undefined && at > status.lastSeen) this.#write({ ...status, lastSeen: at });
+      if (status === undefined || due.has(device)) continue;
+      const at = this.#seen.get(device) ?? 0;
+      if (this.#unflushed.has(device) || at > status.lastSeen) due.set(device, at > status.lastSeen ? { ...status, lastSeen: at } : status);
+    }
+    if (due.size === 0) { this.#unflushed.clear(); return; }
+    const own = !this.#db.isTransaction;
+    let begun = false;
+    try {
+      if (own) { this.#db.exec('BEGIN IMMEDIATE'); begun = true; }
+      for (const status of due.values()) this.#write(status);
+      if (own) this.#db.exec('COMMIT');
+    } catch (error) {
+      // A failed COMMIT may have ended the transaction already; the error that matters is the first.
+      if (begun) try { this.#db.exec('ROLLBACK'); } catch { /* already rolled back */ }
+      throw error instanceof StoreError ? error : new StoreError('PW_ERR_STORE_WRITE', `Cannot write ${due.size} device statuses to the head-end database: ${(error as Error).message}`, { cause: error });
+    }
+    // Only what was committed counts as written: after a rollback everything is tried again.
+    for (const status of due.values()) this.#statuses.set(status.id, status);
+    this.#unflushed.clear();
+  }
+
+  #flushQuietly(): void {
+    try {
+      this.#flush([]);
+    } catch (error) {
+      // Its owner closed the database without closing us first: what waited is lost, as in a crash.
+      if (!this.#db.isOpen) return;
+      this.#onFlushError(error as StoreError);
+      this.#timer ??= setTimeout(() => { this.#flushQuietly(); }, Math.max(this.#flushMs, 100));
+      this.#timer.unref();
     }
   }
 
@@ -160,6 +233,5 @@ export class DeviceActivity {
     } catch (error) {
       throw new StoreError('PW_ERR_STORE_WRITE', `Cannot record the status of ${status.id} in the head-end database: ${(error as Error).message}`, { cause: error });
     }
-    this.#statuses.set(status.id, status);
   }
 }

@@ -19,7 +19,7 @@ import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
-import type { DeviceStatus } from './device-activity.ts';
+import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 
 export type BrokerMode =
@@ -37,6 +37,8 @@ export interface HeadEndOptions {
   readonly log?: HeadEndLog;
   /** Bound of an envelope body (default 64 KiB). */
   readonly maxBodyBytes?: number;
+  /** Longest last seen and online/offline wait in memory before one batched write, ms (default 100; 0: written through). */
+  readonly activityFlushMs?: number;
 }
 
 export interface HeadEnd {
@@ -64,7 +66,11 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const limits = options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
   const window = new SqliteCounters(options.db, 'deferred');
   const downlinkCounters = new SqliteCounters(options.db, 'immediate');
-  const registry = new SqliteDeviceRegistry(options.db);
+  // Last seen and online/offline are batched (at most every 100 ms, one transaction); a change of
+  // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
+  const flushFailed = (what: string) => (error: Error): void => { log({ level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` }); };
+  const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
+  const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
   const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
   const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
   type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
@@ -77,7 +83,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
-  const activity = new ObservedActivity(options.db, (status) => {
+  const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
     for (const listener of statusListeners) {
       try {
         listener(status);
@@ -125,6 +131,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await front.close();
       await ingest.idle();
       activity.flush();
+      registry.close();
     },
   };
 }
@@ -133,8 +140,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
 class ObservedActivity extends DeviceActivity {
   readonly #onStatus: (status: DeviceStatus) => void;
 
-  constructor(db: DatabaseSync, onStatus: (status: DeviceStatus) => void) {
-    super(db);
+  constructor(db: DatabaseSync, options: DeviceActivityOptions, onStatus: (status: DeviceStatus) => void) {
+    super(db, options);
     this.#onStatus = onStatus;
   }
 
