@@ -143,7 +143,12 @@ export async function startNodeServer(r: Rig, mode: 'headend' | 'prototype', por
   };
   const file = join(r.dir, `server-${serial++}.json`);
   await writeFile(file, JSON.stringify(config));
-  const child = fork(join(import.meta.dirname, 'headend-server.ts'), [file], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+  // PW_BENCH_HEADEND_CPU_PROF=<dir>: a V8 CPU profile of each server's whole life (`--cpu-prof`, written
+  // when it exits on SIGTERM), for benches such as T5 whose window has no reset/stats to hang
+  // PW_BENCH_HEADEND_PROFILE on; a server killed with SIGKILL writes none.
+  const cpuProf = process.env['PW_BENCH_HEADEND_CPU_PROF'];
+  const profArgs = cpuProf === undefined || cpuProf === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`];
+  const child = fork(join(import.meta.dirname, 'headend-server.ts'), [file], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc', ...profArgs] });
   const listening = await reply<{ port: number }>(child, 'listening', 60_000);
   const stats = async (): Promise<ServerStats> => {
     const answer = reply<ServerStats>(child, 'stats');

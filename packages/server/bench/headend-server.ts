@@ -26,6 +26,7 @@ import { NodeAead, tlsIdentity, tlsServerOptions, tlsTrust } from '@phasewire/se
 import { SqliteMeterStore } from '../src/node/store/sqlite/sqlite-meter-store.ts';
 import { openHeadEndDatabase } from '../src/node/headend/sqlite-registry.ts';
 import { startHeadEnd } from '../src/node/headend/head-end.ts';
+import { ensureTicketKeys } from '../src/node/service/ticket-keys.ts';
 
 export interface ServerConfig {
   readonly mode: 'headend' | 'prototype';
@@ -60,7 +61,11 @@ async function headEnd(): Promise<() => number> {
   const store = await SqliteMeterStore.open({ path: join(config.dir, 'store.db') });
   const running = await startHeadEnd({
     store, db: openHeadEndDatabase(join(config.dir, 'headend.db')), keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), clock,
-    broker: { kind: 'embedded', port: config.port ?? 0, identity: tlsIdentity(config.chain, config.key), trust: tlsTrust(config.anchors), revocations: () => RevocationSet.empty },
+    // PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS=0: last seen written through per connect, as before 2026-11-24 (an A/B in one session).
+    ...(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS'] === undefined ? {} : { activityFlushMs: Number(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS']) }),
+    // The ticket keys kept in the data directory, as `phasewire server` keeps them: a restarted
+    // head-end (T5) resumes the sessions of the tickets the devices hold.
+    broker: { kind: 'embedded', port: config.port ?? 0, identity: tlsIdentity(config.chain, config.key), trust: tlsTrust(config.anchors), revocations: () => RevocationSet.empty, ticketKeys: (await ensureTicketKeys(config.dir, clock)).keys },
   });
   process.send?.({ type: 'listening', port: running.port });
   return () => running.ingest.stored;
