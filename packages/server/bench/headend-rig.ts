@@ -19,6 +19,7 @@ import { startMosquitto } from '../src/node/headend/mosquitto-process.ts';
 import type { LoadConfig, LoadDevice, LoadReport } from './headend-load.ts';
 import type { ServerConfig, ServerStats } from './headend-server.ts';
 import { mqttFrameAt } from './mqtt-frame.ts';
+import type { Measurement } from '@phasewire/bench';
 
 /** Linux clock ticks per second (getconf CLK_TCK): the unit of utime and stime in /proc. */
 const clockTicks = 100;
@@ -340,4 +341,31 @@ export async function throughput(kind: 'headend' | 'prototype' | 'mosquitto', op
 export function scaled(messagesPerDevice: number): number {
   const factor = Number(process.env['PW_BENCH_HEADEND_SCALE'] ?? '1');
   return Math.max(1, Math.round(messagesPerDevice * (Number.isFinite(factor) && factor > 0 ? factor : 1)));
+}
+
+/**
+ * T1 and T2: the straight-line prototype, Mosquitto forwarding alone and the head-end under the same
+ * load, each in its own processes, as one measurement: the head-end against Mosquitto, the prototype
+ * and the CPU figures beside it (`extra` adds the benchmark's own).
+ */
+export async function againstPeers(load: ThroughputOptions, mosquittoLabel: string, extra: Readonly<Record<string, number>> = {}): Promise<Measurement> {
+  const prototype = await throughput('prototype', load);
+  const mosquitto = await throughput('mosquitto', load);
+  const headEnd = await throughput('headend', load);
+  return {
+    figure: { label: 'phasewire head-end, readings committed and PUBACKed per second', value: headEnd.readingsPerSecond, unit: 'readings/s' },
+    reference: { label: mosquittoLabel, value: mosquitto.readingsPerSecond, unit: 'readings/s', kind: 'peer' },
+    extra: {
+      prototypeReadingsPerSecond: prototype.readingsPerSecond,
+      ratioToPrototype: headEnd.readingsPerSecond / prototype.readingsPerSecond,
+      headEndCpuMicrosecondsPerReading: headEnd.cpuMicrosecondsPerReading,
+      prototypeCpuMicrosecondsPerReading: prototype.cpuMicrosecondsPerReading,
+      mosquittoCpuMicrosecondsPerMessage: mosquitto.cpuMicrosecondsPerReading,
+      headEndCores: headEnd.serverCores,
+      loadGeneratorCores: headEnd.loadCores,
+      headEndLoopP99Ms: headEnd.loopP99Ms ?? Number.NaN,
+      seconds: headEnd.seconds,
+      ...extra,
+    },
+  };
 }

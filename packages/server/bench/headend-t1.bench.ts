@@ -8,7 +8,7 @@
 // per server (PW_BENCH_HEADEND_SCALE scales it). Reference: Mosquitto (≥ 0.85×); the prototype
 // ratio (≥ 1.4×) is recorded beside it.
 import type { Benchmark } from '@phasewire/bench';
-import { scaled, throughput } from './headend-rig.ts';
+import { againstPeers, scaled } from './headend-rig.ts';
 import type { ThroughputOptions } from './headend-rig.ts';
 
 export const singleReadingLoad: ThroughputOptions = { devices: 64, messagesPerDevice: scaled(1000), snapshots: 1, quantities: 1, window: 16 };
@@ -18,26 +18,7 @@ const benchmark: Benchmark = {
   title: 'T1: head-end end to end, one reading per message (mTLS, QoS 1, durable commit before PUBACK), readings/s vs Mosquitto forwarding alone; the straight-line prototype beside it',
   target: { atLeast: 0.85 },
   runs: 3,
-  async measure() {
-    const prototype = await throughput('prototype', singleReadingLoad);
-    const mosquitto = await throughput('mosquitto', singleReadingLoad);
-    const headEnd = await throughput('headend', singleReadingLoad);
-    return {
-      figure: { label: 'phasewire head-end, readings committed and PUBACKed per second', value: headEnd.readingsPerSecond, unit: 'readings/s' },
-      reference: { label: 'Mosquitto forwarding alone, same mTLS and QoS 1', value: mosquitto.readingsPerSecond, unit: 'readings/s', kind: 'peer' },
-      extra: {
-        prototypeReadingsPerSecond: prototype.readingsPerSecond,
-        ratioToPrototype: headEnd.readingsPerSecond / prototype.readingsPerSecond,
-        headEndCpuMicrosecondsPerReading: headEnd.cpuMicrosecondsPerReading,
-        prototypeCpuMicrosecondsPerReading: prototype.cpuMicrosecondsPerReading,
-        mosquittoCpuMicrosecondsPerMessage: mosquitto.cpuMicrosecondsPerReading,
-        headEndCores: headEnd.serverCores,
-        loadGeneratorCores: headEnd.loadCores,
-        headEndLoopP99Ms: headEnd.loopP99Ms ?? Number.NaN,
-        seconds: headEnd.seconds,
-      },
-    };
-  },
+  measure: () => againstPeers(singleReadingLoad, 'Mosquitto forwarding alone, same mTLS and QoS 1'),
 };
 
 export default benchmark;

@@ -4,7 +4,7 @@
 // messages (640,000 readings) per server, 16 in flight per connection; the target's "sustained" is
 // scaled down to a few seconds (PW_BENCH_HEADEND_SCALE scales it).
 import type { Benchmark } from '@phasewire/bench';
-import { scaled, throughput } from './headend-rig.ts';
+import { againstPeers, scaled } from './headend-rig.ts';
 import type { ThroughputOptions } from './headend-rig.ts';
 
 export const batchedLoad: ThroughputOptions = { devices: 64, messagesPerDevice: scaled(100), snapshots: 25, quantities: 4, window: 16 };
@@ -14,25 +14,7 @@ const benchmark: Benchmark = {
   title: 'T2: head-end end to end, 100 readings per message, readings/s vs Mosquitto forwarding the same messages alone; the straight-line prototype beside it',
   target: { atLeast: 0.85 },
   runs: 3,
-  async measure() {
-    const prototype = await throughput('prototype', batchedLoad);
-    const mosquitto = await throughput('mosquitto', batchedLoad);
-    const headEnd = await throughput('headend', batchedLoad);
-    return {
-      figure: { label: 'phasewire head-end, readings committed and PUBACKed per second', value: headEnd.readingsPerSecond, unit: 'readings/s' },
-      reference: { label: 'Mosquitto forwarding alone (readings carried per second)', value: mosquitto.readingsPerSecond, unit: 'readings/s', kind: 'peer' },
-      extra: {
-        prototypeReadingsPerSecond: prototype.readingsPerSecond,
-        ratioToPrototype: headEnd.readingsPerSecond / prototype.readingsPerSecond,
-        absoluteTargetReadingsPerSecond: 300_000,
-        headEndCpuMicrosecondsPerReading: headEnd.cpuMicrosecondsPerReading,
-        prototypeCpuMicrosecondsPerReading: prototype.cpuMicrosecondsPerReading,
-        headEndCores: headEnd.serverCores,
-        loadGeneratorCores: headEnd.loadCores,
-        seconds: headEnd.seconds,
-      },
-    };
-  },
+  measure: () => againstPeers(batchedLoad, 'Mosquitto forwarding alone (readings carried per second)', { absoluteTargetReadingsPerSecond: 300_000 }),
 };
 
 export default benchmark;
