@@ -25,7 +25,7 @@ import { purgeSqlite } from './sqlite-purge.ts';
 import * as reads from './sqlite-reads.ts';
 import { sqliteMigrations } from './sqlite-schema.ts';
 import * as mdm from './sqlite-mdm-state.ts';
-import { WalCheckpointer, writerBackstopPages } from './wal-checkpointer.ts';
+import { BackgroundCheckpoints, type CheckpointStats } from './wal-checkpointer.ts';
 import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../../store/mdm-state.ts';
 
 export interface SqliteStoreOptions {
@@ -47,18 +47,6 @@ export interface SqliteStoreOptions {
    * wal-checkpointer.ts says why). False leaves SQLite's auto-checkpoint as it is.
    */
   readonly backgroundCheckpoints?: boolean;
-}
-
-/** Write commits after which the background checkpointer starts. */
-const checkpointerAfterCommits = 32;
-
-/** What the background checkpointer has done since the store opened. */
-export interface CheckpointStats {
-  readonly background: boolean;
-  /** Checkpoints that found frames to copy. */
-  readonly checkpoints: number;
-  readonly failures: number;
-  readonly lastFailure?: string;
 }
 
 type Job =
@@ -102,37 +90,15 @@ export class SqliteMeterStore implements MeterStore {
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
   #maintaining: Promise<MaintenanceReport> | undefined;
-  readonly #path: string;
-  readonly #backgroundCheckpoints: boolean;
-  #checkpointer: WalCheckpointer | undefined;
-  #writeCommits = 0;
-  #checkpoints = 0;
-  #checkpointFailures = 0;
-  #lastCheckpointFailure: string | undefined;
+  readonly #checkpoints: BackgroundCheckpoints;
 
   private constructor(ctx: SqliteContext, options: SqliteStoreOptions) {
     this.#ctx = ctx;
     this.#retention = options.retention ?? {};
     this.#compactAfterMs = options.compactAfterMs ?? 3_600_000;
-    this.#path = options.path;
-    this.#backgroundCheckpoints = options.backgroundCheckpoints ?? true;
+    this.#checkpoints = new BackgroundCheckpoints(ctx.db, options.path, options.backgroundCheckpoints ?? true);
   }
 
-  /**
-   * Counts a committed write; the checkpointer starts with the store's steady writing, not at open:
-   * its worker thread takes ~0.1 s to start, which a store opened for a few writes (a command, a
-   * test) would pay for nothing, and until then SQLite's default auto-checkpoint serves.
-   */
-  #committed(): void {
-    if (++this.#writeCommits !== checkpointerAfterCommits || !this.#backgroundCheckpoints || this.#closed) return;
-    // The writer's own auto-checkpoint stays, at a higher threshold, as the backstop.
-    this.#ctx.db.exec(`PRAGMA wal_autocheckpoint = ${writerBackstopPages}`);
-    this.#checkpointer = WalCheckpointer.start({
-      path: this.#path,
-      onCheckpoint: () => { this.#checkpoints++; },
-      onError: (message) => { this.#checkpointFailures++; this.#lastCheckpointFailure = message; },
-    });
-  }
 
   static open(options: SqliteStoreOptions): Promise<SqliteMeterStore> {
     const clock = options.clock ?? systemClock;
@@ -185,7 +151,7 @@ export class SqliteMeterStore implements MeterStore {
             ingestGroups(this.#ctx, job.groups, counts);
             return counts;
           }));
-          this.#committed();
+          this.#checkpoints.committed();
           batch.forEach((job, i) => { job.resolve(resultOf(results[i] ?? emptyCounts())); });
         } catch (error) {
           const failure = wrap(error, 'PW_ERR_STORE_WRITE', `Appending ${batch.length} batch(es) of readings`);
@@ -211,7 +177,7 @@ export class SqliteMeterStore implements MeterStore {
         this.#ctx.refreshIfChangedElsewhere();
         try {
           const result = this.#ctx.transaction(work);
-          this.#committed();
+          this.#checkpoints.committed();
           return result;
         } catch (error) {
           throw wrap(error, 'PW_ERR_STORE_WRITE', what);
@@ -380,14 +346,8 @@ export class SqliteMeterStore implements MeterStore {
     return this.#write(() => { mdm.markNotified(this.#ctx, seqs); }, `Marking ${seqs.length} alarm transition(s) notified`);
   }
 
-  /** `background` is true once the checkpointer runs (from the store's 32nd write commit). */
   checkpointStats(): CheckpointStats {
-    return {
-      background: this.#checkpointer !== undefined,
-      checkpoints: this.#checkpoints,
-      failures: this.#checkpointFailures,
-      ...(this.#lastCheckpointFailure === undefined ? {} : { lastFailure: this.#lastCheckpointFailure }),
-    };
+    return this.#checkpoints.stats();
   }
 
   schemaVersion(): Promise<number> {
@@ -400,8 +360,6 @@ export class SqliteMeterStore implements MeterStore {
     await this.#maintaining?.catch(() => undefined);
     await this.#idle;
     this.#ctx.db.close();
-    // After the writer: the checkpointer's connection is then the last one, and closing it copies
-    // the rest of the WAL into the database file and removes the WAL.
-    await this.#checkpointer?.stop();
+    await this.#checkpoints.stop();
   }
 }
