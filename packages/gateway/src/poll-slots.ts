@@ -24,11 +24,16 @@ export function slotToleranceMs(periodMs: number): number {
   return Math.min(periodMs / 2, 15_000);
 }
 
+/** The interval boundary at or before `wall` and the slot at or before it. */
+function slotAt(wall: number, periodMs: number): { boundary: number; slot: number } {
+  const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
+  return { boundary, slot: boundary + Math.floor((wall - boundary) / periodMs) * periodMs };
+}
+
 /** The first slot strictly after `wall`. */
 export function nextSlot(wall: number, periodMs: number): number {
-  const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
-  const next = boundary + (Math.floor((wall - boundary) / periodMs) + 1) * periodMs;
-  return Math.min(next, boundary + loadProfileIntervalMs);
+  const { boundary, slot } = slotAt(wall, periodMs);
+  return Math.min(slot + periodMs, boundary + loadProfileIntervalMs);
 }
 
 /**
@@ -46,7 +51,6 @@ export function stampFor(wall: number, periodMs: number, aimed: number | undefin
 
 /** The time a poll that started at `wall` is stamped with: its slot when within the tolerance, else `wall` (whole milliseconds). */
 export function stampOf(wall: number, periodMs: number): number {
-  const boundary = Math.floor(wall / loadProfileIntervalMs) * loadProfileIntervalMs;
-  const slot = boundary + Math.floor((wall - boundary) / periodMs) * periodMs;
+  const { slot } = slotAt(wall, periodMs);
   return wall - slot <= slotToleranceMs(periodMs) ? slot : Math.floor(wall);
 }
