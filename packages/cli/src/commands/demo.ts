@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { findQuantity, lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from '@phasewire/core';
+import { lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from '@phasewire/core';
 import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
-import { createSimulatedMeter, energyRegisterKeys, linkProfiles } from '@phasewire/meter';
-import type { EnergyRegisterKey, LinkProfileName } from '@phasewire/meter';
+import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
+import type { LinkProfileName, SimulatedMeter } from '@phasewire/meter';
 import { ensureEnrolled, LinkEmulator, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { defaultLoginLimits, defaultSessionPolicy } from '@phasewire/server/node';
@@ -19,6 +19,7 @@ import type { PhasewireServer } from '@phasewire/server/node';
 import type { MeterSetup, ServerConfig } from '@phasewire/server';
 import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
+import { carriedFromStore, readCarriedOver, writeCarriedOver, type CarriedOver } from './demo-carry-over.ts';
 import { cliServices, loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
 import type { ServerFlags } from './server.ts';
 
@@ -63,6 +64,8 @@ interface DemoMeter {
   readonly plan: DemoMeterPlan;
   readonly agent: MeterAgent;
   readonly link: LinkEmulator;
+  readonly simulated: SimulatedMeter;
+  readonly dataDir: string;
 }
 
 export function registerDemo(program: Command, io: CliIo): void {
@@ -104,9 +107,11 @@ export function registerDemo(program: Command, io: CliIo): void {
       const stopping = { now: false };
       try {
         const ids = Array.from({ length: count }, (_, i) => parseMeterId(demoMeterId(i)));
-        // A second start goes on from the last stored reading: the meters' clocks never run back.
+        // A second start goes on from each meter's last reading, its clock and its registers
+        // (demo-carry-over.ts): the meters' clocks never run back, nor do their registers.
+        const carried = await Promise.all(ids.map((id) => carriedOverOf(server, id)));
         const realStart = Date.now();
-        const simStart = Math.max(realStart, ...await Promise.all(ids.map(async (id) => latestTime(await server.store.latest(id)) + minute)));
+        const simStart = Math.max(realStart, ...carried.map((c) => c.at + minute));
         Object.assign(sim, { realStart, simStart, speed });
         io.out(startupSummary(server, file));
         if (services.apiUrl !== undefined) {
@@ -118,7 +123,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         // the simulated one.
         const held: { at: number | undefined; lastRead: number } = { at: undefined, lastRead: clock.now() };
         const meterClock: Clock = { now: () => held.at ?? clock.now() };
-        const enrolled = await startFleet(io, server, ids, meterClock, speed, seed, fleet, stopping);
+        const enrolled = await startFleet(io, server, ids.map((id, i) => ({ id, carried: carried[i] ?? { at: 0, registers: {} } })), meterClock, speed, seed, fleet, stopping);
         // The simulated meters start at their creation: the first mark read is after the last of them.
         held.lastRead = clock.now();
         io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
@@ -155,6 +160,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         await Promise.all(fleet.map(async (meter) => {
           await meter.agent.stop();
           await meter.link.close();
+          await writeCarriedOver(meter.dataDir, meter.simulated);
         }));
         await server.close();
       }
@@ -175,26 +181,18 @@ function withDemoSetups(config: ServerConfig, count: number): ServerConfig {
 
 const demoMeterId = (i: number): string => `demo-meter-${String(i + 1).padStart(3, '0')}`;
 
-/** The energy registers among a meter's latest stored readings (Wh, varh: the catalogue's units, which the simulator's registers use too). */
-function storedRegisters(readings: readonly Reading[]): Partial<Record<EnergyRegisterKey, number>> {
-  const registers: Partial<Record<EnergyRegisterKey, number>> = {};
-  for (const reading of readings) {
-    const key = findQuantity(reading.quantity)?.key;
-    const register = energyRegisterKeys.find((k) => k === key);
-    if (register !== undefined && reading.value >= 0) registers[register] = reading.value;
-  }
-  return registers;
-}
-
-function latestTime(readings: readonly Reading[]): number {
-  return readings.reduce((latest, reading) => Math.max(latest, reading.at), Number.NEGATIVE_INFINITY);
+/** Where a meter stopped: what the demo wrote at its last stop, or its latest stored readings, whichever is later. */
+async function carriedOverOf(server: PhasewireServer, id: MeterId): Promise<CarriedOver> {
+  const stored = carriedFromStore(await server.store.latest(id));
+  const written = await readCarriedOver(join(server.dataDir, 'demo', id));
+  return written !== undefined && written.at >= stored.at ? written : stored;
 }
 
 /** Enrolls the meters that are not yet (tokens issued in-process), and starts every agent behind its link. */
-async function startFleet(io: CliIo, server: PhasewireServer, ids: readonly MeterId[], clock: Clock, speed: number, seed: number, fleet: DemoMeter[], stopping: { readonly now: boolean }): Promise<number> {
+async function startFleet(io: CliIo, server: PhasewireServer, meters: readonly { readonly id: MeterId; readonly carried: CarriedOver }[], clock: Clock, speed: number, seed: number, fleet: DemoMeter[], stopping: { readonly now: boolean }): Promise<number> {
   const trustedCa = await readFile(server.endpoints.caFile, 'utf8');
   let enrolled = 0;
-  const started = await Promise.allSettled(ids.map(async (id, i): Promise<DemoMeter> => {
+  const started = await Promise.allSettled(meters.map(async ({ id, carried }, i): Promise<DemoMeter> => {
     const meterPlan = plan[i % plan.length] ?? { scenario: 'balanced-motor', link: 'wifi' };
     const dataDir = join(server.dataDir, 'demo', id);
     // Model and link profile for the API's fleet view (a meter already registered keeps its entry).
@@ -210,16 +208,17 @@ async function startFleet(io: CliIo, server: PhasewireServer, ids: readonly Mete
     // scaled down with it, so a meter whose link comes back reconnects within the demo's minutes.
     const profile = { ...real, reconnect: { initialMs: Math.min(real.reconnect.initialMs, 500), maxMs: Math.max(1000, Math.round(real.reconnect.maxMs / speed)) } };
     const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: real.emulated, random: new SeededRandom(seed + i) });
+    // A second start carries each meter's energy on instead of starting its registers at zero,
+    // which the MDM reads as a meter exchange.
+    const simulated = createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(), registers: carried.registers });
     const agent = await MeterAgent.open({
       identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock, random: new SeededRandom(seed + 1000 + i),
-      // A second start carries each meter's energy on from what the head-end stored (the clock does too),
-      // instead of starting its registers at zero, which the MDM reads as a meter exchange.
-      meter: createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(), registers: storedRegisters(await server.store.latest(id)) }),
+      meter: simulated,
       // What an agent refuses is worth seeing, except the work cut short by the demo's own stop.
       onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
     });
     agent.start();
-    return { id, plan: meterPlan, agent, link };
+    return { id, plan: meterPlan, agent, link, simulated, dataDir };
   }));
   // Every agent that started is stopped by the caller, also when another one failed to start.
   for (const outcome of started) if (outcome.status === 'fulfilled') fleet.push(outcome.value);
