@@ -12,8 +12,11 @@ const MAX_POOLED_BYTES = 1024;
 
 let slab = new ArrayBuffer(SLAB_BYTES);
 let used = 0;
+/** Where the last `take` put its bytes in the slab it returned (a variable, not an object per call). */
+let takenAt = 0;
 
-function take(bytes: number): { buffer: ArrayBuffer; offset: number } | undefined {
+/** The slab to cut `bytes` from at `takenAt`, or undefined for an array too large to pool. */
+function take(bytes: number): ArrayBuffer | undefined {
   if (bytes > MAX_POOLED_BYTES) return undefined;
   // 8-byte alignment, so any typed array can start at the offset.
   const size = (bytes + 7) & ~7;
@@ -21,16 +24,9 @@ function take(bytes: number): { buffer: ArrayBuffer; offset: number } | undefine
     slab = new ArrayBuffer(SLAB_BYTES);
     used = 0;
   }
-  const offset = used;
+  takenAt = used;
   used += size;
-  return { buffer: slab, offset };
-}
-
-/** A copy of `source[start..end)` (a plain Uint8Array whatever the source's class, e.g. a Node Buffer). */
-export function copyBytes(source: Uint8Array, start: number, end: number): Uint8Array {
-  const target = allocateBytes(end - start);
-  target.set(source.subarray(start, end));
-  return target;
+  return slab;
 }
 
 /**
@@ -39,12 +35,12 @@ export function copyBytes(source: Uint8Array, start: number, end: number): Uint8
  * moves it off the heap first.
  */
 export function allocateBytes(length: number): Uint8Array {
-  const place = take(length);
-  return place === undefined ? new Uint8Array(length) : new Uint8Array(place.buffer, place.offset, length);
+  const buffer = take(length);
+  return buffer === undefined ? new Uint8Array(length) : new Uint8Array(buffer, takenAt, length);
 }
 
 /** `count` 16-bit words, zeroed (a slab's bytes are handed out once and never reused). */
 export function allocateWords(count: number): Uint16Array {
-  const place = take(count * 2);
-  return place === undefined ? new Uint16Array(count) : new Uint16Array(place.buffer, place.offset, count);
+  const buffer = take(count * 2);
+  return buffer === undefined ? new Uint16Array(count) : new Uint16Array(buffer, takenAt, count);
 }

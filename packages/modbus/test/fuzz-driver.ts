@@ -11,7 +11,7 @@ import { decodeResponse, encodeResponse } from '../src/pdu/response.ts';
 import type { ModbusRequest, ModbusResponse } from '../src/pdu/types.ts';
 import { decodeRtuFrame, encodeRtuFrame, type RtuFrame } from '../src/rtu/rtu-frame.ts';
 import { RtuFramer } from '../src/rtu/rtu-framer.ts';
-import { decodeMbapFrame, encodeMbapFrame, type MbapFrame } from '../src/tcp/mbap.ts';
+import { decodeMbapFrame, encodeMbapFrame } from '../src/tcp/mbap.ts';
 import { MbapFramer } from '../src/tcp/mbap-framer.ts';
 
 const requests: readonly ModbusRequest[] = [
@@ -108,9 +108,9 @@ export function fuzz(count: number, seed = 0x5eed): FuzzResult {
       throw new Error(`A framer let through a malformed RTU frame: address ${frame.address}, ${frame.pdu.length}-byte PDU`);
     }
   };
-  const checkMbap = (frame: MbapFrame): void => {
+  const checkMbap = (_transactionId: number, _unitId: number, pdu: Uint8Array): void => {
     mbapFrames++;
-    if (frame.pdu.length < 1 || frame.pdu.length > MAX_PDU_LENGTH) throw new Error(`The MBAP framer let through a ${frame.pdu.length}-byte PDU`);
+    if (pdu.length < 1 || pdu.length > MAX_PDU_LENGTH) throw new Error(`The MBAP framer let through a ${pdu.length}-byte PDU`);
   };
   const rtuFramers = [
     new RtuFramer({ direction: 'request', resync: 'silence', onFrame: checkRtu }),

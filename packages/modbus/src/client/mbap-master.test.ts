@@ -91,20 +91,51 @@ describe('MbapMaster', () => {
     await assert.rejects(client.readHoldingRegisters(1, 0, 1), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED'));
   });
 
-  it('skips transaction ids still in flight when the counter wraps', async () => {
+  it('never gives a transaction id still in flight to another request, skips 0, and wraps after 65535', async () => {
     const { written, answer, client } = setup(2);
     const stuck = client.readHoldingRegisters(1, 0, 1, { timeoutMs: 10_000_000 });
     stuck.catch(() => undefined);
     const reads: Promise<Uint16Array>[] = [];
-    for (let round = 0; round < 65_535; round++) {
+    for (let round = 0; round < 70_000; round++) {
       // The request is written synchronously, so it can be answered at once.
       reads.push(client.readHoldingRegisters(1, 0, 1));
       answer(written.length - 1, '03 02 00 01');
     }
     await Promise.all(reads);
-    const ids = written.map((w) => decodeMbapFrame(w).transactionId);
-    assert.equal(ids[0], 1);
-    assert.equal(ids.at(-1), 2, 'after 65535 the id wraps to 1, which is still in flight, so 2 is used');
+    const [first, ...later] = written.map((w) => decodeMbapFrame(w).transactionId);
+    assert.equal(first, 1);
+    assert.ok(!later.includes(1), 'id 1 stays with the request still waiting for its answer');
+    assert.ok(!later.includes(0), 'id 0 is never used');
+    assert.ok(later.some((id, index) => index > 0 && id < (later[index - 1] ?? 0)), 'the counter wrapped');
     await client.close();
+  });
+
+  it('counts a late answer as unmatched when its id\'s place is now held by another request', async () => {
+    const { scheduler, written, answer, master, client } = setup(1);
+    const late = client.readHoldingRegisters(1, 0, 1, { timeoutMs: 50 });
+    late.catch(() => undefined);
+    await scheduler.runFor(60);
+    await assert.rejects(late, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_TIMEOUT'));
+    // Two more requests, one after the other, so that one of them takes the place id 1 had.
+    const second = client.readHoldingRegisters(1, 1, 1);
+    answer(1, '03 02 00 02');
+    assert.deepEqual(await second, Uint16Array.of(2));
+    const third = client.readHoldingRegisters(1, 2, 1);
+    assert.deepEqual(written.map((w) => decodeMbapFrame(w).transactionId), [1, 2, 3]);
+    answer(0, '03 02 00 99');
+    assert.equal(master.stats.unmatched, 1, 'the answer to id 1 settles nothing');
+    answer(2, '03 02 00 03');
+    assert.deepEqual(await third, Uint16Array.of(3));
+  });
+
+  it('rejects the request when its answer cannot be decoded, and goes on with the next', async () => {
+    const { written, answer, client } = setup(1);
+    const short = client.readHoldingRegisters(1, 0, 2);
+    const next = client.readHoldingRegisters(1, 2, 1);
+    answer(0, '03 02 00 01');
+    await assert.rejects(short, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE') && /1 registers, 2 were requested/.test((error as Error).message));
+    assert.equal(written.length, 2);
+    answer(1, '03 02 00 07');
+    assert.deepEqual(await next, Uint16Array.of(7));
   });
 });

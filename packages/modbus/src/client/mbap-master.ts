@@ -5,10 +5,10 @@
 import { DecodeError, ValidationError } from '@phasewire/core';
 import { closedError, disconnectedError, queueFullError, timeoutError } from '../errors.ts';
 import { describeFunction } from '../function-code.ts';
-import { encodeMbapFrame, type MbapFrame } from '../tcp/mbap.ts';
+import { encodeMbapFrame } from '../tcp/mbap.ts';
 import { MbapFramer } from '../tcp/mbap-framer.ts';
 import type { TimerHandle, Timers } from '../timers.ts';
-import type { ModbusChannel, TransactOptions } from './modbus-client.ts';
+import { settleWith, type ModbusChannel, type Settleable, type TransactOptions } from './modbus-client.ts';
 
 export interface MbapLink {
   write(bytes: Uint8Array): void;
@@ -36,7 +36,7 @@ export interface MbapMasterStats {
   unmatched: number;
 }
 
-interface Pending {
+interface Pending extends Settleable {
   readonly unit: number;
   readonly functionCode: number;
   readonly pdu: Uint8Array;
@@ -44,8 +44,6 @@ interface Pending {
   transactionId: number;
   /** When the request times out, on the Timers clock. */
   readonly deadline: number;
-  readonly resolve: (pdu: Uint8Array) => void;
-  readonly reject: (error: Error) => void;
 }
 
 const DEFAULT_MAX_QUEUED = 1024;
@@ -53,7 +51,14 @@ const DEFAULT_MAX_QUEUED = 1024;
 export class MbapMaster implements ModbusChannel {
   readonly #options: MbapMasterOptions;
   readonly #framer: MbapFramer;
-  readonly #inFlight = new Map<number, Pending>();
+  /**
+   * Requests on the wire, each in the slot its transaction id masks to (a power of two, at least
+   * twice maxInFlight, so a free slot always exists). A fixed array, not a Map: a Map holding one
+   * request at a time rehashes on every delete, a runtime call and a new table per read (T11).
+   */
+  readonly #slots: (Pending | undefined)[];
+  readonly #mask: number;
+  #inFlight = 0;
   readonly #queue: Pending[] = [];
   #nextId = 1;
   #sweep: TimerHandle | undefined;
@@ -64,7 +69,11 @@ export class MbapMaster implements ModbusChannel {
 
   constructor(options: MbapMasterOptions) {
     this.#options = options;
-    this.#framer = new MbapFramer((frame) => { this.#onFrame(frame); });
+    let size = 2;
+    while (size < (options.maxInFlight ?? 1) * 2) size *= 2;
+    this.#slots = new Array<Pending | undefined>(size).fill(undefined);
+    this.#mask = size - 1;
+    this.#framer = new MbapFramer((transactionId, unitId, pdu) => { this.#onFrame(transactionId, unitId, pdu); });
   }
 
   get stats(): Readonly<MbapMasterStats> {
@@ -75,7 +84,7 @@ export class MbapMaster implements ModbusChannel {
     return this.#up;
   }
 
-  transact(unit: number, pdu: Uint8Array, options: TransactOptions): Promise<Uint8Array> {
+  transact<T>(unit: number, pdu: Uint8Array, options: TransactOptions, finish: (answer: Uint8Array | undefined) => T): Promise<T> {
     const functionCode = pdu[0] ?? 0;
     if (this.#closed) return Promise.reject(closedError(unit, functionCode));
     if (!this.#up) return Promise.reject(disconnectedError(unit, functionCode, 'the TCP connection is down (the client is reconnecting)'));
@@ -84,13 +93,13 @@ export class MbapMaster implements ModbusChannel {
     }
     const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (this.#queue.length >= maxQueued) return Promise.reject(queueFullError(unit, functionCode, maxQueued));
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       // The timeout runs from the call: TCP has no turn-taking, so a wait for a slot is the request's own time.
       const deadline = this.#options.timers.now() + options.timeoutMs;
-      const pending: Pending = { unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, resolve, reject };
+      const pending: Pending = { unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, finish, resolve: resolve as (value: unknown) => void, reject };
       this.#armSweep(deadline);
       // A free slot and no one waiting (always so for one request at a time): on the wire at once.
-      if (this.#queue.length === 0 && this.#inFlight.size < (this.#options.maxInFlight ?? 1)) this.#send(pending);
+      if (this.#queue.length === 0 && this.#inFlight < (this.#options.maxInFlight ?? 1)) this.#send(pending);
       else {
         this.#queue.push(pending);
         this.#pump();
@@ -127,7 +136,7 @@ export class MbapMaster implements ModbusChannel {
 
   #pump(): void {
     const maxInFlight = this.#options.maxInFlight ?? 1;
-    while (this.#up && this.#inFlight.size < maxInFlight) {
+    while (this.#up && this.#inFlight < maxInFlight) {
       const next = this.#queue.shift();
       if (next === undefined || !this.#send(next)) return;
     }
@@ -135,8 +144,10 @@ export class MbapMaster implements ModbusChannel {
 
   /** Puts one request on the wire; false if the link refused it (everything has failed then). */
   #send(pending: Pending): boolean {
-    pending.transactionId = this.#allocateId();
-    this.#inFlight.set(pending.transactionId, pending);
+    const id = this.#allocateId();
+    pending.transactionId = id;
+    this.#slots[id & this.#mask] = pending;
+    this.#inFlight++;
     this.#stats.requests++;
     try {
       this.#options.link.write(encodeMbapFrame({ transactionId: pending.transactionId, unitId: pending.unit, pdu: pending.pdu }));
@@ -147,28 +158,34 @@ export class MbapMaster implements ModbusChannel {
     }
   }
 
-  /** The next 16-bit id not in flight; 0 is skipped so that a zeroed header never matches. */
+  /** The next 16-bit id whose slot is free; 0 is skipped so that a zeroed header never matches. */
   #allocateId(): number {
     for (;;) {
       const id = this.#nextId;
       this.#nextId = id === 0xffff ? 1 : id + 1;
-      if (!this.#inFlight.has(id)) return id;
+      if (this.#slots[id & this.#mask] === undefined) return id;
     }
   }
 
-  #onFrame(frame: MbapFrame): void {
-    const pending = this.#inFlight.get(frame.transactionId);
-    if (pending === undefined) {
+  #release(pending: Pending): void {
+    this.#slots[pending.transactionId & this.#mask] = undefined;
+    this.#inFlight--;
+  }
+
+  /** A whole answer; `pdu` is lent by the framer, so it is decoded here and not kept. */
+  #onFrame(transactionId: number, unitId: number, pdu: Uint8Array): void {
+    const pending = this.#slots[transactionId & this.#mask];
+    if (pending?.transactionId !== transactionId) {
       this.#stats.unmatched++;
       return;
     }
-    this.#inFlight.delete(frame.transactionId);
-    if (frame.unitId !== pending.unit) {
+    this.#release(pending);
+    if (unitId !== pending.unit) {
       pending.reject(new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
-        `Cannot ${describeFunction(pending.functionCode)} on unit ${pending.unit}: transaction ${frame.transactionId} was answered by unit ${frame.unitId}`));
+        `Cannot ${describeFunction(pending.functionCode)} on unit ${pending.unit}: transaction ${transactionId} was answered by unit ${unitId}`));
     } else {
       this.#stats.responses++;
-      pending.resolve(frame.pdu);
+      settleWith(pending, pdu);
     }
     if (this.#queue.length > 0) this.#pump();
   }
@@ -191,9 +208,10 @@ export class MbapMaster implements ModbusChannel {
     const now = this.#options.timers.now();
     const expired: Pending[] = [];
     let next = Number.POSITIVE_INFINITY;
-    for (const [id, pending] of this.#inFlight) {
+    for (const pending of this.#slots) {
+      if (pending === undefined) continue;
       if (pending.deadline <= now) {
-        this.#inFlight.delete(id);
+        this.#release(pending);
         expired.push(pending);
       } else {
         next = Math.min(next, pending.deadline);
@@ -218,8 +236,9 @@ export class MbapMaster implements ModbusChannel {
   }
 
   #failAll(errorFor: (pending: Pending) => Error): void {
-    const all = [...this.#inFlight.values(), ...this.#queue.splice(0)];
-    this.#inFlight.clear();
+    const all = [...this.#slots.filter((pending) => pending !== undefined), ...this.#queue.splice(0)];
+    this.#slots.fill(undefined);
+    this.#inFlight = 0;
     this.#sweep?.cancel();
     this.#sweep = undefined;
     this.#sweepAt = Number.POSITIVE_INFINITY;

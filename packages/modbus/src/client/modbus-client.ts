@@ -26,10 +26,33 @@ export interface TransactOptions {
   readonly timeoutMs: number;
 }
 
-/** Moves one request PDU to a unit and its response PDU back; undefined when none is expected (an RTU broadcast). */
+/**
+ * Moves one request PDU to a unit and its response PDU back (undefined when none is expected: an
+ * RTU broadcast). `finish` makes the result from that answer in the turn it arrives, so a request
+ * costs one promise; what `finish` throws rejects it.
+ */
 export interface ModbusChannel {
-  transact(unit: number, pdu: Uint8Array, options: TransactOptions): Promise<Uint8Array | undefined>;
+  transact<T>(unit: number, pdu: Uint8Array, options: TransactOptions, finish: (answer: Uint8Array | undefined) => T): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What a channel keeps of a request in order to settle it. */
+export interface Settleable {
+  readonly finish: (answer: Uint8Array | undefined) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Resolves a request with `finish(answer)`, or rejects it with what `finish` threw. */
+export function settleWith(request: Settleable, answer: Uint8Array | undefined): void {
+  let result: unknown;
+  try {
+    result = request.finish(answer);
+  } catch (error) {
+    request.reject(error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
+  request.resolve(result);
 }
 
 export interface DeviceIdentification {
@@ -74,9 +97,9 @@ export class ChannelClient implements ModbusClient {
   }
 
   /**
-   * Not `async`: the answer is decoded in the one continuation of the channel's promise, so a
-   * request costs that promise and its `then` and no further async frames (T11 in
-   * docs/modbus.md). A request the codec refuses still rejects instead of throwing.
+   * Not `async`: the channel decodes the answer in the turn it arrives, so a request costs the
+   * channel's one promise and no further async frames (T11 in docs/modbus.md). A request the codec
+   * refuses still rejects instead of throwing.
    */
   request<R extends ModbusRequest>(unit: number, request: R, options?: RequestOptions): Promise<ResponseFor<R>> {
     return this.#exchange(unit, request, options, sameResponse, impliedResponse as (pdu: Uint8Array) => ResponseFor<R>);
@@ -88,7 +111,7 @@ export class ChannelClient implements ModbusClient {
   }
 
   /**
-   * Encodes, sends, and decodes the answer in the one continuation of the channel's promise; `pick`
+   * Encodes, sends, and has the channel decode the answer as it arrives; `pick`
    * takes the result from the decoded response, `unanswered` answers a request that got no response
    * (an RTU broadcast). A request the codec refuses rejects instead of throwing.
    */
@@ -100,7 +123,7 @@ export class ChannelClient implements ModbusClient {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }).then((answer) => {
+    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }, (answer) => {
       if (answer === undefined) return unanswered(pdu, unit);
       const response = decodeResponse(answer, request, unit);
       if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);

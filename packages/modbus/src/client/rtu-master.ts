@@ -11,7 +11,7 @@ import { BROADCAST_ADDRESS, MAX_SERIAL_ADDRESS } from '../limits.ts';
 import { encodeRtuFrame, type RtuFrame } from '../rtu/rtu-frame.ts';
 import { RtuFramer, type RtuFault, type RtuFramerStats, type RtuResync } from '../rtu/rtu-framer.ts';
 import type { TimerHandle, Timers } from '../timers.ts';
-import type { ModbusChannel, TransactOptions } from './modbus-client.ts';
+import { settleWith, type ModbusChannel, type Settleable, type TransactOptions } from './modbus-client.ts';
 
 /** Where the master's bytes go. Received bytes come back through RtuMaster.receive(). */
 export interface RtuLink {
@@ -43,13 +43,11 @@ export interface RtuMasterStats {
   unexpectedFrames: number;
 }
 
-interface Pending {
+interface Pending extends Settleable {
   readonly unit: number;
   readonly functionCode: number;
   readonly frame: Uint8Array;
   readonly timeoutMs: number;
-  readonly resolve: (pdu: Uint8Array | undefined) => void;
-  readonly reject: (error: Error) => void;
 }
 
 const DEFAULT_MAX_QUEUED = 256;
@@ -94,7 +92,7 @@ export class RtuMaster implements ModbusChannel {
     return this.#queue.length;
   }
 
-  transact(unit: number, pdu: Uint8Array, options: TransactOptions): Promise<Uint8Array | undefined> {
+  transact<T>(unit: number, pdu: Uint8Array, options: TransactOptions, finish: (answer: Uint8Array | undefined) => T): Promise<T> {
     const functionCode = pdu[0] ?? 0;
     if (this.#closed) return Promise.reject(closedError(unit, functionCode));
     if (!this.#up) return Promise.reject(disconnectedError(unit, functionCode, 'the serial link is down'));
@@ -107,8 +105,8 @@ export class RtuMaster implements ModbusChannel {
     const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (this.#queue.length >= maxQueued) return Promise.reject(queueFullError(unit, functionCode, maxQueued));
     const frame = encodeRtuFrame(unit, pdu);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ unit, functionCode, frame, timeoutMs: options.timeoutMs, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ unit, functionCode, frame, timeoutMs: options.timeoutMs, finish, resolve: resolve as (value: unknown) => void, reject });
       this.#pump();
     });
   }
@@ -211,7 +209,7 @@ export class RtuMaster implements ModbusChannel {
     this.#responseTimer = undefined;
     this.#lastActivity = Math.max(this.#lastActivity, this.#options.timers.now());
     if (outcome instanceof Error) pending.reject(outcome);
-    else pending.resolve(outcome);
+    else settleWith(pending, outcome);
     this.#pump();
   }
 

@@ -95,7 +95,8 @@ export class ModbusTcpServer {
     const { handler, units, onError } = this.#options;
     const maxPending = this.#options.maxPendingPerConnection ?? 16;
     let pending = 0;
-    const framer = new MbapFramer(({ transactionId, unitId, pdu }) => {
+    // The PDU is lent for the call: serveRequest decodes it before its first await, and notServed reads it at once.
+    const framer = new MbapFramer((transactionId, unitId, pdu) => {
       this.#requests++;
       pending++;
       if (pending >= maxPending) socket.pause();

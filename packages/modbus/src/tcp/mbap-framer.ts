@@ -2,22 +2,28 @@
 // field makes this simple; what matters is that a bad header poisons the stream (there is no
 // resynchronisation on TCP, TCP guide §3.1.3) and that memory stays bounded: the window never
 // holds more than one maximal message (260 bytes).
+//
+// A message's PDU is lent, not given: it is a view on the pushed chunk or on the framer's window,
+// valid until the callback returns, so a reader that decodes at once (the client, the server)
+// copies nothing it does not keep. Whoever keeps the bytes copies them (`pdu.slice()`).
 import type { DecodeError } from '@phasewire/core';
 import { MAX_TCP_ADU_LENGTH, MBAP_HEADER_LENGTH } from '../limits.ts';
-import { copyBytes } from '../slab.ts';
-import { mbapMessageLength, type MbapFrame } from './mbap.ts';
+import { mbapMessageLength } from './mbap.ts';
 
 const CAPACITY = MAX_TCP_ADU_LENGTH * 2;
 
+/** One whole message; `pdu` is only valid during the call. */
+export type OnMbapMessage = (transactionId: number, unitId: number, pdu: Uint8Array) => void;
+
 export class MbapFramer {
-  readonly #onFrame: (frame: MbapFrame) => void;
+  readonly #onFrame: OnMbapMessage;
   readonly #buffer = new Uint8Array(CAPACITY);
   #start = 0;
   #end = 0;
   #failure: DecodeError | undefined;
   #frames = 0;
 
-  constructor(onFrame: (frame: MbapFrame) => void) {
+  constructor(onFrame: OnMbapMessage) {
     this.#onFrame = onFrame;
   }
 
@@ -55,13 +61,9 @@ export class MbapFramer {
       }
       if (chunk.length - at < total) break;
       this.#frames++;
-      this.#onFrame({
-        transactionId: ((chunk[at] ?? 0) << 8) | (chunk[at + 1] ?? 0),
-        unitId: chunk[at + 6] ?? 0,
-        // A copy, since the chunk may be a reused read buffer.
-        pdu: copyBytes(chunk, at + MBAP_HEADER_LENGTH, at + total),
-      });
+      const start = at;
       at += total;
+      this.#onFrame(((chunk[start] ?? 0) << 8) | (chunk[start + 1] ?? 0), chunk[start + 6] ?? 0, chunk.subarray(start + MBAP_HEADER_LENGTH, at));
     }
     return at;
   }
@@ -88,11 +90,7 @@ export class MbapFramer {
       const start = this.#start;
       this.#start += total;
       this.#frames++;
-      this.#onFrame({
-        transactionId: ((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0),
-        unitId: buffer[start + 6] ?? 0,
-        pdu: copyBytes(buffer, start + MBAP_HEADER_LENGTH, start + total),
-      });
+      this.#onFrame(((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0), buffer[start + 6] ?? 0, buffer.subarray(start + MBAP_HEADER_LENGTH, start + total));
     }
     if (this.#start === this.#end) {
       this.#start = 0;
