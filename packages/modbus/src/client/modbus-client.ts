@@ -90,10 +90,13 @@ function unansweredRead(pdu: Uint8Array, unit: number): never {
 export class ChannelClient implements ModbusClient {
   readonly #channel: ModbusChannel;
   readonly #timeoutMs: number;
+  /** The transact options of a request that sets none, made once rather than per request. */
+  readonly #defaults: TransactOptions;
 
   constructor(channel: ModbusChannel, options: { readonly timeoutMs?: number } = {}) {
     this.#channel = channel;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#defaults = { timeoutMs: this.#timeoutMs };
   }
 
   /**
@@ -123,7 +126,8 @@ export class ChannelClient implements ModbusClient {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.#channel.transact(unit, pdu, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs }, (answer) => {
+    const transactOptions = options?.timeoutMs === undefined ? this.#defaults : { timeoutMs: options.timeoutMs };
+    return this.#channel.transact(unit, pdu, transactOptions, (answer) => {
       if (answer === undefined) return unanswered(pdu, unit);
       const response = decodeResponse(answer, request, unit);
       if (isExceptionResponse(response)) throw new ModbusExceptionError(unit, request.functionCode, response.exceptionCode);
