@@ -42,6 +42,8 @@ export interface TestHeadEnd {
   token(meter: MeterId): Promise<string>;
   /** Seals and publishes a command; returns the sealed bytes (to replay them). */
   command(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
+  /** Seals a command without publishing it (its counter is used up: a later command gets a higher one). */
+  sealCommand(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
   /** Publishes raw bytes on a meter's command topic. */
   publishRaw(meter: MeterId, bytes: Uint8Array): Promise<void>;
   /** Resolves when `predicate` holds, checked after every event of the head-end. */
@@ -95,6 +97,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       await publish(deviceTopic(meter, 'cmd/req'), sealed);
       return sealed;
     },
+    sealCommand: async (meter, command) => downlink.sealValue(meter, 'command', commandBody(command)),
     publishRaw: (meter, bytes) => publish(deviceTopic(meter, 'cmd/req'), bytes),
     until(predicate, what, timeoutMs = 20_000) {
       if (predicate()) return Promise.resolve();

@@ -33,7 +33,9 @@ export type AgentEvent =
   | { readonly kind: 'published'; readonly messages: number }
   | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
   | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
-  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
+  | { readonly kind: 'refused'; readonly code: string; readonly message: string }
+  /** The same downlink envelope delivered again (MQTT QoS 1 is at least once): dropped, not handled twice. */
+  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' };
 
 export interface AgentStats {
   connections: number;
@@ -42,6 +44,8 @@ export interface AgentStats {
   acked: number;
   commands: number;
   refusedEnvelopes: number;
+  /** Downlink envelopes delivered again after they were accepted, and dropped (see RecentDownlinks). */
+  duplicates: number;
 }
 
 /** The event for an error while handling a downlink message, or undefined when the receiver already reported it. */

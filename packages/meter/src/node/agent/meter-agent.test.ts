@@ -94,7 +94,7 @@ describe('meter agent over MQTT with mutual TLS', () => {
     assert.equal(head.status.get(meter), '{"state":"offline"}');
   });
 
-  it('answers read-on-demand, refuses a replayed or expired command, and opens and closes the load relay', async () => {
+  it('answers read-on-demand, drops a redelivered command, refuses a replayed or expired one, and opens and closes the load relay', async () => {
     const { meter, clock, agent } = await agentFor('agent-2', wifi);
     agent.start();
     await head.until(() => head.status.get(meter) === '{"state":"online"}', 'the agent online');
@@ -113,15 +113,22 @@ describe('meter agent over MQTT with mutual TLS', () => {
     assert.equal(responses()[1]?.['code'], 'PW_ERR_COMMAND_REPLAYED');
 
     const refusedBefore = agent.stats.refusedEnvelopes;
+    // The first command's envelope again, as the broker sends it after a lost PUBACK: dropped as a duplicate.
     await head.publishRaw(meter, sealed);
+    // A command sealed before the last one and never delivered: its counter is below the window, a replay.
+    const neverDelivered = await head.sealCommand(meter, { id: 'old-1', op: 'read', expiresAt: clock.now() + minute });
     await head.command(meter, { id: 'late-1', op: 'read', expiresAt: clock.now() - 1 });
     await head.until(() => responses().length === 3, 'the refusal of an expired command');
     assert.equal(responses()[2]?.['code'], 'PW_ERR_COMMAND_EXPIRED');
-    assert.equal(agent.stats.refusedEnvelopes, refusedBefore + 1, 'the replayed envelope was refused and not answered');
+    await head.publishRaw(meter, neverDelivered);
     assert.equal(agent.stats.commands, 1, 'only the first read ran');
 
+    // Messages on the topic arrive in order, so by the next response both copies have been judged.
     await head.command(meter, { id: 'off-1', op: 'disconnect', expiresAt: clock.now() + minute });
     await head.until(() => responses().length === 4, 'the disconnect response');
+    assert.equal(responses()[3]?.['id'], 'off-1', 'neither the duplicate nor the replay was answered');
+    assert.equal(agent.stats.duplicates, 1, 'the redelivered envelope was counted as a duplicate');
+    assert.equal(agent.stats.refusedEnvelopes, refusedBefore + 1, 'the old envelope was refused as a replay');
     assert.equal(agent.relayState, 'open');
     clock.advance(minute);
     await agent.takeReading();

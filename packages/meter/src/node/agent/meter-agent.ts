@@ -15,12 +15,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { ConfigError, deviceTopic, toWireBatch } from '@phasewire/core';
-import type { MeterId, PhasewireError } from '@phasewire/core';
+import { PhasewireError } from '@phasewire/core';
+import type { MeterId } from '@phasewire/core';
 import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import { decodeAck } from '../../agent/agent-messages.ts';
 import { InflightTracker } from '../../agent/inflight.ts';
 import { LoadRelay } from '../../agent/load-relay.ts';
+import { RecentDownlinks } from '../../agent/recent-downlinks.ts';
 import { simulatorSource } from '../../agent/reading-source.ts';
 import type { ReadingSource } from '../../agent/reading-source.ts';
 import type { UplinkWork } from '../../agent/uplink-policy.ts';
@@ -49,7 +51,9 @@ export class MeterAgent {
   readonly #commands: AgentCommands;
   readonly #inflight: InflightTracker;
   readonly #link: AgentLink;
-  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0 };
+  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0, duplicates: 0 };
+  /** Downlink envelopes accepted lately, to tell a QoS 1 redelivery from a replay. */
+  readonly #recent = new RecentDownlinks();
   #clockOffset = 0;
   #lastReadingAt = Number.NEGATIVE_INFINITY;
   #ackTimer: NodeJS.Timeout | undefined;
@@ -71,7 +75,8 @@ export class MeterAgent {
     this.#window = parts.window;
     ({ sender: this.#sender, receiver: this.#receiver } = agentEnvelopes({
       identity: options.identity, clock: options.clock, counters: parts.counters, window: parts.window,
-      onRefusal: (error) => { this.#refused(error); },
+      // A replay is judged where its bytes are at hand (#downlinkFailed): it may be a redelivery.
+      onRefusal: (error) => { if (error.code !== 'PW_ERR_REPLAY') this.#refused(error); },
     }));
     if (options.meter !== undefined) {
       const relay = new LoadRelay();
@@ -238,13 +243,13 @@ export class MeterAgent {
   #onMessage(topic: string, payload: Buffer): void {
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
     if (topic === deviceTopic(this.#meter, 'ack')) {
-      const handling = this.#onAck(bytes).catch((error: unknown) => { this.#refusedUnknown(error); });
+      const handling = this.#onAck(bytes).catch((error: unknown) => { this.#downlinkFailed('ack', bytes, error); });
       this.#handling.add(handling);
       void handling.finally(() => this.#handling.delete(handling));
     } else if (topic === deviceTopic(this.#meter, 'cmd/req')) {
       const client = this.#link.client;
       this.#commandsInProgress++;
-      const handling = this.#onCommand(bytes, client).catch((error: unknown) => { this.#refusedUnknown(error); }).finally(() => {
+      const handling = this.#onCommand(bytes, client).catch((error: unknown) => { this.#downlinkFailed('command', bytes, error); }).finally(() => {
         this.#commandsInProgress--;
         this.#maybeSleep();
       });
@@ -255,6 +260,7 @@ export class MeterAgent {
 
   async #onAck(bytes: Uint8Array): Promise<void> {
     const opened = await this.#receiver.openValue(this.#meter, bytes);
+    this.#recent.remember(bytes);
     if (opened.header.messageType !== 'ack') return;
     const ack = decodeAck(opened.value);
     const seqs = ackedSequences(this.#inflight, this.#queue, ack);
@@ -267,6 +273,7 @@ export class MeterAgent {
 
   async #onCommand(bytes: Uint8Array, client: MqttClient | undefined): Promise<void> {
     const opened = await this.#receiver.openValue(this.#meter, bytes);
+    this.#recent.remember(bytes);
     if (opened.header.messageType !== 'command') return;
     const { event, response, executed } = await this.#commands.handle(opened.value);
     if (executed) this.stats.commands++;
@@ -280,6 +287,20 @@ export class MeterAgent {
   #refused(error: PhasewireError): void {
     this.stats.refusedEnvelopes++;
     this.#o.onEvent?.({ kind: 'refused', code: error.code, message: error.message });
+  }
+
+  /** A downlink message that was not handled: a duplicate delivery, a refused envelope, or a failure after opening. */
+  #downlinkFailed(topic: 'ack' | 'command', bytes: Uint8Array, error: unknown): void {
+    if (error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') {
+      if (this.#recent.has(bytes)) {
+        this.stats.duplicates++;
+        this.#o.onEvent?.({ kind: 'duplicate', topic });
+      } else {
+        this.#refused(error);
+      }
+      return;
+    }
+    this.#refusedUnknown(error);
   }
 
   #refusedUnknown(error: unknown): void {
