@@ -9,7 +9,7 @@
 // is written as its shortest round-tripping decimal text, prefixed by its length.
 import { StoreError } from '@phasewire/core';
 import { scaledInteger } from '../../../store/scaling.ts';
-import { zigzag } from './byte-codec.ts';
+import { unzigzag, zigzag } from './byte-codec.ts';
 
 const continuationBase = 0x20;
 const finalBase = 0x40;
@@ -97,7 +97,7 @@ export function decodeSnapshotInto(text: string, stepsOf: (id: number) => number
     let value: number;
     if ((tag & 1) === 0) {
       const z = readUint(text);
-      value = (z % 2 === 0 ? z / 2 : -(z + 1) / 2) / stepsOf(id);
+      value = unzigzag(z) / stepsOf(id);
     } else {
       const size = readUint(text);
       if (cursor + size > length) corrupt(text, 'a decimal ends early');
@@ -129,7 +129,7 @@ export function decodeSnapshotColumns(text: string, stepsOf: (id: number) => num
     if ((tag & 1) === 0) {
       const z = readUint(text);
       if (column === undefined) continue;
-      out[base + column] = (z % 2 === 0 ? z / 2 : -(z + 1) / 2) / stepsOf(id);
+      out[base + column] = unzigzag(z) / stepsOf(id);
     } else {
       const size = readUint(text);
       if (cursor + size > length) corrupt(text, 'a decimal ends early');
