@@ -43,6 +43,13 @@ describe('dependency rule', () => {
     assert.deepEqual(messages('packages/meter/bench/phasor.bench.ts', text), []);
   });
 
+  it('lets tests and test support import the test kit, and no shipped code', () => {
+    const text = "import { startPeer } from '@phasewire/test-kit';";
+    assert.deepEqual(messages('packages/modbus/test/peers.ts', text), []);
+    assert.deepEqual(messages('packages/server/src/node/store/x.test.ts', text), []);
+    assert.match(messages('packages/modbus/src/node/serial.ts', text)[0] ?? '', /'modbus' may not import '@phasewire\/test-kit'/);
+  });
+
   it('allows new Date(value), which is a conversion and not a clock read', () => {
     assert.deepEqual(messages('packages/core/src/x.ts', 'const d = new Date(0);'), []);
   });

@@ -55,6 +55,10 @@ function isExemptFromPurity(inner: string): boolean {
     || inner.endsWith('.test.ts');
 }
 
+function isTestSupport(inner: string): boolean {
+  return inner.startsWith('test/') || inner.endsWith('.test.ts') || inner.includes('/testing/');
+}
+
 /** Checks one file's text against the rules; `file` is relative to the repository root. */
 export function checkFile(file: string, text: string): Violation[] {
   const where = locate(file);
@@ -77,8 +81,10 @@ export function checkFile(file: string, text: string): Violation[] {
     }
     const workspace = /^@phasewire\/([^/]+)/.exec(specifier)?.[1];
     if (workspace !== undefined) {
-      // The benchmark harness is tooling: benchmarks may take its types, shipped code may not.
+      // The benchmark harness and the test kit are tooling: benchmarks may take the harness's types,
+      // tests and test support the kit; shipped code may take neither.
       if (workspace === 'bench' && where.inner.startsWith('bench/')) return;
+      if (workspace === 'test-kit' && isTestSupport(where.inner)) return;
       const target = workspace as PackageName;
       if (target === where.pkg) return;
       if (typeOnly && rule.typesOnlyFrom?.includes(target) === true) return;

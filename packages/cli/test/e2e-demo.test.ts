@@ -19,7 +19,7 @@ describe('phasewire demo', () => {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'phasewire-demo-')); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
-  it('starts the server and an enrolled fleet in ./data, shows values the head-end stored, and exits 0', async () => {
+  it('starts the server and an enrolled fleet in ./data, shows values the head-end stored, and exits 0', { timeout: 300_000 }, async () => {
     const io = bufferIo({}, dir);
     const code = await runCli(['demo', '--duration', '20s', ...anyPorts], io);
     assert.equal(code, 0, io.stderr());
@@ -41,7 +41,7 @@ describe('phasewire demo', () => {
     assert.match(io.stderr(), /NOT a hardware security module/);
   });
 
-  it('reuses ./data on a second start: no new enrollment, the CA unchanged', async () => {
+  it('reuses ./data on a second start: no new enrollment, the CA unchanged', { timeout: 300_000 }, async () => {
     const ca = await readFile(join(dir, 'data', 'pki', 'ca.json'), 'utf8');
     const meter = parseMeterId('demo-meter-001');
     const energyOf = async (): Promise<{ values: number[]; conflicts: unknown[] }> => {
@@ -74,7 +74,7 @@ describe('phasewire demo', () => {
 });
 
 describe('phasewire server', () => {
-  it('prints what runs where and how to enroll, stops cleanly on interrupt, and issues tokens against its data directory', async () => {
+  it('prints what runs where and how to enroll, stops cleanly on interrupt, and issues tokens against its data directory', { timeout: 300_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-server-cli-'));
     try {
       let interrupt = (): void => undefined;

@@ -109,6 +109,8 @@ describe('the developing-imbalance scenario of the simulated meter', () => {
 /** Opens (or reopens) the store named `db` on the given clock. */
 type OpenStore = (db: string, clock: ManualClock) => Promise<MeterStore>;
 
+/** The service tests drive a real store through 44 intervals; on PostgreSQL under load that takes minutes. */
+const LONG = { timeout: 300_000 };
 const quarter = 900_000;
 const intervals = 44;
 const recovering = parseMeterId('sim-meter-2');
@@ -150,7 +152,7 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
   let vuf: number[] = [];
   let hook: Awaited<ReturnType<typeof receiver>>;
   let databases = 0;
-  const test = (title: string, body: () => Promise<void>): void => { void it(title, body); };
+  const test = (title: string, body: () => Promise<void>): void => { void it(title, LONG, body); };
 
   /** Stores intervals [from, to) of the scenario, running the service after each. */
   async function drive(service: MdmService, store: MeterStore, clock: ManualClock, from: number, to: number, skip: (k: number) => boolean = () => false): Promise<void> {

@@ -31,7 +31,7 @@ const TIMEOUT = { timeout: 30_000 };
 describe('phasewire clients against pymodbus servers', () => {
   it('reads and writes a pymodbus Modbus/TCP server', TIMEOUT, async (t) => {
     const port = await freePort();
-    const peer = await startPythonPeer('pymodbus_server.py', ['tcp', String(port)]);
+    const peer = await startPythonPeer(t, 'pymodbus_server.py', ['tcp', String(port)]);
     t.diagnostic(`peer: ${peer.version}`);
     try {
       await waitForPort(port);
@@ -63,7 +63,7 @@ describe('phasewire clients against pymodbus servers', () => {
 
   it('reads a pymodbus server that speaks RTU over TCP', TIMEOUT, async (t) => {
     const port = await freePort();
-    const peer = await startPythonPeer('pymodbus_server.py', ['rtutcp', String(port)]);
+    const peer = await startPythonPeer(t, 'pymodbus_server.py', ['rtutcp', String(port)]);
     t.diagnostic(`peer: ${peer.version}`);
     try {
       await waitForPort(port);
@@ -83,8 +83,8 @@ describe('phasewire clients against pymodbus servers', () => {
   });
 
   it('reads a pymodbus RTU server on a serial line (socat pty pair)', TIMEOUT, async (t) => {
-    const pty = await openPtyPair();
-    const peer = await startPythonPeer('pymodbus_server.py', ['serial', pty.a]);
+    const pty = await openPtyPair(t);
+    const peer = await startPythonPeer(t, 'pymodbus_server.py', ['serial', pty.a]);
     t.diagnostic(`peer: ${peer.version}`);
     const client = await ModbusSerialClient.open({ path: pty.b, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, timeoutMs: 1000 });
     try {
@@ -147,9 +147,9 @@ describe('peers against phasewire servers', () => {
     }
   });
 
-  it('serves mbpoll over RTU on a serial line (socat pty pair)', TIMEOUT, async () => {
+  it('serves mbpoll over RTU on a serial line (socat pty pair)', TIMEOUT, async (t) => {
     // ptys ignore the baud rate and parity; both ends are set to 9600 8E1 all the same.
-    const pty = await openPtyPair();
+    const pty = await openPtyPair(t);
     const memory = phasewireMemory();
     const server = await ModbusSerialServer.open({ path: pty.a, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, units: [17], handler: memory.handler });
     try {
@@ -178,7 +178,7 @@ describe('tshark decodes phasewire traffic', () => {
     try {
       const { stdout: version } = await run('tshark', ['--version']);
       t.diagnostic(`peer: ${version.split('\n')[0] ?? ''}`);
-      const capture = await startCapture(server.port, file);
+      const capture = await startCapture(t, server.port, file);
       const client = await ModbusTcpClient.connect({ host: '127.0.0.1', port: server.port, maxInFlight: 4 });
       try {
         await Promise.all([client.readCoils(1, 0, 10), client.readDiscreteInputs(1, 0, 10), client.readHoldingRegisters(1, 0, 80), client.readInputRegisters(1, 0, 5)]);

@@ -1,11 +1,13 @@
 // Helpers to run the peers of the conformance tests: Debian's pymodbus (through /usr/bin/python3,
 // the interpreter that has it), mbpoll, and tshark for captures.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { startPeer } from '@phasewire/test-kit';
 
 export const run = promisify(execFile);
 export const PYTHON = '/usr/bin/python3';
@@ -37,35 +39,20 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
   }
 }
 
-export interface Peer {
+export interface PythonPeer {
   /** The first line the peer printed: its name and version. */
   readonly version: string;
   stop(): Promise<void>;
 }
 
-/** Starts a peer script from test/peers/ and waits for it to print its version line. */
-export async function startPythonPeer(script: string, args: readonly string[]): Promise<Peer> {
-  const child: ChildProcess = spawn(PYTHON, [join(peersDirectory, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const version = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) resolve(stdout.slice(0, newline).trim());
-    });
-    child.once('exit', (code) => { reject(new Error(`${script} exited with ${String(code)}: ${stderr}`)); });
-  });
-  return {
-    version,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill();
-      await exited;
-    },
-  };
+/**
+ * Starts a peer script from test/peers/ and waits for it to print its version line. It fails at
+ * once, with what the peer printed, when the peer exits first (a missing module, say), and the
+ * test's after hook stops it whatever the test's outcome.
+ */
+export async function startPythonPeer(test: TestContext, script: string, args: readonly string[]): Promise<PythonPeer> {
+  const peer = await startPeer({ name: `pymodbus peer ${script}`, command: PYTHON, args: [join(peersDirectory, script), ...args], ready: { line: /^pymodbus \S+$/ }, test });
+  return { version: peer.readyLine, stop: () => peer.stop() };
 }
 
 export interface Capture {
@@ -74,23 +61,13 @@ export interface Capture {
 }
 
 /** Captures loopback traffic to and from `port` into `file` with tshark (needs capture rights; root here). */
-export async function startCapture(port: number, file: string): Promise<Capture> {
-  const child = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('Capture started')) resolve();
-    });
-    child.once('exit', (code) => { reject(new Error(`tshark exited with ${String(code)}: ${stderr}`)); });
-  });
+export async function startCapture(test: TestContext, port: number, file: string): Promise<Capture> {
+  const tshark = await startPeer({ name: 'tshark capture', command: 'tshark', args: ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], ready: { line: /Capture started/ }, stopSignal: 'SIGINT', test });
   return {
     stop: async () => {
       // Let the last packets reach the capture before stopping it.
       await sleep(300);
-      const exited = once(child, 'exit');
-      child.kill('SIGINT');
-      await exited;
+      await tshark.stop();
     },
   };
 }

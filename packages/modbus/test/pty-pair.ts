@@ -1,12 +1,11 @@
 // A pair of connected pseudo-terminals from socat, to put a serial client and server (ours or a
 // peer's) on the two ends of a virtual null-modem cable. ptys ignore the baud rate, so timing is
 // tested on the simulated bus; this checks bytes and framing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startPeer, type Peer } from '@phasewire/test-kit';
 
 export interface PtyPair {
   readonly a: string;
@@ -18,37 +17,39 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-export async function openPtyPair(): Promise<PtyPair> {
+/**
+ * Opens a pair. Given the test (`t`, or `node:test` for a file-wide pair), its after hook closes the
+ * pair whatever the test's outcome; socat is killed when the test process exits in any case.
+ */
+export async function openPtyPair(test?: { after(fn: () => Promise<void>): void }): Promise<PtyPair> {
   const directory = await mkdtemp(join(tmpdir(), 'phasewire-pty-'));
   const a = join(directory, 'a');
   const b = join(directory, 'b');
-  let socat: ChildProcess | undefined;
+  let socat: Peer | undefined;
   const start = async (): Promise<void> => {
-    const child = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-    socat = child;
-    for (let attempt = 0; attempt < 100 && !(existsSync(a) && existsSync(b)); attempt++) await sleep(20);
-    if (!(existsSync(a) && existsSync(b))) {
-      child.kill();
-      throw new Error('socat did not create the pty pair within 2 s');
-    }
+    socat = await startPeer({
+      name: 'socat pty pair',
+      command: 'socat',
+      args: [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+      ready: { check: () => existsSync(a) && existsSync(b), what: `the links ${a} and ${b}` },
+      startTimeoutMs: 5000,
+    });
   };
   const stop = async (): Promise<void> => {
-    const child = socat;
+    const peer = socat;
     socat = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill();
-    await exited;
+    await peer?.stop();
   };
-  await start();
-  return {
-    a,
-    b,
-    cut: stop,
-    restore: start,
-    close: async () => {
-      await stop();
-      await rm(directory, { recursive: true, force: true });
-    },
+  const close = async (): Promise<void> => {
+    await stop();
+    await rm(directory, { recursive: true, force: true });
   };
+  try {
+    await start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  test?.after(close);
+  return { a, b, cut: stop, restore: start, close };
 }

@@ -8,8 +8,8 @@ import { ModbusSerialClient } from './serial-client.ts';
 import { ModbusSerialServer } from './serial-server.ts';
 
 describe('RTU on a serial port (socat pty pair)', () => {
-  it('serves a client over the line, answers only its address, and carries out broadcasts', async () => {
-    const pty = await openPtyPair();
+  it('serves a client over the line, answers only its address, and carries out broadcasts', async (t) => {
+    const pty = await openPtyPair(t);
     const data = new ModbusMemory({ holdingRegisters: 20, coils: 8 });
     data.holdingRegisters.set([0x4366, 0x8000, 7]);
     const line = { baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1 } as const;
@@ -35,8 +35,8 @@ describe('RTU on a serial port (socat pty pair)', () => {
 });
 
 describe('RTU client on a serial port that goes away', () => {
-  it('fails fast while the port is gone and reopens it by itself when it is back', { timeout: 20_000 }, async () => {
-    const pty = await openPtyPair();
+  it('fails fast while the port is gone and reopens it by itself when it is back', { timeout: 20_000 }, async (t) => {
+    const pty = await openPtyPair(t);
     const data = new ModbusMemory({ holdingRegisters: 4 });
     data.holdingRegisters.set([1, 2, 3, 4]);
     const line = { baudRate: 19_200, dataBits: 8, parity: 'none', stopBits: 2 } as const;

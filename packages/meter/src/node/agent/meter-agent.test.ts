@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { fromWireBatch, ManualClock, parseMeterId, Q, SeededRandom, toWireBatch } from '@phasewire/core';
 import type { MeterId, Snapshot } from '@phasewire/core';
+import { trackChild } from '@phasewire/test-kit';
 import { linkProfiles } from '../../link-profile.ts';
 import type { LinkProfile } from '../../link-profile.ts';
 import { createSimulatedMeter } from '../../simulated-meter.ts';
@@ -154,6 +155,7 @@ describe('meter agent over MQTT with mutual TLS', () => {
     head.acking = false;
     const fixture = fileURLToPath(new URL('./agent-until-killed.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    trackChild(child);
     const durable: number[] = [];
     let buffered = '';
     await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackChild } from '@phasewire/test-kit';
 import { DurableQueue } from './durable-queue.ts';
 
 const text = (payload: Uint8Array): string => new TextDecoder().decode(payload);
@@ -135,14 +136,15 @@ describe('durable store-and-forward queue', () => {
   it('loses no record whose append had resolved when the process is killed with SIGKILL', async () => {
     const fixture = fileURLToPath(new URL('./append-until-killed.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, [fixture, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    trackChild(child);
     let output = '';
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.split('\n').length > 300) { child.kill('SIGKILL'); resolve(); }
-      });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.split('\n').length > 300) child.kill('SIGKILL');
     });
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited;
+    assert.equal(child.signalCode, 'SIGKILL', `the fixture was killed after 300 appends, not ended by itself: ${output.slice(-500)}`);
     const confirmed = output.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
     const queue = await DurableQueue.open(dir, { segmentBytes: 4096 });
     const recovered = queue.peek(Number.MAX_SAFE_INTEGER);

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { trackChild } from '@phasewire/test-kit';
 import type { TestCa, TestIdentity } from '../pki/test-ca.ts';
 import { createTestCa } from '../pki/test-ca.ts';
 import type { RecordingServer } from './tls-test-kit.ts';
@@ -23,6 +24,7 @@ interface Run {
 function run(command: string, args: readonly string[], input = '', until?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(child);
     let output = '';
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from '@phasewire/test-kit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttNotifier } from './mqtt-notifier.ts';
 import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
@@ -53,6 +54,7 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
     const config = join(dir, 'mosquitto.conf');
     await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'));
     broker = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    trackChild(broker);
     url = `mqtt://127.0.0.1:${port}`;
     subscriber = await connectWhenReady(url);
   });

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from '@phasewire/test-kit';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { parseMeterId, Q } from '@phasewire/core';
 import { tlsClientOptions, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
@@ -65,6 +66,7 @@ describe('MQTT alarm notifications from the server file', { timeout: 60_000 }, (
       'require_certificate true', 'use_identity_as_username true', 'tls_version tlsv1.3', '',
     ].join('\n'));
     broker = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    trackChild(broker);
     broker.stderr?.on('data', (chunk: Buffer) => { brokerLog += chunk.toString('utf8'); });
     // The subscriber: the server's own client certificate too (any certificate of its CA would do).
     const identity = tlsIdentity(await readFile(join(data, 'ingest.pem'), 'utf8'), await readFile(join(data, 'ingest.key'), 'utf8'));

@@ -1,0 +1,2 @@
+// Test support shared by every package's tests (development only, like tools/bench).
+export { killAllPeers, startPeer, trackChild, type Peer, type PeerOptions } from './peer.ts';
