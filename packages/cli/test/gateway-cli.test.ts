@@ -1,6 +1,8 @@
 // `phasewire gateway scan|run|simulate-bus`: options and configuration refused before any bus or
 // network work, and a scan of a Modbus/TCP bus that serves two meters' profiles.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +68,15 @@ describe('phasewire gateway options', () => {
 });
 
 describe('phasewire gateway scan', () => {
+  it('says at once that a Modbus/TCP port refuses the connection, naming the address', { timeout: 15_000 }, async () => {
+    const listener = createServer().listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const port = (listener.address() as AddressInfo).port;
+    await new Promise((resolve) => { listener.close(resolve); });
+    await assert.rejects(program().root.parseAsync(['gateway', 'scan', '--port', `tcp://127.0.0.1:${port}`, '--units', '1-2'], { from: 'user' }),
+      refusedWith('PW_ERR_MODBUS_DISCONNECTED', new RegExp(`^Cannot connect to the Modbus/TCP server 127\\.0\\.0\\.1:${port}: the connection was refused`)));
+  });
+
   it('finds the units that answer on a Modbus/TCP bus and names their models', async () => {
     const profiles = await loadProfiles();
     const served = new Map<number, ModbusRequestHandler>();
