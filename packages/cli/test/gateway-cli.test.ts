@@ -94,7 +94,11 @@ describe('phasewire gateway scan', () => {
     try {
       const { root, io } = program();
       await root.parseAsync(['gateway', 'scan', '--port', `tcp://127.0.0.1:${server.port}`, '--units', '1-12', '--timeout', '200ms'], { from: 'user' });
-      assert.equal(io.stdout(), 'unit 3: sdm630\nunit 9: em24\n2 device(s) found on tcp://127.0.0.1:' + String(server.port) + ' (12 unit id(s) tried)\n');
+      const lines = io.stdout().split('\n');
+      // Each model named with its evidence: the SDM630 has no identity register, so its values must read a live meter.
+      assert.match(lines[0] ?? '', /^unit 3: sdm630: register 0x00E0 \(function 4\) answers and its register map reads a live meter \(frequency 50(\.\d+)? Hz, voltageL1 2\d\d(\.\d+)? V/);
+      assert.match(lines[1] ?? '', /^unit 9: em24: identity register 0x000B \(function 3\) holds 16(4[89]|5[0-3])$/);
+      assert.deepEqual(lines.slice(2), [`2 device(s) found on tcp://127.0.0.1:${server.port} (12 unit id(s) tried)`, '']);
     } finally {
       await server.close();
     }

@@ -48,9 +48,10 @@ export interface RunningGateway {
 function statsLines(poller: GatewayPoller): string {
   const at = new Date().toISOString();
   const t = poller.totals();
-  let text = `${at} bus: ${t.meters} meters, ${t.quarantined} quarantined, ${t.polls} polls (${t.failedPolls} failed), ${t.requests} requests, ${t.crcErrors} CRC errors, ${t.timeouts} timeouts, ${t.exceptions} exceptions\n`;
+  let text = `${at} bus: ${t.meters} meters, ${t.quarantined} quarantined, ${t.polls} polls (${t.failedPolls} failed, ${t.implausible} implausible withheld), ${t.requests} requests, ${t.crcErrors} CRC errors, ${t.timeouts} timeouts, ${t.exceptions} exceptions\n`;
   for (const [meter, s] of poller.stats()) {
-    text += `${at}   ${meter}: ${s.quarantined ? 'QUARANTINED ' : ''}polls ${s.polls}/${s.failedPolls} failed, crc ${s.crcErrors}, timeouts ${s.timeouts}, exceptions ${s.exceptions}, latency p50 ${s.latency.p50.toFixed(0)} ms p99 ${s.latency.p99.toFixed(0)} ms\n`;
+    const implausible = poller.implausible(meter);
+    text += `${at}   ${meter}: ${s.quarantined ? 'QUARANTINED ' : ''}${implausible > 0 ? `IMPLAUSIBLE ${implausible} withheld, ` : ''}polls ${s.polls}/${s.failedPolls} failed, crc ${s.crcErrors}, timeouts ${s.timeouts}, exceptions ${s.exceptions}, latency p50 ${s.latency.p50.toFixed(0)} ms p99 ${s.latency.p99.toFixed(0)} ms\n`;
   }
   return text;
 }
@@ -64,7 +65,7 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 }
 
 /** The bus of a configuration: a client, its timers, and the clock that stamps the snapshots. */
-async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[]): Promise<{ client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number; start: () => void; close: () => Promise<void> }> {
+async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[], io: CliIo): Promise<{ client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number; start: () => void; close: () => Promise<void> }> {
   const byModel = new Map(profiles.map((p) => [p.model, p]));
   const named = (model: string, field: string): DeviceProfile => byModel.get(model)
     ?? (() => { throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, expected auto or one of ${[...byModel.keys()].join(', ')}`); })();
@@ -92,8 +93,11 @@ async function openConfiguredBus(config: GatewayConfig, profiles: readonly Devic
       if (m.profile === 'auto') {
         const found = (await scanBus(client, profiles, { units: [m.unit], timeoutMs: m.timeoutMs ?? 500 }))[0];
         const model = found?.model;
-        if (model === undefined) throw new ConfigError('PW_ERR_GATEWAY_IDENTIFY', `Cannot identify meter ${m.meter} at unit ${m.unit}: ${found === undefined ? 'it did not answer' : 'it answered but matched no profile'}; expected one of ${[...byModel.keys()].join(', ')} (or set meters[${i}].profile)`);
+        if (model === undefined) {
+          throw new ConfigError('PW_ERR_GATEWAY_IDENTIFY', `Cannot identify meter ${m.meter} at unit ${m.unit}: ${found === undefined ? 'it did not answer' : `it answered, but ${found.evidence}`}; expected one of ${[...byModel.keys()].join(', ')} (or set meters[${i}].profile); nothing is polled or uploaded`);
+        }
         profile = named(model, `meters[${i}].profile`);
+        io.out(`meter ${m.meter} at unit ${m.unit}: identified as ${model}: ${found?.evidence ?? ''}\n`);
       } else {
         profile = named(m.profile, `meters[${i}].profile`);
       }
@@ -118,7 +122,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
   const trustedCa = head.ca === undefined ? '' : await readFile(resolve(baseDir, head.ca), 'utf8');
   const tokens = typeof head.tokens === 'string' ? await readJsonFile(resolve(baseDir, head.tokens), 'the tokens file') as Record<string, string> : head.tokens ?? {};
   const url = new URL(head.server);
-  const bus = await openConfiguredBus(config, profiles);
+  const bus = await openConfiguredBus(config, profiles, io);
   const chains = new Map<MeterId, Promise<void>>();
   const holder: { fleet?: AgentFleet } = {};
   const feed = (meter: MeterId): void => {
@@ -129,9 +133,20 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
       io.err(`${new Date().toISOString()} ${meter} reading not staged: ${error instanceof Error ? error.message : String(error)}\n`);
     }));
   };
+  // The first snapshot of a run of implausible ones is logged, and the first plausible one after it.
+  const implausibleRun = new Set<MeterId>();
   const poller = new GatewayPoller({
     client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices, maxInFlight: bus.maxInFlight,
-    onSnapshot: (snapshot) => { feed(snapshot.meter); },
+    onSnapshot: (snapshot) => {
+      if (implausibleRun.delete(snapshot.meter)) io.err(`${new Date().toISOString()} ${snapshot.meter} reads plausible values again: its readings are uploaded\n`);
+      feed(snapshot.meter);
+    },
+    onImplausible: (snapshot, problems) => {
+      if (implausibleRun.has(snapshot.meter)) return;
+      implausibleRun.add(snapshot.meter);
+      io.err(`${new Date().toISOString()} ${snapshot.meter} reading of ${new Date(snapshot.at).toISOString()} withheld, not uploaded: no live meter reads ${problems.join('; ')}; `
+        + 'check the meter\'s model and unit id (its intervals are left as gaps for VEE; the statistics count every withheld reading)\n');
+    },
     onQuarantine: (meter, on) => { io.err(`${new Date().toISOString()} ${meter} ${on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule'}\n`); },
   });
   let fleet: AgentFleet;
@@ -202,7 +217,7 @@ export function registerGateway(program: Command, io: CliIo): void {
       const client = await openBus(endpoint, timeoutMs);
       try {
         const found = await scanBus(client, profiles, { units, timeoutMs });
-        for (const device of found) io.out(`unit ${device.unit}: ${device.model ?? '(answers, model not recognised)'}\n`);
+        for (const device of found) io.out(`unit ${device.unit}: ${device.model ?? '(answers, model not recognised)'}: ${device.evidence}\n`);
         io.out(`${found.length} device(s) found on ${options.port} (${units.length} unit id(s) tried)\n`);
       } finally {
         await client.close();
