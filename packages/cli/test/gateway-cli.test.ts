@@ -65,6 +65,15 @@ describe('phasewire gateway options', () => {
     assert.deepEqual(config.meters[3]?.simulate?.deadBetween, [60_000, 180_000]);
     assert.equal(config.transport.kind, 'simulated');
   });
+
+  it('writes the envelope-key endpoint that enrollment needs, and refuses --enroll without --key-server', async () => {
+    const { root, io } = program();
+    const args = ['gateway', 'simulate-bus', '--server', 'mqtts://127.0.0.1:8883', '--enroll', 'https://127.0.0.1:8443', '--ca', 'ca.pem'];
+    await root.parseAsync([...args, '--key-server', 'https://127.0.0.1:8444'], { from: 'user' });
+    const config = parseGatewayConfig(JSON.parse(io.stdout()), 'out');
+    assert.deepEqual([config.headEnd.enroll, config.headEnd.keyServer], ['https://127.0.0.1:8443', 'https://127.0.0.1:8444']);
+    await assert.rejects(program().root.parseAsync(args, { from: 'user' }), refusedWith('PW_ERR_INVALID_OPTION', /--enroll alone: .*expected both or neither/));
+  });
 });
 
 describe('phasewire gateway scan', () => {

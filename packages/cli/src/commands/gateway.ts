@@ -191,7 +191,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
 }
 
 interface ScanOptions { port: string; baud: string; parity: string; stopBits: string; units: string; timeout: string }
-interface SimulateBusOptions { meters: string; noisy?: string; dead?: string; baud: string; server: string; enroll?: string; ca?: string; period: string; speed: string }
+interface SimulateBusOptions { meters: string; noisy?: string; dead?: string; baud: string; server: string; enroll?: string; keyServer?: string; ca?: string; period: string; speed: string }
 
 export function registerGateway(program: Command, io: CliIo): void {
   const gateway = program.command('gateway').description('The RS-485 / Modbus gateway: find meters on a bus, poll them and uplink their readings.');
@@ -241,6 +241,7 @@ export function registerGateway(program: Command, io: CliIo): void {
     .description('Print a gateway.json for a simulated RS-485 bus of meters (one noisy, one that dies and comes back), for `gateway run` without hardware.')
     .requiredOption('--server <url>', 'MQTT broker of the head-end, mqtts://host:port')
     .option('--enroll <url>', 'EST enrollment server, https://host:port')
+    .option('--key-server <url>', 'envelope-key endpoint (mutual TLS), https://host:port; needed with --enroll')
     .option('--ca <file>', 'PEM of the phasewire CA')
     .option('--meters <n>', 'meters on the bus', '8')
     .option('--noisy <unit>', 'the unit whose frames take bit errors (1e-4)', '2')
@@ -249,6 +250,12 @@ export function registerGateway(program: Command, io: CliIo): void {
     .option('--period <time>', 'polling period of every meter', '10s')
     .option('--speed <x>', 'simulated time per real time', '1')
     .action(async (options: SimulateBusOptions) => {
+      // Enrollment spends each meter's one-time token before the envelope key is fetched: a configuration
+      // that can enroll but not fetch the key fails every meter's first start.
+      if ((options.enroll === undefined) !== (options.keyServer === undefined)) {
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot write a gateway configuration with ${options.enroll === undefined ? '--key-server' : '--enroll'} alone: `
+          + 'a meter is enrolled with its token at the EST server (--enroll) and then fetches its envelope key at the key endpoint (--key-server); expected both or neither');
+      }
       const count = parseInteger('--meters', options.meters, 1, 247);
       const noisy = options.noisy === undefined ? undefined : parseInteger('--noisy', options.noisy, 1, 247);
       const dead = options.dead === undefined ? undefined : parseInteger('--dead', options.dead, 1, 247);
@@ -257,7 +264,10 @@ export function registerGateway(program: Command, io: CliIo): void {
       const profiles = await loadProfiles();
       const config = {
         transport: { simulated: { baud: parseInteger('--baud', options.baud, 300, 1_000_000), speed } },
-        headEnd: { server: options.server, ...(options.enroll === undefined ? {} : { enroll: options.enroll }), ...(options.ca === undefined ? {} : { ca: options.ca }), tokens: 'tokens.json' },
+        headEnd: {
+          server: options.server, ...(options.enroll === undefined ? {} : { enroll: options.enroll }),
+          ...(options.keyServer === undefined ? {} : { keyServer: options.keyServer }), ...(options.ca === undefined ? {} : { ca: options.ca }), tokens: 'tokens.json',
+        },
         link: 'wifi', dataDir: 'phasewire-gateway', statsEvery: '1m',
         meters: Array.from({ length: count }, (_, i) => ({
           meter: `gw-meter-${String(i + 1).padStart(3, '0')}`, unit: i + 1, profile: profiles[i % profiles.length]?.model ?? 'sdm630', period,

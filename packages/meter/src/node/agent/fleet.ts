@@ -63,7 +63,8 @@ export class AgentFleet {
         const identity = await loadAgentIdentity(dataDir, meter) ?? (await ensureEnrolled({
           dataDir, meter, estServer: options.estServer, trustedCa: options.trustedCa,
           ...(options.keyServer === undefined ? {} : { keyServer: options.keyServer }),
-          token: await options.tokenFor(meter),
+          // Asked only when no certificate is kept from an earlier, unfinished enrollment.
+          token: () => options.tokenFor(meter),
         })).identity;
         const common = {
           identity, dataDir, broker: options.broker, profile: options.profile,
