@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
+import { ConfigError, TransportError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
 import { GatewayPoller, parseBusEndpoint, parseGatewayConfig, scanBus, type GatewayConfig, type PolledDevice } from '@phasewire/gateway';
 import { loadProfiles, openBus, RealTimeBus } from '@phasewire/gateway/node';
 import { createProfileSlave, createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
@@ -230,9 +230,18 @@ export function registerGateway(program: Command, io: CliIo): void {
     .action(async (options: { config: string }) => {
       const file = resolve(io.cwd, options.config);
       const config = parseGatewayConfig(await readJsonFile(file, 'the gateway configuration'), file);
-      const running = await startGateway(config, { io, baseDir: dirname(file) });
+      const interrupted = io.interrupted ?? new Promise<void>(() => undefined);
+      // Ctrl-C works during the start too (an EST server or a bus that never answers must not hold
+      // the gateway up). The start goes on in the background until it ends; a gateway it then
+      // completes is stopped at once, and the process ends when the command does.
+      const starting = startGateway(config, { io, baseDir: dirname(file) });
+      const running = await Promise.race([starting, interrupted.then(() => undefined)]);
+      if (running === undefined) {
+        starting.then((late) => late.stop(), () => undefined).catch(() => undefined);
+        throw new TransportError('PW_ERR_GATEWAY_INTERRUPTED', `Gateway ${file} interrupted during its start (identifying and enrolling the meters): nothing was polled; run it again to start`);
+      }
       io.out(`gateway polling ${config.meters.length} meter(s) over ${config.transport.kind === 'simulated' ? 'a simulated bus' : config.transport.endpoint.kind}; Ctrl-C stops\n`);
-      await (io.interrupted ?? new Promise<void>(() => undefined));
+      await interrupted;
       await running.stop();
       io.out(`gateway stopped; ${running.fleet.pending} message(s) kept for the next start\n`);
     });

@@ -53,8 +53,12 @@ export class AgentFleet {
       : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source }));
     const agents: MeterAgent[] = new Array<MeterAgent>(members.length);
     let next = 0;
+    // A start that fails fails whole: the agents already started are stopped, and no worker starts
+    // another (an agent left running would hold its meter's MQTT client id and keep the process up).
+    let failed = false;
+    const hasFailed = (): boolean => failed;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < members.length; i = next++) {
+      for (let i = next++; i < members.length && !hasFailed(); i = next++) {
         const member = members[i];
         if (member === undefined) continue;
         const { meter } = member;
@@ -72,11 +76,24 @@ export class AgentFleet {
           ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(meter, event); } }),
         };
         const agent = await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
+        if (hasFailed()) {
+          await agent.stop();
+          return;
+        }
         agent.start();
         agents[i] = agent;
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    } catch (error) {
+      // Not waiting for the other workers: one may hang on an enrollment that never answers. Each
+      // stops what it opens from now on.
+      failed = true;
+      // Object.values skips the slots of meters not started.
+      await Promise.all(Object.values(agents).map((agent) => agent.stop()));
+      throw error;
+    }
     return new AgentFleet(agents);
   }
 
