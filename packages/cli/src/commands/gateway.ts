@@ -152,7 +152,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
   let fleet: AgentFleet;
   try {
     fleet = await AgentFleet.start({
-      sources: bus.devices.map((device) => ({ meter: device.meter, source: poller.source(device.meter) ?? { read: () => Promise.resolve(undefined) } })),
+      // Each meter says its model and that it sits on the RS-485 bus (the gateway's own uplink is `link`).
+      sources: bus.devices.map((device) => ({
+        meter: device.meter, source: poller.source(device.meter) ?? { read: () => Promise.resolve(undefined) }, describe: { model: device.profile.model, link: 'rs485' as const },
+      })),
       seed: 1, clock: { now: () => Date.now() }, dataDir: resolve(baseDir, config.dataDir, 'meters'),
       estServer: head.enroll ?? '', trustedCa, ...(head.keyServer === undefined ? {} : { keyServer: head.keyServer }),
       tokenFor: (meter) => {

@@ -11,11 +11,14 @@ import { createPhasorFleet } from '../../phasor-fleet.ts';
 import { ensureEnrolled, loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 import type { AgentEvent } from './meter-agent.ts';
+import type { AgentDescription } from './agent-types.ts';
 
 /** A meter of the fleet read from a source of its own (not simulated). */
 export interface FleetSource {
   readonly meter: MeterId;
   readonly source: ReadingSource;
+  /** The meter's model and link, said in its status messages. */
+  readonly describe?: AgentDescription;
 }
 
 /** Simulated phasor meters, or the given sources. */
@@ -50,7 +53,7 @@ export class AgentFleet {
   static async start(options: FleetOptions): Promise<AgentFleet> {
     const members = options.sources === undefined
       ? createPhasorFleet(options.meters, options.seed, options.start).meters.map((simulated) => ({ meter: simulated.meter, simulated }))
-      : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source }));
+      : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source, ...(entry.describe === undefined ? {} : { describe: entry.describe }) }));
     const agents: MeterAgent[] = new Array<MeterAgent>(members.length);
     let next = 0;
     // A start that fails fails whole: the agents already started are stopped, and no worker starts
@@ -74,6 +77,7 @@ export class AgentFleet {
           identity, dataDir, broker: options.broker, profile: options.profile,
           clock: options.clock, random: new SeededRandom(options.seed + i + 1),
           ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(meter, event); } }),
+          ...('describe' in member ? { describe: member.describe } : {}),
         };
         const agent = await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
         if (hasFailed()) {
