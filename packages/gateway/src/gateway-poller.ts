@@ -63,7 +63,9 @@ export class GatewayPoller {
 
   constructor(options: GatewayPollerOptions) {
     this.#buffer = Math.max(1, options.buffer ?? 256);
-    for (const device of options.devices) this.#held.set(device.meter, { queue: [], last: undefined, quarantined: false, dropped: 0, implausible: 0 });
+    for (const device of options.devices) {
+      this.#held.set(device.meter, { queue: [], last: undefined, quarantined: false, dropped: 0, implausible: 0 });
+    }
     this.#scheduler = new BusScheduler({
       ...options,
       onSnapshot: (polled) => {

@@ -52,11 +52,14 @@ export function implausibilities(values: ReadonlyMap<ObisCode, number>): string[
     if (value < 0 || value > phaseVoltageV.max) problems.push(`${show(code, value)}, expected 0–${phaseVoltageV.max} V`);
   }
   if (phases.length > 0 && !phases.some(({ value }) => value >= phaseVoltageV.liveAtLeast)) {
-    problems.push(`${phases.map(({ code, value }) => show(code, value)).join(', ')}: no phase of a live meter at ${phaseVoltageV.liveAtLeast} V or more`);
+    const shown = phases.map(({ code, value }) => show(code, value)).join(', ');
+    problems.push(`${shown}: no phase of a live meter at ${phaseVoltageV.liveAtLeast} V or more`);
   }
   for (const code of lineVoltages) {
     const value = values.get(code);
-    if (value !== undefined && (value < 0 || value > lineVoltageMaxV)) problems.push(`${show(code, value)}, expected 0–${lineVoltageMaxV} V`);
+    if (value !== undefined && (value < 0 || value > lineVoltageMaxV)) {
+      problems.push(`${show(code, value)}, expected 0–${lineVoltageMaxV} V`);
+    }
   }
   for (const [code, value] of values) {
     // Energy registers count up from zero: a negative one is no reading.

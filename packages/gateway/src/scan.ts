@@ -12,8 +12,8 @@
 // near a nominal voltage). That a register answers is no evidence alone: a generic device with a
 // block of zero registers answers every such probe. Specific probes are tried first.
 import {
-  ExceptionCode, ModbusExceptionError, ReadDeviceIdCode, decodeImage, deviceObjectText, planReads, probeSpecificity, registerImage, registersMatch, registersText,
-  readRaw, textMatches, type DeviceProfile, type ModbusClient, type IdentifyProbe,
+  ExceptionCode, ModbusExceptionError, ReadDeviceIdCode, decodeImage, deviceObjectText, planReads, probeSpecificity, registerImage,
+  registersMatch, registersText, readRaw, textMatches, type DeviceProfile, type ModbusClient, type IdentifyProbe,
 } from '@phasewire/modbus';
 import { outcomeOf } from './bus-stats.ts';
 import { implausibilities, plausibilityQuantities, plausibleSummary } from './plausibility.ts';
@@ -35,13 +35,17 @@ export interface FoundDevice {
 }
 
 /** `evidence` is left out for an answer that says nothing but that the model's register or function is not there. */
-type ProbeResult = { readonly kind: 'silent' } | { readonly kind: 'answered'; readonly evidence?: string } | { readonly kind: 'match'; readonly evidence: string };
+type ProbeResult =
+  | { readonly kind: 'silent' }
+  | { readonly kind: 'answered'; readonly evidence?: string }
+  | { readonly kind: 'match'; readonly evidence: string };
+type Answer = { kind: 'answered' | 'match'; evidence: string };
 
 const hex = (address: number): string => `0x${address.toString(16).toUpperCase().padStart(4, '0')}`;
 const where = (probe: IdentifyProbe & { kind: 'register' }): string => `register ${hex(probe.address)} (function ${probe.functionCode})`;
 
 /** The probe's answer, and what it shows. */
-async function askProbe(client: ModbusClient, unit: number, probe: IdentifyProbe, timeoutMs: number): Promise<{ kind: 'answered' | 'match'; evidence: string }> {
+async function askProbe(client: ModbusClient, unit: number, probe: IdentifyProbe, timeoutMs: number): Promise<Answer> {
   if (probe.kind === 'device-id') {
     const id = await client.readDeviceIdentification(unit, ReadDeviceIdCode.Specific, { timeoutMs, objectId: probe.objectId });
     const value = id.objects.get(probe.objectId);
@@ -49,17 +53,22 @@ async function askProbe(client: ModbusClient, unit: number, probe: IdentifyProbe
     const evidence = `device identification object ${probe.objectId} ${text === undefined ? 'is absent' : `is ${JSON.stringify(text)}`}`;
     return { kind: text !== undefined && textMatches(probe.expect, text) ? 'match' : 'answered', evidence };
   }
-  const words = await readPlanned(client, unit, { functionCode: probe.functionCode, address: probe.address, count: probe.count }, timeoutMs);
+  const read = { functionCode: probe.functionCode, address: probe.address, count: probe.count };
+  const words = await readPlanned(client, unit, read, timeoutMs);
   if (probe.expect.kind === 'responds') return { kind: 'answered', evidence: `${where(probe)} answers` };
   const shown = probe.type === 'ascii' ? JSON.stringify(registersText(words)) : String(readRaw(probe.type, words, probe.order));
   return { kind: registersMatch(probe, words) ? 'match' : 'answered', evidence: `identity ${where(probe)} holds ${shown}` };
 }
 
 /** A "responds" profile's evidence: its register map reads a live meter's values. */
-async function readsLiveValues(client: ModbusClient, unit: number, profile: DeviceProfile, timeoutMs: number): Promise<{ live: boolean; evidence: string }> {
+async function readsLiveValues(
+  client: ModbusClient, unit: number, profile: DeviceProfile, timeoutMs: number,
+): Promise<{ live: boolean; evidence: string }> {
   const points = profile.points.filter((point) => plausibilityQuantities.includes(point.obis));
   const mapsFrequency = points.some((point) => point.quantity.key === 'frequency');
-  if (!mapsFrequency || points.length < 2) return { live: false, evidence: 'its profile maps no frequency and phase voltage to judge the values by' };
+  if (!mapsFrequency || points.length < 2) {
+    return { live: false, evidence: 'its profile maps no frequency and phase voltage to judge the values by' };
+  }
   const results: { read: ReturnType<typeof planReads>[number]; values: Uint16Array }[] = [];
   for (const read of planReads({ points, maxRegistersPerRead: profile.maxRegistersPerRead })) {
     results.push({ read, values: await readPlanned(client, unit, read, timeoutMs) });
@@ -72,13 +81,14 @@ async function readsLiveValues(client: ModbusClient, unit: number, profile: Devi
 }
 
 const gatewaySilence = (error: unknown): boolean => error instanceof ModbusExceptionError
-  && (error.exceptionCode === ExceptionCode.GatewayPathUnavailable || error.exceptionCode === ExceptionCode.GatewayTargetDeviceFailedToRespond);
+  && (error.exceptionCode === ExceptionCode.GatewayPathUnavailable
+    || error.exceptionCode === ExceptionCode.GatewayTargetDeviceFailedToRespond);
 const notThere = (error: unknown): boolean => error instanceof ModbusExceptionError
   && (error.exceptionCode === ExceptionCode.IllegalFunction || error.exceptionCode === ExceptionCode.IllegalDataAddress);
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error);
 
 async function runProbe(client: ModbusClient, unit: number, profile: DeviceProfile, timeoutMs: number): Promise<ProbeResult> {
-  let answer: { kind: 'answered' | 'match'; evidence: string };
+  let answer: Answer;
   try {
     answer = await askProbe(client, unit, profile.identify, timeoutMs);
   } catch (error) {
@@ -88,7 +98,9 @@ async function runProbe(client: ModbusClient, unit: number, profile: DeviceProfi
   if (profile.identify.expect.kind !== 'responds') return answer;
   try {
     const check = await readsLiveValues(client, unit, profile, timeoutMs);
-    return check.live ? { kind: 'match', evidence: `${answer.evidence} and ${check.evidence}` } : { kind: 'answered', evidence: `${answer.evidence} but ${check.evidence}` };
+    return check.live
+      ? { kind: 'match', evidence: `${answer.evidence} and ${check.evidence}` }
+      : { kind: 'answered', evidence: `${answer.evidence} but ${check.evidence}` };
   } catch (error) {
     return { kind: 'answered', evidence: `${answer.evidence} but its register map cannot be read (${messageOf(error)})` };
   }

@@ -54,7 +54,8 @@ export async function awaitFirstConnection(
     await Promise.race([client.firstAttempt(), timeout]);
   } catch (error) {
     await client.close();
-    throw new TransportError('PW_ERR_MODBUS_DISCONNECTED', `Cannot connect to ${what}: ${whyNotConnected(error, timeoutMs)}`, { cause: error });
+    const message = `Cannot connect to ${what}: ${whyNotConnected(error, timeoutMs)}`;
+    throw new TransportError('PW_ERR_MODBUS_DISCONNECTED', message, { cause: error });
   } finally {
     timer?.cancel();
   }

@@ -52,7 +52,9 @@ export class AgentLink {
   constructor(options: AgentLinkOptions) {
     this.#o = options;
     const describe = options.describe;
-    this.#statusPayload = (state) => Buffer.from(JSON.stringify(describe === undefined ? { state } : { state, model: describe.model, link: describe.link }));
+    this.#statusPayload = (state) => Buffer.from(JSON.stringify(
+      describe === undefined ? { state } : { state, model: describe.model, link: describe.link },
+    ));
     this.#backoff = new Backoff(options.profile.reconnect, options.random);
     this.#policy = new UplinkPolicy(options.profile);
   }

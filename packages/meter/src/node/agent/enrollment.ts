@@ -91,13 +91,15 @@ async function loadCertificate(dir: string, meter: MeterId): Promise<{ tls: TlsI
     texts = await Promise.all([files.key, files.chain, files.ca].map((name) => readFile(join(dir, name), 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot read the certificate of ${meter} in ${dir}: ${(error as Error).message}`, { cause: error });
+    const message = `Cannot read the certificate of ${meter} in ${dir}: ${(error as Error).message}`;
+    throw new ConfigError('PW_ERR_AGENT_STATE', message, { cause: error });
   }
   const [key = '', chain = '', ca = ''] = texts;
   try {
     return { tls: tlsIdentity(chain, key), trust: tlsTrust(ca), caPem: ca };
   } catch (error) {
-    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the certificate of ${meter} in ${dir}: ${(error as Error).message}; expected the files written by enrollment (delete the directory to enroll again with a new token)`, { cause: error });
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the certificate of ${meter} in ${dir}: ${(error as Error).message}; `
+      + 'expected the files written by enrollment (delete the directory to enroll again with a new token)', { cause: error });
   }
 }
 
@@ -114,7 +116,8 @@ export async function ensureEnrolled(options: EnrollAgentOptions): Promise<{ ide
   if (certificate === undefined) {
     const key = generateSoftwareKey('P-384');
     const enrolled = await enrollDevice({
-      server: options.estServer, trustedCa: options.trustedCa, token: typeof options.token === 'string' ? options.token : await options.token(),
+      server: options.estServer, trustedCa: options.trustedCa,
+      token: typeof options.token === 'string' ? options.token : await options.token(),
       device: deviceIdentity('meter', options.meter), signer: key.signer,
     });
     // The token is spent: keep what it bought before anything else can fail. The chain is written
@@ -129,12 +132,15 @@ export async function ensureEnrolled(options: EnrollAgentOptions): Promise<{ ide
   try {
     envelopeKey = await fetchEnvelopeKey(keyServer, certificate.tls, certificate.trust);
   } catch (error) {
-    throw new SecurityError('PW_ERR_AGENT_KEY_PROVISIONING', `Cannot finish the enrollment of ${options.meter}: its certificate is issued and kept in ${dir}, but the envelope key `
-      + `could not be fetched from ${keyServer}${options.keyServer === undefined ? ' (no key server was given, so the EST server was asked)' : ''}: `
-      + `${error instanceof Error ? error.message : String(error)}; expected the head-end's key provisioning endpoint (phasewire server: port 8444). `
+    const asked = options.keyServer === undefined ? ' (no key server was given, so the EST server was asked)' : '';
+    throw new SecurityError('PW_ERR_AGENT_KEY_PROVISIONING', `Cannot finish the enrollment of ${options.meter}: `
+      + `its certificate is issued and kept in ${dir}, but the envelope key could not be fetched from ${keyServer}${asked}: `
+      + `${error instanceof Error ? error.message : String(error)}; `
+      + 'expected the head-end\'s key provisioning endpoint (phasewire server: port 8444). '
       + 'The next start fetches the key with the kept certificate; no new token is needed', { cause: error });
   }
   // The envelope key last: its file is what marks the enrollment complete.
   await writeAtomic(join(dir, files.envelopeKey), JSON.stringify({ keyId: envelopeKey.keyId, key: Buffer.from(envelopeKey.key).toString('base64') }), 0o600);
-  return { identity: { meter: options.meter, tls: certificate.tls, trust: certificate.trust, caPem: certificate.caPem, envelopeKey }, enrolled: true };
+  const { tls, trust, caPem } = certificate;
+  return { identity: { meter: options.meter, tls, trust, caPem, envelopeKey }, enrolled: true };
 }

@@ -53,7 +53,9 @@ export class AgentFleet {
   static async start(options: FleetOptions): Promise<AgentFleet> {
     const members = options.sources === undefined
       ? createPhasorFleet(options.meters, options.seed, options.start).meters.map((simulated) => ({ meter: simulated.meter, simulated }))
-      : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source, ...(entry.describe === undefined ? {} : { describe: entry.describe }) }));
+      : options.sources.map((entry) => ({
+        meter: entry.meter, source: entry.source, ...(entry.describe === undefined ? {} : { describe: entry.describe }),
+      }));
     const agents: MeterAgent[] = new Array<MeterAgent>(members.length);
     let next = 0;
     // A start that fails fails whole: the agents already started are stopped, and no worker starts

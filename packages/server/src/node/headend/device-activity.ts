@@ -71,7 +71,9 @@ export function parseStatusPayload(payload: Uint8Array): 'online' | 'offline' {
  */
 export function parseStatusMessage(payload: Uint8Array): StatusMessage {
   const refuse = (found: string): never => {
-    throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode a status message: ${found}; expected {"state":"online"} or {"state":"offline"}, with optional "model" (a short key) and "link" (wifi, cellular or rs485)`);
+    throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode a status message: ${found}; `
+      + 'expected {"state":"online"} or {"state":"offline"}, '
+      + 'with optional "model" (a short key) and "link" (wifi, cellular or rs485)');
   };
   if (payload.length > maxStatusBytes) return refuse(`${payload.length} bytes`);
   let value: unknown;
@@ -85,7 +87,8 @@ export function parseStatusMessage(payload: Uint8Array): StatusMessage {
   if (state !== 'online' && state !== 'offline') return refuse(`state ${JSON.stringify(state)}`);
   if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return refuse(`model ${JSON.stringify(model)}`);
   if (link !== undefined && (typeof link !== 'string' || !statusLinks.includes(link))) return refuse(`link ${JSON.stringify(link)}`);
-  return { state, ...(model === undefined ? {} : { model }), ...(link === undefined ? {} : { link: link as NonNullable<StatusMessage['link']> }) };
+  const known = link as StatusMessage['link'];
+  return { state, ...(model === undefined ? {} : { model }), ...(known === undefined ? {} : { link: known }) };
 }
 
 function jsonOf(value: unknown): string {

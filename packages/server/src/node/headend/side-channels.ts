@@ -44,7 +44,10 @@ export class SideChannels {
         const status = parseStatusMessage(payload);
         activity.status(device, status.state, clock.now());
         if (status.model !== undefined || status.link !== undefined) {
-          this.#o.registry?.describe(device, { ...(status.model === undefined ? {} : { model: status.model }), ...(status.link === undefined ? {} : { linkProfile: status.link }) });
+          this.#o.registry?.describe(device, {
+            ...(status.model === undefined ? {} : { model: status.model }),
+            ...(status.link === undefined ? {} : { linkProfile: status.link }),
+          });
         }
         return;
       }
