@@ -11,9 +11,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// The first SIGINT or SIGTERM asks the command to stop cleanly (io.interrupted); a second one ends
+// the process at once: handling a signal replaces Node's default exit, so it must never be left
+// to a command that is not listening.
+let signals = 0;
 const interrupted = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => { resolve(); });
-  process.once('SIGTERM', () => { resolve(); });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals === 1) { resolve(); return; }
+    process.stderr.write(`phasewire: ${signal} again: stopping now\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 });
 
 process.exitCode = await runCli(process.argv.slice(2), {
@@ -24,3 +33,8 @@ process.exitCode = await runCli(process.argv.slice(2), {
   interactive: process.stdout.isTTY,
   interrupted,
 });
+
+// The command is over. Whatever it could not close (a failed start's connection that never
+// answers) must not keep the process up, deaf to signals: after a moment for the output to
+// drain, it ends with the command's exit code.
+setTimeout(() => { process.exit(); }, 1000).unref();

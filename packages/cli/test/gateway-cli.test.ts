@@ -1,6 +1,8 @@
 // `phasewire gateway scan|run|simulate-bus`: options and configuration refused before any bus or
 // network work, and a scan of a Modbus/TCP bus that serves two meters' profiles.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,9 +65,27 @@ describe('phasewire gateway options', () => {
     assert.deepEqual(config.meters[3]?.simulate?.deadBetween, [60_000, 180_000]);
     assert.equal(config.transport.kind, 'simulated');
   });
+
+  it('writes the envelope-key endpoint that enrollment needs, and refuses --enroll without --key-server', async () => {
+    const { root, io } = program();
+    const args = ['gateway', 'simulate-bus', '--server', 'mqtts://127.0.0.1:8883', '--enroll', 'https://127.0.0.1:8443', '--ca', 'ca.pem'];
+    await root.parseAsync([...args, '--key-server', 'https://127.0.0.1:8444'], { from: 'user' });
+    const config = parseGatewayConfig(JSON.parse(io.stdout()), 'out');
+    assert.deepEqual([config.headEnd.enroll, config.headEnd.keyServer], ['https://127.0.0.1:8443', 'https://127.0.0.1:8444']);
+    await assert.rejects(program().root.parseAsync(args, { from: 'user' }), refusedWith('PW_ERR_INVALID_OPTION', /--enroll alone: .*expected both or neither/));
+  });
 });
 
 describe('phasewire gateway scan', () => {
+  it('says at once that a Modbus/TCP port refuses the connection, naming the address', { timeout: 15_000 }, async () => {
+    const listener = createServer().listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const port = (listener.address() as AddressInfo).port;
+    await new Promise((resolve) => { listener.close(resolve); });
+    await assert.rejects(program().root.parseAsync(['gateway', 'scan', '--port', `tcp://127.0.0.1:${port}`, '--units', '1-2'], { from: 'user' }),
+      refusedWith('PW_ERR_MODBUS_DISCONNECTED', new RegExp(`^Cannot connect to the Modbus/TCP server 127\\.0\\.0\\.1:${port}: the connection was refused`)));
+  });
+
   it('finds the units that answer on a Modbus/TCP bus and names their models', async () => {
     const profiles = await loadProfiles();
     const served = new Map<number, ModbusRequestHandler>();
@@ -83,7 +103,11 @@ describe('phasewire gateway scan', () => {
     try {
       const { root, io } = program();
       await root.parseAsync(['gateway', 'scan', '--port', `tcp://127.0.0.1:${server.port}`, '--units', '1-12', '--timeout', '200ms'], { from: 'user' });
-      assert.equal(io.stdout(), 'unit 3: sdm630\nunit 9: em24\n2 device(s) found on tcp://127.0.0.1:' + String(server.port) + ' (12 unit id(s) tried)\n');
+      const lines = io.stdout().split('\n');
+      // Each model named with its evidence: the SDM630 has no identity register, so its values must read a live meter.
+      assert.match(lines[0] ?? '', /^unit 3: sdm630: register 0x00E0 \(function 4\) answers and its register map reads a live meter \(frequency 50(\.\d+)? Hz, voltageL1 2\d\d(\.\d+)? V/);
+      assert.match(lines[1] ?? '', /^unit 9: em24: identity register 0x000B \(function 3\) holds 16(4[89]|5[0-3])$/);
+      assert.deepEqual(lines.slice(2), [`2 device(s) found on tcp://127.0.0.1:${server.port} (12 unit id(s) tried)`, '']);
     } finally {
       await server.close();
     }

@@ -74,7 +74,7 @@ describe('phasewire gateway on a serial device (socat pty pair)', () => {
       try {
         const io = bufferIo();
         await program(io).parseAsync(['gateway', 'scan', '--port', pty.b, '--baud', '9600', '--parity', line.parity, '--stop-bits', String(line.stopBits), '--units', '1-12', '--timeout', '150ms'], { from: 'user' });
-        assert.equal(io.stdout(), `unit 4: sdm630\nunit 11: em24\n2 device(s) found on ${pty.b} (12 unit id(s) tried)\n`, `${line.parity} parity, ${line.stopBits} stop bit(s)`);
+        assert.equal(io.stdout().replace(/^(unit \d+: [\w-]+): .*$/gm, '$1'), `unit 4: sdm630\nunit 11: em24\n2 device(s) found on ${pty.b} (12 unit id(s) tried)\n`, `${line.parity} parity, ${line.stopBits} stop bit(s)`);
       } finally {
         await server.close();
       }
@@ -102,6 +102,9 @@ describe('phasewire gateway on a serial device (socat pty pair)', () => {
       interrupt();
       await run;
       assert.match(io.stdout(), new RegExp(`gateway polling 2 meter\\(s\\) over serial`));
+      // `auto` says which model it picked and why: the SDM630 by its live values, the EM24 by its identity register.
+      assert.match(io.stdout(), /^meter serial-meter-4 at unit 4: identified as sdm630: register 0x00E0 \(function 4\) answers and its register map reads a live meter \(frequency 5\d/m);
+      assert.match(io.stdout(), /^meter serial-meter-11 at unit 11: identified as em24: identity register 0x000B \(function 3\) holds 16(4[89]|5[0-3])$/m);
       assert.match(io.stdout(), /bus: 2 meters, 0 quarantined/);
       assert.doesNotMatch(io.stderr(), /not staged|quarantined/, 'every poll was good and every reading staged');
       const v1 = quantity('voltageL1').obis;

@@ -87,7 +87,7 @@ describe('phasewire gateway run on Modbus/TCP', () => {
           transport: { port: `tcp://127.0.0.1:${server.port}`, timeout: '1s', ...(maxInFlight === undefined ? {} : { maxInFlight }) },
           meters: [{ meter, unit: 1, profile: 'sdm630', period: '200ms', timeout: '1s' }],
         }, `tcp-${maxInFlight ?? 1}.json`, readings);
-        assert.match(stdout, /bus: 1 meters, 0 quarantined, \d+ polls \(0 failed\)/);
+        assert.match(stdout, /bus: 1 meters, 0 quarantined, \d+ polls \(0 failed, 0 implausible withheld\)/);
         assert.equal(seen.most, maxInFlight ?? 1, `maxInFlight ${String(maxInFlight)}: the server held ${seen.most} read(s) at once`);
       } finally {
         await server.close();

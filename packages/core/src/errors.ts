@@ -60,7 +60,8 @@ export const errorCodes = {
   PW_ERR_PROFILE_VALUE: { family: 'validation', summary: 'A value cannot be served in a profile\'s register encoding (outside the data type\'s range after scaling).' },
   PW_ERR_GATEWAY_CONFIG: { family: 'config', summary: 'The bus scheduler was given an unusable device list (duplicate unit or meter, a period or timeout that is not a positive number).' },
   PW_ERR_GATEWAY_FILE: { family: 'config', summary: 'A gateway configuration file (gateway run --config) fails validation: the message names the field and what was expected.' },
-  PW_ERR_GATEWAY_IDENTIFY: { family: 'transport', summary: 'A meter configured for auto-identification did not answer any profile\'s identify probe, or matched none.' },
+  PW_ERR_GATEWAY_IDENTIFY: { family: 'transport', summary: 'A meter configured for auto-identification did not answer any profile\'s identify probe, or matched none (no identity register, device-identification object, or live values at a "responds" profile\'s register map).' },
+  PW_ERR_GATEWAY_INTERRUPTED: { family: 'transport', summary: 'gateway run was interrupted (SIGINT, SIGTERM) before its start finished (identifying meters, enrolling them); it stopped without polling.' },
   // ── secure: keystores and the payload envelope
   PW_ERR_KEYSTORE: { family: 'store', summary: 'A keystore operation failed inside the PKCS#11 token or on the software keystore file; the cause carries the token\'s CKR_ code or the I/O error.' },
   PW_ERR_KEYSTORE_CONFIG: { family: 'config', summary: 'A keystore cannot be opened as configured: the PKCS#11 module does not load, no token has the slot id or label, the PIN source is unset or empty, the store file or key file is missing or malformed.' },

@@ -96,6 +96,6 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
     const units = [3, 17, 42, 99, 120, 200, 201, 247];
     profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [units[i]!], handler: testSlave(profile, valuesFor(profile, 1)), responseDelayMs: 5 }));
     const found = await scheduler.runUntilSettled(scanBus(master, profiles, { timeoutMs: 100 }));
-    assert.deepEqual(found, profiles.map((profile, i) => ({ unit: units[i]!, model: profile.model })));
+    assert.deepEqual(found.map(({ unit, model }) => ({ unit, model })), profiles.map((profile, i) => ({ unit: units[i]!, model: profile.model })));
   });
 });

@@ -104,4 +104,30 @@ describe('gateway poller', () => {
     const first = await source.read(0);
     assert.ok(latest !== undefined && first !== undefined && first.at < latest.at);
   });
+
+  it('withholds every snapshot no live meter can read (0 V, 0 Hz), counts and reports it, and hands its neighbour\'s over', async () => {
+    const scheduler = new EventScheduler();
+    const bus = new SimulatedBus({ scheduler, framing: defaultFraming(19_200), random: new SeededRandom(3) });
+    const profile = profiles.find((p) => p.model === 'dtsu666')!;
+    new SimulatedSlave(bus, { addresses: [1], handler: testSlave(profile, new Map()) });
+    new SimulatedSlave(bus, { addresses: [2], handler: testSlave(profile, values(profile, 2)) });
+    const [dead, live] = [parseMeterId('gw-zero'), parseMeterId('gw-live')];
+    const reported: string[] = [];
+    const poller = new GatewayPoller({
+      client: new SimulatedMaster(bus), timers: scheduler,
+      devices: [{ meter: dead, unit: 1, profile, periodMs: 1_000 }, { meter: live, unit: 2, profile, periodMs: 1_000 }],
+      onImplausible: (snapshot, problems) => { reported.push(`${snapshot.meter}: ${problems.join('; ')}`); },
+    });
+    const running = poller.start();
+    await scheduler.runFor(5_500);
+    await scheduler.runUntilSettled(poller.stop());
+    await running;
+    const source = poller.source(dead)!;
+    assert.equal(await source.read(0), undefined, 'nothing is handed to the agent');
+    assert.equal(source.latest(0), undefined, 'nor answers a read command');
+    assert.ok(poller.implausible(dead) >= 5 && poller.totals().implausible === poller.implausible(dead), `${poller.implausible(dead)} withheld`);
+    assert.equal(reported.length, poller.implausible(dead));
+    assert.ok(reported.every((line) => line.startsWith('gw-zero: frequency 0 Hz, expected 45–65 Hz; ')), reported[0]);
+    assert.ok(poller.waiting(live) >= 5 && poller.implausible(live) === 0);
+  });
 });

@@ -7,14 +7,22 @@
 // Between the poll and the agent's durable stage a snapshot is in memory only, bounded per meter
 // (`buffer`, oldest dropped and counted): an agent that cannot keep up must not grow the gateway
 // without bound.
+//
+// A snapshot whose values no live meter can have (plausibility.ts: 0 V and 0 Hz, a frequency off
+// any grid, a negative energy register) is withheld: counted, reported through `onImplausible`,
+// and never handed to the agent, so it never reaches the head-end as a measured value. Its
+// interval is a gap that the MDM's VEE estimates and flags, as for a failed poll.
 import type { MeterId, Snapshot } from '@phasewire/core';
 import { BusScheduler, type BusSchedulerOptions } from './bus-scheduler.ts';
 import type { DeviceStats } from './bus-stats.ts';
+import { implausibilities } from './plausibility.ts';
 
 export interface GatewayPollerOptions extends Omit<BusSchedulerOptions, 'onSnapshot' | 'onQuarantine'> {
   /** After each snapshot is held (the CLI lets the meter's agent take it then). */
   readonly onSnapshot?: (snapshot: Snapshot) => void;
   readonly onQuarantine?: (meter: MeterId, quarantined: boolean) => void;
+  /** A polled snapshot withheld because no live meter can read so; `problems` says why, one phrase each. */
+  readonly onImplausible?: (snapshot: Snapshot, problems: readonly string[]) => void;
   /** Snapshots held per meter until taken (default 256). */
   readonly buffer?: number;
 }
@@ -30,6 +38,7 @@ interface Held {
   last: Snapshot | undefined;
   quarantined: boolean;
   dropped: number;
+  implausible: number;
 }
 
 export interface BusTotals {
@@ -43,6 +52,8 @@ export interface BusTotals {
   readonly exceptions: number;
   /** Snapshots dropped because their agent did not take them in time. */
   readonly dropped: number;
+  /** Snapshots withheld because their values are impossible for a live meter. */
+  readonly implausible: number;
 }
 
 export class GatewayPoller {
@@ -52,7 +63,9 @@ export class GatewayPoller {
 
   constructor(options: GatewayPollerOptions) {
     this.#buffer = Math.max(1, options.buffer ?? 256);
-    for (const device of options.devices) this.#held.set(device.meter, { queue: [], last: undefined, quarantined: false, dropped: 0 });
+    for (const device of options.devices) {
+      this.#held.set(device.meter, { queue: [], last: undefined, quarantined: false, dropped: 0, implausible: 0 });
+    }
     this.#scheduler = new BusScheduler({
       ...options,
       onSnapshot: (polled) => {
@@ -60,6 +73,12 @@ export class GatewayPoller {
         const snapshot = Number.isInteger(polled.at) ? polled : { ...polled, at: Math.floor(polled.at) };
         const held = this.#held.get(snapshot.meter);
         if (held === undefined) return;
+        const problems = implausibilities(snapshot.values);
+        if (problems.length > 0) {
+          held.implausible++;
+          options.onImplausible?.(snapshot, problems);
+          return;
+        }
         held.last = snapshot;
         held.queue.push(snapshot);
         if (held.queue.length > this.#buffer) {
@@ -105,6 +124,11 @@ export class GatewayPoller {
     return this.#held.get(meter)?.quarantined ?? false;
   }
 
+  /** Snapshots of the meter withheld as implausible. */
+  implausible(meter: MeterId): number {
+    return this.#held.get(meter)?.implausible ?? 0;
+  }
+
   /** Snapshots polled and not taken yet. */
   waiting(meter: MeterId): number {
     return this.#held.get(meter)?.queue.length ?? 0;
@@ -124,6 +148,7 @@ export class GatewayPoller {
       polls: sum((s) => s.polls), failedPolls: sum((s) => s.failedPolls), requests: sum((s) => s.requests),
       crcErrors: sum((s) => s.crcErrors), timeouts: sum((s) => s.timeouts), exceptions: sum((s) => s.exceptions),
       dropped: [...this.#held.values()].reduce((total, held) => total + held.dropped, 0),
+      implausible: [...this.#held.values()].reduce((total, held) => total + held.implausible, 0),
     };
   }
 }

@@ -3,6 +3,7 @@
 export { BusScheduler, type BusSchedulerOptions, type PolledDevice } from './bus-scheduler.ts';
 export { type DeviceStats, type Outcome, outcomeOf } from './bus-stats.ts';
 export { scanBus, type ScanOptions, type FoundDevice } from './scan.ts';
+export { implausibilities, frequencyRangeHz, phaseVoltageV, lineVoltageMaxV } from './plausibility.ts';
 export { GatewayPoller, type GatewayPollerOptions, type PolledReadings, type BusTotals } from './gateway-poller.ts';
 export {
   parseGatewayConfig, parseBusEndpoint, type GatewayConfig, type GatewayMeterConfig, type BusEndpoint, type SimulatedBusConfig, type SimulatedMeterConfig,

@@ -7,7 +7,7 @@ export type {
 } from './scenario.ts';
 export { nominalSystems, type NominalSystem, type NominalSystemName } from './nominal-system.ts';
 export {
-  createSimulatedMeter, type SimulatedMeter, type SimulatedMeterOptions, type MeterMode, type MeterState,
+  createSimulatedMeter, simulatedMeterModel, type SimulatedMeter, type SimulatedMeterOptions, type MeterMode, type MeterState,
   type TransformerState,
 } from './simulated-meter.ts';
 export type { EnergyRegisterKey, RegisterKey, RegisterValues } from './register-values.ts';

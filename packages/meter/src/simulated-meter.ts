@@ -97,6 +97,9 @@ function invalid(message: string): never {
   throw new ValidationError('PW_ERR_INVALID_ARGUMENT', message);
 }
 
+/** The model the simulated meter goes by in the head-end's registry (the demo's meters and `meter run`). */
+export const simulatedMeterModel = 'pw-sim-3p';
+
 export function createSimulatedMeter(options: SimulatedMeterOptions): SimulatedMeter {
   const scenario = typeof options.scenario === 'string' ? findScenario(options.scenario) : validateScenario(options.scenario);
   const { meter, mode, seed, start } = options;

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseMeterId, SeededRandom, ValidationError } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
-import { createSimulatedMeter, findScenario, linkProfiles } from '@phasewire/meter';
+import { createSimulatedMeter, findScenario, linkProfiles, simulatedMeterModel } from '@phasewire/meter';
 import type { LinkProfile } from '@phasewire/meter';
 import { AgentFleet, ensureEnrolled, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
 import type { AgentEvent } from '@phasewire/meter/node';
@@ -119,6 +119,8 @@ export function registerAgent(program: Command, io: CliIo): void {
         identity, dataDir, broker, profile: linkProfiles[link], clock: systemClock, random: new SeededRandom(seed),
         meter: createSimulatedMeter({ meter: meterId, scenario, mode: 'phasor', seed, start: Date.now() }),
         onEvent: (event) => { logEvent(io, meterId, event); },
+        // The registry shows it as the demo's meters are shown: the simulated meter's model, and its link.
+        describe: { model: simulatedMeterModel, link },
       });
       agent.start();
       io.out(`${meterId} running over ${link}: a reading every ${options.interval}, ${agent.pending} message(s) waiting from before\n`);

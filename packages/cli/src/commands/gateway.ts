@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
+import { ConfigError, TransportError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
 import { GatewayPoller, parseBusEndpoint, parseGatewayConfig, scanBus, type GatewayConfig, type PolledDevice } from '@phasewire/gateway';
 import { loadProfiles, openBus, RealTimeBus } from '@phasewire/gateway/node';
 import { createProfileSlave, createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
@@ -48,9 +48,14 @@ export interface RunningGateway {
 function statsLines(poller: GatewayPoller): string {
   const at = new Date().toISOString();
   const t = poller.totals();
-  let text = `${at} bus: ${t.meters} meters, ${t.quarantined} quarantined, ${t.polls} polls (${t.failedPolls} failed), ${t.requests} requests, ${t.crcErrors} CRC errors, ${t.timeouts} timeouts, ${t.exceptions} exceptions\n`;
+  let text = `${at} bus: ${t.meters} meters, ${t.quarantined} quarantined, `
+    + `${t.polls} polls (${t.failedPolls} failed, ${t.implausible} implausible withheld), `
+    + `${t.requests} requests, ${t.crcErrors} CRC errors, ${t.timeouts} timeouts, ${t.exceptions} exceptions\n`;
   for (const [meter, s] of poller.stats()) {
-    text += `${at}   ${meter}: ${s.quarantined ? 'QUARANTINED ' : ''}polls ${s.polls}/${s.failedPolls} failed, crc ${s.crcErrors}, timeouts ${s.timeouts}, exceptions ${s.exceptions}, latency p50 ${s.latency.p50.toFixed(0)} ms p99 ${s.latency.p99.toFixed(0)} ms\n`;
+    const implausible = poller.implausible(meter);
+    text += `${at}   ${meter}: ${s.quarantined ? 'QUARANTINED ' : ''}${implausible > 0 ? `IMPLAUSIBLE ${implausible} withheld, ` : ''}`
+      + `polls ${s.polls}/${s.failedPolls} failed, crc ${s.crcErrors}, timeouts ${s.timeouts}, exceptions ${s.exceptions}, `
+      + `latency p50 ${s.latency.p50.toFixed(0)} ms p99 ${s.latency.p99.toFixed(0)} ms\n`;
   }
   return text;
 }
@@ -64,7 +69,10 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 }
 
 /** The bus of a configuration: a client, its timers, and the clock that stamps the snapshots. */
-async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[]): Promise<{ client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number; start: () => void; close: () => Promise<void> }> {
+async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[], io: CliIo): Promise<{
+  client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number;
+  start: () => void; close: () => Promise<void>;
+}> {
   const byModel = new Map(profiles.map((p) => [p.model, p]));
   const named = (model: string, field: string): DeviceProfile => byModel.get(model)
     ?? (() => { throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, expected auto or one of ${[...byModel.keys()].join(', ')}`); })();
@@ -92,8 +100,13 @@ async function openConfiguredBus(config: GatewayConfig, profiles: readonly Devic
       if (m.profile === 'auto') {
         const found = (await scanBus(client, profiles, { units: [m.unit], timeoutMs: m.timeoutMs ?? 500 }))[0];
         const model = found?.model;
-        if (model === undefined) throw new ConfigError('PW_ERR_GATEWAY_IDENTIFY', `Cannot identify meter ${m.meter} at unit ${m.unit}: ${found === undefined ? 'it did not answer' : 'it answered but matched no profile'}; expected one of ${[...byModel.keys()].join(', ')} (or set meters[${i}].profile)`);
+        if (model === undefined) {
+          throw new ConfigError('PW_ERR_GATEWAY_IDENTIFY', `Cannot identify meter ${m.meter} at unit ${m.unit}: `
+            + `${found === undefined ? 'it did not answer' : `it answered, but ${found.evidence}`}; `
+            + `expected one of ${[...byModel.keys()].join(', ')} (or set meters[${i}].profile); nothing is polled or uploaded`);
+        }
         profile = named(model, `meters[${i}].profile`);
+        io.out(`meter ${m.meter} at unit ${m.unit}: identified as ${model}: ${found?.evidence ?? ''}\n`);
       } else {
         profile = named(m.profile, `meters[${i}].profile`);
       }
@@ -118,7 +131,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
   const trustedCa = head.ca === undefined ? '' : await readFile(resolve(baseDir, head.ca), 'utf8');
   const tokens = typeof head.tokens === 'string' ? await readJsonFile(resolve(baseDir, head.tokens), 'the tokens file') as Record<string, string> : head.tokens ?? {};
   const url = new URL(head.server);
-  const bus = await openConfiguredBus(config, profiles);
+  const bus = await openConfiguredBus(config, profiles, io);
   const chains = new Map<MeterId, Promise<void>>();
   const holder: { fleet?: AgentFleet } = {};
   const feed = (meter: MeterId): void => {
@@ -129,15 +142,33 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
       io.err(`${new Date().toISOString()} ${meter} reading not staged: ${error instanceof Error ? error.message : String(error)}\n`);
     }));
   };
+  // The first snapshot of a run of implausible ones is logged, and the first plausible one after it.
+  const implausibleRun = new Set<MeterId>();
   const poller = new GatewayPoller({
     client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices, maxInFlight: bus.maxInFlight,
-    onSnapshot: (snapshot) => { feed(snapshot.meter); },
+    onSnapshot: (snapshot) => {
+      if (implausibleRun.delete(snapshot.meter)) {
+        io.err(`${new Date().toISOString()} ${snapshot.meter} reads plausible values again: its readings are uploaded\n`);
+      }
+      feed(snapshot.meter);
+    },
+    onImplausible: (snapshot, problems) => {
+      if (implausibleRun.has(snapshot.meter)) return;
+      implausibleRun.add(snapshot.meter);
+      io.err(`${new Date().toISOString()} ${snapshot.meter} reading of ${new Date(snapshot.at).toISOString()} withheld, not uploaded: `
+        + `no live meter reads ${problems.join('; ')}; `
+        + 'check the meter\'s model and unit id (its intervals are left as gaps for VEE; the statistics count every withheld reading)\n');
+    },
     onQuarantine: (meter, on) => { io.err(`${new Date().toISOString()} ${meter} ${on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule'}\n`); },
   });
   let fleet: AgentFleet;
   try {
     fleet = await AgentFleet.start({
-      sources: bus.devices.map((device) => ({ meter: device.meter, source: poller.source(device.meter) ?? { read: () => Promise.resolve(undefined) } })),
+      // Each meter says its model and that it sits on the RS-485 bus (the gateway's own uplink is `link`).
+      sources: bus.devices.map((device) => ({
+        meter: device.meter, source: poller.source(device.meter) ?? { read: () => Promise.resolve(undefined) },
+        describe: { model: device.profile.model, link: 'rs485' as const },
+      })),
       seed: 1, clock: { now: () => Date.now() }, dataDir: resolve(baseDir, config.dataDir, 'meters'),
       estServer: head.enroll ?? '', trustedCa, ...(head.keyServer === undefined ? {} : { keyServer: head.keyServer }),
       tokenFor: (meter) => {
@@ -176,7 +207,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
 }
 
 interface ScanOptions { port: string; baud: string; parity: string; stopBits: string; units: string; timeout: string }
-interface SimulateBusOptions { meters: string; noisy?: string; dead?: string; baud: string; server: string; enroll?: string; ca?: string; period: string; speed: string }
+interface SimulateBusOptions {
+  meters: string; noisy?: string; dead?: string; baud: string; server: string;
+  enroll?: string; keyServer?: string; ca?: string; period: string; speed: string;
+}
 
 export function registerGateway(program: Command, io: CliIo): void {
   const gateway = program.command('gateway').description('The RS-485 / Modbus gateway: find meters on a bus, poll them and uplink their readings.');
@@ -202,7 +236,9 @@ export function registerGateway(program: Command, io: CliIo): void {
       const client = await openBus(endpoint, timeoutMs);
       try {
         const found = await scanBus(client, profiles, { units, timeoutMs });
-        for (const device of found) io.out(`unit ${device.unit}: ${device.model ?? '(answers, model not recognised)'}\n`);
+        for (const device of found) {
+          io.out(`unit ${device.unit}: ${device.model ?? '(answers, model not recognised)'}: ${device.evidence}\n`);
+        }
         io.out(`${found.length} device(s) found on ${options.port} (${units.length} unit id(s) tried)\n`);
       } finally {
         await client.close();
@@ -215,9 +251,19 @@ export function registerGateway(program: Command, io: CliIo): void {
     .action(async (options: { config: string }) => {
       const file = resolve(io.cwd, options.config);
       const config = parseGatewayConfig(await readJsonFile(file, 'the gateway configuration'), file);
-      const running = await startGateway(config, { io, baseDir: dirname(file) });
+      const interrupted = io.interrupted ?? new Promise<void>(() => undefined);
+      // Ctrl-C works during the start too (an EST server or a bus that never answers must not hold
+      // the gateway up). The start goes on in the background until it ends; a gateway it then
+      // completes is stopped at once, and the process ends when the command does.
+      const starting = startGateway(config, { io, baseDir: dirname(file) });
+      const running = await Promise.race([starting, interrupted.then(() => undefined)]);
+      if (running === undefined) {
+        starting.then((late) => late.stop(), () => undefined).catch(() => undefined);
+        throw new TransportError('PW_ERR_GATEWAY_INTERRUPTED',
+          `Gateway ${file} interrupted during its start (identifying and enrolling the meters): nothing was polled; run it again to start`);
+      }
       io.out(`gateway polling ${config.meters.length} meter(s) over ${config.transport.kind === 'simulated' ? 'a simulated bus' : config.transport.endpoint.kind}; Ctrl-C stops\n`);
-      await (io.interrupted ?? new Promise<void>(() => undefined));
+      await interrupted;
       await running.stop();
       io.out(`gateway stopped; ${running.fleet.pending} message(s) kept for the next start\n`);
     });
@@ -226,6 +272,7 @@ export function registerGateway(program: Command, io: CliIo): void {
     .description('Print a gateway.json for a simulated RS-485 bus of meters (one noisy, one that dies and comes back), for `gateway run` without hardware.')
     .requiredOption('--server <url>', 'MQTT broker of the head-end, mqtts://host:port')
     .option('--enroll <url>', 'EST enrollment server, https://host:port')
+    .option('--key-server <url>', 'envelope-key endpoint (mutual TLS), https://host:port; needed with --enroll')
     .option('--ca <file>', 'PEM of the phasewire CA')
     .option('--meters <n>', 'meters on the bus', '8')
     .option('--noisy <unit>', 'the unit whose frames take bit errors (1e-4)', '2')
@@ -234,6 +281,14 @@ export function registerGateway(program: Command, io: CliIo): void {
     .option('--period <time>', 'polling period of every meter', '10s')
     .option('--speed <x>', 'simulated time per real time', '1')
     .action(async (options: SimulateBusOptions) => {
+      // Enrollment spends each meter's one-time token before the envelope key is fetched: a configuration
+      // that can enroll but not fetch the key fails every meter's first start.
+      if ((options.enroll === undefined) !== (options.keyServer === undefined)) {
+        const given = options.enroll === undefined ? '--key-server' : '--enroll';
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot write a gateway configuration with ${given} `
+          + 'alone: a meter is enrolled with its token at the EST server (--enroll) and then fetches its envelope key at the key endpoint '
+          + '(--key-server); expected both or neither');
+      }
       const count = parseInteger('--meters', options.meters, 1, 247);
       const noisy = options.noisy === undefined ? undefined : parseInteger('--noisy', options.noisy, 1, 247);
       const dead = options.dead === undefined ? undefined : parseInteger('--dead', options.dead, 1, 247);
@@ -242,7 +297,11 @@ export function registerGateway(program: Command, io: CliIo): void {
       const profiles = await loadProfiles();
       const config = {
         transport: { simulated: { baud: parseInteger('--baud', options.baud, 300, 1_000_000), speed } },
-        headEnd: { server: options.server, ...(options.enroll === undefined ? {} : { enroll: options.enroll }), ...(options.ca === undefined ? {} : { ca: options.ca }), tokens: 'tokens.json' },
+        headEnd: {
+          server: options.server, ...(options.enroll === undefined ? {} : { enroll: options.enroll }),
+          ...(options.keyServer === undefined ? {} : { keyServer: options.keyServer }),
+          ...(options.ca === undefined ? {} : { ca: options.ca }), tokens: 'tokens.json',
+        },
         link: 'wifi', dataDir: 'phasewire-gateway', statsEvery: '1m',
         meters: Array.from({ length: count }, (_, i) => ({
           meter: `gw-meter-${String(i + 1).padStart(3, '0')}`, unit: i + 1, profile: profiles[i % profiles.length]?.model ?? 'sdm630', period,

@@ -2,6 +2,7 @@
 
 // ── meter: agent
 export { MeterAgent, type MeterAgentOptions, type AgentEvent, type AgentStats } from './agent/meter-agent.ts';
+export type { AgentDescription } from './agent/agent-types.ts';
 export { simulatorSource, sourceSupports, type ReadingSource, type RelayControl } from '../agent/reading-source.ts';
 export { AgentFleet, type FleetOptions, type FleetMeters, type FleetSource } from './agent/fleet.ts';
 export { ensureEnrolled, loadAgentIdentity, type AgentIdentity, type EnrollAgentOptions } from './agent/enrollment.ts';

@@ -36,6 +36,9 @@ export class ReconnectingSocket {
   #retry: NodeJS.Timeout | undefined;
   #waiters: (() => void)[] = [];
   #connects = 0;
+  /** How the first attempt ended (undefined while it is under way). */
+  #first: { readonly error: Error | undefined } | undefined;
+  #firstWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
   /** The view of the last read's length: answers of one size (polling the same block) reuse it. */
   #view: Uint8Array = new Uint8Array(0);
@@ -68,6 +71,25 @@ export class ReconnectingSocket {
   whenConnected(): Promise<void> {
     if (this.#connected) return Promise.resolve();
     return new Promise((resolve) => { this.#waiters.push(resolve); });
+  }
+
+  /**
+   * Resolves when the first attempt connects; rejects with its error when it fails (refused,
+   * unreachable, or `code: 'ETIMEDOUT'` after connectTimeoutMs), so that an owner waiting for the
+   * first connection can say at once why there is none. The socket keeps reconnecting either way.
+   */
+  firstAttempt(): Promise<void> {
+    const first = this.#first;
+    if (first !== undefined) return first.error === undefined ? Promise.resolve() : Promise.reject(first.error);
+    return new Promise((resolve, reject) => { this.#firstWaiters.push({ resolve, reject }); });
+  }
+
+  #settleFirst(error: Error | undefined): void {
+    if (this.#first !== undefined) return;
+    this.#first = { error };
+    for (const waiter of this.#firstWaiters.splice(0)) {
+      if (error === undefined) waiter.resolve(); else waiter.reject(error);
+    }
   }
 
   write(bytes: Uint8Array): void {
@@ -110,7 +132,9 @@ export class ReconnectingSocket {
     this.#socket = socket;
     let lastError: Error | undefined;
     socket.setNoDelay(true);
-    socket.setTimeout(connectTimeoutMs, () => { socket.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)); });
+    socket.setTimeout(connectTimeoutMs, () => {
+      socket.destroy(Object.assign(new Error(`no connection within ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    });
     socket.once('connect', () => {
       socket.setTimeout(0);
       socket.setKeepAlive(true, 10_000);
@@ -118,6 +142,7 @@ export class ReconnectingSocket {
       this.#connects++;
       this.#delayMs = this.#options.minDelayMs ?? 100;
       this.#options.onConnect();
+      this.#settleFirst(undefined);
       for (const waiter of this.#waiters.splice(0)) waiter();
     });
     socket.on('error', (error) => { lastError = error; });
@@ -128,6 +153,7 @@ export class ReconnectingSocket {
       const reason = this.#closed ? 'the client was closed'
         : wasConnected ? `the connection to ${host}:${port} was lost` : `cannot connect to ${host}:${port}`;
       if (wasConnected || lastError !== undefined) this.#options.onDisconnect(`${reason}${lastError ? ` (${lastError.message})` : ''}`, lastError);
+      if (!wasConnected) this.#settleFirst(lastError ?? new Error(reason));
       this.#scheduleRetry();
     });
     socket.connect(port, host);

@@ -37,24 +37,35 @@ export function masterSocket(
   });
 }
 
-/** Waits for the first connection; after `timeoutMs` without one, closes the client and refuses. */
+/**
+ * Waits for the first connection. When the first attempt fails, closes the client and refuses at
+ * once, saying why: a refused connection as refused, a connection that did not come within
+ * `timeoutMs` as a timeout (a scan of an empty port must not wait out the timeout to say so).
+ */
 export async function awaitFirstConnection(
-  client: { whenConnected(): Promise<void>; close(): Promise<void> }, timeoutMs: number, what: string,
+  client: { firstAttempt(): Promise<void>; close(): Promise<void> }, timeoutMs: number, what: string,
 ): Promise<void> {
   let timer: { cancel(): void } | undefined;
+  const timedOut = Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
   const timeout = new Promise<never>((_, reject) => {
-    timer = nodeTimers.setTimeout(() => {
-      reject(new TransportError('PW_ERR_MODBUS_DISCONNECTED', `Cannot connect to ${what}: no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
+    timer = nodeTimers.setTimeout(() => { reject(timedOut); }, timeoutMs);
   });
   try {
-    await Promise.race([client.whenConnected(), timeout]);
+    await Promise.race([client.firstAttempt(), timeout]);
   } catch (error) {
     await client.close();
-    throw error;
+    const message = `Cannot connect to ${what}: ${whyNotConnected(error, timeoutMs)}`;
+    throw new TransportError('PW_ERR_MODBUS_DISCONNECTED', message, { cause: error });
   } finally {
     timer?.cancel();
   }
+}
+
+function whyNotConnected(error: unknown, timeoutMs: number): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED); expected a server listening on that port';
+  if (code === 'ETIMEDOUT') return `no connection within ${timeoutMs} ms (the host did not answer); expected a reachable host`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A client whose master talks over a reconnecting socket; it owns both. */
@@ -85,6 +96,11 @@ export class SocketClient<Stats> extends ChannelClient {
   /** Resolves when the connection is up (at once if it is). */
   whenConnected(): Promise<void> {
     return this.#socket.whenConnected();
+  }
+
+  /** How the first connection attempt ended (see ReconnectingSocket.firstAttempt). */
+  firstAttempt(): Promise<void> {
+    return this.#socket.firstAttempt();
   }
 
   override async close(): Promise<void> {

@@ -10,6 +10,7 @@ import type { ModbusRequestHandler } from '../server/serve-request.ts';
 import { ModbusRtuOverTcpClient } from './rtu-over-tcp-client.ts';
 import { ModbusTcpClient } from './tcp-client.ts';
 import { ModbusTcpServer } from './tcp-server.ts';
+import { awaitFirstConnection } from './socket-master.ts';
 
 function memory(): ModbusMemory {
   const m = new ModbusMemory({ coils: 100, discreteInputs: 100, holdingRegisters: 200, inputRegisters: 200 });
@@ -152,6 +153,29 @@ describe('Modbus/TCP client against the server on loopback', () => {
     await server.close();
     await assert.rejects(ModbusTcpClient.connect({ host: '127.0.0.1', port, connectTimeoutMs: 200, minDelayMs: 20 }),
       (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED') && /Cannot connect to the Modbus\/TCP server/.test((error as Error).message));
+  });
+
+  // A refused connection is known at the first attempt: waiting out the connect timeout (a minute
+  // here, longer than the test may take) and then calling it a timeout would hide what happened.
+  it('reports a refused connection at once, as refused, with the address', { timeout: 15_000 }, async () => {
+    const server = await ModbusTcpServer.listen({ handler: memory().handler });
+    const port = server.port;
+    await server.close();
+    for (const connect of [
+      () => ModbusTcpClient.connect({ host: '127.0.0.1', port, connectTimeoutMs: 60_000 }),
+      () => ModbusRtuOverTcpClient.connect({ host: '127.0.0.1', port, connectTimeoutMs: 60_000 }),
+    ]) {
+      await assert.rejects(connect(), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED')
+        && new RegExp(`server 127\\.0\\.0\\.1:${port}: the connection was refused`).test((error as Error).message));
+    }
+  });
+
+  it('reports a first connection that does not come within the timeout as a timeout, and closes the client', async () => {
+    let closed = false;
+    const silent = { firstAttempt: () => new Promise<void>(() => undefined), close: () => { closed = true; return Promise.resolve(); } };
+    await assert.rejects(awaitFirstConnection(silent, 50, 'the Modbus/TCP server 192.0.2.1:502'), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED')
+      && /^Cannot connect to the Modbus\/TCP server 192\.0\.2\.1:502: no connection within 50 ms \(the host did not answer\)/.test((error as Error).message));
+    assert.equal(closed, true);
   });
 });
 

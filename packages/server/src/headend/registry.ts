@@ -35,6 +35,8 @@ export interface DeviceRegistry {
   list(): readonly DeviceRecord[];
   /** Adds a device in state `enrolled` (or returns it unchanged when present). */
   enrol(entry: { id: MeterId | GatewayId; kind: RegistryDeviceKind; model?: string; linkProfile?: RegistryLinkProfile }): DeviceRecord;
+  /** Sets the model and link a device reports of itself (unchanged fields are not written); undefined for an unknown device. */
+  describe(id: string, entry: { model?: string; linkProfile?: RegistryLinkProfile }): DeviceRecord | undefined;
   /** Binds a certificate and makes the device active; refused for a revoked device. */
   bind(id: string, certificate: CertificateBinding, at: number): DeviceRecord;
   revoke(id: string, at: number): DeviceRecord;

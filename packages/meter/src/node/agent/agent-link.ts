@@ -10,7 +10,7 @@ import { Backoff } from '../../agent/backoff.ts';
 import { UplinkPolicy } from '../../agent/uplink-policy.ts';
 import type { UplinkWork } from '../../agent/uplink-policy.ts';
 import type { LinkProfile } from '../../link-profile.ts';
-import type { AgentEvent, AgentStats } from './agent-types.ts';
+import type { AgentDescription, AgentEvent, AgentStats } from './agent-types.ts';
 import type { AgentIdentity } from './enrollment.ts';
 import { openMqttLink } from './mqtt-link.ts';
 
@@ -29,12 +29,12 @@ export interface AgentLinkOptions {
   readonly onMessage: (topic: string, payload: Buffer) => void;
   /** The connection closed (whatever the reason): nothing is in flight any more. */
   readonly onClosed: () => void;
+  readonly describe?: AgentDescription;
 }
 
 /** How long a stopping agent waits for the broker to acknowledge its goodbye. */
 const goodbyeTimeoutMs = 3000;
 
-const statusPayload = (state: 'online' | 'offline'): Buffer => Buffer.from(JSON.stringify({ state }));
 
 export class AgentLink {
   readonly #o: AgentLinkOptions;
@@ -46,8 +46,15 @@ export class AgentLink {
   #session: Buffer | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
 
+  /** `{"state": …, "model": …, "link": …}`: the head-end records the state and keeps the model and link in its registry. */
+  readonly #statusPayload: (state: 'online' | 'offline') => Buffer;
+
   constructor(options: AgentLinkOptions) {
     this.#o = options;
+    const describe = options.describe;
+    this.#statusPayload = (state) => Buffer.from(JSON.stringify(
+      describe === undefined ? { state } : { state, model: describe.model, link: describe.link },
+    ));
     this.#backoff = new Backoff(options.profile.reconnect, options.random);
     this.#policy = new UplinkPolicy(options.profile);
   }
@@ -79,7 +86,7 @@ export class AgentLink {
       identity: identity.tls, trust: identity.trust, clientId: meter, keepAliveSeconds: profile.keepAliveSeconds,
       connectTimeoutMs: Math.min(profile.ackTimeoutMs, 30_000),
       ...(profile.resumeSessions && this.#session !== undefined ? { session: this.#session } : {}),
-      will: { topic: deviceTopic(meter, 'status'), payload: statusPayload('offline') },
+      will: { topic: deviceTopic(meter, 'status'), payload: this.#statusPayload('offline') },
       onSession: (ticket) => { this.#session = ticket; },
     }).then((link) => {
       this.#connecting = false;
@@ -99,7 +106,7 @@ export class AgentLink {
     const client = this.#client;
     if (client === undefined || !this.#policy.shouldSleep(this.#o.work())) return;
     this.#client = undefined;
-    client.publish(deviceTopic(this.#o.meter, 'status'), statusPayload('offline'), { qos: 1, retain: true }, () => { client.end(); });
+    client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { client.end(); });
   }
 
   /** A graceful goodbye (retained `offline`) and the end of the link. */
@@ -116,7 +123,7 @@ export class AgentLink {
       await new Promise<void>((resolve) => {
         client.once('close', resolve);
         timer = setTimeout(resolve, goodbyeTimeoutMs);
-        client.publish(deviceTopic(this.#o.meter, 'status'), statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
+        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
       });
       clearTimeout(timer);
       // A graceful end waits for in-flight publishes; on a hung link that wait is bounded too.
@@ -157,7 +164,7 @@ export class AgentLink {
     client.on('error', () => { client.end(true); });
     client.subscribe([deviceTopic(meter, 'cmd/req'), deviceTopic(meter, 'ack')], { qos: 1 }, (error) => {
       if (error !== null || this.#client !== client || !client.connected) return;
-      client.publish(deviceTopic(meter, 'status'), statusPayload('online'), { qos: 1, retain: true });
+      client.publish(deviceTopic(meter, 'status'), this.#statusPayload('online'), { qos: 1, retain: true });
       this.#o.onReady();
     });
   }

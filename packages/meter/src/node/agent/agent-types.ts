@@ -5,6 +5,16 @@ import type { LinkProfile } from '../../link-profile.ts';
 import type { SimulatedMeter } from '../../simulated-meter.ts';
 import type { AgentIdentity } from './enrollment.ts';
 
+/**
+ * What the agent says of its meter in every status message, for the head-end's registry: the model
+ * (a device profile's model, `pw-sim-3p` for the simulated meter) and the meter's own link
+ * (`rs485` for a meter behind a gateway, whatever carries the gateway's uplink).
+ */
+export interface AgentDescription {
+  readonly model: string;
+  readonly link: 'wifi' | 'cellular' | 'rs485';
+}
+
 interface AgentCommonOptions {
   readonly identity: AgentIdentity;
   readonly dataDir: string;
@@ -16,6 +26,8 @@ interface AgentCommonOptions {
   /** Messages out at once while a backlog drains; default 16. */
   readonly maxInflight?: number;
   readonly onEvent?: (event: AgentEvent) => void;
+  /** Said in the status messages (`online`, `offline`, the will); the head-end's registry keeps it. */
+  readonly describe?: AgentDescription;
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ManualClock } from '@phasewire/core';
+import { ManualClock, parseMeterId } from '@phasewire/core';
 import { linkProfiles } from '../../link-profile.ts';
 import { startTestHeadEnd } from './agent-test-kit.ts';
 import { AgentFleet } from './fleet.ts';
@@ -35,6 +35,31 @@ describe('agent fleet', () => {
       assert.deepEqual([...head.readings.keys()].sort(), ['fleet-000001', 'fleet-000002', 'fleet-000003']);
     } finally {
       await fleet?.stop();
+      await head.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the agents it started when one meter cannot start, and fails the start with that meter\'s error', { timeout: 60_000 }, async () => {
+    const head = await startTestHeadEnd();
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-fleet-'));
+    const start = Date.UTC(2026, 0, 1);
+    const online = (meter: string): boolean => head.status.get(parseMeterId(meter))?.includes('"online"') === true;
+    try {
+      const starting = AgentFleet.start({
+        meters: 4, seed: 5, start, clock: new ManualClock(start), dataDir: dir, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors,
+        // The fourth meter fails only once the other three are up: they must be taken down again.
+        tokenFor: async (meter) => {
+          if (meter !== 'fleet-000004') return head.token(meter);
+          await head.until(() => ['fleet-000001', 'fleet-000002', 'fleet-000003'].every(online), 'three agents online');
+          throw new Error('no token for fleet-000004');
+        },
+        broker: { host: '127.0.0.1', port: head.brokerPort }, profile: { ...linkProfiles.wifi, ackTimeoutMs: 2_000 },
+      });
+      await assert.rejects(starting, /no token for fleet-000004/);
+      // Each said goodbye (its retained status is offline) and stays down.
+      assert.deepEqual(['fleet-000001', 'fleet-000002', 'fleet-000003'].map((meter) => head.status.get(parseMeterId(meter))), Array(3).fill('{"state":"offline"}'));
+    } finally {
       await head.close();
       await rm(dir, { recursive: true, force: true });
     }

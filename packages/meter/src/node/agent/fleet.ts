@@ -11,11 +11,14 @@ import { createPhasorFleet } from '../../phasor-fleet.ts';
 import { ensureEnrolled, loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 import type { AgentEvent } from './meter-agent.ts';
+import type { AgentDescription } from './agent-types.ts';
 
 /** A meter of the fleet read from a source of its own (not simulated). */
 export interface FleetSource {
   readonly meter: MeterId;
   readonly source: ReadingSource;
+  /** The meter's model and link, said in its status messages. */
+  readonly describe?: AgentDescription;
 }
 
 /** Simulated phasor meters, or the given sources. */
@@ -50,11 +53,17 @@ export class AgentFleet {
   static async start(options: FleetOptions): Promise<AgentFleet> {
     const members = options.sources === undefined
       ? createPhasorFleet(options.meters, options.seed, options.start).meters.map((simulated) => ({ meter: simulated.meter, simulated }))
-      : options.sources.map((entry) => ({ meter: entry.meter, source: entry.source }));
+      : options.sources.map((entry) => ({
+        meter: entry.meter, source: entry.source, ...(entry.describe === undefined ? {} : { describe: entry.describe }),
+      }));
     const agents: MeterAgent[] = new Array<MeterAgent>(members.length);
     let next = 0;
+    // A start that fails fails whole: the agents already started are stopped, and no worker starts
+    // another (an agent left running would hold its meter's MQTT client id and keep the process up).
+    let failed = false;
+    const hasFailed = (): boolean => failed;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < members.length; i = next++) {
+      for (let i = next++; i < members.length && !hasFailed(); i = next++) {
         const member = members[i];
         if (member === undefined) continue;
         const { meter } = member;
@@ -63,19 +72,34 @@ export class AgentFleet {
         const identity = await loadAgentIdentity(dataDir, meter) ?? (await ensureEnrolled({
           dataDir, meter, estServer: options.estServer, trustedCa: options.trustedCa,
           ...(options.keyServer === undefined ? {} : { keyServer: options.keyServer }),
-          token: await options.tokenFor(meter),
+          // Asked only when no certificate is kept from an earlier, unfinished enrollment.
+          token: () => options.tokenFor(meter),
         })).identity;
         const common = {
           identity, dataDir, broker: options.broker, profile: options.profile,
           clock: options.clock, random: new SeededRandom(options.seed + i + 1),
           ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(meter, event); } }),
+          ...('describe' in member ? { describe: member.describe } : {}),
         };
         const agent = await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
+        if (hasFailed()) {
+          await agent.stop();
+          return;
+        }
         agent.start();
         agents[i] = agent;
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    } catch (error) {
+      // Not waiting for the other workers: one may hang on an enrollment that never answers. Each
+      // stops what it opens from now on.
+      failed = true;
+      // Object.values skips the slots of meters not started.
+      await Promise.all(Object.values(agents).map((agent) => agent.stop()));
+      throw error;
+    }
     return new AgentFleet(agents);
   }
 

@@ -95,6 +95,38 @@ describe('meter agent over MQTT with mutual TLS', () => {
     assert.equal(head.status.get(meter), '{"state":"offline"}');
   });
 
+  it('keeps the certificate its token bought when the envelope key cannot be fetched, and finishes the enrollment with it on the next start', async () => {
+    const meter = parseMeterId('agent-half-enrolled');
+    const dataDir = join(scratch, 'agent-half-enrolled');
+    const token = await head.token(meter);
+    // No key server given: the EST server is asked for the envelope key, and has none (what a gateway.json without headEnd.keyServer did).
+    await assert.rejects(ensureEnrolled({ dataDir, meter, estServer: head.estUrl, trustedCa: head.testCa.anchors, token }),
+      (error: unknown) => (error as { code?: string }).code === 'PW_ERR_AGENT_KEY_PROVISIONING'
+        && /its certificate is issued and kept in .*no new token is needed/.test((error as Error).message));
+    assert.equal(await loadAgentIdentity(dataDir, meter), undefined, 'not enrolled yet: no envelope key');
+    // The rerun with the same, now used, token (as the gateway's tokens file gives it) does not spend it again.
+    const { identity, enrolled } = await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token });
+    assert.equal(enrolled, true);
+    assert.equal((await loadAgentIdentity(dataDir, meter))?.tls.fingerprint, identity.tls.fingerprint);
+    const asked: string[] = [];
+    const again = await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, trustedCa: '', token: () => { asked.push(meter); return Promise.resolve('unused'); } });
+    assert.deepEqual([again.enrolled, asked], [false, []]);
+    // The identity works end to end: the agent connects with it and its readings are opened by the head-end.
+    const clock = new ManualClock(start);
+    const agent = await MeterAgent.open({
+      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: wifi, clock, random: new SeededRandom(3),
+      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
+    });
+    try {
+      agent.start();
+      clock.advance(minute);
+      await agent.takeReading();
+      await waitFor(() => received(meter) === 1, 'the half-enrolled meter\'s reading');
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it('answers read-on-demand, drops a redelivered command, refuses a replayed or expired one, and opens and closes the load relay', async () => {
     const { meter, clock, agent } = await agentFor('agent-2', wifi);
     agent.start();

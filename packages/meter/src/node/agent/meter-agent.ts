@@ -93,6 +93,7 @@ export class MeterAgent {
     this.#link = new AgentLink({
       meter: this.#meter, identity: options.identity, broker: options.broker, profile: options.profile, random: options.random,
       stats: this.stats, ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.describe === undefined ? {} : { describe: options.describe }),
       work: () => this.#work(),
       onReady: () => { this.#pump(); },
       onMessage: (topic, payload) => { this.#onMessage(topic, payload); },

@@ -49,10 +49,31 @@ export interface DeviceEventRecord {
   readonly body: unknown;
 }
 
+/** What a status message says: the state, and what the device says it is (model) and how it is connected (link). */
+export interface StatusMessage {
+  readonly state: 'online' | 'offline';
+  readonly model?: string;
+  readonly link?: 'wifi' | 'cellular' | 'rs485';
+}
+
+const statusLinks: readonly string[] = ['wifi', 'cellular', 'rs485'];
+/** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
+const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 /** The state a status payload announces: `{"state":"online"}` or `{"state":"offline"}`. */
 export function parseStatusPayload(payload: Uint8Array): 'online' | 'offline' {
+  return parseStatusMessage(payload).state;
+}
+
+/**
+ * A status payload: `{"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485"}`.
+ * Model and link are what a meter agent reports of itself (the registry keeps them); older agents send the state alone.
+ */
+export function parseStatusMessage(payload: Uint8Array): StatusMessage {
   const refuse = (found: string): never => {
-    throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode a status message: ${found}; expected {"state":"online"} or {"state":"offline"}`);
+    throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode a status message: ${found}; `
+      + 'expected {"state":"online"} or {"state":"offline"}, '
+      + 'with optional "model" (a short key) and "link" (wifi, cellular or rs485)');
   };
   if (payload.length > maxStatusBytes) return refuse(`${payload.length} bytes`);
   let value: unknown;
@@ -61,9 +82,13 @@ export function parseStatusPayload(payload: Uint8Array): 'online' | 'offline' {
   } catch {
     return refuse('text that is not JSON');
   }
-  const state = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['state'] : undefined;
+  const fields = typeof value === 'object' && value !== null ? value as Record<string, unknown> : {};
+  const { state, model, link } = fields;
   if (state !== 'online' && state !== 'offline') return refuse(`state ${JSON.stringify(state)}`);
-  return state;
+  if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return refuse(`model ${JSON.stringify(model)}`);
+  if (link !== undefined && (typeof link !== 'string' || !statusLinks.includes(link))) return refuse(`link ${JSON.stringify(link)}`);
+  const known = link as StatusMessage['link'];
+  return { state, ...(model === undefined ? {} : { model }), ...(known === undefined ? {} : { link: known }) };
 }
 
 function jsonOf(value: unknown): string {

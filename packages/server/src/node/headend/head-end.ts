@@ -92,7 +92,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       }
     }
   });
-  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock });
+  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock, registry });
   const mode = options.broker;
   let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
   try {

@@ -8,8 +8,9 @@
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver } from '@phasewire/secure';
+import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { Ingest } from './ingest.ts';
-import { parseStatusPayload } from './device-activity.ts';
+import { parseStatusMessage } from './device-activity.ts';
 import type { DeviceActivity } from './device-activity.ts';
 
 export type SideChannel = 'status' | 'up/events';
@@ -20,6 +21,8 @@ export interface SideChannelsOptions {
   /** Counts and logs refusals under the sender, as for readings. */
   readonly ingest: Ingest;
   readonly clock: Clock;
+  /** Keeps the model and link a status message reports (the fleet's "by link" view and `?link=` read them). */
+  readonly registry?: Pick<DeviceRegistry, 'describe'>;
 }
 
 export class SideChannels {
@@ -38,7 +41,14 @@ export class SideChannels {
     const { activity, ingest, clock } = this.#o;
     try {
       if (channel === 'status') {
-        activity.status(device, parseStatusPayload(payload), clock.now());
+        const status = parseStatusMessage(payload);
+        activity.status(device, status.state, clock.now());
+        if (status.model !== undefined || status.link !== undefined) {
+          this.#o.registry?.describe(device, {
+            ...(status.model === undefined ? {} : { model: status.model }),
+            ...(status.link === undefined ? {} : { linkProfile: status.link }),
+          });
+        }
         return;
       }
       const opened = await this.#o.receiver.openValue(sender, payload);

@@ -50,6 +50,23 @@ describe('SqliteDeviceRegistry write policy', () => {
     db.close();
   });
 
+  it('keeps the model and link a device reports, written through when they change, and ignores an unknown device', async () => {
+    const path = await freshPath();
+    const db = openHeadEndDatabase(path);
+    const registry = new SqliteDeviceRegistry(db, { flushMs: 60_000 });
+    registry.enrol({ id: meter, kind: 'meter' });
+    assert.equal(registry.describe('nobody-here', { model: 'sdm630' }), undefined);
+    registry.describe(meter, { model: 'sdm630', linkProfile: 'rs485' });
+    registry.describe(meter, { linkProfile: 'rs485' });
+    const second = openHeadEndDatabase(path);
+    const reopened = new SqliteDeviceRegistry(second);
+    assert.deepEqual([reopened.get(meter)?.model, reopened.get(meter)?.linkProfile], ['sdm630', 'rs485']);
+    reopened.close();
+    second.close();
+    registry.close();
+    db.close();
+  });
+
   it('keeps the last seen of reconnects and disconnects in memory until the batch, then writes it in one go', async () => {
     const path = await freshPath();
     const db = openHeadEndDatabase(path);

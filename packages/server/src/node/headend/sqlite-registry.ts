@@ -150,6 +150,16 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
     return this.#save({ id: entry.id, kind: entry.kind, model: entry.model ?? null, linkProfile: entry.linkProfile ?? null, fingerprint: null, serial: null, state: 'enrolled', lastSeen: null, gateway: null });
   }
 
+  describe(id: string, entry: { model?: string; linkProfile?: RegistryLinkProfile }): DeviceRecord | undefined {
+    const record = this.#records.get(id);
+    if (record === undefined) return undefined;
+    const model = entry.model ?? record.model;
+    const linkProfile = entry.linkProfile ?? record.linkProfile;
+    // Said on every connect: written only when it changes.
+    if (model === record.model && linkProfile === record.linkProfile) return record;
+    return this.#save({ ...record, model, linkProfile });
+  }
+
   bind(id: string, certificate: CertificateBinding, at: number): DeviceRecord {
     const record = this.#existing(id);
     checkTransition(id, record.state, 'active');

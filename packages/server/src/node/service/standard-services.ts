@@ -130,6 +130,7 @@ function registryView(registry: DeviceRegistry, lastSeen: (id: string) => number
     get: (id) => { const record = registry.get(id); return record === undefined ? undefined : view(record); },
     list: () => registry.list().map(view),
     enrol: (entry) => registry.enrol(entry),
+    describe: (id, entry) => registry.describe(id, entry),
     bind: (id, certificate, at) => registry.bind(id, certificate, at),
     revoke: (id, at) => registry.revoke(id, at),
     attach: (meter, gateway) => registry.attach(meter, gateway),
