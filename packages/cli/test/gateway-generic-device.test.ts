@@ -6,16 +6,14 @@
 // names no model and says why; `auto` refuses to start and uploads nothing; a profile forced on it
 // polls, withholds every reading as implausible, says so, and the head-end receives nothing.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { hasCode, parseMeterId } from '@phasewire/core';
 import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { freePort, startPeer, waitForPort } from '@phasewire/test-kit';
 import { registerGateway } from '../src/commands/gateway.ts';
 import { bufferIo } from '../src/io.ts';
 
@@ -25,40 +23,16 @@ let dir: string;
 let port: number;
 let stopPeer = (): Promise<void> => Promise.resolve();
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port: free } = server.address() as AddressInfo;
-  await new Promise((resolve) => { server.close(resolve); });
-  return free;
-}
-
 /** Starts the pymodbus device and waits for its version line and its port. */
 async function startGenericDevice(): Promise<number> {
   const listening = await freePort();
-  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'peers', 'pymodbus_generic_device.py'), String(listening)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  stopPeer = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill();
-    await exited;
-  };
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => { resolve(); });
-    child.once('exit', (code) => { reject(new Error(`pymodbus_generic_device.py exited with ${String(code)}: ${stderr}`)); });
+  const peer = await startPeer({
+    name: 'pymodbus generic device', command: '/usr/bin/python3', args: [join(import.meta.dirname, 'peers', 'pymodbus_generic_device.py'), String(listening)],
+    ready: { line: /^pymodbus \S+$/ },
   });
-  for (let attempt = 0; ; attempt++) {
-    const connected = await new Promise<boolean>((resolve) => {
-      const probe = connect(listening, '127.0.0.1');
-      probe.once('connect', () => { probe.destroy(); resolve(true); });
-      probe.once('error', () => { resolve(false); });
-    });
-    if (connected) return listening;
-    if (attempt > 100) throw new Error(`pymodbus_generic_device.py does not listen on ${listening}: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  stopPeer = () => peer.stop();
+  await waitForPort(listening, { peer, name: 'pymodbus_generic_device.py' });
+  return listening;
 }
 
 before(async () => {

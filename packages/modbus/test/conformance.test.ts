@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ByteReader, ModbusExceptionError, ModbusMemory, ReadDeviceIdCode, deviceObjectText, registersToBytes } from '../src/index.ts';
 import { ModbusRtuOverTcpClient, ModbusSerialClient, ModbusSerialServer, ModbusTcpClient, ModbusTcpServer } from '../src/node/index.ts';
-import { freePort, peersDirectory, PYTHON, run, startCapture, startPythonPeer, waitForPort } from './peers.ts';
+import { freePort, waitForPort } from '@phasewire/test-kit';
+import { peersDirectory, PYTHON, run, startCapture, startPythonPeer } from './peers.ts';
 import { openPtyPair } from './pty-pair.ts';
 
 /** The values test/peers/pymodbus_server.py serves. */

@@ -1,8 +1,6 @@
 // Helpers to run the peers of the conformance tests: Debian's pymodbus (through /usr/bin/python3,
 // the interpreter that has it), mbpoll, and tshark for captures.
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
@@ -12,32 +10,6 @@ import { startPeer } from '@phasewire/test-kit';
 export const run = promisify(execFile);
 export const PYTHON = '/usr/bin/python3';
 export const peersDirectory = join(import.meta.dirname, 'peers');
-
-/** A port that was free a moment ago (for peers that need a port number on their command line). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => { resolve(false); });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`Nothing listens on port ${port} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 export interface PythonPeer {
   /** The first line the peer printed: its name and version. */
