@@ -41,6 +41,7 @@ export const errorCodes = {
   PW_ERR_AGENT_CONNECT: { family: 'transport', summary: 'The meter agent could not connect to the MQTT broker over mutual TLS, or the connection was lost.' },
   PW_ERR_COMMAND_UNSUPPORTED: { family: 'validation', summary: 'A command the meter cannot carry out (a Modbus meter behind a gateway has no relay or clock the agent can set); it is answered with this code, not dropped.' },
   PW_ERR_AGENT_SOURCE: { family: 'config', summary: 'A meter agent was given neither or both of a simulated meter and a reading source.' },
+  PW_ERR_AGENT_LOCKED: { family: 'config', summary: 'Another meter agent runs on the same data directory (its lock names the process); two would reuse envelope counters and lose readings.' },
   // ── modbus: codec, framers, transports, bus
   PW_ERR_MODBUS_ILLEGAL_FUNCTION: { family: 'decode', summary: 'A Modbus PDU names a function code the codec does not implement (a server answers exception 0x01).' },
   PW_ERR_MODBUS_ILLEGAL_ADDRESS: { family: 'decode', summary: 'A Modbus request\'s start address plus quantity runs past 0xFFFF (a server answers exception 0x02).' },
