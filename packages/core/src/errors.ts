@@ -92,6 +92,7 @@ export const errorCodes = {
   PW_ERR_SUBJECT_MISMATCH: { family: 'security', summary: 'A certificate request names another device than the one its enrollment token is bound to, or names it inconsistently (CN against the URI SAN).' },
   PW_ERR_NO_DEVICE_ID: { family: 'security', summary: 'A peer certificate names no phasewire device id, several, or a malformed one (URI SAN urn:phasewire:<kind>:<id> and CN must agree).' },
   PW_ERR_CA_STATE: { family: 'store', summary: 'The CA directory is missing, locked by another process, or its state file, certificates or index do not parse or disagree.' },
+  PW_ERR_REVOCATION_PENDING: { family: 'store', summary: 'A revocation was written to the CA directory, but the server running on it did not put it in force within the wait (`phasewire pki revoke --wait`).' },
   PW_ERR_CA_EXISTS: { family: 'validation', summary: '`pki init` was given a directory that already holds a CA; nothing was overwritten.' },
   PW_ERR_CA_KEY: { family: 'security', summary: 'A signing key (a CA key, a device key) is missing from the keystore or not an EC key, or a CA key is not the key of its CA certificate.' },
   PW_ERR_CA_EXPIRED: { family: 'security', summary: 'The issuing or root CA certificate is expired or not yet valid at the time of signing; nothing was issued.' },

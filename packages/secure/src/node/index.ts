@@ -11,6 +11,7 @@ export * from './directory-lock.ts';
 
 // ── PKI, enrollment and the TLS policy
 export * from './pki/ca-directory.ts';
+export * from './pki/ca-in-force.ts';
 export * from './pki/revocation-store.ts';
 export * from './pki/memory-keystore.ts';
 export * from './pki/test-ca.ts';
