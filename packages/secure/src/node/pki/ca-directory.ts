@@ -10,7 +10,7 @@
 //   tokens.json          enrollment tokens, hashed (enroll/token-file-store.ts), mode 0600
 //   .lock                the pid of the process that has the directory open (a server: per change)
 //   in-force.json        what the running server enforces (ca-in-force.ts)
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '@phasewire/core';
 import type { CaState, CaStore } from '../../pki/ca-state.ts';
@@ -49,6 +49,8 @@ export const caLockWaitMs = 10_000;
 export class CaDirectory implements CaStore {
   readonly path: string;
   #lock: DirectoryLock | undefined;
+  /** The state as last written or read by this instance, and the stamp of ca.json then. */
+  #cached: { readonly stamp: string; readonly state: CaState } | undefined;
 
   private constructor(path: string) {
     this.path = path;
@@ -104,20 +106,43 @@ export class CaDirectory implements CaStore {
     return join(this.path, caFiles[name]);
   }
 
+  /**
+   * The saved state. The CA reads it before every change; while ca.json is the file this instance
+   * last wrote or read (same inode, size and time: every write replaces the file), the state parsed
+   * then is returned instead of parsing the whole index again.
+   */
   async readState(): Promise<CaState | undefined> {
     const path = this.file('state');
+    let stamp: string;
     let text: string;
     try {
+      stamp = await this.#stamp(path);
+      if (this.#cached?.stamp === stamp) return this.#cached.state;
       text = await readFile(path, 'utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storeError('read', path, error);
     }
-    return parseCaState(text);
+    const state = parseCaState(text);
+    // The stamp is from before the read: a file replaced in between is read again next time.
+    this.#cached = { stamp, state };
+    return state;
+  }
+
+  async #stamp(path: string): Promise<string> {
+    const info = await stat(path, { bigint: true });
+    return `${info.ino}:${info.size}:${info.mtimeNs}`;
   }
 
   async writeState(state: CaState): Promise<void> {
-    await this.#write(this.file('state'), encodeCaState(state));
+    const path = this.file('state');
+    this.#cached = undefined;
+    await this.#write(path, encodeCaState(state));
+    try {
+      this.#cached = { stamp: await this.#stamp(path), state };
+    } catch {
+      // Not cached: the next read parses the file.
+    }
     const revoked = RevocationSet.of(state.issued.flatMap((entry) => entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
     await this.#write(this.file('revoked'), encodeRevocations(revoked));
     const root = await this.#readPem(state.root);
