@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +31,18 @@ describe('the CA directory', () => {
     await writeFile(join(path, caFiles.lock), `${2 ** 22 + 1}\n`);
     const directory = await CaDirectory.open(path);
     assert.equal((await readFile(join(path, caFiles.lock), 'utf8')).trim(), String(process.pid));
+    await directory.close();
+  });
+
+  it('takes over an empty lock file left by a crash between its creation and its pid', async () => {
+    const path = join(scratch, 'torn');
+    await (await CaDirectory.open(path)).close();
+    const lock = join(path, caFiles.lock);
+    await writeFile(lock, '');
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(lock, longAgo, longAgo);
+    const directory = await CaDirectory.open(path);
+    assert.equal((await readFile(lock, 'utf8')).trim(), String(process.pid));
     await directory.close();
   });
 

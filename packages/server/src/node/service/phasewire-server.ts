@@ -16,7 +16,7 @@ import type { Clock, MeterId } from '@phasewire/core';
 import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
 import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken, TokenStore } from '@phasewire/secure';
 import {
-  CaDirectory, caFiles, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
+  CaDirectory, caFiles, caLockWaitMs, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
 } from '@phasewire/secure/node';
 import type { EstServer, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
@@ -160,7 +160,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const caPath = join(dataDir, dataFiles.pki);
     // The lock is held while the CA is made or opened, then released: enrollment tokens are shared
     // with the command line under the lock per operation (locked-token-store.ts).
-    const directory = await CaDirectory.open(caPath);
+    const directory = await CaDirectory.open(caPath, { waitMs: caLockWaitMs });
     let ca: CertificateAuthority;
     try {
       const opened = await openOrCreateCa(directory, keystore, clock);
