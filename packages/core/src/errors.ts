@@ -41,6 +41,7 @@ export const errorCodes = {
   PW_ERR_AGENT_CONNECT: { family: 'transport', summary: 'The meter agent could not connect to the MQTT broker over mutual TLS, or the connection was lost.' },
   PW_ERR_COMMAND_UNSUPPORTED: { family: 'validation', summary: 'A command the meter cannot carry out (a Modbus meter behind a gateway has no relay or clock the agent can set); it is answered with this code, not dropped.' },
   PW_ERR_AGENT_SOURCE: { family: 'config', summary: 'A meter agent was given neither or both of a simulated meter and a reading source.' },
+  PW_ERR_AGENT_LOCKED: { family: 'config', summary: 'Another meter agent runs on the same data directory (its lock names the process); two would reuse envelope counters and lose readings.' },
   // ── modbus: codec, framers, transports, bus
   PW_ERR_MODBUS_ILLEGAL_FUNCTION: { family: 'decode', summary: 'A Modbus PDU names a function code the codec does not implement (a server answers exception 0x01).' },
   PW_ERR_MODBUS_ILLEGAL_ADDRESS: { family: 'decode', summary: 'A Modbus request\'s start address plus quantity runs past 0xFFFF (a server answers exception 0x02).' },
@@ -92,6 +93,7 @@ export const errorCodes = {
   PW_ERR_SUBJECT_MISMATCH: { family: 'security', summary: 'A certificate request names another device than the one its enrollment token is bound to, or names it inconsistently (CN against the URI SAN).' },
   PW_ERR_NO_DEVICE_ID: { family: 'security', summary: 'A peer certificate names no phasewire device id, several, or a malformed one (URI SAN urn:phasewire:<kind>:<id> and CN must agree).' },
   PW_ERR_CA_STATE: { family: 'store', summary: 'The CA directory is missing, locked by another process, or its state file, certificates or index do not parse or disagree.' },
+  PW_ERR_REVOCATION_PENDING: { family: 'store', summary: 'A revocation was written to the CA directory, but the server running on it did not put it in force within the wait (`phasewire pki revoke --wait`).' },
   PW_ERR_CA_EXISTS: { family: 'validation', summary: '`pki init` was given a directory that already holds a CA; nothing was overwritten.' },
   PW_ERR_CA_KEY: { family: 'security', summary: 'A signing key (a CA key, a device key) is missing from the keystore or not an EC key, or a CA key is not the key of its CA certificate.' },
   PW_ERR_CA_EXPIRED: { family: 'security', summary: 'The issuing or root CA certificate is expired or not yet valid at the time of signing; nothing was issued.' },

@@ -65,6 +65,7 @@ describe('phasewire pki with the software keystore', () => {
 
     const revoke = await pki(cwd, {}, ...ks(), 'revoke', '04', '--reason', 'keyCompromise');
     assert.equal(revoke.code, 0, revoke.err);
+    assert.match(revoke.out, /; no server runs on .*ca: in force when one starts\n$/);
     const crl = await exec('openssl', ['crl', '-in', join(cwd, 'ca', 'crl.pem'), '-noout', '-text']);
     assert.match(crl.stdout, /Serial Number: 04\s+Revocation Date/);
 
@@ -85,6 +86,19 @@ describe('phasewire pki with the software keystore', () => {
     const tokens = await readFile(join(cwd, 'ca', 'tokens.json'), 'utf8');
     assert.ok(!tokens.includes(token.out.trim().split('.')[2] ?? 'x'), 'the secret is not stored');
     assert.match(tokens, /"device": "meter:m-9"/);
+  });
+
+  it('does not report a revocation done while the server running on the directory has not put it in force', async () => {
+    const cwd = await mkdtemp(join(scratch, 'pending-'));
+    assert.equal((await pki(cwd, {}, ...ks(), 'init')).code, 0);
+    assert.equal((await pki(cwd, {}, ...ks(), 'issue', 'server', '--dns', 'localhost', '--out', 'head-end')).code, 0);
+    // A live server (this process stands for it) that enforces CRL number 1 and never reloads.
+    await writeFile(join(cwd, 'ca', 'in-force.json'), JSON.stringify({ pid: process.pid, crlNumber: 1 }));
+    const pending = await pki(cwd, {}, ...ks(), 'revoke', '03', '--wait', '200ms');
+    assert.equal(pending.code, 1);
+    assert.match(pending.err, new RegExp(`^phasewire: Cannot confirm the revocation of 03: .*the server running on it \\(pid ${process.pid}\\) still has CRL number 1 in force after 200ms`, 'm'));
+    assert.match(pending.err, /\[PW_ERR_REVOCATION_PENDING\]/);
+    assert.equal(pending.out, '');
   });
 
   it('refuses a bad option value with a usage error', async () => {

@@ -14,13 +14,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ValidationError } from '@phasewire/core';
+import { StoreError, ValidationError } from '@phasewire/core';
 import {
   CertificateAuthority, checkDeviceCsr, createToken, deviceIdentity, deviceUri, isDnsName, isIpAddress,
   parseCertificateRequest, derOf, revocationReasons,
 } from '@phasewire/secure';
 import type { DeviceIdentity, IssuedCertificate, Keystore, RevocationReason } from '@phasewire/secure';
-import { CaDirectory, generateSoftwareKey, Pkcs11Keystore, SoftwareKeystore, TokenFileStore, caFiles } from '@phasewire/secure/node';
+import {
+  CaDirectory, caLockWaitMs, generateSoftwareKey, Pkcs11Keystore, SoftwareKeystore, TokenFileStore, caFiles, waitInForce,
+} from '@phasewire/secure/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
 
@@ -65,7 +67,7 @@ async function openKeystore(options: PkiOptions, io: CliIo, directory: string, c
 async function withCa<T>(command: Command, io: CliIo, body: (ca: CertificateAuthority, store: CaDirectory) => Promise<T>, init?: { rootName?: string; issuingName?: string }): Promise<T> {
   const options = command.optsWithGlobals<PkiOptions>();
   const directory = resolve(io.cwd, options.dir);
-  const store = await CaDirectory.open(directory);
+  const store = await CaDirectory.open(directory, { waitMs: caLockWaitMs });
   try {
     const keystore = await openKeystore(options, io, directory, init !== undefined);
     try {
@@ -183,7 +185,7 @@ export function registerPki(program: Command, io: CliIo): void {
       const device = deviceOf(options);
       const lifetime = parseDuration('--expires', options.expires);
       const directory = resolve(io.cwd, command.optsWithGlobals<PkiOptions>().dir);
-      const store = await CaDirectory.open(directory);
+      const store = await CaDirectory.open(directory, { waitMs: caLockWaitMs });
       try {
         if (await store.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot create a token: ${directory} holds no CA; expected one made by \`phasewire pki init\``);
         const created = await createToken(device, lifetime, systemClock, (length) => new Uint8Array(randomBytes(length)));
@@ -195,15 +197,28 @@ export function registerPki(program: Command, io: CliIo): void {
       }
     });
 
-  pki.command('revoke').description('Revoke a certificate by serial and publish new CRLs.')
+  pki.command('revoke').description('Revoke a certificate by serial and publish new CRLs; done once a server running on the directory has it in force.')
     .argument('<serial>', 'serial number (hex), as `phasewire pki list` shows it')
     .option('--reason <reason>', `one of ${Object.keys(revocationReasons).join(', ')}`, 'unspecified')
-    .action(async (serial: string, options: { reason: string }, command: Command) => {
+    .option('--wait <time>', 'how long to wait for a running server to put it in force', '30s')
+    .action(async (serial: string, options: { reason: string; wait: string }, command: Command) => {
       const reason = parseChoice('--reason', options.reason, Object.keys(revocationReasons) as RevocationReason[]);
-      await withCa(command, io, async (ca) => {
-        const entry = await ca.revoke(serial, reason);
-        io.out(`revoked ${entry.serial} (${entry.subject}): ${reason}; CRLs republished\n`);
+      const wait = parseDuration('--wait', options.wait);
+      const { entry, crlNumber, path } = await withCa(command, io, async (ca, store) => {
+        const revoked = await ca.revoke(serial, reason);
+        return { entry: revoked, crlNumber: ca.crlNumber, path: store.path };
       });
+      const done = `revoked ${entry.serial} (${entry.subject}): ${reason}; CRLs republished (CRL number ${crlNumber})`;
+      // The lock is released: a server on the directory reloads the state and puts it in force.
+      const outcome = await waitInForce(path, crlNumber, wait);
+      if (outcome.kind === 'pending') {
+        throw new StoreError('PW_ERR_REVOCATION_PENDING', `Cannot confirm the revocation of ${entry.serial}: it is written to ${path} `
+          + `(CRL number ${crlNumber}), but the server running on it (pid ${outcome.pid}) still has CRL number ${outcome.crlNumber} `
+          + `in force after ${options.wait}; expected it to load the change (see its log); it is in force at the server's next start at the latest`);
+      }
+      io.out(outcome.kind === 'in-force'
+        ? `${done}; in force at the running server (pid ${outcome.pid}): its sessions dropped, its handshakes refused\n`
+        : `${done}; no server runs on ${path}: in force when one starts\n`);
     });
 
   pki.command('list').description('List the issued certificates.')

@@ -189,3 +189,19 @@ test('answers at once when nothing has to wait, and refuses only through rejecte
   assert.ok(oversized instanceof Promise);
   await assert.rejects(oversized, refusedWith('PW_ERR_INVALID_ARGUMENT'));
 });
+
+test('reopens a replayed envelope only when it authenticates, without moving the window or counting a refusal', async () => {
+  const sealed = await f.uplink.seal(meterA, 'readings', body);
+  await f.ingest.open(meterA, sealed);
+  await refused(sealed, 'PW_ERR_REPLAY', 2n);
+  const counted = f.refusals.length;
+  const reopened = await f.ingest.reopenValue(meterA, sealed);
+  assert.equal(reopened.header.counter, 2n);
+  assert.deepEqual(reopened.value, batch);
+  // Random bytes behind the same header: the old counter alone proves nothing.
+  const forged = Uint8Array.from(sealed);
+  forged.fill(0x5a, envelopeHeaderLength);
+  await assert.rejects(Promise.resolve(f.ingest.reopenValue(meterA, forged)), refusedWith('PW_ERR_ENVELOPE_AUTH'));
+  assert.equal(f.headEndWindow.get(uplinkScope), 2n);
+  assert.equal(f.refusals.length, counted);
+});

@@ -92,6 +92,17 @@ export class EnvelopeReceiver {
     return this.#settle(device, bytes, asValue);
   }
 
+  /**
+   * Authenticates and decodes an envelope that the replay window has refused, without looking at
+   * the window or moving it: every other check of openValue runs, AES-GCM included. Nothing it
+   * returns may be acted on as new; it tells a redelivery of a message already handled (whose
+   * receipt may be sent again) from bytes that merely carry an old counter. A refusal here is not
+   * counted: the envelope was counted as a replay already.
+   */
+  reopenValue(device: DeviceId, bytes: Uint8Array): MaybePromise<OpenedValue> {
+    return this.#settle(device, bytes, asValue, 'ignore-window');
+  }
+
   /** How many envelopes were refused, by code, since this receiver was made. */
   refusals(): ReadonlyMap<ErrorCode, number> {
     return this.#refusals;
@@ -99,12 +110,15 @@ export class EnvelopeReceiver {
 
   /**
    * Authenticates, lets `finish` build the result (it may still refuse), advances the window and
-   * resolves with the result once the window is durable. Synchronous up to the durable write when
+   * resolves with the result once the window is durable (with 'ignore-window': neither checks nor
+   * moves the window, and counts no refusal). Synchronous up to the durable write when
    * the key is at hand, which is the common case, and entirely so with a window durable at once.
    * The checks run cheapest first (docs/security-envelope.md, "Checks on receipt"); the views of
    * ciphertext and tag are made only for an envelope that has passed all but the AEAD.
    */
-  #settle<T>(device: DeviceId, bytes: Uint8Array, finish: (opened: OpenedEnvelope) => T): MaybePromise<T> {
+  #settle<T>(device: DeviceId, bytes: Uint8Array, finish: (opened: OpenedEnvelope) => T, window: 'check' | 'ignore-window' = 'check'): MaybePromise<T> {
+    const checked = window === 'check';
+    const fail = (error: unknown): Error => (checked ? this.#refused(device, error) : asError(error));
     let pending: Promise<T>;
     try {
       const header = decodeEnvelopeHeader(bytes, this.#maxBodyBytes);
@@ -117,21 +131,25 @@ export class EnvelopeReceiver {
       const context = this.#devices.get(device);
       const scope = context.scope(keyId);
       // Refuse a replay before spending a decryption on it; accept() checks again afterwards.
-      this.#window.check(scope, counter);
+      if (checked) this.#window.check(scope, counter);
       const key = this.#keys.key(context.binding, keyId);
       if ('then' in key) {
-        pending = key.then((ready) => this.#accept(scope, counter, finish(this.#decrypt(context, header, ready, bytes))));
+        pending = key.then((ready) => {
+          const result = finish(this.#decrypt(context, header, ready, bytes));
+          return checked ? this.#accept(scope, counter, result) : result;
+        });
       } else {
         const result = finish(this.#decrypt(context, header, key, bytes));
+        if (!checked) return result;
         const durable = this.#window.accept(scope, counter);
         if (durable === undefined) return result;
         pending = durable.then(() => result);
       }
     } catch (error) {
-      return Promise.reject(this.#refused(device, error));
+      return Promise.reject(fail(error));
     }
     return pending.catch((error: unknown) => {
-      throw this.#refused(device, error);
+      throw fail(error);
     });
   }
 
@@ -153,6 +171,10 @@ export class EnvelopeReceiver {
       this.#refusals.set(error.code, (this.#refusals.get(error.code) ?? 0) + 1);
       this.#onRefusal?.({ device, code: error.code, error });
     }
-    return error instanceof Error ? error : new Error(String(error));
+    return asError(error);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -7,9 +7,11 @@ export type { SecretSource } from './keystore/pin-source.ts';
 export type { ScryptParameters } from './keystore/software-keystore-file.ts';
 export * from './envelope/node-aead.ts';
 export * from './envelope/file-counter-store.ts';
+export * from './directory-lock.ts';
 
 // ── PKI, enrollment and the TLS policy
 export * from './pki/ca-directory.ts';
+export * from './pki/ca-in-force.ts';
 export * from './pki/revocation-store.ts';
 export * from './pki/memory-keystore.ts';
 export * from './pki/test-ca.ts';

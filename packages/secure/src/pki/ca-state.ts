@@ -51,6 +51,11 @@ export interface CaStore {
   readCertificate(serial: string): Promise<Uint8Array>;
   /** Publishes the current CRLs (DER) of the issuing CA and of the root. */
   writeCrls(crls: { readonly issuing: Uint8Array; readonly root: Uint8Array }): Promise<void>;
+  /**
+   * Runs `body` with the store to itself, when other processes share it (the CA directory's lock);
+   * a store of one process leaves it out.
+   */
+  exclusive?<T>(body: () => Promise<T>): Promise<T>;
 }
 
 function bad(found: string): never {

@@ -2,7 +2,9 @@
 // token in production), a serial counter, the index of issued certificates, revocation with CRLs,
 // and renewal before expiry. Pure: time comes from a Clock, storage through a CaStore, signatures
 // from the Keystore port. Operations on one instance run one at a time, so concurrent enrollments
-// never share a serial.
+// never share a serial; each runs with the store to itself (CaStore.exclusive: the CA directory's
+// lock, shared by `phasewire server` and `phasewire pki`) on the state read again from the store, so
+// a change another process made meanwhile is built upon, never overwritten by a stale copy.
 import { SecurityError, StoreError, ValidationError } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import type { Keystore } from '../keystore.ts';
@@ -190,6 +192,16 @@ export class CertificateAuthority {
     });
   }
 
+  /** The number of the CRLs last published: a revocation is in the CRLs of this number and later. */
+  get crlNumber(): number {
+    return this.#state.crlNumber;
+  }
+
+  /** Reads the state again from the store: what another process (`phasewire pki`) changed is seen from now on. */
+  reload(): Promise<void> {
+    return this.#serialised(() => Promise.resolve());
+  }
+
   /** Re-signs both CRLs (run daily, before nextUpdate, so listeners never see a stale CRL). */
   refreshCrls(): Promise<void> {
     return this.#serialised(() => this.#publish());
@@ -204,9 +216,34 @@ export class CertificateAuthority {
   }
 
   #serialised<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(operation);
+    const { store } = this.#context;
+    const fresh = async (): Promise<T> => {
+      await this.#refresh();
+      return operation();
+    };
+    const result = this.#queue.then(() => (store.exclusive === undefined ? fresh() : store.exclusive(fresh)));
     this.#queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Takes the state from the store. The serial counter and the CRL number never go back, even if
+   * the store's copy is older than this one (a restored backup): a serial is never reused.
+   */
+  async #refresh(): Promise<void> {
+    const { store } = this.#context;
+    const state = await store.readState();
+    if (state === undefined) {
+      throw new StoreError('PW_ERR_CA_STATE', 'Cannot use the CA: its state is gone from the store; expected the state it was opened with');
+    }
+    if (state.keys.root !== this.#state.keys.root || state.keys.issuing !== this.#state.keys.issuing) {
+      throw new StoreError('PW_ERR_CA_STATE', `Cannot use the CA: the store now names the keys ${JSON.stringify(state.keys)}, `
+        + `this CA was opened with ${JSON.stringify(this.#state.keys)}; expected the same CA`);
+    }
+    if (state.root !== this.#state.root) this.#root = parseCertificate(await store.readCertificate(state.root));
+    if (state.issuing !== this.#state.issuing) this.#issuing = parseCertificate(await store.readCertificate(state.issuing));
+    const nextSerial = Math.max(state.nextSerial, this.#state.nextSerial);
+    this.#state = { ...state, nextSerial, crlNumber: Math.max(state.crlNumber, this.#state.crlNumber) };
   }
 
   async #issue(subject: Subject, publicKey: Uint8Array, validity: Validity | undefined, replaces: string | undefined): Promise<Issued> {

@@ -219,6 +219,34 @@ describe('meter agent over MQTT with mutual TLS', () => {
     await restarted.stop();
   });
 
+  it('refuses a second agent on its data directory with PW_ERR_AGENT_LOCKED naming the holder, and takes over from a killed one', { timeout: 60_000 }, async (t) => {
+    const { meter, dataDir, agent } = await agentFor('agent-6', wifi);
+    const identity = await loadAgentIdentity(dataDir, meter);
+    assert.ok(identity !== undefined);
+    const openSecond = () => MeterAgent.open({
+      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: wifi, clock: new ManualClock(start), random: new SeededRandom(9),
+      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
+    });
+    const lockedBy = (pid: number | undefined) => (error: unknown): boolean => {
+      assert.equal((error as { code?: string }).code, 'PW_ERR_AGENT_LOCKED');
+      assert.match((error as Error).message, new RegExp(`^Cannot start the agent of agent-6 on .*: process ${pid} runs an agent on it`));
+      return true;
+    };
+    await assert.rejects(openSecond(), lockedBy(process.pid));
+    await agent.stop();
+    const fixture = fileURLToPath(new URL('./agent-until-killed.fixture.ts', import.meta.url));
+    const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
+    t.after(() => { child.kill('SIGKILL'); });
+    // Its first durable reading: the child has the directory.
+    await new Promise<void>((resolve) => { child.stdout.once('data', () => { resolve(); }); });
+    await assert.rejects(openSecond(), lockedBy(child.pid));
+    child.kill('SIGKILL');
+    await exited;
+    const third = await openSecond();
+    await third.stop();
+  });
+
   it('backfills a 2-hour outage in full over the cellular profile, batching and resuming TLS sessions', async () => {
     const emulator = await LinkEmulator.start({
       target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(11),

@@ -19,6 +19,7 @@ import { PhasewireError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
+import type { DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '../../agent/agent-messages.ts';
 import { InflightTracker } from '../../agent/inflight.ts';
 import { LoadRelay } from '../../agent/load-relay.ts';
@@ -34,7 +35,7 @@ import { AgentCommands } from './agent-commands.ts';
 import { agentEnvelopes } from './agent-envelopes.ts';
 import { AgentLink } from './agent-link.ts';
 import { ReadingStage } from './reading-stage.ts';
-import { ackedSequences, readJson } from './state-files.ts';
+import { ackedSequences, lockDataDir, readJson } from './state-files.ts';
 
 export type { AgentEvent, AgentStats, MeterAgentOptions } from './agent-types.ts';
 
@@ -45,6 +46,8 @@ export class MeterAgent {
   readonly #stage: ReadingStage;
   readonly #counters: FileCounterStore;
   readonly #window: FileCounterStore;
+  /** The data directory's lock: one agent per directory (two would reuse envelope counters). */
+  readonly #lock: DirectoryLock;
   readonly #sender: EnvelopeSender;
   readonly #receiver: EnvelopeReceiver;
   readonly #source: ReadingSource;
@@ -65,7 +68,7 @@ export class MeterAgent {
 
   private constructor(options: MeterAgentOptions, parts: {
     queue: DurableQueue; stage: ReadingStage;
-    counters: FileCounterStore; window: FileCounterStore; executed: string[]; relay: RelayState;
+    counters: FileCounterStore; window: FileCounterStore; executed: string[]; relay: RelayState; lock: DirectoryLock;
   }) {
     this.#o = options;
     this.#meter = options.identity.meter;
@@ -73,6 +76,7 @@ export class MeterAgent {
     this.#stage = parts.stage;
     this.#counters = parts.counters;
     this.#window = parts.window;
+    this.#lock = parts.lock;
     ({ sender: this.#sender, receiver: this.#receiver } = agentEnvelopes({
       identity: options.identity, clock: options.clock, counters: parts.counters, window: parts.window,
       // A replay is judged where its bytes are at hand (#downlinkFailed): it may be a redelivery.
@@ -111,15 +115,21 @@ export class MeterAgent {
     }
     const dir = options.dataDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const queue = await DurableQueue.open(join(dir, 'queue'));
-    const stage = await ReadingStage.open(join(dir, 'staging'));
-    const counters = await FileCounterStore.open(join(dir, 'uplink-counters'));
-    const window = await FileCounterStore.open(join(dir, 'downlink-window'));
-    const executed = await readJson<string[]>(join(dir, 'commands.json'), []);
-    const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
-    const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay });
-    agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
-    return agent;
+    const lock = await lockDataDir(options.identity.meter, dir);
+    try {
+      const queue = await DurableQueue.open(join(dir, 'queue'));
+      const stage = await ReadingStage.open(join(dir, 'staging'));
+      const counters = await FileCounterStore.open(join(dir, 'uplink-counters'));
+      const window = await FileCounterStore.open(join(dir, 'downlink-window'));
+      const executed = await readJson<string[]>(join(dir, 'commands.json'), []);
+      const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
+      const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock });
+      agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
+      return agent;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
 
   get meterId(): MeterId {
@@ -199,6 +209,7 @@ export class MeterAgent {
     await this.#stage.close();
     await this.#counters.close();
     await this.#window.close();
+    await this.#lock.release();
   }
 
   #work(): UplinkWork {

@@ -2,7 +2,10 @@
 // read with a fallback when absent and written atomically (an unreadable one stops the agent,
 // because it guards at-most-once), and the queue records an acknowledgement releases.
 import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
+import type { MeterId } from '@phasewire/core';
+import { DirectoryLock } from '@phasewire/secure/node';
 import type { AgentAck } from '../../agent/agent-messages.ts';
 import { envelopeCounterOf } from '../../agent/inflight.ts';
 import type { InflightTracker } from '../../agent/inflight.ts';
@@ -20,6 +23,22 @@ export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, a
     }
   }
   return seqs;
+}
+
+/** The lock file of an agent's data directory. */
+export const agentLockFile = 'agent.lock';
+
+/**
+ * Takes the data directory for this agent: a second agent on it (another process, or this one) is
+ * refused, since both would seal with the same envelope counters and release each other's queue.
+ */
+export function lockDataDir(meter: MeterId, dir: string): Promise<DirectoryLock> {
+  const path = join(dir, agentLockFile);
+  return DirectoryLock.acquire(path, {
+    held: (pid) => new ConfigError('PW_ERR_AGENT_LOCKED',
+      `Cannot start the agent of ${meter} on ${dir}: process ${pid} runs an agent on it (lock ${path}); expected one agent per data directory (stop process ${pid} first)`),
+    failed: (error) => new ConfigError('PW_ERR_AGENT_STATE', `Cannot lock the agent data directory ${dir} (${path}): ${(error as Error).message}`, { cause: error }),
+  });
 }
 
 /** A state file, or `fallback` when there is none yet. */

@@ -1,4 +1,5 @@
-// The CA state on disk: one directory, every file replaced atomically, one process at a time.
+// The CA state on disk: one directory, every file replaced atomically, one process at a time
+// (exclusive(): `phasewire server` and `phasewire pki` share it, docs/security-pki.md).
 //
 //   ca.json              the state: serial counter, CRL number, key labels, the issued index
 //   certs/<serial>.pem   every certificate the CA made (01 is the root, 02 the first issuing CA)
@@ -7,16 +8,17 @@
 //   crl.pem              the issuing CA's CRL then the root's (what listeners load)
 //   revoked.json         the revoked serials (the revocation store of listeners, revocation-store.ts)
 //   tokens.json          enrollment tokens, hashed (enroll/token-file-store.ts), mode 0600
-//   .lock                the pid of the process that has the directory open
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+//   .lock                the pid of the process that has the directory open (a server: per change)
+//   in-force.json        what the running server enforces (ca-in-force.ts)
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import process from 'node:process';
 import { StoreError } from '@phasewire/core';
 import type { CaState, CaStore } from '../../pki/ca-state.ts';
 import { encodeCaState, parseCaState } from '../../pki/ca-state.ts';
 import { toPem } from '../../pki/certificates.ts';
 import { encodeRevocations, RevocationSet } from '../../pki/revocation-set.ts';
 import { writeFileAtomic } from '../keystore/atomic-file.ts';
+import { DirectoryLock } from '../directory-lock.ts';
 
 /** Mode of public files (certificates, CRLs, the index). */
 const publicMode = 0o644;
@@ -41,83 +43,106 @@ function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error instanceof Error && 'code' in error && error.code === 'EPERM';
-  }
-}
+/** How long a CA operation waits for another process's hold of the lock (a command signs a CRL or two). */
+export const caLockWaitMs = 10_000;
 
 export class CaDirectory implements CaStore {
   readonly path: string;
-  #locked = false;
+  #lock: DirectoryLock | undefined;
+  /** The state as last written or read by this instance, and the stamp of ca.json then. */
+  #cached: { readonly stamp: string; readonly state: CaState } | undefined;
 
   private constructor(path: string) {
     this.path = path;
   }
 
   /**
-   * Opens (creating when needed) a CA directory and takes its lock; a lock left by a process that
-   * no longer runs is taken over. Close it to release the lock.
+   * Opens (creating when needed) a CA directory and takes its lock, waiting up to `waitMs` (default
+   * 0) for another holder to let go; a lock left by a process that no longer runs is taken over.
+   * Close it to release the lock; a closed directory takes the lock again for each exclusive().
    */
-  static async open(path: string): Promise<CaDirectory> {
+  static async open(path: string, options: { readonly waitMs?: number } = {}): Promise<CaDirectory> {
     const directory = new CaDirectory(path);
     try {
       await mkdir(join(path, caFiles.certificates), { recursive: true });
     } catch (error) {
       throw storeError('create the CA directory', path, error);
     }
-    await directory.#lock();
+    directory.#lock = await directory.#acquire(options.waitMs ?? 0);
     return directory;
   }
 
-  async #lock(): Promise<void> {
+  #acquire(waitMs: number): Promise<DirectoryLock> {
     const lockPath = join(this.path, caFiles.lock);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(lockPath, 'wx', 0o600);
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        this.#locked = true;
-        return;
-      } catch (error) {
-        if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw storeError('lock', lockPath, error);
-      }
-      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new StoreError('PW_ERR_CA_STATE', `Cannot open the CA directory ${this.path}: process ${holder} has it open (${lockPath}); expected no other phasewire pki command running`);
-      }
-      await rm(lockPath, { force: true });
+    return DirectoryLock.acquire(lockPath, {
+      waitMs,
+      held: (pid) => new StoreError('PW_ERR_CA_STATE', `Cannot open the CA directory ${this.path}: process ${pid} has it open (${lockPath})`
+        + `${waitMs > 0 ? ` for more than ${waitMs} ms` : ''}; expected no other phasewire pki command running `
+        + '(a running server holds it only for the moment of each change)'),
+      failed: (error) => storeError('lock', lockPath, error),
+    });
+  }
+
+  /**
+   * Runs `body` holding the directory's lock: at once when this instance holds it, otherwise taking
+   * it for the body's duration (waiting up to caLockWaitMs). The CA reads its state again inside,
+   * so a change made by another process in between is built upon, never overwritten.
+   */
+  async exclusive<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#lock?.held === true) return body();
+    const lock = await this.#acquire(caLockWaitMs);
+    try {
+      return await body();
+    } finally {
+      await lock.release();
     }
-    throw new StoreError('PW_ERR_CA_STATE', `Cannot lock the CA directory ${this.path}: the lock file keeps reappearing; expected one process at a time`);
   }
 
   async close(): Promise<void> {
-    if (!this.#locked) return;
-    this.#locked = false;
-    await rm(join(this.path, caFiles.lock), { force: true });
+    await this.#lock?.release();
   }
 
   file(name: keyof typeof caFiles): string {
     return join(this.path, caFiles[name]);
   }
 
+  /**
+   * The saved state. The CA reads it before every change; while ca.json is the file this instance
+   * last wrote or read (same inode, size and time: every write replaces the file), the state parsed
+   * then is returned instead of parsing the whole index again.
+   */
   async readState(): Promise<CaState | undefined> {
     const path = this.file('state');
+    let stamp: string;
     let text: string;
     try {
+      stamp = await this.#stamp(path);
+      if (this.#cached?.stamp === stamp) return this.#cached.state;
       text = await readFile(path, 'utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storeError('read', path, error);
     }
-    return parseCaState(text);
+    const state = parseCaState(text);
+    // The stamp is from before the read: a file replaced in between is read again next time.
+    this.#cached = { stamp, state };
+    return state;
+  }
+
+  async #stamp(path: string): Promise<string> {
+    const info = await stat(path, { bigint: true });
+    return `${info.ino}:${info.size}:${info.mtimeNs}`;
   }
 
   async writeState(state: CaState): Promise<void> {
-    await this.#write(this.file('state'), encodeCaState(state));
+    const path = this.file('state');
+    this.#cached = undefined;
+    await this.#write(path, encodeCaState(state));
+    try {
+      this.#cached = { stamp: await this.#stamp(path), state };
+    } catch {
+      // Not cached: the next read parses the file.
+    }
     const revoked = RevocationSet.of(state.issued.flatMap((entry) => entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
     await this.#write(this.file('revoked'), encodeRevocations(revoked));
     const root = await this.#readPem(state.root);

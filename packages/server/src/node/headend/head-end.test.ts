@@ -9,6 +9,10 @@ import type { BrokerKind, HeadEndFixture } from './headend-test-kit.ts';
 
 const t0 = Date.UTC(2026, 0, 5, 10, 0);
 
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 function suite(kind: BrokerKind): void {
   describe(`head-end with the ${kind} broker`, () => {
     let f: HeadEndFixture;
@@ -72,6 +76,35 @@ function suite(kind: BrokerKind): void {
       const stored = await f.store.readings(meter.id, voltageL1, { from: t0, to: t0 + 3_600_000 });
       assert.deepEqual(stored.map((r) => r.value), [231, 233]);
       assert.deepEqual(await f.store.latest(parseMeterId('meter-other-9')), []);
+    });
+
+    it('acks a replayed counter again only for a genuine redelivery of stored readings, never for random bytes or an unstored message', { timeout: 30_000 }, async () => {
+      const meter = await f.device('meter-replay-1');
+      const first = await meter.seal([snapshot(meter.id, t0, 230)]);
+      const neverSent = await meter.seal([snapshot(meter.id, t0 + 900_000, 231)]);
+      const third = await meter.seal([snapshot(meter.id, t0 + 1_800_000, 232)]);
+      await meter.publish(first);
+      await meter.acked(1n);
+      await meter.publish(third);
+      await meter.acked(3n);
+      const refusedBefore = { forged: f.headEnd.ingest.refusals.of(meter.id, 'forged'), replayed: f.headEnd.ingest.refusals.of(meter.id, 'replayed') };
+      // Random bytes behind a well-formed header whose counter (3) is at the committed mark.
+      const randomBody = Uint8Array.from(third);
+      randomBody.set(randomBytes(third.length - 20), 20);
+      await meter.publish(randomBody);
+      // Genuine, with a counter (2) below the mark, but its readings were never stored.
+      await meter.publish(neverSent);
+      // Genuine and stored: a redelivery after a lost ack, acknowledged again.
+      await meter.publish(first);
+      await meter.publish(await meter.seal([snapshot(meter.id, t0 + 2_700_000, 233)]));
+      await meter.acked(4n);
+      await until(() => meter.acks.filter((entry) => entry.counter === 1n).length === 2);
+      const counts = (counter: bigint): number => meter.acks.filter((entry) => entry.counter === counter).length;
+      assert.deepEqual([1n, 2n, 3n, 4n].map(counts), [2, 0, 1, 1]);
+      assert.equal(f.headEnd.ingest.refusals.of(meter.id, 'forged'), refusedBefore.forged + 1);
+      assert.equal(f.headEnd.ingest.refusals.of(meter.id, 'replayed'), refusedBefore.replayed + 2);
+      const stored = await f.store.readings(meter.id, voltageL1, { from: t0, to: t0 + 3_600_000 });
+      assert.deepEqual(stored.map((r) => r.value), [230, 232, 233]);
     });
 
     it('cuts a revoked device off at once and refuses its reconnect', async () => {

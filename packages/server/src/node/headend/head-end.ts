@@ -55,6 +55,8 @@ export interface HeadEnd {
   revokeDevice(device: DeviceId): Promise<void>;
   /** Drops live sessions whose certificate the CA has revoked since. */
   enforceRevocations(): number;
+  /** Drops the device's live sessions without marking it revoked (it may come back with a valid certificate). */
+  disconnect(device: DeviceId): Promise<void>;
   /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
   setTicketKeys(keys: Uint8Array): void;
   close(): Promise<void>;
@@ -125,6 +127,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await front.disconnect(device);
     },
     enforceRevocations: () => front.enforceRevocations(),
+    async disconnect(device) {
+      await front.disconnect(device);
+    },
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     async close() {
       commands.close();

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { toWireBatch } from '@phasewire/core';
-import type { Clock, MeterId, Snapshot } from '@phasewire/core';
+import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
 import { counterScope, EnvelopeReceiver, EnvelopeSender, InstalledEnvelopeKeys, KeyRing, MemoryCounterStore } from '@phasewire/secure';
 import type { DeviceId } from '@phasewire/secure';
 import { NodeAead } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
+import type { TimeRange } from '../../store/periods.ts';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
@@ -43,7 +44,12 @@ describe('Ingest replay window', () => {
     const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new SqliteCounters(db, 'immediate') });
     const device_ = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
     const appended: Snapshot[][] = [];
-    const store = { appendSnapshots: (snapshots: readonly Snapshot[]) => { appended.push([...snapshots]); return Promise.resolve({ inserted: snapshots.length, duplicate: 0, conflicting: 0 }); } } as unknown as MeterStore;
+    const store = {
+      appendSnapshots: (snapshots: readonly Snapshot[]) => { appended.push([...snapshots]); return Promise.resolve({ inserted: snapshots.length, duplicate: 0, conflicting: 0 }); },
+      // What a redelivery is checked against before its receipt is sent again.
+      readings: (of: MeterId, quantity: ObisCode, range: TimeRange) => Promise.resolve(appended.flat().filter((s) => s.meter === of && s.at >= range.from && s.at < range.to)
+        .flatMap((s) => { const value = s.values.get(quantity); return value === undefined ? [] : [{ meter: of, quantity, at: s.at, value }]; })),
+    } as unknown as MeterStore;
     const published: string[] = [];
     const ingest = new Ingest({ store, receiver, window, acks, publish: (topic) => { published.push(topic); return Promise.resolve(); }, windowFlushMs });
     const seal = (i: number) => device_.sealValue(device, 'readings', toWireBatch({ meter, snapshots: [snapshot(meter, t0 + i * 1000, 230)] }));

@@ -3,27 +3,12 @@
 // a token added by the command line while the server consumes another is never lost, and a consumed
 // token is never written back as unused (the file is read, changed and replaced under the lock).
 import { join } from 'node:path';
-import { StoreError } from '@phasewire/core';
 import type { TokenRecord, TokenStore } from '@phasewire/secure';
-import { CaDirectory, caFiles, TokenFileStore } from '@phasewire/secure/node';
+import { CaDirectory, caFiles, caLockWaitMs, TokenFileStore } from '@phasewire/secure/node';
 
-/** How long an operation waits for another process's short hold of the lock. */
-const lockWaitMs = 5000;
-const retryMs = 25;
-
-/** Runs `body` holding the CA directory's lock, waiting up to 5 s for another holder to let go. */
+/** Runs `body` holding the CA directory's lock, waiting for another process's short hold to end. */
 export async function withCaLock<T>(path: string, body: (directory: CaDirectory) => Promise<T>): Promise<T> {
-  const deadline = Date.now() + lockWaitMs;
-  let directory: CaDirectory;
-  for (;;) {
-    try {
-      directory = await CaDirectory.open(path);
-      break;
-    } catch (error) {
-      if (!(error instanceof StoreError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
-    }
-  }
+  const directory = await CaDirectory.open(path, { waitMs: caLockWaitMs });
   try {
     return await body(directory);
   } finally {

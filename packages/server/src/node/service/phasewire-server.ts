@@ -16,7 +16,7 @@ import type { Clock, MeterId } from '@phasewire/core';
 import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
 import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken, TokenStore } from '@phasewire/secure';
 import {
-  CaDirectory, caFiles, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
+  CaDirectory, caFiles, caLockWaitMs, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
 } from '@phasewire/secure/node';
 import type { EstServer, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
@@ -32,6 +32,7 @@ import {
   dataFiles, ensureDataDir, ensureEnvelopeMaster, ensureIngestIdentity, ensureServerIdentity, envelopeMasterLabel, inData,
   ingestDeviceId, openOrCreateCa, openServerKeystore,
 } from './data-directory.ts';
+import { watchCa } from './ca-watch.ts';
 import { LockedTokenStore } from './locked-token-store.ts';
 import { ensureTicketKeys, rotateTicketKeys, ticketKeyLifetimeMs } from './ticket-keys.ts';
 
@@ -159,7 +160,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const caPath = join(dataDir, dataFiles.pki);
     // The lock is held while the CA is made or opened, then released: enrollment tokens are shared
     // with the command line under the lock per operation (locked-token-store.ts).
-    const directory = await CaDirectory.open(caPath);
+    const directory = await CaDirectory.open(caPath, { waitMs: caLockWaitMs });
     let ca: CertificateAuthority;
     try {
       const opened = await openOrCreateCa(directory, keystore, clock);
@@ -184,6 +185,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const keyRing = new KeyRing({ clock, initialKeyId: provisionedKeyId });
     const host = config.bind;
     let mosquitto: MosquittoProcess | undefined;
+    // Every path that gives Mosquitto a new CRL goes through here (see reloadOnChange).
+    let reloadBroker: (() => Promise<void>) | undefined;
     let headEnd: HeadEnd;
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
@@ -209,12 +212,14 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         ...(config.mqtt.port === 0 ? {} : { port: config.mqtt.port }),
       }));
       mosquitto = broker;
+      const reload = reloadOnChange(broker, () => readFile(crlFile, 'utf8'));
+      reloadBroker = reload;
       closers.push(() => broker.stop());
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
         store, db, keys, keyRing, clock, log,
         broker: {
           kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
-          clientId: `${ingestDeviceId}-1`, onRevoked: () => broker.reload(),
+          clientId: `${ingestDeviceId}-1`, onRevoked: reload,
         },
       }));
     }
@@ -243,10 +248,22 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) await ca.revoke(entry.serial, 'keyCompromise');
       }
       // Mosquitto meets the new CRL before the session is taken over, so the reconnect is refused.
-      await mosquitto?.reload();
+      await reloadBroker?.();
       if (started.registry.get(device) === undefined) started.registry.enrol({ id: device, kind: 'meter' });
       await started.revokeDevice(device);
     };
+    // `phasewire pki` changes the same CA directory: what it revokes is put in force here (ca-watch.ts).
+    const caWatch = await watchCa({
+      ca, path: caPath, log,
+      enforce: async (revoked) => {
+        if (reloadBroker === undefined) { started.enforceRevocations(); return; }
+        // Mosquitto meets the new CRL before the sessions are taken over, so the reconnect is refused.
+        await reloadBroker();
+        const devices = new Set(revoked.flatMap((entry) => (entry.device === undefined ? [] : [entry.device.id])));
+        for (const device of devices) await started.disconnect(device);
+      },
+    });
+    closers.push(() => caWatch.close());
     const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke };
     // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
     const services: StartedService[] = [];
@@ -290,3 +307,23 @@ function isRevokedAtCa(ca: CertificateAuthority, device: MeterId): boolean {
   return issued.length > 0 && issued.every((entry) => entry.revoked !== undefined);
 }
 
+/**
+ * Mosquitto's reload, one at a time and only when the CRL changed: Mosquitto drops a SIGHUP that
+ * arrives while it is still reloading, so two revocations reloading at once (the API's and one by
+ * `phasewire pki`, or a reload followed by a session take-over's) could wait for a reload that never
+ * comes. Its ACL has no gateways here, so the CRL is the one thing a reload changes.
+ */
+function reloadOnChange(broker: MosquittoProcess, crl: () => Promise<string>): () => Promise<void> {
+  let loaded: string | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  return () => {
+    const next = queue.then(async () => {
+      const current = await crl();
+      if (current === loaded) return;
+      await broker.reload();
+      loaded = current;
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+}
