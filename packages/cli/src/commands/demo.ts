@@ -102,7 +102,8 @@ export function registerDemo(program: Command, io: CliIo): void {
         },
       });
       // Only errors go to the log here: the demo's own link drops and resends are expected warnings.
-      const server = await startServerFromCli(io, dataDir, config, { services, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
+      // The meters read on the simulated clock: the ingest judges their reading times on it too.
+      const server = await startServerFromCli(io, dataDir, config, { services, readingClock: clock, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
       const fleet: DemoMeter[] = [];
       const stopping = { now: false };
       try {
