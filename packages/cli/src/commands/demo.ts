@@ -97,7 +97,10 @@ export function registerDemo(program: Command, io: CliIo): void {
         fromServerTime: (ms) => sim.simStart + (ms - sim.realStart) * sim.speed,
         api: {
           session: { lifetimeMs: scaled(defaultSessionPolicy.lifetimeMs), idleMs: scaled(defaultSessionPolicy.idleMs) },
-          loginLimits: { ...defaultLoginLimits, windowMs: scaled(defaultLoginLimits.windowMs) },
+          loginLimits: {
+            ...defaultLoginLimits, windowMs: scaled(defaultLoginLimits.windowMs), backoffMs: scaled(defaultLoginLimits.backoffMs),
+            maxBackoffMs: scaled(defaultLoginLimits.maxBackoffMs), forgetMs: scaled(defaultLoginLimits.forgetMs),
+          },
           rateLimit: { limit: 1200, windowMs: scaled(60_000) },
         },
       });
