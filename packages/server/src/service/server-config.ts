@@ -344,22 +344,17 @@ function parseIngest(value: unknown): IngestConfig {
   if (value === undefined) return defaultServerConfig.ingest;
   const record = objectAt(value, 'ingest');
   onlyKnown(record, 'ingest', ['earliestReading', 'maxReadingAgeDays', 'maxReadingAheadMinutes']);
-  const whole = (key: string, max: number): number | undefined => {
+  /** A whole number of units from 0 to max, in ms; the default when absent. */
+  const span = (key: string, max: number, unitMs: number, fallback: number): number => {
     const item = record[key];
-    if (item !== undefined && (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 0 || item > max)) fail(`ingest.${key}`, item, `a whole number from 0 to ${max}`);
-    return item as number | undefined;
+    if (item === undefined) return fallback;
+    return typeof item === 'number' && Number.isSafeInteger(item) && item >= 0 && item <= max ? item * unitMs : fail(`ingest.${key}`, item, `a whole number from 0 to ${max}`);
   };
-  const defaults = defaultReadingTimeWindow;
-  const text_ = record['earliestReading'] === undefined ? undefined : text(record, 'earliestReading', 'ingest');
-  const earliest = text_ === undefined ? defaults.earliest : Date.parse(text_);
-  if (!Number.isFinite(earliest) || earliest < 0) fail('ingest.earliestReading', text_, 'an ISO-8601 time after 1970, e.g. "2020-01-01T00:00:00Z"');
-  const days = whole('maxReadingAgeDays', 36_600);
-  const minutes = whole('maxReadingAheadMinutes', 1440);
-  return {
-    readingTimes: {
-      earliest, maxAgeMs: days === undefined ? defaults.maxAgeMs : days * 86_400_000, maxAheadMs: minutes === undefined ? defaults.maxAheadMs : minutes * 60_000,
-    },
-  };
+  const given = record['earliestReading'] === undefined ? undefined : text(record, 'earliestReading', 'ingest');
+  const earliest = given === undefined ? defaultReadingTimeWindow.earliest : Date.parse(given);
+  if (!Number.isFinite(earliest) || earliest < 0) fail('ingest.earliestReading', given, 'an ISO-8601 time after 1970, e.g. "2020-01-01T00:00:00Z"');
+  const maxAgeMs = span('maxReadingAgeDays', 36_600, 86_400_000, defaultReadingTimeWindow.maxAgeMs);
+  return { readingTimes: { earliest, maxAgeMs, maxAheadMs: span('maxReadingAheadMinutes', 1440, 60_000, defaultReadingTimeWindow.maxAheadMs) } };
 }
 
 /** Checks a configuration object (parsed JSON) and fills in the defaults. */
