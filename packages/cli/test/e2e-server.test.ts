@@ -65,7 +65,7 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
       await rm(dir, { recursive: true, force: true });
     });
 
-    const meter = async (name: string, scenario: string): Promise<Meter> => {
+    const meter = async (name: string, scenario: string, start = t0): Promise<Meter> => {
       const id = parseMeterId(name);
       const dataDir = join(dir, 'meters', name);
       const token = await server.issueToken(deviceIdentity('meter', id));
@@ -76,9 +76,9 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
       const profile = linkProfiles.wifi;
       // The wifi link without loss: the outage below is the only fault.
       const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: { latencyMs: 2 }, random: new SeededRandom(7) });
-      const clock = new ManualClock(t0);
-      const simulated = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start: t0 });
-      const twin = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start: t0 });
+      const clock = new ManualClock(start);
+      const simulated = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start });
+      const twin = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start });
       // Fast reconnects keep the test short; the profile's own backoff is tested with the agent.
       const agent = await MeterAgent.open({
         identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' },
@@ -118,6 +118,19 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
       }
       await until(() => server.headEnd.activity.get(m.id)?.online === true, 'online status');
       assert.equal(server.headEnd.registry.get(m.id)?.state, broker === 'embedded' ? 'active' : 'enrolled');
+    });
+
+    it('refuses the readings of a meter whose clock runs a day ahead: none stored, counted, and the agent is told and releases them', async () => {
+      const m = await meter('e2e-ahead-1', 'balanced-resistive', Date.now() + 24 * 3_600_000);
+      for (let i = 0; i < 3; i++) {
+        m.clock.advance(minute);
+        await m.read();
+      }
+      await until(() => m.agent.pending === 0 && m.agent.staged === 0, 'the acks');
+      const readings = [...m.expected.values()].reduce((n, snapshot) => n + snapshot.values.size, 0);
+      assert.equal(m.agent.stats.refusedReadings, readings);
+      assert.equal(server.headEnd.ingest.refusals.of(m.id, 'implausible-time'), readings);
+      assert.deepEqual(await server.store.latest(m.id), []);
     });
 
     it('backfills a 2-hour link outage in full, with no duplicate', async () => {

@@ -47,6 +47,7 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
   let socket: WebSocket;
   const messages: LiveMessage[] = [];
   let agent: MeterAgent | undefined;
+  const logged: { level: string; msg: string }[] = [];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'phasewire-e2e-services-'));
@@ -57,7 +58,7 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
         // The scenario's meter measures through 200/5 A CTs.
         mdm: { meters: { meters: { [meter]: { ctRatio: 40, maxCurrent: 5 } } } },
       }),
-      dataDir: join(dir, 'data'), services,
+      dataDir: join(dir, 'data'), services, log: (event) => { logged.push(event); },
     });
     caPem = await readFile(server.endpoints.caFile, 'utf8');
     url = services.apiUrl ?? '';
@@ -137,5 +138,16 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
     const vuf = (pq.json as PowerQuality).unbalance.vuf;
     assert.equal(vuf.standard, 'IEC 61000-4-30 VUF');
     assert.ok(vuf.value !== null && vuf.value > 2 && vuf.value < 3.5, `VUF ${String(vuf.value)} %`);
+  });
+
+  // Last: it takes the store away from the running server.
+  it('writes a 500 of the API, with its cause, into the server log (phasewire server keeps Fastify\'s logger off)', async () => {
+    await server.store.close();
+    const answer = await httpsJson(url, caPem, 'GET', `/api/v1/meters/${meter}/readings?quantity=1-0:32.7.0`, undefined, operator);
+    assert.equal(answer.status, 500);
+    assert.deepEqual(answer.json, { error: { code: 'PW_ERR_API_INTERNAL', message: 'The request failed inside the server; the server log has the cause' } });
+    const line = logged.find((event) => event.msg.startsWith(`API: GET /api/v1/meters/${meter}/readings answered 500: `));
+    assert.equal(line?.level, 'error', JSON.stringify(logged.map((event) => event.msg.slice(0, 120))));
+    assert.doesNotMatch(line.msg, /quantity=|pw_session/, 'no query string or cookie in the log');
   });
 });

@@ -124,6 +124,7 @@ export const errorCodes = {
   // ── server: head-end and ingest
   PW_ERR_HEADEND_UNAUTHORISED: { family: 'security', summary: 'An MQTT client tried to connect, publish or subscribe outside what its certificate allows: a client id other than the certificate\'s device id, another device\'s topic, a revoked or unregistered device.' },
   PW_ERR_HEADEND_WRONG_METER: { family: 'security', summary: 'A reading batch names another meter than the device of the topic it was published on; nothing of it was stored.' },
+  PW_ERR_HEADEND_READING_TIME: { family: 'validation', summary: 'Readings carry a time outside the window around the head-end\'s clock (server configuration ingest.earliestReading, ingest.maxReadingAgeDays, ingest.maxReadingAheadMinutes): counted, never stored, and reported to the meter in its ack.' },
   PW_ERR_HEADEND_MESSAGE: { family: 'decode', summary: 'A head-end message (ack, command or command response) does not decode to its expected shape.' },
   PW_ERR_HEADEND_REGISTRY: { family: 'validation', summary: 'A device registry operation does not apply: an unknown device, a state change that is not allowed, a gateway relation to a device that is not a meter.' },
   PW_ERR_HEADEND_COMMAND: { family: 'transport', summary: 'A command to a device was not answered before it expired, or the device answered that it refused it.' },
@@ -153,7 +154,7 @@ export const errorCodes = {
   PW_ERR_API_NOT_FOUND: { family: 'validation', summary: 'An HTTP API object is unknown, or belongs to another tenant: both answer HTTP 404 so that existence is not revealed.' },
   PW_ERR_API_CONFLICT: { family: 'validation', summary: 'An HTTP API change conflicts with the present state (a user name already taken, a meter already revoked; HTTP 409).' },
   PW_ERR_API_BODY_TOO_LARGE: { family: 'validation', summary: 'An HTTP API request body is larger than the server accepts (HTTP 413).' },
-  PW_ERR_API_RATE_LIMITED: { family: 'security', summary: 'Too many HTTP API requests, or too many sign-in attempts for one address or user name, in the window (HTTP 429 with Retry-After).' },
+  PW_ERR_API_RATE_LIMITED: { family: 'security', summary: 'Too many HTTP API requests from one address, or a sign-in from an address that must wait after failing for that user name (HTTP 429 with Retry-After).' },
   PW_ERR_API_CONFIG: { family: 'config', summary: 'The HTTP API server cannot start as configured (no TLS identity, a static directory that does not exist, an accounts database that cannot be opened).' },
   PW_ERR_API_INTERNAL: { family: 'internal', summary: 'An HTTP API request failed inside the server; the response says no more, the log has the cause (HTTP 500).' },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -97,12 +97,16 @@ export function registerDemo(program: Command, io: CliIo): void {
         fromServerTime: (ms) => sim.simStart + (ms - sim.realStart) * sim.speed,
         api: {
           session: { lifetimeMs: scaled(defaultSessionPolicy.lifetimeMs), idleMs: scaled(defaultSessionPolicy.idleMs) },
-          loginLimits: { ...defaultLoginLimits, windowMs: scaled(defaultLoginLimits.windowMs) },
+          loginLimits: {
+            ...defaultLoginLimits, windowMs: scaled(defaultLoginLimits.windowMs), backoffMs: scaled(defaultLoginLimits.backoffMs),
+            maxBackoffMs: scaled(defaultLoginLimits.maxBackoffMs), forgetMs: scaled(defaultLoginLimits.forgetMs),
+          },
           rateLimit: { limit: 1200, windowMs: scaled(60_000) },
         },
       });
       // Only errors go to the log here: the demo's own link drops and resends are expected warnings.
-      const server = await startServerFromCli(io, dataDir, config, { services, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
+      // The meters read on the simulated clock: the ingest judges their reading times on it too.
+      const server = await startServerFromCli(io, dataDir, config, { services, readingClock: clock, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
       const fleet: DemoMeter[] = [];
       const stopping = { now: false };
       try {

@@ -2,6 +2,8 @@
 // with a start-up summary of what runs where and the command lines that enroll a meter.
 // `phasewire server token --serial <id>`: a one-time enrollment token against the same data
 // directory, also while the server runs (the token file is shared under the CA directory's lock).
+// `phasewire server reset-password --user <name>`: a new one-time password for an API user, in
+// api.db, also while the server runs (docs/api.md).
 //
 // Configuration: <data-dir>/phasewire.json (or --config), flags laid over it (docs/running.md).
 import { randomBytes } from 'node:crypto';
@@ -14,7 +16,9 @@ import { createToken, deviceIdentity } from '@phasewire/secure';
 import { caFiles, TokenFileStore } from '@phasewire/secure/node';
 import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
 import type { ServerConfig } from '@phasewire/server';
-import { dataFiles, inData, readConfigFile, standardServices, startPhasewireServer, withCaLock } from '@phasewire/server/node';
+import {
+  dataFiles, defaultScryptCost, hashPassword, inData, readConfigFile, SqliteAccountStore, standardServices, startPhasewireServer, withCaLock,
+} from '@phasewire/server/node';
 import type { PhasewireServer, PhasewireServerOptions, StandardServicesOptions } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
@@ -153,5 +157,28 @@ export function registerServer(program: Command, io: CliIo): void {
       });
       io.out(`${created.token}\n`);
       io.err(`token ${created.record.id} for meter ${options.serial}, valid until ${new Date(created.record.expiresAt).toISOString()}; it is shown only now\n`);
+    });
+
+  // The operator's way in on the machine: sign-in throttling is per (user name, address), so no one
+  // elsewhere can lock an account out; this covers a forgotten or compromised password.
+  server.command('reset-password').description('Give a user of the API a new random password (shown once) and end their sessions, also while the server runs.')
+    .requiredOption('--user <name>', 'the user name, e.g. admin')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ user: string; dataDir: string }>();
+      const path = join(resolve(io.cwd, options.dataDir), 'api.db');
+      if (!existsSync(path)) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot reset a password: ${path} does not exist; expected a data directory a \`phasewire server\` with the API has started on`);
+      const accounts = new SqliteAccountStore(path);
+      try {
+        const user = accounts.userByName(options.user);
+        if (user === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --user ${JSON.stringify(options.user)}: ${path} has no such user`);
+        const password = randomBytes(18).toString('base64url');
+        accounts.updateUser(user.id, { passwordHash: await hashPassword(password, defaultScryptCost) });
+        accounts.removeSessionsOf(user.id);
+        accounts.appendAudit({ at: systemClock.now(), tenant: user.tenant, actor: 'cli:server reset-password', action: 'user.password-reset', object: `user:${user.id}`, detail: {} });
+        io.out(`${password}\n`);
+        io.err(`new password for ${user.username} (shown only now); their sessions have ended${user.disabled ? '; the user is disabled: an admin must enable it' : ''}\n`);
+      } finally {
+        accounts.close();
+      }
     });
 }

@@ -11,6 +11,14 @@ describe('agent message bodies', () => {
     assert.deepEqual(decodeAck(ackBody({ keyId: 2, counters: [1n, 2n ** 60n] })), { keyId: 2, counters: [1n, 2n ** 60n] });
   });
 
+  it('reads the refusals of an ack (r): the messages whose readings the head-end will never store, with the code', () => {
+    assert.deepEqual(decodeAck({ v: 1, k: 1, c: [3, 4], r: [{ c: 3, e: 'PW_ERR_HEADEND_READING_TIME', n: 2 }] }),
+      { keyId: 1, counters: [3n, 4n], refused: [{ counter: 3n, code: 'PW_ERR_HEADEND_READING_TIME', readings: 2 }] });
+    const code = (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_AGENT_ACK_INVALID';
+    assert.throws(() => decodeAck({ v: 1, k: 1, c: [3], r: [{ c: 3, e: 'not a code', n: 2 }] }), code);
+    assert.throws(() => decodeAck({ v: 1, k: 1, c: [3], r: [{ c: 3, e: 'PW_ERR_X', n: 2 }, { c: 3, e: 'PW_ERR_X', n: 2 }] }), code);
+  });
+
   it('refuses a command without an expiry, with an unknown operation, or a clock-sync without a time', () => {
     const code = (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_COMMAND_INVALID';
     assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'read' }), code);

@@ -24,6 +24,11 @@ export interface AgentCommand {
 export interface AgentAck {
   readonly keyId: number;
   readonly counters: readonly bigint[];
+  /**
+   * Messages some of whose readings the head-end refused and will never store (e.g. a time outside
+   * its window, PW_ERR_HEADEND_READING_TIME); their counters are in `counters` too (`r` on the wire).
+   */
+  readonly refused?: readonly { readonly counter: bigint; readonly code: string; readonly readings: number }[];
 }
 
 export interface CommandResponse {
@@ -76,10 +81,21 @@ export function decodeAck(value: unknown): AgentAck {
   const { k, c } = value;
   if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) return fail('the key id (k) is not a positive integer');
   if (!Array.isArray(c) || c.length > agentMessageLimits.ackCounters) return fail(`the counters (c) are not a list of at most ${agentMessageLimits.ackCounters}`);
-  const counters = c.map((item: unknown, i): bigint => {
+  const counterOf = (item: unknown, what: string): bigint => {
     if (typeof item === 'bigint' && item > 0n) return item;
     if (typeof item === 'number' && Number.isSafeInteger(item) && item > 0) return BigInt(item);
-    return fail(`counter ${i} is not a positive integer`);
+    return fail(`${what} is not a positive integer`);
+  };
+  const counters = c.map((item: unknown, i): bigint => counterOf(item, `counter ${i}`));
+  const r = value['r'];
+  if (r === undefined) return { keyId: k, counters };
+  if (!Array.isArray(r) || r.length > c.length) return fail('the refusals (r) are not a list of at most one per counter');
+  const refused = r.map((item: unknown, i) => {
+    if (!isRecord(item)) return fail(`refusal ${i} is not a map`);
+    const { e, n } = item;
+    if (typeof e !== 'string' || !/^PW_ERR_[A-Z0-9_]{1,57}$/.test(e)) return fail(`refusal ${i} has no PW_ERR_ code (e)`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) return fail(`refusal ${i} has no positive count of readings (n)`);
+    return { counter: counterOf(item['c'], `the counter of refusal ${i}`), code: e, readings: n };
   });
-  return { keyId: k, counters };
+  return { keyId: k, counters, refused };
 }

@@ -34,6 +34,20 @@ describe('device certificate requests', () => {
     await assert.rejects(checkDeviceCsr(csr, meter, ['P-384']), code('PW_ERR_WEAK_KEY'));
   });
 
+  it('are refused when signed with a hash other than the curve\'s, naming the hash found and the one expected', async () => {
+    for (const [curve, used, expected] of [['P-384', 'SHA-256', 'SHA-384'], ['P-256', 'SHA-384', 'SHA-256']] as const) {
+      const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, ['sign', 'verify']);
+      const csr = derOf(await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=m-001, OU=meter', keys, signingAlgorithm: { name: 'ECDSA', hash: used } }));
+      await assert.rejects(checkDeviceCsr(csr, meter), (error: unknown) => {
+        assert.ok(hasCode(error, 'PW_ERR_CSR_SIGNATURE'));
+        const message = (error as Error).message;
+        assert.match(message, new RegExp(`signed with ECDSA and ${used} on a ${curve} key; expected ${expected}`));
+        assert.doesNotMatch(message, /does not verify/, 'the signature is good: only the hash is wrong');
+        return true;
+      });
+    }
+  });
+
   it('are refused when they name another device, another kind or ask for another URI', async () => {
     await assert.rejects(checkDeviceCsr(await csrWith('CN=m-002, OU=meter'), meter), code('PW_ERR_SUBJECT_MISMATCH'));
     await assert.rejects(checkDeviceCsr(await csrWith('CN=m-001, OU=gateway'), meter), code('PW_ERR_SUBJECT_MISMATCH'));

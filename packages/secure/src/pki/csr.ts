@@ -56,10 +56,15 @@ export async function checkDeviceCsr(der: Uint8Array, device: DeviceIdentity, cu
   }
   const { hash: hashAlgorithm } = csr.signatureAlgorithm as { hash?: { name?: unknown } };
   const hash = typeof hashAlgorithm?.name === 'string' ? hashAlgorithm.name : 'unknown hash';
+  if (hash !== curveHash[curve]) {
+    // Said apart from a bad signature: the integrator's fix is one setting of the CSR tool (e.g. -sha384).
+    throw new SecurityError('PW_ERR_CSR_SIGNATURE', `Cannot accept the certificate request for ${deviceUri(device)}: it is signed with ECDSA and ${hash} on a ${curve} key; `
+      + `expected ${curveHash[curve]}, the hash that goes with ${curve} (RFC 5480 §4), e.g. openssl req -${curveHash[curve].replace('-', '').toLowerCase()}`);
+  }
   let valid = false;
   try {
     // Importing the key checks that the point lies on the curve (WebCrypto §23.7 importKey).
-    valid = hash === curveHash[curve] && await csr.verify();
+    valid = await csr.verify();
   } catch {
     valid = false;
   }

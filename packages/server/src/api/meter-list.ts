@@ -16,6 +16,16 @@ export interface MeterFigures {
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** ECMA-262 §21.4.1.22: a Date, and so an ISO-8601 text, holds times within ±8.64e15 ms of the epoch. */
+const dateRangeMs = 8.64e15;
+
+/**
+ * Whether `ms` can be answered as an ISO-8601 time. The ingest refuses readings outside a plausible
+ * window, but a store written before that (or by hand) may hold one beyond a Date's range: answers
+ * leave such a reading out rather than fail (docs/api.md).
+ */
+export const isExpressibleTime = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= dateRangeMs;
+
 export function isOnline(record: DeviceRecord, now: number, windowMs: number): boolean {
   return record.state !== 'revoked' && record.lastSeen !== null && now - record.lastSeen <= windowMs;
 }

@@ -54,7 +54,11 @@ export function answerKindOf(url: string): AnswerKind {
 
 /** The security headers of an answer to `url`, by lower-case header name. */
 export function securityHeaders(url: string): Readonly<Record<string, string>> {
-  const kind = answerKindOf(url);
+  return securityHeadersOf(answerKindOf(url));
+}
+
+/** The security headers of an answer of `kind` (an answer written before any URL is read has kind 'api'). */
+export function securityHeadersOf(kind: AnswerKind): Readonly<Record<string, string>> {
   return {
     'content-security-policy': kind === 'api' ? apiPolicy : kind === 'docs' ? docsPolicy : pagePolicy,
     // RFC 6797 §6.1: browsers that saw the API once use HTTPS for it until max-age runs out.

@@ -12,6 +12,15 @@ describe('ack message', () => {
     assert.deepEqual(bodies.flatMap(fromWireAck), [entries[0], entries[2], entries[1]]);
   });
 
+  it("carries the refusals of partly refused messages (r) and round-trips them (the agent reads it: agent-messages.test.ts in packages/meter)", () => {
+    const entries = [{ keyId: 1, counter: 4n, refused: { code: 'PW_ERR_HEADEND_READING_TIME', readings: 6 } }, { keyId: 1, counter: 5n }];
+    const bodies = toWireAcks(entries);
+    assert.deepEqual(bodies, [{ v: 1, k: 1, c: [4, 5], r: [{ c: 4, e: 'PW_ERR_HEADEND_READING_TIME', n: 6 }] }]);
+    assert.deepEqual(bodies.flatMap(fromWireAck), entries);
+    assert.throws(() => fromWireAck({ v: 1, k: 1, c: [4], r: [{ c: 4, e: 'nope', n: 1 }] }), { code: 'PW_ERR_HEADEND_MESSAGE' });
+    assert.throws(() => fromWireAck({ v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: 0 }] }), { code: 'PW_ERR_HEADEND_MESSAGE' });
+  });
+
   it('refuses to build an empty ack or one with a counter below 1', () => {
     assert.throws(() => toWireAcks([]), { code: 'PW_ERR_INVALID_ARGUMENT' });
     assert.throws(() => toWireAcks([{ keyId: 1, counter: 0n }]), { code: 'PW_ERR_INVALID_ARGUMENT' });

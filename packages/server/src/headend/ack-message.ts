@@ -5,12 +5,23 @@
 //
 // Body (CBOR, inside the envelope), as the meter agent's contract has it (docs/meter-agent.md,
 // packages/meter/src/agent/agent-messages.ts): { v: 1, k: key id, c: [counters] }, a counter as an
-// integer, or as a CBOR bignum above 2^53 − 1.
+// integer, or as a CBOR bignum above 2^53 − 1. When some readings of a message were refused (a time
+// outside the head-end's window), its counter is still acknowledged (what could be stored is, and
+// the rest never will be: sending it again changes nothing) and `r` says so:
+// { …, r: [{ c: counter, e: 'PW_ERR_…', n: readings refused }] }. An agent that does not know `r`
+// ignores it.
 import { DecodeError, ValidationError } from '@phasewire/core';
+
+export interface AckRefusal {
+  readonly code: string;
+  /** Readings of the message refused, never stored. */
+  readonly readings: number;
+}
 
 export interface AckEntry {
   readonly keyId: number;
   readonly counter: bigint;
+  readonly refused?: AckRefusal;
 }
 
 /** Largest number of counters in one ack (the agent's bound). */
@@ -21,14 +32,16 @@ export function toWireAcks(entries: readonly AckEntry[]): Record<string, unknown
   if (entries.length === 0 || entries.length > maxAckEntries) {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build an ack of ${entries.length} entries: expected 1 to ${maxAckEntries}`);
   }
-  const byKey = new Map<number, (number | bigint)[]>();
-  for (const { keyId, counter } of entries) {
+  const byKey = new Map<number, { c: (number | bigint)[]; r: { c: number | bigint; e: string; n: number }[] }>();
+  for (const { keyId, counter, refused } of entries) {
     if (counter < 1n) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot acknowledge counter ${counter}: expected a positive counter`);
-    let list = byKey.get(keyId);
-    if (list === undefined) { list = []; byKey.set(keyId, list); }
-    list.push(counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter);
+    let lists = byKey.get(keyId);
+    if (lists === undefined) { lists = { c: [], r: [] }; byKey.set(keyId, lists); }
+    const wire = counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter;
+    lists.c.push(wire);
+    if (refused !== undefined) lists.r.push({ c: wire, e: refused.code, n: refused.readings });
   }
-  return [...byKey].map(([k, c]) => ({ v: 1, k, c }));
+  return [...byKey].map(([k, { c, r }]) => (r.length === 0 ? { v: 1, k, c } : { v: 1, k, c, r }));
 }
 
 const fail = (what: string): never => {
@@ -44,9 +57,24 @@ export function fromWireAck(wire: unknown): AckEntry[] {
   if (typeof keyId !== 'number' || !Number.isSafeInteger(keyId) || keyId < 1 || keyId > 0xffff_ffff) return fail('the key id (k) is not 1 to 2^32 − 1');
   const list = record['c'];
   if (!Array.isArray(list) || list.length === 0 || list.length > maxAckEntries) return fail(`expected 1 to ${maxAckEntries} counters (c)`);
+  const counterOf = (item: unknown, what: string): bigint => {
+    if (typeof item === 'bigint' && item > 0n) return item;
+    if (typeof item === 'number' && Number.isSafeInteger(item) && item > 0) return BigInt(item);
+    return fail(`${what} is not a positive integer`);
+  };
+  const refusals = record['r'] ?? [];
+  if (!Array.isArray(refusals) || refusals.length > list.length) return fail('the refusals (r) are not a list of at most one per counter');
+  const refused = new Map<bigint, AckRefusal>();
+  refusals.forEach((item: unknown, i) => {
+    const entry = typeof item === 'object' && item !== null ? item as Record<string, unknown> : {};
+    const { e: code, n: readings } = entry;
+    if (typeof code !== 'string' || !code.startsWith('PW_ERR_') || code.length > 64) return fail(`refusal ${i} has no PW_ERR_ code (e)`);
+    if (typeof readings !== 'number' || !Number.isSafeInteger(readings) || readings < 1) return fail(`refusal ${i} has no positive count of readings (n)`);
+    refused.set(counterOf(entry['c'], `the counter of refusal ${i}`), { code, readings });
+  });
   return list.map((item: unknown, i) => {
-    if (typeof item === 'bigint' && item > 0n) return { keyId, counter: item };
-    if (typeof item === 'number' && Number.isSafeInteger(item) && item > 0) return { keyId, counter: BigInt(item) };
-    return fail(`counter ${i} is not a positive integer`);
+    const counter = counterOf(item, `counter ${i}`);
+    const refusal = refused.get(counter);
+    return refusal === undefined ? { keyId, counter } : { keyId, counter, refused: refusal };
   });
 }

@@ -16,10 +16,12 @@ export type RefusalReason =
   | 'forged'
   /** The batch names another meter than the topic. */
   | 'wrong-meter'
+  /** Readings at a time outside the window around the head-end's clock (counted per reading; the rest of the message is stored). */
+  | 'implausible-time'
   /** The store or the replay window could not commit; the message is not acknowledged and will come again. */
   | 'store-failed';
 
-export const refusalReasons: readonly RefusalReason[] = ['malformed', 'oversized', 'replayed', 'unauthorised', 'forged', 'wrong-meter', 'store-failed'];
+export const refusalReasons: readonly RefusalReason[] = ['malformed', 'oversized', 'replayed', 'unauthorised', 'forged', 'wrong-meter', 'implausible-time', 'store-failed'];
 
 const reasonByCode: Partial<Record<ErrorCode, RefusalReason>> = {
   PW_ERR_ENVELOPE_TRUNCATED: 'malformed',
@@ -35,6 +37,7 @@ const reasonByCode: Partial<Record<ErrorCode, RefusalReason>> = {
   PW_ERR_ENVELOPE_KEY_RETIRED: 'forged',
   PW_ERR_HEADEND_UNAUTHORISED: 'unauthorised',
   PW_ERR_HEADEND_WRONG_METER: 'wrong-meter',
+  PW_ERR_HEADEND_READING_TIME: 'implausible-time',
 };
 
 /** The reason a refusal with `code` is counted under; anything unexpected is a store failure (not acknowledged, retried). */
@@ -51,13 +54,14 @@ export interface RefusalCount {
 export class RefusalCounters {
   readonly #counts = new Map<string, Map<RefusalReason, number>>();
 
-  count(device: string, reason: RefusalReason): void {
+  /** Counts `n` refusals (messages; readings for `implausible-time`). */
+  count(device: string, reason: RefusalReason, n = 1): void {
     let reasons = this.#counts.get(device);
     if (reasons === undefined) {
       reasons = new Map();
       this.#counts.set(device, reasons);
     }
-    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    reasons.set(reason, (reasons.get(reason) ?? 0) + n);
   }
 
   /** Refusals of one device for one reason (0 when none). */

@@ -121,3 +121,17 @@ test('MQTT alarm notifications: an mqtts:// broker, the default topic prefix and
   const own = { url: 'mqtts://10.0.0.7:8884', topicPrefix: 'site-3/alarms', retain: true, certificate: 'alarms.pem', key: 'alarms.key', caFile: '/etc/ssl/broker-ca.pem' };
   assert.deepEqual(parseServerConfig({ mdm: { mqttNotify: own } }).mdm.mqttNotify, own);
 });
+
+test('the ingest window of reading times: a floor, an optional maximum age and a margin ahead of the clock, each checked', () => {
+  assert.deepEqual(parseServerConfig({}).ingest.readingTimes, { earliest: Date.UTC(2020, 0, 1), maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: 15 * 60_000 });
+  assert.deepEqual(parseServerConfig({ ingest: { earliestReading: '2024-06-01T00:00:00Z', maxReadingAgeDays: 400, maxReadingAheadMinutes: 5 } }).ingest.readingTimes,
+    { earliest: Date.UTC(2024, 5, 1), maxAgeMs: 400 * 86_400_000, maxAheadMs: 5 * 60_000 });
+  const cases: [unknown, string][] = [
+    [{ ingest: { earliestReading: 'yesterday' } }, 'ingest.earliestReading'],
+    [{ ingest: { maxReadingAgeDays: -1 } }, 'ingest.maxReadingAgeDays'],
+    [{ ingest: { maxReadingAheadMinutes: 1.5 } }, 'ingest.maxReadingAheadMinutes'],
+    [{ ingest: { maxReadingAheadMinutes: 100_000 } }, 'ingest.maxReadingAheadMinutes'],
+    [{ ingest: { maxAheadMs: 1 } }, 'ingest.maxAheadMs'],
+  ];
+  for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field));
+});

@@ -9,6 +9,7 @@
 //     "broker": { "kind": "embedded" },
 //     "keystore": { "kind": "software", "file": "pki/keystore.json", "keyFile": "pki/keystore.key" },
 //     "api": { "port": 8445 },
+//     "ingest": { "earliestReading": "2020-01-01T00:00:00Z", "maxReadingAgeDays": 400, "maxReadingAheadMinutes": 15 },
 //     "mdm": { "schedule": { "runEveryMs": 60000 }, "alarms": { "defaults": { … } }, "meters": { … },
 //              "webhooks": [{ "url": "https://ops.example.net/hook", "secretEnv": "PW_WEBHOOK_SECRET" }],
 //              "mqttNotify": { "url": "mqtts://broker.example.net:8883", "topicPrefix": "phasewire/alarms" } } }
@@ -19,6 +20,8 @@ import type { AlarmConfig } from '../mdm/alarms/alarm-config.ts';
 import type { MeterSetupConfig } from '../mdm/service/meter-setup.ts';
 import type { MdmSchedule } from '../mdm/service/schedule.ts';
 import { isTopicPrefix } from '../mdm/alarms/notification.ts';
+import { defaultReadingTimeWindow } from '../headend/reading-times.ts';
+import type { ReadingTimeWindow } from '../headend/reading-times.ts';
 
 export type BrokerConfig =
   | { readonly kind: 'embedded' }
@@ -95,6 +98,11 @@ export interface MdmConfig {
   readonly mqttNotify?: MqttNotifyConfig;
 }
 
+/** The head-end's ingest: the reading times it stores (docs/head-end.md, "Reading times"). */
+export interface IngestConfig {
+  readonly readingTimes: ReadingTimeWindow;
+}
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -108,6 +116,7 @@ export interface ServerConfig {
   readonly keystore: KeystoreConfig;
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
+  readonly ingest: IngestConfig;
 }
 
 /** IANA "secure-mqtt" (MQTT over TLS), RFC 6335 registry. */
@@ -129,6 +138,7 @@ export const defaultServerConfig: ServerConfig = {
   keystore: { kind: 'software', file: 'pki/keystore.json', unlock: { keyFile: 'pki/keystore.key' } },
   api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
+  ingest: { readingTimes: defaultReadingTimeWindow },
 };
 
 type Json = Record<string, unknown>;
@@ -330,10 +340,27 @@ function parseMdm(value: unknown): MdmConfig {
   };
 }
 
+function parseIngest(value: unknown): IngestConfig {
+  if (value === undefined) return defaultServerConfig.ingest;
+  const record = objectAt(value, 'ingest');
+  onlyKnown(record, 'ingest', ['earliestReading', 'maxReadingAgeDays', 'maxReadingAheadMinutes']);
+  /** A whole number of units from 0 to max, in ms; the default when absent. */
+  const span = (key: string, max: number, unitMs: number, fallback: number): number => {
+    const item = record[key];
+    if (item === undefined) return fallback;
+    return typeof item === 'number' && Number.isSafeInteger(item) && item >= 0 && item <= max ? item * unitMs : fail(`ingest.${key}`, item, `a whole number from 0 to ${max}`);
+  };
+  const given = record['earliestReading'] === undefined ? undefined : text(record, 'earliestReading', 'ingest');
+  const earliest = given === undefined ? defaultReadingTimeWindow.earliest : Date.parse(given);
+  if (!Number.isFinite(earliest) || earliest < 0) fail('ingest.earliestReading', given, 'an ISO-8601 time after 1970, e.g. "2020-01-01T00:00:00Z"');
+  const maxAgeMs = span('maxReadingAgeDays', 36_600, 86_400_000, defaultReadingTimeWindow.maxAgeMs);
+  return { readingTimes: { earliest, maxAgeMs, maxAheadMs: span('maxReadingAheadMinutes', 1440, 60_000, defaultReadingTimeWindow.maxAheadMs) } };
+}
+
 /** Checks a configuration object (parsed JSON) and fills in the defaults. */
 export function parseServerConfig(value: unknown): ServerConfig {
   const record = objectAt(value ?? {}, 'the configuration');
-  onlyKnown(record, '', ['hosts', 'bind', 'mqtt', 'enrollment', 'keyProvisioning', 'store', 'broker', 'keystore', 'api', 'mdm']);
+  onlyKnown(record, '', ['hosts', 'bind', 'mqtt', 'enrollment', 'keyProvisioning', 'store', 'broker', 'keystore', 'api', 'mdm', 'ingest']);
   let hosts = defaultServerConfig.hosts;
   if (record['hosts'] !== undefined) {
     const list = record['hosts'];
@@ -354,7 +381,7 @@ export function parseServerConfig(value: unknown): ServerConfig {
   }
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: parseStore(record['store']), broker: parseBroker(record['broker']), keystore: parseKeystore(record['keystore']),
-    api, mdm: parseMdm(record['mdm']),
+    api, mdm: parseMdm(record['mdm']), ingest: parseIngest(record['ingest']),
   };
 }
 

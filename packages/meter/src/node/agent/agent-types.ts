@@ -46,6 +46,8 @@ export type AgentEvent =
   | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
   | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
   | { readonly kind: 'refused'; readonly code: string; readonly message: string }
+  /** The head-end stored a message but refused some of its readings for good (e.g. their time: is the clock set?). */
+  | { readonly kind: 'readings-refused'; readonly code: string; readonly readings: number }
   /** The same downlink envelope delivered again (MQTT QoS 1 is at least once): dropped, not handled twice. */
   | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' };
 
@@ -56,6 +58,8 @@ export interface AgentStats {
   acked: number;
   commands: number;
   refusedEnvelopes: number;
+  /** Readings the head-end acknowledged as refused, never stored (counted once per message). */
+  refusedReadings: number;
   /** Downlink envelopes delivered again after they were accepted, and dropped (see RecentDownlinks). */
   duplicates: number;
 }

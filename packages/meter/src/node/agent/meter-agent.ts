@@ -54,7 +54,7 @@ export class MeterAgent {
   readonly #commands: AgentCommands;
   readonly #inflight: InflightTracker;
   readonly #link: AgentLink;
-  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0, duplicates: 0 };
+  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0, refusedReadings: 0, duplicates: 0 };
   /** Downlink envelopes accepted lately, to tell a QoS 1 redelivery from a replay. */
   readonly #recent = new RecentDownlinks();
   #clockOffset = 0;
@@ -277,6 +277,11 @@ export class MeterAgent {
     const ack = decodeAck(opened.value);
     const seqs = ackedSequences(this.#inflight, this.#queue, ack);
     if (seqs.length === 0) return;
+    // Reported when the ack releases messages (a repeated ack released them before and returned above).
+    for (const refusal of ack.refused ?? []) {
+      this.stats.refusedReadings += refusal.readings;
+      this.#o.onEvent?.({ kind: 'readings-refused', code: refusal.code, readings: refusal.readings });
+    }
     await this.#queue.ack(...seqs);
     this.stats.acked += seqs.length;
     this.#o.onEvent?.({ kind: 'acked', messages: seqs.length, pending: this.#queue.length });

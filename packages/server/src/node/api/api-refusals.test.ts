@@ -7,7 +7,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { routeRules } from '../../api/access.ts';
-import { startApiRig } from './api-test-kit.ts';
+import { defaultLoginLimits } from './authentication.ts';
+import { password, startApiRig } from './api-test-kit.ts';
 import type { ApiRig } from './api-test-kit.ts';
 
 /**
@@ -210,13 +211,13 @@ describe('API refusals', () => {
     assert.equal((await rig.call('POST', '/api/v1/alarms/al-2/acknowledge', { session: operator, body: { note: 'seen' } })).status, 409);
   });
 
-  it('limits sign-in attempts per user name with 429 and Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'guess' } })).status, 401);
+  it('holds back the address that sent six wrong passwords for a name with 429 and Retry-After, even with the right password', async () => {
+    for (let i = 0; i < 6; i++) assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'guess' } })).status, 401);
     const limited = await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'correct horse battery staple' } });
     assert.equal(limited.status, 429);
     assert.equal(limited.json.error.code, 'PW_ERR_API_RATE_LIMITED');
     assert.equal(Number(limited.headers['retry-after']) > 0, true);
-    rig.clock.advance(5 * 60_000);
+    rig.clock.advance(Number(limited.headers['retry-after']) * 1000);
     assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'correct horse battery staple' } })).status, 200);
   });
 
@@ -252,7 +253,7 @@ describe('API refusals', () => {
 
 describe('API rate limits on their own server', () => {
   it('limits sign-in per address, and all requests per address, with 429 and Retry-After', async () => {
-    const rig = await startApiRig({ loginLimits: { perIp: 8, perUser: 100, windowMs: 60_000 }, rateLimit: { limit: 30, windowMs: 60_000 } });
+    const rig = await startApiRig({ loginLimits: { ...defaultLoginLimits, perIp: 8, freeFailures: 100, windowMs: 60_000 }, rateLimit: { limit: 30, windowMs: 60_000 } });
     try {
       // The rig signed five users in already: three attempts left for this address.
       const answers = [];
@@ -262,6 +263,43 @@ describe('API rate limits on their own server', () => {
       while (last.status === 200) last = await rig.call('GET', '/api/v1/meters', { session: rig.sessions.get('viewer')! });
       assert.equal(last.status, 429);
       assert.equal(Number(last.headers['retry-after']) > 0, true);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('API sign-in throttle on its own server', () => {
+  it('slows a flood of wrong passwords from address A with a doubling wait, and lets the right password from address B in at once', async () => {
+    const limits = { perIp: 1000, windowMs: 300_000, freeFailures: 5, backoffMs: 1000, maxBackoffMs: 900_000, forgetMs: 300_000 };
+    const rig = await startApiRig({ loginLimits: limits });
+    try {
+      const a = '127.0.0.1';
+      const b = '127.0.0.2';
+      const attempt = (from: string, pass: string) => rig.call('POST', '/api/v1/session', { body: { username: 'admin', password: pass }, localAddress: from });
+      // The free failures, then each failure beyond them doubles A's wait: 1 s, 2 s, 4 s, 8 s.
+      const statuses: number[] = [];
+      for (let i = 0; i < limits.freeFailures; i++) statuses.push((await attempt(a, `wrong ${i}`)).status);
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+      const waits: number[] = [];
+      for (let round = 0; round < 4; round++) {
+        assert.equal((await attempt(a, `wrong again ${round}`)).status, 401);
+        const held = await attempt(a, 'still guessing');
+        assert.equal(held.status, 429, `round ${round}: A waits`);
+        assert.equal(held.json.error.code, 'PW_ERR_API_RATE_LIMITED');
+        const wait = Number(held.headers['retry-after']);
+        waits.push(wait);
+        // The right password from A is held back too: the wait is A's, whatever it sends.
+        assert.equal((await attempt(a, password)).status, 429);
+        // The right password from B signs in at once, every round.
+        assert.equal((await attempt(b, password)).status, 200, `round ${round}: B signs in`);
+        rig.clock.advance(wait * 1000);
+      }
+      assert.deepEqual(waits, [1, 2, 4, 8]);
+      // Once A's wait is over, A's right password signs in and clears A's failures.
+      assert.equal((await attempt(a, password)).status, 200);
+      assert.equal((await attempt(a, 'one slip')).status, 401);
+      assert.equal((await attempt(a, password)).status, 200);
     } finally {
       await rig.close();
     }

@@ -13,20 +13,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ConfigError, PhasewireError, SecurityError } from '@phasewire/core';
+import { ConfigError, SecurityError } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import { constantTimeEqual } from '@phasewire/secure';
 import { tlsServerOptions } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authorise, changesState, findRule } from '../../api/access.ts';
 import type { ApiPrincipal } from '../../api/access.ts';
-import { answerFor, ApiFieldError, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../../api/api-errors.ts';
+import { answerFor, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../../api/api-errors.ts';
 import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../../api/ports.ts';
 import { FixedWindowLimiter } from '../../api/rate-limiter.ts';
 import { securityHeaders } from '../../api/security-headers.ts';
 import type { RateLimit } from '../../api/rate-limiter.ts';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { makeContext } from './api-context.ts';
+import { clientErrorAnswer, frameworkAnswer, frameworkErrors, logFailure, stderrApiLog } from './error-answers.ts';
+import type { ApiLog } from './error-answers.ts';
 import type { ApiInstance } from './api-context.ts';
 import { Authentication, sessionCookie } from './authentication.ts';
 import type { LoginLimits, SessionPolicy } from './authentication.ts';
@@ -74,7 +76,10 @@ export interface ApiServerOptions {
   readonly liveLimits?: Partial<LiveFeedLimits>;
   /** Origins allowed to open the live feed besides `https://<Host>` (e.g. a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
+  /** Fastify's own request log (pino); off by default. */
   readonly logger?: boolean;
+  /** Where the cause of every 500 goes (default standard error); `phasewire server` passes its log. */
+  readonly log?: ApiLog;
 }
 
 export interface ApiServer {
@@ -101,6 +106,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw new ConfigError('PW_ERR_API_CONFIG', `Cannot serve the dashboard from ${options.staticDir}: it has no index.html; expected the dashboard's build output`);
   }
   const clock = options.clock ?? systemClock;
+  const log = options.log ?? stderrApiLog;
   const accounts = accountsOf(options);
   const auth = new Authentication({
     accounts, clock,
@@ -130,6 +136,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     https: tlsServerOptions(options.identity, options.trust, { clientAuth: 'none' }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     logger: options.logger ?? false,
+    // Errors met before routing and bytes that are not HTTP: answered as every other refusal.
+    frameworkErrors: frameworkErrors(options.bodyLimitBytes ?? 64 * 1024, log),
+    clientErrorHandler: clientErrorAnswer,
     // Login, CSV export and commands are bounded by the limits above; a stuck client is cut off here.
     connectionTimeout: 60_000,
     // close() must not wait on a client that keeps a connection (or a refused upgrade) open.
@@ -140,19 +149,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // The cookie plugin parses in its own onRequest hook: it must come before the access hook.
   await app.register(cookie);
 
+  const bodyLimit = options.bodyLimitBytes ?? 64 * 1024;
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    let problem: unknown = error;
-    if (error.validation !== undefined) problem = schemaRefusal(error.validationContext ?? 'body', error.validation);
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = new ApiFieldError('/body', `Cannot accept the request: the body is larger than ${options.bodyLimitBytes ?? 65_536} bytes`);
-    else if (!(error instanceof PhasewireError) && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      problem = new ApiFieldError('/body', `Cannot accept the request: ${error.message}`);
-    }
-    const answer = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? { status: 413, body: { error: { code: 'PW_ERR_API_BODY_TOO_LARGE', message: (problem as Error).message, field: '/body' } } }
-      : answerFor(problem);
-    if (answer.status >= 500) request.log.error({ err: error }, 'API request failed');
+    const answer = error.validation !== undefined ? answerFor(schemaRefusal(error.validationContext ?? 'body', error.validation))
+      : frameworkAnswer(error, bodyLimit) ?? answerFor(error);
+    if (answer.status >= 500) logFailure(log, request, error);
     if (answer.status === 401 || answer.status === 403) request.log.warn({ code: answer.body.error.code, url: request.url, ip: request.ip }, 'API request refused');
-    if (problem instanceof RateLimitedError) void reply.header('retry-after', String(problem.retryAfterSeconds));
+    if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(answer.status).send(answer.body);
   });
 

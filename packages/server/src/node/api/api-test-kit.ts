@@ -22,7 +22,7 @@ import { startApiServer } from './api-server.ts';
 import type { ApiServer, ApiServerOptions } from './api-server.ts';
 import { LiveHub } from './live-hub.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
-import { Authentication } from './authentication.ts';
+import { Authentication, defaultLoginLimits } from './authentication.ts';
 import { tokenStoreEnrollment } from './token-store-enrollment.ts';
 
 export const password = 'correct horse battery staple';
@@ -46,6 +46,8 @@ export interface CallOptions {
   /** Leave out the CSRF header of a cookie session. */
   readonly noCsrf?: boolean;
   readonly headers?: Record<string, string>;
+  /** The client's address (any of 127.0.0.0/8 on Linux): a second client as the server sees it. */
+  readonly localAddress?: string;
 }
 
 export interface ApiRig {
@@ -140,7 +142,7 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
     },
     enrollment: tokenStoreEnrollment(new MemoryTokenStore(), clock),
     alarms: memoryAlarms(alarms, clock),
-    loginLimits: { perIp: 1000, perUser: 5, windowMs: 300_000 },
+    loginLimits: { ...defaultLoginLimits, perIp: 1000 },
     rateLimit: { limit: 1_000_000, windowMs: 60_000 },
     ...overrides,
   });
@@ -155,7 +157,8 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
       if (options.noCsrf !== true) headers['x-csrf-token'] = options.session.csrf;
     }
     if (options.bearer !== undefined) headers['authorization'] = `Bearer ${options.bearer}`;
-    const req = httpsRequest({ host: '127.0.0.1', port: server.port, path, method, headers, agent }, (res) => {
+    const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
+    const req = httpsRequest({ host: '127.0.0.1', port: server.port, path, method, headers, agent, ...from }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

@@ -24,7 +24,7 @@ describe('authentication', () => {
     const accounts = new SqliteAccountStore(join(dir, 'api.db'));
     try {
       const auth = new Authentication({ accounts, clock: new ManualClock(0), scrypt: cheap });
-      const outcomes = await Promise.allSettled(Array.from({ length: 100 }, () => auth.login('nobody', 'guess')));
+      const outcomes = await Promise.allSettled(Array.from({ length: 100 }, () => auth.login('nobody', 'guess', '192.0.2.1')));
       const codes = outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof PhasewireError ? o.reason.code : 'other'));
       assert.equal(codes.filter((c) => c === 'PW_ERR_API_UNAUTHENTICATED').length, 2 + 64);
       assert.equal(codes.filter((c) => c === 'PW_ERR_API_RATE_LIMITED').length, 100 - 66);
@@ -43,7 +43,7 @@ describe('authentication', () => {
       assert.equal(first?.username, 'admin');
       assert.equal(first.password.length >= 24, true);
       assert.equal(await auth.createInitialAdmin(), null);
-      const session = await auth.login('admin', first.password);
+      const session = await auth.login('admin', first.password, '192.0.2.1');
       assert.equal(session.user.role, 'admin');
       assert.equal(accounts.session(session.cookie), undefined, 'the cookie value itself is not stored');
     } finally {

@@ -12,6 +12,8 @@ import type { Role, TokenScope } from '../../api/dto.ts';
 import type { AccountStore, SessionRecord, TokenRecord, UserRecord } from '../../api/ports.ts';
 import { FixedWindowLimiter } from '../../api/rate-limiter.ts';
 import type { RateDecision } from '../../api/rate-limiter.ts';
+import { defaultBackoffPolicy, LoginThrottle } from '../../api/login-throttle.ts';
+import type { BackoffPolicy } from '../../api/login-throttle.ts';
 import { defaultTenant } from './sqlite-accounts.ts';
 import { defaultScryptCost, hashPassword, verifyPassword } from './passwords.ts';
 import type { ScryptCost } from './passwords.ts';
@@ -30,16 +32,18 @@ export interface SessionPolicy {
   readonly idleMs: number;
 }
 
-export interface LoginLimits {
-  /** Sign-in attempts per client address per window (default 20 per 5 min). */
+export interface LoginLimits extends BackoffPolicy {
+  /** Sign-in attempts per client address per window (default 20 per 5 min): bounds guessing many names from one address. */
   readonly perIp: number;
-  /** Failed sign-ins per user name per window (default 5 per 5 min): slows guessing one account from many addresses. */
-  readonly perUser: number;
   readonly windowMs: number;
 }
 
 export const defaultSessionPolicy: SessionPolicy = { lifetimeMs: 12 * 3_600_000, idleMs: 30 * 60_000 };
-export const defaultLoginLimits: LoginLimits = { perIp: 20, perUser: 5, windowMs: 5 * 60_000 };
+/**
+ * Failed sign-ins wait per (user name, address), not per user name: five wrong passwords from one
+ * address must not keep the right one out from another (docs/api.md, "Limits").
+ */
+export const defaultLoginLimits: LoginLimits = { perIp: 20, windowMs: 5 * 60_000, ...defaultBackoffPolicy };
 
 export interface NewSession {
   /** The cookie value: the only copy of the session id. */
@@ -54,7 +58,7 @@ export class Authentication {
   readonly #policy: SessionPolicy;
   readonly #cost: ScryptCost;
   readonly #byIp: FixedWindowLimiter;
-  readonly #byUser: FixedWindowLimiter;
+  readonly #failures: LoginThrottle;
   #dummyHash: Promise<string> | undefined;
   // scrypt at N = 2^17 takes 128 MiB a hash: at most two at once, a bounded queue behind them, so a
   // burst of sign-ins costs time, not memory.
@@ -68,7 +72,7 @@ export class Authentication {
     this.#cost = options.scrypt ?? defaultScryptCost;
     const limits = options.loginLimits ?? defaultLoginLimits;
     this.#byIp = new FixedWindowLimiter({ limit: limits.perIp, windowMs: limits.windowMs }, options.clock);
-    this.#byUser = new FixedWindowLimiter({ limit: limits.perUser, windowMs: limits.windowMs }, options.clock);
+    this.#failures = new LoginThrottle(limits, options.clock);
   }
 
   get sessionPolicy(): SessionPolicy {
@@ -97,7 +101,7 @@ export class Authentication {
   loginAllowed(ip: string, username: string): RateDecision {
     const ip_ = this.#byIp.hit(ip);
     if (!ip_.allowed) return ip_;
-    return this.#byUser.blocked(username);
+    return this.#failures.check(username, ip);
   }
 
   /**
@@ -105,17 +109,17 @@ export class Authentication {
    * same scrypt work (a dummy hash stands in for an unknown user), so neither the answer nor its
    * time says which names exist.
    */
-  async login(username: string, password: string): Promise<NewSession> {
+  async login(username: string, password: string, address: string): Promise<NewSession> {
     const user = this.#accounts.userByName(username);
     // Made once, outside the queue: a queued refusal must not be cached as the dummy.
     this.#dummyHash ??= hashPassword(secret(), this.#cost);
     const stored = user?.passwordHash ?? await this.#dummyHash;
     const matches = await this.#limited(() => verifyPassword(password, stored));
     if (user === undefined || user.disabled || !matches) {
-      this.#byUser.hit(username);
+      this.#failures.failed(username, address);
       throw unauthenticated('the user name or password is wrong');
     }
-    this.#byUser.reset(username);
+    this.#failures.succeeded(username, address);
     return this.startSession(user);
   }
 

@@ -24,8 +24,8 @@ export function accountRoutes(app: ApiInstance, ctx: ApiContext): void {
 
   app.post('/api/v1/session', { schema: { tags: ['session'], summary: 'Sign in', body: LoginBody, response: { 200: Session, ...errors } } }, async (request, reply) => {
     const limit = ctx.auth.loginAllowed(request.ip, request.body.username);
-    if (!limit.allowed) throw new RateLimitedError('sign-in attempts for this address or user name', limit.retryAfterSeconds);
-    const session = await ctx.auth.login(request.body.username, request.body.password);
+    if (!limit.allowed) throw new RateLimitedError('sign-in attempts from this address (for this user name)', limit.retryAfterSeconds);
+    const session = await ctx.auth.login(request.body.username, request.body.password, request.ip);
     ctx.accounts.appendAudit({ at: ctx.clock.now(), tenant: session.user.tenant, actor: `user:${session.user.username}`, action: 'session.create', object: `user:${session.user.id}`, detail: { ip: request.ip } });
     void reply.setCookie(sessionCookie, session.cookie, { ...cookieOptions, maxAge: Math.floor(ctx.auth.sessionPolicy.lifetimeMs / 1000) });
     return { user: userDto(session.user), csrfToken: session.csrfToken };

@@ -10,7 +10,7 @@ import {
 } from '../../api/dto.ts';
 import type { IntervalQualityDto, MeterSummary } from '../../api/dto.ts';
 import type { ApiPrincipal } from '../../api/access.ts';
-import { fleetSummary, iso, listMeters, meterSummary } from '../../api/meter-list.ts';
+import { fleetSummary, isExpressibleTime, iso, listMeters, meterSummary } from '../../api/meter-list.ts';
 import type { MeterFigures } from '../../api/meter-list.ts';
 import { parseRange } from '../../api/time-range.ts';
 import { latestPowerQuality } from '../../api/latest-power-quality.ts';
@@ -191,7 +191,7 @@ async function intervalPoints(ctx: ApiContext, meter: MeterId, quantity: ObisCod
 export async function meterDetail(ctx: ApiContext, principal: ApiPrincipal, id: string) {
   const record = ctx.meterOf(principal, id);
   const figures = await figuresFor(ctx, principal, [record.id]);
-  const latest = await ctx.store.latest(record.id);
+  const latest = (await ctx.store.latest(record.id)).filter((r) => isExpressibleTime(r.at));
   const at = latest.reduce((max, r) => Math.max(max, r.at), -Infinity);
   const notAfter = record.serial === null ? null : ctx.devices.certificateNotAfter?.(record.serial) ?? null;
   return {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { hstsMaxAgeSeconds, swaggerUiStyleHash } from '../../api/security-headers.ts';
 import type { Answer, ApiRig } from './api-test-kit.ts';
@@ -86,5 +87,44 @@ describe('security headers', () => {
       assert.equal(csp.has('script-src') || csp.has('connect-src') || csp.has('style-src'), false, `${what}: loads nothing`);
     }
     assert.equal(answers[0]?.[1].headers['cache-control'], 'no-store');
+  });
+
+  it("gives the framework's own refusals the headers and the PW_ERR_ format: bad URL, bad JSON, unknown route, oversized body", async () => {
+    const big = JSON.stringify({ username: 'x'.repeat(70 * 1024), password: 'y' });
+    const answers: [string, number, string, Answer][] = [
+      ['GET /api/% (a malformed URL)', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('GET', '/api/%')],
+      ['GET /%zz (a malformed URL off /api)', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('GET', '/%zz')],
+      ['POST with a JSON body that does not parse', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('POST', '/api/v1/session', { rawBody: '{"username":', headers: { 'content-type': 'application/json' } })],
+      ['POST with a content type the API does not take', 415, 'PW_ERR_API_INVALID_REQUEST', await rig.call('POST', '/api/v1/session', { rawBody: '<a/>', headers: { 'content-type': 'application/xml' } })],
+      ['GET an unknown API route', 404, 'PW_ERR_API_NOT_FOUND', await rig.call('GET', '/api/v2/nothing')],
+      ['POST a body over the limit', 413, 'PW_ERR_API_BODY_TOO_LARGE', await rig.call('POST', '/api/v1/session', { rawBody: big, headers: { 'content-type': 'application/json' } })],
+    ];
+    for (const [what, status, code, answer] of answers) {
+      assert.equal(answer.status, status, `${what}: ${answer.text}`);
+      assertCommonHeaders(answer, what);
+      const { error } = answer.json as { error?: { code?: string; message?: string } };
+      assert.equal(error?.code, code, `${what}: ${answer.text}`);
+      assert.match(String(error.message), /^Cannot /, `${what}: says what could not be done`);
+      assert.match(String(answer.headers['content-type']), /^application\/json/, what);
+    }
+  });
+
+  it('answers bytes that are not HTTP with the headers and the PW_ERR_ format, then closes', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: rig.server.port, servername: 'localhost', ca: rig.ca.anchors }, () => {
+        socket.write('GET /api/v1/meters HTTP/1.1\r\nHost: localhost\r\nBad Header Line\r\n\r\n');
+      });
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => { text += chunk; });
+      socket.on('close', () => { resolve(text); });
+      socket.on('error', reject);
+    });
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    const [statusLine = '', ...lines] = head.split('\r\n');
+    assert.match(statusLine, /^HTTP\/1\.1 400 /);
+    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    assertCommonHeaders({ status: 400, headers, text: body, json: undefined }, 'a malformed request line');
+    assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'PW_ERR_API_INVALID_REQUEST');
   });
 });

@@ -107,6 +107,24 @@ function suite(kind: BrokerKind): void {
       assert.deepEqual(stored.map((r) => r.value), [230, 232, 233]);
     });
 
+    it('refuses readings at t = 0, in 2200 and beyond a Date, stores the rest of the batch, counts them and acks with the refusal', async () => {
+      const meter = await f.device('meter-clockless-1');
+      // ECMA-262 §21.4.1.22: past 8.64e15 ms a Date is invalid.
+      const times = [0, t0, Date.UTC(2200, 0, 1), 8.64e15 + 60_000];
+      const sealed = await meter.seal(times.map((at) => snapshot(meter.id, at, 230)));
+      await meter.publish(sealed);
+      await meter.acked(1n);
+      assert.deepEqual(meter.acks, [{ keyId: 1, counter: 1n, refused: { code: 'PW_ERR_HEADEND_READING_TIME', readings: 6 } }]);
+      // Delivered again after a lost ack: the stored part is found, and the ack names the refusal again.
+      await meter.publish(sealed);
+      await until(() => meter.acks.length === 2);
+      assert.deepEqual(meter.acks[1], meter.acks[0]);
+      assert.deepEqual((await f.store.latest(meter.id)).map((r) => r.at), [t0, t0]);
+      assert.deepEqual((await f.store.readings(meter.id, voltageL1, { from: 0, to: 8.64e15 })).map((r) => r.at), [t0]);
+      assert.equal(f.headEnd.ingest.refusals.of(meter.id, 'implausible-time'), 6);
+      assert.equal(f.events.some((event) => event.code === 'PW_ERR_HEADEND_READING_TIME' && event.device === meter.id), true, 'logged');
+    });
+
     it('cuts a revoked device off at once and refuses its reconnect', async () => {
       const meter = await f.device('meter-revoked-1');
       await meter.publish(await meter.seal([snapshot(meter.id, t0, 230)]));

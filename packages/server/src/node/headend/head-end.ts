@@ -15,6 +15,7 @@ import type { CommandKind, CommandResponse } from '../../headend/command-message
 import { SqliteDeviceRegistry } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
+import type { ReadingTimeWindow } from '../../headend/reading-times.ts';
 import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
@@ -39,6 +40,10 @@ export interface HeadEndOptions {
   readonly maxBodyBytes?: number;
   /** Longest last seen and online/offline wait in memory before one batched write, ms (default 100; 0: written through). */
   readonly activityFlushMs?: number;
+  /** The reading times stored (default from 2020 to 15 minutes ahead of `readingClock`). */
+  readonly readingTimes?: ReadingTimeWindow;
+  /** The clock reading times are judged on (default `clock`; a simulation passes its meters' clock). */
+  readonly readingClock?: Clock;
 }
 
 export interface HeadEnd {
@@ -82,7 +87,10 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const frontReady = Promise.withResolvers<Publish>();
   frontReady.promise.catch(() => undefined);
   let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
-  const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
+  const ingest = new Ingest({
+    store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log,
+    clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
+  });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {

@@ -10,13 +10,15 @@
 // redelivered after a crash within that lag passes the window again, where the store's idempotence
 // on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
 import { deviceTopic, PhasewireError } from '@phasewire/core';
-import type { MeterId, ObisCode, Snapshot } from '@phasewire/core';
+import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
 import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { toWireAcks } from '../../headend/ack-message.ts';
-import type { AckEntry } from '../../headend/ack-message.ts';
+import type { AckEntry, AckRefusal } from '../../headend/ack-message.ts';
 import { readingsOf } from '../../headend/ingest-decision.ts';
+import { defaultReadingTimeWindow, readingTimeRefusal, splitByTime } from '../../headend/reading-times.ts';
+import type { ReadingTimeWindow, TimeSplit } from '../../headend/reading-times.ts';
 import { RefusalCounters, refusalReasonOf } from '../../headend/refusal-counters.ts';
 import type { RefusalReason } from '../../headend/refusal-counters.ts';
 import { sampled, silentLog } from '../../headend/head-end-log.ts';
@@ -24,7 +26,8 @@ import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
 
 export type IngestOutcome =
-  | { readonly kind: 'stored'; readonly readings: number }
+  /** Committed; `refused` readings of it (times outside the window) were not stored and the ack says so. */
+  | { readonly kind: 'stored'; readonly readings: number; readonly refused?: number }
   | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error };
 
 export interface IngestOptions {
@@ -42,6 +45,10 @@ export interface IngestOptions {
   readonly maxGroup?: number;
   /** Longest the durable replay window lags the committed readings, ms (default 250; 0: after every group). */
   readonly windowFlushMs?: number;
+  /** The clock reading times are judged on (the head-end's; a simulation passes its meters' clock). */
+  readonly clock: Clock;
+  /** The reading times stored (default 366 days back to 15 minutes ahead). */
+  readonly readingTimes?: ReadingTimeWindow;
 }
 
 interface Pending {
@@ -59,6 +66,7 @@ export class Ingest {
   readonly #log: HeadEndLog;
   readonly #maxGroup: number;
   readonly #windowFlushMs: number;
+  readonly #readingTimes: ReadingTimeWindow;
   /** Counters whose readings are committed but not yet written to the durable window. */
   #unflushed: WindowEntry[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,6 +84,7 @@ export class Ingest {
     this.#log = options.log ?? silentLog;
     this.#maxGroup = options.maxGroup ?? 4096;
     this.#windowFlushMs = options.windowFlushMs ?? 250;
+    this.#readingTimes = options.readingTimes ?? defaultReadingTimeWindow;
   }
 
   /** Readings committed since start. */
@@ -120,6 +129,14 @@ export class Ingest {
     return { kind: 'refused', reason, error: error instanceof Error ? error : new Error(message) };
   }
 
+  #refuseTimes(sender: DeviceId, meter: MeterId, split: TimeSplit): AckRefusal {
+    const error = readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes);
+    this.refusals.count(sender, 'implausible-time', split.refusedReadings);
+    const count = this.refusals.of(sender, 'implausible-time');
+    if (sampled(count)) this.#log({ level: 'warn', msg: error.message, device: sender, reason: 'implausible-time', code: error.code, count });
+    return { code: error.code, readings: split.refusedReadings };
+  }
+
   #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome | Promise<IngestOutcome> {
     // A redelivery of a committed message is refused as a replay and stores nothing, but the device
     // still waits for its receipt. The window refused it before any decryption, so nothing about it
@@ -143,19 +160,23 @@ export class Ingest {
 
   /** A replayed counter: the sealed ack again when the message is genuine and its readings are stored. */
   async #acknowledgeAgain(sender: DeviceId, meter: MeterId, payload: Uint8Array, replay: PhasewireError): Promise<IngestOutcome> {
-    let snapshots: readonly Snapshot[];
+    let split: TimeSplit;
     let entry: AckEntry;
     try {
       const opened = await this.#options.receiver.reopenValue(sender, payload);
-      snapshots = readingsOf(meter, opened.value);
-      entry = { keyId: opened.header.keyId, counter: opened.header.counter };
+      // Readings at impossible times were refused, not stored, at the first delivery: look up the
+      // rest, and name the refusal in the ack again (the device releases the message either way).
+      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
+      const refused: AckRefusal | undefined = split.refusedReadings === 0 ? undefined
+        : { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings };
+      entry = { keyId: opened.header.keyId, counter: opened.header.counter, ...(refused === undefined ? {} : { refused }) };
     } catch (error) {
       // Bytes that carry an old counter but do not authenticate: a forgery, counted as one.
       return this.refuse(sender, error);
     }
     let committed: boolean;
     try {
-      committed = await storesAll(this.#options.store, meter, snapshots);
+      committed = await storesAll(this.#options.store, meter, split.kept);
     } catch (error) {
       this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`, device: sender });
       committed = false;
@@ -165,15 +186,19 @@ export class Ingest {
   }
 
   #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
-    let snapshots: readonly Snapshot[];
+    let split;
     try {
-      snapshots = readingsOf(meter, opened.value);
+      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
     } catch (error) {
       return Promise.resolve(this.refuse(sender, error));
     }
     const { keyId, counter } = opened.header;
+    // Readings at impossible times are counted and never stored; the rest of the message is, and its
+    // counter is acknowledged with the refusal (a copy sent again would be refused the same way).
+    const refused = split.refusedReadings === 0 ? undefined : this.#refuseTimes(sender, meter, split);
+    const snapshots = split.kept;
     return new Promise((resolve) => {
-      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId), entry: { keyId, counter }, snapshots, resolve });
+      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId), entry: { keyId, counter, ...(refused === undefined ? {} : { refused }) }, snapshots, resolve });
       this.#running ??= this.#drain();
     });
   }
@@ -209,7 +234,7 @@ export class Ingest {
       let n = 0;
       for (const snapshot of item.snapshots) n += snapshot.values.size;
       readings += n;
-      item.resolve({ kind: 'stored', readings: n });
+      item.resolve(item.entry.refused === undefined ? { kind: 'stored', readings: n } : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
     }
     this.#stored += readings;
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();

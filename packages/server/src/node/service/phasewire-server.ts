@@ -71,6 +71,8 @@ export interface PhasewireServerOptions {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
   readonly clock?: Clock;
+  /** The clock reading times are judged on (default `clock`); a simulation passes its meters' clock. */
+  readonly readingClock?: Clock;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Warnings for the operator (the software keystore says here that it is not an HSM). */
   readonly warn?: (message: string) => void;
@@ -188,11 +190,12 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     // Every path that gives Mosquitto a new CRL goes through here (see reloadOnChange).
     let reloadBroker: (() => Promise<void>) | undefined;
     let headEnd: HeadEnd;
+    const readingTimes = { readingTimes: config.ingest.readingTimes, ...(options.readingClock === undefined ? {} : { readingClock: options.readingClock }) };
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
-        store, db, keys, keyRing, clock, log,
+        store, db, keys, keyRing, clock, log, ...readingTimes,
         broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys },
       }));
       headEnd = embedded;
@@ -216,7 +219,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       reloadBroker = reload;
       closers.push(() => broker.stop());
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
-        store, db, keys, keyRing, clock, log,
+        store, db, keys, keyRing, clock, log, ...readingTimes,
         broker: {
           kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
           clientId: `${ingestDeviceId}-1`, onRevoked: reload,

@@ -268,6 +268,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         enrollment: tokenStoreEnrollment(context.tokens, context.clock),
         ...(mdm === undefined ? {} : { alarms: alarmServicePort(mdm.alarms) }),
         powerQuality, live,
+        // Every 500 with its cause, into the server's log (Fastify's own request log stays off).
+        log: context.log,
         ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
         ...options.api,
       });
