@@ -89,7 +89,7 @@ function memoryAlarms(alarms: Map<string, AlarmDto>, clock: ManualClock): AlarmP
 }
 
 function alarm(id: string, meter: string, severity: 'warn' | 'critical'): AlarmDto {
-  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(), clearedAt: null, value: 2.4, peak: 2.9, acknowledgement: null };
+  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(), clearedAt: null, value: 2.4, peak: 2.9, unit: '%', acknowledgement: null };
 }
 
 export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Promise<ApiRig> {
