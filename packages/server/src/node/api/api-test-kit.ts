@@ -134,7 +134,7 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
       registry,
       sendCommand(device, kind) {
         commands.push({ device, kind });
-        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true, result: kind === 'read' ? { batch: 1 } : {} });
+        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true, result: kind === 'read' ? { at: new Date(clock.now()).toISOString(), values: { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } } } : {} });
       },
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },
