@@ -17,7 +17,7 @@ export const alarmUnits: Readonly<Record<AlarmType, AlarmUnit>> = {
 const stepsOf: Readonly<Record<AlarmUnit, number>> = { '%': 100, '1': 10_000, intervals: 1 };
 
 /** The unit of an alarm type's reported value ('1' for a type the engine does not know). */
-export const alarmUnitOf = (type: string): AlarmUnit => alarmUnits[type as AlarmType] ?? '1';
+export const alarmUnitOf = (type: string): AlarmUnit => (Object.hasOwn(alarmUnits, type) ? alarmUnits[type as AlarmType] : '1');
 
 /** An engine value of the alarm type in its reported unit, rounded to that unit's resolution. */
 export function reportedAlarmValue(type: string, value: number | null): number | null {

@@ -1,7 +1,7 @@
 // What numbers leave the API: every value at its quantity's resolution (docs/quantities.md), so
 // float noise in the store (a sum, a VEE difference, a double kept as it came) never reaches a
 // client or an export; and every derived figure in the unit its answer names.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- answers are parsed JSON, read field by field against the contract */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- answers are parsed JSON, read field by field against the contract */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q } from '@phasewire/core';
