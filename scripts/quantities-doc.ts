@@ -3,7 +3,8 @@ import { catalogue } from '@phasewire/core';
 
 export function quantitiesMarkdown(): string {
   const resolution = (steps: number, unit: string): string => `${1 / steps}${unit === '1' ? '' : ` ${unit}`}`;
-  const rows = catalogue.map((q) => `| \`${q.obis}\` | \`${q.key}\` | ${q.description} | ${q.unit} | ${resolution(q.steps, q.unit)} | ${q.conductor} | ${q.kind} |`);
+  const rows = catalogue.map((q) =>
+    `| \`${q.obis}\` | \`${q.key}\` | ${q.description} | ${q.unit} | ${resolution(q.steps, q.unit)} | ${q.conductor} | ${q.kind} |`);
   return [
     '# Quantities',
     '',

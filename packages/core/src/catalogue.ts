@@ -114,7 +114,9 @@ const rows: readonly Row[] = [
  * percent — so rounding to it never hides a measured difference, while the float noise of sums and
  * conversions (3592.2999999999993) is far below it.
  */
-const stepsPerUnit: Readonly<Record<UnitSymbol, number>> = { V: 100, A: 1000, W: 10, var: 10, VA: 10, Wh: 10, varh: 10, Hz: 1000, deg: 100, '1': 10_000 };
+const stepsPerUnit: Readonly<Record<UnitSymbol, number>> = {
+  V: 100, A: 1000, W: 10, var: 10, VA: 10, Wh: 10, varh: 10, Hz: 1000, deg: 100, '1': 10_000,
+};
 
 /** Every quantity phasewire measures, in catalogue order. */
 export const catalogue: readonly QuantityDefinition[] = rows.map(([code, key, description, unit, conductor, kind]) => ({

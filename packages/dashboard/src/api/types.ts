@@ -115,7 +115,8 @@ export interface PowerQuality {
   /** `depth` in percent of Udin. */
   readonly events?: readonly { readonly kind: 'sag' | 'swell' | 'interruption'; readonly start: string; readonly end: string | null; readonly depth: number }[];
   readonly units: {
-    readonly unbalance: '%'; readonly currentUnbalance: '%'; readonly neutralCurrent: 'A'; readonly powerFactor: '1'; readonly thd: '1'; readonly eventDepth: '%';
+    readonly unbalance: '%'; readonly currentUnbalance: '%'; readonly neutralCurrent: 'A';
+    readonly powerFactor: '1'; readonly thd: '1'; readonly eventDepth: '%';
   };
 }
 

@@ -21,13 +21,15 @@ export function roundValues(values: Readonly<Record<string, number>>): Record<st
 }
 
 /** A ratio (a completeness 0..1): to 0.0001, the catalogue's ratio resolution. */
-export const roundRatio = (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : roundToResolution(Q.powerFactor, value));
+export const roundRatio = (value: number | null): number | null =>
+  (value === null || !Number.isFinite(value) ? null : roundToResolution(Q.powerFactor, value));
 
 /** Percent: to 0.01 %. */
-export const roundPercent = (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : roundToSteps(value, 100));
+export const roundPercent = (value: number | null): number | null =>
+  (value === null || !Number.isFinite(value) ? null : roundToSteps(value, 100));
 
-const byQuantity = (obis: string) => (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : roundToResolution(obis, value));
-const amperes = byQuantity(Q.currentNeutral);
+const amperes = (value: number | null): number | null =>
+  (value === null || !Number.isFinite(value) ? null : roundToResolution(Q.currentNeutral, value));
 
 /** The power-quality answer with every figure at its resolution. */
 export function roundPowerQuality(pq: PowerQuality): PowerQuality {
@@ -35,7 +37,9 @@ export function roundPowerQuality(pq: PowerQuality): PowerQuality {
   return {
     ...pq,
     unbalance: {
-      vuf: { ...vuf, value: roundPercent(vuf.value) }, lvur: { ...lvur, value: roundPercent(lvur.value) }, pvur: { ...pvur, value: roundPercent(pvur.value) },
+      vuf: { ...vuf, value: roundPercent(vuf.value) },
+      lvur: { ...lvur, value: roundPercent(lvur.value) },
+      pvur: { ...pvur, value: roundPercent(pvur.value) },
     },
     currentUnbalance: roundPercent(pq.currentUnbalance),
     neutralCurrent: amperes(pq.neutralCurrent),

@@ -21,7 +21,10 @@ export interface ReadAnswer {
   readonly values: Readonly<Record<string, ReadValue>>;
 }
 
-/** The answer of `device` to a read command (its response's fields besides id and ok); throws DecodeError when it holds no reading of the device. */
+/**
+ * The answer of `device` to a read command (its response's fields besides id and ok); throws
+ * DecodeError when it holds no reading of the device.
+ */
 export function readAnswer(device: string, result: Readonly<Record<string, unknown>> | undefined): ReadAnswer {
   const batch = fromWireBatch(result?.['batch']);
   if (batch.meter !== device) {

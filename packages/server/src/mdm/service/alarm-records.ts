@@ -69,7 +69,8 @@ const iso = (t: number): string => new Date(t).toISOString();
 export function alarmView(r: AlarmRecord): AlarmView {
   return {
     id: r.id, meter: r.meter, type: r.type, state: r.state, severity: r.severity, raisedAt: iso(r.raisedAt), clearedAt: r.clearedAt === null ? null : iso(r.clearedAt),
-    value: reportedAlarmValue(r.type, r.value), peak: reportedAlarmValue(r.type, r.peak), unit: alarmUnitOf(r.type), acknowledgement: r.acknowledgement === null ? null : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
+    value: reportedAlarmValue(r.type, r.value), peak: reportedAlarmValue(r.type, r.peak), unit: alarmUnitOf(r.type),
+    acknowledgement: r.acknowledgement === null ? null : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
   };
 }
 

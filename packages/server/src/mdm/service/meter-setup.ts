@@ -19,7 +19,10 @@ export interface MeterSetup {
   readonly groups?: readonly string[];
   readonly disconnected?: readonly Period[];
   readonly exchanges?: readonly MeterExchange[];
-  /** When the meter was installed, ISO 8601 with a zone (`2026-03-02T08:00:00Z`); default: its first reading. VEE estimates nothing before it. */
+  /**
+   * When the meter was installed, ISO 8601 with a zone (`2026-03-02T08:00:00Z`);
+   * default: its first reading. VEE estimates nothing before it.
+   */
   readonly installedAt?: string;
 }
 

@@ -88,7 +88,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis, unit } = quantityOf('/querystring/quantity', request.query.quantity);
     const readings = await ctx.store.readings(meter.id, obis, range(request.query, dayMs, 31 * dayMs));
-    return { meter: meter.id, quantity: obis, unit, points: readings.map((r): [string, number] => [iso(r.at), roundReading(obis, r.value)]) };
+    const points = readings.map((r): [string, number] => [iso(r.at), roundReading(obis, r.value)]);
+    return { meter: meter.id, quantity: obis, unit, points };
   });
 
   app.get('/api/v1/meters/:id/readings.csv', { schema: { tags: ['readings'], summary: 'Readings of several quantities as CSV (RFC 4180)', params: IdParams, querystring: CsvQuery, response: { 200: Type.String({ description: 'text/csv' }), ...errors } } }, async (request, reply) => {
@@ -116,7 +117,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis } = quantityOf('/querystring/quantity', request.query.quantity);
     const rollups = await ctx.store.rollups(meter.id, obis, request.query.period, range(request.query, 31 * dayMs, 3660 * dayMs));
-    return { points: rollups.map((r) => ({ start: iso(r.start), sum: roundReading(obis, r.sum), min: roundReading(obis, r.min), max: roundReading(obis, r.max), count: r.count })) };
+    const round = (value: number | null) => roundReading(obis, value);
+    return { points: rollups.map((r) => ({ start: iso(r.start), sum: roundReading(obis, r.sum), min: round(r.min), max: round(r.max), count: r.count })) };
   });
 
   app.get('/api/v1/meters/:id/intervals', { schema: { tags: ['intervals'], summary: 'Interval values with their quality', params: IdParams, querystring: ReadingsQuery, response: { 200: Intervals, ...errors } } }, async (request) => {
@@ -155,7 +157,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     for (let day = days.from; day < days.to; day += dayMs) {
       const inDay = intervals.filter((i) => i.end > day && i.end <= day + dayMs);
       const count = (quality: IntervalQuality) => inDay.filter((i) => i.quality === quality).length;
-      out.push({ day: iso(day).slice(0, 10), completeness: roundRatio(measured.get(day) ?? 0) ?? 0, estimated: count('estimated'), edited: count('edited'), failed: count('suspect') });
+      const completeness = roundRatio(measured.get(day) ?? 0) ?? 0;
+      out.push({ day: iso(day).slice(0, 10), completeness, estimated: count('estimated'), edited: count('edited'), failed: count('suspect') });
     }
     return { days: out };
   });
@@ -175,7 +178,8 @@ export function emptyPowerQuality(): PowerQuality {
       vuf: { value: null, unit: '%', standard: 'IEC 61000-4-30 VUF' }, lvur: { value: null, unit: '%', standard: 'NEMA MG 1 LVUR' },
       pvur: { value: null, unit: '%', standard: 'IEEE 112 PVUR' },
     },
-    currentUnbalance: null, neutralCurrent: null, powerFactor: { l1: null, l2: null, l3: null }, thd: {}, events: [], units: powerQualityUnits, en50160: null,
+    currentUnbalance: null, neutralCurrent: null, powerFactor: { l1: null, l2: null, l3: null }, thd: {}, events: [],
+    units: powerQualityUnits, en50160: null,
   };
 }
 
@@ -188,7 +192,8 @@ async function intervalPoints(ctx: ApiContext, meter: MeterId, quantity: ObisCod
   }
   return values.map((v) => {
     const rule = rules.get(v.end);
-    return { start: iso(v.end - intervalMs), value: roundReading(quantity, v.value), quality: qualityDto[v.quality], ...(rule === undefined ? {} : { rule }) };
+    const value = roundReading(quantity, v.value);
+    return { start: iso(v.end - intervalMs), value, quality: qualityDto[v.quality], ...(rule === undefined ? {} : { rule }) };
   });
 }
 

@@ -86,7 +86,8 @@ export class Commands {
     try {
       waiting.resolve({ id: response.id, ok: true, result: { ...readAnswer(sender, response.result) } });
     } catch (error) {
-      waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} answered read command ${response.id} without a reading that can be used: ${(error as Error).message}`, { cause: error }));
+      const why = (error as Error).message;
+      waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} answered read command ${response.id} without a reading that can be used: ${why}`, { cause: error }));
     }
   }
 

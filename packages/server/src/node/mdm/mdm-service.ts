@@ -79,7 +79,8 @@ function checkMeters(config: MeterSetupConfig): void {
     }
     const installed = setup?.installedAt;
     if (installed !== undefined && (typeof installed !== 'string' || installationTime(installed) === null)) {
-      throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has installedAt ${JSON.stringify(installed)}, expected an ISO 8601 time with a zone, e.g. 2026-03-02T08:00:00Z`);
+      const found = JSON.stringify(installed);
+      throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has installedAt ${found}, expected an ISO 8601 time with a zone`);
     }
   }
 }

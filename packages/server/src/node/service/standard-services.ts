@@ -112,7 +112,9 @@ export function powerQualityDto(summary: PowerQualitySummary): PowerQuality {
       voltageL1: thd.voltage[0].value, voltageL2: thd.voltage[1].value, voltageL3: thd.voltage[2].value,
       currentL1: thd.current[0].value, currentL2: thd.current[1].value, currentL3: thd.current[2].value,
     },
-    events: summary.events.map((e) => ({ kind: e.kind, start: iso(e.start), end: e.end === null ? null : iso(e.end), depth: e.depth * 100 })),
+    events: summary.events.map((e) => ({
+      kind: e.kind, start: iso(e.start), end: e.end === null ? null : iso(e.end), depth: e.depth * 100,
+    })),
     units: powerQualityUnits,
     en50160: summary.en50160 === null ? null : { ...summary.en50160 },
   };

@@ -80,13 +80,16 @@ export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePoli
         const sinceCleared = alarm.state === 'cleared' && alarm.clearedAt !== null ? event.at - alarm.clearedAt : null;
         const base = { ...valued, state: 'raised' as const, severity: event.level, acknowledgement: null, clearedAt: null, escalatedAt: null };
         if (sinceCleared !== null && sinceCleared <= policy.reopenWithinMs) {
-          return to({ ...base, reopened: alarm.reopened + 1, raisedAt: event.at, peak: worse(alarm.peak, event.value) }, event.at, `reopened ${sinceCleared} ms after clearing, at ${event.level} (${shown})`);
+          const reopened = { ...base, reopened: alarm.reopened + 1, raisedAt: event.at, peak: worse(alarm.peak, event.value) };
+          return to(reopened, event.at, `reopened ${sinceCleared} ms after clearing, at ${event.level} (${shown})`);
         }
-        return to({ ...base, occurrence: alarm.occurrence + 1, reopened: 0, raisedAt: event.at, peak: event.value }, event.at, `raised at ${event.level} (${shown})`);
+        const raised = { ...base, occurrence: alarm.occurrence + 1, reopened: 0, raisedAt: event.at, peak: event.value };
+        return to(raised, event.at, `raised at ${event.level} (${shown})`);
       }
       const peaked = { ...valued, peak: worse(alarm.peak, event.value) };
       if (event.level === 'critical' && alarm.severity === 'warn') {
-        return to({ ...peaked, state: 'escalated', severity: 'critical', escalatedAt: event.at }, event.at, `escalated: value ${shown} reached the critical threshold`);
+        const escalated = { ...peaked, state: 'escalated' as const, severity: 'critical' as const, escalatedAt: event.at };
+        return to(escalated, event.at, `escalated: value ${shown} reached the critical threshold`);
       }
       return { alarm: peaked, transition: null };
     }
