@@ -13,6 +13,7 @@ import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { SqliteMeterStore } from '../store/sqlite/sqlite-meter-store.ts';
 import { startMdmService } from './mdm-service.ts';
+import { qualityDays } from '../../mdm/service/quality-days.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phasewire-mdm-timer-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -89,6 +90,8 @@ describe('a new meter in the MDM service', () => {
       assert.deepEqual(intervals.filter((i) => i.end > first).map((i) => [i.value, i.quality]), Array.from({ length: 24 }, () => [250, 'validated']));
       const days = await store.rollups(meter, Q.activeEnergyImport, 'day', { from: first - 3 * 86_400_000, to: first + 86_400_000 });
       assert.deepEqual(days.map((d) => d.sum), [6000], 'the day holds the six hours the meter measured, nothing more');
+      const quality = await qualityDays(store, meter, { from: first - 2 * 86_400_000, to: first + 24 * q }, { now: first + 24 * q + 60_000 });
+      assert.deepEqual(quality.map((d) => [d.estimated, d.failed]), [[0, 0], [0, 0], [0, 0]], 'no estimate, and no failure before the meter existed');
     } finally {
       await service.stop();
       await store.close();
