@@ -46,8 +46,9 @@ export async function qualityDays(store: MeterStore, meter: MeterId, range: Time
 /**
  * The meter's first reading of `quantity` when it lies in [from, to) and the day before `from` holds
  * none (a meter that began in the range); otherwise −∞: every interval of the range is the meter's.
+ * Intervals ending at or before it are not the meter's (the API's interval list leaves them out too).
  */
-async function firstReadingAt(store: MeterStore, meter: MeterId, quantity: ObisCode, from: number, to: number): Promise<number> {
+export async function firstReadingAt(store: MeterStore, meter: MeterId, quantity: ObisCode, from: number, to: number): Promise<number> {
   if ((await store.readings(meter, quantity, { from: from - dayMs, to: from })).length > 0) return Number.NEGATIVE_INFINITY;
   const [first] = await store.readings(meter, quantity, { from, to });
   return first === undefined ? Number.NEGATIVE_INFINITY : first.at;

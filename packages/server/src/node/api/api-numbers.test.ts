@@ -49,6 +49,13 @@ describe('numbers at the API boundary', () => {
     assert.equal(detail.json.latest.values['1-0:32.7.0'], 230.1);
   });
 
+  it('lists no interval from before a meter\'s first reading: it did not exist then', async () => {
+    const iso = (t: number): string => new Date(t).toISOString();
+    const answer = await get(`/api/v1/meters/m-a2/intervals?quantity=1-0:1.8.0&from=${iso(day0 - 2 * 3_600_000)}&to=${iso(day0 + 3_600_000)}`);
+    assert.deepEqual(answer.json.points.map((p: { start: string; quality: string }) => [p.start, p.quality]),
+      [0, 1, 2, 3].map((k) => [iso(day0 + k * 900_000), 'valid']));
+  });
+
   it('answers power quality in the units it names, at 0.01 % and 0.0001', async () => {
     const pq = await get('/api/v1/meters/m-a1/power-quality');
     assert.equal(pq.status, 200);

@@ -14,6 +14,7 @@ import { fleetSummary, iso, listMeters, meterSummary } from '../../api/meter-lis
 import type { MeterFigures } from '../../api/meter-list.ts';
 import { parseRange } from '../../api/time-range.ts';
 import { latestPowerQuality } from '../../api/latest-power-quality.ts';
+import { firstReadingAt } from '../../mdm/service/quality-days.ts';
 import { roundPowerQuality, roundRatio, roundReading, roundValues } from '../../api/rounding.ts';
 import type { IntervalValue } from '../../store/intervals.ts';
 import { dayMs, intervalMs } from '../../store/periods.ts';
@@ -184,7 +185,9 @@ export function emptyPowerQuality(): PowerQuality {
 }
 
 async function intervalPoints(ctx: ApiContext, meter: MeterId, quantity: ObisCode, grid: { from: number; to: number }) {
-  const values: readonly IntervalValue[] = await ctx.store.intervals(meter, quantity, grid);
+  // Intervals before a meter's first reading are not its own: not listed (a new meter has no gap before it existed).
+  const begins = await firstReadingAt(ctx.store, meter, quantity, grid.from, grid.to);
+  const values: readonly IntervalValue[] = (await ctx.store.intervals(meter, quantity, grid)).filter((v) => v.end > begins);
   const rules = new Map<number, string>();
   for (const change of await ctx.store.intervalChanges(meter, quantity, grid)) {
     if (change.provenance.kind === 'rule') rules.set(change.end, change.provenance.rule);
