@@ -2,7 +2,9 @@
 import { catalogue } from '@phasewire/core';
 
 export function quantitiesMarkdown(): string {
-  const rows = catalogue.map((q) => `| \`${q.obis}\` | \`${q.key}\` | ${q.description} | ${q.unit} | ${q.conductor} | ${q.kind} |`);
+  const resolution = (steps: number, unit: string): string => `${1 / steps}${unit === '1' ? '' : ` ${unit}`}`;
+  const rows = catalogue.map((q) =>
+    `| \`${q.obis}\` | \`${q.key}\` | ${q.description} | ${q.unit} | ${resolution(q.steps, q.unit)} | ${q.conductor} | ${q.kind} |`);
   return [
     '# Quantities',
     '',
@@ -19,8 +21,13 @@ export function quantitiesMarkdown(): string {
     'voltages have no code in the standard: phasewire uses value group C 128..199, which the standard leaves',
     'to manufacturers.',
     '',
-    '| OBIS | key | quantity | unit | conductor | kind |',
-    '|---|---|---|---|---|---|',
+    'Resolution: every value is carried on the uplink, stored, and answered by the API and its exports in',
+    'whole steps of its quantity\'s resolution (`steps` in the catalogue, `roundToResolution` in core; the',
+    'rationale is beside the table in `catalogue.ts`: each step is at least ten times finer than the best',
+    'accuracy class of the quantity\'s standard). A digit below it is float noise, never a measurement.',
+    '',
+    '| OBIS | key | quantity | unit | resolution | conductor | kind |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

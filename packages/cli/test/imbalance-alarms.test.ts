@@ -52,9 +52,9 @@ function simulate(): Snapshot[] {
   return snapshots;
 }
 
-/** The first interval k at which `value` has reached `threshold` at k − 1 and k (a debounce of 2). */
+/** The first interval k at which `value` is above `threshold` (strict) at k − 1 and k (a debounce of 2). */
 function secondInARow(values: readonly number[], threshold: number): number {
-  return values.findIndex((v, k) => k > 0 && v >= threshold && (values[k - 1] ?? 0) >= threshold);
+  return values.findIndex((v, k) => k > 0 && v > threshold && (values[k - 1] ?? 0) > threshold);
 }
 
 describe('the developing-imbalance scenario of the simulated meter', () => {
@@ -181,12 +181,13 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       await drive(service, store, clock, 0, intervals);
       await service.stop();
 
-      const raise = heldTwice(vuf, (v) => v >= 0.015);
-      const escalate = heldTwice(vuf, (v) => v >= 0.025, raise);
-      const clear = heldTwice(vuf, (v) => v < 0.015 - 0.002, escalate);
+      // Strict thresholds: above 1.5 % raises, above 2.5 % escalates, at or below 1.5 % − 0.2 % clears.
+      const raise = heldTwice(vuf, (v) => v > 0.015);
+      const escalate = heldTwice(vuf, (v) => v > 0.025, raise);
+      const clear = heldTwice(vuf, (v) => v <= 0.015 - 0.002, escalate);
       assert.ok(raise > 0 && escalate > raise && clear > escalate, `raise ${raise}, escalate ${escalate}, clear ${clear}`);
       // The noise is real: single intervals cross the thresholds before and after (interval 6 reaches 1.5 %, 7 falls back).
-      assert.ok(vuf.some((v, k) => k < raise - 2 && v >= 0.015), 'an isolated crossing before the raise');
+      assert.ok(vuf.some((v, k) => k < raise - 2 && v > 0.015), 'an isolated crossing before the raise');
 
       const transitions = (await store.alarmTransitions({})).filter((t) => t.alarm.type === 'voltage-unbalance');
       assert.deepEqual(transitions.map((t) => [t.from, t.alarm.state, (t.at - start) / quarter]), [
@@ -221,8 +222,10 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       assert.ok(Math.abs((pq.powerFactor.l2 ?? 0) - 0.87) < 0.01, `PF L2 ${pq.powerFactor.l2}`);
       assert.equal(pq.en50160, null, 'less than a week: no weekly summary');
       const days = await qualityDays(store, meter, { from: start, to: start + 86_400_000 }, { now: clock.now() });
-      // The first interval has no read at its start (the meter's first snapshot closes it): estimated.
-      assert.deepEqual(days.map((d) => [d.day, d.completeness, d.estimated, d.failed]), [[start, (intervals - 1) / 96, 1, 0]]);
+      // The first interval has no read at its start: it ends at the meter's first reading, before which
+      // nothing is the meter's, so it is neither estimated nor counted as failed.
+      assert.deepEqual(days.map((d) => [d.day, d.completeness, d.estimated, d.failed]), [[start, (intervals - 1) / 96, 0, 0]]);
+      assert.equal((await store.intervals(meter, Q.activeEnergyImport, { from: start - quarter, to: start + quarter }))[0]?.value, null);
       await store.close();
     });
 
@@ -282,7 +285,7 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       const active = await service.alarms.list({ state: 'active', limit: 10 });
       const unbalance = active.items.find((a) => a.type === 'voltage-unbalance');
       assert.ok(unbalance !== undefined && unbalance.state === 'escalated' && unbalance.id === `${meter}:voltage-unbalance:1`);
-      assert.equal(unbalance.raisedAt, new Date(start + heldTwice(vuf, (v) => v >= 0.015) * quarter).toISOString());
+      assert.equal(unbalance.raisedAt, new Date(start + heldTwice(vuf, (v) => v > 0.015) * quarter).toISOString());
       const firstPage = await service.alarms.list({ state: 'all', limit: 1 });
       assert.equal(firstPage.items.length, 1);
       assert.ok(firstPage.nextCursor !== null);

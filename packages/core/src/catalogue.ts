@@ -31,6 +31,11 @@ export interface QuantityDefinition {
   readonly unit: UnitSymbol;
   readonly conductor: Conductor;
   readonly kind: QuantityKind;
+  /**
+   * The quantity's resolution as whole steps per unit (100: 0.01 V). Values are carried on the
+   * uplink, stored and answered in these steps (`roundToResolution`); a finer digit is noise.
+   */
+  readonly steps: number;
 }
 
 type PhaseIndex = '1' | '2' | '3';
@@ -100,9 +105,22 @@ const rows: readonly Row[] = [
   ['1-0:1.6.0', 'activeDemandImportMax', 'Active power import, maximum demand since reset', 'W', 'total', 'demand'],
 ];
 
+/**
+ * Resolution per unit, as whole steps per unit: 0.01 V, 1 mA, 0.1 W / var / VA, 0.1 Wh / varh,
+ * 1 mHz, 0.01°, 0.0001 of a ratio (0.01 %). Rationale: each step is at least ten times finer than the
+ * best accuracy a class of the quantity's standard allows at rated values — voltage and current ±0.1 %
+ * (IEC 61557-12 class 0.1: 0.23 V, 5 mA at 5 A), active energy ±0.2 % (IEC 62053-22 class 0.2S),
+ * frequency ±10 mHz (IEC 61000-4-30 class A §5.1.4), power factor and THD to the second decimal of a
+ * percent — so rounding to it never hides a measured difference, while the float noise of sums and
+ * conversions (3592.2999999999993) is far below it.
+ */
+const stepsPerUnit: Readonly<Record<UnitSymbol, number>> = {
+  V: 100, A: 1000, W: 10, var: 10, VA: 10, Wh: 10, varh: 10, Hz: 1000, deg: 100, '1': 10_000,
+};
+
 /** Every quantity phasewire measures, in catalogue order. */
 export const catalogue: readonly QuantityDefinition[] = rows.map(([code, key, description, unit, conductor, kind]) => ({
-  obis: parseObis(code), key, description, unit, conductor, kind,
+  obis: parseObis(code), key, description, unit, conductor, kind, steps: stepsPerUnit[unit],
 }));
 
 const byObis = new Map(catalogue.map((q) => [q.obis as string, q]));
@@ -114,6 +132,20 @@ export const Q = Object.fromEntries(catalogue.map((q) => [q.key, q.obis])) as Re
 /** Looks a quantity up by OBIS code or key. */
 export function findQuantity(codeOrKey: string): QuantityDefinition | undefined {
   return byObis.get(codeOrKey) ?? byKey.get(codeOrKey);
+}
+
+/**
+ * `value` rounded to the resolution of the quantity `code` (a catalogue OBIS code or key), e.g.
+ * 3592.2999999999993 Wh → 3592.3; unchanged for a code outside the catalogue or a non-finite value.
+ */
+export function roundToResolution(code: string, value: number): number {
+  const steps = findQuantity(code)?.steps;
+  return steps === undefined || !Number.isFinite(value) ? value : roundToSteps(value, steps);
+}
+
+/** `value` rounded to whole steps of 1/`steps` (100: to 0.01), as the shortest decimal that round-trips; −0 becomes 0. */
+export function roundToSteps(value: number, steps: number): number {
+  return Math.round(value * steps) / steps + 0;
 }
 
 /** Looks a quantity up by OBIS code or key, and says what is known when it is not found. */

@@ -9,7 +9,6 @@ import { parseMeterId, type MeterId } from './ids.ts';
 import { obisCode, obisGroups, type ObisCode } from './obis.ts';
 import { findQuantity } from './catalogue.ts';
 import type { Snapshot } from './reading.ts';
-import type { UnitSymbol } from './units.ts';
 
 export interface ReadingBatch {
   readonly meter: MeterId;
@@ -33,17 +32,15 @@ export interface WireBatch {
 
 export const batchLimits = { snapshots: 10_000, quantities: 256 } as const;
 
-/** Integer steps per unit: the resolution a value is carried with (0.01 V, 1 mA, 0.1 W, 0.1 Wh …). */
-const stepsPerUnit: Readonly<Record<UnitSymbol, number>> = { V: 100, A: 1000, W: 10, var: 10, VA: 10, Wh: 10, varh: 10, Hz: 1000, deg: 100, '1': 10_000 };
 
 function packObis(code: ObisCode): number {
   const g = obisGroups(code);
   return g.c * 65536 + g.d * 256 + g.e;
 }
 
+/** Integer steps per unit: the resolution a value is carried with (the catalogue's `steps`: 0.01 V, 1 mA, 0.1 W, 0.1 Wh …). */
 export function stepsOf(code: ObisCode): number {
-  const definition = findQuantity(code);
-  return definition === undefined ? 1 : stepsPerUnit[definition.unit];
+  return findQuantity(code)?.steps ?? 1;
 }
 
 /** The wire shape of a batch. Every snapshot must be of the batch's meter. */

@@ -121,7 +121,8 @@ export class IntervalAggregator {
       out[s.reactiveImport[p] as number] = q > 0 ? q : 0;
       out[s.reactiveExport[p] as number] = q < 0 ? -q : 0;
       out[s.apparent[p] as number] = sa;
-      out[s.pf[p] as number] = powerFactor(pw, sa);
+      // An idle phase has no power factor: NaN is a value the snapshot leaves out (value-layout.ts).
+      out[s.pf[p] as number] = powerFactor(pw, sa) ?? Number.NaN;
       out[s.voltageThd[p] as number] = vFund > 0 ? root(mean(F.vDist, p) / vFund) : 0;
       out[s.currentThd[p] as number] = iFund > 0 ? root(mean(F.iDist, p) / iFund) : 0;
       out[s.line[p] as number] = line;
@@ -143,7 +144,7 @@ export class IntervalAggregator {
     out[slot.reactivePowerImport] = qTotal > 0 ? qTotal : 0;
     out[slot.reactivePowerExport] = qTotal < 0 ? -qTotal : 0;
     out[slot.apparentPower] = sTotal;
-    out[slot.powerFactor] = powerFactor(pTotal, sTotal);
+    out[slot.powerFactor] = powerFactor(pTotal, sTotal) ?? Number.NaN;
     if (this.#cycleSeconds > 0) this.#lastFrequency = this.#cycles / this.#cycleSeconds;
     out[slot.frequency] = this.#lastFrequency;
     out[slot.angleVoltageL2] = this.#voltageAngle(1);

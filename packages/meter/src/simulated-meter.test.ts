@@ -98,6 +98,17 @@ describe('a simulated meter in phasor mode', () => {
     assert.ok(value(s, Q.currentNeutral) < 1e-9);
   });
 
+  it('leaves the power factor of a phase without current out, never 1, in both modes', () => {
+    for (const mode of ['phasor', 'waveform'] as const) {
+      const sim = createSimulatedMeter({ meter, scenario: 'single-phase-l2', mode, seed: 1, start });
+      const s = sim.advanceTo(start + 1000);
+      assert.equal(value(s, Q.currentL1), 0, `${mode}: L1 idle`);
+      assert.equal(s.values.has(Q.powerFactorL1), false, `${mode}: PF L1 is undefined, so absent (found ${value(s, Q.powerFactorL1)})`);
+      assert.equal(s.values.has(Q.powerFactorL3), false, `${mode}: PF L3`);
+      assert.ok(value(s, Q.powerFactorL2) > 0.8 && value(s, Q.powerFactorL2) < 1, `${mode}: PF L2 is measured`);
+    }
+  });
+
   it('handles a read at the start time (an interval of no length)', () => {
     const sim = createSimulatedMeter({ meter, scenario: 'frequency-drift', mode: 'phasor', seed: 1, start });
     const s = sim.advanceTo(start);

@@ -18,9 +18,16 @@ export function phaseSlots(name: PerPhaseName): readonly [number, number, number
 
 const codes: readonly ObisCode[] = catalogue.map((q) => q.obis);
 
-/** The snapshot's values: every catalogue quantity, in catalogue order. */
+/**
+ * The snapshot's values: every catalogue quantity the interval defines, in catalogue order. A
+ * quantity left NaN is undefined for the interval (the power factor of a phase without current) and
+ * is absent from the snapshot, as it is then on the wire, in the store and in the API.
+ */
 export function toValueMap(values: Float64Array): Map<ObisCode, number> {
   const map = new Map<ObisCode, number>();
-  for (let k = 0; k < codes.length; k++) map.set(codes[k] as ObisCode, values[k] ?? 0);
+  for (let k = 0; k < codes.length; k++) {
+    const value = values[k] ?? 0;
+    if (!Number.isNaN(value)) map.set(codes[k] as ObisCode, value);
+  }
   return map;
 }

@@ -13,8 +13,8 @@ export interface PhasePower {
   readonly q: number;
   /** Apparent power, VA; never negative. */
   readonly s: number;
-  /** Power factor P/S, signed as P; 1 at no load (S = 0). */
-  readonly pf: number;
+  /** Power factor P/S, signed as P; null (undefined) without apparent power (S = 0: no current). */
+  readonly pf: number | null;
   readonly quadrant: Quadrant;
 }
 
@@ -24,9 +24,13 @@ export function quadrantOf(p: number, q: number): Quadrant {
   return q >= 0 ? 2 : 3;
 }
 
-/** Power factor P/S signed as P; at S = 0 there is no load and the factor is taken as 1. */
-export function powerFactor(p: number, s: number): number {
-  if (s === 0) return 1;
+/**
+ * Power factor P/S signed as P (IEEE 1459-2010 §3.1.1.1: the ratio of active to apparent power). At
+ * S = 0 (a phase that carries no current) the ratio is undefined, and so is the factor: null, never
+ * 1, so an idle phase is not reported as a perfect load.
+ */
+export function powerFactor(p: number, s: number): number | null {
+  if (!(s > 0)) return null;
   return Math.max(-1, Math.min(1, p / s));
 }
 

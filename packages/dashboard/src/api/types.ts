@@ -96,8 +96,10 @@ export interface QualityDay {
   readonly failed: number;
 }
 
+/** An unbalance figure: in percent, labelled with the standard that defines it. */
 export interface StandardFigure {
   readonly value: number | null;
+  readonly unit: '%';
   readonly standard: string;
 }
 
@@ -110,8 +112,16 @@ export interface PowerQuality {
   readonly currentUnbalance?: number | null;
   readonly neutralCurrent?: number | null;
   readonly powerFactor?: { readonly l1: number | null; readonly l2: number | null; readonly l3: number | null };
+  /** `depth` in percent of Udin. */
   readonly events?: readonly { readonly kind: 'sag' | 'swell' | 'interruption'; readonly start: string; readonly end: string | null; readonly depth: number }[];
+  readonly units: {
+    readonly unbalance: '%'; readonly currentUnbalance: '%'; readonly neutralCurrent: 'A';
+    readonly powerFactor: '1'; readonly thd: '1'; readonly eventDepth: '%';
+  };
 }
+
+/** The unit of an alarm's value and peak: percent for ratios, a plain power factor, whole intervals for counts. */
+export type AlarmUnit = '%' | '1' | 'intervals';
 
 export interface Alarm {
   readonly id: string;
@@ -121,8 +131,10 @@ export interface Alarm {
   readonly severity: AlarmSeverity;
   readonly raisedAt: string;
   readonly clearedAt: string | null;
+  /** In `unit`. */
   readonly value: number | null;
   readonly peak: number | null;
+  readonly unit: AlarmUnit;
   readonly acknowledgement: { readonly at: string; readonly actor: string; readonly note: string } | null;
 }
 

@@ -22,14 +22,15 @@ const typeName: Readonly<Record<string, string>> = {
   'vee-failure': 'Validation failures',
 };
 
-/** An alarm's value and peak; unbalance shown in percent. */
-export function alarmValueText(alarm: Pick<Alarm, 'type' | 'value' | 'peak'>): string {
+/** An alarm's value and peak in the unit the API names: `2.65 % (peak 2.90 %)`, `0.85`, `5 intervals`. */
+export function alarmValueText(alarm: Pick<Alarm, 'value' | 'peak' | 'unit'>): string {
   if (alarm.value === null) return '—';
-  // The alarm engine gives unbalance as a ratio (0.027); the contract does not fix the unit, so a
-  // value of 1 or more is taken as percent already (an unbalance of 100 % is no real reading).
-  const unbalance = alarm.type.endsWith('unbalance');
-  const asPercent = unbalance && Math.max(alarm.value, alarm.peak ?? 0) < 1 ? 100 : 1;
-  const show = (v: number | null) => (v === null ? '—' : unbalance ? `${(v * asPercent).toFixed(2)} %` : v.toFixed(2));
+  const show = (v: number | null): string => {
+    if (v === null) return '—';
+    if (alarm.unit === '%') return `${v.toFixed(2)} %`;
+    if (alarm.unit === 'intervals') return `${v} interval${v === 1 ? '' : 's'}`;
+    return v.toFixed(2);
+  };
   return `${show(alarm.value)} (peak ${show(alarm.peak)})`;
 }
 

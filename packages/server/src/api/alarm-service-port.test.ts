@@ -8,7 +8,7 @@ import type { LiveEvent } from './ports.ts';
 
 const alarm = (i: number, meter: string): AlarmDto => ({
   id: `${meter}:voltage-unbalance:${i}`, meter, type: 'voltage-unbalance', state: 'raised', severity: 'warn',
-  raisedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), clearedAt: null, value: 2, peak: 3, acknowledgement: null,
+  raisedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), clearedAt: null, value: 2, peak: 3, unit: '%', acknowledgement: null,
 });
 
 function fakeService(alarms: readonly AlarmDto[], queries: AlarmListQuery[]): AlarmService & { emit(event: Parameters<AlarmListener>[0]): void } {

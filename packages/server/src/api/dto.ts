@@ -147,17 +147,36 @@ export const QualityDays = Type.Object({
 export type QualityDays = Static<typeof QualityDays>;
 
 // ── power quality
-const labelled = (standard: string) => Type.Object({ value: nullable(Type.Number()), standard: Type.Literal(standard) });
+// Units: every unbalance figure, current unbalance and an event's depth in percent; power factor
+// and THD as the catalogue's ratios ('1'); neutral current in A. `units` names each in the answer.
+const percentFigure = (standard: string) => Type.Object({
+  value: nullable(Type.Number({ description: 'percent' })), unit: Type.Literal('%'), standard: Type.Literal(standard),
+});
+export const PowerQualityUnits = Type.Object({
+  unbalance: Type.Literal('%'), currentUnbalance: Type.Literal('%'), neutralCurrent: Type.Literal('A'),
+  powerFactor: Type.Literal('1'), thd: Type.Literal('1'), eventDepth: Type.Literal('%'),
+});
+export type PowerQualityUnits = Static<typeof PowerQualityUnits>;
+export const powerQualityUnits: PowerQualityUnits = {
+  unbalance: '%', currentUnbalance: '%', neutralCurrent: 'A', powerFactor: '1', thd: '1', eventDepth: '%',
+};
 export const PowerQuality = Type.Object({
-  unbalance: Type.Object({ vuf: labelled('IEC 61000-4-30 VUF'), lvur: labelled('NEMA MG 1 LVUR'), pvur: labelled('IEEE 112 PVUR') }),
-  currentUnbalance: nullable(Type.Number()),
-  neutralCurrent: nullable(Type.Number()),
-  powerFactor: Type.Object({ l1: nullable(Type.Number()), l2: nullable(Type.Number()), l3: nullable(Type.Number()) }),
-  thd: Type.Record(Type.String(), nullable(Type.Number())),
+  unbalance: Type.Object({
+    vuf: percentFigure('IEC 61000-4-30 VUF'), lvur: percentFigure('NEMA MG 1 LVUR'), pvur: percentFigure('IEEE 112 PVUR'),
+  }),
+  currentUnbalance: nullable(Type.Number({ description: 'percent' })),
+  neutralCurrent: nullable(Type.Number({ description: 'A' })),
+  powerFactor: Type.Object(
+    { l1: nullable(Type.Number()), l2: nullable(Type.Number()), l3: nullable(Type.Number()) },
+    { description: 'P/S, signed as P; null where a phase carries no current' },
+  ),
+  thd: Type.Record(Type.String(), nullable(Type.Number({ description: 'ratio to the fundamental' }))),
   events: Type.Array(Type.Object({
     kind: Type.Union([Type.Literal('sag'), Type.Literal('swell'), Type.Literal('interruption')]),
-    start: isoTime, end: nullable(isoTime), depth: Type.Number(),
+    start: isoTime, end: nullable(isoTime),
+    depth: Type.Number({ description: 'percent of Udin below it (sag, interruption) or above it (swell)' }),
   })),
+  units: PowerQualityUnits,
   en50160: nullable(Type.Record(Type.String(), Type.Unknown())),
 });
 export type PowerQuality = Static<typeof PowerQuality>;
@@ -167,7 +186,12 @@ export const AlarmDto = Type.Object({
   id: Type.String(), meter: Type.String(), type: Type.String(),
   state: Type.Union([Type.Literal('raised'), Type.Literal('escalated'), Type.Literal('acknowledged'), Type.Literal('cleared')]),
   severity: Type.Union([Type.Literal('warn'), Type.Literal('critical')]),
-  raisedAt: isoTime, clearedAt: nullable(isoTime), value: nullable(Type.Number()), peak: nullable(Type.Number()),
+  raisedAt: isoTime, clearedAt: nullable(isoTime),
+  value: nullable(Type.Number({
+    description: 'in `unit`: percent for every ratio (unbalance, voltage / Udin, neutral current / Imax), a plain power factor, whole intervals for counts',
+  })),
+  peak: nullable(Type.Number({ description: 'the worst value of the occurrence, in `unit`' })),
+  unit: Type.Union([Type.Literal('%'), Type.Literal('1'), Type.Literal('intervals')]),
   acknowledgement: nullable(Type.Object({ at: isoTime, actor: Type.String(), note: Type.String() })),
 });
 export type AlarmDto = Static<typeof AlarmDto>;

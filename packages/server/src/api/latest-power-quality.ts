@@ -4,7 +4,7 @@
 // events and EN 50160 need history and stay empty. A figure whose inputs are missing is null.
 import { currentUnbalance, lvur, mapPhases, polarDeg, pvur, Q, vuf, vufFromLineMagnitudes } from '@phasewire/core';
 import type { ThreePhase } from '@phasewire/core';
-import type { PowerQuality } from './dto.ts';
+import { powerQualityUnits, type PowerQuality } from './dto.ts';
 
 type Values = ReadonlyMap<string, number>;
 
@@ -42,9 +42,9 @@ export function latestPowerQuality(values: Values): PowerQuality {
   const get = (code: string): number | null => values.get(code) ?? null;
   return {
     unbalance: {
-      vuf: { value: vufPercentOf(values), standard: 'IEC 61000-4-30 VUF' },
-      lvur: { value: lines === null ? null : percent(lvur(lines).value), standard: 'NEMA MG 1 LVUR' },
-      pvur: { value: phases === null ? null : percent(pvur(phases).value), standard: 'IEEE 112 PVUR' },
+      vuf: { value: vufPercentOf(values), unit: '%', standard: 'IEC 61000-4-30 VUF' },
+      lvur: { value: lines === null ? null : percent(lvur(lines).value), unit: '%', standard: 'NEMA MG 1 LVUR' },
+      pvur: { value: phases === null ? null : percent(pvur(phases).value), unit: '%', standard: 'IEEE 112 PVUR' },
     },
     currentUnbalance: currentFigure,
     neutralCurrent: get(Q.currentNeutral),
@@ -54,6 +54,7 @@ export function latestPowerQuality(values: Values): PowerQuality {
       currentL1: get(Q.currentThdL1), currentL2: get(Q.currentThdL2), currentL3: get(Q.currentThdL3),
     },
     events: [],
+    units: powerQualityUnits,
     en50160: null,
   };
 }

@@ -3,6 +3,7 @@
 import type { DeviceRecord } from '../headend/registry.ts';
 import { ApiFieldError } from './api-errors.ts';
 import type { FleetSummary, MeterListQuery, MeterSummary } from './dto.ts';
+import { roundPercent, roundRatio } from './rounding.ts';
 
 export interface MeterFigures {
   readonly now: number;
@@ -39,8 +40,8 @@ export function meterSummary(record: DeviceRecord, figures: MeterFigures): Meter
     online: isOnline(record, figures.now, figures.onlineWindowMs),
     lastSeen: record.lastSeen === null ? null : iso(record.lastSeen),
     activeAlarms: figures.alarms.get(record.id) ?? { warn: 0, critical: 0 },
-    vufPercent: figures.vufPercent(record.id),
-    completenessToday: figures.completeness.get(record.id) ?? null,
+    vufPercent: roundPercent(figures.vufPercent(record.id)),
+    completenessToday: roundRatio(figures.completeness.get(record.id) ?? null),
   };
 }
 
@@ -62,7 +63,7 @@ export function fleetSummary(summaries: readonly MeterSummary[]): FleetSummary {
   }
   return {
     meters: summaries.length, online, offline: summaries.length - online, byLink, activeAlarms,
-    completenessToday: completenessCount === 0 ? null : completenessSum / completenessCount,
+    completenessToday: completenessCount === 0 ? null : roundRatio(completenessSum / completenessCount),
   };
 }
 

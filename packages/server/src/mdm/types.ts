@@ -75,6 +75,8 @@ export interface MeterMetadata {
   readonly exchanges: readonly MeterExchange[];
   /** Alarm configuration groups the meter belongs to, most general first. */
   readonly groups: readonly string[];
+  /** When the meter was installed (ms since the epoch), when known: VEE estimates nothing before it. */
+  readonly installedAt?: number;
 }
 
 /** What an estimation method is called in a value's provenance. */

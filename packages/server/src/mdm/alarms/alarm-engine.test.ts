@@ -81,14 +81,31 @@ describe('the alarm engine on a developing imbalance', () => {
     assert.equal(restored.evaluate(meta, t(1), metricsOf(analytics, meta))[0]?.alarm.state, 'raised');
   });
 
+  it('raises no low-power-factor warning for a balanced motor at exactly PF 0.90, and raises it at 0.89', () => {
+    // The balanced-motor scenario (docs/sensing.md): 10 A per phase at PF 0.9, P = 3 × 2070 W, S = 3 × 2300 VA.
+    const motor = (at: number, pf: number): Snapshot => ({
+      meter: meta.meter, at, values: new Map([
+        [Q.voltageL1, 230], [Q.voltageL2, 230], [Q.voltageL3, 230], [Q.angleVoltageL2, 120], [Q.angleVoltageL3, 240],
+        [Q.currentL1, 10], [Q.currentL2, 10], [Q.currentL3, 10], [Q.activePower, 6900 * pf], [Q.apparentPower, 6900], [Q.powerFactor, pf],
+      ]),
+    });
+    const at = (pf: number): string[] => {
+      const engine = new AlarmEngine();
+      return Array.from({ length: 8 }, (_, k) => engine.evaluate(meta, t(k), metricsOf(intervalAnalytics(motor(t(k), pf)), meta)))
+        .flat().map((tr) => `${tr.alarm.type} ${tr.alarm.state}`);
+    };
+    assert.deepEqual(at(0.9), []);
+    assert.deepEqual(at(0.89), ['low-power-factor raised']);
+  });
+
   it('acknowledges with a note and tells the notifiers what happened', () => {
     const engine = new AlarmEngine();
     for (const k of [0, 1]) engine.evaluate(meta, t(k), metricsOf(intervalAnalytics(snapshot(t(k), 0.025)), meta));
     const ack = engine.acknowledge(meta, 'voltage-unbalance', t(2), 'op-li', 'tap changer on feeder 7 checked');
     const n = notificationOf(ack);
-    assert.deepEqual({ ...n, value: Math.round((n.value ?? 0) * 1e6) / 1e6 }, {
+    assert.deepEqual(n, {
       kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
-      state: 'acknowledged', previousState: 'raised', severity: 'warn', at: '2024-01-01T00:30:00.000Z', value: 0.025, peak: n.peak,
+      state: 'acknowledged', previousState: 'raised', severity: 'warn', at: '2024-01-01T00:30:00.000Z', value: 2.5, peak: 2.5, unit: '%',
       reason: 'acknowledged by op-li: tap changer on feeder 7 checked', reopened: 0,
       acknowledgement: { at: '2024-01-01T00:30:00.000Z', actor: 'op-li', note: 'tap changer on feeder 7 checked' },
     });

@@ -13,6 +13,7 @@
 //   neutral-overcurrent  neutral current / the largest current the meter measures (Imax × CT ratio)
 //   meter-silent         intervals since the last reading
 //   vee-failure          intervals that VEE rejected or marked suspect in its last run
+// Outside the engine (API, notifications, reasons) ratios are given in percent: alarm-units.ts.
 
 export const alarmTypes = [
   'voltage-unbalance', 'current-unbalance', 'phase-loss', 'over-voltage', 'under-voltage',
@@ -27,7 +28,7 @@ export const levelRank: Readonly<Record<AlarmLevel, number>> = { normal: 0, warn
 
 export interface ThresholdRule {
   readonly enabled: boolean;
-  /** `above`: a value at or above a threshold raises; `below`: at or below. */
+  /** `above`: a value above a threshold raises; `below`: below it. A value at the threshold does not (strict). */
   readonly direction: 'above' | 'below';
   readonly warn: number | null;
   readonly critical: number | null;
@@ -66,8 +67,9 @@ export const defaultRules: Readonly<Record<AlarmType, ThresholdRule>> = {
   'under-voltage': rule('below', 0.9, 0.85, 0.02, 1, 2),
   'low-power-factor': rule('below', 0.9, 0.8, 0.02, 4, 4),
   'neutral-overcurrent': rule('above', 0.5, 0.8, 0.05, 2, 2),
-  'meter-silent': rule('above', 4, 96, 0, 1, 1),
-  'vee-failure': rule('above', 1, 8, 0, 1, 1),
+  // Counts: above 3 is at least 4 whole intervals (an hour), above 95 at least 96 (a day); above 0 is any.
+  'meter-silent': rule('above', 3, 95, 0, 1, 1),
+  'vee-failure': rule('above', 0, 7, 0, 1, 1),
 };
 
 export const defaultLifecycle: LifecyclePolicy = { escalateAfterMs: 4 * 3_600_000, reopenWithinMs: 3_600_000 };

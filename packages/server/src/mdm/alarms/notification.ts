@@ -2,6 +2,7 @@
 // MQTT notifiers live in src/node/mdm/; this module only shapes the message, so that every channel
 // says the same thing.
 import type { AlarmTransition } from './lifecycle/alarm-lifecycle.ts';
+import { alarmUnitOf, reportedAlarmValue, type AlarmUnit } from './alarm-units.ts';
 
 export interface AlarmNotification {
   readonly kind: 'phasewire.alarm';
@@ -16,8 +17,10 @@ export interface AlarmNotification {
   readonly severity: 'warn' | 'critical' | null;
   /** ISO 8601 UTC time of the transition. */
   readonly at: string;
+  /** In `unit` (alarm-units.ts): percent for ratios, a plain number for a power factor, whole intervals for counts. */
   readonly value: number | null;
   readonly peak: number | null;
+  readonly unit: AlarmUnit;
   readonly reason: string;
   readonly reopened: number;
   readonly acknowledgement: { readonly at: string; readonly actor: string; readonly note: string } | null;
@@ -41,8 +44,9 @@ export function notificationOf(transition: AlarmTransition): AlarmNotification {
     previousState: transition.from,
     severity: alarm.severity,
     at: new Date(transition.at).toISOString(),
-    value: alarm.value,
-    peak: alarm.peak,
+    value: reportedAlarmValue(alarm.type, alarm.value),
+    peak: reportedAlarmValue(alarm.type, alarm.peak),
+    unit: alarmUnitOf(alarm.type),
     reason: transition.reason,
     reopened: alarm.reopened,
     acknowledgement: alarm.acknowledgement === null

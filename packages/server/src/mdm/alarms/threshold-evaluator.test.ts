@@ -12,8 +12,9 @@ const run = (values: readonly (number | null)[], rule: ThresholdRule): AlarmLeve
 const changes = (levels: readonly AlarmLevel[]): number => levels.filter((l, i) => l !== (levels[i - 1] ?? 'normal')).length;
 
 describe('hysteresis', () => {
-  it('enters warn at the threshold and holds it until the value is the hysteresis below', () => {
-    assert.equal(calledLevel(0.02, 'normal', vufRule), 'warn');
+  it('enters warn above the threshold, not at it, and holds it until the value is the hysteresis below', () => {
+    assert.equal(calledLevel(0.02, 'normal', vufRule), 'normal', 'a VUF of exactly 2 % meets EN 50160 (≤ 2 %)');
+    assert.equal(calledLevel(0.0201, 'normal', vufRule), 'warn');
     assert.equal(calledLevel(0.0199, 'normal', vufRule), 'normal');
     assert.equal(calledLevel(0.0185, 'warn', vufRule), 'warn');
     assert.equal(calledLevel(0.0179, 'warn', vufRule), 'normal');
@@ -21,12 +22,23 @@ describe('hysteresis', () => {
     assert.equal(calledLevel(0.027, 'critical', vufRule), 'warn');
   });
 
-  it('mirrors for alarms on low values', () => {
+  it('mirrors for alarms on low values: below 0.90 warns, 0.90 does not', () => {
     const pf = defaultRules['low-power-factor'];
-    assert.equal(calledLevel(0.9, 'normal', pf), 'warn');
+    assert.equal(calledLevel(0.9, 'normal', pf), 'normal');
+    assert.equal(calledLevel(0.8999, 'normal', pf), 'warn');
     assert.equal(calledLevel(0.91, 'warn', pf), 'warn');
     assert.equal(calledLevel(0.93, 'warn', pf), 'normal');
+    assert.equal(calledLevel(0.8, 'normal', pf), 'warn');
     assert.equal(calledLevel(0.79, 'normal', pf), 'critical');
+  });
+
+  it('counts whole intervals: silent for four intervals (an hour) warns, three do not; one VEE failure warns', () => {
+    assert.equal(calledLevel(3, 'normal', defaultRules['meter-silent']), 'normal');
+    assert.equal(calledLevel(4, 'normal', defaultRules['meter-silent']), 'warn');
+    assert.equal(calledLevel(96, 'normal', defaultRules['meter-silent']), 'critical');
+    assert.equal(calledLevel(0, 'normal', defaultRules['vee-failure']), 'normal');
+    assert.equal(calledLevel(1, 'normal', defaultRules['vee-failure']), 'warn');
+    assert.equal(calledLevel(8, 'normal', defaultRules['vee-failure']), 'critical');
   });
 });
 

@@ -1,7 +1,10 @@
 // From values to a level, with hysteresis and debounce. Pure: the state goes in and comes out.
 //
-// Hysteresis: a level is entered when the value reaches its threshold and held until the value is
-// back past the threshold by the hysteresis (for `above`: enter at ≥ T, hold while ≥ T − h).
+// Thresholds are strict: a level is entered when the value is past its threshold (for `above`: > T;
+// for `below`: < T), so a value at the threshold is normal: a power factor of exactly 0.90 meets a
+// 0.90 limit, as a VUF of exactly 2 % meets EN 50160's "≤ 2 %".
+// Hysteresis: a raised level is held until the value is back at or past the threshold by the
+// hysteresis (for `above`: held while > T − h).
 // Debounce: the level moves up only after `raiseAfter` evaluations in a row call for a higher level,
 // and then to the lowest level all of them called for; it moves down after `clearAfter` evaluations
 // in a row call for a lower one, to the highest of them. Calls past the new level at the end of that
@@ -22,7 +25,7 @@ export function calledLevel(value: number, held: AlarmLevel, rule: ThresholdRule
   const reaches = (threshold: number | null, holding: boolean): boolean => {
     if (threshold === null) return false;
     const h = holding ? rule.hysteresis : 0;
-    return rule.direction === 'above' ? value >= threshold - h : value <= threshold + h;
+    return rule.direction === 'above' ? value > threshold - h : value < threshold + h;
   };
   if (reaches(rule.critical, held === 'critical')) return 'critical';
   if (reaches(rule.warn, held !== 'normal')) return 'warn';

@@ -55,6 +55,14 @@ describe('interval analytics', () => {
     assert.deepEqual(a.powerFactor.phases, [0.9, 0.8, null]);
   });
 
+  it('has no power factor for a phase without current, and no total one without any: absent, not 1', () => {
+    const idle = intervalAnalytics(snapshot([...phases(230, 230, 230), ...currents(0, 10, 0), [Q.activePowerL1, 0], [Q.apparentPowerL1, 0],
+      [Q.activePowerL2, 1840], [Q.apparentPowerL2, 2300], [Q.activePowerL3, 0], [Q.apparentPowerL3, 0]]));
+    assert.deepEqual(idle.powerFactor.phases, [null, 0.8, null]);
+    const none = intervalAnalytics(snapshot([...phases(230, 230, 230), ...currents(0, 0, 0), [Q.activePower, 0], [Q.apparentPower, 0]]));
+    assert.equal(none.powerFactor.total, null);
+  });
+
   it('computes THD with core thd from spectra when given, else takes the meter\'s', () => {
     const meters = intervalAnalytics(snapshot([[Q.voltageThdL1, 0.031]]));
     assert.deepEqual(meters.voltageThd, [0.031, null, null]);

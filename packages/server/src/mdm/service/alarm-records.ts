@@ -7,6 +7,7 @@ import type { AlarmSlot } from '../alarms/alarm-engine.ts';
 import { alarmTypes, type AlarmType } from '../alarms/alarm-rules.ts';
 import type { Alarm } from '../alarms/lifecycle/alarm-lifecycle.ts';
 import type { AlarmNotification } from '../alarms/notification.ts';
+import { alarmUnitOf, reportedAlarmValue, type AlarmUnit } from '../alarms/alarm-units.ts';
 
 /** The record of the alarm's current occurrence; null before its first raise. */
 export function recordOfAlarm(alarm: Alarm): AlarmRecord | null {
@@ -56,8 +57,10 @@ export interface AlarmView {
   readonly severity: 'warn' | 'critical';
   readonly raisedAt: string;
   readonly clearedAt: string | null;
+  /** In `unit` (alarm-units.ts): percent for ratios, a plain number for a power factor, whole intervals for counts. */
   readonly value: number | null;
   readonly peak: number | null;
+  readonly unit: AlarmUnit;
   readonly acknowledgement: { readonly at: string; readonly actor: string; readonly note: string } | null;
 }
 
@@ -66,7 +69,8 @@ const iso = (t: number): string => new Date(t).toISOString();
 export function alarmView(r: AlarmRecord): AlarmView {
   return {
     id: r.id, meter: r.meter, type: r.type, state: r.state, severity: r.severity, raisedAt: iso(r.raisedAt), clearedAt: r.clearedAt === null ? null : iso(r.clearedAt),
-    value: r.value, peak: r.peak, acknowledgement: r.acknowledgement === null ? null : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
+    value: reportedAlarmValue(r.type, r.value), peak: reportedAlarmValue(r.type, r.peak), unit: alarmUnitOf(r.type),
+    acknowledgement: r.acknowledgement === null ? null : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
   };
 }
 
@@ -84,8 +88,9 @@ export function notificationOfRecord(t: AlarmTransitionRecord): AlarmNotificatio
     previousState: t.from,
     severity: a.severity,
     at: iso(t.at),
-    value: a.value,
-    peak: a.peak,
+    value: reportedAlarmValue(a.type, a.value),
+    peak: reportedAlarmValue(a.type, a.peak),
+    unit: alarmUnitOf(a.type),
     reason: t.reason,
     reopened: a.reopened,
     acknowledgement: a.acknowledgement === null ? null : { at: iso(a.acknowledgement.at), actor: a.acknowledgement.actor, note: a.acknowledgement.note },

@@ -19,6 +19,11 @@ export interface MeterSetup {
   readonly groups?: readonly string[];
   readonly disconnected?: readonly Period[];
   readonly exchanges?: readonly MeterExchange[];
+  /**
+   * When the meter was installed, ISO 8601 with a zone (`2026-03-02T08:00:00Z`);
+   * default: its first reading. VEE estimates nothing before it.
+   */
+  readonly installedAt?: string;
 }
 
 export interface MeterSetupConfig {
@@ -29,8 +34,15 @@ export interface MeterSetupConfig {
 /** 15-minute load profile: the store's interval (store/periods.ts). */
 export const serviceIntervalMs = 900_000;
 
+/** The time of an `installedAt` text, or null when it is not an ISO 8601 time with a zone. */
+export function installationTime(text: string): number | null {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
 export function meterMetadata(meter: MeterId, config: MeterSetupConfig = {}): MeterMetadata {
   const s: MeterSetup = { ...config.defaults, ...config.meters?.[meter] };
+  const installedAt = s.installedAt === undefined ? null : installationTime(s.installedAt);
   return {
     meter,
     intervalMs: serviceIntervalMs,
@@ -42,5 +54,6 @@ export function meterMetadata(meter: MeterId, config: MeterSetupConfig = {}): Me
     disconnected: s.disconnected ?? [],
     exchanges: s.exchanges ?? [],
     groups: s.groups ?? [],
+    ...(installedAt === null ? {} : { installedAt }),
   };
 }

@@ -206,7 +206,15 @@ async function validate(store: MeterStore, meta: MeterMetadata, window: { from: 
   const reads = (await store.readings(meta.meter, energy, { from, to: to + 1 })).map((r) => ({ at: r.at, value: r.value }));
   const past = await store.intervals(meta.meter, energy, { from: from - options.historyWeeks * 7 * dayMs, to: from });
   const history: PastInterval[] = past.filter((i) => i.value !== null).map((i) => ({ at: i.end, value: i.value, quality: i.quality }));
-  const result = runVee({ meta, reads, from, to, now, history, ...(options.veeParameters === undefined ? {} : { parameters: options.veeParameters }) });
+  // Where the meter's data begins: its installation when configured; else, when no register read
+  // of it lies in the history weeks before the window, its first read (a new meter has no past to
+  // estimate). A meter with reads before the window has its edge estimated as before.
+  const readBefore = past.some((i) => i.raw !== null);
+  const startsAt = meta.installedAt ?? (readBefore ? undefined : reads[0]?.at);
+  const result = runVee({
+    meta, reads, from, to, now, history, ...(startsAt === undefined ? {} : { startsAt }),
+    ...(options.veeParameters === undefined ? {} : { parameters: options.veeParameters }),
+  });
   const stored = await store.intervals(meta.meter, energy, { from, to });
   let count = 0;
   for (const group of veeWrites(meta.meter, energy, result.intervals, stored, now, to - options.lateWindowMs)) {

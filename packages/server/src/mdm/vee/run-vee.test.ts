@@ -45,6 +45,19 @@ describe('the VEE pipeline', () => {
     assert.equal(result.days[0].completeness.measured, 80 / 96);
   });
 
+  it('estimates nothing before the meter\'s data begins: its first read, or its installation', () => {
+    const firstRead = day + 14 * hourMs;
+    const reads = allReads.filter((r) => r.at >= firstRead);
+    const fromFirst = run(reads, { startsAt: firstRead });
+    assert.equal(fromFirst.intervals.length, 40);
+    assert.ok(fromFirst.intervals.every((i) => i.at > firstRead && i.quality === 'validated'));
+    assert.deepEqual(fromFirst.findings, []);
+    // Installed two hours before its first read: those eight intervals were the meter's, and are estimated.
+    const installed = run(reads, { startsAt: firstRead - 2 * hourMs + 7 * 60_000 });
+    assert.deepEqual(installed.intervals.filter((i) => i.quality === 'estimated').map((i) => i.at), Array.from({ length: 8 }, (_, k) => firstRead - 2 * hourMs + (k + 1) * quarterHour));
+    assert.deepEqual(run(reads, { startsAt: day + dayMs }).intervals, []);
+  });
+
   it('marks the intervals around a read with a doubtful time suspect (VEE-CLOCK-DRIFT)', () => {
     const drifted = day + 5 * hourMs;
     const reads = allReads.map((r) => (r.at === drifted ? { ...r, receivedAt: drifted - 600_000 } : r));

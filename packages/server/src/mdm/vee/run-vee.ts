@@ -33,6 +33,12 @@ export interface VeeInput {
   readonly history?: readonly PastInterval[];
   readonly phaseRegisters?: PhaseRegisters;
   readonly parameters?: Partial<VeeParameters>;
+  /**
+   * When the meter's data begins: its installation, or else its first register read. An interval
+   * that ends at or before the grid point at or before it is not the meter's: it is neither
+   * returned nor estimated (a new meter has no history to fill in).
+   */
+  readonly startsAt?: number;
 }
 
 export interface DayResult {
@@ -59,6 +65,8 @@ export function runVee(input: VeeInput): VeeResult {
   requireRange('run VEE', input.from, input.to, step);
   const p = veeParameters(input.parameters);
   const findings: Finding[] = [];
+  const from = input.startsAt === undefined ? input.from : Math.max(input.from, Math.floor(input.startsAt / step) * step);
+  if (from >= input.to) return { intervals: [], findings: [], days: [] };
 
   const checked = checkReads(input.reads, step, input.now, p);
   findings.push(...checked.findings);
@@ -68,7 +76,7 @@ export function runVee(input: VeeInput): VeeResult {
   // Work on every interval of the steps that reach into the range, so that a gap across the range's
   // edge is estimated as a whole against its register delta.
   const straddles = (s: RegisterStep, t: number): boolean => s.from < t && s.to > t;
-  const workFrom = Math.min(input.from, chain.steps.find((s) => straddles(s, input.from))?.from ?? input.from);
+  const workFrom = Math.min(from, chain.steps.find((s) => straddles(s, from))?.from ?? from);
   const workTo = Math.max(input.to, chain.steps.find((s) => straddles(s, input.to))?.to ?? input.to);
   const work = intervalsFromChain(checked, chain, workFrom, workTo, step, findings);
 
@@ -100,8 +108,8 @@ export function runVee(input: VeeInput): VeeResult {
     findings.push(...estimateRun({ intervals: run.intervals, registerDelta: run.delta, before: known(first.at - step), after: known(last.at + step) }, profile, p));
   }
 
-  const final = ordered.filter((i) => i.at > input.from && i.at <= input.to).map(toFinal);
-  const days = dayResults(final, chain, input.from, input.to, step, p.intervalRegisterToleranceWh, findings);
+  const final = ordered.filter((i) => i.at > from && i.at <= input.to).map(toFinal);
+  const days = dayResults(final, chain, from, input.to, step, p.intervalRegisterToleranceWh, findings);
   findings.sort((a, b) => a.at - b.at);
   return { intervals: final, findings, days };
 }

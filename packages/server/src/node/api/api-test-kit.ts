@@ -91,7 +91,7 @@ function memoryAlarms(alarms: Map<string, AlarmDto>, clock: ManualClock): AlarmP
 }
 
 function alarm(id: string, meter: string, severity: 'warn' | 'critical'): AlarmDto {
-  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(), clearedAt: null, value: 2.4, peak: 2.9, acknowledgement: null };
+  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(), clearedAt: null, value: 2.4, peak: 2.9, unit: '%', acknowledgement: null };
 }
 
 export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Promise<ApiRig> {
@@ -136,7 +136,7 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
       registry,
       sendCommand(device, kind) {
         commands.push({ device, kind });
-        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true, result: kind === 'read' ? { batch: 1 } : {} });
+        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true, result: kind === 'read' ? { at: new Date(clock.now()).toISOString(), values: { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } } } : {} });
       },
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },

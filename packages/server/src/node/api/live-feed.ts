@@ -16,6 +16,7 @@ import type { LiveMessage } from '../../api/dto.ts';
 import type { LiveEvent, LiveSource } from '../../api/ports.ts';
 import { isOnline, iso } from '../../api/meter-list.ts';
 import type { ApiContext, ApiInstance } from './api-context.ts';
+import { roundValues } from '../../api/rounding.ts';
 
 export interface LiveFeedLimits {
   /** Unsent bytes on a socket above which messages are coalesced (default 256 KiB). */
@@ -97,7 +98,7 @@ export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, 
   const toMessage = (event: LiveEvent, principal: ApiPrincipal): LiveMessage | undefined => {
     const meter = event.type === 'alarm' ? event.alarm.meter : event.meter;
     if (ctx.accounts.tenantOf(meter) !== principal.tenant) return undefined;
-    if (event.type === 'reading') return { type: 'reading', meter, at: iso(event.at), values: event.values };
+    if (event.type === 'reading') return { type: 'reading', meter, at: iso(event.at), values: roundValues(event.values) };
     if (event.type === 'alarm') return { type: 'alarm', alarm: event.alarm };
     const record = ctx.devices.registry.get(meter);
     if (record === undefined) return undefined;

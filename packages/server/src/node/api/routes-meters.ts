@@ -6,7 +6,7 @@ import type { MeterId, ObisCode } from '@phasewire/core';
 import { ApiFieldError } from '../../api/api-errors.ts';
 import {
   CsvQuery, ErrorBody, FleetSummary, IdParams, IntervalEditBody, IntervalPoint, Intervals, MeterDetail, MeterList, MeterListQuery,
-  PowerQuality, QualityDays, RangeQuery, Readings, ReadingsQuery, RollupQuery, Rollups,
+  PowerQuality, QualityDays, RangeQuery, Readings, ReadingsQuery, RollupQuery, Rollups, powerQualityUnits,
 } from '../../api/dto.ts';
 import type { IntervalQualityDto, MeterSummary } from '../../api/dto.ts';
 import type { ApiPrincipal } from '../../api/access.ts';
@@ -14,6 +14,8 @@ import { fleetSummary, isExpressibleTime, iso, listMeters, meterSummary } from '
 import type { MeterFigures } from '../../api/meter-list.ts';
 import { parseRange } from '../../api/time-range.ts';
 import { latestPowerQuality } from '../../api/latest-power-quality.ts';
+import { firstReadingAt } from '../../mdm/service/quality-days.ts';
+import { roundPowerQuality, roundRatio, roundReading, roundValues } from '../../api/rounding.ts';
 import type { IntervalValue } from '../../store/intervals.ts';
 import { dayMs, intervalMs } from '../../store/periods.ts';
 import type { IntervalQuality } from '../../store/quality.ts';
@@ -87,7 +89,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis, unit } = quantityOf('/querystring/quantity', request.query.quantity);
     const readings = await ctx.store.readings(meter.id, obis, range(request.query, dayMs, 31 * dayMs));
-    return { meter: meter.id, quantity: obis, unit, points: readings.map((r): [string, number] => [iso(r.at), r.value]) };
+    const points = readings.map((r): [string, number] => [iso(r.at), roundReading(obis, r.value)]);
+    return { meter: meter.id, quantity: obis, unit, points };
   });
 
   app.get('/api/v1/meters/:id/readings.csv', { schema: { tags: ['readings'], summary: 'Readings of several quantities as CSV (RFC 4180)', params: IdParams, querystring: CsvQuery, response: { 200: Type.String({ description: 'text/csv' }), ...errors } } }, async (request, reply) => {
@@ -101,7 +104,7 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
       for (const reading of await ctx.store.readings(meter.id, q.obis, span)) {
         let row = rows.get(reading.at);
         if (row === undefined) { row = new Array<number | undefined>(quantities.length); rows.set(reading.at, row); }
-        row[index] = reading.value;
+        row[index] = roundReading(q.obis, reading.value);
       }
     }
     // RFC 4180: CRLF line ends, a header row; units in the header so a spreadsheet shows them.
@@ -115,7 +118,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis } = quantityOf('/querystring/quantity', request.query.quantity);
     const rollups = await ctx.store.rollups(meter.id, obis, request.query.period, range(request.query, 31 * dayMs, 3660 * dayMs));
-    return { points: rollups.map((r) => ({ start: iso(r.start), sum: r.sum, min: r.min, max: r.max, count: r.count })) };
+    const round = (value: number | null) => roundReading(obis, value);
+    return { points: rollups.map((r) => ({ start: iso(r.start), sum: roundReading(obis, r.sum), min: round(r.min), max: round(r.max), count: r.count })) };
   });
 
   app.get('/api/v1/meters/:id/intervals', { schema: { tags: ['intervals'], summary: 'Interval values with their quality', params: IdParams, querystring: ReadingsQuery, response: { 200: Intervals, ...errors } } }, async (request) => {
@@ -154,7 +158,8 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     for (let day = days.from; day < days.to; day += dayMs) {
       const inDay = intervals.filter((i) => i.end > day && i.end <= day + dayMs);
       const count = (quality: IntervalQuality) => inDay.filter((i) => i.quality === quality).length;
-      out.push({ day: iso(day).slice(0, 10), completeness: measured.get(day) ?? 0, estimated: count('estimated'), edited: count('edited'), failed: count('suspect') });
+      const completeness = roundRatio(measured.get(day) ?? 0) ?? 0;
+      out.push({ day: iso(day).slice(0, 10), completeness, estimated: count('estimated'), edited: count('edited'), failed: count('suspect') });
     }
     return { days: out };
   });
@@ -162,21 +167,27 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get('/api/v1/meters/:id/power-quality', { schema: { tags: ['power quality'], summary: 'Unbalance figures with their standards, power factor, THD, voltage events', params: IdParams, querystring: RangeQuery, response: { 200: PowerQuality, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const span = range(request.query, dayMs, 92 * dayMs);
-    if (ctx.powerQuality !== undefined) return await ctx.powerQuality.summary(meter.id, span) ?? emptyPowerQuality();
+    if (ctx.powerQuality !== undefined) return roundPowerQuality(await ctx.powerQuality.summary(meter.id, span) ?? emptyPowerQuality());
     const latest = await ctx.store.latest(meter.id);
-    return latestPowerQuality(new Map(latest.map((r) => [r.quantity as string, r.value])));
+    return roundPowerQuality(latestPowerQuality(new Map(latest.map((r) => [r.quantity as string, r.value]))));
   });
 }
 
 export function emptyPowerQuality(): PowerQuality {
   return {
-    unbalance: { vuf: { value: null, standard: 'IEC 61000-4-30 VUF' }, lvur: { value: null, standard: 'NEMA MG 1 LVUR' }, pvur: { value: null, standard: 'IEEE 112 PVUR' } },
-    currentUnbalance: null, neutralCurrent: null, powerFactor: { l1: null, l2: null, l3: null }, thd: {}, events: [], en50160: null,
+    unbalance: {
+      vuf: { value: null, unit: '%', standard: 'IEC 61000-4-30 VUF' }, lvur: { value: null, unit: '%', standard: 'NEMA MG 1 LVUR' },
+      pvur: { value: null, unit: '%', standard: 'IEEE 112 PVUR' },
+    },
+    currentUnbalance: null, neutralCurrent: null, powerFactor: { l1: null, l2: null, l3: null }, thd: {}, events: [],
+    units: powerQualityUnits, en50160: null,
   };
 }
 
 async function intervalPoints(ctx: ApiContext, meter: MeterId, quantity: ObisCode, grid: { from: number; to: number }) {
-  const values: readonly IntervalValue[] = await ctx.store.intervals(meter, quantity, grid);
+  // Intervals before a meter's first reading are not its own: not listed (a new meter has no gap before it existed).
+  const begins = await firstReadingAt(ctx.store, meter, quantity, grid.from, grid.to);
+  const values: readonly IntervalValue[] = (await ctx.store.intervals(meter, quantity, grid)).filter((v) => v.end > begins);
   const rules = new Map<number, string>();
   for (const change of await ctx.store.intervalChanges(meter, quantity, grid)) {
     if (change.provenance.kind === 'rule') rules.set(change.end, change.provenance.rule);
@@ -184,7 +195,8 @@ async function intervalPoints(ctx: ApiContext, meter: MeterId, quantity: ObisCod
   }
   return values.map((v) => {
     const rule = rules.get(v.end);
-    return { start: iso(v.end - intervalMs), value: v.value, quality: qualityDto[v.quality], ...(rule === undefined ? {} : { rule }) };
+    const value = roundReading(quantity, v.value);
+    return { start: iso(v.end - intervalMs), value, quality: qualityDto[v.quality], ...(rule === undefined ? {} : { rule }) };
   });
 }
 
@@ -200,6 +212,6 @@ export async function meterDetail(ctx: ApiContext, principal: ApiPrincipal, id: 
     tenant: ctx.accounts.tenantOf(record.id),
     groups: [],
     certificate: record.serial === null ? null : { serial: record.serial, notAfter: notAfter === null ? null : iso(notAfter) },
-    latest: latest.length === 0 ? null : { at: iso(at), values: Object.fromEntries(latest.map((r) => [r.quantity, r.value])) },
+    latest: latest.length === 0 ? null : { at: iso(at), values: roundValues(Object.fromEntries(latest.map((r) => [r.quantity, r.value]))) },
   };
 }

@@ -9,6 +9,7 @@ import { counterScope } from '@phasewire/secure';
 import type { DeviceId, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { fromWireResponse, toWireCommand } from '../../headend/command-message.ts';
 import type { Command, CommandKind, CommandResponse } from '../../headend/command-message.ts';
+import { readAnswer } from '../../headend/read-answer.ts';
 import type { Ingest } from './ingest.ts';
 import type { SqliteCounters } from './sqlite-counters.ts';
 
@@ -23,6 +24,7 @@ export interface CommandsOptions {
 
 interface Waiting {
   readonly device: string;
+  readonly kind: CommandKind;
   readonly resolve: (response: CommandResponse) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -46,7 +48,7 @@ export class Commands {
         this.#waiting.delete(command.id);
         reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Command ${kind} (${command.id}) to ${device} expired after ${ttlMs} ms without a response`));
       }, ttlMs);
-      this.#waiting.set(command.id, { device, resolve, reject, timer });
+      this.#waiting.set(command.id, { device, kind, resolve, reject, timer });
     });
     try {
       await this.#options.publish(deviceTopic(device as MeterId, 'cmd/req'), sealed);
@@ -71,10 +73,21 @@ export class Commands {
       if (waiting?.device !== sender) return;
       clearTimeout(waiting.timer);
       this.#waiting.delete(response.id);
-      if (response.ok) waiting.resolve(response);
+      if (response.ok && waiting.kind === 'read') this.#answerRead(sender, response, waiting);
+      else if (response.ok) waiting.resolve(response);
       else waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} refused command ${response.id}: ${response.reason ?? response.code ?? 'no reason given'}`));
     } catch (error) {
       this.#options.ingest.refuse(sender, error instanceof PhasewireError ? error : new Error(String(error)));
+    }
+  }
+
+  /** A read answers quantities by OBIS code in base units (read-answer.ts), never the raw wire batch. */
+  #answerRead(sender: DeviceId, response: CommandResponse, waiting: Waiting): void {
+    try {
+      waiting.resolve({ id: response.id, ok: true, result: { ...readAnswer(sender, response.result) } });
+    } catch (error) {
+      const why = (error as Error).message;
+      waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} answered read command ${response.id} without a reading that can be used: ${why}`, { cause: error }));
     }
   }
 

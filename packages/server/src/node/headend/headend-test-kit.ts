@@ -33,6 +33,8 @@ export interface TestDevice {
   readonly identity: TestIdentity;
   readonly client: MqttClient;
   readonly sender: EnvelopeSender;
+  /** Opens what the head-end sends the device (acks, commands). */
+  readonly downlink: EnvelopeReceiver;
   /** Receipts opened from the ack topic, in arrival order. */
   readonly acks: AckEntry[];
   /** Seals a batch of snapshots as the meter (or, for a gateway, on `meter`'s topic). */
@@ -99,7 +101,7 @@ export async function headEndFixture(kind: BrokerKind) {
     });
     await client.subscribeAsync(`pw/v1/${id}/#`, { qos: 1 });
     const created: TestDevice = {
-      id: deviceId as MeterId, identity, client, sender, acks,
+      id: deviceId as MeterId, identity, client, sender, downlink, acks,
       seal: async (snapshots, meter = deviceId as MeterId) => sender.sealValue(deviceId, 'readings', toWireBatch({ meter, snapshots })),
       publish: async (payload, meter = deviceId as MeterId) => { await client.publishAsync(deviceTopic(meter, 'up/readings'), Buffer.from(payload), { qos: 1 }); },
       acked: (counter) => new Promise((resolve) => {

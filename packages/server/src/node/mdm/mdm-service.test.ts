@@ -13,6 +13,7 @@ import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
 import type { MeterStore } from '../../store/meter-store.ts';
 import { SqliteMeterStore } from '../store/sqlite/sqlite-meter-store.ts';
 import { startMdmService } from './mdm-service.ts';
+import { qualityDays } from '../../mdm/service/quality-days.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phasewire-mdm-timer-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -71,6 +72,50 @@ describe('the MDM service schedule', () => {
 
 const q = 900_000;
 const at = (k: number): number => t0 + k * q;
+
+describe('a new meter in the MDM service', () => {
+  it('estimates nothing before its first reading: no interval of the two days before it gets a value', async () => {
+    const clock = new ManualClock(t0);
+    const store = await SqliteMeterStore.open({ path: join(dir, 'new-meter.db'), clock });
+    const meter = parseMeterId('meter-new');
+    const first = t0 + 3 * 86_400_000 + 10 * q;
+    // Six hours of 250 Wh per interval from its first reading on.
+    await store.appendReadings(Array.from({ length: 25 }, (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
+    const service = startMdmService({ store, clock, timer: false });
+    try {
+      await service.runOnce(first + 24 * q + 60_000);
+      const intervals = await store.intervals(meter, Q.activeEnergyImport, { from: first - 2 * 86_400_000, to: first + 24 * q });
+      assert.deepEqual(intervals.filter((i) => i.quality === 'estimated').map((i) => i.end), []);
+      assert.ok(intervals.filter((i) => i.end <= first).every((i) => i.value === null), 'nothing before the first reading has a value');
+      assert.deepEqual(intervals.filter((i) => i.end > first).map((i) => [i.value, i.quality]), Array.from({ length: 24 }, () => [250, 'validated']));
+      const days = await store.rollups(meter, Q.activeEnergyImport, 'day', { from: first - 3 * 86_400_000, to: first + 86_400_000 });
+      assert.deepEqual(days.map((d) => d.sum), [6000], 'the day holds the six hours the meter measured, nothing more');
+      const quality = await qualityDays(store, meter, { from: first - 2 * 86_400_000, to: first + 24 * q }, { now: first + 24 * q + 60_000 });
+      assert.deepEqual(quality.map((d) => [d.estimated, d.failed]), [[0, 0], [0, 0], [0, 0]], 'no estimate, and no failure before the meter existed');
+    } finally {
+      await service.stop();
+      await store.close();
+    }
+  });
+
+  it('estimates from its configured installation on, and refuses an installation time without a zone', async () => {
+    const clock = new ManualClock(t0);
+    const store = await SqliteMeterStore.open({ path: join(dir, 'installed-meter.db'), clock });
+    const meter = parseMeterId('meter-installed');
+    const first = t0 + 3 * 86_400_000 + 10 * q;
+    await store.appendReadings(Array.from({ length: 9 }, (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
+    assert.throws(() => startMdmService({ store, meters: { meters: { 'meter-installed': { installedAt: '2026-01-08 00:00' } } } }), (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /installedAt/.test(e.message));
+    const service = startMdmService({ store, clock, timer: false, meters: { meters: { 'meter-installed': { installedAt: new Date(first - 2 * q).toISOString() } } } });
+    try {
+      await service.runOnce(first + 8 * q + 60_000);
+      const intervals = await store.intervals(meter, Q.activeEnergyImport, { from: first - 86_400_000, to: first + 8 * q });
+      assert.deepEqual(intervals.filter((i) => i.quality === 'estimated').map((i) => i.end), [first - q, first]);
+    } finally {
+      await service.stop();
+      await store.close();
+    }
+  });
+});
 const lateMeter = parseMeterId('meter-late');
 
 /** The interval ending at(k): 230 V positive sequence with the given VUF, a balanced 40 A load, and the energy register. */

@@ -12,7 +12,7 @@ import { resolveAlarmSettings } from '../../mdm/alarms/alarm-config.ts';
 import type { AlarmNotifier } from '../../mdm/alarms/notification.ts';
 import { AlarmOutbox } from '../../mdm/service/alarm-outbox.ts';
 import { createAlarmService, type AlarmService } from '../../mdm/service/alarm-service.ts';
-import { meterMetadata, type MeterSetupConfig } from '../../mdm/service/meter-setup.ts';
+import { installationTime, meterMetadata, type MeterSetupConfig } from '../../mdm/service/meter-setup.ts';
 import { defaultProcessOptions, processMeter, type ProcessOptions } from '../../mdm/service/process-meter.ts';
 import { fleetSnapshots } from '../../mdm/service/fleet-snapshots.ts';
 import { serviceIntervalMs } from '../../mdm/service/meter-setup.ts';
@@ -76,6 +76,11 @@ function checkMeters(config: MeterSetupConfig): void {
     for (const field of ['nominalVoltage', 'nominalFrequency', 'ctRatio', 'maxCurrent', 'registerModulus'] as const) {
       const value = setup?.[field];
       if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has ${field} ${value}, expected a positive number`);
+    }
+    const installed = setup?.installedAt;
+    if (installed !== undefined && (typeof installed !== 'string' || installationTime(installed) === null)) {
+      const found = JSON.stringify(installed);
+      throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has installedAt ${found}, expected an ISO 8601 time with a zone`);
     }
   }
 }

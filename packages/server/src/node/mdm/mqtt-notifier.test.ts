@@ -14,8 +14,8 @@ import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
 
 const notification: AlarmNotification = {
   kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
-  state: 'escalated', previousState: 'raised', severity: 'critical', at: '2024-01-29T12:00:00.000Z', value: 0.031, peak: 0.031,
-  reason: 'escalated: value 0.031 reached the critical threshold', reopened: 0, acknowledgement: null,
+  state: 'escalated', previousState: 'raised', severity: 'critical', at: '2024-01-29T12:00:00.000Z', value: 3.1, peak: 3.1, unit: '%',
+  reason: 'escalated: value 3.1 % reached the critical threshold', reopened: 0, acknowledgement: null,
 };
 
 function freePort(): Promise<number> {

@@ -11,8 +11,8 @@ const secret = 'a-shared-secret-of-at-least-32-bytes!';
 const clock = new ManualClock(Date.UTC(2024, 0, 29, 10, 0));
 const notification: AlarmNotification = {
   kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
-  state: 'raised', previousState: 'normal', severity: 'warn', at: '2024-01-29T10:00:00.000Z', value: 0.022, peak: 0.022,
-  reason: 'raised at warn (0.022)', reopened: 0, acknowledgement: null,
+  state: 'raised', previousState: 'normal', severity: 'warn', at: '2024-01-29T10:00:00.000Z', value: 2.2, peak: 2.2, unit: '%',
+  reason: 'raised at warn (2.2 %)', reopened: 0, acknowledgement: null,
 };
 
 interface Received {
@@ -112,7 +112,7 @@ describe('webhook signatures', () => {
   });
 
   it('refuses a changed body, another secret, an old timestamp and a missing header', () => {
-    assert.ok(!verifyWebhookSignature({ ...check, body: body.replace('0.022', '0.012') }));
+    assert.ok(!verifyWebhookSignature({ ...check, body: body.replace('2.2', '1.2') }));
     assert.ok(!verifyWebhookSignature({ ...check, secret: `${secret}x` }));
     assert.ok(!verifyWebhookSignature({ ...check, now: timestamp + 600_000 }));
     assert.ok(!verifyWebhookSignature({ ...check, signature: undefined }));

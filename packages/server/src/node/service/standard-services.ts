@@ -19,7 +19,7 @@ import { meterMetadata } from '../../mdm/service/meter-setup.ts';
 import { powerQualitySummary } from '../../mdm/service/power-quality.ts';
 import type { PowerQualitySummary } from '../../mdm/service/power-quality.ts';
 import { alarmLiveSource, alarmServicePort } from '../../api/alarm-service-port.ts';
-import type { PowerQuality } from '../../api/dto.ts';
+import { powerQualityUnits, type PowerQuality } from '../../api/dto.ts';
 import { latestPowerQuality } from '../../api/latest-power-quality.ts';
 import { LatestValues } from '../api/latest-values.ts';
 import type { DevicePort, PowerQualityPort } from '../../api/ports.ts';
@@ -92,16 +92,16 @@ export interface StandardServices {
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
 
-/** The MDM's summary in the DTO's units: unbalance and current unbalance in percent (docs/api.md). */
+/** The MDM's summary in the DTO's units (`powerQualityUnits`): unbalance, current unbalance and event depth in percent (docs/api.md). */
 export function powerQualityDto(summary: PowerQualitySummary): PowerQuality {
   const percent = (ratio: number | null): number | null => (ratio === null ? null : ratio * 100);
   const iso = (ms: number): string => new Date(ms).toISOString();
   const { unbalance, thd } = summary;
   return {
     unbalance: {
-      vuf: { value: percent(unbalance.vuf.value), standard: unbalance.vuf.standard },
-      lvur: { value: percent(unbalance.lvur.value), standard: unbalance.lvur.standard },
-      pvur: { value: percent(unbalance.pvur.value), standard: unbalance.pvur.standard },
+      vuf: { value: percent(unbalance.vuf.value), unit: '%', standard: unbalance.vuf.standard },
+      lvur: { value: percent(unbalance.lvur.value), unit: '%', standard: unbalance.lvur.standard },
+      pvur: { value: percent(unbalance.pvur.value), unit: '%', standard: unbalance.pvur.standard },
     },
     // The MDM's figure is the largest deviation from the average current over the average (NEMA-style).
     currentUnbalance: percent(summary.currentUnbalance.value),
@@ -112,7 +112,10 @@ export function powerQualityDto(summary: PowerQualitySummary): PowerQuality {
       voltageL1: thd.voltage[0].value, voltageL2: thd.voltage[1].value, voltageL3: thd.voltage[2].value,
       currentL1: thd.current[0].value, currentL2: thd.current[1].value, currentL3: thd.current[2].value,
     },
-    events: summary.events.map((e) => ({ kind: e.kind, start: iso(e.start), end: e.end === null ? null : iso(e.end), depth: e.depth })),
+    events: summary.events.map((e) => ({
+      kind: e.kind, start: iso(e.start), end: e.end === null ? null : iso(e.end), depth: e.depth * 100,
+    })),
+    units: powerQualityUnits,
     en50160: summary.en50160 === null ? null : { ...summary.en50160 },
   };
 }

@@ -13,6 +13,7 @@
 // until it clears, and an acknowledgement never carries over to a reopened or new occurrence.
 import { ValidationError, type MeterId } from '@phasewire/core';
 import type { AlarmLevel, AlarmType, LifecyclePolicy } from '../alarm-rules.ts';
+import { alarmValueText } from '../alarm-units.ts';
 
 export type AlarmState = 'normal' | 'raised' | 'escalated' | 'acknowledged' | 'cleared';
 
@@ -70,21 +71,25 @@ export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePoli
       const worse = (a: number | null, b: number | null): number | null =>
         a === null ? b : b === null ? a : event.direction === 'above' ? Math.max(a, b) : Math.min(a, b);
       const valued = { ...alarm, value: event.value ?? alarm.value };
+      const shown = alarmValueText(alarm.type, event.value);
       if (event.level === 'normal') {
         if (!active(alarm.state)) return { alarm: valued, transition: null };
-        return to({ ...valued, state: 'cleared', clearedAt: event.at }, event.at, `back to normal at ${event.value ?? 'no value'}`);
+        return to({ ...valued, state: 'cleared', clearedAt: event.at }, event.at, `back to normal at ${shown}`);
       }
       if (!active(alarm.state)) {
         const sinceCleared = alarm.state === 'cleared' && alarm.clearedAt !== null ? event.at - alarm.clearedAt : null;
         const base = { ...valued, state: 'raised' as const, severity: event.level, acknowledgement: null, clearedAt: null, escalatedAt: null };
         if (sinceCleared !== null && sinceCleared <= policy.reopenWithinMs) {
-          return to({ ...base, reopened: alarm.reopened + 1, raisedAt: event.at, peak: worse(alarm.peak, event.value) }, event.at, `reopened ${sinceCleared} ms after clearing, at ${event.level} (${event.value ?? 'no value'})`);
+          const reopened = { ...base, reopened: alarm.reopened + 1, raisedAt: event.at, peak: worse(alarm.peak, event.value) };
+          return to(reopened, event.at, `reopened ${sinceCleared} ms after clearing, at ${event.level} (${shown})`);
         }
-        return to({ ...base, occurrence: alarm.occurrence + 1, reopened: 0, raisedAt: event.at, peak: event.value }, event.at, `raised at ${event.level} (${event.value ?? 'no value'})`);
+        const raised = { ...base, occurrence: alarm.occurrence + 1, reopened: 0, raisedAt: event.at, peak: event.value };
+        return to(raised, event.at, `raised at ${event.level} (${shown})`);
       }
       const peaked = { ...valued, peak: worse(alarm.peak, event.value) };
       if (event.level === 'critical' && alarm.severity === 'warn') {
-        return to({ ...peaked, state: 'escalated', severity: 'critical', escalatedAt: event.at }, event.at, `escalated: value ${event.value ?? 'no value'} reached the critical threshold`);
+        const escalated = { ...peaked, state: 'escalated' as const, severity: 'critical' as const, escalatedAt: event.at };
+        return to(escalated, event.at, `escalated: value ${shown} reached the critical threshold`);
       }
       return { alarm: peaked, transition: null };
     }
