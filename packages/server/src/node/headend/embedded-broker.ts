@@ -5,23 +5,33 @@
 // to the ingest inside aedes' authorizePublish, whose callback is what the QoS 1 PUBACK waits for
 // (aedes lib/handlers/publish.js: authorizePublish, then write PUBACK): so the PUBACK goes out only
 // once the readings are committed.
+//
+// Before any of that, the listener bounds what an unauthenticated client can hold: connections open
+// per address and in total (counted from the TCP accept), the handshake timeout, and the size of
+// every MQTT packet, refused from its fixed header before the broker buffers it (limited-connection.ts).
+// Refused handshakes and connections over a limit are logged sampled: the first of each kind, then
+// one count per minute (sampled-log.ts).
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket } from 'aedes';
-import { parseTopic } from '@phasewire/core';
+import { DecodeError, parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import { normalizeSerial } from '@phasewire/secure';
 import type { RevocationSet } from '@phasewire/secure';
 import { createPolicyServer } from '@phasewire/secure/node';
-import type { AcceptedPeer, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { AcceptedPeer, LimitEvent, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { ConnectionLimits } from '@phasewire/secure';
 import { authoriseConnect, authorisePublish, authoriseSubscribe } from '../../headend/topic-authorisation.ts';
 import type { Principal } from '../../headend/topic-authorisation.ts';
 import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import { defaultMaxPacketBytes } from '../../service/mqtt-listener-config.ts';
 import type { Ingest } from './ingest.ts';
 import type { Commands } from './commands.ts';
 import type { SideChannels } from './side-channels.ts';
+import { LimitedConnection } from './limited-connection.ts';
+import { sampledLog } from './sampled-log.ts';
 
 export interface EmbeddedBrokerOptions {
   readonly identity: TlsIdentity;
@@ -36,7 +46,16 @@ export interface EmbeddedBrokerOptions {
   readonly log: HeadEndLog;
   /** TLS session-ticket keys (48 bytes) kept across restarts; random per start when absent. */
   readonly ticketKeys?: Uint8Array;
+  /** Connections open at once, in total and per remote address (default `defaultConnectionLimits`). */
+  readonly limits?: ConnectionLimits;
+  /** A TLS handshake not finished within this is dropped (default the TLS policy's 30 s). */
+  readonly handshakeTimeoutMs?: number;
+  /** Largest MQTT packet (its remaining length) a client may send (default `defaultMaxPacketBytes`). */
+  readonly maxPacketBytes?: number;
+  /** How often the sampled log lines summarise what they counted (default 60 s). */
+  readonly logSampleIntervalMs?: number;
 }
+
 
 export interface EmbeddedBroker {
   readonly port: number;
@@ -65,10 +84,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
   const principals = new WeakMap<Client, Principal>();
   const sessions = new Map<string, Set<Client>>();
   const tlsRefusals = new Map<string, number>();
+  const sampled = sampledLog(log, clock, options.logSampleIntervalMs);
+  const maxPacketBytes = options.maxPacketBytes ?? defaultMaxPacketBytes;
+  const sockets = new WeakMap<object, TLSSocket>();
+  const socketOf = (client: Client): TLSSocket => sockets.get(client.conn) ?? client.conn as TLSSocket;
 
   const broker = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
-      const peer = server.policy.peerOf(client.conn as TLSSocket);
+      const peer = server.policy.peerOf(socketOf(client));
       const refuse = (message: string): void => {
         const error: AuthError = Object.assign(new Error(message), { returnCode: notAuthorized });
         log({ level: 'warn', msg: message, device: peer?.device?.id ?? client.id, reason: 'unauthorised' });
@@ -151,12 +174,31 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     trust: options.trust,
     revocations: options.revocations,
     clock,
-    ...(options.ticketKeys === undefined ? {} : { server: { ticketKeys: Buffer.from(options.ticketKeys) } }),
+    server: {
+      ...(options.ticketKeys === undefined ? {} : { ticketKeys: Buffer.from(options.ticketKeys) }),
+      ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
     onRefused: (event: RefusalEvent) => {
       tlsRefusals.set(event.reason, (tlsRefusals.get(event.reason) ?? 0) + 1);
-      log({ level: 'warn', msg: `TLS handshake refused: ${event.detail}`, reason: event.reason, ...(event.serial === undefined ? {} : { device: event.serial }) });
+      sampled(`tls:${event.reason}`, {
+        level: 'warn', msg: `TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`, reason: event.reason,
+        ...(event.serial === undefined ? {} : { device: event.serial }),
+      });
     },
-  }, (socket) => { broker.handle(socket); });
+    onLimited: (event: LimitEvent) => {
+      const limit = event.limit === 'total' ? `${event.limits.maxConnections} connections in total` : `${event.limits.maxPerAddress} connections from ${event.remoteAddress}`;
+      sampled(`limit:${event.limit}`, { level: 'warn', msg: `MQTT listener at its limit of ${limit}: new connections are closed at once`, reason: `limit-${event.limit}` });
+    },
+  }, (socket, peer) => {
+    const connection = new LimitedConnection(socket, maxPacketBytes, (refusal) => {
+      const found = refusal.reason === 'oversized' ? `announces ${refusal.length} bytes` : refusal.detail;
+      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${peer.device?.id ?? peer.serial}: it ${found}; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes); connection closed`);
+      ingest.refuse(peer.device?.id ?? `serial:${peer.serial}`, error, refusal.reason);
+    });
+    sockets.set(connection, socket);
+    broker.handle(connection);
+  });
   const listening = await server.listen(port, host);
   const policyServer = server;
 
@@ -180,6 +222,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     enforceRevocations: () => policyServer.policy.enforceRevocations(),
     setTicketKeys: (keys) => { policyServer.server.setTicketKeys(Buffer.from(keys)); },
     close: async () => {
+      sampled.close();
       await policyServer.close();
       await new Promise<void>((resolve) => { broker.close(() => { resolve(); }); });
     },

@@ -17,13 +17,19 @@ import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
 import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
 import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 
 export type BrokerMode =
-  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array }
+  | {
+    readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust;
+    readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array;
+    /** The listener's bounds (embedded-broker.ts); its defaults when absent. */
+    readonly limits?: Pick<EmbeddedBrokerOptions, 'limits' | 'handshakeTimeoutMs' | 'maxPacketBytes' | 'logSampleIntervalMs'>;
+  }
   | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
 
 export interface HeadEndOptions {
@@ -99,7 +105,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     if (mode.kind === 'embedded') {
       front = await startEmbeddedBroker({
         identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
-        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
+        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }), ...mode.limits,
       }, mode.port ?? 0, mode.host ?? '127.0.0.1');
     } else {
       front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });

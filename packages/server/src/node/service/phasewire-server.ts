@@ -24,7 +24,9 @@ import type { ServerConfig } from '../../service/server-config.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import { openMeterStore } from '../store/open-meter-store.ts';
 import { startHeadEnd } from '../headend/head-end.ts';
-import type { HeadEnd } from '../headend/head-end.ts';
+import type { BrokerMode, HeadEnd } from '../headend/head-end.ts';
+import { fitConnectionLimit } from '../../service/mqtt-listener-config.ts';
+import { openFileLimit } from './open-file-limit.ts';
 import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
 import { startMosquitto } from '../headend/mosquitto-process.ts';
 import type { MosquittoProcess } from '../headend/mosquitto-process.ts';
@@ -188,9 +190,12 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
+      const limits = await mqttLimits(config, warn);
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
         store, db, keys, keyRing, clock, log,
-        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys },
+        broker: {
+          kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys, limits,
+        },
       }));
       headEnd = embedded;
       const rotation = setInterval(() => {
@@ -283,6 +288,21 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     await closeAll();
     throw error;
   }
+}
+
+/** The MQTT listener's bounds, its total lowered to leave the descriptor reserve to the other listeners. */
+async function mqttLimits(config: ServerConfig, warn: (message: string) => void): Promise<NonNullable<Extract<BrokerMode, { kind: 'embedded' }>['limits']>> {
+  const files = await openFileLimit();
+  const maxConnections = fitConnectionLimit(config.mqtt, files);
+  if (maxConnections < config.mqtt.maxConnections) {
+    warn(`mqtt.maxConnections ${config.mqtt.maxConnections} lowered to ${maxConnections}: the process may open ${files ?? 0} files and `
+      + `${config.mqtt.descriptorReserve} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); raise the limit (ulimit -n) for more`);
+  }
+  return {
+    limits: { maxConnections, maxPerAddress: config.mqtt.maxConnectionsPerAddress },
+    handshakeTimeoutMs: config.mqtt.handshakeTimeoutMs,
+    maxPacketBytes: config.mqtt.maxPacketBytes,
+  };
 }
 
 function isRevokedAtCa(ca: CertificateAuthority, device: MeterId): boolean {
