@@ -7,7 +7,6 @@
 // in one place below, through `services`; they get the same context and are closed first.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import type { Clock, MeterId } from '@phasewire/core';
 import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
 import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken, TokenStore } from '@phasewire/secure';
 import {
-  CaDirectory, caFiles, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
+  CaDirectory, caFiles, createKeyProvisioningServer, deriveDeviceEnvelopeKey, NodeAead, startEstServer, tlsTrust,
 } from '@phasewire/secure/node';
 import type { EstServer, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
@@ -27,6 +26,7 @@ import { startHeadEnd } from '../headend/head-end.ts';
 import type { BrokerMode, HeadEnd } from '../headend/head-end.ts';
 import { fitConnectionLimit } from '../../service/mqtt-listener-config.ts';
 import { openFileLimit } from './open-file-limit.ts';
+import { sampledLog } from '../headend/sampled-log.ts';
 import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
 import { startMosquitto } from '../headend/mosquitto-process.ts';
 import type { MosquittoProcess } from '../headend/mosquitto-process.ts';
@@ -234,12 +234,19 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     }, config.enrollment.port, host));
     closers.push(() => est.close());
 
-    const keyServer = createServer(tlsServerOptions(server.identity, trust), keyProvisioningHandler({
+    // Under the listener policy as the MQTT listener: a revoked certificate is closed at the handshake.
+    const keyRefusals = sampledLog(log, clock);
+    closers.push(() => { keyRefusals.close(); return Promise.resolve(); });
+    const keyServer = createKeyProvisioningServer(server.identity, trust, {
+      revocations: () => ca.revocations(),
+      onRefused: (event) => {
+        keyRefusals(`tls:${event.reason}`, { level: 'warn', msg: `envelope-key listener: TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`, reason: event.reason });
+      },
       // A revoked device gets no key, whatever certificate it still presents.
       keyFor: async (device) => (started.registry.get(device)?.state === 'revoked' || isRevokedAtCa(ca, device)
         ? undefined
         : { keyId: provisionedKeyId, key: await deriveDeviceEnvelopeKey(keystore, envelopeMasterLabel, device, provisionedKeyId) }),
-    }));
+    });
     const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`, () => listenHttps(keyServer, config.keyProvisioning.port, host));
     closers.push(() => new Promise<void>((resolve) => { keyServer.closeAllConnections(); keyServer.close(() => { resolve(); }); }));
 
