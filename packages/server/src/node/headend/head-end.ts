@@ -22,6 +22,7 @@ import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
 import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
+import { sampledLog } from './sampled-log.ts';
 
 export type BrokerMode =
   | {
@@ -74,7 +75,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const downlinkCounters = new SqliteCounters(options.db, 'immediate');
   // Last seen and online/offline are batched (at most every 100 ms, one transaction); a change of
   // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
-  const flushFailed = (what: string) => (error: Error): void => { log({ level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` }); };
+  // Failures that repeat every few milliseconds while their cause lasts (a full disk) are sampled.
+  const floods = sampledLog(log, options.clock);
+  const flushFailed = (what: string) => (error: Error): void => { floods(`flush:${what}`, { level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` }); };
   const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
   const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
   const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
@@ -86,7 +89,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const frontReady = Promise.withResolvers<Publish>();
   frontReady.promise.catch(() => undefined);
   let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
-  const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
+  const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
@@ -138,6 +141,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await ingest.idle();
       activity.flush();
       registry.close();
+      floods.close();
     },
   };
 }
