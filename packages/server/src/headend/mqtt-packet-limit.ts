@@ -51,7 +51,7 @@ export class MqttPacketLimit {
       this.#lengthBytes += 1;
       if ((byte & continuation) !== 0) {
         if (this.#lengthBytes === maxLengthBytes) {
-          return { ok: false, reason: 'malformed', detail: `the remaining length runs past ${maxLengthBytes} bytes (MQTT 3.1.1 §2.2.3)` };
+          return { ok: false, reason: 'malformed', detail: `its remaining length runs past ${maxLengthBytes} bytes (MQTT 3.1.1 §2.2.3)` };
         }
         continue;
       }

@@ -192,8 +192,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     },
   }, (socket, peer) => {
     const connection = new LimitedConnection(socket, maxPacketBytes, (refusal) => {
-      const found = refusal.reason === 'oversized' ? `announces ${refusal.length} bytes` : refusal.detail;
-      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${peer.device?.id ?? peer.serial}: it ${found}; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes); connection closed`);
+      const found = refusal.reason === 'oversized'
+        ? `it announces ${refusal.length} bytes; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes)`
+        : `${refusal.detail}; expected one to four length bytes`;
+      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${peer.device?.id ?? peer.serial}: ${found}; connection closed`);
       ingest.refuse(peer.device?.id ?? `serial:${peer.serial}`, error, refusal.reason);
     });
     sockets.set(connection, socket);
