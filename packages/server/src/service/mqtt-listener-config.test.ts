@@ -27,5 +27,8 @@ test('the total is lowered to leave the descriptor reserve of the open-file limi
   assert.equal(fitConnectionLimit(mqtt, 20_000), 10_000);
   assert.equal(fitConnectionLimit(mqtt, 4096), 3072);
   assert.equal(fitConnectionLimit(mqtt, undefined), 10_000);
-  assert.equal(fitConnectionLimit(mqtt, 100), 1);
+  // A small limit keeps a quarter: 1024 (a common soft limit) leaves 768 to MQTT, not 0.
+  assert.equal(fitConnectionLimit(mqtt, 1024), 768);
+  assert.equal(fitConnectionLimit(mqtt, 400), 300);
+  assert.equal(fitConnectionLimit({ ...mqtt, descriptorReserve: 64 }, 400), 336);
 });

@@ -69,9 +69,11 @@ export function parseMqttListener(value: unknown, port: number): MqttListenerCon
 
 /**
  * The total connection limit that leaves `descriptorReserve` of the process's open-file limit to
- * the rest of the server; the configured one when the limit is unknown or leaves room.
+ * the rest of the server, but never more than a quarter of it (a common soft limit of 1024 keeps
+ * 256 and gives the MQTT listener 768); the configured one when the limit is unknown or leaves room.
  */
 export function fitConnectionLimit(config: MqttListenerConfig, openFileLimit: number | undefined): number {
   if (openFileLimit === undefined) return config.maxConnections;
-  return Math.max(1, Math.min(config.maxConnections, openFileLimit - config.descriptorReserve));
+  const reserve = Math.min(config.descriptorReserve, Math.floor(openFileLimit / 4));
+  return Math.max(1, Math.min(config.maxConnections, openFileLimit - reserve));
 }

@@ -303,7 +303,7 @@ async function mqttLimits(config: ServerConfig, warn: (message: string) => void)
   const maxConnections = fitConnectionLimit(config.mqtt, files);
   if (maxConnections < config.mqtt.maxConnections) {
     warn(`mqtt.maxConnections ${config.mqtt.maxConnections} lowered to ${maxConnections}: the process may open ${files ?? 0} files and `
-      + `${config.mqtt.descriptorReserve} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); raise the limit (ulimit -n) for more`);
+      + `${(files ?? 0) - maxConnections} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); raise the limit (ulimit -n) for more`);
   }
   return {
     limits: { maxConnections, maxPerAddress: config.mqtt.maxConnectionsPerAddress },
