@@ -18,10 +18,9 @@ import type { Client, PublishPacket } from 'aedes';
 import { DecodeError, parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import { normalizeSerial } from '@phasewire/secure';
-import type { RevocationSet } from '@phasewire/secure';
+import type { ConnectionLimits, RevocationSet } from '@phasewire/secure';
 import { createPolicyServer } from '@phasewire/secure/node';
 import type { AcceptedPeer, LimitEvent, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
-import type { ConnectionLimits } from '@phasewire/secure';
 import { authoriseConnect, authorisePublish, authoriseSubscribe } from '../../headend/topic-authorisation.ts';
 import type { Principal } from '../../headend/topic-authorisation.ts';
 import type { DeviceRegistry } from '../../headend/registry.ts';
@@ -55,7 +54,6 @@ export interface EmbeddedBrokerOptions {
   /** How often the sampled log lines summarise what they counted (default 60 s). */
   readonly logSampleIntervalMs?: number;
 }
-
 
 export interface EmbeddedBroker {
   readonly port: number;
@@ -187,7 +185,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       });
     },
     onLimited: (event: LimitEvent) => {
-      const limit = event.limit === 'total' ? `${event.limits.maxConnections} connections in total` : `${event.limits.maxPerAddress} connections from ${event.remoteAddress}`;
+      const limit = event.limit === 'total'
+        ? `${event.limits.maxConnections} connections in total`
+        : `${event.limits.maxPerAddress} connections per address (first from ${event.remoteAddress})`;
       sampled(`limit:${event.limit}`, { level: 'warn', msg: `MQTT listener at its limit of ${limit}: new connections are closed at once`, reason: `limit-${event.limit}` });
     },
   }, (socket, peer) => {
