@@ -20,13 +20,14 @@ export interface ConnectionGate {
   readonly budget: ConnectionBudget;
   /** Listens (port 0: the OS picks) and resolves with the port. */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting; connections already handed over are the TLS server's to close. */
+  /** Stops accepting and closes every connection it admitted, in the handshake or after it. */
   close(): Promise<void>;
 }
 
 /** Puts `server` (never listened itself) behind a TCP listener that enforces `limits`. */
 export function gateConnections(server: NetServer, limits: ConnectionLimits, onLimited?: (event: LimitEvent) => void): ConnectionGate {
   const budget = new ConnectionBudget(limits);
+  const admitted = new Set<Socket>();
   const front = createServer((socket: Socket) => {
     // A socket whose peer has gone already has no address; it holds nothing, so it is just closed.
     const address = socket.remoteAddress;
@@ -40,7 +41,11 @@ export function gateConnections(server: NetServer, limits: ConnectionLimits, onL
       onLimited?.({ limit: admission.limit, remoteAddress: address, open: admission.open, limits });
       return;
     }
-    socket.once('close', () => { budget.release(address); });
+    admitted.add(socket);
+    socket.once('close', () => {
+      admitted.delete(socket);
+      budget.release(address);
+    });
     server.emit('connection', socket);
   });
   return {
@@ -55,6 +60,7 @@ export function gateConnections(server: NetServer, limits: ConnectionLimits, onL
     close: () => new Promise((resolve) => {
       // The TLS server was never listened: its 'close' (which stops the policy's timers) is emitted here.
       front.close(() => { server.close(() => { resolve(); }); });
+      for (const socket of admitted) socket.destroy();
     }),
   };
 }

@@ -89,6 +89,16 @@ describe('connections that never finish TLS', { timeout: 60_000 }, () => {
     assert.equal(limited.length, 10);
   });
 
+  it('closes connections still in their handshake when the listener closes', { timeout: 10_000 }, async () => {
+    const { port, server } = await start({});
+    const opened = await Promise.all(Array.from({ length: 3 }, () => silent(port)));
+    sockets.push(...opened.map((entry) => entry.socket));
+    await until(() => server.budget.open === 3, 'three connections to be counted');
+    await server.close();
+    await Promise.all(opened.map((entry) => entry.closed));
+    await until(() => server.budget.open === 0, 'the closed connections to be given back');
+  });
+
   it('holds at most maxConnections in total, whatever the addresses', async () => {
     const { port, server, limited } = await start({ limits: { maxConnections: 12, maxPerAddress: 4 } });
     const addresses = ['127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8'];
