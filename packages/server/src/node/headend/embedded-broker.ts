@@ -29,7 +29,7 @@ import { defaultMaxPacketBytes } from '../../service/mqtt-listener-config.ts';
 import type { Ingest } from './ingest.ts';
 import type { Commands } from './commands.ts';
 import type { SideChannels } from './side-channels.ts';
-import { LimitedConnection } from './limited-connection.ts';
+import { limitPacketSize } from './limited-connection.ts';
 import { sampledLog } from './sampled-log.ts';
 
 export interface EmbeddedBrokerOptions {
@@ -84,12 +84,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
   const tlsRefusals = new Map<string, number>();
   const sampled = sampledLog(log, clock, options.logSampleIntervalMs);
   const maxPacketBytes = options.maxPacketBytes ?? defaultMaxPacketBytes;
-  const sockets = new WeakMap<object, TLSSocket>();
-  const socketOf = (client: Client): TLSSocket => sockets.get(client.conn) ?? client.conn as TLSSocket;
 
   const broker = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
-      const peer = server.policy.peerOf(socketOf(client));
+      const peer = server.policy.peerOf(client.conn as TLSSocket);
       const refuse = (message: string): void => {
         const error: AuthError = Object.assign(new Error(message), { returnCode: notAuthorized });
         log({ level: 'warn', msg: message, device: peer?.device?.id ?? client.id, reason: 'unauthorised' });
@@ -191,15 +189,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       sampled(`limit:${event.limit}`, { level: 'warn', msg: `MQTT listener at its limit of ${limit}: new connections are closed at once`, reason: `limit-${event.limit}` });
     },
   }, (socket, peer) => {
-    const connection = new LimitedConnection(socket, maxPacketBytes, (refusal) => {
+    limitPacketSize(socket, maxPacketBytes, (refusal) => {
       const found = refusal.reason === 'oversized'
         ? `it announces ${refusal.length} bytes; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes)`
         : `${refusal.detail}; expected one to four length bytes`;
       const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${peer.device?.id ?? peer.serial}: ${found}; connection closed`);
       ingest.refuse(peer.device?.id ?? `serial:${peer.serial}`, error, refusal.reason);
     });
-    sockets.set(connection, socket);
-    broker.handle(connection);
+    broker.handle(socket);
   });
   const listening = await server.listen(port, host);
   const policyServer = server;
