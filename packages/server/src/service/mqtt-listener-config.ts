@@ -40,13 +40,16 @@ export const defaultMqttListener: Omit<MqttListenerConfig, 'port'> = {
 const keys = ['port', 'handshakeTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress', 'maxPacketBytes', 'descriptorReserve'] as const;
 
 const fail = (field: string, found: unknown, expected: string): never => {
-  throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: ${field} is ${found === undefined ? 'missing' : JSON.stringify(found)}; expected ${expected}`);
+  const what = found === undefined ? 'missing' : JSON.stringify(found);
+  throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: ${field} is ${what}; expected ${expected}`);
 };
 
 function whole(record: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
   const value = record[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) return fail(`mqtt.${key}`, value, `a whole number from ${min} to ${max}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    return fail(`mqtt.${key}`, value, `a whole number from ${min} to ${max}`);
+  }
   return value;
 }
 
@@ -55,7 +58,9 @@ export function parseMqttListener(value: unknown, port: number): MqttListenerCon
   if (value === undefined) return { port, ...defaultMqttListener };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('mqtt', value, 'an object');
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!(keys as readonly string[]).includes(key)) fail(`mqtt.${key}`, record[key], `no such field (known: ${keys.join(', ')})`);
+  for (const key of Object.keys(record)) {
+    if (!(keys as readonly string[]).includes(key)) fail(`mqtt.${key}`, record[key], `no such field (known: ${keys.join(', ')})`);
+  }
   const d = defaultMqttListener;
   return {
     port,

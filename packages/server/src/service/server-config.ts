@@ -346,7 +346,8 @@ export function parseServerConfig(value: unknown): ServerConfig {
   const bind = record['bind'] === undefined ? defaultServerConfig.bind : text(record, 'bind', 'the configuration');
   if (!isHostName(bind)) fail('bind', bind, 'an IP address or host name to listen on');
   const mqttRecord = record['mqtt'];
-  const mqtt = parseMqttListener(mqttRecord, port(typeof mqttRecord === 'object' && mqttRecord !== null ? (mqttRecord as Json)['port'] : undefined, 'mqtt.port', defaultMqttPort));
+  const mqttPort = isObject(mqttRecord) ? mqttRecord['port'] : undefined;
+  const mqtt = parseMqttListener(mqttRecord, port(mqttPort, 'mqtt.port', defaultMqttPort));
   const enrollment = portSection(record['enrollment'], 'enrollment', defaultEnrollmentPort);
   const keyProvisioning = portSection(record['keyProvisioning'], 'keyProvisioning', defaultKeyProvisioningPort);
   const api = parseApi(record['api']);

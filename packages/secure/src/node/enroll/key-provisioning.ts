@@ -125,7 +125,9 @@ export function createKeyProvisioningServer(identity: TlsIdentity, trust: TlsTru
 }
 
 /** `createKeyProvisioningServer` listening on a free loopback port (tests and the demo). */
-export async function startKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions): Promise<KeyProvisioningServer> {
+export async function startKeyProvisioningServer(
+  identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions,
+): Promise<KeyProvisioningServer> {
   const server = createKeyProvisioningServer(identity, trust, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

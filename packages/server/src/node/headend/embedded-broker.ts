@@ -178,7 +178,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     onRefused: (event: RefusalEvent) => {
       tlsRefusals.set(event.reason, (tlsRefusals.get(event.reason) ?? 0) + 1);
       sampled(`tls:${event.reason}`, {
-        level: 'warn', msg: `TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`, reason: event.reason,
+        level: 'warn', reason: event.reason,
+        msg: `TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`,
         ...(event.serial === undefined ? {} : { device: event.serial }),
       });
     },
@@ -186,14 +187,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       const limit = event.limit === 'total'
         ? `${event.limits.maxConnections} connections in total`
         : `${event.limits.maxPerAddress} connections per address (first from ${event.remoteAddress})`;
-      sampled(`limit:${event.limit}`, { level: 'warn', msg: `MQTT listener at its limit of ${limit}: new connections are closed at once`, reason: `limit-${event.limit}` });
+      const msg = `MQTT listener at its limit of ${limit}: new connections are closed at once`;
+      sampled(`limit:${event.limit}`, { level: 'warn', msg, reason: `limit-${event.limit}` });
     },
   }, (socket, peer) => {
     limitPacketSize(socket, maxPacketBytes, (refusal) => {
       const found = refusal.reason === 'oversized'
         ? `it announces ${refusal.length} bytes; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes)`
         : `${refusal.detail}; expected one to four length bytes`;
-      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${peer.device?.id ?? peer.serial}: ${found}; connection closed`);
+      const from = peer.device?.id ?? peer.serial;
+      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${from}: ${found}; connection closed`);
       ingest.refuse(peer.device?.id ?? `serial:${peer.serial}`, error, refusal.reason);
     });
     broker.handle(socket);

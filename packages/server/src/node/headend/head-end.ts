@@ -77,7 +77,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
   // Failures that repeat every few milliseconds while their cause lasts (a full disk) are sampled.
   const floods = sampledLog(log, options.clock);
-  const flushFailed = (what: string) => (error: Error): void => { floods(`flush:${what}`, { level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` }); };
+  const flushFailed = (what: string) => (error: Error): void => {
+    floods(`flush:${what}`, { level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` });
+  };
   const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
   const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
   const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
@@ -89,7 +91,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const frontReady = Promise.withResolvers<Publish>();
   frontReady.promise.catch(() => undefined);
   let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
-  const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods });
+  const ingest = new Ingest({
+    store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
+  });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {

@@ -242,7 +242,8 @@ export class Ingest {
     } catch (error) {
       // The readings are committed; only the window lags. Keep the entries for the next flush.
       this.#unflushed = entries.concat(this.#unflushed);
-      this.#floodLog('replay-window', { level: 'error', msg: `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}` });
+      const msg = `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}`;
+      this.#floodLog('replay-window', { level: 'error', msg });
       this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, Math.max(this.#windowFlushMs, 100));
     }
   }

@@ -194,7 +194,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
         store, db, keys, keyRing, clock, log,
         broker: {
-          kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys, limits,
+          kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(),
+          ticketKeys: tickets.keys, limits,
         },
       }));
       headEnd = embedded;
@@ -240,7 +241,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const keyServer = createKeyProvisioningServer(server.identity, trust, {
       revocations: () => ca.revocations(),
       onRefused: (event) => {
-        keyRefusals(`tls:${event.reason}`, { level: 'warn', msg: `envelope-key listener: TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`, reason: event.reason });
+        const msg = `envelope-key listener: TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`;
+        keyRefusals(`tls:${event.reason}`, { level: 'warn', msg, reason: event.reason });
       },
       // A revoked device gets no key, whatever certificate it still presents.
       keyFor: async (device) => (started.registry.get(device)?.state === 'revoked' || isRevokedAtCa(ca, device)
@@ -298,12 +300,15 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
 }
 
 /** The MQTT listener's bounds, its total lowered to leave the descriptor reserve to the other listeners. */
-async function mqttLimits(config: ServerConfig, warn: (message: string) => void): Promise<NonNullable<Extract<BrokerMode, { kind: 'embedded' }>['limits']>> {
+type ListenerLimits = NonNullable<Extract<BrokerMode, { kind: 'embedded' }>['limits']>;
+
+async function mqttLimits(config: ServerConfig, warn: (message: string) => void): Promise<ListenerLimits> {
   const files = await openFileLimit();
   const maxConnections = fitConnectionLimit(config.mqtt, files);
   if (maxConnections < config.mqtt.maxConnections) {
     warn(`mqtt.maxConnections ${config.mqtt.maxConnections} lowered to ${maxConnections}: the process may open ${files ?? 0} files and `
-      + `${(files ?? 0) - maxConnections} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); raise the limit (ulimit -n) for more`);
+      + `${(files ?? 0) - maxConnections} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); `
+      + 'raise the limit (ulimit -n) for more');
   }
   return {
     limits: { maxConnections, maxPerAddress: config.mqtt.maxConnectionsPerAddress },
