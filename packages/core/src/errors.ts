@@ -129,6 +129,7 @@ export const errorCodes = {
   PW_ERR_HEADEND_REGISTRY: { family: 'validation', summary: 'A device registry operation does not apply: an unknown device, a state change that is not allowed, a gateway relation to a device that is not a meter.' },
   PW_ERR_HEADEND_COMMAND: { family: 'transport', summary: 'A command to a device was not answered before it expired, or the device answered that it refused it.' },
   PW_ERR_HEADEND_BROKER: { family: 'transport', summary: 'The MQTT listener or the external broker could not be started, reached or configured (Mosquitto did not start, the ingest client could not subscribe).' },
+  PW_ERR_HEADEND_PACKET: { family: 'decode', summary: 'An MQTT packet announced a remaining length over the listener\'s bound (mqtt.maxPacketBytes), or one that is not valid MQTT; the connection was closed before the packet was read.' },
   // ── server composition
   PW_ERR_SERVER_CONFIG: { family: 'config', summary: 'The server configuration (data/phasewire.json, --config or a flag) is not valid: the message names the field, what was found and what was expected.' },
   PW_ERR_SERVER_DATA_DIR: { family: 'store', summary: 'The server\'s data directory cannot be created or read, or holds a half-made state (a CA without its server certificate key, a keystore without its unlock key file).' },

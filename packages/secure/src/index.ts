@@ -37,3 +37,4 @@ export * from './enroll/est-service.ts';
 export { decodeCertsOnly, encodeCertsOnly } from './enroll/certs-only.ts';
 export * from './tls/tls-policy.ts';
 export * from './tls/peer-check.ts';
+export * from './tls/connection-budget.ts';

@@ -14,6 +14,7 @@ export * from './headend/mosquitto-config.ts';
 
 // ── server composition: configuration
 export * from './service/server-config.ts';
+export * from './service/mqtt-listener-config.ts';
 
 // ── HTTP API: DTOs (the dashboard's contract), access rules, ports
 export * from './api/dto.ts';

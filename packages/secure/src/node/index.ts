@@ -18,6 +18,7 @@ export * from './pki/test-ca.ts';
 export * from './tls/tls-options.ts';
 export * from './tls/listener-policy.ts';
 export * from './tls/policy-server.ts';
+export * from './tls/connection-gate.ts';
 export { peerCertificateOf } from './tls/peer-certificate.ts';
 export * from './tls/software-key.ts';
 export * from './enroll/est-server.ts';

@@ -6,7 +6,7 @@ import type { ErrorCode } from '@phasewire/core';
 export type RefusalReason =
   /** Not a well-formed envelope, body or batch. */
   | 'malformed'
-  /** An envelope over the configured bound. */
+  /** An envelope, or the MQTT packet carrying it, over the configured bound. */
   | 'oversized'
   /** A counter not above the last accepted one (a replay, or a redelivery of a committed message). */
   | 'replayed'
@@ -30,6 +30,7 @@ const reasonByCode: Partial<Record<ErrorCode, RefusalReason>> = {
   PW_ERR_BATCH_INVALID: 'malformed',
   PW_ERR_HEADEND_MESSAGE: 'malformed',
   PW_ERR_ENVELOPE_TOO_LARGE: 'oversized',
+  PW_ERR_HEADEND_PACKET: 'oversized',
   PW_ERR_REPLAY: 'replayed',
   PW_ERR_ENVELOPE_AUTH: 'forged',
   PW_ERR_ENVELOPE_DIRECTION: 'forged',

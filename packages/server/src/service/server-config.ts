@@ -22,6 +22,8 @@ import type { MdmSchedule } from '../mdm/service/schedule.ts';
 import { isTopicPrefix } from '../mdm/alarms/notification.ts';
 import { defaultReadingTimeWindow } from '../headend/reading-times.ts';
 import type { ReadingTimeWindow } from '../headend/reading-times.ts';
+import { defaultMqttListener, parseMqttListener } from './mqtt-listener-config.ts';
+import type { MqttListenerConfig } from './mqtt-listener-config.ts';
 
 export type BrokerConfig =
   | { readonly kind: 'embedded' }
@@ -108,7 +110,8 @@ export interface ServerConfig {
   readonly hosts: readonly string[];
   /** Address the listeners bind to. */
   readonly bind: string;
-  readonly mqtt: { readonly port: number };
+  /** The MQTT listener: its port and limits (mqtt-listener-config.ts). */
+  readonly mqtt: MqttListenerConfig;
   readonly enrollment: { readonly port: number };
   readonly keyProvisioning: { readonly port: number };
   readonly store: StoreConfig;
@@ -129,7 +132,7 @@ export const defaultApiPort = 8445;
 export const defaultServerConfig: ServerConfig = {
   hosts: ['localhost', '127.0.0.1'],
   bind: '127.0.0.1',
-  mqtt: { port: defaultMqttPort },
+  mqtt: { port: defaultMqttPort, ...defaultMqttListener },
   enrollment: { port: defaultEnrollmentPort },
   keyProvisioning: { port: defaultKeyProvisioningPort },
   store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
@@ -369,7 +372,9 @@ export function parseServerConfig(value: unknown): ServerConfig {
   }
   const bind = record['bind'] === undefined ? defaultServerConfig.bind : text(record, 'bind', 'the configuration');
   if (!isHostName(bind)) fail('bind', bind, 'an IP address or host name to listen on');
-  const mqtt = portSection(record['mqtt'], 'mqtt', defaultMqttPort);
+  const mqttRecord = record['mqtt'];
+  const mqttPort = isObject(mqttRecord) ? mqttRecord['port'] : undefined;
+  const mqtt = parseMqttListener(mqttRecord, port(mqttPort, 'mqtt.port', defaultMqttPort));
   const enrollment = portSection(record['enrollment'], 'enrollment', defaultEnrollmentPort);
   const keyProvisioning = portSection(record['keyProvisioning'], 'keyProvisioning', defaultKeyProvisioningPort);
   const api = parseApi(record['api']);

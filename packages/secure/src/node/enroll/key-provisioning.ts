@@ -8,6 +8,7 @@
 // demo is here too, under the same policy.
 //   GET /.well-known/phasewire/envelope-key  →  200 application/json {"keyId": n, "key": base64}
 import { createServer, request } from 'node:https';
+import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -108,18 +109,26 @@ export interface KeyProvisioningServerOptions extends KeyProvisioningHandlerOpti
 const noRevocations = RevocationSet.of([]);
 
 /**
- * A stand-alone mTLS listener for the handler (tests and the demo), under the TLS policy: the
- * handshake of tlsServerOptions (TLS 1.3, mutual authentication, the trust's CRL) and, after every
- * handshake, the listener policy's check (revocation set, validity, a device certificate). A
- * refused client never reaches the handler.
+ * The mTLS listener of the handler, under the TLS policy: the handshake of tlsServerOptions (TLS 1.3,
+ * mutual authentication, the trust's CRL) and, after every handshake, the listener policy's check
+ * (revocation set, validity, a device certificate), the same as the MQTT listener's. A refused
+ * client is closed before any HTTP byte is read: it never reaches the handler. Not yet listening.
  */
-export async function startKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions): Promise<KeyProvisioningServer> {
+export function createKeyProvisioningServer(identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions): Server {
   const server = createServer(tlsServerOptions(identity, trust), keyProvisioningHandler(options));
   const { revocations, onRefused } = options;
   attachPolicy(server, {
     revocations: revocations ?? (() => noRevocations),
     ...(onRefused === undefined ? {} : { onRefused }),
   });
+  return server;
+}
+
+/** `createKeyProvisioningServer` listening on a free loopback port (tests and the demo). */
+export async function startKeyProvisioningServer(
+  identity: TlsIdentity, trust: TlsTrust, options: KeyProvisioningServerOptions,
+): Promise<KeyProvisioningServer> {
+  const server = createKeyProvisioningServer(identity, trust, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => { resolve(); });

@@ -2,7 +2,8 @@
 // - after every handshake, full or resumed, the peer certificate is checked against the current
 //   revocation set and the clock and must name a device; a refused peer is closed before the
 //   application sees a byte;
-// - every refusal, in the handshake or after it, is reported with its reason;
+// - every refusal, in the handshake or after it, is reported with its reason, and its socket closed
+//   (a handshake not finished within the timeout included);
 // - revoking a certificate drops the live sessions that use it (`enforceRevocations`);
 // - connections older than the maximum age are closed; ticket keys rotate on a timer.
 import { randomBytes } from 'node:crypto';
@@ -72,6 +73,9 @@ export function attachPolicy(server: Server, options: ListenerPolicyOptions): Li
     const raw: unknown = socket.authorizationError;
     const verifyError = typeof raw === 'string' ? raw : raw instanceof Error ? raw.message : undefined;
     report({ reason: refusalReason(error.code, verifyError), detail: verifyError ?? error.code ?? error.message, remoteAddress: socket.remoteAddress });
+    // A tls.Server leaves the socket open after a handshake timeout (only https closes it itself):
+    // a client that connects and sends nothing would hold its descriptor for ever.
+    socket.destroy();
   });
 
   server.prependListener('secureConnection', (socket: TLSSocket) => {

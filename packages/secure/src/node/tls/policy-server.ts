@@ -1,8 +1,13 @@
-// A mutual-TLS listener under the policy: `tlsServerOptions` for the handshake, `attachPolicy` for
-// the checks after it. The application handler is called only for peers that passed both.
+// A mutual-TLS listener under the policy: the connection gate for the number of connections open
+// (in total and per address, counted before TLS), `tlsServerOptions` for the handshake,
+// `attachPolicy` for the checks after it. The application handler is called only for peers that
+// passed all three.
 import { createServer } from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { defaultConnectionLimits } from '../../tls/connection-budget.ts';
+import type { ConnectionBudget, ConnectionLimits } from '../../tls/connection-budget.ts';
+import { gateConnections } from './connection-gate.ts';
+import type { LimitEvent } from './connection-gate.ts';
 import type { AcceptedPeer, ListenerPolicy, ListenerPolicyOptions } from './listener-policy.ts';
 import { attachPolicy } from './listener-policy.ts';
 import type { ServerPolicyOptions, TlsIdentity, TlsTrust } from './tls-options.ts';
@@ -12,11 +17,17 @@ export interface PolicyServerOptions extends ListenerPolicyOptions {
   readonly identity: TlsIdentity;
   readonly trust: TlsTrust;
   readonly server?: Omit<ServerPolicyOptions, 'clientAuth'>;
+  /** Connections open at once, from the TCP accept on (default `defaultConnectionLimits`). */
+  readonly limits?: ConnectionLimits;
+  /** Told of every connection closed at accept because a limit was reached. */
+  readonly onLimited?: (event: LimitEvent) => void;
 }
 
 export interface PolicyServer {
   readonly server: Server;
   readonly policy: ListenerPolicy;
+  /** The connections open now (admitted by the gate, not yet closed). */
+  readonly budget: ConnectionBudget;
   /** Listens (port 0: the OS picks) and resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
   /**
@@ -32,6 +43,7 @@ export function createPolicyServer(options: PolicyServerOptions, onConnection: (
   let identity = options.identity;
   const server = createServer(tlsServerOptions(identity, options.trust, options.server));
   const policy = attachPolicy(server, options);
+  const gate = gateConnections(server, options.limits ?? defaultConnectionLimits, options.onLimited);
   const sockets = new Set<TLSSocket>();
   server.on('secureConnection', (socket: TLSSocket) => {
     const peer = policy.peerOf(socket);
@@ -43,20 +55,16 @@ export function createPolicyServer(options: PolicyServerOptions, onConnection: (
   return {
     server,
     policy,
-    listen: (port = 0, host = '127.0.0.1') => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    }),
+    budget: gate.budget,
+    listen: (port = 0, host = '127.0.0.1') => gate.listen(port, host),
     update(trust: TlsTrust, next?: TlsIdentity): void {
       identity = next ?? identity;
       server.setSecureContext({ ...tlsServerOptions(identity, trust, options.server), ticketKeys: server.getTicketKeys() });
     },
-    close: () => new Promise((resolve) => {
+    close: () => {
+      const closing = gate.close();
       for (const socket of sockets) socket.destroy();
-      server.close(() => { resolve(); });
-    }),
+      return closing;
+    },
   };
 }

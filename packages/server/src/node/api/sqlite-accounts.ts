@@ -2,7 +2,8 @@
 // tokens, meter→tenant assignments and the audit log. The audit log is append-only twice over:
 // this class has no method that changes or removes an entry, and triggers make the database
 // refuse UPDATE and DELETE on the table whoever asks (the test tries both).
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openPrivateDatabase } from '../store/private-database.ts';
 import { ConfigError, StoreError } from '@phasewire/core';
 import { conflict, notFound } from '../../api/api-errors.ts';
 import type { Role, TokenScope } from '../../api/dto.ts';
@@ -65,7 +66,7 @@ export class SqliteAccountStore implements AccountStore {
   constructor(path: string) {
     this.path = path;
     try {
-      this.#db = new DatabaseSync(path);
+      this.#db = openPrivateDatabase(path);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = FULL');
       this.#db.exec('PRAGMA busy_timeout = 5000');

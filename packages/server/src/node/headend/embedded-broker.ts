@@ -5,23 +5,32 @@
 // to the ingest inside aedes' authorizePublish, whose callback is what the QoS 1 PUBACK waits for
 // (aedes lib/handlers/publish.js: authorizePublish, then write PUBACK): so the PUBACK goes out only
 // once the readings are committed.
+//
+// Before any of that, the listener bounds what an unauthenticated client can hold: connections open
+// per address and in total (counted from the TCP accept), the handshake timeout, and the size of
+// every MQTT packet, refused from its fixed header before the broker buffers it (limited-connection.ts).
+// Refused handshakes and connections over a limit are logged sampled: the first of each kind, then
+// one count per minute (sampled-log.ts).
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket } from 'aedes';
-import { parseTopic } from '@phasewire/core';
+import { DecodeError, parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import { normalizeSerial } from '@phasewire/secure';
-import type { RevocationSet } from '@phasewire/secure';
+import type { ConnectionLimits, RevocationSet } from '@phasewire/secure';
 import { createPolicyServer } from '@phasewire/secure/node';
-import type { AcceptedPeer, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { AcceptedPeer, LimitEvent, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authoriseConnect, authorisePublish, authoriseSubscribe } from '../../headend/topic-authorisation.ts';
 import type { Principal } from '../../headend/topic-authorisation.ts';
 import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import { defaultMaxPacketBytes } from '../../service/mqtt-listener-config.ts';
 import type { Ingest } from './ingest.ts';
 import type { Commands } from './commands.ts';
 import type { SideChannels } from './side-channels.ts';
+import { limitPacketSize } from './limited-connection.ts';
+import { sampledLog } from './sampled-log.ts';
 
 export interface EmbeddedBrokerOptions {
   readonly identity: TlsIdentity;
@@ -36,6 +45,14 @@ export interface EmbeddedBrokerOptions {
   readonly log: HeadEndLog;
   /** TLS session-ticket keys (48 bytes) kept across restarts; random per start when absent. */
   readonly ticketKeys?: Uint8Array;
+  /** Connections open at once, in total and per remote address (default `defaultConnectionLimits`). */
+  readonly limits?: ConnectionLimits;
+  /** A TLS handshake not finished within this is dropped (default the TLS policy's 30 s). */
+  readonly handshakeTimeoutMs?: number;
+  /** Largest MQTT packet (its remaining length) a client may send (default `defaultMaxPacketBytes`). */
+  readonly maxPacketBytes?: number;
+  /** How often the sampled log lines summarise what they counted (default 60 s). */
+  readonly logSampleIntervalMs?: number;
 }
 
 export interface EmbeddedBroker {
@@ -65,6 +82,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
   const principals = new WeakMap<Client, Principal>();
   const sessions = new Map<string, Set<Client>>();
   const tlsRefusals = new Map<string, number>();
+  const sampled = sampledLog(log, clock, options.logSampleIntervalMs);
+  const maxPacketBytes = options.maxPacketBytes ?? defaultMaxPacketBytes;
 
   const broker = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
@@ -151,12 +170,37 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     trust: options.trust,
     revocations: options.revocations,
     clock,
-    ...(options.ticketKeys === undefined ? {} : { server: { ticketKeys: Buffer.from(options.ticketKeys) } }),
+    server: {
+      ...(options.ticketKeys === undefined ? {} : { ticketKeys: Buffer.from(options.ticketKeys) }),
+      ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
     onRefused: (event: RefusalEvent) => {
       tlsRefusals.set(event.reason, (tlsRefusals.get(event.reason) ?? 0) + 1);
-      log({ level: 'warn', msg: `TLS handshake refused: ${event.detail}`, reason: event.reason, ...(event.serial === undefined ? {} : { device: event.serial }) });
+      sampled(`tls:${event.reason}`, {
+        level: 'warn', reason: event.reason,
+        msg: `TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`,
+        ...(event.serial === undefined ? {} : { device: event.serial }),
+      });
     },
-  }, (socket) => { broker.handle(socket); });
+    onLimited: (event: LimitEvent) => {
+      const limit = event.limit === 'total'
+        ? `${event.limits.maxConnections} connections in total`
+        : `${event.limits.maxPerAddress} connections per address (first from ${event.remoteAddress})`;
+      const msg = `MQTT listener at its limit of ${limit}: new connections are closed at once`;
+      sampled(`limit:${event.limit}`, { level: 'warn', msg, reason: `limit-${event.limit}` });
+    },
+  }, (socket, peer) => {
+    limitPacketSize(socket, maxPacketBytes, (refusal) => {
+      const found = refusal.reason === 'oversized'
+        ? `it announces ${refusal.length} bytes; expected at most ${maxPacketBytes} bytes (mqtt.maxPacketBytes)`
+        : `${refusal.detail}; expected one to four length bytes`;
+      const from = peer.device?.id ?? peer.serial;
+      const error = new DecodeError('PW_ERR_HEADEND_PACKET', `Cannot read an MQTT packet from ${from}: ${found}; connection closed`);
+      ingest.refuse(peer.device?.id ?? `serial:${peer.serial}`, error, refusal.reason);
+    });
+    broker.handle(socket);
+  });
   const listening = await server.listen(port, host);
   const policyServer = server;
 
@@ -180,6 +224,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     enforceRevocations: () => policyServer.policy.enforceRevocations(),
     setTicketKeys: (keys) => { policyServer.server.setTicketKeys(Buffer.from(keys)); },
     close: async () => {
+      sampled.close();
       await policyServer.close();
       await new Promise<void>((resolve) => { broker.close(() => { resolve(); }); });
     },

@@ -18,13 +18,20 @@ import { Ingest } from './ingest.ts';
 import type { ReadingTimeWindow } from '../../headend/reading-times.ts';
 import { Commands } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
 import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
+import { sampledLog } from './sampled-log.ts';
 
 export type BrokerMode =
-  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array }
+  | {
+    readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust;
+    readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array;
+    /** The listener's bounds (embedded-broker.ts); its defaults when absent. */
+    readonly limits?: Pick<EmbeddedBrokerOptions, 'limits' | 'handshakeTimeoutMs' | 'maxPacketBytes' | 'logSampleIntervalMs'>;
+  }
   | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
 
 export interface HeadEndOptions {
@@ -75,7 +82,11 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const downlinkCounters = new SqliteCounters(options.db, 'immediate');
   // Last seen and online/offline are batched (at most every 100 ms, one transaction); a change of
   // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
-  const flushFailed = (what: string) => (error: Error): void => { log({ level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` }); };
+  // Failures that repeat every few milliseconds while their cause lasts (a full disk) are sampled.
+  const floods = sampledLog(log, options.clock);
+  const flushFailed = (what: string) => (error: Error): void => {
+    floods(`flush:${what}`, { level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` });
+  };
   const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
   const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
   const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
@@ -88,7 +99,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   frontReady.promise.catch(() => undefined);
   let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
   const ingest = new Ingest({
-    store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log,
+    store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
     clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
   });
   const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
@@ -109,7 +120,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     if (mode.kind === 'embedded') {
       front = await startEmbeddedBroker({
         identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
-        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
+        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }), ...mode.limits,
       }, mode.port ?? 0, mode.host ?? '127.0.0.1');
     } else {
       front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
@@ -145,6 +156,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await ingest.idle();
       activity.flush();
       registry.close();
+      floods.close();
     },
   };
 }

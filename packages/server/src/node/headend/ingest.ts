@@ -22,7 +22,7 @@ import type { ReadingTimeWindow, TimeSplit } from '../../headend/reading-times.t
 import { RefusalCounters, refusalReasonOf } from '../../headend/refusal-counters.ts';
 import type { RefusalReason } from '../../headend/refusal-counters.ts';
 import { sampled, silentLog } from '../../headend/head-end-log.ts';
-import type { HeadEndLog } from '../../headend/head-end-log.ts';
+import type { HeadEndEvent, HeadEndLog } from '../../headend/head-end-log.ts';
 import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
 
 export type IngestOutcome =
@@ -41,6 +41,12 @@ export interface IngestOptions {
   readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
   readonly refusals?: RefusalCounters;
   readonly log?: HeadEndLog;
+  /**
+   * Where failures that repeat for as long as their cause lasts go (a full disk: every commit and
+   * every window write fails): sampled, the first line and then a count per interval (sampled-log.ts).
+   * Every event is written to `log` when absent.
+   */
+  readonly floodLog?: (key: string, event: HeadEndEvent) => void;
   /** Most messages in one commit (default 4096). */
   readonly maxGroup?: number;
   /** Longest the durable replay window lags the committed readings, ms (default 250; 0: after every group). */
@@ -64,6 +70,7 @@ export class Ingest {
   readonly refusals: RefusalCounters;
   readonly #options: IngestOptions;
   readonly #log: HeadEndLog;
+  readonly #floodLog: (key: string, event: HeadEndEvent) => void;
   readonly #maxGroup: number;
   readonly #windowFlushMs: number;
   readonly #readingTimes: ReadingTimeWindow;
@@ -82,6 +89,8 @@ export class Ingest {
     this.#options = options;
     this.refusals = options.refusals ?? new RefusalCounters();
     this.#log = options.log ?? silentLog;
+    const log = this.#log;
+    this.#floodLog = options.floodLog ?? ((_key, event) => { log(event); });
     this.#maxGroup = options.maxGroup ?? 4096;
     this.#windowFlushMs = options.windowFlushMs ?? 250;
     this.#readingTimes = options.readingTimes ?? defaultReadingTimeWindow;
@@ -125,7 +134,10 @@ export class Ingest {
     this.refusals.count(sender, reason);
     const count = this.refusals.of(sender, reason);
     const message = error instanceof Error ? error.message : String(error);
-    if (sampled(count)) this.#log({ level: 'warn', msg: message, device: sender, reason, ...(code === undefined ? {} : { code }), count });
+    const event: HeadEndEvent = { level: 'warn', msg: message, device: sender, reason, ...(code === undefined ? {} : { code }), count };
+    // A store failure is the store's, not the device's: one line for all devices, then a count.
+    if (reason === 'store-failed') this.#floodLog('store-failed', { ...event, msg: `Cannot store the readings of ${sender}: ${message}` });
+    else if (sampled(count)) this.#log(event);
     return { kind: 'refused', reason, error: error instanceof Error ? error : new Error(message) };
   }
 
@@ -284,7 +296,8 @@ export class Ingest {
     } catch (error) {
       // The readings are committed; only the window lags. Keep the entries for the next flush.
       this.#unflushed = entries.concat(this.#unflushed);
-      this.#log({ level: 'error', msg: `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}` });
+      const msg = `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}`;
+      this.#floodLog('replay-window', { level: 'error', msg });
       this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, Math.max(this.#windowFlushMs, 100));
     }
   }

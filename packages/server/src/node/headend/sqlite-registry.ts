@@ -9,7 +9,8 @@
 //   transaction at most every `flushMs`, and at close. A crash loses at most that last batch: last
 //   seen goes back by at most `flushMs` plus one flush. A synced write per CONNECT was a quarter of
 //   the head-end's CPU profile in a reconnect storm (T5).
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openPrivateDatabase } from '../store/private-database.ts';
 import type { StatementSync } from 'node:sqlite';
 import { parseGatewayId, parseMeterId, StoreError, ValidationError } from '@phasewire/core';
 import type { GatewayId, MeterId } from '@phasewire/core';
@@ -30,7 +31,7 @@ export const defaultRegistryFlushMs = 100;
 /** Opens (creating) the head-end database: WAL, synchronous=FULL, so a returned write survives a power cut. */
 export function openHeadEndDatabase(path: string): DatabaseSync {
   try {
-    const db = new DatabaseSync(path);
+    const db = openPrivateDatabase(path);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA busy_timeout = 5000');

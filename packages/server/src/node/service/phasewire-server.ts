@@ -7,7 +7,6 @@
 // in one place below, through `services`; they get the same context and are closed first.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import type { Clock, MeterId } from '@phasewire/core';
 import { createToken, DerivedEnvelopeKeys, EstService, KeyRing } from '@phasewire/secure';
 import type { CertificateAuthority, DeviceIdentity, Keystore, NewToken, TokenStore } from '@phasewire/secure';
 import {
-  CaDirectory, caFiles, caLockWaitMs, deriveDeviceEnvelopeKey, keyProvisioningHandler, NodeAead, startEstServer, tlsServerOptions, tlsTrust,
+  CaDirectory, caFiles, caLockWaitMs, createKeyProvisioningServer, deriveDeviceEnvelopeKey, NodeAead, startEstServer, tlsTrust,
 } from '@phasewire/secure/node';
 import type { EstServer, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
@@ -24,7 +23,10 @@ import type { ServerConfig } from '../../service/server-config.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import { openMeterStore } from '../store/open-meter-store.ts';
 import { startHeadEnd } from '../headend/head-end.ts';
-import type { HeadEnd } from '../headend/head-end.ts';
+import type { BrokerMode, HeadEnd } from '../headend/head-end.ts';
+import { fitConnectionLimit } from '../../service/mqtt-listener-config.ts';
+import { openFileLimit } from './open-file-limit.ts';
+import { sampledLog } from '../headend/sampled-log.ts';
 import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
 import { startMosquitto } from '../headend/mosquitto-process.ts';
 import type { MosquittoProcess } from '../headend/mosquitto-process.ts';
@@ -194,9 +196,13 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
+      const limits = await mqttLimits(config, warn);
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
         store, db, keys, keyRing, clock, log, ...readingTimes,
-        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys },
+        broker: {
+          kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(),
+          ticketKeys: tickets.keys, limits,
+        },
       }));
       headEnd = embedded;
       const rotation = setInterval(() => {
@@ -237,12 +243,20 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     }, config.enrollment.port, host));
     closers.push(() => est.close());
 
-    const keyServer = createServer(tlsServerOptions(server.identity, trust), keyProvisioningHandler({
+    // Under the listener policy as the MQTT listener: a revoked certificate is closed at the handshake.
+    const keyRefusals = sampledLog(log, clock);
+    closers.push(() => { keyRefusals.close(); return Promise.resolve(); });
+    const keyServer = createKeyProvisioningServer(server.identity, trust, {
+      revocations: () => ca.revocations(),
+      onRefused: (event) => {
+        const msg = `envelope-key listener: TLS handshake refused: ${event.detail} (from ${event.remoteAddress ?? 'an unknown address'})`;
+        keyRefusals(`tls:${event.reason}`, { level: 'warn', msg, reason: event.reason });
+      },
       // A revoked device gets no key, whatever certificate it still presents.
       keyFor: async (device) => (started.registry.get(device)?.state === 'revoked' || isRevokedAtCa(ca, device)
         ? undefined
         : { keyId: provisionedKeyId, key: await deriveDeviceEnvelopeKey(keystore, envelopeMasterLabel, device, provisionedKeyId) }),
-    }));
+    });
     const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`, () => listenHttps(keyServer, config.keyProvisioning.port, host));
     closers.push(() => new Promise<void>((resolve) => { keyServer.closeAllConnections(); keyServer.close(() => { resolve(); }); }));
 
@@ -303,6 +317,24 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     await closeAll();
     throw error;
   }
+}
+
+/** The MQTT listener's bounds, its total lowered to leave the descriptor reserve to the other listeners. */
+type ListenerLimits = NonNullable<Extract<BrokerMode, { kind: 'embedded' }>['limits']>;
+
+async function mqttLimits(config: ServerConfig, warn: (message: string) => void): Promise<ListenerLimits> {
+  const files = await openFileLimit();
+  const maxConnections = fitConnectionLimit(config.mqtt, files);
+  if (maxConnections < config.mqtt.maxConnections) {
+    warn(`mqtt.maxConnections ${config.mqtt.maxConnections} lowered to ${maxConnections}: the process may open ${files ?? 0} files and `
+      + `${(files ?? 0) - maxConnections} are kept for the API, enrollment, keys and the store (mqtt.descriptorReserve); `
+      + 'raise the limit (ulimit -n) for more');
+  }
+  return {
+    limits: { maxConnections, maxPerAddress: config.mqtt.maxConnectionsPerAddress },
+    handshakeTimeoutMs: config.mqtt.handshakeTimeoutMs,
+    maxPacketBytes: config.mqtt.maxPacketBytes,
+  };
 }
 
 function isRevokedAtCa(ca: CertificateAuthority, device: MeterId): boolean {

@@ -3,7 +3,8 @@
 // share one transaction and one fsync (group commit), and each caller's promise resolves after that
 // commit. Compaction and purge run as small transactions in the same queue, so ingest never waits
 // for a whole day's compaction.
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openPrivateDatabase } from '../private-database.ts';
 import { PhasewireError, StoreError, Q, type Clock, type MeterId, type ObisCode, type Reading, type Snapshot } from '@phasewire/core';
 import type { Rollup } from '../../../store/aggregates.ts';
 import type { IntervalValue } from '../../../store/intervals.ts';
@@ -104,7 +105,7 @@ export class SqliteMeterStore implements MeterStore {
     const clock = options.clock ?? systemClock;
     let db: DatabaseSync;
     try {
-      db = new DatabaseSync(options.path);
+      db = openPrivateDatabase(options.path);
       db.exec('PRAGMA journal_mode = WAL');
       // FULL: the WAL is synced at every commit, so a returned append survives a power cut.
       db.exec('PRAGMA synchronous = FULL');
