@@ -6,7 +6,7 @@ import { powerQualityDto } from './standard-services.ts';
 
 const figure = (value: number | null) => ({ value, max: value });
 
-test('the MDM\'s power-quality ratios reach the API in the units of its contract: unbalance in percent, THD as ratios', () => {
+test('the MDM\'s power-quality ratios reach the API in the units of its contract: unbalance and event depth in percent, THD as ratios', () => {
   const summary: PowerQualitySummary = {
     meter: parseMeterId('meter-0001'), from: 0, to: 86_400_000, intervals: 96,
     unbalance: {
@@ -28,6 +28,7 @@ test('the MDM\'s power-quality ratios reach the API in the units of its contract
   assert.ok(Math.abs((dto.currentUnbalance ?? 0) - 3.1) < 1e-9);
   assert.equal(dto.neutralCurrent, 2.6);
   assert.deepEqual(dto.thd, { voltageL1: 0.02, voltageL2: 0.021, voltageL3: 0.022, currentL1: 0.3, currentL2: null, currentL3: 0.31 });
-  assert.deepEqual(dto.events, [{ kind: 'sag', start: '1970-01-01T01:00:00.000Z', end: null, depth: 0.3 }]);
+  // A sag to 70 % of Udin is 30 % deep: the depth leaves the API in percent like every share of a reference.
+  assert.deepEqual(dto.events, [{ kind: 'sag', start: '1970-01-01T01:00:00.000Z', end: null, depth: 30 }]);
   assert.deepEqual(dto.powerFactor, { l1: 0.88, l2: 0.87, l3: null });
 });
