@@ -177,6 +177,8 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       const notifier = new WebhookNotifier({ url: hook.url, secret, clock, maxAttempts: 1 });
       const service = startMdmService({ store, clock, alarms: alarmConfig, meters: setups, notifiers: [notifier], timer: false });
       await drive(service, store, clock, 0, intervals);
+      // The runs start the deliveries without waiting for them; stop aborts what is under way.
+      await service.flushNotifications();
       await service.stop();
 
       const raise = heldTwice(vuf, (v) => v >= 0.015);
