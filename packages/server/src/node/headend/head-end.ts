@@ -12,10 +12,11 @@ import type { MeterStore } from '../../store/meter-store.ts';
 import { silentLog } from '../../headend/head-end-log.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import type { CommandKind, CommandResponse } from '../../headend/command-message.ts';
+import type { AlarmChannel } from '../../headend/alarm-channel.ts';
 import { SqliteDeviceRegistry } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
-import { Commands } from './commands.ts';
+import { Commands, type DeviceTime } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
 import { DeviceActivity } from './device-activity.ts';
@@ -23,7 +24,10 @@ import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 
 export type BrokerMode =
-  | { readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array }
+  | {
+    readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly revocations: () => RevocationSet;
+    readonly ticketKeys?: Uint8Array; readonly alarmChannel?: AlarmChannel;
+  }
   | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
 
 export interface HeadEndOptions {
@@ -34,6 +38,8 @@ export interface HeadEndOptions {
   readonly keyRing: KeyRing;
   readonly broker: BrokerMode;
   readonly clock: Clock;
+  /** The devices' time base for commands, when it is not `clock` (commands.ts). */
+  readonly deviceTime?: DeviceTime;
   readonly log?: HeadEndLog;
   /** Bound of an envelope body (default 64 KiB). */
   readonly maxBodyBytes?: number;
@@ -81,7 +87,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   frontReady.promise.catch(() => undefined);
   let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
   const ingest = new Ingest({ store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log });
-  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
+  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
+    ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }) });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
     for (const listener of statusListeners) {
@@ -100,6 +107,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       front = await startEmbeddedBroker({
         identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
         ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }),
+        ...(mode.alarmChannel === undefined ? {} : { alarmChannel: mode.alarmChannel }),
       }, mode.port ?? 0, mode.host ?? '127.0.0.1');
     } else {
       front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });

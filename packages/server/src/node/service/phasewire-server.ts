@@ -24,6 +24,7 @@ import type { ServerConfig } from '../../service/server-config.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import { openMeterStore } from '../store/open-meter-store.ts';
 import { startHeadEnd } from '../headend/head-end.ts';
+import type { DeviceTime } from '../headend/commands.ts';
 import type { HeadEnd } from '../headend/head-end.ts';
 import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
 import { startMosquitto } from '../headend/mosquitto-process.ts';
@@ -70,6 +71,11 @@ export interface PhasewireServerOptions {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
   readonly clock?: Clock;
+  /**
+   * The devices' time base when they do not run on `clock` (the demo's simulated meters): commands
+   * expire, and clock-sync sets, in it (headend/commands.ts). Freshness is still judged by the device.
+   */
+  readonly deviceTime?: DeviceTime;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Warnings for the operator (the software keystore says here that it is not an HSM). */
   readonly warn?: (message: string) => void;
@@ -135,6 +141,7 @@ function publicHost(config: ServerConfig): string {
 export async function startPhasewireServer(options: PhasewireServerOptions): Promise<PhasewireServer> {
   const { config, dataDir } = options;
   const clock = options.clock ?? systemClock;
+  const deviceTime = options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime };
   const warn = options.warn ?? (() => undefined);
   const log: HeadEndLog = options.log ?? (() => undefined);
   const created: string[] = [];
@@ -188,9 +195,15 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
+      // The alarm notifier may publish here under its prefix with the server's own client certificate.
+      const notify = config.mdm.mqttNotify;
+      const alarmChannel = notify === undefined ? undefined : { fingerprint: (await ensureIngestIdentity(dataDir, ca, clock)).fingerprint, topicPrefix: notify.topicPrefix };
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
-        store, db, keys, keyRing, clock, log,
-        broker: { kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys },
+        store, db, keys, keyRing, clock, log, ...deviceTime,
+        broker: {
+          kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(), ticketKeys: tickets.keys,
+          ...(alarmChannel === undefined ? {} : { alarmChannel }),
+        },
       }));
       headEnd = embedded;
       const rotation = setInterval(() => {
@@ -211,7 +224,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       mosquitto = broker;
       closers.push(() => broker.stop());
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
-        store, db, keys, keyRing, clock, log,
+        store, db, keys, keyRing, clock, log, ...deviceTime,
         broker: {
           kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
           clientId: `${ingestDeviceId}-1`, onRevoked: () => broker.reload(),
