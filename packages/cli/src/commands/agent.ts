@@ -75,12 +75,16 @@ function logEvent(io: CliIo, meter: MeterId, event: AgentEvent): void {
  * arguments is visible to every user of the machine in `ps` while the command runs: it is still
  * taken, with a warning; the file or standard input is not.
  */
-export async function enrollmentToken(io: CliIo, options: { token?: string | undefined; tokenFile?: string | undefined }): Promise<string | undefined> {
+export async function enrollmentToken(
+  io: CliIo, options: { token?: string | undefined; tokenFile?: string | undefined },
+): Promise<string | undefined> {
   if (options.token !== undefined && options.tokenFile !== undefined) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', 'Invalid options: both --token and --token-file are given; expected one of them (--token-file keeps the token out of `ps`)');
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      'Invalid options: both --token and --token-file are given; expected one of them (--token-file keeps the token out of `ps`)');
   }
   if (options.token !== undefined) {
-    io.err('warning: a token given with --token is visible to other users of this machine (`ps`) while the command runs; use --token-file PATH, or --token-file - to read it from standard input\n');
+    io.err('warning: a token given with --token is visible to other users of this machine (`ps`) while the command runs; '
+      + 'use --token-file PATH, or --token-file - to read it from standard input\n');
     return options.token;
   }
   const file = options.tokenFile;
@@ -94,11 +98,15 @@ export async function enrollmentToken(io: CliIo, options: { token?: string | und
       text = await readFile(resolve(io.cwd, file), 'utf8');
     }
   } catch (error) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --token-file ${JSON.stringify(file)}: cannot read it (${(error as Error).message}); expected a file holding the one-time token, or - for standard input`, { cause: error });
+    const why = (error as Error).message;
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      `Invalid --token-file ${JSON.stringify(file)}: cannot read it (${why}); expected a file holding the one-time token, or - for standard input`, { cause: error });
   }
   const token = text.trim();
   if (token === '' || /\s/.test(token)) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --token-file ${JSON.stringify(file)}: it holds ${token === '' ? 'nothing' : 'more than one word'}; expected the one-time token alone, as \`phasewire server token\` prints it`);
+    const found = token === '' ? 'nothing' : 'more than one word';
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      `Invalid --token-file ${JSON.stringify(file)}: it holds ${found}; expected the one-time token alone, as \`phasewire server token\` prints it`);
   }
   return token;
 }
@@ -147,7 +155,9 @@ export function registerAgent(program: Command, io: CliIo): void {
       let identity = await loadAgentIdentity(dataDir, meterId);
       if (identity === undefined) {
         const token = await enrollmentToken(io, options);
-        if (token === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${meterId}: no --token-file (or --token) given and ${dataDir} holds no enrollment`);
+        if (token === undefined) {
+          throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${meterId}: no --token-file (or --token) given and ${dataDir} holds no enrollment`);
+        }
         identity = (await ensureEnrolled({ dataDir, meter: meterId, token, ...await enrollmentInputs(options, io) })).identity;
         io.out(`${meterId} enrolled; identity stored in ${dataDir}\n`);
       }

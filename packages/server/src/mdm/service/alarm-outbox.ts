@@ -39,7 +39,9 @@ export class AlarmOutbox {
   constructor(store: MeterStore, notifiers: readonly AlarmNotifier[], options: AlarmOutboxOptions) {
     const names = new Set<string>();
     for (const notifier of notifiers) {
-      if (names.has(notifier.name)) throw new Error(`Cannot start the alarm outbox: two notifiers are named ${JSON.stringify(notifier.name)}; each needs its own name (it keys its queue)`);
+      if (names.has(notifier.name)) {
+        throw new Error(`Cannot start the alarm outbox: two notifiers are named ${JSON.stringify(notifier.name)}; each needs its own name (it keys its queue)`);
+      }
       names.add(notifier.name);
     }
     this.#store = store;
@@ -47,7 +49,8 @@ export class AlarmOutbox {
     const queues: NotifierQueue[] = [];
     for (const notifier of notifiers) {
       const queue: NotifierQueue = new NotifierQueue(notifier, {
-        store, schedule: options.schedule, backoff: options.backoff ?? defaultRetryBackoff, signal: this.#abort.signal, onError: options.onError,
+        store, schedule: options.schedule, backoff: options.backoff ?? defaultRetryBackoff,
+        signal: this.#abort.signal, onError: options.onError,
         retry: () => { void this.#runQueue(queue); },
       });
       queues.push(queue);

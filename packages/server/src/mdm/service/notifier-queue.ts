@@ -129,6 +129,7 @@ export class NotifierQueue {
       this.#cancelRetry = undefined;
       this.#deps.retry();
     });
-    this.#deps.onError(error, `delivering alarm transition ${seq} through ${this.name} (failure ${this.#failures} in a row; next try in ${delay / 1000} s, the other notifiers go on)`);
+    const next = `failure ${this.#failures} in a row; next try in ${delay / 1000} s, the other notifiers go on`;
+    this.#deps.onError(error, `delivering alarm transition ${seq} through ${this.name} (${next})`);
   }
 }

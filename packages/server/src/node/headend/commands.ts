@@ -54,7 +54,9 @@ export class Commands {
   async send(device: DeviceId, kind: CommandKind, ttlMs = 30_000): Promise<CommandResponse> {
     const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
     const now = base.clock.now();
-    const command: Command = { id: randomBytes(12).toString('base64url'), kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}) };
+    const command: Command = {
+      id: randomBytes(12).toString('base64url'), kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}),
+    };
     const sealed = await this.#options.sender.sealValue(device, 'command', toWireCommand(command));
     const answer = new Promise<CommandResponse>((resolve, reject) => {
       const timer = setTimeout(() => {

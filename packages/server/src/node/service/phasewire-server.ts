@@ -197,7 +197,9 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       let tickets = await ensureTicketKeys(dataDir, clock);
       // The alarm notifier may publish here under its prefix with the server's own client certificate.
       const notify = config.mdm.mqttNotify;
-      const alarmChannel = notify === undefined ? undefined : { fingerprint: (await ensureIngestIdentity(dataDir, ca, clock)).fingerprint, topicPrefix: notify.topicPrefix };
+      const alarmChannel = notify === undefined
+        ? undefined
+        : { fingerprint: (await ensureIngestIdentity(dataDir, ca, clock)).fingerprint, topicPrefix: notify.topicPrefix };
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
         store, db, keys, keyRing, clock, log, ...deviceTime,
         broker: {
