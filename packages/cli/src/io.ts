@@ -12,6 +12,8 @@ export interface CliIo {
   readonly interactive?: boolean;
   /** Resolves when the user interrupts (Ctrl-C); long-running commands stop cleanly on it. */
   readonly interrupted?: Promise<void>;
+  /** Reads all of standard input (`--token-file -`); absent where there is none. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** An io that collects what a command writes: for tests. */

@@ -32,6 +32,11 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   interactive: process.stdout.isTTY,
   interrupted,
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 });
 
 // The command is over. Whatever it could not close (a failed start's connection that never

@@ -82,11 +82,19 @@ describe('phasewire server', () => {
       const running = runCli(['server', ...anyPorts], io);
       const deadline = Date.now() + 15_000;
       while (!io.stdout().includes('Ctrl-C stops') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      assert.match(io.stdout(), /npx phasewire meter run --serial meter-0001 --token <token> --server mqtts:\/\/127\.0\.0\.1:\d+ --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/);
+      assert.match(io.stdout(), /npx phasewire server token --serial meter-0001 --data-dir \S+ > meter-0001\.token/);
+      assert.match(io.stdout(), /npx phasewire meter run --serial meter-0001 --token-file meter-0001\.token --server mqtts:\/\/127\.0\.0\.1:\d+ --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/);
       assert.match(io.stdout(), /keystore +software keystore .*NOT an HSM/);
       const token = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--serial', 'meter-0001'], token), 0, token.stderr());
       assert.match(token.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
+      // --data-dir after `token` too, and its --help lists it.
+      const elsewhere = bufferIo({}, tmpdir());
+      assert.equal(await runCli(['server', 'token', '--serial', 'meter-0002', '--data-dir', join(dir, 'data')], elsewhere), 0, elsewhere.stderr());
+      assert.match(elsewhere.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
+      const help = bufferIo({}, dir);
+      assert.equal(await runCli(['server', 'token', '--help'], help), 0, help.stderr());
+      assert.match(help.stdout(), /--data-dir <dir> +the data directory the server runs on/);
       interrupt();
       assert.equal(await running, 0, io.stderr());
       assert.match(io.stdout(), /stopped\n$/);

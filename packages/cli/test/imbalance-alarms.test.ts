@@ -179,6 +179,8 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       const notifier = new WebhookNotifier({ url: hook.url, secret, clock, maxAttempts: 1 });
       const service = startMdmService({ store, clock, alarms: alarmConfig, meters: setups, notifiers: [notifier], timer: false });
       await drive(service, store, clock, 0, intervals);
+      // The runs start the deliveries without waiting for them; stop aborts what is under way.
+      await service.flushNotifications();
       await service.stop();
 
       // Strict thresholds: above 1.5 % raises, above 2.5 % escalates, at or below 1.5 % − 0.2 % clears.

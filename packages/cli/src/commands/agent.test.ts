@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { parseMeterId, PhasewireError } from '@phasewire/core';
 import { startTestHeadEnd } from '@phasewire/meter/test-kit';
 import { bufferIo } from '../io.ts';
-import { parseBrokerUrl, registerAgent } from './agent.ts';
+import { enrollmentToken, parseBrokerUrl, registerAgent } from './agent.ts';
 import { registerMeter } from './meter.ts';
 
 function program() {
@@ -50,15 +50,37 @@ describe('phasewire meter run and fleet simulate', () => {
   });
 });
 
+describe('the one-time token of meter run', () => {
+  it('reads --token-file from a file or standard input, and warns that --token shows in ps', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-token-'));
+    try {
+      await writeFile(join(dir, 'm.token'), 'pwe1.00ff.secret\n');
+      assert.equal(await enrollmentToken(bufferIo({}, dir), { tokenFile: 'm.token' }), 'pwe1.00ff.secret');
+      assert.equal(await enrollmentToken({ ...bufferIo({}, dir), readStdin: () => Promise.resolve('pwe1.01.s\n') }, { tokenFile: '-' }), 'pwe1.01.s');
+      const io = bufferIo({}, dir);
+      assert.equal(await enrollmentToken(io, { token: 'pwe1.02.s' }), 'pwe1.02.s');
+      assert.match(io.stderr(), /visible to other users .*--token-file/);
+      assert.equal(await enrollmentToken(bufferIo({}, dir), {}), undefined);
+      await writeFile(join(dir, 'empty.token'), '\n');
+      for (const options of [{ token: 'a', tokenFile: 'm.token' }, { tokenFile: 'missing.token' }, { tokenFile: 'empty.token' }, { tokenFile: '-' }]) {
+        await assert.rejects(enrollmentToken(bufferIo({}, dir), options), refusedWith('PW_ERR_INVALID_OPTION'), JSON.stringify(options));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('phasewire meter run against a head-end on loopback', () => {
   it('enrolls with the token, publishes sealed readings until interrupted, and restarts without the token', async () => {
     const head = await startTestHeadEnd();
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-run-'));
     try {
       await writeFile(join(dir, 'ca.pem'), head.testCa.anchors);
+      const token = await head.token(parseMeterId('cli-m-1'));
       const run = async (extra: string[], readings: number): Promise<string> => {
         let interrupt = (): void => undefined;
-        const io = { ...bufferIo({}, dir), interrupted: new Promise<void>((resolve) => { interrupt = resolve; }) };
+        const io = { ...bufferIo({}, dir), interrupted: new Promise<void>((resolve) => { interrupt = resolve; }), readStdin: () => Promise.resolve(`${token}\n`) };
         const root = new Command('phasewire').exitOverride();
         registerAgent(root, io);
         const done = root.parseAsync(['meter', 'run', '--server', `mqtts://127.0.0.1:${head.brokerPort}`, '--serial', 'cli-m-1',
@@ -68,8 +90,8 @@ describe('phasewire meter run against a head-end on loopback', () => {
         await done;
         return io.stdout();
       };
-      const first = await run(['--enroll', head.estUrl, '--key-server', head.keyUrl, '--ca', 'ca.pem', '--token', await head.token(parseMeterId('cli-m-1'))], 3);
-      assert.match(first, /cli-m-1 enrolled/);
+      const first = await run(['--enroll', head.estUrl, '--key-server', head.keyUrl, '--ca', 'ca.pem', '--token-file', '-'], 3);
+      assert.match(first, /cli-m-1 enrolled/, 'enrolled with the token read from standard input');
       const second = await run([], 6);
       assert.doesNotMatch(second, /enrolled/);
       assert.match(second, /cli-m-1 stopped/);

@@ -27,6 +27,7 @@ interface ConnectionOptions {
 interface RunOptions extends ConnectionOptions {
   serial: string;
   token?: string;
+  tokenFile?: string;
   scenario: string;
   seed: string;
 }
@@ -69,6 +70,47 @@ function logEvent(io: CliIo, meter: MeterId, event: AgentEvent): void {
   io.err(`${new Date().toISOString()} ${meter} ${kind} ${JSON.stringify(rest)}\n`);
 }
 
+/**
+ * The one-time token of --token-file (a file, or `-`: standard input) or --token. A token in the
+ * arguments is visible to every user of the machine in `ps` while the command runs: it is still
+ * taken, with a warning; the file or standard input is not.
+ */
+export async function enrollmentToken(
+  io: CliIo, options: { token?: string | undefined; tokenFile?: string | undefined },
+): Promise<string | undefined> {
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      'Invalid options: both --token and --token-file are given; expected one of them (--token-file keeps the token out of `ps`)');
+  }
+  if (options.token !== undefined) {
+    io.err('warning: a token given with --token is visible to other users of this machine (`ps`) while the command runs; '
+      + 'use --token-file PATH, or --token-file - to read it from standard input\n');
+    return options.token;
+  }
+  const file = options.tokenFile;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    if (file === '-') {
+      if (io.readStdin === undefined) throw new Error('there is no standard input to read');
+      text = await io.readStdin();
+    } else {
+      text = await readFile(resolve(io.cwd, file), 'utf8');
+    }
+  } catch (error) {
+    const why = (error as Error).message;
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      `Invalid --token-file ${JSON.stringify(file)}: cannot read it (${why}); expected a file holding the one-time token, or - for standard input`, { cause: error });
+  }
+  const token = text.trim();
+  if (token === '' || /\s/.test(token)) {
+    const found = token === '' ? 'nothing' : 'more than one word';
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      `Invalid --token-file ${JSON.stringify(file)}: it holds ${found}; expected the one-time token alone, as \`phasewire server token\` prints it`);
+  }
+  return token;
+}
+
 /** Reads every `interval` ms of real time until interrupted. */
 async function readUntilInterrupted(io: CliIo, interval: number, read: () => Promise<void>): Promise<void> {
   const stopped = (io.interrupted ?? new Promise<void>(() => undefined)).then(() => 'stopped' as const);
@@ -97,7 +139,8 @@ export function registerAgent(program: Command, io: CliIo): void {
   commonOptions(meter.command('run'))
     .description('Run one meter agent: enroll once, then publish sealed readings and answer commands until interrupted.')
     .requiredOption('--serial <id>', 'the meter id (as enrolled)')
-    .option('--token <token>', 'one-time enrollment token (first start only)')
+    .option('--token-file <path>', 'file holding the one-time enrollment token, or - for standard input (first start only)')
+    .option('--token <token>', 'one-time enrollment token (first start only); visible in `ps`: prefer --token-file')
     .option('--scenario <name>', 'built-in scenario of the simulated meter', 'balanced-resistive')
     .option('--seed <n>', 'seed of the simulation', '1')
     .option('--data-dir <dir>', 'where the enrollment and the queue live', 'phasewire-meter')
@@ -111,8 +154,11 @@ export function registerAgent(program: Command, io: CliIo): void {
       const dataDir = resolve(io.cwd, options.dataDir);
       let identity = await loadAgentIdentity(dataDir, meterId);
       if (identity === undefined) {
-        if (options.token === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${meterId}: no --token given and ${dataDir} holds no enrollment`);
-        identity = (await ensureEnrolled({ dataDir, meter: meterId, token: options.token, ...await enrollmentInputs(options, io) })).identity;
+        const token = await enrollmentToken(io, options);
+        if (token === undefined) {
+          throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${meterId}: no --token-file (or --token) given and ${dataDir} holds no enrollment`);
+        }
+        identity = (await ensureEnrolled({ dataDir, meter: meterId, token, ...await enrollmentInputs(options, io) })).identity;
         io.out(`${meterId} enrolled; identity stored in ${dataDir}\n`);
       }
       const agent = await MeterAgent.open({

@@ -70,7 +70,7 @@ interface DemoMeter {
 
 export function registerDemo(program: Command, io: CliIo): void {
   serverFlags(program.command('demo')
-    .description('Run the server on its embedded defaults in ./data with a demo fleet of Wi-Fi and cellular meter agents, and show what it stores (what `npm start` runs).'))
+    .description('Run the server on its embedded defaults in --data-dir (./data) with a demo fleet of Wi-Fi and cellular meter agents, and show what it stores (what `npm start` runs).'))
     .option('--meters <n>', 'number of meters', String(plan.length))
     .option('--seed <n>', 'seed of the fleet', '1')
     .option('--speed <factor>', 'simulated seconds per real second, so that slow changes such as a developing imbalance show within minutes', '60')
@@ -105,8 +105,14 @@ export function registerDemo(program: Command, io: CliIo): void {
         },
       });
       // Only errors go to the log here: the demo's own link drops and resends are expected warnings.
-      // The meters read on the simulated clock: the ingest judges their reading times on it too.
-      const server = await startServerFromCli(io, dataDir, config, { services, readingClock: clock, log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); } });
+      const server = await startServerFromCli(io, dataDir, config, {
+        services,
+        // The meters read on the simulated clock: the ingest judges their reading times on it too.
+        readingClock: clock,
+        // Commands expire on the meters' clock, which is the simulated one (headend/commands.ts).
+        deviceTime: { clock, get rate() { return sim.speed; } },
+        log: (event) => { if (event.level === 'error') io.err(`${new Date().toISOString()} ${event.msg}\n`); },
+      });
       const fleet: DemoMeter[] = [];
       const stopping = { now: false };
       try {
@@ -168,7 +174,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         }));
         await server.close();
       }
-      io.out('demo stopped; ./data keeps the CA, the enrollments and the readings for the next start\n');
+      io.out(`demo stopped; ${dataDir} keeps the CA, the enrollments and the readings for the next start\n`);
     });
 }
 

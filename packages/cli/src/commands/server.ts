@@ -116,9 +116,9 @@ export function startupSummary(server: PhasewireServer, file: string | undefined
     `  CA chain for meters     ${endpoints.caFile}`,
     ...server.services.map((service) => `  ${service.summary}`),
     ...(server.created.length === 0 ? [] : ['first start, made:', ...server.created.map((item) => `  ${item}`)]),
-    'enroll a meter (the token is shown once):',
-    `  npx phasewire server token --serial meter-0001 --data-dir ${quote(dataDir)}`,
-    `  npx phasewire meter run --serial meter-0001 --token <token> --server ${endpoints.mqtt} --enroll ${endpoints.enrollment} --key-server ${endpoints.keyProvisioning} --ca ${quote(endpoints.caFile)}`,
+    'enroll a meter (the token is shown once; kept in a file of your own, it never shows in `ps`):',
+    `  (umask 077; npx phasewire server token --serial meter-0001 --data-dir ${quote(dataDir)} > meter-0001.token)`,
+    `  npx phasewire meter run --serial meter-0001 --token-file meter-0001.token --server ${endpoints.mqtt} --enroll ${endpoints.enrollment} --key-server ${endpoints.keyProvisioning} --ca ${quote(endpoints.caFile)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -143,12 +143,14 @@ export function registerServer(program: Command, io: CliIo): void {
   server.command('token').description('Create a one-time enrollment token for a meter (shown once; stored hashed), also while the server runs.')
     .requiredOption('--serial <id>', 'the meter id')
     .option('--expires <time>', 'lifetime, e.g. 24h, 7d', '7d')
-    .action(async (_options: unknown, command: Command) => {
-      // --data-dir is the server command's own option, given before or after `token`.
+    // Also the server command's own option (before `token`); listed here so that --help shows it.
+    .option('--data-dir <dir>', 'the data directory the server runs on (default ./data)')
+    .action(async (own: { dataDir?: string }, command: Command) => {
       const options = command.optsWithGlobals<{ serial: string; dataDir: string; expires: string }>();
+      const dataDir = own.dataDir ?? command.parent?.opts<{ dataDir: string }>().dataDir ?? './data';
       const device = deviceIdentity('meter', parseMeterId(options.serial));
       const lifetime = parseDuration('--expires', options.expires);
-      const caPath = join(resolve(io.cwd, options.dataDir), dataFiles.pki);
+      const caPath = join(resolve(io.cwd, dataDir), dataFiles.pki);
       const created = await withCaLock(caPath, async (directory) => {
         if (await directory.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot create a token: ${caPath} holds no CA; expected a data directory a \`phasewire server\` has started on`);
         const token = await createToken(device, lifetime, systemClock, (length) => new Uint8Array(randomBytes(length)));

@@ -3,6 +3,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Alarm, IntervalPoint, MeterDetail, PowerQuality, QualityDay, RollupPoint } from '../api/types.ts';
+import { meterWindows, windowEnd } from '../lib/data-window.ts';
 import { energyBars } from '../lib/energy.ts';
 import { formatAge, formatEnergy, formatPercent, formatTime, formatValue } from '../lib/format.ts';
 import { OBIS } from '../lib/obis.ts';
@@ -93,25 +94,30 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
   const [monthly, setMonthly] = useState<readonly RollupPoint[]>([]);
   const [intervals, setIntervals] = useState<readonly IntervalPoint[]>([]);
   const [quality, setQuality] = useState<readonly QualityDay[]>([]);
+  /** Where the windows end: the meter's latest reading, in the server's time (lib/data-window.ts). */
+  const [end, setEnd] = useState<number | undefined>(undefined);
 
   useEffect(() => {
-    const now = Date.now();
     setMeter(undefined);
     setError(undefined);
+    setEnd(undefined);
+    let stale = false;
     api.meter(id).then((m) => {
+      if (stale) return;
       setMeter(m);
       setLatest({ at: m.latest?.at ?? null, values: m.latest?.values ?? {} });
-    }, (e: unknown) => { setError(errorText(e)); });
-    const week = { from: new Date(now - 7 * dayMs).toISOString(), to: new Date(now).toISOString() };
-    api.powerQuality(id, week).then(setPq, () => { setPq(null); });
+      const windows = meterWindows(windowEnd(m.latest?.at, Date.now()));
+      setEnd(Date.parse(windows.week.to));
+      api.powerQuality(id, windows.week).then(setPq, () => { setPq(null); });
+      const energy = OBIS.activeEnergyImport;
+      api.rollups(id, energy, 'day', windows.days31).then(setDaily, () => undefined);
+      api.rollups(id, energy, 'month', windows.days366).then(setMonthly, () => undefined);
+      api.intervals(id, energy, windows.days2).then(setIntervals, () => undefined);
+      api.quality(id, windows.week).then(setQuality, () => undefined);
+    }, (e: unknown) => { if (!stale) setError(errorText(e)); });
     api.alarms({ meter: id, state: 'all', limit: 50 }).then((page) => { setAlarms(page.items); }, () => undefined);
-    const energy = OBIS.activeEnergyImport;
-    api.rollups(id, energy, 'day', { from: new Date(now - 31 * dayMs).toISOString(), to: new Date(now).toISOString() }).then(setDaily, () => undefined);
-    api.rollups(id, energy, 'month', { from: new Date(now - 366 * dayMs).toISOString(), to: new Date(now).toISOString() }).then(setMonthly, () => undefined);
-    api.intervals(id, energy, { from: new Date(now - 2 * dayMs).toISOString(), to: new Date(now).toISOString() }).then(setIntervals, () => undefined);
-    api.quality(id, week).then(setQuality, () => undefined);
     feed.subscribe([id]);
-    return bus.on((message) => {
+    const off = bus.on((message) => {
       if (message.type === 'reading' && message.meter === id) {
         setLatest({ at: message.at, values: message.values });
         // The raw-reading ranges grow with the live feed; the rollup ranges wait for a reload.
@@ -132,11 +138,13 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
         setAlarms((list) => mergeAlarm(list, message.alarm));
       }
     });
+    return () => { stale = true; off(); };
   }, [api, bus, feed, id]);
 
   useEffect(() => {
+    if (end === undefined) return undefined;
     let stale = false;
-    const r = rangeOf(range, Date.now());
+    const r = rangeOf(range, end);
     if (range === 'year') performance.mark('pw:chart:request');
     setSeries({ range });
     // Each chart draws as soon as its own three series are in: voltage first, as the user reads it.
@@ -146,7 +154,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
       }, (e: unknown) => { if (!stale) setError(errorText(e)); });
     }
     return () => { stale = true; };
-  }, [api, id, range]);
+  }, [api, id, range, end]);
 
   const onVoltageDrawn = useCallback(() => {
     // Only the chart of the year's data counts, not a redraw of the previous range's.

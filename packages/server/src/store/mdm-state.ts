@@ -101,8 +101,15 @@ export interface MdmStateStore {
   alarm(id: string): Promise<AlarmRecord | undefined>;
   /** Transitions in seq order. */
   alarmTransitions(query: AlarmTransitionQuery): Promise<readonly AlarmTransitionRecord[]>;
-  /** Marks transitions delivered (the notification outbox). */
+  /** Marks transitions delivered by every notifier. */
   markAlarmTransitionsNotified(seqs: readonly number[]): Promise<void>;
+  /**
+   * The seq of the last transition `notifier` delivered (its own queue in the outbox). A notifier
+   * never seen starts after the transitions marked notified: the oldest one not every notifier had.
+   */
+  notifierCursor(notifier: string): Promise<number>;
+  /** Moves `notifier`'s cursor forward to `seq` (never back), durably. */
+  advanceNotifierCursor(notifier: string, seq: number): Promise<void>;
 }
 
 export const activeAlarmStates: readonly AlarmRecordState[] = ['raised', 'escalated', 'acknowledged'];

@@ -298,7 +298,13 @@ export class MeterAgent {
     if (response === undefined) return;
     const sealed = await this.#sender.sealValue(this.#meter, 'command-response', response);
     if (client?.connected !== true) return;
-    await new Promise<void>((resolve) => { client.publish(deviceTopic(this.#meter, 'cmd/res'), Buffer.from(sealed), { qos: 1 }, () => { resolve(); }); });
+    // Until the PUBACK, or until this connection closes: the link never resends on a closed client
+    // (a reconnect is a new one), so waiting on would hold stop() for ever. The command ran once;
+    // its answer is lost with the connection, and the head-end reports the command as timed out.
+    await new Promise<void>((resolve) => {
+      client.once('close', resolve);
+      client.publish(deviceTopic(this.#meter, 'cmd/res'), Buffer.from(sealed), { qos: 1 }, () => { client.off('close', resolve); resolve(); });
+    });
   }
 
   #refused(error: PhasewireError): void {

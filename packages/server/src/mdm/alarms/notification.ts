@@ -26,9 +26,19 @@ export interface AlarmNotification {
   readonly acknowledgement: { readonly at: string; readonly actor: string; readonly note: string } | null;
 }
 
+/** Which delivery of the outbox a notification is. */
+export interface AlarmDelivery {
+  /** The transition's place in the store's log: the same on every retry of it, and across restarts. */
+  readonly seq: number;
+  /** Aborted when the service stops: the notifier gives up at once (the transition stays queued for it). */
+  readonly signal: AbortSignal;
+}
+
 export interface AlarmNotifier {
+  /** Stable and unique among the notifiers (`webhook <url>`, `mqtt <url>`): it keys the notifier's queue in the store. */
+  readonly name: string;
   /** Delivers the notification; rejects with a TransportError when it could not. */
-  notify(notification: AlarmNotification): Promise<void>;
+  notify(notification: AlarmNotification, delivery: AlarmDelivery): Promise<void>;
 }
 
 export function notificationOf(transition: AlarmTransition): AlarmNotification {

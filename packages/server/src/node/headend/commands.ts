@@ -2,6 +2,11 @@
 // pw/v1/<device>/cmd/req and resolves with the device's sealed `command-response`, or rejects when
 // the command expires unanswered. The device executes a command id at most once and not after its
 // expiry (the meter agent's part); the envelope makes it authentic and fresh.
+//
+// Expiry and the clock-sync time are in the devices' time base: the head-end's clock, unless the
+// devices run on another (a demo's simulated meters, `deviceTime`). The device judges freshness
+// on its own clock, so an expiry stamped on a clock it does not run on would refuse every command
+// (or accept stale ones); the wait for the answer stays in real time.
 import { randomBytes } from 'node:crypto';
 import { deviceTopic, PhasewireError, TransportError } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
@@ -20,6 +25,15 @@ export interface CommandsOptions {
   readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
   readonly ingest: Ingest;
   readonly clock: Clock;
+  /** The devices' clock when it is not `clock` (default: `clock` at rate 1). */
+  readonly deviceTime?: DeviceTime;
+}
+
+/** The time base the devices run on. */
+export interface DeviceTime {
+  readonly clock: Clock;
+  /** Device milliseconds per real millisecond (a simulation's speed; 1 for real devices). */
+  readonly rate: number;
 }
 
 interface Waiting {
@@ -40,8 +54,11 @@ export class Commands {
 
   /** Sends a command to `device` (meter or gateway id) and waits for its response until it expires (default 30 s). */
   async send(device: DeviceId, kind: CommandKind, ttlMs = 30_000): Promise<CommandResponse> {
-    const now = this.#options.clock.now();
-    const command: Command = { id: randomBytes(12).toString('base64url'), kind, expiresAt: now + ttlMs, ...(kind === 'clock-sync' ? { time: now } : {}) };
+    const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
+    const now = base.clock.now();
+    const command: Command = {
+      id: randomBytes(12).toString('base64url'), kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}),
+    };
     const sealed = await this.#options.sender.sealValue(device, 'command', toWireCommand(command));
     const answer = new Promise<CommandResponse>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -23,6 +23,7 @@ import { createPolicyServer } from '@phasewire/secure/node';
 import type { AcceptedPeer, LimitEvent, PolicyServer, RefusalEvent, TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authoriseConnect, authorisePublish, authoriseSubscribe } from '../../headend/topic-authorisation.ts';
 import type { Principal } from '../../headend/topic-authorisation.ts';
+import { underAlarmPrefix, type AlarmChannel } from '../../headend/alarm-channel.ts';
 import type { DeviceRegistry } from '../../headend/registry.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import { defaultMaxPacketBytes } from '../../service/mqtt-listener-config.ts';
@@ -53,6 +54,8 @@ export interface EmbeddedBrokerOptions {
   readonly maxPacketBytes?: number;
   /** How often the sampled log lines summarise what they counted (default 60 s). */
   readonly logSampleIntervalMs?: number;
+  /** The server's own alarm notifications through this broker (headend/alarm-channel.ts). */
+  readonly alarmChannel?: AlarmChannel;
 }
 
 export interface EmbeddedBroker {
@@ -84,6 +87,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
   const tlsRefusals = new Map<string, number>();
   const sampled = sampledLog(log, clock, options.logSampleIntervalMs);
   const maxPacketBytes = options.maxPacketBytes ?? defaultMaxPacketBytes;
+  /** Connections of the server's own notifier certificate: alarm topics only, no device rights. */
+  const alarmClients = new WeakSet<Client>();
+  const alarmChannel = options.alarmChannel;
 
   const broker = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
@@ -95,6 +101,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
         done(error, false);
       };
       if (peer?.device === undefined) { refuse(`Cannot accept MQTT CONNECT ${client.id}: the connection has no device certificate`); return; }
+      if (alarmChannel !== undefined && certificateBinding(peer).fingerprint === alarmChannel.fingerprint) {
+        alarmClients.add(client);
+        done(null, true);
+        return;
+      }
       const principal: Principal = { kind: peer.device.kind, id: peer.device.id };
       const decision = authoriseConnect(principal, client.id, registry.get(principal.id));
       if (!decision.allowed) { refuse(decision.error.message); return; }
@@ -113,6 +124,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     },
     authorizePublish(client, packet, callback) {
       if (client === null) { callback(null); return; }
+      if (alarmClients.has(client) && alarmChannel !== undefined) {
+        callback(underAlarmPrefix(alarmChannel, packet.topic) ? null : new Error(`not an alarm topic under ${alarmChannel.topicPrefix}/`));
+        return;
+      }
       const principal = principals.get(client);
       if (principal === undefined) { callback(new Error('not authenticated')); return; }
       const decision = authorisePublish(principal, packet.topic, registry.behind(principal.id));
@@ -146,6 +161,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       callback(null);
     },
     authorizeSubscribe(client, subscription, callback) {
+      if (alarmClients.has(client) && alarmChannel !== undefined) {
+        callback(null, underAlarmPrefix(alarmChannel, subscription.topic) ? subscription : null);
+        return;
+      }
       const principal = principals.get(client);
       if (principal === undefined) { callback(new Error('not authenticated')); return; }
       const decision = authoriseSubscribe(principal, subscription.topic, registry.behind(principal.id));

@@ -12,11 +12,12 @@ import type { MeterStore } from '../../store/meter-store.ts';
 import { silentLog } from '../../headend/head-end-log.ts';
 import type { HeadEndLog } from '../../headend/head-end-log.ts';
 import type { CommandKind, CommandResponse } from '../../headend/command-message.ts';
+import type { AlarmChannel } from '../../headend/alarm-channel.ts';
 import { SqliteDeviceRegistry } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
 import type { ReadingTimeWindow } from '../../headend/reading-times.ts';
-import { Commands } from './commands.ts';
+import { Commands, type DeviceTime } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import { startExternalIngest } from './external-ingest.ts';
@@ -28,7 +29,7 @@ import { sampledLog } from './sampled-log.ts';
 export type BrokerMode =
   | {
     readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust;
-    readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array;
+    readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array; readonly alarmChannel?: AlarmChannel;
     /** The listener's bounds (embedded-broker.ts); its defaults when absent. */
     readonly limits?: Pick<EmbeddedBrokerOptions, 'limits' | 'handshakeTimeoutMs' | 'maxPacketBytes' | 'logSampleIntervalMs'>;
   }
@@ -42,6 +43,8 @@ export interface HeadEndOptions {
   readonly keyRing: KeyRing;
   readonly broker: BrokerMode;
   readonly clock: Clock;
+  /** The devices' time base for commands, when it is not `clock` (commands.ts). */
+  readonly deviceTime?: DeviceTime;
   readonly log?: HeadEndLog;
   /** Bound of an envelope body (default 64 KiB). */
   readonly maxBodyBytes?: number;
@@ -102,7 +105,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
     clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
   });
-  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock });
+  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
+    ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }) });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
     for (const listener of statusListeners) {
@@ -121,6 +125,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       front = await startEmbeddedBroker({
         identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
         ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }), ...mode.limits,
+        ...(mode.alarmChannel === undefined ? {} : { alarmChannel: mode.alarmChannel }),
       }, mode.port ?? 0, mode.host ?? '127.0.0.1');
     } else {
       front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });

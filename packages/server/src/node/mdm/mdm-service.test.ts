@@ -135,7 +135,7 @@ describe('alarms on late data through the MDM service', () => {
     const clock = new ManualClock(at(1));
     const store = await SqliteMeterStore.open({ path: join(dir, 'late.db'), clock });
     const received: AlarmNotification[] = [];
-    const notifier = { notify: (n: AlarmNotification) => { received.push(n); return Promise.resolve(); } };
+    const notifier = { name: 'test', notify: (n: AlarmNotification) => { received.push(n); return Promise.resolve(); } };
     const service = startMdmService({ store, clock, timer: false, notifiers: [notifier] });
     const runAt = async (k: number, minutes = 1): Promise<number> => {
       clock.set(at(k) + minutes * 60_000);
@@ -183,6 +183,8 @@ describe('alarms on late data through the MDM service', () => {
       await report([31, 32].map((k) => interval(k, 2.5)));
       await again.runOnce(at(32) + 60_000);
       assert.deepEqual((await path(seqSecond)).slice(2), ['voltage-unbalance#3 normal→raised at 32']);
+      // A run starts the deliveries without waiting for them (a slow notifier must not hold the runs).
+      await again.flushNotifications();
       await again.stop();
 
       // Every transition reached the notifier once, in the order of the log.

@@ -11,6 +11,7 @@ import type { AlarmConfig } from '../../mdm/alarms/alarm-config.ts';
 import { resolveAlarmSettings } from '../../mdm/alarms/alarm-config.ts';
 import type { AlarmNotifier } from '../../mdm/alarms/notification.ts';
 import { AlarmOutbox } from '../../mdm/service/alarm-outbox.ts';
+import type { RetryBackoff } from '../../mdm/service/notifier-queue.ts';
 import { createAlarmService, type AlarmService } from '../../mdm/service/alarm-service.ts';
 import { installationTime, meterMetadata, type MeterSetupConfig } from '../../mdm/service/meter-setup.ts';
 import { defaultProcessOptions, processMeter, type ProcessOptions } from '../../mdm/service/process-meter.ts';
@@ -30,6 +31,8 @@ export interface MdmServiceOptions {
   /** Metadata per meter: Udin, CT ratio, Imax, register modulus, alarm groups (mdm/service/meter-setup.ts). */
   readonly meters?: MeterSetupConfig;
   readonly notifiers?: readonly AlarmNotifier[];
+  /** How a failing notifier's retries back off (default 1 s doubling up to 5 min, mdm/service/notifier-queue.ts). */
+  readonly notifyBackoff?: RetryBackoff;
   readonly schedule?: Partial<MdmSchedule>;
   /** How far back each run re-validates for late data (default 2 days). */
   readonly lateWindowMs?: number;
@@ -104,7 +107,15 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
   checkPositive('lateWindowMs', processOptions.lateWindowMs);
   checkPositive('analysisBacklogMs', processOptions.analysisBacklogMs);
   const onError = options.onError ?? (() => undefined);
-  const outbox = new AlarmOutbox(store, options.notifiers ?? [], (error) => { onError(error, 'delivering an alarm notification'); });
+  const outbox = new AlarmOutbox(store, options.notifiers ?? [], {
+    onError,
+    // A notifier's retry waits in real time, whatever the service's clock (a demo's runs faster).
+    schedule: (ms, task) => {
+      const timer = setTimeout(task, ms).unref();
+      return () => { clearTimeout(timer); };
+    },
+    ...(options.notifyBackoff === undefined ? {} : { backoff: options.notifyBackoff }),
+  });
 
   let queue: Promise<unknown> = Promise.resolve();
   const serialize = <T>(work: () => Promise<T>): Promise<T> => {
@@ -134,7 +145,9 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
         onError(error, `running VEE, analytics and alarms for meter ${meter}`);
       }
     }
-    await outbox.flush();
+    // Not awaited: a slow or failing notifier must not hold the runs and acknowledgements behind it
+    // (each notifier has its own queue; flushNotifications waits for them).
+    void outbox.flush();
     return { upTo, meters: ids.length, processed, intervalsWritten, transitions, failures };
   };
 
@@ -147,8 +160,11 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
     stop: async () => {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
+      // The notifiers first: a try under way (a webhook's retries, a publish waiting for its
+      // PUBACK) is aborted, so that a receiver that is down cannot hold the stop. What a notifier
+      // has not taken stays behind its cursor for the next start.
+      await outbox.close();
       await queue;
-      await outbox.flush().catch(() => 0);
     },
   };
 
@@ -177,6 +193,6 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
   // unref: the service alone does not keep the process alive (the server's listeners do).
   let timer: ReturnType<typeof setInterval> | undefined = options.timer === false ? undefined : setInterval(() => { void tick(); }, schedule.pollMs).unref();
   // Notifications left undelivered by an earlier process go out now.
-  void outbox.flush().catch((error: unknown) => { onError(error, 'delivering an alarm notification'); });
+  void outbox.flush();
   return service;
 }

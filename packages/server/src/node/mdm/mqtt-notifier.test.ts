@@ -12,6 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { MqttNotifier } from './mqtt-notifier.ts';
 import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
 
+const delivery = { seq: 7, signal: new AbortController().signal };
 const notification: AlarmNotification = {
   kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
   state: 'escalated', previousState: 'raised', severity: 'critical', at: '2024-01-29T12:00:00.000Z', value: 3.1, peak: 3.1, unit: '%',
@@ -72,7 +73,7 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
     });
     const notifier = await MqttNotifier.connect(url);
     try {
-      await notifier.notify(notification);
+      await notifier.notify(notification, delivery);
       const message = await arrived;
       assert.equal(message.topic, 'phasewire/alarms/meter-0001/voltage-unbalance');
       assert.deepEqual(JSON.parse(message.payload), notification);
@@ -83,7 +84,7 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
 
   it('keeps the latest state for a later subscriber when retained', async () => {
     const notifier = await MqttNotifier.connect(url, { topicPrefix: 'site-3/alarms', retain: true });
-    await notifier.notify(notification);
+    await notifier.notify(notification, delivery);
     await notifier.close();
     const late = await connectWhenReady(url);
     try {
@@ -98,14 +99,14 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
   it('opens in the background: while not connected a notification fails at once and is left to the outbox, and close does not wait', async () => {
     const notifier = MqttNotifier.open(`mqtt://127.0.0.1:${await freePort()}`, { client: { reconnectPeriod: 50 } });
     assert.equal(notifier.connected, false);
-    await assert.rejects(notifier.notify(notification), (e: Error & { code?: string }) => e.code === 'PW_ERR_NOTIFY_FAILED' && /not connected/.test(e.message));
+    await assert.rejects(notifier.notify(notification, delivery), (e: Error & { code?: string }) => e.code === 'PW_ERR_NOTIFY_FAILED' && /not connected/.test(e.message));
     await notifier.close();
     const live = MqttNotifier.open(url, { topicPrefix: 'opened/alarms' });
     try {
       await subscriber.subscribeAsync('opened/alarms/#', { qos: 1 });
       const arrived = new Promise<string>((resolve) => { subscriber.once('message', (topic) => { resolve(topic); }); });
       for (let i = 0; i < 50 && !live.connected; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      await live.notify(notification);
+      await live.notify(notification, delivery);
       assert.equal(await arrived, 'opened/alarms/meter-0001/voltage-unbalance');
     } finally {
       await live.close();

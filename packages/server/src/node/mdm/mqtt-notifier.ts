@@ -6,10 +6,14 @@
 // `connect` waits for the broker; `open` (the server's, from mdm.mqttNotify) does not: its client
 // connects and reconnects in the background, so a broker that is down delays notifications, never
 // the server's start. While it is not connected, or when a PUBACK does not come in time, `notify`
-// fails at once and the outbox delivers the transition again at its next round (at least once).
+// fails at once and the notifier's queue in the outbox tries the transition again after its backoff
+// (at least once). Stopping the service aborts a publish waiting for its PUBACK.
+//
+// The client speaks MQTT 3.1.1 (protocol level 4): every broker accepts it, the server's embedded
+// one included, which speaks nothing newer; a notification uses nothing of MQTT 5.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ConfigError, TransportError } from '@phasewire/core';
-import { alarmTopic, isTopicPrefix, type AlarmNotification, type AlarmNotifier } from '../../mdm/alarms/notification.ts';
+import { alarmTopic, isTopicPrefix, type AlarmDelivery, type AlarmNotification, type AlarmNotifier } from '../../mdm/alarms/notification.ts';
 
 export interface MqttNotifierOptions {
   /** Topic prefix, without a trailing '/' or wildcards (default `phasewire/alarms`). */
@@ -20,7 +24,11 @@ export interface MqttNotifierOptions {
   readonly publishTimeoutMs?: number;
 }
 
+/** MQTT 3.1.1 §3.1.2.2: protocol level 4. */
+const mqtt311 = 4;
+
 export class MqttNotifier implements AlarmNotifier {
+  readonly name: string;
   readonly #client: MqttClient;
   readonly #prefix: string;
   readonly #qos: 0 | 1 | 2;
@@ -32,6 +40,8 @@ export class MqttNotifier implements AlarmNotifier {
   /** Publishes through a client the caller connected (and closes). */
   constructor(client: MqttClient, options: MqttNotifierOptions = {}, owned = false) {
     this.#client = client;
+    const { protocol, hostname, port } = client.options;
+    this.name = `mqtt ${protocol ?? 'mqtt'}://${hostname ?? ''}${port === undefined ? '' : `:${port}`}`;
     this.#prefix = topicPrefix(options);
     this.#qos = options.qos ?? 1;
     this.#retain = options.retain ?? false;
@@ -46,7 +56,7 @@ export class MqttNotifier implements AlarmNotifier {
   static open(url: string, options: MqttNotifierOptions & { readonly client?: IClientOptions } = {}): MqttNotifier {
     checkUrl(url);
     topicPrefix(options);
-    const client = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 2_000, connectTimeout: 10_000, ...options.client });
+    const client = mqtt.connect(url, { protocolVersion: mqtt311, reconnectPeriod: 2_000, connectTimeout: 10_000, ...options.client });
     return new MqttNotifier(client, options, true);
   }
 
@@ -60,22 +70,26 @@ export class MqttNotifier implements AlarmNotifier {
     checkUrl(url);
     topicPrefix(options);
     try {
-      const client = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 1_000, connectTimeout: 10_000, ...options.client });
+      const client = await mqtt.connectAsync(url, { protocolVersion: mqtt311, reconnectPeriod: 1_000, connectTimeout: 10_000, ...options.client });
       return new MqttNotifier(client, options, true);
     } catch (error) {
       throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot connect the MQTT notifier to ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
-  async notify(notification: AlarmNotification): Promise<void> {
+  async notify(notification: AlarmNotification, { signal }: AlarmDelivery): Promise<void> {
     const topic = alarmTopic(this.#prefix, notification);
     if (!this.#client.connected) {
       const why = this.#lastError === undefined ? '' : ` (last error: ${this.#lastError.message})`;
       throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} to ${topic}: the client is not connected to the broker${why}; expected a connection, it is retried in the background`);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => { reject(new Error(`no PUBACK within ${this.#timeoutMs} ms`)); }, this.#timeoutMs);
+      onAbort = () => { reject(new Error('the service is stopping')); };
+      signal.addEventListener('abort', onAbort);
+      if (signal.aborted) onAbort();
     });
     try {
       await Promise.race([this.#client.publishAsync(topic, JSON.stringify(notification), { qos: this.#qos, retain: this.#retain }), timeout]);
@@ -83,6 +97,7 @@ export class MqttNotifier implements AlarmNotifier {
       throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} to ${topic}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
 

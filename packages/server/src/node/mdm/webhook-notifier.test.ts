@@ -9,6 +9,7 @@ import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
 
 const secret = 'a-shared-secret-of-at-least-32-bytes!';
 const clock = new ManualClock(Date.UTC(2024, 0, 29, 10, 0));
+const delivery = { seq: 7, signal: new AbortController().signal };
 const notification: AlarmNotification = {
   kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
   state: 'raised', previousState: 'normal', severity: 'warn', at: '2024-01-29T10:00:00.000Z', value: 2.2, peak: 2.2, unit: '%',
@@ -54,7 +55,7 @@ describe('the webhook notifier against a local HTTP server', () => {
 
   it('retries after a 500 and delivers a body whose signature the receiver verifies', async () => {
     const notifier = new WebhookNotifier({ url, secret, clock, sleep: (ms) => { delays.push(ms); return Promise.resolve(); } });
-    await notifier.notify(notification);
+    await notifier.notify(notification, delivery);
     assert.equal(received.length, 2);
     assert.equal(delays.length, 1);
     assert.ok((delays[0] ?? 0) >= 250 && (delays[0] ?? 0) <= 500, `first backoff ${delays[0]} ms`);
@@ -73,7 +74,7 @@ describe('webhook failures', () => {
     const { server, url, received } = await receiver([400]);
     try {
       const notifier = new WebhookNotifier({ url, secret, clock, sleep: () => Promise.resolve() });
-      await assert.rejects(notifier.notify(notification), (error: unknown) => {
+      await assert.rejects(notifier.notify(notification, delivery), (error: unknown) => {
         assert.ok(error instanceof TransportError);
         assert.equal(error.code, 'PW_ERR_NOTIFY_FAILED');
         assert.match(error.message, /ended with HTTP 400/);
@@ -90,7 +91,7 @@ describe('webhook failures', () => {
     await close(server);
     const delays: number[] = [];
     const notifier = new WebhookNotifier({ url, secret, clock, maxAttempts: 4, backoff: { initialMs: 100, factor: 2, maxMs: 300 }, random: { next: () => 1 }, sleep: (ms) => { delays.push(ms); return Promise.resolve(); } });
-    await assert.rejects(notifier.notify(notification), { code: 'PW_ERR_NOTIFY_FAILED' });
+    await assert.rejects(notifier.notify(notification, delivery), { code: 'PW_ERR_NOTIFY_FAILED' });
     assert.deepEqual(delays, [100, 200, 300]);
   });
 

@@ -3,13 +3,15 @@
 // 408, 425, 429 or 5xx. Any other answer is final: a 4xx will not change by asking again.
 //
 // HTTPS uses TLS 1.3 only (SECURITY.md: TLS 1.3 on every client); plain HTTP is allowed only to a
-// loopback address, for a receiver on the same machine. Every attempt of one notification carries
-// the same Phasewire-Delivery id, so a receiver can drop a repeat it already processed.
-import { randomUUID } from 'node:crypto';
+// loopback address, for a receiver on the same machine. Every attempt to deliver one transition
+// carries the same Phasewire-Delivery id, also the outbox's later retries and those after a restart
+// (it is derived from the transition's seq and the body), so a receiver can drop a repeat it
+// already processed. Stopping the service aborts a delivery under way, its backoff included.
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ConfigError, TransportError, type Clock, type Random } from '@phasewire/core';
-import type { AlarmNotification, AlarmNotifier } from '../../mdm/alarms/notification.ts';
+import type { AlarmDelivery, AlarmNotification, AlarmNotifier } from '../../mdm/alarms/notification.ts';
 import { deliveryHeader, signatureHeader, signWebhook, timestampHeader } from './webhook-signature.ts';
 
 export interface Backoff {
@@ -48,6 +50,7 @@ interface Answer {
 }
 
 export class WebhookNotifier implements AlarmNotifier {
+  readonly name: string;
   readonly #url: URL;
   readonly #secret: string | Uint8Array;
   readonly #maxAttempts: number;
@@ -76,6 +79,7 @@ export class WebhookNotifier implements AlarmNotifier {
     const attempts = options.maxAttempts ?? 5;
     if (!Number.isInteger(attempts) || attempts < 1) fail(`maxAttempts is ${attempts}, expected a whole number ≥ 1`);
     this.#url = url;
+    this.name = `webhook ${url.origin}${url.pathname}`;
     this.#secret = options.secret;
     this.#maxAttempts = attempts;
     this.#backoff = options.backoff ?? defaultBackoff;
@@ -86,15 +90,19 @@ export class WebhookNotifier implements AlarmNotifier {
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async notify(notification: AlarmNotification): Promise<void> {
+  async notify(notification: AlarmNotification, { seq, signal }: AlarmDelivery): Promise<void> {
     const body = JSON.stringify(notification);
-    const delivery = randomUUID();
+    const delivery = deliveryId(seq, body);
     let last: string | undefined;
     let cause: unknown;
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      if (signal.aborted) {
+        last = 'the service stopping';
+        break;
+      }
       let retryAfterMs: number | null = null;
       try {
-        const answer = await this.#post(body, delivery);
+        const answer = await this.#post(body, delivery, signal);
         if (answer.status >= 200 && answer.status < 300) return;
         last = `HTTP ${answer.status}`;
         if (!(retryable.has(answer.status) || answer.status >= 500)) break;
@@ -103,7 +111,7 @@ export class WebhookNotifier implements AlarmNotifier {
         last = error instanceof Error ? error.message : String(error);
         cause = error;
       }
-      if (attempt < this.#maxAttempts) await this.#sleep(this.#delay(attempt, retryAfterMs));
+      if (attempt < this.#maxAttempts) await abortable(this.#sleep(this.#delay(attempt, retryAfterMs)), signal);
     }
     throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot deliver alarm notification ${notification.id} to ${this.#url.origin}${this.#url.pathname}: the last of up to ${this.#maxAttempts} attempts ended with ${last ?? 'no answer'}`, cause === undefined ? undefined : { cause });
   }
@@ -114,7 +122,7 @@ export class WebhookNotifier implements AlarmNotifier {
     return retryAfterMs === null ? jittered : Math.min(this.#backoff.maxMs, Math.max(jittered, retryAfterMs));
   }
 
-  #post(body: string, delivery: string): Promise<Answer> {
+  #post(body: string, delivery: string, signal: AbortSignal): Promise<Answer> {
     const timestamp = this.#clock.now();
     const headers = {
       'content-type': 'application/json',
@@ -124,7 +132,7 @@ export class WebhookNotifier implements AlarmNotifier {
       [deliveryHeader]: delivery,
     };
     return new Promise((resolve, reject) => {
-      const options = { method: 'POST', headers, timeout: this.#timeoutMs };
+      const options = { method: 'POST', headers, timeout: this.#timeoutMs, signal };
       const onResponse = (response: IncomingMessage): void => {
         response.resume();
         response.on('end', () => { resolve({ status: response.statusCode ?? 0, retryAfterMs: retryAfter(response.headers['retry-after']) }); });
@@ -138,6 +146,23 @@ export class WebhookNotifier implements AlarmNotifier {
       req.end(body);
     });
   }
+}
+
+/** A UUID (RFC 9562 §5.8, version 8) from the transition's seq and the body: the same on every retry of it. */
+function deliveryId(seq: number, body: string): string {
+  const hex = createHash('sha256').update(`${seq}\n${body}`).digest('hex');
+  const variant = ((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Waits for `wait` unless the signal aborts first. */
+function abortable(wait: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => { signal.removeEventListener('abort', done); resolve(); };
+    signal.addEventListener('abort', done);
+    void wait.then(done);
+  });
 }
 
 /** Retry-After as delay-seconds (RFC 9110 §10.2.3); an HTTP date is ignored. */

@@ -27,6 +27,7 @@ import type { BrokerMode, HeadEnd } from '../headend/head-end.ts';
 import { fitConnectionLimit } from '../../service/mqtt-listener-config.ts';
 import { openFileLimit } from './open-file-limit.ts';
 import { sampledLog } from '../headend/sampled-log.ts';
+import type { DeviceTime } from '../headend/commands.ts';
 import { openHeadEndDatabase } from '../headend/sqlite-registry.ts';
 import { startMosquitto } from '../headend/mosquitto-process.ts';
 import type { MosquittoProcess } from '../headend/mosquitto-process.ts';
@@ -75,6 +76,11 @@ export interface PhasewireServerOptions {
   readonly clock?: Clock;
   /** The clock reading times are judged on (default `clock`); a simulation passes its meters' clock. */
   readonly readingClock?: Clock;
+  /**
+   * The devices' time base when they do not run on `clock` (the demo's simulated meters): commands
+   * expire, and clock-sync sets, in it (headend/commands.ts). Freshness is still judged by the device.
+   */
+  readonly deviceTime?: DeviceTime;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Warnings for the operator (the software keystore says here that it is not an HSM). */
   readonly warn?: (message: string) => void;
@@ -140,6 +146,7 @@ function publicHost(config: ServerConfig): string {
 export async function startPhasewireServer(options: PhasewireServerOptions): Promise<PhasewireServer> {
   const { config, dataDir } = options;
   const clock = options.clock ?? systemClock;
+  const deviceTime = options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime };
   const warn = options.warn ?? (() => undefined);
   const log: HeadEndLog = options.log ?? (() => undefined);
   const created: string[] = [];
@@ -196,12 +203,18 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
+      // The alarm notifier may publish here under its prefix with the server's own client certificate.
+      const notify = config.mdm.mqttNotify;
+      const alarmChannel = notify === undefined
+        ? undefined
+        : { fingerprint: (await ensureIngestIdentity(dataDir, ca, clock)).fingerprint, topicPrefix: notify.topicPrefix };
       const limits = await mqttLimits(config, warn);
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
-        store, db, keys, keyRing, clock, log, ...readingTimes,
+        store, db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime,
         broker: {
           kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(),
           ticketKeys: tickets.keys, limits,
+          ...(alarmChannel === undefined ? {} : { alarmChannel }),
         },
       }));
       headEnd = embedded;
@@ -225,7 +238,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       reloadBroker = reload;
       closers.push(() => broker.stop());
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
-        store, db, keys, keyRing, clock, log, ...readingTimes,
+        store, db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime,
         broker: {
           kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
           clientId: `${ingestDeviceId}-1`, onRevoked: reload,

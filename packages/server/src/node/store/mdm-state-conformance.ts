@@ -91,6 +91,29 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
       await store.close();
     });
 
+    test('keeps a cursor per notifier that only moves forward and survives a reopen; a new notifier starts at the oldest transition not every notifier had', async () => {
+      const db = `mdm_conformance_${++databases}`;
+      const clock = new ManualClock(day0 + 3_600_000);
+      const store = await target.open(db, { clock });
+      const raised = alarmOf(m1, 'phase-loss', 1, day0);
+      const transition = { alarm: raised, from: 'normal', at: day0, reason: 'raised' };
+      assert.equal(await store.notifierCursor('webhook https://a.example/hook'), 0, 'nothing in the log: 0');
+      const [s1, s2, s3] = await store.commitMdm({ ...empty, alarms: [raised], transitions: [transition, transition, transition] });
+      assert.ok(s1 !== undefined && s2 !== undefined && s3 !== undefined);
+      await store.markAlarmTransitionsNotified([s1]);
+      assert.equal(await store.notifierCursor('mqtt mqtts://b.example'), s1, 'a notifier never seen starts after what every notifier had');
+      await store.advanceNotifierCursor('mqtt mqtts://b.example', s3);
+      await store.advanceNotifierCursor('mqtt mqtts://b.example', s2);
+      assert.equal(await store.notifierCursor('mqtt mqtts://b.example'), s3, 'a cursor never moves back');
+      await store.advanceNotifierCursor('webhook https://a.example/hook', s2);
+      await store.close();
+      const again = await target.open(db, { clock });
+      assert.deepEqual([await again.notifierCursor('webhook https://a.example/hook'), await again.notifierCursor('mqtt mqtts://b.example')], [s2, s3]);
+      await again.markAlarmTransitionsNotified([s2, s3]);
+      assert.equal(await again.notifierCursor('another'), s3, 'everything delivered: a new notifier starts after the last');
+      await again.close();
+    });
+
     test('commits a run as a whole or not at all', async () => {
       const { store } = await fresh();
       const bad = { ...alarmOf(m1, 'phase-loss', 1, day0), raisedAt: Number.NaN };

@@ -65,3 +65,18 @@ export async function markNotified(db: PostgresDb, seqs: readonly number[]): Pro
   if (seqs.length === 0) return;
   await db.query('UPDATE alarm_transition SET notified = true WHERE seq = ANY($1::bigint[])', [[...seqs]]);
 }
+
+/** Where a notifier without a cursor starts: after the transitions every notifier had delivered (the `notified` flag). */
+const firstCursorSql = `SELECT COALESCE((SELECT MIN(seq) - 1 FROM alarm_transition WHERE NOT notified),
+  (SELECT MAX(seq) FROM alarm_transition), 0) AS after_seq`;
+
+export async function notifierCursor(db: PostgresDb, notifier: string): Promise<number> {
+  const row = (await db.query<{ after_seq: string | number }>('SELECT after_seq FROM notifier_cursor WHERE notifier = $1', [notifier]))[0]
+    ?? (await db.query<{ after_seq: string | number }>(firstCursorSql))[0];
+  return Number(row?.after_seq ?? 0);
+}
+
+export async function advanceNotifierCursor(db: PostgresDb, notifier: string, seq: number): Promise<void> {
+  await db.query(`INSERT INTO notifier_cursor (notifier, after_seq) VALUES ($1, $2)
+    ON CONFLICT (notifier) DO UPDATE SET after_seq = GREATEST(notifier_cursor.after_seq, excluded.after_seq)`, [notifier, seq]);
+}

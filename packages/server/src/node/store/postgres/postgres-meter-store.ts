@@ -336,6 +336,14 @@ export class PostgresMeterStore implements MeterStore {
     return this.#run(`Marking ${seqs.length} alarm transition(s) notified`, 'PW_ERR_STORE_WRITE', () => mdm.markNotified(this.#db, seqs));
   }
 
+  notifierCursor(notifier: string): Promise<number> {
+    return this.#run(`Reading the cursor of notifier ${notifier}`, 'PW_ERR_STORE_READ', () => mdm.notifierCursor(this.#db, notifier));
+  }
+
+  advanceNotifierCursor(notifier: string, seq: number): Promise<void> {
+    return this.#run(`Moving the cursor of notifier ${notifier} to ${seq}`, 'PW_ERR_STORE_WRITE', () => mdm.advanceNotifierCursor(this.#db, notifier, seq));
+  }
+
   schemaVersion(): Promise<number> {
     return this.#run('Reading the schema version', 'PW_ERR_STORE_READ', async () => (await this.appliedMigrations()).at(-1)?.version ?? 0);
   }

@@ -84,4 +84,12 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       'CREATE INDEX alarm_transition_alarm ON alarm_transition (alarm_id, seq)',
     ],
   },
+  {
+    version: 5,
+    name: 'notifier cursors',
+    statements: () => [
+      // Each notifier's own place in the transition log (the last seq it delivered), as on SQLite.
+      'CREATE TABLE notifier_cursor (notifier text PRIMARY KEY, after_seq bigint NOT NULL)',
+    ],
+  },
 ];

@@ -51,3 +51,17 @@ export function markNotified(ctx: SqliteContext, seqs: readonly number[]): void 
   const mark = ctx.stmt('UPDATE alarm_transition SET notified = 1 WHERE seq = ?');
   for (const seq of seqs) mark.run(seq);
 }
+
+/** Where a notifier without a cursor starts: after the transitions every notifier had delivered (the `notified` flag). */
+const firstCursorSql = `SELECT COALESCE((SELECT MIN(seq) - 1 FROM alarm_transition WHERE notified = 0),
+  (SELECT MAX(seq) FROM alarm_transition), 0) AS after_seq`;
+
+export function notifierCursor(ctx: SqliteContext, notifier: string): number {
+  const row = ctx.stmt('SELECT after_seq FROM notifier_cursor WHERE notifier = ?').get(notifier) ?? ctx.stmt(firstCursorSql).get();
+  return Number(row?.['after_seq'] ?? 0);
+}
+
+export function advanceNotifierCursor(ctx: SqliteContext, notifier: string, seq: number): void {
+  ctx.stmt(`INSERT INTO notifier_cursor (notifier, after_seq) VALUES (?, ?)
+    ON CONFLICT (notifier) DO UPDATE SET after_seq = MAX(after_seq, excluded.after_seq)`).run(notifier, seq);
+}

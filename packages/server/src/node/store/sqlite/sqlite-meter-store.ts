@@ -347,6 +347,19 @@ export class SqliteMeterStore implements MeterStore {
     return this.#write(() => { mdm.markNotified(this.#ctx, seqs); }, `Marking ${seqs.length} alarm transition(s) notified`);
   }
 
+  notifierCursor(notifier: string): Promise<number> {
+    return this.#read(`Reading the cursor of notifier ${notifier}`, () => mdm.notifierCursor(this.#ctx, notifier));
+  }
+
+  advanceNotifierCursor(notifier: string, seq: number): Promise<void> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.#write(() => { mdm.advanceNotifierCursor(this.#ctx, notifier, seq); }, `Moving the cursor of notifier ${notifier} to ${seq}`);
+  }
+
   checkpointStats(): CheckpointStats {
     return this.#checkpoints.stats();
   }

@@ -69,4 +69,13 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       'CREATE INDEX alarm_transition_alarm ON alarm_transition (alarm_id, seq)',
     ],
   },
+  {
+    version: 6,
+    name: 'notifier cursors',
+    statements: [
+      // Each notifier's own place in the transition log (the last seq it delivered): one notifier
+      // that fails holds back only its own queue (docs/analytics-and-alarms.md, "Notifications").
+      'CREATE TABLE notifier_cursor (notifier TEXT PRIMARY KEY, after_seq INTEGER NOT NULL) WITHOUT ROWID',
+    ],
+  },
 ];
