@@ -4,7 +4,7 @@
 //   "mqtt": { "port": 8883, "handshakeTimeoutMs": 30000, "maxConnections": 10000,
 //             "maxConnectionsPerAddress": 100, "maxPacketBytes": 131072, "descriptorReserve": 1024 }
 import { ConfigError } from '@phasewire/core';
-import { defaultConnectionLimits, defaultMaxBodyBytes, tlsPolicy } from '@phasewire/secure';
+import { defaultConnectionLimits, defaultMaxBodyBytes, tlsPolicy } from '@phasewire/secure/limits';
 
 export interface MqttListenerConfig {
   readonly port: number;
