@@ -10,6 +10,15 @@ describe('Mosquitto configuration', () => {
     }
   });
 
+  it('bounds packets and connections when given, and leaves the defaults of Mosquitto otherwise', () => {
+    const files = { cafile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', crlfile: '/c/crl.pem', aclfile: '/c/acl', persistenceLocation: '/c/' };
+    const lines = mosquittoConfig({ port: 8883, host: '127.0.0.1', files, maxPacketBytes: 131_072, maxConnections: 9000 }).split('\n');
+    assert.ok(lines.includes('max_packet_size 131077'), 'the remaining length plus the fixed header');
+    assert.ok(lines.indexOf('max_connections 9000') > lines.indexOf('listener 8883 127.0.0.1'), 'a listener option, after its listener');
+    const plain = mosquittoConfig({ port: 8883, host: '127.0.0.1', files });
+    assert.doesNotMatch(plain, /max_packet_size|max_connections/);
+  });
+
   it('builds the ACL from the namespace rule: own topics, gateways for their meters, the ingest for all', () => {
     const acl = mosquittoAcl({ ingestUsers: ['headend-ingest'], gateways: [{ gateway: 'gw-1', meters: ['meter-b1'] }] }).split('\n');
     assert.ok(acl.includes('pattern write pw/v1/%u/up/readings'));

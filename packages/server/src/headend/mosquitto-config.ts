@@ -26,7 +26,14 @@ export interface MosquittoConfigOptions {
   readonly maxInflightMessages?: number;
   /** Run as root (tests in a container) instead of dropping to the mosquitto user. */
   readonly user?: string;
+  /** Largest MQTT packet a client may send, as its remaining length (MQTT 3.1.1 §2.2.3), bytes; no limit when absent. */
+  readonly maxPacketBytes?: number;
+  /** Connections open at once on the listener; no limit when absent. Mosquitto has no limit per address. */
+  readonly maxConnections?: number;
 }
+
+/** MQTT 3.1.1 §2.2: a fixed header is one type byte and at most four bytes of remaining length. */
+const maxFixedHeaderBytes = 5;
 
 export function mosquittoConfig(options: MosquittoConfigOptions): string {
   const { files } = options;
@@ -40,6 +47,8 @@ export function mosquittoConfig(options: MosquittoConfigOptions): string {
     `persistence_location ${files.persistenceLocation}`,
     `max_queued_messages ${options.maxQueuedMessages ?? 1_000_000}`,
     `max_inflight_messages ${options.maxInflightMessages ?? 1000}`,
+    // mosquitto.conf(5): max_packet_size counts the whole packet and disconnects a client that sends more.
+    ...(options.maxPacketBytes === undefined ? [] : [`max_packet_size ${options.maxPacketBytes + maxFixedHeaderBytes}`]),
     'log_type error',
     'log_type warning',
     'log_type notice',
@@ -47,6 +56,7 @@ export function mosquittoConfig(options: MosquittoConfigOptions): string {
     'log_type information',
     'log_dest stderr',
     `listener ${options.port} ${options.host}`,
+    ...(options.maxConnections === undefined ? [] : [`max_connections ${options.maxConnections}`]),
     `cafile ${files.cafile}`,
     `certfile ${files.certfile}`,
     `keyfile ${files.keyfile}`,

@@ -23,6 +23,9 @@ export interface MosquittoOptions {
   readonly gateways: () => readonly { gateway: string; meters: readonly string[] }[];
   readonly port?: number;
   readonly binary?: string;
+  /** Bounds of the listener (mosquitto-config.ts); Mosquitto's defaults (none) when absent. */
+  readonly maxPacketBytes?: number;
+  readonly maxConnections?: number;
 }
 
 export interface MosquittoProcess {
@@ -85,7 +88,11 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   await writeAcl();
   const port = options.port ?? await freePort();
   const configFile = join(options.dir, 'mosquitto.conf');
-  await writeFile(configFile, mosquittoConfig({ port, host: '127.0.0.1', files, ...(process.getuid?.() === 0 ? { user: 'root' } : {}) }));
+  await writeFile(configFile, mosquittoConfig({
+    port, host: '127.0.0.1', files, ...(process.getuid?.() === 0 ? { user: 'root' } : {}),
+    ...(options.maxPacketBytes === undefined ? {} : { maxPacketBytes: options.maxPacketBytes }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  }));
   let stderr = '';
   let partialLine = '';
   let reloads = 0;

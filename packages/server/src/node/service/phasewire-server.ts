@@ -232,6 +232,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         dir: join(dataDir, dataFiles.mosquitto), identity: server.identity, anchors: ca.caChainPem, crl: () => readFile(crlFile, 'utf8'),
         ingestUser: ingestDeviceId, gateways: () => [], binary: config.broker.kind === 'mosquitto' ? config.broker.binary : 'mosquitto',
         ...(config.mqtt.port === 0 ? {} : { port: config.mqtt.port }),
+        // Its own process and descriptors: the total and the packet size apply, the per-address limit does not.
+        maxPacketBytes: config.mqtt.maxPacketBytes, maxConnections: config.mqtt.maxConnections,
       }));
       mosquitto = broker;
       const reload = reloadOnChange(broker, () => readFile(crlFile, 'utf8'));
