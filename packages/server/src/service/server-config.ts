@@ -20,8 +20,9 @@ import type { AlarmConfig } from '../mdm/alarms/alarm-config.ts';
 import type { MeterSetupConfig } from '../mdm/service/meter-setup.ts';
 import type { MdmSchedule } from '../mdm/service/schedule.ts';
 import { isTopicPrefix } from '../mdm/alarms/notification.ts';
-import { defaultReadingTimeWindow } from '../headend/reading-times.ts';
-import type { ReadingTimeWindow } from '../headend/reading-times.ts';
+import { defaultIngestConfig, parseIngest } from './ingest-config.ts';
+import type { IngestConfig } from './ingest-config.ts';
+export type { IngestConfig } from './ingest-config.ts';
 import { defaultMqttListener, parseMqttListener } from './mqtt-listener-config.ts';
 import type { MqttListenerConfig } from './mqtt-listener-config.ts';
 
@@ -100,11 +101,6 @@ export interface MdmConfig {
   readonly mqttNotify?: MqttNotifyConfig;
 }
 
-/** The head-end's ingest: the reading times it stores (docs/head-end.md, "Reading times"). */
-export interface IngestConfig {
-  readonly readingTimes: ReadingTimeWindow;
-}
-
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -141,7 +137,7 @@ export const defaultServerConfig: ServerConfig = {
   keystore: { kind: 'software', file: 'pki/keystore.json', unlock: { keyFile: 'pki/keystore.key' } },
   api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
-  ingest: { readingTimes: defaultReadingTimeWindow },
+  ingest: defaultIngestConfig,
 };
 
 type Json = Record<string, unknown>;
@@ -341,23 +337,6 @@ function parseMdm(value: unknown): MdmConfig {
     webhooks: parseWebhooks(record['webhooks']),
     ...(record['mqttNotify'] === undefined ? {} : { mqttNotify: parseMqttNotify(record['mqttNotify']) }),
   };
-}
-
-function parseIngest(value: unknown): IngestConfig {
-  if (value === undefined) return defaultServerConfig.ingest;
-  const record = objectAt(value, 'ingest');
-  onlyKnown(record, 'ingest', ['earliestReading', 'maxReadingAgeDays', 'maxReadingAheadMinutes']);
-  /** A whole number of units from 0 to max, in ms; the default when absent. */
-  const span = (key: string, max: number, unitMs: number, fallback: number): number => {
-    const item = record[key];
-    if (item === undefined) return fallback;
-    return typeof item === 'number' && Number.isSafeInteger(item) && item >= 0 && item <= max ? item * unitMs : fail(`ingest.${key}`, item, `a whole number from 0 to ${max}`);
-  };
-  const given = record['earliestReading'] === undefined ? undefined : text(record, 'earliestReading', 'ingest');
-  const earliest = given === undefined ? defaultReadingTimeWindow.earliest : Date.parse(given);
-  if (!Number.isFinite(earliest) || earliest < 0) fail('ingest.earliestReading', given, 'an ISO-8601 time after 1970, e.g. "2020-01-01T00:00:00Z"');
-  const maxAgeMs = span('maxReadingAgeDays', 36_600, 86_400_000, defaultReadingTimeWindow.maxAgeMs);
-  return { readingTimes: { earliest, maxAgeMs, maxAheadMs: span('maxReadingAheadMinutes', 1440, 60_000, defaultReadingTimeWindow.maxAheadMs) } };
 }
 
 /** Checks a configuration object (parsed JSON) and fills in the defaults. */
