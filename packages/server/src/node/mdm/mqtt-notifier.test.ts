@@ -4,10 +4,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trackChild } from '@phasewire/test-kit';
+import { freePort, trackChild } from '@phasewire/test-kit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttNotifier } from './mqtt-notifier.ts';
 import type { AlarmNotification } from '../../mdm/alarms/notification.ts';
@@ -18,17 +17,6 @@ const notification: AlarmNotification = {
   state: 'escalated', previousState: 'raised', severity: 'critical', at: '2024-01-29T12:00:00.000Z', value: 3.1, peak: 3.1, unit: '%',
   reason: 'escalated: value 3.1 % reached the critical threshold', reopened: 0, acknowledgement: null,
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => { resolve(port); });
-    });
-  });
-}
 
 async function connectWhenReady(url: string): Promise<MqttClient> {
   let lastError: unknown;
