@@ -10,10 +10,9 @@ import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { hasCode, parseMeterId, type ErrorCode } from '@phasewire/core';
 import { parseGatewayConfig } from '@phasewire/gateway';
-import { loadProfiles } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
-import type { ModbusRequestHandler } from '@phasewire/modbus';
-import { ModbusTcpServer } from '@phasewire/modbus/node';
+import { createSimulatedMeter } from '@phasewire/meter';
+import { createProfileSlave, type ModbusRequestHandler } from '@phasewire/modbus';
+import { ModbusTcpServer, loadProfiles } from '@phasewire/modbus/node';
 import { parseUnits, registerGateway } from '../src/commands/gateway.ts';
 import { bufferIo } from '../src/io.ts';
 

@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q, SeededRandom, type MeterId } from '@phasewire/core';
 import { GatewayPoller, type PolledDevice } from '@phasewire/gateway';
-import { loadProfiles } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter, linkProfiles } from '@phasewire/meter';
+import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
 import { AgentFleet } from '@phasewire/meter/node';
 import {
-  decodePoint, EventScheduler, FunctionCode, registersOf, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming,
+  createProfileSlave, decodePoint, EventScheduler, FunctionCode, registersOf, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming,
   type ModbusRequestHandler, type ProfilePoint,
 } from '@phasewire/modbus';
+import { loadProfiles } from '@phasewire/modbus/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { parseServerConfig } from '@phasewire/server';
 import { startPhasewireServer, type PhasewireServer } from '@phasewire/server/node';

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMeterId, type Snapshot } from '@phasewire/core';
 import { BusScheduler } from '@phasewire/gateway';
-import { loadProfiles } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
-import { factorOf } from '@phasewire/modbus';
-import { ModbusTcpClient, ModbusTcpServer, nodeTimers } from '@phasewire/modbus/node';
+import { createSimulatedMeter } from '@phasewire/meter';
+import { createProfileSlave, factorOf } from '@phasewire/modbus';
+import { ModbusTcpClient, ModbusTcpServer, loadProfiles, nodeTimers } from '@phasewire/modbus/node';
 
 const profiles = await loadProfiles();
 const start = Date.UTC(2026, 0, 5);

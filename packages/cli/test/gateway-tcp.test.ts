@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { parseMeterId, quantity } from '@phasewire/core';
-import { loadProfiles } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
+import { createSimulatedMeter } from '@phasewire/meter';
 import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
-import { planReads } from '@phasewire/modbus';
-import { ModbusTcpServer } from '@phasewire/modbus/node';
+import { createProfileSlave, planReads } from '@phasewire/modbus';
+import { ModbusTcpServer, loadProfiles } from '@phasewire/modbus/node';
 import { registerGateway } from '../src/commands/gateway.ts';
 import { bufferIo } from '../src/io.ts';
 

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom, parseMeterId, type ObisCode } from '@phasewire/core';
-import { EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming } from '@phasewire/modbus';
+import { EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, createProfileSlave, defaultFraming } from '@phasewire/modbus';
+import { loadProfiles } from '@phasewire/modbus/node';
 import { BusScheduler } from './bus-scheduler.ts';
-import { loadProfiles } from './node/load-profiles.ts';
 import { loadProfileIntervalMs } from './poll-slots.ts';
-import { testSlave } from './test-slave.ts';
 
 const profiles = await loadProfiles();
 /** Off the grid: the first poll (at start) keeps its own time. */
@@ -23,7 +22,7 @@ async function stamps(wall: (now: number) => number): Promise<number[][]> {
   const bus = new SimulatedBus({ scheduler, framing: defaultFraming(9600), random: new SeededRandom(1) });
   const chosen = profiles.slice(0, 2);
   const devices = chosen.map((profile, i) => {
-    new SimulatedSlave(bus, { addresses: [i + 1], handler: testSlave(profile, new Map<ObisCode, number>()), responseDelayMs: 10 });
+    new SimulatedSlave(bus, { addresses: [i + 1], handler: createProfileSlave({ profile, values: new Map<ObisCode, number>() }), responseDelayMs: 10 });
     return { meter: parseMeterId(`meter-${i + 1}`), unit: i + 1, profile, periodMs };
   });
   const polled = devices.map((): number[] => []);

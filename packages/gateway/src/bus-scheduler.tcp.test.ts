@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMeterId, type ObisCode, type Snapshot } from '@phasewire/core';
-import { factorOf, planReads, type DeviceProfile } from '@phasewire/modbus';
-import { ModbusTcpClient, ModbusTcpServer, nodeTimers } from '@phasewire/modbus/node';
+import { createProfileSlave, factorOf, planReads, type DeviceProfile } from '@phasewire/modbus';
+import { ModbusTcpClient, ModbusTcpServer, loadProfiles, nodeTimers } from '@phasewire/modbus/node';
 import { BusScheduler } from './bus-scheduler.ts';
-import { loadProfiles } from './node/load-profiles.ts';
-import { testSlave } from './test-slave.ts';
 
 const profiles = await loadProfiles();
 
@@ -13,7 +11,7 @@ describe('bus scheduler over Modbus/TCP on loopback', () => {
   it('reads the right values from each of the eight models', async () => {
     for (const profile of profiles) {
       const values = new Map(profile.points.map((point, i) => [point.obis, point.quantity.unit === '1' ? 0.5 + i / 100 : 100 + i]));
-      const server = await ModbusTcpServer.listen({ handler: testSlave(profile, values), port: 0 });
+      const server = await ModbusTcpServer.listen({ handler: createProfileSlave({ profile, values }), port: 0 });
       const client = await ModbusTcpClient.connect({ host: '127.0.0.1', port: server.port });
       try {
         const snapshot = await new Promise<Snapshot>((resolve) => {
@@ -43,7 +41,7 @@ describe('bus scheduler over Modbus/TCP on loopback', () => {
  * number the client had in flight together. `late(address)` answers that read after 400 ms.
  */
 async function gatedServer(profile: DeviceProfile, values: ReadonlyMap<ObisCode, number>, gate: number, late: (address: number) => boolean = () => false) {
-  const slave = testSlave(profile, values);
+  const slave = createProfileSlave({ profile, values });
   const held: (() => void)[] = [];
   const seen = { most: 0, requests: 0 };
   const server = await ModbusTcpServer.listen({

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom, parseMeterId, type MeterId, type ObisCode, type Snapshot } from '@phasewire/core';
 import {
-  EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming, factorOf, type DeviceProfile,
+  EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, createProfileSlave, defaultFraming, factorOf, type DeviceProfile,
 } from '@phasewire/modbus';
+import { loadProfiles } from '@phasewire/modbus/node';
 import { BusScheduler } from './bus-scheduler.ts';
-import { loadProfiles } from './node/load-profiles.ts';
 import { scanBus } from './scan.ts';
-import { testSlave } from './test-slave.ts';
 
 const profiles = await loadProfiles();
 
@@ -40,7 +39,7 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
       const meter = parseMeterId(`meter-${profile.model}`);
       const values = valuesFor(profile, unit);
       expected.set(meter, values);
-      slaves.push(new SimulatedSlave(bus, { addresses: [unit], handler: testSlave(profile, values), responseDelayMs: 10 }));
+      slaves.push(new SimulatedSlave(bus, { addresses: [unit], handler: createProfileSlave({ profile, values }), responseDelayMs: 10 }));
       return { meter, unit, profile, periodMs };
     });
     const dead = devices[2]!;
@@ -94,7 +93,7 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
   it('finds the unit ids and models on the bus by each profile\'s probe', async () => {
     const { scheduler, bus, master } = setup();
     const units = [3, 17, 42, 99, 120, 200, 201, 247];
-    profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [units[i]!], handler: testSlave(profile, valuesFor(profile, 1)), responseDelayMs: 5 }));
+    profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [units[i]!], handler: createProfileSlave({ profile, values: valuesFor(profile, 1) }), responseDelayMs: 5 }));
     const found = await scheduler.runUntilSettled(scanBus(master, profiles, { timeoutMs: 100 }));
     assert.deepEqual(found.map(({ unit, model }) => ({ unit, model })), profiles.map((profile, i) => ({ unit: units[i]!, model: profile.model })));
   });

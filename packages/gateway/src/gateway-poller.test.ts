@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom, parseMeterId, type ObisCode, type Snapshot } from '@phasewire/core';
-import { EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming, factorOf, type DeviceProfile } from '@phasewire/modbus';
+import {
+  EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, createProfileSlave, defaultFraming, factorOf, type DeviceProfile,
+} from '@phasewire/modbus';
+import { loadProfiles } from '@phasewire/modbus/node';
 import { GatewayPoller } from './gateway-poller.ts';
-import { loadProfiles } from './node/load-profiles.ts';
-import { testSlave } from './test-slave.ts';
 
 const profiles = await loadProfiles();
 const epoch = Date.UTC(2026, 0, 5);
@@ -23,7 +24,7 @@ describe('gateway poller', () => {
     const master = new SimulatedMaster(bus, { timeoutMs: 300 });
     const chosen = profiles.slice(0, 3);
     const slaves = chosen.map((profile, i) => new SimulatedSlave(bus, {
-      addresses: [i + 1], handler: testSlave(profile, values(profile, i + 1)), responseDelayMs: 10, ...(i === 1 ? { bitErrorRate: 2e-4 } : {}),
+      addresses: [i + 1], handler: createProfileSlave({ profile, values: values(profile, i + 1) }), responseDelayMs: 10, ...(i === 1 ? { bitErrorRate: 2e-4 } : {}),
     }));
     const devices = chosen.map((profile, i) => ({ meter: parseMeterId(`gw-${i + 1}`), unit: i + 1, profile, periodMs: 5_000 }));
     slaves[2]?.failBetween(20_000, 60_000);
@@ -90,7 +91,7 @@ describe('gateway poller', () => {
     const scheduler = new EventScheduler();
     const bus = new SimulatedBus({ scheduler, framing: defaultFraming(19_200), random: new SeededRandom(3) });
     const profile = profiles[0]!;
-    new SimulatedSlave(bus, { addresses: [1], handler: testSlave(profile, values(profile, 1)) });
+    new SimulatedSlave(bus, { addresses: [1], handler: createProfileSlave({ profile, values: values(profile, 1) }) });
     const meter = parseMeterId('gw-1');
     const poller = new GatewayPoller({ client: new SimulatedMaster(bus), timers: scheduler, devices: [{ meter, unit: 1, profile, periodMs: 1_000 }], buffer: 4 });
     const running = poller.start();
@@ -109,8 +110,8 @@ describe('gateway poller', () => {
     const scheduler = new EventScheduler();
     const bus = new SimulatedBus({ scheduler, framing: defaultFraming(19_200), random: new SeededRandom(3) });
     const profile = profiles.find((p) => p.model === 'dtsu666')!;
-    new SimulatedSlave(bus, { addresses: [1], handler: testSlave(profile, new Map()) });
-    new SimulatedSlave(bus, { addresses: [2], handler: testSlave(profile, values(profile, 2)) });
+    new SimulatedSlave(bus, { addresses: [1], handler: createProfileSlave({ profile, values: new Map() }) });
+    new SimulatedSlave(bus, { addresses: [2], handler: createProfileSlave({ profile, values: values(profile, 2) }) });
     const [dead, live] = [parseMeterId('gw-zero'), parseMeterId('gw-live')];
     const reported: string[] = [];
     const poller = new GatewayPoller({

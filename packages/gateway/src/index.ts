@@ -1,4 +1,4 @@
-// @phasewire/gateway: polls Modbus meters by their device profiles (packages/gateway/profiles),
+// @phasewire/gateway: polls Modbus meters by their device profiles (packages/modbus/profiles),
 // isolating faulty meters so the healthy ones keep their period, and finds meters on a bus.
 export { BusScheduler, type BusSchedulerOptions, type PolledDevice } from './bus-scheduler.ts';
 export { type DeviceStats, type Outcome, outcomeOf } from './bus-stats.ts';

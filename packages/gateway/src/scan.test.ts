@@ -6,7 +6,7 @@ import { SeededRandom } from '@phasewire/core';
 import {
   EventScheduler, ExceptionCode, FunctionCode, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming, exceptionFor, type ModbusRequestHandler,
 } from '@phasewire/modbus';
-import { loadProfiles } from './node/load-profiles.ts';
+import { loadProfiles } from '@phasewire/modbus/node';
 import { scanBus } from './scan.ts';
 
 const profiles = await loadProfiles();

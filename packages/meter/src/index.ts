@@ -24,5 +24,4 @@ export {
 } from './agent/agent-messages.ts';
 export { Backoff, type BackoffPolicy } from './agent/backoff.ts';
 export { linkProfiles, type LinkProfile, type LinkProfileName, type LinkConditions } from './link-profile.ts';
-export { createProfileSlave, type ProfileSlaveOptions } from './modbus-slave/index.ts';
 export { UplinkPolicy, type UplinkWork } from './agent/uplink-policy.ts';

@@ -30,4 +30,4 @@ export * from './sim/event-scheduler.ts';
 export * from './sim/simulated-bus.ts';
 export * from './sim/simulated-slave.ts';
 export * from './sim/simulated-master.ts';
-export * from './profile/index.ts';
+export * from './profiles/index.ts';

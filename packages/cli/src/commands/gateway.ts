@@ -9,11 +9,11 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, TransportError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
 import { GatewayPoller, parseBusEndpoint, parseGatewayConfig, scanBus, type GatewayConfig, type PolledDevice } from '@phasewire/gateway';
-import { loadProfiles, openBus, RealTimeBus } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
+import { openBus, RealTimeBus } from '@phasewire/gateway/node';
+import { createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
 import { AgentFleet } from '@phasewire/meter/node';
-import type { DeviceProfile, ModbusClient, Parity, Timers } from '@phasewire/modbus';
-import { nodeTimers } from '@phasewire/modbus/node';
+import { createProfileSlave, type DeviceProfile, type ModbusClient, type Parity, type Timers } from '@phasewire/modbus';
+import { loadProfiles, nodeTimers } from '@phasewire/modbus/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
 

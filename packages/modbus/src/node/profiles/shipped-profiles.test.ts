@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodePoint, planReads } from '@phasewire/modbus';
-import { builtInProfilesDirectory, loadProfiles } from './node/load-profiles.ts';
+import { decodePoint } from '../../profiles/point-codec.ts';
+import { planReads } from '../../profiles/plan-reads.ts';
+import { builtInProfilesDirectory, loadProfiles } from './load-profiles.ts';
 
 interface Vector {
   readonly model: string;

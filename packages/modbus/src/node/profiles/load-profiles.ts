@@ -1,12 +1,13 @@
-// Reads every device profile in a directory (`packages/gateway/profiles` by default): one JSON
+// Reads every device profile in a directory (`packages/modbus/profiles` by default): one JSON
 // file per meter model, each through the schema. Adding a model is adding a file.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
-import { parseDeviceProfile, type DeviceProfile } from '@phasewire/modbus';
+import { parseDeviceProfile } from '../../profiles/parse-profile.ts';
+import type { DeviceProfile } from '../../profiles/profile-types.ts';
 
 /** The directory of the profiles shipped with phasewire. */
-export const builtInProfilesDirectory = join(import.meta.dirname, '..', '..', 'profiles');
+export const builtInProfilesDirectory = join(import.meta.dirname, '..', '..', '..', 'profiles');
 
 /** Loads one profile file. */
 export async function loadProfile(file: string): Promise<DeviceProfile> {

@@ -1,1 +1,0 @@
-export { createProfileSlave, type ProfileSlaveOptions } from './profile-slave.ts';
