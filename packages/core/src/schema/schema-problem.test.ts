@@ -15,10 +15,14 @@ const Sample = Type.Object({
   order: Type.Optional(Type.Enum(['ABCD', 'CDAB'])),
   stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
   probe: Type.Optional(Type.Union([
-    Type.Object({ kind: Type.Literal('register'), address: Type.Integer({ minimum: 0, maximum: 65_535 }), expect: Expect }, { additionalProperties: false }),
+    Type.Object({
+      kind: Type.Literal('register'), address: Type.Integer({ minimum: 0, maximum: 65_535 }), expect: Expect,
+    }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('device-id'), objectId: Type.Integer({ minimum: 0, maximum: 255 }) }, { additionalProperties: false }),
   ])),
-  points: Type.Optional(Type.Array(Type.Object({ address: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), { minItems: 1 })),
+  points: Type.Optional(Type.Array(
+    Type.Object({ address: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), { minItems: 1 },
+  )),
   window: Type.Optional(Type.Tuple([Type.Number(), Type.Number()])),
   tokens: Type.Optional(Type.Record(Type.String(), Type.String())),
 }, { additionalProperties: false });
@@ -31,7 +35,9 @@ const problem = (value: unknown): string | undefined => {
 
 describe('the problem a schema finds in a value', () => {
   it('finds none in a value that fits, and types it', () => {
-    const value: unknown = { ...good, probe: { kind: 'device-id', objectId: 1 }, points: [{ address: 0 }], window: [1, 2], tokens: { 'm-1': 't' } };
+    const value: unknown = {
+      ...good, probe: { kind: 'device-id', objectId: 1 }, points: [{ address: 0 }], window: [1, 2], tokens: { 'm-1': 't' },
+    };
     assert.equal(problem(value), undefined);
     assertSchema(Sample, value, () => assert.fail('refused'));
     assert.equal(value.unit, 3);
@@ -46,8 +52,10 @@ describe('the problem a schema finds in a value', () => {
   });
 
   it('names an unknown field and lists the allowed ones', () => {
-    assert.equal(problem({ ...good, colour: 'red' }), 'field colour is "red", expected no such field (allowed: name, unit, rate, order, stopBits, probe, points, window, tokens)');
-    assert.equal(problem({ ...good, points: [{ address: 1, width: 2 }] }), 'field points[0].width is 2, expected no such field (allowed: address)');
+    assert.equal(problem({ ...good, colour: 'red' }),
+      'field colour is "red", expected no such field (allowed: name, unit, rate, order, stopBits, probe, points, window, tokens)');
+    assert.equal(problem({ ...good, points: [{ address: 1, width: 2 }] }),
+      'field points[0].width is 2, expected no such field (allowed: address)');
   });
 
   it('lists the choices of an enum or a union of literals', () => {
@@ -57,14 +65,16 @@ describe('the problem a schema finds in a value', () => {
 
   it('follows a union of objects by its discriminating field into the branch it names', () => {
     assert.equal(problem({ ...good, probe: { kind: 'magic' } }), 'field probe.kind is "magic", expected one of register, device-id');
-    assert.equal(problem({ ...good, probe: { kind: 'device-id', objectId: 300 } }), 'field probe.objectId is 300, expected a whole number from 0 to 255');
+    assert.equal(problem({ ...good, probe: { kind: 'device-id', objectId: 300 } }),
+      'field probe.objectId is 300, expected a whole number from 0 to 255');
     assert.equal(problem({ ...good, probe: { kind: 'register', address: 1, expect: { equals: [] } } }),
       'field probe.expect is {"equals":[]}, expected { "equals": [numbers] } or { "text": "prefix" }');
   });
 
   it('points into lists, tuples and records', () => {
     assert.equal(problem({ ...good, points: [] }), 'field points is [], expected a non-empty list');
-    assert.equal(problem({ ...good, points: [{ address: 0 }, { address: -1 }] }), 'field points[1].address is -1, expected a whole number of at least 0');
+    assert.equal(problem({ ...good, points: [{ address: 0 }, { address: -1 }] }),
+      'field points[1].address is -1, expected a whole number of at least 0');
     assert.equal(problem({ ...good, window: [1] }), 'field window is [1], expected a list of 2: [a number, a number]');
     assert.equal(problem({ ...good, window: [1, 'x'] }), 'field window[1] is "x", expected a number');
     assert.equal(problem({ ...good, tokens: { 'm-1': 5 } }), 'field tokens["m-1"] is 5, expected a string');

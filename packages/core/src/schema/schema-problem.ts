@@ -119,7 +119,8 @@ function objectProblem(schema: SchemaNode, value: unknown, path: string): Schema
   if (schema.additionalProperties === false && schema.patternProperties === undefined) {
     const unknown = Object.keys(value).find((key) => !Object.hasOwn(properties, key));
     if (unknown !== undefined) {
-      return { path: childPath(path, unknown), found: value[unknown], expected: `no such field (allowed: ${Object.keys(properties).join(', ')})` };
+      const allowed = Object.keys(properties).join(', ');
+      return { path: childPath(path, unknown), found: value[unknown], expected: `no such field (allowed: ${allowed})` };
     }
   }
   for (const [key, child] of Object.entries(properties)) {
@@ -154,7 +155,9 @@ function unionProblem(schema: SchemaNode, branches: readonly SchemaNode[], value
   const key = discriminator(branches);
   if (key === undefined || !isRecord(value)) return { path, found: value, expected: expectedOf(schema) };
   const branch = branches.find((b) => b.properties?.[key]?.const === value[key]);
-  if (branch === undefined) return { path: childPath(path, key), found: value[key], expected: oneOf(branches.map((b) => b.properties?.[key]?.const)) };
+  if (branch === undefined) {
+    return { path: childPath(path, key), found: value[key], expected: oneOf(branches.map((b) => b.properties?.[key]?.const)) };
+  }
   return problemAt(branch, value, path);
 }
 
@@ -173,7 +176,9 @@ export function findSchemaProblem(schema: TSchema, value: unknown): SchemaProble
 }
 
 /** Passes a value that fits `schema`, typed as the schema's static type; hands the problem of any other to `fail`. */
-export function assertSchema<T extends TSchema>(schema: T, value: unknown, fail: (problem: SchemaProblem) => never): asserts value is Static<T> {
+export function assertSchema<T extends TSchema>(
+  schema: T, value: unknown, fail: (problem: SchemaProblem) => never,
+): asserts value is Static<T> {
   const problem = findSchemaProblem(schema, value);
   if (problem !== undefined) fail(problem);
 }

@@ -56,11 +56,27 @@ describe('device profile schema', () => {
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['order'] = 'BA'; }, /points\[0\]\.order is "BA", expected one of ABCD/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['type'] = 'float16'; }, /points\[0\]\.type is "float16"/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['address'] = 70000; }, /points\[0\]\.address is 70000/);
-    refuses((p) => { p['maxRegistersPerRead'] = 200; }, /maxRegistersPerRead is 200, expected a number from 4 to 125/);
+    refuses((p) => { p['maxRegistersPerRead'] = 200; }, /maxRegistersPerRead is 200, expected a whole number from 4 to 125/);
     refuses((p) => { p['source'] = { title: 'x', version: '1', url: 'http://example.org' }; }, /source\.url/);
     refuses((p) => { p['identify'] = { kind: 'magic' }; }, /identify\.kind/);
-    refuses((p) => { p['colour'] = 'red'; }, /\(root\)\.colour/);
-    refuses((p) => { delete p['timing']; }, /field timing is nothing, expected an object/);
+    refuses((p) => { p['colour'] = 'red'; }, /field colour is "red", expected no such field \(allowed: \$schema, model, /);
+    refuses((p) => { delete p['timing']; }, /field timing is missing, expected an object/);
+  });
+
+  it('says what the schema cannot: units, scales, the end of the address space, defaults and probes', () => {
+    const field = (p: Record<string, unknown>, name: string) => p[name] as Record<string, unknown>;
+    const point = (p: Record<string, unknown>) => (p['points'] as Record<string, unknown>[])[0]!;
+    const ascii = { kind: 'register', functionCode: 3, address: 1, type: 'ascii' };
+    refuses((p) => { field(p, 'source')['pages'] = 3; }, /field source\.pages is 3, expected no such field \(allowed: title, version, url\)/);
+    refuses((p) => { point(p)['unit'] = 'volts'; }, /points\[0\]\.unit is "volts", expected one of V, kV, A, mA/);
+    refuses((p) => { point(p)['scale'] = 0; }, /points\[0\]\.scale is 0, expected a non-zero number/);
+    refuses((p) => { point(p)['address'] = 65_535; }, /points\[0\]\.address is 65535, expected an address where a float32 ends/);
+    refuses((p) => { delete field(p, 'defaults')['functionCode']; },
+      /points\[0\]\.functionCode is missing, expected 3 .* or 4 .*, here or in defaults\.functionCode/);
+    refuses((p) => { field(p, 'identify')['count'] = 3; }, /identify\.count is 3, expected no count for a uint16 probe \(it reads one register\)/);
+    refuses((p) => { p['identify'] = { ...ascii, expect: { text: 'X' } }; }, /identify\.count is missing/);
+    refuses((p) => { p['identify'] = { ...ascii, count: 2, expect: { equals: [1] } }; },
+      /identify\.expect is \{"equals":\[1\]\}, expected \{ "text": … \} for an ascii probe/);
   });
 });
 

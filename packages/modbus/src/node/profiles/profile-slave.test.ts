@@ -22,7 +22,8 @@ function valuesFor(profile: DeviceProfile): Map<ObisCode, number> {
   const values = new Map<ObisCode, number>();
   profile.points.forEach((point, i) => {
     const unit = point.quantity.unit;
-    const base = unit === 'V' ? 230 : unit === 'A' ? 10 : unit === 'Hz' ? 50 : unit === '1' ? 0.9 : unit === 'Wh' || unit === 'varh' ? 1e6 : 2000;
+    const base = unit === 'V' ? 230 : unit === 'A' ? 10 : unit === 'Hz' ? 50 : unit === '1' ? 0.9
+      : unit === 'Wh' || unit === 'varh' ? 1e6 : 2000;
     values.set(point.obis, base + (unit === '1' ? i / 1000 : i));
   });
   return values;
@@ -54,7 +55,9 @@ describe('the Modbus slave of every device profile', () => {
   it('serves each of the eight models\' register maps on the simulated RS-485 bus', async () => {
     const scheduler = new EventScheduler();
     const bus = new SimulatedBus({ scheduler, framing: defaultFraming(9600), random: new SeededRandom(1) });
-    profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [i + 1], handler: createProfileSlave({ profile, values: valuesFor(profile) }), responseDelayMs: 5 }));
+    profiles.forEach((profile, i) => new SimulatedSlave(bus, {
+      addresses: [i + 1], handler: createProfileSlave({ profile, values: valuesFor(profile) }), responseDelayMs: 5,
+    }));
     const master = new SimulatedMaster(bus, { timeoutMs: 500 });
     for (const [i, profile] of profiles.entries()) assertServed(profile, await scheduler.runUntilSettled(readAll(master, i + 1, profile)));
   });
