@@ -66,6 +66,30 @@ describe('gateway configuration', () => {
     refused({ ...good, statsEvery: 0 }, 'statsEvery');
   });
 
+  it('refuses what a schema alone would let through, and unknown fields, saying what was found and expected', () => {
+    const message = (data: unknown): string => {
+      try {
+        parseGatewayConfig(data, 'gw.json');
+      } catch (error) {
+        assert.ok(hasCode(error, 'PW_ERR_GATEWAY_FILE'), String(error));
+        return (error as Error).message;
+      }
+      return assert.fail('accepted');
+    };
+    const meter = { meter: 'm-a', unit: 1 };
+    assert.equal(message({ ...good, meters: [{ ...meter, perod: '10s' }] }), 'Cannot use gateway configuration gw.json: '
+      + 'field meters[0].perod is "10s", expected no such field (allowed: meter, unit, profile, period, timeout, simulate)');
+    assert.equal(message({ ...good, meters: [{ ...meter, period: '0s' }] }), 'Cannot use gateway configuration gw.json: '
+      + 'field meters[0].period is "0s", expected a positive duration (milliseconds, or text such as 500ms, 10s, 1m)');
+    assert.match(message({ ...good, transport: { simulated: {}, port: '/dev/ttyS0' } }),
+      /field transport\.port is "\/dev\/ttyS0", expected nothing beside transport\.simulated/);
+    assert.match(message({ ...good, transport: { baud: 9600 } }),
+      /field transport\.port is missing, expected a serial device path, .* \(or transport\.simulated\)/);
+    assert.match(message({ ...good, transport: { port: '/dev/ttyS0', stopBits: 3 } }), /field transport\.stopBits is 3, expected one of 1, 2/);
+    assert.match(message({ ...good, headEnd: { ...good.headEnd, tokens: { 'm-a': 7 } } }),
+      /field headEnd\.tokens is \{"m-a":7\}, expected a JSON file name, or an object/);
+  });
+
   it('takes maxInFlight for a Modbus/TCP endpoint only, 1 to 16, and leaves it out by default', () => {
     const tcp = (extra: Record<string, unknown>) => ({ ...good, transport: { port: 'tcp://192.0.2.10:502', ...extra } });
     const endpointOf = (data: unknown) => {
