@@ -8,3 +8,4 @@ export { GatewayPoller, type GatewayPollerOptions, type PolledReadings, type Bus
 export {
   parseGatewayConfig, parseBusEndpoint, type GatewayConfig, type GatewayMeterConfig, type BusEndpoint, type SimulatedBusConfig, type SimulatedMeterConfig,
 } from './gateway-config.ts';
+export { GatewayConfigSchema, gatewayDefaults, MAX_IN_FLIGHT, type GatewayConfigFile } from './gateway-config-schema.ts';

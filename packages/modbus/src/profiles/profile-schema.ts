@@ -60,7 +60,7 @@ const RegisterProbe = Type.Object({
 const DeviceIdProbe = Type.Object({
   kind: Type.Literal('device-id'),
   objectId: Type.Integer({ minimum: 0, maximum: 255, description: 'the object of Read Device Identification (function 43 / MEI 14)' }),
-  expect: Type.Object({ text: text() }, {
+  expect: Type.Object({ text: text('the prefix') }, {
     ...closed, expected: '{ "text": "prefix" }', description: 'the text the object starts with (case ignored)',
   }),
 }, { ...closed, description: 'read one device identification object' });
@@ -115,7 +115,7 @@ export const DeviceProfileSchema = Type.Object({
       minimum: 0, maximum: 10_000, default: 0, description: 'silence the device needs between frames beyond t3.5, ms',
     })),
     responseTimeoutMs: Type.Number({ minimum: 1, maximum: 60_000, description: 'how long the device may take to answer, ms' }),
-  }, closed),
+  }, { ...closed, description: 'the device\'s timing on the bus' }),
   defaults: Type.Optional(Type.Object({
     functionCode: Type.Optional(ReadFunction('for points that name none')),
     type: Type.Optional(PointTypeSchema('for points that name none')),
