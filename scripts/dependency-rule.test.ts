@@ -19,6 +19,15 @@ describe('dependency rule', () => {
     assert.match(messages('packages/modbus/src/pdu.ts', "export * from '@phasewire/secure';")[0] ?? '', /may import 'core'/);
   });
 
+  it('orders meter ← agent ← gateway: the agent imports the meter, the gateway the agent, never back', () => {
+    assert.deepEqual(messages('packages/agent/src/node/fleet.ts', "import { createPhasorFleet } from '@phasewire/meter';"), []);
+    assert.deepEqual(messages('packages/gateway/src/node/run.ts', "import { AgentFleet } from '@phasewire/agent/node';"), []);
+    assert.match(messages('packages/meter/src/simulated-meter.ts', "import { LoadRelay } from '@phasewire/agent';")[0] ?? '',
+      /'meter' may not import '@phasewire\/agent'/);
+    assert.match(messages('packages/agent/src/inflight.ts', "import type { GatewayPoller } from '@phasewire/gateway';")[0] ?? '',
+      /'agent' may not import '@phasewire\/gateway'/);
+  });
+
   it('refuses a sibling import between meter, gateway and server', () => {
     assert.equal(messages('packages/gateway/src/poll.ts', "import type { X } from '@phasewire/server';").length, 1);
   });
@@ -36,11 +45,12 @@ describe('dependency rule', () => {
     assert.equal(checkFile('packages/core/src/x.ts', text).length, 7);
   });
 
-  it('allows I/O in src/node/, in tests and in benchmarks', () => {
+  it('allows I/O in src/node/, in tests, in test support and in benchmarks', () => {
     const text = "import { readFileSync } from 'node:fs';\nconst t = Date.now();";
     assert.deepEqual(messages('packages/modbus/src/node/serial.ts', text), []);
     assert.deepEqual(messages('packages/core/src/math/rms.test.ts', text), []);
     assert.deepEqual(messages('packages/meter/bench/phasor.bench.ts', text), []);
+    assert.deepEqual(messages('packages/agent/src/testing/head-end.ts', text), []);
   });
 
   it('lets tests and test support import the test kit, and no shipped code', () => {

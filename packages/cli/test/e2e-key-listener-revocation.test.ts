@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parseMeterId } from '@phasewire/core';
-import { ensureEnrolled } from '@phasewire/meter/node';
+import { ensureEnrolled } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { envelopeKeyPath, tlsClientOptions } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';

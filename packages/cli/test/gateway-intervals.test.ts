@@ -17,8 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q, SeededRandom, type MeterId } from '@phasewire/core';
 import { GatewayPoller, type PolledDevice } from '@phasewire/gateway';
 import { loadProfiles } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter, linkProfiles } from '@phasewire/meter';
-import { AgentFleet } from '@phasewire/meter/node';
+import { linkProfiles } from '@phasewire/agent';
+import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
+import { AgentFleet } from '@phasewire/agent/node';
 import {
   decodePoint, EventScheduler, FunctionCode, registersOf, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming,
   type ModbusRequestHandler, type ProfilePoint,

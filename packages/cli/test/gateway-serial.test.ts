@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { parseMeterId, quantity, type MeterId } from '@phasewire/core';
 import { loadProfiles } from '@phasewire/gateway/node';
 import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import type { ModbusRequestHandler, Parity } from '@phasewire/modbus';
 import { ModbusSerialServer } from '@phasewire/modbus/node';
 import { openPtyPair, type PtyPair } from '@phasewire/modbus/test-kit';

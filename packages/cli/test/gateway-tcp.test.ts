@@ -12,7 +12,7 @@ import { Command } from 'commander';
 import { parseMeterId, quantity } from '@phasewire/core';
 import { loadProfiles } from '@phasewire/gateway/node';
 import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import { planReads } from '@phasewire/modbus';
 import { ModbusTcpServer } from '@phasewire/modbus/node';
 import { registerGateway } from '../src/commands/gateway.ts';

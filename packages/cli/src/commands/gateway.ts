@@ -1,5 +1,5 @@
 // `phasewire gateway scan|run|simulate-bus`: the RS-485 / Modbus gateway. The CLI is the composition
-// root (gateway may not import meter): the gateway's poller reads every meter on the bus by its
+// root (gateway may not import meter or agent): the gateway's poller reads every meter on the bus by its
 // profile, and each meter is uplinked by its own MeterAgent (its own identity, enrolled by the
 // gateway on its behalf and kept under the gateway's data directory, its own durable queue) whose
 // reading source is the poller. `transport.simulated` puts simulated meters on a simulated bus in
@@ -10,8 +10,9 @@ import type { Command } from 'commander';
 import { ConfigError, TransportError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
 import { GatewayPoller, parseBusEndpoint, parseGatewayConfig, scanBus, type GatewayConfig, type PolledDevice } from '@phasewire/gateway';
 import { loadProfiles, openBus, RealTimeBus } from '@phasewire/gateway/node';
-import { createProfileSlave, createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
-import { AgentFleet } from '@phasewire/meter/node';
+import { linkProfiles, type LinkProfile } from '@phasewire/agent';
+import { AgentFleet } from '@phasewire/agent/node';
+import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
 import type { DeviceProfile, ModbusClient, Parity, Timers } from '@phasewire/modbus';
 import { nodeTimers } from '@phasewire/modbus/node';
 import type { CliIo } from '../io.ts';

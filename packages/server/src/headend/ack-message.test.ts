@@ -12,7 +12,7 @@ describe('ack message', () => {
     assert.deepEqual(bodies.flatMap(fromWireAck), [entries[0], entries[2], entries[1]]);
   });
 
-  it("carries the refusals of partly refused messages (r) and round-trips them (the agent reads it: agent-messages.test.ts in packages/meter)", () => {
+  it("carries the refusals of partly refused messages (r) and round-trips them (the agent reads it: agent-messages.test.ts in packages/agent)", () => {
     const entries = [{ keyId: 1, counter: 4n, refused: { code: 'PW_ERR_HEADEND_READING_TIME', readings: 6 } }, { keyId: 1, counter: 5n }];
     const bodies = toWireAcks(entries);
     assert.deepEqual(bodies, [{ v: 1, k: 1, c: [4, 5], r: [{ c: 4, e: 'PW_ERR_HEADEND_READING_TIME', n: 6 }] }]);

@@ -4,7 +4,7 @@
 // alone (a PUBACK from an external broker says nothing about the store).
 //
 // Body (CBOR, inside the envelope), as the meter agent's contract has it (docs/meter-agent.md,
-// packages/meter/src/agent/agent-messages.ts): { v: 1, k: key id, c: [counters] }, a counter as an
+// packages/agent/src/agent-messages.ts): { v: 1, k: key id, c: [counters] }, a counter as an
 // integer, or as a CBOR bignum above 2^53 − 1. When some readings of a message were refused (a time
 // outside the head-end's window), its counter is still acknowledged (what could be stored is, and
 // the rest never will be: sending it again changes nothing) and `r` says so:

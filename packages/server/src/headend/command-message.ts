@@ -4,7 +4,7 @@
 // and associated data already make it authentic and unreplayable.
 //
 // Wire bodies, as the meter agent's contract has it (docs/meter-agent.md,
-// packages/meter/src/agent/agent-messages.ts): command { v: 1, id, op, exp: expiresAt (ms), t?: head-end
+// packages/agent/src/agent-messages.ts): command { v: 1, id, op, exp: expiresAt (ms), t?: head-end
 // time (clock-sync) }; response { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }.
 import { DecodeError } from '@phasewire/core';
 

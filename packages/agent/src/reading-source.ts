@@ -3,9 +3,9 @@
 // source stamps its own snapshots (a gateway stamps each with its poll time); the agent passes the
 // time on its own clock as a hint, which a simulator reads as "measure up to now".
 import type { Snapshot } from '@phasewire/core';
-import type { SimulatedMeter } from '../simulated-meter.ts';
+import type { SimulatedMeter } from '@phasewire/meter';
 import type { CommandOp } from './agent-messages.ts';
-import type { LoadRelay, RelayState } from './load-relay.ts';
+import type { LoadRelay, RelayState } from '@phasewire/meter';
 
 /** A load relay the head-end may switch (disconnect / reconnect commands). */
 export interface RelayControl {

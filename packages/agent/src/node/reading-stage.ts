@@ -6,7 +6,7 @@
 import { fromWireBatch, toWireBatch } from '@phasewire/core';
 import type { Snapshot } from '@phasewire/core';
 import { decodeEnvelopeBody, encodeEnvelopeBody } from '@phasewire/secure';
-import { DurableQueue } from '../queue/durable-queue.ts';
+import { DurableQueue } from './queue/durable-queue.ts';
 
 export class ReadingStage {
   readonly #queue: DurableQueue;

@@ -1,8 +1,8 @@
 // The meter agent's options, events and statistics.
 import type { Clock, Random } from '@phasewire/core';
-import type { ReadingSource } from '../../agent/reading-source.ts';
-import type { LinkProfile } from '../../link-profile.ts';
-import type { SimulatedMeter } from '../../simulated-meter.ts';
+import type { ReadingSource } from '../reading-source.ts';
+import type { LinkProfile } from '../link-profile.ts';
+import type { SimulatedMeter } from '@phasewire/meter';
 import type { AgentIdentity } from './enrollment.ts';
 
 /**

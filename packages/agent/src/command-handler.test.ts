@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@phasewire/core';
-import type { RelayState } from './load-relay.ts';
+import type { RelayState } from '@phasewire/meter';
 import { CommandHandler } from './command-handler.ts';
 
 function handler(executed: string[] = []) {

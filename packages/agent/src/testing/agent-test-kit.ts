@@ -16,8 +16,8 @@ import {
 import type { OpenedValue } from '@phasewire/secure';
 import { createMemoryKeystore, createTestCa, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
 import type { EstServer, KeyProvisioningServer, TestCa } from '@phasewire/secure/node';
-import { ackBody, commandBody } from '../../agent/agent-messages.ts';
-import type { AgentCommand } from '../../agent/agent-messages.ts';
+import { ackBody, commandBody } from '../agent-messages.ts';
+import type { AgentCommand } from '../agent-messages.ts';
 
 const masterLabel = 'envelope-master';
 const keyId = 1;

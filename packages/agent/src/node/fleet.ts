@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { SeededRandom } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
-import type { ReadingSource } from '../../agent/reading-source.ts';
-import type { LinkProfile } from '../../link-profile.ts';
-import { createPhasorFleet } from '../../phasor-fleet.ts';
+import type { ReadingSource } from '../reading-source.ts';
+import type { LinkProfile } from '../link-profile.ts';
+import { createPhasorFleet } from '@phasewire/meter';
 import { ensureEnrolled, loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 import type { AgentEvent } from './meter-agent.ts';

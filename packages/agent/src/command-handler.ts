@@ -6,7 +6,7 @@ import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from './agent-messages.ts';
 import type { AgentCommand, CommandOp, CommandResponse } from './agent-messages.ts';
-import type { RelayState } from './load-relay.ts';
+import type { RelayState } from '@phasewire/meter';
 
 /** What the commands act on: the agent supplies them. */
 export interface CommandTarget {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import { DirectoryLock } from '@phasewire/secure/node';
-import type { AgentAck } from '../../agent/agent-messages.ts';
-import { envelopeCounterOf } from '../../agent/inflight.ts';
-import type { InflightTracker } from '../../agent/inflight.ts';
-import type { DurableQueue } from '../queue/durable-queue.ts';
+import type { AgentAck } from '../agent-messages.ts';
+import { envelopeCounterOf } from '../inflight.ts';
+import type { InflightTracker } from '../inflight.ts';
+import type { DurableQueue } from './queue/durable-queue.ts';
 
 /** The queue sequence numbers an ack releases: in flight on this connection, or sent on an earlier one. */
 export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, ack: AgentAck): number[] {

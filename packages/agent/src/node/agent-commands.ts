@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { toWireBatch } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
-import type { CommandResponse } from '../../agent/agent-messages.ts';
-import { CommandHandler } from '../../agent/command-handler.ts';
-import { sourceSupports } from '../../agent/reading-source.ts';
-import type { ReadingSource } from '../../agent/reading-source.ts';
+import type { CommandResponse } from '../agent-messages.ts';
+import { CommandHandler } from '../command-handler.ts';
+import { sourceSupports } from '../reading-source.ts';
+import type { ReadingSource } from '../reading-source.ts';
 import type { AgentEvent } from './agent-types.ts';
 import { writeJson } from './state-files.ts';
 

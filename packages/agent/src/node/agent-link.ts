@@ -6,10 +6,10 @@
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '@phasewire/core';
 import type { MeterId, Random } from '@phasewire/core';
-import { Backoff } from '../../agent/backoff.ts';
-import { UplinkPolicy } from '../../agent/uplink-policy.ts';
-import type { UplinkWork } from '../../agent/uplink-policy.ts';
-import type { LinkProfile } from '../../link-profile.ts';
+import { Backoff } from '../backoff.ts';
+import { UplinkPolicy } from '../uplink-policy.ts';
+import type { UplinkWork } from '../uplink-policy.ts';
+import type { LinkProfile } from '../link-profile.ts';
 import type { AgentDescription, AgentEvent, AgentStats } from './agent-types.ts';
 import type { AgentIdentity } from './enrollment.ts';
 import { openMqttLink } from './mqtt-link.ts';

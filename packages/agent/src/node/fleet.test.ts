@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock, parseMeterId } from '@phasewire/core';
-import { linkProfiles } from '../../link-profile.ts';
-import { startTestHeadEnd } from './agent-test-kit.ts';
+import { linkProfiles } from '../link-profile.ts';
+import { startTestHeadEnd } from '../testing/agent-test-kit.ts';
 import { AgentFleet } from './fleet.ts';
 
 describe('agent fleet', () => {

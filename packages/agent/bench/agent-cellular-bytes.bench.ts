@@ -17,11 +17,11 @@ import type { Snapshot } from '@phasewire/core';
 import { tlsClientOptions } from '@phasewire/secure/node';
 import { linkProfiles } from '../src/link-profile.ts';
 import type { LinkConditions, LinkProfile } from '../src/link-profile.ts';
-import { createSimulatedMeter } from '../src/simulated-meter.ts';
+import { createSimulatedMeter } from '@phasewire/meter';
 import { LinkEmulator } from '../src/node/link/link-emulator.ts';
-import { startTestHeadEnd } from '../src/node/agent/agent-test-kit.ts';
-import { ensureEnrolled } from '../src/node/agent/enrollment.ts';
-import { MeterAgent } from '../src/node/agent/meter-agent.ts';
+import { startTestHeadEnd } from '../src/testing/agent-test-kit.ts';
+import { ensureEnrolled } from '../src/node/enrollment.ts';
+import { MeterAgent } from '../src/node/meter-agent.ts';
 
 const windows = 6;
 const start = Date.UTC(2026, 0, 1);

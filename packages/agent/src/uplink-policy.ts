@@ -7,7 +7,7 @@
 // `persistent` (wifi) has no asleep state: it connects at start and after every loss. `per-window`
 // (cellular) connects only with work to do and goes to sleep when the window's work is done: the
 // queue is empty (every message acknowledged) and no command is still being answered.
-import type { LinkProfile } from '../link-profile.ts';
+import type { LinkProfile } from './link-profile.ts';
 
 export interface UplinkWork {
   /** Sealed messages waiting for the head-end's ack. */

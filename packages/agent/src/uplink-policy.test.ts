@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkProfiles } from '../link-profile.ts';
+import { linkProfiles } from './link-profile.ts';
 import { UplinkPolicy } from './uplink-policy.ts';
 
 const idle = { queued: 0, commandsInProgress: 0 };

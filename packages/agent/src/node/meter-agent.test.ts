@@ -13,12 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { fromWireBatch, ManualClock, parseMeterId, Q, SeededRandom, toWireBatch } from '@phasewire/core';
 import type { MeterId, Snapshot } from '@phasewire/core';
 import { trackChild } from '@phasewire/test-kit';
-import { linkProfiles } from '../../link-profile.ts';
-import type { LinkProfile } from '../../link-profile.ts';
-import { createSimulatedMeter } from '../../simulated-meter.ts';
-import { LinkEmulator } from '../link/link-emulator.ts';
-import { startTestHeadEnd } from './agent-test-kit.ts';
-import type { TestHeadEnd } from './agent-test-kit.ts';
+import { linkProfiles } from '../link-profile.ts';
+import type { LinkProfile } from '../link-profile.ts';
+import { createSimulatedMeter } from '@phasewire/meter';
+import { LinkEmulator } from './link/link-emulator.ts';
+import { startTestHeadEnd } from '../testing/agent-test-kit.ts';
+import type { TestHeadEnd } from '../testing/agent-test-kit.ts';
 import { ensureEnrolled, loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 

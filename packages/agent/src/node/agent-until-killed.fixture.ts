@@ -3,8 +3,8 @@
 // prints each reading's time once takeReading() has resolved (that is, once it is durable).
 import process from 'node:process';
 import { ManualClock, parseMeterId, SeededRandom } from '@phasewire/core';
-import { linkProfiles } from '../../link-profile.ts';
-import { createSimulatedMeter } from '../../simulated-meter.ts';
+import { linkProfiles } from '../link-profile.ts';
+import { createSimulatedMeter } from '@phasewire/meter';
 import { loadAgentIdentity } from './enrollment.ts';
 import { MeterAgent } from './meter-agent.ts';
 

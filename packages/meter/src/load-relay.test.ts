@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMeterId, Q } from '@phasewire/core';
-import { createSimulatedMeter } from '../simulated-meter.ts';
+import { createSimulatedMeter } from './simulated-meter.ts';
 import { LoadRelay } from './load-relay.ts';
 
 const start = Date.UTC(2026, 0, 1);
