@@ -1,5 +1,9 @@
 // @phasewire/gateway/node: the Node side of the gateway (reading profile files, opening a bus,
-// the simulated bus in real time).
+// the simulated bus in real time, and the running gateway with its meters' uplink).
 export { loadProfile, loadProfiles, builtInProfilesDirectory } from './load-profiles.ts';
 export { openBus } from './open-bus.ts';
 export { RealTimeBus, type RealTimeSlave } from './real-time-bus.ts';
+export { openConfiguredBus, type ConfiguredBus } from './configured-bus.ts';
+export {
+  startGateway, loadGatewayConfig, type GatewayOutput, type GatewayRunOptions, type RunningGateway,
+} from './start-gateway.ts';
