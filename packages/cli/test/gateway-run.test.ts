@@ -57,7 +57,8 @@ async function runUntilInterrupted(file: string, headEnd: Record<string, string>
 
 describe('gateway run from the command line', () => {
   it('runs until interrupted, and again on the enrollments kept in the data directory', async () => {
-    const first = await runUntilInterrupted('enrolling.json', { enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens: 'tokens.json' });
+    const enrolling = { enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens: 'tokens.json' };
+    const first = await runUntilInterrupted('enrolling.json', enrolling);
     assert.match(first, /gateway polling 2 meter\(s\) over a simulated bus/);
     assert.match(first, /gateway stopped; \d+ message\(s\) kept for the next start/);
     const second = await runUntilInterrupted('enrolled.json', {});

@@ -7,7 +7,7 @@ import { createProfileSlave, createSimulatedMeter } from '@phasewire/meter';
 import type { DeviceProfile, ModbusClient, Timers } from '@phasewire/modbus';
 import { nodeTimers } from '@phasewire/modbus/node';
 import type { PolledDevice } from '../bus-scheduler.ts';
-import type { GatewayConfig } from '../gateway-config.ts';
+import type { GatewayConfig, GatewayMeterConfig } from '../gateway-config.ts';
 import { scanBus } from '../scan.ts';
 import { openBus } from './open-bus.ts';
 import { RealTimeBus } from './real-time-bus.ts';
@@ -24,24 +24,39 @@ export interface ConfiguredBus {
   close(): Promise<void>;
 }
 
-export async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[], say: (text: string) => void): Promise<ConfiguredBus> {
+export async function openConfiguredBus(
+  config: GatewayConfig, profiles: readonly DeviceProfile[], say: (text: string) => void,
+): Promise<ConfiguredBus> {
   const byModel = new Map(profiles.map((p) => [p.model, p]));
   const named = (model: string, field: string): DeviceProfile => byModel.get(model)
-    ?? (() => { throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, expected auto or one of ${[...byModel.keys()].join(', ')}`); })();
+    ?? (() => {
+      throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, `
+        + `expected auto or one of ${[...byModel.keys()].join(', ')}`);
+    })();
+  const polled = (m: GatewayMeterConfig, profile: DeviceProfile): PolledDevice => ({
+    meter: m.meter, unit: m.unit, profile, periodMs: m.periodMs, ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }),
+  });
   if (config.transport.kind === 'simulated') {
     const epoch = Date.now();
     const bus = new RealTimeBus(config.transport.bus);
     const now = (): number => epoch + bus.now();
-    const devices = config.meters.map((m, i) => ({ meter: m.meter, unit: m.unit, profile: named(m.profile, `meters[${i}].profile (a simulated meter needs its model)`), periodMs: m.periodMs, ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }) }));
+    const devices = config.meters.map((m, i) => polled(m, named(m.profile, `meters[${i}].profile (a simulated meter needs its model)`)));
     for (const [i, m] of config.meters.entries()) {
-      const simulated = createSimulatedMeter({ meter: m.meter, scenario: m.simulate?.scenario ?? 'balanced-resistive', mode: 'phasor', seed: m.simulate?.seed ?? m.unit, start: epoch });
+      const simulated = createSimulatedMeter({
+        meter: m.meter, scenario: m.simulate?.scenario ?? 'balanced-resistive', mode: 'phasor',
+        seed: m.simulate?.seed ?? m.unit, start: epoch,
+      });
+      const profile = devices[i]?.profile ?? named(m.profile, 'profile');
       bus.attach({
-        unit: m.unit, handler: createProfileSlave({ profile: devices[i]?.profile ?? named(m.profile, 'profile'), values: () => simulated.advanceTo(now()) }),
+        unit: m.unit, handler: createProfileSlave({ profile, values: () => simulated.advanceTo(now()) }),
         ...(m.simulate === undefined ? {} : { bitErrorRate: m.simulate.bitErrorRate }),
         ...(m.simulate?.deadBetween === undefined ? {} : { deadBetween: m.simulate.deadBetween }),
       });
     }
-    return { client: bus.master, timers: bus.scheduler, clock: { now }, devices, maxInFlight: 1, start: () => { bus.start(); }, close: () => bus.close() };
+    return {
+      client: bus.master, timers: bus.scheduler, clock: { now }, devices, maxInFlight: 1,
+      start: () => { bus.start(); }, close: () => bus.close(),
+    };
   }
   const client = await openBus(config.transport.endpoint, config.transport.timeoutMs);
   const devices: PolledDevice[] = [];
@@ -61,7 +76,7 @@ export async function openConfiguredBus(config: GatewayConfig, profiles: readonl
       } else {
         profile = named(m.profile, `meters[${i}].profile`);
       }
-      devices.push({ meter: m.meter, unit: m.unit, profile, periodMs: m.periodMs, ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }) });
+      devices.push(polled(m, profile));
     }
   } catch (error) {
     await client.close();
@@ -71,5 +86,8 @@ export async function openConfiguredBus(config: GatewayConfig, profiles: readonl
   // when the configuration says the Modbus/TCP server serves concurrent transactions.
   const endpoint = config.transport.endpoint;
   const maxInFlight = endpoint.kind === 'tcp' ? endpoint.maxInFlight ?? 1 : 1;
-  return { client, timers: nodeTimers, clock: { now: () => Date.now() }, devices, maxInFlight, start: () => undefined, close: () => client.close() };
+  return {
+    client, timers: nodeTimers, clock: { now: () => Date.now() }, devices, maxInFlight,
+    start: () => undefined, close: () => client.close(),
+  };
 }

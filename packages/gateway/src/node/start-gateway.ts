@@ -57,7 +57,8 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}, expected a readable JSON file`, { cause: error });
+    const found = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot read ${what} ${path}: ${found}, expected a readable JSON file`, { cause: error });
   }
 }
 
@@ -69,10 +70,13 @@ export async function loadGatewayConfig(file: string): Promise<GatewayConfig> {
 /** Starts a gateway: enrolls the meters not enrolled yet, starts their agents, then polls. */
 export async function startGateway(config: GatewayConfig, options: GatewayRunOptions): Promise<RunningGateway> {
   const { output, baseDir } = options;
-  const profiles = [...await loadProfiles(), ...(config.profilesDir === undefined ? [] : await loadProfiles(resolve(baseDir, config.profilesDir)))];
+  const own = config.profilesDir === undefined ? [] : await loadProfiles(resolve(baseDir, config.profilesDir));
+  const profiles = [...await loadProfiles(), ...own];
   const head = config.headEnd;
   const trustedCa = head.ca === undefined ? '' : await readFile(resolve(baseDir, head.ca), 'utf8');
-  const tokens = typeof head.tokens === 'string' ? await readJsonFile(resolve(baseDir, head.tokens), 'the tokens file') as Record<string, string> : head.tokens ?? {};
+  const tokens = typeof head.tokens === 'string'
+    ? await readJsonFile(resolve(baseDir, head.tokens), 'the tokens file') as Record<string, string>
+    : head.tokens ?? {};
   const url = new URL(head.server);
   const bus = await openConfiguredBus(config, profiles, output.out);
   // The first snapshot of a run of implausible ones is logged, and the first plausible one after it.
@@ -86,7 +90,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
         + `no live meter reads ${problems.join('; ')}; `
         + 'check the meter\'s model and unit id (its intervals are left as gaps for VEE; the statistics count every withheld reading)\n');
     },
-    onQuarantine: (meter, on) => { output.err(`${new Date().toISOString()} ${meter} ${on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule'}\n`); },
+    onQuarantine: (meter, on) => {
+      const what = on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule';
+      output.err(`${new Date().toISOString()} ${meter} ${what}\n`);
+    },
   });
   let fleet: AgentFleet;
   try {
@@ -101,13 +108,18 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
       tokenFor: (meter) => {
         const token = tokens[meter];
         if (token === undefined || head.enroll === undefined || head.ca === undefined) {
-          return Promise.reject(new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot enroll meter ${meter} for the gateway: it has no enrollment in ${join(resolve(baseDir, config.dataDir), 'meters', meter)} and headEnd.tokens, headEnd.enroll or headEnd.ca is missing for it`));
+          return Promise.reject(new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot enroll meter ${meter} for the gateway: it has no `
+            + `enrollment in ${join(resolve(baseDir, config.dataDir), 'meters', meter)} and headEnd.tokens, headEnd.enroll `
+            + 'or headEnd.ca is missing for it'));
         }
         return Promise.resolve(token);
       },
       broker: { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 8883 : Number(url.port) },
       profile: options.linkProfile ?? linkProfiles[config.link],
-      onEvent: (meter, event) => { if (event.kind === 'refused' || event.kind === 'disconnected') output.err(`${new Date().toISOString()} ${meter} ${event.kind} ${JSON.stringify(event)}\n`); },
+      onEvent: (meter, event) => {
+        if (event.kind !== 'refused' && event.kind !== 'disconnected') return;
+        output.err(`${new Date().toISOString()} ${meter} ${event.kind} ${JSON.stringify(event)}\n`);
+      },
     });
   } catch (error) {
     await bus.close();
@@ -118,7 +130,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
     const agent = fleet.agentFor(meter);
     if (agent === undefined) return;
     // One chain per meter: every snapshot the poller holds is staged durably, in poll order.
-    chains.set(meter, (chains.get(meter) ?? Promise.resolve()).then(async () => { while (await agent.takeAvailableReading()); }).catch((error: unknown) => {
+    const staged = (chains.get(meter) ?? Promise.resolve()).then(async () => { while (await agent.takeAvailableReading()); });
+    chains.set(meter, staged.catch((error: unknown) => {
       output.err(`${new Date().toISOString()} ${meter} reading not staged: ${error instanceof Error ? error.message : String(error)}\n`);
     }));
   };
