@@ -19,12 +19,15 @@ const statusOfCode: Partial<Record<ErrorCode, number>> = {
   PW_ERR_API_RATE_LIMITED: 429,
 };
 
-/** An API refusal that names the request field it is about (a JSON pointer such as /body/serial). */
+/**
+ * An API refusal that names the request field it is about (a JSON pointer such as /body/serial); a
+ * rule deeper down that refused the field keeps its own code.
+ */
 export class ApiFieldError extends ValidationError {
   readonly field: string;
 
-  constructor(field: string, message: string) {
-    super('PW_ERR_API_INVALID_REQUEST', message);
+  constructor(field: string, message: string, code: ErrorCode = 'PW_ERR_API_INVALID_REQUEST', options?: ErrorOptions) {
+    super(code, message, options);
     this.field = field;
   }
 }

@@ -81,6 +81,7 @@ export const FleetSummary = Type.Object({
 export type FleetSummary = Static<typeof FleetSummary>;
 
 export const MeterState = Type.Union([Type.Literal('enrolled'), Type.Literal('active'), Type.Literal('revoked')]);
+export type MeterState = Static<typeof MeterState>;
 export const MeterSummary = Type.Object({
   id: Type.String(), model: nullable(Type.String()), link: nullable(LinkProfile), state: MeterState,
   online: Type.Boolean(), lastSeen: nullable(isoTime), activeAlarms: AlarmCounts,
@@ -210,6 +211,7 @@ export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 
 // ── commands, revocation, enrollment
 export const CommandKindDto = Type.Union([Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect')]);
+export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({ kind: CommandKindDto });
 export type CommandBody = Static<typeof CommandBody>;
 export const CommandResult = Type.Object({
@@ -246,6 +248,6 @@ export type IdParams = Static<typeof IdParams>;
 // ── live feed (WebSocket /api/v1/live)
 export type LiveMessage =
   | { readonly type: 'reading'; readonly meter: string; readonly at: string; readonly values: Readonly<Record<string, number>> }
-  | { readonly type: 'meter'; readonly meter: string; readonly online: boolean; readonly state: 'enrolled' | 'active' | 'revoked'; readonly lastSeen: string | null }
+  | { readonly type: 'meter'; readonly meter: string; readonly online: boolean; readonly state: MeterState; readonly lastSeen: string | null }
   | { readonly type: 'alarm'; readonly alarm: AlarmDto };
 export type LiveClientMessage = { readonly type: 'subscribe'; readonly meters: readonly string[] | '*' };

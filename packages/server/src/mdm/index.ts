@@ -19,7 +19,9 @@ export { WeekdayProfile, median, robustSigma } from './vee/weekday-profile.ts';
 export { distribute } from './estimation/distribute.ts';
 export { completenessOf, type Completeness } from './completeness.ts';
 export { AuditTrail, type AuditEntry, type AuditDraft } from './editing/audit-trail.ts';
-export { applyEdits, checkEditRequest, editInterval, type EditRequest, type EditResult } from './editing/edit-interval.ts';
+export {
+  applyEdits, checkEdit, checkEditRequest, editInterval, EditRefusal, type EditRequest, type EditResult,
+} from './editing/edit-interval.ts';
 export {
   intervalAnalytics, type IntervalAnalytics, type CurrentUnbalanceFigures, type NeutralCurrentFigure, type Spectra,
 } from './analytics/interval-analytics.ts';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Q, ValidationError } from '@phasewire/core';
 import { AuditTrail } from './audit-trail.ts';
-import { applyEdits, editInterval, type EditRequest } from './edit-interval.ts';
+import { applyEdits, checkEdit, EditRefusal, editInterval, type EditRequest } from './edit-interval.ts';
 import { reconcile } from '../vee/reconcile.ts';
 import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
 import type { FinalInterval } from '../types.ts';
@@ -44,6 +44,21 @@ describe('editing interval data', () => {
     assert.throws(() => editInterval(series, AuditTrail.empty(), request({ actor: '' }), now), { code: 'PW_ERR_EDIT_REASON_REQUIRED' });
     assert.throws(() => editInterval(series, AuditTrail.empty(), request({ interval: monday + 9 * quarterHour }), now), { code: 'PW_ERR_EDIT_INVALID' });
     assert.throws(() => editInterval(series, AuditTrail.empty(), request({ value: -1 }), now), { code: 'PW_ERR_EDIT_INVALID' });
+  });
+
+  it('names the field of a refused edit, so a caller can point at it (the API answers it as a body field)', () => {
+    const fieldOf = (overrides: Partial<EditRequest>): string | undefined => {
+      try {
+        editInterval(series, AuditTrail.empty(), request(overrides), now);
+      } catch (error) {
+        assert.ok(error instanceof EditRefusal);
+        return error.field;
+      }
+      return undefined;
+    };
+    const refused = [{ reason: ' ' }, { actor: '' }, { value: Number.NaN }, { interval: monday + 9 * quarterHour }].map(fieldOf);
+    assert.deepEqual(refused, ['reason', 'actor', 'value', 'interval']);
+    assert.doesNotThrow(() => { checkEdit(request({ interval: monday + 9 * quarterHour })); }, 'the rules of every edit need no series');
   });
 
   it('re-applies edits over a fresh VEE run, so reconciling with the stored series changes nothing', () => {

@@ -23,20 +23,42 @@ export interface EditResult {
   readonly trail: AuditTrail;
 }
 
-/** Checks an edit request; throws a ValidationError naming what is wrong. Nothing is changed. */
-export function checkEditRequest(request: EditRequest, intervals: readonly FinalInterval[]): void {
-  const what = `Cannot edit the interval ending ${iso(request.interval)} of meter ${request.meter}`;
+/** A refused edit; `field` names the part of the request to correct (the API answers it as a body field). */
+export class EditRefusal extends ValidationError {
+  readonly field: keyof EditRequest;
+
+  constructor(code: 'PW_ERR_EDIT_REASON_REQUIRED' | 'PW_ERR_EDIT_INVALID', field: keyof EditRequest, message: string) {
+    super(code, message);
+    this.field = field;
+  }
+}
+
+const attempt = (request: EditRequest): string => `Cannot edit the interval ending ${iso(request.interval)} of meter ${request.meter}`;
+
+/**
+ * The rules of every edit, wherever it is made (`editInterval` here, the API's edit route): who made
+ * it, why, and a value that is an energy. Throws an EditRefusal; nothing is changed.
+ */
+export function checkEdit(request: EditRequest): void {
+  const what = attempt(request);
   if (request.reason.trim() === '') {
-    throw new ValidationError('PW_ERR_EDIT_REASON_REQUIRED', `${what}: the reason is empty; every edit needs a reason for the audit trail`);
+    const why = 'every edit needs a reason for the audit trail';
+    throw new EditRefusal('PW_ERR_EDIT_REASON_REQUIRED', 'reason', `${what}: the reason is empty; ${why}`);
   }
   if (request.actor.trim() === '') {
-    throw new ValidationError('PW_ERR_EDIT_REASON_REQUIRED', `${what}: the actor is empty; every edit needs the name of who made it`);
+    throw new EditRefusal('PW_ERR_EDIT_REASON_REQUIRED', 'actor', `${what}: the actor is empty; every edit needs the name of who made it`);
   }
   if (!Number.isFinite(request.value) || request.value < 0) {
-    throw new ValidationError('PW_ERR_EDIT_INVALID', `${what}: the value ${request.value} is not a finite, non-negative energy in Wh`);
+    throw new EditRefusal('PW_ERR_EDIT_INVALID', 'value', `${what}: the value ${request.value} is not a finite, non-negative energy in Wh`);
   }
+}
+
+/** Checks an edit of a series: the rules of every edit, and an interval the series has. Nothing is changed. */
+export function checkEditRequest(request: EditRequest, intervals: readonly FinalInterval[]): void {
+  checkEdit(request);
   if (!intervals.some((i) => i.at === request.interval)) {
-    throw new ValidationError('PW_ERR_EDIT_INVALID', `${what}: the series has no interval ending then (${intervals.length} intervals given)`);
+    const found = `the series has no interval ending then (${intervals.length} intervals given)`;
+    throw new EditRefusal('PW_ERR_EDIT_INVALID', 'interval', `${attempt(request)}: ${found}`);
   }
 }
 

@@ -196,6 +196,23 @@ describe('API refusals', () => {
     assert.equal(broken.status, 400);
   });
 
+  it('refuses an interval edit by the rules every edit obeys (mdm/editing), naming the body field', async () => {
+    const edit = { quantity: '1-0:1.8.0', start: '2026-01-15T02:00:00Z', value: 5, reason: ' \t ' };
+    const window = 'quantity=1-0:1.8.0&from=2026-01-15T02:00:00Z&to=2026-01-15T02:15:00Z';
+    const interval = async (): Promise<{ quality: string }[]> =>
+      (await rig.call('GET', `/api/v1/meters/m-a1/intervals?${window}`, { session: admin() })).json.points as { quality: string }[];
+    const stored = await interval();
+    const answer = await rig.call('POST', '/api/v1/meters/m-a1/intervals/edit', { session: admin(), body: edit });
+    assert.equal(answer.status, 400, answer.text);
+    assert.deepEqual(answer.json.error, {
+      code: 'PW_ERR_EDIT_REASON_REQUIRED', field: '/body/reason',
+      message: 'Cannot edit the interval ending 2026-01-15T02:15:00.000Z of meter m-a1: the reason is empty; '
+        + 'every edit needs a reason for the audit trail',
+    });
+    assert.deepEqual(await interval(), stored, 'nothing was written');
+    assert.notEqual(stored[0]?.quality, 'edited');
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const answer = await rig.call('POST', '/api/v1/meters/m-a1/revoke', { session: rig.sessions.get('operator')!, body: { reason: 'x'.repeat(70_000) } });
     assert.equal(answer.status, 413);

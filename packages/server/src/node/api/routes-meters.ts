@@ -15,6 +15,7 @@ import type { MeterFigures } from '../../api/meter-list.ts';
 import { parseRange } from '../../api/time-range.ts';
 import { latestPowerQuality } from '../../api/latest-power-quality.ts';
 import { firstReadingAt } from '../../mdm/service/quality-days.ts';
+import { checkEdit, EditRefusal, type EditRequest } from '../../mdm/editing/edit-interval.ts';
 import { roundPowerQuality, roundRatio, roundReading, roundValues } from '../../api/rounding.ts';
 import type { IntervalValue } from '../../store/intervals.ts';
 import { dayMs, intervalMs } from '../../store/periods.ts';
@@ -64,6 +65,17 @@ async function summaries(ctx: ApiContext, principal: ApiPrincipal): Promise<Mete
   const records = ctx.metersOf(principal);
   const figures = await figuresFor(ctx, principal, records.map((r) => r.id));
   return records.map((r) => meterSummary(r, figures));
+}
+
+/** The rules of every edit (mdm/editing), applied to an edit the API was asked for: a refusal names its body field. */
+function checkBodyEdit(edit: EditRequest): void {
+  try {
+    checkEdit(edit);
+  } catch (error) {
+    if (!(error instanceof EditRefusal) || error.field === 'actor' || error.field === 'meter') throw error;
+    const field = error.field === 'interval' ? 'start' : error.field;
+    throw new ApiFieldError(`/body/${field}`, error.message, error.code, { cause: error });
+  }
 }
 
 const csvField = (text: string): string => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
@@ -136,10 +148,12 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     const { obis } = quantityOf('/body/quantity', request.body.quantity, 'register');
     const start = Date.parse(request.body.start);
     if (!Number.isFinite(start) || start % intervalMs !== 0) throw new ApiFieldError('/body/start', `Cannot accept the request: body.start ${request.body.start} is not on the 15-minute interval grid`);
-    const reason = request.body.reason.trim();
-    if (reason === '') throw new ApiFieldError('/body/reason', 'Cannot accept the request: body.reason is blank; every edit needs a reason');
     const end = start + intervalMs;
     const person = principal.kind === 'user' ? principal.username : `token:${principal.tokenId}`;
+    checkBodyEdit({
+      meter: meter.id, quantity: obis, interval: end, value: request.body.value, actor: person, reason: request.body.reason,
+    });
+    const reason = request.body.reason.trim();
     await ctx.store.writeIntervals([{ meter: meter.id, quantity: obis, end, stage: 'final', value: request.body.value, quality: 'edited' }], { kind: 'person', person, reason });
     ctx.audit(principal, 'interval.edit', `meter:${meter.id}`, { quantity: obis, start: request.body.start, value: request.body.value, reason });
     const [point] = await intervalPoints(ctx, meter.id, obis, { from: start, to: end });
