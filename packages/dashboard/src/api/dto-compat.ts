@@ -6,7 +6,7 @@ import type {
   AlarmDto, AlarmList, EnrollmentToken as ServerEnrollmentToken, FleetSummary as ServerFleetSummary, Intervals, LiveMessage as ServerLiveMessage,
   MeterDetail as ServerMeterDetail, MeterList, PowerQuality as ServerPowerQuality, QualityDays, Readings as ServerReadings, Rollups, Session as ServerSession,
   CommandResult as ServerCommandResult,
-} from '@phasewire/server';
+} from '@phasewire/api';
 import type {
   Alarm, AlarmPage, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, LiveMessage, MeterDetail, MeterPage, PowerQuality, QualityDay,
   Readings, RollupPoint, Session,

@@ -9,7 +9,7 @@ import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';
 
-// The alarm types of the MDM's alarm rules (packages/server, mdm/alarms/alarm-rules.ts).
+// The alarm types of the MDM's alarm rules (packages/mdm, src/alarms/alarm-rules.ts).
 const typeName: Readonly<Record<string, string>> = {
   'voltage-unbalance': 'Voltage unbalance',
   'current-unbalance': 'Current unbalance',
