@@ -19,9 +19,10 @@ import { createSimulatedMeter } from '@phasewire/meter';
 import { ensureEnrolled, MeterAgent } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { parseServerConfig } from '@phasewire/server';
-import type { AlarmDto } from '@phasewire/server';
+import type { AlarmDto } from '@phasewire/api';
 import { standardServices, startPhasewireServer } from '@phasewire/server/node';
-import type { ApiServer, LiveHub, PhasewireServer } from '@phasewire/server/node';
+import type { ApiServer, LiveHub } from '@phasewire/api/node';
+import type { PhasewireServer } from '@phasewire/server/node';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 

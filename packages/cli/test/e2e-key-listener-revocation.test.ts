@@ -14,7 +14,7 @@ import { deviceIdentity } from '@phasewire/secure';
 import { envelopeKeyPath, tlsClientOptions } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { parseServerConfig } from '@phasewire/server';
-import type { HeadEndEvent } from '@phasewire/server';
+import type { HeadEndEvent } from '@phasewire/headend';
 import { startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer } from '@phasewire/server/node';
 

@@ -15,7 +15,7 @@ import { createSimulatedMeter } from '@phasewire/meter';
 import { ensureEnrolled, MeterAgent } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { parseServerConfig } from '@phasewire/server';
-import type { AlarmDto, AlarmList, PowerQuality } from '@phasewire/server';
+import type { AlarmDto, AlarmList, PowerQuality } from '@phasewire/api';
 import { standardServices, startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer, StandardServices } from '@phasewire/server/node';
 import { WebSocket } from 'ws';

@@ -13,7 +13,8 @@ import type { AgentIdentity } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { tlsClientOptions } from '@phasewire/secure/node';
 import { parseServerConfig } from '@phasewire/server';
-import { startPhasewireServer, ticketKeyFile } from '@phasewire/server/node';
+import { ticketKeyFile } from '@phasewire/headend/node';
+import { startPhasewireServer } from '@phasewire/server/node';
 
 const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } });
 

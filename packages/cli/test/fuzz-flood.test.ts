@@ -23,7 +23,7 @@ import { deviceIdentity } from '@phasewire/secure';
 import { tlsClientOptions } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { parseServerConfig } from '@phasewire/server';
-import type { HeadEndEvent } from '@phasewire/server';
+import type { HeadEndEvent } from '@phasewire/headend';
 import { standardServices, startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer, StandardServices } from '@phasewire/server/node';
 import { httpsJson } from './browser-kit.ts';

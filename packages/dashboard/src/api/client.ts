@@ -3,7 +3,7 @@
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
   MeterDetail, MeterList, MeterListQuery, PowerQuality, QualityDays, Readings, Rollups, Session,
-} from '@phasewire/server';
+} from '@phasewire/api';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -1,6 +1,6 @@
 // Energy per day and per month from the server's rollups of the import register's interval
 // energy: each rollup's sum is the energy of its period. Bars need x (epoch seconds) and y (kWh).
-import type { Rollups } from '@phasewire/server';
+import type { Rollups } from '@phasewire/api';
 
 export interface EnergyBars {
   readonly x: number[];

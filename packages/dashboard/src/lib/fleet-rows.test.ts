@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MeterList, MeterSummary } from '@phasewire/server';
+import type { MeterList, MeterSummary } from '@phasewire/api';
 import { FleetRows, type PageFetcher } from './fleet-rows.ts';
 
 const meter = (k: number): MeterSummary => ({

@@ -1,7 +1,7 @@
 // The rows of the fleet list, fetched from the server a page at a time in the server's order
 // (the contract pages by opaque cursor, so pages load in sequence as the user scrolls down).
 // Live `meter` messages patch the rows already loaded.
-import type { MeterList, MeterSummary } from '@phasewire/server';
+import type { MeterList, MeterSummary } from '@phasewire/api';
 
 export type PageFetcher = (cursor: string | undefined, limit: number) => Promise<MeterList>;
 

@@ -1,6 +1,6 @@
 // Data-quality marks for the interval chart: runs of consecutive estimated, edited, failed or
 // missing intervals become one band each, so a chart draws a few rectangles, not thousands.
-import type { IntervalPoint, IntervalQualityDto } from '@phasewire/server';
+import type { IntervalPoint, IntervalQualityDto } from '@phasewire/api';
 
 export type MarkedQuality = Exclude<IntervalQualityDto, 'valid'>;
 

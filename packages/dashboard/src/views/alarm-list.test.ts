@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AlarmDto } from '@phasewire/server';
+import type { AlarmDto } from '@phasewire/api';
 import { alarmValueText, mergeAlarm } from './alarm-list.ts';
 
 const alarm = (id: string, state: AlarmDto['state']): AlarmDto => ({

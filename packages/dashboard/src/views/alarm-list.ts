@@ -2,14 +2,14 @@
 // meter view. Acknowledging asks for a note (1–500 characters, audited by the server).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { AlarmDto } from '@phasewire/server';
+import type { AlarmDto } from '@phasewire/api';
 import { formatTime } from '../lib/format.ts';
 import { formatRoute } from '../lib/route.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';
 
-// The alarm types of the MDM's alarm rules (packages/server, mdm/alarms/alarm-rules.ts).
+// The alarm types of the MDM's alarm rules (packages/mdm, src/alarms/alarm-rules.ts).
 const typeName: Readonly<Record<string, string>> = {
   'voltage-unbalance': 'Voltage unbalance',
   'current-unbalance': 'Current unbalance',

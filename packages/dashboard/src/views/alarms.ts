@@ -1,7 +1,7 @@
 // All alarms of the tenant, active first by default, updated live.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { AlarmDto } from '@phasewire/server';
+import type { AlarmDto } from '@phasewire/api';
 import { AlarmList, mergeAlarm } from './alarm-list.ts';
 import { errorText, type AppContext } from './context.ts';
 

@@ -2,7 +2,7 @@
 // a user below operator sees them disabled with the reason (the server refuses them anyway).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/server';
+import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/api';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';

@@ -5,7 +5,7 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { VNode } from 'preact';
 import type { MeterQuery } from '../api/client.ts';
-import type { FleetSummary, LinkProfile, MeterSummary } from '@phasewire/server';
+import type { FleetSummary, LinkProfile, MeterSummary } from '@phasewire/api';
 import { FleetRows } from '../lib/fleet-rows.ts';
 import { formatAge, formatPercent } from '../lib/format.ts';
 import { formatRoute } from '../lib/route.ts';

@@ -2,7 +2,7 @@
 // charts, energy per day and month, data quality, its alarms, and the operator's actions.
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { AlarmDto, IntervalPoint, MeterDetail, PowerQuality, QualityDays, Rollups } from '@phasewire/server';
+import type { AlarmDto, IntervalPoint, MeterDetail, PowerQuality, QualityDays, Rollups } from '@phasewire/api';
 import { meterWindows, windowEnd } from '../lib/data-window.ts';
 import { energyBars } from '../lib/energy.ts';
 import { formatAge, formatEnergy, formatPercent, formatTime, formatValue } from '../lib/format.ts';
