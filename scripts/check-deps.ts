@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { checkFile } from './dependency-rule.ts';
 
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'packages/'], { encoding: 'utf8' })
+const listed = ['packages/', 'tools/', 'scripts/'];
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...listed], { encoding: 'utf8' })
   .split('\n')
   .filter((file) => /\.(ts|tsx)$/.test(file));
 

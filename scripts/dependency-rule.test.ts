@@ -19,8 +19,37 @@ describe('dependency rule', () => {
     assert.match(messages('packages/modbus/src/pdu.ts', "export * from '@phasewire/secure';")[0] ?? '', /may import 'core'/);
   });
 
+  it('orders meter ← agent ← gateway: the agent imports the meter, the gateway the agent, never back', () => {
+    assert.deepEqual(messages('packages/agent/src/node/fleet.ts', "import { createPhasorFleet } from '@phasewire/meter';"), []);
+    assert.deepEqual(messages('packages/gateway/src/node/run.ts', "import { AgentFleet } from '@phasewire/agent/node';"), []);
+    assert.match(messages('packages/meter/src/simulated-meter.ts', "import { LoadRelay } from '@phasewire/agent';")[0] ?? '',
+      /'meter' may not import '@phasewire\/agent'/);
+    assert.match(messages('packages/agent/src/inflight.ts', "import type { GatewayPoller } from '@phasewire/gateway';")[0] ?? '',
+      /'agent' may not import '@phasewire\/gateway'/);
+  });
+
   it('refuses a sibling import between meter, gateway and server', () => {
     assert.equal(messages('packages/gateway/src/poll.ts', "import type { X } from '@phasewire/server';").length, 1);
+  });
+
+  it('orders store ← headend, mdm ← api ← server ← cli', () => {
+    assert.deepEqual(messages('packages/headend/src/node/ingest.ts', "import { S } from '@phasewire/store/node';"), []);
+    assert.deepEqual(messages('packages/mdm/src/service/x.ts', "import type { MeterStore } from '@phasewire/store';"), []);
+    const both = "import { h } from '@phasewire/headend';\nimport { m } from '@phasewire/mdm';";
+    assert.deepEqual(messages('packages/api/src/ports.ts', both), []);
+    assert.deepEqual(messages('packages/server/src/node/wiring.ts', "import { startApiServer } from '@phasewire/api/node';"), []);
+    assert.deepEqual(messages('packages/cli/src/main.ts', "import { startMdmService } from '@phasewire/mdm/node';"), []);
+  });
+
+  it('refuses a planted violation of the server packages\' order', () => {
+    assert.match(messages('packages/headend/src/alarm-channel.ts', "import { isTopicPrefix } from '@phasewire/mdm';")[0] ?? '',
+      /'headend' may not import '@phasewire\/mdm': it may import 'core', 'secure', 'store'/);
+    assert.match(messages('packages/mdm/src/node/x.test.ts', "import { freePort } from '@phasewire/headend/node';")[0] ?? '',
+      /'mdm' may not import '@phasewire\/headend\/node'/);
+    assert.match(messages('packages/store/src/meter-store.ts', "import type { MeterDto } from '@phasewire/api';")[0] ?? '',
+      /'store' may not import '@phasewire\/api'/);
+    assert.equal(messages('packages/api/src/dto.ts', "import { parseServerConfig } from '@phasewire/server';").length, 1);
+    assert.equal(messages('packages/server/src/server-config.ts', "import { run } from '@phasewire/cli';").length, 1);
   });
 
   it('keeps pure code free of Node built-ins, environment, wall-clock time and Math.random', () => {
@@ -36,17 +65,20 @@ describe('dependency rule', () => {
     assert.equal(checkFile('packages/core/src/x.ts', text).length, 7);
   });
 
-  it('allows I/O in src/node/, in tests and in benchmarks', () => {
+  it('allows I/O in src/node/, in tests, in test support and in benchmarks', () => {
     const text = "import { readFileSync } from 'node:fs';\nconst t = Date.now();";
     assert.deepEqual(messages('packages/modbus/src/node/serial.ts', text), []);
     assert.deepEqual(messages('packages/core/src/math/rms.test.ts', text), []);
     assert.deepEqual(messages('packages/meter/bench/phasor.bench.ts', text), []);
+    assert.deepEqual(messages('packages/agent/src/testing/head-end.ts', text), []);
   });
 
   it('lets tests and test support import the test kit, and no shipped code', () => {
     const text = "import { startPeer } from '@phasewire/test-kit';";
     assert.deepEqual(messages('packages/modbus/test/peers.ts', text), []);
-    assert.deepEqual(messages('packages/server/src/node/store/x.test.ts', text), []);
+    assert.deepEqual(messages('packages/store/src/node/x.test.ts', text), []);
+    const harness = `${text}\nimport { spawn } from 'node:child_process';`;
+    assert.deepEqual(messages('packages/store/src/testing/postgres-harness.ts', harness), []);
     assert.match(messages('packages/modbus/src/node/serial.ts', text)[0] ?? '', /'modbus' may not import '@phasewire\/test-kit'/);
   });
 
@@ -60,7 +92,28 @@ describe('dependency rule', () => {
   });
 
   it('lets the dashboard import API types and nothing else', () => {
-    assert.deepEqual(messages('packages/dashboard/src/app.ts', "import type { Meter } from '@phasewire/server';"), []);
-    assert.equal(messages('packages/dashboard/src/app.ts', "import { start } from '@phasewire/server';").length, 1);
+    assert.deepEqual(messages('packages/dashboard/src/app.ts', "import type { Meter } from '@phasewire/api';"), []);
+    assert.equal(messages('packages/dashboard/src/app.ts', "import { start } from '@phasewire/api';").length, 1);
+    assert.equal(messages('packages/dashboard/src/app.ts', "import type { ServerConfig } from '@phasewire/server';").length, 1);
+  });
+
+  it('keeps the tools under every package: they import none', () => {
+    assert.deepEqual(messages('tools/test-kit/src/peer.ts', "import { spawn } from 'node:child_process';\nconst t = Date.now();"), []);
+    assert.match(messages('tools/bench/src/main.ts', "import { startPhasewireServer } from '@phasewire/server/node';")[0] ?? '',
+      /'bench' may not import '@phasewire\/server\/node': it may import no other package/);
+    assert.equal(messages('tools/test-kit/src/ports.ts', "import { parseMeterId } from '@phasewire/core';").length, 1);
+    assert.match(messages('tools/test-kit/src/a.ts', "import { b } from '../../bench/src/b.ts';")[0] ?? '', /leaves tool 'test-kit'/);
+  });
+
+  it('lets shipped code take the benchmark harness only in its benchmarks', () => {
+    const text = "import type { Benchmark } from '@phasewire/bench';";
+    assert.deepEqual(messages('packages/headend/bench/headend-t1.bench.ts', text), []);
+    assert.equal(messages('packages/headend/src/node/ingest.ts', text).length, 1);
+  });
+
+  it('lets the scripts import any package, through its name', () => {
+    const text = "import { catalogue } from '@phasewire/core';\nimport { startPhasewireServer } from '@phasewire/server/node';";
+    assert.deepEqual(messages('scripts/gen-docs.ts', `${text}\nimport { readFileSync } from 'node:fs';`), []);
+    assert.match(messages('scripts/gen-docs.ts', "import { x } from '../packages/core/src/x.ts';")[0] ?? '', /leaves scripts\//);
   });
 });

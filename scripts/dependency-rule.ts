@@ -1,17 +1,26 @@
 // The dependency rule of docs/architecture.md, made executable.
 //
-//   core ← modbus, secure ← meter, gateway, server ← cli      (A ← B: B may import A)
+//   core ← modbus, secure ← meter ← agent ← gateway              (A ← B: B may import A)
+//   core, secure ← store ← headend, mdm ← api ← server ← cli   (headend and mdm never each other)
+//   dashboard: types only, from core and api
 //
 // and the purity rule: code outside a package's `src/node/` folder (all of `core`) imports no
 // Node built-in, reads no environment, and takes time and randomness only through the ports.
+//
+// Tooling is checked too: the test kit and the benchmark harness (tools/) serve every package's
+// tests and benchmarks, so they import no package; scripts/ may import any. A shipped package
+// imports a tool only from its tests and test support (the test kit) or its benchmarks (the harness).
 import ts from 'typescript';
 import { builtinModules } from 'node:module';
 
-export type PackageName = 'core' | 'modbus' | 'secure' | 'meter' | 'gateway' | 'server' | 'dashboard' | 'cli';
+export type PackageName =
+  | 'core' | 'modbus' | 'secure' | 'meter' | 'agent' | 'gateway' | 'store' | 'headend' | 'mdm' | 'api' | 'server' | 'dashboard' | 'cli';
+export type ToolName = 'test-kit' | 'bench';
+type Workspace = PackageName | ToolName;
 
 interface LayerRule {
   /** Workspace packages this one may import. */
-  readonly mayImport: readonly PackageName[];
+  readonly mayImport: readonly Workspace[];
   /** Whether its non-adapter code (everything outside `src/node/`) must be pure. */
   readonly pure: boolean;
   /** Packages it may import types from, and nothing else (the dashboard and the API types). */
@@ -23,11 +32,24 @@ export const layers: Readonly<Record<PackageName, LayerRule>> = {
   modbus: { mayImport: ['core'], pure: true },
   secure: { mayImport: ['core'], pure: true },
   meter: { mayImport: ['core', 'modbus', 'secure'], pure: true },
-  gateway: { mayImport: ['core', 'modbus', 'secure'], pure: true },
-  server: { mayImport: ['core', 'modbus', 'secure'], pure: true },
-  dashboard: { mayImport: [], pure: false, typesOnlyFrom: ['core', 'server'] },
-  cli: { mayImport: ['core', 'modbus', 'secure', 'meter', 'gateway', 'server'], pure: false },
+  agent: { mayImport: ['core', 'modbus', 'secure', 'meter'], pure: true },
+  gateway: { mayImport: ['core', 'modbus', 'secure', 'meter', 'agent'], pure: true },
+  store: { mayImport: ['core', 'secure'], pure: true },
+  headend: { mayImport: ['core', 'secure', 'store'], pure: true },
+  mdm: { mayImport: ['core', 'secure', 'store'], pure: true },
+  api: { mayImport: ['core', 'secure', 'store', 'headend', 'mdm'], pure: true },
+  server: { mayImport: ['core', 'modbus', 'secure', 'store', 'headend', 'mdm', 'api'], pure: true },
+  dashboard: { mayImport: [], pure: false, typesOnlyFrom: ['core', 'api'] },
+  cli: { mayImport: ['core', 'modbus', 'secure', 'meter', 'agent', 'gateway', 'store', 'headend', 'mdm', 'api', 'server'], pure: false },
 };
+
+export const tools: Readonly<Record<ToolName, LayerRule>> = {
+  'test-kit': { mayImport: [], pure: false },
+  bench: { mayImport: [], pure: false },
+};
+
+/** Scripts run from the repository root (CI checks, doc generators): any package, any tool. */
+export const scripts: LayerRule = { mayImport: [...Object.keys(layers), ...Object.keys(tools)] as Workspace[], pure: false };
 
 export interface Violation {
   readonly file: string;
@@ -41,17 +63,28 @@ function isBuiltin(specifier: string): boolean {
   return specifier.startsWith('node:') || builtins.has(specifier) || builtins.has(specifier.split('/')[0] ?? '');
 }
 
-/** `packages/<name>/…` → the package name and the path inside it, or undefined for other files. */
-export function locate(file: string): { pkg: PackageName; inner: string } | undefined {
-  const match = /^packages\/([^/]+)\/(.+)$/.exec(file);
+/** A checked unit: a package, a tool or the scripts folder, the path inside it and its rule. */
+export interface Unit {
+  readonly pkg: Workspace | 'scripts';
+  readonly inner: string;
+  readonly rule: LayerRule;
+  readonly kind: 'package' | 'tool' | 'scripts';
+}
+
+/** `packages/<name>/…`, `tools/<name>/…` or `scripts/…` → its unit, or undefined for other files. */
+export function locate(file: string): Unit | undefined {
+  const script = /^scripts\/(.+)$/.exec(file)?.[1];
+  if (script !== undefined) return { pkg: 'scripts', inner: script, rule: scripts, kind: 'scripts' };
+  const match = /^(packages|tools)\/([^/]+)\/(.+)$/.exec(file);
   if (match === null) return undefined;
-  const [, name, inner] = match;
-  if (name === undefined || inner === undefined || !(name in layers)) return undefined;
-  return { pkg: name as PackageName, inner };
+  const [, folder, name, inner] = match;
+  if (name === undefined || inner === undefined) return undefined;
+  if (folder === 'tools') return name in tools ? { pkg: name as ToolName, inner, rule: tools[name as ToolName], kind: 'tool' } : undefined;
+  return name in layers ? { pkg: name as PackageName, inner, rule: layers[name as PackageName], kind: 'package' } : undefined;
 }
 
 function isExemptFromPurity(inner: string): boolean {
-  return inner.startsWith('src/node/') || inner.startsWith('test/') || inner.startsWith('bench/')
+  return inner.startsWith('src/node/') || inner.startsWith('src/testing/') || inner.startsWith('test/') || inner.startsWith('bench/')
     || inner.endsWith('.test.ts');
 }
 
@@ -63,7 +96,7 @@ function isTestSupport(inner: string): boolean {
 export function checkFile(file: string, text: string): Violation[] {
   const where = locate(file);
   if (where === undefined) return [];
-  const rule = layers[where.pkg];
+  const { rule } = where;
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const violations: Violation[] = [];
   const report = (node: ts.Node, message: string): void => {
@@ -76,18 +109,19 @@ export function checkFile(file: string, text: string): Violation[] {
     if (specifier.startsWith('.')) {
       const depth = where.inner.split('/').length - 1;
       const ups = specifier.split('/').filter((part) => part === '..').length;
-      if (ups > depth) report(node, `relative import '${specifier}' leaves package '${where.pkg}': import '@phasewire/<name>' instead`);
+      const unit = where.kind === 'scripts' ? 'scripts/' : `${where.kind} '${where.pkg}'`;
+      if (ups > depth) report(node, `relative import '${specifier}' leaves ${unit}: import '@phasewire/<name>' instead`);
       return;
     }
     const workspace = /^@phasewire\/([^/]+)/.exec(specifier)?.[1];
     if (workspace !== undefined) {
       // The benchmark harness and the test kit are tooling: benchmarks may take the harness's types,
       // tests and test support the kit; shipped code may take neither.
-      if (workspace === 'bench' && where.inner.startsWith('bench/')) return;
-      if (workspace === 'test-kit' && isTestSupport(where.inner)) return;
-      const target = workspace as PackageName;
+      if (where.kind === 'package' && workspace === 'bench' && where.inner.startsWith('bench/')) return;
+      if (where.kind === 'package' && workspace === 'test-kit' && isTestSupport(where.inner)) return;
+      const target = workspace as Workspace;
       if (target === where.pkg) return;
-      if (typeOnly && rule.typesOnlyFrom?.includes(target) === true) return;
+      if (typeOnly && rule.typesOnlyFrom?.includes(target as PackageName) === true) return;
       if (!rule.mayImport.includes(target)) {
         const allowed = rule.mayImport.length === 0 ? 'no other package' : rule.mayImport.map((p) => `'${p}'`).join(', ');
         report(node, `'${where.pkg}' may not import '${specifier}': it may import ${allowed}`);

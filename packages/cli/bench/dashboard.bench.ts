@@ -15,9 +15,11 @@ import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
 import type { Benchmark } from '@phasewire/bench';
 import { median } from '@phasewire/bench';
 import { createTestCa } from '@phasewire/secure/node';
-import { parseStoreConfig } from '@phasewire/server';
-import { openHeadEndDatabase, openMeterStore, SqliteDeviceRegistry, startApiServer } from '@phasewire/server/node';
-import type { ApiServer } from '@phasewire/server/node';
+import { parseStoreConfig } from '@phasewire/store';
+import { openMeterStore } from '@phasewire/store/node';
+import { openHeadEndDatabase, SqliteDeviceRegistry } from '@phasewire/headend/node';
+import { startApiServer } from '@phasewire/api/node';
+import type { ApiServer } from '@phasewire/api/node';
 import type { Page } from 'playwright-core';
 import { buildDashboard, launchChromium, newContext, waitForPage } from '../test/browser-kit.ts';
 

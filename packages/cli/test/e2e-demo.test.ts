@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 import { parseMeterId, Q } from '@phasewire/core';
-import { SqliteMeterStore } from '@phasewire/server/node';
+import { SqliteMeterStore } from '@phasewire/store/node';
 
 const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
 const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parseMeterId } from '@phasewire/core';
-import { ensureEnrolled } from '@phasewire/meter/node';
+import { ensureEnrolled } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { envelopeKeyPath, tlsClientOptions } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { parseServerConfig } from '@phasewire/server';
-import type { HeadEndEvent } from '@phasewire/server';
+import type { HeadEndEvent } from '@phasewire/headend';
 import { startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer } from '@phasewire/server/node';
 

@@ -8,12 +8,13 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMeterId } from '@phasewire/core';
-import { ensureEnrolled } from '@phasewire/meter/node';
-import type { AgentIdentity } from '@phasewire/meter/node';
+import { ensureEnrolled } from '@phasewire/agent/node';
+import type { AgentIdentity } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { tlsClientOptions } from '@phasewire/secure/node';
 import { parseServerConfig } from '@phasewire/server';
-import { startPhasewireServer, ticketKeyFile } from '@phasewire/server/node';
+import { ticketKeyFile } from '@phasewire/headend/node';
+import { startPhasewireServer } from '@phasewire/server/node';
 
 const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { hasCode, parseMeterId } from '@phasewire/core';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import { freePort, startPeer, waitForPort } from '@phasewire/test-kit';
 import { registerGateway } from '../src/commands/gateway.ts';
 import { bufferIo } from '../src/io.ts';

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q, SeededRandom, type MeterId } from '@phasewire/core';
 import { GatewayPoller, type PolledDevice } from '@phasewire/gateway';
-import { createSimulatedMeter, linkProfiles } from '@phasewire/meter';
-import { AgentFleet } from '@phasewire/meter/node';
+import { linkProfiles } from '@phasewire/agent';
+import { createSimulatedMeter } from '@phasewire/meter';
+import { AgentFleet } from '@phasewire/agent/node';
 import {
   createProfileSlave, decodePoint, EventScheduler, FunctionCode, registersOf, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming,
   type ModbusRequestHandler, type ProfilePoint,

@@ -14,7 +14,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { parseMeterId, type MeterId } from '@phasewire/core';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 
 const bin = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const metersOf = (group: string, count = 3): MeterId[] => Array.from({ length: count }, (_, i) => parseMeterId(`proc-${group}-${i + 1}`));

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { parseMeterId, quantity, type MeterId } from '@phasewire/core';
 import { createSimulatedMeter } from '@phasewire/meter';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import { createProfileSlave, type ModbusRequestHandler, type Parity } from '@phasewire/modbus';
 import { ModbusSerialServer, loadProfiles } from '@phasewire/modbus/node';
 import { openPtyPair, type PtyPair } from '@phasewire/modbus/test-kit';

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { parseMeterId, quantity } from '@phasewire/core';
 import { createSimulatedMeter } from '@phasewire/meter';
-import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import { createProfileSlave, planReads } from '@phasewire/modbus';
 import { ModbusTcpServer, loadProfiles } from '@phasewire/modbus/node';
 import { registerGateway } from '../src/commands/gateway.ts';

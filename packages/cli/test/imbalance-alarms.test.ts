@@ -14,11 +14,14 @@ import {
   amperes, hasCode, hertz, ManualClock, parseMeterId, quantity, Q, volts, vufFromLineMagnitudes, wattHours, type ObisCode, type Snapshot,
 } from '@phasewire/core';
 import { createSimulatedMeter } from '@phasewire/meter';
+import { parseStoreConfig, type MeterStore } from '@phasewire/store';
+import { openMeterStore } from '@phasewire/store/node';
+import { startPostgres, type PostgresServer } from '@phasewire/store/testing';
 import {
-  AlarmEngine, analyticsQuantities, intervalAnalytics, meterMetadata, metricsOf, parseStoreConfig, powerQualitySummary, qualityDays, runVee,
-  type AlarmConfig, type AlarmNotification, type MeterMetadata, type MeterSetupConfig, type MeterStore,
-} from '@phasewire/server';
-import { openMeterStore, startMdmService, startPostgres, verifyWebhookSignature, WebhookNotifier, type MdmService, type PostgresServer } from '@phasewire/server/node';
+  AlarmEngine, analyticsQuantities, intervalAnalytics, meterMetadata, metricsOf, powerQualitySummary, qualityDays, runVee,
+  type AlarmConfig, type AlarmNotification, type MeterMetadata, type MeterSetupConfig,
+} from '@phasewire/mdm';
+import { startMdmService, verifyWebhookSignature, WebhookNotifier, type MdmService } from '@phasewire/mdm/node';
 
 const start = Date.UTC(2026, 0, 5);
 const quarterHour = 900_000;

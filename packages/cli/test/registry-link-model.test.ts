@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId } from '@phasewire/core';
 import { parseGatewayConfig } from '@phasewire/gateway';
+import { startGateway } from '@phasewire/gateway/node';
 import { deviceIdentity } from '@phasewire/secure';
-import { fleetSummary, listMeters, meterSummary, parseServerConfig } from '@phasewire/server';
+import { fleetSummary, listMeters, meterSummary } from '@phasewire/api';
+import { parseServerConfig } from '@phasewire/server';
 import { startPhasewireServer, type PhasewireServer } from '@phasewire/server/node';
-import { startGateway } from '../src/commands/gateway.ts';
 import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 
@@ -52,7 +53,7 @@ describe('model and link of meters run by meter run and by the gateway', () => {
       link: 'cellular', dataDir: 'gateway-data', statsEvery: '1h',
       meters: [{ meter: behindGateway, unit: 1, profile: 'sdm630', period: '2s', simulate: { scenario: 'balanced-resistive' } }],
     }, 'gateway.json');
-    const gateway = await startGateway(gatewayConfig, { io: bufferIo(), baseDir: dir });
+    const gateway = await startGateway(gatewayConfig, { output: bufferIo(), baseDir: dir });
     let interrupt = (): void => undefined;
     const meterIo = bufferIo({}, dir, new Promise<void>((resolve) => { interrupt = resolve; }));
     const token = (await server.issueToken(deviceIdentity('meter', direct))).token;

@@ -59,7 +59,8 @@ const phaseRows = (phase: Phase, base: number): Row[] => {
     [`1-0:${base + 11}.7.0`, `currentL${n}` as const, `Current L${n}, RMS`, 'A', phase, 'instantaneous'],
     [`1-0:${base + 15}.7.0`, `activePowerL${n}` as const, `Active power L${n}, import minus export`, 'W', phase, 'instantaneous'],
     [`1-0:${base + 3}.7.0`, `reactivePowerImportL${n}` as const, `Reactive power import (+Q, QI+QII) L${n}`, 'var', phase, 'instantaneous'],
-    [`1-0:${base + 4}.7.0`, `reactivePowerExportL${n}` as const, `Reactive power export (−Q, QIII+QIV) L${n}`, 'var', phase, 'instantaneous'],
+    [`1-0:${base + 4}.7.0`, `reactivePowerExportL${n}` as const, `Reactive power export (−Q, QIII+QIV) L${n}`, 'var', phase,
+      'instantaneous'],
     [`1-0:${base + 9}.7.0`, `apparentPowerL${n}` as const, `Apparent power L${n}`, 'VA', phase, 'instantaneous'],
     [`1-0:${base + 13}.7.0`, `powerFactorL${n}` as const, `Power factor L${n} (P/S, signed as P)`, '1', phase, 'instantaneous'],
     [`1-0:${base + 12}.7.124`, `voltageThdL${n}` as const, `Voltage THD L${n} (ratio to the fundamental)`, '1', phase, 'instantaneous'],
@@ -152,7 +153,8 @@ export function roundToSteps(value: number, steps: number): number {
 export function quantity(codeOrKey: string): QuantityDefinition {
   const found = findQuantity(codeOrKey);
   if (found === undefined) {
-    throw new ValidationError('PW_ERR_UNKNOWN_QUANTITY', `Unknown quantity ${JSON.stringify(codeOrKey)}: expected an OBIS code or key from the catalogue (${catalogue.length} quantities, e.g. 1-0:32.7.0 / voltageL1)`);
+    throw new ValidationError('PW_ERR_UNKNOWN_QUANTITY', `Unknown quantity ${JSON.stringify(codeOrKey)}: `
+      + `expected an OBIS code or key from the catalogue (${catalogue.length} quantities, e.g. 1-0:32.7.0 / voltageL1)`);
   }
   return found;
 }

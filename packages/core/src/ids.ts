@@ -17,7 +17,8 @@ function parseDeviceId(kind: string, value: string): string {
   if (!devicePattern.test(value)) {
     throw new ValidationError(
       'PW_ERR_INVALID_ID',
-      `Cannot use ${JSON.stringify(value)} as a ${kind}: expected 3 to 64 lower-case letters, digits or '-', starting with a letter or digit`,
+      `Cannot use ${JSON.stringify(value)} as a ${kind}: `
+        + `expected 3 to 64 lower-case letters, digits or '-', starting with a letter or digit`,
     );
   }
   return value;

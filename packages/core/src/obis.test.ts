@@ -56,11 +56,17 @@ describe('the quantity catalogue', () => {
 
   it('covers every quantity a three-phase meter reports, per phase and in total', () => {
     for (const phase of ['L1', 'L2', 'L3']) {
-      for (const stem of ['voltage', 'current', 'activePower', 'reactivePowerImport', 'apparentPower', 'powerFactor', 'voltageThd', 'currentThd', 'activeEnergyImport', 'activeEnergyExport', 'reactiveEnergyImport', 'reactiveEnergyExport']) {
+      for (const stem of [
+        'voltage', 'current', 'activePower', 'reactivePowerImport', 'apparentPower', 'powerFactor', 'voltageThd', 'currentThd',
+        'activeEnergyImport', 'activeEnergyExport', 'reactiveEnergyImport', 'reactiveEnergyExport',
+      ]) {
         assert.ok(findQuantity(`${stem}${phase}`), `${stem}${phase}`);
       }
     }
-    for (const key of ['voltageL1L2', 'voltageL2L3', 'voltageL3L1', 'voltageAverage', 'currentNeutral', 'activePower', 'apparentPower', 'powerFactor', 'frequency', 'activeEnergyImport', 'activeDemandImport']) {
+    for (const key of [
+      'voltageL1L2', 'voltageL2L3', 'voltageL3L1', 'voltageAverage', 'currentNeutral', 'activePower', 'apparentPower', 'powerFactor',
+      'frequency', 'activeEnergyImport', 'activeDemandImport',
+    ]) {
       assert.ok(findQuantity(key), key);
     }
   });
@@ -75,6 +81,9 @@ describe('the quantity catalogue', () => {
   it('finds a quantity by code or key and explains an unknown one', () => {
     assert.equal(quantity('1-0:32.7.0').key, 'voltageL1');
     assert.equal(quantity('currentL2').obis, '1-0:51.7.0');
-    assert.throws(() => quantity('voltage'), { code: 'PW_ERR_UNKNOWN_QUANTITY', message: /expected an OBIS code or key from the catalogue/ });
+    assert.throws(() => quantity('voltage'), {
+      code: 'PW_ERR_UNKNOWN_QUANTITY',
+      message: /expected an OBIS code or key from the catalogue/,
+    });
   });
 });

@@ -26,7 +26,8 @@ const pattern = /^(\d{1,3})-(\d{1,3}):(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\*(\d{1,
 export function obisCode(a: number, b: number, c: number, d: number, e: number, f: number = ObisNotUsed): ObisCode {
   const groups = [a, b, c, d, e, f];
   if (!groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 255)) {
-    throw new ValidationError('PW_ERR_INVALID_OBIS', `Cannot build an OBIS code from groups ${groups.join(', ')}: each group must be an integer from 0 to 255`);
+    throw new ValidationError('PW_ERR_INVALID_OBIS', `Cannot build an OBIS code from groups ${groups.join(', ')}: `
+      + 'each group must be an integer from 0 to 255');
   }
   const base = `${a}-${b}:${c}.${d}.${e}`;
   return (f === ObisNotUsed ? base : `${base}*${f}`) as ObisCode;
@@ -36,7 +37,8 @@ export function obisCode(a: number, b: number, c: number, d: number, e: number, 
 export function parseObis(text: string): ObisCode {
   const match = pattern.exec(text.trim());
   if (match === null) {
-    throw new ValidationError('PW_ERR_INVALID_OBIS', `Cannot parse OBIS code ${JSON.stringify(text)}: expected A-B:C.D.E or A-B:C.D.E*F, for example 1-0:32.7.0`);
+    throw new ValidationError('PW_ERR_INVALID_OBIS', `Cannot parse OBIS code ${JSON.stringify(text)}: `
+      + 'expected A-B:C.D.E or A-B:C.D.E*F, for example 1-0:32.7.0');
   }
   // Group F is optional: an unmatched group is undefined at run time, and F then means 'not used'.
   const group = (index: number, absent: number): number => { const g = match[index]; return g === undefined ? absent : Number(g); };

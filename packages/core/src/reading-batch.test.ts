@@ -12,7 +12,11 @@ const meter = parseMeterId('meter-0001');
 const batch: ReadingBatch = {
   meter,
   snapshots: [
-    { meter, at: 1_767_225_600_000, values: new Map<ObisCode, number>([[Q.voltageL1, 230.12], [Q.currentL1, 10.003], [Q.activeEnergyImport, 123_456_789.5]]) },
+    {
+      meter,
+      at: 1_767_225_600_000,
+      values: new Map<ObisCode, number>([[Q.voltageL1, 230.12], [Q.currentL1, 10.003], [Q.activeEnergyImport, 123_456_789.5]]),
+    },
     { meter, at: 1_767_226_500_000, values: new Map<ObisCode, number>([[Q.voltageL1, 229.98], [Q.powerFactor, -0.9012]]) },
   ],
 };
@@ -32,13 +36,17 @@ describe('reading batch wire form', () => {
     const back = fromWireBatch(toWireBatch(batch));
     assert.equal(back.meter, meter);
     assert.deepEqual(back.snapshots.map((s) => s.at), [1_767_225_600_000, 1_767_226_500_000]);
-    assert.deepEqual([...(back.snapshots[0]?.values ?? [])], [[Q.voltageL1, 230.12], [Q.currentL1, 10.003], [Q.activeEnergyImport, 123_456_789.5]]);
+    assert.deepEqual(
+      [...(back.snapshots[0]?.values ?? [])],
+      [[Q.voltageL1, 230.12], [Q.currentL1, 10.003], [Q.activeEnergyImport, 123_456_789.5]],
+    );
     assert.deepEqual([...(back.snapshots[1]?.values ?? [])], [[Q.voltageL1, 229.98], [Q.powerFactor, -0.9012]]);
   });
 
   it('round-trips any batch within half a resolution step', () => {
     const value = fc.double({ min: -1e9, max: 1e9, noNaN: true });
-    const snapshot = fc.tuple(fc.integer({ min: 1, max: 3_600_000 }), fc.dictionary(fc.constantFrom(...catalogue.map((q) => q.obis)), value, { maxKeys: 20 }));
+    const valuesByCode = fc.dictionary(fc.constantFrom(...catalogue.map((q) => q.obis)), value, { maxKeys: 20 });
+    const snapshot = fc.tuple(fc.integer({ min: 1, max: 3_600_000 }), valuesByCode);
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 41 }), fc.array(snapshot, { minLength: 1, maxLength: 20 }), (start, rows) => {
       let at = start;
       const snapshots = rows.map(([delta, values], i) => {
@@ -71,7 +79,10 @@ describe('reading batch wire form', () => {
   ];
   for (const [what, wire, message] of refusals) {
     it(`refuses ${what}`, () => {
-      assert.throws(() => fromWireBatch(wire), (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_BATCH_INVALID' && message.test(error.message));
+      assert.throws(
+        () => fromWireBatch(wire),
+        (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_BATCH_INVALID' && message.test(error.message),
+      );
     });
   }
 
@@ -79,7 +90,10 @@ describe('reading batch wire form', () => {
     fc.assert(fc.property(fc.anything(), (value) => {
       try { fromWireBatch(value); } catch (error) { assert.ok(error instanceof DecodeError, String(error)); }
     }));
-    fc.assert(fc.property(fc.record({ v: fc.constant(1), m: fc.string(), t: fc.anything(), d: fc.anything(), q: fc.anything(), x: fc.anything() }), (value) => {
+    const batchLike = fc.record({
+      v: fc.constant(1), m: fc.string(), t: fc.anything(), d: fc.anything(), q: fc.anything(), x: fc.anything(),
+    });
+    fc.assert(fc.property(batchLike, (value) => {
       try { fromWireBatch(value); } catch (error) { assert.ok(error instanceof DecodeError, String(error)); }
     }));
   });

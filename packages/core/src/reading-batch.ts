@@ -85,8 +85,12 @@ export function fromWireBatch(wire: unknown): ReadingBatch {
   try { meter = parseMeterId(meterText); } catch (error) { return fail(`the meter id is invalid (${(error as Error).message})`); }
   const { t, d, q, x } = wire;
   if (!isInteger(t) || t < 0) return fail('the first time (t) is not a non-negative integer of milliseconds');
-  if (!Array.isArray(q) || q.length > batchLimits.quantities) return fail(`the quantity list (q) is not a list of at most ${batchLimits.quantities}`);
-  if (!Array.isArray(x) || x.length === 0 || x.length > batchLimits.snapshots) return fail(`the values (x) are not a list of 1 to ${batchLimits.snapshots} snapshots`);
+  if (!Array.isArray(q) || q.length > batchLimits.quantities) {
+    return fail(`the quantity list (q) is not a list of at most ${batchLimits.quantities}`);
+  }
+  if (!Array.isArray(x) || x.length === 0 || x.length > batchLimits.snapshots) {
+    return fail(`the values (x) are not a list of 1 to ${batchLimits.snapshots} snapshots`);
+  }
   if (!Array.isArray(d) || d.length !== x.length - 1) return fail(`expected ${x.length - 1} time deltas (d) for ${x.length} snapshots`);
   const codes = q.map((packed: unknown, i) => {
     if (!isInteger(packed) || packed < 0 || packed > 0xff_ffff) return fail(`quantity ${i} is not a packed OBIS code`);
@@ -103,7 +107,9 @@ export function fromWireBatch(wire: unknown): ReadingBatch {
       if (!isInteger(delta) || delta <= 0) return fail(`time delta ${i - 1} is not a positive integer of milliseconds`);
       at += delta;
     }
-    if (!Array.isArray(row) || row.length !== codes.length) return fail(`snapshot ${i} does not have one value per quantity (${codes.length})`);
+    if (!Array.isArray(row) || row.length !== codes.length) {
+      return fail(`snapshot ${i} does not have one value per quantity (${codes.length})`);
+    }
     const values = new Map<ObisCode, number>();
     codes.forEach((code, j) => {
       const cell: unknown = row[j];

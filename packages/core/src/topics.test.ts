@@ -15,7 +15,10 @@ describe('topic namespace', () => {
   });
 
   it('does not parse foreign, malformed or wildcard topics', () => {
-    for (const topic of ['pw/v2/meter-a01/status', 'pw/v1/meter-a01', 'pw/v1/meter-a01/up', 'pw/v1/+/status', 'pw/v1/Meter/status', 'pw/v1/meter-a01/up/readings/x', '$SYS/broker']) {
+    for (const topic of [
+      'pw/v2/meter-a01/status', 'pw/v1/meter-a01', 'pw/v1/meter-a01/up', 'pw/v1/+/status', 'pw/v1/Meter/status',
+      'pw/v1/meter-a01/up/readings/x', '$SYS/broker',
+    ]) {
       assert.equal(parseTopic(topic), undefined, topic);
     }
   });

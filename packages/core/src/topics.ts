@@ -72,3 +72,7 @@ export function maySubscribe(client: MeterId, filter: string, behind: ReadonlySe
   const parsed = parseTopic(filter);
   return parsed !== undefined && parsed.direction === 'downlink' && allowed(parsed.device);
 }
+
+/** Whether `prefix` can start a topic name: not empty, no wildcards or U+0000 (MQTT 5.0 §4.7.1, §4.7.3), no leading or trailing '/'. */
+export const isTopicPrefix = (prefix: string): boolean =>
+  prefix !== '' && !/[#+]/.test(prefix) && !prefix.includes(String.fromCharCode(0)) && !prefix.startsWith('/') && !prefix.endsWith('/');

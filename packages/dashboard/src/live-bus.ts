@@ -1,5 +1,5 @@
 // Fans the one live connection out to the views on screen, with its connection state.
-import type { LiveMessage } from './api/types.ts';
+import type { LiveMessage } from '@phasewire/api';
 
 export type LiveListener = (message: LiveMessage) => void;
 export type StatusListener = (connected: boolean) => void;

@@ -18,8 +18,6 @@ import type { DeviceStats } from './bus-stats.ts';
 import { implausibilities } from './plausibility.ts';
 
 export interface GatewayPollerOptions extends Omit<BusSchedulerOptions, 'onSnapshot' | 'onQuarantine'> {
-  /** After each snapshot is held (the CLI lets the meter's agent take it then). */
-  readonly onSnapshot?: (snapshot: Snapshot) => void;
   readonly onQuarantine?: (meter: MeterId, quarantined: boolean) => void;
   /** A polled snapshot withheld because no live meter can read so; `problems` says why, one phrase each. */
   readonly onImplausible?: (snapshot: Snapshot, problems: readonly string[]) => void;
@@ -60,6 +58,7 @@ export class GatewayPoller {
   readonly #scheduler: BusScheduler;
   readonly #held = new Map<MeterId, Held>();
   readonly #buffer: number;
+  #onSnapshot: ((snapshot: Snapshot) => void) | undefined;
 
   constructor(options: GatewayPollerOptions) {
     this.#buffer = Math.max(1, options.buffer ?? 256);
@@ -85,7 +84,7 @@ export class GatewayPoller {
           held.queue.shift();
           held.dropped++;
         }
-        options.onSnapshot?.(snapshot);
+        this.#onSnapshot?.(snapshot);
       },
       onQuarantine: (meter, on) => {
         const held = this.#held.get(meter);
@@ -99,8 +98,13 @@ export class GatewayPoller {
     return [...this.#held.keys()];
   }
 
-  /** Starts polling; resolves when stopped. */
-  start(): Promise<void> {
+  /**
+   * Starts polling; resolves when stopped. `onSnapshot` is told after each snapshot is held: the
+   * poller is built first, as every meter's reading source (`source`), the agents on those sources
+   * next, and polling starts with them as the takers of what it holds.
+   */
+  start(onSnapshot?: (snapshot: Snapshot) => void): Promise<void> {
+    this.#onSnapshot = onSnapshot;
     return this.#scheduler.start();
   }
 

@@ -14,14 +14,4 @@ export type { EnergyRegisterKey, RegisterKey, RegisterValues } from './register-
 export { energyRegisterKeys } from './register-values.ts';
 export { createPhasorFleet, fleetScenarios, type PhasorFleet } from './phasor-fleet.ts';
 export { voltageUnbalance, type VoltageUnbalance } from './voltage-unbalance.ts';
-// ── the meter agent (pure parts)
-export { LoadRelay, type RelayState } from './agent/load-relay.ts';
-export { CommandHandler, type CommandTarget, type CommandHandlerOptions, type HandledCommand } from './agent/command-handler.ts';
-export { InflightTracker, envelopeCounterOf, type QueuedMessage } from './agent/inflight.ts';
-export {
-  ackBody, commandBody, decodeAck, decodeCommand, agentMessageLimits,
-  type AgentAck, type AgentCommand, type CommandOp, type CommandResponse,
-} from './agent/agent-messages.ts';
-export { Backoff, type BackoffPolicy } from './agent/backoff.ts';
-export { linkProfiles, type LinkProfile, type LinkProfileName, type LinkConditions } from './link-profile.ts';
-export { UplinkPolicy, type UplinkWork } from './agent/uplink-policy.ts';
+export { LoadRelay, type RelayState } from './load-relay.ts';

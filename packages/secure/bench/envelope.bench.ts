@@ -36,7 +36,9 @@ const meter = parseMeterId('meter-000001');
  * quantities of one meter, as scaled integers: 200 bytes of CBOR.
  */
 function readingBatch(): Uint8Array {
-  const quantities = [0x01_08_00, 0x02_08_00, 0x20_07_00, 0x34_07_00, 0x48_07_00, 0x1f_07_00, 0x33_07_00, 0x47_07_00, 0x0e_07_00, 0x0d_07_00];
+  const quantities = [
+    0x01_08_00, 0x02_08_00, 0x20_07_00, 0x34_07_00, 0x48_07_00, 0x1f_07_00, 0x33_07_00, 0x47_07_00, 0x0e_07_00, 0x0d_07_00,
+  ];
   const values = [12_345_678, 2_345, 23_140, 22_980, 23_060, 12_340, 11_020, 13_570, 50_010, 9_800];
   const batch: WireBatch = {
     v: 1,
@@ -55,8 +57,12 @@ function envelopeSides(raw: Uint8Array) {
   keys.install(meter, 1, raw);
   const clock = new ManualClock(0);
   return {
-    sender: new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore() }),
-    receiver: new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window: new MemoryCounterStore() }),
+    sender: new EnvelopeSender({
+      direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore(),
+    }),
+    receiver: new EnvelopeReceiver({
+      direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window: new MemoryCounterStore(),
+    }),
   };
 }
 

@@ -69,7 +69,9 @@ async function serve(directory: string): Promise<void> {
   // Answers each line reversed, as `s_server -rev` does.
   const server = createPolicyServer({ identity, trust, revocations: () => RevocationSet.empty }, (socket) => {
     socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => { socket.write(Buffer.concat([Buffer.from(chunk.subarray(0, -1)).reverse(), chunk.subarray(-1)])); });
+    socket.on('data', (chunk: Buffer) => {
+      socket.write(Buffer.concat([Buffer.from(chunk.subarray(0, -1)).reverse(), chunk.subarray(-1)]));
+    });
   });
   server.server.on('tlsClientError', () => undefined);
   const port = await server.listen(0, '127.0.0.1');
@@ -173,7 +175,10 @@ async function drive(server: ServerProcess, fixture: Fixture, resume: boolean): 
   let resumed = 0;
   let errors = 0;
   const one = (): Promise<void> => new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: server.port, secureContext, minVersion: tlsPolicy.minVersion, ...(resume && session !== undefined ? { session } : {}) });
+    const socket = connect({
+      host: '127.0.0.1', port: server.port, secureContext, minVersion: tlsPolicy.minVersion,
+      ...(resume && session !== undefined ? { session } : {}),
+    });
     let done = false;
     socket.on('session', (ticket: Buffer) => { session = ticket; });
     socket.once('secureConnect', () => { socket.write('x\n'); });
@@ -239,11 +244,18 @@ const benchmark: Benchmark = {
       const nodeResumed = await drive(node, files, true);
       const rate = (result: WindowResult) => result.handshakes / result.cpu;
       for (const [name, result] of [['phasewire full', nodeFull], ['openssl full', opensslFull]] as const) {
-        if (result.handshakes === 0 || result.errors > result.handshakes / 100) throw new Error(`${name}: ${result.handshakes} handshakes, ${result.errors} errors`);
+        if (result.handshakes === 0 || result.errors > result.handshakes / 100) {
+          throw new Error(`${name}: ${result.handshakes} handshakes, ${result.errors} errors`);
+        }
       }
       return {
         figure: { label: 'phasewire full mTLS handshakes per server CPU-second', value: rate(nodeFull), unit: 'handshakes/CPU-s' },
-        reference: { label: 'openssl s_server full mTLS handshakes per server CPU-second', value: rate(opensslFull), unit: 'handshakes/CPU-s', kind: 'peer' },
+        reference: {
+          label: 'openssl s_server full mTLS handshakes per server CPU-second',
+          value: rate(opensslFull),
+          unit: 'handshakes/CPU-s',
+          kind: 'peer',
+        },
         extra: {
           phasewireResumedPerCpuSecond: rate(nodeResumed),
           opensslResumedPerCpuSecond: rate(opensslResumed),

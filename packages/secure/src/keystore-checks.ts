@@ -8,7 +8,8 @@ const labelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export function checkKeyLabel(label: string): string {
   if (!labelPattern.test(label)) {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT',
-      `Cannot use ${JSON.stringify(label)} as a key label: expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      `Cannot use ${JSON.stringify(label)} as a key label: `
+      + `expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return label;
 }
@@ -41,6 +42,7 @@ export function checkKeyToWrap(label: string, key: Uint8Array): void {
 export function checkWrapped(label: string, wrapped: Uint8Array): void {
   if (wrapped.length < 24 || wrapped.length > maxWrappedKeyLength + 8 || wrapped.length % 8 !== 0) {
     throw new ValidationError('PW_ERR_KEY_USAGE',
-      `Cannot unwrap ${wrapped.length} bytes under "${label}": expected a multiple of 8 from 24 to ${maxWrappedKeyLength + 8} (RFC 5649 output)`);
+      `Cannot unwrap ${wrapped.length} bytes under "${label}": `
+      + `expected a multiple of 8 from 24 to ${maxWrappedKeyLength + 8} (RFC 5649 output)`);
   }
 }

@@ -22,7 +22,8 @@ describe('benchmark summary', () => {
   });
 
   it('compares the median figure with the median reference against an at-least target', () => {
-    const summary = summarise(bench({ atLeast: 0.9 }), [measurement(95, 100), measurement(80, 100), measurement(92, 100)], { date: '2026-11-24', machine: 'test' });
+    const measurements = [measurement(95, 100), measurement(80, 100), measurement(92, 100)];
+    const summary = summarise(bench({ atLeast: 0.9 }), measurements, { date: '2026-11-24', machine: 'test' });
     assert.equal(summary.ratio, 0.92);
     assert.equal(summary.met, true);
     assert.match(summary.text, /ratio 0\.92 \(target ≥ 0\.9\): met/);

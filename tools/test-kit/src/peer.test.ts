@@ -9,7 +9,12 @@ const node = process.execPath;
 
 describe('startPeer', () => {
   it('resolves when the peer prints its ready line, and stop() ends it', async () => {
-    const peer = await startPeer({ name: 'echo peer', command: node, args: ['-e', 'console.log("peer 1.2 ready"); setInterval(() => {}, 1000)'], ready: { line: /ready$/ } });
+    const peer = await startPeer({
+      name: 'echo peer',
+      command: node,
+      args: ['-e', 'console.log("peer 1.2 ready"); setInterval(() => {}, 1000)'],
+      ready: { line: /ready$/ },
+    });
     assert.equal(peer.readyLine, 'peer 1.2 ready');
     assert.equal(peer.running(), true);
     await peer.stop();
@@ -19,7 +24,13 @@ describe('startPeer', () => {
 
   it('fails at once with the exit code and what the peer printed when it exits before it is ready', async () => {
     await assert.rejects(
-      startPeer({ name: 'broken peer', command: node, args: ['-e', 'console.error("ModuleNotFoundError: no serial_asyncio"); process.exit(3)'], ready: { line: /ready/ }, startTimeoutMs: 600_000 }),
+      startPeer({
+        name: 'broken peer',
+        command: node,
+        args: ['-e', 'console.error("ModuleNotFoundError: no serial_asyncio"); process.exit(3)'],
+        ready: { line: /ready/ },
+        startTimeoutMs: 600_000,
+      }),
       (error: Error) => {
         assert.match(error.message, /^Cannot start broken peer \(.+\): it exited with code 3 before a line matching \/ready\//);
         assert.match(error.message, /ModuleNotFoundError: no serial_asyncio/);
@@ -31,7 +42,13 @@ describe('startPeer', () => {
   it('says what it waited for when the peer is not ready in time, and kills it', async () => {
     let pid = 0;
     await assert.rejects(
-      startPeer({ name: 'silent peer', command: node, args: ['-e', 'console.log(process.pid); setInterval(() => {}, 1000)'], ready: { line: /never/ }, startTimeoutMs: 500 }),
+      startPeer({
+        name: 'silent peer',
+        command: node,
+        args: ['-e', 'console.log(process.pid); setInterval(() => {}, 1000)'],
+        ready: { line: /never/ },
+        startTimeoutMs: 500,
+      }),
       (error: Error) => {
         assert.match(error.message, /^Cannot start silent peer .+: waited 500 ms for a line matching \/never\/; it printed: (\d+)/);
         pid = Number(/it printed: (\d+)/.exec(error.message)?.[1]);
@@ -42,7 +59,10 @@ describe('startPeer', () => {
   });
 
   it('names a command that does not exist', async () => {
-    await assert.rejects(startPeer({ name: 'missing peer', command: '/nonexistent/peer', ready: { line: /x/ } }), /Cannot start missing peer \(\/nonexistent\/peer\): spawn \/nonexistent\/peer ENOENT/);
+    await assert.rejects(
+      startPeer({ name: 'missing peer', command: '/nonexistent/peer', ready: { line: /x/ } }),
+      /Cannot start missing peer \(\/nonexistent\/peer\): spawn \/nonexistent\/peer ENOENT/,
+    );
   });
 
   it('is ready when a polled condition holds, and is stopped by the after hook of its test', async () => {

@@ -68,7 +68,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   const args = options.args ?? [];
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   const described = `${options.name} (${[options.command, ...args].join(' ')})`;
-  const child = spawn(options.command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env === undefined ? {} : { env: options.env }) });
+  const child = spawn(options.command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
   trackChild(child);
   const exited = new Promise<void>((resolve) => { child.once('close', () => { resolve(); }); });
   let printed = '';

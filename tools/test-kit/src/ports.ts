@@ -28,7 +28,10 @@ function accepts(port: number): Promise<boolean> {
  * Resolves once something accepts connections on 127.0.0.1:`port`. Given the peer that should
  * listen there, it fails at once when that peer has exited, with what it printed.
  */
-export async function waitForPort(port: number, options: { readonly timeoutMs?: number; readonly peer?: Peer; readonly name?: string } = {}): Promise<void> {
+export async function waitForPort(
+  port: number,
+  options: { readonly timeoutMs?: number; readonly peer?: Peer; readonly name?: string } = {},
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const who = options.name ?? 'the peer';
   const deadline = Date.now() + timeoutMs;
@@ -37,7 +40,9 @@ export async function waitForPort(port: number, options: { readonly timeoutMs?: 
     if (options.peer !== undefined && !options.peer.running()) {
       throw new Error(`Nothing listens on 127.0.0.1:${port}: ${who} exited; it printed: ${options.peer.output().trim().slice(-2000)}`);
     }
-    if (Date.now() > deadline) throw new Error(`Nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms: waited for ${who} to listen there`);
+    if (Date.now() > deadline) {
+      throw new Error(`Nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms: waited for ${who} to listen there`);
+    }
     await sleep(50);
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { parseMeterId, PhasewireError } from '@phasewire/core';
-import { startTestHeadEnd } from '@phasewire/meter/test-kit';
+import { startTestHeadEnd } from '@phasewire/agent/testing';
 import { bufferIo } from '../io.ts';
 import { enrollmentToken, parseBrokerUrl, registerAgent } from './agent.ts';
 import { registerMeter } from './meter.ts';

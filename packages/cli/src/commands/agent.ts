@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseMeterId, SeededRandom, ValidationError } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
-import { createSimulatedMeter, findScenario, linkProfiles, simulatedMeterModel } from '@phasewire/meter';
-import type { LinkProfile } from '@phasewire/meter';
-import { AgentFleet, ensureEnrolled, loadAgentIdentity, MeterAgent } from '@phasewire/meter/node';
-import type { AgentEvent } from '@phasewire/meter/node';
+import { linkProfiles } from '@phasewire/agent';
+import type { LinkProfile } from '@phasewire/agent';
+import { createSimulatedMeter, findScenario, simulatedMeterModel } from '@phasewire/meter';
+import { AgentFleet, ensureEnrolled, loadAgentIdentity, MeterAgent } from '@phasewire/agent/node';
+import type { AgentEvent } from '@phasewire/agent/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
 

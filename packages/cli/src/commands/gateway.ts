@@ -1,19 +1,15 @@
-// `phasewire gateway scan|run|simulate-bus`: the RS-485 / Modbus gateway. The CLI is the composition
-// root (gateway may not import meter): the gateway's poller reads every meter on the bus by its
-// profile, and each meter is uplinked by its own MeterAgent (its own identity, enrolled by the
-// gateway on its behalf and kept under the gateway's data directory, its own durable queue) whose
-// reading source is the poller. `transport.simulated` puts simulated meters on a simulated bus in
-// real time, for a gateway without hardware; `simulate-bus` writes such a configuration.
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+// `phasewire gateway scan|run|simulate-bus`: the RS-485 / Modbus gateway. The gateway package runs
+// it (the poller, and each meter's own agent uplinking what the poller reads: start-gateway.ts);
+// this command parses the options, starts and stops it, and prints. `transport.simulated` puts
+// simulated meters on a simulated bus in real time, for a gateway without hardware; `simulate-bus`
+// writes such a configuration.
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, TransportError, ValidationError, type Clock, type MeterId } from '@phasewire/core';
-import { GatewayPoller, parseBusEndpoint, parseGatewayConfig, scanBus, type GatewayConfig, type PolledDevice } from '@phasewire/gateway';
-import { openBus, RealTimeBus } from '@phasewire/gateway/node';
-import { createSimulatedMeter, linkProfiles, type LinkProfile } from '@phasewire/meter';
-import { AgentFleet } from '@phasewire/meter/node';
-import { createProfileSlave, type DeviceProfile, type ModbusClient, type Parity, type Timers } from '@phasewire/modbus';
-import { loadProfiles, nodeTimers } from '@phasewire/modbus/node';
+import { TransportError, ValidationError } from '@phasewire/core';
+import { parseBusEndpoint, parseGatewayConfig, scanBus } from '@phasewire/gateway';
+import { loadGatewayConfig, openBus, startGateway } from '@phasewire/gateway/node';
+import type { Parity } from '@phasewire/modbus';
+import { loadProfiles } from '@phasewire/modbus/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
 
@@ -28,182 +24,6 @@ export function parseUnits(text: string): number[] {
     for (let unit = a; unit <= b; unit++) units.add(unit);
   }
   return [...units].sort((x, y) => x - y);
-}
-
-export interface GatewayRunOptions {
-  readonly io: CliIo;
-  /** Relative paths of the configuration (dataDir, ca, tokens, profilesDir) are resolved against this. */
-  readonly baseDir: string;
-  /** Overrides the link profile named in the configuration (tests shorten its timeouts). */
-  readonly linkProfile?: LinkProfile;
-}
-
-export interface RunningGateway {
-  readonly poller: GatewayPoller;
-  readonly fleet: AgentFleet;
-  /** Stops polling, hands every polled snapshot to its agent, stops the agents and closes the bus. */
-  stop(): Promise<void>;
-}
-
-function statsLines(poller: GatewayPoller): string {
-  const at = new Date().toISOString();
-  const t = poller.totals();
-  let text = `${at} bus: ${t.meters} meters, ${t.quarantined} quarantined, `
-    + `${t.polls} polls (${t.failedPolls} failed, ${t.implausible} implausible withheld), `
-    + `${t.requests} requests, ${t.crcErrors} CRC errors, ${t.timeouts} timeouts, ${t.exceptions} exceptions\n`;
-  for (const [meter, s] of poller.stats()) {
-    const implausible = poller.implausible(meter);
-    text += `${at}   ${meter}: ${s.quarantined ? 'QUARANTINED ' : ''}${implausible > 0 ? `IMPLAUSIBLE ${implausible} withheld, ` : ''}`
-      + `polls ${s.polls}/${s.failedPolls} failed, crc ${s.crcErrors}, timeouts ${s.timeouts}, exceptions ${s.exceptions}, `
-      + `latency p50 ${s.latency.p50.toFixed(0)} ms p99 ${s.latency.p99.toFixed(0)} ms\n`;
-  }
-  return text;
-}
-
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}, expected a readable JSON file`, { cause: error });
-  }
-}
-
-/** The bus of a configuration: a client, its timers, and the clock that stamps the snapshots. */
-async function openConfiguredBus(config: GatewayConfig, profiles: readonly DeviceProfile[], io: CliIo): Promise<{
-  client: ModbusClient; timers: Timers; clock: Clock; devices: PolledDevice[]; maxInFlight: number;
-  start: () => void; close: () => Promise<void>;
-}> {
-  const byModel = new Map(profiles.map((p) => [p.model, p]));
-  const named = (model: string, field: string): DeviceProfile => byModel.get(model)
-    ?? (() => { throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${field} ${JSON.stringify(model)}: no such profile, expected auto or one of ${[...byModel.keys()].join(', ')}`); })();
-  if (config.transport.kind === 'simulated') {
-    const epoch = Date.now();
-    const holder: { bus?: RealTimeBus } = {};
-    const now = (): number => epoch + (holder.bus?.now() ?? 0);
-    const devices = config.meters.map((m, i) => ({ meter: m.meter, unit: m.unit, profile: named(m.profile, `meters[${i}].profile (a simulated meter needs its model)`), periodMs: m.periodMs, ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }) }));
-    const bus = new RealTimeBus(config.transport.bus, config.meters.map((m, i) => {
-      const simulated = createSimulatedMeter({ meter: m.meter, scenario: m.simulate?.scenario ?? 'balanced-resistive', mode: 'phasor', seed: m.simulate?.seed ?? m.unit, start: epoch });
-      return {
-        unit: m.unit, handler: createProfileSlave({ profile: devices[i]?.profile ?? named(m.profile, 'profile'), values: () => simulated.advanceTo(now()) }),
-        ...(m.simulate === undefined ? {} : { bitErrorRate: m.simulate.bitErrorRate }),
-        ...(m.simulate?.deadBetween === undefined ? {} : { deadBetween: m.simulate.deadBetween }),
-      };
-    }));
-    holder.bus = bus;
-    return { client: bus.master, timers: bus.scheduler, clock: { now }, devices, maxInFlight: 1, start: () => { bus.start(); }, close: () => bus.close() };
-  }
-  const client = await openBus(config.transport.endpoint, config.transport.timeoutMs);
-  const devices: PolledDevice[] = [];
-  try {
-    for (const [i, m] of config.meters.entries()) {
-      let profile: DeviceProfile;
-      if (m.profile === 'auto') {
-        const found = (await scanBus(client, profiles, { units: [m.unit], timeoutMs: m.timeoutMs ?? 500 }))[0];
-        const model = found?.model;
-        if (model === undefined) {
-          throw new ConfigError('PW_ERR_GATEWAY_IDENTIFY', `Cannot identify meter ${m.meter} at unit ${m.unit}: `
-            + `${found === undefined ? 'it did not answer' : `it answered, but ${found.evidence}`}; `
-            + `expected one of ${[...byModel.keys()].join(', ')} (or set meters[${i}].profile); nothing is polled or uploaded`);
-        }
-        profile = named(model, `meters[${i}].profile`);
-        io.out(`meter ${m.meter} at unit ${m.unit}: identified as ${model}: ${found?.evidence ?? ''}\n`);
-      } else {
-        profile = named(m.profile, `meters[${i}].profile`);
-      }
-      devices.push({ meter: m.meter, unit: m.unit, profile, periodMs: m.periodMs, ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }) });
-    }
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
-  // The client and the scheduler take the same depth: the blocks of a poll go out together only
-  // when the configuration says the Modbus/TCP server serves concurrent transactions.
-  const endpoint = config.transport.endpoint;
-  const maxInFlight = endpoint.kind === 'tcp' ? endpoint.maxInFlight ?? 1 : 1;
-  return { client, timers: nodeTimers, clock: { now: () => Date.now() }, devices, maxInFlight, start: () => undefined, close: () => client.close() };
-}
-
-/** Starts a gateway: enrolls the meters not enrolled yet, starts their agents, then polls. */
-export async function startGateway(config: GatewayConfig, options: GatewayRunOptions): Promise<RunningGateway> {
-  const { io, baseDir } = options;
-  const profiles = [...await loadProfiles(), ...(config.profilesDir === undefined ? [] : await loadProfiles(resolve(baseDir, config.profilesDir)))];
-  const head = config.headEnd;
-  const trustedCa = head.ca === undefined ? '' : await readFile(resolve(baseDir, head.ca), 'utf8');
-  const tokens = typeof head.tokens === 'string' ? await readJsonFile(resolve(baseDir, head.tokens), 'the tokens file') as Record<string, string> : head.tokens ?? {};
-  const url = new URL(head.server);
-  const bus = await openConfiguredBus(config, profiles, io);
-  const chains = new Map<MeterId, Promise<void>>();
-  const holder: { fleet?: AgentFleet } = {};
-  const feed = (meter: MeterId): void => {
-    const agent = holder.fleet?.agentFor(meter);
-    if (agent === undefined) return;
-    // One chain per meter: every snapshot the poller holds is staged durably, in poll order.
-    chains.set(meter, (chains.get(meter) ?? Promise.resolve()).then(async () => { while (await agent.takeAvailableReading()); }).catch((error: unknown) => {
-      io.err(`${new Date().toISOString()} ${meter} reading not staged: ${error instanceof Error ? error.message : String(error)}\n`);
-    }));
-  };
-  // The first snapshot of a run of implausible ones is logged, and the first plausible one after it.
-  const implausibleRun = new Set<MeterId>();
-  const poller = new GatewayPoller({
-    client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices, maxInFlight: bus.maxInFlight,
-    onSnapshot: (snapshot) => {
-      if (implausibleRun.delete(snapshot.meter)) {
-        io.err(`${new Date().toISOString()} ${snapshot.meter} reads plausible values again: its readings are uploaded\n`);
-      }
-      feed(snapshot.meter);
-    },
-    onImplausible: (snapshot, problems) => {
-      if (implausibleRun.has(snapshot.meter)) return;
-      implausibleRun.add(snapshot.meter);
-      io.err(`${new Date().toISOString()} ${snapshot.meter} reading of ${new Date(snapshot.at).toISOString()} withheld, not uploaded: `
-        + `no live meter reads ${problems.join('; ')}; `
-        + 'check the meter\'s model and unit id (its intervals are left as gaps for VEE; the statistics count every withheld reading)\n');
-    },
-    onQuarantine: (meter, on) => { io.err(`${new Date().toISOString()} ${meter} ${on ? 'quarantined: it failed its polls; probed once per period' : 'answers again: back in the schedule'}\n`); },
-  });
-  let fleet: AgentFleet;
-  try {
-    fleet = await AgentFleet.start({
-      // Each meter says its model and that it sits on the RS-485 bus (the gateway's own uplink is `link`).
-      sources: bus.devices.map((device) => ({
-        meter: device.meter, source: poller.source(device.meter) ?? { read: () => Promise.resolve(undefined) },
-        describe: { model: device.profile.model, link: 'rs485' as const },
-      })),
-      seed: 1, clock: { now: () => Date.now() }, dataDir: resolve(baseDir, config.dataDir, 'meters'),
-      estServer: head.enroll ?? '', trustedCa, ...(head.keyServer === undefined ? {} : { keyServer: head.keyServer }),
-      tokenFor: (meter) => {
-        const token = tokens[meter];
-        if (token === undefined || head.enroll === undefined || head.ca === undefined) {
-          return Promise.reject(new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot enroll meter ${meter} for the gateway: it has no enrollment in ${join(resolve(baseDir, config.dataDir), 'meters', meter)} and headEnd.tokens, headEnd.enroll or headEnd.ca is missing for it`));
-        }
-        return Promise.resolve(token);
-      },
-      broker: { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 8883 : Number(url.port) },
-      profile: options.linkProfile ?? linkProfiles[config.link],
-      onEvent: (meter, event) => { if (event.kind === 'refused' || event.kind === 'disconnected') io.err(`${new Date().toISOString()} ${meter} ${event.kind} ${JSON.stringify(event)}\n`); },
-    });
-  } catch (error) {
-    await bus.close();
-    throw error;
-  }
-  holder.fleet = fleet;
-  for (const device of bus.devices) feed(device.meter);
-  bus.start();
-  const polling = poller.start();
-  const statsTimer = setInterval(() => { io.out(statsLines(poller)); }, config.statsEveryMs);
-  return {
-    poller, fleet,
-    async stop() {
-      clearInterval(statsTimer);
-      await poller.stop();
-      await polling;
-      for (const device of bus.devices) feed(device.meter);
-      await Promise.all(chains.values());
-      await fleet.stop();
-      await bus.close();
-      io.out(statsLines(poller));
-    },
-  };
 }
 
 interface ScanOptions { port: string; baud: string; parity: string; stopBits: string; units: string; timeout: string }
@@ -250,12 +70,12 @@ export function registerGateway(program: Command, io: CliIo): void {
     .requiredOption('--config <file>', 'the gateway configuration (docs/gateway.md)')
     .action(async (options: { config: string }) => {
       const file = resolve(io.cwd, options.config);
-      const config = parseGatewayConfig(await readJsonFile(file, 'the gateway configuration'), file);
+      const config = await loadGatewayConfig(file);
       const interrupted = io.interrupted ?? new Promise<void>(() => undefined);
       // Ctrl-C works during the start too (an EST server or a bus that never answers must not hold
       // the gateway up). The start goes on in the background until it ends; a gateway it then
       // completes is stopped at once, and the process ends when the command does.
-      const starting = startGateway(config, { io, baseDir: dirname(file) });
+      const starting = startGateway(config, { output: io, baseDir: dirname(file) });
       const running = await Promise.race([starting, interrupted.then(() => undefined)]);
       if (running === undefined) {
         starting.then((late) => late.stop(), () => undefined).catch(() => undefined);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@phasewire/core';
-import { Authentication, SqliteAccountStore, verifyPassword } from '@phasewire/server/node';
+import { Authentication, SqliteAccountStore, verifyPassword } from '@phasewire/api/node';
 import { bufferIo } from '../io.ts';
 import { runCli } from '../run.ts';
 

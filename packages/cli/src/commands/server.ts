@@ -16,9 +16,8 @@ import { createToken, deviceIdentity } from '@phasewire/secure';
 import { caFiles, TokenFileStore } from '@phasewire/secure/node';
 import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
 import type { ServerConfig } from '@phasewire/server';
-import {
-  dataFiles, defaultScryptCost, hashPassword, inData, readConfigFile, SqliteAccountStore, standardServices, startPhasewireServer, withCaLock,
-} from '@phasewire/server/node';
+import { defaultScryptCost, hashPassword, SqliteAccountStore } from '@phasewire/api/node';
+import { dataFiles, inData, readConfigFile, standardServices, startPhasewireServer, withCaLock } from '@phasewire/server/node';
 import type { PhasewireServer, PhasewireServerOptions, StandardServicesOptions } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';

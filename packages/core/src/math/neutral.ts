@@ -17,7 +17,8 @@ export function neutralCurrent([a, b, c]: ThreePhase<Complex>): number {
 export function neutralCurrentFromSamples(l1: ArrayLike<number>, l2: ArrayLike<number>, l3: ArrayLike<number>): number {
   const n = l1.length;
   if (n === 0 || l2.length !== n || l3.length !== n) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot sum phase currents of ${l1.length}, ${l2.length} and ${l3.length} samples: expected three equal, non-empty sample sets`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot sum phase currents of ${l1.length}, ${l2.length} and ${l3.length} `
+      + 'samples: expected three equal, non-empty sample sets');
   }
   let acc = 0;
   for (let k = 0; k < n; k++) {

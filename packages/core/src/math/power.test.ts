@@ -36,7 +36,10 @@ describe('power of one phase from phasors', () => {
   });
 
   it('keeps S² = P² + Q² for sinusoids', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 1000, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: -180, max: 180, noNaN: true }), (v, i, angle) => {
+    const volts = fc.double({ min: 0, max: 1000, noNaN: true });
+    const amperes = fc.double({ min: 0, max: 100, noNaN: true });
+    const degrees = fc.double({ min: -180, max: 180, noNaN: true });
+    fc.assert(fc.property(volts, amperes, degrees, (v, i, angle) => {
       const power = phasorPower(polarDeg(v, 0), polarDeg(i, angle));
       close(power.s * power.s, power.p * power.p + power.q * power.q, 1e-6 * (1 + power.s * power.s), 'S²');
       assert.ok(power.s === 0 ? power.pf === null : power.pf !== null && power.pf >= -1 && power.pf <= 1);
@@ -56,7 +59,10 @@ describe('power of one phase from samples', () => {
   const cycles = 10;
   const n = samplesPerCycle * cycles;
   const wave = (peak: number, phaseDeg: number, harmonic = 1): Float64Array =>
-    Float64Array.from({ length: n }, (_, k) => peak * Math.cos((2 * Math.PI * harmonic * k) / samplesPerCycle + (phaseDeg * Math.PI) / 180));
+    Float64Array.from(
+      { length: n },
+      (_, k) => peak * Math.cos((2 * Math.PI * harmonic * k) / samplesPerCycle + (phaseDeg * Math.PI) / 180),
+    );
 
   it('matches the phasor values for sinusoids over whole cycles', () => {
     const v = wave(230 * Math.SQRT2, 0);

@@ -23,7 +23,8 @@ export function rms(samples: ArrayLike<number>): number {
 export function meanProduct(a: ArrayLike<number>, b: ArrayLike<number>): number {
   requireSamples('the mean product', a);
   if (a.length !== b.length) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot multiply sample sets of ${a.length} and ${b.length} samples: expected equal lengths`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot multiply sample sets of ${a.length} and ${b.length} samples: `
+      + 'expected equal lengths');
   }
   let acc = 0;
   for (let n = 0; n < a.length; n++) acc += (a[n] ?? 0) * (b[n] ?? 0);

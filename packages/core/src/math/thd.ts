@@ -6,7 +6,8 @@ import { ValidationError } from '../errors.ts';
 export function thd(spectrum: ArrayLike<number>, maxOrder = 40): number {
   const fundamental = spectrum[1];
   if (fundamental === undefined || !Number.isFinite(fundamental) || fundamental < 0) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot compute THD: expected the fundamental at index 1 of the spectrum as a finite, non-negative magnitude, found ${String(fundamental)}`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', 'Cannot compute THD: expected the fundamental at index 1 of the spectrum '
+      + `as a finite, non-negative magnitude, found ${String(fundamental)}`);
   }
   if (fundamental === 0) return 0;
   let acc = 0;

@@ -25,7 +25,8 @@ export interface Unbalance {
 
 function requireMagnitudes(what: string, values: ThreePhase<number>): void {
   if (!values.every((v) => Number.isFinite(v) && v >= 0)) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot compute ${what} from magnitudes ${values.join(', ')}: expected three finite, non-negative values`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot compute ${what} from magnitudes ${values.join(', ')}: `
+      + 'expected three finite, non-negative values');
   }
 }
 

@@ -1,9 +1,9 @@
 // The dashboard's only way to the server: HTTP API v1 over fetch, with the session cookie sent by
 // the browser and the CSRF token added to every request that changes state (the contract's rule).
 import type {
-  Alarm, AlarmPage, AlarmSeverity, CommandKind, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint,
-  LinkProfile, MeterDetail, MeterPage, PowerQuality, QualityDay, Readings, RollupPoint, Session,
-} from './types.ts';
+  AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
+  MeterDetail, MeterList, MeterListQuery, PowerQuality, QualityDays, Readings, Rollups, Session,
+} from '@phasewire/api';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -22,23 +22,11 @@ export class ApiError extends Error {
   }
 }
 
-export interface MeterQuery {
-  readonly status?: 'online' | 'offline' | undefined;
-  readonly link?: LinkProfile | undefined;
-  readonly alarm?: 'active' | undefined;
-  readonly q?: string | undefined;
-  readonly sort?: 'imbalance' | 'id' | 'lastSeen' | undefined;
-  readonly limit?: number | undefined;
-  readonly cursor?: string | undefined;
-}
+/** A query's fields, each of which may be left undefined (then it is left out of the query string). */
+type Leavable<Query> = { readonly [K in keyof Query]?: Query[K] | undefined };
 
-export interface AlarmQuery {
-  readonly state?: 'active' | 'all' | undefined;
-  readonly meter?: string | undefined;
-  readonly severity?: AlarmSeverity | undefined;
-  readonly limit?: number | undefined;
-  readonly cursor?: string | undefined;
-}
+export type MeterQuery = Leavable<MeterListQuery>;
+export type AlarmQuery = Leavable<AlarmListParams>;
 
 export interface Range {
   readonly from: string;
@@ -119,7 +107,7 @@ export class ApiClient {
     return this.#request('GET', '/fleet/summary');
   }
 
-  meters(query: MeterQuery): Promise<MeterPage> {
+  meters(query: MeterQuery): Promise<MeterList> {
     return this.#request('GET', `/meters${queryString({ ...query })}`);
   }
 
@@ -131,18 +119,18 @@ export class ApiClient {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/readings${queryString({ quantity, ...range })}`);
   }
 
-  async rollups(id: string, quantity: string, period: 'hour' | 'day' | 'month', range: Range): Promise<readonly RollupPoint[]> {
-    const body = await this.#request<{ points: RollupPoint[] }>('GET', `/meters/${encodeURIComponent(id)}/rollups${queryString({ quantity, period, ...range })}`);
+  async rollups(id: string, quantity: string, period: 'hour' | 'day' | 'month', range: Range): Promise<Rollups['points']> {
+    const body = await this.#request<Rollups>('GET', `/meters/${encodeURIComponent(id)}/rollups${queryString({ quantity, period, ...range })}`);
     return body.points;
   }
 
   async intervals(id: string, quantity: string, range: Range): Promise<readonly IntervalPoint[]> {
-    const body = await this.#request<{ points: IntervalPoint[] }>('GET', `/meters/${encodeURIComponent(id)}/intervals${queryString({ quantity, ...range })}`);
+    const body = await this.#request<Intervals>('GET', `/meters/${encodeURIComponent(id)}/intervals${queryString({ quantity, ...range })}`);
     return body.points;
   }
 
-  async quality(id: string, range: Range): Promise<readonly QualityDay[]> {
-    const body = await this.#request<{ days: QualityDay[] }>('GET', `/meters/${encodeURIComponent(id)}/quality${queryString({ ...range })}`);
+  async quality(id: string, range: Range): Promise<QualityDays['days']> {
+    const body = await this.#request<QualityDays>('GET', `/meters/${encodeURIComponent(id)}/quality${queryString({ ...range })}`);
     return body.days;
   }
 
@@ -150,15 +138,15 @@ export class ApiClient {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality${queryString({ ...range })}`);
   }
 
-  alarms(query: AlarmQuery): Promise<AlarmPage> {
+  alarms(query: AlarmQuery): Promise<AlarmList> {
     return this.#request('GET', `/alarms${queryString({ ...query })}`);
   }
 
-  acknowledge(alarmId: string, note: string): Promise<Alarm> {
+  acknowledge(alarmId: string, note: string): Promise<AlarmDto> {
     return this.#request('POST', `/alarms/${encodeURIComponent(alarmId)}/acknowledge`, { note });
   }
 
-  command(meterId: string, kind: CommandKind): Promise<CommandResult> {
+  command(meterId: string, kind: CommandKindDto): Promise<CommandResult> {
     return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/commands`, { kind });
   }
 

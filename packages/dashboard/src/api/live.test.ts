@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LiveMessage } from './types.ts';
+import type { LiveMessage } from '@phasewire/api';
 import { LiveFeed, parseLiveMessage, type SocketLike } from './live.ts';
 
 class FakeSocket implements SocketLike {

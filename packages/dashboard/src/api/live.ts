@@ -3,7 +3,7 @@
 // a laptop waking up), re-sending the subscription each time. When the server closes the socket
 // because the session behind it ended (close code 4401, docs/api.md), it does not reconnect: the
 // cookie would be refused; it says so through `onEnded` and the shell asks the user to sign in.
-import type { LiveMessage } from './types.ts';
+import type { LiveMessage } from '@phasewire/api';
 
 /** The part of the browser's WebSocket the feed uses, so tests can hand in a fake. */
 export interface SocketLike {

@@ -1,6 +1,6 @@
 // Energy per day and per month from the server's rollups of the import register's interval
 // energy: each rollup's sum is the energy of its period. Bars need x (epoch seconds) and y (kWh).
-import type { RollupPoint } from '../api/types.ts';
+import type { Rollups } from '@phasewire/api';
 
 export interface EnergyBars {
   readonly x: number[];
@@ -9,7 +9,7 @@ export interface EnergyBars {
   readonly totalWh: number;
 }
 
-export function energyBars(points: readonly RollupPoint[]): EnergyBars {
+export function energyBars(points: Readonly<Rollups['points']>): EnergyBars {
   const sorted = points
     .map((p) => ({ at: Date.parse(p.start) / 1000, sum: p.count > 0 && Number.isFinite(p.sum) ? p.sum : null }))
     .filter((p) => !Number.isNaN(p.at))

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MeterPage, MeterSummary } from '../api/types.ts';
+import type { MeterList, MeterSummary } from '@phasewire/api';
 import { FleetRows, type PageFetcher } from './fleet-rows.ts';
 
 const meter = (k: number): MeterSummary => ({
@@ -14,7 +14,7 @@ function server(total: number): { fetch: PageFetcher; calls: (string | undefined
     calls.push(cursor);
     const from = cursor === undefined ? 0 : Number(cursor);
     const items = Array.from({ length: Math.max(0, Math.min(limit, total - from)) }, (_, k) => meter(from + k));
-    const page: MeterPage = { items, total, nextCursor: from + limit < total ? String(from + limit) : null };
+    const page: MeterList = { items, total, nextCursor: from + limit < total ? String(from + limit) : null };
     return Promise.resolve(page);
   };
   return { fetch, calls };

@@ -1,9 +1,9 @@
 // The rows of the fleet list, fetched from the server a page at a time in the server's order
 // (the contract pages by opaque cursor, so pages load in sequence as the user scrolls down).
 // Live `meter` messages patch the rows already loaded.
-import type { MeterPage, MeterSummary } from '../api/types.ts';
+import type { MeterList, MeterSummary } from '@phasewire/api';
 
-export type PageFetcher = (cursor: string | undefined, limit: number) => Promise<MeterPage>;
+export type PageFetcher = (cursor: string | undefined, limit: number) => Promise<MeterList>;
 
 export class FleetRows {
   readonly #fetchPage: PageFetcher;
@@ -62,7 +62,7 @@ export class FleetRows {
   }
 
   async #loadNext(): Promise<void> {
-    let page: MeterPage;
+    let page: MeterList;
     try {
       page = await this.#fetchPage(this.#cursor ?? undefined, this.#rows.length === 0 ? this.#firstPage : this.#pageSize);
     } catch (error) {

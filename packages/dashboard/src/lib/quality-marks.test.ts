@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IntervalPoint } from '../api/types.ts';
+import type { IntervalPoint } from '@phasewire/api';
 import { qualityBands, qualityCounts } from './quality-marks.ts';
 
 const t0 = Date.UTC(2026, 0, 5) / 1000;

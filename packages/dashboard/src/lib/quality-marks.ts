@@ -1,8 +1,8 @@
 // Data-quality marks for the interval chart: runs of consecutive estimated, edited, failed or
 // missing intervals become one band each, so a chart draws a few rectangles, not thousands.
-import type { IntervalPoint, Quality } from '../api/types.ts';
+import type { IntervalPoint, IntervalQualityDto } from '@phasewire/api';
 
-export type MarkedQuality = Exclude<Quality, 'valid'>;
+export type MarkedQuality = Exclude<IntervalQualityDto, 'valid'>;
 
 export interface QualityBand {
   readonly quality: MarkedQuality;
@@ -45,8 +45,8 @@ export function qualityBands(points: readonly IntervalPoint[], intervalSeconds: 
 }
 
 /** Counts per quality, for the legend under the chart. */
-export function qualityCounts(points: readonly IntervalPoint[]): Record<Quality, number> {
-  const counts: Record<Quality, number> = { valid: 0, estimated: 0, edited: 0, failed: 0, missing: 0 };
+export function qualityCounts(points: readonly IntervalPoint[]): Record<IntervalQualityDto, number> {
+  const counts: Record<IntervalQualityDto, number> = { valid: 0, estimated: 0, edited: 0, failed: 0, missing: 0 };
   for (const p of points) counts[p.quality] += 1;
   return counts;
 }

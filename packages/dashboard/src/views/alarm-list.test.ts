@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Alarm } from '../api/types.ts';
+import type { AlarmDto } from '@phasewire/api';
 import { alarmValueText, mergeAlarm } from './alarm-list.ts';
 
-const alarm = (id: string, state: Alarm['state']): Alarm => ({
+const alarm = (id: string, state: AlarmDto['state']): AlarmDto => ({
   id, meter: 'm-1', type: 'voltage-unbalance', state, severity: 'warn', raisedAt: '2026-01-01T00:00:00Z', clearedAt: null,
   value: 2.4, peak: 2.9, unit: '%', acknowledgement: null,
 });

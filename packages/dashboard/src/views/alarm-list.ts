@@ -2,14 +2,14 @@
 // meter view. Acknowledging asks for a note (1–500 characters, audited by the server).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { Alarm } from '../api/types.ts';
+import type { AlarmDto } from '@phasewire/api';
 import { formatTime } from '../lib/format.ts';
 import { formatRoute } from '../lib/route.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';
 
-// The alarm types of the MDM's alarm rules (packages/server, mdm/alarms/alarm-rules.ts).
+// The alarm types of the MDM's alarm rules (packages/mdm, src/alarms/alarm-rules.ts).
 const typeName: Readonly<Record<string, string>> = {
   'voltage-unbalance': 'Voltage unbalance',
   'current-unbalance': 'Current unbalance',
@@ -23,7 +23,7 @@ const typeName: Readonly<Record<string, string>> = {
 };
 
 /** An alarm's value and peak in the unit the API names: `2.65 % (peak 2.90 %)`, `0.85`, `5 intervals`. */
-export function alarmValueText(alarm: Pick<Alarm, 'value' | 'peak' | 'unit'>): string {
+export function alarmValueText(alarm: Pick<AlarmDto, 'value' | 'peak' | 'unit'>): string {
   if (alarm.value === null) return '—';
   const show = (v: number | null): string => {
     if (v === null) return '—';
@@ -36,13 +36,13 @@ export function alarmValueText(alarm: Pick<Alarm, 'value' | 'peak' | 'unit'>): s
 
 export function AlarmList(props: {
   readonly ctx: AppContext;
-  readonly alarms: readonly Alarm[];
+  readonly alarms: readonly AlarmDto[];
   readonly showMeter: boolean;
   readonly highlight?: string | undefined;
-  readonly onChanged: (alarm: Alarm) => void;
+  readonly onChanged: (alarm: AlarmDto) => void;
 }) {
   const { ctx } = props;
-  const [acking, setAcking] = useState<Alarm | undefined>(undefined);
+  const [acking, setAcking] = useState<AlarmDto | undefined>(undefined);
   const canAck = hasRole(ctx.session.user.role, 'operator');
   if (props.alarms.length === 0) return html`<p class="empty">No alarms.</p>`;
   return html`
@@ -84,7 +84,7 @@ export function AlarmList(props: {
 }
 
 /** Puts a changed alarm into a list: replaces it by id, or adds it at the top. */
-export function mergeAlarm(list: readonly Alarm[], alarm: Alarm): Alarm[] {
+export function mergeAlarm(list: readonly AlarmDto[], alarm: AlarmDto): AlarmDto[] {
   const at = list.findIndex((a) => a.id === alarm.id);
   if (at === -1) return [alarm, ...list];
   const copy = [...list];

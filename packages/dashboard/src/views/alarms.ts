@@ -1,15 +1,15 @@
 // All alarms of the tenant, active first by default, updated live.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { Alarm, AlarmSeverity } from '../api/types.ts';
+import type { AlarmDto } from '@phasewire/api';
 import { AlarmList, mergeAlarm } from './alarm-list.ts';
 import { errorText, type AppContext } from './context.ts';
 
 export function AlarmsView(props: { readonly ctx: AppContext }) {
   const { ctx } = props;
   const [state, setState] = useState<'active' | 'all'>('active');
-  const [severity, setSeverity] = useState<'' | AlarmSeverity>('');
-  const [alarms, setAlarms] = useState<readonly Alarm[] | undefined>(undefined);
+  const [severity, setSeverity] = useState<'' | AlarmDto['severity']>('');
+  const [alarms, setAlarms] = useState<readonly AlarmDto[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
 
   useEffect(() => {
@@ -31,12 +31,12 @@ export function AlarmsView(props: { readonly ctx: AppContext }) {
             <option value="active">active</option><option value="all">all</option>
           </select></label>
         <label>Severity
-          <select value=${severity} onChange=${(e: Event) => { setSeverity((e.currentTarget as HTMLSelectElement).value as '' | AlarmSeverity); }}>
+          <select value=${severity} onChange=${(e: Event) => { setSeverity((e.currentTarget as HTMLSelectElement).value as '' | AlarmDto['severity']); }}>
             <option value="">any</option><option value="critical">critical</option><option value="warn">warn</option>
           </select></label>
       </form>
       ${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
       ${alarms === undefined ? html`<p aria-busy="true">Loading alarms…</p>`
-        : html`<${AlarmList} ctx=${ctx} alarms=${alarms} showMeter=${true} onChanged=${(a: Alarm) => { setAlarms((list) => mergeAlarm(list ?? [], a)); }} />`}
+        : html`<${AlarmList} ctx=${ctx} alarms=${alarms} showMeter=${true} onChanged=${(a: AlarmDto) => { setAlarms((list) => mergeAlarm(list ?? [], a)); }} />`}
     </main>`;
 }

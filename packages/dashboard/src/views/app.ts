@@ -4,7 +4,7 @@ import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import type { LiveFeed } from '../api/live.ts';
-import type { Session } from '../api/types.ts';
+import type { Session } from '@phasewire/api';
 import type { LiveBus } from '../live-bus.ts';
 import { parseRoute, type Route } from '../lib/route.ts';
 import { AlarmsView } from './alarms.ts';

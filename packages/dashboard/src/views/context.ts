@@ -1,7 +1,7 @@
 // What every view gets from the app shell.
 import type { ApiClient } from '../api/client.ts';
 import type { LiveFeed } from '../api/live.ts';
-import type { Session } from '../api/types.ts';
+import type { Session } from '@phasewire/api';
 import type { LiveBus } from '../live-bus.ts';
 
 export interface AppContext {

@@ -2,12 +2,12 @@
 // a user below operator sees them disabled with the reason (the server refuses them anyway).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { CommandKind, CommandResult, MeterDetail } from '../api/types.ts';
+import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/api';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';
 
-const commands: readonly { readonly kind: CommandKind; readonly label: string; readonly danger: boolean }[] = [
+const commands: readonly { readonly kind: CommandKindDto; readonly label: string; readonly danger: boolean }[] = [
   { kind: 'read', label: 'Read now', danger: false },
   { kind: 'clock-sync', label: 'Synchronise clock', danger: false },
   { kind: 'disconnect', label: 'Disconnect supply', danger: true },
@@ -17,7 +17,7 @@ const commands: readonly { readonly kind: CommandKind; readonly label: string; r
 export function DeviceActions(props: { readonly ctx: AppContext; readonly meter: MeterDetail; readonly onMeter: (m: MeterDetail) => void }) {
   const { ctx, meter } = props;
   const [dialog, setDialog] = useState<'command' | 'revoke' | undefined>(undefined);
-  const [kind, setKind] = useState<CommandKind>('read');
+  const [kind, setKind] = useState<CommandKindDto>('read');
   const [result, setResult] = useState<CommandResult | undefined>(undefined);
   const allowed = hasRole(ctx.session.user.role, 'operator');
   const revoked = meter.state === 'revoked';
@@ -28,7 +28,7 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
       <h2 id="actions-title" class="sr-only">Device actions</h2>
       ${allowed ? null : html`<p class="muted" id="role-note">Commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
       <label for="command-kind">Command</label>
-      <select id="command-kind" value=${kind} disabled=${!allowed || revoked} onChange=${(e: Event) => { setKind((e.currentTarget as HTMLSelectElement).value as CommandKind); }}>
+      <select id="command-kind" value=${kind} disabled=${!allowed || revoked} onChange=${(e: Event) => { setKind((e.currentTarget as HTMLSelectElement).value as CommandKindDto); }}>
         ${commands.map((c) => html`<option key=${c.kind} value=${c.kind}>${c.label}</option>`)}
       </select>
       <button type="button" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'} onClick=${() => { setDialog('command'); }}>Send command…</button>

@@ -2,7 +2,7 @@
 // command. The token is shown once; the server keeps only its hash.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { EnrollmentToken, MeterDetail } from '../api/types.ts';
+import type { EnrollmentToken, MeterDetail } from '@phasewire/api';
 import { formatTime } from '../lib/format.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';

@@ -5,7 +5,7 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { VNode } from 'preact';
 import type { MeterQuery } from '../api/client.ts';
-import type { FleetSummary, LinkProfile, MeterSummary } from '../api/types.ts';
+import type { FleetSummary, LinkProfile, MeterSummary } from '@phasewire/api';
 import { FleetRows } from '../lib/fleet-rows.ts';
 import { formatAge, formatPercent } from '../lib/format.ts';
 import { formatRoute } from '../lib/route.ts';
@@ -55,7 +55,7 @@ function Summary(props: { readonly summary: FleetSummary | undefined }) {
           <thead><tr><th scope="col">Link</th><th scope="col">Online</th><th scope="col">Offline</th></tr></thead>
           <tbody>${links.map((l) => {
             const c = s.byLink[l];
-            return html`<tr key=${l}><th scope="row">${linkName[l]}</th><td>${c?.online ?? 0}</td><td>${c?.offline ?? 0}</td></tr>`;
+            return html`<tr key=${l}><th scope="row">${linkName[l]}</th><td>${c.online}</td><td>${c.offline}</td></tr>`;
           })}</tbody>
         </table>
       </div>

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import { ApiError } from '../api/client.ts';
-import type { Session } from '../api/types.ts';
+import type { Session } from '@phasewire/api';
 import { errorText, fieldText } from './context.ts';
 
 export function LoginView(props: { readonly api: ApiClient; readonly onSession: (session: Session) => void }) {

@@ -2,7 +2,7 @@
 // charts, energy per day and month, data quality, its alarms, and the operator's actions.
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { Alarm, IntervalPoint, MeterDetail, PowerQuality, QualityDay, RollupPoint } from '../api/types.ts';
+import type { AlarmDto, IntervalPoint, MeterDetail, PowerQuality, QualityDays, Rollups } from '@phasewire/api';
 import { meterWindows, windowEnd } from '../lib/data-window.ts';
 import { energyBars } from '../lib/energy.ts';
 import { formatAge, formatEnergy, formatPercent, formatTime, formatValue } from '../lib/format.ts';
@@ -71,7 +71,7 @@ function Unbalance(props: { readonly pq: PowerQuality | null | undefined; readon
     </section>`;
 }
 
-function QualityTable(props: { readonly days: readonly QualityDay[] }) {
+function QualityTable(props: { readonly days: Readonly<QualityDays['days']> }) {
   if (props.days.length === 0) return html`<p class="empty">No quality figures yet.</p>`;
   return html`
     <table class="mini">
@@ -87,13 +87,13 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
   const [error, setError] = useState<string | undefined>(undefined);
   const [latest, setLatest] = useState<{ at: string | null; values: Readonly<Record<string, number>> }>({ at: null, values: {} });
   const [pq, setPq] = useState<PowerQuality | null | undefined>(undefined);
-  const [alarms, setAlarms] = useState<readonly Alarm[]>([]);
+  const [alarms, setAlarms] = useState<readonly AlarmDto[]>([]);
   const [range, setRange] = useState<RangeKey>('day');
   const [series, setSeries] = useState<PhaseSeries>({ range: 'day' });
-  const [daily, setDaily] = useState<readonly RollupPoint[]>([]);
-  const [monthly, setMonthly] = useState<readonly RollupPoint[]>([]);
+  const [daily, setDaily] = useState<Readonly<Rollups['points']>>([]);
+  const [monthly, setMonthly] = useState<Readonly<Rollups['points']>>([]);
   const [intervals, setIntervals] = useState<readonly IntervalPoint[]>([]);
-  const [quality, setQuality] = useState<readonly QualityDay[]>([]);
+  const [quality, setQuality] = useState<Readonly<QualityDays['days']>>([]);
   /** Where the windows end: the meter's latest reading, in the server's time (lib/data-window.ts). */
   const [end, setEnd] = useState<number | undefined>(undefined);
 
@@ -197,7 +197,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
       <section aria-labelledby="alarms-title" class="section">
         <h2 id="alarms-title">Alarms</h2>
         <${AlarmList} ctx=${ctx} alarms=${alarms} showMeter=${false} highlight=${props.alarm}
-          onChanged=${(a: Alarm) => { setAlarms((list) => mergeAlarm(list, a)); }} />
+          onChanged=${(a: AlarmDto) => { setAlarms((list) => mergeAlarm(list, a)); }} />
       </section>
       <section aria-labelledby="charts-title" class="section">
         <div class="section-head">

@@ -1,7 +1,8 @@
 // The simulated RS-485 bus run against the wall clock, for a gateway without hardware (`transport:
 // { simulated }` in gateway.json) and the end-to-end tests: the discrete-event scheduler is
-// advanced to `speed` × the real time elapsed, every few milliseconds. Slaves are given by the
-// caller (the CLI serves simulated meters through their profiles; the gateway may not import meter).
+// advanced to `speed` × the real time elapsed, every few milliseconds. Slaves are attached by the
+// caller after the bus is built, so that they can read its simulated time (start-gateway.ts serves
+// simulated meters through their profiles, each measuring up to the bus's time).
 import { EventScheduler, SimulatedBus, SimulatedMaster, SimulatedSlave, type ModbusRequestHandler } from '@phasewire/modbus';
 import { settleOnImmediate } from '@phasewire/modbus/node';
 import { SeededRandom } from '@phasewire/core';
@@ -22,26 +23,27 @@ export class RealTimeBus {
   readonly scheduler: EventScheduler;
   readonly bus: SimulatedBus;
   readonly master: SimulatedMaster;
-  readonly slaves: readonly SimulatedSlave[];
   readonly #speed: number;
   #startedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(config: SimulatedBusConfig, slaves: readonly RealTimeSlave[], options: { seed?: number; timeoutMs?: number } = {}) {
+  constructor(config: SimulatedBusConfig, options: { seed?: number; timeoutMs?: number } = {}) {
     // settleOnImmediate: between events, let every promise continuation run (the scheduler's async loop awaits several deep).
     this.scheduler = new EventScheduler({ settle: settleOnImmediate });
     this.bus = new SimulatedBus({ scheduler: this.scheduler, framing: config.framing, random: new SeededRandom(options.seed ?? 1), interference: { bitErrorRate: config.bitErrorRate } });
     this.master = new SimulatedMaster(this.bus, { timeoutMs: options.timeoutMs ?? 1000 });
-    this.slaves = slaves.map((slave) => {
-      const simulated = new SimulatedSlave(this.bus, {
-        addresses: [slave.unit], handler: slave.handler, responseDelayMs: 10,
-        ...(slave.bitErrorRate === undefined || slave.bitErrorRate === 0 ? {} : { bitErrorRate: slave.bitErrorRate }),
-      });
-      if (slave.deadBetween !== undefined) simulated.failBetween(slave.deadBetween[0], slave.deadBetween[1]);
-      return simulated;
-    });
     this.#speed = config.speed;
+  }
+
+  /** Puts a slave on the bus. */
+  attach(slave: RealTimeSlave): SimulatedSlave {
+    const simulated = new SimulatedSlave(this.bus, {
+      addresses: [slave.unit], handler: slave.handler, responseDelayMs: 10,
+      ...(slave.bitErrorRate === undefined || slave.bitErrorRate === 0 ? {} : { bitErrorRate: slave.bitErrorRate }),
+    });
+    if (slave.deadBetween !== undefined) simulated.failBetween(slave.deadBetween[0], slave.deadBetween[1]);
+    return simulated;
   }
 
   /** Starts simulated time (from 0), which stands still until then: slow start-up work does not eat into the simulation. */

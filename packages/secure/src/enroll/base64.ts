@@ -14,7 +14,8 @@ export function encodeBase64(bytes: Uint8Array): string {
 export function decodeBase64(text: string, what: string, maxBytes: number): Uint8Array {
   const compact = text.replace(/[\r\n\t ]/g, '');
   if (compact.length > Math.ceil(maxBytes / 3) * 4) {
-    throw new DecodeError('PW_ERR_DECODE', `Cannot decode ${what}: ${compact.length} base64 characters; expected at most ${Math.ceil(maxBytes / 3) * 4}`);
+    throw new DecodeError('PW_ERR_DECODE', `Cannot decode ${what}: ${compact.length} base64 characters; `
+      + `expected at most ${Math.ceil(maxBytes / 3) * 4}`);
   }
   if (compact.length === 0 || compact.length % 4 !== 0 || !base64Pattern.test(compact)) {
     throw new DecodeError('PW_ERR_DECODE', `Cannot decode ${what}: it is not base64 (RFC 4648 §4); expected base64 text of DER bytes`);

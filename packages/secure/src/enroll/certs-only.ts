@@ -39,5 +39,6 @@ export function decodeCertsOnly(bytes: Uint8Array): Uint8Array[] {
   if (certificates === undefined) {
     throw new DecodeError('PW_ERR_DER', `Cannot decode ${what}: it carries no certificates; expected at least one`);
   }
-  return readChildren(certificates.value, what, maxCertsOnly).map((child) => new Uint8Array(expectTag(child, derTag.sequence, what).element));
+  return readChildren(certificates.value, what, maxCertsOnly)
+    .map((child) => new Uint8Array(expectTag(child, derTag.sequence, what).element));
 }

@@ -81,7 +81,8 @@ export async function createToken(device: DeviceIdentity, lifetimeMs: number, cl
 export function parseToken(text: string): { id: string; secret: string } {
   const match = tokenPattern.exec(text);
   if (match === null) {
-    throw new SecurityError('PW_ERR_ENROLL_TOKEN_INVALID', 'Cannot enroll: the bearer token is not a phasewire enrollment token; expected pwe1.<16 hex>.<43 base64url characters>');
+    throw new SecurityError('PW_ERR_ENROLL_TOKEN_INVALID', 'Cannot enroll: the bearer token is not a phasewire enrollment token; '
+      + 'expected pwe1.<16 hex>.<43 base64url characters>');
   }
   return { id: match[1] ?? '', secret: match[2] ?? '' };
 }
@@ -95,13 +96,18 @@ export async function checkToken(store: TokenStore, text: string, now: number): 
   const record = await store.get(id);
   // The same refusal for an unknown id and a wrong secret: the answer says nothing about which ids exist.
   if (record === undefined || !constantTimeEqual(record.secretHash, await hashSecret(secret))) {
-    throw new SecurityError('PW_ERR_ENROLL_TOKEN_INVALID', 'Cannot enroll: the enrollment token is unknown to this CA or its secret is wrong; expected a token created by `phasewire pki token` on this CA');
+    throw new SecurityError('PW_ERR_ENROLL_TOKEN_INVALID', 'Cannot enroll: the enrollment token is unknown to this CA '
+      + 'or its secret is wrong; expected a token created by `phasewire pki token` on this CA');
   }
   if (now > record.expiresAt) {
-    throw new SecurityError('PW_ERR_ENROLL_TOKEN_EXPIRED', `Cannot enroll ${record.device.kind} ${record.device.id}: its enrollment token ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; expected a current token (create a new one)`);
+    throw new SecurityError('PW_ERR_ENROLL_TOKEN_EXPIRED', `Cannot enroll ${record.device.kind} ${record.device.id}: `
+      + `its enrollment token ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; `
+      + 'expected a current token (create a new one)');
   }
   if (record.usedAt !== undefined) {
-    throw new SecurityError('PW_ERR_ENROLL_TOKEN_USED', `Cannot enroll ${record.device.kind} ${record.device.id}: enrollment token ${record.id} was used at ${new Date(record.usedAt).toISOString()}; expected an unused token (tokens are one-time)`);
+    throw new SecurityError('PW_ERR_ENROLL_TOKEN_USED', `Cannot enroll ${record.device.kind} ${record.device.id}: `
+      + `enrollment token ${record.id} was used at ${new Date(record.usedAt).toISOString()}; `
+      + 'expected an unused token (tokens are one-time)');
   }
   return record;
 }

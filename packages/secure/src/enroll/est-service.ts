@@ -88,12 +88,18 @@ export class EstService {
 
   async handle(request: EstRequest): Promise<EstResponse> {
     if (request.path === estPaths.caCerts) {
-      if (request.method !== 'GET') return plain(405, 'PW_ERR_ENROLL_REQUEST', `Cannot ${request.method} ${request.path}: expected GET`, { allow: 'GET' });
+      if (request.method !== 'GET') {
+        return plain(405, 'PW_ERR_ENROLL_REQUEST', `Cannot ${request.method} ${request.path}: expected GET`, { allow: 'GET' });
+      }
       const { ca } = this.#options;
       return certsOnly([derOf(ca.issuing), derOf(ca.root)], { kind: 'ca-certs' });
     }
-    if (request.path !== estPaths.simpleEnroll) return plain(404, 'PW_ERR_ENROLL_REQUEST', `Cannot serve ${request.path}: expected ${estPaths.simpleEnroll} or ${estPaths.caCerts}`);
-    if (request.method !== 'POST') return plain(405, 'PW_ERR_ENROLL_REQUEST', `Cannot ${request.method} ${request.path}: expected POST`, { allow: 'POST' });
+    if (request.path !== estPaths.simpleEnroll) {
+      return plain(404, 'PW_ERR_ENROLL_REQUEST', `Cannot serve ${request.path}: expected ${estPaths.simpleEnroll} or ${estPaths.caCerts}`);
+    }
+    if (request.method !== 'POST') {
+      return plain(405, 'PW_ERR_ENROLL_REQUEST', `Cannot ${request.method} ${request.path}: expected POST`, { allow: 'POST' });
+    }
     try {
       return await this.#simpleEnroll(request);
     } catch (error) {
@@ -111,20 +117,24 @@ export class EstService {
     const authorization = request.headers['authorization'];
     const bearer = authorization === undefined ? undefined : /^Bearer +(\S+)$/i.exec(authorization)?.[1];
     if (bearer === undefined) {
-      throw new SecurityError('PW_ERR_ENROLL_TOKEN_MISSING', 'Cannot enroll: the request has no Authorization: Bearer header; expected the one-time enrollment token');
+      throw new SecurityError('PW_ERR_ENROLL_TOKEN_MISSING', 'Cannot enroll: the request has no Authorization: Bearer header; '
+        + 'expected the one-time enrollment token');
     }
     const token = await checkToken(tokens, bearer, clock.now());
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/pkcs10') {
-      return plain(415, 'PW_ERR_ENROLL_REQUEST', `Cannot enroll: the body is ${JSON.stringify(contentType)}; expected application/pkcs10 (RFC 7030 §4.2.1)`);
+      return plain(415, 'PW_ERR_ENROLL_REQUEST', `Cannot enroll: the body is ${JSON.stringify(contentType)}; `
+        + 'expected application/pkcs10 (RFC 7030 §4.2.1)');
     }
     if (request.body.length > Math.ceil(maxCsrBytes / 3) * 4 + 1024) {
-      return plain(413, 'PW_ERR_ENROLL_REQUEST', `Cannot enroll: the body has ${request.body.length} bytes; expected a base64 CSR of at most ${maxCsrBytes} bytes`);
+      return plain(413, 'PW_ERR_ENROLL_REQUEST', `Cannot enroll: the body has ${request.body.length} bytes; `
+        + `expected a base64 CSR of at most ${maxCsrBytes} bytes`);
     }
     const der = decodeBase64(new TextDecoder().decode(request.body), 'the certificate request', maxCsrBytes);
     const checked = await checkDeviceCsr(der, token.device, this.#options.curves ?? deviceCurves);
     if (!await tokens.consume(token.id, clock.now())) {
-      throw new SecurityError('PW_ERR_ENROLL_TOKEN_USED', `Cannot enroll ${token.device.kind} ${token.device.id}: enrollment token ${token.id} was used by a concurrent request; expected an unused token`);
+      throw new SecurityError('PW_ERR_ENROLL_TOKEN_USED', `Cannot enroll ${token.device.kind} ${token.device.id}: `
+        + `enrollment token ${token.id} was used by a concurrent request; expected an unused token`);
     }
     const issued = await ca.issueDevice(checked.publicKey, token.device);
     await tokens.recordSerial(token.id, issued.record.serial);
@@ -134,7 +144,12 @@ export class EstService {
 
 function plain(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): EstResponse {
   // RFC 7030 §4.2.3: an error answer is human-readable text; the code comes first for machines.
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: `${code}: ${message}\n`, outcome: { kind: 'refused', code, reason: message } };
+  return {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
+    body: `${code}: ${message}\n`,
+    outcome: { kind: 'refused', code, reason: message },
+  };
 }
 
 function certsOnly(certificates: Uint8Array[], outcome: EstOutcome): EstResponse {

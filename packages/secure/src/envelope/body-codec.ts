@@ -21,11 +21,13 @@ export function decodeEnvelopeBody(bytes: Uint8Array): unknown {
   try {
     items = codec.decodeMultiple(bytes);
   } catch (error) {
-    throw new DecodeError('PW_ERR_ENVELOPE_BODY', `Cannot decode envelope body of ${bytes.length} bytes: not well-formed CBOR`, { cause: error });
+    throw new DecodeError('PW_ERR_ENVELOPE_BODY', `Cannot decode envelope body of ${bytes.length} bytes: not well-formed CBOR`,
+      { cause: error });
   }
   if (!Array.isArray(items) || items.length !== 1) {
     const count = Array.isArray(items) ? items.length : 0;
-    throw new DecodeError('PW_ERR_ENVELOPE_BODY', `Cannot decode envelope body of ${bytes.length} bytes: ${count} CBOR data items, expected exactly 1`);
+    throw new DecodeError('PW_ERR_ENVELOPE_BODY', `Cannot decode envelope body of ${bytes.length} bytes: `
+      + `${count} CBOR data items, expected exactly 1`);
   }
   return items[0];
 }

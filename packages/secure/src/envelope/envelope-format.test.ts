@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecodeError, hasCode } from '@phasewire/core';
-import { decodeEnvelope, decodeEnvelopeHeader, encodeHeader, envelopeOverhead, envelopeHeaderLength, maxInvocationCounter, messageTypeCodes } from './envelope-format.ts';
+import {
+  decodeEnvelope, decodeEnvelopeHeader, encodeHeader, envelopeOverhead, envelopeHeaderLength, maxInvocationCounter, messageTypeCodes,
+} from './envelope-format.ts';
 import type { EnvelopeHeader, MessageType } from './envelope-format.ts';
 
-const header: EnvelopeHeader = { direction: 'uplink', messageType: 'readings', keyId: 0x01020304, counter: 0x0506070809101112n, bodyLength: 3 };
+const header: EnvelopeHeader = {
+  direction: 'uplink', messageType: 'readings', keyId: 0x01020304, counter: 0x0506070809101112n, bodyLength: 3,
+};
 
 function envelope(fields: EnvelopeHeader = header): Uint8Array {
   const bytes = new Uint8Array(envelopeOverhead + fields.bodyLength).fill(0xee);
@@ -58,7 +62,11 @@ test('the header decoder alone gives the same header and the same refusals as th
 test('refuses every truncation with PW_ERR_ENVELOPE_TRUNCATED', () => {
   const bytes = envelope();
   for (let length = 0; length < bytes.length; length += 1) {
-    assert.throws(() => decodeEnvelope(bytes.subarray(0, length)), (error) => hasCode(error, 'PW_ERR_ENVELOPE_TRUNCATED'), `length ${length}`);
+    assert.throws(
+      () => decodeEnvelope(bytes.subarray(0, length)),
+      (error) => hasCode(error, 'PW_ERR_ENVELOPE_TRUNCATED'),
+      `length ${length}`,
+    );
   }
 });
 

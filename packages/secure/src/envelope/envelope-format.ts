@@ -18,7 +18,8 @@ export const maxBodyBytesCeiling = 16 * 1024 * 1024;
 /** Validates a configured body bound. */
 export function checkMaxBodyBytes(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > maxBodyBytesCeiling) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot bound envelope bodies at ${value} bytes: expected an integer from 0 to ${maxBodyBytesCeiling}`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot bound envelope bodies at ${value} bytes: `
+      + `expected an integer from 0 to ${maxBodyBytesCeiling}`);
   }
   return value;
 }
@@ -87,7 +88,14 @@ export function encodeHeader(header: EnvelopeHeader, target: Uint8Array, offset 
 }
 
 /** The header writer itself, on a view the caller may keep (the sender reuses one per device). */
-export function writeHeader(view: DataView, direction: Direction, messageType: MessageType, keyId: number, counter: bigint, bodyLength: number): void {
+export function writeHeader(
+  view: DataView,
+  direction: Direction,
+  messageType: MessageType,
+  keyId: number,
+  counter: bigint,
+  bodyLength: number,
+): void {
   view.setUint8(0, envelopeVersion);
   view.setUint8(1, directionCodes[direction]);
   view.setUint8(2, messageTypeCodes[messageType]);
@@ -116,7 +124,8 @@ export function decodeEnvelopeHeader(bytes: Uint8Array, maxBodyBytes: number = d
   const length = bytes.length;
   if (length > maxBodyBytes + envelopeOverhead) {
     throw new DecodeError('PW_ERR_ENVELOPE_TOO_LARGE',
-      `Cannot open payload envelope: ${length} bytes received, expected at most ${maxBodyBytes + envelopeOverhead} (a ${maxBodyBytes}-byte body plus ${envelopeOverhead} bytes of header and tag)`);
+      `Cannot open payload envelope: ${length} bytes received, expected at most ${maxBodyBytes + envelopeOverhead} `
+      + `(a ${maxBodyBytes}-byte body plus ${envelopeOverhead} bytes of header and tag)`);
   }
   if (length < envelopeHeaderLength) {
     throw new DecodeError('PW_ERR_ENVELOPE_TRUNCATED',
@@ -142,13 +151,16 @@ export function decodeEnvelopeHeader(bytes: Uint8Array, maxBodyBytes: number = d
   }
   const flags = bytes[3] ?? 0;
   if (flags !== 0) {
-    throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', `Cannot open payload envelope: flags byte 0x${hex(flags)}, expected 0x00 (reserved)`);
+    throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', `Cannot open payload envelope: flags byte 0x${hex(flags)}, `
+      + 'expected 0x00 (reserved)');
   }
   const keyId = uint32At(bytes, 4);
   if (keyId === 0) throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: key id 0, expected 1 or more');
   const counterHigh = uint32At(bytes, 8);
   const counterLow = uint32At(bytes, 12);
-  if (counterHigh === 0 && counterLow === 0) throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: counter 0, expected 1 or more');
+  if (counterHigh === 0 && counterLow === 0) {
+    throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED', 'Cannot open payload envelope: counter 0, expected 1 or more');
+  }
   const bodyLength = uint32At(bytes, 16);
   if (bodyLength > maxBodyBytes) {
     throw new DecodeError('PW_ERR_ENVELOPE_TOO_LARGE',
@@ -157,7 +169,8 @@ export function decodeEnvelopeHeader(bytes: Uint8Array, maxBodyBytes: number = d
   const expected = envelopeHeaderLength + bodyLength + envelopeTagLength;
   if (length < expected) {
     throw new DecodeError('PW_ERR_ENVELOPE_TRUNCATED',
-      `Cannot open payload envelope: ${length} bytes received, the header declares ${expected} (${bodyLength}-byte body and ${envelopeTagLength}-byte tag)`);
+      `Cannot open payload envelope: ${length} bytes received, the header declares ${expected} `
+      + `(${bodyLength}-byte body and ${envelopeTagLength}-byte tag)`);
   }
   if (length > expected) {
     throw new DecodeError('PW_ERR_ENVELOPE_MALFORMED',
@@ -181,7 +194,8 @@ export function envelopeTag(bytes: Uint8Array, bodyLength: number): Uint8Array {
 
 /** Big-endian uint32 at `offset`; the caller has checked that four bytes are there. */
 function uint32At(bytes: Uint8Array, offset: number): number {
-  return (((bytes[offset] ?? 0) << 24) | ((bytes[offset + 1] ?? 0) << 16) | ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0)) >>> 0;
+  return (((bytes[offset] ?? 0) << 24) | ((bytes[offset + 1] ?? 0) << 16) | ((bytes[offset + 2] ?? 0) << 8)
+    | (bytes[offset + 3] ?? 0)) >>> 0;
 }
 
 /** Below 2^53 one exact double makes one BigInt; above, the two halves are joined as BigInts. */

@@ -55,7 +55,8 @@ export class DerivedEnvelopeKeys implements EnvelopeKeyProvider {
   constructor(options: DerivedEnvelopeKeysOptions) {
     const maxCachedDevices = options.maxCachedDevices ?? 100_000;
     if (!Number.isInteger(maxCachedDevices) || maxCachedDevices < 1) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot cache envelope keys of ${maxCachedDevices} devices: expected a positive integer`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot cache envelope keys of ${maxCachedDevices} devices: `
+        + 'expected a positive integer');
     }
     const { master } = options;
     this.#keystore = options.keystore;
@@ -113,7 +114,8 @@ export class InstalledEnvelopeKeys implements EnvelopeKeyProvider {
   /** Prepares and keeps the key; the caller may zero `raw` afterwards. */
   install(device: DeviceId, keyId: number, raw: Uint8Array): void {
     if (raw.length !== aeadKeyLength) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot install envelope key ${keyId} of ${device}: ${raw.length} bytes, expected ${aeadKeyLength}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot install envelope key ${keyId} of ${device}: `
+        + `${raw.length} bytes, expected ${aeadKeyLength}`);
     }
     let keys = this.#keys.get(device);
     if (keys === undefined) {
@@ -130,7 +132,8 @@ export class InstalledEnvelopeKeys implements EnvelopeKeyProvider {
   key(device: DeviceBinding, keyId: number): AeadKey {
     const key = this.#keys.get(device.deviceId)?.get(keyId);
     if (key === undefined) {
-      throw new SecurityError('PW_ERR_ENVELOPE_UNKNOWN_KEY', `Cannot use envelope key ${keyId} of ${device.deviceId}: the key ring allows it but no key is installed`);
+      throw new SecurityError('PW_ERR_ENVELOPE_UNKNOWN_KEY', `Cannot use envelope key ${keyId} of ${device.deviceId}: `
+        + 'the key ring allows it but no key is installed');
     }
     return key;
   }

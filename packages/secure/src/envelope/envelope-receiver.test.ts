@@ -38,7 +38,9 @@ function expectedRefusal(offset: number, bytes: Uint8Array, lastAccepted: bigint
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (offset === 0 || offset === 3) return 'PW_ERR_ENVELOPE_MALFORMED';
   if (offset === 1) return view.getUint8(1) === 0x02 ? 'PW_ERR_ENVELOPE_DIRECTION' : 'PW_ERR_ENVELOPE_MALFORMED';
-  if (offset === 2) return Object.values(messageTypeCodes).includes(view.getUint8(2) as never) ? 'PW_ERR_ENVELOPE_AUTH' : 'PW_ERR_ENVELOPE_MALFORMED';
+  if (offset === 2) {
+    return Object.values(messageTypeCodes).includes(view.getUint8(2) as never) ? 'PW_ERR_ENVELOPE_AUTH' : 'PW_ERR_ENVELOPE_MALFORMED';
+  }
   if (offset < 8) return view.getUint32(4) === 0 ? 'PW_ERR_ENVELOPE_MALFORMED' : 'PW_ERR_ENVELOPE_UNKNOWN_KEY';
   if (offset < 16) {
     const counter = view.getBigUint64(8);
@@ -107,7 +109,8 @@ test('refuses a replayed message and an older counter with PW_ERR_REPLAY', async
   await refused(second, 'PW_ERR_REPLAY', 3n, meterA, 'older');
 });
 
-test('refuses a reflected message: as sent with PW_ERR_ENVELOPE_DIRECTION, with its direction rewritten with PW_ERR_ENVELOPE_AUTH', async () => {
+test('refuses a reflected message: as sent with PW_ERR_ENVELOPE_DIRECTION, '
+  + 'with its direction rewritten with PW_ERR_ENVELOPE_AUTH', async () => {
   // The head-end's second command (counter 2, above the uplink window's 1, so the replay check
   // does not answer first).
   await f.downlink.seal(meterA, 'command', encodeEnvelopeBody({ op: 'read' }));

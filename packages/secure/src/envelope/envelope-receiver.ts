@@ -116,7 +116,12 @@ export class EnvelopeReceiver {
    * The checks run cheapest first (docs/security-envelope.md, "Checks on receipt"); the views of
    * ciphertext and tag are made only for an envelope that has passed all but the AEAD.
    */
-  #settle<T>(device: DeviceId, bytes: Uint8Array, finish: (opened: OpenedEnvelope) => T, window: 'check' | 'ignore-window' = 'check'): MaybePromise<T> {
+  #settle<T>(
+    device: DeviceId,
+    bytes: Uint8Array,
+    finish: (opened: OpenedEnvelope) => T,
+    window: 'check' | 'ignore-window' = 'check',
+  ): MaybePromise<T> {
     const checked = window === 'check';
     const fail = (error: unknown): Error => (checked ? this.#refused(device, error) : asError(error));
     let pending: Promise<T>;

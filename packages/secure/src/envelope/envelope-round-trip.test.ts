@@ -27,7 +27,8 @@ test('open(seal(x)) = x for random bodies, devices, directions, message types, c
   const aead = new NodeAead();
   await fc.assert(fc.asyncProperty(
     fc.uint8Array({ maxLength: 2048 }), deviceIdArbitrary, fc.constantFrom<Direction>('uplink', 'downlink'), messageTypeArbitrary,
-    fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_fff0n }), fc.integer({ min: 1, max: 0xffff_ffff }), fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_fff0n }), fc.integer({ min: 1, max: 0xffff_ffff }),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }),
     async (body, device, direction, messageType, start, keyId, key) => {
       const clock = new ManualClock(0);
       const keys = new InstalledEnvelopeKeys(aead);
@@ -35,7 +36,9 @@ test('open(seal(x)) = x for random bodies, devices, directions, message types, c
       const counters = new MemoryCounterStore();
       await counters.advance(counterScope(device, direction, keyId), start);
       const sender = new EnvelopeSender({ direction, aead, keys, keyRing: new KeyRing({ clock, initialKeyId: keyId }), counters });
-      const receiver = new EnvelopeReceiver({ direction, aead, keys, keyRing: new KeyRing({ clock, initialKeyId: keyId }), window: new MemoryCounterStore() });
+      const receiver = new EnvelopeReceiver({
+        direction, aead, keys, keyRing: new KeyRing({ clock, initialKeyId: keyId }), window: new MemoryCounterStore(),
+      });
       const sealed = await sender.seal(device, messageType, body);
       assert.equal(sealed.length, body.length + 36);
       const opened = await receiver.open(device, sealed);
@@ -75,7 +78,10 @@ test('random and mutated input to the receiver yields only phasewire errors and 
     fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
       // Distinct offsets, non-zero masks: every mutant differs from the valid envelope.
-      fc.uniqueArray(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6, selector: ([offset]) => offset }).map((edits) => {
+      fc.uniqueArray(
+        fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 1, max: 255 })),
+        { minLength: 1, maxLength: 6, selector: ([offset]) => offset },
+      ).map((edits) => {
         const bytes = Uint8Array.from(valid);
         for (const [offset, mask] of edits) bytes[offset] = (bytes[offset] ?? 0) ^ mask;
         return bytes;
@@ -109,11 +115,14 @@ test('rotation loses nothing in flight: old-key messages open during the grace p
 
 test('counter exhaustion refuses to seal, signals rotation, and a new key id seals again', async () => {
   const due: [DeviceId, number, bigint][] = [];
-  const f = envelopeFixture({ sender: { counterLimit: 3n, rotateAt: 2n, counterBlockSize: 2, onRotationDue: (d, k, c) => due.push([d, k, c]) } });
+  const f = envelopeFixture({
+    sender: { counterLimit: 3n, rotateAt: 2n, counterBlockSize: 2, onRotationDue: (d, k, c) => due.push([d, k, c]) },
+  });
   for (let i = 0; i < 3; i += 1) await f.ingest.open(meterA, await f.uplink.seal(meterA, 'readings', Uint8Array.of(i)));
   assert.deepEqual(due, [[meterA, 1, 2n]]);
   await assert.rejects(Promise.resolve(f.uplink.seal(meterA, 'readings', Uint8Array.of(9))), refusedWith('PW_ERR_COUNTER_EXHAUSTED'));
-  assert.deepEqual((await f.ingest.open(meterB, await f.uplink.seal(meterB, 'readings', Uint8Array.of(1)))).body, Uint8Array.of(1), 'other devices are not affected');
+  const otherDevice = await f.ingest.open(meterB, await f.uplink.seal(meterB, 'readings', Uint8Array.of(1)));
+  assert.deepEqual(otherDevice.body, Uint8Array.of(1), 'other devices are not affected');
   f.install(meterA, 2);
   f.headEndRing.rotate(meterA, 2, 60_000);
   f.deviceRing.rotate(meterA, 2, 0);
@@ -125,7 +134,9 @@ test('derived keys: the head-end derives in its keystore the key a meter was giv
   try {
     const keyFile = join(directory, 'store.key');
     await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
-    const store = await SoftwareKeystore.open({ path: join(directory, 'store.json'), unlock: { keyFile }, warn: () => undefined, create: true });
+    const store = await SoftwareKeystore.open({
+      path: join(directory, 'store.json'), unlock: { keyFile }, warn: () => undefined, create: true,
+    });
     await store.generateSecret('envelope-master');
     let derivations = 0;
     const counting: Keystore = Object.assign(Object.create(store) as Keystore, {
@@ -138,14 +149,21 @@ test('derived keys: the head-end derives in its keystore the key a meter was giv
     const meterKeys = new InstalledEnvelopeKeys(aead);
     meterKeys.install(meterA, 1, await store.deriveKey('envelope-master', envelopeKeyInfo(bindDevice(meterA), 1), 32));
     const before = derivations;
-    const sender = new EnvelopeSender({ direction: 'uplink', aead, keys: meterKeys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore() });
-    const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: headEndKeys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window: new MemoryCounterStore() });
-    const messages = await Promise.all(Array.from({ length: 5 }, (_, i) => Promise.resolve(sender.seal(meterA, 'readings', Uint8Array.of(i)))));
+    const sender = new EnvelopeSender({
+      direction: 'uplink', aead, keys: meterKeys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore(),
+    });
+    const receiver = new EnvelopeReceiver({
+      direction: 'uplink', aead, keys: headEndKeys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window: new MemoryCounterStore(),
+    });
+    const messages = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => Promise.resolve(sender.seal(meterA, 'readings', Uint8Array.of(i)))),
+    );
     // Opened concurrently: the first derivation is shared, not repeated.
     const opened = await Promise.allSettled(messages.map((message) => Promise.resolve(receiver.open(meterA, message))));
     assert.ok(opened.some((result) => result.status === 'fulfilled'));
     assert.equal(derivations - before, 1, 'one derivation for the device and key id');
-    await assert.rejects(Promise.resolve(receiver.open(meterB, await sender.seal(meterA, 'readings', Uint8Array.of(9)))), refusedWith('PW_ERR_ENVELOPE_AUTH'));
+    const sealedForA = await sender.seal(meterA, 'readings', Uint8Array.of(9));
+    await assert.rejects(Promise.resolve(receiver.open(meterB, sealedForA)), refusedWith('PW_ERR_ENVELOPE_AUTH'));
     assert.equal(derivations - before, 2, 'meter B got its own key');
     await store.close();
   } finally {
@@ -155,5 +173,8 @@ test('derived keys: the head-end derives in its keystore the key a meter was giv
 
 test('the HKDF info names the label, the device id with its length, and the key id', () => {
   const info = envelopeKeyInfo(bindDevice(parseMeterId('meter-7')), 0x01020304);
-  assert.equal(Buffer.from(info).toString('hex'), Buffer.from('phasewire envelope v1').toString('hex') + '07' + Buffer.from('meter-7').toString('hex') + '01020304');
+  assert.equal(
+    Buffer.from(info).toString('hex'),
+    Buffer.from('phasewire envelope v1').toString('hex') + '07' + Buffer.from('meter-7').toString('hex') + '01020304',
+  );
 });

@@ -30,7 +30,10 @@ test('keeps the previous key id open during the grace period, then retires it', 
   clock.advance(59_999);
   ring.check(meter, 1);
   clock.advance(1);
-  assert.throws(() => { ring.check(meter, 1); }, (error) => hasCode(error, 'PW_ERR_ENVELOPE_KEY_RETIRED') && /grace period ended/.test((error as Error).message));
+  assert.throws(
+    () => { ring.check(meter, 1); },
+    (error) => hasCode(error, 'PW_ERR_ENVELOPE_KEY_RETIRED') && /grace period ended/.test((error as Error).message),
+  );
   ring.rotate(meter, 3, 0);
   assert.throws(() => { ring.check(meter, 2); }, (error) => hasCode(error, 'PW_ERR_ENVELOPE_KEY_RETIRED'));
 });
@@ -50,5 +53,8 @@ test('persists and restores a device state', () => {
   restored.restore(meter, ring.state(meter)!);
   restored.check(meter, 1);
   assert.equal(restored.sealingKeyId(meter), 2);
-  assert.throws(() => { restored.restore(meter, { current: 2, grace: [{ keyId: 2, until: 5 }] }); }, (error) => hasCode(error, 'PW_ERR_INVALID_ARGUMENT'));
+  assert.throws(
+    () => { restored.restore(meter, { current: 2, grace: [{ keyId: 2, until: 5 }] }); },
+    (error) => hasCode(error, 'PW_ERR_INVALID_ARGUMENT'),
+  );
 });

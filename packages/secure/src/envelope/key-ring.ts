@@ -52,7 +52,8 @@ export class KeyRing {
     const state = this.#devices.get(device);
     const current = state?.current ?? this.#initialKeyId;
     if (current === undefined) {
-      throw new SecurityError('PW_ERR_ENVELOPE_UNKNOWN_KEY', `Cannot open envelope from ${device} under key id ${keyId}: no key id is installed for the device`);
+      throw new SecurityError('PW_ERR_ENVELOPE_UNKNOWN_KEY', `Cannot open envelope from ${device} under key id ${keyId}: `
+        + 'no key id is installed for the device');
     }
     if (keyId === current) return;
     if (keyId > current) {
@@ -65,7 +66,8 @@ export class KeyRing {
     throw new SecurityError('PW_ERR_ENVELOPE_KEY_RETIRED',
       grace === undefined
         ? `Cannot open envelope from ${device} under key id ${keyId}: it was retired, the current key id is ${current}`
-        : `Cannot open envelope from ${device} under key id ${keyId}: its grace period ended at ${new Date(grace.until).toISOString()}, the current key id is ${current}`);
+        : `Cannot open envelope from ${device} under key id ${keyId}: its grace period ended at ${new Date(grace.until).toISOString()}, `
+          + `the current key id is ${current}`);
   }
 
   /**

@@ -8,6 +8,7 @@ export type { ScryptParameters } from './keystore/software-keystore-file.ts';
 export * from './envelope/node-aead.ts';
 export * from './envelope/file-counter-store.ts';
 export * from './directory-lock.ts';
+export { writeFileAtomic } from './keystore/atomic-file.ts';
 
 // ── PKI, enrollment and the TLS policy
 export * from './pki/ca-directory.ts';

@@ -9,9 +9,12 @@ const state: CaState = {
   format: 1, nextSerial: 6, crlNumber: 3, keys: { root: 'r', issuing: 'i' }, root: '01', issuing: '02',
   issued: [
     { serial: '02', profile: 'issuing-ca', subject: 'CN=i', notBefore: 1000, notAfter: 2000, issuedAt: 1000 },
-    { serial: '03', profile: 'server', subject: 'CN=s', names: { dns: ['localhost'], ips: ['127.0.0.1'] }, notBefore: 1000, notAfter: 2000, issuedAt: 1000, replacedBy: '05' },
-    { serial: '04', profile: 'device', subject: 'CN=m-1', device: deviceIdentity('meter', 'm-1'), notBefore: 1000, notAfter: 2000, issuedAt: 1000, revoked: { at: 1500, reason: 'keyCompromise' } },
-    { serial: '05', profile: 'server', subject: 'CN=s', names: { dns: ['localhost'], ips: [] }, notBefore: 1000, notAfter: 2000, issuedAt: 1000, replaces: '03' },
+    { serial: '03', profile: 'server', subject: 'CN=s', names: { dns: ['localhost'], ips: ['127.0.0.1'] },
+      notBefore: 1000, notAfter: 2000, issuedAt: 1000, replacedBy: '05' },
+    { serial: '04', profile: 'device', subject: 'CN=m-1', device: deviceIdentity('meter', 'm-1'),
+      notBefore: 1000, notAfter: 2000, issuedAt: 1000, revoked: { at: 1500, reason: 'keyCompromise' } },
+    { serial: '05', profile: 'server', subject: 'CN=s', names: { dns: ['localhost'], ips: [] },
+      notBefore: 1000, notAfter: 2000, issuedAt: 1000, replaces: '03' },
   ],
 };
 

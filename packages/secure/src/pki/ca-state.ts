@@ -72,8 +72,12 @@ function parseIssued(item: unknown, index: number): IssuedCertificate {
   const record = item as Record<string, unknown>;
   const { serial, profile, subject, notBefore, notAfter, issuedAt } = record;
   if (!isSerial(serial)) bad(`issued entry ${index} has serial ${JSON.stringify(serial)}`);
-  if (profile !== 'issuing-ca' && profile !== 'server' && profile !== 'device') bad(`certificate ${serial} has profile ${JSON.stringify(profile)}`);
-  if (typeof subject !== 'string' || !isTime(notBefore) || !isTime(notAfter) || !isTime(issuedAt)) bad(`certificate ${serial} lacks its subject or times`);
+  if (profile !== 'issuing-ca' && profile !== 'server' && profile !== 'device') {
+    bad(`certificate ${serial} has profile ${JSON.stringify(profile)}`);
+  }
+  if (typeof subject !== 'string' || !isTime(notBefore) || !isTime(notAfter) || !isTime(issuedAt)) {
+    bad(`certificate ${serial} lacks its subject or times`);
+  }
   let entry: IssuedCertificate = { serial, profile, subject, notBefore, notAfter, issuedAt };
   if (record['device'] !== undefined) {
     const device = record['device'];
@@ -123,7 +127,9 @@ export function parseCaState(text: string): CaState {
   if (typeof rootLabel !== 'string' || typeof issuingLabel !== 'string') bad('no keystore labels');
   if (!isSerial(root) || !isSerial(issuing)) bad('no root or issuing CA serial');
   if (!Array.isArray(issued)) bad('no issued index');
-  return { format, nextSerial, crlNumber, keys: { root: rootLabel, issuing: issuingLabel }, root, issuing, issued: issued.map(parseIssued) };
+  return {
+    format, nextSerial, crlNumber, keys: { root: rootLabel, issuing: issuingLabel }, root, issuing, issued: issued.map(parseIssued),
+  };
 }
 
 export function encodeCaState(state: CaState): string {

@@ -60,7 +60,10 @@ describe('CertificateAuthority', () => {
     assert.deepEqual([...certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? []], [x509.ExtendedKeyUsage.clientAuth]);
     assert.equal(certificate.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature);
     assert.equal(certificate.getExtension(x509.BasicConstraintsExtension)?.ca, false);
-    assert.equal(certificate.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId, ca.issuing.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId);
+    assert.equal(
+      certificate.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId,
+      ca.issuing.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId,
+    );
     assert.equal(await certificate.verify({ publicKey: ca.issuing, date: new Date(start) }), true);
     assert.equal(certificate.notAfter.getTime() - certificate.notBefore.getTime(), defaultLifetime.device + 3_600_000);
   });
@@ -105,7 +108,10 @@ describe('CertificateAuthority', () => {
     await impostor.generateKeyPair('phasewire-root-ca', 'P-384');
     await impostor.generateKeyPair('phasewire-issuing-ca', 'P-384');
     await assert.rejects(CertificateAuthority.open({ keystore: impostor, store, clock }), (error) => hasCode(error, 'PW_ERR_CA_KEY'));
-    await assert.rejects(CertificateAuthority.open({ keystore: createMemoryKeystore(), store, clock }), (error) => hasCode(error, 'PW_ERR_CA_KEY'));
+    await assert.rejects(
+      CertificateAuthority.open({ keystore: createMemoryKeystore(), store, clock }),
+      (error) => hasCode(error, 'PW_ERR_CA_KEY'),
+    );
   });
 
   it('names the certificates due for renewal and renews them under the same key', async () => {

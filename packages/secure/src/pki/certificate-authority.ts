@@ -61,7 +61,13 @@ export class CertificateAuthority {
   readonly #signers: { readonly root: Signer; readonly issuing: Signer };
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(context: CaContext, state: CaState, root: x509.X509Certificate, issuing: x509.X509Certificate, signers: { root: Signer; issuing: Signer }) {
+  private constructor(
+    context: CaContext,
+    state: CaState,
+    root: x509.X509Certificate,
+    issuing: x509.X509Certificate,
+    signers: { root: Signer; issuing: Signer },
+  ) {
     this.#context = context;
     this.#state = state;
     this.#root = root;
@@ -73,7 +79,8 @@ export class CertificateAuthority {
   static async init(context: CaContext, options: InitOptions = {}): Promise<CertificateAuthority> {
     const { keystore, store, clock } = context;
     if (await store.readState() !== undefined) {
-      throw new ValidationError('PW_ERR_CA_EXISTS', 'Cannot initialise the CA: the directory already holds one; expected an empty or new directory (nothing was changed)');
+      throw new ValidationError('PW_ERR_CA_EXISTS', 'Cannot initialise the CA: the directory already holds one; '
+        + 'expected an empty or new directory (nothing was changed)');
     }
     const labels = { root: options.rootLabel ?? 'phasewire-root-ca', issuing: options.issuingLabel ?? 'phasewire-issuing-ca' };
     await keystore.generateKeyPair(labels.root, 'P-384');
@@ -82,17 +89,22 @@ export class CertificateAuthority {
     const now = clock.now();
     const rootSubject: Subject = { profile: 'root-ca', name: options.rootName ?? 'CN=phasewire root CA, O=phasewire' };
     const root = await signCertificate(
-      { subject: rootSubject, publicKey: signers.root.publicKey, serial: '01', notBefore: now - notBeforeBackdate, notAfter: now + defaultLifetime['root-ca'] },
+      { subject: rootSubject, publicKey: signers.root.publicKey, serial: '01',
+        notBefore: now - notBeforeBackdate, notAfter: now + defaultLifetime['root-ca'] },
       { certificate: undefined, signer: signers.root },
     );
     const issuingSubject: Subject = { profile: 'issuing-ca', name: options.issuingName ?? 'CN=phasewire issuing CA, O=phasewire' };
     const issuing = await signCertificate(
-      { subject: issuingSubject, publicKey: signers.issuing.publicKey, serial: '02', notBefore: now - notBeforeBackdate, notAfter: now + defaultLifetime['issuing-ca'] },
+      { subject: issuingSubject, publicKey: signers.issuing.publicKey, serial: '02',
+        notBefore: now - notBeforeBackdate, notAfter: now + defaultLifetime['issuing-ca'] },
       { certificate: root, signer: signers.root },
     );
     const state: CaState = {
       format: 1, nextSerial: 3, crlNumber: 0, keys: labels, root: '01', issuing: '02',
-      issued: [{ serial: '02', profile: 'issuing-ca', subject: issuing.subject, notBefore: issuing.notBefore.getTime(), notAfter: issuing.notAfter.getTime(), issuedAt: now }],
+      issued: [{
+        serial: '02', profile: 'issuing-ca', subject: issuing.subject,
+        notBefore: issuing.notBefore.getTime(), notAfter: issuing.notAfter.getTime(), issuedAt: now,
+      }],
     };
     await store.writeCertificate('01', derOf(root));
     await store.writeCertificate('02', derOf(issuing));
@@ -105,14 +117,20 @@ export class CertificateAuthority {
   static async open(context: CaContext): Promise<CertificateAuthority> {
     const state = await context.store.readState();
     if (state === undefined) {
-      throw new StoreError('PW_ERR_CA_STATE', 'Cannot open the CA: the directory holds no CA state; expected one made by `phasewire pki init`');
+      throw new StoreError('PW_ERR_CA_STATE', 'Cannot open the CA: the directory holds no CA state; '
+        + 'expected one made by `phasewire pki init`');
     }
     const root = parseCertificate(await context.store.readCertificate(state.root));
     const issuing = parseCertificate(await context.store.readCertificate(state.issuing));
-    const signers = { root: await keystoreSigner(context.keystore, state.keys.root), issuing: await keystoreSigner(context.keystore, state.keys.issuing) };
+    const signers = {
+      root: await keystoreSigner(context.keystore, state.keys.root),
+      issuing: await keystoreSigner(context.keystore, state.keys.issuing),
+    };
     for (const [which, certificate] of [['root', root], ['issuing', issuing]] as const) {
       if (!bytesEqual(signers[which].publicKey, new Uint8Array(certificate.publicKey.rawData))) {
-        throw new SecurityError('PW_ERR_CA_KEY', `Cannot open the CA: the ${context.keystore.kind} keystore's key ${JSON.stringify(state.keys[which])} is not the key of the ${which} CA certificate; expected the keystore the CA was created with`);
+        throw new SecurityError('PW_ERR_CA_KEY', `Cannot open the CA: the ${context.keystore.kind} keystore's key `
+          + `${JSON.stringify(state.keys[which])} is not the key of the ${which} CA certificate; `
+          + 'expected the keystore the CA was created with');
       }
     }
     return new CertificateAuthority(context, state, root, issuing, signers);
@@ -147,7 +165,8 @@ export class CertificateAuthority {
 
   /** The serials revoked so far, for listeners. */
   revocations(): RevocationSet {
-    return RevocationSet.of(this.#state.issued.flatMap((entry) => entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
+    return RevocationSet.of(this.#state.issued.flatMap((entry) =>
+      entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
   }
 
   issueServer(publicKey: Uint8Array, names: ServerNames, options: { name?: string; validity?: Validity } = {}): Promise<Issued> {
@@ -164,7 +183,8 @@ export class CertificateAuthority {
     return this.#serialised(async () => {
       const old = this.#known(serial);
       if (old.revoked !== undefined) {
-        throw new ValidationError('PW_ERR_ALREADY_REVOKED', `Cannot renew certificate ${old.serial} (${old.subject}): it was revoked (${old.revoked.reason}); expected a certificate in use`);
+        throw new ValidationError('PW_ERR_ALREADY_REVOKED', `Cannot renew certificate ${old.serial} (${old.subject}): `
+          + `it was revoked (${old.revoked.reason}); expected a certificate in use`);
       }
       const certificate = parseCertificate(await this.#context.store.readCertificate(old.serial));
       const publicKey = new Uint8Array(certificate.publicKey.rawData);
@@ -182,7 +202,8 @@ export class CertificateAuthority {
     return this.#serialised(async () => {
       const entry = this.#known(serial);
       if (entry.revoked !== undefined) {
-        throw new ValidationError('PW_ERR_ALREADY_REVOKED', `Cannot revoke certificate ${entry.serial} (${entry.subject}): it was revoked already (${entry.revoked.reason}); expected a certificate not yet revoked`);
+        throw new ValidationError('PW_ERR_ALREADY_REVOKED', `Cannot revoke certificate ${entry.serial} (${entry.subject}): `
+          + `it was revoked already (${entry.revoked.reason}); expected a certificate not yet revoked`);
       }
       const revoked: IssuedCertificate = { ...entry, revoked: { at: this.#context.clock.now(), reason } };
       this.#state = { ...this.#state, issued: this.#state.issued.map((item) => item.serial === entry.serial ? revoked : item) };
@@ -210,7 +231,8 @@ export class CertificateAuthority {
   #known(serial: string): IssuedCertificate {
     const entry = this.find(serial);
     if (entry === undefined) {
-      throw new ValidationError('PW_ERR_UNKNOWN_SERIAL', `Cannot find certificate ${JSON.stringify(serial)}: this CA issued no certificate with that serial; expected one listed by \`phasewire pki list\``);
+      throw new ValidationError('PW_ERR_UNKNOWN_SERIAL', `Cannot find certificate ${JSON.stringify(serial)}: `
+        + 'this CA issued no certificate with that serial; expected one listed by `phasewire pki list`');
     }
     return entry;
   }
@@ -253,7 +275,9 @@ export class CertificateAuthority {
     const notBefore = issuerCertificate.notBefore.getTime();
     const notAfter = issuerCertificate.notAfter.getTime();
     if (now < notBefore || now > notAfter) {
-      throw new SecurityError('PW_ERR_CA_EXPIRED', `Cannot issue a ${subject.profile} certificate: the ${byRoot ? 'root' : 'issuing'} CA is valid from ${issuerCertificate.notBefore.toISOString()} to ${issuerCertificate.notAfter.toISOString()}, and now is ${new Date(now).toISOString()}; expected a CA within its validity (renew it first)`);
+      throw new SecurityError('PW_ERR_CA_EXPIRED', `Cannot issue a ${subject.profile} certificate: the ${byRoot ? 'root' : 'issuing'} CA `
+        + `is valid from ${issuerCertificate.notBefore.toISOString()} to ${issuerCertificate.notAfter.toISOString()}, `
+        + `and now is ${new Date(now).toISOString()}; expected a CA within its validity (renew it first)`);
     }
     const wanted = validity ?? { notBefore: now - notBeforeBackdate, notAfter: now + defaultLifetime[subject.profile] };
     // A certificate never outlives its issuer (RFC 5280 §6.1.3 would reject the chain after that).
@@ -293,8 +317,12 @@ export class CertificateAuthority {
     const revoked = this.revocations().entries();
     const caSerials = new Set(this.#state.issued.filter((entry) => entry.profile === 'issuing-ca').map((entry) => entry.serial));
     const common = { number: crlNumber, thisUpdate: now - notBeforeBackdate, nextUpdate: now + defaultCrlLifetime };
-    const issuing = await createCrl({ ...common, issuer: this.#issuing, signer: this.#signers.issuing, entries: revoked.filter((entry) => !caSerials.has(entry.serial)) });
-    const root = await createCrl({ ...common, issuer: this.#root, signer: this.#signers.root, entries: revoked.filter((entry) => caSerials.has(entry.serial)) });
+    const issuing = await createCrl({
+      ...common, issuer: this.#issuing, signer: this.#signers.issuing, entries: revoked.filter((entry) => !caSerials.has(entry.serial)),
+    });
+    const root = await createCrl({
+      ...common, issuer: this.#root, signer: this.#signers.root, entries: revoked.filter((entry) => caSerials.has(entry.serial)),
+    });
     await this.#context.store.writeCrls({ issuing, root });
   }
 }

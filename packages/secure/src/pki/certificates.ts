@@ -12,7 +12,8 @@ type PemLabel = 'CERTIFICATE' | 'CERTIFICATE REQUEST' | 'X509 CRL';
 
 function parse<T>(what: string, input: Uint8Array | string, build: (raw: Uint8Array | string) => T): T {
   if (input.length > maxPkiObjectBytes) {
-    throw new DecodeError('PW_ERR_CERTIFICATE_INVALID', `Cannot parse ${what}: ${input.length} bytes; expected at most ${maxPkiObjectBytes}`);
+    throw new DecodeError('PW_ERR_CERTIFICATE_INVALID', `Cannot parse ${what}: ${input.length} bytes; `
+      + `expected at most ${maxPkiObjectBytes}`);
   }
   try {
     return build(typeof input === 'string' ? input.trim() : input);
@@ -78,6 +79,8 @@ const subjectAltNameOid = '2.5.29.17';
 /** The URIs of the SAN and the subject's CNs, for deviceIdentityOf. */
 export function namesOf(certificate: x509.X509Certificate | x509.Pkcs10CertificateRequest): NamedCertificate {
   const san = certificate.getExtension(subjectAltNameOid);
-  const uris = !(san instanceof x509.SubjectAlternativeNameExtension) ? [] : san.names.items.filter((name) => name.type === 'url').map((name) => name.value);
+  const uris = !(san instanceof x509.SubjectAlternativeNameExtension)
+    ? []
+    : san.names.items.filter((name) => name.type === 'url').map((name) => name.value);
   return { uris, commonNames: certificate.subjectName.getField('CN') };
 }

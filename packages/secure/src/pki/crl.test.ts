@@ -18,13 +18,21 @@ async function ca() {
 describe('CRLs', () => {
   it('are read back with their entries when current and signed by the CA', async () => {
     const { authority, signer } = await ca();
-    const crl = await createCrl({ issuer: authority.issuing, signer, entries: [{ serial: '1f', revokedAt: now - 5000, reason: 'superseded' }], number: 7, thisUpdate: now - 1000, nextUpdate: now + 1000 });
-    assert.deepEqual((await readCrl(crl, authority.issuing, now)).entries(), [{ serial: '1f', revokedAt: now - 5000, reason: 'superseded' }]);
+    const crl = await createCrl({
+      issuer: authority.issuing, signer, entries: [{ serial: '1f', revokedAt: now - 5000, reason: 'superseded' }],
+      number: 7, thisUpdate: now - 1000, nextUpdate: now + 1000,
+    });
+    assert.deepEqual(
+      (await readCrl(crl, authority.issuing, now)).entries(),
+      [{ serial: '1f', revokedAt: now - 5000, reason: 'superseded' }],
+    );
   });
 
   it('are refused past nextUpdate (fail closed), from another CA, or tampered', async () => {
     const { authority, signer } = await ca();
-    const crl = await createCrl({ issuer: authority.issuing, signer, entries: [], number: 1, thisUpdate: now - 1000, nextUpdate: now + 1000 });
+    const crl = await createCrl({
+      issuer: authority.issuing, signer, entries: [], number: 1, thisUpdate: now - 1000, nextUpdate: now + 1000,
+    });
     await assert.rejects(readCrl(crl, authority.issuing, now + 1001), (error) => hasCode(error, 'PW_ERR_CRL_STALE'));
     const other = await ca();
     await assert.rejects(readCrl(crl, other.authority.issuing, now), (error) => hasCode(error, 'PW_ERR_CRL_INVALID'));

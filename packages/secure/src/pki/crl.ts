@@ -68,17 +68,22 @@ const reasonByCode = new Map<number, RevocationReason>(
 export async function readCrl(input: Uint8Array | string, issuer: x509.X509Certificate, now: number): Promise<RevocationSet> {
   const crl = parseCrl(input);
   if (crl.issuerName.toString() !== issuer.subjectName.toString()) {
-    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL: it is issued by ${JSON.stringify(crl.issuer)}; expected ${JSON.stringify(issuer.subject)}`);
+    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL: it is issued by ${JSON.stringify(crl.issuer)}; `
+      + `expected ${JSON.stringify(issuer.subject)}`);
   }
   if (!await crl.verify({ publicKey: issuer })) {
-    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: its signature does not verify under the CA's key; expected a CRL signed by that CA`);
+    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: `
+      + 'its signature does not verify under the CA\'s key; expected a CRL signed by that CA');
   }
   const nextUpdate = crl.nextUpdate;
   if (nextUpdate === undefined) {
-    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: it has no nextUpdate; expected one (RFC 5280 §5.1.2.5)`);
+    throw new SecurityError('PW_ERR_CRL_INVALID', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: it has no nextUpdate; `
+      + 'expected one (RFC 5280 §5.1.2.5)');
   }
   if (now < crl.thisUpdate.getTime() || now > nextUpdate.getTime()) {
-    throw new SecurityError('PW_ERR_CRL_STALE', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: it is valid from ${crl.thisUpdate.toISOString()} to ${nextUpdate.toISOString()}, and now is ${new Date(now).toISOString()}; expected a current CRL from the CA`);
+    throw new SecurityError('PW_ERR_CRL_STALE', `Cannot use the CRL of ${JSON.stringify(crl.issuer)}: `
+      + `it is valid from ${crl.thisUpdate.toISOString()} to ${nextUpdate.toISOString()}, and now is ${new Date(now).toISOString()}; `
+      + 'expected a current CRL from the CA');
   }
   return RevocationSet.of(crl.entries.map((entry) => ({
     serial: entry.serialNumber,

@@ -15,7 +15,8 @@ const code = (expected: Parameters<typeof hasCode>[1]) => (error: unknown) => ha
 async function csrWith(name: string, san?: string): Promise<Uint8Array> {
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
   const extensions = san === undefined ? [] : [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: san }])];
-  return derOf(await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' }, extensions }));
+  const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-384' };
+  return derOf(await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm, extensions }));
 }
 
 describe('device certificate requests', () => {
@@ -37,7 +38,9 @@ describe('device certificate requests', () => {
   it('are refused when signed with a hash other than the curve\'s, naming the hash found and the one expected', async () => {
     for (const [curve, used, expected] of [['P-384', 'SHA-256', 'SHA-384'], ['P-256', 'SHA-384', 'SHA-256']] as const) {
       const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, ['sign', 'verify']);
-      const csr = derOf(await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=m-001, OU=meter', keys, signingAlgorithm: { name: 'ECDSA', hash: used } }));
+      const csr = derOf(await x509.Pkcs10CertificateRequestGenerator.create({
+        name: 'CN=m-001, OU=meter', keys, signingAlgorithm: { name: 'ECDSA', hash: used },
+      }));
       await assert.rejects(checkDeviceCsr(csr, meter), (error: unknown) => {
         assert.ok(hasCode(error, 'PW_ERR_CSR_SIGNATURE'));
         const message = (error as Error).message;

@@ -18,7 +18,9 @@ export const deviceCurves: readonly EcCurve[] = ['P-384', 'P-256'];
 /** Builds a CSR for `device`, signed by `signer`; returns its DER. */
 export async function createDeviceCsr(device: DeviceIdentity, signer: Signer): Promise<Uint8Array> {
   const { crypto, signingKey, signingAlgorithm } = signingCrypto(signer);
-  const publicKey = await globalThis.crypto.subtle.importKey('spki', signer.publicKey, { name: 'ECDSA', namedCurve: signer.curve }, true, ['verify']);
+  const publicKey = await globalThis.crypto.subtle.importKey(
+    'spki', signer.publicKey, { name: 'ECDSA', namedCurve: signer.curve }, true, ['verify'],
+  );
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: deviceSubject(device),
     keys: { publicKey, privateKey: signingKey },
@@ -41,25 +43,34 @@ const isDeviceCurve = (curve: unknown): curve is EcCurve => deviceCurves.some((a
  * curve's hash (PW_ERR_CSR_SIGNATURE), and a subject naming exactly that device
  * (PW_ERR_SUBJECT_MISMATCH). Bytes that do not parse give PW_ERR_CERTIFICATE_INVALID.
  */
-export async function checkDeviceCsr(der: Uint8Array, device: DeviceIdentity, curves: readonly EcCurve[] = deviceCurves): Promise<CheckedCsr> {
+export async function checkDeviceCsr(
+  der: Uint8Array,
+  device: DeviceIdentity,
+  curves: readonly EcCurve[] = deviceCurves,
+): Promise<CheckedCsr> {
   const csr = parseCertificateRequest(der);
   let algorithm: { name?: string; namedCurve?: string; modulusLength?: number };
   try {
     algorithm = csr.publicKey.algorithm as typeof algorithm;
   } catch (error) {
-    throw new SecurityError('PW_ERR_WEAK_KEY', 'Cannot accept the certificate request: its public key algorithm is not recognised; expected an ECDSA P-384 or P-256 key', { cause: error });
+    throw new SecurityError('PW_ERR_WEAK_KEY', 'Cannot accept the certificate request: its public key algorithm is not recognised; '
+      + 'expected an ECDSA P-384 or P-256 key', { cause: error });
   }
   const curve = algorithm.namedCurve;
   if (algorithm.name !== 'ECDSA' || !isDeviceCurve(curve) || !curves.includes(curve)) {
-    const found = algorithm.name === 'ECDSA' ? `an ECDSA ${curve ?? 'unknown-curve'} key` : `a ${algorithm.name ?? 'unknown'}${algorithm.modulusLength === undefined ? '' : `-${algorithm.modulusLength}`} key`;
-    throw new SecurityError('PW_ERR_WEAK_KEY', `Cannot accept the certificate request for ${deviceUri(device)}: it carries ${found}; expected an ECDSA key on ${curves.join(' or ')}`);
+    const found = algorithm.name === 'ECDSA'
+      ? `an ECDSA ${curve ?? 'unknown-curve'} key`
+      : `a ${algorithm.name ?? 'unknown'}${algorithm.modulusLength === undefined ? '' : `-${algorithm.modulusLength}`} key`;
+    throw new SecurityError('PW_ERR_WEAK_KEY', `Cannot accept the certificate request for ${deviceUri(device)}: it carries ${found}; `
+      + `expected an ECDSA key on ${curves.join(' or ')}`);
   }
   const { hash: hashAlgorithm } = csr.signatureAlgorithm as { hash?: { name?: unknown } };
   const hash = typeof hashAlgorithm?.name === 'string' ? hashAlgorithm.name : 'unknown hash';
   if (hash !== curveHash[curve]) {
     // Said apart from a bad signature: the integrator's fix is one setting of the CSR tool (e.g. -sha384).
-    throw new SecurityError('PW_ERR_CSR_SIGNATURE', `Cannot accept the certificate request for ${deviceUri(device)}: it is signed with ECDSA and ${hash} on a ${curve} key; `
-      + `expected ${curveHash[curve]}, the hash that goes with ${curve} (RFC 5480 §4), e.g. openssl req -${curveHash[curve].replace('-', '').toLowerCase()}`);
+    throw new SecurityError('PW_ERR_CSR_SIGNATURE', `Cannot accept the certificate request for ${deviceUri(device)}: `
+      + `it is signed with ECDSA and ${hash} on a ${curve} key; expected ${curveHash[curve]}, the hash that goes with ${curve} `
+      + `(RFC 5480 §4), e.g. openssl req -${curveHash[curve].replace('-', '').toLowerCase()}`);
   }
   let valid = false;
   try {
@@ -69,7 +80,9 @@ export async function checkDeviceCsr(der: Uint8Array, device: DeviceIdentity, cu
     valid = false;
   }
   if (!valid) {
-    throw new SecurityError('PW_ERR_CSR_SIGNATURE', `Cannot accept the certificate request for ${deviceUri(device)}: its ${hash} signature does not verify under its own ${curve} key; expected a request signed by the device's key with ${curveHash[curve]}`);
+    throw new SecurityError('PW_ERR_CSR_SIGNATURE', `Cannot accept the certificate request for ${deviceUri(device)}: `
+      + `its ${hash} signature does not verify under its own ${curve} key; `
+      + `expected a request signed by the device's key with ${curveHash[curve]}`);
   }
   checkSubject(csr, device);
   return { publicKey: new Uint8Array(csr.publicKey.rawData), curve };
@@ -80,7 +93,8 @@ function checkSubject(csr: x509.Pkcs10CertificateRequest, device: DeviceIdentity
   const units = csr.subjectName.getField('OU');
   const uris = names.uris.filter((uri) => uri.startsWith(deviceUrnPrefix));
   const mismatch = (found: string): never => {
-    throw new SecurityError('PW_ERR_SUBJECT_MISMATCH', `Cannot accept the certificate request: ${found}; expected the device the token is bound to, ${deviceUri(device)} (CN=${device.id})`);
+    throw new SecurityError('PW_ERR_SUBJECT_MISMATCH', `Cannot accept the certificate request: ${found}; `
+      + `expected the device the token is bound to, ${deviceUri(device)} (CN=${device.id})`);
   };
   if (names.commonNames.length !== 1) mismatch(`its subject ${JSON.stringify(csr.subject)} has ${names.commonNames.length} CNs`);
   const [commonName = ''] = names.commonNames;

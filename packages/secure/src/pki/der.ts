@@ -53,11 +53,15 @@ export function readTlv(input: Uint8Array, offset = 0, what = 'element'): Tlv {
     if (offset + 2 + octets > input.length) fail(what, 'a length field cut short', 'the whole length field');
     length = 0;
     for (let i = 0; i < octets; i++) length = length * 256 + (input[offset + 2 + i] ?? 0);
-    if (length < 0x80 || (input[offset + 2] ?? 0) === 0) fail(what, `a non-minimal length at offset ${offset}`, 'the shortest length form (X.690 §10.1)');
+    if (length < 0x80 || (input[offset + 2] ?? 0) === 0) {
+      fail(what, `a non-minimal length at offset ${offset}`, 'the shortest length form (X.690 §10.1)');
+    }
     header += octets;
   }
   const start = offset + header;
-  if (start + length > input.length) fail(what, `length ${length} at offset ${offset} with ${input.length - start} byte(s) left`, 'the value to fit in the input');
+  if (start + length > input.length) {
+    fail(what, `length ${length} at offset ${offset} with ${input.length - start} byte(s) left`, 'the value to fit in the input');
+  }
   return { tag, value: input.subarray(start, start + length), element: input.subarray(offset, start + length), end: start + length };
 }
 

@@ -8,7 +8,10 @@ const refused = (error: unknown): boolean => hasCode(error, 'PW_ERR_NO_DEVICE_ID
 describe('device identity in certificates', () => {
   it('names a meter or a gateway by the URI SAN, with a CN that agrees', () => {
     assert.deepEqual(deviceIdentityOf({ uris: ['urn:phasewire:meter:m-001'], commonNames: ['m-001'] }), deviceIdentity('meter', 'm-001'));
-    assert.deepEqual(deviceIdentityOf({ uris: ['https://example.org', 'urn:phasewire:gateway:gw-7'], commonNames: [] }), deviceIdentity('gateway', 'gw-7'));
+    assert.deepEqual(
+      deviceIdentityOf({ uris: ['https://example.org', 'urn:phasewire:gateway:gw-7'], commonNames: [] }),
+      deviceIdentity('gateway', 'gw-7'),
+    );
     assert.equal(deviceUri(parseDeviceIdentity('meter:m-002')), 'urn:phasewire:meter:m-002');
   });
 

@@ -52,7 +52,8 @@ export interface NamedCertificate {
 }
 
 function refuse(found: string): never {
-  throw new SecurityError('PW_ERR_NO_DEVICE_ID', `Cannot take a device id from the certificate: ${found}; expected exactly one URI SAN ${deviceUrnPrefix}<meter|gateway>:<id> and a CN equal to the id`);
+  throw new SecurityError('PW_ERR_NO_DEVICE_ID', `Cannot take a device id from the certificate: ${found}; `
+    + `expected exactly one URI SAN ${deviceUrnPrefix}<meter|gateway>:<id> and a CN equal to the id`);
 }
 
 /**
@@ -73,7 +74,8 @@ export function deviceIdentityOf(certificate: NamedCertificate): DeviceIdentity 
     throw error;
   }
   if (certificate.commonNames.some((cn) => cn !== identity.id)) {
-    refuse(`CN ${certificate.commonNames.map((cn) => JSON.stringify(cn)).join(', ')} differs from the URI's id ${JSON.stringify(identity.id)}`);
+    const names = certificate.commonNames.map((cn) => JSON.stringify(cn)).join(', ');
+    refuse(`CN ${names} differs from the URI's id ${JSON.stringify(identity.id)}`);
   }
   return identity;
 }

@@ -14,13 +14,15 @@ export function ecdsaDerToP1363(der: Uint8Array, curve: EcCurve): Uint8Array {
   const sequence = readWhole(der, derTag.sequence, 'ECDSA signature');
   const children = readChildren(sequence.value, 'ECDSA signature', 2);
   if (children.length !== 2) {
-    throw new DecodeError('PW_ERR_DER', `Cannot decode DER ECDSA signature: ${children.length} element(s) in the SEQUENCE; expected r and s`);
+    throw new DecodeError('PW_ERR_DER', `Cannot decode DER ECDSA signature: ${children.length} element(s) in the SEQUENCE; `
+      + 'expected r and s');
   }
   const out = new Uint8Array(size * 2);
   children.forEach((child, index) => {
     const magnitude = decodeUnsignedInteger(expectTag(child, derTag.integer, 'ECDSA signature').value, 'ECDSA signature');
     if (magnitude.length > size) {
-      throw new DecodeError('PW_ERR_DER', `Cannot decode DER ECDSA signature for ${curve}: ${index === 0 ? 'r' : 's'} has ${magnitude.length} bytes; expected at most ${size}`);
+      throw new DecodeError('PW_ERR_DER', `Cannot decode DER ECDSA signature for ${curve}: `
+        + `${index === 0 ? 'r' : 's'} has ${magnitude.length} bytes; expected at most ${size}`);
     }
     out.set(magnitude, index * size + size - magnitude.length);
   });

@@ -23,7 +23,10 @@ export class MemoryCaStore implements CaStore {
 
   readCertificate(serial: string): Promise<Uint8Array> {
     const der = this.certificates.get(serial);
-    if (der === undefined) return Promise.reject(new StoreError('PW_ERR_CA_STATE', `Cannot read certificate ${serial}: the memory store has none with that serial`));
+    if (der === undefined) {
+      return Promise.reject(new StoreError('PW_ERR_CA_STATE', `Cannot read certificate ${serial}: `
+        + 'the memory store has none with that serial'));
+    }
     return Promise.resolve(der);
   }
 

@@ -75,7 +75,11 @@ const { digitalSignature, keyCertSign, cRLSign } = x509.KeyUsageFlags;
  * let a verifier find the issuer (RFC 5280 §4.2.1.1, §4.2.1.2). `issuerKeyId` is the issuer's
  * subject key identifier (hex); a root has none and identifies itself.
  */
-export async function profileExtensions(subject: Subject, subjectPublicKey: Uint8Array, issuerKeyId: string | undefined): Promise<x509.Extension[]> {
+export async function profileExtensions(
+  subject: Subject,
+  subjectPublicKey: Uint8Array,
+  issuerKeyId: string | undefined,
+): Promise<x509.Extension[]> {
   const ski = await x509.SubjectKeyIdentifierExtension.create(subjectPublicKey);
   const extensions: x509.Extension[] = [ski, new x509.AuthorityKeyIdentifierExtension(issuerKeyId ?? ski.keyId)];
   switch (subject.profile) {

@@ -14,7 +14,9 @@ describe('RevocationSet', () => {
   });
 
   it('keeps the first revocation of a serial', () => {
-    const set = RevocationSet.empty.with({ serial: '10', revokedAt: 1, reason: 'superseded' }).with({ serial: '10', revokedAt: 2, reason: 'keyCompromise' });
+    const set = RevocationSet.empty
+      .with({ serial: '10', revokedAt: 1, reason: 'superseded' })
+      .with({ serial: '10', revokedAt: 2, reason: 'keyCompromise' });
     assert.deepEqual(set.get('10'), { serial: '10', revokedAt: 1, reason: 'superseded' });
   });
 
@@ -31,7 +33,8 @@ describe('RevocationSet', () => {
   });
 
   it('refuses a malformed file with a DecodeError', () => {
-    for (const text of ['', '[]', '{"format":2,"revoked":[]}', '{"format":1,"revoked":[{"serial":"zz","revokedAt":1,"reason":"unspecified"}]}',
+    for (const text of ['', '[]', '{"format":2,"revoked":[]}',
+      '{"format":1,"revoked":[{"serial":"zz","revokedAt":1,"reason":"unspecified"}]}',
       '{"format":1,"revoked":[{"serial":"01","revokedAt":1,"reason":"whim"}]}']) {
       assert.throws(() => parseRevocations(text), DecodeError, text);
     }

@@ -78,7 +78,8 @@ export function encodeRevocations(set: RevocationSet): string {
 }
 
 function bad(found: string): never {
-  throw new DecodeError('PW_ERR_DECODE', `Cannot read the revocation list: ${found}; expected {"format":1,"revoked":[{"serial","revokedAt","reason"}...]}`);
+  throw new DecodeError('PW_ERR_DECODE', `Cannot read the revocation list: ${found}; `
+    + 'expected {"format":1,"revoked":[{"serial","revokedAt","reason"}...]}');
 }
 
 export function parseRevocations(text: string): RevocationSet {
@@ -89,7 +90,8 @@ export function parseRevocations(text: string): RevocationSet {
   } catch {
     bad('text that is not JSON');
   }
-  if (typeof value !== 'object' || value === null || !('format' in value) || value.format !== 1 || !('revoked' in value) || !Array.isArray(value.revoked)) {
+  if (typeof value !== 'object' || value === null || !('format' in value) || value.format !== 1
+    || !('revoked' in value) || !Array.isArray(value.revoked)) {
     bad('another structure or format');
   }
   const entries = (value.revoked as unknown[]).map((item, index): RevocationEntry => {

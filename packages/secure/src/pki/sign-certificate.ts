@@ -30,7 +30,8 @@ export async function signCertificate(request: CertificateRequest, issuer: Issue
   const name = subjectName(request.subject);
   const issuerKeyId = issuer.certificate === undefined ? undefined : keyIdOf(issuer.certificate);
   if (issuer.certificate !== undefined && issuerKeyId === undefined) {
-    throw new SecurityError('PW_ERR_CA_KEY', `Cannot issue ${JSON.stringify(name)}: the issuer ${JSON.stringify(issuer.certificate.subject)} has no subject key identifier; expected a phasewire CA certificate`);
+    throw new SecurityError('PW_ERR_CA_KEY', `Cannot issue ${JSON.stringify(name)}: `
+      + `the issuer ${JSON.stringify(issuer.certificate.subject)} has no subject key identifier; expected a phasewire CA certificate`);
   }
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: request.serial,

@@ -26,7 +26,9 @@ export const curveHash: Readonly<Record<EcCurve, 'SHA-256' | 'SHA-384'>> = { 'P-
 export async function keystoreSigner(keystore: Keystore, label: string): Promise<Signer> {
   const info = await keystore.find(label);
   if (info?.kind !== 'ec-private' || info.curve === undefined || info.publicKey === undefined) {
-    throw new SecurityError('PW_ERR_CA_KEY', `Cannot sign with key ${JSON.stringify(label)} of the ${keystore.kind} keystore: ${info === undefined ? 'no key has that label' : `it is a ${info.kind} key`}; expected an EC private key`);
+    const found = info === undefined ? 'no key has that label' : `it is a ${info.kind} key`;
+    throw new SecurityError('PW_ERR_CA_KEY', `Cannot sign with key ${JSON.stringify(label)} of the ${keystore.kind} keystore: ${found}; `
+      + 'expected an EC private key');
   }
   const { curve, publicKey } = info;
   return { curve, publicKey, sign: (data) => keystore.sign(label, data) };

@@ -56,7 +56,9 @@ test('no counter is ever handed out twice across random crashes and restarts (se
 
 test('refuses to go past the limit with PW_ERR_COUNTER_EXHAUSTED and says once when rotation is due', async () => {
   const due: [CounterScope, bigint][] = [];
-  const reservation = new CounterReservation({ store: new MemoryCounterStore(), blockSize: 2, limit: 5n, rotateAt: 4n, onRotationDue: (s, c) => due.push([s, c]) });
+  const reservation = new CounterReservation({
+    store: new MemoryCounterStore(), blockSize: 2, limit: 5n, rotateAt: 4n, onRotationDue: (s, c) => due.push([s, c]),
+  });
   assert.deepEqual(await take(reservation, 5), [1n, 2n, 3n, 4n, 5n]);
   assert.deepEqual(due, [[scope, 4n]]);
   assert.throws(() => reservation.next(scope), (error) => hasCode(error, 'PW_ERR_COUNTER_EXHAUSTED'));
@@ -88,7 +90,11 @@ test('hands out nothing when the high-water mark cannot be written, and recovers
 test('concurrent callers share one reservation write and get distinct counters', async () => {
   let writes = 0;
   const memory = new MemoryCounterStore();
-  const store: CounterStore = { get: (s) => memory.get(s), advance: (s, v) => { writes += 1; return memory.advance(s, v); }, close: () => memory.close() };
+  const store: CounterStore = {
+    get: (s) => memory.get(s),
+    advance: (s, v) => { writes += 1; return memory.advance(s, v); },
+    close: () => memory.close(),
+  };
   const reservation = new CounterReservation({ store, blockSize: 100 });
   const counters = await Promise.all(Array.from({ length: 50 }, () => Promise.resolve(reservation.next(scope))));
   assert.equal(new Set(counters).size, 50);

@@ -41,7 +41,8 @@ export class CounterReservation {
   constructor(options: CounterReservationOptions) {
     const blockSize = options.blockSize ?? defaultBlockSize;
     if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > maxBlockSize) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot reserve counters in blocks of ${blockSize}: expected an integer from 1 to ${maxBlockSize}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot reserve counters in blocks of ${blockSize}: `
+        + `expected an integer from 1 to ${maxBlockSize}`);
     }
     const limit = options.limit ?? maxInvocationCounter;
     if (limit < 1n || limit > maxInvocationCounter) {
@@ -49,7 +50,8 @@ export class CounterReservation {
     }
     const rotateAt = options.rotateAt ?? limit - limit / 16n;
     if (rotateAt < 1n || rotateAt > limit) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot signal rotation at counter ${rotateAt}: expected 1 to the limit ${limit}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot signal rotation at counter ${rotateAt}: `
+        + `expected 1 to the limit ${limit}`);
     }
     this.#store = options.store;
     this.#blockSize = BigInt(blockSize);
@@ -112,7 +114,8 @@ export class CounterReservation {
       state.reserved = high;
     } catch (error) {
       throw error instanceof StoreError ? error
-        : new StoreError('PW_ERR_COUNTER_STORE', `Cannot reserve counters up to ${high} for ${scope}: the counter store failed`, { cause: error });
+        : new StoreError('PW_ERR_COUNTER_STORE', `Cannot reserve counters up to ${high} for ${scope}: the counter store failed`,
+          { cause: error });
     } finally {
       state.pending = undefined;
     }

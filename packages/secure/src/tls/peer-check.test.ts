@@ -4,7 +4,9 @@ import { RevocationSet } from '../pki/revocation-set.ts';
 import type { PeerCertificate } from './peer-check.ts';
 import { checkPeer, clientAuthOid, refusalReason, serverAuthOid } from './peer-check.ts';
 
-const peer: PeerCertificate = { serial: '0A', validFrom: 1000, validTo: 5000, extendedKeyUsage: [clientAuthOid], uris: ['urn:phasewire:meter:m-1'], commonNames: ['m-1'] };
+const peer: PeerCertificate = {
+  serial: '0A', validFrom: 1000, validTo: 5000, extendedKeyUsage: [clientAuthOid], uris: ['urn:phasewire:meter:m-1'], commonNames: ['m-1'],
+};
 const options = { revocations: RevocationSet.empty, now: 2000, requireDevice: true };
 
 describe('the check after every handshake', () => {
@@ -17,7 +19,8 @@ describe('the check after every handshake', () => {
       const verdict = checkPeer(certificate, { ...options, ...extra });
       return verdict.accepted ? 'accepted' : verdict.reason;
     };
-    assert.equal(reason(peer, { revocations: RevocationSet.empty.with({ serial: '0a', revokedAt: 1500, reason: 'keyCompromise' }) }), 'revoked');
+    const revocations = RevocationSet.empty.with({ serial: '0a', revokedAt: 1500, reason: 'keyCompromise' });
+    assert.equal(reason(peer, { revocations }), 'revoked');
     assert.equal(reason(peer, { now: 5001 }), 'expired');
     assert.equal(reason(peer, { now: 999 }), 'not-yet-valid');
     assert.equal(reason({ ...peer, extendedKeyUsage: [serverAuthOid] }), 'wrong-usage');

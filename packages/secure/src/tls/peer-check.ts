@@ -97,9 +97,12 @@ export interface PeerCheckOptions {
 export function checkPeer(peer: PeerCertificate, options: PeerCheckOptions): PeerVerdict {
   const refused = (reason: RefusalReason, detail: string): PeerVerdict => ({ accepted: false, reason, detail });
   const revoked = options.revocations.get(peer.serial);
-  if (revoked !== undefined) return refused('revoked', `certificate ${revoked.serial} was revoked at ${new Date(revoked.revokedAt).toISOString()} (${revoked.reason})`);
-  if (options.now > peer.validTo) return refused('expired', `certificate ${peer.serial} expired at ${new Date(peer.validTo).toISOString()}`);
-  if (options.now < peer.validFrom) return refused('not-yet-valid', `certificate ${peer.serial} is valid from ${new Date(peer.validFrom).toISOString()}`);
+  const time = (ms: number): string => new Date(ms).toISOString();
+  if (revoked !== undefined) {
+    return refused('revoked', `certificate ${revoked.serial} was revoked at ${time(revoked.revokedAt)} (${revoked.reason})`);
+  }
+  if (options.now > peer.validTo) return refused('expired', `certificate ${peer.serial} expired at ${time(peer.validTo)}`);
+  if (options.now < peer.validFrom) return refused('not-yet-valid', `certificate ${peer.serial} is valid from ${time(peer.validFrom)}`);
   if (peer.extendedKeyUsage !== undefined && !peer.extendedKeyUsage.includes(clientAuthOid)) {
     return refused('wrong-usage', `certificate ${peer.serial} allows ${peer.extendedKeyUsage.join(', ')}, not clientAuth`);
   }

@@ -40,18 +40,22 @@ function exchange(url: URL, method: 'GET' | 'POST', trustedCa: string, headers: 
   return new Promise((resolve, reject) => {
     // No agent: a shared (keep-alive) agent keys its sockets and TLS sessions by host and port,
     // not by trust, and would hand back a connection verified against another CA.
-    const outgoing = request(url, { method, headers, agent: false, ...tlsClientOptions(undefined, tlsTrust(trustedCa)) }, (response: IncomingMessage) => {
+    const requestOptions = { method, headers, agent: false, ...tlsClientOptions(undefined, tlsTrust(trustedCa)) };
+    const outgoing = request(url, requestOptions, (response: IncomingMessage) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         text += chunk;
         if (text.length > maxResponseBytes) response.destroy(new Error(`response larger than ${maxResponseBytes} bytes`));
       });
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: text }); });
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: text });
+      });
       response.on('error', reject);
     });
     outgoing.on('error', (error: Error & { code?: string }) => {
-      reject(new TransportError('PW_ERR_TLS_HANDSHAKE', `Cannot reach the enrollment server ${url.origin}: ${error.code ?? error.message}; expected a TLS 1.3 server with a certificate from the pinned CA`, { cause: error }));
+      reject(new TransportError('PW_ERR_TLS_HANDSHAKE', `Cannot reach the enrollment server ${url.origin}: ${error.code ?? error.message}; `
+        + 'expected a TLS 1.3 server with a certificate from the pinned CA', { cause: error }));
     });
     outgoing.end(body);
   });
@@ -60,10 +64,12 @@ function exchange(url: URL, method: 'GET' | 'POST', trustedCa: string, headers: 
 function certificatesOf(reply: Reply, url: URL, what: string): Uint8Array[] {
   if (reply.status !== 200) {
     const [code = 'unknown', ...rest] = reply.body.trim().split(': ');
-    throw new EnrollmentRefusedError(reply.status, code, `${what} refused by ${url.origin}: HTTP ${reply.status} ${code}: ${rest.join(': ')}`);
+    throw new EnrollmentRefusedError(reply.status, code,
+      `${what} refused by ${url.origin}: HTTP ${reply.status} ${code}: ${rest.join(': ')}`);
   }
   if (!reply.contentType.startsWith('application/pkcs7-mime')) {
-    throw new SecurityError('PW_ERR_ENROLL_REFUSED', `${what} at ${url.origin} answered ${JSON.stringify(reply.contentType)}; expected application/pkcs7-mime (RFC 7030 §4.2.3)`);
+    throw new SecurityError('PW_ERR_ENROLL_REFUSED', `${what} at ${url.origin} answered ${JSON.stringify(reply.contentType)}; `
+      + 'expected application/pkcs7-mime (RFC 7030 §4.2.3)');
   }
   return decodeCertsOnly(decodeBase64(reply.body, 'the EST response', maxResponseBytes));
 }
@@ -102,7 +108,10 @@ export async function enrollDevice(options: EnrollOptions): Promise<Enrolled> {
   const [der] = certificatesOf(reply, url, `Enrollment of ${deviceUri(options.device)}`);
   const certificate = parseCertificate(der ?? new Uint8Array(0));
   const check = (ok: boolean, found: string): void => {
-    if (!ok) throw new SecurityError('PW_ERR_ENROLL_REFUSED', `Enrollment of ${deviceUri(options.device)} returned a certificate that ${found}; expected one for this device and key`);
+    if (!ok) {
+      throw new SecurityError('PW_ERR_ENROLL_REFUSED', `Enrollment of ${deviceUri(options.device)} returned a certificate that ${found}; `
+        + 'expected one for this device and key');
+    }
   };
   check(bytesEqual(new Uint8Array(certificate.publicKey.rawData), options.signer.publicKey), 'certifies another key');
   check(sameDevice(deviceIdentityOf(namesOf(certificate)), options.device), 'names another device');
@@ -110,5 +119,9 @@ export async function enrollDevice(options: EnrollOptions): Promise<Enrolled> {
     .map((item) => parseCertificate(item))
     .find((candidate) => candidate.subject === certificate.issuer);
   const certificatePem = toPem(derOf(certificate), 'CERTIFICATE');
-  return { serial: serialOf(certificate), certificatePem, chainPem: certificatePem + (issuing === undefined ? '' : toPem(derOf(issuing), 'CERTIFICATE')) };
+  return {
+    serial: serialOf(certificate),
+    certificatePem,
+    chainPem: certificatePem + (issuing === undefined ? '' : toPem(derOf(issuing), 'CERTIFICATE')),
+  };
 }

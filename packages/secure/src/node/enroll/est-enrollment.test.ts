@@ -45,11 +45,15 @@ const meter = (id: string) => deviceIdentity('meter', id);
 /** POSTs raw bytes to simpleenroll, for requests the client library would never send. */
 function post(headers: Record<string, string>, body: string): Promise<{ status: number; body: string; authenticate: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(new URL('/.well-known/est/simpleenroll', est.url), { method: 'POST', headers, agent: false, ...tlsClientOptions(undefined, testCa.trustWithoutCrl) }, (response) => {
+    const url = new URL('/.well-known/est/simpleenroll', est.url);
+    const options = { method: 'POST', headers, agent: false, ...tlsClientOptions(undefined, testCa.trustWithoutCrl) };
+    const outgoing = request(url, options, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: text, authenticate: response.headers['www-authenticate'] }); });
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: text, authenticate: response.headers['www-authenticate'] });
+      });
     });
     outgoing.on('error', reject);
     outgoing.end(body);
@@ -72,7 +76,9 @@ describe('EST enrollment with one-time tokens', () => {
     scratch = await mkdtemp(join(tmpdir(), 'phasewire-est-'));
     testCa = await createTestCa();
     clock = new ManualClock(Date.now());
-    service = new EstService({ ca: testCa.ca, tokens: new TokenFileStore(join(scratch, 'tokens.json')), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) });
+    service = new EstService({
+      ca: testCa.ca, tokens: new TokenFileStore(join(scratch, 'tokens.json')), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)),
+    });
     est = await startEstServer({ identity: await testCa.server(), trust: testCa.trustWithoutCrl, service });
   });
   after(async () => {
@@ -97,12 +103,19 @@ describe('EST enrollment with one-time tokens', () => {
 
     await writeFile(join(scratch, 'leaf.pem'), enrolled.chainPem);
     await writeFile(join(scratch, 'root.pem'), toPem(derOf(testCa.ca.root), 'CERTIFICATE'));
-    const verified = await run('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', join(scratch, 'root.pem'), '-untrusted', join(scratch, 'leaf.pem'), join(scratch, 'leaf.pem')]);
+    const verified = await run('openssl', [
+      'verify', '-purpose', 'sslclient', '-CAfile', join(scratch, 'root.pem'),
+      '-untrusted', join(scratch, 'leaf.pem'), join(scratch, 'leaf.pem'),
+    ]);
     assert.match(verified.stdout, /OK/);
 
-    const listener = await startRecordingServer({ identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations() });
+    const listener = await startRecordingServer({
+      identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations(),
+    });
     try {
-      const result = await attempt({ port: listener.port, ...tlsClientOptions(tlsIdentity(enrolled.chainPem, key.privateKeyPem), testCa.trustWithoutCrl) });
+      const result = await attempt({
+        port: listener.port, ...tlsClientOptions(tlsIdentity(enrolled.chainPem, key.privateKeyPem), testCa.trustWithoutCrl),
+      });
       assert.equal(result.reply, 'ok\n');
       assert.equal(listener.accepted[0]?.device?.id, 'm-100');
     } finally {
@@ -114,7 +127,9 @@ describe('EST enrollment with one-time tokens', () => {
     const keystore = createMemoryKeystore();
     await keystore.generateKeyPair('device', 'P-384');
     const { token } = await service.createToken(meter('m-101'));
-    const enrolled = await enrollDevice({ server: est.url, trustedCa: testCa.anchors, token, device: meter('m-101'), signer: await keystoreSigner(keystore, 'device') });
+    const enrolled = await enrollDevice({
+      server: est.url, trustedCa: testCa.anchors, token, device: meter('m-101'), signer: await keystoreSigner(keystore, 'device'),
+    });
     const certificate = parseCertificate(enrolled.certificatePem);
     assert.deepEqual(new Uint8Array(certificate.publicKey.rawData), (await keystore.find('device'))?.publicKey);
   });
@@ -122,26 +137,36 @@ describe('EST enrollment with one-time tokens', () => {
   it('refuses a used token with 401 and issues nothing', async () => {
     const { token } = await service.createToken(meter('m-102'));
     await enrollDevice({ server: est.url, trustedCa: testCa.anchors, token, device: meter('m-102'), signer: generateSoftwareKey().signer });
-    await expectRefusal(enrollDevice({ server: est.url, trustedCa: testCa.anchors, token, device: meter('m-102'), signer: generateSoftwareKey().signer }), 401, 'PW_ERR_ENROLL_TOKEN_USED');
+    await expectRefusal(enrollDevice({
+      server: est.url, trustedCa: testCa.anchors, token, device: meter('m-102'), signer: generateSoftwareKey().signer,
+    }), 401, 'PW_ERR_ENROLL_TOKEN_USED');
   });
 
   it('refuses an expired token with 401', async () => {
     const { token } = await service.createToken(meter('m-103'), day);
     clock.advance(day + 1);
     try {
-      await expectRefusal(enrollDevice({ server: est.url, trustedCa: testCa.anchors, token, device: meter('m-103'), signer: generateSoftwareKey().signer }), 401, 'PW_ERR_ENROLL_TOKEN_EXPIRED');
+      await expectRefusal(enrollDevice({
+        server: est.url, trustedCa: testCa.anchors, token, device: meter('m-103'), signer: generateSoftwareKey().signer,
+      }), 401, 'PW_ERR_ENROLL_TOKEN_EXPIRED');
     } finally {
       clock.set(Date.now());
     }
   });
 
   it('refuses a foreign token (made by another CA) and a token with a wrong secret with 401', async () => {
-    const other = new EstService({ ca: testCa.ca, tokens: new MemoryTokenStore(), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) });
+    const other = new EstService({
+      ca: testCa.ca, tokens: new MemoryTokenStore(), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)),
+    });
     const foreign = await other.createToken(meter('m-104'));
-    await expectRefusal(enrollDevice({ server: est.url, trustedCa: testCa.anchors, token: foreign.token, device: meter('m-104'), signer: generateSoftwareKey().signer }), 401, 'PW_ERR_ENROLL_TOKEN_INVALID');
+    await expectRefusal(enrollDevice({
+      server: est.url, trustedCa: testCa.anchors, token: foreign.token, device: meter('m-104'), signer: generateSoftwareKey().signer,
+    }), 401, 'PW_ERR_ENROLL_TOKEN_INVALID');
     const { token } = await service.createToken(meter('m-104'));
     const forged = `${token.slice(0, -4)}AAAA`;
-    await expectRefusal(enrollDevice({ server: est.url, trustedCa: testCa.anchors, token: forged, device: meter('m-104'), signer: generateSoftwareKey().signer }), 401, 'PW_ERR_ENROLL_TOKEN_INVALID');
+    await expectRefusal(enrollDevice({
+      server: est.url, trustedCa: testCa.anchors, token: forged, device: meter('m-104'), signer: generateSoftwareKey().signer,
+    }), 401, 'PW_ERR_ENROLL_TOKEN_INVALID');
   });
 
   it('refuses a request without a token with 401 and a Bearer challenge', async () => {
@@ -179,8 +204,14 @@ describe('EST enrollment with one-time tokens', () => {
 
   it('refuses a weak key (RSA-1024) with 400', async () => {
     const { token } = await service.createToken(meter('m-109'));
-    const keys = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=m-109, OU=meter', keys, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' } });
+    const keys = await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    );
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=m-109, OU=meter', keys, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' },
+    });
     const issuedBefore = testCa.ca.list().length;
     const response = await post({ 'content-type': 'application/pkcs10', authorization: `Bearer ${token}` }, encodeBase64(derOf(csr)));
     assert.equal(response.status, 400);
@@ -222,7 +253,10 @@ describe('EST enrollment with one-time tokens', () => {
   });
 
   it('listens with TLS 1.3 only', async () => {
-    const result = await attempt({ port: est.port, ...tlsClientOptions(undefined, tlsTrust(testCa.anchors)), minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', secureContext: undefined, ca: testCa.anchors });
+    const result = await attempt({
+      port: est.port, ...tlsClientOptions(undefined, tlsTrust(testCa.anchors)),
+      minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', secureContext: undefined, ca: testCa.anchors,
+    });
     assert.equal(result.errorCode, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
   });
 });

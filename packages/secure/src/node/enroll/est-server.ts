@@ -57,17 +57,20 @@ export async function startEstServer(options: EstServerOptions, port = 0, host =
       const body = await readBody(request, maxEstBodyBytes);
       if (body === undefined) {
         response.once('finish', () => { request.socket.destroy(); });
-        respond(response, 413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }, `PW_ERR_ENROLL_REQUEST: Cannot enroll: the body exceeds ${maxEstBodyBytes} bytes; expected a base64 CSR\n`);
+        respond(response, 413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
+          `PW_ERR_ENROLL_REQUEST: Cannot enroll: the body exceeds ${maxEstBodyBytes} bytes; expected a base64 CSR\n`);
         options.onOutcome?.({ kind: 'refused', code: 'PW_ERR_ENROLL_REQUEST', reason: 'body too large' }, request.socket.remoteAddress);
         return;
       }
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      const result = await options.service.handle({ method: request.method ?? '', path: (request.url ?? '').split('?')[0] ?? '', headers, body });
+      const path = (request.url ?? '').split('?')[0] ?? '';
+      const result = await options.service.handle({ method: request.method ?? '', path, headers, body });
       options.onOutcome?.(result.outcome, request.socket.remoteAddress);
       respond(response, result.status, result.headers, result.body);
     })().catch((error: unknown) => {
-      options.onOutcome?.({ kind: 'refused', code: 'PW_ERR_ENROLL_REQUEST', reason: error instanceof Error ? error.message : String(error) }, request.socket.remoteAddress);
+      const reason = error instanceof Error ? error.message : String(error);
+      options.onOutcome?.({ kind: 'refused', code: 'PW_ERR_ENROLL_REQUEST', reason }, request.socket.remoteAddress);
       if (!response.headersSent) respond(response, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'Cannot enroll: internal error\n');
     });
   });

@@ -91,7 +91,13 @@ async function startListener(trust: TlsTrust, withRevocationSet: boolean): Promi
 }
 
 /** One HTTPS request, for what fetchEnvelopeKey would never send. */
-function call(url: string, identity: TlsIdentity | undefined, trust: TlsTrust, method: string, path: string): Promise<{ status: number; body: string }> {
+function call(
+  url: string,
+  identity: TlsIdentity | undefined,
+  trust: TlsTrust,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(new URL(path, url), { method, agent: false, ...tlsClientOptions(identity, trust) }, (response) => {
       let body = '';
@@ -191,7 +197,9 @@ describe('envelope-key provisioning over mutual TLS', () => {
   it('answers 404 to any other method or path, without deriving a key', async () => {
     const meter = await testCa.device('meter-kp-h');
     const asked = listener.asked.length;
-    for (const [method, path] of [['POST', envelopeKeyPath], ['PUT', envelopeKeyPath], ['GET', '/.well-known/phasewire/other'], ['GET', '/']] as const) {
+    for (const [method, path] of [
+      ['POST', envelopeKeyPath], ['PUT', envelopeKeyPath], ['GET', '/.well-known/phasewire/other'], ['GET', '/'],
+    ] as const) {
       const answer = await call(listener.server.url, meter, testCa.trustWithoutCrl, method, path);
       assert.equal(answer.status, 404, `${method} ${path}`);
     }
@@ -210,7 +218,8 @@ describe('fetchEnvelopeKey refuses an answer that is not a key', () => {
     serverIdentity = await testCa.server();
     meter = await testCa.device('meter-kp-z');
     // A listener that says whatever the test tells it to, to a client with a good certificate.
-    const server = createServer(tlsServerOptions(serverIdentity, testCa.trustWithoutCrl), (_request: IncomingMessage, response: ServerResponse) => {
+    const options = tlsServerOptions(serverIdentity, testCa.trustWithoutCrl);
+    const server = createServer(options, (_request: IncomingMessage, response: ServerResponse) => {
       response.writeHead(answer.status, { 'content-type': answer.type });
       response.end(answer.body);
     });

@@ -62,7 +62,9 @@ export interface KeyProvisioningHandlerOptions {
 }
 
 /** A request handler for an https server with mutual TLS (`tlsServerOptions(..., 'required')`). */
-export function keyProvisioningHandler(options: KeyProvisioningHandlerOptions): (request: IncomingMessage, response: ServerResponse) => void {
+export function keyProvisioningHandler(
+  options: KeyProvisioningHandlerOptions,
+): (request: IncomingMessage, response: ServerResponse) => void {
   const reply = (response: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
     response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     response.end(body);
@@ -82,7 +84,8 @@ export function keyProvisioningHandler(options: KeyProvisioningHandlerOptions): 
         reply(response, 403, `PW_ERR_AGENT_KEY_PROVISIONING: no envelope key for ${device}\n`);
         return;
       }
-      reply(response, 200, JSON.stringify({ keyId: provisioned.keyId, key: Buffer.from(provisioned.key).toString('base64') }), 'application/json');
+      const body = JSON.stringify({ keyId: provisioned.keyId, key: Buffer.from(provisioned.key).toString('base64') });
+      reply(response, 200, body, 'application/json');
     }, () => {
       reply(response, 500, 'PW_ERR_AGENT_KEY_PROVISIONING: the key could not be derived\n');
     });
@@ -144,7 +147,8 @@ export async function startKeyProvisioningServer(
 }
 
 const provisioningError = (what: string, cause?: unknown): SecurityError =>
-  new SecurityError('PW_ERR_AGENT_KEY_PROVISIONING', `Cannot obtain the envelope key: ${what}; expected HTTP 200 with {"keyId", "key"} of 32 bytes`, cause === undefined ? undefined : { cause });
+  new SecurityError('PW_ERR_AGENT_KEY_PROVISIONING', `Cannot obtain the envelope key: ${what}; `
+    + 'expected HTTP 200 with {"keyId", "key"} of 32 bytes', cause === undefined ? undefined : { cause });
 
 /** The device side: fetches its envelope key with its new certificate. */
 export function fetchEnvelopeKey(server: string, identity: TlsIdentity, trust: TlsTrust): Promise<ProvisionedKey> {

@@ -8,7 +8,8 @@ import { parseDeviceIdentity } from '../../pki/device-identity.ts';
 import { writeFileAtomic } from '../keystore/atomic-file.ts';
 
 function bad(path: string, found: string, cause?: unknown): StoreError {
-  return new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot read the enrollment tokens in ${path}: ${found}; expected the format-1 file phasewire writes`, cause === undefined ? undefined : { cause });
+  return new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot read the enrollment tokens in ${path}: ${found}; `
+    + 'expected the format-1 file phasewire writes', cause === undefined ? undefined : { cause });
 }
 
 function parseRecord(path: string, item: unknown): TokenRecord {
@@ -70,7 +71,8 @@ export class TokenFileStore implements TokenStore {
     try {
       await writeFileAtomic(this.path, `${JSON.stringify({ format: 1, tokens }, null, 1)}\n`);
     } catch (error) {
-      throw new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot write the enrollment tokens to ${this.path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot write the enrollment tokens to ${this.path}: `
+        + (error instanceof Error ? error.message : String(error)), { cause: error });
     }
   }
 
@@ -85,7 +87,10 @@ export class TokenFileStore implements TokenStore {
   add(record: TokenRecord): Promise<void> {
     return this.#serialised(async () => {
       const records = await this.#read();
-      if (records.some((item) => item.id === record.id)) throw new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot add enrollment token ${record.id}: the id exists; expected a fresh random id`);
+      if (records.some((item) => item.id === record.id)) {
+        throw new StoreError('PW_ERR_ENROLL_TOKEN_STORE', `Cannot add enrollment token ${record.id}: the id exists; `
+          + 'expected a fresh random id');
+      }
       await this.#write([...records, record]);
     });
   }

@@ -41,9 +41,13 @@ export function envelopeFixture(options: EnvelopeFixtureOptions = {}) {
   return {
     clock, aead, keys, install, deviceRing, headEndRing, refusals, deviceCounters, headEndCounters, headEndWindow, deviceWindow,
     /** The meters' uplink sender (one object stands for every meter). */
-    uplink: new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: deviceRing, counters: deviceCounters, ...limits, ...options.sender }),
+    uplink: new EnvelopeSender({
+      direction: 'uplink', aead, keys, keyRing: deviceRing, counters: deviceCounters, ...limits, ...options.sender,
+    }),
     /** The head-end's ingest. */
-    ingest: new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: headEndRing, window: headEndWindow, ...limits, onRefusal: (r) => refusals.push(r) }),
+    ingest: new EnvelopeReceiver({
+      direction: 'uplink', aead, keys, keyRing: headEndRing, window: headEndWindow, ...limits, onRefusal: (r) => refusals.push(r),
+    }),
     /** The head-end's command sender. */
     downlink: new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: headEndRing, counters: headEndCounters, ...limits }),
     /** A meter's command receiver. */

@@ -81,7 +81,10 @@ test('skips a torn last record (a crash mid-write) but refuses damage followed b
   assert.match(good!, / 41 [0-9a-f]{8}$/);
   // A record whose checksum fails, followed by a good one: not a torn tail.
   await writeFile(path, `${header}\n${good!.replace(' 41 ', ' 49 ')}\n${good}\n`, { mode: 0o600 });
-  await assert.rejects(Promise.resolve(FileCounterStore.open(path)), (error) => hasCode(error, 'PW_ERR_COUNTER_STORE') && /damaged/.test((error as Error).message));
+  await assert.rejects(
+    Promise.resolve(FileCounterStore.open(path)),
+    (error) => hasCode(error, 'PW_ERR_COUNTER_STORE') && /damaged/.test((error as Error).message),
+  );
 });
 
 test('refuses a store file that others may write', async () => {
@@ -99,7 +102,9 @@ test('a meter restarted with the file store never reuses a counter, and the head
   const senderPath = fresh();
   const windowPath = fresh();
   const meter = (counters: FileCounterStore): EnvelopeSender =>
-    new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters, counterBlockSize: 4 });
+    new EnvelopeSender({
+      direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters, counterBlockSize: 4,
+    });
   const headEnd = (window: FileCounterStore): EnvelopeReceiver =>
     new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), window });
 

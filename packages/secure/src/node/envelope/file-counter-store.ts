@@ -54,10 +54,12 @@ export class FileCounterStore implements CounterStore {
 
   advance(scope: CounterScope, value: bigint): Promise<void> {
     if (this.#handle === undefined) {
-      return Promise.reject(new StoreError('PW_ERR_COUNTER_STORE', `Cannot advance counter ${scope}: the counter store ${this.#path} is closed`));
+      return Promise.reject(new StoreError('PW_ERR_COUNTER_STORE', `Cannot advance counter ${scope}: `
+        + `the counter store ${this.#path} is closed`));
     }
     if (value < 1n || value > maxInvocationCounter) {
-      return Promise.reject(new StoreError('PW_ERR_COUNTER_STORE', `Cannot advance counter ${scope} to ${value}: expected 1 to ${maxInvocationCounter}`));
+      return Promise.reject(new StoreError('PW_ERR_COUNTER_STORE', `Cannot advance counter ${scope} to ${value}: `
+        + `expected 1 to ${maxInvocationCounter}`));
     }
     if (value <= this.get(scope)) return this.#batch ?? this.#tail;
     this.#values.set(scope, value);
@@ -126,7 +128,8 @@ async function load(path: string): Promise<Map<CounterScope, bigint>> {
     const stats = await lstat(path);
     if (!stats.isFile() || (stats.mode & 0o022) !== 0) {
       throw new StoreError('PW_ERR_COUNTER_STORE',
-        `Cannot open counter store ${path}: expected a regular file writable only by its owner, found mode 0${(stats.mode & 0o777).toString(8)}${stats.isFile() ? '' : ' (not a regular file)'}`);
+        `Cannot open counter store ${path}: expected a regular file writable only by its owner, `
+        + `found mode 0${(stats.mode & 0o777).toString(8)}${stats.isFile() ? '' : ' (not a regular file)'}`);
     }
     text = await readFile(path, 'latin1');
   } catch (error) {
@@ -147,7 +150,8 @@ async function load(path: string): Promise<Map<CounterScope, bigint>> {
     }
     if (firstBad !== undefined) {
       throw new StoreError('PW_ERR_COUNTER_STORE',
-        `Cannot open counter store ${path}: record ${firstBad + 1} is damaged and records follow it; refusing rather than losing a counter`);
+        `Cannot open counter store ${path}: record ${firstBad + 1} is damaged and records follow it; `
+        + 'refusing rather than losing a counter');
     }
     const [scope, value] = parsed;
     if (value > (values.get(scope) ?? 0n)) values.set(scope, value);

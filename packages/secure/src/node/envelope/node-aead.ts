@@ -30,7 +30,8 @@ function secretOf(key: AeadKey): KeyObject {
 export class NodeAead implements Aead {
   importKey(raw: Uint8Array): AeadKey {
     if (raw.length !== aeadKeyLength) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot prepare an AES-256-GCM key from ${raw.length} bytes: expected ${aeadKeyLength}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot prepare an AES-256-GCM key from ${raw.length} bytes: `
+        + `expected ${aeadKeyLength}`);
     }
     // A KeyObject copies the bytes, and reusing it spares OpenSSL a key import per message.
     return new NodeAeadKey(createSecretKey(raw));
@@ -38,7 +39,8 @@ export class NodeAead implements Aead {
 
   seal(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, header: Uint8Array): Uint8Array {
     if (nonce.length !== envelopeNonceLength) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot seal with a ${nonce.length}-byte nonce: expected ${envelopeNonceLength}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot seal with a ${nonce.length}-byte nonce: `
+        + `expected ${envelopeNonceLength}`);
     }
     const cipher = createCipheriv(algorithm, secretOf(key), nonce, { authTagLength: envelopeTagLength });
     cipher.setAAD(aad);
@@ -54,7 +56,8 @@ export class NodeAead implements Aead {
 
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array {
     if (nonce.length !== envelopeNonceLength) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot open with a ${nonce.length}-byte nonce: expected ${envelopeNonceLength}`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot open with a ${nonce.length}-byte nonce: `
+        + `expected ${envelopeNonceLength}`);
     }
     const secret = secretOf(key);
     try {
@@ -67,7 +70,8 @@ export class NodeAead implements Aead {
       return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
     } catch (error) {
       throw new SecurityError('PW_ERR_ENVELOPE_AUTH',
-        `Cannot open AES-256-GCM ciphertext of ${ciphertext.length} bytes with a ${tag.length}-byte tag: authentication failed (expected a valid ${envelopeTagLength}-byte tag)`,
+        `Cannot open AES-256-GCM ciphertext of ${ciphertext.length} bytes with a ${tag.length}-byte tag: `
+        + `authentication failed (expected a valid ${envelopeTagLength}-byte tag)`,
         { cause: error });
     }
   }

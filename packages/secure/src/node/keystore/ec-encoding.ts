@@ -47,7 +47,8 @@ export function spkiFromEcPoint(info: CurveInfo, ecPoint: Uint8Array): Uint8Arra
 /** DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs) of a raw r || s signature. */
 export function derFromRawSignature(info: CurveInfo, raw: Uint8Array): Uint8Array {
   if (raw.length !== 2 * info.size) {
-    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot encode a ${info.curve} signature of ${raw.length} bytes: expected ${2 * info.size} (r || s)`);
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot encode a ${info.curve} signature of ${raw.length} bytes: `
+      + `expected ${2 * info.size} (r || s)`);
   }
   const r = derInteger(raw.subarray(0, info.size));
   const s = derInteger(raw.subarray(info.size));

@@ -12,7 +12,11 @@ export type SecretSource =
 /** The longest credential accepted (PKCS#11 PINs are short; passphrases a sentence at most). */
 const maxSecretLength = 1024;
 
-export async function readSecret(source: SecretSource, what: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string> {
+export async function readSecret(
+  source: SecretSource,
+  what: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<string> {
   let value: string;
   if ('env' in source) {
     const found = env[source.env];
@@ -34,7 +38,8 @@ export async function readSecret(source: SecretSource, what: string, env: Readon
     if (value === '') throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot read the ${what}: ${source.file} is empty`);
   }
   if (value.length > maxSecretLength) {
-    throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot use the ${what}: ${value.length} characters, expected at most ${maxSecretLength}`);
+    throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot use the ${what}: ${value.length} characters, `
+      + `expected at most ${maxSecretLength}`);
   }
   return value;
 }

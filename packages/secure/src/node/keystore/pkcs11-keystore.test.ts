@@ -55,8 +55,10 @@ test('derives in the token exactly the RFC 5869 Appendix A SHA-256 outputs for a
   // RFC 5869 A.1 and A.3: PRK given, OKM's first block. The PRK is put in the token by the test
   // through a raw session; the keystore port has no import.
   const vectors = [
-    { label: 'rfc5869-a1', prk: '077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5', info: 'f0f1f2f3f4f5f6f7f8f9', okm: '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf' },
-    { label: 'rfc5869-a3', prk: '19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04', info: '', okm: '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d' },
+    { label: 'rfc5869-a1', prk: '077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5', info: 'f0f1f2f3f4f5f6f7f8f9',
+      okm: '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf' },
+    { label: 'rfc5869-a3', prk: '19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04', info: '',
+      okm: '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d' },
   ];
   await withRawSession((pkcs11, session) => {
     for (const vector of vectors) {
@@ -129,7 +131,9 @@ test('keeps private and secret keys sensitive and unextractable inside the token
     const keys = [...find(pkcs11js.CKO_PRIVATE_KEY, 'never-out-ec'), ...find(pkcs11js.CKO_SECRET_KEY, 'never-out-secret')];
     assert.equal(keys.length, 3, 'one private key and the two objects of the secret');
     for (const handle of keys) {
-      const [sensitive, extractable] = pkcs11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]);
+      const [sensitive, extractable] = pkcs11.C_GetAttributeValue(session, handle, [
+        { type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE },
+      ]);
       assert.equal(sensitive!.value[0], 1, 'CKA_SENSITIVE is true');
       assert.equal(extractable!.value[0], 0, 'CKA_EXTRACTABLE is false');
       // security-anchors R30: reading the value answers CKR_ATTRIBUTE_SENSITIVE.
@@ -150,7 +154,8 @@ test('pkcs11-tool sees the keys in the token as sensitive and never extractable,
   } finally {
     await keystore.close();
   }
-  const tool = (...args: string[]) => run('pkcs11-tool', ['--module', softHsmModule, '--token-label', otherTokenLabel, '--login', '--pin', hsm.pin, ...args]);
+  const tool = (...args: string[]) =>
+    run('pkcs11-tool', ['--module', softHsmModule, '--token-label', otherTokenLabel, '--login', '--pin', hsm.pin, ...args]);
   const { stdout } = await tool('--list-objects');
   const objects = stdout.split(/\n(?=\S)/);
   const privateKey = objects.find((object) => object.startsWith('Private Key Object; EC') && /label:\s+tool-ca\n/.test(object));
@@ -165,7 +170,8 @@ test('pkcs11-tool sees the keys in the token as sensitive and never extractable,
     await assert.rejects(tool('--read-object', '--type', 'secrkey', '--label', 'tool-master', '--output-file', join(out, 'secret.bin')),
       (error: unknown) => error instanceof Error && /CKR_ATTRIBUTE_SENSITIVE/.test(String((error as { stderr?: string }).stderr)));
     // pkcs11-tool does not even try to read a private key value: nothing is written.
-    await tool('--read-object', '--type', 'privkey', '--label', 'tool-ca', '--output-file', join(out, 'private.der')).catch(() => undefined);
+    await tool('--read-object', '--type', 'privkey', '--label', 'tool-ca', '--output-file', join(out, 'private.der'))
+      .catch(() => undefined);
     await assert.rejects(access(join(out, 'private.der')));
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -178,14 +184,24 @@ test('refuses a wrong PIN with PW_ERR_KEYSTORE_AUTH', async () => {
 });
 
 test('refuses a missing module, an unknown token or slot, and an unset PIN source as configuration errors', async () => {
-  const refusedAsConfig = (pattern: RegExp) => (error: unknown): boolean => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG') && pattern.test((error as Error).message);
-  await assert.rejects(Pkcs11Keystore.open({ ...hsm.options(tokenLabel), module: '/nonexistent/libpkcs11.so' }), refusedAsConfig(/Cannot load PKCS#11 module/));
-  await assert.rejects(Pkcs11Keystore.open({ ...hsm.options(tokenLabel), token: { label: 'no-such-token' } }), refusedAsConfig(/no-such-token.*phasewire-keystore/));
+  const refusedAsConfig = (pattern: RegExp) => (error: unknown): boolean =>
+    hasCode(error, 'PW_ERR_KEYSTORE_CONFIG') && pattern.test((error as Error).message);
+  await assert.rejects(
+    Pkcs11Keystore.open({ ...hsm.options(tokenLabel), module: '/nonexistent/libpkcs11.so' }),
+    refusedAsConfig(/Cannot load PKCS#11 module/),
+  );
+  await assert.rejects(
+    Pkcs11Keystore.open({ ...hsm.options(tokenLabel), token: { label: 'no-such-token' } }),
+    refusedAsConfig(/no-such-token.*phasewire-keystore/),
+  );
   await assert.rejects(Pkcs11Keystore.open({ ...hsm.options(tokenLabel), token: { slotId: 4242 } }), refusedAsConfig(/slot 4242/));
   await assert.rejects(Pkcs11Keystore.open({ ...hsm.options(tokenLabel), env: {} }), refusedAsConfig(/PHASEWIRE_TEST_TOKEN_PIN is unset/));
   const pinFile = join(hsm.directory, 'pin');
   await writeFile(pinFile, `${hsm.pin}\n`, { mode: 0o644 });
-  await assert.rejects(Pkcs11Keystore.open({ ...hsm.options(tokenLabel), pin: { file: pinFile } }), (error) => hasCode(error, 'PW_ERR_KEYSTORE_PERMISSIONS'));
+  await assert.rejects(
+    Pkcs11Keystore.open({ ...hsm.options(tokenLabel), pin: { file: pinFile } }),
+    (error) => hasCode(error, 'PW_ERR_KEYSTORE_PERMISSIONS'),
+  );
 });
 
 test('opens by slot id and reads the PIN from an owner-only file', async () => {

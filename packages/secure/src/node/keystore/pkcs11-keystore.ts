@@ -39,12 +39,16 @@ export interface Pkcs11KeystoreOptions {
 /** CKA_ID length for new keys: links a key pair's two objects (and a certificate stored beside them). */
 const idLength = 16;
 /** Return values that mean the credential was refused (PKCS#11 v2.40 §5.1). */
-const credentialRefusals = new Set([pkcs11js.CKR_PIN_INCORRECT, pkcs11js.CKR_PIN_LOCKED, pkcs11js.CKR_PIN_LEN_RANGE, pkcs11js.CKR_PIN_EXPIRED]);
+const credentialRefusals = new Set([
+  pkcs11js.CKR_PIN_INCORRECT, pkcs11js.CKR_PIN_LOCKED, pkcs11js.CKR_PIN_LEN_RANGE, pkcs11js.CKR_PIN_EXPIRED,
+]);
 /**
  * Return values of an unwrap whose input fails the integrity check; SoftHSM 2.6.1 answers
  * CKR_GENERAL_ERROR for an altered RFC 5649 blob (checked here), others the specific values.
  */
-const unwrapRefusals = new Set([pkcs11js.CKR_WRAPPED_KEY_INVALID, pkcs11js.CKR_WRAPPED_KEY_LEN_RANGE, pkcs11js.CKR_ENCRYPTED_DATA_INVALID, pkcs11js.CKR_GENERAL_ERROR]);
+const unwrapRefusals = new Set([
+  pkcs11js.CKR_WRAPPED_KEY_INVALID, pkcs11js.CKR_WRAPPED_KEY_LEN_RANGE, pkcs11js.CKR_ENCRYPTED_DATA_INVALID, pkcs11js.CKR_GENERAL_ERROR,
+]);
 
 export class Pkcs11Keystore implements Keystore {
   readonly kind = 'pkcs11';
@@ -74,7 +78,8 @@ export class Pkcs11Keystore implements Keystore {
         // Login state is per token and process: another keystore here has logged in already.
         if (returnValue(error) !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) {
           if (credentialRefusals.has(returnValue(error) ?? -1)) {
-            throw new SecurityError('PW_ERR_KEYSTORE_AUTH', `Cannot log in to PKCS#11 token ${name}: the token refused the PIN (${describe(error)})`, { cause: error });
+            throw new SecurityError('PW_ERR_KEYSTORE_AUTH', `Cannot log in to PKCS#11 token ${name}: `
+              + `the token refused the PIN (${describe(error)})`, { cause: error });
           }
           throw new StoreError('PW_ERR_KEYSTORE', `Cannot log in to PKCS#11 token ${name}: ${describe(error)}`, { cause: error });
         }
@@ -84,7 +89,8 @@ export class Pkcs11Keystore implements Keystore {
       if (session !== undefined) pkcs11.C_CloseSession(session);
       releaseModule(options.module);
       throw error instanceof PhasewireError ? error
-        : new StoreError('PW_ERR_KEYSTORE', `Cannot open a session on PKCS#11 module ${options.module}: ${describe(error)}`, { cause: error });
+        : new StoreError('PW_ERR_KEYSTORE', `Cannot open a session on PKCS#11 module ${options.module}: ${describe(error)}`,
+          { cause: error });
     }
   }
 
@@ -92,7 +98,9 @@ export class Pkcs11Keystore implements Keystore {
     return this.#run(`generate a ${curve} key pair "${label}"`, (session) => {
       checkKeyLabel(label);
       const info = curves[curve] as CurveInfo | undefined;
-      if (info === undefined) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot generate a key pair on curve ${curve}: expected P-256 or P-384`);
+      if (info === undefined) {
+        throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot generate a key pair on curve ${curve}: expected P-256 or P-384`);
+      }
       this.#refuseExisting(session, label);
       const id = randomBytes(idLength);
       const [publicTemplate, privateTemplate] = ecKeyPairTemplates(label, id, info.params);
@@ -163,11 +171,14 @@ export class Pkcs11Keystore implements Keystore {
       const wrapping = this.#secret(session, wrappingLabel, pkcs11js.CKK_AES);
       let carrier: Handle;
       try {
-        carrier = this.#pkcs11.C_UnwrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, wrapping, Buffer.from(wrapped), carrierTemplate);
+        carrier = this.#pkcs11.C_UnwrapKey(
+          session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, wrapping, Buffer.from(wrapped), carrierTemplate,
+        );
       } catch (error) {
         if (unwrapRefusals.has(returnValue(error) ?? -1)) {
           throw new SecurityError('PW_ERR_KEY_UNWRAP',
-            `Cannot unwrap ${wrapped.length} bytes under "${wrappingLabel}": the integrity check of RFC 5649 failed (${describe(error)})`, { cause: error });
+            `Cannot unwrap ${wrapped.length} bytes under "${wrappingLabel}": the integrity check of RFC 5649 failed (${describe(error)})`,
+            { cause: error });
         }
         throw error;
       }
@@ -236,7 +247,9 @@ export class Pkcs11Keystore implements Keystore {
 
   #runNow<T>(action: string, operation: (session: Handle) => T): T {
     const session = this.#session;
-    if (session === undefined) throw new ValidationError('PW_ERR_KEYSTORE_CLOSED', `Cannot ${action}: the PKCS#11 keystore on ${this.#tokenName} is closed`);
+    if (session === undefined) {
+      throw new ValidationError('PW_ERR_KEYSTORE_CLOSED', `Cannot ${action}: the PKCS#11 keystore on ${this.#tokenName} is closed`);
+    }
     try {
       return operation(session);
     } catch (error) {
@@ -253,10 +266,14 @@ export class Pkcs11Keystore implements Keystore {
       if (info === undefined) return undefined;
       return {
         label, kind: 'ec-private', curve: info.curve,
-        ...(publicKey === undefined ? {} : { publicKey: spkiFromEcPoint(info, this.#attribute(session, publicKey, pkcs11js.CKA_EC_POINT)) }),
+        ...(publicKey === undefined
+          ? {}
+          : { publicKey: spkiFromEcPoint(info, this.#attribute(session, publicKey, pkcs11js.CKA_EC_POINT)) }),
       };
     }
-    const [secret] = this.#findAll(session, [...labelled(pkcs11js.CKO_SECRET_KEY, label), { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_GENERIC_SECRET }]);
+    const [secret] = this.#findAll(session, [
+      ...labelled(pkcs11js.CKO_SECRET_KEY, label), { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_GENERIC_SECRET },
+    ]);
     return secret === undefined ? undefined : { label, kind: 'secret' };
   }
 
@@ -282,14 +299,17 @@ export class Pkcs11Keystore implements Keystore {
   }
 
   #curveOf(session: Handle, handle: Handle): CurveInfo | undefined {
-    const [type, params] = this.#pkcs11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_KEY_TYPE }, { type: pkcs11js.CKA_EC_PARAMS }]);
+    const [type, params] = this.#pkcs11.C_GetAttributeValue(session, handle, [
+      { type: pkcs11js.CKA_KEY_TYPE }, { type: pkcs11js.CKA_EC_PARAMS },
+    ]);
     if (type === undefined || params === undefined || readUlong(type.value) !== pkcs11js.CKK_EC) return undefined;
     return curveOfParams(params.value);
   }
 
   #refuseExisting(session: Handle, label: string): void {
     if (this.#keyObjects(session, label).length > 0) {
-      throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key "${label}" on PKCS#11 token ${this.#tokenName}: a key with that label exists`);
+      throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key "${label}" on PKCS#11 token ${this.#tokenName}: `
+        + 'a key with that label exists');
     }
   }
 
@@ -315,7 +335,9 @@ export class Pkcs11Keystore implements Keystore {
 
   #attribute(session: Handle, handle: Handle, type: number): Buffer {
     const [attribute] = this.#pkcs11.C_GetAttributeValue(session, handle, [{ type }]);
-    if (attribute === undefined) throw new StoreError('PW_ERR_KEYSTORE', `Cannot read attribute 0x${type.toString(16)} on PKCS#11 token ${this.#tokenName}`);
+    if (attribute === undefined) {
+      throw new StoreError('PW_ERR_KEYSTORE', `Cannot read attribute 0x${type.toString(16)} on PKCS#11 token ${this.#tokenName}`);
+    }
     return attribute.value;
   }
 }
@@ -325,5 +347,6 @@ function notFound(label: string, token: string): ValidationError {
 }
 
 function wrongKind(label: string, action: string, kind: string): ValidationError {
-  return new ValidationError('PW_ERR_KEY_USAGE', `Cannot ${action} "${label}": it is a${kind === 'secret' ? ' secret' : 'n EC private key'}`);
+  return new ValidationError('PW_ERR_KEY_USAGE',
+    `Cannot ${action} "${label}": it is a${kind === 'secret' ? ' secret' : 'n EC private key'}`);
 }

@@ -15,7 +15,9 @@ export type TokenSelector = { readonly label: string } | { readonly slotId: numb
  * signing only; the public key a token object beside it with the same label and CKA_ID.
  */
 export function ecKeyPairTemplates(label: string, id: Buffer, params: Buffer): [Template, Template] {
-  const common: Template = [{ type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_ID, value: id }];
+  const common: Template = [
+    { type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_ID, value: id },
+  ];
   return [[
     ...common,
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },

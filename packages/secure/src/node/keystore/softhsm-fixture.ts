@@ -37,12 +37,15 @@ export async function startSoftHsm(tokenLabels: readonly string[]): Promise<Soft
   const pin = randomBytes(8).toString('hex');
   const soPin = randomBytes(8).toString('hex');
   for (const label of tokenLabels) {
-    await run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin], { env: { ...process.env, SOFTHSM2_CONF: conf } });
+    await run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin],
+      { env: { ...process.env, SOFTHSM2_CONF: conf } });
   }
   return {
     directory,
     pin,
-    options: (tokenLabel) => ({ module: softHsmModule, token: { label: tokenLabel }, pin: { env: pinVariable }, env: { [pinVariable]: pin } }),
+    options: (tokenLabel) => ({
+      module: softHsmModule, token: { label: tokenLabel }, pin: { env: pinVariable }, env: { [pinVariable]: pin },
+    }),
     cleanup: () => rm(directory, { recursive: true, force: true }),
   };
 }

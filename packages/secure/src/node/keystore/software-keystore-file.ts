@@ -13,7 +13,8 @@ const scrypt = promisify(scryptCallback) as (password: string, salt: Uint8Array,
 
 export const fileFormat = 'phasewire-software-keystore';
 export const fileVersion = 1;
-const notice = 'Software keystore: keys are protected by a passphrase or key file and by this file\'s permissions, not by a hardware security module.';
+const notice = 'Software keystore: keys are protected by a passphrase or key file and by this file\'s permissions, '
+  + 'not by a hardware security module.';
 const gcmNonceLength = 12;
 const gcmTagLength = 16;
 /** A store file beyond this is not one phasewire wrote (thousands of keys fit easily). */
@@ -61,7 +62,8 @@ export function checkScrypt(parameters: ScryptParameters): ScryptParameters {
   if (!powerOfTwo || cost < minCost || cost > maxCost || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > 32
     || !Number.isInteger(parallelization) || parallelization < 1 || parallelization > 16) {
     throw new StoreError('PW_ERR_KEYSTORE_CORRUPT',
-      `Cannot use scrypt N=${cost}, r=${blockSize}, p=${parallelization}: expected N a power of two from 2^14 to 2^20, r 1 to 32, p 1 to 16`);
+      `Cannot use scrypt N=${cost}, r=${blockSize}, p=${parallelization}: `
+      + 'expected N a power of two from 2^14 to 2^20, r 1 to 32, p 1 to 16');
   }
   return parameters;
 }
@@ -83,7 +85,8 @@ export function verifyCheck(storeKey: KeyObject, check: Uint8Array, path: string
   try {
     open(storeKey, check, checkAad);
   } catch (error) {
-    throw new SecurityError('PW_ERR_KEYSTORE_AUTH', `Cannot unlock software keystore ${path}: the passphrase or key file does not match the store`, { cause: error });
+    throw new SecurityError('PW_ERR_KEYSTORE_AUTH', `Cannot unlock software keystore ${path}: `
+      + 'the passphrase or key file does not match the store', { cause: error });
   }
 }
 
@@ -105,7 +108,8 @@ export function openEntry(storeKey: KeyObject, entry: StoredKey, path: string): 
   try {
     return open(storeKey, entry.sealed, entryAad(entry));
   } catch (error) {
-    throw new StoreError('PW_ERR_KEYSTORE_CORRUPT', `Cannot open key "${entry.label}" in software keystore ${path}: its entry fails authentication (altered or damaged)`, { cause: error });
+    throw new StoreError('PW_ERR_KEYSTORE_CORRUPT', `Cannot open key "${entry.label}" in software keystore ${path}: `
+      + 'its entry fails authentication (altered or damaged)', { cause: error });
   }
 }
 
@@ -120,7 +124,9 @@ function seal(key: KeyObject, plaintext: Uint8Array, aad: Uint8Array): Uint8Arra
 }
 
 function open(key: KeyObject, sealed: Uint8Array, aad: Uint8Array): Buffer {
-  if (sealed.length < gcmNonceLength + gcmTagLength) throw new Error(`sealed value of ${sealed.length} bytes is shorter than nonce and tag`);
+  if (sealed.length < gcmNonceLength + gcmTagLength) {
+    throw new Error(`sealed value of ${sealed.length} bytes is shorter than nonce and tag`);
+  }
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, gcmNonceLength), { authTagLength: gcmTagLength });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - gcmTagLength));
@@ -130,7 +136,10 @@ function open(key: KeyObject, sealed: Uint8Array, aad: Uint8Array): Buffer {
 export function serializeStore(store: StoreFile): string {
   const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
   const unlock = store.unlock.kdf === 'scrypt'
-    ? { kdf: 'scrypt', salt: b64(store.unlock.salt), cost: store.unlock.cost, blockSize: store.unlock.blockSize, parallelization: store.unlock.parallelization }
+    ? {
+      kdf: 'scrypt', salt: b64(store.unlock.salt),
+      cost: store.unlock.cost, blockSize: store.unlock.blockSize, parallelization: store.unlock.parallelization,
+    }
     : { kdf: 'key-file' };
   return `${JSON.stringify({
     format: fileFormat,
@@ -169,7 +178,8 @@ export function parseStore(text: string, path: string): StoreFile {
     const cost = unlockJson['cost'];
     const blockSize = unlockJson['blockSize'];
     const parallelization = unlockJson['parallelization'];
-    if (salt === undefined || salt.length < 16 || typeof cost !== 'number' || typeof blockSize !== 'number' || typeof parallelization !== 'number') {
+    if (salt === undefined || salt.length < 16
+      || typeof cost !== 'number' || typeof blockSize !== 'number' || typeof parallelization !== 'number') {
       throw corrupt('the scrypt parameters are incomplete');
     }
     unlock = { kdf: 'scrypt', salt, ...checkScrypt({ cost, blockSize, parallelization }) };
@@ -194,7 +204,9 @@ export function parseStore(text: string, path: string): StoreFile {
     if (kind === 'secret') return { label, kind, sealed };
     const curve = key['curve'];
     const publicKey = bytes(key['publicKey']);
-    if ((curve !== 'P-256' && curve !== 'P-384') || publicKey === undefined) throw corrupt(`EC key "${label}" lacks its curve or public key`);
+    if ((curve !== 'P-256' && curve !== 'P-384') || publicKey === undefined) {
+      throw corrupt(`EC key "${label}" lacks its curve or public key`);
+    }
     return { label, kind, curve, publicKey, sealed };
   });
   return { unlock, check, keys };

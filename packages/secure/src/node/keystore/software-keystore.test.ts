@@ -54,7 +54,12 @@ describe('software keystore, passphrase-locked: conformance', () => {
 describe('software keystore, key-file-locked: conformance', () => {
   let options: SoftwareKeystoreOptions;
   before(async () => {
-    options = { path: join(directory, 'conformance-key-file.json'), unlock: { keyFile: await keyFile('conformance.key') }, warn: () => undefined, create: true };
+    options = {
+      path: join(directory, 'conformance-key-file.json'),
+      unlock: { keyFile: await keyFile('conformance.key') },
+      warn: () => undefined,
+      create: true,
+    };
   });
   keystoreConformance(() => SoftwareKeystore.open(options), nodeConformanceHarness);
 });
@@ -95,7 +100,8 @@ test('refuses a store file that others may read, before asking for the passphras
 test('refuses a key file that others may read', async () => {
   const loose = await keyFile('loose.key');
   await chmod(loose, 0o644);
-  await assert.rejects(SoftwareKeystore.open({ path: join(directory, 'loose-key.json'), unlock: { keyFile: loose }, warn: () => undefined, create: true }),
+  await assert.rejects(
+    SoftwareKeystore.open({ path: join(directory, 'loose-key.json'), unlock: { keyFile: loose }, warn: () => undefined, create: true }),
     (error) => hasCode(error, 'PW_ERR_KEYSTORE_PERMISSIONS'));
 });
 
@@ -107,13 +113,16 @@ test('refuses a wrong passphrase and a wrong key file with PW_ERR_KEYSTORE_AUTH'
   const keyPath = join(directory, 'auth-key.json');
   const options = { path: keyPath, unlock: { keyFile: await keyFile('right.key') }, warn: () => undefined, create: true };
   await (await SoftwareKeystore.open(options)).close();
-  await assert.rejects(SoftwareKeystore.open({ ...options, unlock: { keyFile: await keyFile('wrong.key') } }), (error) => hasCode(error, 'PW_ERR_KEYSTORE_AUTH'));
+  await assert.rejects(SoftwareKeystore.open({ ...options, unlock: { keyFile: await keyFile('wrong.key') } }),
+    (error) => hasCode(error, 'PW_ERR_KEYSTORE_AUTH'));
 });
 
 test('refuses configuration errors: missing file without create, unset passphrase, short key file', async () => {
   const missing = join(directory, 'missing.json');
-  await assert.rejects(SoftwareKeystore.open({ ...passphraseOptions(missing, 'x'), create: false }), (error) => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG'));
-  await assert.rejects(SoftwareKeystore.open({ ...passphraseOptions(missing, 'x'), env: {} }), (error) => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG'));
+  await assert.rejects(SoftwareKeystore.open({ ...passphraseOptions(missing, 'x'), create: false }),
+    (error) => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG'));
+  await assert.rejects(SoftwareKeystore.open({ ...passphraseOptions(missing, 'x'), env: {} }),
+    (error) => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG'));
   const short = await keyFile('short.key', randomBytes(16));
   await assert.rejects(SoftwareKeystore.open({ path: missing, unlock: { keyFile: short }, warn: () => undefined, create: true }),
     (error) => hasCode(error, 'PW_ERR_KEYSTORE_CONFIG'));
@@ -145,7 +154,9 @@ test('derives exactly HMAC-SHA256(secret, info || 0x01), the one-block HKDF-Expa
   // holding both could. The port itself never returns a secret.
   const storeKeyBytes = randomBytes(32);
   const path = join(directory, 'derive.json');
-  const store = await SoftwareKeystore.open({ path, unlock: { keyFile: await keyFile('derive.key', storeKeyBytes) }, warn: () => undefined, create: true });
+  const store = await SoftwareKeystore.open({
+    path, unlock: { keyFile: await keyFile('derive.key', storeKeyBytes) }, warn: () => undefined, create: true,
+  });
   await store.generateSecret('envelope-master');
   const info = Buffer.from('phasewire envelope v1 meter-0042');
   const derived = await store.deriveKey('envelope-master', info, 32);

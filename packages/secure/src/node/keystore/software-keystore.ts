@@ -2,7 +2,9 @@
 // not an HSM and says so at every open, through the logger it is given. The file is refused when
 // others than its owner may read or write it; every change replaces it atomically (temporary file,
 // fsync, rename, directory fsync), so a crash leaves the old store or the new one, never half.
-import { createCipheriv, createDecipheriv, createPrivateKey, createSecretKey, generateKeyPairSync, randomBytes, sign as signWith } from 'node:crypto';
+import {
+  createCipheriv, createDecipheriv, createPrivateKey, createSecretKey, generateKeyPairSync, randomBytes, sign as signWith,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import { ConfigError, PhasewireError, SecurityError, StoreError, ValidationError } from '@phasewire/core';
@@ -14,7 +16,8 @@ import { hkdfExpandSha256 } from './hkdf-expand.ts';
 import { readSecret } from './pin-source.ts';
 import type { SecretSource } from './pin-source.ts';
 import {
-  checkScrypt, defaultScrypt, maxStoreFileBytes, openEntry, parseStore, sealCheck, sealEntry, serializeStore, storeKeyFromPassphrase, verifyCheck,
+  checkScrypt, defaultScrypt, maxStoreFileBytes, openEntry, parseStore, sealCheck, sealEntry, serializeStore, storeKeyFromPassphrase,
+  verifyCheck,
 } from './software-keystore-file.ts';
 import type { ScryptParameters, StoredKey, StoreFile, UnlockRecord } from './software-keystore-file.ts';
 
@@ -58,11 +61,13 @@ export class SoftwareKeystore implements Keystore {
   static async open(options: SoftwareKeystoreOptions): Promise<SoftwareKeystore> {
     const { path } = options;
     options.warn(`phasewire software keystore ${path} is NOT a hardware security module: its private keys are in a file, `
-      + 'protected only by a passphrase or key file and the file\'s permissions. Use a PKCS#11 token for the CA and the envelope master keys in production.');
+      + 'protected only by a passphrase or key file and the file\'s permissions. '
+      + 'Use a PKCS#11 token for the CA and the envelope master keys in production.');
     const text = await readStoreFile(path);
     if (text === undefined) {
       if (options.create !== true) {
-        throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot open software keystore ${path}: the file does not exist (open with create: true to make a new one)`);
+        throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot open software keystore ${path}: `
+          + 'the file does not exist (open with create: true to make a new one)');
       }
       return SoftwareKeystore.#create(options);
     }
@@ -79,7 +84,8 @@ export class SoftwareKeystore implements Keystore {
       try {
         parameters = checkScrypt(options.scrypt ?? defaultScrypt);
       } catch (error) {
-        throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot create software keystore ${options.path}: invalid scrypt parameters`, { cause: error });
+        throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot create software keystore ${options.path}: invalid scrypt parameters`,
+          { cause: error });
       }
       unlock = { kdf: 'scrypt', salt: new Uint8Array(randomBytes(16)), ...parameters };
     } else {
@@ -94,7 +100,9 @@ export class SoftwareKeystore implements Keystore {
   async generateKeyPair(label: string, curve: EcCurve): Promise<KeyInfo> {
     return this.#change(`generate a ${curve} key pair "${label}"`, (storeKey, keys) => {
       checkKeyLabel(label);
-      if (!Object.hasOwn(curves, curve)) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot generate a key pair on curve ${curve}: expected P-256 or P-384`);
+      if (!Object.hasOwn(curves, curve)) {
+        throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot generate a key pair on curve ${curve}: expected P-256 or P-384`);
+      }
       this.#refuseExisting(label);
       const pair = generateKeyPairSync('ec', { namedCurve: curve });
       const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }));
@@ -197,7 +205,8 @@ export class SoftwareKeystore implements Keystore {
       try {
         await writeFileAtomic(this.#path, serializeStore(next));
       } catch (error) {
-        throw new StoreError('PW_ERR_KEYSTORE', `Cannot ${action} in software keystore ${this.#path}: writing the file failed`, { cause: error });
+        throw new StoreError('PW_ERR_KEYSTORE', `Cannot ${action} in software keystore ${this.#path}: writing the file failed`,
+          { cause: error });
       }
       this.#store = next;
       return result;
@@ -216,7 +225,8 @@ export class SoftwareKeystore implements Keystore {
     checkKeyLabel(label);
     const entry = this.#entry(label);
     if (entry.kind !== kind) {
-      throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot ${action} "${label}": it is a${entry.kind === 'secret' ? ' secret' : 'n EC private key'}`);
+      throw new ValidationError('PW_ERR_KEY_USAGE',
+        `Cannot ${action} "${label}": it is a${entry.kind === 'secret' ? ' secret' : 'n EC private key'}`);
     }
     const material = openEntry(storeKey, entry, this.#path);
     try {
@@ -229,14 +239,16 @@ export class SoftwareKeystore implements Keystore {
   #entry(label: string): StoredKey {
     const entry = this.#store.keys.find((key) => key.label === label);
     if (entry === undefined) {
-      throw new ValidationError('PW_ERR_KEY_NOT_FOUND', `Cannot find key "${label}" in software keystore ${this.#path}: no key has that label`);
+      throw new ValidationError('PW_ERR_KEY_NOT_FOUND', `Cannot find key "${label}" in software keystore ${this.#path}: `
+        + 'no key has that label');
     }
     return entry;
   }
 
   #refuseExisting(label: string): void {
     if (this.#store.keys.some((key) => key.label === label)) {
-      throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key "${label}" in software keystore ${this.#path}: a key with that label exists`);
+      throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key "${label}" in software keystore ${this.#path}: `
+        + 'a key with that label exists');
     }
   }
 
@@ -274,7 +286,8 @@ async function readStoreFile(path: string): Promise<string | undefined> {
     if (!stats.isFile()) throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot open software keystore ${path}: not a regular file`);
     checkOwnerOnly(path, stats, 'software keystore');
     if (stats.size > maxStoreFileBytes) {
-      throw new StoreError('PW_ERR_KEYSTORE_CORRUPT', `Cannot open software keystore ${path}: ${stats.size} bytes, expected at most ${maxStoreFileBytes}`);
+      throw new StoreError('PW_ERR_KEYSTORE_CORRUPT', `Cannot open software keystore ${path}: ${stats.size} bytes, `
+        + `expected at most ${maxStoreFileBytes}`);
     }
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -288,7 +301,8 @@ async function unlockKey(options: SoftwareKeystoreOptions, unlock: UnlockRecord)
   const { path } = options;
   if ('passphrase' in options.unlock) {
     if (unlock.kdf !== 'scrypt') {
-      throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot unlock software keystore ${path} with a passphrase: the store is locked with a key file`);
+      throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot unlock software keystore ${path} with a passphrase: `
+        + 'the store is locked with a key file');
     }
     const passphrase = await readSecret(options.unlock.passphrase, 'software keystore passphrase', options.env ?? process.env);
     const raw = await storeKeyFromPassphrase(passphrase, unlock);
@@ -299,7 +313,8 @@ async function unlockKey(options: SoftwareKeystoreOptions, unlock: UnlockRecord)
     }
   }
   if (unlock.kdf !== 'key-file') {
-    throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot unlock software keystore ${path} with a key file: the store is locked with a passphrase`);
+    throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot unlock software keystore ${path} with a key file: `
+      + 'the store is locked with a passphrase');
   }
   const keyFile = options.unlock.keyFile;
   let raw: Buffer;
@@ -313,7 +328,8 @@ async function unlockKey(options: SoftwareKeystoreOptions, unlock: UnlockRecord)
   }
   try {
     if (raw.length !== storeKeyLength) {
-      throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot use keystore key file ${keyFile}: ${raw.length} bytes, expected exactly ${storeKeyLength} random bytes`);
+      throw new ConfigError('PW_ERR_KEYSTORE_CONFIG', `Cannot use keystore key file ${keyFile}: ${raw.length} bytes, `
+        + `expected exactly ${storeKeyLength} random bytes`);
     }
     return createSecretKey(raw);
   } finally {

@@ -19,7 +19,10 @@ describe('the CA directory', () => {
   it('lets one process at a time open it', async () => {
     const path = join(scratch, 'locked');
     const first = await CaDirectory.open(path);
-    await assert.rejects(CaDirectory.open(path), (error) => hasCode(error, 'PW_ERR_CA_STATE') && /has it open/.test((error as Error).message));
+    await assert.rejects(
+      CaDirectory.open(path),
+      (error) => hasCode(error, 'PW_ERR_CA_STATE') && /has it open/.test((error as Error).message),
+    );
     await first.close();
     await (await CaDirectory.open(path)).close();
   });

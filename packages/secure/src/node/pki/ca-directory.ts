@@ -143,7 +143,8 @@ export class CaDirectory implements CaStore {
     } catch {
       // Not cached: the next read parses the file.
     }
-    const revoked = RevocationSet.of(state.issued.flatMap((entry) => entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
+    const revoked = RevocationSet.of(state.issued.flatMap((entry) =>
+      entry.revoked === undefined ? [] : [{ serial: entry.serial, revokedAt: entry.revoked.at, reason: entry.revoked.reason }]));
     await this.#write(this.file('revoked'), encodeRevocations(revoked));
     const root = await this.#readPem(state.root);
     const issuing = await this.#readPem(state.issuing);
@@ -159,7 +160,10 @@ export class CaDirectory implements CaStore {
 
   async readCertificate(serial: string): Promise<Uint8Array> {
     const pem = await this.#readPem(serial);
-    if (pem === undefined) throw new StoreError('PW_ERR_CA_STATE', `Cannot read certificate ${serial}: ${this.#certificatePath(serial)} is missing; expected every issued certificate under ${caFiles.certificates}/`);
+    if (pem === undefined) {
+      throw new StoreError('PW_ERR_CA_STATE', `Cannot read certificate ${serial}: ${this.#certificatePath(serial)} is missing; `
+        + `expected every issued certificate under ${caFiles.certificates}/`);
+    }
     const base64 = pem.replace(/-----[^-]+-----|\s/g, '');
     return new Uint8Array(Buffer.from(base64, 'base64'));
   }
@@ -169,7 +173,9 @@ export class CaDirectory implements CaStore {
   }
 
   #certificatePath(serial: string): string {
-    if (!/^[0-9a-f]{2,40}$/.test(serial)) throw new StoreError('PW_ERR_CA_STATE', `Cannot use serial ${JSON.stringify(serial)} as a file name: expected lower-case hex`);
+    if (!/^[0-9a-f]{2,40}$/.test(serial)) {
+      throw new StoreError('PW_ERR_CA_STATE', `Cannot use serial ${JSON.stringify(serial)} as a file name: expected lower-case hex`);
+    }
     return join(this.path, caFiles.certificates, `${serial}.pem`);
   }
 

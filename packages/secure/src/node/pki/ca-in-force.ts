@@ -62,7 +62,11 @@ export type InForceOutcome =
  * then; `no-server` when none runs (or it stopped meanwhile: it loads the state when it starts);
  * `pending` with what it has in force when `timeoutMs` passed first.
  */
-export async function waitInForce(caDirectory: string, crlNumber: number, timeoutMs: number = defaultInForceWaitMs): Promise<InForceOutcome> {
+export async function waitInForce(
+  caDirectory: string,
+  crlNumber: number,
+  timeoutMs: number = defaultInForceWaitMs,
+): Promise<InForceOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = await readInForce(caDirectory);

@@ -58,7 +58,10 @@ for (const [name, open] of keystores) {
       const keystore = await open();
       const store = await CaDirectory.open(directory);
       try {
-        const ca = await CertificateAuthority.init({ keystore, store, clock: systemClock }, { rootLabel: `${keystore.kind}-root`, issuingLabel: `${keystore.kind}-issuing` });
+        const ca = await CertificateAuthority.init(
+          { keystore, store, clock: systemClock },
+          { rootLabel: `${keystore.kind}-root`, issuingLabel: `${keystore.kind}-issuing` },
+        );
         assert.equal((await keystore.find(`${keystore.kind}-root`))?.curve, 'P-384');
         const good = await ca.issueDevice(generateSoftwareKey().signer.publicKey, deviceIdentity('meter', 'm-kept'));
         const revoked = await ca.issueDevice(generateSoftwareKey().signer.publicKey, deviceIdentity('meter', 'm-gone'));
@@ -66,7 +69,8 @@ for (const [name, open] of keystores) {
         await writeFile(join(directory, 'good.pem'), good.chainPem);
         await writeFile(join(directory, 'revoked.pem'), revoked.chainPem);
         const verify = (file: string) => run('openssl', ['verify', '-crl_check_all', '-CRLfile', join(directory, caFiles.crl),
-          '-CAfile', join(directory, caFiles.root), '-untrusted', join(directory, caFiles.chain), '-purpose', 'sslclient', join(directory, file)]);
+          '-CAfile', join(directory, caFiles.root), '-untrusted', join(directory, caFiles.chain),
+          '-purpose', 'sslclient', join(directory, file)]);
         assert.match((await verify('good.pem')).stdout, /good\.pem: OK/);
         await assert.rejects(verify('revoked.pem'), /certificate revoked/);
 
@@ -101,7 +105,9 @@ describe('a test CA whose keys are in the PKCS#11 token', () => {
     const testCa = await createTestCa({ keystore, labelPrefix: 'hsm-test' });
     try {
       assert.equal(testCa.keystore.kind, 'pkcs11');
-      const server = await startRecordingServer({ identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations() });
+      const server = await startRecordingServer({
+        identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations(),
+      });
       try {
         const device = await testCa.device('m-hsm');
         const result = await attempt({ port: server.port, ...tlsClientOptions(device, testCa.trustWithoutCrl) });

@@ -27,11 +27,16 @@ export function createMemoryKeystore(): MemoryKeystore {
   const entry = (label: string): Entry => {
     if (closed) throw new ValidationError('PW_ERR_KEYSTORE_CLOSED', 'Cannot use the memory keystore: it is closed');
     const found = entries.get(label);
-    if (found === undefined) throw new ValidationError('PW_ERR_KEY_NOT_FOUND', `Cannot use key ${JSON.stringify(label)}: the memory keystore has no key with that label`);
+    if (found === undefined) {
+      throw new ValidationError('PW_ERR_KEY_NOT_FOUND', `Cannot use key ${JSON.stringify(label)}: `
+        + 'the memory keystore has no key with that label');
+    }
     return found;
   };
   const add = (label: string, value: Entry): KeyInfo => {
-    if (entries.has(label)) throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key ${JSON.stringify(label)}: the label is in use`);
+    if (entries.has(label)) {
+      throw new ValidationError('PW_ERR_KEY_EXISTS', `Cannot create key ${JSON.stringify(label)}: the label is in use`);
+    }
     entries.set(label, value);
     return value.info;
   };
@@ -47,24 +52,34 @@ export function createMemoryKeystore(): MemoryKeystore {
     },
     sign(label: string, data: Uint8Array): Promise<Uint8Array> {
       const { info, privateKey } = entry(label);
-      if (privateKey === undefined) throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot sign with ${JSON.stringify(label)}: it is a secret key`);
-      return Promise.resolve(new Uint8Array(sign(info.curve === 'P-384' ? 'sha384' : 'sha256', data, { key: privateKey, dsaEncoding: 'der' })));
+      if (privateKey === undefined) {
+        throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot sign with ${JSON.stringify(label)}: it is a secret key`);
+      }
+      const hash = info.curve === 'P-384' ? 'sha384' : 'sha256';
+      return Promise.resolve(new Uint8Array(sign(hash, data, { key: privateKey, dsaEncoding: 'der' })));
     },
     deriveKey(label: string, info: Uint8Array, length: number): Promise<Uint8Array> {
       const { secret } = entry(label);
-      if (secret === undefined || length < 1 || length > 32) throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot derive ${length} bytes from ${JSON.stringify(label)}`);
+      if (secret === undefined || length < 1 || length > 32) {
+        throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot derive ${length} bytes from ${JSON.stringify(label)}`);
+      }
       // RFC 5869 §2.3 with one block: T(1) = HMAC-Hash(PRK, info | 0x01).
-      return Promise.resolve(new Uint8Array(createHmac('sha256', secret).update(info).update(Uint8Array.of(1)).digest().subarray(0, length)));
+      const block = createHmac('sha256', secret).update(info).update(Uint8Array.of(1)).digest();
+      return Promise.resolve(new Uint8Array(block.subarray(0, length)));
     },
     wrapKey(wrappingLabel: string, key: Uint8Array): Promise<Uint8Array> {
       const { secret } = entry(wrappingLabel);
-      if (secret === undefined) throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot wrap under ${JSON.stringify(wrappingLabel)}: not a secret key`);
+      if (secret === undefined) {
+        throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot wrap under ${JSON.stringify(wrappingLabel)}: not a secret key`);
+      }
       const cipher = createCipheriv('id-aes256-wrap-pad', secret, wrapIv);
       return Promise.resolve(new Uint8Array(Buffer.concat([cipher.update(key), cipher.final()])));
     },
     unwrapKey(wrappingLabel: string, wrapped: Uint8Array): Promise<Uint8Array> {
       const { secret } = entry(wrappingLabel);
-      if (secret === undefined) throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot unwrap under ${JSON.stringify(wrappingLabel)}: not a secret key`);
+      if (secret === undefined) {
+        throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot unwrap under ${JSON.stringify(wrappingLabel)}: not a secret key`);
+      }
       const decipher = createDecipheriv('id-aes256-wrap-pad', secret, wrapIv);
       return Promise.resolve(new Uint8Array(Buffer.concat([decipher.update(wrapped), decipher.final()])));
     },
@@ -81,7 +96,9 @@ export function createMemoryKeystore(): MemoryKeystore {
     },
     exportPrivateKey(label: string): string {
       const { privateKey } = entry(label);
-      if (privateKey === undefined) throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot export ${JSON.stringify(label)}: it is a secret key`);
+      if (privateKey === undefined) {
+        throw new ValidationError('PW_ERR_KEY_USAGE', `Cannot export ${JSON.stringify(label)}: it is a secret key`);
+      }
       return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     },
   };

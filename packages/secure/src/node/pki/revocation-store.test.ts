@@ -31,7 +31,9 @@ describe('the persisted revocation list', () => {
       testCa = await createTestCa();
       const device = await testCa.ca.issueDevice(generateSoftwareKey().signer.publicKey, deviceIdentity('meter', 'm-watch'));
       const store = await RevocationFileStore.open(join(testCa.directory, caFiles.revoked));
-      const changed = new Promise((resolve) => { const stop = store.watch(20, (set) => { stop(); resolve(set.has(device.record.serial)); }); });
+      const changed = new Promise((resolve) => {
+        const stop = store.watch(20, (set) => { stop(); resolve(set.has(device.record.serial)); });
+      });
       await testCa.ca.revoke(device.record.serial);
       assert.equal(await changed, true);
     } finally {

@@ -35,7 +35,8 @@ export class RevocationFileStore {
       return { set: parseRevocations(text), mtime: info.mtimeMs };
     } catch (error) {
       if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return { set: RevocationSet.empty, mtime: 0 };
-      throw new StoreError('PW_ERR_CA_STATE', `Cannot read the revocation list ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreError('PW_ERR_CA_STATE', `Cannot read the revocation list ${path}: `
+        + (error instanceof Error ? error.message : String(error)), { cause: error });
     }
   }
 
@@ -50,7 +51,8 @@ export class RevocationFileStore {
     try {
       await writeFileAtomic(this.path, encodeRevocations(next), 0o644);
     } catch (error) {
-      throw new StoreError('PW_ERR_CA_STATE', `Cannot write the revocation list ${this.path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreError('PW_ERR_CA_STATE', `Cannot write the revocation list ${this.path}: `
+        + (error instanceof Error ? error.message : String(error)), { cause: error });
     }
     this.#set = next;
     return next;

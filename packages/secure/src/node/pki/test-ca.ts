@@ -77,7 +77,10 @@ export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa>
   let offset = -testCaAge;
   const clock: Clock = { now: () => Date.now() + offset };
   const prefix = options.labelPrefix ?? 'test';
-  const ca = await CertificateAuthority.init({ keystore, store, clock }, { rootLabel: `${prefix}-root-ca`, issuingLabel: `${prefix}-issuing-ca` });
+  const ca = await CertificateAuthority.init(
+    { keystore, store, clock },
+    { rootLabel: `${prefix}-root-ca`, issuingLabel: `${prefix}-issuing-ca` },
+  );
   offset = 0;
   // The CRLs made at init carry the backdated time; publish current ones.
   await ca.refreshCrls();

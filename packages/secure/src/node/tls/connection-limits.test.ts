@@ -42,7 +42,9 @@ describe('connections that never finish TLS', { timeout: 60_000 }, () => {
     await testCa.close();
   });
 
-  const start = async (options: Partial<Parameters<typeof createPolicyServer>[0]>): Promise<{ port: number; server: PolicyServer; refusals: RefusalEvent[]; limited: LimitEvent[] }> => {
+  const start = async (
+    options: Partial<Parameters<typeof createPolicyServer>[0]>,
+  ): Promise<{ port: number; server: PolicyServer; refusals: RefusalEvent[]; limited: LimitEvent[] }> => {
     const refusals: RefusalEvent[] = [];
     const limited: LimitEvent[] = [];
     const server = createPolicyServer({
@@ -54,7 +56,9 @@ describe('connections that never finish TLS', { timeout: 60_000 }, () => {
   };
 
   it('closes each of 200 silent connections at the handshake timeout, and reports each', async () => {
-    const { port, server, refusals } = await start({ server: { handshakeTimeoutMs: 300 }, limits: { maxConnections: 1000, maxPerAddress: 1000 } });
+    const { port, server, refusals } = await start({
+      server: { handshakeTimeoutMs: 300 }, limits: { maxConnections: 1000, maxPerAddress: 1000 },
+    });
     const opened = await Promise.all(Array.from({ length: 200 }, () => silent(port)));
     sockets.push(...opened.map((entry) => entry.socket));
     // The server closes them: the clients see the close without having sent or closed anything.

@@ -72,7 +72,11 @@ export function attachPolicy(server: Server, options: ListenerPolicyOptions): Li
     // A string at run time (an X509_V_ERR name) although typed as an Error.
     const raw: unknown = socket.authorizationError;
     const verifyError = typeof raw === 'string' ? raw : raw instanceof Error ? raw.message : undefined;
-    report({ reason: refusalReason(error.code, verifyError), detail: verifyError ?? error.code ?? error.message, remoteAddress: socket.remoteAddress });
+    report({
+      reason: refusalReason(error.code, verifyError),
+      detail: verifyError ?? error.code ?? error.message,
+      remoteAddress: socket.remoteAddress,
+    });
     // A tls.Server leaves the socket open after a handshake timeout (only https closes it itself):
     // a client that connects and sends nothing would hold its descriptor for ever.
     socket.destroy();
@@ -106,7 +110,8 @@ export function attachPolicy(server: Server, options: ListenerPolicyOptions): Li
     });
   });
 
-  const rotation = setInterval(() => { server.setTicketKeys(randomBytes(48)); }, options.ticketKeyRotationMs ?? tlsPolicy.ticketKeyRotationMs);
+  const rotation = setInterval(() => { server.setTicketKeys(randomBytes(48)); },
+    options.ticketKeyRotationMs ?? tlsPolicy.ticketKeyRotationMs);
   rotation.unref();
   const stop = (): void => { clearInterval(rotation); };
   server.once('close', stop);
@@ -120,7 +125,12 @@ export function attachPolicy(server: Server, options: ListenerPolicyOptions): Li
         const peer = peers.get(socket);
         const entry = peer === undefined ? undefined : revocations.get(peer.serial);
         if (entry === undefined) continue;
-        report({ reason: 'revoked', detail: `certificate ${entry.serial} was revoked (${entry.reason}); live session closed`, remoteAddress: socket.remoteAddress, serial: entry.serial });
+        report({
+          reason: 'revoked',
+          detail: `certificate ${entry.serial} was revoked (${entry.reason}); live session closed`,
+          remoteAddress: socket.remoteAddress,
+          serial: entry.serial,
+        });
         socket.destroy();
         live.delete(socket);
         dropped++;

@@ -39,7 +39,10 @@ export interface PolicyServer {
   close(): Promise<void>;
 }
 
-export function createPolicyServer(options: PolicyServerOptions, onConnection: (socket: TLSSocket, peer: AcceptedPeer) => void): PolicyServer {
+export function createPolicyServer(
+  options: PolicyServerOptions,
+  onConnection: (socket: TLSSocket, peer: AcceptedPeer) => void,
+): PolicyServer {
   let identity = options.identity;
   const server = createServer(tlsServerOptions(identity, options.trust, options.server));
   const policy = attachPolicy(server, options);

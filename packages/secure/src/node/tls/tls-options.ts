@@ -30,7 +30,8 @@ export interface TlsTrust {
 }
 
 function identityError(found: string, cause?: unknown): ConfigError {
-  return new ConfigError('PW_ERR_TLS_IDENTITY', `Cannot use the TLS identity: ${found}; expected a PEM certificate chain and the private key of its first certificate`, cause === undefined ? undefined : { cause });
+  return new ConfigError('PW_ERR_TLS_IDENTITY', `Cannot use the TLS identity: ${found}; `
+    + 'expected a PEM certificate chain and the private key of its first certificate', cause === undefined ? undefined : { cause });
 }
 
 /** Checks that the key belongs to the chain's first certificate and returns a frozen identity. */
@@ -45,7 +46,9 @@ export function tlsIdentity(certificateChain: string, privateKey: string | KeyOb
   } catch (error) {
     throw identityError(error instanceof Error ? error.message : String(error), error);
   }
-  if (key.type !== 'private' || !leaf.checkPrivateKey(key)) throw identityError(`the key does not match certificate ${leaf.serialNumber} (${leaf.subject.replaceAll('\n', ', ')})`);
+  if (key.type !== 'private' || !leaf.checkPrivateKey(key)) {
+    throw identityError(`the key does not match certificate ${leaf.serialNumber} (${leaf.subject.replaceAll('\n', ', ')})`);
+  }
   const pem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
   return Object.freeze({ certificateChain, privateKey: pem, fingerprint: createHash('sha256').update(leaf.raw).digest('hex') });
 }
@@ -62,13 +65,16 @@ export function tlsTrust(anchors: string, crl?: string): TlsTrust {
   try {
     certificates = parseCertificateChain(anchors);
   } catch (error) {
-    throw new ConfigError('PW_ERR_TLS_IDENTITY', 'Cannot use the TLS trust set: it holds no readable PEM certificate; expected the phasewire root (and issuing) CA certificates', { cause: error });
+    throw new ConfigError('PW_ERR_TLS_IDENTITY', 'Cannot use the TLS trust set: it holds no readable PEM certificate; '
+      + 'expected the phasewire root (and issuing) CA certificates', { cause: error });
   }
   if (crl === undefined) return Object.freeze({ anchors });
   const issuers = new Set(crlBlocks(crl).map((block) => parseCrl(block).issuer));
   const uncovered = certificates.filter((certificate) => !issuers.has(certificate.subject));
   if (uncovered.length > 0) {
-    throw new ConfigError('PW_ERR_TLS_IDENTITY', `Cannot use the TLS trust set: no CRL for ${uncovered.map((certificate) => JSON.stringify(certificate.subject)).join(', ')}; expected one CRL per trusted CA (the CA directory's crl.pem)`);
+    const subjects = uncovered.map((certificate) => JSON.stringify(certificate.subject)).join(', ');
+    throw new ConfigError('PW_ERR_TLS_IDENTITY', `Cannot use the TLS trust set: no CRL for ${subjects}; `
+      + 'expected one CRL per trusted CA (the CA directory\'s crl.pem)');
   }
   return Object.freeze({ anchors, crl });
 }

@@ -58,7 +58,9 @@ describe('the TLS policy against outside tools', () => {
     directory = await mkdtemp(join(tmpdir(), 'phasewire-tls-tools-'));
     testCa = await createTestCa();
     device = await testCa.device('m-openssl');
-    server = await startRecordingServer({ identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations() });
+    server = await startRecordingServer({
+      identity: await testCa.server(), trust: await testCa.trust(), revocations: () => testCa.revocations(),
+    });
     await writeFile(join(directory, 'anchors.pem'), testCa.anchors);
   });
   after(async () => {
@@ -84,7 +86,8 @@ describe('the TLS policy against outside tools', () => {
 
   it('openssl s_client -tls1_3 with the suite, P-384 and a device certificate is accepted', async () => {
     const files = await writeIdentity('device', device);
-    const result = await run('openssl', sClient(['-tls1_3', '-ciphersuites', 'TLS_AES_256_GCM_SHA384', '-groups', 'P-384'], files), 'reading 1\n', 'ok\n');
+    const args = sClient(['-tls1_3', '-ciphersuites', 'TLS_AES_256_GCM_SHA384', '-groups', 'P-384'], files);
+    const result = await run('openssl', args, 'reading 1\n', 'ok\n');
     assert.equal(result.code, 0, result.output);
     assert.match(result.output, /New, TLSv1\.3, Cipher is TLS_AES_256_GCM_SHA384/);
     assert.match(result.output, /Server Temp Key: ECDH, secp384r1, 384 bits/);
@@ -113,7 +116,10 @@ describe('the TLS policy against outside tools', () => {
     const json = join(directory, 'testssl.json');
     // -p protocols, -e each cipher; --fast uses OpenSSL for the cipher scan, --nodns none and
     // --warnings off keep it offline and non-interactive: about 20 s here instead of a minute.
-    const result = await run('testssl', ['--quiet', '--color', '0', '--warnings', 'off', '--nodns', 'none', '--fast', '-p', '-e', '--jsonfile', json, `127.0.0.1:${server.port}`]);
+    const result = await run('testssl', [
+      '--quiet', '--color', '0', '--warnings', 'off', '--nodns', 'none', '--fast', '-p', '-e',
+      '--jsonfile', json, `127.0.0.1:${server.port}`,
+    ]);
     assert.equal(result.code, 0, result.output);
     const findings = JSON.parse(await readFile(json, 'utf8')) as { id: string; finding: string }[];
     const finding = (id: string): string | undefined => findings.find((item) => item.id === id)?.finding;

@@ -100,7 +100,9 @@ describe('the TLS policy on a mutual-TLS listener', () => {
   });
 
   it('refuses a certificate from a foreign CA with the same names', async () => {
-    await expectRefused(rogue(await testCa.foreignDevice('m-good')), 'unknown-ca', /^(UNABLE_TO_GET_CRL|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
+    await expectRefused(
+      rogue(await testCa.foreignDevice('m-good')), 'unknown-ca', /^(UNABLE_TO_GET_CRL|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/,
+    );
   });
 
   it('refuses an expired certificate', async () => {
@@ -175,7 +177,9 @@ describe('the TLS policy on a mutual-TLS listener', () => {
   it('refuses every client, fail closed, when its CRL is past nextUpdate', async () => {
     const now = Date.now();
     const stale = { number: 99, thisUpdate: now - 3 * 86_400_000, nextUpdate: now - 86_400_000, entries: [] };
-    const issuing = await createCrl({ ...stale, issuer: testCa.ca.issuing, signer: await keystoreSigner(testCa.keystore, 'test-issuing-ca') });
+    const issuing = await createCrl({
+      ...stale, issuer: testCa.ca.issuing, signer: await keystoreSigner(testCa.keystore, 'test-issuing-ca'),
+    });
     const root = await createCrl({ ...stale, issuer: testCa.ca.root, signer: await keystoreSigner(testCa.keystore, 'test-root-ca') });
     server.server.update(tlsTrust(testCa.anchors, toPem(issuing, 'X509 CRL') + toPem(root, 'X509 CRL')));
     try {

@@ -1,0 +1,117 @@
+// Commands from the head-end, after the envelope has authenticated them and its replay window has
+// refused a replayed envelope: each command id is executed at most once (the ids are remembered,
+// bounded, and the owner persists them) and only before its expiry on the meter's clock
+// (SECURITY.md, Commands: fresh, counter + expiry, executed at most once).
+import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
+import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
+import { decodeCommand } from './agent-messages.ts';
+import type { AgentCommand, CommandOp, CommandResponse } from './agent-messages.ts';
+import type { RelayState } from '@phasewire/meter';
+
+/** What the commands act on: the agent supplies them. */
+export interface CommandTarget {
+  /** Takes a reading now and returns it in wire form; undefined when the meter has none to give. */
+  readOnDemand(): WireBatch | undefined;
+  /** Sets the meter clock from the head-end's time; returns the correction applied, ms. */
+  syncClock(headEndTime: number): number;
+  setRelay(state: RelayState): void;
+  /**
+   * Whether this meter can carry out `op` at all (a Modbus meter behind a gateway has no relay the
+   * agent can switch); absent: every operation. An unsupported command is answered, not dropped.
+   */
+  supports?(op: CommandOp): boolean;
+}
+
+export interface CommandHandlerOptions {
+  readonly clock: Clock;
+  readonly target: CommandTarget;
+  /** Ids executed before (from the owner's store), oldest first. */
+  readonly executed?: readonly string[];
+  /** How many ids to remember; default 1024. Commands expire long before that many arrive. */
+  readonly rememberIds?: number;
+}
+
+export interface HandledCommand {
+  readonly command: AgentCommand | undefined;
+  readonly response: CommandResponse | undefined;
+  /** Whether the remembered ids changed (the owner persists `executedIds()` then). */
+  readonly executed: boolean;
+}
+
+export class CommandHandler {
+  readonly #clock: Clock;
+  readonly #target: CommandTarget;
+  readonly #max: number;
+  readonly #executed: Set<string>;
+
+  constructor(options: CommandHandlerOptions) {
+    this.#clock = options.clock;
+    this.#target = options.target;
+    this.#max = options.rememberIds ?? 1024;
+    this.#executed = new Set(options.executed ?? []);
+  }
+
+  executedIds(): string[] {
+    return [...this.#executed];
+  }
+
+  /**
+   * Handles one opened command body. A body that is not a command yields no response (there is no
+   * id to answer); a refused command yields a response with `ok: false` and the code.
+   */
+  handle(body: unknown): HandledCommand {
+    let command: AgentCommand;
+    try {
+      command = decodeCommand(body);
+    } catch (error) {
+      if (error instanceof DecodeError) return { command: undefined, response: undefined, executed: false };
+      throw error;
+    }
+    const refuse = (error: PhasewireError): HandledCommand => ({
+      command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message },
+    });
+    if (this.#executed.has(command.id)) {
+      return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED', `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
+    }
+    const now = this.#clock.now();
+    if (now >= command.expiresAt) {
+      return refuse(new SecurityError('PW_ERR_COMMAND_EXPIRED', `Cannot execute command ${command.id} (${command.op}): it expired at ${new Date(command.expiresAt).toISOString()}, the meter clock reads ${new Date(now).toISOString()}`));
+    }
+    if (this.#target.supports?.(command.op) === false) {
+      return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED', `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
+    }
+    // Remembered before it runs: a crash half-way must not let it run twice.
+    this.#remember(command.id);
+    let response: CommandResponse;
+    switch (command.op) {
+      case 'read': {
+        const batch = this.#target.readOnDemand();
+        response = batch === undefined
+          ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED', reason: `Cannot execute command ${command.id} (read): the meter has given no reading yet` }
+          : { v: 1, id: command.id, ok: true, batch };
+        break;
+      }
+      case 'clock-sync':
+        response = { v: 1, id: command.id, ok: true, clockOffsetMs: this.#target.syncClock(command.time ?? now) };
+        break;
+      case 'disconnect':
+        this.#target.setRelay('open');
+        response = { v: 1, id: command.id, ok: true, relay: 'open' };
+        break;
+      case 'reconnect':
+        this.#target.setRelay('closed');
+        response = { v: 1, id: command.id, ok: true, relay: 'closed' };
+        break;
+    }
+    return { command, response, executed: true };
+  }
+
+  #remember(id: string): void {
+    this.#executed.add(id);
+    while (this.#executed.size > this.#max) {
+      const oldest = this.#executed.values().next();
+      if (oldest.done === true) break;
+      this.#executed.delete(oldest.value);
+    }
+  }
+}

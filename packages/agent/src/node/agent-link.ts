@@ -1,0 +1,171 @@
+// The agent's MQTT link to the head-end: connect over mutual TLS (resuming the last session where
+// the profile says so), subscribe, announce `online`, and keep the link as the link profile wants:
+// `persistent` reconnects after a loss with full-jitter backoff; `per-window` connects when there
+// is work, and after the work is done says `offline` itself and sleeps. The agent decides what
+// is sent; the link only keeps the connection.
+import type { MqttClient } from 'mqtt';
+import { deviceTopic } from '@phasewire/core';
+import type { MeterId, Random } from '@phasewire/core';
+import { Backoff } from '../backoff.ts';
+import { UplinkPolicy } from '../uplink-policy.ts';
+import type { UplinkWork } from '../uplink-policy.ts';
+import type { LinkProfile } from '../link-profile.ts';
+import type { AgentDescription, AgentEvent, AgentStats } from './agent-types.ts';
+import type { AgentIdentity } from './enrollment.ts';
+import { openMqttLink } from './mqtt-link.ts';
+
+export interface AgentLinkOptions {
+  readonly meter: MeterId;
+  readonly identity: AgentIdentity;
+  readonly broker: { readonly host: string; readonly port: number; readonly servername?: string };
+  readonly profile: LinkProfile;
+  readonly random: Random;
+  readonly stats: AgentStats;
+  readonly onEvent?: (event: AgentEvent) => void;
+  /** The agent's work now (queued messages, commands in progress): the policy decides on it. */
+  readonly work: () => UplinkWork;
+  /** Subscribed and announced: the agent may publish. */
+  readonly onReady: () => void;
+  readonly onMessage: (topic: string, payload: Buffer) => void;
+  /** The connection closed (whatever the reason): nothing is in flight any more. */
+  readonly onClosed: () => void;
+  readonly describe?: AgentDescription;
+}
+
+/** How long a stopping agent waits for the broker to acknowledge its goodbye. */
+const goodbyeTimeoutMs = 3000;
+
+
+export class AgentLink {
+  readonly #o: AgentLinkOptions;
+  readonly #backoff: Backoff;
+  readonly #policy: UplinkPolicy;
+  #client: MqttClient | undefined;
+  #connecting = false;
+  #running = false;
+  #session: Buffer | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  /** `{"state": …, "model": …, "link": …}`: the head-end records the state and keeps the model and link in its registry. */
+  readonly #statusPayload: (state: 'online' | 'offline') => Buffer;
+
+  constructor(options: AgentLinkOptions) {
+    this.#o = options;
+    const describe = options.describe;
+    this.#statusPayload = (state) => Buffer.from(JSON.stringify(
+      describe === undefined ? { state } : { state, model: describe.model, link: describe.link },
+    ));
+    this.#backoff = new Backoff(options.profile.reconnect, options.random);
+    this.#policy = new UplinkPolicy(options.profile);
+  }
+
+  /** The client while connected (or connecting its subscriptions). */
+  get client(): MqttClient | undefined {
+    return this.#client;
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    this.#running = true;
+    if (this.#policy.shouldConnect(this.#o.work())) this.connect();
+  }
+
+  connect(): void {
+    if (!this.#running || this.#connecting || this.#client !== undefined || this.#retryTimer !== undefined) return;
+    this.#connecting = true;
+    const { identity, broker, profile, meter } = this.#o;
+    openMqttLink({
+      host: broker.host, port: broker.port, ...(broker.servername === undefined ? {} : { servername: broker.servername }),
+      identity: identity.tls, trust: identity.trust, clientId: meter, keepAliveSeconds: profile.keepAliveSeconds,
+      connectTimeoutMs: Math.min(profile.ackTimeoutMs, 30_000),
+      ...(profile.resumeSessions && this.#session !== undefined ? { session: this.#session } : {}),
+      will: { topic: deviceTopic(meter, 'status'), payload: this.#statusPayload('offline') },
+      onSession: (ticket) => { this.#session = ticket; },
+    }).then((link) => {
+      this.#connecting = false;
+      if (!this.#running) {
+        link.client.end(true);
+        return;
+      }
+      this.#online(link.client, link.resumed);
+    }, (error: unknown) => {
+      this.#connecting = false;
+      this.#retry(error instanceof Error ? error.message : String(error));
+    });
+  }
+
+  /** A per-window link whose work is done says goodbye (so the broker does not publish the will) and sleeps. */
+  sleepIfDone(): void {
+    const client = this.#client;
+    if (client === undefined || !this.#policy.shouldSleep(this.#o.work())) return;
+    this.#client = undefined;
+    client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { client.end(); });
+  }
+
+  /** A graceful goodbye (retained `offline`) and the end of the link. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client?.connected === true) {
+      // The goodbye is QoS 1: a link that dies before its PUBACK would leave the callback waiting
+      // for a resend that never comes (no reconnect once stopped). Whatever comes first ends it:
+      // the PUBACK, the connection closing, or the bound.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        client.once('close', resolve);
+        timer = setTimeout(resolve, goodbyeTimeoutMs);
+        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
+      });
+      clearTimeout(timer);
+      // A graceful end waits for in-flight publishes; on a hung link that wait is bounded too.
+      await Promise.race([client.endAsync(!client.connected), new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); })]);
+      clearTimeout(timer);
+      if (!client.disconnected) client.end(true);
+    } else {
+      client?.end(true);
+    }
+  }
+
+  #retry(reason: string): void {
+    this.#o.onEvent?.({ kind: 'disconnected', reason });
+    if (!this.#running) return;
+    const delay = this.#backoff.next();
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#policy.shouldConnect(this.#o.work())) this.connect();
+    }, delay);
+  }
+
+  #online(client: MqttClient, resumed: boolean): void {
+    const { meter, stats } = this.#o;
+    this.#client = client;
+    this.#backoff.reset();
+    stats.connections++;
+    if (resumed) stats.resumedHandshakes++;
+    this.#o.onEvent?.({ kind: 'connected', resumed });
+    client.on('message', (topic, payload) => { this.#o.onMessage(topic, payload); });
+    client.on('close', () => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      this.#o.onClosed();
+      // A per-window link that closed after its work is done is asleep, not broken.
+      if (this.#policy.afterClose(this.#o.work()) === 'asleep') return;
+      this.#retry('the connection closed');
+    });
+    client.on('error', () => { client.end(true); });
+    client.subscribe([deviceTopic(meter, 'cmd/req'), deviceTopic(meter, 'ack')], { qos: 1 }, (error) => {
+      if (error !== null || this.#client !== client || !client.connected) return;
+      client.publish(deviceTopic(meter, 'status'), this.#statusPayload('online'), { qos: 1, retain: true });
+      this.#o.onReady();
+    });
+  }
+}

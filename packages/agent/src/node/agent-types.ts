@@ -1,0 +1,73 @@
+// The meter agent's options, events and statistics.
+import type { Clock, Random } from '@phasewire/core';
+import type { ReadingSource } from '../reading-source.ts';
+import type { LinkProfile } from '../link-profile.ts';
+import type { SimulatedMeter } from '@phasewire/meter';
+import type { AgentIdentity } from './enrollment.ts';
+
+/**
+ * What the agent says of its meter in every status message, for the head-end's registry: the model
+ * (a device profile's model, `pw-sim-3p` for the simulated meter) and the meter's own link
+ * (`rs485` for a meter behind a gateway, whatever carries the gateway's uplink).
+ */
+export interface AgentDescription {
+  readonly model: string;
+  readonly link: 'wifi' | 'cellular' | 'rs485';
+}
+
+interface AgentCommonOptions {
+  readonly identity: AgentIdentity;
+  readonly dataDir: string;
+  readonly broker: { readonly host: string; readonly port: number; readonly servername?: string };
+  readonly profile: LinkProfile;
+  /** The meter's clock (simulated time in tests and the fleet); a simulated meter's readings are stamped with it. */
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Messages out at once while a backlog drains; default 16. */
+  readonly maxInflight?: number;
+  readonly onEvent?: (event: AgentEvent) => void;
+  /** Said in the status messages (`online`, `offline`, the will); the head-end's registry keeps it. */
+  readonly describe?: AgentDescription;
+}
+
+/**
+ * Exactly one of `meter` (a simulated meter, read through the agent's persisted load relay) and
+ * `source` (any reading source, such as a Modbus meter polled by a gateway).
+ */
+export type MeterAgentOptions = AgentCommonOptions & (
+  | { readonly meter: SimulatedMeter; readonly source?: never }
+  | { readonly source: ReadingSource; readonly meter?: never }
+);
+
+export type AgentEvent =
+  | { readonly kind: 'connected'; readonly resumed: boolean }
+  | { readonly kind: 'disconnected'; readonly reason: string }
+  | { readonly kind: 'published'; readonly messages: number }
+  | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
+  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
+  | { readonly kind: 'refused'; readonly code: string; readonly message: string }
+  /** The head-end stored a message but refused some of its readings for good (e.g. their time: is the clock set?). */
+  | { readonly kind: 'readings-refused'; readonly code: string; readonly readings: number }
+  /** The same downlink envelope delivered again (MQTT QoS 1 is at least once): dropped, not handled twice. */
+  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' };
+
+export interface AgentStats {
+  connections: number;
+  resumedHandshakes: number;
+  published: number;
+  acked: number;
+  commands: number;
+  refusedEnvelopes: number;
+  /** Readings the head-end acknowledged as refused, never stored (counted once per message). */
+  refusedReadings: number;
+  /** Downlink envelopes delivered again after they were accepted, and dropped (see RecentDownlinks). */
+  duplicates: number;
+}
+
+/** The event for an error while handling a downlink message, or undefined when the receiver already reported it. */
+export function refusalEvent(error: unknown): AgentEvent | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  // Envelope refusals and replays were reported by the receiver.
+  if (code !== undefined && (code.startsWith('PW_ERR_ENVELOPE') || code === 'PW_ERR_REPLAY')) return undefined;
+  return { kind: 'refused', code: code ?? 'unknown', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,333 @@
+// The running meter agent: readings from the sensing layer, through the load relay, staged on disk
+// until a message's worth of intervals is there, sealed (envelope type `readings`) into the durable
+// queue, published oldest first over MQTT/TLS, and dropped from the queue only when the head-end's
+// sealed `ack` names their counters. Commands come sealed on cmd/req and are answered sealed on
+// cmd/res. Status: a retained `online` on connect, the retained `offline` will when the link dies.
+//
+// Link profiles (./agent-link.ts keeps the connection): `persistent` (wifi) stays connected and
+// reconnects with backoff; `per-window` (cellular) connects when there is something to send,
+// drains the queue, waits for the acks, disconnects and sleeps, resuming the TLS session with the
+// ticket of the last window.
+//
+// Readings come from a ReadingSource (../../agent/reading-source.ts): a simulated meter, or a
+// Modbus meter polled by a gateway. Commands the source cannot carry out are answered "unsupported".
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { ConfigError, deviceTopic, toWireBatch } from '@phasewire/core';
+import { PhasewireError } from '@phasewire/core';
+import type { MeterId } from '@phasewire/core';
+import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import { FileCounterStore } from '@phasewire/secure/node';
+import type { DirectoryLock } from '@phasewire/secure/node';
+import { decodeAck } from '../agent-messages.ts';
+import { InflightTracker } from '../inflight.ts';
+import { LoadRelay } from '@phasewire/meter';
+import { RecentDownlinks } from '../recent-downlinks.ts';
+import { simulatorSource } from '../reading-source.ts';
+import type { ReadingSource } from '../reading-source.ts';
+import type { UplinkWork } from '../uplink-policy.ts';
+import type { RelayState } from '@phasewire/meter';
+import { DurableQueue } from './queue/durable-queue.ts';
+import { refusalEvent } from './agent-types.ts';
+import type { AgentStats, MeterAgentOptions } from './agent-types.ts';
+import { AgentCommands } from './agent-commands.ts';
+import { agentEnvelopes } from './agent-envelopes.ts';
+import { AgentLink } from './agent-link.ts';
+import { ReadingStage } from './reading-stage.ts';
+import { ackedSequences, lockDataDir, readJson } from './state-files.ts';
+
+export type { AgentEvent, AgentStats, MeterAgentOptions } from './agent-types.ts';
+
+export class MeterAgent {
+  readonly #o: MeterAgentOptions;
+  readonly #meter: MeterId;
+  readonly #queue: DurableQueue;
+  readonly #stage: ReadingStage;
+  readonly #counters: FileCounterStore;
+  readonly #window: FileCounterStore;
+  /** The data directory's lock: one agent per directory (two would reuse envelope counters). */
+  readonly #lock: DirectoryLock;
+  readonly #sender: EnvelopeSender;
+  readonly #receiver: EnvelopeReceiver;
+  readonly #source: ReadingSource;
+  readonly #commands: AgentCommands;
+  readonly #inflight: InflightTracker;
+  readonly #link: AgentLink;
+  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0, refusedReadings: 0, duplicates: 0 };
+  /** Downlink envelopes accepted lately, to tell a QoS 1 redelivery from a replay. */
+  readonly #recent = new RecentDownlinks();
+  #clockOffset = 0;
+  #lastReadingAt = Number.NEGATIVE_INFINITY;
+  #ackTimer: NodeJS.Timeout | undefined;
+  /** Acks and commands being handled (stop() lets them finish before it closes the stores). */
+  readonly #handling = new Set<Promise<void>>();
+  #idleWaiters: (() => void)[] = [];
+  /** Commands being handled: a per-window link stays up until their responses are out. */
+  #commandsInProgress = 0;
+
+  private constructor(options: MeterAgentOptions, parts: {
+    queue: DurableQueue; stage: ReadingStage;
+    counters: FileCounterStore; window: FileCounterStore; executed: string[]; relay: RelayState; lock: DirectoryLock;
+  }) {
+    this.#o = options;
+    this.#meter = options.identity.meter;
+    this.#queue = parts.queue;
+    this.#stage = parts.stage;
+    this.#counters = parts.counters;
+    this.#window = parts.window;
+    this.#lock = parts.lock;
+    ({ sender: this.#sender, receiver: this.#receiver } = agentEnvelopes({
+      identity: options.identity, clock: options.clock, counters: parts.counters, window: parts.window,
+      // A replay is judged where its bytes are at hand (#downlinkFailed): it may be a redelivery.
+      onRefusal: (error) => { if (error.code !== 'PW_ERR_REPLAY') this.#refused(error); },
+    }));
+    if (options.meter !== undefined) {
+      const relay = new LoadRelay();
+      if (parts.relay === 'open') relay.open();
+      this.#source = simulatorSource(options.meter, relay);
+    } else {
+      this.#source = options.source;
+    }
+    this.#commands = new AgentCommands({
+      meter: this.#meter, dataDir: options.dataDir, source: this.#source, executed: parts.executed, now: () => this.#now(),
+      readingTime: () => this.#readingTime(), correctClock: (correction) => { this.#clockOffset += correction; },
+    });
+    this.#inflight = new InflightTracker({ maxInflight: options.maxInflight ?? 16, ackTimeoutMs: options.profile.ackTimeoutMs });
+    this.#link = new AgentLink({
+      meter: this.#meter, identity: options.identity, broker: options.broker, profile: options.profile, random: options.random,
+      stats: this.stats, ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.describe === undefined ? {} : { describe: options.describe }),
+      work: () => this.#work(),
+      onReady: () => { this.#pump(); },
+      onMessage: (topic, payload) => { this.#onMessage(topic, payload); },
+      onClosed: () => {
+        this.#inflight.reset();
+        clearTimeout(this.#ackTimer);
+      },
+    });
+  }
+
+  /** Opens the agent's stores in its data directory (recovering them after a crash). */
+  static async open(options: MeterAgentOptions): Promise<MeterAgent> {
+    if ((options.meter === undefined) === (options.source === undefined)) {
+      throw new ConfigError('PW_ERR_AGENT_SOURCE', `Cannot open the agent of ${options.identity.meter}: given ${options.meter === undefined ? 'neither' : 'both'} a simulated meter and a reading source, expected exactly one`);
+    }
+    const dir = options.dataDir;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = await lockDataDir(options.identity.meter, dir);
+    try {
+      const queue = await DurableQueue.open(join(dir, 'queue'));
+      const stage = await ReadingStage.open(join(dir, 'staging'));
+      const counters = await FileCounterStore.open(join(dir, 'uplink-counters'));
+      const window = await FileCounterStore.open(join(dir, 'downlink-window'));
+      const executed = await readJson<string[]>(join(dir, 'commands.json'), []);
+      const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
+      const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock });
+      agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
+      return agent;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  get meterId(): MeterId {
+    return this.#meter;
+  }
+
+  /** The load relay's state ('closed' for a meter without a relay the agent can switch). */
+  get relayState(): RelayState {
+    return this.#source.relay?.state ?? 'closed';
+  }
+
+  /** Sealed messages waiting for the head-end's ack. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Intervals read but not yet sealed into a message. */
+  get staged(): number {
+    return this.#stage.length;
+  }
+
+  get connected(): boolean {
+    return this.#link.connected;
+  }
+
+  /** Starts talking to the head-end: persistent profiles connect now, per-window ones when there is something to send. */
+  start(): void {
+    this.#link.start();
+  }
+
+  /**
+   * Takes one reading from the source (a simulated meter reads at the meter clock's time). It is
+   * durable when this resolves: staged, or sealed into the queue when it completes a message.
+   */
+  async takeReading(): Promise<void> {
+    await this.takeAvailableReading();
+  }
+
+  /** As takeReading(), and resolves false when the source had no reading (nothing was staged). */
+  async takeAvailableReading(): Promise<boolean> {
+    const snapshot = await this.#source.read(this.#readingTime());
+    if (snapshot === undefined) return false;
+    await this.#stage.add(snapshot);
+    if (this.#stage.length >= this.#o.profile.intervalsPerMessage) await this.flush();
+    return true;
+  }
+
+  /** Seals every staged interval into one message now (a shorter message than the profile's). */
+  async flush(): Promise<void> {
+    if (this.#stage.length === 0) return;
+    const { snapshots, seqs } = this.#stage.snapshots();
+    const sealed = await this.#sender.sealValue(this.#meter, 'readings', toWireBatch({ meter: this.#meter, snapshots }));
+    // Queued before released: a crash in between sends these intervals twice, which ingest absorbs.
+    await this.#queue.append(sealed);
+    await this.#stage.release(seqs);
+    if (this.#link.running) {
+      if (this.connected) this.#pump();
+      else this.#link.connect();
+    }
+  }
+
+  /** Resolves when the queue is empty (everything acknowledged). */
+  drained(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => { this.#idleWaiters.push(resolve); });
+  }
+
+  /** Stops: a graceful goodbye (retained `offline`), then the stores are closed. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#ackTimer);
+    await this.#link.stop();
+    // No message arrives after the link stopped; the acks and commands already being handled finish
+    // before the stores close (an ack's queue write after the close was refused, and logged, with
+    // PW_ERR_QUEUE_CLOSED; its message stayed queued and was sent again at the next start).
+    await Promise.all(this.#handling);
+    await this.#queue.close();
+    await this.#stage.close();
+    await this.#counters.close();
+    await this.#window.close();
+    await this.#lock.release();
+  }
+
+  #work(): UplinkWork {
+    return { queued: this.#queue.length, commandsInProgress: this.#commandsInProgress };
+  }
+
+  #now(): number {
+    return this.#o.clock.now() + this.#clockOffset;
+  }
+
+  #readingTime(): number {
+    // The meter cannot go back in time: after a clock correction backwards it holds at the last reading.
+    const at = Math.max(this.#now(), this.#lastReadingAt);
+    this.#lastReadingAt = at;
+    return at;
+  }
+
+  #pump(): void {
+    const client = this.#link.client;
+    if (client === undefined || !client.connected) return;
+    const now = performance.now();
+    const maxInflight = this.#o.maxInflight ?? 16;
+    const out = this.#inflight.take(this.#queue.peek(maxInflight + this.#inflight.size), now);
+    for (const record of out) {
+      client.publish(deviceTopic(this.#meter, 'up/readings'), Buffer.from(record.payload), { qos: 1 });
+    }
+    if (out.length > 0) {
+      this.stats.published += out.length;
+      this.#o.onEvent?.({ kind: 'published', messages: out.length });
+    }
+    clearTimeout(this.#ackTimer);
+    const due = this.#inflight.nextTimeout();
+    if (due !== undefined) this.#ackTimer = setTimeout(() => { this.#pump(); }, Math.max(0, due - performance.now()) + 1);
+    this.#maybeSleep();
+  }
+
+  #maybeSleep(): void {
+    if (this.#queue.length > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#link.sleepIfDone();
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
+    if (topic === deviceTopic(this.#meter, 'ack')) {
+      const handling = this.#onAck(bytes).catch((error: unknown) => { this.#downlinkFailed('ack', bytes, error); });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
+    } else if (topic === deviceTopic(this.#meter, 'cmd/req')) {
+      const client = this.#link.client;
+      this.#commandsInProgress++;
+      const handling = this.#onCommand(bytes, client).catch((error: unknown) => { this.#downlinkFailed('command', bytes, error); }).finally(() => {
+        this.#commandsInProgress--;
+        this.#maybeSleep();
+      });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
+    }
+  }
+
+  async #onAck(bytes: Uint8Array): Promise<void> {
+    const opened = await this.#receiver.openValue(this.#meter, bytes);
+    this.#recent.remember(bytes);
+    if (opened.header.messageType !== 'ack') return;
+    const ack = decodeAck(opened.value);
+    const seqs = ackedSequences(this.#inflight, this.#queue, ack);
+    if (seqs.length === 0) return;
+    // Reported when the ack releases messages (a repeated ack released them before and returned above).
+    for (const refusal of ack.refused ?? []) {
+      this.stats.refusedReadings += refusal.readings;
+      this.#o.onEvent?.({ kind: 'readings-refused', code: refusal.code, readings: refusal.readings });
+    }
+    await this.#queue.ack(...seqs);
+    this.stats.acked += seqs.length;
+    this.#o.onEvent?.({ kind: 'acked', messages: seqs.length, pending: this.#queue.length });
+    this.#pump();
+  }
+
+  async #onCommand(bytes: Uint8Array, client: MqttClient | undefined): Promise<void> {
+    const opened = await this.#receiver.openValue(this.#meter, bytes);
+    this.#recent.remember(bytes);
+    if (opened.header.messageType !== 'command') return;
+    const { event, response, executed } = await this.#commands.handle(opened.value);
+    if (executed) this.stats.commands++;
+    this.#o.onEvent?.(event);
+    if (response === undefined) return;
+    const sealed = await this.#sender.sealValue(this.#meter, 'command-response', response);
+    if (client?.connected !== true) return;
+    // Until the PUBACK, or until this connection closes: the link never resends on a closed client
+    // (a reconnect is a new one), so waiting on would hold stop() for ever. The command ran once;
+    // its answer is lost with the connection, and the head-end reports the command as timed out.
+    await new Promise<void>((resolve) => {
+      client.once('close', resolve);
+      client.publish(deviceTopic(this.#meter, 'cmd/res'), Buffer.from(sealed), { qos: 1 }, () => { client.off('close', resolve); resolve(); });
+    });
+  }
+
+  #refused(error: PhasewireError): void {
+    this.stats.refusedEnvelopes++;
+    this.#o.onEvent?.({ kind: 'refused', code: error.code, message: error.message });
+  }
+
+  /** A downlink message that was not handled: a duplicate delivery, a refused envelope, or a failure after opening. */
+  #downlinkFailed(topic: 'ack' | 'command', bytes: Uint8Array, error: unknown): void {
+    if (error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') {
+      if (this.#recent.has(bytes)) {
+        this.stats.duplicates++;
+        this.#o.onEvent?.({ kind: 'duplicate', topic });
+      } else {
+        this.#refused(error);
+      }
+      return;
+    }
+    this.#refusedUnknown(error);
+  }
+
+  #refusedUnknown(error: unknown): void {
+    const event = refusalEvent(error);
+    if (event !== undefined) this.#o.onEvent?.(event);
+  }
+}

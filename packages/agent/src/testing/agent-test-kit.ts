@@ -1,0 +1,167 @@
+// Test support: a small head-end for the agent's tests and benchmark, all on loopback with a real
+// test CA. An aedes broker on TLS 1.3 with mutual authentication, the secure package's EST server,
+// the key provisioning endpoint, and a test-side ingest that opens every uplink with its own
+// EnvelopeReceiver (keys derived from a master in a keystore, as the head-end's are), records the
+// readings, and answers with sealed acks. The real head-end replaces all of this in production.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:tls';
+import type { Server, TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+import { deviceTopic, fromWireBatch, ManualClock, parseTopic } from '@phasewire/core';
+import type { MeterId, Snapshot } from '@phasewire/core';
+import {
+  DerivedEnvelopeKeys, deviceIdentity, EnvelopeReceiver, EnvelopeSender, EstService, KeyRing, MemoryCounterStore, MemoryTokenStore,
+} from '@phasewire/secure';
+import type { OpenedValue } from '@phasewire/secure';
+import { createMemoryKeystore, createTestCa, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
+import type { EstServer, KeyProvisioningServer, TestCa } from '@phasewire/secure/node';
+import { ackBody, commandBody } from '../agent-messages.ts';
+import type { AgentCommand } from '../agent-messages.ts';
+
+const masterLabel = 'envelope-master';
+const keyId = 1;
+
+export interface TestHeadEnd {
+  readonly testCa: TestCa;
+  readonly brokerPort: number;
+  readonly estUrl: string;
+  readonly keyUrl: string;
+  /** Readings received and opened, per meter, keyed by time (redelivery overwrites, as idempotent ingest does). */
+  readonly readings: Map<MeterId, Map<number, Snapshot>>;
+  /** Opened uplink messages (readings) in arrival order: their snapshot counts. */
+  readonly messages: { meter: MeterId; snapshots: number; counter: bigint }[];
+  /** Opened command responses. */
+  readonly responses: { meter: MeterId; value: unknown }[];
+  /** TLS handshakes at the broker: [resumed?]. */
+  readonly handshakes: boolean[];
+  /** Retained status payloads as last published, per meter. */
+  readonly status: Map<MeterId, string>;
+  /** When false, readings are opened and recorded but not acknowledged. */
+  acking: boolean;
+  token(meter: MeterId): Promise<string>;
+  /** Seals and publishes a command; returns the sealed bytes (to replay them). */
+  command(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
+  /** Seals a command without publishing it (its counter is used up: a later command gets a higher one). */
+  sealCommand(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
+  /** Publishes raw bytes on a meter's command topic. */
+  publishRaw(meter: MeterId, bytes: Uint8Array): Promise<void>;
+  /** Resolves when `predicate` holds, checked after every event of the head-end. */
+  until(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestHeadEnd(): Promise<TestHeadEnd> {
+  const testCa = await createTestCa();
+  const clock = new ManualClock(Date.now());
+  const serverIdentity = await testCa.server();
+  const keystore = createMemoryKeystore();
+  await keystore.generateSecret(masterLabel);
+  const aead = new NodeAead();
+  const keys = new DerivedEnvelopeKeys({ keystore, aead, master: masterLabel });
+  const ring = new KeyRing({ clock: { now: () => Date.now() }, initialKeyId: keyId });
+  const ingest = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window: new MemoryCounterStore() });
+  const downlink = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
+  const service = new EstService({ ca: testCa.ca, tokens: new MemoryTokenStore(), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) });
+  const est: EstServer = await startEstServer({ identity: serverIdentity, trust: testCa.trustWithoutCrl, service });
+  const keyServer: KeyProvisioningServer = await startKeyProvisioningServer(serverIdentity, testCa.trustWithoutCrl, {
+    keyFor: async (device) => ({ keyId, key: await deriveDeviceEnvelopeKey(keystore, masterLabel, device, keyId) }),
+  });
+
+  const broker = await Aedes.createBroker();
+  const tlsServer: Server = createServer(tlsServerOptions(serverIdentity, testCa.trustWithoutCrl), (socket) => { broker.handle(socket); });
+  await new Promise<void>((resolve) => { tlsServer.listen(0, '127.0.0.1', () => { resolve(); }); });
+  const brokerPort = (tlsServer.address() as AddressInfo).port;
+
+  const waiters = new Set<() => void>();
+  const changed = (): void => { for (const check of waiters) check(); };
+  const committed = new Map<MeterId, Set<bigint>>();
+
+  const publish = (topic: string, payload: Uint8Array): Promise<void> => new Promise((resolve, reject) => {
+    broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (error) => {
+      // aedes calls back with null on success, whatever its types say.
+      if (error instanceof Error) reject(error); else resolve();
+    });
+  });
+  const ack = async (meter: MeterId, counter: bigint): Promise<void> => {
+    const sealed = await downlink.sealValue(meter, 'ack', ackBody({ keyId, counters: [counter] }));
+    await publish(deviceTopic(meter, 'ack'), sealed);
+  };
+
+  const head: TestHeadEnd = {
+    testCa, brokerPort, estUrl: est.url, keyUrl: keyServer.url,
+    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), acking: true,
+    token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
+    async command(meter, command) {
+      const sealed = await downlink.sealValue(meter, 'command', commandBody(command));
+      await publish(deviceTopic(meter, 'cmd/req'), sealed);
+      return sealed;
+    },
+    sealCommand: async (meter, command) => downlink.sealValue(meter, 'command', commandBody(command)),
+    publishRaw: (meter, bytes) => publish(deviceTopic(meter, 'cmd/req'), bytes),
+    until(predicate, what, timeoutMs = 20_000) {
+      if (predicate()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!predicate()) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`Timed out waiting for ${what}`)); }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => { broker.close(() => { resolve(); }); });
+      await new Promise<void>((resolve) => { tlsServer.close(() => { resolve(); }); });
+      await est.close();
+      await keyServer.close();
+      await testCa.close();
+    },
+  };
+
+  tlsServer.on('secureConnection', (socket: TLSSocket) => { head.handshakes.push(socket.isSessionReused()); changed(); });
+
+  broker.on('publish', (packet, client) => {
+    if (client === null) return;
+    const parsed = parseTopic(packet.topic);
+    if (parsed === undefined) return;
+    const meter = parsed.device;
+    const payload = new Uint8Array(packet.payload as Buffer);
+    if (parsed.channel === 'status') {
+      head.status.set(meter, Buffer.from(payload).toString('utf8'));
+      changed();
+      return;
+    }
+    if (parsed.channel !== 'up/readings' && parsed.channel !== 'cmd/res') return;
+    void (async () => {
+      let opened: OpenedValue;
+      try {
+        opened = await ingest.openValue(meter, payload);
+      } catch (error) {
+        // A redelivered message whose counter was committed: acknowledge it again (docs/meter-agent.md).
+        const counter = payload.length >= 16 ? Buffer.from(payload).readBigUInt64BE(8) : 0n;
+        if ((error as { code?: string }).code === 'PW_ERR_REPLAY' && committed.get(meter)?.has(counter) === true && head.acking) await ack(meter, counter);
+        return;
+      }
+      if (opened.header.messageType === 'command-response') {
+        head.responses.push({ meter, value: opened.value });
+        changed();
+        return;
+      }
+      const batch = fromWireBatch(opened.value);
+      let byTime = head.readings.get(meter);
+      if (byTime === undefined) { byTime = new Map(); head.readings.set(meter, byTime); }
+      for (const snapshot of batch.snapshots) byTime.set(snapshot.at, snapshot);
+      head.messages.push({ meter, snapshots: batch.snapshots.length, counter: opened.header.counter });
+      let set = committed.get(meter);
+      if (set === undefined) { set = new Set(); committed.set(meter, set); }
+      set.add(opened.header.counter);
+      if (head.acking) await ack(meter, opened.header.counter);
+      changed();
+    })();
+  });
+
+  return head;
+}

@@ -1,0 +1,2 @@
+// @phasewire/agent/testing: test support for the packages that run agents (tests and benchmarks only).
+export { startTestHeadEnd, type TestHeadEnd } from './agent-test-kit.ts';

@@ -1,0 +1,9 @@
+// @phasewire/api: DTOs (the dashboard's contract), access rules, ports.
+export * from './dto.ts';
+export * from './access.ts';
+export * from './ports.ts';
+export * from './api-errors.ts';
+export * from './meter-list.ts';
+export * from './rate-limiter.ts';
+export * from './latest-power-quality.ts';
+export * from './alarm-service-port.ts';

@@ -1,0 +1,141 @@
+// The narrow ports the HTTP API needs from the rest of the server. The composition fits the head-end,
+// the alarm service and the enrollment token store to them; tests fit fakes or the real adapters.
+import type { MeterId } from '@phasewire/core';
+import type { CommandKind, CommandResponse } from '@phasewire/headend';
+import type { DeviceRegistry } from '@phasewire/headend';
+import type { TimeRange } from '@phasewire/store';
+import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
+
+/** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
+export interface DevicePort {
+  readonly registry: DeviceRegistry;
+  sendCommand(device: MeterId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
+  /** Marks the device revoked and drops its live sessions at once. */
+  revokeDevice(device: MeterId): Promise<void>;
+  /** Revokes the device's certificate at the CA (by certificate serial), when the composition has the CA. */
+  revokeCertificate?(certificateSerial: string): Promise<void>;
+  /** The certificate's expiry (ms), when the composition can look it up. */
+  certificateNotAfter?(certificateSerial: string): number | null;
+}
+
+/** Enrollment tokens for meters (the CA's token store behind createToken). */
+export interface EnrollmentPort {
+  /** Creates a one-time token for the meter; returns the token text (shown once) and its expiry (ms). */
+  createToken(meter: MeterId, lifetimeMs: number): Promise<{ token: string; expiresAt: number }>;
+}
+
+export interface ApiAlarmQuery {
+  readonly meters: ReadonlySet<string>;
+  readonly activeOnly: boolean;
+  readonly meter?: string;
+  readonly severity?: 'warn' | 'critical';
+}
+
+/** The alarm service of the MDM (list, get, acknowledge); the API filters by tenant through `meters`. */
+export interface AlarmPort {
+  /** Alarms of the given meters, newest raise first. */
+  list(query: ApiAlarmQuery): Promise<readonly AlarmDto[]>;
+  get(id: string): Promise<AlarmDto | undefined>;
+  /** Acknowledges; PW_ERR_ALARM_TRANSITION when the alarm is not raised or escalated. */
+  acknowledge(id: string, actor: string, note: string): Promise<AlarmDto>;
+}
+
+/** Per-meter figures the MDM computes: the unbalance summary, and VUF for the fleet's sort. */
+export interface PowerQualityPort {
+  summary(meter: MeterId, range: TimeRange): Promise<PowerQuality | null>;
+  /** The latest voltage unbalance factor (IEC 61000-4-30), %, or null when unknown. */
+  vufPercent(meter: MeterId): number | null;
+}
+
+/** An event for the live feed; the API keeps only the caller's tenant's. Times are ms since the epoch. */
+export type LiveEvent =
+  | { readonly type: 'reading'; readonly meter: string; readonly at: number; readonly values: Readonly<Record<string, number>> }
+  | { readonly type: 'meter'; readonly meter: string }
+  | { readonly type: 'alarm'; readonly alarm: AlarmDto };
+
+/** Where live events come from (the in-process hub of src/node/live-hub.ts). */
+export interface LiveSource {
+  /** Calls `listener` for every event until the returned function is called. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+}
+
+// ── accounts: users, sessions, tokens, audit, meter tenants
+
+export interface UserRecord {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly tenant: string;
+  /** `scrypt$N$r$p$salt$hash` (node/passwords.ts). */
+  readonly passwordHash: string;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+}
+
+export interface SessionRecord {
+  /** SHA-256 (hex) of the session id in the cookie: a copy of the database signs nobody in. */
+  readonly idHash: string;
+  readonly userId: string;
+  readonly csrfToken: string;
+  readonly createdAt: number;
+  readonly lastUsed: number;
+  readonly expiresAt: number;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly TokenScope[];
+  readonly tenant: string;
+  /** SHA-256 (hex) of the secret. */
+  readonly secretHash: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly createdBy: string;
+}
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: number;
+  readonly tenant: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly object: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export type NewAuditRecord = Omit<AuditRecord, 'seq'>;
+
+/** The API's own state. Append-only audit: there is no method that changes or removes an entry. */
+export interface AccountStore {
+  userCount(): number;
+  userById(id: string): UserRecord | undefined;
+  userByName(username: string): UserRecord | undefined;
+  users(tenant: string): readonly UserRecord[];
+  /** PW_ERR_API_CONFLICT when the user name is taken. */
+  addUser(user: UserRecord): void;
+  updateUser(id: string, change: { role?: Role; disabled?: boolean; passwordHash?: string }): UserRecord;
+
+  addSession(session: SessionRecord): void;
+  session(idHash: string): SessionRecord | undefined;
+  touchSession(idHash: string, at: number): void;
+  removeSession(idHash: string): void;
+  /** Ends every session of a user (after a password change or when disabled), but `keep`. */
+  removeSessionsOf(userId: string, keep?: string): void;
+  /** Removes expired sessions (and those idle since `idleBefore`). */
+  pruneSessions(now: number, idleBefore: number): number;
+
+  addToken(token: TokenRecord): void;
+  token(id: string): TokenRecord | undefined;
+  tokens(tenant: string): readonly TokenRecord[];
+  removeToken(id: string): boolean;
+
+  appendAudit(entry: NewAuditRecord): AuditRecord;
+  /** Entries of a tenant with seq below `before` (all when undefined), newest first. */
+  audit(tenant: string, limit: number, before?: number): readonly AuditRecord[];
+
+  /** The tenant a meter belongs to: its assignment, else the default tenant. */
+  tenantOf(meter: string): string;
+  assignMeter(meter: string, tenant: string): void;
+  close(): void;
+}

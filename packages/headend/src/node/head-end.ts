@@ -1,0 +1,183 @@
+// The head-end: registry and counters (headend.db), the ingest over the meter store, the command
+// channel, and one of two MQTT front ends with the same behaviour — the embedded broker (aedes,
+// the default) or an external Mosquitto that terminates TLS while this process is an ingest client
+// on a shared subscription.
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '@phasewire/core';
+import { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import type { DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
+import { NodeAead } from '@phasewire/secure/node';
+import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MeterStore } from '@phasewire/store';
+import { silentLog } from '../head-end-log.ts';
+import type { HeadEndLog } from '../head-end-log.ts';
+import type { CommandKind, CommandResponse } from '../command-message.ts';
+import type { AlarmChannel } from '../alarm-channel.ts';
+import { SqliteDeviceRegistry } from './sqlite-registry.ts';
+import { SqliteCounters } from './sqlite-counters.ts';
+import { Ingest } from './ingest.ts';
+import type { ReadingTimeWindow } from '../reading-times.ts';
+import { Commands, type DeviceTime } from './commands.ts';
+import { startEmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
+import { startExternalIngest } from './external-ingest.ts';
+import { DeviceActivity } from './device-activity.ts';
+import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
+import { SideChannels } from './side-channels.ts';
+import { sampledLog } from './sampled-log.ts';
+
+export type BrokerMode =
+  | {
+    readonly kind: 'embedded'; readonly port?: number; readonly host?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust;
+    readonly revocations: () => RevocationSet; readonly ticketKeys?: Uint8Array; readonly alarmChannel?: AlarmChannel;
+    /** The listener's bounds (embedded-broker.ts); its defaults when absent. */
+    readonly limits?: Pick<EmbeddedBrokerOptions, 'limits' | 'handshakeTimeoutMs' | 'maxPacketBytes' | 'logSampleIntervalMs'>;
+  }
+  | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
+
+export interface HeadEndOptions {
+  readonly store: MeterStore;
+  /** The head-end database (openHeadEndDatabase): registry, replay window, downlink counters. */
+  readonly db: DatabaseSync;
+  readonly keys: EnvelopeKeyProvider;
+  readonly keyRing: KeyRing;
+  readonly broker: BrokerMode;
+  readonly clock: Clock;
+  /** The devices' time base for commands, when it is not `clock` (commands.ts). */
+  readonly deviceTime?: DeviceTime;
+  readonly log?: HeadEndLog;
+  /** Bound of an envelope body (default 64 KiB). */
+  readonly maxBodyBytes?: number;
+  /** Longest last seen and online/offline wait in memory before one batched write, ms (default 100; 0: written through). */
+  readonly activityFlushMs?: number;
+  /** The reading times stored (default from 2020 to 15 minutes ahead of `readingClock`). */
+  readonly readingTimes?: ReadingTimeWindow;
+  /** The clock reading times are judged on (default `clock`; a simulation passes its meters' clock). */
+  readonly readingClock?: Clock;
+}
+
+export interface HeadEnd {
+  /** The MQTT port devices connect to (the embedded listener's, or the external broker's). */
+  readonly port: number;
+  readonly registry: SqliteDeviceRegistry;
+  readonly ingest: Ingest;
+  /** Online/offline, last seen and events of the devices (status and up/events channels). */
+  readonly activity: DeviceActivity;
+  /** Calls `listener` on every online/offline status a device reports (or its will); returns the unsubscribe. */
+  onDeviceStatus(listener: (status: DeviceStatus) => void): () => void;
+  sendCommand(device: DeviceId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
+  /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
+  revokeDevice(device: DeviceId): Promise<void>;
+  /** Drops live sessions whose certificate the CA has revoked since. */
+  enforceRevocations(): number;
+  /** Drops the device's live sessions without marking it revoked (it may come back with a valid certificate). */
+  disconnect(device: DeviceId): Promise<void>;
+  /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
+  setTicketKeys(keys: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
+  const log = options.log ?? silentLog;
+  const aead = new NodeAead();
+  const limits = options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
+  const window = new SqliteCounters(options.db, 'deferred');
+  const downlinkCounters = new SqliteCounters(options.db, 'immediate');
+  // Last seen and online/offline are batched (at most every 100 ms, one transaction); a change of
+  // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
+  // Failures that repeat every few milliseconds while their cause lasts (a full disk) are sampled.
+  const floods = sampledLog(log, options.clock);
+  const flushFailed = (what: string) => (error: Error): void => {
+    floods(`flush:${what}`, { level: 'error', msg: `Cannot write the batch of ${what} (kept, tried again): ${error.message}` });
+  };
+  const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
+  const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
+  const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
+  const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
+  type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
+  // Messages can be committed while the front end is still starting: Mosquitto hands the ingest its
+  // session's queued messages before the subscription call returns. Their acks wait for the front end
+  // instead of failing (which would leave committed readings unacknowledged until the device resends).
+  const frontReady = Promise.withResolvers<Publish>();
+  frontReady.promise.catch(() => undefined);
+  let publish: Publish = (topic, payload) => frontReady.promise.then((ready) => ready(topic, payload));
+  const ingest = new Ingest({
+    store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
+    clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
+  });
+  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
+    ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }) });
+  const statusListeners = new Set<(status: DeviceStatus) => void>();
+  const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
+    for (const listener of statusListeners) {
+      try {
+        listener(status);
+      } catch (error) {
+        log({ level: 'error', msg: `A listener of device status failed: ${(error as Error).message}` });
+      }
+    }
+  });
+  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock, registry });
+  const mode = options.broker;
+  let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
+  try {
+    if (mode.kind === 'embedded') {
+      front = await startEmbeddedBroker({
+        identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
+        ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }), ...mode.limits,
+        ...(mode.alarmChannel === undefined ? {} : { alarmChannel: mode.alarmChannel }),
+      }, mode.port ?? 0, mode.host ?? '127.0.0.1');
+    } else {
+      front = await startExternalIngest({ ...mode, registry, ingest, commands, sideChannels, clock: options.clock, log });
+    }
+  } catch (error) {
+    frontReady.reject(new Error('the broker did not start', { cause: error }));
+    throw error;
+  }
+  publish = front.publish;
+  frontReady.resolve(front.publish);
+  return {
+    port: front.port,
+    registry,
+    ingest,
+    activity,
+    onDeviceStatus(listener) {
+      statusListeners.add(listener);
+      return () => { statusListeners.delete(listener); };
+    },
+    sendCommand: (device, kind, ttlMs) => commands.send(device, kind, ttlMs),
+    async revokeDevice(device) {
+      registry.revoke(device, options.clock.now());
+      await front.disconnect(device);
+    },
+    enforceRevocations: () => front.enforceRevocations(),
+    async disconnect(device) {
+      await front.disconnect(device);
+    },
+    setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
+    async close() {
+      commands.close();
+      await front.close();
+      await ingest.idle();
+      activity.flush();
+      registry.close();
+      floods.close();
+    },
+  };
+}
+
+/** The activity record that also tells the composition of each status change (the API's meter events). */
+class ObservedActivity extends DeviceActivity {
+  readonly #onStatus: (status: DeviceStatus) => void;
+
+  constructor(db: DatabaseSync, options: DeviceActivityOptions, onStatus: (status: DeviceStatus) => void) {
+    super(db, options);
+    this.#onStatus = onStatus;
+  }
+
+  override status(device: string, state: 'online' | 'offline', at: number): DeviceStatus {
+    const status = super.status(device, state, at);
+    this.#onStatus(status);
+    return status;
+  }
+}

@@ -1,0 +1,337 @@
+// The ingest path of one head-end: open the envelope for the certificate's device, check the
+// replay window, decode and validate the batch, commit to the store, and only then acknowledge
+// (the caller sends the PUBACK when handle() resolves; this sends the sealed `ack` message). A
+// counter refused as a replay is acknowledged again only when the message authenticates and its
+// readings are in the store: an ack is a receipt for stored readings, never for a counter alone.
+// Concurrent messages are group-committed: everything that arrives while a commit runs goes into
+// the next one, which is one store transaction. The replay window of the committed groups is
+// written afterwards, at most every `windowFlushMs` (one transaction, one fsync, for many groups):
+// the window may lag the store — as it always could between the two commits — and a message
+// redelivered after a crash within that lag passes the window again, where the store's idempotence
+// on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
+import { deviceTopic, PhasewireError } from '@phasewire/core';
+import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
+import { counterScope, decodeEnvelope } from '@phasewire/secure';
+import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
+import type { MeterStore } from '@phasewire/store';
+import { toWireAcks } from '../ack-message.ts';
+import type { AckEntry, AckRefusal } from '../ack-message.ts';
+import { readingsOf } from '../ingest-decision.ts';
+import { defaultReadingTimeWindow, readingTimeRefusal, splitByTime } from '../reading-times.ts';
+import type { ReadingTimeWindow, TimeSplit } from '../reading-times.ts';
+import { RefusalCounters, refusalReasonOf } from '../refusal-counters.ts';
+import type { RefusalReason } from '../refusal-counters.ts';
+import { sampled, silentLog } from '../head-end-log.ts';
+import type { HeadEndEvent, HeadEndLog } from '../head-end-log.ts';
+import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
+
+export type IngestOutcome =
+  /** Committed; `refused` readings of it (times outside the window) were not stored and the ack says so. */
+  | { readonly kind: 'stored'; readonly readings: number; readonly refused?: number }
+  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error };
+
+export interface IngestOptions {
+  readonly store: MeterStore;
+  /** Uplink receiver whose window is `window`. */
+  readonly receiver: EnvelopeReceiver;
+  readonly window: SqliteCounters;
+  /** Downlink sender for the sealed acks. */
+  readonly acks: EnvelopeSender;
+  /** Publishes a downlink message (QoS 1); errors are logged, the readings stay committed. */
+  readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
+  readonly refusals?: RefusalCounters;
+  readonly log?: HeadEndLog;
+  /**
+   * Where failures that repeat for as long as their cause lasts go (a full disk: every commit and
+   * every window write fails): sampled, the first line and then a count per interval (sampled-log.ts).
+   * Every event is written to `log` when absent.
+   */
+  readonly floodLog?: (key: string, event: HeadEndEvent) => void;
+  /** Most messages in one commit (default 4096). */
+  readonly maxGroup?: number;
+  /** Longest the durable replay window lags the committed readings, ms (default 250; 0: after every group). */
+  readonly windowFlushMs?: number;
+  /** The clock reading times are judged on (the head-end's; a simulation passes its meters' clock). */
+  readonly clock: Clock;
+  /** The reading times stored (default 366 days back to 15 minutes ahead). */
+  readonly readingTimes?: ReadingTimeWindow;
+}
+
+interface Pending {
+  readonly sender: DeviceId;
+  readonly meter: MeterId;
+  readonly scope: CounterScope;
+  readonly entry: AckEntry;
+  readonly snapshots: readonly Snapshot[];
+  readonly resolve: (outcome: IngestOutcome) => void;
+}
+
+export class Ingest {
+  readonly refusals: RefusalCounters;
+  readonly #options: IngestOptions;
+  readonly #log: HeadEndLog;
+  readonly #floodLog: (key: string, event: HeadEndEvent) => void;
+  readonly #maxGroup: number;
+  readonly #windowFlushMs: number;
+  readonly #readingTimes: ReadingTimeWindow;
+  /** Counters whose readings are committed but not yet written to the durable window. */
+  #unflushed: WindowEntry[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Highest committed counter per scope since start: a redelivery at or below it is re-acked. */
+  readonly #committed = new Map<CounterScope, bigint>();
+  #queue: Pending[] = [];
+  #running: Promise<void> | undefined;
+  #stored = 0;
+  /** Called with each committed group's snapshots (the API's live feed); none by default. */
+  readonly #onCommitted = new Set<(snapshots: readonly Snapshot[]) => void>();
+
+  constructor(options: IngestOptions) {
+    this.#options = options;
+    this.refusals = options.refusals ?? new RefusalCounters();
+    this.#log = options.log ?? silentLog;
+    const log = this.#log;
+    this.#floodLog = options.floodLog ?? ((_key, event) => { log(event); });
+    this.#maxGroup = options.maxGroup ?? 4096;
+    this.#windowFlushMs = options.windowFlushMs ?? 250;
+    this.#readingTimes = options.readingTimes ?? defaultReadingTimeWindow;
+  }
+
+  /** Readings committed since start. */
+  get stored(): number {
+    return this.#stored;
+  }
+
+  /**
+   * Calls `listener` with the snapshots of every group once the store has committed them (never
+   * before: a listener sees only what a restart would still find). It runs on the commit path, so
+   * it must be cheap and must not throw; an error it throws is logged. Returns the unsubscribe.
+   */
+  onCommitted(listener: (snapshots: readonly Snapshot[]) => void): () => void {
+    this.#onCommitted.add(listener);
+    return () => { this.#onCommitted.delete(listener); };
+  }
+
+  /**
+   * Handles a readings message that `sender` (the certificate's device, already authorised for the
+   * topic) published on `meter`'s topic. Resolves once its readings are committed, or with the
+   * refusal; never rejects.
+   */
+  handle(sender: DeviceId, meter: MeterId, payload: Uint8Array): Promise<IngestOutcome> {
+    let opened;
+    try {
+      opened = this.#options.receiver.openValue(sender, payload);
+    } catch (error) {
+      return Promise.resolve(this.refuse(sender, error));
+    }
+    if ('then' in opened) return opened.then((value) => this.#accept(sender, meter, value), (error: unknown) => this.#refused(sender, meter, payload, error));
+    return this.#accept(sender, meter, opened);
+  }
+
+  /** Counts and logs a refusal under the sender's id. */
+  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): IngestOutcome {
+    const code = error instanceof PhasewireError ? error.code : undefined;
+    const reason = reasonOverride ?? refusalReasonOf(code);
+    this.refusals.count(sender, reason);
+    const count = this.refusals.of(sender, reason);
+    const message = error instanceof Error ? error.message : String(error);
+    const event: HeadEndEvent = { level: 'warn', msg: message, device: sender, reason, ...(code === undefined ? {} : { code }), count };
+    // A store failure is the store's, not the device's: one line for all devices, then a count.
+    if (reason === 'store-failed') this.#floodLog('store-failed', { ...event, msg: `Cannot store the readings of ${sender}: ${message}` });
+    else if (sampled(count)) this.#log(event);
+    return { kind: 'refused', reason, error: error instanceof Error ? error : new Error(message) };
+  }
+
+  #refuseTimes(sender: DeviceId, meter: MeterId, split: TimeSplit): AckRefusal {
+    const error = readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes);
+    this.refusals.count(sender, 'implausible-time', split.refusedReadings);
+    const count = this.refusals.of(sender, 'implausible-time');
+    if (sampled(count)) this.#log({ level: 'warn', msg: error.message, device: sender, reason: 'implausible-time', code: error.code, count });
+    return { code: error.code, readings: split.refusedReadings };
+  }
+
+  #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome | Promise<IngestOutcome> {
+    // A redelivery of a committed message is refused as a replay and stores nothing, but the device
+    // still waits for its receipt. The window refused it before any decryption, so nothing about it
+    // is known yet: it is acknowledged again only once it authenticates and its readings are found
+    // committed in the store (a counter below the mark may be a message that was never stored).
+    if (error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') {
+      let header;
+      try {
+        header = decodeEnvelope(payload).header;
+      } catch {
+        // The receiver has decoded this header already; nothing more to do for a broken one.
+        return this.refuse(sender, error);
+      }
+      const scope = counterScope(sender, 'uplink', header.keyId);
+      if (header.counter <= (this.#committed.get(scope) ?? 0n) || header.counter <= this.#options.window.durable(scope)) {
+        return this.#acknowledgeAgain(sender, meter, payload, error);
+      }
+    }
+    return this.refuse(sender, error);
+  }
+
+  /** A replayed counter: the sealed ack again when the message is genuine and its readings are stored. */
+  async #acknowledgeAgain(sender: DeviceId, meter: MeterId, payload: Uint8Array, replay: PhasewireError): Promise<IngestOutcome> {
+    let split: TimeSplit;
+    let entry: AckEntry;
+    try {
+      const opened = await this.#options.receiver.reopenValue(sender, payload);
+      // Readings at impossible times were refused, not stored, at the first delivery: look up the
+      // rest, and name the refusal in the ack again (the device releases the message either way).
+      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
+      const refused: AckRefusal | undefined = split.refusedReadings === 0 ? undefined
+        : { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings };
+      entry = { keyId: opened.header.keyId, counter: opened.header.counter, ...(refused === undefined ? {} : { refused }) };
+    } catch (error) {
+      // Bytes that carry an old counter but do not authenticate: a forgery, counted as one.
+      return this.refuse(sender, error);
+    }
+    let committed: boolean;
+    try {
+      committed = await storesAll(this.#options.store, meter, split.kept);
+    } catch (error) {
+      this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`, device: sender });
+      committed = false;
+    }
+    if (committed) void this.#sendAck(sender, meter, [entry]);
+    return this.refuse(sender, replay);
+  }
+
+  #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
+    let split;
+    try {
+      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
+    } catch (error) {
+      return Promise.resolve(this.refuse(sender, error));
+    }
+    const { keyId, counter } = opened.header;
+    // Readings at impossible times are counted and never stored; the rest of the message is, and its
+    // counter is acknowledged with the refusal (a copy sent again would be refused the same way).
+    const refused = split.refusedReadings === 0 ? undefined : this.#refuseTimes(sender, meter, split);
+    const snapshots = split.kept;
+    return new Promise((resolve) => {
+      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId), entry: { keyId, counter, ...(refused === undefined ? {} : { refused }) }, snapshots, resolve });
+      this.#running ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    // One turn of the event loop lets the messages of a socket read join the first group.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.#maxGroup);
+      await this.#commit(group);
+    }
+    this.#running = undefined;
+  }
+
+  async #commit(group: readonly Pending[]): Promise<void> {
+    const snapshots: Snapshot[] = [];
+    for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
+    try {
+      await this.#options.store.appendSnapshots(snapshots);
+    } catch (error) {
+      this.#options.window.revert(group.map((item) => item.scope));
+      for (const item of group) item.resolve(this.refuse(item.sender, error, 'store-failed'));
+      return;
+    }
+    for (const item of group) {
+      this.#unflushed.push({ scope: item.scope, counter: item.entry.counter });
+      if (item.entry.counter > (this.#committed.get(item.scope) ?? 0n)) this.#committed.set(item.scope, item.entry.counter);
+    }
+    if (this.#windowFlushMs === 0) this.#flushWindow();
+    else this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, this.#windowFlushMs);
+    let readings = 0;
+    for (const item of group) {
+      let n = 0;
+      for (const snapshot of item.snapshots) n += snapshot.values.size;
+      readings += n;
+      item.resolve(item.entry.refused === undefined ? { kind: 'stored', readings: n } : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
+    }
+    this.#stored += readings;
+    const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
+    for (const item of group) {
+      const key = `${item.sender} ${item.meter}`;
+      let acks = byDevice.get(key);
+      if (acks === undefined) { acks = { sender: item.sender, meter: item.meter, entries: [] }; byDevice.set(key, acks); }
+      acks.entries.push(item.entry);
+    }
+    for (const acks of byDevice.values()) void this.#sendAck(acks.sender, acks.meter, acks.entries);
+    // The acks go out first: listeners (the live feed) never hold up the devices' receipts.
+    for (const listener of this.#onCommitted) {
+      try {
+        listener(snapshots);
+      } catch (error) {
+        this.#log({ level: 'error', msg: `A listener of committed readings failed: ${(error as Error).message}` });
+      }
+    }
+  }
+
+  /** Seals the receipt for the sender (its key) and publishes it on the topic's meter's ack channel. */
+  async #sendAck(sender: DeviceId, meter: MeterId, entries: readonly AckEntry[]): Promise<void> {
+    try {
+      for (const body of toWireAcks(entries)) {
+        const sealed = await this.#options.acks.sealValue(sender, 'ack', body);
+        await this.#options.publish(deviceTopic(meter, 'ack'), sealed);
+      }
+    } catch (error) {
+      this.#log({ level: 'error', msg: `Cannot send the ack of ${entries.length} messages to ${sender}: ${(error as Error).message}`, device: sender });
+    }
+  }
+
+  /** Writes the window of every committed group (one transaction); a failure is logged and retried. */
+  #flushWindow(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const entries = this.#unflushed;
+    if (entries.length === 0) return;
+    this.#unflushed = [];
+    try {
+      this.#options.window.persist(entries);
+      // What the durable window now covers needs no entry here: the map stays as small as the lag.
+      for (const { scope } of entries) {
+        const committed = this.#committed.get(scope);
+        if (committed !== undefined && committed <= this.#options.window.durable(scope)) this.#committed.delete(scope);
+      }
+    } catch (error) {
+      // The readings are committed; only the window lags. Keep the entries for the next flush.
+      this.#unflushed = entries.concat(this.#unflushed);
+      const msg = `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}`;
+      this.#floodLog('replay-window', { level: 'error', msg });
+      this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, Math.max(this.#windowFlushMs, 100));
+    }
+  }
+
+  /** Resolves when every queued message has been committed or refused, and their window written. */
+  async idle(): Promise<void> {
+    while (this.#running !== undefined) await this.#running;
+    this.#flushWindow();
+  }
+}
+
+/**
+ * Whether the store holds the snapshots' readings. A message's readings are committed in one
+ * transaction, all or none, so one quantity of each snapshot tells (one query per quantity, usually
+ * one in all, where checking all of them cost about 35 ms a message on SQLite); a value stored from
+ * another message at the same time differs, unless it is the same reading.
+ */
+async function storesAll(store: MeterStore, meter: MeterId, snapshots: readonly Snapshot[]): Promise<boolean> {
+  const wanted = new Map<ObisCode, Map<number, number>>();
+  for (const snapshot of snapshots) {
+    const first = snapshot.values.entries().next();
+    if (first.done === true) continue;
+    const [quantity, value] = first.value;
+    let byTime = wanted.get(quantity);
+    if (byTime === undefined) { byTime = new Map(); wanted.set(quantity, byTime); }
+    byTime.set(snapshot.at, value);
+  }
+  for (const [quantity, byTime] of wanted) {
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const at of byTime.keys()) { from = Math.min(from, at); to = Math.max(to, at + 1); }
+    const found = await store.readings(meter, quantity, { from, to });
+    const stored = new Map(found.map((reading) => [reading.at, reading.value]));
+    for (const [at, value] of byTime) if (stored.get(at) !== value) return false;
+  }
+  return true;
+}

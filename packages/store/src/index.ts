@@ -1,0 +1,17 @@
+// @phasewire/store: the meter-data store port, the interface and its plain data, pure (no I/O).
+// Implementations are in src/node/ (exported from @phasewire/store/node).
+export type {
+  MeterStore, AppendResult, ReadingConflict, Provenance, IntervalWrite, IntervalWriteResult, IntervalChange, DayCompleteness,
+  MaintenanceReport, PurgeReport,
+} from './meter-store.ts';
+export type { Rollup, RollupBasis } from './aggregates.ts';
+export type { IntervalValue } from './intervals.ts';
+export { fleetValue, type FleetInterval } from './fleet-interval.ts';
+export { intervalQualities, intervalStages, type IntervalQuality, type IntervalStage } from './quality.ts';
+export { dayMs, intervalMs, intervalsPerDay, rollupPeriods, type RollupPeriod, type TimeRange } from './periods.ts';
+export { dataClasses, parseRetentionPolicy, type DataClass, type RetentionPolicy } from './retention.ts';
+export { parseStoreConfig, type StoreConfig } from './store-config.ts';
+export {
+  activeAlarmStates, alarmId, type MdmStateStore, type MdmWatermark, type MdmCommit, type AlarmSlotRecord, type AlarmRecord, type AlarmRecordState,
+  type AlarmTransitionDraft, type AlarmTransitionRecord, type AlarmQuery, type AlarmTransitionQuery,
+} from './mdm-state.ts';

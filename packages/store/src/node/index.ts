@@ -1,0 +1,7 @@
+// @phasewire/store/node: the meter-data store implementations (SQLite, PostgreSQL) and the private
+// database files they and the other packages open.
+export { openMeterStore } from './open-meter-store.ts';
+export { SqliteMeterStore, type SqliteStoreOptions } from './sqlite/sqlite-meter-store.ts';
+export { PostgresMeterStore, type PostgresStoreOptions } from './postgres/postgres-meter-store.ts';
+export { openPrivateDatabase, privateFileMode } from './private-database.ts';
+export { systemClock } from './system-clock.ts';

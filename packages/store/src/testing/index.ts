@@ -1,0 +1,5 @@
+// @phasewire/store/testing: the one conformance suite every MeterStore passes, and a throwaway
+// PostgreSQL server for tests and benchmarks.
+export { storeConformance, day0, type StoreOpenOptions, type StoreTarget } from './store-conformance.ts';
+export { mdmStateConformance } from './mdm-state-conformance.ts';
+export { startPostgres, postgresBinaries, type PostgresServer, type PostgresServerOptions } from './postgres-harness.ts';
