@@ -39,7 +39,8 @@ export class AuditTrail {
     entries.forEach((entry, i) => {
       const previous = entries[i - 1];
       if (entry.seq !== i + 1 || (previous !== undefined && entry.at < previous.at)) {
-        throw new ValidationError('PW_ERR_AUDIT_ORDER', `Cannot load the audit trail: entry ${i + 1} has seq ${entry.seq} at ${entry.at}, expected seq ${i + 1} at or after ${previous?.at ?? 'the start'}`);
+        throw new ValidationError('PW_ERR_AUDIT_ORDER', `Cannot load the audit trail: entry ${i + 1} has seq ${entry.seq} at ${entry.at}, `
+          + `expected seq ${i + 1} at or after ${previous?.at ?? 'the start'}`);
       }
     });
     return new AuditTrail(entries);
@@ -53,7 +54,8 @@ export class AuditTrail {
   append(draft: AuditDraft): AuditTrail {
     const last = this.#entries.at(-1);
     if (last !== undefined && draft.at < last.at) {
-      throw new ValidationError('PW_ERR_AUDIT_ORDER', `Cannot append an audit entry at ${draft.at}: the last entry (seq ${last.seq}) is at ${last.at}; the trail is append-only and in time order`);
+      throw new ValidationError('PW_ERR_AUDIT_ORDER', `Cannot append an audit entry at ${draft.at}: the last entry (seq ${last.seq}) is `
+        + `at ${last.at}; the trail is append-only and in time order`);
     }
     return new AuditTrail([...this.#entries, { ...draft, seq: this.#entries.length + 1 }]);
   }

@@ -8,9 +8,11 @@ import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
 import type { FinalInterval } from '../types.ts';
 
 const meter = meterMeta().meter;
-const series: FinalInterval[] = [1, 2, 3].map((k) => ({ at: monday + k * quarterHour, value: 100 * k, quality: 'validated', raw: 100 * k, provenance: [], history: [] }));
+const series: FinalInterval[] =
+  [1, 2, 3].map((k) => ({ at: monday + k * quarterHour, value: 100 * k, quality: 'validated', raw: 100 * k, provenance: [], history: [] }));
 const request = (overrides: Partial<EditRequest> = {}): EditRequest => ({
-  meter, quantity: Q.activeEnergyImport, interval: monday + 2 * quarterHour, value: 250, actor: 'operator-ana', reason: 'site log: generator test, meter bypassed', ...overrides,
+  meter, quantity: Q.activeEnergyImport, interval: monday + 2 * quarterHour, value: 250, actor: 'operator-ana',
+  reason: 'site log: generator test, meter bypassed', ...overrides,
 });
 const now = monday + 10 * quarterHour;
 
@@ -20,7 +22,8 @@ describe('editing interval data', () => {
     const edited = intervals[1];
     assert.equal(edited?.value, 250);
     assert.equal(edited.quality, 'edited');
-    assert.deepEqual(edited.provenance, [{ rule: 'EDIT', from: 200, to: 250, quality: 'edited', reason: 'site log: generator test, meter bypassed', actor: 'operator-ana' }]);
+    assert.deepEqual(edited.provenance,
+      [{ rule: 'EDIT', from: 200, to: 250, quality: 'edited', reason: 'site log: generator test, meter bypassed', actor: 'operator-ana' }]);
     assert.deepEqual(edited.history.map((h) => [h.value, h.quality, h.supersededAt]), [[200, 'validated', now]]);
     assert.deepEqual(trail.entries.map((e) => [e.seq, e.actor, e.from, e.to, e.fromQuality]), [[1, 'operator-ana', 200, 250, 'validated']]);
     assert.equal(intervals[0], series[0]);
@@ -42,7 +45,8 @@ describe('editing interval data', () => {
 
   it('refuses an edit without an actor, of an unknown interval, or with a negative value', () => {
     assert.throws(() => editInterval(series, AuditTrail.empty(), request({ actor: '' }), now), { code: 'PW_ERR_EDIT_REASON_REQUIRED' });
-    assert.throws(() => editInterval(series, AuditTrail.empty(), request({ interval: monday + 9 * quarterHour }), now), { code: 'PW_ERR_EDIT_INVALID' });
+    assert.throws(() => editInterval(series, AuditTrail.empty(), request({ interval: monday + 9 * quarterHour }), now),
+      { code: 'PW_ERR_EDIT_INVALID' });
     assert.throws(() => editInterval(series, AuditTrail.empty(), request({ value: -1 }), now), { code: 'PW_ERR_EDIT_INVALID' });
   });
 

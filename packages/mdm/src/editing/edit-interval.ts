@@ -99,7 +99,8 @@ function edited(interval: FinalInterval, entry: AuditEntry): FinalInterval {
     value: entry.to,
     quality: 'edited',
     raw: interval.raw,
-    provenance: [...interval.provenance, { rule: 'EDIT', from: interval.value, to: entry.to, quality: 'edited', reason: entry.reason, actor: entry.actor }],
+    provenance: [...interval.provenance,
+      { rule: 'EDIT', from: interval.value, to: entry.to, quality: 'edited', reason: entry.reason, actor: entry.actor }],
     history: interval.history,
   };
 }
