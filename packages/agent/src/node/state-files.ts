@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import { DirectoryLock } from '@phasewire/secure/node';
-import type { AgentAck } from '../agent-messages.ts';
+import type { Ack } from '@phasewire/core/protocol';
 import { envelopeCounterOf } from '../inflight.ts';
 import type { InflightTracker } from '../inflight.ts';
 import type { DurableQueue } from './queue/durable-queue.ts';
 
 /** The queue sequence numbers an ack releases: in flight on this connection, or sent on an earlier one. */
-export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, ack: AgentAck): number[] {
+export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, ack: Ack): number[] {
   const seqs = inflight.acked(ack.keyId, ack.counters);
   if (seqs.length < ack.counters.length) {
     // Acks of messages sent on an earlier connection (the broker kept them for this session).
