@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors.ts';
 import type { Ack } from './ack.ts';
 import type { Command, CommandResponse } from './command.ts';
 import type { StatusMessage } from './status.ts';
+import type { WireBatch } from './reading-batch.ts';
 
 export interface ValidVector<T> {
   readonly name: string;
@@ -24,7 +25,7 @@ export interface VectorSet<T> {
 }
 
 const expiry = 1_767_225_600_000;
-const batch = { v: 1, m: 'PW-0001', t: 1_767_225_000_000, d: [], q: [0x20_07_00], x: [[23120]] };
+const batch: WireBatch = { v: 1, m: 'PW-0001', t: 1_767_225_000_000, d: [], q: [0x20_07_00], x: [[23120]] };
 
 export const commandVectors: VectorSet<Command> = {
   valid: [
@@ -135,6 +136,9 @@ export const statusVectors: VectorSet<StatusMessage> = {
     { name: 'not UTF-8', wire: Uint8Array.of(0x7b, 0xff, 0x7d), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'JSON null', wire: json(null), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'unknown state', wire: json({ state: 'asleep' }), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'no state', wire: json({}), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'model of 65 characters', wire: json({ state: 'online', model: 'm'.repeat(65) }), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'model as a number', wire: json({ state: 'online', model: 7 }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'model with a space', wire: json({ state: 'online', model: 'sdm 630' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'unknown link', wire: json({ state: 'online', link: 'lora' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'over 256 bytes', wire: json({ state: 'online', pad: 'x'.repeat(256) }), code: 'PW_ERR_STATUS_INVALID' },
