@@ -56,8 +56,12 @@ export function decodeAck(value: unknown): Ack {
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
   const { k, c, r } = value;
   if (typeof k !== 'number') return fail('the key id (k) is not a number');
-  if (!Array.isArray(c) || c.length > protocolLimits.ackCounters) return fail(`the counters (c) are not a list of at most ${protocolLimits.ackCounters}`);
-  if (r !== undefined && (!Array.isArray(r) || r.length > c.length)) return fail('the refusals (r) are not a list of at most one per counter');
+  if (!Array.isArray(c) || c.length > protocolLimits.ackCounters) {
+    return fail(`the counters (c) are not a list of at most ${protocolLimits.ackCounters}`);
+  }
+  if (r !== undefined && (!Array.isArray(r) || r.length > c.length)) {
+    return fail('the refusals (r) are not a list of at most one per counter');
+  }
   const counterOf = (item: unknown, what: string): bigint => {
     if (typeof item === 'bigint' && item > 0n) return item;
     if (typeof item === 'number' && Number.isSafeInteger(item) && item > 0) return BigInt(item);

@@ -33,7 +33,8 @@ runVectors('status', statusVectors, decodeStatus, encodeStatus);
 
 describe('protocol encoders', () => {
   it('encode the wire field names both ends have always used', () => {
-    assert.deepEqual(encodeCommand({ id: 'c1', op: 'clock-sync', expiresAt: 10, time: 5 }), { v: 1, id: 'c1', op: 'clock-sync', exp: 10, t: 5 });
+    assert.deepEqual(encodeCommand({ id: 'c1', op: 'clock-sync', expiresAt: 10, time: 5 }),
+      { v: 1, id: 'c1', op: 'clock-sync', exp: 10, t: 5 });
     assert.deepEqual(encodeAck({ keyId: 2, counters: [3n, 2n ** 60n], refused: [{ counter: 3n, code: 'PW_ERR_X', readings: 1 }] }),
       { v: 1, k: 2, c: [3, 2n ** 60n], r: [{ c: 3, e: 'PW_ERR_X', n: 1 }] });
     assert.equal(new TextDecoder().decode(encodeStatus({ state: 'online', model: 'sdm630', link: 'wifi' })),
@@ -43,7 +44,8 @@ describe('protocol encoders', () => {
   it('refuse to build what the other end would refuse', () => {
     assert.throws(() => encodeCommand({ id: 'a b', op: 'read', expiresAt: 1 }), ValidationError);
     assert.throws(() => encodeAck({ keyId: 1, counters: [] }), ValidationError);
-    assert.throws(() => encodeAck({ keyId: 1, counters: [1n], refused: [{ counter: 2n, code: 'PW_ERR_X', readings: 1 }] }), ValidationError);
+    const refusedElsewhere = { keyId: 1, counters: [1n], refused: [{ counter: 2n, code: 'PW_ERR_X', readings: 1 }] };
+    assert.throws(() => encodeAck(refusedElsewhere), ValidationError);
     assert.throws(() => encodeStatus({ state: 'online', model: 'sdm 630' }), ValidationError);
   });
 });

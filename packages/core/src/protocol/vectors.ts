@@ -43,15 +43,24 @@ export const commandVectors: VectorSet<Command> = {
   invalid: [
     { name: 'not a map', wire: ['read'], code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'version 2', wire: { v: 2, id: 'cmd-1', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
-    { name: 'id with a space (the meter accepted it before)', wire: { v: 1, id: 'cmd 1', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
+    {
+      name: 'id with a space (the meter accepted it before)',
+      wire: { v: 1, id: 'cmd 1', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID',
+    },
     { name: 'id with a slash', wire: { v: 1, id: 'a/b', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'empty id', wire: { v: 1, id: '', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'id of 65 characters', wire: { v: 1, id: 'x'.repeat(65), op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'unknown op', wire: { v: 1, id: 'x', op: 'format-disk', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'no expiry', wire: { v: 1, id: 'x', op: 'read' }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'fractional expiry', wire: { v: 1, id: 'x', op: 'read', exp: 1.5 }, code: 'PW_ERR_COMMAND_INVALID' },
-    { name: 'clock-sync without t (the head-end accepted it before)', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
-    { name: 'negative t (the meter ignored it before)', wire: { v: 1, id: 'x', op: 'read', exp: expiry, t: -1 }, code: 'PW_ERR_COMMAND_INVALID' },
+    {
+      name: 'clock-sync without t (the head-end accepted it before)',
+      wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'negative t (the meter ignored it before)',
+      wire: { v: 1, id: 'x', op: 'read', exp: expiry, t: -1 }, code: 'PW_ERR_COMMAND_INVALID',
+    },
   ],
 };
 
@@ -115,7 +124,10 @@ export const ackVectors: VectorSet<Ack> = {
       name: 'refusal of a counter not acknowledged (both ends accepted it before)',
       wire: { v: 1, k: 1, c: [4], r: [{ c: 5, e: 'PW_ERR_X', n: 1 }] }, code: 'PW_ERR_ACK_INVALID',
     },
-    { name: 'refusal that is not a map (the head-end accepted it before)', wire: { v: 1, k: 1, c: [4], r: [7] }, code: 'PW_ERR_ACK_INVALID' },
+    {
+      name: 'refusal that is not a map (the head-end accepted it before)',
+      wire: { v: 1, k: 1, c: [4], r: [7] }, code: 'PW_ERR_ACK_INVALID',
+    },
   ],
 };
 
