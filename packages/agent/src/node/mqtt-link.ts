@@ -9,16 +9,9 @@ import { MqttClient } from 'mqtt';
 import type { IClientOptions } from 'mqtt';
 import { TransportError } from '@phasewire/core';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MqttTlsEndpoint } from '@phasewire/secure/node';
 
-export interface MqttLinkOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Name the broker's certificate must carry; the host when omitted. */
-  readonly servername?: string;
-  readonly identity: TlsIdentity;
-  readonly trust: TlsTrust;
-  readonly clientId: string;
+export interface MqttLinkOptions extends MqttTlsEndpoint {
   readonly keepAliveSeconds: number;
   /** A ticket from an earlier session, to resume. */
   readonly session?: Buffer;

@@ -11,7 +11,7 @@ import { parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import type { DeviceId } from '@phasewire/secure';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MqttTlsEndpoint } from '@phasewire/secure/node';
 import { SecurityError } from '@phasewire/core';
 import type { HeadEndLog } from '../head-end-log.ts';
 import type { DeviceRegistry } from '../registry.ts';
@@ -21,15 +21,11 @@ import type { SideChannels } from './side-channels.ts';
 import { openIngestConnection } from './ingest-connection.ts';
 import type { IngestConnection } from './ingest-connection.ts';
 
-export interface ExternalIngestOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly servername?: string;
-  /** The ingest worker's client certificate (its CN is its user name in the broker's ACL). */
-  readonly identity: TlsIdentity;
-  readonly trust: TlsTrust;
-  /** Unique per worker; the session is persistent under it. */
-  readonly clientId: string;
+/**
+ * The endpoint's identity is the ingest worker's client certificate (its CN is its user name in the
+ * broker's ACL); its client id is unique per worker, the session persistent under it.
+ */
+export interface ExternalIngestOptions extends MqttTlsEndpoint {
   /** Makes the broker refuse the revoked device's next handshake (new CRL, reload). */
   readonly onRevoked?: (device: string) => Promise<void>;
   readonly registry: DeviceRegistry;
