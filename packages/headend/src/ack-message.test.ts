@@ -27,6 +27,7 @@ describe('ack message', () => {
   it('refuses to build an empty ack, one with a counter below 1, or one the meter would refuse', () => {
     assert.throws(() => toWireAcks([]), { code: 'PW_ERR_INVALID_ARGUMENT' });
     assert.throws(() => toWireAcks([{ keyId: 1, counter: 0n }]), { code: 'PW_ERR_INVALID_ARGUMENT' });
-    assert.throws(() => toWireAcks([{ keyId: 1, counter: 1n, refused: { code: 'nope', readings: 1 } }]), { code: 'PW_ERR_INVALID_ARGUMENT' });
+    const badCode = { keyId: 1, counter: 1n, refused: { code: 'nope', readings: 1 } };
+    assert.throws(() => toWireAcks([badCode]), { code: 'PW_ERR_INVALID_ARGUMENT' });
   });
 });

@@ -27,7 +27,8 @@ export function toWireAcks(entries: readonly AckEntry[]): Record<string, unknown
     if (refused !== undefined) lists.refused.push({ counter, ...refused });
   }
   if (byKey.size === 0) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', 'Cannot build an ack of no entries: expected at least one');
-  return [...byKey].map(([keyId, { counters, refused }]) => encodeAck(refused.length === 0 ? { keyId, counters } : { keyId, counters, refused }));
+  return [...byKey].map(([keyId, { counters, refused }]) =>
+    encodeAck(refused.length === 0 ? { keyId, counters } : { keyId, counters, refused }));
 }
 
 /** The entries of a decoded ack body, one per counter (what a device reads of it; for tests). */

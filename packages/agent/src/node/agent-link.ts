@@ -127,11 +127,16 @@ export class AgentLink {
       await new Promise<void>((resolve) => {
         client.once('close', resolve);
         timer = setTimeout(resolve, goodbyeTimeoutMs);
-        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
+        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => {
+          resolve();
+        });
       });
       clearTimeout(timer);
       // A graceful end waits for in-flight publishes; on a hung link that wait is bounded too.
-      await Promise.race([client.endAsync(!client.connected), new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); })]);
+      await Promise.race([
+        client.endAsync(!client.connected),
+        new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); }),
+      ]);
       clearTimeout(timer);
       if (!client.disconnected) client.end(true);
     } else {

@@ -61,7 +61,8 @@ describe('protocol vectors through the meter agent', () => {
       await head.sendBody(meter, 'command', vector.wire);
       await waitFor(() => events.slice(seen).some((event) => event.kind === 'command' || event.kind === 'refused'), vector.name);
       const event = events.slice(seen).find((e) => e.kind === 'command' || e.kind === 'refused');
-      assert.deepEqual(event?.kind === 'command' ? { id: event.id, op: event.op } : event, { id: vector.decoded.id, op: vector.decoded.op }, vector.name);
+      const taken = event?.kind === 'command' ? { id: event.id, op: event.op } : event;
+      assert.deepEqual(taken, { id: vector.decoded.id, op: vector.decoded.op }, vector.name);
     }
     await head.until(() => head.responses.length === commandVectors.valid.length, 'an answer to each command');
     const answered = head.responses.map((r) => decodeCommandResponse(r.value).id);

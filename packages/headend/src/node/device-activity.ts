@@ -86,10 +86,13 @@ export class DeviceActivity {
     db.exec(schema);
     this.#upsert = db.prepare(`INSERT INTO device_status (id, online, since, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET online = excluded.online, since = excluded.since, last_seen = excluded.last_seen`);
-    this.#insertEvent = db.prepare('INSERT OR IGNORE INTO device_event (device, key_id, counter, at, kind, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insertEvent = db.prepare('INSERT OR IGNORE INTO device_event (device, key_id, counter, at, kind, body) '
+      + 'VALUES (?, ?, ?, ?, ?, ?)');
     this.#selectEvents = db.prepare('SELECT * FROM device_event WHERE device = ? ORDER BY at DESC, counter DESC LIMIT ?');
     for (const row of db.prepare('SELECT * FROM device_status').all()) {
-      const status = { id: String(row['id']), online: row['online'] === 1, since: Number(row['since']), lastSeen: Number(row['last_seen']) };
+      const status = {
+        id: String(row['id']), online: row['online'] === 1, since: Number(row['since']), lastSeen: Number(row['last_seen']),
+      };
       this.#statuses.set(status.id, status);
     }
   }
@@ -133,7 +136,8 @@ export class DeviceActivity {
     try {
       return this.#insertEvent.run(device, keyId, counter.toString(), at, kind, json).changes > 0;
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot record event ${keyId}/${counter} of ${device} in the head-end database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot record event ${keyId}/${counter} of ${device} in the head-end database: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -190,7 +194,8 @@ export class DeviceActivity {
     } catch (error) {
       // A failed COMMIT may have ended the transaction already; the error that matters is the first.
       if (begun) try { this.#db.exec('ROLLBACK'); } catch { /* already rolled back */ }
-      throw error instanceof StoreError ? error : new StoreError('PW_ERR_STORE_WRITE', `Cannot write ${due.size} device statuses to the head-end database: ${(error as Error).message}`, { cause: error });
+      throw error instanceof StoreError ? error : new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot write ${due.size} device statuses to the head-end database: ${(error as Error).message}`, { cause: error });
     }
     // Only what was committed counts as written: after a rollback everything is tried again.
     for (const status of due.values()) this.#statuses.set(status.id, status);
@@ -213,7 +218,8 @@ export class DeviceActivity {
     try {
       this.#upsert.run(status.id, status.online ? 1 : 0, status.since, status.lastSeen);
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot record the status of ${status.id} in the head-end database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot record the status of ${status.id} in the head-end database: ${(error as Error).message}`, { cause: error });
     }
   }
 }

@@ -35,7 +35,10 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
 
   it('answers the meter\'s reading by OBIS code, in base units with the unit named', async () => {
     const meter = await f.device('meter-read-1');
-    const reading: Snapshot = { meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 231.27], [Q.currentL1, 5.125], [Q.activeEnergyImport, 1_234_567.8], [Q.powerFactorL1, 0.9]]) };
+    const reading: Snapshot = {
+      meter: meter.id, at: t0,
+      values: new Map([[Q.voltageL1, 231.27], [Q.currentL1, 5.125], [Q.activeEnergyImport, 1_234_567.8], [Q.powerFactorL1, 0.9]]),
+    };
     const answers = answerCommands(meter, () => toWireBatch({ meter: meter.id, snapshots: [{ ...reading, at: t0 - 900_000 }, reading] }));
     const response = await f.headEnd.sendCommand(meter.id, 'read', 10_000);
     await Promise.all(answers);
@@ -52,7 +55,9 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
 
   it('fails the command, saying why, when the answer holds no reading of the meter', async () => {
     const meter = await f.device('meter-read-2');
-    const answers = answerCommands(meter, () => toWireBatch({ meter: 'meter-other' as typeof meter.id, snapshots: [{ meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 230]]) }] }));
+    const answers = answerCommands(meter, () => toWireBatch({
+      meter: 'meter-other' as typeof meter.id, snapshots: [{ meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 230]]) }],
+    }));
     await assert.rejects(f.headEnd.sendCommand(meter.id, 'read', 10_000), (e: Error & { code?: string }) =>
       e.code === 'PW_ERR_HEADEND_COMMAND' && /answered read command .* without a reading that can be used: .*meter-other/.test(e.message));
     await Promise.all(answers);

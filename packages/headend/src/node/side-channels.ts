@@ -53,7 +53,8 @@ export class SideChannels {
       }
       const opened = await this.#o.receiver.openValue(sender, payload);
       if (opened.header.messageType !== 'event') {
-        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
+        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
+          + `the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
       }
       activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
     } catch (error) {
