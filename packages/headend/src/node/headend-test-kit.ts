@@ -13,7 +13,8 @@ import type { DeviceId } from '@phasewire/secure';
 import { createMemoryKeystore, createTestCa, NodeAead, tlsClientOptions } from '@phasewire/secure/node';
 import type { DeviceOptions, TestCa, TestIdentity } from '@phasewire/secure/node';
 import { SqliteMeterStore } from '@phasewire/store/node';
-import { fromWireAck } from '../ack-message.ts';
+import { decodeAck } from '@phasewire/core/protocol';
+import { ackEntries } from '../ack-message.ts';
 import type { AckEntry } from '../ack-message.ts';
 import type { HeadEndEvent } from '../head-end-log.ts';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
@@ -95,7 +96,7 @@ export async function headEndFixture(kind: BrokerKind) {
       if (!topic.endsWith('/ack')) return;
       void (async () => {
         const opened = await downlink.openValue(deviceId, new Uint8Array(payload));
-        acks.push(...fromWireAck(opened.value));
+        acks.push(...ackEntries(decodeAck(opened.value)));
         for (const listener of listeners) listener();
       })();
     });
