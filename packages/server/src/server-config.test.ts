@@ -69,13 +69,14 @@ test('the API and the MDM are on by default, the API on its own port next to the
   const set = parseServerConfig({
     api: { bind: '0.0.0.0', port: 9443 },
     mdm: {
-      schedule: { runEveryMs: 30_000 }, alarms: { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } },
+      schedule: { runEveryMs: 30_000 }, alarms: { defaults: { rules: { 'voltage-unbalance': { warn: 1.5 } } } },
       meters: { meters: { 'meter-0001': { ctRatio: 40 } } },
       webhooks: [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET' }],
     },
   });
   assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443, certificate: undefined, key: undefined });
   assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
+  assert.deepEqual(set.mdm.alarms, { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } }, 'percent in the file, ratios for the engine');
   assert.deepEqual(set.mdm.webhooks, [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET', caFile: undefined }]);
   assert.deepEqual(set.mdm.meters, { meters: { 'meter-0001': { ctRatio: 40 } } });
   assert.equal(set.mdm.mqttNotify, undefined, 'no MQTT notifications unless configured');
