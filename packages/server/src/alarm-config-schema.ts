@@ -42,7 +42,7 @@ const AlarmOverridesSchema = Type.Object({
     reopenWithinMs: Type.Optional(Type.Number({
       minimum: 0, description: 'an alarm raised again within this long of clearing reopens its occurrence',
     })),
-  }, closed)),
+  }, { ...closed, description: 'how a raised alarm escalates and reopens (ms)' })),
 }, closed);
 
 const Layers = (description: string) => Type.Optional(Type.Record(Type.String({ minLength: 1 }), AlarmOverridesSchema, {
@@ -50,7 +50,7 @@ const Layers = (description: string) => Type.Optional(Type.Record(Type.String({ 
 }));
 
 export const AlarmConfigSchema = Type.Object({
-  defaults: Type.Optional(AlarmOverridesSchema),
+  defaults: Type.Optional({ ...AlarmOverridesSchema, description: 'over the built-in rules, for every meter' }),
   groups: Layers('per alarm group (a meter\'s `groups` in `mdm.meters`, most general first): the same fields as `defaults`'),
   meters: Layers('per meter id: the same fields as `defaults`, over its groups\''),
 }, {

@@ -44,7 +44,8 @@ const Port = (description: string, fallback: number) =>
 const whole = (min: number, max: number, fallback: number, description: string) =>
   Type.Optional(Type.Integer({ minimum: min, maximum: max, default: fallback, description }));
 
-const Listener = (description: string, fallback: number) => Type.Object({ port: Port(description, fallback) }, closed);
+const Listener = (description: string, fallback: number) =>
+  Type.Object({ port: Port(description, fallback) }, { ...closed, description: 'the listener\'s port' });
 
 const Mqtt = Type.Object({
   port: Port('MQTT over mutual TLS 1.3', defaultMqttPort),
@@ -84,7 +85,7 @@ const Keystore = Type.Union([
 const Store = Type.Object({
   kind: Type.Enum(['sqlite', 'postgres'], { description: 'SQLite (`path`) or PostgreSQL (`connectionString`, `schema`, `poolSize`)' }),
 }, {
-  default: 'SQLite phasewire.db',
+  default: { kind: 'sqlite', path: 'phasewire.db' },
   description: 'the store configuration of store.md, checked there: `{ kind: "sqlite", path, retention }` or '
     + '`{ kind: "postgres", connectionString, schema, poolSize, retention }`',
 });
@@ -135,11 +136,13 @@ const Mdm = Type.Object({
     maintainEveryMs: Milliseconds(defaultSchedule.maintainEveryMs, 'store maintenance, in the data\'s time'),
     purgeEveryMs: Milliseconds(defaultSchedule.purgeEveryMs, 'retention, in the data\'s time'),
     pollMs: Milliseconds(defaultSchedule.pollMs, 'how often the service looks, in real time'),
-  }, closed)),
+  }, { ...closed, description: 'how often each job runs' })),
   alarms: Type.Optional(AlarmConfigSchema),
   meters: Type.Optional(Type.Object({
     defaults: Type.Optional(Type.Object({}, { description: 'what every meter has unless its own entry says otherwise' })),
-    meters: Type.Optional(Type.Record(Type.String(), Type.Object({}), { expected: 'an object of meter id → its setup' })),
+    meters: Type.Optional(Type.Record(Type.String(), Type.Object({}), {
+      expected: 'an object of meter id → its setup', description: 'each meter\'s own entry, over `defaults`',
+    })),
   }, {
     ...closed,
     description: 'each meter\'s `nominalVoltage`, `nominalFrequency`, `ctRatio`, `maxCurrent`, `registerModulus`, `groups`, '

@@ -49,7 +49,7 @@ test('a bad value is refused with an error that names its field', () => {
     [{ keystore: { kind: 'pkcs11', slot: -1 } }, 'keystore.slot'],
     [{ keystore: { kind: 'software', keyFile: 'a', passphraseEnv: 'B' } }, 'keystore.passphraseEnv'],
     [{ store: { kind: 'mysql' } }, 'store'],
-    [[], 'the configuration'],
+    [[], '(root)'],
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
 });
