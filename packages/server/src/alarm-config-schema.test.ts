@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCode } from '@phasewire/core';
-import { defaultRules } from '@phasewire/mdm';
+import { defaultRules, type AlarmType } from '@phasewire/mdm';
 import { parseServerConfig } from './server-config.ts';
 
 const alarmsOf = (alarms: unknown) => parseServerConfig({ mdm: { alarms } }).mdm.alarms;
@@ -17,19 +17,30 @@ const refused = (alarms: unknown, message: string) => {
 test('thresholds of ratio alarms are written in percent, as the API reports them, and reach the engine as ratios', () => {
   assert.deepEqual(alarmsOf({
     defaults: { rules: { 'voltage-unbalance': { warn: 1.5, critical: 2.5, hysteresis: 0.2 }, 'low-power-factor': { warn: 0.92 } } },
-    groups: { 'feeder-7': { rules: { 'over-voltage': { warn: 108, critical: null }, 'meter-silent': { warn: 7 } }, lifecycle: { escalateAfterMs: null } } },
+    groups: {
+      'feeder-7': {
+        rules: { 'over-voltage': { warn: 108, critical: null }, 'meter-silent': { warn: 7 } }, lifecycle: { escalateAfterMs: null },
+      },
+    },
     meters: { 'meter-0042': { rules: { 'neutral-overcurrent': { enabled: false }, 'phase-loss': { critical: 40, raiseAfter: 2 } } } },
   }), {
     defaults: { rules: { 'voltage-unbalance': { warn: 0.015, critical: 0.025, hysteresis: 0.002 }, 'low-power-factor': { warn: 0.92 } } },
-    groups: { 'feeder-7': { rules: { 'over-voltage': { warn: 1.08, critical: null }, 'meter-silent': { warn: 7 } }, lifecycle: { escalateAfterMs: null } } },
+    groups: {
+      'feeder-7': {
+        rules: { 'over-voltage': { warn: 1.08, critical: null }, 'meter-silent': { warn: 7 } }, lifecycle: { escalateAfterMs: null },
+      },
+    },
     meters: { 'meter-0042': { rules: { 'neutral-overcurrent': { enabled: false }, 'phase-loss': { critical: 0.4, raiseAfter: 2 } } } },
   });
   assert.deepEqual(alarmsOf({}), {});
 });
 
 test('the built-in defaults, written in percent, give the engine its own defaults', () => {
-  const percent = { 'voltage-unbalance': [2, 3, 0.2], 'over-voltage': [110, 115, 2], 'under-voltage': [90, 85, 2], 'current-unbalance': [20, 40, 2] } as const;
-  const rules = Object.fromEntries(Object.entries(percent).map(([type, [warn, critical, hysteresis]]) => [type, { warn, critical, hysteresis }]));
+  const percent = {
+    'voltage-unbalance': [2, 3, 0.2], 'over-voltage': [110, 115, 2], 'under-voltage': [90, 85, 2], 'current-unbalance': [20, 40, 2],
+  } as const;
+  const rules = Object.fromEntries(Object.entries(percent)
+    .map(([type, [warn, critical, hysteresis]]) => [type, { warn, critical, hysteresis }]));
   const engine = alarmsOf({ defaults: { rules } }).defaults?.rules ?? {};
   for (const type of Object.keys(percent) as (keyof typeof percent)[]) {
     const { warn, critical, hysteresis } = defaultRules[type];
@@ -47,9 +58,10 @@ test('a threshold that looks like the ratio older configurations took is refused
   assert.throws(() => alarmsOf({ meters: { 'meter-0001': { rules: { 'neutral-overcurrent': { critical: 0.8 } } } } }),
     /meters\["meter-0001"\]\.rules\["neutral-overcurrent"\]\.critical is 0\.8.*write 80\)/);
   // At the floor a value is taken as percent; a power factor and the counts have no percent to confuse.
-  assert.equal(alarmsOf({ defaults: { rules: { 'voltage-unbalance': { warn: 0.5 } } } }).defaults?.rules?.['voltage-unbalance']?.warn, 0.005);
-  assert.equal(alarmsOf({ defaults: { rules: { 'low-power-factor': { critical: 0.3 } } } }).defaults?.rules?.['low-power-factor']?.critical, 0.3);
-  assert.equal(alarmsOf({ defaults: { rules: { 'vee-failure': { warn: 0 } } } }).defaults?.rules?.['vee-failure']?.warn, 0);
+  const ruleOf = (type: AlarmType, rule: object) => alarmsOf({ defaults: { rules: { [type]: rule } } }).defaults?.rules?.[type];
+  assert.deepEqual(ruleOf('voltage-unbalance', { warn: 0.5 }), { warn: 0.005 });
+  assert.deepEqual(ruleOf('low-power-factor', { critical: 0.3 }), { critical: 0.3 });
+  assert.deepEqual(ruleOf('vee-failure', { warn: 0 }), { warn: 0 });
 });
 
 test('an unknown alarm, rule field or layer, and a value of the wrong kind, are refused with the field named', () => {

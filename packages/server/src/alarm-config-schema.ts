@@ -31,7 +31,8 @@ export const AlarmRuleSchema = Type.Object({
 
 const AlarmOverridesSchema = Type.Object({
   rules: Type.Optional(Type.Object(
-    Object.fromEntries(alarmTypes.map((type) => [type, Type.Optional(AlarmRuleSchema)])) as Record<AlarmType, TOptional<typeof AlarmRuleSchema>>,
+    Object.fromEntries(alarmTypes.map((type) => [type, Type.Optional(AlarmRuleSchema)])) as
+      Record<AlarmType, TOptional<typeof AlarmRuleSchema>>,
     { ...closed, collapse: true, description: 'alarm type → its rule (the table of rules below)' },
   )),
   lifecycle: Type.Optional(Type.Object({

@@ -28,7 +28,8 @@ test('a field the schema does not know is refused, at every depth, with the fiel
   assert.equal(message({ api: { prot: 9443 } }),
     'Cannot use the server configuration: field api.prot is 9443, expected no such field (allowed: enabled, bind, port, certificate, key)');
   assert.equal(message({ keystore: { kind: 'software', keyfile: 'k' } }),
-    'Cannot use the server configuration: field keystore.keyfile is "k", expected no such field (allowed: kind, file, keyFile, passphraseEnv)');
+    'Cannot use the server configuration: field keystore.keyfile is "k", '
+    + 'expected no such field (allowed: kind, file, keyFile, passphraseEnv)');
   assert.equal(message({ mdm: { webhooks: [{ url: 'https://x.example', secretEnv: 'S', secret: 'x' }] } }),
     'Cannot use the server configuration: field mdm.webhooks[0].secret is "x", expected no such field (allowed: url, secretEnv, caFile)');
   assert.match(message({ hots: ['a.example'] }), /field hots is \["a\.example"\], expected no such field \(allowed: hosts, bind, mqtt,/);
@@ -39,7 +40,8 @@ test('a field the schema does not know is refused, at every depth, with the fiel
 test('each refusal says the field, what was found and what was expected', () => {
   const cases: [unknown, string][] = [
     [{ mqtt: { port: 'eighty' } }, 'field mqtt.port is "eighty", expected a whole number from 0 to 65535'],
-    [{ mqtt: { port: 8443 } }, 'field mqtt.port is 8443, expected a port no other listener of the server uses (enrollment.port is 8443 too)'],
+    [{ mqtt: { port: 8443 } },
+      'field mqtt.port is 8443, expected a port no other listener of the server uses (enrollment.port is 8443 too)'],
     [{ hosts: ['ok.example', 'not a host'] }, 'field hosts[1] is "not a host", expected a DNS name or an IP address'],
     [{ broker: { kind: 'emqx' } }, 'field broker.kind is "emqx", expected one of embedded, mosquitto'],
     [{ keystore: { kind: 'pkcs11', slot: -1 } }, 'field keystore.slot is -1, expected a whole number from 0 to 4294967295'],

@@ -103,11 +103,14 @@ const Api = Type.Object({
 }, { ...closed, description: 'the HTTPS API with the dashboard (api.md)' });
 
 const Ingest = Type.Object({
-  earliestReading: Type.Optional(text('readings with an earlier time are refused (an ISO-8601 time after 1970)', serverDefaults.earliestReading)),
+  earliestReading: Type.Optional(text(
+    'readings with an earlier time are refused (an ISO-8601 time after 1970)', serverDefaults.earliestReading,
+  )),
   maxReadingAgeDays: Type.Optional(Type.Integer({
     minimum: 0, maximum: 36_600, description: 'when set, readings more than this many days before the head-end\'s clock are refused too',
   })),
-  maxReadingAheadMinutes: whole(0, 1440, defaultReadingTimeWindow.maxAheadMs / 60_000, 'readings more than this many minutes after the head-end\'s clock are refused'),
+  maxReadingAheadMinutes: whole(0, 1440, defaultReadingTimeWindow.maxAheadMs / 60_000,
+    'readings more than this many minutes after the head-end\'s clock are refused'),
 }, { ...closed, description: 'the reading times the head-end stores (head-end.md, "Reading times")' });
 
 const Milliseconds = (fallback: number, description: string) => Type.Optional(Type.Integer({
@@ -121,7 +124,8 @@ const Webhook = Type.Object({
 }, closed);
 
 const MqttNotify = Type.Object({
-  url: text('`mqtts://host[:port]` (8883 when omitted): TLS only; no user, password or path (the client authenticates with its certificate)'),
+  url: text('`mqtts://host[:port]` (8883 when omitted): TLS only; no user, password or path '
+    + '(the client authenticates with its certificate)'),
   topicPrefix: Type.Optional(text('no wildcards, no leading or trailing `/`; each transition goes to `<prefix>/<meter>/<alarm type>`',
     serverDefaults.topicPrefix)),
   retain: Type.Optional(Type.Boolean({ default: false, description: 'the broker keeps each alarm\'s latest state for later subscribers' })),

@@ -31,7 +31,9 @@ import { toEngineAlarmConfig } from './alarm-config-schema.ts';
 import {
   defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, serverDefaults, ServerConfigSchema, type ServerConfigFile,
 } from './server-config-schema.ts';
-export { defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, defaultMqttPort, ServerConfigSchema } from './server-config-schema.ts';
+export {
+  defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, defaultMqttPort, ServerConfigSchema,
+} from './server-config-schema.ts';
 export type { ServerConfigFile } from './server-config-schema.ts';
 export { AlarmConfigSchema, AlarmRuleSchema, percentFloors } from './alarm-config-schema.ts';
 
@@ -164,7 +166,9 @@ export function isHostName(value: string): boolean {
 }
 
 /** A certificate and its key are given together or not at all. */
-function pemPair(section: { certificate?: string; key?: string }, field: string): { certificate: string | undefined; key: string | undefined } {
+function pemPair(
+  section: { certificate?: string; key?: string }, field: string,
+): { certificate: string | undefined; key: string | undefined } {
   const { certificate, key } = section;
   if ((certificate === undefined) !== (key === undefined)) {
     fail(`${field}.${certificate === undefined ? 'certificate' : 'key'}`, undefined,
@@ -202,7 +206,8 @@ function storeOf(file: ServerConfigFile['store']): StoreConfig {
   try {
     return parseStoreConfig(file);
   } catch (error) {
-    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: store is not valid: ${(error as Error).message}`, { cause: error });
+    const reason = (error as Error).message;
+    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: store is not valid: ${reason}`, { cause: error });
   }
 }
 
@@ -230,14 +235,18 @@ function mqttNotifyOf(file: NonNullable<MdmFile['mqttNotify']>): MqttNotifyConfi
   const field = 'mdm.mqttNotify';
   const { url, caFile } = file;
   const parsed = urlOf(url);
-  if (parsed?.protocol !== 'mqtts:' || parsed.hostname === '') fail(`${field}.url`, url, 'an mqtts:// URL with a host (MQTT over TLS only)');
-  const extra = parsed !== undefined
-    && (parsed.username !== '' || parsed.password !== '' || !['', '/'].includes(parsed.pathname) || parsed.search !== '' || parsed.hash !== '');
+  if (parsed?.protocol !== 'mqtts:' || parsed.hostname === '') {
+    fail(`${field}.url`, url, 'an mqtts:// URL with a host (MQTT over TLS only)');
+  }
+  const extra = parsed.username !== '' || parsed.password !== '' || !['', '/'].includes(parsed.pathname)
+    || parsed.search !== '' || parsed.hash !== '';
   if (extra) {
     fail(`${field}.url`, url, 'mqtts://host[:port] with no user, password, path or query (the client authenticates with its certificate)');
   }
   const topicPrefix = file.topicPrefix ?? serverDefaults.topicPrefix;
-  if (!isTopicPrefix(topicPrefix)) fail(`${field}.topicPrefix`, topicPrefix, "a topic name with no wildcards (+, #) and no leading or trailing '/'");
+  if (!isTopicPrefix(topicPrefix)) {
+    fail(`${field}.topicPrefix`, topicPrefix, "a topic name with no wildcards (+, #) and no leading or trailing '/'");
+  }
   return { url, topicPrefix, retain: file.retain ?? false, ...pemPair(file, field), caFile };
 }
 
@@ -249,7 +258,7 @@ function mdmOf(file: ServerConfigFile['mdm']): MdmConfig {
     enabled: file.enabled ?? true,
     schedule: file.schedule ?? {},
     alarms: file.alarms === undefined ? {} : toEngineAlarmConfig(file.alarms, fail),
-    meters: (file.meters ?? {}) as MeterSetupConfig,
+    meters: file.meters ?? {},
     webhooks: webhooksOf(file.webhooks),
     ...(file.mqttNotify === undefined ? {} : { mqttNotify: mqttNotifyOf(file.mqttNotify) }),
   };
@@ -269,11 +278,14 @@ export function parseServerConfig(value: unknown): ServerConfig {
   const api = apiOf(data.api);
   // Only a listener that runs can take a port (a disabled API leaves its port free).
   const fixed = [
-    ['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port], ...(api.enabled ? [['api', api.port] as const] : []),
+    ['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port],
+    ...(api.enabled ? [['api', api.port] as const] : []),
   ] as const;
   for (const [name, chosen] of fixed) {
     const clash = fixed.find(([other, otherPort]) => other !== name && otherPort === chosen);
-    if (chosen !== 0 && clash !== undefined) fail(`${name}.port`, chosen, `a port no other listener of the server uses (${clash[0]}.port is ${chosen} too)`);
+    if (chosen !== 0 && clash !== undefined) {
+      fail(`${name}.port`, chosen, `a port no other listener of the server uses (${clash[0]}.port is ${chosen} too)`);
+    }
   }
   const broker: BrokerConfig = data.broker?.kind === 'mosquitto'
     ? { kind: 'mosquitto', binary: data.broker.binary ?? serverDefaults.brokerBinary }
