@@ -45,13 +45,14 @@ export default tseslint.config(
   },
   // TODO(issue 16): max-len holds only where the long lines are wrapped. Still to do, with their count from
   // `node scripts/line-report.ts`: packages/cli, packages/gateway, packages/meter, packages/modbus,
-  // packages/server (and the packages split out of server and meter other than store, mdm and api),
+  // packages/agent, packages/headend,
   // scripts/dependency-rule.ts, scripts/dependency-rule.test.ts. Widen `files` (and the list in
   // scripts/size-limits.test.ts) as each is done, then give the rule to every .ts/.tsx file.
   {
     files: [
       'packages/core/**/*.{ts,tsx}', 'packages/secure/**/*.{ts,tsx}', 'packages/store/**/*.{ts,tsx}', 'packages/mdm/**/*.{ts,tsx}',
-      'packages/api/**/*.{ts,tsx}', 'packages/dashboard/**/*.{ts,tsx}', 'tools/**/*.{ts,tsx}', 'scripts/**/*.{ts,tsx}',
+      'packages/api/**/*.{ts,tsx}', 'packages/dashboard/**/*.{ts,tsx}', 'packages/server/**/*.{ts,tsx}',
+      'tools/**/*.{ts,tsx}', 'scripts/**/*.{ts,tsx}',
     ],
     ignores: ['scripts/dependency-rule.ts', 'scripts/dependency-rule.test.ts'],
     rules: {

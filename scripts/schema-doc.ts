@@ -5,6 +5,8 @@ import type { TSchema } from 'typebox';
 import { expectedOf, type SchemaNode } from '@phasewire/core/schema';
 import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
+import { alarmTypes, alarmUnits } from '@phasewire/mdm';
+import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
 
 interface Row {
   readonly field: string;
@@ -29,7 +31,8 @@ function rowsOf(schema: SchemaNode, path: string, note = ''): Row[] {
     const required = schema.required?.includes(key) === true;
     const fallback = child.default !== undefined ? code(child.default) : required ? 'required' : '—';
     rows.push({ field, value: expectedOf(child), fallback, meaning: `${note}${child.description ?? ''}` });
-    rows.push(...nested(child, field, note));
+    // `collapse`: a field whose own fields have a table of their own (one alarm's rule, under each alarm type).
+    if ((child as { collapse?: boolean }).collapse !== true) rows.push(...nested(child, field, note));
   }
   return rows;
 }
@@ -59,6 +62,20 @@ export function schemaTable(schema: TSchema): string {
   ].join('\n');
 }
 
+const unitNames = { '%': 'percent', '1': 'a plain number', intervals: 'whole intervals' } as const;
+
+/** The unit each alarm's thresholds are written in, and the smallest threshold taken as percent (lower: an old ratio). */
+export function alarmUnitsTable(): string {
+  return [
+    '| Alarm | Unit of `warn`, `critical`, `hysteresis` | Smallest threshold taken |',
+    '|---|---|---|',
+    ...alarmTypes.map((type) => {
+      const floor = percentFloors[type];
+      return `| \`${type}\` | ${unitNames[alarmUnits[type]]} | ${floor === undefined ? '—' : `${floor} %`} |`;
+    }),
+  ].join('\n');
+}
+
 export interface GeneratedSection {
   /** The page in docs/. */
   readonly page: string;
@@ -70,6 +87,11 @@ export interface GeneratedSection {
 export const generatedSections: readonly GeneratedSection[] = [
   { page: 'device-profiles.md', source: 'packages/modbus/src/profiles/profile-schema.ts', text: () => schemaTable(DeviceProfileSchema) },
   { page: 'gateway.md', source: 'packages/gateway/src/gateway-config-schema.ts', text: () => schemaTable(GatewayConfigSchema) },
+  { page: 'configuration.md', source: 'packages/server/src/server-config-schema.ts', text: () => schemaTable(ServerConfigSchema) },
+  {
+    page: 'configuration.md', source: 'packages/server/src/alarm-config-schema.ts',
+    text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
+  },
 ];
 
 const end = '<!-- end of generated section -->';

@@ -44,6 +44,7 @@ export {
   newAlarm, stepAlarm, type Acknowledgement, type Alarm, type AlarmEvent, type AlarmState, type AlarmTransition,
 } from './alarms/lifecycle/alarm-lifecycle.ts';
 export { alarmTopic, notificationOf, type AlarmNotification, type AlarmNotifier } from './alarms/notification.ts';
+export { alarmUnits, type AlarmUnit } from './alarms/alarm-units.ts';
 export { meterMetadata, serviceIntervalMs, type MeterSetup, type MeterSetupConfig } from './service/meter-setup.ts';
 export { defaultSchedule, dueJobs, mdmJobs, type LastRuns, type MdmJob, type MdmSchedule } from './service/schedule.ts';
 export { intervalSnapshots } from './service/interval-snapshots.ts';

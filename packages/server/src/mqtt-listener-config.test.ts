@@ -7,19 +7,24 @@ import { fitConnectionLimit } from './mqtt-listener-config.ts';
 
 test('the MQTT listener limits have defaults and are read from the mqtt section', () => {
   assert.deepEqual(parseServerConfig({}).mqtt, {
-    port: 8883, handshakeTimeoutMs: 30_000, maxConnections: 10_000, maxConnectionsPerAddress: 100, maxPacketBytes: defaultMaxPacketBytes, descriptorReserve: 1024,
+    port: 8883, handshakeTimeoutMs: 30_000, maxConnections: 10_000, maxConnectionsPerAddress: 100, maxPacketBytes: defaultMaxPacketBytes,
+    descriptorReserve: 1024,
   });
   assert.equal(defaultMaxPacketBytes, 131_072);
-  const config = parseServerConfig({ mqtt: { port: 0, handshakeTimeoutMs: 5000, maxConnections: 50, maxConnectionsPerAddress: 5, maxPacketBytes: 4096, descriptorReserve: 256 } });
-  assert.deepEqual(config.mqtt, { port: 0, handshakeTimeoutMs: 5000, maxConnections: 50, maxConnectionsPerAddress: 5, maxPacketBytes: 4096, descriptorReserve: 256 });
+  const mqtt = {
+    port: 0, handshakeTimeoutMs: 5000, maxConnections: 50, maxConnectionsPerAddress: 5, maxPacketBytes: 4096, descriptorReserve: 256,
+  };
+  assert.deepEqual(parseServerConfig({ mqtt }).mqtt, mqtt);
 });
 
 test('a limit that is not a whole number in range, or an unknown key, is refused with the field named', () => {
   for (const [mqtt, field] of [
     [{ maxConnections: 0 }, 'mqtt.maxConnections'], [{ maxConnectionsPerAddress: 1.5 }, 'mqtt.maxConnectionsPerAddress'],
-    [{ maxPacketBytes: 268_435_456 }, 'mqtt.maxPacketBytes'], [{ handshakeTimeoutMs: '30s' }, 'mqtt.handshakeTimeoutMs'], [{ maxPackets: 1 }, 'mqtt.maxPackets'],
+    [{ maxPacketBytes: 268_435_456 }, 'mqtt.maxPacketBytes'], [{ handshakeTimeoutMs: '30s' }, 'mqtt.handshakeTimeoutMs'],
+    [{ maxPackets: 1 }, 'mqtt.maxPackets'],
   ] as const) {
-    assert.throws(() => parseServerConfig({ mqtt }), (error: unknown) => hasCode(error, 'PW_ERR_SERVER_CONFIG') && (error as Error).message.includes(field));
+    assert.throws(() => parseServerConfig({ mqtt }),
+      (error: unknown) => hasCode(error, 'PW_ERR_SERVER_CONFIG') && (error as Error).message.includes(field));
   }
 });
 

@@ -31,8 +31,11 @@ test('every section is read with its own defaults filled in', () => {
   assert.equal(config.keyProvisioning.port, 0);
   assert.equal(config.store.kind, 'postgres');
   assert.deepEqual(config.broker, { kind: 'mosquitto', binary: 'mosquitto' });
-  assert.deepEqual(config.keystore, { kind: 'pkcs11', module: '/usr/lib/softhsm/libsofthsm2.so', token: { label: 'phasewire' }, pin: { file: '/etc/phasewire/pin' } });
-  assert.deepEqual(parseServerConfig({ keystore: { kind: 'software', passphraseEnv: 'PW_PASS' } }).keystore, { kind: 'software', file: 'pki/keystore.json', unlock: { passphraseEnv: 'PW_PASS' } });
+  assert.deepEqual(config.keystore, {
+    kind: 'pkcs11', module: '/usr/lib/softhsm/libsofthsm2.so', token: { label: 'phasewire' }, pin: { file: '/etc/phasewire/pin' },
+  });
+  assert.deepEqual(parseServerConfig({ keystore: { kind: 'software', passphraseEnv: 'PW_PASS' } }).keystore,
+    { kind: 'software', file: 'pki/keystore.json', unlock: { passphraseEnv: 'PW_PASS' } });
 });
 
 test('a bad value is refused with an error that names its field', () => {
@@ -49,7 +52,7 @@ test('a bad value is refused with an error that names its field', () => {
     [{ keystore: { kind: 'pkcs11', slot: -1 } }, 'keystore.slot'],
     [{ keystore: { kind: 'software', keyFile: 'a', passphraseEnv: 'B' } }, 'keystore.passphraseEnv'],
     [{ store: { kind: 'mysql' } }, 'store'],
-    [[], 'the configuration'],
+    [[], '(root)'],
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
 });
@@ -57,7 +60,8 @@ test('a bad value is refused with an error that names its field', () => {
 test('flags lay over the file field by field and change neither input', () => {
   const file = { hosts: ['a.example'], mqtt: { port: 1000 }, broker: { kind: 'mosquitto', binary: '/opt/mosquitto' } };
   const merged = mergeServerConfigInput(file, { mqtt: { port: 2000 }, bind: '0.0.0.0' });
-  assert.deepEqual(merged, { hosts: ['a.example'], mqtt: { port: 2000 }, broker: { kind: 'mosquitto', binary: '/opt/mosquitto' }, bind: '0.0.0.0' });
+  assert.deepEqual(merged,
+    { hosts: ['a.example'], mqtt: { port: 2000 }, broker: { kind: 'mosquitto', binary: '/opt/mosquitto' }, bind: '0.0.0.0' });
   assert.equal(file.mqtt.port, 1000);
   assert.deepEqual(mergeServerConfigInput(undefined, { bind: '::1' }), { bind: '::1' });
 });
@@ -69,13 +73,15 @@ test('the API and the MDM are on by default, the API on its own port next to the
   const set = parseServerConfig({
     api: { bind: '0.0.0.0', port: 9443 },
     mdm: {
-      schedule: { runEveryMs: 30_000 }, alarms: { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } },
+      schedule: { runEveryMs: 30_000 }, alarms: { defaults: { rules: { 'voltage-unbalance': { warn: 1.5 } } } },
       meters: { meters: { 'meter-0001': { ctRatio: 40 } } },
       webhooks: [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET' }],
     },
   });
   assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443, certificate: undefined, key: undefined });
   assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
+  assert.deepEqual(set.mdm.alarms, { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } },
+    'percent in the file, ratios for the engine');
   assert.deepEqual(set.mdm.webhooks, [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET', caFile: undefined }]);
   assert.deepEqual(set.mdm.meters, { meters: { 'meter-0001': { ctRatio: 40 } } });
   assert.equal(set.mdm.mqttNotify, undefined, 'no MQTT notifications unless configured');
@@ -116,15 +122,21 @@ test('a bad API or MDM field is refused with an error that names it', () => {
 
 test('MQTT alarm notifications: an mqtts:// broker, the default topic prefix and the server\'s own client certificate unless given', () => {
   assert.deepEqual(parseServerConfig({ mdm: { mqttNotify: { url: 'mqtts://broker.example.net' } } }).mdm.mqttNotify, {
-    url: 'mqtts://broker.example.net', topicPrefix: 'phasewire/alarms', retain: false, certificate: undefined, key: undefined, caFile: undefined,
+    url: 'mqtts://broker.example.net', topicPrefix: 'phasewire/alarms', retain: false,
+    certificate: undefined, key: undefined, caFile: undefined,
   });
-  const own = { url: 'mqtts://10.0.0.7:8884', topicPrefix: 'site-3/alarms', retain: true, certificate: 'alarms.pem', key: 'alarms.key', caFile: '/etc/ssl/broker-ca.pem' };
+  const own = {
+    url: 'mqtts://10.0.0.7:8884', topicPrefix: 'site-3/alarms', retain: true, certificate: 'alarms.pem', key: 'alarms.key',
+    caFile: '/etc/ssl/broker-ca.pem',
+  };
   assert.deepEqual(parseServerConfig({ mdm: { mqttNotify: own } }).mdm.mqttNotify, own);
 });
 
 test('the ingest window of reading times: a floor, an optional maximum age and a margin ahead of the clock, each checked', () => {
-  assert.deepEqual(parseServerConfig({}).ingest.readingTimes, { earliest: Date.UTC(2020, 0, 1), maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: 15 * 60_000 });
-  assert.deepEqual(parseServerConfig({ ingest: { earliestReading: '2024-06-01T00:00:00Z', maxReadingAgeDays: 400, maxReadingAheadMinutes: 5 } }).ingest.readingTimes,
+  assert.deepEqual(parseServerConfig({}).ingest.readingTimes,
+    { earliest: Date.UTC(2020, 0, 1), maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: 15 * 60_000 });
+  const ingest = { earliestReading: '2024-06-01T00:00:00Z', maxReadingAgeDays: 400, maxReadingAheadMinutes: 5 };
+  assert.deepEqual(parseServerConfig({ ingest }).ingest.readingTimes,
     { earliest: Date.UTC(2024, 5, 1), maxAgeMs: 400 * 86_400_000, maxAheadMs: 5 * 60_000 });
   const cases: [unknown, string][] = [
     [{ ingest: { earliestReading: 'yesterday' } }, 'ingest.earliestReading'],

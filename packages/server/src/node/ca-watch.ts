@@ -61,7 +61,8 @@ export async function watchCa(options: CaWatchOptions): Promise<CaWatch> {
   const onChange = (): void => {
     sync().catch((error: unknown) => {
       const reason = (error as Error).message;
-      const msg = `Cannot load the CA state changed in ${statePath}: ${reason}; the previous revocations stay in force, the next change is tried again`;
+      const msg = `Cannot load the CA state changed in ${statePath}: ${reason}; `
+        + 'the previous revocations stay in force, the next change is tried again';
       log({ level: 'error', msg });
     });
   };

@@ -56,7 +56,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Opens the configured keystore; a software keystore and its key file are created on first start. */
-export async function openServerKeystore(dataDir: string, config: KeystoreConfig, env: Readonly<Record<string, string | undefined>>, warn: (message: string) => void): Promise<Keystore> {
+export async function openServerKeystore(
+  dataDir: string, config: KeystoreConfig, env: Readonly<Record<string, string | undefined>>, warn: (message: string) => void,
+): Promise<Keystore> {
   if (config.kind === 'pkcs11') {
     return Pkcs11Keystore.open({ module: config.module, token: config.token, pin: config.pin, env });
   }
@@ -66,7 +68,9 @@ export async function openServerKeystore(dataDir: string, config: KeystoreConfig
   if ('keyFile' in config.unlock) {
     const keyFile = inData(dataDir, config.unlock.keyFile);
     if (!await exists(keyFile)) {
-      if (!fresh) throw dataError(`the software keystore ${path} exists but its key file ${keyFile} does not; restore the key file from the backup`);
+      if (!fresh) {
+        throw dataError(`the software keystore ${path} exists but its key file ${keyFile} does not; restore the key file from the backup`);
+      }
       // 32 random bytes, readable by the owner only: the software keystore's unlock key.
       await writeFile(keyFile, randomBytes(32), { mode: 0o600, flag: 'wx' });
     }
@@ -76,7 +80,9 @@ export async function openServerKeystore(dataDir: string, config: KeystoreConfig
 }
 
 /** The CA of the data directory, created (root and issuing, P-384, keys in the keystore) when there is none. */
-export async function openOrCreateCa(directory: CaDirectory, keystore: Keystore, clock: Clock): Promise<{ ca: CertificateAuthority; created: boolean }> {
+export async function openOrCreateCa(
+  directory: CaDirectory, keystore: Keystore, clock: Clock,
+): Promise<{ ca: CertificateAuthority; created: boolean }> {
   const context = { keystore, store: directory, clock };
   if (await directory.readState() === undefined) return { ca: await CertificateAuthority.init(context), created: true };
   return { ca: await CertificateAuthority.open(context), created: false };
@@ -102,7 +108,10 @@ async function loadIdentity(chainPath: string, keyPath: string): Promise<{ ident
     const leafPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(chain)?.[0] ?? '';
     return { identity, leaf: new X509Certificate(leafPem) };
   } catch (error) {
-    if (error instanceof PhasewireError) throw dataError(`${chainPath} and ${keyPath} do not form a TLS identity (${error.message}); delete both to have them made again`, error);
+    if (error instanceof PhasewireError) {
+      throw dataError(`${chainPath} and ${keyPath} do not form a TLS identity (${error.message}); `
+        + 'delete both to have them made again', error);
+    }
     throw error;
   }
 }
@@ -122,12 +131,16 @@ function stillValid(leaf: X509Certificate, clock: Clock, issuing: string): boole
  * The listeners' certificate for `hosts`: reused while it names exactly these hosts, is issued by
  * this CA and is not near its end; otherwise a new one (new software key, docs/adr/0003).
  */
-export async function ensureServerIdentity(dataDir: string, ca: CertificateAuthority, hosts: readonly string[], clock: Clock): Promise<{ identity: TlsIdentity; issued: boolean }> {
+export async function ensureServerIdentity(
+  dataDir: string, ca: CertificateAuthority, hosts: readonly string[], clock: Clock,
+): Promise<{ identity: TlsIdentity; issued: boolean }> {
   const chainPath = join(dataDir, dataFiles.serverChain);
   const keyPath = join(dataDir, dataFiles.serverKey);
   const issuing = new X509Certificate(Buffer.from(ca.issuing.rawData)).subject;
   const present = await loadIdentity(chainPath, keyPath);
-  if (present !== undefined && namesMatch(present.leaf, hosts) && stillValid(present.leaf, clock, issuing)) return { identity: present.identity, issued: false };
+  if (present !== undefined && namesMatch(present.leaf, hosts) && stillValid(present.leaf, clock, issuing)) {
+    return { identity: present.identity, issued: false };
+  }
   const key = generateSoftwareKey('P-384');
   const names = { dns: hosts.filter((host) => !isIpAddress(host)), ips: hosts.filter((host) => isIpAddress(host)) };
   const issued = await ca.issueServer(key.signer.publicKey, names);
@@ -157,12 +170,17 @@ export async function readConfigFile(path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read the server configuration ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read the server configuration ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration ${path}: it is not JSON (${(error as Error).message}); expected one JSON object (docs/running.md)`, { cause: error });
+    throw new ConfigError('PW_ERR_SERVER_CONFIG',
+      `Cannot use the server configuration ${path}: it is not JSON (${(error as Error).message}); `
+        + 'expected one JSON object (docs/configuration.md)',
+      { cause: error });
   }
 }
 

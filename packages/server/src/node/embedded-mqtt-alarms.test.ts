@@ -28,7 +28,9 @@ describe('MQTT alarm notifications through the server\'s own embedded broker', {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'phasewire-embedded-alarms-'));
     const port = await freePort();
-    services = standardServices({ mdm: { timer: false }, onError: (error, what) => { warnings.push(`${what}: ${(error as Error).message}`); } });
+    services = standardServices({
+      mdm: { timer: false }, onError: (error, what) => { warnings.push(`${what}: ${(error as Error).message}`); },
+    });
     server = await startPhasewireServer({
       config: parseServerConfig({
         mqtt: { port }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, api: { enabled: false },
@@ -48,7 +50,10 @@ describe('MQTT alarm notifications through the server\'s own embedded broker', {
     const data = server.dataDir;
     const identity = tlsIdentity(await readFile(join(data, 'ingest.pem'), 'utf8'), await readFile(join(data, 'ingest.key'), 'utf8'));
     const tls = tlsClientOptions(identity, tlsTrust(await readFile(server.endpoints.caFile, 'utf8')));
-    const options = { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, clientId: 'alarm-subscriber', rejectUnauthorized: true, secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion };
+    const options = {
+      protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, clientId: 'alarm-subscriber', rejectUnauthorized: true,
+      secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion,
+    };
     subscriber = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.endpoints.mqttPort}`, options as IClientOptions);
     const granted = await subscriber.subscribeAsync('site-7/alarms/#', { qos: 1 });
     assert.equal(granted[0]?.qos, 1, 'the subscription under the prefix is granted');
@@ -58,7 +63,8 @@ describe('MQTT alarm notifications through the server\'s own embedded broker', {
     });
     const at = Math.floor(Date.now() / quarterHour) * quarterHour;
     const volts = 230 * 1.2;
-    await server.store.appendSnapshots([{ meter, at, values: new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]) }]);
+    const values = new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]);
+    await server.store.appendSnapshots([{ meter, at, values }]);
     const mdm = services.mdm;
     assert.ok(mdm !== undefined, 'the MDM service runs');
     assert.ok((await mdm.runOnce()).transitions >= 1, 'the run raised an alarm');

@@ -160,7 +160,9 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       return await run();
     } catch (error) {
       if (error instanceof PhasewireError) throw error;
-      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: ${what} failed: ${(error as Error).message}`, { cause: error });
+      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: ${what} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   };
 
@@ -199,7 +201,9 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     // Every path that gives Mosquitto a new CRL goes through here (see reloadOnChange).
     let reloadBroker: (() => Promise<void>) | undefined;
     let headEnd: HeadEnd;
-    const readingTimes = { readingTimes: config.ingest.readingTimes, ...(options.readingClock === undefined ? {} : { readingClock: options.readingClock }) };
+    const readingTimes = {
+      readingTimes: config.ingest.readingTimes, ...(options.readingClock === undefined ? {} : { readingClock: options.readingClock }),
+    };
     if (config.broker.kind === 'embedded') {
       // Kept across restarts so that the fleet's reconnects resume their TLS sessions (ticket-keys.ts).
       let tickets = await ensureTicketKeys(dataDir, clock);
@@ -220,7 +224,10 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       headEnd = embedded;
       const rotation = setInterval(() => {
         if (clock.now() - tickets.createdAt < ticketKeyLifetimeMs) return;
-        void rotateTicketKeys(dataDir, clock).then((fresh) => { tickets = fresh; embedded.setTicketKeys(fresh.keys); }, (error: unknown) => {
+        void rotateTicketKeys(dataDir, clock).then((fresh) => {
+          tickets = fresh;
+          embedded.setTicketKeys(fresh.keys);
+        }, (error: unknown) => {
           log({ level: 'error', msg: `Cannot rotate the TLS session-ticket keys in ${dataDir}: ${(error as Error).message}` });
         });
       }, ticketRotationCheckMs).unref();
@@ -242,7 +249,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
         store, db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime,
         broker: {
-          kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost', identity: ingestIdentity, trust,
+          kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost',
+          identity: ingestIdentity, trust,
           clientId: `${ingestDeviceId}-1`, onRevoked: reload,
         },
       }));
@@ -254,7 +262,10 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const est: EstServer = await step(`the enrollment listener on ${host}:${config.enrollment.port}`, () => startEstServer({
       identity: server.identity, trust,
       service: new EstService({ ca, tokens, clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) }),
-      onOutcome: (outcome, remote) => { log({ level: outcome.kind === 'refused' ? 'warn' : 'info', msg: `enrollment ${outcome.kind}${'code' in outcome ? ` ${outcome.code}` : ''} from ${remote ?? 'unknown'}` }); },
+      onOutcome: (outcome, remote) => {
+        const code = 'code' in outcome ? ` ${outcome.code}` : '';
+        log({ level: outcome.kind === 'refused' ? 'warn' : 'info', msg: `enrollment ${outcome.kind}${code} from ${remote ?? 'unknown'}` });
+      },
     }, config.enrollment.port, host));
     closers.push(() => est.close());
 
@@ -272,12 +283,15 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         ? undefined
         : { keyId: provisionedKeyId, key: await deriveDeviceEnvelopeKey(keystore, envelopeMasterLabel, device, provisionedKeyId) }),
     });
-    const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`, () => listenHttps(keyServer, config.keyProvisioning.port, host));
+    const keyPort = await step(`the envelope-key listener on ${host}:${config.keyProvisioning.port}`,
+      () => listenHttps(keyServer, config.keyProvisioning.port, host));
     closers.push(() => new Promise<void>((resolve) => { keyServer.closeAllConnections(); keyServer.close(() => { resolve(); }); }));
 
     const revoke = async (device: MeterId): Promise<void> => {
       for (const entry of ca.list()) {
-        if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) await ca.revoke(entry.serial, 'keyCompromise');
+        if (entry.device?.kind === 'meter' && entry.device.id === device && entry.revoked === undefined) {
+          await ca.revoke(entry.serial, 'keyCompromise');
+        }
       }
       // Mosquitto meets the new CRL before the session is taken over, so the reconnect is refused.
       await reloadBroker?.();
@@ -296,7 +310,9 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       },
     });
     closers.push(() => caWatch.close());
-    const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke };
+    const context: ServerContext = {
+      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke,
+    };
     // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
     const services: StartedService[] = [];
     for (const start of [options.services?.startMdmService, options.services?.startApiServer]) {

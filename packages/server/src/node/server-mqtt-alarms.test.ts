@@ -71,7 +71,10 @@ describe('MQTT alarm notifications from the server file', { timeout: 60_000 }, (
     // The subscriber: the server's own client certificate too (any certificate of its CA would do).
     const identity = tlsIdentity(await readFile(join(data, 'ingest.pem'), 'utf8'), await readFile(join(data, 'ingest.key'), 'utf8'));
     const tls = tlsClientOptions(identity, tlsTrust(await readFile(server.endpoints.caFile, 'utf8')));
-    const options = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 2_000, clientId: 'alarm-subscriber', rejectUnauthorized: true, secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion };
+    const options = {
+      protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 2_000, clientId: 'alarm-subscriber', rejectUnauthorized: true,
+      secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion,
+    };
     // A refused TLS 1.3 client certificate ends in a close without an error: each attempt has its own deadline.
     const attempt = (): Promise<MqttClient> => {
       const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, options as IClientOptions);
@@ -93,25 +96,29 @@ describe('MQTT alarm notifications from the server file', { timeout: 60_000 }, (
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('publishes an alarm transition at QoS 1 to <prefix>/<meter>/<alarm type> over TLS 1.3 with the server\'s client certificate', async () => {
+  it('publishes a transition at QoS 1 to <prefix>/<meter>/<alarm type> over TLS 1.3 with the server\'s client certificate', async () => {
     const arrived = new Promise<{ topic: string; payload: string; qos: number }>((resolve) => {
       subscriber.once('message', (topic, payload, packet) => { resolve({ topic, payload: payload.toString('utf8'), qos: packet.qos }); });
     });
     // One interval at 120 % of Udin on every phase: over-voltage, critical (115 %), raised at once.
     const at = Math.floor(Date.now() / quarterHour) * quarterHour;
     const volts = 230 * 1.2;
-    await server.store.appendSnapshots([{ meter, at, values: new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]) }]);
+    const values = new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]);
+    await server.store.appendSnapshots([{ meter, at, values }]);
     const mdm = services.mdm;
     assert.ok(mdm !== undefined, 'the MDM service runs');
     const report = await mdm.runOnce();
     assert.ok(report.transitions >= 1, 'the run raised an alarm');
     // The notifier connects in the background: the outbox delivers once it is connected.
-    await until(async () => ((await mdm.flushNotifications()) > 0 || (await server.store.alarmTransitions({ unnotifiedOnly: true })).length === 0 ? true : undefined), () => `the outbox to deliver (mosquitto: ${brokerLog})`);
+    const delivered = async () => (await mdm.flushNotifications()) > 0
+      || (await server.store.alarmTransitions({ unnotifiedOnly: true })).length === 0;
+    await until(async () => (await delivered() ? true : undefined), () => `the outbox to deliver (mosquitto: ${brokerLog})`);
     const message = await arrived;
     assert.equal(message.topic, `site-7/alarms/${meter}/over-voltage`);
     assert.equal(message.qos, 1);
     const notification = JSON.parse(message.payload) as { kind: string; alarm: string; state: string; severity: string; at: string };
-    assert.deepEqual([notification.kind, notification.alarm, notification.state, notification.severity, notification.at], ['phasewire.alarm', 'over-voltage', 'raised', 'critical', new Date(at).toISOString()]);
+    assert.deepEqual([notification.kind, notification.alarm, notification.state, notification.severity, notification.at],
+      ['phasewire.alarm', 'over-voltage', 'raised', 'critical', new Date(at).toISOString()]);
     assert.deepEqual(await server.store.alarmTransitions({ unnotifiedOnly: true }), [], 'the outbox is empty');
   });
 });

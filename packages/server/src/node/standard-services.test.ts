@@ -6,7 +6,7 @@ import { powerQualityDto } from './standard-services.ts';
 
 const figure = (value: number | null) => ({ value, max: value });
 
-test('the MDM\'s power-quality ratios reach the API in the units of its contract: unbalance and event depth in percent, THD as ratios', () => {
+test('the MDM\'s power-quality ratios reach the API in its contract\'s units: unbalance and event depth in percent, THD as ratios', () => {
   const summary: PowerQualitySummary = {
     meter: parseMeterId('meter-0001'), from: 0, to: 86_400_000, intervals: 96,
     unbalance: {

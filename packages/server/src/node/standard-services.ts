@@ -46,14 +46,19 @@ async function apiIdentity(config: ServerConfig, context: ServerContext): Promis
     try {
       return await readFile(inData(context.dataDir, file), 'utf8');
     } catch (error) {
-      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read ${field} ${JSON.stringify(file)} for the API's HTTPS: ${error instanceof Error ? error.message : String(error)}; expected a readable PEM file`, { cause: error });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError('PW_ERR_SERVER_CONFIG',
+        `Cannot read ${field} ${JSON.stringify(file)} for the API's HTTPS: ${reason}; expected a readable PEM file`, { cause: error });
     }
   };
   const [chain, privateKey] = await Promise.all([read(certificate, 'api.certificate'), read(key, 'api.key')]);
   try {
     return tlsIdentity(chain, privateKey);
   } catch (error) {
-    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use api.certificate and api.key for the API's HTTPS: ${error instanceof Error ? error.message : String(error)}; expected a PEM certificate chain and its private key`, { cause: error });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('PW_ERR_SERVER_CONFIG',
+      `Cannot use api.certificate and api.key for the API's HTTPS: ${reason}; expected a PEM certificate chain and its private key`,
+      { cause: error });
   }
 }
 
@@ -71,7 +76,8 @@ export interface StandardServicesOptions {
   /** Options passed on to the MDM service as they are (tests: `timer: false`, `analysisBacklogMs`). */
   readonly mdm?: Partial<Omit<MdmServiceOptions, 'store' | 'clock'>>;
   /** Options passed on to the API server as they are (tests: a cheap `scrypt`; the demo: `session`). */
-  readonly api?: Partial<Pick<ApiServerOptions, 'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger'>>;
+  readonly api?: Partial<Pick<ApiServerOptions,
+    'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger'>>;
 }
 
 export interface StandardServices {
@@ -124,7 +130,9 @@ export function powerQualityDto(summary: PowerQualitySummary): PowerQuality {
  * The registry as the API reads it: last seen is the newest of the registry's (connect, disconnect)
  * and the activity's (every message, kept in memory), in the data's time. The changes go through.
  */
-function registryView(registry: DeviceRegistry, lastSeen: (id: string) => number | undefined, fromServerTime: (ms: number) => number): DeviceRegistry {
+function registryView(
+  registry: DeviceRegistry, lastSeen: (id: string) => number | undefined, fromServerTime: (ms: number) => number,
+): DeviceRegistry {
   const view = (record: DeviceRecord): DeviceRecord => {
     const seen = Math.max(record.lastSeen ?? Number.NEGATIVE_INFINITY, lastSeen(record.id) ?? Number.NEGATIVE_INFINITY);
     return { ...record, lastSeen: Number.isFinite(seen) ? fromServerTime(seen) : null };
@@ -144,11 +152,15 @@ function registryView(registry: DeviceRegistry, lastSeen: (id: string) => number
   };
 }
 
-async function webhookNotifiers(config: ServerConfig, dataDir: string, env: Readonly<Record<string, string | undefined>>, clock: Clock): Promise<AlarmNotifier[]> {
+async function webhookNotifiers(
+  config: ServerConfig, dataDir: string, env: Readonly<Record<string, string | undefined>>, clock: Clock,
+): Promise<AlarmNotifier[]> {
   return Promise.all(config.mdm.webhooks.map(async (hook, i) => {
     const secret = env[hook.secretEnv];
     if (secret === undefined || secret === '') {
-      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: mdm.webhooks[${i}].secretEnv names ${hook.secretEnv}, which is not set; expected the environment variable that holds the webhook's signing secret`);
+      throw new ConfigError('PW_ERR_SERVER_CONFIG',
+        `Cannot use the server configuration: mdm.webhooks[${i}].secretEnv names ${hook.secretEnv}, which is not set; `
+        + 'expected the environment variable that holds the webhook\'s signing secret');
     }
     const ca = hook.caFile === undefined ? undefined : await readFile(inData(dataDir, hook.caFile), 'utf8');
     return new WebhookNotifier({ url: hook.url, secret, clock, ...(ca === undefined ? {} : { ca }) });
@@ -167,16 +179,24 @@ async function mqttNotifier(config: ServerConfig, context: ServerContext): Promi
     try {
       return await readFile(inData(context.dataDir, file), 'utf8');
     } catch (error) {
-      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot read ${field} ${JSON.stringify(file)} for the MQTT alarm notifications: ${error instanceof Error ? error.message : String(error)}; expected a readable PEM file`, { cause: error });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError('PW_ERR_SERVER_CONFIG',
+        `Cannot read ${field} ${JSON.stringify(file)} for the MQTT alarm notifications: ${reason}; expected a readable PEM file`,
+        { cause: error });
     }
   };
   let identity: TlsIdentity;
   if (notify.certificate !== undefined && notify.key !== undefined) {
-    const [chain, key] = await Promise.all([read(notify.certificate, 'mdm.mqttNotify.certificate'), read(notify.key, 'mdm.mqttNotify.key')]);
+    const [chain, key] = await Promise.all([
+      read(notify.certificate, 'mdm.mqttNotify.certificate'), read(notify.key, 'mdm.mqttNotify.key'),
+    ]);
     try {
       identity = tlsIdentity(chain, key);
     } catch (error) {
-      throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use mdm.mqttNotify.certificate and mdm.mqttNotify.key: ${error instanceof Error ? error.message : String(error)}; expected a PEM certificate chain and its private key`, { cause: error });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError('PW_ERR_SERVER_CONFIG',
+        `Cannot use mdm.mqttNotify.certificate and mdm.mqttNotify.key: ${reason}; expected a PEM certificate chain and its private key`,
+        { cause: error });
     }
   } else {
     // The listeners' certificate allows serverAuth only; a broker checks a client's for clientAuth.
@@ -187,14 +207,19 @@ async function mqttNotifier(config: ServerConfig, context: ServerContext): Promi
   return MqttNotifier.open(notify.url, {
     topicPrefix: notify.topicPrefix, qos: 1, retain: notify.retain,
     // mqtt.js hands these to tls.connect; its IClientOptions type does not list secureContext.
-    client: { secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion, rejectUnauthorized: true, clientId: `phasewire-alarms-${identity.fingerprint.slice(0, 12)}` } as IClientOptions,
+    client: {
+      secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion, rejectUnauthorized: true,
+      clientId: `phasewire-alarms-${identity.fingerprint.slice(0, 12)}`,
+    } as IClientOptions,
   });
 }
 
 /** The standard `services` of startPhasewireServer: the MDM service and the API with the dashboard. */
 export function standardServices(options: StandardServicesOptions = {}): StandardServices {
   const live = new LiveHub((error) => { options.onError?.(error, 'a live feed listener'); });
-  const state: { mdm: MdmService | undefined; api: ApiServer | undefined; apiUrl: string | undefined; initialAdmin: StandardServices['initialAdmin'] } = {
+  const state: {
+    mdm: MdmService | undefined; api: ApiServer | undefined; apiUrl: string | undefined; initialAdmin: StandardServices['initialAdmin'];
+  } = {
     mdm: undefined, api: undefined, apiUrl: undefined, initialAdmin: null,
   };
   const dataClock = (context: ServerContext): Clock => options.clock ?? context.clock;
@@ -217,7 +242,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     state.mdm = mdm;
     const every = (config.mdm.schedule.runEveryMs ?? 60_000) / 1000;
     const hooks = webhooks.length === 0 ? '' : `, ${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}`;
-    const broker = config.mdm.mqttNotify === undefined ? '' : `, MQTT to ${config.mdm.mqttNotify.url} (${config.mdm.mqttNotify.topicPrefix}/#)`;
+    const notify = config.mdm.mqttNotify;
+    const broker = notify === undefined ? '' : `, MQTT to ${notify.url} (${notify.topicPrefix}/#)`;
     return {
       summary: `MDM                     VEE, analytics, alarms every ${every} s of data time${hooks}${broker}`,
       async close() {
@@ -281,15 +307,19 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       const host = isWildcard(bound) ? (config.hosts[0] ?? 'localhost') : bound;
       state.apiUrl = `https://${urlHost(host)}:${api.port}`;
       // The meters stored before this start: their latest values, for the fleet's VUF order.
-      void Promise.all(headEnd.registry.list().filter((r) => r.kind === 'meter' && latest.values(r.id) === undefined).map(async (record) => {
+      const unseen = headEnd.registry.list().filter((r) => r.kind === 'meter' && latest.values(r.id) === undefined);
+      void Promise.all(unseen.map(async (record) => {
         const stored = await context.store.latest(record.id as MeterId);
         const at = Math.max(...stored.map((r) => r.at));
-        if (stored.length > 0 && latest.values(record.id) === undefined) latest.add([{ meter: record.id as MeterId, at, values: new Map(stored.map((r) => [r.quantity, r.value])) }]);
+        if (stored.length > 0 && latest.values(record.id) === undefined) {
+          latest.add([{ meter: record.id as MeterId, at, values: new Map(stored.map((r) => [r.quantity, r.value])) }]);
+        }
       })).catch((error: unknown) => { options.onError?.(error, 'reading the latest values of the meters'); });
       const admin = await api.createInitialAdmin();
       state.initialAdmin = admin;
       const pages = options.staticDir === undefined ? 'API only, no dashboard build given' : 'dashboard at /';
-      const lines = [`API and dashboard       ${state.apiUrl}  (${pages}; docs at /docs; accounts in ${inData(context.dataDir, 'api.db')})`];
+      const accounts = inData(context.dataDir, 'api.db');
+      const lines = [`API and dashboard       ${state.apiUrl}  (${pages}; docs at /docs; accounts in ${accounts})`];
       if (admin !== null) {
         lines.push(`  first start: sign in as "${admin.username}" with the one-time password ${admin.password}`);
         lines.push('  (shown only now; change it after signing in: POST /api/v1/users/me/password)');
@@ -305,7 +335,11 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     } catch (error) {
       for (const stop of unsubscribe.splice(0)) stop();
       if (error instanceof PhasewireError) throw error;
-      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: the API listener on ${config.api.bind ?? config.bind}:${config.api.port} failed: ${(error as Error).message}`, { cause: error });
+      const where = `${config.api.bind ?? config.bind}:${config.api.port}`;
+      const reason = (error as Error).message;
+      throw new TransportError('PW_ERR_SERVER_START', `Cannot start the server: the API listener on ${where} failed: ${reason}`, {
+        cause: error,
+      });
     }
   };
 
