@@ -44,8 +44,7 @@ export default tseslint.config(
     rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
   },
   // TODO(issue 16): max-len holds only where the long lines are wrapped. Still to do, with their count from
-  // `node scripts/line-report.ts`: packages/cli, packages/gateway, packages/meter, packages/modbus,
-  // packages/agent, packages/headend,
+  // `node scripts/line-report.ts`: packages/cli/src/commands/demo.ts, packages/agent, packages/headend,
   // scripts/dependency-rule.ts, scripts/dependency-rule.test.ts. Widen `files` (and the list in
   // scripts/size-limits.test.ts) as each is done, then give the rule to every .ts/.tsx file.
   {
@@ -53,8 +52,9 @@ export default tseslint.config(
       'packages/core/**/*.{ts,tsx}', 'packages/secure/**/*.{ts,tsx}', 'packages/store/**/*.{ts,tsx}', 'packages/mdm/**/*.{ts,tsx}',
       'packages/api/**/*.{ts,tsx}', 'packages/dashboard/**/*.{ts,tsx}', 'packages/server/**/*.{ts,tsx}',
       'tools/**/*.{ts,tsx}', 'scripts/**/*.{ts,tsx}',
+      'packages/cli/**/*.{ts,tsx}', 'packages/modbus/**/*.{ts,tsx}', 'packages/meter/**/*.{ts,tsx}', 'packages/gateway/**/*.{ts,tsx}',
     ],
-    ignores: ['scripts/dependency-rule.ts', 'scripts/dependency-rule.test.ts'],
+    ignores: ['scripts/dependency-rule.ts', 'scripts/dependency-rule.test.ts', 'packages/cli/src/commands/demo.ts'],
     rules: {
       'max-len': ['error', {
         code: 140,

@@ -57,7 +57,8 @@ async function measureOnce(page: Page, url: string): Promise<{ fleetMs: number; 
   await page.goto('about:blank');
   await page.goto(`${url}/#/fleet`);
   await waitForPage(page, 'performance.getEntriesByName("pw:fleet:first-rows").length > 0', 60_000);
-  const fleetMs = await timeInPage<number>(page, '(() => { const m = performance.getEntriesByName("pw:fleet:first-rows")[0]; return m.startTime + m.duration; })()');
+  const fleetMs = await timeInPage<number>(page,
+    '(() => { const m = performance.getEntriesByName("pw:fleet:first-rows")[0]; return m.startTime + m.duration; })()');
   // Filter: the status select to `offline` (no typing pause), change → the filtered rows.
   await page.getByLabel('Status').selectOption('offline');
   await waitForPage(page, 'performance.getEntriesByName("pw:fleet:requery").length > 0');
@@ -123,7 +124,8 @@ const benchmark: Benchmark = {
       server = await startApiServer({
         identity, trust: ca.trustWithoutCrl, dataDir: dir, store, clock, staticDir, scrypt: { N: 2 ** 10, r: 8, p: 1 },
         rateLimit: { limit: 1_000_000, windowMs: 60_000 },
-        devices: { registry, sendCommand: () => Promise.reject(new Error('no commands in the benchmark')), revokeDevice: () => Promise.resolve() },
+        devices: { registry, sendCommand: () => Promise.reject(new Error('no commands in the benchmark')), revokeDevice: () => Promise
+          .resolve() },
         // A spread of unbalance figures so the default sort has work to do.
         powerQuality: { summary: () => Promise.resolve(null), vufPercent: (meter) => (Number(meter.slice(6)) * 7919 % 400) / 100 },
       });
@@ -141,7 +143,8 @@ const benchmark: Benchmark = {
       const fleetMs = median(results.map((r) => r.fleetMs));
       const yearMs = median(results.map((r) => r.yearMs));
       return {
-        figure: { label: 'worst share of the T14 budgets: max(fleet / 1 s, year chart / 200 ms)', value: Math.max(fleetMs / fleetBudgetMs, yearMs / chartBudgetMs), unit: '' },
+        figure: { label: 'worst share of the T14 budgets: max(fleet / 1 s, year chart / 200 ms)', value: Math.max(fleetMs / fleetBudgetMs,
+          yearMs / chartBudgetMs), unit: '' },
         reference: { label: 'the budget', value: 1, unit: '', kind: 'limit' },
         extra: {
           fleetFirstRowsMs: fleetMs,

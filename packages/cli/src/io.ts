@@ -17,7 +17,8 @@ export interface CliIo {
 }
 
 /** An io that collects what a command writes: for tests. */
-export function bufferIo(env: Readonly<Record<string, string | undefined>> = {}, cwd = '.', interrupted?: Promise<void>): CliIo & { stdout(): string; stderr(): string } {
+export function bufferIo(env: Readonly<Record<string, string | undefined>> = {}, cwd = '.', interrupted?: Promise<void>): CliIo & {
+  stdout(): string; stderr(): string } {
   let out = '';
   let err = '';
   return {

@@ -21,7 +21,8 @@ describe('option parsers', () => {
 
   it('read integers within bounds only', () => {
     assert.equal(parseInteger('--n', '12', 1, 100), 12);
-    for (const bad of ['0', '101', '1e3', '1.5', 'ten', '']) assert.throws(() => parseInteger('--n', bad, 1, 100), /expected a whole number from 1 to 100/);
+    for (const bad of ['0', '101', '1e3', '1.5', 'ten', '']) assert.throws(() => parseInteger('--n', bad, 1, 100),
+      /expected a whole number from 1 to 100/);
   });
 
   it('read one of a set of words', () => {

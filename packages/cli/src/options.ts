@@ -8,7 +8,8 @@ const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_
 export function parseDuration(option: string, text: string): number {
   const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|min|m|h|d))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:ms|s|min|m|h|d)/g) : null;
   if (parts === null) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected a positive duration such as 90s, 15m, 1h or 1h30m`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(
+      text)} for ${option}: expected a positive duration such as 90s, 15m, 1h or 1h30m`);
   }
   let total = 0;
   for (const part of parts) {
@@ -16,7 +17,8 @@ export function parseDuration(option: string, text: string): number {
     total += Number(amount) * (durationUnits[unit] ?? 0);
   }
   if (!(total > 0) || !Number.isFinite(total)) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected a duration greater than zero`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(
+      text)} for ${option}: expected a duration greater than zero`);
   }
   return Math.round(total);
 }
@@ -25,7 +27,8 @@ export function parseDuration(option: string, text: string): number {
 export function parseInteger(option: string, text: string, min: number, max: number): number {
   const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected a whole number from ${min} to ${max}`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(
+      text)} for ${option}: expected a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -34,7 +37,8 @@ export function parseInteger(option: string, text: string, min: number, max: num
 export function parseChoice<T extends string>(option: string, text: string, choices: readonly T[]): T {
   const found = choices.find((choice) => choice === text);
   if (found === undefined) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected one of ${choices.join(', ')}`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected one of ${choices.join(
+      ', ')}`);
   }
   return found;
 }
@@ -43,7 +47,8 @@ export function parseChoice<T extends string>(option: string, text: string, choi
 export function parseInstant(option: string, text: string): number {
   const value = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(value)) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for ${option}: expected an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(
+      text)} for ${option}: expected an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z`);
   }
   return value;
 }

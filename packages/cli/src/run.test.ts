@@ -33,7 +33,8 @@ describe('phasewire command line', () => {
   });
 
   it('prints one CSV row per quantity per interval', async () => {
-    const { code, out, err } = await run('meter', 'simulate', '--scenario', 'balanced-motor', '--duration', '1h', '--interval', '15m', '--format', 'csv');
+    const { code, out, err } = await run('meter', 'simulate', '--scenario', 'balanced-motor', '--duration', '1h', '--interval', '15m',
+      '--format', 'csv');
     assert.equal(err, '');
     assert.equal(code, 0);
     const lines = out.trimEnd().split('\n');
@@ -41,14 +42,17 @@ describe('phasewire command line', () => {
     assert.equal(lines.length - 1, 4 * catalogue.length);
     assert.match(lines[1] ?? '', /^sim-meter-1,2026-01-01T00:15:00\.000Z,1-0:32\.7\.0,voltageL1,2\d\d(\.\d+)?,V$/);
     const times = new Set(lines.slice(1).map((line) => line.split(',')[1]));
-    assert.deepEqual([...times], ['2026-01-01T00:15:00.000Z', '2026-01-01T00:30:00.000Z', '2026-01-01T00:45:00.000Z', '2026-01-01T01:00:00.000Z']);
+    assert.deepEqual([...times], ['2026-01-01T00:15:00.000Z', '2026-01-01T00:30:00.000Z', '2026-01-01T00:45:00.000Z',
+      '2026-01-01T01:00:00.000Z']);
   });
 
   it('prints JSON lines of the chosen quantities, the same for the same seed', async () => {
-    const argv = ['meter', 'simulate', '--scenario', 'unbalanced', '--duration', '2m', '--interval', '1m', '--format', 'json', '--quantities', 'voltageL1,1-0:52.7.0', '--seed', '9'];
+    const argv = ['meter', 'simulate', '--scenario', 'unbalanced', '--duration', '2m', '--interval', '1m', '--format', 'json',
+      '--quantities', 'voltageL1,1-0:52.7.0', '--seed', '9'];
     const first = await run(...argv);
     assert.equal(first.code, 0);
-    const readings = first.out.trimEnd().split('\n').map((line) => JSON.parse(line) as { quantity: string; value: number; unit: string; time: string });
+    const readings = first.out.trimEnd().split('\n').map((line) => JSON.parse(line) as { quantity: string; value: number; unit:
+      string; time: string });
     assert.deepEqual(readings.map((r) => r.quantity), ['voltageL1', 'voltageL2', 'voltageL1', 'voltageL2']);
     assert.ok(readings.every((r) => r.unit === 'V' && r.value > 100));
     assert.equal((await run(...argv)).out, first.out);
@@ -59,7 +63,8 @@ describe('phasewire command line', () => {
     ['a negative duration', ['--scenario', 'balanced-motor', '--duration=-1h'], /--duration: expected a positive duration/],
     ['a zero duration', ['--scenario', 'balanced-motor', '--duration', '0s'], /expected a duration greater than zero/],
     ['a malformed interval', ['--scenario', 'balanced-motor', '--interval', 'often'], /--interval: expected a positive duration/],
-    ['an interval longer than the duration', ['--scenario', 'balanced-motor', '--duration', '1m', '--interval', '1h'], /longer than --duration/],
+    ['an interval longer than the duration', ['--scenario', 'balanced-motor', '--duration', '1m', '--interval', '1h'],
+      /longer than --duration/],
     ['an unknown format', ['--scenario', 'balanced-motor', '--format', 'xml'], /--format: expected one of csv, json/],
     ['a malformed seed', ['--scenario', 'balanced-motor', '--seed', '1.5'], /--seed: expected a whole number/],
     ['a malformed start', ['--scenario', 'balanced-motor', '--start', 'yesterday'], /--start: expected an ISO 8601 time/],

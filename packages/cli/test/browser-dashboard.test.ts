@@ -10,10 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Q } from '@phasewire/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildDashboard, cspViolations, dashboardDir, launchChromium, newContext, signIn, startBrowserRig, waitForPage, type BrowserRig } from './browser-kit.ts';
+import { buildDashboard, cspViolations, dashboardDir, launchChromium, newContext, signIn, startBrowserRig, waitForPage,
+  type BrowserRig } from './browser-kit.ts';
 
 const repo = resolve(dashboardDir, '../..');
-const shotDirs = [join(repo, 'test-artifacts', 'screenshots'), ...(process.env['PHASEWIRE_UPDATE_SCREENSHOTS'] === '1' ? [join(repo, 'docs', 'screenshots')] : [])];
+const shotDirs = [join(repo, 'test-artifacts', 'screenshots'), ...(process.env['PHASEWIRE_UPDATE_SCREENSHOTS'] === '1' ? [join(repo, 'docs',
+  'screenshots')] : [])];
 
 async function screenshot(page: Page, name: string): Promise<void> {
   for (const dir of shotDirs) {
@@ -78,7 +80,8 @@ describe('the dashboard in a browser against the real server', { timeout: 120_00
   it('shows a live value change as the ingest stores a new reading', async () => {
     await page.goto(`${rig.url}/#/meters/site-motor-1`);
     // The daily profile's load moves from one interval to the next: watch the current of L1.
-    const shown = (amps: number): string => `document.querySelector('[data-testid=live-current-L1]')?.textContent === ${JSON.stringify(`${amps.toFixed(2)} A`)}`;
+    const shown = (amps: number): string => `document.querySelector('[data-testid=live-current-L1]')?.textContent === ${JSON.stringify(
+      `${amps.toFixed(2)} A`)}`;
     const before = await rig.latest('site-motor-1', Q.currentL1);
     assert.ok(before !== undefined);
     await waitForPage(page, shown(before));
@@ -99,7 +102,8 @@ describe('the dashboard in a browser against the real server', { timeout: 120_00
     // Which meters have an active alarm is the MDM's call over the stored data (it runs only in
     // rig.read, so it holds still here); the filtered list must show exactly those meters.
     const active = [...new Set([...rig.alarms.values()].filter((a) => a.state !== 'cleared').map((a) => a.meter))].sort();
-    assert.ok(active.length < rig.meters.size, `a meter without an active alarm, for the filter to leave out (active: ${active.join(', ')})`);
+    assert.ok(active.length < rig.meters.size, `a meter without an active alarm, for the filter to leave out (active: ${active.join(
+      ', ')})`);
     await page.goto(`${rig.url}/#/fleet`);
     await page.getByLabel('with active alarms').check();
     // Waits for the filtered answer itself: the unfiltered rows still on screen list every meter.
@@ -176,7 +180,11 @@ describe('the dashboard in a browser against the real server', { timeout: 120_00
     // The server decides, not the page: the same request sent by hand is refused.
     const answer = await page.evaluate<{ status: number; body: { error?: { code?: string } } }>(`(async () => {
       const session = await (await fetch('/api/v1/session')).json();
-      const res = await fetch('/api/v1/meters/site-motor-1/commands', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken }, body: JSON.stringify({ kind: 'disconnect' }) });
+      const res = await fetch('/api/v1/meters/site-motor-1/commands', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ kind: 'disconnect' }),
+      });
       return { status: res.status, body: await res.json() };
     })()`);
     assert.equal(answer.status, 403);

@@ -56,7 +56,8 @@ export async function newContext(browser: Browser, size: 'laptop' | 'tablet' = '
   // securitypolicyviolation event), reported through the console where the tests collect it.
   await context.addInitScript({
     content: `document.addEventListener('securitypolicyviolation', (e) => {
-      console.error('[csp] ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI + (e.sample ? ': ' + e.sample : ''));
+      console.error('[csp] ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI +
+        (e.sample ? ': ' + e.sample : ''));
     });`,
   });
   context.on('console', (message) => {
@@ -134,7 +135,8 @@ async function until(predicate: () => boolean | Promise<boolean>, what: string, 
 }
 
 /** POST as a signed-in user over HTTPS trusting the rig's CA; returns status and JSON. */
-export function httpsJson(url: string, ca: string, method: string, path: string, body: unknown, session?: { cookie: string; csrf: string }): Promise<{ status: number; json: unknown; cookie: string | undefined }> {
+export function httpsJson(url: string, ca: string, method: string, path: string, body: unknown, session?: { cookie: string; csrf: string }):
+  Promise<{ status: number; json: unknown; cookie: string | undefined }> {
   const target = new URL(path, url);
   const fullPath = target.pathname + target.search;
   return new Promise((resolvePromise, reject) => {
@@ -144,7 +146,8 @@ export function httpsJson(url: string, ca: string, method: string, path: string,
       headers['cookie'] = `pw_session=${session.cookie}`;
       headers['x-csrf-token'] = session.csrf;
     }
-    const req = httpsRequest({ host: target.hostname, port: target.port, path: fullPath, method, headers, ca, servername: 'localhost', agent: false }, (res) => {
+    const req = httpsRequest({ host: target.hostname, port: target.port, path: fullPath, method, headers, ca, servername: 'localhost',
+      agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -192,7 +195,8 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
     const session = { cookie: login.cookie ?? '', csrf: typeof csrf === 'string' ? csrf : '' };
     for (const [username, role] of [['ops', 'operator'], ['watcher', 'viewer']] as const) {
       const made = await httpsJson(started.url, caPem, 'POST', '/api/v1/users', { username, password: userPassword, role }, session);
-      if (made.status !== 200 && made.status !== 201) throw new Error(`Cannot create user ${username}: HTTP ${made.status} ${JSON.stringify(made.json)}`);
+      if (made.status !== 200 && made.status !== 201) throw new Error(`Cannot create user ${username}: HTTP ${made.status} ${JSON.stringify(
+        made.json)}`);
     }
 
     // The readings end one to two quarter hours before now: in the past of the MDM's clock (the
@@ -229,7 +233,8 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
       const agent = await MeterAgent.open({
         identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: running.endpoints.mqttPort, servername: 'localhost' },
         profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } },
-        meter: createSimulatedMeter({ meter: id, scenario: spec.scenario, mode: 'phasor', seed: 7, start }), clock, random: new SeededRandom(3),
+        meter: createSimulatedMeter({ meter: id, scenario: spec.scenario, mode: 'phasor', seed: 7, start }), clock, random:
+          new SeededRandom(3),
       });
       agent.start();
       const m: RigMeter = { id, agent, clock };

@@ -18,7 +18,8 @@ describe('phasewire demo as a process', { timeout: 180_000 }, () => {
   it('answers commands sent through the API while its meters run on simulated time, and stops within 5 s of SIGINT', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-demo-process-'));
     const dataDir = join(dir, 'elsewhere');
-    const child = spawn(process.execPath, [main, 'demo', '--data-dir', dataDir, ...anyPorts], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, 'demo', '--data-dir', dataDir, ...anyPorts], { cwd: dir, stdio: ['ignore', 'pipe',
+      'pipe'] });
     t.after(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

@@ -43,7 +43,8 @@ describe('phasewire server under an idle-connection flood on the MQTT port', { t
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'phasewire-fdflood-'));
-    child = spawn('sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, main, 'server', '--data-dir', join(dir, 'data'),
+    child = spawn('sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, main, 'server', '--data-dir', join(dir,
+      'data'),
       '--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });

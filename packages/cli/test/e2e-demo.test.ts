@@ -48,7 +48,8 @@ describe('phasewire demo', () => {
       const store = await SqliteMeterStore.open({ path: join(dir, 'data', 'phasewire.db') });
       try {
         const energy = await store.readings(meter, Q.activeEnergyImport, { from: 0, to: Number.MAX_SAFE_INTEGER });
-        return { values: energy.map((reading) => reading.value), conflicts: [...await store.conflicts(meter, { from: 0, to: Number.MAX_SAFE_INTEGER })] };
+        return { values: energy.map((reading) => reading.value), conflicts: [...await store.conflicts(meter, { from: 0, to: Number
+          .MAX_SAFE_INTEGER })] };
       } finally {
         await store.close();
       }
@@ -74,7 +75,8 @@ describe('phasewire demo', () => {
 });
 
 describe('phasewire server', () => {
-  it('prints what runs where and how to enroll, stops cleanly on interrupt, and issues tokens against its data directory', { timeout: 300_000 }, async () => {
+  it('prints what runs where and how to enroll, stops cleanly on interrupt, and issues tokens against its data directory', { timeout:
+    300_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-server-cli-'));
     try {
       let interrupt = (): void => undefined;
@@ -83,14 +85,17 @@ describe('phasewire server', () => {
       const deadline = Date.now() + 15_000;
       while (!io.stdout().includes('Ctrl-C stops') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       assert.match(io.stdout(), /npx phasewire server token --serial meter-0001 --data-dir \S+ > meter-0001\.token/);
-      assert.match(io.stdout(), /npx phasewire meter run --serial meter-0001 --token-file meter-0001\.token --server mqtts:\/\/127\.0\.0\.1:\d+ --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/);
+      assert.match(io.stdout(),
+        new RegExp(/npx phasewire meter run --serial meter-0001 --token-file meter-0001\.token --server mqtts:\/\/127\.0\.0\.1:\d+/.source +
+          / --enroll https:\/\/127\.0\.0\.1:\d+ --key-server https:\/\/127\.0\.0\.1:\d+ --ca \S+ca-chain\.pem/.source));
       assert.match(io.stdout(), /keystore +software keystore .*NOT an HSM/);
       const token = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--serial', 'meter-0001'], token), 0, token.stderr());
       assert.match(token.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
       // --data-dir after `token` too, and its --help lists it.
       const elsewhere = bufferIo({}, tmpdir());
-      assert.equal(await runCli(['server', 'token', '--serial', 'meter-0002', '--data-dir', join(dir, 'data')], elsewhere), 0, elsewhere.stderr());
+      assert.equal(await runCli(['server', 'token', '--serial', 'meter-0002', '--data-dir', join(dir, 'data')], elsewhere), 0, elsewhere
+        .stderr());
       assert.match(elsewhere.stdout(), /^pwe1\.[0-9a-f]+\.\S+\n$/);
       const help = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--help'], help), 0, help.stderr());

@@ -23,7 +23,8 @@ function getKey(url: string, identity: TlsIdentity, trust: TlsTrust): Promise<st
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     let received = '';
-    const socket = connect({ host: hostname, port: Number(port), ...tlsClientOptions(identity, trust, { servername: 'localhost' }) }, () => {
+    const socket = connect({ host: hostname, port: Number(port), ...tlsClientOptions(identity, trust, { servername: 'localhost' }) }, () =>
+      {
       socket.write(`GET ${envelopeKeyPath} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
     });
     socket.setEncoding('utf8');
@@ -51,7 +52,8 @@ describe('the envelope-key listener of phasewire server', { timeout: 60_000 }, (
     const id = parseMeterId('meter-keyrev-1');
     const token = await server.issueToken(deviceIdentity('meter', id));
     const { identity } = await ensureEnrolled({
-      dataDir: join(dir, 'meter'), meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning,
+      dataDir: join(dir, 'meter'), meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints
+        .keyProvisioning,
       trustedCa: await readFile(server.endpoints.caFile, 'utf8'),
     });
     assert.match(await getKey(server.endpoints.keyProvisioning, identity.tls, identity.trust), /^HTTP\/1\.1 200 /);

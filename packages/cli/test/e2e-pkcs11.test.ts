@@ -32,7 +32,8 @@ describe('phasewire server with a PKCS#11 keystore (SoftHSM2)', () => {
     await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
     // SoftHSM reads its configuration when the module is first initialised in this process.
     process.env['SOFTHSM2_CONF'] = conf;
-    await run('softhsm2-util', ['--init-token', '--free', '--label', 'phasewire-e2e', '--pin', pin, '--so-pin', randomBytes(8).toString('hex')], { env: { ...process.env, SOFTHSM2_CONF: conf } });
+    await run('softhsm2-util', ['--init-token', '--free', '--label', 'phasewire-e2e', '--pin', pin, '--so-pin', randomBytes(8).toString(
+      'hex')], { env: { ...process.env, SOFTHSM2_CONF: conf } });
   });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
@@ -58,8 +59,10 @@ describe('phasewire server with a PKCS#11 keystore (SoftHSM2)', () => {
       });
       const clock = new ManualClock(Date.UTC(2026, 3, 1));
       const agent = await MeterAgent.open({
-        identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: first.endpoints.mqttPort, servername: 'localhost' }, profile: linkProfiles.wifi,
-        meter: createSimulatedMeter({ meter: id, scenario: 'balanced-motor', mode: 'phasor', seed: 5, start: clock.now() }), clock, random: new SeededRandom(5),
+        identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: first.endpoints.mqttPort, servername: 'localhost' }, profile:
+          linkProfiles.wifi,
+        meter: createSimulatedMeter({ meter: id, scenario: 'balanced-motor', mode: 'phasor', seed: 5, start: clock.now() }), clock, random:
+          new SeededRandom(5),
       });
       agent.start();
       clock.advance(60_000);

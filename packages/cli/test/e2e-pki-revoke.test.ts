@@ -57,11 +57,13 @@ function refusedHandshake(port: number, identity: AgentIdentity): Promise<void> 
 }
 
 function suite(broker: 'embedded' | 'mosquitto'): void {
-  it(`with the ${broker} broker: in force when the command returns, kept through EST, an API revocation and a restart`, { timeout: 120_000 }, async (t) => {
+  it(`with the ${broker} broker: in force when the command returns, kept through EST, an API revocation and a restart`, { timeout:
+    120_000 }, async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-pki-revoke-'));
     const dataDir = join(dir, 'data');
     const pkiDir = join(dataDir, 'pki');
-    const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind: broker } });
+    const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind:
+      broker } });
     let server: PhasewireServer = await startPhasewireServer({ config, dataDir });
     const agents: MeterAgent[] = [];
     t.after(async () => {
@@ -82,7 +84,8 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
     const { id, identity } = await enroll('revoke-cli-1');
     const clock = new ManualClock(t0);
     const agent = await MeterAgent.open({
-      identity, dataDir: join(dir, 'meters', 'revoke-cli-1'), broker: { host: '127.0.0.1', port: server.endpoints.mqttPort, servername: 'localhost' },
+      identity, dataDir: join(dir, 'meters', 'revoke-cli-1'), broker: { host: '127.0.0.1', port: server.endpoints.mqttPort, servername:
+        'localhost' },
       profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } }, clock, random: new SeededRandom(1),
       meter: createSimulatedMeter({ meter: id, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start: t0 }),
     });
@@ -94,22 +97,27 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
     const serial = server.ca.list().find((entry) => entry.device?.id === id)?.serial;
     assert.ok(serial !== undefined);
 
-    const revoked = await phasewire(t, ['pki', '--dir', pkiDir, '--keystore-key-file', join(pkiDir, 'keystore.key'), 'revoke', serial, '--reason', 'keyCompromise']);
+    const revoked = await phasewire(t, ['pki', '--dir', pkiDir, '--keystore-key-file', join(pkiDir, 'keystore.key'), 'revoke', serial,
+      '--reason', 'keyCompromise']);
     assert.equal(revoked.code, 0, revoked.stderr);
     // In force now: the server has it, dropped the live session, refuses the certificate and its key.
     assert.equal(server.ca.find(serial)?.revoked?.reason, 'keyCompromise');
     await until(() => !agent.connected, 'the live session to be dropped');
     await refusedHandshake(server.endpoints.mqttPort, identity);
-    await assert.rejects(fetchEnvelopeKey(server.endpoints.keyProvisioning, identity.tls, identity.trust), { code: 'PW_ERR_AGENT_KEY_PROVISIONING' });
-    assert.match(revoked.stdout, new RegExp(`^revoked ${serial} .*keyCompromise; CRLs republished .*; in force at the running server \\(pid ${process.pid}\\)`));
+    await assert.rejects(fetchEnvelopeKey(server.endpoints.keyProvisioning, identity.tls, identity.trust), { code:
+      'PW_ERR_AGENT_KEY_PROVISIONING' });
+    assert.match(revoked.stdout, new RegExp(
+      `^revoked ${serial} .*keyCompromise; CRLs republished .*; in force at the running server \\(pid ${process.pid}\\)`));
 
     // The server's own CA writes build on the revocation: an enrollment, a revocation through it.
     const other = await enroll('revoke-cli-2');
     await server.revoke((await enroll('revoke-cli-3')).id);
     const onDisk = async (): Promise<void> => {
-      const state = JSON.parse(await readFile(join(pkiDir, 'ca.json'), 'utf8')) as { issued: { serial: string; revoked?: { reason: string } }[] };
+      const state = JSON.parse(await readFile(join(pkiDir, 'ca.json'), 'utf8')) as { issued: { serial: string; revoked?: { reason:
+        string } }[] };
       assert.equal(state.issued.find((entry) => entry.serial === serial)?.revoked?.reason, 'keyCompromise');
-      assert.ok(state.issued.some((entry) => entry.serial === server.ca.list().find((e) => e.device?.id === other.id)?.serial), 'the enrollment is in the index');
+      assert.ok(state.issued.some((entry) => entry.serial === server.ca.list().find((e) => e.device?.id === other.id)?.serial),
+        'the enrollment is in the index');
       assert.match(await readFile(join(pkiDir, 'revoked.json'), 'utf8'), new RegExp(`"${serial}"`));
       const crl = execFileSync('openssl', ['crl', '-in', join(pkiDir, 'crl.pem'), '-noout', '-text'], { encoding: 'utf8' });
       assert.match(crl, new RegExp(`Serial Number: 0*${serial.toUpperCase()}\\b`));
@@ -122,7 +130,8 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
     await onDisk();
     assert.equal(server.ca.find(serial)?.revoked?.reason, 'keyCompromise');
     await refusedHandshake(server.endpoints.mqttPort, identity);
-    await assert.rejects(fetchEnvelopeKey(server.endpoints.keyProvisioning, identity.tls, identity.trust), { code: 'PW_ERR_AGENT_KEY_PROVISIONING' });
+    await assert.rejects(fetchEnvelopeKey(server.endpoints.keyProvisioning, identity.tls, identity.trust), { code:
+      'PW_ERR_AGENT_KEY_PROVISIONING' });
     // The other meter was enrolled under the shared CA state and still gets its key.
     assert.equal((await fetchEnvelopeKey(server.endpoints.keyProvisioning, other.identity.tls, other.identity.trust)).keyId, 1);
   });

@@ -54,7 +54,8 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
 
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'phasewire-e2e-'));
-      const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind: broker } });
+      const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind:
+        broker } });
       server = await startPhasewireServer({ config, dataDir: join(dir, 'data') });
     });
     after(async () => {
@@ -76,7 +77,8 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
       });
       const profile = linkProfiles.wifi;
       // The wifi link without loss: the outage below is the only fault.
-      const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: { latencyMs: 2 }, random: new SeededRandom(7) });
+      const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: { latencyMs: 2 },
+        random: new SeededRandom(7) });
       const clock = new ManualClock(start);
       const simulated = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start });
       const twin = createSimulatedMeter({ meter: id, scenario, mode: 'phasor', seed: 3, start });
@@ -121,7 +123,8 @@ function suite(broker: 'embedded' | 'mosquitto'): void {
       assert.equal(server.headEnd.registry.get(m.id)?.state, broker === 'embedded' ? 'active' : 'enrolled');
     });
 
-    it('refuses the readings of a meter whose clock runs a day ahead: none stored, counted, and the agent is told and releases them', async () => {
+    it('refuses the readings of a meter whose clock runs a day ahead: none stored, counted, and the agent is told and releases them',
+      async () => {
       const m = await meter('e2e-ahead-1', 'balanced-resistive', Date.now() + 24 * 3_600_000);
       for (let i = 0; i < 3; i++) {
         m.clock.advance(minute);
@@ -210,12 +213,15 @@ describe('phasewire server restarted on its data directory', () => {
       try {
         assert.deepEqual(second.created, []);
         assert.deepEqual(await snapshotFiles(), before);
-        const { identity, enrolled } = await ensureEnrolled({ dataDir: meterDir, meter: id, token: 'not used again', estServer: 'https://127.0.0.1:1', trustedCa: '' });
+        const { identity, enrolled } = await ensureEnrolled({ dataDir: meterDir, meter: id, token: 'not used again', estServer:
+          'https://127.0.0.1:1', trustedCa: '' });
         assert.equal(enrolled, false);
         const clock = new ManualClock(t0);
         const agent = await MeterAgent.open({
-          identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: second.endpoints.mqttPort, servername: 'localhost' }, profile: linkProfiles.wifi,
-          meter: createSimulatedMeter({ meter: id, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start: t0 }), clock, random: new SeededRandom(2),
+          identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: second.endpoints.mqttPort, servername: 'localhost' }, profile:
+            linkProfiles.wifi,
+          meter: createSimulatedMeter({ meter: id, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start: t0 }), clock, random:
+            new SeededRandom(2),
         });
         agent.start();
         clock.advance(minute);
@@ -239,7 +245,8 @@ describe('phasewire server restarted on its data directory', () => {
 describe('phasewire server start-up failures', () => {
   it('refuses a port in use with PW_ERR_SERVER_START, closing what it had started', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-busy-'));
-    const first = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } }), dataDir: join(dir, 'a') });
+    const first = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: {
+      port: 0 } }), dataDir: join(dir, 'a') });
     try {
       const busy = Number(new URL(first.endpoints.enrollment).port);
       const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: busy }, keyProvisioning: { port: 0 } });
@@ -249,7 +256,8 @@ describe('phasewire server start-up failures', () => {
         return true;
       });
       // The failed start left its data directory usable: a start on it succeeds.
-      const again = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } }), dataDir: join(dir, 'b') });
+      const again = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: {
+        port: 0 } }), dataDir: join(dir, 'b') });
       await again.close();
     } finally {
       await first.close();
@@ -261,7 +269,8 @@ describe('phasewire server start-up failures', () => {
 describe('phasewire meter run against phasewire server', () => {
   it('enrolls with a token from `server token` and the URLs of the summary, and its readings are stored', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-meter-run-'));
-    const server = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } }), dataDir: join(dir, 'data') });
+    const server = await startPhasewireServer({ config: parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: {
+      port: 0 } }), dataDir: join(dir, 'data') });
     try {
       const tokenIo = bufferIo({}, dir);
       assert.equal(await runCli(['server', 'token', '--serial', 'meter-run-1'], tokenIo), 0, tokenIo.stderr());
@@ -269,7 +278,8 @@ describe('phasewire meter run against phasewire server', () => {
       const io = bufferIo({}, dir, new Promise<void>((resolve) => { interrupt = resolve; }));
       const { endpoints } = server;
       const running = runCli([
-        'meter', 'run', '--serial', 'meter-run-1', '--token', tokenIo.stdout().trim(), '--server', endpoints.mqtt, '--enroll', endpoints.enrollment,
+        'meter', 'run', '--serial', 'meter-run-1', '--token', tokenIo.stdout().trim(), '--server', endpoints.mqtt, '--enroll', endpoints
+          .enrollment,
         '--key-server', endpoints.keyProvisioning, '--ca', endpoints.caFile, '--interval', '100ms', '--data-dir', 'meter',
       ], io);
       const id = parseMeterId('meter-run-1');

@@ -93,7 +93,8 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
     const token = await server.issueToken(deviceIdentity('meter', meter));
     const meterDir = join(dir, 'meter');
     const { identity } = await ensureEnrolled({
-      dataDir: meterDir, meter, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa: caPem,
+      dataDir: meterDir, meter, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning,
+        trustedCa: caPem,
     });
     // Two hours of 15-minute readings, ending an hour ago: in the past of the MDM's clock.
     const start = Math.floor((Date.now() - 3 * 3_600_000) / quarterHour) * quarterHour;
@@ -114,8 +115,10 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
     // The live feed: the last stored reading, with the values the store holds.
     const stored = await server.store.latest(meter);
     const lastAt = Math.max(...stored.map((r) => r.at));
-    await until(() => messages.some((m) => m.type === 'reading' && m.meter === meter && Date.parse(m.at) === lastAt), 'the last reading on the live feed');
-    const reading = messages.find((m): m is Extract<LiveMessage, { type: 'reading' }> => m.type === 'reading' && Date.parse(m.at) === lastAt);
+    await until(() => messages.some((m) => m.type === 'reading' && m.meter === meter && Date.parse(m.at) === lastAt),
+      'the last reading on the live feed');
+    const reading = messages.find((m): m is Extract<LiveMessage, { type: 'reading' }> => m.type === 'reading' && Date.parse(m.at) ===
+      lastAt);
     assert.equal(reading?.values[Q.voltageL2], stored.find((r) => r.quantity === Q.voltageL2 && r.at === lastAt)?.value);
 
     // The MDM's run over what the ingest stored raises the alarm (debounced over two intervals).
@@ -124,7 +127,8 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
     const report = await mdm.runOnce();
     assert.deepEqual(report.failures, []);
     assert.ok(report.transitions > 0, JSON.stringify(report));
-    await until(() => messages.some((m) => m.type === 'alarm' && m.alarm.meter === meter && m.alarm.type === 'voltage-unbalance'), 'the alarm on the live feed');
+    await until(() => messages.some((m) => m.type === 'alarm' && m.alarm.meter === meter && m.alarm.type === 'voltage-unbalance'),
+      'the alarm on the live feed');
 
     const listed = await httpsJson(url, caPem, 'GET', '/api/v1/alarms?state=active', undefined, operator);
     assert.equal(listed.status, 200, JSON.stringify(listed.json));
@@ -146,7 +150,8 @@ describe('the server with its standard services (MDM, API, live feed)', { timeou
     await server.store.close();
     const answer = await httpsJson(url, caPem, 'GET', `/api/v1/meters/${meter}/readings?quantity=1-0:32.7.0`, undefined, operator);
     assert.equal(answer.status, 500);
-    assert.deepEqual(answer.json, { error: { code: 'PW_ERR_API_INTERNAL', message: 'The request failed inside the server; the server log has the cause' } });
+    assert.deepEqual(answer.json, { error: { code: 'PW_ERR_API_INTERNAL', message:
+      'The request failed inside the server; the server log has the cause' } });
     const line = logged.find((event) => event.msg.startsWith(`API: GET /api/v1/meters/${meter}/readings answered 500: `));
     assert.equal(line?.level, 'error', JSON.stringify(logged.map((event) => event.msg.slice(0, 120))));
     assert.doesNotMatch(line.msg, /quantity=|pw_session/, 'no query string or cookie in the log');

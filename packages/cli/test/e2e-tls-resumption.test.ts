@@ -21,7 +21,8 @@ const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, k
 /** Opens a TLS connection to the MQTT port; resolves whether the session was resumed, and the new ticket of a full handshake. */
 function handshake(port: number, identity: AgentIdentity, session?: Buffer): Promise<{ reused: boolean; ticket: Buffer | undefined }> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ ...tlsClientOptions(identity.tls, identity.trust, { servername: 'localhost' }), host: '127.0.0.1', port, ...(session === undefined ? {} : { session }) });
+    const socket = connect({ ...tlsClientOptions(identity.tls, identity.trust, { servername: 'localhost' }), host: '127.0.0.1', port, ...(
+      session === undefined ? {} : { session }) });
     socket.once('secureConnect', () => {
       // A resumed session gets no new ticket here; a full handshake's comes right after it (RFC 8446 §4.6.1).
       if (socket.isSessionReused()) { socket.end(); resolve({ reused: true, ticket: undefined }); }
@@ -46,7 +47,8 @@ describe('TLS session resumption across a restart of the head-end', { timeout: 3
       const token = await server.issueToken(deviceIdentity('meter', meter));
       const caPem = await readFile(server.endpoints.caFile, 'utf8');
       identity = (await ensureEnrolled({
-        dataDir: join(dir, 'meter'), meter, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa: caPem,
+        dataDir: join(dir, 'meter'), meter, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints
+          .keyProvisioning, trustedCa: caPem,
       })).identity;
       const first = await handshake(server.endpoints.mqttPort, identity);
       assert.equal(first.reused, false);

@@ -76,7 +76,8 @@ const bodyBytes = 32 * MiB;
  * for as long as the server reads; resolves when the server closed it, or 10 s after the payload
  * went (then the client closes it).
  */
-function fuzz(port: number, identity: TlsIdentity, trust: TlsTrust, payload: Uint8Array, open: Set<Socket>): Promise<'closed' | 'lingered'> {
+function fuzz(port: number, identity: TlsIdentity, trust: TlsTrust, payload: Uint8Array, open: Set<Socket>): Promise<'closed' |
+  'lingered'> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let sent = 0;
@@ -135,7 +136,8 @@ describe('fuzz and flood against phasewire server', { timeout: 120_000 }, () => 
     const id = parseMeterId(name);
     const token = await server.issueToken(deviceIdentity('meter', id));
     const { identity } = await ensureEnrolled({
-      dataDir: join(dir, name), meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa: caPem,
+      dataDir: join(dir, name), meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints
+        .keyProvisioning, trustedCa: caPem,
     });
     return identity;
   };
@@ -149,7 +151,8 @@ describe('fuzz and flood against phasewire server', { timeout: 120_000 }, () => 
     const running = await MeterAgent.open({
       identity, dataDir: join(dir, meter), broker: { host: '127.0.0.1', port: server.endpoints.mqttPort, servername: 'localhost' },
       profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } },
-      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 11, start }), clock, random: new SeededRandom(11),
+      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 11, start }), clock, random:
+        new SeededRandom(11),
     });
     agent = running;
     running.start();
@@ -177,7 +180,8 @@ describe('fuzz and flood against phasewire server', { timeout: 120_000 }, () => 
       const outcomes: ('closed' | 'lingered')[] = [];
       // Four lanes of fifteen connections each.
       await Promise.all([0, 1, 2, 3].map(async (lane) => {
-        for (let i = lane; i < fuzzConnections; i += 4) outcomes.push(await fuzz(server.endpoints.mqttPort, fuzzer.tls, fuzzer.trust, fuzzCase(random, i), sockets));
+        for (let i = lane; i < fuzzConnections; i += 4) outcomes.push(await fuzz(server.endpoints.mqttPort, fuzzer.tls, fuzzer.trust,
+          fuzzCase(random, i), sockets));
       }));
       return outcomes;
     })();
@@ -221,10 +225,14 @@ describe('fuzz and flood against phasewire server', { timeout: 120_000 }, () => 
       clearInterval(sampler);
     }
     const [outcomes, halfOpenClosed, statuses] = results;
-    t.diagnostic(`RSS ${(baseRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB (growth bound ${rssGrowthBoundBytes / MiB} MiB); ${served.readings} readings acked and ${served.api} API answers during the floods`);
-    t.diagnostic(`fuzz: ${outcomes.filter((o) => o === 'closed').length} of ${fuzzConnections} closed by the server; half-open: ${halfOpenClosed} of ${attackers.length * halfOpenPerAddress} closed by the server`);
+    t.diagnostic(`RSS ${(baseRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB (growth bound ${rssGrowthBoundBytes /
+      MiB} MiB); ${served.readings} readings acked and ${served.api} API answers during the floods`);
+    t.diagnostic(`fuzz: ${outcomes.filter((o) => o === 'closed')
+      .length} of ${fuzzConnections} closed by the server; half-open: ${halfOpenClosed} of ${attackers.length *
+      halfOpenPerAddress} closed by the server`);
 
-    assert.ok(peakRss - baseRss < rssGrowthBoundBytes, `RSS grew by ${((peakRss - baseRss) / MiB).toFixed(0)} MiB; bound ${rssGrowthBoundBytes / MiB} MiB`);
+    assert.ok(peakRss - baseRss < rssGrowthBoundBytes, `RSS grew by ${((peakRss - baseRss) / MiB).toFixed(
+      0)} MiB; bound ${rssGrowthBoundBytes / MiB} MiB`);
     assert.ok(served.readings >= 3 && served.api === served.readings);
     assert.equal(halfOpenClosed, attackers.length * halfOpenPerAddress, 'the listener closes every half-open connection itself');
     // Every oversized or malformed case is closed by the server; random bytes may wait for more.

@@ -91,7 +91,8 @@ after(async () => {
 });
 
 describe('Modbus meters behind the gateway at the MDM', () => {
-  it('give a raw 15-minute interval for every quarter hour they were polled across, equal to the served register difference, and voltages at every boundary', async () => {
+  it('give a raw 15-minute interval for every quarter hour they were polled across, equal to the served register difference, ' +
+    'and voltages at every boundary', async () => {
     const profiles = new Map((await loadProfiles()).map((profile) => [profile.model, profile]));
     const scheduler = new EventScheduler();
     const wall = (): number => start + scheduler.now();
@@ -102,7 +103,8 @@ describe('Modbus meters behind the gateway at the MDM', () => {
       const meter = meterOf(unit);
       const profile = profiles.get(model);
       const point = profile?.points.find((p) => p.obis === Q.activeEnergyImport);
-      assert.ok(profile !== undefined && point !== undefined && point.scaleRegister === undefined, `${model} reads its energy import register unscaled`);
+      assert.ok(profile !== undefined && point !== undefined && point.scaleRegister === undefined,
+        `${model} reads its energy import register unscaled`);
       const simulated = createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: unit, start });
       const record: Served[] = [];
       served.set(meter, record);
@@ -113,11 +115,13 @@ describe('Modbus meters behind the gateway at the MDM', () => {
       });
       return { meter, unit, profile, periodMs };
     });
-    const poller = new GatewayPoller({ client: new SimulatedMaster(bus, { timeoutMs: 300 }), timers: scheduler, clock: { now: wall }, devices });
+    const poller = new GatewayPoller({ client: new SimulatedMaster(bus, { timeoutMs: 300 }), timers: scheduler, clock: { now: wall },
+      devices });
     const fleet = await AgentFleet.start({
       sources: devices.map(({ meter }) => ({ meter, source: poller.source(meter) ?? { read: () => Promise.resolve(undefined) } })),
       seed: 1, clock: { now: () => Date.now() }, dataDir: join(dir, 'gateway'),
-      estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa: await readFile(server.endpoints.caFile, 'utf8'),
+      estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa: await readFile(server.endpoints
+        .caFile, 'utf8'),
       tokenFor: async (meter) => (await server.issueToken(deviceIdentity('meter', meter))).token,
       broker: { host: '127.0.0.1', port: server.endpoints.mqttPort, servername: 'localhost' },
       // Eight snapshots to a message (as a cellular meter batches): fewer seals and store transactions.
@@ -138,7 +142,8 @@ describe('Modbus meters behind the gateway at the MDM', () => {
       await polling;
       await take();
       await Promise.all(fleet.agents.map((agent) => agent.flush()));
-      await until(() => fleet.pending === 0 && fleet.agents.every((agent) => agent.staged === 0), 'every reading to be acknowledged by the head-end');
+      await until(() => fleet.pending === 0 && fleet.agents.every((agent) => agent.staged === 0),
+        'every reading to be acknowledged by the head-end');
 
       const stats = poller.stats();
       assert.ok((stats.get(meterOf(noisyUnit))?.crcErrors ?? 0) > 0, 'the noisy meter\'s CRC errors are counted');
@@ -166,14 +171,17 @@ describe('Modbus meters behind the gateway at the MDM', () => {
           const want = servedAt(interval.end) - servedAt(interval.end - quarterHour);
           assert.ok(interval.raw !== null, `${meter}: a raw interval ending ${new Date(interval.end).toISOString()}`);
           // The uplink carries 0.1 Wh steps: each of the two reads is within half a step of what was served.
-          assert.ok(Math.abs(interval.raw - want) <= 0.1 + 1e-9, `${meter} ${new Date(interval.end).toISOString()}: raw ${interval.raw} Wh, served difference ${want} Wh`);
+          assert.ok(Math.abs(interval.raw - want) <= 0.1 + 1e-9, `${meter} ${new Date(interval.end).toISOString()}: raw ${interval
+            .raw} Wh, served difference ${want} Wh`);
           assert.ok(want > 0, `${meter}: the simulated load used energy (${want} Wh)`);
         }
       }
       for (const boundary of boundaries) {
         const fleetView = await server.store.readingsAt(boundary, voltages);
-        assert.deepEqual([...fleetView.meters].sort(), devices.map((d) => d.meter).sort(), `every gateway meter at ${new Date(boundary).toISOString()}`);
-        for (const value of fleetView.values) assert.ok(value > 200 && value < 260, `voltage ${value} V at ${new Date(boundary).toISOString()}`);
+        assert.deepEqual([...fleetView.meters].sort(), devices.map((d) => d.meter).sort(), `every gateway meter at ${new Date(boundary)
+          .toISOString()}`);
+        for (const value of fleetView.values) assert.ok(value > 200 && value < 260, `voltage ${value} V at ${new Date(boundary)
+          .toISOString()}`);
       }
     } finally {
       await fleet.stop();

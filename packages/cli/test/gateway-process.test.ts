@@ -45,12 +45,14 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function writeConfig(name: string, dataDir: string, headEnd: Record<string, string>, on: readonly MeterId[] = meters): Promise<string> {
+async function writeConfig(name: string, dataDir: string, headEnd: Record<string, string>, on: readonly MeterId[] = meters):
+  Promise<string> {
   await writeFile(join(dir, name), JSON.stringify({
     transport: { simulated: { baud: 19_200, speed: 10 } },
     headEnd: { server: `mqtts://127.0.0.1:${head.brokerPort}`, ca: 'ca.pem', tokens: 'tokens.json', ...headEnd },
     dataDir, statsEvery: '1h',
-    meters: on.map((meter, i) => ({ meter, unit: i + 1, profile: ['sdm630', 'em24', 'iem3255', 'sdm72d'][i], period: '2s', simulate: { scenario: 'balanced-resistive' } })),
+    meters: on.map((meter, i) => ({ meter, unit: i + 1, profile: ['sdm630', 'em24', 'iem3255', 'sdm72d'][i], period: '2s', simulate: {
+      scenario: 'balanced-resistive' } })),
   }));
   return name;
 }
@@ -68,7 +70,8 @@ function gatewayRun(t: TestContext, config: string): Run {
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<number | string>((resolve) => { child.once('exit', (code, signal) => { resolve(code ?? signal ?? 'unknown'); }); });
+  const exited = new Promise<number | string>((resolve) => { child.once('exit', (code, signal) => { resolve(code ?? signal ??
+    'unknown'); }); });
   t.after(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGKILL');
@@ -80,7 +83,8 @@ function gatewayRun(t: TestContext, config: string): Run {
 /** The exit code, or a failure naming what the process said, when it has not ended within `ms`. */
 async function exitWithin(run: Run, ms: number, what: string): Promise<number | string> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error(`${what}: still running after ${ms} ms; it said:\n${run.output()}`)); }, ms); });
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error(
+    `${what}: still running after ${ms} ms; it said:\n${run.output()}`)); }, ms); });
   try {
     return await Promise.race([run.exited, late]);
   } finally {
@@ -97,26 +101,32 @@ async function until(predicate: () => boolean, what: string, run: Run, ms = 30_0
 }
 
 describe('phasewire gateway run as a process', () => {
-  it('ends with a non-zero exit on a fatal error at start, and the next run finishes the enrollment without new tokens', { timeout: 90_000 }, async (t) => {
+  it('ends with a non-zero exit on a fatal error at start, and the next run finishes the enrollment without new tokens', { timeout:
+    90_000 }, async (t) => {
     // No key endpoint: every meter enrolls, then cannot fetch its envelope key (what simulate-bus's gateway.json did).
     const failing = gatewayRun(t, await writeConfig('no-key-server.json', 'data', { enroll: head.estUrl }));
     const code = await exitWithin(failing, 30_000, 'the gateway after its fatal error');
     assert.notEqual(code, 0, failing.output());
     assert.equal(typeof code, 'number', `ended by ${String(code)}, not by itself`);
-    assert.match(failing.output(), /phasewire: Cannot finish the enrollment of proc-a-\d: its certificate is issued and kept in .* \[PW_ERR_AGENT_KEY_PROVISIONING\]/);
-    for (const meter of meters) assert.ok((await readdir(join(dir, 'data', 'meters', meter, 'identity'))).includes('device-chain.pem'), `${meter} keeps its certificate`);
+    assert.match(failing.output(),
+      /phasewire: Cannot finish the enrollment of proc-a-\d: its certificate is issued and kept in .* \[PW_ERR_AGENT_KEY_PROVISIONING\]/);
+    for (const meter of meters) assert.ok((await readdir(join(dir, 'data', 'meters', meter, 'identity'))).includes('device-chain.pem'),
+      `${meter} keeps its certificate`);
 
     // The same tokens file, now spent: the kept certificates finish the enrollment; readings flow; SIGTERM stops it.
     const fixed = gatewayRun(t, await writeConfig('fixed.json', 'data', { enroll: head.estUrl, keyServer: head.keyUrl }));
-    await until(() => meters.every((meter) => (head.readings.get(meter)?.size ?? 0) >= 2), 'two readings of every meter at the head-end', fixed);
+    await until(() => meters.every((meter) => (head.readings.get(meter)?.size ?? 0) >= 2), 'two readings of every meter at the head-end',
+      fixed);
     assert.doesNotMatch(fixed.output(), /PW_ERR_ENROLL_TOKEN_USED/);
     fixed.child.kill('SIGTERM');
     assert.equal(await exitWithin(fixed, stopWithinMs, 'the gateway after SIGTERM'), 0, fixed.output());
     assert.match(fixed.output(), /gateway stopped; \d+ message\(s\) kept for the next start/);
   });
 
-  it('ends with a non-zero exit when one meter cannot start while the others have, stopping their agents', { timeout: 60_000 }, async (t) => {
-    const run = gatewayRun(t, await writeConfig('no-token.json', 'data-b', { enroll: head.estUrl, keyServer: head.keyUrl }, metersOf('b', 4)));
+  it('ends with a non-zero exit when one meter cannot start while the others have, stopping their agents', { timeout: 60_000 }, async (t) =>
+    {
+    const run = gatewayRun(t, await writeConfig('no-token.json', 'data-b', { enroll: head.estUrl, keyServer: head.keyUrl }, metersOf('b',
+      4)));
     const code = await exitWithin(run, 30_000, 'the gateway after proc-b-4 could not enroll');
     assert.equal(code, 2, run.output());
     assert.match(run.output(), /phasewire: Cannot enroll meter proc-b-4 for the gateway: .* \[PW_ERR_GATEWAY_FILE\]/);
@@ -129,7 +139,8 @@ describe('phasewire gateway run as a process', () => {
     assert.equal(await exitWithin(polling, stopWithinMs, 'the gateway after SIGINT'), 0, polling.output());
 
     // An EST server that accepts the connection and never answers: the start waits on it.
-    const hanging = gatewayRun(t, await writeConfig('hanging.json', 'data-d', { enroll: `https://127.0.0.1:${(silent.address() as { port: number }).port}`, keyServer: head.keyUrl }, metersOf('d', 1)));
+    const hanging = gatewayRun(t, await writeConfig('hanging.json', 'data-d', { enroll: `https://127.0.0.1:${(silent.address() as { port:
+      number }).port}`, keyServer: head.keyUrl }, metersOf('d', 1)));
     await until(() => silentSockets.size > 0, 'the enrollment waiting on the silent server', hanging);
     hanging.child.kill('SIGTERM');
     const code = await exitWithin(hanging, stopWithinMs, 'the gateway after SIGTERM during its start');

@@ -55,7 +55,8 @@ async function meterServer() {
 
 async function runUntilReadings(config: Record<string, unknown>, name: string, readings: number): Promise<string> {
   await writeFile(join(dir, name), JSON.stringify({
-    headEnd: { server: `mqtts://127.0.0.1:${head.brokerPort}`, enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens: 'tokens.json' },
+    headEnd: { server: `mqtts://127.0.0.1:${head.brokerPort}`, enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens:
+      'tokens.json' },
     dataDir: 'data', statsEvery: '1h', ...config,
   }));
   let interrupt = (): void => undefined;
@@ -74,7 +75,8 @@ async function runUntilReadings(config: Record<string, unknown>, name: string, r
 }
 
 describe('phasewire gateway run on Modbus/TCP', () => {
-  it('sends the read blocks of a poll together when transport.maxInFlight says the server takes them, one at a time without it', async () => {
+  it('sends the read blocks of a poll together when transport.maxInFlight says the server takes them, one at a time without it', async () =>
+    {
     const blocks = planReads(sdm630).length;
     assert.ok(blocks >= 4, `${blocks} read blocks`);
     let readings = 0;

@@ -66,7 +66,8 @@ describe('the developing-imbalance scenario of the simulated meter', () => {
 
   before(() => {
     snapshots = simulate();
-    vuf = snapshots.map((s) => vufFromLineMagnitudes([s.values.get(Q.voltageL1L2) ?? 0, s.values.get(Q.voltageL2L3) ?? 0, s.values.get(Q.voltageL3L1) ?? 0]).value);
+    vuf = snapshots.map((s) => vufFromLineMagnitudes([s.values.get(Q.voltageL1L2) ?? 0, s.values.get(Q.voltageL2L3) ?? 0, s.values.get(Q
+      .voltageL3L1) ?? 0]).value);
   });
 
   it('grows the unbalance to about 2.7 % VUF and holds it', () => {
@@ -77,7 +78,8 @@ describe('the developing-imbalance scenario of the simulated meter', () => {
 
   it('raises the voltage-unbalance alarm at the second interval above 2 % and holds it without flapping', () => {
     const engine = new AlarmEngine();
-    const transitions = snapshots.flatMap((s) => engine.evaluate(meta, s.at, metricsOf(intervalAnalytics(s), meta)).map((t) => ({ ...t, k: (s.at - start) / quarterHour - 1 })));
+    const transitions = snapshots.flatMap((s) => engine.evaluate(meta, s.at, metricsOf(intervalAnalytics(s), meta)).map((t) => ({ ...t, k: (
+      s.at - start) / quarterHour - 1 })));
     const unbalance = transitions.filter((t) => t.alarm.type === 'voltage-unbalance');
     assert.deepEqual(unbalance.map((t) => [t.from, t.alarm.state, t.k]), [['normal', 'raised', secondInARow(vuf, 0.02)]]);
     assert.ok(secondInARow(vuf, 0.02) > 0);
@@ -98,7 +100,8 @@ describe('the developing-imbalance scenario of the simulated meter', () => {
   });
 
   it('validates the energy register of the same run without a finding', () => {
-    const reads = [{ at: start, value: 0 }, ...snapshots.map((s) => ({ at: s.at, value: s.values.get(Q.activeEnergyImport) ?? Number.NaN }))];
+    const reads = [{ at: start, value: 0 }, ...snapshots.map((s) => ({ at: s.at, value: s.values.get(Q.activeEnergyImport) ?? Number
+      .NaN }))];
     const result = runVee({ meta, reads, from: start, to: start + hours * 3_600_000, now: start + hours * 3_600_000 });
     assert.deepEqual(result.findings, []);
     assert.ok(result.intervals.every((i) => i.quality === 'validated'));
@@ -133,7 +136,8 @@ function simulateRecovery(): Snapshot[] {
 
 /** Interval number k (1-based) at which `test` has held at k − 1 and k, after interval `from` (a debounce of 2). */
 function heldTwice(values: readonly number[], test: (v: number) => boolean, from = 0): number {
-  for (let k = Math.max(2, from + 1); k <= values.length; k++) if (test(values[k - 1] ?? Number.NaN) && test(values[k - 2] ?? Number.NaN)) return k;
+  for (let k = Math.max(2, from + 1); k <= values.length; k++) if (test(values[k - 1] ?? Number.NaN) && test(values[k - 2] ?? Number
+    .NaN)) return k;
   return -1;
 }
 
@@ -144,7 +148,8 @@ async function receiver(): Promise<{ server: Server; url: string; received: Rece
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => { received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers }); res.statusCode = 204; res.end(); });
+    req.on('end', () => { received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers }); res.statusCode = 204; res
+      .end(); });
   });
   await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve); });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alarms`, received };
@@ -158,7 +163,8 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
   const test = (title: string, body: () => Promise<void>): void => { void it(title, LONG, body); };
 
   /** Stores intervals [from, to) of the scenario, running the service after each. */
-  async function drive(service: MdmService, store: MeterStore, clock: ManualClock, from: number, to: number, skip: (k: number) => boolean = () => false): Promise<void> {
+  async function drive(service: MdmService, store: MeterStore, clock: ManualClock, from: number, to: number, skip: (k: number) => boolean =
+    () => false): Promise<void> {
     for (let k = from; k < to; k++) {
       const s = snapshots[k] as Snapshot;
       clock.set(s.at + 30_000);
@@ -170,12 +176,14 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
   void describe(`the MDM service on ${name}`, () => {
     before(async () => {
       snapshots = simulateRecovery();
-      vuf = snapshots.map((s) => vufFromLineMagnitudes([s.values.get(Q.voltageL1L2) ?? 0, s.values.get(Q.voltageL2L3) ?? 0, s.values.get(Q.voltageL3L1) ?? 0]).value);
+      vuf = snapshots.map((s) => vufFromLineMagnitudes([s.values.get(Q.voltageL1L2) ?? 0, s.values.get(Q.voltageL2L3) ?? 0, s.values.get(Q
+        .voltageL3L1) ?? 0]).value);
       hook = await receiver();
     });
     after(async () => { await new Promise<void>((resolve) => { hook.server.close(() => { resolve(); }); }); });
 
-    test('raises, escalates and clears the voltage-unbalance alarm at the right intervals without flapping, and notifies each by webhook', async () => {
+    test('raises, escalates and clears the voltage-unbalance alarm at the right intervals without flapping, and notifies each by webhook',
+      async () => {
       const clock = new ManualClock(start);
       const store = await open(`mdm_service_${++databases}`, clock);
       hook.received.length = 0;
@@ -203,20 +211,25 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       assert.equal(record?.state, 'cleared');
       assert.equal(record.severity, 'critical');
       // The store keeps values to their resolution and the analytics use phasors: agreement to 1e-4, not exactly.
-      assert.ok(Math.abs((record.peak ?? 0) - Math.max(...vuf)) < 1e-4, `the peak ${record.peak} is the worst value of the occurrence ${Math.max(...vuf)}`);
+      assert.ok(Math.abs((record.peak ?? 0) - Math.max(...vuf)) < 1e-4, `the peak ${record.peak} is the worst value of the occurrence ${Math
+        .max(...vuf)}`);
       // The recovered supply leaves one alarm active: the motor runs at PF 0.87 throughout, below the 0.9 default.
       assert.deepEqual((await store.alarms({ state: 'active', limit: 10 })).map((a) => a.id), [`${meter}:low-power-factor:1`]);
 
       const delivered = hook.received.map((r) => JSON.parse(r.body) as AlarmNotification);
       const all = await store.alarmTransitions({});
       assert.equal(delivered.length, all.length, 'every transition was delivered once');
-      assert.deepEqual(delivered.filter((n) => n.alarm === 'voltage-unbalance').map((n) => `${n.previousState}→${n.state}`), ['normal→raised', 'raised→escalated', 'escalated→cleared']);
-      assert.ok(hook.received.every((r) => verifyWebhookSignature({ secret, body: r.body, timestamp: r.headers['phasewire-timestamp'] as string | undefined, signature: r.headers['phasewire-signature'] as string | undefined, now: clock.now(), toleranceMs: 86_400_000 })));
+      assert.deepEqual(delivered.filter((n) => n.alarm === 'voltage-unbalance').map((n) => `${n.previousState}→${n.state}`), [
+        'normal→raised', 'raised→escalated', 'escalated→cleared']);
+      assert.ok(hook.received.every((r) => verifyWebhookSignature({ secret, body: r.body, timestamp: r.headers[
+        'phasewire-timestamp'] as string | undefined, signature: r.headers['phasewire-signature'] as string | undefined, now: clock.now(),
+          toleranceMs: 86_400_000 })));
       assert.deepEqual(await store.alarmTransitions({ unnotifiedOnly: true }), []);
 
       // VEE wrote every interval of the scenario's register as validated, under the rule that made it.
       const stored = await store.intervals(meter, Q.activeEnergyImport, { from: start, to: start + intervals * quarter });
-      assert.ok(stored.slice(1).every((i) => i.quality === 'validated' && i.validated !== null), 'every interval with reads at both ends is validated');
+      assert.ok(stored.slice(1).every((i) => i.quality === 'validated' && i.validated !== null),
+        'every interval with reads at both ends is validated');
 
       // The API's per-meter views over the same store.
       const pq = await powerQualitySummary(store, meterMetadata(meter, setups), { from: start, to: start + (intervals + 1) * quarter });
@@ -267,15 +280,18 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       const estimated = await store.intervals(meter, Q.activeEnergyImport, { from: gap.from, to: gap.to + quarter });
       assert.deepEqual(estimated.map((i) => i.quality), ['estimated', 'estimated', 'estimated', 'estimated', 'estimated']);
       const registerDelta = (snapshots[13]?.values.get(Q.activeEnergyImport) ?? 0) - (snapshots[8]?.values.get(Q.activeEnergyImport) ?? 0);
-      assert.ok(Math.abs(estimated.reduce((sum, i) => sum + (i.value ?? 0), 0) - registerDelta) < 0.05, 'the estimates add up to the register delta');
+      assert.ok(Math.abs(estimated.reduce((sum, i) => sum + (i.value ?? 0), 0) - registerDelta) < 0.05,
+        'the estimates add up to the register delta');
       await store.appendSnapshots(snapshots.slice(9, 13));
       clock.advance(60_000);
       await service.runOnce(clock.now());
       const after = await store.intervals(meter, Q.activeEnergyImport, { from: gap.from, to: gap.to + quarter });
       assert.deepEqual(after.map((i) => i.quality), ['validated', 'validated', 'validated', 'validated', 'validated']);
       const changes = await store.intervalChanges(meter, Q.activeEnergyImport, { from: gap.from, to: gap.to + quarter });
-      const lastPerInterval = new Map(changes.filter((c) => c.stage === 'validated').map((c) => [c.end, c.provenance.kind === 'rule' ? c.provenance.rule : '']));
-      assert.deepEqual([...lastPerInterval.values()], ['EST-LATE-DATA', 'EST-LATE-DATA', 'EST-LATE-DATA', 'EST-LATE-DATA', 'EST-LATE-DATA']);
+      const lastPerInterval = new Map(changes.filter((c) => c.stage === 'validated').map((c) => [c.end, c.provenance.kind === 'rule' ? c
+        .provenance.rule : '']));
+      assert.deepEqual([...lastPerInterval.values()], ['EST-LATE-DATA', 'EST-LATE-DATA', 'EST-LATE-DATA', 'EST-LATE-DATA',
+        'EST-LATE-DATA']);
       await service.stop();
       await store.close();
     });
@@ -295,16 +311,21 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       assert.equal(firstPage.items.length, 1);
       assert.ok(firstPage.nextCursor !== null);
       const secondPage = await service.alarms.list({ state: 'all', limit: 10, cursor: firstPage.nextCursor });
-      assert.deepEqual([...firstPage.items, ...secondPage.items].map((a) => a.id), (await service.alarms.list({ state: 'all', limit: 10 })).items.map((a) => a.id));
-      await assert.rejects(service.alarms.list({ state: 'all', limit: 10, cursor: 'not-a-cursor' }), (e) => hasCode(e, 'PW_ERR_ALARM_QUERY'));
+      assert.deepEqual([...firstPage.items, ...secondPage.items].map((a) => a.id), (await service.alarms.list({ state: 'all', limit: 10 }))
+        .items.map((a) => a.id));
+      await assert.rejects(service.alarms.list({ state: 'all', limit: 10, cursor: 'not-a-cursor' }), (e) => hasCode(e,
+        'PW_ERR_ALARM_QUERY'));
 
       const acknowledged = await service.alarms.acknowledge(unbalance.id, 'operator-1', 'crew sent to the transformer');
       assert.equal(acknowledged.state, 'acknowledged');
-      assert.deepEqual(acknowledged.acknowledgement, { at: new Date(clock.now()).toISOString(), actor: 'operator-1', note: 'crew sent to the transformer' });
+      assert.deepEqual(acknowledged.acknowledgement, { at: new Date(clock.now()).toISOString(), actor: 'operator-1', note:
+        'crew sent to the transformer' });
       assert.deepEqual(await service.alarms.get(unbalance.id), acknowledged);
       await assert.rejects(service.alarms.acknowledge(unbalance.id, 'operator-1', 'again'), (e) => hasCode(e, 'PW_ERR_ALARM_TRANSITION'));
-      await assert.rejects(service.alarms.acknowledge(`${meter}:voltage-unbalance:7`, 'operator-1', 'x'), (e) => hasCode(e, 'PW_ERR_ALARM_NOT_FOUND'));
-      await assert.rejects(service.alarms.acknowledge(`${meter}:phase-loss:1`, 'operator-1', 'x'), (e) => hasCode(e, 'PW_ERR_ALARM_NOT_FOUND'));
+      await assert.rejects(service.alarms.acknowledge(`${meter}:voltage-unbalance:7`, 'operator-1', 'x'), (e) => hasCode(e,
+        'PW_ERR_ALARM_NOT_FOUND'));
+      await assert.rejects(service.alarms.acknowledge(`${meter}:phase-loss:1`, 'operator-1', 'x'), (e) => hasCode(e,
+        'PW_ERR_ALARM_NOT_FOUND'));
 
       // The acknowledgement survives the runs that follow; the alarm clears when the supply recovers.
       await drive(service, store, clock, 16, intervals);
@@ -313,7 +334,8 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       assert.equal(cleared.acknowledgement?.actor, 'operator-1');
       unsubscribe();
       assert.deepEqual(feed.filter((f) => f.startsWith('voltage-unbalance')), [
-        'voltage-unbalance:normal→raised', 'voltage-unbalance:raised→escalated', 'voltage-unbalance:escalated→acknowledged', 'voltage-unbalance:acknowledged→cleared',
+        'voltage-unbalance:normal→raised', 'voltage-unbalance:raised→escalated', 'voltage-unbalance:escalated→acknowledged',
+          'voltage-unbalance:acknowledged→cleared',
       ]);
       await service.stop();
       await store.close();
@@ -328,7 +350,8 @@ function mdmServiceSuite(name: string, open: OpenStore): void {
       await drive(service, store, clock, 8, 9);
       const silent = (await store.alarmTransitions({})).filter((t) => t.alarm.type === 'meter-silent');
       // Silent from 02:00 (four whole intervals after the last reading at 00:30) until the reading at 02:15.
-      assert.deepEqual(silent.map((t) => [t.alarm.state, (t.at - start) / quarter]), [['raised', 6 + 30_000 / quarter], ['cleared', 9 + 30_000 / quarter]]);
+      assert.deepEqual(silent.map((t) => [t.alarm.state, (t.at - start) / quarter]), [['raised', 6 + 30_000 / quarter], ['cleared', 9 +
+        30_000 / quarter]]);
       await service.stop();
       await store.close();
     });
@@ -347,5 +370,6 @@ before(async () => {
 after(async () => { await postgres?.stop(); });
 mdmServiceSuite('PostgreSQL', (db, clock) => {
   if (postgres === undefined) throw new Error('the test PostgreSQL server is not running');
-  return openMeterStore(parseStoreConfig({ kind: 'postgres', connectionString: postgres.connectionString('phasewire_mdm'), schema: db, poolSize: 4 }), clock);
+  return openMeterStore(parseStoreConfig({ kind: 'postgres', connectionString: postgres.connectionString('phasewire_mdm'), schema: db,
+    poolSize: 4 }), clock);
 });

@@ -25,7 +25,8 @@ let server: PhasewireServer;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phasewire-registry-'));
-  const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind: 'embedded' } });
+  const config = parseServerConfig({ mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 }, broker: { kind:
+    'embedded' } });
   server = await startPhasewireServer({ config, dataDir: join(dir, 'data') });
 });
 after(async () => {
@@ -58,7 +59,8 @@ describe('model and link of meters run by meter run and by the gateway', () => {
     const meterIo = bufferIo({}, dir, new Promise<void>((resolve) => { interrupt = resolve; }));
     const token = (await server.issueToken(deviceIdentity('meter', direct))).token;
     const meterRun = runCli(['meter', 'run', '--serial', direct, '--token', token, '--server', mqtt, '--enroll', endpoints.enrollment,
-      '--key-server', endpoints.keyProvisioning, '--ca', endpoints.caFile, '--link', 'cellular', '--interval', '1s', '--data-dir', 'meter-data'], meterIo);
+      '--key-server', endpoints.keyProvisioning, '--ca', endpoints.caFile, '--link', 'cellular', '--interval', '1s', '--data-dir',
+        'meter-data'], meterIo);
     try {
       const registry = server.headEnd.registry;
       await until(() => registry.get(behindGateway)?.linkProfile === 'rs485' && registry.get(direct)?.linkProfile === 'cellular',
@@ -69,7 +71,8 @@ describe('model and link of meters run by meter run and by the gateway', () => {
       const summaries = registry.list().filter((record) => record.kind === 'meter').map((record) => meterSummary(record, figures));
       const byLink = fleetSummary(summaries).byLink;
       assert.deepEqual([byLink.rs485.online, byLink.cellular.online, byLink.wifi.online], [1, 1, 0]);
-      assert.deepEqual(listMeters(summaries, { link: 'rs485' }).items.map((meter) => [meter.id, meter.model, meter.link]), [[behindGateway, 'sdm630', 'rs485']]);
+      assert.deepEqual(listMeters(summaries, { link: 'rs485' }).items.map((meter) => [meter.id, meter.model, meter.link]), [[behindGateway,
+        'sdm630', 'rs485']]);
     } finally {
       interrupt();
       await gateway.stop();

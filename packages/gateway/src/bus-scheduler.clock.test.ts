@@ -22,7 +22,8 @@ async function stamps(wall: (now: number) => number): Promise<number[][]> {
   const bus = new SimulatedBus({ scheduler, framing: defaultFraming(9600), random: new SeededRandom(1) });
   const chosen = profiles.slice(0, 2);
   const devices = chosen.map((profile, i) => {
-    new SimulatedSlave(bus, { addresses: [i + 1], handler: createProfileSlave({ profile, values: new Map<ObisCode, number>() }), responseDelayMs: 10 });
+    new SimulatedSlave(bus, { addresses: [i + 1], handler: createProfileSlave({ profile, values: new Map<ObisCode, number>() }),
+      responseDelayMs: 10 });
     return { meter: parseMeterId(`meter-${i + 1}`), unit: i + 1, profile, periodMs };
   });
   const polled = devices.map((): number[] => []);
@@ -42,7 +43,8 @@ function assertOnSlots(polled: readonly number[][], what: string): void {
     const later = times.slice(1);
     assert.deepEqual(later.filter((t) => t % periodMs !== 0), [], `${what}: snapshots off their slots`);
     assert.ok(later.every((t, i) => i === 0 || t > (later[i - 1] ?? t)), `${what}: each slot stamped once, in order`);
-    for (let boundary = Math.ceil(epoch / loadProfileIntervalMs) * loadProfileIntervalMs; boundary < epoch + runMs - periodMs; boundary += loadProfileIntervalMs) {
+    for (let boundary = Math.ceil(epoch / loadProfileIntervalMs) * loadProfileIntervalMs; boundary < epoch + runMs -
+      periodMs; boundary += loadProfileIntervalMs) {
       assert.ok(times.includes(boundary), `${what}: a reading at the boundary ${new Date(boundary).toISOString()}`);
     }
     assert.ok(later.length >= 38, `${what}: ${later.length} polls on slots in 40 minutes`);

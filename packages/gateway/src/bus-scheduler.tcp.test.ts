@@ -40,7 +40,8 @@ describe('bus scheduler over Modbus/TCP on loopback', () => {
  * requests are waiting (or 300 ms have passed), so the most requests it ever held at once is the
  * number the client had in flight together. `late(address)` answers that read after 400 ms.
  */
-async function gatedServer(profile: DeviceProfile, values: ReadonlyMap<ObisCode, number>, gate: number, late: (address: number) => boolean = () => false) {
+async function gatedServer(profile: DeviceProfile, values: ReadonlyMap<ObisCode, number>, gate: number, late: (address: number) => boolean =
+  () => false) {
   const slave = createProfileSlave({ profile, values });
   const held: (() => void)[] = [];
   const seen = { most: 0, requests: 0 };
@@ -79,7 +80,8 @@ function assertServed(snapshot: Snapshot): void {
   for (const point of sdm630.points) {
     const want = servedValues.get(point.obis) ?? 0;
     const got = snapshot.values.get(point.obis) ?? Number.NaN;
-    assert.ok(Math.abs(got - want) <= (point.type.startsWith('float') ? Math.abs(want) * 1e-6 : Math.abs(factorOf(point))), `${point.quantity.key}: ${got} vs ${want}`);
+    assert.ok(Math.abs(got - want) <= (point.type.startsWith('float') ? Math.abs(want) * 1e-6 : Math.abs(factorOf(point))), `${point
+      .quantity.key}: ${got} vs ${want}`);
   }
 }
 
@@ -104,7 +106,8 @@ describe('bus scheduler with maxInFlight on Modbus/TCP', () => {
         assertServed(snapshots[0] ?? { meter: parseMeterId('none'), at: 0, values: new Map() });
         assert.equal(seen.most, depth, `maxInFlight ${depth}: at most ${seen.most} read(s) at the server at once`);
         const stats = gateway.stats().get(parseMeterId('pipelined-meter'));
-        assert.deepEqual([stats?.requests, stats?.responses, stats?.polls, stats?.failedPolls, seen.requests], [blocks, blocks, 1, 0, blocks]);
+        assert.deepEqual([stats?.requests, stats?.responses, stats?.polls, stats?.failedPolls, seen.requests], [blocks, blocks, 1, 0,
+          blocks]);
       } finally {
         await client.close();
         await server.close();

@@ -15,7 +15,8 @@ function valuesFor(profile: DeviceProfile, unit: number): Map<ObisCode, number> 
   const values = new Map<ObisCode, number>();
   for (const point of profile.points) {
     const unitOf = point.quantity.unit;
-    const base = unitOf === 'V' ? 230 : unitOf === 'A' ? 10 : unitOf === 'Hz' ? 50 : unitOf === '1' ? 0.9 : unitOf === 'Wh' || unitOf === 'varh' ? 1e6 : 2000;
+    const base = unitOf === 'V' ? 230 : unitOf === 'A' ? 10 : unitOf === 'Hz' ? 50 : unitOf === '1' ? 0.9 : unitOf === 'Wh' || unitOf ===
+      'varh' ? 1e6 : 2000;
     values.set(point.obis, base + (unitOf === '1' ? unit / 1000 : unit));
   }
   return values;
@@ -29,7 +30,8 @@ function setup(interference: { bitErrorRate?: number } = {}) {
 }
 
 describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
-  it('keeps every healthy meter\'s period with one dead and the line noisy, quarantines the dead one and takes it back, and never turns CRC errors into values', async () => {
+  it('keeps every healthy meter\'s period with one dead and the line noisy, quarantines the dead one and takes it back, and never turns ' +
+    'CRC errors into values', async () => {
     const { scheduler, bus, master } = setup({ bitErrorRate: 2e-5 });
     const periodMs = 10_000;
     const expected = new Map<MeterId, Map<ObisCode, number>>();
@@ -83,7 +85,8 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
     assert.deepEqual(quarantine.map((q) => q.split('@')[0]), [`out:${dead.meter}`, `in:${dead.meter}`]);
     const stats = gateway.stats();
     const deadStats = stats.get(dead.meter)!;
-    assert.ok(deadStats.timeouts >= 3 && deadStats.quarantines === 1 && deadStats.probes >= 10 && deadStats.probes <= 20, JSON.stringify(deadStats));
+    assert.ok(deadStats.timeouts >= 3 && deadStats.quarantines === 1 && deadStats.probes >= 10 && deadStats.probes <= 20, JSON.stringify(
+      deadStats));
     const crc = [...stats.values()].reduce((sum, s) => sum + s.crcErrors, 0);
     assert.ok(crc > 0, 'the noise was seen as CRC errors');
     assert.ok(bus.stats.flippedBits > 0);
@@ -93,8 +96,10 @@ describe('bus scheduler on a simulated RS-485 bus at 9600 baud', () => {
   it('finds the unit ids and models on the bus by each profile\'s probe', async () => {
     const { scheduler, bus, master } = setup();
     const units = [3, 17, 42, 99, 120, 200, 201, 247];
-    profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [units[i]!], handler: createProfileSlave({ profile, values: valuesFor(profile, 1) }), responseDelayMs: 5 }));
+    profiles.forEach((profile, i) => new SimulatedSlave(bus, { addresses: [units[i]!], handler: createProfileSlave({ profile, values:
+      valuesFor(profile, 1) }), responseDelayMs: 5 }));
     const found = await scheduler.runUntilSettled(scanBus(master, profiles, { timeoutMs: 100 }));
-    assert.deepEqual(found.map(({ unit, model }) => ({ unit, model })), profiles.map((profile, i) => ({ unit: units[i]!, model: profile.model })));
+    assert.deepEqual(found.map(({ unit, model }) => ({ unit, model })), profiles.map((profile, i) => ({ unit: units[i]!, model: profile
+      .model })));
   });
 });

@@ -16,7 +16,8 @@
 // snapshot is stamped with its slot when the poll starts within the slot's tolerance, so the MDM
 // gets every meter's readings on the interval grid (poll-slots.ts). The first poll is at start.
 import { ConfigError, type Clock, type MeterId, type Snapshot } from '@phasewire/core';
-import { decodeImage, planReads, registerImage, type DeviceProfile, type ModbusClient, type PlannedRead, type Timers, type TimerHandle } from '@phasewire/modbus';
+import { decodeImage, planReads, registerImage, type DeviceProfile, type ModbusClient, type PlannedRead, type Timers,
+  type TimerHandle } from '@phasewire/modbus';
 import { DeviceCounters, outcomeOf, type DeviceStats } from './bus-stats.ts';
 import { readPlanned } from './read-planned.ts';
 import { nextSlot, stampFor } from './poll-slots.ts';
@@ -80,16 +81,19 @@ export class BusScheduler {
     this.#options = options;
     this.#clock = options.clock ?? options.timers;
     if (!Number.isSafeInteger(options.maxInFlight ?? 1) || (options.maxInFlight ?? 1) < 1) {
-      throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule the bus with maxInFlight ${String(options.maxInFlight)}: expected a whole number from 1`);
+      throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule the bus with maxInFlight ${String(options
+        .maxInFlight)}: expected a whole number from 1`);
     }
     const units = new Set<number>();
     const meters = new Set<string>();
     this.#states = options.devices.map((device) => {
       if (units.has(device.unit) || meters.has(device.meter)) {
-        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter} at unit ${device.unit}: the unit or the meter is already on this bus, expected each once`);
+        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter} at unit ${device
+          .unit}: the unit or the meter is already on this bus, expected each once`);
       }
       if (!(device.periodMs > 0) || !Number.isFinite(device.periodMs) || (device.timeoutMs !== undefined && !(device.timeoutMs > 0))) {
-        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter}: period ${device.periodMs} ms and timeout ${String(device.timeoutMs)} ms, expected positive numbers`);
+        throw new ConfigError('PW_ERR_GATEWAY_CONFIG', `Cannot schedule meter ${device.meter}: period ${device
+          .periodMs} ms and timeout ${String(device.timeoutMs)} ms, expected positive numbers`);
       }
       units.add(device.unit);
       meters.add(device.meter);

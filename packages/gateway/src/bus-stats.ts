@@ -73,7 +73,8 @@ export class DeviceCounters {
       requests: this.requests, responses: this.responses, crcErrors: this.crcErrors, timeouts: this.timeouts,
       exceptions: this.exceptions, otherErrors: this.otherErrors, polls: this.polls, failedPolls: this.failedPolls,
       quarantines: this.quarantines, probes: this.probes, quarantined,
-      latency: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, samples: sorted.length },
+      latency: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, samples:
+        sorted.length },
     };
   }
 }

@@ -25,8 +25,10 @@ const refused = (data: unknown, field: string): void => {
 describe('gateway configuration', () => {
   it('reads a serial gateway with defaults for what is left out', () => {
     const config = parseGatewayConfig(good, 'gw.json');
-    assert.deepEqual(config.transport, { kind: 'bus', timeoutMs: 300, endpoint: { kind: 'serial', path: '/dev/ttyUSB0', framing: { baudRate: 19_200, dataBits: 8, parity: 'none', stopBits: 2 } } });
-    assert.deepEqual(config.meters.map((m) => [m.meter, m.unit, m.profile, m.periodMs, m.timeoutMs]), [['plant-a-1', 1, 'sdm630', 10_000, undefined], ['plant-a-2', 2, 'auto', 15_000, 1000]]);
+    assert.deepEqual(config.transport, { kind: 'bus', timeoutMs: 300, endpoint: { kind: 'serial', path: '/dev/ttyUSB0', framing: { baudRate:
+      19_200, dataBits: 8, parity: 'none', stopBits: 2 } } });
+    assert.deepEqual(config.meters.map((m) => [m.meter, m.unit, m.profile, m.periodMs, m.timeoutMs]), [['plant-a-1', 1, 'sdm630', 10_000,
+      undefined], ['plant-a-2', 2, 'auto', 15_000, 1000]]);
     assert.equal(config.link, 'wifi');
     assert.equal(config.dataDir, 'phasewire-gateway');
     assert.equal(config.statsEveryMs, 60_000);
@@ -37,8 +39,10 @@ describe('gateway configuration', () => {
       ...good, transport: { simulated: { speed: 10 } },
       meters: [{ meter: 'm-1', unit: 1, profile: 'em24', simulate: { bitErrorRate: 1e-4, deadBetween: ['1m', '3m'] } }],
     }, 'gw.json');
-    assert.deepEqual(config.transport, { kind: 'simulated', bus: { framing: { baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1 }, bitErrorRate: 0, speed: 10 } });
-    assert.deepEqual(config.meters[0]?.simulate, { scenario: 'balanced-resistive', seed: 1, bitErrorRate: 1e-4, deadBetween: [60_000, 180_000] });
+    assert.deepEqual(config.transport, { kind: 'simulated', bus: { framing: { baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1 },
+      bitErrorRate: 0, speed: 10 } });
+    assert.deepEqual(config.meters[0]?.simulate, { scenario: 'balanced-resistive', seed: 1, bitErrorRate: 1e-4, deadBetween: [60_000,
+      180_000] });
   });
 
   it('names the field of every error', () => {
@@ -57,7 +61,8 @@ describe('gateway configuration', () => {
     refused({ ...good, meters: [{ meter: 'm-a', unit: 1, period: '10 parsecs' }] }, 'meters[0].period');
     refused({ ...good, meters: [{ meter: 'm-a', unit: 1, period: -5 }] }, 'meters[0].period');
     refused({ ...good, meters: [{ meter: 'm-a', unit: 1, simulate: {} }] }, 'meters[0].simulate');
-    refused({ ...good, transport: { simulated: {} }, meters: [{ meter: 'm-a', unit: 1, simulate: { deadBetween: ['3m', '1m'] } }] }, 'meters[0].simulate.deadBetween');
+    refused({ ...good, transport: { simulated: {} }, meters: [{ meter: 'm-a', unit: 1, simulate: { deadBetween: ['3m', '1m'] } }] },
+      'meters[0].simulate.deadBetween');
     refused({ ...good, transport: { simulated: { bitErrorRate: 2 } } }, 'transport.simulated.bitErrorRate');
     refused({ ...good, headEnd: { server: 'mqtt://plain:1883' } }, 'headEnd.server');
     refused({ ...good, headEnd: { server: 'mqtts://h:1', enroll: 'http://h:80' } }, 'headEnd.enroll');
@@ -85,7 +90,8 @@ describe('gateway configuration', () => {
       /field transport\.port is "\/dev\/ttyS0", expected nothing beside transport\.simulated/);
     assert.match(message({ ...good, transport: { baud: 9600 } }),
       /field transport\.port is missing, expected a serial device path, .* \(or transport\.simulated\)/);
-    assert.match(message({ ...good, transport: { port: '/dev/ttyS0', stopBits: 3 } }), /field transport\.stopBits is 3, expected one of 1, 2/);
+    assert.match(message({ ...good, transport: { port: '/dev/ttyS0', stopBits: 3 } }),
+      /field transport\.stopBits is 3, expected one of 1, 2/);
     assert.match(message({ ...good, headEnd: { ...good.headEnd, tokens: { 'm-a': 7 } } }),
       /field headEnd\.tokens is \{"m-a":7\}, expected a JSON file name, or an object/);
   });
@@ -101,7 +107,8 @@ describe('gateway configuration', () => {
     for (const bad of [0, 17, 2.5, '4']) refused(tcp({ maxInFlight: bad }), 'transport.maxInFlight');
     refused({ ...good, transport: { ...good.transport, maxInFlight: 2 } }, 'transport.maxInFlight');
     refused({ ...good, transport: { port: 'rtu+tcp://192.0.2.10:4001', maxInFlight: 2 } }, 'transport.maxInFlight');
-    assert.throws(() => parseGatewayConfig({ ...good, transport: { port: '/dev/ttyUSB0', maxInFlight: 2 } }, 'gw.json'), /field transport\.maxInFlight is 2, expected no maxInFlight unless transport\.port is tcp:\/\/host:port/);
+    assert.throws(() => parseGatewayConfig({ ...good, transport: { port: '/dev/ttyUSB0', maxInFlight: 2 } }, 'gw.json'),
+      /field transport\.maxInFlight is 2, expected no maxInFlight unless transport\.port is tcp:\/\/host:port/);
   });
 
   it('reads the three kinds of bus endpoint', () => {
@@ -109,6 +116,7 @@ describe('gateway configuration', () => {
     assert.deepEqual(parseBusEndpoint('tcp://192.0.2.10', framing), { kind: 'tcp', host: '192.0.2.10', port: 502 });
     assert.deepEqual(parseBusEndpoint('rtu+tcp://[::1]:4001', framing), { kind: 'rtu+tcp', host: '::1', port: 4001 });
     assert.deepEqual(parseBusEndpoint('/dev/ttyUSB1', framing), { kind: 'serial', path: '/dev/ttyUSB1', framing });
-    assert.throws(() => parseBusEndpoint('rtu+tcp://converter', framing), (error: unknown) => hasCode(error, 'PW_ERR_GATEWAY_FILE') && /--port/.test((error as Error).message));
+    assert.throws(() => parseBusEndpoint('rtu+tcp://converter', framing), (error: unknown) => hasCode(error, 'PW_ERR_GATEWAY_FILE') &&
+      /--port/.test((error as Error).message));
   });
 });

@@ -51,7 +51,8 @@ export interface GatewayMeterConfig {
 }
 
 export interface GatewayConfig {
-  readonly transport: { readonly kind: 'bus'; readonly endpoint: BusEndpoint; readonly timeoutMs: number } | { readonly kind: 'simulated'; readonly bus: SimulatedBusConfig };
+  readonly transport: { readonly kind: 'bus'; readonly endpoint: BusEndpoint; readonly timeoutMs: number } | { readonly kind:
+    'simulated'; readonly bus: SimulatedBusConfig };
   readonly meters: readonly GatewayMeterConfig[];
   readonly headEnd: {
     /** mqtts://host:port */
@@ -75,17 +76,21 @@ export interface GatewayConfig {
 /** `/dev/ttyUSB0`, `tcp://host:port` or `rtu+tcp://host:port` → the endpoint (errors name `field`, and `file` when given). */
 export function parseBusEndpoint(text: string, framing: SerialFraming, field = '--port', file?: string): BusEndpoint {
   const fail = (expected: string): never => {
-    throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${file === undefined ? '' : `gateway configuration ${file}: field `}${field} ${JSON.stringify(text)}: ${expected}`);
+    throw new ConfigError('PW_ERR_GATEWAY_FILE', `Cannot use ${file === undefined ? '' :
+      `gateway configuration ${file}: field `}${field} ${JSON.stringify(text)}: ${expected}`);
   };
   const scheme = /^([a-z+]+):\/\//.exec(text)?.[1];
-  if (scheme === undefined) return text.length > 0 ? { kind: 'serial', path: text, framing } : fail('expected a serial device path, tcp://host:port or rtu+tcp://host:port');
-  if (scheme !== 'tcp' && scheme !== 'rtu+tcp') return fail(`the scheme is ${scheme}, expected a serial device path, tcp://host:port or rtu+tcp://host:port`);
+  if (scheme === undefined) return text.length > 0 ? { kind: 'serial', path: text, framing } : fail(
+    'expected a serial device path, tcp://host:port or rtu+tcp://host:port');
+  if (scheme !== 'tcp' && scheme !== 'rtu+tcp') return fail(
+    `the scheme is ${scheme}, expected a serial device path, tcp://host:port or rtu+tcp://host:port`);
   const match = /^[a-z+]+:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(text);
   if (match === null) return fail('expected host and port, as tcp://192.0.2.10:502');
   const host = (match[1] ?? '').replace(/^\[|\]$/g, '');
   const port = match[2] === undefined ? (scheme === 'tcp' ? 502 : 0) : Number(match[2]);
   // Modbus/TCP has a registered port (Modbus Messaging on TCP/IP Implementation Guide V1.0b §4.1.2); RTU over TCP has none.
-  if (!(port >= 1 && port <= 65_535)) return fail(`port ${match[2] ?? '(none)'}, expected 1 to 65535${scheme === 'rtu+tcp' ? ' (rtu+tcp has no default port)' : ''}`);
+  if (!(port >= 1 && port <= 65_535)) return fail(`port ${match[2] ?? '(none)'}, expected 1 to 65535${scheme === 'rtu+tcp' ?
+    ' (rtu+tcp has no default port)' : ''}`);
   return { kind: scheme, host, port };
 }
 

@@ -14,17 +14,20 @@ const profiles = await loadProfiles();
 const epoch = Date.UTC(2026, 0, 5);
 
 function values(profile: DeviceProfile, unit: number): Map<ObisCode, number> {
-  return new Map(profile.points.map((point) => [point.obis, point.quantity.unit === 'V' ? 230 + unit : point.quantity.unit === 'Hz' ? 50 : 10 + unit]));
+  return new Map(profile.points.map((point) => [point.obis, point.quantity.unit === 'V' ? 230 + unit : point.quantity.unit === 'Hz' ? 50 :
+    10 + unit]));
 }
 
 describe('gateway poller', () => {
-  it('hands every meter\'s snapshots to its source once, in poll order, marks the dead one quarantined, and counts the noisy one\'s CRC errors', async () => {
+  it('hands every meter\'s snapshots to its source once, in poll order, marks the dead one quarantined, and counts the noisy one\'s CRC ' +
+    'errors', async () => {
     const scheduler = new EventScheduler();
     const bus = new SimulatedBus({ scheduler, framing: defaultFraming(9600), random: new SeededRandom(3) });
     const master = new SimulatedMaster(bus, { timeoutMs: 300 });
     const chosen = profiles.slice(0, 3);
     const slaves = chosen.map((profile, i) => new SimulatedSlave(bus, {
-      addresses: [i + 1], handler: createProfileSlave({ profile, values: values(profile, i + 1) }), responseDelayMs: 10, ...(i === 1 ? { bitErrorRate: 2e-4 } : {}),
+      addresses: [i + 1], handler: createProfileSlave({ profile, values: values(profile, i + 1) }), responseDelayMs: 10, ...(i === 1 ? {
+        bitErrorRate: 2e-4 } : {}),
     }));
     const devices = chosen.map((profile, i) => ({ meter: parseMeterId(`gw-${i + 1}`), unit: i + 1, profile, periodMs: 5_000 }));
     slaves[2]?.failBetween(20_000, 60_000);
@@ -39,7 +42,8 @@ describe('gateway poller', () => {
     const drain = async (): Promise<void> => {
       for (const device of devices) {
         const source = poller.source(device.meter)!;
-        for (let snapshot = await source.read(0); snapshot !== undefined; snapshot = await source.read(0)) taken.get(device.meter)?.push(snapshot);
+        for (let snapshot = await source.read(0); snapshot !== undefined; snapshot = await source.read(0)) taken.get(device.meter)?.push(
+          snapshot);
       }
     };
     for (let t = 0; t < 120_000; t += 1_000) {
@@ -69,7 +73,8 @@ describe('gateway poller', () => {
         }
       }
       if (i === 2) {
-        assert.ok(times.some((at) => at < epoch + 20_000) && times.some((at) => at > epoch + 60_000), 'readings before it died and after it came back');
+        assert.ok(times.some((at) => at < epoch + 20_000) && times.some((at) => at > epoch + 60_000),
+          'readings before it died and after it came back');
         assert.ok(!times.some((at) => at > epoch + 20_500 && at < epoch + 60_000), 'none while dead');
       } else {
         assert.ok(snapshots.length >= 20, `${device.meter}: ${snapshots.length} snapshots in 120 s at a 5 s period`);
@@ -93,7 +98,8 @@ describe('gateway poller', () => {
     const profile = profiles[0]!;
     new SimulatedSlave(bus, { addresses: [1], handler: createProfileSlave({ profile, values: values(profile, 1) }) });
     const meter = parseMeterId('gw-1');
-    const poller = new GatewayPoller({ client: new SimulatedMaster(bus), timers: scheduler, devices: [{ meter, unit: 1, profile, periodMs: 1_000 }], buffer: 4 });
+    const poller = new GatewayPoller({ client: new SimulatedMaster(bus), timers: scheduler, devices: [{ meter, unit: 1, profile, periodMs:
+      1_000 }], buffer: 4 });
     const running = poller.start();
     await scheduler.runFor(10_500);
     await scheduler.runUntilSettled(poller.stop());
@@ -126,7 +132,8 @@ describe('gateway poller', () => {
     const source = poller.source(dead)!;
     assert.equal(await source.read(0), undefined, 'nothing is handed to the agent');
     assert.equal(source.latest(0), undefined, 'nor answers a read command');
-    assert.ok(poller.implausible(dead) >= 5 && poller.totals().implausible === poller.implausible(dead), `${poller.implausible(dead)} withheld`);
+    assert.ok(poller.implausible(dead) >= 5 && poller.totals().implausible === poller.implausible(dead), `${poller.implausible(
+      dead)} withheld`);
     assert.equal(reported.length, poller.implausible(dead));
     assert.ok(reported.every((line) => line.startsWith('gw-zero: frequency 0 Hz, expected 45–65 Hz; ')), reported[0]);
     assert.ok(poller.waiting(live) >= 5 && poller.implausible(live) === 0);

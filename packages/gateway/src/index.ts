@@ -6,6 +6,7 @@ export { scanBus, type ScanOptions, type FoundDevice } from './scan.ts';
 export { implausibilities, frequencyRangeHz, phaseVoltageV, lineVoltageMaxV } from './plausibility.ts';
 export { GatewayPoller, type GatewayPollerOptions, type PolledReadings, type BusTotals } from './gateway-poller.ts';
 export {
-  parseGatewayConfig, parseBusEndpoint, type GatewayConfig, type GatewayMeterConfig, type BusEndpoint, type SimulatedBusConfig, type SimulatedMeterConfig,
+  parseGatewayConfig, parseBusEndpoint, type GatewayConfig, type GatewayMeterConfig, type BusEndpoint, type SimulatedBusConfig,
+    type SimulatedMeterConfig,
 } from './gateway-config.ts';
 export { GatewayConfigSchema, gatewayDefaults, MAX_IN_FLIGHT, type GatewayConfigFile } from './gateway-config-schema.ts';

@@ -26,10 +26,13 @@ describe('plausibility of a live three-phase meter', () => {
     ]);
     assert.deepEqual(implausibilities(values({ voltageL1: 230, frequency: 400 })), ['frequency 400 Hz, expected 45–65 Hz']);
     assert.deepEqual(implausibilities(values({ voltageL1: 230, frequency: Number.NaN })), ['frequency NaN Hz, expected 45–65 Hz']);
-    assert.deepEqual(implausibilities(values({ voltageL1: -230, voltageL2: 230, frequency: 50 })), ['voltageL1 -230 V, expected 0–416.4 V']);
+    assert.deepEqual(implausibilities(values({ voltageL1: -230, voltageL2: 230, frequency: 50 })), [
+      'voltageL1 -230 V, expected 0–416.4 V']);
     assert.deepEqual(implausibilities(values({ voltageL1: 6553.5, frequency: 50 })), ['voltageL1 6553.5 V, expected 0–416.4 V']);
-    assert.deepEqual(implausibilities(values({ voltageL1: 230, voltageL2L3: 1000, frequency: 50 })), ['voltageL2L3 1000 V, expected 0–720 V']);
-    assert.deepEqual(implausibilities(values({ voltageL1: 230, frequency: 50, activeEnergyImport: -1 })), ['activeEnergyImport -1 Wh, expected a register at 0 or more']);
+    assert.deepEqual(implausibilities(values({ voltageL1: 230, voltageL2L3: 1000, frequency: 50 })), [
+      'voltageL2L3 1000 V, expected 0–720 V']);
+    assert.deepEqual(implausibilities(values({ voltageL1: 230, frequency: 50, activeEnergyImport: -1 })), [
+      'activeEnergyImport -1 Wh, expected a register at 0 or more']);
   });
 
   it('judges only what is there', () => {

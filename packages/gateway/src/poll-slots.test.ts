@@ -33,7 +33,8 @@ describe('poll slots', () => {
   });
 
   it('has every interval boundary as a slot and never stamps a poll before its start or with a later slot', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 * loadProfileIntervalMs }), fc.integer({ min: 100, max: 3_600_000 }), (offset, period) => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 * loadProfileIntervalMs }), fc.integer({ min: 100, max: 3_600_000 }), (offset,
+      period) => {
       const wall = t0 + offset;
       const next = nextSlot(wall, period);
       assert.ok(next > wall && next - wall <= period, 'the next slot comes within one period');

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '@phasewire/core';
 import {
-  EventScheduler, ExceptionCode, FunctionCode, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming, exceptionFor, type ModbusRequestHandler,
+  EventScheduler, ExceptionCode, FunctionCode, SimulatedBus, SimulatedMaster, SimulatedSlave, defaultFraming, exceptionFor,
+    type ModbusRequestHandler,
 } from '@phasewire/modbus';
 import { loadProfiles } from '@phasewire/modbus/node';
 import { scanBus } from './scan.ts';
@@ -37,7 +38,8 @@ describe('scan identifies a model only on positive evidence', () => {
     assert.equal(device.model, undefined, `named ${String(device.model)}: ${device.evidence}`);
     // Every profile whose probe only asks that a register answers was asked, and refused on its values.
     for (const model of ['dtsu666', 'sdm630', 'sdm72d', 'umg604']) {
-      assert.match(device.evidence, new RegExp(`${model}: register 0x[0-9A-F]{4} \\(function [34]\\) answers but its register map reads no live meter`));
+      assert.match(device.evidence, new RegExp(
+        `${model}: register 0x[0-9A-F]{4} \\(function [34]\\) answers but its register map reads no live meter`));
     }
     assert.match(device.evidence, /frequency 0 Hz, expected 45–65 Hz/);
     assert.match(device.evidence, /identity register 0x000B \(function 3\) holds 0/);

@@ -42,7 +42,8 @@ after(async () => {
 function config() {
   return parseGatewayConfig({
     transport: { simulated: { baud: 9600, parity: 'even', speed: 20 } },
-    headEnd: { server: `mqtts://127.0.0.1:${head.brokerPort}`, enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens: 'tokens.json' },
+    headEnd: { server: `mqtts://127.0.0.1:${head.brokerPort}`, enroll: head.estUrl, keyServer: head.keyUrl, ca: 'ca.pem', tokens:
+      'tokens.json' },
     dataDir: 'data', statsEvery: '1h',
     meters: profiles.map((profile, i) => ({
       meter: meterOf(i + 1), unit: i + 1, profile: profile.model, period: periodMs,
@@ -75,7 +76,8 @@ function eventually(predicate: () => boolean, what: string, timeoutMs = 20_000):
 }
 
 describe('gateway run against a head-end on loopback', () => {
-  it('uplinks every meter of a noisy simulated bus, quarantines the dead one and resumes it, and loses no queued reading over a restart', async () => {
+  it('uplinks every meter of a noisy simulated bus, quarantines the dead one and resumes it, and loses no queued reading over a restart',
+    async () => {
     let out = '';
     const output: GatewayOutput = { out: (text) => { out += text; }, err: () => undefined };
     let gateway: RunningGateway | undefined = await startGateway(config(), { output, baseDir: dir, linkProfile: link });
@@ -84,7 +86,8 @@ describe('gateway run against a head-end on loopback', () => {
       // The dead meter reported before it died, went silent, and reports again after it came back.
       await head.until(() => {
         const list = times(deadMeter);
-        return list.length >= 2 && longestGap(list) >= dead.toMs - dead.fromMs - periodMs && (list.at(-1) ?? 0) - (list[0] ?? 0) > dead.toMs;
+        return list.length >= 2 && longestGap(list) >= dead.toMs - dead.fromMs - periodMs && (list.at(-1) ?? 0) - (list[0] ?? 0) > dead
+          .toMs;
       }, 'the dead meter to report again after it came back', 40_000);
       const poller = gateway.poller;
       const stats = poller.stats();
@@ -118,7 +121,8 @@ describe('gateway run against a head-end on loopback', () => {
       await head.until(() => head.messages.length >= before + 16, 'readings sent while the head-end does not acknowledge');
       await gateway.stop();
       const kept = gateway.fleet.pending;
-      for (let unit = 1; unit <= profiles.length; unit++) assert.equal(gateway.poller.waiting(meterOf(unit)), 0, 'every polled snapshot was handed to its agent');
+      for (let unit = 1; unit <= profiles.length; unit++) assert.equal(gateway.poller.waiting(meterOf(unit)), 0,
+        'every polled snapshot was handed to its agent');
       assert.ok(kept >= 16, `${kept} message(s) kept in the queues`);
       gateway = undefined;
       head.acking = true;

@@ -11,7 +11,8 @@ const measuredSeconds = 30;
 /** CPU µs per simulated second of one waveform meter on `scenario`. */
 function cost(scenario: string): number {
   const start = Date.UTC(2026, 0, 1, 9);
-  const sim = createSimulatedMeter({ meter: parseMeterId('bench-waveform'), scenario, mode: 'waveform', seed: 1, start, samplesPerCycle: 64 });
+  const sim = createSimulatedMeter({ meter: parseMeterId('bench-waveform'), scenario, mode: 'waveform', seed: 1, start, samplesPerCycle:
+    64 });
   let t = 0;
   for (; t < warmupSeconds; t++) sim.advanceTo(start + (t + 1) * 1000);
   const cpu = process.cpuUsage();

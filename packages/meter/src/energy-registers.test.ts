@@ -85,7 +85,8 @@ describe('a simulated meter over one hour', () => {
   const expected = 3 * 6440 * (0.5 * 0.6 + 0.5 * 0.7);
   for (const mode of ['phasor', 'waveform'] as const satisfies readonly MeterMode[]) {
     it(`registers the integral of P in one call of an hour, within 0.1 % (${mode})`, () => {
-      const sim = createSimulatedMeter({ meter: parseMeterId('hour-1'), scenario: 'daily-profile', mode, seed: 2, start: from, samplesPerCycle: 32 });
+      const sim = createSimulatedMeter({ meter: parseMeterId('hour-1'), scenario: 'daily-profile', mode, seed: 2, start: from,
+        samplesPerCycle: 32 });
       const s = sim.advanceTo(from + hour);
       near(sim.registers().activeEnergyImport, expected, mode === 'phasor' ? 1e-12 : 1e-3, 'A+');
       near(s.values.get(Q.activePower) ?? 0, expected, mode === 'phasor' ? 1e-12 : 1e-3, 'mean P over the hour');

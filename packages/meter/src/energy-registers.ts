@@ -44,7 +44,8 @@ export class EnergyRegisters {
 
   /** The first demand-block boundary after t (ms after start). */
   nextBoundary(t: number): number {
-    return t < this.#blockEnd ? this.#blockEnd : this.#blockEnd + this.demandPeriod * (1 + Math.floor((t - this.#blockEnd) / this.demandPeriod));
+    return t < this.#blockEnd ? this.#blockEnd : this.#blockEnd + this.demandPeriod * (1 + Math.floor((t - this.#blockEnd) / this
+      .demandPeriod));
   }
 
   /** Adds constant per-phase powers (W and var, L1..L3) held from t0 to t1 (ms after start). */

@@ -15,7 +15,8 @@ describe('load relay', () => {
     relay.open();
     const open1 = relay.apply(meter.advanceTo(start + 2 * minute));
     const open2 = relay.apply(meter.advanceTo(start + 3 * minute));
-    for (const code of [Q.currentL1, Q.currentL2, Q.currentL3, Q.activePower, Q.apparentPower, Q.activePowerL2]) assert.equal(open2.values.get(code), 0);
+    for (const code of [Q.currentL1, Q.currentL2, Q.currentL3, Q.activePower, Q.apparentPower, Q.activePowerL2]) assert.equal(open2.values
+      .get(code), 0);
     assert.equal(open2.values.has(Q.powerFactor), false, 'no power factor without current');
     assert.ok(Math.abs((open2.values.get(Q.voltageL1) ?? 0) - (before.values.get(Q.voltageL1) ?? 0)) < 1);
     assert.equal(open1.values.get(Q.activeEnergyImport), before.values.get(Q.activeEnergyImport));

@@ -65,7 +65,8 @@ export class LoadRelay {
       const effect = effectOf(code);
       if (effect === 'register') {
         last.set(code, measured);
-        const value = this.#state === 'open' ? this.#frozen.get(code) ?? measured - (this.#offset.get(code) ?? 0) : measured - (this.#offset.get(code) ?? 0);
+        const value = this.#state === 'open' ? this.#frozen.get(code) ?? measured - (this.#offset.get(code) ?? 0) : measured - (this.#offset
+          .get(code) ?? 0);
         if (this.#state === 'open' && !this.#frozen.has(code)) this.#frozen.set(code, value);
         values.set(code, value);
       } else if (this.#state === 'closed' || effect === 'keep') {

@@ -36,7 +36,8 @@ export function registerValues(r: EnergyRegisters): RegisterValues {
 export type EnergyRegisterKey = Exclude<RegisterKey, 'activeDemandImport' | 'activeDemandImportMax'>;
 
 export const energyRegisterKeys: readonly EnergyRegisterKey[] = [
-  ...wheres.flatMap((where) => [`activeEnergyImport${where}`, `activeEnergyExport${where}`, `reactiveEnergyImport${where}`, `reactiveEnergyExport${where}`] as const),
+  ...wheres.flatMap((where) => [`activeEnergyImport${where}`, `activeEnergyExport${where}`, `reactiveEnergyImport${where}`,
+  `reactiveEnergyExport${where}`] as const),
   'reactiveEnergyQ1', 'reactiveEnergyQ2', 'reactiveEnergyQ3', 'reactiveEnergyQ4',
 ];
 

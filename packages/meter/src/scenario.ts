@@ -115,7 +115,8 @@ const phaseNames: readonly string[] = ['L1', 'L2', 'L3'];
 /** Checks a scenario built outside the registry; throws PW_ERR_INVALID_SCENARIO naming the field. */
 export function validateScenario(scenario: Scenario): Scenario {
   const fail = (field: string, found: unknown, expected: string): never => {
-    throw new ValidationError('PW_ERR_INVALID_SCENARIO', `Cannot simulate scenario ${JSON.stringify(scenario.name)}: ${field} is ${String(found)}, expected ${expected}`);
+    throw new ValidationError('PW_ERR_INVALID_SCENARIO', `Cannot simulate scenario ${JSON.stringify(scenario.name)}: ${field} is ${String(
+      found)}, expected ${expected}`);
   };
   const finite = (field: string, x: number, low: number, high: number): void => {
     if (!Number.isFinite(x) || x < low || x > high) fail(field, x, `a number from ${low} to ${high}`);
@@ -130,7 +131,8 @@ export function validateScenario(scenario: Scenario): Scenario {
   const { system } = scenario;
   finite('system.phaseVoltage', system.phaseVoltage, 1, 1e5);
   finite('system.frequency', system.frequency, 40, 70);
-  if (!Number.isInteger(system.windowCycles) || system.windowCycles < 1 || system.windowCycles > 100) fail('system.windowCycles', system.windowCycles, 'a whole number of cycles from 1 to 100');
+  if (!Number.isInteger(system.windowCycles) || system.windowCycles < 1 || system.windowCycles > 100) fail('system.windowCycles', system
+    .windowCycles, 'a whole number of cycles from 1 to 100');
   finite('metering.ratedCurrent', scenario.metering.ratedCurrent, 1e-3, 1e5);
   const ct = scenario.metering.ct;
   if (ct !== undefined) {
@@ -144,7 +146,8 @@ export function validateScenario(scenario: Scenario): Scenario {
   scenario.loads.forEach((load, i) => {
     if (load.phases !== 'all' && !phaseNames.includes(load.phases)) fail(`loads[${i}].phases`, load.phases, "'L1', 'L2', 'L3' or 'all'");
     finite(`loads[${i}].current`, load.current, 0, 1e5);
-    if (load.powerFactor !== undefined && !(load.powerFactor > 0 && load.powerFactor <= 1)) fail(`loads[${i}].powerFactor`, load.powerFactor, 'a number in (0, 1]');
+    if (load.powerFactor !== undefined && !(load.powerFactor > 0 && load.powerFactor <= 1)) fail(`loads[${i}].powerFactor`, load
+      .powerFactor, 'a number in (0, 1]');
     harmonics(`loads[${i}].harmonics`, load.harmonics);
   });
   if (scenario.profile !== undefined) {
@@ -153,15 +156,18 @@ export function validateScenario(scenario: Scenario): Scenario {
   }
   if (scenario.noise !== undefined) finite('noise', scenario.noise, 0, 0.01);
   const phaseList = (field: string, phases: readonly string[]): void => {
-    if (phases.length === 0 || !phases.every((p) => phaseNames.includes(p))) fail(field, JSON.stringify(phases), "a non-empty list of 'L1', 'L2', 'L3'");
+    if (phases.length === 0 || !phases.every((p) => phaseNames.includes(p))) fail(field, JSON.stringify(phases),
+      "a non-empty list of 'L1', 'L2', 'L3'");
   };
   scenario.events?.forEach((event, i) => {
     const field = `events[${i}]`;
     finite(`${field}.start`, event.start, 0, Number.MAX_SAFE_INTEGER);
     if (!(event.duration > 0)) fail(`${field}.duration`, event.duration, 'a positive number of milliseconds or Infinity');
     const rise = event.rise ?? 0;
-    if (!(rise >= 0) || (Number.isFinite(event.duration) && 2 * rise > event.duration)) fail(`${field}.rise`, rise, 'a non-negative time at most half the duration');
-    if (event.every !== undefined && !(Number.isFinite(event.every) && event.every >= event.duration)) fail(`${field}.every`, event.every, 'a finite period no shorter than the duration');
+    if (!(rise >= 0) || (Number.isFinite(event.duration) && 2 * rise > event.duration)) fail(`${field}.rise`, rise,
+      'a non-negative time at most half the duration');
+    if (event.every !== undefined && !(Number.isFinite(event.every) && event.every >= event.duration)) fail(`${field}.every`, event.every,
+      'a finite period no shorter than the duration');
     switch (event.kind) {
       case 'sag':
       case 'swell':

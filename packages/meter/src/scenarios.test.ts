@@ -35,15 +35,21 @@ describe('validateScenario', () => {
   const base = findScenario('balanced-motor');
   const cases: readonly [string, Scenario, RegExp][] = [
     ['no loads', { ...base, loads: [] }, /loads is \[\]/],
-    ['a sag deeper than 100 %', { ...base, events: [{ kind: 'sag', phases: ['L1'], depth: 1.5, start: 0, duration: 1000 }] }, /events\[0\]\.depth is 1\.5/],
+    ['a sag deeper than 100 %', { ...base, events: [{ kind: 'sag', phases: ['L1'], depth: 1.5, start: 0, duration: 1000 }] },
+      /events\[0\]\.depth is 1\.5/],
     ['a harmonic of order 41', { ...base, supply: { harmonics: [{ order: 41, magnitude: 0.01, angleDeg: 0 }] } }, /order is 41/],
-    ['a rise longer than half the event', { ...base, events: [{ kind: 'frequency-drift', deltaHz: 0.1, start: 0, duration: 1000, rise: 600 }] }, /rise is 600/],
-    ['a period shorter than the event', { ...base, events: [{ kind: 'phase-loss', phase: 'L1', start: 0, duration: 1000, every: 500 }] }, /every is 500/],
-    ['a ramped CT reversal', { ...base, events: [{ kind: 'reversed-ct', phase: 'L1', start: 0, duration: 1000, rise: 100 }] }, /rise is 100/],
+    ['a rise longer than half the event', { ...base, events: [{ kind: 'frequency-drift', deltaHz: 0.1, start: 0, duration: 1000, rise:
+      600 }] }, /rise is 600/],
+    ['a period shorter than the event', { ...base, events: [{ kind: 'phase-loss', phase: 'L1', start: 0, duration: 1000, every: 500 }] },
+      /every is 500/],
+    ['a ramped CT reversal', { ...base, events: [{ kind: 'reversed-ct', phase: 'L1', start: 0, duration: 1000, rise: 100 }] },
+      /rise is 100/],
     ['a profile of 12 hours', { ...base, profile: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] }, /profile is 12 values/],
     ['a negative rated current', { ...base, metering: { ratedCurrent: -1 } }, /ratedCurrent is -1/],
-    ['a sag on no phase', { ...base, events: [{ kind: 'sag', phases: [], depth: 0.1, start: 0, duration: 1000 }] }, /events\[0\]\.phases is \[\]/],
-    ['a 400 Hz system', { ...base, system: { ...base.system, frequency: 400 as typeof base.system.frequency } }, /system\.frequency is 400/],
+    ['a sag on no phase', { ...base, events: [{ kind: 'sag', phases: [], depth: 0.1, start: 0, duration: 1000 }] },
+      /events\[0\]\.phases is \[\]/],
+    ['a 400 Hz system', { ...base, system: { ...base.system, frequency: 400 as typeof base.system.frequency } },
+      /system\.frequency is 400/],
   ];
   for (const [what, scenario, message] of cases) {
     it(`refuses ${what} with PW_ERR_INVALID_SCENARIO`, () => {

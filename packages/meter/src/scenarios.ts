@@ -76,7 +76,8 @@ const definitions: readonly Scenario[] = [
     system: eu,
     metering: { ratedCurrent: 20 },
     supply: { harmonics: backgroundDistortion },
-    loads: [motor(8, 0.95), { kind: 'nonlinear', phases: 'all', current: 6, powerFactor: 0.98, leading: true, harmonics: switchModeSpectrum }],
+    loads: [motor(8, 0.95), { kind: 'nonlinear', phases: 'all', current: 6, powerFactor: 0.98, leading: true, harmonics:
+      switchModeSpectrum }],
   },
   {
     name: 'single-phase-l2',
@@ -87,7 +88,8 @@ const definitions: readonly Scenario[] = [
   },
   {
     name: 'unbalanced',
-    description: 'Unbalanced supply (L2 4 % low, L3 1.5 % high, angles off by 2° and 1.5°): VUF 2.6 %, motor load via 200/5 A class 0.2 CTs',
+    description:
+      'Unbalanced supply (L2 4 % low, L3 1.5 % high, angles off by 2° and 1.5°): VUF 2.6 %, motor load via 200/5 A class 0.2 CTs',
     system: eu,
     metering: { ratedCurrent: 200, ct: { primary: 200, secondary: 5, accuracyClass: '0.2' } },
     supply: { magnitudes: [1, 0.96, 1.015], angleDeviationsDeg: [0, -2, 1.5] },
@@ -150,7 +152,9 @@ const definitions: readonly Scenario[] = [
     // 15-minute values catch 0 to 10 minutes of a dip, so the unbalance jitters by up to 0.33 % VUF
     // from one interval to the next, which is what hysteresis and debounce are there to ride out.
     name: 'imbalance-recovery',
-    description: 'Motor load, 30 A via 100/5 A class 0.5 CTs; over 3 h L3 sinks 8 % and L1 load grows 80 % (VUF 0 → 2.7 %), holds 2 h, recovers over 3 h; L3 jitters',
+    description:
+      'Motor load, 30 A via 100/5 A class 0.5 CTs; over 3 h L3 sinks 8 % and L1 load grows 80 % (VUF 0 → 2.7 %), holds 2 h, ' +
+        'recovers over 3 h; L3 jitters',
     system: eu,
     metering: { ratedCurrent: 100, ct: { primary: 100, secondary: 5, accuracyClass: '0.5' } },
     loads: [motor(30, 0.87)],
@@ -193,7 +197,8 @@ export const scenarios: readonly ScenarioInfo[] = definitions.map(({ name, descr
 export function findScenario(name: string): Scenario {
   const found = byName.get(name);
   if (found === undefined) {
-    throw new ValidationError('PW_ERR_UNKNOWN_SCENARIO', `Unknown scenario ${JSON.stringify(name)}: expected one of ${definitions.map((s) => s.name).join(', ')}`);
+    throw new ValidationError('PW_ERR_UNKNOWN_SCENARIO', `Unknown scenario ${JSON.stringify(name)}: expected one of ${definitions.map((s) =>
+      s.name).join(', ')}`);
   }
   return found;
 }

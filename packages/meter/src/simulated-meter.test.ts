@@ -51,7 +51,8 @@ describe('a simulated meter in waveform mode', () => {
     };
     const [a, b, c] = [run(7), run(7), run(8)];
     assert.deepEqual(a, b);
-    const differ = catalogue.filter((q) => q.kind === 'instantaneous' && value(a[1] as Snapshot, q.obis) !== value(c[1] as Snapshot, q.obis));
+    const differ = catalogue.filter((q) => q.kind === 'instantaneous' && value(a[1] as Snapshot, q.obis) !== value(c[1] as Snapshot, q
+      .obis));
     assert.ok(differ.length > 20, `only ${differ.length} quantities differ between seeds 7 and 8`);
     near(value(a[1] as Snapshot, Q.voltageL1), value(c[1] as Snapshot, Q.voltageL1), 1e-4, 'noise is small');
   });
@@ -122,13 +123,16 @@ describe('createSimulatedMeter', () => {
   it('refuses to go back in time', () => {
     const sim = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start });
     sim.advanceTo(start + 5000);
-    assert.throws(() => sim.advanceTo(start + 4999), (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /already been simulated/.test(e.message));
+    assert.throws(() => sim.advanceTo(start + 4999), (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /already been simulated/.test(
+      e.message));
     assert.throws(() => sim.advanceTo(Number.NaN), (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT'));
   });
 
-  it('carries registers on from where a restarted meter left them, and refuses a register that is not a finite, non-negative energy', () => {
+  it('carries registers on from where a restarted meter left them, and refuses a register that is not a finite, non-negative energy', () =>
+    {
     const fresh = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start });
-    const restarted = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: { activeEnergyImport: 1_234_567, reactiveEnergyQ1: 890 } });
+    const restarted = createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: {
+      activeEnergyImport: 1_234_567, reactiveEnergyQ1: 890 } });
     const a = fresh.advanceTo(start + 3_600_000);
     const b = restarted.advanceTo(start + 3_600_000);
     assert.ok((a.values.get(Q.activeEnergyImport) ?? 0) > 0, 'the hour used energy');
@@ -136,7 +140,8 @@ describe('createSimulatedMeter', () => {
     assert.equal(restarted.registers().reactiveEnergyQ1 - fresh.registers().reactiveEnergyQ1, 890);
     assert.equal(b.values.get(Q.activeEnergyImportL1), a.values.get(Q.activeEnergyImportL1), 'registers not given start at zero');
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: { activeEnergyExport: bad } }),
+      assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, registers: {
+        activeEnergyExport: bad } }),
         (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /register activeEnergyExport/.test(e.message));
     }
   });
@@ -149,14 +154,16 @@ describe('createSimulatedMeter', () => {
   it('refuses a sampling rate that cannot carry the harmonics of the scenario', () => {
     assert.throws(() => createSimulatedMeter({ meter, scenario: 'nonlinear', mode: 'waveform', seed: 1, start, samplesPerCycle: 20 }),
       (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /order 13/.test(e.message));
-    assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'waveform', seed: 1, start, samplesPerCycle: 64.5 }),
+    assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'waveform', seed: 1, start, samplesPerCycle:
+      64.5 }),
       (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT'));
     assert.throws(() => createSimulatedMeter({ meter, scenario: 'balanced-motor', mode: 'phasor', seed: 1, start, demandIntervalMs: 0 }),
       (e: unknown) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT'));
   });
 
   it('validates a scenario built by hand', () => {
-    const bad: Scenario = { ...findScenario('balanced-motor'), name: 'hand-made', loads: [{ kind: 'motor', phases: 'all', current: 10, powerFactor: 1.2 }] };
+    const bad: Scenario = { ...findScenario('balanced-motor'), name: 'hand-made', loads: [{ kind: 'motor', phases: 'all', current: 10,
+      powerFactor: 1.2 }] };
     assert.throws(() => createSimulatedMeter({ meter, scenario: bad, mode: 'phasor', seed: 1, start }),
       (e: unknown) => hasCode(e, 'PW_ERR_INVALID_SCENARIO') && /loads\[0\]\.powerFactor is 1\.2/.test(e.message));
   });

@@ -112,20 +112,25 @@ export function createSimulatedMeter(options: SimulatedMeterOptions): SimulatedM
   }
   const circuit = circuitOf(scenario);
   const highest = Math.max(...circuit.orders);
-  if (mode === 'waveform' && (!Number.isInteger(samplesPerCycle) || samplesPerCycle < 16 || samplesPerCycle > 1024 || samplesPerCycle <= 2 * highest)) {
-    invalid(`Cannot sample scenario ${scenario.name} at ${samplesPerCycle} samples per cycle: expected a whole number from 16 to 1024 and above ${2 * highest}, twice its highest harmonic (order ${highest})`);
+  if (mode === 'waveform' && (!Number.isInteger(samplesPerCycle) || samplesPerCycle < 16 || samplesPerCycle > 1024 || samplesPerCycle <= 2 *
+    highest)) {
+    invalid(`Cannot sample scenario ${scenario
+      .name} at ${samplesPerCycle} samples per cycle: expected a whole number from 16 to 1024 and above ${2 *
+      highest}, twice its highest harmonic (order ${highest})`);
   }
 
   const random = new SeededRandom(seed);
   const ctRandom = random.fork();
   const { ratedCurrent, ct } = scenario.metering;
-  const transformer = (): CurrentTransformer => new CurrentTransformer(ct?.accuracyClass ?? 'ideal', ct?.primary ?? 1, ct?.secondary ?? 1, ctRandom);
+  const transformer = (): CurrentTransformer => new CurrentTransformer(ct?.accuracyClass ?? 'ideal', ct?.primary ?? 1, ct?.secondary ?? 1,
+    ctRandom);
   const transformers = [transformer(), transformer(), transformer()] as const;
   const timeline = new Timeline(scenario, start);
   const aggregator = new IntervalAggregator(scenario.system.frequency);
   const registers = new EnergyRegisters(start, demandInterval);
   for (const [key, value] of Object.entries(options.registers ?? {})) {
-    if (!(Number.isFinite(value) && value >= 0)) invalid(`Cannot start meter ${meter} with register ${key} at ${value}: expected a finite, non-negative Wh or varh`);
+    if (!(Number.isFinite(value) && value >= 0)) invalid(
+      `Cannot start meter ${meter} with register ${key} at ${value}: expected a finite, non-negative Wh or varh`);
   }
   restoreRegisters(registers, options.registers ?? {});
   const parts: MeterParts = {

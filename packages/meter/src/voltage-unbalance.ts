@@ -20,6 +20,7 @@ export function voltageUnbalance(snapshot: Snapshot): VoltageUnbalance {
   const phase = [value(Q.voltageL1), value(Q.voltageL2), value(Q.voltageL3)] as const;
   const line = [value(Q.voltageL1L2), value(Q.voltageL2L3), value(Q.voltageL3L1)] as const;
   // The angles are lags behind L1; a phasor's argument is the negative lag.
-  const phasors = [polarDeg(phase[0], 0), polarDeg(phase[1], -value(Q.angleVoltageL2)), polarDeg(phase[2], -value(Q.angleVoltageL3))] as const;
+  const phasors = [polarDeg(phase[0], 0), polarDeg(phase[1], -value(Q.angleVoltageL2)), polarDeg(phase[2], -value(Q
+    .angleVoltageL3))] as const;
   return { lvur: lvur(line), pvur: pvur(phase), vuf: vuf(phasors), vufFromLines: vufFromLineMagnitudes(line) };
 }

@@ -54,14 +54,16 @@ const round = (value: number, digits: number): number => Math.round(value * 10 *
 
 const benchmark: Benchmark = {
   name: 'bus-utilisation',
-  title: 'Simulated RS-485 bus, reads of 80 registers from 4 slaves: share of the frame-time limit at 9600 and 115200 baud (8E1), the worse of the two',
+  title: 'Simulated RS-485 bus, reads of 80 registers from 4 slaves: share of the frame-time limit at 9600 and 115200 baud (8E1), the ' +
+    'worse of the two',
   target: { atLeast: 0.9 },
   runs: 3,
   async measure() {
     const slow = await pollForAnHour(9600);
     const fast = await pollForAnHour(115_200);
     return {
-      figure: { label: 'share of the frame-time limit achieved (worse baud rate)', value: round(Math.min(slow.share, fast.share) * 100, 2), unit: '%' },
+      figure: { label: 'share of the frame-time limit achieved (worse baud rate)', value: round(Math.min(slow.share, fast.share) * 100, 2),
+        unit: '%' },
       reference: { label: 'frame-time limit: characters + 2 × t3.5 per read', value: 100, unit: '%', kind: 'limit' },
       extra: {
         '9600 baud: share %': round(slow.share * 100, 3),

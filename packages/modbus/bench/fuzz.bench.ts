@@ -22,7 +22,8 @@ const benchmark: Benchmark = {
     return Promise.resolve({
       figure: { label: 'frames through every decoder and framer', value: Math.round(FRAMES / seconds), unit: 'frames/s' },
       reference: { label: 'a million frames in a minute', value: Math.round(FRAMES / 60), unit: 'frames/s', kind: 'limit' },
-      extra: { 'seconds for a million': Math.round(seconds * 10) / 10, 'RTU frames found': result.rtuFrames, 'MBAP frames found': result.mbapFrames, 'largest RTU buffer, bytes': result.maxPending },
+      extra: { 'seconds for a million': Math.round(seconds * 10) / 10, 'RTU frames found': result.rtuFrames, 'MBAP frames found': result
+        .mbapFrames, 'largest RTU buffer, bytes': result.maxPending },
     });
   },
 };

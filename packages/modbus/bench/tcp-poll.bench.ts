@@ -39,7 +39,8 @@ async function compilePeer(directory: string): Promise<string> {
 }
 
 async function startServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'peers', 'phasewire-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'peers', 'phasewire-server.ts')], { stdio: ['ignore', 'pipe',
+    'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const [first] = await once(lines, 'line') as [string];
   return {
@@ -80,7 +81,8 @@ async function libmodbusWindow(binary: string, port: number): Promise<{ reads: n
  * read), as phasewire's client does, so that the floor is the cheapest a Node client can be.
  */
 async function bareSocketWindow(port: number): Promise<{ reads: number; seconds: number }> {
-  const request = Buffer.from(encodeMbapFrame({ transactionId: 1, unitId: 1, pdu: encodeRequest({ functionCode: 3, address: 0, quantity: REGISTERS }) }));
+  const request = Buffer.from(encodeMbapFrame({ transactionId: 1, unitId: 1, pdu: encodeRequest({ functionCode: 3, address: 0, quantity:
+    REGISTERS }) }));
   const answerLength = 7 + 2 + REGISTERS * 2;
   let reads = 0;
   let pending = 0;
@@ -112,7 +114,8 @@ const rate = (windows: readonly { reads: number; seconds: number }[]): number =>
 
 const benchmark: Benchmark = {
   name: 'tcp-poll',
-  title: 'Modbus/TCP reads of 80 registers per second on one connection, one request at a time: phasewire client vs libmodbus (C), same phasewire server',
+  title: 'Modbus/TCP reads of 80 registers per second on one connection, one request at a time: phasewire client vs libmodbus (C), same ' +
+    'phasewire server',
   target: { atLeast: 1.0 },
   async measure() {
     const directory = await mkdtemp(join(tmpdir(), 'phasewire-bench-'));

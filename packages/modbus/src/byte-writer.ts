@@ -116,6 +116,7 @@ export class ByteWriter {
   }
 
   #range(value: number | bigint, what: string): ValidationError {
-    return new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot write ${String(value)} as ${what}: the value is outside the type's range`);
+    return new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot write ${String(
+      value)} as ${what}: the value is outside the type's range`);
   }
 }

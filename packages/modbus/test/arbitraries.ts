@@ -9,7 +9,8 @@ const range = (max: number) => fc.integer({ min: 1, max }).chain((quantity) =>
 /** fc.record builds null-prototype objects; the codec returns plain ones. */
 const record = <T extends object>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> =>
   fc.record(model).map((value) => ({ ...value }));
-const registers = (max: number) => fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: max }).map((values) => Uint16Array.from(values));
+const registers = (max: number) => fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: max }).map((values) =>
+  Uint16Array.from(values));
 
 export const arbitraryRequest: fc.Arbitrary<ModbusRequest> = fc.oneof(
   fc.tuple(fc.constantFrom(FunctionCode.ReadCoils, FunctionCode.ReadDiscreteInputs), range(2000))
@@ -17,14 +18,16 @@ export const arbitraryRequest: fc.Arbitrary<ModbusRequest> = fc.oneof(
   fc.tuple(fc.constantFrom(FunctionCode.ReadHoldingRegisters, FunctionCode.ReadInputRegisters), range(125))
     .map(([functionCode, r]) => ({ functionCode, ...r })),
   record({ functionCode: fc.constant(FunctionCode.WriteSingleCoil), address: fc.integer({ min: 0, max: 0xffff }), value: fc.boolean() }),
-  record({ functionCode: fc.constant(FunctionCode.WriteSingleRegister), address: fc.integer({ min: 0, max: 0xffff }), value: fc.integer({ min: 0, max: 0xffff }) }),
+  record({ functionCode: fc.constant(FunctionCode.WriteSingleRegister), address: fc.integer({ min: 0, max: 0xffff }), value: fc.integer({
+    min: 0, max: 0xffff }) }),
   range(1968).chain(({ address, quantity }) => fc.array(fc.boolean(), { minLength: quantity, maxLength: quantity })
     .map((values) => ({ functionCode: FunctionCode.WriteMultipleCoils, address, values }))),
   registers(123).chain((values) => fc.integer({ min: 0, max: 0x1_0000 - values.length })
     .map((address) => ({ functionCode: FunctionCode.WriteMultipleRegisters, address, values }))),
   record({
     functionCode: fc.constant(FunctionCode.EncapsulatedInterfaceTransport),
-    readDeviceIdCode: fc.constantFrom(ReadDeviceIdCode.Basic, ReadDeviceIdCode.Regular, ReadDeviceIdCode.Extended, ReadDeviceIdCode.Specific),
+    readDeviceIdCode: fc.constantFrom(ReadDeviceIdCode.Basic, ReadDeviceIdCode.Regular, ReadDeviceIdCode.Extended, ReadDeviceIdCode
+      .Specific),
     objectId: fc.integer({ min: 0, max: 0xff }),
   }),
 );
@@ -46,7 +49,8 @@ export const arbitraryExchange: fc.Arbitrary<{ request: ModbusRequest; response:
       return fc.constant({ request, response: request });
     case FunctionCode.WriteMultipleCoils:
     case FunctionCode.WriteMultipleRegisters:
-      return fc.constant({ request, response: { functionCode: request.functionCode, address: request.address, quantity: request.values.length } });
+      return fc.constant({ request, response: { functionCode: request.functionCode, address: request.address, quantity: request.values
+        .length } });
     case FunctionCode.EncapsulatedInterfaceTransport: {
       const object = record({ id: fc.integer({ min: 0, max: 0xff }), value: fc.uint8Array({ maxLength: 40 }) });
       const objects = request.readDeviceIdCode === ReadDeviceIdCode.Specific

@@ -50,7 +50,8 @@ describe('phasewire clients against pymodbus servers', () => {
         await client.writeSingleCoil(1, 1, true);
         await client.writeMultipleCoils(1, 2, [true, true]);
         assert.deepEqual(await client.readCoils(1, 0, 4), [true, true, true, true]);
-        await assert.rejects(client.readHoldingRegisters(1, 200, 2), (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 2);
+        await assert.rejects(client.readHoldingRegisters(1, 200, 2), (error: unknown) => error instanceof ModbusExceptionError && error
+          .exceptionCode === 2);
         const identity = await client.readDeviceIdentification(1, ReadDeviceIdCode.Basic);
         assert.equal(deviceObjectText(identity.objects.get(0)!), 'pymodbus-peer');
         assert.equal(deviceObjectText(identity.objects.get(1)!), 'PEER');
@@ -74,7 +75,8 @@ describe('phasewire clients against pymodbus servers', () => {
         const [holding, input] = await Promise.all(reads);
         assert.deepEqual([...holding!], peerHolding);
         assert.deepEqual([...input!], [2005, 2006]);
-        await assert.rejects(client.readHoldingRegisters(1, 200, 2), (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 2);
+        await assert.rejects(client.readHoldingRegisters(1, 200, 2), (error: unknown) => error instanceof ModbusExceptionError && error
+          .exceptionCode === 2);
       } finally {
         await client.close();
       }
@@ -87,7 +89,8 @@ describe('phasewire clients against pymodbus servers', () => {
     const pty = await openPtyPair(t);
     const peer = await startPythonPeer(t, 'pymodbus_server.py', ['serial', pty.a]);
     t.diagnostic(`peer: ${peer.version}`);
-    const client = await ModbusSerialClient.open({ path: pty.b, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, timeoutMs: 1000 });
+    const client = await ModbusSerialClient.open({ path: pty.b, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, timeoutMs:
+      1000 });
     try {
       // pymodbus opens its end a moment after printing its version; retry until it answers.
       let holding: Uint16Array | undefined;
@@ -152,7 +155,8 @@ describe('peers against phasewire servers', () => {
     // ptys ignore the baud rate and parity; both ends are set to 9600 8E1 all the same.
     const pty = await openPtyPair(t);
     const memory = phasewireMemory();
-    const server = await ModbusSerialServer.open({ path: pty.a, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, units: [17], handler: memory.handler });
+    const server = await ModbusSerialServer.open({ path: pty.a, baudRate: 9600, dataBits: 8, parity: 'even', stopBits: 1, units: [17],
+      handler: memory.handler });
     try {
       const rtu = ['-m', 'rtu', '-b', '9600', '-d', '8', '-P', 'even', '-s', '1', '-a', '17', '-1'];
       const holding = await run('mbpoll', [...rtu, '-r', '3', '-c', '3', '-t', '4', pty.b]);
@@ -182,7 +186,8 @@ describe('tshark decodes phasewire traffic', () => {
       const capture = await startCapture(t, server.port, file);
       const client = await ModbusTcpClient.connect({ host: '127.0.0.1', port: server.port, maxInFlight: 4 });
       try {
-        await Promise.all([client.readCoils(1, 0, 10), client.readDiscreteInputs(1, 0, 10), client.readHoldingRegisters(1, 0, 80), client.readInputRegisters(1, 0, 5)]);
+        await Promise.all([client.readCoils(1, 0, 10), client.readDiscreteInputs(1, 0, 10), client.readHoldingRegisters(1, 0, 80), client
+          .readInputRegisters(1, 0, 5)]);
         await client.writeSingleCoil(1, 3, true);
         await client.writeSingleRegister(1, 4, 1234);
         await client.writeMultipleCoils(1, 10, [true, false, true]);
@@ -194,7 +199,8 @@ describe('tshark decodes phasewire traffic', () => {
         await capture.stop();
       }
       const dissect = ['-r', file, '-o', `mbtcp.tcp.port:${server.port}`];
-      const frames = await run('tshark', [...dissect, '-Y', 'mbtcp', '-T', 'fields', '-e', 'mbtcp.trans_id', '-e', 'modbus.func_code', '-e', 'modbus.exception_code']);
+      const frames = await run('tshark', [...dissect, '-Y', 'mbtcp', '-T', 'fields', '-e', 'mbtcp.trans_id', '-e', 'modbus.func_code', '-e',
+        'modbus.exception_code']);
       // One row per packet; pipelined messages that share a TCP segment share a row, comma-separated.
       const rows = frames.stdout.trim().split('\n').map((line) => line.split('\t').map((field) => (field === '' ? [] : field.split(','))));
       const transactions = rows.flatMap((row) => row[0] ?? []);

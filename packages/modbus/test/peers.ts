@@ -23,7 +23,8 @@ export interface PythonPeer {
  * test's after hook stops it whatever the test's outcome.
  */
 export async function startPythonPeer(test: TestContext, script: string, args: readonly string[]): Promise<PythonPeer> {
-  const peer = await startPeer({ name: `pymodbus peer ${script}`, command: PYTHON, args: [join(peersDirectory, script), ...args], ready: { line: /^pymodbus \S+$/ }, test });
+  const peer = await startPeer({ name: `pymodbus peer ${script}`, command: PYTHON, args: [join(peersDirectory, script), ...args], ready: {
+    line: /^pymodbus \S+$/ }, test });
   return { version: peer.readyLine, stop: () => peer.stop() };
 }
 
@@ -34,7 +35,8 @@ export interface Capture {
 
 /** Captures loopback traffic to and from `port` into `file` with tshark (needs capture rights; root here). */
 export async function startCapture(test: TestContext, port: number, file: string): Promise<Capture> {
-  const tshark = await startPeer({ name: 'tshark capture', command: 'tshark', args: ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], ready: { line: /Capture started/ }, stopSignal: 'SIGINT', test });
+  const tshark = await startPeer({ name: 'tshark capture', command: 'tshark', args: ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file],
+    ready: { line: /Capture started/ }, stopSignal: 'SIGINT', test });
   return {
     stop: async () => {
       // Let the last packets reach the capture before stopping it.

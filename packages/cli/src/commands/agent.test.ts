@@ -40,9 +40,11 @@ describe('phasewire meter run and fleet simulate', () => {
   it('refuses to start a meter that is not enrolled and has no token, or an unknown link', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-agent-'));
     try {
-      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--data-dir', dir], { from: 'user' }),
+      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--data-dir', dir], {
+        from: 'user' }),
         refusedWith('PW_ERR_INVALID_OPTION'));
-      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--link', 'lora', '--data-dir', dir], { from: 'user' }),
+      await assert.rejects(program().parseAsync(['meter', 'run', '--server', 'mqtts://127.0.0.1:1', '--serial', 'm-1', '--link', 'lora',
+        '--data-dir', dir], { from: 'user' }),
         refusedWith('PW_ERR_INVALID_OPTION'));
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -56,13 +58,15 @@ describe('the one-time token of meter run', () => {
     try {
       await writeFile(join(dir, 'm.token'), 'pwe1.00ff.secret\n');
       assert.equal(await enrollmentToken(bufferIo({}, dir), { tokenFile: 'm.token' }), 'pwe1.00ff.secret');
-      assert.equal(await enrollmentToken({ ...bufferIo({}, dir), readStdin: () => Promise.resolve('pwe1.01.s\n') }, { tokenFile: '-' }), 'pwe1.01.s');
+      assert.equal(await enrollmentToken({ ...bufferIo({}, dir), readStdin: () => Promise.resolve('pwe1.01.s\n') }, { tokenFile: '-' }),
+        'pwe1.01.s');
       const io = bufferIo({}, dir);
       assert.equal(await enrollmentToken(io, { token: 'pwe1.02.s' }), 'pwe1.02.s');
       assert.match(io.stderr(), /visible to other users .*--token-file/);
       assert.equal(await enrollmentToken(bufferIo({}, dir), {}), undefined);
       await writeFile(join(dir, 'empty.token'), '\n');
-      for (const options of [{ token: 'a', tokenFile: 'm.token' }, { tokenFile: 'missing.token' }, { tokenFile: 'empty.token' }, { tokenFile: '-' }]) {
+      for (const options of [{ token: 'a', tokenFile: 'm.token' }, { tokenFile: 'missing.token' }, { tokenFile: 'empty.token' }, {
+        tokenFile: '-' }]) {
         await assert.rejects(enrollmentToken(bufferIo({}, dir), options), refusedWith('PW_ERR_INVALID_OPTION'), JSON.stringify(options));
       }
     } finally {
@@ -80,12 +84,14 @@ describe('phasewire meter run against a head-end on loopback', () => {
       const token = await head.token(parseMeterId('cli-m-1'));
       const run = async (extra: string[], readings: number): Promise<string> => {
         let interrupt = (): void => undefined;
-        const io = { ...bufferIo({}, dir), interrupted: new Promise<void>((resolve) => { interrupt = resolve; }), readStdin: () => Promise.resolve(`${token}\n`) };
+        const io = { ...bufferIo({}, dir), interrupted: new Promise<void>((resolve) => { interrupt = resolve; }), readStdin: () => Promise
+          .resolve(`${token}\n`) };
         const root = new Command('phasewire').exitOverride();
         registerAgent(root, io);
         const done = root.parseAsync(['meter', 'run', '--server', `mqtts://127.0.0.1:${head.brokerPort}`, '--serial', 'cli-m-1',
           '--data-dir', 'm', '--interval', '50ms', ...extra], { from: 'user' });
-        await head.until(() => (head.readings.get(parseMeterId('cli-m-1'))?.size ?? 0) >= readings, `${readings} readings from the CLI agent`);
+        await head.until(() => (head.readings.get(parseMeterId('cli-m-1'))?.size ?? 0) >= readings,
+          `${readings} readings from the CLI agent`);
         interrupt();
         await done;
         return io.stdout();

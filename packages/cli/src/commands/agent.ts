@@ -47,17 +47,21 @@ export function parseBrokerUrl(text: string): { host: string; port: number } {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --server ${JSON.stringify(text)}: expected mqtts://host:port`, { cause: error });
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --server ${JSON.stringify(text)}: expected mqtts://host:port`, { cause:
+      error });
   }
   if (url.protocol !== 'mqtts:' || url.hostname === '') {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --server ${JSON.stringify(text)}: the scheme is ${url.protocol}, expected mqtts://host:port (TLS only)`);
+    throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --server ${JSON.stringify(text)}: the scheme is ${url
+      .protocol}, expected mqtts://host:port (TLS only)`);
   }
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 8883 : Number(url.port) };
 }
 
-async function enrollmentInputs(options: ConnectionOptions, io: CliIo): Promise<{ estServer: string; trustedCa: string; keyServer?: string }> {
+async function enrollmentInputs(options: ConnectionOptions, io: CliIo): Promise<{ estServer: string; trustedCa: string; keyServer?:
+  string }> {
   if (options.enroll === undefined || options.ca === undefined) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', 'Cannot enroll: --enroll <https url> and --ca <pem file> are needed until the data directory holds an enrollment');
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      'Cannot enroll: --enroll <https url> and --ca <pem file> are needed until the data directory holds an enrollment');
   }
   return {
     estServer: options.enroll,
@@ -101,13 +105,15 @@ export async function enrollmentToken(
   } catch (error) {
     const why = (error as Error).message;
     throw new ValidationError('PW_ERR_INVALID_OPTION',
-      `Invalid --token-file ${JSON.stringify(file)}: cannot read it (${why}); expected a file holding the one-time token, or - for standard input`, { cause: error });
+      `Invalid --token-file ${JSON.stringify(
+        file)}: cannot read it (${why}); expected a file holding the one-time token, or - for standard input`, { cause: error });
   }
   const token = text.trim();
   if (token === '' || /\s/.test(token)) {
     const found = token === '' ? 'nothing' : 'more than one word';
     throw new ValidationError('PW_ERR_INVALID_OPTION',
-      `Invalid --token-file ${JSON.stringify(file)}: it holds ${found}; expected the one-time token alone, as \`phasewire server token\` prints it`);
+      `Invalid --token-file ${JSON.stringify(
+        file)}: it holds ${found}; expected the one-time token alone, as \`phasewire server token\` prints it`);
   }
   return token;
 }
@@ -135,7 +141,8 @@ function commonOptions(command: Command): Command {
 }
 
 export function registerAgent(program: Command, io: CliIo): void {
-  const meter = program.commands.find((command) => command.name() === 'meter') ?? program.command('meter').description('The simulated three-phase meter.');
+  const meter = program.commands.find((command) => command.name() === 'meter') ?? program.command('meter').description(
+    'The simulated three-phase meter.');
 
   commonOptions(meter.command('run'))
     .description('Run one meter agent: enroll once, then publish sealed readings and answer commands until interrupted.')
@@ -157,7 +164,8 @@ export function registerAgent(program: Command, io: CliIo): void {
       if (identity === undefined) {
         const token = await enrollmentToken(io, options);
         if (token === undefined) {
-          throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${meterId}: no --token-file (or --token) given and ${dataDir} holds no enrollment`);
+          throw new ValidationError('PW_ERR_INVALID_OPTION',
+            `Cannot enroll ${meterId}: no --token-file (or --token) given and ${dataDir} holds no enrollment`);
         }
         identity = (await ensureEnrolled({ dataDir, meter: meterId, token, ...await enrollmentInputs(options, io) })).identity;
         io.out(`${meterId} enrolled; identity stored in ${dataDir}\n`);
@@ -176,7 +184,8 @@ export function registerAgent(program: Command, io: CliIo): void {
       io.out(`${meterId} stopped; ${agent.pending} message(s) and ${agent.staged} interval(s) kept for the next start\n`);
     });
 
-  const fleet = program.commands.find((command) => command.name() === 'fleet') ?? program.command('fleet').description('Many simulated meters.');
+  const fleet = program.commands.find((command) => command.name() === 'fleet') ?? program.command('fleet').description(
+    'Many simulated meters.');
   commonOptions(fleet.command('simulate'))
     .description('Run N meter agents in one process (phasor mode), for the demo and load tests.')
     .requiredOption('--meters <n>', 'how many meters')
@@ -190,15 +199,18 @@ export function registerAgent(program: Command, io: CliIo): void {
       const interval = parseDuration('--interval', options.interval);
       const seed = parseInteger('--seed', options.seed, 0, 0xffff_ffff);
       const profile: LinkProfile = linkProfiles[link];
-      const tokens = options.tokens === undefined ? {} : JSON.parse(await readFile(resolve(io.cwd, options.tokens), 'utf8')) as Record<string, string>;
+      const tokens = options.tokens === undefined ? {} : JSON.parse(await readFile(resolve(io.cwd, options.tokens),
+        'utf8')) as Record<string, string>;
       const needs = options.enroll === undefined ? undefined : await enrollmentInputs(options, io);
       const agents = await AgentFleet.start({
         meters: count, seed, start: Date.now(), clock: systemClock, dataDir: resolve(io.cwd, options.dataDir),
-        estServer: needs?.estServer ?? '', trustedCa: needs?.trustedCa ?? '', ...(needs?.keyServer === undefined ? {} : { keyServer: needs.keyServer }),
+        estServer: needs?.estServer ?? '', trustedCa: needs?.trustedCa ?? '', ...(needs?.keyServer === undefined ? {} : { keyServer: needs
+          .keyServer }),
         tokenFor: (id) => {
           const token = tokens[id];
           if (token === undefined || needs === undefined) {
-            return Promise.reject(new ValidationError('PW_ERR_INVALID_OPTION', `Cannot enroll ${id}: it has no enrollment yet and no token in --tokens (with --enroll and --ca)`));
+            return Promise.reject(new ValidationError('PW_ERR_INVALID_OPTION',
+              `Cannot enroll ${id}: it has no enrollment yet and no token in --tokens (with --enroll and --ca)`));
           }
           return Promise.resolve(token);
         },
@@ -207,7 +219,8 @@ export function registerAgent(program: Command, io: CliIo): void {
       io.out(`fleet of ${count} meters running over ${link}\n`);
       await readUntilInterrupted(io, interval, async () => {
         await agents.takeReadings();
-        io.out(`${new Date().toISOString()} read ${count} meters; ${agents.connected} connected, ${agents.pending} message(s) waiting for acks\n`);
+        io.out(`${new Date().toISOString()} read ${count} meters; ${agents.connected} connected, ${agents
+          .pending} message(s) waiting for acks\n`);
       });
       await agents.stop();
     });

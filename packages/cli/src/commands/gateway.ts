@@ -20,7 +20,8 @@ export function parseUnits(text: string): number[] {
     const [from = '', to = from] = part.trim().split('-');
     const a = parseInteger('--units', from, 1, 247);
     const b = parseInteger('--units', to, 1, 247);
-    if (b < a) throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(text)} for --units: range ${part} runs backwards, expected from-to with from ≤ to`);
+    if (b < a) throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid value ${JSON.stringify(
+      text)} for --units: range ${part} runs backwards, expected from-to with from ≤ to`);
     for (let unit = a; unit <= b; unit++) units.add(unit);
   }
   return [...units].sort((x, y) => x - y);
@@ -33,7 +34,8 @@ interface SimulateBusOptions {
 }
 
 export function registerGateway(program: Command, io: CliIo): void {
-  const gateway = program.command('gateway').description('The RS-485 / Modbus gateway: find meters on a bus, poll them and uplink their readings.');
+  const gateway = program.command('gateway').description(
+    'The RS-485 / Modbus gateway: find meters on a bus, poll them and uplink their readings.');
 
   gateway.command('scan')
     .description('Find the unit ids that answer on a bus and identify their models by the device profiles.')
@@ -82,14 +84,17 @@ export function registerGateway(program: Command, io: CliIo): void {
         throw new TransportError('PW_ERR_GATEWAY_INTERRUPTED',
           `Gateway ${file} interrupted during its start (identifying and enrolling the meters): nothing was polled; run it again to start`);
       }
-      io.out(`gateway polling ${config.meters.length} meter(s) over ${config.transport.kind === 'simulated' ? 'a simulated bus' : config.transport.endpoint.kind}; Ctrl-C stops\n`);
+      io.out(`gateway polling ${config.meters.length} meter(s) over ${config.transport.kind === 'simulated' ? 'a simulated bus' : config
+        .transport.endpoint.kind}; Ctrl-C stops\n`);
       await interrupted;
       await running.stop();
       io.out(`gateway stopped; ${running.fleet.pending} message(s) kept for the next start\n`);
     });
 
   gateway.command('simulate-bus')
-    .description('Print a gateway.json for a simulated RS-485 bus of meters (one noisy, one that dies and comes back), for `gateway run` without hardware.')
+    .description(
+    'Print a gateway.json for a simulated RS-485 bus of meters (one noisy, one that dies and comes back), for `gateway run` without ' +
+      'hardware.')
     .requiredOption('--server <url>', 'MQTT broker of the head-end, mqtts://host:port')
     .option('--enroll <url>', 'EST enrollment server, https://host:port')
     .option('--key-server <url>', 'envelope-key endpoint (mutual TLS), https://host:port; needed with --enroll')
@@ -124,8 +129,10 @@ export function registerGateway(program: Command, io: CliIo): void {
         },
         link: 'wifi', dataDir: 'phasewire-gateway', statsEvery: '1m',
         meters: Array.from({ length: count }, (_, i) => ({
-          meter: `gw-meter-${String(i + 1).padStart(3, '0')}`, unit: i + 1, profile: profiles[i % profiles.length]?.model ?? 'sdm630', period,
-          simulate: { scenario: 'balanced-resistive', ...(noisy === i + 1 ? { bitErrorRate: 1e-4 } : {}), ...(dead === i + 1 ? { deadBetween: ['1m', '3m'] } : {}) },
+          meter: `gw-meter-${String(i + 1).padStart(3, '0')}`, unit: i + 1, profile: profiles[i % profiles.length]?.model ?? 'sdm630',
+            period,
+          simulate: { scenario: 'balanced-resistive', ...(noisy === i + 1 ? { bitErrorRate: 1e-4 } : {}), ...(dead === i + 1 ? {
+            deadBetween: ['1m', '3m'] } : {}) },
         })),
       };
       parseGatewayConfig(config, '(simulate-bus output)');

@@ -52,10 +52,12 @@ export function registerMeter(program: Command, io: CliIo): void {
       const meterId = parseMeterId(options.meter);
       const selected = options.quantities === undefined ? catalogue : options.quantities.split(',').map((q) => quantity(q.trim()));
       if (interval > duration) {
-        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --interval ${options.interval}: it is longer than --duration ${options.duration}; expected an interval no longer than the duration`);
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --interval ${options.interval}: it is longer than --duration ${options
+          .duration}; expected an interval no longer than the duration`);
       }
       if (duration / interval > maxIntervals) {
-        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --duration ${options.duration} with --interval ${options.interval}: ${Math.floor(duration / interval)} intervals; expected at most ${maxIntervals}`);
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --duration ${options.duration} with --interval ${options
+          .interval}: ${Math.floor(duration / interval)} intervals; expected at most ${maxIntervals}`);
       }
       const sim = createSimulatedMeter({ meter: meterId, scenario, mode, seed, start });
       if (format === 'csv') io.out('meter,time,obis,quantity,value,unit\n');

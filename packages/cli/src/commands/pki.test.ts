@@ -50,7 +50,8 @@ describe('phasewire pki with the software keystore', () => {
     const server = await pki(cwd, {}, ...ks(), 'issue', 'server', '--dns', 'localhost', '--ip', '127.0.0.1', '--out', 'head-end');
     assert.equal(server.code, 0, server.err);
     assert.equal((await stat(join(cwd, 'head-end.key'))).mode & 0o777, 0o600);
-    const verified = await exec('openssl', ['verify', '-CAfile', join(cwd, 'ca', 'root.pem'), '-untrusted', join(cwd, 'head-end.pem'), '-purpose', 'sslserver', join(cwd, 'head-end.pem')]);
+    const verified = await exec('openssl', ['verify', '-CAfile', join(cwd, 'ca', 'root.pem'), '-untrusted', join(cwd, 'head-end.pem'),
+      '-purpose', 'sslserver', join(cwd, 'head-end.pem')]);
     assert.match(verified.stdout, /OK/);
 
     const key = generateSoftwareKey('P-384');
@@ -96,7 +97,8 @@ describe('phasewire pki with the software keystore', () => {
     await writeFile(join(cwd, 'ca', 'in-force.json'), JSON.stringify({ pid: process.pid, crlNumber: 1 }));
     const pending = await pki(cwd, {}, ...ks(), 'revoke', '03', '--wait', '200ms');
     assert.equal(pending.code, 1);
-    assert.match(pending.err, new RegExp(`^phasewire: Cannot confirm the revocation of 03: .*the server running on it \\(pid ${process.pid}\\) still has CRL number 1 in force after 200ms`, 'm'));
+    assert.match(pending.err, new RegExp(`^phasewire: Cannot confirm the revocation of 03: .*the server running on it \\(pid ${process
+      .pid}\\) still has CRL number 1 in force after 200ms`, 'm'));
     assert.match(pending.err, /\[PW_ERR_REVOCATION_PENDING\]/);
     assert.equal(pending.out, '');
   });
@@ -131,7 +133,8 @@ describe('phasewire pki with the CA keys in a PKCS#11 token', () => {
     const env = { TEST_PIN: hsm.pin };
     const init = await pki(cwd, env, ...args, 'init');
     assert.equal(init.code, 0, init.err);
-    const listed = await exec('pkcs11-tool', ['--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', 'phasewire-cli-ca', '--login', '--pin', hsm.pin, '--list-objects', '--type', 'privkey'], { env: { ...process.env } });
+    const listed = await exec('pkcs11-tool', ['--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', 'phasewire-cli-ca', '--login',
+      '--pin', hsm.pin, '--list-objects', '--type', 'privkey'], { env: { ...process.env } });
     assert.match(listed.stdout, /label:\s+phasewire-root-ca/);
     assert.match(listed.stdout, /label:\s+phasewire-issuing-ca/);
     const server = await pki(cwd, env, ...args, 'issue', 'server', '--dns', 'localhost', '--out', 'srv');

@@ -45,18 +45,21 @@ async function openKeystore(options: PkiOptions, io: CliIo, directory: string, c
   const kind = parseChoice('--keystore', options.keystore, ['software', 'pkcs11'] as const);
   if (kind === 'pkcs11') {
     if (options.pkcs11Token === undefined && options.pkcs11Slot === undefined) {
-      throw new ValidationError('PW_ERR_INVALID_OPTION', 'Missing --pkcs11-token <label> (or --pkcs11-slot <id>): expected the token that holds the CA keys');
+      throw new ValidationError('PW_ERR_INVALID_OPTION',
+        'Missing --pkcs11-token <label> (or --pkcs11-slot <id>): expected the token that holds the CA keys');
     }
     return Pkcs11Keystore.open({
       module: options.pkcs11Module,
-      token: options.pkcs11Slot === undefined ? { label: options.pkcs11Token ?? '' } : { slotId: parseInteger('--pkcs11-slot', options.pkcs11Slot, 0, 2 ** 32 - 1) },
+      token: options.pkcs11Slot === undefined ? { label: options.pkcs11Token ?? '' } : { slotId: parseInteger('--pkcs11-slot', options
+        .pkcs11Slot, 0, 2 ** 32 - 1) },
       pin: options.pkcs11PinFile === undefined ? { env: options.pkcs11PinEnv } : { file: resolve(io.cwd, options.pkcs11PinFile) },
       env: io.env,
     });
   }
   return SoftwareKeystore.open({
     path: resolve(io.cwd, options.keystoreFile ?? join(directory, 'keystore.json')),
-    unlock: options.keystoreKeyFile === undefined ? { passphrase: { env: options.keystorePassphraseEnv } } : { keyFile: resolve(io.cwd, options.keystoreKeyFile) },
+    unlock: options.keystoreKeyFile === undefined ? { passphrase: { env: options.keystorePassphraseEnv } } : { keyFile: resolve(io.cwd,
+      options.keystoreKeyFile) },
     warn: (message) => { io.err(`warning: ${message}\n`); },
     create,
     env: io.env,
@@ -64,7 +67,8 @@ async function openKeystore(options: PkiOptions, io: CliIo, directory: string, c
 }
 
 /** Opens the directory (taking its lock) and the keystore, runs `body`, and closes both. */
-async function withCa<T>(command: Command, io: CliIo, body: (ca: CertificateAuthority, store: CaDirectory) => Promise<T>, init?: { rootName?: string; issuingName?: string }): Promise<T> {
+async function withCa<T>(command: Command, io: CliIo, body: (ca: CertificateAuthority, store: CaDirectory) => Promise<T>, init?: { rootName?
+  : string; issuingName?: string }): Promise<T> {
   const options = command.optsWithGlobals<PkiOptions>();
   const directory = resolve(io.cwd, options.dir);
   const store = await CaDirectory.open(directory, { waitMs: caLockWaitMs });
@@ -92,7 +96,8 @@ function status(entry: IssuedCertificate, now: number): string {
 
 function printList(io: CliIo, entries: readonly IssuedCertificate[]): void {
   const now = Date.now();
-  const rows = entries.map((entry) => [entry.serial, entry.profile, entry.device === undefined ? entry.subject : deviceUri(entry.device), day(entry.notAfter), status(entry, now)]);
+  const rows = entries.map((entry) => [entry.serial, entry.profile, entry.device === undefined ? entry.subject : deviceUri(entry.device),
+    day(entry.notAfter), status(entry, now)]);
   const header = ['SERIAL', 'PROFILE', 'SUBJECT', 'NOT AFTER', 'STATUS'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   for (const row of [header, ...rows]) io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
@@ -100,7 +105,8 @@ function printList(io: CliIo, entries: readonly IssuedCertificate[]): void {
 
 function deviceOf(options: { meter?: string; gateway?: string }): DeviceIdentity {
   if ((options.meter === undefined) === (options.gateway === undefined)) {
-    throw new ValidationError('PW_ERR_INVALID_OPTION', 'Give exactly one of --meter <id> or --gateway <id>: the device the certificate or token is for');
+    throw new ValidationError('PW_ERR_INVALID_OPTION',
+      'Give exactly one of --meter <id> or --gateway <id>: the device the certificate or token is for');
   }
   return options.meter === undefined ? deviceIdentity('gateway', options.gateway ?? '') : deviceIdentity('meter', options.meter);
 }
@@ -113,11 +119,13 @@ async function writeIdentity(io: CliIo, out: string, chainPem: string, privateKe
 }
 
 export function registerPki(program: Command, io: CliIo): void {
-  const pki = program.command('pki').description('The phasewire CA: root and issuing CA, certificates, revocation, rotation, enrollment tokens.')
+  const pki = program.command('pki').description(
+    'The phasewire CA: root and issuing CA, certificates, revocation, rotation, enrollment tokens.')
     .option('--dir <ca-dir>', 'CA directory', './data/pki')
     .option('--keystore <kind>', 'where the CA keys live: software or pkcs11', 'software')
     .option('--keystore-file <path>', 'software keystore file (default <ca-dir>/keystore.json)')
-    .option('--keystore-passphrase-env <var>', 'environment variable holding the software keystore passphrase', 'PHASEWIRE_KEYSTORE_PASSPHRASE')
+    .option('--keystore-passphrase-env <var>', 'environment variable holding the software keystore passphrase',
+    'PHASEWIRE_KEYSTORE_PASSPHRASE')
     .option('--keystore-key-file <path>', 'unlock the software keystore with a 32-byte key file (mode 0600) instead')
     .option('--pkcs11-module <path>', 'PKCS#11 library', '/usr/lib/softhsm/libsofthsm2.so')
     .option('--pkcs11-token <label>', 'PKCS#11 token label')
@@ -130,7 +138,8 @@ export function registerPki(program: Command, io: CliIo): void {
     .option('--issuing-name <dn>', 'issuing CA subject', 'CN=phasewire issuing CA, O=phasewire')
     .action(async (options: { rootName: string; issuingName: string }, command: Command) => {
       await withCa(command, io, async (ca, store) => {
-        io.out(`created ${ca.root.subject} (serial ${ca.root.serialNumber}) and ${ca.issuing.subject} (serial ${ca.issuing.serialNumber})\n`);
+        io.out(`created ${ca.root.subject} (serial ${ca.root.serialNumber}) and ${ca.issuing.subject} (serial ${ca.issuing
+          .serialNumber})\n`);
         io.out(`trust anchor: ${store.file('root')}\nCA chain:     ${store.file('chain')}\nCRLs:         ${store.file('crl')}\n`);
         return Promise.resolve();
       }, { rootName: options.rootName, issuingName: options.issuingName });
@@ -147,7 +156,8 @@ export function registerPki(program: Command, io: CliIo): void {
       const names = { dns: split(options.dns), ips: split(options.ip) };
       const bad = [...names.dns.filter((name) => !isDnsName(name)), ...names.ips.filter((ip) => !isIpAddress(ip))];
       if (bad.length > 0 || names.dns.length + names.ips.length === 0) {
-        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --dns/--ip ${JSON.stringify(bad.join(','))}: expected at least one host name or IP address`);
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Invalid --dns/--ip ${JSON.stringify(bad.join(
+          ','))}: expected at least one host name or IP address`);
       }
       await withCa(command, io, async (ca) => {
         const key = generateSoftwareKey('P-384');
@@ -169,7 +179,8 @@ export function registerPki(program: Command, io: CliIo): void {
       }
       const key = options.csr === undefined ? generateSoftwareKey('P-384') : undefined;
       const publicKey = key?.signer.publicKey
-        ?? (await checkDeviceCsr(derOf(parseCertificateRequest(await readFile(resolve(io.cwd, options.csr ?? ''), 'utf8'))), device)).publicKey;
+        ?? (await checkDeviceCsr(derOf(parseCertificateRequest(await readFile(resolve(io.cwd, options.csr ?? ''), 'utf8'))), device))
+        .publicKey;
       await withCa(command, io, async (ca) => {
         const issued = await ca.issueDevice(publicKey, device);
         io.out(`issued device certificate ${issued.record.serial} for ${deviceUri(device)}\n`);
@@ -187,17 +198,20 @@ export function registerPki(program: Command, io: CliIo): void {
       const directory = resolve(io.cwd, command.optsWithGlobals<PkiOptions>().dir);
       const store = await CaDirectory.open(directory, { waitMs: caLockWaitMs });
       try {
-        if (await store.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot create a token: ${directory} holds no CA; expected one made by \`phasewire pki init\``);
+        if (await store.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION',
+          `Cannot create a token: ${directory} holds no CA; expected one made by \`phasewire pki init\``);
         const created = await createToken(device, lifetime, systemClock, (length) => new Uint8Array(randomBytes(length)));
         await new TokenFileStore(join(directory, caFiles.tokens)).add(created.record);
         io.out(`${created.token}\n`);
-        io.err(`token ${created.record.id} for ${deviceUri(device)}, valid until ${new Date(created.record.expiresAt).toISOString()}; it is shown only now\n`);
+        io.err(`token ${created.record.id} for ${deviceUri(device)}, valid until ${new Date(created.record.expiresAt)
+          .toISOString()}; it is shown only now\n`);
       } finally {
         await store.close();
       }
     });
 
-  pki.command('revoke').description('Revoke a certificate by serial and publish new CRLs; done once a server running on the directory has it in force.')
+  pki.command('revoke').description(
+    'Revoke a certificate by serial and publish new CRLs; done once a server running on the directory has it in force.')
     .argument('<serial>', 'serial number (hex), as `phasewire pki list` shows it')
     .option('--reason <reason>', `one of ${Object.keys(revocationReasons).join(', ')}`, 'unspecified')
     .option('--wait <time>', 'how long to wait for a running server to put it in force', '30s')
@@ -214,7 +228,8 @@ export function registerPki(program: Command, io: CliIo): void {
       if (outcome.kind === 'pending') {
         throw new StoreError('PW_ERR_REVOCATION_PENDING', `Cannot confirm the revocation of ${entry.serial}: it is written to ${path} `
           + `(CRL number ${crlNumber}), but the server running on it (pid ${outcome.pid}) still has CRL number ${outcome.crlNumber} `
-          + `in force after ${options.wait}; expected it to load the change (see its log); it is in force at the server's next start at the latest`);
+          + `in force after ${options
+            .wait}; expected it to load the change (see its log); it is in force at the server's next start at the latest`);
       }
       io.out(outcome.kind === 'in-force'
         ? `${done}; in force at the running server (pid ${outcome.pid}): its sessions dropped, its handshakes refused\n`
@@ -242,7 +257,8 @@ export function registerPki(program: Command, io: CliIo): void {
             continue;
           }
           const renewed = await ca.renew(entry.serial);
-          io.out(`renewed ${entry.serial} as ${renewed.record.serial}: ${join(store.path, caFiles.certificates, `${renewed.record.serial}.pem`)}\n`);
+          io.out(`renewed ${entry.serial} as ${renewed.record.serial}: ${join(store.path, caFiles.certificates, `${renewed.record
+            .serial}.pem`)}\n`);
         }
       });
     });

@@ -11,7 +11,8 @@ import { bufferIo } from '../io.ts';
 import { runCli } from '../run.ts';
 
 describe('phasewire server reset-password', () => {
-  it('gives the user a new password that verifies, ends their sessions and audits it; refuses an unknown user', { timeout: 60_000 }, async () => {
+  it('gives the user a new password that verifies, ends their sessions and audits it; refuses an unknown user', { timeout: 60_000 },
+    async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-cli-reset-'));
     try {
       const seed = new SqliteAccountStore(join(dir, 'api.db'));
@@ -35,7 +36,8 @@ describe('phasewire server reset-password', () => {
         assert.equal(await verifyPassword(password, admin.passwordHash), true);
         assert.equal(await verifyPassword(first!.password, admin.passwordHash), false);
         assert.equal(accounts.session(sessionHash), undefined, 'the session has ended');
-        assert.equal(accounts.audit('default', 10).some((entry) => entry.action === 'user.password-reset' && entry.object === `user:${admin.id}`), true);
+        assert.equal(accounts.audit('default', 10).some((entry) => entry.action === 'user.password-reset' && entry.object === `user:${admin
+          .id}`), true);
       } finally {
         accounts.close();
       }

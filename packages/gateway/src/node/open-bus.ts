@@ -7,7 +7,8 @@ import type { BusEndpoint } from '../gateway-config.ts';
 export async function openBus(endpoint: BusEndpoint, timeoutMs: number): Promise<ChannelClient> {
   switch (endpoint.kind) {
     case 'serial': return ModbusSerialClient.open({ path: endpoint.path, ...endpoint.framing, timeoutMs });
-    case 'tcp': return ModbusTcpClient.connect({ host: endpoint.host, port: endpoint.port, timeoutMs, maxInFlight: endpoint.maxInFlight ?? 1 });
+    case 'tcp': return ModbusTcpClient.connect({ host: endpoint.host, port: endpoint.port, timeoutMs, maxInFlight: endpoint.maxInFlight ??
+      1 });
     case 'rtu+tcp': return ModbusRtuOverTcpClient.connect({ host: endpoint.host, port: endpoint.port, timeoutMs });
   }
 }

@@ -31,7 +31,8 @@ export class RealTimeBus {
   constructor(config: SimulatedBusConfig, options: { seed?: number; timeoutMs?: number } = {}) {
     // settleOnImmediate: between events, let every promise continuation run (the scheduler's async loop awaits several deep).
     this.scheduler = new EventScheduler({ settle: settleOnImmediate });
-    this.bus = new SimulatedBus({ scheduler: this.scheduler, framing: config.framing, random: new SeededRandom(options.seed ?? 1), interference: { bitErrorRate: config.bitErrorRate } });
+    this.bus = new SimulatedBus({ scheduler: this.scheduler, framing: config.framing, random: new SeededRandom(options.seed ?? 1),
+      interference: { bitErrorRate: config.bitErrorRate } });
     this.master = new SimulatedMaster(this.bus, { timeoutMs: options.timeoutMs ?? 1000 });
     this.#speed = config.speed;
   }

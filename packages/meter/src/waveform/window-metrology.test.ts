@@ -10,7 +10,8 @@ const n = spc * cycles;
 
 /** x(k) = Σ √2·X·cos(h·(2πk/spc + shift) + angle) over the given harmonics. */
 function signal(shift: number, parts: readonly [h: number, rms: number, angle: number][]): Float64Array {
-  return Float64Array.from({ length: n }, (_, k) => parts.reduce((x, [h, x1, a]) => x + Math.SQRT2 * x1 * Math.cos(h * ((2 * Math.PI * k) / spc + shift) + a), 0));
+  return Float64Array.from({ length: n }, (_, k) => parts.reduce((x, [h, x1, a]) => x + Math.SQRT2 * x1 * Math.cos(h * ((2 * Math.PI * k) /
+    spc + shift) + a), 0));
 }
 
 describe('WindowMetrology', () => {
@@ -25,7 +26,8 @@ describe('WindowMetrology', () => {
     };
     const m = newMeasurement();
     new WindowMetrology(cycles, spc, [20, 20, 20]).measure(window, m);
-    const close = (x: number, y: number, what: string): void => { assert.ok(Math.abs(x - y) < 1e-9 * Math.max(1, Math.abs(y)), `${what}: ${x} vs ${y}`); };
+    const close = (x: number, y: number, what: string): void => { assert.ok(Math.abs(x - y) < 1e-9 * Math.max(1, Math.abs(y)),
+      `${what}: ${x} vs ${y}`); };
     close(m.currentSquare[0] ?? 0, 10 * 10 + 4 * 4, 'I² in primary amperes');
     close(m.voltageSquare[1] ?? 0, 230 ** 2 * (1 + 0.04 ** 2), 'V²');
     close(m.active[2] ?? 0, 230 * 10 * 0.8, 'P: the 3rd has no voltage to work with');

@@ -54,7 +54,8 @@ describe('MbapMaster', () => {
     first.catch(() => undefined);
     const second = client.readHoldingRegisters(1, 1, 1, { timeoutMs: 500 });
     await scheduler.runFor(60);
-    await assert.rejects(first, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_TIMEOUT') && /no response within 50 ms/.test((error as Error).message));
+    await assert.rejects(first, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_TIMEOUT') && /no response within 50 ms/.test((
+      error as Error).message));
     assert.equal(written.length, 2);
     answer(0, '03 02 00 99');
     assert.equal(master.stats.unmatched, 1);
@@ -133,7 +134,8 @@ describe('MbapMaster', () => {
     const short = client.readHoldingRegisters(1, 0, 2);
     const next = client.readHoldingRegisters(1, 2, 1);
     answer(0, '03 02 00 01');
-    await assert.rejects(short, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE') && /1 registers, 2 were requested/.test((error as Error).message));
+    await assert.rejects(short, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE') && /1 registers, 2 were requested/
+      .test((error as Error).message));
     assert.equal(written.length, 2);
     answer(1, '03 02 00 07');
     assert.deepEqual(await next, Uint16Array.of(7));

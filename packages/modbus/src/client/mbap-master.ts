@@ -89,14 +89,16 @@ export class MbapMaster implements ModbusChannel {
     if (this.#closed) return Promise.reject(closedError(unit, functionCode));
     if (!this.#up) return Promise.reject(disconnectedError(unit, functionCode, 'the TCP connection is down (the client is reconnecting)'));
     if (!Number.isInteger(unit) || unit < 0 || unit > 0xff) {
-      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(functionCode)} on unit ${unit}: a unit id is 0 to 255 (TCP guide §3.1.3)`));
+      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(
+        functionCode)} on unit ${unit}: a unit id is 0 to 255 (TCP guide §3.1.3)`));
     }
     const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (this.#queue.length >= maxQueued) return Promise.reject(queueFullError(unit, functionCode, maxQueued));
     return new Promise<T>((resolve, reject) => {
       // The timeout runs from the call: TCP has no turn-taking, so a wait for a slot is the request's own time.
       const deadline = this.#options.timers.now() + options.timeoutMs;
-      const pending: Pending = { unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, finish, resolve: resolve as (value: unknown) => void, reject };
+      const pending: Pending = { unit, functionCode, pdu, timeoutMs: options.timeoutMs, transactionId: -1, deadline, finish, resolve:
+        resolve as (value: unknown) => void, reject };
       this.#armSweep(deadline);
       // A free slot and no one waiting (always so for one request at a time): on the wire at once.
       if (this.#queue.length === 0 && this.#inFlight < (this.#options.maxInFlight ?? 1)) this.#send(pending);
@@ -182,7 +184,8 @@ export class MbapMaster implements ModbusChannel {
     this.#release(pending);
     if (unitId !== pending.unit) {
       pending.reject(new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
-        `Cannot ${describeFunction(pending.functionCode)} on unit ${pending.unit}: transaction ${transactionId} was answered by unit ${unitId}`));
+        `Cannot ${describeFunction(pending.functionCode)} on unit ${pending
+          .unit}: transaction ${transactionId} was answered by unit ${unitId}`));
     } else {
       this.#stats.responses++;
       settleWith(pending, pdu);

@@ -70,8 +70,12 @@ export interface ModbusClient {
   writeSingleRegister(unit: number, address: number, value: number, options?: RequestOptions): Promise<void>;
   writeMultipleCoils(unit: number, address: number, values: readonly boolean[], options?: RequestOptions): Promise<void>;
   writeMultipleRegisters(unit: number, address: number, values: ArrayLike<number>, options?: RequestOptions): Promise<void>;
-  /** Reads every object of a category, following "more follows" (§6.21); `objectId` starts the stream or names the one object of ReadDeviceIdCode.Specific. */
-  readDeviceIdentification(unit: number, code?: ReadDeviceIdCode, options?: RequestOptions & { readonly objectId?: number }): Promise<DeviceIdentification>;
+  /**
+   * Reads every object of a category, following "more follows" (§6.21); `objectId` starts the stream or names the one object of
+   * ReadDeviceIdCode.Specific.
+   */
+  readDeviceIdentification(unit: number, code?: ReadDeviceIdCode, options?: RequestOptions & { readonly objectId?: number }):
+    Promise<DeviceIdentification>;
   /** Any request of the codec, typed by its function code. */
   request<R extends ModbusRequest>(unit: number, request: R, options?: RequestOptions): Promise<ResponseFor<R>>;
   close(): Promise<void>;
@@ -83,7 +87,8 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 const sameResponse = <T>(response: T): T => response;
 const registerValues = (response: { readonly values: Uint16Array }): Uint16Array => response.values;
 function unansweredRead(pdu: Uint8Array, unit: number): never {
-  throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', `Cannot ${describeFunction(pdu[0] ?? 0)} on unit ${unit}: no answer came back, and a read is never broadcast`);
+  throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', `Cannot ${describeFunction(pdu[0] ??
+    0)} on unit ${unit}: no answer came back, and a read is never broadcast`);
 }
 
 /** ModbusClient over any channel: encodes, sends, decodes against the request, turns exceptions into errors. */
@@ -119,7 +124,8 @@ export class ChannelClient implements ModbusClient {
    * (an RTU broadcast). A request the codec refuses rejects instead of throwing.
    */
   #exchange<R extends ModbusRequest, T>(unit: number, request: R, options: RequestOptions | undefined,
-    pick: (response: Exclude<ResponseFor<R>, { exceptionCode: number }>) => T, unanswered: (pdu: Uint8Array, unit: number) => T): Promise<T> {
+    pick: (response: Exclude<ResponseFor<R>, { exceptionCode: number }>) => T, unanswered: (pdu: Uint8Array, unit: number) => T):
+      Promise<T> {
     let pdu: Uint8Array;
     try {
       pdu = encodeRequest(request);
@@ -184,12 +190,14 @@ export class ChannelClient implements ModbusClient {
     let objectId = options?.objectId ?? 0;
     // Each round must advance the object id, so at most 256 rounds: a device cannot loop us.
     for (;;) {
-      const response = await this.request(unit, { functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: code, objectId }, options);
+      const response = await this.request(unit, { functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: code,
+        objectId }, options);
       for (const object of response.objects) objects.set(object.id, object.value);
       if (!response.moreFollows || code === ReadDeviceIdCode.Specific) return { conformityLevel: response.conformityLevel, objects };
       if (response.nextObjectId <= objectId) {
         throw new DecodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
-          `Cannot read the device identification of unit ${unit}: "more follows" names object ${response.nextObjectId}, which does not advance past ${objectId} (§6.21)`);
+          `Cannot read the device identification of unit ${unit}: "more follows" names object ${response
+            .nextObjectId}, which does not advance past ${objectId} (§6.21)`);
       }
       objectId = response.nextObjectId;
     }

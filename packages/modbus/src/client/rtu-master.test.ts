@@ -44,12 +44,14 @@ describe('RtuMaster', () => {
     const first = client.readHoldingRegisters(1, 0, 1);
     await scheduler.runFor(10);
     master.receive(corrupted);
-    await assert.rejects(first, (error: unknown) => hasCode(error, 'PW_ERR_CRC_MISMATCH') && /failed its CRC check/.test((error as Error).message));
+    await assert.rejects(first, (error: unknown) => hasCode(error, 'PW_ERR_CRC_MISMATCH') && /failed its CRC check/.test((error as Error)
+      .message));
     master.silence();
     const second = client.readHoldingRegisters(1, 0, 1);
     await scheduler.runFor(20);
     master.receive(encodeRtuFrame(9, hex('03 02 00 2A')));
-    await assert.rejects(second, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE') && /from address 9/.test((error as Error).message));
+    await assert.rejects(second, (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE') && /from address 9/.test((
+      error as Error).message));
     assert.equal(master.stats.corrupted, 1);
   });
 

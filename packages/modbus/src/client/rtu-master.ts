@@ -97,16 +97,19 @@ export class RtuMaster implements ModbusChannel {
     if (this.#closed) return Promise.reject(closedError(unit, functionCode));
     if (!this.#up) return Promise.reject(disconnectedError(unit, functionCode, 'the serial link is down'));
     if (!Number.isInteger(unit) || unit < BROADCAST_ADDRESS || unit > MAX_SERIAL_ADDRESS) {
-      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(functionCode)} on unit ${unit}: serial addresses are 0 (broadcast) to 247 (Serial Line V1.02 §2.2)`));
+      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(
+        functionCode)} on unit ${unit}: serial addresses are 0 (broadcast) to 247 (Serial Line V1.02 §2.2)`));
     }
     if (unit === BROADCAST_ADDRESS && !WRITES.has(functionCode)) {
-      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(functionCode)} on the broadcast address 0: only writes can be broadcast (Serial Line V1.02 §2.1)`));
+      return Promise.reject(new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot ${describeFunction(
+        functionCode)} on the broadcast address 0: only writes can be broadcast (Serial Line V1.02 §2.1)`));
     }
     const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (this.#queue.length >= maxQueued) return Promise.reject(queueFullError(unit, functionCode, maxQueued));
     const frame = encodeRtuFrame(unit, pdu);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ unit, functionCode, frame, timeoutMs: options.timeoutMs, finish, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ unit, functionCode, frame, timeoutMs: options.timeoutMs, finish, resolve: resolve as (value: unknown) => void,
+        reject });
       this.#pump();
     });
   }
@@ -168,7 +171,8 @@ export class RtuMaster implements ModbusChannel {
     const sendMs = this.#options.transmitMs?.(next.frame.length) ?? 0;
     this.#lastActivity = timers.now() + sendMs;
     if (next.unit === BROADCAST_ADDRESS) {
-      this.#responseTimer = timers.setTimeout(() => { this.#settle(next, undefined); }, sendMs + (this.#options.turnaroundDelayMs ?? DEFAULT_TURNAROUND_MS));
+      this.#responseTimer = timers.setTimeout(() => { this.#settle(next, undefined); }, sendMs + (this.#options.turnaroundDelayMs ??
+        DEFAULT_TURNAROUND_MS));
     } else {
       this.#responseTimer = timers.setTimeout(() => {
         this.#stats.timeouts++;
@@ -199,7 +203,8 @@ export class RtuMaster implements ModbusChannel {
     const what = fault === 'crc' ? 'the response failed its CRC check'
       : fault === 'truncated' ? 'the response was cut short by a silence'
         : 'the response did not start like a Modbus frame';
-    this.#settle(current, new DecodeError('PW_ERR_CRC_MISMATCH', `Cannot ${describeFunction(current.functionCode)} on unit ${current.unit}: ${what}`));
+    this.#settle(current, new DecodeError('PW_ERR_CRC_MISMATCH', `Cannot ${describeFunction(current.functionCode)} on unit ${current
+      .unit}: ${what}`));
   }
 
   #settle(pending: Pending, outcome: Uint8Array | undefined | Error): void {

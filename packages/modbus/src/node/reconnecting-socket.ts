@@ -152,7 +152,8 @@ export class ReconnectingSocket {
       if (this.#socket === socket) this.#socket = undefined;
       const reason = this.#closed ? 'the client was closed'
         : wasConnected ? `the connection to ${host}:${port} was lost` : `cannot connect to ${host}:${port}`;
-      if (wasConnected || lastError !== undefined) this.#options.onDisconnect(`${reason}${lastError ? ` (${lastError.message})` : ''}`, lastError);
+      if (wasConnected || lastError !== undefined) this.#options.onDisconnect(`${reason}${lastError ? ` (${lastError.message})` : ''}`,
+        lastError);
       if (!wasConnected) this.#settleFirst(lastError ?? new Error(reason));
       this.#scheduleRetry();
     });

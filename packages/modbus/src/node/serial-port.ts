@@ -29,7 +29,8 @@ export async function openSerialPort(options: SerialLineOptions): Promise<Serial
   });
   await new Promise<void>((resolve, reject) => {
     port.open((error) => {
-      if (error) reject(new TransportError('PW_ERR_MODBUS_DISCONNECTED', `Cannot open the serial port ${options.path}: ${error.message}`, { cause: error }));
+      if (error) reject(new TransportError('PW_ERR_MODBUS_DISCONNECTED', `Cannot open the serial port ${options.path}: ${error.message}`, {
+        cause: error }));
       else resolve();
     });
   });

@@ -20,7 +20,8 @@ describe('RTU on a serial port (socat pty pair)', () => {
       assert.deepEqual(await Promise.all(reads), [Uint16Array.of(0x4366, 0x8000, 7), Uint16Array.of(0x8000, 7)]);
       await client.writeMultipleCoils(17, 0, [true, true, false, true]);
       assert.deepEqual(await client.readCoils(17, 0, 4), [true, true, false, true]);
-      await assert.rejects(client.readHoldingRegisters(17, 19, 2), (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 2);
+      await assert.rejects(client.readHoldingRegisters(17, 19, 2), (error: unknown) => error instanceof ModbusExceptionError && error
+        .exceptionCode === 2);
       await assert.rejects(client.readHoldingRegisters(18, 0, 1), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_TIMEOUT'));
       await client.writeSingleRegister(0, 5, 555);
       assert.equal(data.holdingRegisters[5], 555);

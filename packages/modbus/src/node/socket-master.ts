@@ -27,7 +27,8 @@ export interface SocketMaster {
  * its link and the socket needs the master for its events, so one of them is created first.
  */
 export function masterSocket(
-  options: ReconnectOptions & { readonly host: string; readonly port: number; readonly coalesceWrites?: boolean }, holder: { master?: SocketMaster },
+  options: ReconnectOptions & { readonly host: string; readonly port: number; readonly coalesceWrites?: boolean }, holder: { master?:
+    SocketMaster },
 ): ReconnectingSocket {
   return new ReconnectingSocket({
     ...options,
@@ -73,7 +74,8 @@ export class SocketClient<Stats> extends ChannelClient {
   readonly #master: ModbusChannel & { readonly stats: Readonly<Stats> };
   readonly #socket: ReconnectingSocket;
 
-  protected constructor(master: ModbusChannel & { readonly stats: Readonly<Stats> }, socket: ReconnectingSocket, timeoutMs: number | undefined) {
+  protected constructor(master: ModbusChannel & { readonly stats: Readonly<Stats> }, socket: ReconnectingSocket, timeoutMs: number |
+    undefined) {
     super(master, timeoutMs === undefined ? {} : { timeoutMs });
     this.#master = master;
     this.#socket = socket;

@@ -18,14 +18,16 @@ export class ModbusTcpClient extends SocketClient<MbapMasterStats> {
   /** Connects (waiting up to `connectTimeoutMs` for the first connection) and keeps reconnecting after losses. */
   static async connect(options: TcpClientOptions): Promise<ModbusTcpClient> {
     const client = new ModbusTcpClient(options);
-    await awaitFirstConnection(client, options.connectTimeoutMs ?? 3000, `the Modbus/TCP server ${options.host}:${options.port ?? MODBUS_TCP_PORT}`);
+    await awaitFirstConnection(client, options.connectTimeoutMs ?? 3000, `the Modbus/TCP server ${options.host}:${options.port ??
+      MODBUS_TCP_PORT}`);
     return client;
   }
 
   private constructor(options: TcpClientOptions) {
     const holder: { master?: MbapMaster } = {};
     // One request at a time (the default) has nothing to coalesce: its write goes out at once.
-    const socket = masterSocket({ ...options, port: options.port ?? MODBUS_TCP_PORT, coalesceWrites: (options.maxInFlight ?? 1) > 1 }, holder);
+    const socket = masterSocket({ ...options, port: options.port ?? MODBUS_TCP_PORT, coalesceWrites: (options.maxInFlight ?? 1) > 1 },
+      holder);
     const master = new MbapMaster({
       link: { write: (bytes) => { socket.write(bytes); }, abort: (error) => { socket.abort(error); } },
       timers: nodeTimers,

@@ -135,7 +135,8 @@ describe('Modbus/TCP client against the server on loopback', () => {
     const server = await ModbusTcpServer.listen({ handler: memory().handler, units: (unit) => unit === 1, onError: (e) => errors.push(e) });
     const client = await ModbusTcpClient.connect({ host: '127.0.0.1', port: server.port });
     try {
-      await assert.rejects(client.readHoldingRegisters(9, 0, 1), (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 0x0b);
+      await assert.rejects(client.readHoldingRegisters(9, 0, 1), (error: unknown) => error instanceof ModbusExceptionError && error
+        .exceptionCode === 0x0b);
       const raw = connect(server.port, '127.0.0.1');
       await new Promise<void>((resolve) => raw.once('connect', () => { resolve(); }));
       raw.write(Buffer.from('0001000700060103000000010', 'hex'));
@@ -152,7 +153,8 @@ describe('Modbus/TCP client against the server on loopback', () => {
     const port = server.port;
     await server.close();
     await assert.rejects(ModbusTcpClient.connect({ host: '127.0.0.1', port, connectTimeoutMs: 200, minDelayMs: 20 }),
-      (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED') && /Cannot connect to the Modbus\/TCP server/.test((error as Error).message));
+      (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED') && /Cannot connect to the Modbus\/TCP server/.test((error as Error)
+        .message));
   });
 
   // A refused connection is known at the first attempt: waiting out the connect timeout (a minute
@@ -173,8 +175,10 @@ describe('Modbus/TCP client against the server on loopback', () => {
   it('reports a first connection that does not come within the timeout as a timeout, and closes the client', async () => {
     let closed = false;
     const silent = { firstAttempt: () => new Promise<void>(() => undefined), close: () => { closed = true; return Promise.resolve(); } };
-    await assert.rejects(awaitFirstConnection(silent, 50, 'the Modbus/TCP server 192.0.2.1:502'), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_DISCONNECTED')
-      && /^Cannot connect to the Modbus\/TCP server 192\.0\.2\.1:502: no connection within 50 ms \(the host did not answer\)/.test((error as Error).message));
+    await assert.rejects(awaitFirstConnection(silent, 50, 'the Modbus/TCP server 192.0.2.1:502'), (error: unknown) => hasCode(error,
+      'PW_ERR_MODBUS_DISCONNECTED')
+      && /^Cannot connect to the Modbus\/TCP server 192\.0\.2\.1:502: no connection within 50 ms \(the host did not answer\)/.test((
+        error as Error).message));
     assert.equal(closed, true);
   });
 });
@@ -189,7 +193,8 @@ describe('RTU over TCP', () => {
       assert.deepEqual(await Promise.all(reads), [Uint16Array.of(0, 3, 6), Uint16Array.of(0xffff), [true, true, false, true]]);
       await client.writeMultipleRegisters(1, 10, [7, 8]);
       assert.deepEqual(await client.readHoldingRegisters(1, 10, 2), Uint16Array.of(7, 8));
-      await assert.rejects(client.readHoldingRegisters(1, 199, 2), (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 2);
+      await assert.rejects(client.readHoldingRegisters(1, 199, 2), (error: unknown) => error instanceof ModbusExceptionError && error
+        .exceptionCode === 2);
       assert.equal(client.stats.responses, 6);
     } finally {
       await client.close();

@@ -8,7 +8,8 @@ import type { ReadDeviceIdentificationRequest } from './types.ts';
 
 const FC = FunctionCode.EncapsulatedInterfaceTransport;
 const ascii = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'latin1'));
-const request = (code: ReadDeviceIdCode, objectId = 0): ReadDeviceIdentificationRequest => ({ functionCode: FC, readDeviceIdCode: code, objectId });
+const request = (code: ReadDeviceIdCode, objectId = 0): ReadDeviceIdentificationRequest => ({ functionCode: FC, readDeviceIdCode: code,
+  objectId });
 
 const objects = new Map<number, Uint8Array>([
   [DeviceObjectId.VendorName, ascii('phasewire')],
@@ -33,7 +34,8 @@ describe('Read Device Identification (§6.21)', () => {
     assert.equal(first.moreFollows, true);
     assert.equal(first.nextObjectId, 0x81);
     assert.ok(encodeResponse(first).length <= 253);
-    const second = answerDeviceIdentification(request(ReadDeviceIdCode.Extended, first.nextObjectId), objects, ConformityLevel.ExtendedWithIndividual)!;
+    const second = answerDeviceIdentification(request(ReadDeviceIdCode.Extended, first.nextObjectId), objects, ConformityLevel
+      .ExtendedWithIndividual)!;
     assert.deepEqual(second.objects.map((o) => o.id), [0x81]);
     assert.equal(second.moreFollows, false);
     // Round trip through the wire, with "more follows" as 0xFF.
@@ -48,9 +50,11 @@ describe('Read Device Identification (§6.21)', () => {
   });
 
   it('reads one object by individual access, and has no answer for a missing one (exception 0x02)', () => {
-    const one = answerDeviceIdentification(request(ReadDeviceIdCode.Specific, DeviceObjectId.ModelName), objects, ConformityLevel.RegularWithIndividual);
+    const one = answerDeviceIdentification(request(ReadDeviceIdCode.Specific, DeviceObjectId.ModelName), objects, ConformityLevel
+      .RegularWithIndividual);
     assert.equal(deviceObjectText(one!.objects[0]!.value), 'three-phase meter');
-    assert.equal(answerDeviceIdentification(request(ReadDeviceIdCode.Specific, 0x44), objects, ConformityLevel.RegularWithIndividual), undefined);
+    assert.equal(answerDeviceIdentification(request(ReadDeviceIdCode.Specific, 0x44), objects, ConformityLevel.RegularWithIndividual),
+      undefined);
   });
 
   it('refuses an object too long for any PDU', () => {
@@ -70,7 +74,8 @@ describe('Read Device Identification (§6.21)', () => {
       [FC, 0x0e, 1, 1, 0],
     ];
     for (const pdu of bad) {
-      assert.throws(() => decodeResponse(Uint8Array.from(pdu), request(ReadDeviceIdCode.Basic)), DecodeError, Buffer.from(pdu).toString('hex'));
+      assert.throws(() => decodeResponse(Uint8Array.from(pdu), request(ReadDeviceIdCode.Basic)), DecodeError, Buffer.from(pdu).toString(
+        'hex'));
     }
     assert.throws(() => decodeResponse(Uint8Array.of(FC, 0x0e, 4, 0x81, 0, 0, 1, 0x02, 1, 0x41), request(ReadDeviceIdCode.Specific, 0x01)),
       (error: unknown) => error instanceof DecodeError && error.code === 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');

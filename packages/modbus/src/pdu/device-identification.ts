@@ -22,7 +22,8 @@ const lastObjectOfCategory: Readonly<Record<number, number>> = {
 export function encodeDeviceIdentificationResponse(response: ReadDeviceIdentificationResponse): Uint8Array {
   let length = HEADER_LENGTH;
   for (const object of response.objects) length += 2 + object.value.length;
-  if (length > MAX_PDU_LENGTH) throw limitError(FC, 'response', `the objects need ${length} bytes, more than the ${MAX_PDU_LENGTH} of a PDU (§6.21: set more follows)`);
+  if (length > MAX_PDU_LENGTH) throw limitError(FC, 'response',
+    `the objects need ${length} bytes, more than the ${MAX_PDU_LENGTH} of a PDU (§6.21: set more follows)`);
   if (response.objects.length > 0xff) throw limitError(FC, 'response', `${response.objects.length} objects is more than 255`);
   if (!conformityLevels.has(response.conformityLevel)) {
     throw limitError(FC, 'response', `conformity level 0x${response.conformityLevel.toString(16)} is not one of §6.21`);
@@ -35,7 +36,8 @@ export function encodeDeviceIdentificationResponse(response: ReadDeviceIdentific
     response.moreFollows ? MORE_FOLLOWS : 0, response.nextObjectId, response.objects.length]);
   let at = HEADER_LENGTH;
   for (const object of response.objects) {
-    if (!Number.isInteger(object.id) || object.id < 0 || object.id > 0xff) throw limitError(FC, 'response', `object id ${object.id} is outside 0 to 255`);
+    if (!Number.isInteger(object.id) || object.id < 0 || object.id > 0xff) throw limitError(FC, 'response', `object id ${object
+      .id} is outside 0 to 255`);
     pdu[at] = object.id;
     pdu[at + 1] = object.value.length;
     pdu.set(object.value, at + 2);
@@ -44,8 +46,10 @@ export function encodeDeviceIdentificationResponse(response: ReadDeviceIdentific
   return pdu;
 }
 
-export function decodeDeviceIdentificationResponse(pdu: Uint8Array, request: ReadDeviceIdentificationRequest, what = 'response'): ReadDeviceIdentificationResponse {
-  if (pdu.length < HEADER_LENGTH) throw decodeError('PW_ERR_MODBUS_MALFORMED', FC, what, `the PDU is ${pdu.length} bytes, at least ${HEADER_LENGTH} expected`);
+export function decodeDeviceIdentificationResponse(pdu: Uint8Array, request: ReadDeviceIdentificationRequest, what = 'response'):
+  ReadDeviceIdentificationResponse {
+  if (pdu.length < HEADER_LENGTH) throw decodeError('PW_ERR_MODBUS_MALFORMED', FC, what, `the PDU is ${pdu
+    .length} bytes, at least ${HEADER_LENGTH} expected`);
   const mei = pdu[1] ?? 0;
   const code = pdu[2] ?? 0;
   if (mei !== MeiType.ReadDeviceIdentification || code !== request.readDeviceIdCode) {
@@ -66,7 +70,8 @@ export function decodeDeviceIdentificationResponse(pdu: Uint8Array, request: Rea
   for (let index = 0; index < count; index++) {
     const length = pdu[at + 1];
     if (length === undefined || at + 2 + length > pdu.length) {
-      throw decodeError('PW_ERR_MODBUS_MALFORMED', FC, what, `object ${index + 1} of ${count} runs past the end of the ${pdu.length}-byte PDU`);
+      throw decodeError('PW_ERR_MODBUS_MALFORMED', FC, what, `object ${index + 1} of ${count} runs past the end of the ${pdu
+        .length}-byte PDU`);
     }
     // A copy: framers reuse their buffers, and values outlive the frame.
     objects.push({ id: pdu[at] ?? 0, value: pdu.slice(at + 2, at + 2 + length) });
@@ -76,9 +81,11 @@ export function decodeDeviceIdentificationResponse(pdu: Uint8Array, request: Rea
     throw decodeError('PW_ERR_MODBUS_MALFORMED', FC, what, `${pdu.length - at} bytes follow the ${count} objects announced`);
   }
   if (request.readDeviceIdCode === ReadDeviceIdCode.Specific && (objects.length !== 1 || objects[0]?.id !== request.objectId)) {
-    throw decodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', FC, what, `individual access to object ${request.objectId} answered with ${objects.length} objects`);
+    throw decodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', FC, what, `individual access to object ${request
+      .objectId} answered with ${objects.length} objects`);
   }
-  return { functionCode: FC, readDeviceIdCode: request.readDeviceIdCode, conformityLevel, moreFollows: more === MORE_FOLLOWS, nextObjectId: pdu[5] ?? 0, objects };
+  return { functionCode: FC, readDeviceIdCode: request.readDeviceIdCode, conformityLevel, moreFollows: more === MORE_FOLLOWS, nextObjectId:
+    pdu[5] ?? 0, objects };
 }
 
 /**

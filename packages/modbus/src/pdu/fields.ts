@@ -42,7 +42,8 @@ export function limitError(functionCode: number, what: 'request' | 'response', p
 }
 
 /** Encoder side: an address, a quantity in [1, max], and the range inside the 64 Ki address space. */
-export function checkRange(functionCode: number, what: 'request' | 'response', address: number, quantity: number, max: number, clause: string): void {
+export function checkRange(functionCode: number, what: 'request' | 'response', address: number, quantity: number, max: number, clause:
+  string): void {
   checkAddress(functionCode, what, address);
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > max) {
     throw limitError(functionCode, what, `quantity ${quantity} is outside 1 to ${max} (${clause})`);
@@ -70,7 +71,8 @@ export function checkDecodedRange(functionCode: number, address: number, quantit
     throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', functionCode, 'request', `quantity ${quantity} is outside 1 to ${max} (${clause})`);
   }
   if (address + quantity > ADDRESS_SPACE) {
-    throw decodeError('PW_ERR_MODBUS_ILLEGAL_ADDRESS', functionCode, 'request', `addresses ${address} to ${address + quantity - 1} run past 65535 (MBAP-APP §4.4)`);
+    throw decodeError('PW_ERR_MODBUS_ILLEGAL_ADDRESS', functionCode, 'request', `addresses ${address} to ${address + quantity -
+      1} run past 65535 (MBAP-APP §4.4)`);
   }
 }
 

@@ -29,18 +29,23 @@ describe('encodeRequest limits', () => {
   });
 
   it('writes 1 to 1968 coils and 1 to 123 registers (§6.11, §6.12)', () => {
-    assert.equal(encodeRequest({ functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: new Array<boolean>(1968).fill(true) }).length, 6 + 246);
-    encodeFails({ functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: new Array<boolean>(1969).fill(true) }, /quantity 1969 is outside 1 to 1968/);
+    assert.equal(encodeRequest({ functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: new Array<boolean>(1968).fill(true) })
+      .length, 6 + 246);
+    encodeFails({ functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: new Array<boolean>(1969).fill(true) },
+      /quantity 1969 is outside 1 to 1968/);
     encodeFails({ functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: [] }, /quantity 0/);
-    assert.equal(encodeRequest({ functionCode: FunctionCode.WriteMultipleRegisters, address: 0, values: new Uint16Array(123) }).length, 6 + 246);
-    encodeFails({ functionCode: FunctionCode.WriteMultipleRegisters, address: 0, values: new Uint16Array(124) }, /quantity 124 is outside 1 to 123/);
+    assert.equal(encodeRequest({ functionCode: FunctionCode.WriteMultipleRegisters, address: 0, values: new Uint16Array(123) }).length, 6 +
+      246);
+    encodeFails({ functionCode: FunctionCode.WriteMultipleRegisters, address: 0, values: new Uint16Array(124) },
+      /quantity 124 is outside 1 to 123/);
   });
 
   it('keeps addresses and ranges inside 0 to 65535 (§4.4)', () => {
     encodeFails({ functionCode: FunctionCode.ReadHoldingRegisters, address: -1, quantity: 1 }, /address -1 is outside 0 to 65535/);
     encodeFails({ functionCode: FunctionCode.ReadHoldingRegisters, address: 65536, quantity: 1 }, /address 65536/);
     encodeFails({ functionCode: FunctionCode.ReadHoldingRegisters, address: 1.5, quantity: 1 }, /address 1.5/);
-    encodeFails({ functionCode: FunctionCode.ReadHoldingRegisters, address: 65500, quantity: 100 }, /addresses 65500 to 65599 run past 65535/);
+    encodeFails({ functionCode: FunctionCode.ReadHoldingRegisters, address: 65500, quantity: 100 },
+      /addresses 65500 to 65599 run past 65535/);
     encodeFails({ functionCode: FunctionCode.WriteSingleCoil, address: 70000, value: true }, /address 70000/);
   });
 
@@ -50,8 +55,10 @@ describe('encodeRequest limits', () => {
   });
 
   it('asks for device identification with codes 1 to 4 and object ids 0 to 255 (§6.21)', () => {
-    encodeFails({ functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: 5 as ReadDeviceIdCode, objectId: 0 }, /read device id code 5/);
-    encodeFails({ functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: ReadDeviceIdCode.Specific, objectId: 256 }, /object id 256/);
+    encodeFails({ functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: 5 as ReadDeviceIdCode, objectId: 0 },
+      /read device id code 5/);
+    encodeFails({ functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: ReadDeviceIdCode.Specific, objectId: 256 },
+      /object id 256/);
   });
 });
 

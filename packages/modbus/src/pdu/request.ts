@@ -70,7 +70,8 @@ export function decodeRequest(pdu: Uint8Array): ModbusRequest {
   const fc = pdu[0];
   if (fc === undefined) throw decodeError('PW_ERR_MODBUS_MALFORMED', 0, REQUEST, 'the PDU is empty');
   if (pdu.length > MAX_PDU_LENGTH) {
-    throw decodeError('PW_ERR_MODBUS_MALFORMED', fc, REQUEST, `the PDU is ${pdu.length} bytes, more than the ${MAX_PDU_LENGTH} of MBAP-APP §4.1`);
+    throw decodeError('PW_ERR_MODBUS_MALFORMED', fc, REQUEST, `the PDU is ${pdu
+      .length} bytes, more than the ${MAX_PDU_LENGTH} of MBAP-APP §4.1`);
   }
   switch (fc) {
     case FunctionCode.ReadCoils:
@@ -93,7 +94,8 @@ export function decodeRequest(pdu: Uint8Array): ModbusRequest {
       checkLength(pdu, 5, fc, REQUEST);
       const raw = readU16(pdu, 3);
       if (raw !== COIL_ON && raw !== COIL_OFF) {
-        throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', fc, REQUEST, `output value 0x${raw.toString(16)} is neither 0xFF00 nor 0x0000 (§6.5)`);
+        throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', fc, REQUEST, `output value 0x${raw.toString(
+          16)} is neither 0xFF00 nor 0x0000 (§6.5)`);
       }
       return { functionCode: fc, address: readU16(pdu, 1), value: raw === COIL_ON };
     }
@@ -113,7 +115,8 @@ export function decodeRequest(pdu: Uint8Array): ModbusRequest {
     case FunctionCode.EncapsulatedInterfaceTransport:
       return decodeDeviceIdentificationRequest(pdu);
     default:
-      throw decodeError('PW_ERR_MODBUS_ILLEGAL_FUNCTION', fc, REQUEST, 'the function code is not one phasewire implements (MBAP-APP §7, exception 0x01)');
+      throw decodeError('PW_ERR_MODBUS_ILLEGAL_FUNCTION', fc, REQUEST,
+        'the function code is not one phasewire implements (MBAP-APP §7, exception 0x01)');
   }
 }
 
@@ -126,7 +129,8 @@ function multipleHeader(
   const byteCount = pdu[5] ?? 0;
   if (quantity < 1 || quantity > max || byteCount !== bytesFor(quantity)) {
     throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', fc, REQUEST,
-      `quantity ${quantity} with byte count ${byteCount}: expected a quantity of 1 to ${max} and a byte count of ${bytesFor(quantity)} (${clause})`);
+      `quantity ${quantity} with byte count ${byteCount}: expected a quantity of 1 to ${max} and a byte count of ${bytesFor(
+        quantity)} (${clause})`);
   }
   checkLength(pdu, 6 + byteCount, fc, REQUEST);
   checkDecodedRange(fc, address, quantity, max, clause);
@@ -138,7 +142,8 @@ function decodeDeviceIdentificationRequest(pdu: Uint8Array): ReadDeviceIdentific
   const mei = pdu[1];
   if (mei !== MeiType.ReadDeviceIdentification) {
     throw decodeError('PW_ERR_MODBUS_ILLEGAL_FUNCTION', fc, REQUEST,
-      mei === undefined ? 'the MEI type is missing' : `MEI type 0x${mei.toString(16)} is not 0x0E, the only one phasewire implements (§6.19)`);
+      mei === undefined ? 'the MEI type is missing' : `MEI type 0x${mei.toString(
+        16)} is not 0x0E, the only one phasewire implements (§6.19)`);
   }
   checkLength(pdu, 4, fc, REQUEST);
   const code = pdu[2] ?? 0;

@@ -6,7 +6,8 @@ import { decodeResponse, encodeResponse } from './response.ts';
 import type { ModbusRequest } from './types.ts';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-const readHolding = (address: number, quantity: number): ModbusRequest => ({ functionCode: FunctionCode.ReadHoldingRegisters, address, quantity });
+const readHolding = (address: number, quantity: number): ModbusRequest => ({ functionCode: FunctionCode.ReadHoldingRegisters, address,
+  quantity });
 const decodeFails = (pdu: string, request: ModbusRequest, code: ErrorCode, message?: RegExp) => {
   assert.throws(() => decodeResponse(hex(pdu), request, 7), (error: unknown) =>
     error instanceof DecodeError && error.code === code && (message === undefined || message.test(error.message)), `${pdu} → ${code}`);
@@ -36,11 +37,15 @@ describe('decodeResponse checks the answer against the request', () => {
   });
 
   it('refuses a write whose echo differs from the request', () => {
-    decodeFails('06 0001 0004', { functionCode: FunctionCode.WriteSingleRegister, address: 1, value: 3 }, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
+    decodeFails('06 0001 0004', { functionCode: FunctionCode.WriteSingleRegister, address: 1, value: 3 },
+      'PW_ERR_MODBUS_UNEXPECTED_RESPONSE',
       /echo is address 1 value 4, the request was address 1 value 3/);
-    decodeFails('05 0001 0000', { functionCode: FunctionCode.WriteSingleCoil, address: 1, value: true }, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
-    decodeFails('10 0001 0003', { functionCode: FunctionCode.WriteMultipleRegisters, address: 1, values: Uint16Array.of(1, 2) }, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
-    decodeFails('0F 0002 0002', { functionCode: FunctionCode.WriteMultipleCoils, address: 1, values: [true, false] }, 'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
+    decodeFails('05 0001 0000', { functionCode: FunctionCode.WriteSingleCoil, address: 1, value: true },
+      'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
+    decodeFails('10 0001 0003', { functionCode: FunctionCode.WriteMultipleRegisters, address: 1, values: Uint16Array.of(1, 2) },
+      'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
+    decodeFails('0F 0002 0002', { functionCode: FunctionCode.WriteMultipleCoils, address: 1, values: [true, false] },
+      'PW_ERR_MODBUS_UNEXPECTED_RESPONSE');
   });
 
   it('decodes every named exception code and refuses a malformed exception', () => {
@@ -55,12 +60,14 @@ describe('decodeResponse checks the answer against the request', () => {
 
 describe('encodeResponse limits', () => {
   const fails = (run: () => unknown, message: RegExp) => {
-    assert.throws(run, (error: unknown) => error instanceof ValidationError && error.code === 'PW_ERR_MODBUS_LIMIT' && message.test(error.message));
+    assert.throws(run, (error: unknown) => error instanceof ValidationError && error.code === 'PW_ERR_MODBUS_LIMIT' && message.test(error
+      .message));
   };
 
   it('answers reads of 1 to 2000 bits and 1 to 125 registers', () => {
     fails(() => encodeResponse({ functionCode: FunctionCode.ReadCoils, values: [] }), /0 values is outside 1 to 2000/);
-    fails(() => encodeResponse({ functionCode: FunctionCode.ReadInputRegisters, values: new Uint16Array(126) }), /126 registers is outside 1 to 125/);
+    fails(() => encodeResponse({ functionCode: FunctionCode.ReadInputRegisters, values: new Uint16Array(126) }),
+      /126 registers is outside 1 to 125/);
     assert.equal(encodeResponse({ functionCode: FunctionCode.ReadInputRegisters, values: new Uint16Array(125) }).length, 252);
   });
 

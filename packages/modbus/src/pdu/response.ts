@@ -20,7 +20,8 @@ export function encodeResponse(response: ModbusResponse | ExceptionResponse): Ui
     case FunctionCode.ReadCoils:
     case FunctionCode.ReadDiscreteInputs: {
       const count = response.values.length;
-      if (count < 1 || count > MAX_READ_BITS) throw limitError(fc, RESPONSE, `${count} values is outside 1 to ${MAX_READ_BITS} (§6.1, §6.2)`);
+      if (count < 1 || count > MAX_READ_BITS) throw limitError(fc, RESPONSE,
+        `${count} values is outside 1 to ${MAX_READ_BITS} (§6.1, §6.2)`);
       const byteCount = byteCountForBits(count);
       const pdu = new Uint8Array(2 + byteCount);
       pdu[0] = fc;
@@ -31,7 +32,8 @@ export function encodeResponse(response: ModbusResponse | ExceptionResponse): Ui
     case FunctionCode.ReadHoldingRegisters:
     case FunctionCode.ReadInputRegisters: {
       const count = response.values.length;
-      if (count < 1 || count > MAX_READ_REGISTERS) throw limitError(fc, RESPONSE, `${count} registers is outside 1 to ${MAX_READ_REGISTERS} (§6.3, §6.4)`);
+      if (count < 1 || count > MAX_READ_REGISTERS) throw limitError(fc, RESPONSE,
+        `${count} registers is outside 1 to ${MAX_READ_REGISTERS} (§6.3, §6.4)`);
       const pdu = new Uint8Array(2 + count * 2);
       pdu[0] = fc;
       pdu[1] = count * 2;
@@ -58,7 +60,8 @@ export function encodeResponse(response: ModbusResponse | ExceptionResponse): Ui
 function encodeException(response: ExceptionResponse): Uint8Array {
   const { functionCode, exceptionCode } = response;
   if (!Number.isInteger(functionCode) || functionCode < 1 || functionCode >= EXCEPTION_FLAG) {
-    throw limitError(functionCode, RESPONSE, `function code ${functionCode} is outside 1 to 127, so it has no exception response (MBAP-APP §7)`);
+    throw limitError(functionCode, RESPONSE,
+      `function code ${functionCode} is outside 1 to 127, so it has no exception response (MBAP-APP §7)`);
   }
   if (!Number.isInteger(exceptionCode) || exceptionCode < 1 || exceptionCode > 0xff) {
     throw limitError(functionCode, RESPONSE, `exception code ${exceptionCode} is outside 1 to 255 (MBAP-APP §7)`);
@@ -85,16 +88,19 @@ export function decodeResponse(pdu: Uint8Array, request: ModbusRequest, unit?: n
   const fc = pdu[0];
   if (fc === undefined) throw decodeError('PW_ERR_MODBUS_MALFORMED', expected, what, 'the PDU is empty');
   if (pdu.length > MAX_PDU_LENGTH) {
-    throw decodeError('PW_ERR_MODBUS_MALFORMED', expected, what, `the PDU is ${pdu.length} bytes, more than the ${MAX_PDU_LENGTH} of MBAP-APP §4.1`);
+    throw decodeError('PW_ERR_MODBUS_MALFORMED', expected, what, `the PDU is ${pdu
+      .length} bytes, more than the ${MAX_PDU_LENGTH} of MBAP-APP §4.1`);
   }
   if (fc === (expected | EXCEPTION_FLAG)) {
     checkLength(pdu, 2, expected, what);
     const exceptionCode = pdu[1] ?? 0;
-    if (exceptionCode === 0) throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', expected, what, 'exception code 0 is not an exception (MBAP-APP §7)');
+    if (exceptionCode === 0) throw decodeError('PW_ERR_MODBUS_ILLEGAL_VALUE', expected, what,
+      'exception code 0 is not an exception (MBAP-APP §7)');
     return { functionCode: expected, exceptionCode };
   }
   if (fc !== expected) {
-    throw decodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', expected, what, `the response carries function code 0x${fc.toString(16).padStart(2, '0')}`);
+    throw decodeError('PW_ERR_MODBUS_UNEXPECTED_RESPONSE', expected, what, `the response carries function code 0x${fc.toString(16).padStart(
+      2, '0')}`);
   }
   switch (request.functionCode) {
     case FunctionCode.ReadCoils:

@@ -87,9 +87,11 @@ const vectors: readonly Vector[] = [
     response: {
       functionCode: FunctionCode.EncapsulatedInterfaceTransport, readDeviceIdCode: ReadDeviceIdCode.Basic, conformityLevel: 0x01,
       moreFollows: false, nextObjectId: 0,
-      objects: [{ id: 0, value: ascii('Company identification') }, { id: 1, value: ascii('Product code XX') }, { id: 2, value: ascii('V2.11') }],
+      objects: [{ id: 0, value: ascii('Company identification') }, { id: 1, value: ascii('Product code XX') }, { id: 2, value: ascii(
+        'V2.11') }],
     },
-    responsePdu: `2B 0E 01 01 00 00 03 00 16 ${Buffer.from('Company identification').toString('hex')} 01 0F ${Buffer.from('Product code XX').toString('hex')} 02 05 ${Buffer.from('V2.11').toString('hex')}`,
+    responsePdu: `2B 0E 01 01 00 00 03 00 16 ${Buffer.from('Company identification').toString('hex')} 01 0F ${Buffer.from('Product code XX')
+      .toString('hex')} 02 05 ${Buffer.from('V2.11').toString('hex')}`,
   },
   {
     // §7: a read of coil address 1185 from a device that has no such coil.

@@ -48,11 +48,14 @@ describe('device profile schema', () => {
 
   it('names the file, the field and what was expected for each kind of mistake', () => {
     refuses((p) => { p['points'] = []; }, /field points is \[\], expected a non-empty list/);
-    refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['quantity'] = 'voltageL9'; }, /points\[0\]\.quantity is "voltageL9", expected a catalogue key/);
-    refuses((p) => { (p['points'] as Record<string, unknown>[])[1]!['unit'] = 'A'; }, /points\[1\]\.unit is "A", expected a unit that converts to V/);
+    refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['quantity'] = 'voltageL9'; },
+      /points\[0\]\.quantity is "voltageL9", expected a catalogue key/);
+    refuses((p) => { (p['points'] as Record<string, unknown>[])[1]!['unit'] = 'A'; },
+      /points\[1\]\.unit is "A", expected a unit that converts to V/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[1]!['address'] = 1; }, /points\[1\]\.address .*overlaps points\[0\]/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[2]!['quantity'] = 'voltageL1'; }, /points\[2\]\.quantity .*already mapped/);
-    refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['functionCode'] = 6; }, /points\[0\]\.functionCode is 6, expected 3 \(holding registers\) or 4/);
+    refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['functionCode'] = 6; },
+      /points\[0\]\.functionCode is 6, expected 3 \(holding registers\) or 4/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['order'] = 'BA'; }, /points\[0\]\.order is "BA", expected one of ABCD/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['type'] = 'float16'; }, /points\[0\]\.type is "float16"/);
     refuses((p) => { (p['points'] as Record<string, unknown>[])[0]!['address'] = 70000; }, /points\[0\]\.address is 70000/);
@@ -67,13 +70,15 @@ describe('device profile schema', () => {
     const field = (p: Record<string, unknown>, name: string) => p[name] as Record<string, unknown>;
     const point = (p: Record<string, unknown>) => (p['points'] as Record<string, unknown>[])[0]!;
     const ascii = { kind: 'register', functionCode: 3, address: 1, type: 'ascii' };
-    refuses((p) => { field(p, 'source')['pages'] = 3; }, /field source\.pages is 3, expected no such field \(allowed: title, version, url\)/);
+    refuses((p) => { field(p, 'source')['pages'] = 3; },
+      /field source\.pages is 3, expected no such field \(allowed: title, version, url\)/);
     refuses((p) => { point(p)['unit'] = 'volts'; }, /points\[0\]\.unit is "volts", expected one of V, kV, A, mA/);
     refuses((p) => { point(p)['scale'] = 0; }, /points\[0\]\.scale is 0, expected a non-zero number/);
     refuses((p) => { point(p)['address'] = 65_535; }, /points\[0\]\.address is 65535, expected an address where a float32 ends/);
     refuses((p) => { delete field(p, 'defaults')['functionCode']; },
       /points\[0\]\.functionCode is missing, expected 3 .* or 4 .*, here or in defaults\.functionCode/);
-    refuses((p) => { field(p, 'identify')['count'] = 3; }, /identify\.count is 3, expected no count for a uint16 probe \(it reads one register\)/);
+    refuses((p) => { field(p, 'identify')['count'] = 3; },
+      /identify\.count is 3, expected no count for a uint16 probe \(it reads one register\)/);
     refuses((p) => { p['identify'] = { ...ascii, expect: { text: 'X' } }; }, /identify\.count is missing/);
     refuses((p) => { p['identify'] = { ...ascii, count: 2, expect: { equals: [1] } }; },
       /identify\.expect is \{"equals":\[1\]\}, expected \{ "text": … \} for an ascii probe/);
@@ -113,7 +118,8 @@ describe('point codec', () => {
   });
 
   it('applies a scale register as a power of ten', () => {
-    const profile = parseDeviceProfile({ ...base, points: [{ quantity: 'activePower', address: 0, unit: 'W', type: 'int16', scaleRegister: { address: 5, type: 'int16' } }] }, 'test.json');
+    const profile = parseDeviceProfile({ ...base, points: [{ quantity: 'activePower', address: 0, unit: 'W', type: 'int16', scaleRegister: {
+      address: 5, type: 'int16' } }] }, 'test.json');
     const image = new Map([['3:0', 1234], ['3:5', 0xffff]]);
     assert.equal([...decodeImage(profile.points, image).values()][0], 123.4);
     assert.deepEqual(planReads(profile).map((r) => [r.address, r.count]), [[0, 1], [5, 1]]);

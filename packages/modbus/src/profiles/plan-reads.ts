@@ -22,7 +22,8 @@ interface Span {
 
 /** The reads that cover every point and scale register of `profile`, in function-then-address order. */
 export function planReads(profile: Pick<DeviceProfile, 'points' | 'maxRegistersPerRead'>): PlannedRead[] {
-  const spans: Span[] = profile.points.map((point) => ({ functionCode: point.functionCode, address: point.address, count: registersOf(point.type), point }));
+  const spans: Span[] = profile.points.map((point) => ({ functionCode: point.functionCode, address: point.address, count: registersOf(point
+    .type), point }));
   const seen = new Set(spans.map((s) => `${s.functionCode}:${s.address}`));
   for (const point of profile.points) {
     const sr = point.scaleRegister;
@@ -41,7 +42,8 @@ export function planReads(profile: Pick<DeviceProfile, 'points' | 'maxRegistersP
       last.count += span.count;
       if (span.point !== undefined) last.points.push(span.point);
     } else {
-      reads.push({ functionCode: span.functionCode, address: span.address, count: span.count, points: span.point === undefined ? [] : [span.point] });
+      reads.push({ functionCode: span.functionCode, address: span.address, count: span.count, points: span.point === undefined ? [] : [span
+        .point] });
     }
   }
   return reads;

@@ -34,7 +34,8 @@ export function factorOf(point: ProfilePoint, exponent = 0): number {
 export function decodePoint(point: ProfilePoint, words: ArrayLike<number>, exponent = 0): number {
   const value = readRaw(point.type, words, point.order) * factorOf(point, exponent);
   if (!Number.isFinite(value)) {
-    throw new DecodeError('PW_ERR_DECODE', `Cannot decode ${point.quantity.key} at register ${point.address}: scaling gives ${value}, expected a finite number`);
+    throw new DecodeError('PW_ERR_DECODE', `Cannot decode ${point.quantity.key} at register ${point
+      .address}: scaling gives ${value}, expected a finite number`);
   }
   return value;
 }
@@ -50,7 +51,8 @@ export function encodePoint(point: ProfilePoint, value: number, exponent = 0): U
   const range = integerRanges[point.type];
   const raw = range === undefined ? scaled : Math.round(scaled);
   if (!Number.isFinite(raw) || (range !== undefined && (raw < range[0] || raw > range[1]))) {
-    throw new ValidationError('PW_ERR_PROFILE_VALUE', `Cannot encode ${point.quantity.key} = ${value} as ${point.type} with scale ${point.scale} ${point.unit}: raw value ${raw} is outside the type`);
+    throw new ValidationError('PW_ERR_PROFILE_VALUE', `Cannot encode ${point.quantity.key} = ${value} as ${point.type} with scale ${point
+      .scale} ${point.unit}: raw value ${raw} is outside the type`);
   }
   const writer = new ByteWriter(8, point.order);
   switch (point.type) {

@@ -39,7 +39,8 @@ export function probeSpecificity(probe: IdentifyProbe): number {
 export function probeRegisters(probe: IdentifyProbe & { kind: 'register' }): number[] {
   if (probe.type === 'ascii') {
     const text = probe.expect.kind === 'text' ? probe.expect.prefix : '';
-    return Array.from({ length: probe.count }, (_, i) => (((text.charCodeAt(2 * i) || 0) & 0xff) << 8) | ((text.charCodeAt(2 * i + 1) || 0) & 0xff));
+    return Array.from({ length: probe.count }, (_, i) => (((text.charCodeAt(2 * i) || 0) & 0xff) << 8) | ((text.charCodeAt(2 * i + 1) ||
+      0) & 0xff));
   }
   const value = probe.expect.kind === 'equals' ? probe.expect.values[0] ?? 0 : 0;
   const writer = new ByteWriter(8, probe.order);

@@ -9,7 +9,10 @@ export type FrameDirection = 'request' | 'response';
 
 /** More bytes are needed before the length is known. */
 export const NEED_MORE = -1;
-/** The function code is not one whose length can be derived (user-defined codes 65–72 and 100–110, reserved ones): only a silence delimits it. */
+/**
+ * The function code is not one whose length can be derived (user-defined codes 65–72 and 100–110, reserved ones): only a silence
+ * delimits it.
+ */
 export const UNKNOWN_LENGTH = -2;
 /** These bytes cannot start a frame (reserved address, or an impossible length). */
 export const NOT_A_FRAME = -3;

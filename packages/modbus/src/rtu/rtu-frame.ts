@@ -11,7 +11,8 @@ export interface RtuFrame {
 
 export function encodeRtuFrame(address: number, pdu: Uint8Array): Uint8Array {
   if (!Number.isInteger(address) || address < 0 || address > MAX_SERIAL_ADDRESS) {
-    throw new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot frame an RTU request for address ${address}: serial addresses are 0 to 247 (Serial Line V1.02 §2.2)`);
+    throw new ValidationError('PW_ERR_MODBUS_LIMIT',
+      `Cannot frame an RTU request for address ${address}: serial addresses are 0 to 247 (Serial Line V1.02 §2.2)`);
   }
   if (pdu.length < 1 || pdu.length > MAX_PDU_LENGTH) {
     throw new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot frame a ${pdu.length}-byte PDU: a PDU is 1 to ${MAX_PDU_LENGTH} bytes`);
@@ -28,12 +29,14 @@ export function encodeRtuFrame(address: number, pdu: Uint8Array): Uint8Array {
 /** Decodes one complete frame (delimited by the caller); throws DecodeError on a bad length or CRC. */
 export function decodeRtuFrame(frame: Uint8Array): RtuFrame {
   if (frame.length < 4 || frame.length > MAX_PDU_LENGTH + 3) {
-    throw new DecodeError('PW_ERR_MODBUS_MALFORMED', `Cannot decode an RTU frame of ${frame.length} bytes: expected 4 to ${MAX_PDU_LENGTH + 3}`);
+    throw new DecodeError('PW_ERR_MODBUS_MALFORMED', `Cannot decode an RTU frame of ${frame.length} bytes: expected 4 to ${MAX_PDU_LENGTH +
+      3}`);
   }
   const crc = crc16(frame, 0, frame.length - 2);
   const received = (frame[frame.length - 2] ?? 0) | ((frame[frame.length - 1] ?? 0) << 8);
   if (crc !== received) {
-    throw new DecodeError('PW_ERR_CRC_MISMATCH', `Cannot decode an RTU frame from address ${frame[0] ?? 0}: CRC 0x${received.toString(16).padStart(4, '0')} received, 0x${crc.toString(16).padStart(4, '0')} computed`);
+    throw new DecodeError('PW_ERR_CRC_MISMATCH', `Cannot decode an RTU frame from address ${frame[0] ?? 0}: CRC 0x${received.toString(16)
+      .padStart(4, '0')} received, 0x${crc.toString(16).padStart(4, '0')} computed`);
   }
   return { address: frame[0] ?? 0, pdu: frame.slice(1, frame.length - 2) };
 }

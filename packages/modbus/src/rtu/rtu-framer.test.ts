@@ -127,7 +127,8 @@ describe('RtuFramer resynchronisation', () => {
   });
 
   it('delimits the other public functions by length, so a server can refuse them (exception 0x01)', () => {
-    const others = [frame(0x11, '08 0000 A537'), frame(0x11, '11'), frame(0x11, '17 0003 0006 000E 0003 06 00FF 00FF 00FF'), frame(0x11, '16 0004 00F2 0025')];
+    const others = [frame(0x11, '08 0000 A537'), frame(0x11, '11'), frame(0x11, '17 0003 0006 000E 0003 06 00FF 00FF 00FF'), frame(0x11,
+      '16 0004 00F2 0025')];
     for (const resync of ['silence', 'scan'] as const) {
       const { framer, frames } = collect('request', resync);
       framer.push(wire([...others, ...requests]));

@@ -21,7 +21,10 @@ import { NEED_MORE, NOT_A_FRAME, UNKNOWN_LENGTH, rtuFrameLength, type FrameDirec
 import type { RtuFrame } from './rtu-frame.ts';
 
 export type RtuResync = 'silence' | 'scan';
-/** crc: a complete frame failed its CRC. truncated: a silence cut a frame short. garbage: bytes that cannot start a frame. overrun: 256 bytes with no frame. */
+/**
+ * crc: a complete frame failed its CRC. truncated: a silence cut a frame short. garbage: bytes that cannot start a frame. overrun: 256
+ * bytes with no frame.
+ */
 export type RtuFault = 'crc' | 'truncated' | 'garbage' | 'overrun';
 
 export interface RtuFramerOptions {

@@ -45,8 +45,10 @@ export function rtuTiming(framing: SerialFraming): RtuTiming {
   if (!Number.isFinite(baudRate) || baudRate <= 0) {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot derive RTU timing: baud rate ${baudRate} is not a positive number`);
   }
-  if (dataBits !== 7 && dataBits !== 8) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot derive RTU timing: ${dataBits} data bits, expected 7 or 8`);
-  if (stopBits !== 1 && stopBits !== 2) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot derive RTU timing: ${stopBits} stop bits, expected 1 or 2`);
+  if (dataBits !== 7 && dataBits !== 8) throw new ValidationError('PW_ERR_INVALID_ARGUMENT',
+    `Cannot derive RTU timing: ${dataBits} data bits, expected 7 or 8`);
+  if (stopBits !== 1 && stopBits !== 2) throw new ValidationError('PW_ERR_INVALID_ARGUMENT',
+    `Cannot derive RTU timing: ${stopBits} stop bits, expected 1 or 2`);
   const bitsPerCharacter = 1 + dataBits + (parity === 'none' ? 0 : 1) + stopBits;
   const characterMs = (bitsPerCharacter * 1000) / baudRate;
   const fixed = baudRate > FIXED_TIMING_ABOVE_BAUD;

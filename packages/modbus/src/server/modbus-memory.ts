@@ -67,7 +67,8 @@ export class ModbusMemory {
         request.values.forEach((value, index) => { this.coils[request.address + index] = value ? 1 : 0; });
         return { functionCode: request.functionCode, address: request.address, quantity: request.values.length };
       case FunctionCode.WriteMultipleRegisters:
-        if (request.address + request.values.length > this.holdingRegisters.length) return exceptionFor(request, ExceptionCode.IllegalDataAddress);
+        if (request.address + request.values.length > this.holdingRegisters.length) return exceptionFor(request, ExceptionCode
+          .IllegalDataAddress);
         this.holdingRegisters.set(request.values, request.address);
         return { functionCode: request.functionCode, address: request.address, quantity: request.values.length };
       case FunctionCode.EncapsulatedInterfaceTransport:

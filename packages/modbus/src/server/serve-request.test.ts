@@ -29,9 +29,11 @@ describe('serveRequest answers the exceptions the spec prescribes', () => {
   it('answers 0x04 when the handler fails or answers something else, and reports it', async () => {
     const errors: unknown[] = [];
     const failing: ModbusRequestHandler = () => { throw new Error('sensor bus down'); };
-    assert.equal(Buffer.from((await serveRequest(1, hex('03 0000 0001'), failing, { onError: (e) => errors.push(e) }))!).toString('hex'), '8304');
+    assert.equal(Buffer.from((await serveRequest(1, hex('03 0000 0001'), failing, { onError: (e) => errors.push(e) }))!).toString('hex'),
+      '8304');
     const wrongCount: ModbusRequestHandler = () => ({ functionCode: FunctionCode.ReadHoldingRegisters, values: Uint16Array.of(1, 2) });
-    assert.equal(Buffer.from((await serveRequest(1, hex('03 0000 0001'), wrongCount, { onError: (e) => errors.push(e) }))!).toString('hex'), '8304');
+    assert.equal(Buffer.from((await serveRequest(1, hex('03 0000 0001'), wrongCount, { onError: (e) => errors.push(e) }))!).toString('hex'),
+      '8304');
     const wrongException: ModbusRequestHandler = () => ({ functionCode: 4, exceptionCode: 2 });
     assert.equal(await serve('03 0000 0001', wrongException), '8304');
     assert.equal(errors.length, 2);

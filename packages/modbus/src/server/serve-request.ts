@@ -68,7 +68,8 @@ export async function serveRequest(
 }
 
 function exceptionMismatch(request: ModbusRequest, response: ExceptionResponse): string | undefined {
-  return response.functionCode === request.functionCode ? undefined : `an exception for function ${response.functionCode} to function ${request.functionCode}`;
+  return response.functionCode === request.functionCode ? undefined : `an exception for function ${response
+    .functionCode} to function ${request.functionCode}`;
 }
 
 /** Why `response` does not answer `request`, or undefined when it does. */
@@ -84,11 +85,14 @@ function answerMismatch(request: ModbusRequest, response: ModbusResponse): strin
     }
     case FunctionCode.WriteSingleCoil:
     case FunctionCode.WriteSingleRegister:
-      return 'value' in response && response.address === request.address && response.value === request.value ? undefined : 'a write with the wrong echo';
+      return 'value' in response && response.address === request.address && response.value === request.value ? undefined :
+        'a write with the wrong echo';
     case FunctionCode.WriteMultipleCoils:
     case FunctionCode.WriteMultipleRegisters:
-      return 'quantity' in response && response.address === request.address && response.quantity === request.values.length ? undefined : 'a write with the wrong echo';
+      return 'quantity' in response && response.address === request.address && response.quantity === request.values.length ? undefined :
+        'a write with the wrong echo';
     case FunctionCode.EncapsulatedInterfaceTransport:
-      return 'readDeviceIdCode' in response && response.readDeviceIdCode === request.readDeviceIdCode ? undefined : 'another read device id code';
+      return 'readDeviceIdCode' in response && response.readDeviceIdCode === request.readDeviceIdCode ? undefined :
+        'another read device id code';
   }
 }

@@ -70,7 +70,8 @@ export class EventScheduler implements Timers {
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const event: ScheduledEvent = { at: this.#now + Math.max(0, Number.isFinite(delayMs) ? delayMs : 0), seq: this.#seq++, callback, cancelled: false };
+    const event: ScheduledEvent = { at: this.#now + Math.max(0, Number.isFinite(delayMs) ? delayMs : 0), seq: this.#seq++, callback,
+      cancelled: false };
     this.#push(event);
     return { cancel: () => { event.cancelled = true; } };
   }

@@ -16,9 +16,11 @@ function meter(unit: number): ModbusMemory {
   return memory;
 }
 
-function setup(framing: SerialFraming, options: { interference?: Interference; master?: SimulatedMasterOptions; delayMs?: number; units?: number[] } = {}) {
+function setup(framing: SerialFraming, options: { interference?: Interference; master?: SimulatedMasterOptions; delayMs?: number; units?:
+  number[] } = {}) {
   const scheduler = new EventScheduler();
-  const bus = new SimulatedBus({ scheduler, framing, random: new SeededRandom(7), ...(options.interference ? { interference: options.interference } : {}) });
+  const bus = new SimulatedBus({ scheduler, framing, random: new SeededRandom(7), ...(options.interference ? { interference: options
+    .interference } : {}) });
   const memories = new Map<number, ModbusMemory>();
   const slaves = new Map<number, SimulatedSlave>();
   for (const unit of options.units ?? [1, 2]) {
@@ -38,7 +40,8 @@ const near = (actual: number, wanted: number, what: string): void => {
 };
 
 describe('simulated RS-485 bus timing', () => {
-  it('takes (8 request + 25 response characters) × 11 bits / 9600 baud + the slave\'s 5 ms turnaround for a read of 10 registers at 8E1', async () => {
+  it('takes (8 request + 25 response characters) × 11 bits / 9600 baud + the slave\'s 5 ms turnaround for a read of 10 registers at 8E1',
+    async () => {
     const { scheduler, master } = setup(defaultFraming(9600));
     const values = await scheduler.runUntilSettled(master.readHoldingRegisters(1, 0, 10));
     assert.deepEqual(values, expected(1, 0, 10));
@@ -51,7 +54,8 @@ describe('simulated RS-485 bus timing', () => {
     near(scheduler.now(), ((8 + 25) * 10 * 1000) / 9600 + 5, 'request, turnaround and response');
   });
 
-  it('keeps t3.5 of silence between frames: a slave that could answer at once still waits 3.5 characters, and so does the next request', async () => {
+  it('keeps t3.5 of silence between frames: a slave that could answer at once still waits 3.5 characters, and so does the next request',
+    async () => {
     const { scheduler, master, bus } = setup(defaultFraming(9600), { delayMs: 0 });
     const character = (11 * 1000) / 9600;
     await scheduler.runUntilSettled(Promise.all([master.readHoldingRegisters(1, 0, 10), master.readHoldingRegisters(2, 0, 10)]));
@@ -68,7 +72,8 @@ describe('simulated RS-485 bus timing', () => {
 
 describe('simulated RS-485 bus faults', () => {
   it('turns bit errors into counted CRC errors and timeouts, never into values', async () => {
-    const { scheduler, master, bus, slaves } = setup(defaultFraming(9600), { interference: { bitErrorRate: 1e-3 }, master: { timeoutMs: 50 } });
+    const { scheduler, master, bus, slaves } = setup(defaultFraming(9600), { interference: { bitErrorRate: 1e-3 }, master: { timeoutMs:
+      50 } });
     let good = 0;
     const failures = new Map<string, number>();
     for (let round = 0; round < 2000; round++) {
@@ -112,7 +117,8 @@ describe('simulated RS-485 bus faults', () => {
     assert.ok((failed.get(1) ?? 0) > 10, `the noisy slave failed ${failed.get(1)} times`);
     assert.equal(noisy.stats.requests, 300, 'requests to the noisy slave arrive clean');
     assert.ok(master.stats.corrupted > 0);
-    assert.throws(() => new SimulatedSlave(bus, { addresses: [3], handler: meter(3).handler, bitErrorRate: 1 }), (error: unknown) => hasCode(error, 'PW_ERR_INVALID_ARGUMENT'));
+    assert.throws(() => new SimulatedSlave(bus, { addresses: [3], handler: meter(3).handler, bitErrorRate: 1 }), (error: unknown) =>
+      hasCode(error, 'PW_ERR_INVALID_ARGUMENT'));
   });
 
   it('times a dead slave out without delaying the bus beyond its timeout, then hears it again when it comes back', async () => {
@@ -125,7 +131,8 @@ describe('simulated RS-485 bus faults', () => {
     await assert.rejects(scheduler.runUntilSettled(dead), (error: unknown) => hasCode(error, 'PW_ERR_MODBUS_TIMEOUT'));
     near(scheduler.now(), 8 * character + 100, 'the dead slave costs its request and its timeout');
     assert.deepEqual(await scheduler.runUntilSettled(alive), expected(2, 0, 10));
-    near(scheduler.now(), 8 * character + 100 + 3.5 * character + 8 * character + 5 + 25 * character, 'the next slave is served right after');
+    near(scheduler.now(), 8 * character + 100 + 3.5 * character + 8 * character + 5 + 25 * character,
+      'the next slave is served right after');
     slaves.get(1)!.setOnline(true);
     assert.deepEqual(await scheduler.runUntilSettled(master.readHoldingRegisters(1, 0, 10)), expected(1, 0, 10));
   });
@@ -155,7 +162,8 @@ describe('simulated RS-485 bus faults', () => {
 
   it('garbles a collision between a late answer and the next exchange, and counts it', async () => {
     const { scheduler, master, bus, slaves } = setup(defaultFraming(9600), { master: { timeoutMs: 100 }, units: [2] });
-    // A slow slave at address 1 answers 125 ms after the request, while the next slave is answering, when the master has given up and moved on.
+    // A slow slave at address 1 answers 125 ms after the request, while the next slave is answering, when the master has given up and moved
+    // on.
     const slow = meter(1);
     const late = new SimulatedSlave(bus, { addresses: [1], handler: slow.handler, responseDelayMs: 125 });
     const first = master.readHoldingRegisters(1, 0, 10);
@@ -172,8 +180,10 @@ describe('simulated RS-485 bus faults', () => {
   });
 
   it('loses what is sent during a dropout, and works again after it', async () => {
-    const { scheduler, master, bus } = setup(defaultFraming(9600), { interference: { dropouts: [{ fromMs: 0, toMs: 20 }] }, master: { timeoutMs: 50 } });
-    await assert.rejects(scheduler.runUntilSettled(master.readHoldingRegisters(1, 0, 10)), (error: unknown) => error instanceof TransportError);
+    const { scheduler, master, bus } = setup(defaultFraming(9600), { interference: { dropouts: [{ fromMs: 0, toMs: 20 }] }, master: {
+      timeoutMs: 50 } });
+    await assert.rejects(scheduler.runUntilSettled(master.readHoldingRegisters(1, 0, 10)), (error: unknown) =>
+      error instanceof TransportError);
     assert.equal(bus.stats.lostCharacters, 8);
     assert.deepEqual(await scheduler.runUntilSettled(master.readHoldingRegisters(1, 0, 10)), expected(1, 0, 10));
   });
@@ -192,7 +202,8 @@ describe('simulated RS-485 bus faults', () => {
     const { scheduler, master } = setup(defaultFraming(9600));
     await assert.rejects(scheduler.runUntilSettled(master.readHoldingRegisters(1, 95, 10)),
       (error: unknown) => error instanceof ModbusExceptionError && error.exceptionCode === 2);
-    await scheduler.runUntilSettled(master.request(1, { functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: [true, false, true] }));
+    await scheduler.runUntilSettled(master.request(1, { functionCode: FunctionCode.WriteMultipleCoils, address: 0, values: [true, false,
+      true] }));
     assert.deepEqual(await scheduler.runUntilSettled(master.readCoils(1, 0, 3)), [true, false, true]);
   });
 });

@@ -63,7 +63,8 @@ export class MbapFramer {
       this.#frames++;
       const start = at;
       at += total;
-      this.#onFrame(((chunk[start] ?? 0) << 8) | (chunk[start + 1] ?? 0), chunk[start + 6] ?? 0, chunk.subarray(start + MBAP_HEADER_LENGTH, at));
+      this.#onFrame(((chunk[start] ?? 0) << 8) | (chunk[start + 1] ?? 0), chunk[start + 6] ?? 0, chunk.subarray(start + MBAP_HEADER_LENGTH,
+        at));
     }
     return at;
   }
@@ -90,7 +91,8 @@ export class MbapFramer {
       const start = this.#start;
       this.#start += total;
       this.#frames++;
-      this.#onFrame(((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0), buffer[start + 6] ?? 0, buffer.subarray(start + MBAP_HEADER_LENGTH, start + total));
+      this.#onFrame(((buffer[start] ?? 0) << 8) | (buffer[start + 1] ?? 0), buffer[start + 6] ?? 0, buffer.subarray(start +
+        MBAP_HEADER_LENGTH, start + total));
     }
     if (this.#start === this.#end) {
       this.#start = 0;

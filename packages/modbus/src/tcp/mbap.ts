@@ -18,7 +18,8 @@ export const MAX_MBAP_LENGTH = 1 + MAX_PDU_LENGTH;
 export function encodeMbapFrame(frame: MbapFrame): Uint8Array {
   const { transactionId, unitId, pdu } = frame;
   if (!Number.isInteger(transactionId) || transactionId < 0 || transactionId > 0xffff) {
-    throw new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot frame an MBAP message with transaction id ${transactionId}: expected 0 to 65535`);
+    throw new ValidationError('PW_ERR_MODBUS_LIMIT',
+      `Cannot frame an MBAP message with transaction id ${transactionId}: expected 0 to 65535`);
   }
   if (!Number.isInteger(unitId) || unitId < 0 || unitId > 0xff) {
     throw new ValidationError('PW_ERR_MODBUS_LIMIT', `Cannot frame an MBAP message for unit ${unitId}: expected 0 to 255`);
@@ -47,10 +48,13 @@ export function mbapMessageLength(bytes: Uint8Array, start: number): number {
   const protocolId = ((bytes[start + 2] ?? 0) << 8) | (bytes[start + 3] ?? 0);
   const length = ((bytes[start + 4] ?? 0) << 8) | (bytes[start + 5] ?? 0);
   if (protocolId !== MODBUS_PROTOCOL_ID) {
-    throw new DecodeError('PW_ERR_MBAP_HEADER', `Cannot decode an MBAP header: protocol id ${protocolId}, expected 0 (Modbus, TCP guide §3.1.3)`);
+    throw new DecodeError('PW_ERR_MBAP_HEADER',
+      `Cannot decode an MBAP header: protocol id ${protocolId}, expected 0 (Modbus, TCP guide §3.1.3)`);
   }
   if (length < MIN_MBAP_LENGTH || length > MAX_MBAP_LENGTH) {
-    throw new DecodeError('PW_ERR_MBAP_HEADER', `Cannot decode an MBAP header: length ${length}, expected ${MIN_MBAP_LENGTH} to ${MAX_MBAP_LENGTH} (unit id plus a PDU of 1 to ${MAX_PDU_LENGTH} bytes)`);
+    throw new DecodeError('PW_ERR_MBAP_HEADER',
+      `Cannot decode an MBAP header: length ${length}, expected ${MIN_MBAP_LENGTH} to ${MAX_MBAP_LENGTH} ` +
+      `(unit id plus a PDU of 1 to ${MAX_PDU_LENGTH} bytes)`);
   }
   return 6 + length;
 }
@@ -58,7 +62,8 @@ export function mbapMessageLength(bytes: Uint8Array, start: number): number {
 /** Decodes one complete message; throws DecodeError if the header is bad or the length disagrees. */
 export function decodeMbapFrame(bytes: Uint8Array): MbapFrame {
   if (bytes.length < MBAP_HEADER_LENGTH) {
-    throw new DecodeError('PW_ERR_MODBUS_MALFORMED', `Cannot decode an MBAP message of ${bytes.length} bytes: at least ${MBAP_HEADER_LENGTH + 1} expected`);
+    throw new DecodeError('PW_ERR_MODBUS_MALFORMED', `Cannot decode an MBAP message of ${bytes
+      .length} bytes: at least ${MBAP_HEADER_LENGTH + 1} expected`);
   }
   const total = mbapMessageLength(bytes, 0);
   if (total !== bytes.length) {

@@ -15,12 +15,14 @@ export async function loadProfile(file: string): Promise<DeviceProfile> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError('PW_ERR_PROFILE_INVALID', `Cannot load device profile ${file}: ${error instanceof Error ? error.message : String(error)}, expected a readable JSON file`, { cause: error });
+    throw new ConfigError('PW_ERR_PROFILE_INVALID', `Cannot load device profile ${file}: ${error instanceof Error ? error.message : String(
+      error)}, expected a readable JSON file`, { cause: error });
   }
   const profile = parseDeviceProfile(data, file);
   const expected = file.split(/[\\/]/).at(-1)?.replace(/\.json$/, '');
   if (profile.model !== expected) {
-    throw new ConfigError('PW_ERR_PROFILE_INVALID', `Cannot load device profile ${file}: field model is ${JSON.stringify(profile.model)}, expected ${JSON.stringify(expected)} (the file name)`);
+    throw new ConfigError('PW_ERR_PROFILE_INVALID', `Cannot load device profile ${file}: field model is ${JSON.stringify(profile
+      .model)}, expected ${JSON.stringify(expected)} (the file name)`);
   }
   return profile;
 }

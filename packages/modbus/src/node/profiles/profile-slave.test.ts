@@ -95,7 +95,8 @@ describe('the Modbus slave of every device profile', () => {
     const server = await ModbusTcpServer.listen({ handler: createProfileSlave({ profile, values: valuesFor(profile) }), port: 0 });
     const client = await ModbusTcpClient.connect({ host: '127.0.0.1', port: server.port });
     try {
-      await assert.rejects(client.readInputRegisters(1, 0, 40), (e: unknown) => hasCode(e, 'PW_ERR_MODBUS_EXCEPTION') && (e as unknown as { exceptionCode: number }).exceptionCode === 2);
+      await assert.rejects(client.readInputRegisters(1, 0, 40), (e: unknown) => hasCode(e, 'PW_ERR_MODBUS_EXCEPTION') && (e as unknown as {
+        exceptionCode: number }).exceptionCode === 2);
       await assert.rejects(client.readHoldingRegisters(1, 0, 2), (e: unknown) => (e as { exceptionCode: number }).exceptionCode === 2);
       await assert.rejects(client.readCoils(1, 0, 2), (e: unknown) => (e as { exceptionCode: number }).exceptionCode === 1);
     } finally {
