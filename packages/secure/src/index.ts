@@ -3,7 +3,6 @@
 // ── keystores and the payload envelope
 export type { EcCurve, KeyInfo, KeyKind, Keystore } from './keystore.ts';
 export * from './keystore-checks.ts';
-export * from './keystore-conformance.ts';
 export * from './envelope/envelope-format.ts';
 export * from './envelope/device-binding.ts';
 export * from './envelope/aead.ts';

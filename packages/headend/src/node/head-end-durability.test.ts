@@ -35,14 +35,14 @@ import type { TestCa } from '@phasewire/secure/node';
 import type { MqttClient } from 'mqtt';
 import { SqliteMeterStore } from '@phasewire/store/node';
 import { fromWireAck } from '../ack-message.ts';
-import { connectDevice, snapshot, voltageL1 } from './headend-test-kit.ts';
-import type { BrokerKind } from './headend-test-kit.ts';
-import type { ChildConfig } from './headend-child.ts';
+import { connectDevice, snapshot, voltageL1 } from '../testing/headend-test-kit.ts';
+import type { BrokerKind } from '../testing/headend-test-kit.ts';
+import type { ChildConfig } from '../testing/headend-until-killed.fixture.ts';
 import { startMosquitto } from './mosquitto-process.ts';
 import type { MosquittoProcess } from './mosquitto-process.ts';
 
 const node = process.execPath;
-const child = join(import.meta.dirname, 'headend-child.ts');
+const child = join(import.meta.dirname, '..', 'testing', 'headend-until-killed.fixture.ts');
 const clock: Clock = { now: () => Date.now() };
 const t0 = Date.UTC(2026, 0, 5);
 const total = 1500;

@@ -4,7 +4,7 @@ import { Q, ValidationError } from '@phasewire/core';
 import { AuditTrail } from './audit-trail.ts';
 import { applyEdits, checkEdit, EditRefusal, editInterval, type EditRequest } from './edit-interval.ts';
 import { reconcile } from '../vee/reconcile.ts';
-import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
+import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 import type { FinalInterval } from '../types.ts';
 
 const meter = meterMeta().meter;

@@ -25,7 +25,7 @@ import type { TestCa } from '../pki/test-ca.ts';
 import { createTestCa } from '../pki/test-ca.ts';
 import { generateSoftwareKey } from '../tls/software-key.ts';
 import { tlsClientOptions, tlsIdentity, tlsTrust } from '../tls/tls-options.ts';
-import { attempt, startRecordingServer } from '../tls/tls-test-kit.ts';
+import { attempt, startRecordingServer } from '../../testing/tls-test-kit.ts';
 import { EnrollmentRefusedError, enrollDevice, fetchCaCertificates } from './est-client.ts';
 import type { EstServer } from './est-server.ts';
 import { startEstServer } from './est-server.ts';

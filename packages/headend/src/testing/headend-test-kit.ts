@@ -16,11 +16,11 @@ import { SqliteMeterStore } from '@phasewire/store/node';
 import { fromWireAck } from '../ack-message.ts';
 import type { AckEntry } from '../ack-message.ts';
 import type { HeadEndEvent } from '../head-end-log.ts';
-import { openHeadEndDatabase } from './sqlite-registry.ts';
-import { startHeadEnd } from './head-end.ts';
-import type { HeadEnd } from './head-end.ts';
-import { startMosquitto } from './mosquitto-process.ts';
-import type { MosquittoProcess } from './mosquitto-process.ts';
+import { openHeadEndDatabase } from '../node/sqlite-registry.ts';
+import { startHeadEnd } from '../node/head-end.ts';
+import type { HeadEnd } from '../node/head-end.ts';
+import { startMosquitto } from '../node/mosquitto-process.ts';
+import type { MosquittoProcess } from '../node/mosquitto-process.ts';
 
 export type BrokerKind = 'embedded' | 'mosquitto';
 export const voltageL1: ObisCode = obisCode(1, 0, 32, 7, 0);
