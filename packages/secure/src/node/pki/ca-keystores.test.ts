@@ -22,7 +22,7 @@ import { generateSoftwareKey } from '../tls/software-key.ts';
 import { tlsClientOptions } from '../tls/tls-options.ts';
 import { attempt, startRecordingServer } from '../../testing/tls-test-kit.ts';
 import { CaDirectory, caFiles } from './ca-directory.ts';
-import { createTestCa } from './test-ca.ts';
+import { createTestCa } from '../../testing/test-ca.ts';
 
 const run = promisify(execFile);
 const systemClock = { now: () => Date.now() };
