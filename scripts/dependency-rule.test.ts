@@ -78,7 +78,7 @@ describe('dependency rule', () => {
     assert.deepEqual(messages('packages/modbus/test/peers.ts', text), []);
     assert.deepEqual(messages('packages/store/src/node/x.test.ts', text), []);
     const harness = `${text}\nimport { spawn } from 'node:child_process';`;
-    assert.deepEqual(messages('packages/store/src/testing/postgres-harness.ts', harness), []);
+    assert.deepEqual(messages('packages/store/src/testing/postgres-test-kit.ts', harness), []);
     assert.match(messages('packages/modbus/src/node/serial.ts', text)[0] ?? '', /'modbus' may not import '@phasewire\/test-kit'/);
   });
 
