@@ -44,12 +44,15 @@ export default tseslint.config(
     rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
   },
   // TODO(issue 16): max-len holds only where the long lines are wrapped. Still to do, with their count from
-  // `node scripts/line-report.ts`: packages/cli, packages/dashboard, packages/gateway, packages/meter,
-  // packages/modbus, packages/server (and the packages split out of server and meter),
+  // `node scripts/line-report.ts`: packages/cli, packages/gateway, packages/meter, packages/modbus,
+  // packages/server (and the packages split out of server and meter other than store, mdm and api),
   // scripts/dependency-rule.ts, scripts/dependency-rule.test.ts. Widen `files` (and the list in
   // scripts/size-limits.test.ts) as each is done, then give the rule to every .ts/.tsx file.
   {
-    files: ['packages/core/**/*.{ts,tsx}', 'packages/secure/**/*.{ts,tsx}', 'tools/**/*.{ts,tsx}', 'scripts/**/*.{ts,tsx}'],
+    files: [
+      'packages/core/**/*.{ts,tsx}', 'packages/secure/**/*.{ts,tsx}', 'packages/store/**/*.{ts,tsx}', 'packages/mdm/**/*.{ts,tsx}',
+      'packages/api/**/*.{ts,tsx}', 'packages/dashboard/**/*.{ts,tsx}', 'tools/**/*.{ts,tsx}', 'scripts/**/*.{ts,tsx}',
+    ],
     ignores: ['scripts/dependency-rule.ts', 'scripts/dependency-rule.test.ts'],
     rules: {
       'max-len': ['error', {

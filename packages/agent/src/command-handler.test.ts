@@ -43,7 +43,9 @@ describe('command handler', () => {
     commands.handle({ v: 1, id: 'd', op: 'reconnect', exp: 2_000_000 });
     assert.equal(relay(), 'closed');
     assert.equal(commands.handle({ v: 1, id: 'e', op: 'clock-sync', exp: 2_000_000, t: 1_000_500 }).response?.clockOffsetMs, 500);
-    assert.deepEqual(commands.handle({ hello: 1 }), { command: undefined, response: undefined, executed: false });
+    const invalid = commands.handle({ hello: 1 });
+    assert.deepEqual({ ...invalid, invalid: invalid.invalid?.code },
+      { command: undefined, response: undefined, executed: false, invalid: 'PW_ERR_COMMAND_INVALID' });
     assert.deepEqual(commands.executedIds(), ['c', 'd', 'e'], 'bounded to the last three');
   });
 

@@ -4,8 +4,8 @@
 // (SECURITY.md, Commands: fresh, counter + expiry, executed at most once).
 import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
-import { decodeCommand } from './agent-messages.ts';
-import type { AgentCommand, CommandOp, CommandResponse } from './agent-messages.ts';
+import { decodeCommand } from '@phasewire/core/protocol';
+import type { Command, CommandOp, CommandResponse } from '@phasewire/core/protocol';
 import type { RelayState } from '@phasewire/meter';
 
 /** What the commands act on: the agent supplies them. */
@@ -32,10 +32,12 @@ export interface CommandHandlerOptions {
 }
 
 export interface HandledCommand {
-  readonly command: AgentCommand | undefined;
+  readonly command: Command | undefined;
   readonly response: CommandResponse | undefined;
   /** Whether the remembered ids changed (the owner persists `executedIds()` then). */
   readonly executed: boolean;
+  /** Why the body is not a command (then there is no command and no response). */
+  readonly invalid?: DecodeError;
 }
 
 export class CommandHandler {
@@ -60,11 +62,11 @@ export class CommandHandler {
    * id to answer); a refused command yields a response with `ok: false` and the code.
    */
   handle(body: unknown): HandledCommand {
-    let command: AgentCommand;
+    let command: Command;
     try {
       command = decodeCommand(body);
     } catch (error) {
-      if (error instanceof DecodeError) return { command: undefined, response: undefined, executed: false };
+      if (error instanceof DecodeError) return { command: undefined, response: undefined, executed: false, invalid: error };
       throw error;
     }
     const refuse = (error: PhasewireError): HandledCommand => ({

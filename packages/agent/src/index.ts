@@ -1,12 +1,8 @@
-// @phasewire/agent: the device side of the uplink (pure parts). The wire bodies the agent reads and
-// writes, its command handling, what is in flight, the uplink state machine and the link profiles;
+// @phasewire/agent: the device side of the uplink (pure parts). Its command handling (the wire
+// bodies are @phasewire/core/protocol's), what is in flight, the uplink state machine and the link profiles;
 // the running agent, its durable queue and the link emulator are in @phasewire/agent/node.
 export { CommandHandler, type CommandTarget, type CommandHandlerOptions, type HandledCommand } from './command-handler.ts';
 export { InflightTracker, envelopeCounterOf, type QueuedMessage } from './inflight.ts';
-export {
-  ackBody, commandBody, decodeAck, decodeCommand, agentMessageLimits,
-  type AgentAck, type AgentCommand, type CommandOp, type CommandResponse,
-} from './agent-messages.ts';
 export { Backoff, type BackoffPolicy } from './backoff.ts';
 export { linkProfiles, type LinkProfile, type LinkProfileName, type LinkConditions } from './link-profile.ts';
 export { UplinkPolicy, type UplinkWork } from './uplink-policy.ts';

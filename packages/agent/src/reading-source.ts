@@ -4,7 +4,7 @@
 // time on its own clock as a hint, which a simulator reads as "measure up to now".
 import type { Snapshot } from '@phasewire/core';
 import type { SimulatedMeter } from '@phasewire/meter';
-import type { CommandOp } from './agent-messages.ts';
+import type { CommandOp } from '@phasewire/core/protocol';
 import type { LoadRelay, RelayState } from '@phasewire/meter';
 
 /** A load relay the head-end may switch (disconnect / reconnect commands). */

@@ -20,7 +20,8 @@ export interface RouteRule {
   readonly scope: TokenScope | null;
 }
 
-const rule = (method: HttpMethod, url: string, minRole: Role | null, scope: TokenScope | null): RouteRule => ({ method, url, minRole, scope });
+const rule =
+  (method: HttpMethod, url: string, minRole: Role | null, scope: TokenScope | null): RouteRule => ({ method, url, minRole, scope });
 const api = '/api/v1';
 
 /** Every route of the API v1 (docs/api.md has the same table for people). */
@@ -60,8 +61,10 @@ export function findRule(method: string, url: string): RouteRule | undefined {
 
 /** Who is calling: a signed-in user (cookie session) or a bearer token. */
 export type ApiPrincipal =
-  | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: Role; readonly tenant: string; readonly sessionId: string; readonly csrfToken: string }
-  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[]; readonly tenant: string };
+  | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: Role; readonly tenant: string;
+    readonly sessionId: string; readonly csrfToken: string }
+  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[];
+    readonly tenant: string };
 
 /** How the principal is named in the audit log. */
 export const actorOf = (principal: ApiPrincipal): string =>

@@ -11,7 +11,10 @@ const alarm = (i: number, meter: string): AlarmDto => ({
   raisedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), clearedAt: null, value: 2, peak: 3, unit: '%', acknowledgement: null,
 });
 
-function fakeService(alarms: readonly AlarmDto[], queries: AlarmListQuery[]): AlarmService & { emit(event: Parameters<AlarmListener>[0]): void } {
+function fakeService(
+  alarms: readonly AlarmDto[],
+  queries: AlarmListQuery[],
+): AlarmService & { emit(event: Parameters<AlarmListener>[0]): void } {
   let listener: AlarmListener | undefined;
   return {
     list(query) {
@@ -35,7 +38,8 @@ describe('alarm service as the API port', () => {
     const listed = await port.list({ meters: new Set(['m-mine']), activeOnly: true, severity: 'warn' });
     assert.equal(listed.length, 500);
     assert.equal(listed.every((a) => a.meter === 'm-mine'), true);
-    assert.deepEqual(queries.map((q) => [q.state, q.severity, q.cursor ?? null]), [['active', 'warn', null], ['active', 'warn', '1000'], ['active', 'warn', '2000']]);
+    assert.deepEqual(queries.map((q) => [q.state, q.severity, q.cursor ?? null]),
+      [['active', 'warn', null], ['active', 'warn', '1000'], ['active', 'warn', '2000']]);
   });
 
   it('stops at the bound of alarms read for one request', async () => {

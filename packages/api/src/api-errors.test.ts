@@ -8,7 +8,8 @@ describe('API error answers', () => {
     const missing = answerFor(schemaRefusal('body', [{ instancePath: '', keyword: 'required', params: { missingProperty: 'serial' } }]));
     assert.deepEqual([missing.status, missing.body.error.field], [400, '/body/serial']);
     assert.match(missing.body.error.message, /body\.serial is required/);
-    const bad = answerFor(schemaRefusal('querystring', [{ instancePath: '/limit', keyword: 'minimum', message: 'must be >= 1', params: {} }]));
+    const bad =
+      answerFor(schemaRefusal('querystring', [{ instancePath: '/limit', keyword: 'minimum', message: 'must be >= 1', params: {} }]));
     assert.equal(bad.body.error.field, '/querystring/limit');
   });
 

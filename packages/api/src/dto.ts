@@ -33,9 +33,11 @@ export const UserAdmin = Type.Object({
 export type UserAdmin = Static<typeof UserAdmin>;
 export const Session = Type.Object({ user: User, csrfToken: Type.String() });
 export type Session = Static<typeof Session>;
-export const LoginBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) });
+export const LoginBody =
+  Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) });
 export type LoginBody = Static<typeof LoginBody>;
-export const PasswordChangeBody = Type.Object({ current: Type.String({ minLength: 1, maxLength: 256 }), next: Type.String({ minLength: 12, maxLength: 256 }) });
+export const PasswordChangeBody =
+  Type.Object({ current: Type.String({ minLength: 1, maxLength: 256 }), next: Type.String({ minLength: 12, maxLength: 256 }) });
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
 export const UserCreateBody = Type.Object({
   username: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{1,63}$' }),
@@ -58,7 +60,8 @@ export const ApiToken = Type.Object({
   createdAt: isoTime, expiresAt: isoTime, createdBy: Type.String(),
 });
 export type ApiToken = Static<typeof ApiToken>;
-export const ApiTokenCreated = Type.Intersect([ApiToken, Type.Object({ token: Type.String({ description: 'pwt_<id>_<secret>: shown once, stored only hashed' }) })]);
+export const ApiTokenCreated =
+  Type.Intersect([ApiToken, Type.Object({ token: Type.String({ description: 'pwt_<id>_<secret>: shown once, stored only hashed' }) })]);
 export type ApiTokenCreated = Static<typeof ApiTokenCreated>;
 export const TokenCreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -113,14 +116,16 @@ export type MeterDetail = Static<typeof MeterDetail>;
 // ── readings, rollups, intervals, quality
 export const RangeQuery = Type.Object({ from: Type.Optional(isoTime), to: Type.Optional(isoTime) });
 export type RangeQuery = Static<typeof RangeQuery>;
-export const ReadingsQuery = Type.Object({ quantity: Type.String({ maxLength: 32 }), from: Type.Optional(isoTime), to: Type.Optional(isoTime) });
+export const ReadingsQuery =
+  Type.Object({ quantity: Type.String({ maxLength: 32 }), from: Type.Optional(isoTime), to: Type.Optional(isoTime) });
 export type ReadingsQuery = Static<typeof ReadingsQuery>;
 export const Readings = Type.Object({
   meter: Type.String(), quantity: Type.String(), unit: Type.String(),
   points: Type.Array(Type.Tuple([Type.String(), Type.Number()])),
 });
 export type Readings = Static<typeof Readings>;
-export const CsvQuery = Type.Object({ quantities: Type.String({ maxLength: 400 }), from: Type.Optional(isoTime), to: Type.Optional(isoTime) });
+export const CsvQuery =
+  Type.Object({ quantities: Type.String({ maxLength: 400 }), from: Type.Optional(isoTime), to: Type.Optional(isoTime) });
 export type CsvQuery = Static<typeof CsvQuery>;
 export const RollupQuery = Type.Object({
   quantity: Type.String({ maxLength: 32 }), period: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month')]),
@@ -128,12 +133,15 @@ export const RollupQuery = Type.Object({
 });
 export type RollupQuery = Static<typeof RollupQuery>;
 export const Rollups = Type.Object({
-  points: Type.Array(Type.Object({ start: isoTime, sum: Type.Number(), min: nullable(Type.Number()), max: nullable(Type.Number()), count: Type.Integer() })),
+  points: Type.Array(Type.Object({ start: isoTime, sum: Type.Number(), min: nullable(Type.Number()), max: nullable(Type.Number()),
+    count: Type.Integer() })),
 });
 export type Rollups = Static<typeof Rollups>;
-export const IntervalQualityDto = Type.Union([Type.Literal('valid'), Type.Literal('estimated'), Type.Literal('edited'), Type.Literal('failed'), Type.Literal('missing')]);
+export const IntervalQualityDto =
+  Type.Union([Type.Literal('valid'), Type.Literal('estimated'), Type.Literal('edited'), Type.Literal('failed'), Type.Literal('missing')]);
 export type IntervalQualityDto = Static<typeof IntervalQualityDto>;
-export const IntervalPoint = Type.Object({ start: isoTime, value: nullable(Type.Number()), quality: IntervalQualityDto, rule: Type.Optional(Type.String()) });
+export const IntervalPoint =
+  Type.Object({ start: isoTime, value: nullable(Type.Number()), quality: IntervalQualityDto, rule: Type.Optional(Type.String()) });
 export type IntervalPoint = Static<typeof IntervalPoint>;
 export const Intervals = Type.Object({ points: Type.Array(IntervalPoint) });
 export type Intervals = Static<typeof Intervals>;
@@ -143,7 +151,8 @@ export const IntervalEditBody = Type.Object({
 });
 export type IntervalEditBody = Static<typeof IntervalEditBody>;
 export const QualityDays = Type.Object({
-  days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), completeness: Type.Number(), estimated: Type.Integer(), edited: Type.Integer(), failed: Type.Integer() })),
+  days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), completeness: Type.Number(),
+    estimated: Type.Integer(), edited: Type.Integer(), failed: Type.Integer() })),
 });
 export type QualityDays = Static<typeof QualityDays>;
 
@@ -189,7 +198,8 @@ export const AlarmDto = Type.Object({
   severity: Type.Union([Type.Literal('warn'), Type.Literal('critical')]),
   raisedAt: isoTime, clearedAt: nullable(isoTime),
   value: nullable(Type.Number({
-    description: 'in `unit`: percent for every ratio (unbalance, voltage / Udin, neutral current / Imax), a plain power factor, whole intervals for counts',
+    description: 'in `unit`: percent for every ratio (unbalance, voltage / Udin, neutral current / Imax), a plain power factor, '
+      + 'whole intervals for counts',
   })),
   peak: nullable(Type.Number({ description: 'the worst value of the occurrence, in `unit`' })),
   unit: Type.Union([Type.Literal('%'), Type.Literal('1'), Type.Literal('intervals')]),
@@ -210,7 +220,8 @@ export const AcknowledgeBody = Type.Object({ note: Type.String({ minLength: 1, m
 export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 
 // ── commands, revocation, enrollment
-export const CommandKindDto = Type.Union([Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect')]);
+export const CommandKindDto =
+  Type.Union([Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect')]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({ kind: CommandKindDto });
 export type CommandBody = Static<typeof CommandBody>;
@@ -239,7 +250,8 @@ export const AuditEntryDto = Type.Object({
 export type AuditEntryDto = Static<typeof AuditEntryDto>;
 export const AuditList = Type.Object({ items: Type.Array(AuditEntryDto), nextCursor: nullable(Type.String()) });
 export type AuditList = Static<typeof AuditList>;
-export const PageQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) });
+export const PageQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })) });
 export type PageQuery = Static<typeof PageQuery>;
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -248,6 +260,7 @@ export type IdParams = Static<typeof IdParams>;
 // ── live feed (WebSocket /api/v1/live)
 export type LiveMessage =
   | { readonly type: 'reading'; readonly meter: string; readonly at: string; readonly values: Readonly<Record<string, number>> }
-  | { readonly type: 'meter'; readonly meter: string; readonly online: boolean; readonly state: MeterState; readonly lastSeen: string | null }
+  | { readonly type: 'meter'; readonly meter: string; readonly online: boolean; readonly state: MeterState;
+    readonly lastSeen: string | null }
   | { readonly type: 'alarm'; readonly alarm: AlarmDto };
 export type LiveClientMessage = { readonly type: 'subscribe'; readonly meters: readonly string[] | '*' };

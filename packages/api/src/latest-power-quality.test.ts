@@ -11,7 +11,8 @@ describe('power quality from the latest values', () => {
   it('gives a VUF of 0 for a balanced system, and labels each figure with its standard', () => {
     assert.equal(Math.abs(vufPercentOf(phases(230, 230, 230)) ?? 1) < 1e-9, true);
     const summary = latestPowerQuality(phases(230, 230, 230));
-    assert.deepEqual([summary.unbalance.vuf.standard, summary.unbalance.lvur.standard, summary.unbalance.pvur.standard], ['IEC 61000-4-30 VUF', 'NEMA MG 1 LVUR', 'IEEE 112 PVUR']);
+    assert.deepEqual([summary.unbalance.vuf.standard, summary.unbalance.lvur.standard, summary.unbalance.pvur.standard],
+      ['IEC 61000-4-30 VUF', 'NEMA MG 1 LVUR', 'IEEE 112 PVUR']);
   });
 
   it('agrees between the phasor method and the line-magnitude method (IEC 61000-4-30 §5.7.1)', () => {
@@ -27,6 +28,7 @@ describe('power quality from the latest values', () => {
     // Mean 220 V, largest deviation 20 V: 9.0909 %.
     assert.equal(Math.abs((latestPowerQuality(phases(230, 230, 200)).unbalance.pvur.value ?? 0) - 100 * 20 / 220) < 1e-9, true);
     const empty = latestPowerQuality(new Map());
-    assert.deepEqual([empty.unbalance.vuf.value, empty.unbalance.lvur.value, empty.currentUnbalance, empty.neutralCurrent], [null, null, null, null]);
+    assert.deepEqual([empty.unbalance.vuf.value, empty.unbalance.lvur.value, empty.currentUnbalance, empty.neutralCurrent],
+      [null, null, null, null]);
   });
 });

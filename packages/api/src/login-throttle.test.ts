@@ -11,7 +11,8 @@ describe('login throttle', () => {
     assert.deepEqual(waits, [0, 0, 1000, 2000, 4000, 8000, 8000]);
     assert.deepEqual(throttle.check('admin', '198.51.100.7'), { allowed: false, retryAfterSeconds: 8 });
     assert.deepEqual(throttle.check('admin', '203.0.113.9'), { allowed: true, retryAfterSeconds: 0 }, 'another address is not held up');
-    assert.deepEqual(throttle.check('operator', '198.51.100.7'), { allowed: true, retryAfterSeconds: 0 }, 'another name from it is not either');
+    assert.deepEqual(throttle.check('operator', '198.51.100.7'), { allowed: true, retryAfterSeconds: 0 },
+      'another name from it is not either');
     clock.advance(8000);
     assert.equal(throttle.check('admin', '198.51.100.7').allowed, true);
     assert.equal(throttle.failed('admin', '198.51.100.7'), 8000, 'a failure after the wait keeps the count');

@@ -6,7 +6,12 @@ import { fleetSummary, listMeters, meterSummary } from './meter-list.ts';
 import type { MeterFigures } from './meter-list.ts';
 
 const now = Date.UTC(2026, 0, 15, 12);
-const record = (id: string, link: 'wifi' | 'cellular' | 'rs485', lastSeen: number | null, state: DeviceRecord['state'] = 'active'): DeviceRecord => ({
+const record = (
+  id: string,
+  link: 'wifi' | 'cellular' | 'rs485',
+  lastSeen: number | null,
+  state: DeviceRecord['state'] = 'active',
+): DeviceRecord => ({
   id: parseMeterId(id), kind: 'meter', model: 'm', linkProfile: link, fingerprint: null, serial: null, state, lastSeen, gateway: null,
 });
 const vuf: Record<string, number> = { 'm-001': 0.4, 'm-002': 2.6, 'm-003': 1.1 };
@@ -46,7 +51,8 @@ describe('meter list', () => {
 
   it('counts online and offline per link, alarms and mean completeness for the fleet', () => {
     const summary = fleetSummary(meters);
-    assert.deepEqual(summary.byLink, { wifi: { online: 1, offline: 1 }, cellular: { online: 0, offline: 1 }, rs485: { online: 1, offline: 0 } });
+    assert.deepEqual(summary.byLink,
+      { wifi: { online: 1, offline: 1 }, cellular: { online: 0, offline: 1 }, rs485: { online: 1, offline: 0 } });
     assert.equal(summary.online, 2);
     assert.deepEqual(summary.activeAlarms, { warn: 0, critical: 1 });
     assert.equal(summary.completenessToday, 0.75);

@@ -73,7 +73,8 @@ export const encodeCursor = (offset: number): string => `o${offset.toString(36)}
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^o([0-9a-z]{1,8})$/.exec(cursor);
-  if (match === null) throw new ApiFieldError('/querystring/cursor', 'Cannot accept the request: querystring.cursor is not a cursor this server gave out');
+  if (match === null)
+    throw new ApiFieldError('/querystring/cursor', 'Cannot accept the request: querystring.cursor is not a cursor this server gave out');
   return Number.parseInt(match[1] ?? '0', 36);
 }
 

@@ -46,7 +46,8 @@ export class FixedWindowLimiter {
     const now = this.#clock.now();
     const window = this.#windows.get(key);
     if (window === undefined || now - window.start >= this.#rule.windowMs) return { allowed: true, retryAfterSeconds: 0 };
-    return { allowed: window.hits < this.#rule.limit, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.#rule.windowMs - now) / 1000)) };
+    return { allowed: window.hits < this.#rule.limit,
+      retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.#rule.windowMs - now) / 1000)) };
   }
 
   /** Forgets the key's hits (a successful sign-in clears its user name's failures). */

@@ -5,7 +5,9 @@ import { ApiFieldError } from './api-errors.ts';
 
 const parseTime = (field: string, text: string): number => {
   const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) throw new ApiFieldError(`/querystring/${field}`, `Cannot accept the request: querystring.${field} ${JSON.stringify(text)} is not an ISO-8601 time`);
+  if (!Number.isFinite(ms))
+    throw new ApiFieldError(`/querystring/${field}`,
+      `Cannot accept the request: querystring.${field} ${JSON.stringify(text)} is not an ISO-8601 time`);
   return ms;
 };
 
@@ -19,9 +21,13 @@ export interface RangeRules {
 export function parseRange(query: { from?: string | undefined; to?: string | undefined }, rules: RangeRules): TimeRange {
   const to = query.to === undefined ? rules.now : parseTime('to', query.to);
   const from = query.from === undefined ? to - rules.defaultSpanMs : parseTime('from', query.from);
-  if (to < from) throw new ApiFieldError('/querystring/to', `Cannot accept the request: querystring.to (${query.to ?? 'now'}) is before querystring.from (${query.from ?? ''})`);
+  if (to < from)
+    throw new ApiFieldError('/querystring/to',
+      `Cannot accept the request: querystring.to (${query.to ?? 'now'}) is before querystring.from (${query.from ?? ''})`);
   if (to - from > rules.maxSpanMs) {
-    throw new ApiFieldError('/querystring/from', `Cannot accept the request: querystring.from gives a range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is longer than ${Math.round(rules.maxSpanMs / 86_400_000)} days; ask for less`);
+    throw new ApiFieldError('/querystring/from',
+      `Cannot accept the request: querystring.from gives a range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is `
+      + `longer than ${Math.round(rules.maxSpanMs / 86_400_000)} days; ask for less`);
   }
   return { from, to };
 }

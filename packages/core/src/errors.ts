@@ -36,13 +36,17 @@ export const errorCodes = {
   PW_ERR_QUEUE_CLOSED: { family: 'store', summary: 'The queue was used after it was closed.' },
   PW_ERR_QUEUE_CORRUPT: { family: 'store', summary: 'The queue directory holds an acknowledgement file that cannot be read.' },
   // ── meter: agent
-  PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command from the head-end opened but its body is not a '
-    + 'well-formed phasewire command.' },
+  PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command body (head-end to meter, docs/protocol.md) is not a '
+    + 'well-formed phasewire command (id of 1 to 64 of A-Z a-z 0-9 _ -, a known op, an expiry, a time for clock-sync).' },
   PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; '
     + 'it was not executed a second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
-  PW_ERR_AGENT_ACK_INVALID: { family: 'decode', summary: 'An acknowledgement from the head-end opened but its body is not a well-formed '
-    + 'list of committed counters.' },
+  PW_ERR_ACK_INVALID: { family: 'decode', summary: 'An ack body (head-end to meter, docs/protocol.md) is not a well-formed '
+    + 'list of committed counters: no counters, more than 4096, a key id outside 1 to 2^32 − 1, or a malformed refusal.' },
+  PW_ERR_COMMAND_RESPONSE_INVALID: { family: 'decode', summary: 'A command-response body (meter to head-end, docs/protocol.md) '
+    + 'is not well-formed: its id is not a command id, ok is not a boolean, or code, reason, relay or clock offset has the wrong type.' },
+  PW_ERR_STATUS_INVALID: { family: 'decode', summary: 'A status payload (docs/protocol.md) is not '
+    + '{"state":"online"|"offline"} JSON of at most 256 bytes with an optional model key and link (wifi, cellular, rs485).' },
   PW_ERR_AGENT_STATE: { family: 'config', summary: 'The meter agent\'s data directory is missing or holds an unreadable enrollment '
     + '(certificate, key, CA or envelope key).' },
   PW_ERR_AGENT_KEY_PROVISIONING: { family: 'security', summary: 'The envelope key could not be provisioned to the device over mutual TLS '
@@ -210,8 +214,8 @@ export const errorCodes = {
   PW_ERR_HEADEND_READING_TIME: { family: 'validation', summary: 'Readings carry a time outside the window around the head-end\'s clock '
     + '(server configuration ingest.earliestReading, ingest.maxReadingAgeDays, ingest.maxReadingAheadMinutes): '
     + 'counted, never stored, and reported to the meter in its ack.' },
-  PW_ERR_HEADEND_MESSAGE: { family: 'decode', summary: 'A head-end message '
-    + '(ack, command or command response) does not decode to its expected shape.' },
+  PW_ERR_HEADEND_MESSAGE: { family: 'decode', summary: 'A sealed message on a head-end channel is of another message type '
+    + 'than the channel carries (an up/events envelope that is not an event).' },
   PW_ERR_HEADEND_REGISTRY: { family: 'validation', summary: 'A device registry operation does not apply: '
     + 'an unknown device, a state change that is not allowed, a gateway relation to a device that is not a meter.' },
   PW_ERR_HEADEND_COMMAND: { family: 'transport', summary: 'A command to a device was not answered before it expired, '

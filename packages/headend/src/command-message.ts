@@ -1,24 +1,9 @@
-// Commands from the head-end to a device (sealed `command` downlink on pw/v1/<device>/cmd/req) and
-// the device's answers (sealed `command-response` uplink on pw/v1/<device>/cmd/res). A command
-// carries an id the device remembers (at most once) and an expiry (fresh); the envelope's counter
-// and associated data already make it authentic and unreplayable.
-//
-// Wire bodies, as the meter agent's contract has it (docs/meter-agent.md,
-// packages/agent/src/agent-messages.ts): command { v: 1, id, op, exp: expiresAt (ms), t?: head-end
-// time (clock-sync) }; response { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }.
-import { DecodeError } from '@phasewire/core';
+// A command's answer as the head-end hands it to the API: the wire bodies (command and
+// command-response) are @phasewire/core/protocol's; this is the head-end's view of an answer, with
+// what the device returned besides id, ok, code and reason gathered in `result` (docs/protocol.md).
+import type { CommandOp, CommandResponse as WireCommandResponse } from '@phasewire/core/protocol';
 
-export type CommandKind = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
-export const commandKinds: readonly CommandKind[] = ['read', 'clock-sync', 'disconnect', 'reconnect'];
-
-export interface Command {
-  readonly id: string;
-  readonly kind: CommandKind;
-  /** ms since the epoch after which the device must not execute it. */
-  readonly expiresAt: number;
-  /** clock-sync: the head-end's time when it sent the command (ms since the epoch). */
-  readonly time?: number;
-}
+export type CommandKind = CommandOp;
 
 export interface CommandResponse {
   readonly id: string;
@@ -30,41 +15,9 @@ export interface CommandResponse {
   readonly result?: Readonly<Record<string, unknown>>;
 }
 
-const fail = (what: string): never => {
-  throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode command message: ${what}`);
-};
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function toWireCommand(command: Command): Record<string, unknown> {
-  return { v: 1, id: command.id, op: command.kind, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
-}
-
-export function fromWireCommand(wire: unknown): Command {
-  if (!isMap(wire) || wire['v'] !== 1) return fail('expected a map of version 1');
-  const { id, op, exp, t } = wire;
-  if (typeof id !== 'string' || !idPattern.test(id)) return fail('the id is not 1 to 64 characters of A-Z a-z 0-9 _ -');
-  if (typeof op !== 'string' || !(commandKinds as readonly string[]).includes(op)) return fail(`op ${JSON.stringify(op)} is not one of ${commandKinds.join(', ')}`);
-  if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp < 0) return fail('the expiry (exp) is not a time in ms');
-  if (t !== undefined && (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0)) return fail('the time (t) is not a time in ms');
-  return { id, kind: op as CommandKind, expiresAt: exp, ...(t === undefined ? {} : { time: t }) };
-}
-
-export function toWireResponse(response: CommandResponse): Record<string, unknown> {
-  return {
-    ...(response.result ?? {}), v: 1, id: response.id, ok: response.ok,
-    ...(response.code === undefined ? {} : { code: response.code }),
-    ...(response.reason === undefined ? {} : { reason: response.reason }),
-  };
-}
-
-export function fromWireResponse(wire: unknown): CommandResponse {
-  if (!isMap(wire) || wire['v'] !== 1) return fail('expected a response map of version 1');
+/** The head-end's view of a decoded command-response body. */
+export function answerOf(wire: WireCommandResponse): CommandResponse {
   const { v: _v, id, ok, code, reason, ...result } = wire;
-  if (typeof id !== 'string' || !idPattern.test(id)) return fail('the response id is not a command id');
-  if (typeof ok !== 'boolean') return fail('ok is not a boolean');
-  if (code !== undefined && typeof code !== 'string') return fail('code is not text');
-  if (reason !== undefined && typeof reason !== 'string') return fail('reason is not text');
   return {
     id, ok,
     ...(code === undefined ? {} : { code }),

@@ -29,6 +29,8 @@ const reasonByCode: Partial<Record<ErrorCode, RefusalReason>> = {
   PW_ERR_ENVELOPE_BODY: 'malformed',
   PW_ERR_BATCH_INVALID: 'malformed',
   PW_ERR_HEADEND_MESSAGE: 'malformed',
+  PW_ERR_STATUS_INVALID: 'malformed',
+  PW_ERR_COMMAND_RESPONSE_INVALID: 'malformed',
   PW_ERR_ENVELOPE_TOO_LARGE: 'oversized',
   PW_ERR_HEADEND_PACKET: 'oversized',
   PW_ERR_REPLAY: 'replayed',

@@ -24,7 +24,8 @@ describe('completeness per meter per day', () => {
   });
 
   it('ignores intervals outside the day and counts a repeated one once', () => {
-    const intervals = [{ at: monday, value: 1, quality: 'validated' as const }, { at: at(1), value: 1, quality: 'validated' as const }, { at: at(1), value: 1, quality: 'validated' as const }];
+    const intervals = [{ at: monday, value: 1, quality: 'validated' as const }, { at: at(1), value: 1, quality: 'validated' as const },
+      { at: at(1), value: 1, quality: 'validated' as const }];
     assert.equal(completenessOf(intervals, monday, at(4), quarterHour).counts.validated, 1);
   });
 });

@@ -10,14 +10,16 @@ export const weekMs = 7 * dayMs;
 /** Throws PW_ERR_VEE_INPUT unless the interval is a whole number of ms that divides a day. */
 export function requireInterval(intervalMs: number): void {
   if (!Number.isInteger(intervalMs) || intervalMs <= 0 || dayMs % intervalMs !== 0) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot use an interval of ${intervalMs} ms: expected a whole number of milliseconds that divides a day (e.g. 900000 for 15 minutes)`);
+    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot use an interval of ${intervalMs} ms: expected a whole number of milliseconds `
+      + `that divides a day (e.g. 900000 for 15 minutes)`);
   }
 }
 
 /** Throws PW_ERR_VEE_INPUT unless `from < to`, both on the grid. */
 export function requireRange(what: string, from: number, to: number, intervalMs: number): void {
   if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to || from % intervalMs !== 0 || to % intervalMs !== 0) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot ${what} from ${from} to ${to}: expected a non-empty range whose ends are on the ${intervalMs} ms grid`);
+    throw new ValidationError('PW_ERR_VEE_INPUT',
+      `Cannot ${what} from ${from} to ${to}: expected a non-empty range whose ends are on the ${intervalMs} ms grid`);
   }
 }
 

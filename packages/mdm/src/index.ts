@@ -47,8 +47,10 @@ export { intervalSnapshots } from './service/interval-snapshots.ts';
 export { passActor, veeWrites, type WriteGroup } from './service/vee-writes.ts';
 export { alarmView, notificationOfRecord, parseAlarmId, recordOfAlarm, type AlarmView } from './service/alarm-records.ts';
 export { AlarmOutbox, type AlarmFeedEvent, type AlarmListener } from './service/alarm-outbox.ts';
-export { createAlarmService, type AlarmListQuery, type AlarmPage, type AlarmService, type AlarmServiceDeps } from './service/alarm-service.ts';
-export { analyticsQuantities, commitOf, defaultProcessOptions, processMeter, type MeterRun, type ProcessOptions, type SnapshotSource } from './service/process-meter.ts';
+export { createAlarmService, type AlarmListQuery, type AlarmPage, type AlarmService,
+  type AlarmServiceDeps } from './service/alarm-service.ts';
+export { analyticsQuantities, commitOf, defaultProcessOptions, processMeter, type MeterRun, type ProcessOptions,
+  type SnapshotSource } from './service/process-meter.ts';
 export { fleetSnapshots } from './service/fleet-snapshots.ts';
 export { powerQualitySummary, type Figure, type PowerQualitySummary } from './service/power-quality.ts';
 export { firstReadingAt, qualityDays, type QualityDay, type QualityDayOptions } from './service/quality-days.ts';

@@ -27,7 +27,13 @@ const meters = 100;
 const intervals = 27 * 96 + 48;
 
 /** Sends every meter's snapshot for `count` intervals, one batch per interval, maintaining hourly. */
-async function load(store: MeterStore, clock: ManualClock, fleet: Fleet, count: number, plain?: (rows: number[][], at: number) => void): Promise<number> {
+async function load(
+  store: MeterStore,
+  clock: ManualClock,
+  fleet: Fleet,
+  count: number,
+  plain?: (rows: number[][], at: number) => void,
+): Promise<number> {
   for (let t = 0; t < count; t++) {
     const at = start + t * intervalMs;
     const snapshots = fleet.interval(at);
@@ -59,7 +65,8 @@ async function sqliteDensity(dir: string): Promise<{ perReading: number; plainPe
   const store = await SqliteMeterStore.open({ path, clock });
   const plain = new DatabaseSync(join(dir, 'plain.db'));
   plain.exec('PRAGMA journal_mode = WAL');
-  plain.exec(`CREATE TABLE reading (meter INTEGER NOT NULL, at INTEGER NOT NULL, ${fleetQuantities.map((_, i) => `v${i} INTEGER`).join(', ')}, PRIMARY KEY (meter, at)) WITHOUT ROWID`);
+  plain.exec(`CREATE TABLE reading (meter INTEGER NOT NULL, at INTEGER NOT `
+    + `NULL, ${fleetQuantities.map((_, i) => `v${i} INTEGER`).join(', ')}, PRIMARY KEY (meter, at)) WITHOUT ROWID`);
   const insert = plain.prepare(`INSERT INTO reading VALUES (?, ?, ${fleetQuantities.map(() => '?').join(', ')})`);
   const readings = await load(store, clock, new Fleet(meters), intervals, (rows, at) => {
     plain.exec('BEGIN');
@@ -85,7 +92,8 @@ async function postgresDensity(): Promise<number> {
     await client.connect();
     try {
       await client.query('VACUUM ANALYZE');
-      const result = await client.query<{ bytes: string }>(`SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      const result = await client.query<{ bytes: string }>(`SELECT sum(pg_total_relation_size(c.oid)) AS bytes
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'phasewire' AND c.relkind IN ('r', 't', 'm')`);
       return Number(result.rows[0]?.bytes ?? 0) / readings;
     } finally {

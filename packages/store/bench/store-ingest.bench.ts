@@ -97,7 +97,13 @@ function plainSegment(db: DatabaseSync, values: Float64Array, first: number, cou
  * Sends intervals [first, first + count) to the store as ingest would, then runs maintenance as its
  * hourly job would; returns the seconds each took.
  */
-async function storeSegment(store: MeterStore, clock: ManualClock, fleet: Fleet, first: number, count: number): Promise<{ append: number; maintain: number }> {
+async function storeSegment(
+  store: MeterStore,
+  clock: ManualClock,
+  fleet: Fleet,
+  first: number,
+  count: number,
+): Promise<{ append: number; maintain: number }> {
   let busy = 0;
   for (let t = first; t < first + count; t++) {
     const snapshots = fleet.interval(start + t * intervalMs);
@@ -106,7 +112,8 @@ async function storeSegment(store: MeterStore, clock: ManualClock, fleet: Fleet,
     const began = performance.now();
     for (let i = 0; i < snapshots.length; i += perCommit) {
       const sends: Promise<unknown>[] = [];
-      for (let j = i; j < Math.min(i + perCommit, snapshots.length); j += perMessage) sends.push(store.appendSnapshots(snapshots.slice(j, j + perMessage)));
+      for (let j = i; j < Math.min(i + perCommit, snapshots.length); j += perMessage)
+        sends.push(store.appendSnapshots(snapshots.slice(j, j + perMessage)));
       await Promise.all(sends);
     }
     busy += performance.now() - began;
@@ -124,7 +131,8 @@ export async function ingestRates(dir: string, values: Float64Array): Promise<{ 
   const plain = new DatabaseSync(join(dir, 'plain.db'));
   plain.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536');
   // Keyed by time first, so rows that arrive interval by interval are in key order.
-  plain.exec(`CREATE TABLE reading (at INTEGER NOT NULL, meter INTEGER NOT NULL, ${fleetQuantities.map((_, i) => `v${i} INTEGER`).join(', ')}, PRIMARY KEY (at, meter)) WITHOUT ROWID`);
+  plain.exec(`CREATE TABLE reading (at INTEGER NOT NULL, meter INTEGER NOT `
+    + `NULL, ${fleetQuantities.map((_, i) => `v${i} INTEGER`).join(', ')}, PRIMARY KEY (at, meter)) WITHOUT ROWID`);
   const clock = new ManualClock(start);
   const store = await SqliteMeterStore.open({ path: join(dir, 'store.db'), clock });
   const fleet = new Fleet(meters);
@@ -151,7 +159,8 @@ let postgresOnce: Promise<{ store: number; plain: number }> | undefined;
 
 const benchmark: Benchmark = {
   name: 'store-ingest',
-  title: 'Store ingest, 10k meters interleaved, synchronous=FULL, group commit: 15-min three-phase readings/s against the key-ordered plain SQLite insert',
+  title: 'Store ingest, 10k meters interleaved, synchronous=FULL, group commit: 15-min three-phase readings/s against the '
+    + 'key-ordered plain SQLite insert',
   target: { atLeast: 0.5 },
   runs: 3,
   async measure() {
@@ -165,7 +174,8 @@ const benchmark: Benchmark = {
       return {
         figure: { label: 'SQLite store ingest', value: Math.round(rate), unit: 'readings/s' },
         reference: { label: 'plain key-ordered SQLite insert', value: Math.round(limit), unit: 'readings/s', kind: 'limit' },
-        extra: { valuesPerSecond: Math.round(rate * fleetQuantities.length), withDailyCompaction: Math.round(allIn), postgresStore: Math.round(pg.store), postgresPlain: Math.round(pg.plain), postgresRatio: pg.store / pg.plain },
+        extra: { valuesPerSecond: Math.round(rate * fleetQuantities.length), withDailyCompaction: Math.round(allIn),
+          postgresStore: Math.round(pg.store), postgresPlain: Math.round(pg.plain), postgresRatio: pg.store / pg.plain },
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

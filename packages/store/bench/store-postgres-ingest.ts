@@ -30,7 +30,8 @@ export async function postgresIngest(load: PostgresIngestLoad): Promise<{ store:
     await plain.connect();
     const width = fleetQuantities.length;
     const columns = fleetQuantities.map((_, i) => `v${i} bigint`).join(', ');
-    await plain.query(`CREATE TABLE plain (at bigint NOT NULL, meter integer NOT NULL, ${columns}, PRIMARY KEY (at, meter)) PARTITION BY RANGE (at)`);
+    await plain.query(`CREATE TABLE plain (at bigint NOT NULL, meter integer NOT NULL, ${columns}, PRIMARY KEY (at, meter)) `
+      + `PARTITION BY RANGE (at)`);
     const month = Date.UTC(new Date(load.start).getUTCFullYear(), new Date(load.start).getUTCMonth(), 1);
     await plain.query(`CREATE TABLE plain_p PARTITION OF plain FOR VALUES FROM (${month}) TO (${month + 40 * 86_400_000})`);
     const unnest = fleetQuantities.map((_, i) => `$${i + 3}::int8[]`).join(', ');
@@ -55,7 +56,8 @@ export async function postgresIngest(load: PostgresIngestLoad): Promise<{ store:
       began = performance.now();
       for (let i = 0; i < snapshots.length; i += load.perMessage * load.inFlight) {
         const sends: Promise<unknown>[] = [];
-        for (let j = i; j < Math.min(i + load.perMessage * load.inFlight, snapshots.length); j += load.perMessage) sends.push(store.appendSnapshots(snapshots.slice(j, j + load.perMessage)));
+        for (let j = i; j < Math.min(i + load.perMessage * load.inFlight, snapshots.length); j += load.perMessage)
+          sends.push(store.appendSnapshots(snapshots.slice(j, j + load.perMessage)));
         await Promise.all(sends);
       }
       storeSeconds += (performance.now() - began) / 1000;

@@ -61,7 +61,13 @@ function yearSnapshots(meters: readonly MeterId[], at: number, register: Map<Met
 }
 
 /** Builds the dataset into `store`: the year meters' year, then the fleet's last three hours. */
-async function build(store: MeterStore, clock: ManualClock, year: readonly MeterId[], fleetIntervals: number, perBatch: number): Promise<void> {
+async function build(
+  store: MeterStore,
+  clock: ManualClock,
+  year: readonly MeterId[],
+  fleetIntervals: number,
+  perBatch: number,
+): Promise<void> {
   const random = new SeededRandom(11);
   const register = new Map<MeterId, number>();
   const fleet = new Fleet(fleetMeters);
@@ -98,7 +104,12 @@ async function time(work: () => Promise<unknown>): Promise<number> {
 }
 
 /** The queries on a built store; `reopen` gives a fresh instance with every cache dropped. */
-async function measureQueries(open: () => Promise<MeterStore>, reopenCold: () => Promise<MeterStore>, year: readonly MeterId[], samples: number): Promise<Figures> {
+async function measureQueries(
+  open: () => Promise<MeterStore>,
+  reopenCold: () => Promise<MeterStore>,
+  year: readonly MeterId[],
+  samples: number,
+): Promise<Figures> {
   const yearRange = { from: yearStart, to: yearStart + 365 * dayMs };
   const cold: number[] = [];
   const warm: number[] = [];
@@ -118,7 +129,8 @@ async function measureQueries(open: () => Promise<MeterStore>, reopenCold: () =>
   for (let i = 0; i < samples; i++) {
     fleet.push(await time(async () => {
       const found = await store.readingsAt(latestAt, phaseQuantities);
-      if (found.meters.length !== fleetMeters) throw new Error(`the fleet query found ${found.meters.length} meters, expected ${fleetMeters}`);
+      if (found.meters.length !== fleetMeters)
+        throw new Error(`the fleet query found ${found.meters.length} meters, expected ${fleetMeters}`);
     }));
   }
   for (let i = 0; i < samples; i++) fleetCompacted.push(await time(() => store.readingsAt(now - 2.5 * 3_600_000, phaseQuantities)));
@@ -132,7 +144,8 @@ async function measureQueries(open: () => Promise<MeterStore>, reopenCold: () =>
   for (const id of ids) await store.latest(id);
   const latestMs = (performance.now() - began) / ids.length;
   await store.close();
-  return { yearColdMs: median(cold), yearWarmMs: median(warm), fleetMs: median(fleet), fleetCompactedMs: median(fleetCompacted), latestMs, latestFirstMs: median(first) };
+  return { yearColdMs: median(cold), yearWarmMs: median(warm), fleetMs: median(fleet), fleetCompactedMs: median(fleetCompacted), latestMs,
+    latestFirstMs: median(first) };
 }
 
 let sqliteDataset: Promise<string> | undefined;
@@ -201,7 +214,8 @@ const limits = { yearMs: 10, fleetMs: 10, latestMs: 0.1 } as const;
 
 const benchmark: Benchmark = {
   name: 'store-queries',
-  title: 'Store queries (SQLite): one meter\'s year as daily sums cold ≤ 10 ms, all 10k meters at one interval ≤ 10 ms, latest reading ≤ 0.1 ms; the figure is the worst query time over its limit',
+  title: 'Store queries (SQLite): one meter\'s year as daily sums cold ≤ 10 ms, all 10k meters at one interval ≤ 10 ms, latest reading ≤ '
+    + '0.1 ms; the figure is the worst query time over its limit',
   target: { atMost: 1 },
   runs: 3,
   async measure() {
@@ -212,7 +226,8 @@ const benchmark: Benchmark = {
       figure: { label: 'worst query time / its limit', value: Math.max(...ratios), unit: '×' },
       reference: { label: 'every query at its limit', value: 1, unit: '×', kind: 'limit' },
       extra: {
-        yearDailySumsColdMs: s.yearColdMs, yearDailySumsWarmMs: s.yearWarmMs, fleetAtIntervalMs: s.fleetMs, fleetAtCompactedIntervalMs: s.fleetCompactedMs,
+        yearDailySumsColdMs: s.yearColdMs, yearDailySumsWarmMs: s.yearWarmMs, fleetAtIntervalMs: s.fleetMs,
+        fleetAtCompactedIntervalMs: s.fleetCompactedMs,
         latestMs: s.latestMs, latestFirstAfterReopenMs: s.latestFirstMs,
         postgresYearColdMs: p.yearColdMs, postgresYearWarmMs: p.yearWarmMs, postgresFleetMs: p.fleetMs, postgresLatestMs: p.latestMs,
       },

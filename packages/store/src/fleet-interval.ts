@@ -80,11 +80,15 @@ export class FleetIntervalBuilder {
   build(): FleetInterval {
     const used = this.#meters.length * this.#quantities.length;
     // A view of the used rows, not a copy.
-    return { at: this.#at, quantities: this.#quantities, meters: this.#meters, values: this.#values.length === used ? this.#values : this.#values.subarray(0, used) };
+    return { at: this.#at, quantities: this.#quantities, meters: this.#meters,
+      values: this.#values.length === used ? this.#values : this.#values.subarray(0, used) };
   }
 }
 
-/** The value of one meter and quantity in a fleet interval: null when the meter has no reading of it, undefined when the meter or quantity is not in the table. */
+/**
+ * The value of one meter and quantity in a fleet interval: null when the meter has no reading of it,
+ * undefined when the meter or quantity is not in the table.
+ */
 export function fleetValue(fleet: FleetInterval, meter: MeterId, quantity: ObisCode): number | null | undefined {
   const row = fleet.meters.indexOf(meter);
   const column = fleet.quantities.indexOf(quantity);

@@ -12,6 +12,7 @@ export { dayMs, intervalMs, intervalsPerDay, rollupPeriods, type RollupPeriod, t
 export { dataClasses, parseRetentionPolicy, type DataClass, type RetentionPolicy } from './retention.ts';
 export { parseStoreConfig, type StoreConfig } from './store-config.ts';
 export {
-  activeAlarmStates, alarmId, type MdmStateStore, type MdmWatermark, type MdmCommit, type AlarmSlotRecord, type AlarmRecord, type AlarmRecordState,
+  activeAlarmStates, alarmId, type MdmStateStore, type MdmWatermark, type MdmCommit, type AlarmSlotRecord, type AlarmRecord,
+    type AlarmRecordState,
   type AlarmTransitionDraft, type AlarmTransitionRecord, type AlarmQuery, type AlarmTransitionQuery,
 } from './mdm-state.ts';

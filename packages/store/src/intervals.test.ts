@@ -17,25 +17,30 @@ describe('interval data from register reads', () => {
   });
 
   it('shows every interval of the range, a missing one as missing', () => {
-    const grid = intervalGrid(meter, Q.activeEnergyImport, { from: t0, to: t0 + 2 * intervalMs }, new Map([[t0 + intervalMs, 25]]), new Map(), 10);
-    assert.deepEqual(grid.map((i) => [i.end, i.raw, i.quality]), [[t0 + intervalMs, 2.5, 'measured'], [t0 + 2 * intervalMs, null, 'missing']]);
+    const grid =
+      intervalGrid(meter, Q.activeEnergyImport, { from: t0, to: t0 + 2 * intervalMs }, new Map([[t0 + intervalMs, 25]]), new Map(), 10);
+    assert.deepEqual(grid.map((i) => [i.end, i.raw, i.quality]),
+      [[t0 + intervalMs, 2.5, 'measured'], [t0 + 2 * intervalMs, null, 'missing']]);
   });
 
   it('uses the final stage over the validated stage over the raw value', () => {
     assert.deepEqual(resolveStages(5, { validated: { value: 4, quality: 'validated' } }), { value: 4, quality: 'validated' });
-    assert.deepEqual(resolveStages(5, { validated: { value: 4, quality: 'validated' }, final: { value: null, quality: 'missing' } }), { value: null, quality: 'missing' });
+    assert.deepEqual(resolveStages(5, { validated: { value: 4, quality: 'validated' }, final: { value: null, quality: 'missing' } }),
+      { value: null, quality: 'missing' });
     assert.equal(stageIsConsistent({ value: 1, quality: 'missing' }), false);
     assert.equal(stageIsConsistent({ value: null, quality: 'estimated' }), false);
     assert.equal(stageIsConsistent({ value: 1, quality: 'measured' }), false);
   });
 
   it('counts an interval once whether its estimate or its raw value came first', () => {
-    fc.assert(fc.property(fc.integer({ min: -1e6, max: 1e6 }), fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }), (raw, estimate) => {
+    fc.assert(fc.property(fc.integer({ min: -1e6, max: 1e6 }), fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }),
+      (raw, estimate) => {
       const overlay = estimate === undefined ? undefined : { validated: { value: estimate / 10, quality: 'estimated' as const } };
       const before = intervalContribution(undefined, overlay, 10);
       const delta = rawArrivalDelta(raw, overlay, 10);
       const after = intervalContribution(raw, overlay, 10);
-      assert.deepEqual({ n: before.n + delta.n, measured: before.measured + delta.measured, sum: before.sum + delta.sum }, { n: after.n, measured: after.measured, sum: after.sum });
+      assert.deepEqual({ n: before.n + delta.n, measured: before.measured + delta.measured, sum: before.sum + delta.sum },
+        { n: after.n, measured: after.measured, sum: after.sum });
     }));
   });
 });

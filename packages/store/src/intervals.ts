@@ -50,7 +50,14 @@ export const registerPoints = (reads: readonly { at: number; value: number }[], 
   reads.map((r) => ({ at: r.at, steps: inSteps(r.value, steps) }));
 
 /** One interval's value and quality from its raw value (step units) and written stages. */
-export function intervalValue(meter: MeterId, quantity: ObisCode, end: number, rawSteps: number | undefined, overlay: IntervalOverlay | undefined, steps: number): IntervalValue {
+export function intervalValue(
+  meter: MeterId,
+  quantity: ObisCode,
+  end: number,
+  rawSteps: number | undefined,
+  overlay: IntervalOverlay | undefined,
+  steps: number,
+): IntervalValue {
   const raw = rawSteps === undefined ? null : fromSteps(rawSteps, steps);
   const resolved = resolveStages(raw, overlay);
   return {

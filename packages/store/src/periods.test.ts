@@ -20,7 +20,8 @@ describe('store periods', () => {
   it('lists the periods whose start lies in a range, skipping one that starts before it', () => {
     const from = Date.UTC(2026, 0, 31, 12);
     assert.deepEqual(periodStartsIn('day', { from, to: Date.UTC(2026, 1, 2, 1) }), [Date.UTC(2026, 1, 1), Date.UTC(2026, 1, 2)]);
-    assert.deepEqual(periodStartsIn('month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 3, 1) }), [Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1)]);
+    assert.deepEqual(periodStartsIn('month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 3, 1) }),
+      [Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1)]);
     assert.deepEqual(periodStartsIn('hour', { from, to: from }), []);
     assert.equal(periodStart('hour', from + 59 * 60_000), from);
   });

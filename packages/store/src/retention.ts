@@ -21,15 +21,18 @@ export type RetentionPolicy = { readonly [K in DataClass]?: number };
 export function parseRetentionPolicy(value: unknown): RetentionPolicy {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('PW_ERR_STORE_CONFIG', `Cannot use the store retention ${JSON.stringify(value)}: expected an object of days per data class (${dataClasses.join(', ')})`);
+    throw new ConfigError('PW_ERR_STORE_CONFIG',
+      `Cannot use the store retention ${JSON.stringify(value)}: expected an object of days per data class (${dataClasses.join(', ')})`);
   }
   const policy: Partial<Record<DataClass, number>> = {};
   for (const [key, days] of Object.entries(value)) {
     if (!(dataClasses as readonly string[]).includes(key)) {
-      throw new ConfigError('PW_ERR_STORE_CONFIG', `Cannot use store retention class ${JSON.stringify(key)}: expected one of ${dataClasses.join(', ')}`);
+      throw new ConfigError('PW_ERR_STORE_CONFIG',
+        `Cannot use store retention class ${JSON.stringify(key)}: expected one of ${dataClasses.join(', ')}`);
     }
     if (typeof days !== 'number' || !Number.isSafeInteger(days) || days < 1) {
-      throw new ConfigError('PW_ERR_STORE_CONFIG', `Cannot keep ${key} for ${JSON.stringify(days)} days: expected a whole number of days, at least 1`);
+      throw new ConfigError('PW_ERR_STORE_CONFIG',
+        `Cannot keep ${key} for ${JSON.stringify(days)} days: expected a whole number of days, at least 1`);
     }
     policy[key as DataClass] = days;
   }

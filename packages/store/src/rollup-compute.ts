@@ -14,14 +14,24 @@ function aggregateAt(aggregates: Map<number, Aggregate>, start: number): Aggrega
 }
 
 /** Readings (in the quantity's unit) aggregated per period, in steps. */
-export function aggregateReadings(period: RollupPeriod, at: readonly number[], values: readonly number[], steps: number): Map<number, Aggregate> {
+export function aggregateReadings(
+  period: RollupPeriod,
+  at: readonly number[],
+  values: readonly number[],
+  steps: number,
+): Map<number, Aggregate> {
   const aggregates = new Map<number, Aggregate>();
   for (let i = 0; i < at.length; i++) addReading(aggregateAt(aggregates, periodStart(period, at[i] ?? 0)), inSteps(values[i] ?? 0, steps));
   return aggregates;
 }
 
 /** Intervals (raw values in steps, written stages) aggregated per period of their start. */
-export function aggregateIntervals(period: RollupPeriod, raw: ReadonlyMap<number, number>, overlays: ReadonlyMap<number, IntervalOverlay>, steps: number): Map<number, Aggregate> {
+export function aggregateIntervals(
+  period: RollupPeriod,
+  raw: ReadonlyMap<number, number>,
+  overlays: ReadonlyMap<number, IntervalOverlay>,
+  steps: number,
+): Map<number, Aggregate> {
   const aggregates = new Map<number, Aggregate>();
   const ends = new Set([...raw.keys(), ...overlays.keys()]);
   for (const end of ends) {

@@ -5,7 +5,8 @@ import { fromSteps, inSteps, scaledInteger } from './scaling.ts';
 
 describe('scaled integers', () => {
   it('gives back exactly the value it was given, whenever it gives a whole number of steps', () => {
-    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(1, 10, 100, 1000, 10_000), (value, steps) => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(1, 10, 100, 1000, 10_000),
+      (value, steps) => {
       const scaled = scaledInteger(value, steps);
       if (scaled !== null) {
         assert.ok(Number.isSafeInteger(scaled));

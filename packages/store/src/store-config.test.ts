@@ -11,7 +11,8 @@ const refused = (value: unknown): void => {
 
 describe('store configuration', () => {
   it('names the store by configuration alone, with defaults filled in', () => {
-    assert.deepEqual(parseStoreConfig({ kind: 'sqlite', path: 'data/phasewire.db' }), { kind: 'sqlite', path: 'data/phasewire.db', retention: {} });
+    assert.deepEqual(parseStoreConfig({ kind: 'sqlite', path: 'data/phasewire.db' }),
+      { kind: 'sqlite', path: 'data/phasewire.db', retention: {} });
     assert.deepEqual(parseStoreConfig({ kind: 'postgres', connectionString: 'postgres://db/pw', retention: { rawReadings: 90 } }),
       { kind: 'postgres', connectionString: 'postgres://db/pw', schema: 'phasewire', poolSize: 8, retention: { rawReadings: 90 } });
   });
@@ -29,6 +30,7 @@ describe('store configuration', () => {
 
   it('cuts each class off at the start of the day its retention reaches back to', () => {
     const now = Date.UTC(2026, 5, 10, 14, 30);
-    assert.deepEqual(retentionCutoffs({ rawReadings: 10, audit: 365 }, now), { rawReadings: Date.UTC(2026, 4, 31), audit: Date.UTC(2026, 5, 10) - 365 * dayMs });
+    assert.deepEqual(retentionCutoffs({ rawReadings: 10, audit: 365 }, now),
+      { rawReadings: Date.UTC(2026, 4, 31), audit: Date.UTC(2026, 5, 10) - 365 * dayMs });
   });
 });

@@ -8,7 +8,8 @@ import { parseRetentionPolicy, type RetentionPolicy } from './retention.ts';
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly path: string; readonly retention: RetentionPolicy }
-  | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string; readonly poolSize: number; readonly retention: RetentionPolicy };
+  | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string; readonly poolSize: number;
+    readonly retention: RetentionPolicy };
 
 const fail = (problem: string): never => {
   throw new ConfigError('PW_ERR_STORE_CONFIG', `Cannot use the store configuration: ${problem}`);
@@ -22,7 +23,8 @@ const text = (record: Record<string, unknown>, key: string): string => {
 
 /** Checks a store configuration (parsed JSON, say) and fills in the defaults. */
 export function parseStoreConfig(value: unknown): StoreConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`expected an object with a kind, found ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail(`expected an object with a kind, found ${JSON.stringify(value)}`);
   const record = value as Record<string, unknown>;
   const retention = parseRetentionPolicy(record['retention']);
   const known = (keys: readonly string[]): void => {
@@ -38,7 +40,8 @@ export function parseStoreConfig(value: unknown): StoreConfig {
       const schema = record['schema'] === undefined ? 'phasewire' : text(record, 'schema');
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) fail(`schema ${JSON.stringify(schema)} is not a lower-case SQL identifier`);
       const poolSize = record['poolSize'] ?? 8;
-      if (typeof poolSize !== 'number' || !Number.isSafeInteger(poolSize) || poolSize < 1 || poolSize > 1000) fail(`poolSize must be a whole number from 1 to 1000, found ${JSON.stringify(poolSize)}`);
+      if (typeof poolSize !== 'number' || !Number.isSafeInteger(poolSize) || poolSize < 1 || poolSize > 1000)
+        fail(`poolSize must be a whole number from 1 to 1000, found ${JSON.stringify(poolSize)}`);
       return { kind: 'postgres', connectionString: text(record, 'connectionString'), schema, poolSize: poolSize as number, retention };
     }
     default:

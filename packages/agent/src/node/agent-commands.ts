@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { toWireBatch } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
-import type { CommandResponse } from '../agent-messages.ts';
+import type { CommandResponse } from '@phasewire/core/protocol';
 import { CommandHandler } from '../command-handler.ts';
 import { sourceSupports } from '../reading-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
@@ -46,7 +46,8 @@ export class AgentCommands {
   async handle(body: unknown): Promise<AgentCommandOutcome> {
     const handled = this.#handler.handle(body);
     if (handled.command === undefined || handled.response === undefined) {
-      return { event: { kind: 'refused', code: 'PW_ERR_COMMAND_INVALID', message: 'a command body that is not a phasewire command' }, response: undefined, executed: false };
+      const { code = 'PW_ERR_COMMAND_INVALID', message = 'a command body that is not a phasewire command' } = handled.invalid ?? {};
+      return { event: { kind: 'refused', code, message }, response: undefined, executed: false };
     }
     if (handled.executed) {
       const { dataDir, source } = this.#options;

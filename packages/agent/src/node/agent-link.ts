@@ -5,6 +5,7 @@
 // is sent; the link only keeps the connection.
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '@phasewire/core';
+import { encodeStatus } from '@phasewire/core/protocol';
 import type { MeterId, Random } from '@phasewire/core';
 import { Backoff } from '../backoff.ts';
 import { UplinkPolicy } from '../uplink-policy.ts';
@@ -46,15 +47,18 @@ export class AgentLink {
   #session: Buffer | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
 
-  /** `{"state": …, "model": …, "link": …}`: the head-end records the state and keeps the model and link in its registry. */
+  /** The protocol's status message: the head-end records the state and keeps the model and link in its registry. */
   readonly #statusPayload: (state: 'online' | 'offline') => Buffer;
 
   constructor(options: AgentLinkOptions) {
     this.#o = options;
     const describe = options.describe;
-    this.#statusPayload = (state) => Buffer.from(JSON.stringify(
-      describe === undefined ? { state } : { state, model: describe.model, link: describe.link },
-    ));
+    // Built once for both states here, so a model the head-end would refuse fails the agent's start, not each status.
+    const payloads = {
+      online: Buffer.from(encodeStatus({ state: 'online', ...describe })),
+      offline: Buffer.from(encodeStatus({ state: 'offline', ...describe })),
+    };
+    this.#statusPayload = (state) => payloads[state];
     this.#backoff = new Backoff(options.profile.reconnect, options.random);
     this.#policy = new UplinkPolicy(options.profile);
   }
@@ -123,11 +127,16 @@ export class AgentLink {
       await new Promise<void>((resolve) => {
         client.once('close', resolve);
         timer = setTimeout(resolve, goodbyeTimeoutMs);
-        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { resolve(); });
+        client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => {
+          resolve();
+        });
       });
       clearTimeout(timer);
       // A graceful end waits for in-flight publishes; on a hung link that wait is bounded too.
-      await Promise.race([client.endAsync(!client.connected), new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); })]);
+      await Promise.race([
+        client.endAsync(!client.connected),
+        new Promise((resolve) => { timer = setTimeout(resolve, goodbyeTimeoutMs); }),
+      ]);
       clearTimeout(timer);
       if (!client.disconnected) client.end(true);
     } else {

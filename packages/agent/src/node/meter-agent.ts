@@ -20,7 +20,7 @@ import type { MeterId } from '@phasewire/core';
 import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import type { DirectoryLock } from '@phasewire/secure/node';
-import { decodeAck } from '../agent-messages.ts';
+import { decodeAck } from '@phasewire/core/protocol';
 import { InflightTracker } from '../inflight.ts';
 import { LoadRelay } from '@phasewire/meter';
 import { RecentDownlinks } from '../recent-downlinks.ts';

@@ -9,16 +9,9 @@ import { MqttClient } from 'mqtt';
 import type { IClientOptions } from 'mqtt';
 import { TransportError } from '@phasewire/core';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MqttTlsEndpoint } from '@phasewire/secure/node';
 
-export interface MqttLinkOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Name the broker's certificate must carry; the host when omitted. */
-  readonly servername?: string;
-  readonly identity: TlsIdentity;
-  readonly trust: TlsTrust;
-  readonly clientId: string;
+export interface MqttLinkOptions extends MqttTlsEndpoint {
   readonly keepAliveSeconds: number;
   /** A ticket from an earlier session, to resume. */
   readonly session?: Buffer;
@@ -52,14 +45,18 @@ export function openMqttLink(options: MqttLinkOptions): Promise<MqttLink> {
   };
   return new Promise((resolve, reject) => {
     const client = new MqttClient(() => {
-      socket = tlsConnect({ host: options.host, port: options.port, ...tls, ...(options.session === undefined ? {} : { session: options.session }) });
+      socket = tlsConnect({
+        host: options.host, port: options.port, ...tls, ...(options.session === undefined ? {} : { session: options.session }),
+      });
       socket.on('session', (ticket: Buffer) => { options.onSession?.(ticket); });
       return socket;
     }, clientOptions);
     const fail = (error: Error): void => {
       client.removeListener('connect', ok);
       client.end(true);
-      reject(new TransportError('PW_ERR_AGENT_CONNECT', `Cannot connect ${options.clientId} to the broker at ${options.host}:${options.port}: ${error.message}; expected an MQTT broker on TLS 1.3 with a certificate from the phasewire CA`, { cause: error }));
+      reject(new TransportError('PW_ERR_AGENT_CONNECT', `Cannot connect ${options.clientId} `
+        + `to the broker at ${options.host}:${options.port}: ${error.message}; `
+        + 'expected an MQTT broker on TLS 1.3 with a certificate from the phasewire CA', { cause: error }));
     };
     const ok = (): void => {
       client.removeListener('error', fail);

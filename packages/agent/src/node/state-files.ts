@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { ConfigError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import { DirectoryLock } from '@phasewire/secure/node';
-import type { AgentAck } from '../agent-messages.ts';
+import type { Ack } from '@phasewire/core/protocol';
 import { envelopeCounterOf } from '../inflight.ts';
 import type { InflightTracker } from '../inflight.ts';
 import type { DurableQueue } from './queue/durable-queue.ts';
 
 /** The queue sequence numbers an ack releases: in flight on this connection, or sent on an earlier one. */
-export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, ack: AgentAck): number[] {
+export function ackedSequences(inflight: InflightTracker, queue: DurableQueue, ack: Ack): number[] {
   const seqs = inflight.acked(ack.keyId, ack.counters);
   if (seqs.length < ack.counters.length) {
     // Acks of messages sent on an earlier connection (the broker kept them for this session).
@@ -36,8 +36,10 @@ export function lockDataDir(meter: MeterId, dir: string): Promise<DirectoryLock>
   const path = join(dir, agentLockFile);
   return DirectoryLock.acquire(path, {
     held: (pid) => new ConfigError('PW_ERR_AGENT_LOCKED',
-      `Cannot start the agent of ${meter} on ${dir}: process ${pid} runs an agent on it (lock ${path}); expected one agent per data directory (stop process ${pid} first)`),
-    failed: (error) => new ConfigError('PW_ERR_AGENT_STATE', `Cannot lock the agent data directory ${dir} (${path}): ${(error as Error).message}`, { cause: error }),
+      `Cannot start the agent of ${meter} on ${dir}: process ${pid} runs an agent on it (lock ${path}); `
+        + `expected one agent per data directory (stop process ${pid} first)`),
+    failed: (error) => new ConfigError('PW_ERR_AGENT_STATE',
+      `Cannot lock the agent data directory ${dir} (${path}): ${(error as Error).message}`, { cause: error }),
   });
 }
 
@@ -53,7 +55,8 @@ export async function readJson<T>(path: string, fallback: T): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the agent state file ${path}: it is not JSON; expected what the agent wrote (restore it or remove it knowingly)`, { cause: error });
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the agent state file ${path}: it is not JSON; `
+      + 'expected what the agent wrote (restore it or remove it knowingly)', { cause: error });
   }
 }
 

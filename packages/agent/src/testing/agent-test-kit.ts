@@ -18,8 +18,8 @@ import { createMemoryKeystore, deriveDeviceEnvelopeKey, NodeAead, startEstServer
 import { createTestCa, MemoryTokenStore } from '@phasewire/secure/testing';
 import type { EstServer, KeyProvisioningServer } from '@phasewire/secure/node';
 import type { TestCa } from '@phasewire/secure/testing';
-import { ackBody, commandBody } from '../agent-messages.ts';
-import type { AgentCommand } from '../agent-messages.ts';
+import { encodeAck, encodeCommand } from '@phasewire/core/protocol';
+import type { Command } from '@phasewire/core/protocol';
 
 const masterLabel = 'envelope-master';
 const keyId = 1;
@@ -43,9 +43,11 @@ export interface TestHeadEnd {
   acking: boolean;
   token(meter: MeterId): Promise<string>;
   /** Seals and publishes a command; returns the sealed bytes (to replay them). */
-  command(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
+  command(meter: MeterId, command: Command): Promise<Uint8Array>;
   /** Seals a command without publishing it (its counter is used up: a later command gets a higher one). */
-  sealCommand(meter: MeterId, command: AgentCommand): Promise<Uint8Array>;
+  sealCommand(meter: MeterId, command: Command): Promise<Uint8Array>;
+  /** Seals any body (a protocol test vector) as an ack or a command and publishes it on the meter's topic for it. */
+  sendBody(meter: MeterId, type: 'ack' | 'command', body: unknown): Promise<void>;
   /** Publishes raw bytes on a meter's command topic. */
   publishRaw(meter: MeterId, bytes: Uint8Array): Promise<void>;
   /** Resolves when `predicate` holds, checked after every event of the head-end. */
@@ -86,7 +88,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
     });
   });
   const ack = async (meter: MeterId, counter: bigint): Promise<void> => {
-    const sealed = await downlink.sealValue(meter, 'ack', ackBody({ keyId, counters: [counter] }));
+    const sealed = await downlink.sealValue(meter, 'ack', encodeAck({ keyId, counters: [counter] }));
     await publish(deviceTopic(meter, 'ack'), sealed);
   };
 
@@ -95,11 +97,14 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
     readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), acking: true,
     token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
     async command(meter, command) {
-      const sealed = await downlink.sealValue(meter, 'command', commandBody(command));
+      const sealed = await downlink.sealValue(meter, 'command', encodeCommand(command));
       await publish(deviceTopic(meter, 'cmd/req'), sealed);
       return sealed;
     },
-    sealCommand: async (meter, command) => downlink.sealValue(meter, 'command', commandBody(command)),
+    sealCommand: async (meter, command) => downlink.sealValue(meter, 'command', encodeCommand(command)),
+    async sendBody(meter, type, body) {
+      await publish(deviceTopic(meter, type === 'ack' ? 'ack' : 'cmd/req'), await downlink.sealValue(meter, type, body));
+    },
     publishRaw: (meter, bytes) => publish(deviceTopic(meter, 'cmd/req'), bytes),
     until(predicate, what, timeoutMs = 20_000) {
       if (predicate()) return Promise.resolve();

@@ -39,7 +39,10 @@ export interface ApiContext {
   audit(principal: ApiPrincipal, action: string, object: string, detail?: Record<string, unknown>): void;
 }
 
-export function makeContext(base: Omit<ApiContext, 'principalOf' | 'meterOf' | 'metersOf' | 'audit'>, principals: WeakMap<FastifyRequest, ApiPrincipal>): ApiContext {
+export function makeContext(
+  base: Omit<ApiContext, 'principalOf' | 'meterOf' | 'metersOf' | 'audit'>,
+  principals: WeakMap<FastifyRequest, ApiPrincipal>,
+): ApiContext {
   return {
     ...base,
     principalOf(request) {

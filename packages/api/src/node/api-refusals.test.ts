@@ -1,7 +1,9 @@
 // The refusals: 401 (no or bad credentials, ended sessions), 403 CSRF, 404 for unknown objects and
 // for another tenant's (the same answer), 400 naming the bad field, 413, 429 with Retry-After; the
 // session cookie's attributes; the OpenAPI document; the append-only audit log.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- answers are parsed JSON, read field by field against the contract */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-argument,
+   @typescript-eslint/no-unsafe-call -- answers are parsed JSON, read field by field against the contract */
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { connect } from 'node:tls';
@@ -17,25 +19,32 @@ import type { ApiRig } from '../testing/api-test-kit.ts';
  * (§4.8.9–4.8.10) each with responses keyed by status code (§4.8.16), parameters with name and a
  * known `in`, path parameters required and named in the path (§4.8.12). Returns what is wrong.
  */
-function openApi31Problems(document: Record<string, any>): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- a parsed document
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed document
+function openApi31Problems(document: Record<string, any>): string[] {
   const problems: string[] = [];
-  const rootFields = new Set(['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs']);
+  const rootFields =
+    new Set(['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs']);
   for (const key of Object.keys(document)) if (!rootFields.has(key) && !key.startsWith('x-')) problems.push(`unknown root field ${key}`);
   if (typeof document['openapi'] !== 'string' || !/^3\.1\.\d+$/.test(document['openapi'])) problems.push('openapi is not 3.1.x');
-  if (typeof document['info']?.title !== 'string' || typeof document['info']?.version !== 'string') problems.push('info needs title and version');
+  if (typeof document['info']?.title !== 'string' || typeof document['info']?.version !== 'string')
+    problems.push('info needs title and version');
   const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
   const itemFields = new Set([...methods, '$ref', 'summary', 'description', 'servers', 'parameters']);
-  for (const [path, item] of Object.entries<Record<string, any>>(document['paths'] ?? {})) { // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  for (const [path, item] of Object.entries<Record<string, any>>(document['paths'] ?? {})) {
     if (!path.startsWith('/')) problems.push(`path ${path} does not start with /`);
     for (const [method, operation] of Object.entries(item)) {
       if (!itemFields.has(method) && !method.startsWith('x-')) problems.push(`${path}: unknown field ${method}`);
       if (!methods.has(method)) continue;
       const responses = Object.keys(operation.responses ?? {});
       if (responses.length === 0) problems.push(`${method} ${path}: no responses`);
-      for (const status of responses) if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${method} ${path}: response key ${status}`);
+      for (const status of responses)
+        if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${method} ${path}: response key ${status}`);
       for (const parameter of operation.parameters ?? []) {
-        if (typeof parameter.name !== 'string' || !['query', 'header', 'path', 'cookie'].includes(parameter.in)) problems.push(`${method} ${path}: bad parameter ${JSON.stringify(parameter)}`);
-        if (parameter.in === 'path' && (parameter.required !== true || !path.includes(`{${String(parameter.name)}}`))) problems.push(`${method} ${path}: path parameter ${String(parameter.name)}`);
+        if (typeof parameter.name !== 'string' || !['query', 'header', 'path', 'cookie'].includes(parameter.in))
+          problems.push(`${method} ${path}: bad parameter ${JSON.stringify(parameter)}`);
+        if (parameter.in === 'path' && (parameter.required !== true || !path.includes(`{${String(parameter.name)}}`)))
+          problems.push(`${method} ${path}: path parameter ${String(parameter.name)}`);
       }
     }
   }
@@ -70,7 +79,8 @@ describe('API refusals', () => {
     const admin = rig.sessions.get('admin')!;
     assert.equal((await rig.call('PATCH', `/api/v1/users/${id}`, { session: admin, body: { disabled: true } })).status, 200);
     assert.equal((await rig.call('GET', '/api/v1/session', { session })).status, 401);
-    assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'leaver', password: 'correct horse battery staple' } })).status, 401);
+    assert.equal((await rig.call('POST', '/api/v1/session',
+      { body: { username: 'leaver', password: 'correct horse battery staple' } })).status, 401);
     const self = rig.accounts.userByName('admin')!.id;
     const demote = await rig.call('PATCH', `/api/v1/users/${self}`, { session: admin, body: { role: 'viewer' } });
     assert.equal(demote.status, 400);
@@ -115,7 +125,8 @@ describe('API refusals', () => {
   it('refuses a cookie-authenticated change without or with a wrong CSRF token (403 PW_ERR_API_CSRF)', async () => {
     const body = { kind: 'read' };
     const missing = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: rig.sessions.get('operator')!, noCsrf: true, body });
-    const wrong = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: { ...rig.sessions.get('operator')!, csrf: 'wrong' }, body });
+    const wrong =
+      await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: { ...rig.sessions.get('operator')!, csrf: 'wrong' }, body });
     for (const answer of [missing, wrong]) {
       assert.equal(answer.status, 403);
       assert.equal(answer.json.error.code, 'PW_ERR_API_CSRF');
@@ -155,8 +166,10 @@ describe('API refusals', () => {
 
   it('answers 404 for another tenant\'s alarm, user and token', async () => {
     const beta = rig.sessions.get('beta-admin')!;
-    assert.equal((await rig.call('POST', '/api/v1/alarms/al-9/acknowledge', { session: rig.sessions.get('operator')!, body: { note: 'x' } })).status, 404);
-    assert.equal((await rig.call('POST', '/api/v1/alarms/al-none/acknowledge', { session: rig.sessions.get('operator')!, body: { note: 'x' } })).status, 404);
+    assert.equal((await rig.call('POST', '/api/v1/alarms/al-9/acknowledge',
+      { session: rig.sessions.get('operator')!, body: { note: 'x' } })).status, 404);
+    assert.equal((await rig.call('POST', '/api/v1/alarms/al-none/acknowledge',
+      { session: rig.sessions.get('operator')!, body: { note: 'x' } })).status, 404);
     const viewerId = rig.accounts.userByName('viewer')!.id;
     assert.equal((await rig.call('PATCH', `/api/v1/users/${viewerId}`, { session: beta, body: { disabled: true } })).status, 404);
     const { record } = rig.auth.createToken({ name: 'a', scopes: ['read'], tenant: 'default', lifetimeMs: 3_600_000, createdBy: 'test' });
@@ -164,7 +177,8 @@ describe('API refusals', () => {
     assert.equal(rig.accounts.token(record.id)?.id, record.id);
     const alarms = await rig.call('GET', '/api/v1/alarms?state=all', { session: beta });
     assert.deepEqual(alarms.json.items.map((a: { id: string }) => a.id), ['al-9']);
-    assert.equal((await rig.call('POST', '/api/v1/enrollment-tokens', { session: rig.sessions.get('operator')!, body: { serial: 'm-b1' } })).status, 404);
+    assert.equal((await rig.call('POST', '/api/v1/enrollment-tokens',
+      { session: rig.sessions.get('operator')!, body: { serial: 'm-b1' } })).status, 404);
   });
 
   it('answers 400 naming the bad field', async () => {
@@ -174,9 +188,12 @@ describe('API refusals', () => {
       ['POST', '/api/v1/enrollment-tokens', {}, '/body/serial'],
       ['POST', '/api/v1/meters/m-a1/commands', { kind: 'explode' }, '/body/kind'],
       ['POST', '/api/v1/alarms/al-1/acknowledge', { note: '' }, '/body/note'],
-      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:32.7.0', start: '2026-01-15T01:00:00Z', value: 1, reason: 'x' }, '/body/quantity'],
-      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:1.8.0', start: '2026-01-15T01:07:00Z', value: 1, reason: 'x' }, '/body/start'],
-      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:1.8.0', start: '2026-01-15T01:00:00Z', value: -1, reason: 'x' }, '/body/value'],
+      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:32.7.0', start: '2026-01-15T01:00:00Z', value: 1, reason: 'x' },
+        '/body/quantity'],
+      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:1.8.0', start: '2026-01-15T01:07:00Z', value: 1, reason: 'x' },
+        '/body/start'],
+      ['POST', '/api/v1/meters/m-a1/intervals/edit', { quantity: '1-0:1.8.0', start: '2026-01-15T01:00:00Z', value: -1, reason: 'x' },
+        '/body/value'],
       ['GET', '/api/v1/meters?limit=0', undefined, '/querystring/limit'],
       ['GET', '/api/v1/meters?sort=colour', undefined, '/querystring/sort'],
       ['GET', '/api/v1/meters?cursor=zzz', undefined, '/querystring/cursor'],
@@ -214,7 +231,8 @@ describe('API refusals', () => {
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const answer = await rig.call('POST', '/api/v1/meters/m-a1/revoke', { session: rig.sessions.get('operator')!, body: { reason: 'x'.repeat(70_000) } });
+    const answer = await rig.call('POST', '/api/v1/meters/m-a1/revoke',
+      { session: rig.sessions.get('operator')!, body: { reason: 'x'.repeat(70_000) } });
     assert.equal(answer.status, 413);
     assert.equal(answer.json.error.code, 'PW_ERR_API_BODY_TOO_LARGE');
     assert.equal(rig.registry.get('m-a1')?.state, 'active');
@@ -229,13 +247,15 @@ describe('API refusals', () => {
   });
 
   it('holds back the address that sent six wrong passwords for a name with 429 and Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 6; i++) assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'guess' } })).status, 401);
+    for (let i = 0; i < 6; i++)
+      assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'guess' } })).status, 401);
     const limited = await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'correct horse battery staple' } });
     assert.equal(limited.status, 429);
     assert.equal(limited.json.error.code, 'PW_ERR_API_RATE_LIMITED');
     assert.equal(Number(limited.headers['retry-after']) > 0, true);
     rig.clock.advance(Number(limited.headers['retry-after']) * 1000);
-    assert.equal((await rig.call('POST', '/api/v1/session', { body: { username: 'operator', password: 'correct horse battery staple' } })).status, 200);
+    assert.equal((await rig.call('POST', '/api/v1/session',
+      { body: { username: 'operator', password: 'correct horse battery staple' } })).status, 200);
   });
 
   it('publishes an OpenAPI 3.1 document that lists every route', async () => {
@@ -270,11 +290,13 @@ describe('API refusals', () => {
 
 describe('API rate limits on their own server', () => {
   it('limits sign-in per address, and all requests per address, with 429 and Retry-After', async () => {
-    const rig = await startApiRig({ loginLimits: { ...defaultLoginLimits, perIp: 8, freeFailures: 100, windowMs: 60_000 }, rateLimit: { limit: 30, windowMs: 60_000 } });
+    const rig = await startApiRig({ loginLimits: { ...defaultLoginLimits, perIp: 8, freeFailures: 100, windowMs: 60_000 },
+      rateLimit: { limit: 30, windowMs: 60_000 } });
     try {
       // The rig signed five users in already: three attempts left for this address.
       const answers = [];
-      for (let i = 0; i < 4; i++) answers.push((await rig.call('POST', '/api/v1/session', { body: { username: `user${i}`, password: 'guess' } })).status);
+      for (let i = 0; i < 4; i++)
+        answers.push((await rig.call('POST', '/api/v1/session', { body: { username: `user${i}`, password: 'guess' } })).status);
       assert.deepEqual(answers, [401, 401, 401, 429]);
       let last = await rig.call('GET', '/api/v1/meters', { session: rig.sessions.get('viewer')! });
       while (last.status === 200) last = await rig.call('GET', '/api/v1/meters', { session: rig.sessions.get('viewer')! });
@@ -287,13 +309,15 @@ describe('API rate limits on their own server', () => {
 });
 
 describe('API sign-in throttle on its own server', () => {
-  it('slows a flood of wrong passwords from address A with a doubling wait, and lets the right password from address B in at once', async () => {
+  it('slows a flood of wrong passwords from address A with a doubling wait, and lets the right password from address B in at once',
+    async () => {
     const limits = { perIp: 1000, windowMs: 300_000, freeFailures: 5, backoffMs: 1000, maxBackoffMs: 900_000, forgetMs: 300_000 };
     const rig = await startApiRig({ loginLimits: limits });
     try {
       const a = '127.0.0.1';
       const b = '127.0.0.2';
-      const attempt = (from: string, pass: string) => rig.call('POST', '/api/v1/session', { body: { username: 'admin', password: pass }, localAddress: from });
+      const attempt = (from: string, pass: string) =>
+        rig.call('POST', '/api/v1/session', { body: { username: 'admin', password: pass }, localAddress: from });
       // The free failures, then each failure beyond them doubles A's wait: 1 s, 2 s, 4 s, 8 s.
       const statuses: number[] = [];
       for (let i = 0; i < limits.freeFailures; i++) statuses.push((await attempt(a, `wrong ${i}`)).status);

@@ -97,13 +97,16 @@ const systemClock: Clock = { now: () => Date.now() };
 
 function accountsOf(options: ApiServerOptions): AccountStore {
   if (options.accounts !== undefined) return options.accounts;
-  if (options.dataDir === undefined) throw new ConfigError('PW_ERR_API_CONFIG', 'Cannot start the API server: neither accounts nor dataDir is given; expected the data directory for api.db');
+  if (options.dataDir === undefined)
+    throw new ConfigError('PW_ERR_API_CONFIG',
+      'Cannot start the API server: neither accounts nor dataDir is given; expected the data directory for api.db');
   return new SqliteAccountStore(join(options.dataDir, 'api.db'));
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   if (options.staticDir !== undefined && !existsSync(join(options.staticDir, 'index.html'))) {
-    throw new ConfigError('PW_ERR_API_CONFIG', `Cannot serve the dashboard from ${options.staticDir}: it has no index.html; expected the dashboard's build output`);
+    throw new ConfigError('PW_ERR_API_CONFIG',
+      `Cannot serve the dashboard from ${options.staticDir}: it has no index.html; expected the dashboard's build output`);
   }
   const clock = options.clock ?? systemClock;
   const log = options.log ?? stderrApiLog;
@@ -128,7 +131,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let revalidateLive = (): void => undefined;
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
-    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000, latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
+    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
+    latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
     authorityChanged: () => { revalidateLive(); },
   }, principals);
 
@@ -154,7 +158,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const answer = error.validation !== undefined ? answerFor(schemaRefusal(error.validationContext ?? 'body', error.validation))
       : frameworkAnswer(error, bodyLimit) ?? answerFor(error);
     if (answer.status >= 500) logFailure(log, request, error);
-    if (answer.status === 401 || answer.status === 403) request.log.warn({ code: answer.body.error.code, url: request.url, ip: request.ip }, 'API request refused');
+    if (answer.status === 401 || answer.status === 403)
+      request.log.warn({ code: answer.body.error.code, url: request.url, ip: request.ip }, 'API request refused');
     if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(answer.status).send(answer.body);
   });
@@ -178,18 +183,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     else {
       const session = request.cookies[sessionCookie];
       principal = session === undefined ? undefined : auth.fromCookie(session);
-      if (principal === undefined) throw unauthenticated(session === undefined ? 'no session cookie and no bearer token' : 'the session has ended; sign in again');
+      if (principal === undefined)
+        throw unauthenticated(session === undefined ? 'no session cookie and no bearer token' : 'the session has ended; sign in again');
     }
     if (rule.url === '/api/v1/live') checkOrigin(request, principal, options.allowedOrigins ?? []);
     const decision = authorise(principal, rule);
     if (decision === 'session-only') throw forbidden(`${rule.method} ${rule.url} is for signed-in users, not bearer tokens`);
     if (decision === 'forbidden') {
-      throw forbidden(principal.kind === 'user' ? `${rule.method} ${rule.url} needs the ${rule.minRole} role; ${principal.username} is ${principal.role}` : `${rule.method} ${rule.url} needs a token with the ${rule.scope ?? ''} scope`);
+      throw forbidden(principal.kind === 'user' ? `${rule.method} ${rule.url} needs the ${rule.minRole} role; ${principal.username} `
+        + `is ${principal.role}` : `${rule.method} ${rule.url} needs a token with the ${rule.scope ?? ''} scope`);
     }
     if (principal.kind === 'user' && changesState(request.method)) {
       const header = request.headers['x-csrf-token'];
       if (typeof header !== 'string' || !constantTimeEqual(header, principal.csrfToken)) {
-        throw new SecurityError('PW_ERR_API_CSRF', `Not allowed: ${request.method} ${rule.url} with a session cookie needs the x-csrf-token header from the sign-in answer`);
+        throw new SecurityError('PW_ERR_API_CSRF',
+          `Not allowed: ${request.method} ${rule.url} with a session cookie needs the x-csrf-token header from the sign-in answer`);
       }
     }
     principals.set(request, principal);
@@ -206,7 +214,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'phasewire HTTP API', version: '1.0.0', description: 'Meters, readings, quality, power quality, alarms, commands, users, tokens and the audit log. docs/api.md explains authentication.' },
+      info: { title: 'phasewire HTTP API', version: '1.0.0',
+        description: 'Meters, readings, quality, power quality, alarms, commands, users, tokens and the audit log. docs/api.md '
+        + 'explains authentication.' },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: sessionCookie },
@@ -235,8 +245,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (options.staticDir !== undefined) await app.register(fastifyStatic, { root: options.staticDir, wildcard: false });
   app.setNotFoundHandler((request, reply) => {
     // The dashboard routes in the browser: an unknown page path gets its index.html.
-    if (options.staticDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
-    return reply.code(404).send({ error: { code: 'PW_ERR_API_NOT_FOUND', message: `Cannot find ${request.method} ${request.url.split('?')[0] ?? ''}: no such route` } });
+    if (options.staticDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api/'))
+      return reply.sendFile('index.html');
+    return reply.code(404)
+      .send({ error: { code: 'PW_ERR_API_NOT_FOUND',
+      message: `Cannot find ${request.method} ${request.url.split('?')[0] ?? ''}: no such route` } });
   });
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
@@ -264,7 +277,8 @@ const liveDocument = {
     description: 'Upgrade to a WebSocket with the session cookie (Origin must be this server) or a bearer token with scope read. '
       + 'Server messages: {type:"reading",meter,at,values}, {type:"meter",meter,online,state,lastSeen}, {type:"alarm",alarm}. '
       + 'Client message: {type:"subscribe",meters:[ids]|"*"}. '
-      + 'Close 4401: the session or token behind the socket ended (signed out, expired, idle, password or role changed, user disabled, token revoked or expired); sign in again. Close 1003: an unknown client message.',
+      + 'Close 4401: the session or token behind the socket ended (signed out, expired, idle, password or role changed, user disabled, '
+        + 'token revoked or expired); sign in again. Close 1003: an unknown client message.',
     responses: {
       101: { description: 'Switching protocols: the feed is open' },
       401: { description: 'Not signed in' },
@@ -283,6 +297,7 @@ function checkOrigin(request: FastifyRequest, principal: ApiPrincipal, allowed: 
   if (origin === undefined && principal.kind === 'token') return;
   const own = `https://${request.headers.host ?? ''}`;
   if (origin !== own && !allowed.includes(origin ?? '')) {
-    throw new SecurityError('PW_ERR_API_ORIGIN', `Not allowed: the live feed was opened from origin ${JSON.stringify(origin ?? null)}; expected ${own}`);
+    throw new SecurityError('PW_ERR_API_ORIGIN',
+      `Not allowed: the live feed was opened from origin ${JSON.stringify(origin ?? null)}; expected ${own}`);
   }
 }

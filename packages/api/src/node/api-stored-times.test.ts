@@ -52,7 +52,8 @@ describe('the API on impossible stored times', () => {
     const detail = await rig.call('GET', '/api/v1/meters/m-a1', { session: viewer });
     // The latest reading of each quantity is the one beyond a Date's range: left out, not a failure.
     assert.equal((detail.json as { latest: unknown }).latest, null);
-    const in2200 = await rig.call('GET', '/api/v1/meters/m-a1/readings?quantity=1-0:32.7.0&from=2199-12-31T12:00:00Z&to=2200-01-01T12:00:00Z', { session: viewer });
+    const in2200 = await rig.call('GET',
+      '/api/v1/meters/m-a1/readings?quantity=1-0:32.7.0&from=2199-12-31T12:00:00Z&to=2200-01-01T12:00:00Z', { session: viewer });
     assert.deepEqual((in2200.json as { points: unknown[] }).points, [['2200-01-01T00:00:00.000Z', 231]]);
     assert.deepEqual(logged, [], 'nothing failed, so nothing was logged');
   });
@@ -69,9 +70,11 @@ describe('a 500 of the API', () => {
       },
     });
     try {
-      const answer = await rig.call('GET', '/api/v1/meters/m-a1/power-quality?from=2026-01-15T00:00:00Z', { session: rig.sessions.get('viewer')! });
+      const answer =
+        await rig.call('GET', '/api/v1/meters/m-a1/power-quality?from=2026-01-15T00:00:00Z', { session: rig.sessions.get('viewer')! });
       assert.equal(answer.status, 500);
-      assert.deepEqual(answer.json, { error: { code: 'PW_ERR_API_INTERNAL', message: 'The request failed inside the server; the server log has the cause' } });
+      assert.deepEqual(answer.json,
+        { error: { code: 'PW_ERR_API_INTERNAL', message: 'The request failed inside the server; the server log has the cause' } });
       assert.deepEqual(logged.map((event) => event.level), ['error']);
       const msg = logged.map((event) => event.msg).join('');
       assert.match(msg, /^API: GET \/api\/v1\/meters\/m-a1\/power-quality answered 500: Error: the power-quality store is gone\n/);

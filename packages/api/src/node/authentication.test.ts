@@ -16,7 +16,8 @@ describe('authentication', () => {
     assert.match(hash, /^scrypt\$1024\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     assert.equal(await verifyPassword('a long enough password', hash), true);
     assert.equal(await verifyPassword('a long enough passworD', hash), false);
-    for (const bad of ['', 'scrypt$1$1$1$x$y', 'bcrypt$…', hash.replace('$1024$', '$4194304$')]) assert.equal(await verifyPassword('x', bad), false);
+    for (const bad of ['', 'scrypt$1$1$1$x$y', 'bcrypt$…', hash.replace('$1024$', '$4194304$')])
+      assert.equal(await verifyPassword('x', bad), false);
   });
 
   it('runs at most two hashes at once and refuses a burst beyond its queue with 429, not with memory', async () => {

@@ -127,7 +127,8 @@ export class Authentication {
     const now = this.#clock.now();
     const cookie = secret();
     const csrfToken = secret();
-    this.#accounts.addSession({ idHash: sha256(cookie), userId: user.id, csrfToken, createdAt: now, lastUsed: now, expiresAt: now + this.#policy.lifetimeMs });
+    this.#accounts.addSession({ idHash: sha256(cookie), userId: user.id, csrfToken, createdAt: now, lastUsed: now,
+      expiresAt: now + this.#policy.lifetimeMs });
     return { cookie, user, csrfToken };
   }
 
@@ -145,7 +146,8 @@ export class Authentication {
     if (user === undefined || user.disabled) return undefined;
     // Writing on every request would make each read a write; a minute's resolution is enough for an idle timeout.
     if (now - session.lastUsed > 60_000) this.#accounts.touchSession(idHash, now);
-    return { kind: 'user', userId: user.id, username: user.username, role: user.role, tenant: user.tenant, sessionId: idHash, csrfToken: session.csrfToken };
+    return { kind: 'user', userId: user.id, username: user.username, role: user.role, tenant: user.tenant, sessionId: idHash,
+      csrfToken: session.csrfToken };
   }
 
   /**
@@ -179,13 +181,16 @@ export class Authentication {
     const parsed = match === null ? null : tokenPattern.exec(match[1] ?? '');
     if (parsed === null) throw unauthenticated('the Authorization header is not "Bearer pwt_<id>_<secret>"');
     const token = this.#accounts.token(parsed[1] ?? '');
-    if (token === undefined || !constantTimeEqual(token.secretHash, sha256(parsed[2] ?? ''))) throw unauthenticated('the bearer token is unknown or its secret is wrong');
-    if (token.expiresAt <= this.#clock.now()) throw unauthenticated(`the bearer token ${token.id} expired at ${new Date(token.expiresAt).toISOString()}`);
+    if (token === undefined || !constantTimeEqual(token.secretHash, sha256(parsed[2] ?? '')))
+      throw unauthenticated('the bearer token is unknown or its secret is wrong');
+    if (token.expiresAt <= this.#clock.now())
+      throw unauthenticated(`the bearer token ${token.id} expired at ${new Date(token.expiresAt).toISOString()}`);
     return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes, tenant: token.tenant };
   }
 
   /** Creates a bearer token; the returned text is the only copy of its secret. */
-  createToken(input: { name: string; scopes: readonly TokenScope[]; tenant: string; lifetimeMs: number; createdBy: string }): { record: TokenRecord; token: string } {
+  createToken(input: { name: string; scopes: readonly TokenScope[]; tenant: string; lifetimeMs: number;
+    createdBy: string }): { record: TokenRecord; token: string } {
     const id = randomBytes(8).toString('hex');
     const tokenSecret = secret();
     const now = this.#clock.now();
@@ -210,7 +215,8 @@ export class Authentication {
   async changePassword(principal: ApiPrincipal, current: string, next: string): Promise<void> {
     if (principal.kind !== 'user') throw forbidden('only a signed-in user can change their password');
     const user = this.#accounts.userById(principal.userId);
-    if (user === undefined || !await this.#limited(() => verifyPassword(current, user.passwordHash))) throw forbidden('the current password is wrong');
+    if (user === undefined || !await this.#limited(() => verifyPassword(current, user.passwordHash)))
+      throw forbidden('the current password is wrong');
     this.#accounts.updateUser(user.id, { passwordHash: await this.hashPassword(next) });
     this.#accounts.removeSessionsOf(user.id, principal.sessionId);
   }

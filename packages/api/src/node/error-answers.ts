@@ -18,7 +18,12 @@ export type ApiLog = (event: { readonly level: 'warn' | 'error'; readonly msg: s
 /** By default a failure goes to standard error: a 500 is never silent. */
 export const stderrApiLog: ApiLog = (event) => { process.stderr.write(`${new Date().toISOString()} ${event.level} ${event.msg}\n`); };
 
-const refusal = (status: number, code: 'PW_ERR_API_INVALID_REQUEST' | 'PW_ERR_API_BODY_TOO_LARGE', field: string, message: string): ApiErrorAnswer =>
+const refusal = (
+  status: number,
+  code: 'PW_ERR_API_INVALID_REQUEST' | 'PW_ERR_API_BODY_TOO_LARGE',
+  field: string,
+  message: string,
+): ApiErrorAnswer =>
   ({ status, body: { error: { code, message, field } } });
 
 /**
@@ -30,11 +35,14 @@ export function frameworkAnswer(error: FastifyError, bodyLimitBytes: number): Ap
   if (error instanceof PhasewireError || typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return refusal(413, 'PW_ERR_API_BODY_TOO_LARGE', '/body', `Cannot accept the request: the body is larger than ${bodyLimitBytes} bytes`);
+      return refusal(413, 'PW_ERR_API_BODY_TOO_LARGE', '/body',
+        `Cannot accept the request: the body is larger than ${bodyLimitBytes} bytes`);
     case 'FST_ERR_BAD_URL':
-      return refusal(400, 'PW_ERR_API_INVALID_REQUEST', '/url', 'Cannot read the request: its URL path is not valid percent-encoding; expected %XX with two hex digits (RFC 3986 §2.1)');
+      return refusal(400, 'PW_ERR_API_INVALID_REQUEST', '/url',
+        'Cannot read the request: its URL path is not valid percent-encoding; expected %XX with two hex digits (RFC 3986 §2.1)');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return refusal(415, 'PW_ERR_API_INVALID_REQUEST', '/headers/content-type', 'Cannot accept the request: the API does not take its content type; expected application/json');
+      return refusal(415, 'PW_ERR_API_INVALID_REQUEST', '/headers/content-type',
+        'Cannot accept the request: the API does not take its content type; expected application/json');
     default:
       return refusal(status, 'PW_ERR_API_INVALID_REQUEST', '/body', `Cannot accept the request: ${error.message}`);
   }
@@ -59,7 +67,8 @@ export function logFailure(log: ApiLog, request: Pick<FastifyRequest, 'method' |
 
 /** Sends an error answer with the security headers, also where the framework runs no onSend hook. */
 export function sendError(reply: FastifyReply, url: string, answer: ApiErrorAnswer): FastifyReply {
-  return reply.headers({ ...securityHeaders(url), 'cache-control': 'no-store' }).code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+  return reply.headers({ ...securityHeaders(url), 'cache-control': 'no-store' }).code(answer.status).type('application/json; charset=utf-8')
+    .send(answer.body);
 }
 
 /**
@@ -84,8 +93,10 @@ export function clientErrorAnswer(error: NodeJS.ErrnoException, socket: Socket):
     : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Cannot read the request: its headers are larger than the server takes']
       : [400, 'Cannot read the request: it is not well-formed HTTP/1.1 (RFC 9112)'];
   const body = JSON.stringify({ error: { code: 'PW_ERR_API_INVALID_REQUEST', message } });
-  const headers = { ...securityHeadersOf('api'), 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const headers = { ...securityHeadersOf('api'), 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)), connection: 'close' };
   if (!socket.writable) { socket.destroy(); return; }
   // end, not destroy: a TLS socket destroyed at once may drop the answer still queued in it.
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} `
+    + `${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`);
 }

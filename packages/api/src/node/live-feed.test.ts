@@ -62,7 +62,8 @@ describe('live feed', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     rig.hub.publish({ type: 'reading', meter: 'm-a1', at: Date.UTC(2026, 0, 15, 10), values: { [Q.voltageL1]: 1 } });
     rig.hub.publish({ type: 'reading', meter: 'm-a2', at: Date.UTC(2026, 0, 15, 10), values: { [Q.voltageL1]: 2 } });
-    const revoked = await rig.call('POST', '/api/v1/meters/m-x-analyst/revoke', { session: rig.sessions.get('operator')!, body: { reason: 'decommissioned' } });
+    const revoked = await rig.call('POST', '/api/v1/meters/m-x-analyst/revoke',
+      { session: rig.sessions.get('operator')!, body: { reason: 'decommissioned' } });
     assert.equal(revoked.status, 200);
     while (messages.length < 2) await once(socket, 'message');
     assert.deepEqual(messages.map((m) => `${m.type} ${m.meter ?? ''}`), ['reading m-a2', 'meter m-x-analyst']);
@@ -73,7 +74,8 @@ describe('live feed', () => {
 
   it('sorts the fleet worst voltage unbalance first from the live readings', async () => {
     const at = Date.UTC(2026, 0, 15, 10, 10);
-    const reading = (meter: string, u3: number) => ({ type: 'reading' as const, meter, at, values: { [Q.voltageL1]: 230, [Q.voltageL2]: 230, [Q.voltageL3]: u3, [Q.angleVoltageL2]: 120, [Q.angleVoltageL3]: 240 } });
+    const reading = (meter: string, u3: number) => ({ type: 'reading' as const, meter, at,
+      values: { [Q.voltageL1]: 230, [Q.voltageL2]: 230, [Q.voltageL3]: u3, [Q.angleVoltageL2]: 120, [Q.angleVoltageL3]: 240 } });
     rig.hub.publish(reading('m-a1', 228));
     rig.hub.publish(reading('m-a2', 200));
     const answer = await rig.call('GET', '/api/v1/meters?limit=3', { session: rig.sessions.get('viewer')! });
@@ -98,7 +100,8 @@ describe('live feed backpressure', () => {
     // A high-water mark of 0 makes every socket "slow": nothing is sent, everything is pending.
     const rig = await startApiRig({ liveLimits: { highWaterBytes: 0, maxPending: 2, flushIntervalMs: 10 } });
     try {
-      const socket = open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${rig.sessions.get('viewer')!.cookie}` });
+      const socket =
+        open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${rig.sessions.get('viewer')!.cookie}` });
       let received = 0;
       socket.on('message', () => { received += 1; });
       await once(socket, 'open');
@@ -168,7 +171,8 @@ describe('live feed when its authority is ended', { timeout: 20_000 }, () => {
     let currentClosed = false;
     currentFeed.once('close', () => { currentClosed = true; });
     // A password change ends the user's other sessions; the one that changed it stays.
-    const changed = await rig.call('POST', '/api/v1/users/me/password', { session: current, body: { current: password, next: 'another long pass phrase' } });
+    const changed = await rig.call('POST', '/api/v1/users/me/password',
+      { session: current, body: { current: password, next: 'another long pass phrase' } });
     assert.equal(changed.status, 204);
     assert.equal((await otherEnd).code, liveClose.authorityEnded);
     assert.equal(currentClosed, false);
@@ -205,7 +209,8 @@ describe('live feed when its authority runs out', { timeout: 20_000 }, () => {
     assert.equal(code, liveClose.authorityEnded);
     assert.match(reason, /idle/);
     // Reconnecting with the same cookie is refused.
-    assert.equal(await upgradeStatus(open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${session.cookie}` })), 401);
+    assert.equal(await upgradeStatus(open(rig, { origin: `https://localhost:${rig.server.port}`, cookie: `pw_session=${session.cookie}` })),
+      401);
   });
 
   it('closes a socket when its session reaches its absolute lifetime, though it was used all along', async () => {

@@ -29,7 +29,8 @@ export interface LiveFeedLimits {
   readonly authorityCheckMs: number;
 }
 
-export const defaultLiveFeedLimits: LiveFeedLimits = { highWaterBytes: 256 * 1024, maxPending: 10_000, flushIntervalMs: 100, authorityCheckMs: 5_000 };
+export const defaultLiveFeedLimits: LiveFeedLimits =
+  { highWaterBytes: 256 * 1024, maxPending: 10_000, flushIntervalMs: 100, authorityCheckMs: 5_000 };
 
 /**
  * Close codes of the live feed. RFC 6455 §7.4.2 leaves 4000–4999 to applications; 4401 echoes HTTP
@@ -71,11 +72,18 @@ function parseSubscribe(data: string): ReadonlySet<string> | '*' | undefined {
   if (typeof value !== 'object' || value === null || (value as Record<string, unknown>)['type'] !== 'subscribe') return undefined;
   const meters = (value as Record<string, unknown>)['meters'];
   if (meters === '*') return '*';
-  if (Array.isArray(meters) && meters.length <= 10_000 && meters.every((m) => typeof m === 'string' && m.length <= 64)) return new Set(meters as string[]);
+  if (Array.isArray(meters) && meters.length <= 10_000 && meters.every((m) => typeof m === 'string' && m.length <= 64))
+    return new Set(meters as string[]);
   return undefined;
 }
 
-export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, limits: LiveFeedLimits, stats: LiveFeedStats): LiveFeedControl {
+export function liveFeed(
+  app: ApiInstance,
+  ctx: ApiContext,
+  source: LiveSource,
+  limits: LiveFeedLimits,
+  stats: LiveFeedStats,
+): LiveFeedControl {
   const open = new Map<WebSocket, ApiPrincipal>();
   const revalidate = (): number => {
     let closed = 0;
@@ -103,10 +111,15 @@ export function liveFeed(app: ApiInstance, ctx: ApiContext, source: LiveSource, 
     const record = ctx.devices.registry.get(meter);
     if (record === undefined) return undefined;
     const now = ctx.clock.now();
-    return { type: 'meter', meter, online: isOnline(record, now, ctx.onlineWindowMs), state: record.state, lastSeen: record.lastSeen === null ? null : iso(record.lastSeen) };
+    return { type: 'meter', meter, online: isOnline(record, now, ctx.onlineWindowMs), state: record.state,
+      lastSeen: record.lastSeen === null ? null : iso(record.lastSeen) };
   };
 
-  app.get('/api/v1/live', { websocket: true, schema: { tags: ['live'], summary: 'Live readings, meter state and alarms of my tenant (WebSocket)' } }, (socket: WebSocket, request) => {
+  app.get('/api/v1/live',
+    { websocket: true, schema: { tags: ['live'], summary: 'Live readings, meter state and alarms of my tenant (WebSocket)' } }, (
+    socket: WebSocket,
+    request,
+  ) => {
     const principal = ctx.principalOf(request);
     // The authority may have ended between the access hook and here (a sign-out racing the upgrade).
     const ended = ctx.auth.authorityEnded(principal);

@@ -26,7 +26,8 @@ export class LiveHub implements LiveSource {
   publishSnapshots(snapshots: readonly Snapshot[]): void {
     // On the commit path: no event is built when no one listens.
     if (this.#listeners.size === 0) return;
-    for (const snapshot of snapshots) this.publish({ type: 'reading', meter: snapshot.meter, at: snapshot.at, values: Object.fromEntries(snapshot.values) });
+    for (const snapshot of snapshots)
+      this.publish({ type: 'reading', meter: snapshot.meter, at: snapshot.at, values: Object.fromEntries(snapshot.values) });
   }
 
   subscribe(listener: (event: LiveEvent) => void): () => void {

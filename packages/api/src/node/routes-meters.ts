@@ -31,8 +31,12 @@ const qualityDto: Readonly<Record<IntervalQuality, IntervalQualityDto>> = {
 
 function quantityOf(field: string, text: string, kind?: 'register'): { obis: ObisCode; unit: string } {
   const found = findQuantity(text);
-  if (found?.obis !== text) throw new ApiFieldError(field, `Cannot accept the request: ${field.slice(1).replaceAll('/', '.')} ${JSON.stringify(text)} is not an OBIS code of the catalogue (e.g. 1-0:32.7.0)`);
-  if (kind === 'register' && found.kind !== 'register') throw new ApiFieldError(field, `Cannot accept the request: ${field.slice(1).replaceAll('/', '.')} ${text} is not an energy register; only intervals of energy registers can be edited`);
+  if (found?.obis !== text)
+    throw new ApiFieldError(field, `Cannot accept the request: ${field.slice(1).replaceAll('/', '.')} ${JSON.stringify(text)} is not an `
+      + `OBIS code of the catalogue (e.g. 1-0:32.7.0)`);
+  if (kind === 'register' && found.kind !== 'register')
+    throw new ApiFieldError(field, `Cannot accept the request: ${field.slice(1).replaceAll('/', '.')} ${text} is not an energy register; `
+      + `only intervals of energy registers can be edited`);
   return { obis: found.obis, unit: found.unit };
 }
 
@@ -57,7 +61,8 @@ async function figuresFor(ctx: ApiContext, principal: ApiPrincipal, meters: read
     if (wanted.has(day.meter)) completeness.set(day.meter, Math.min(1, day.measured / elapsed));
   }
   const pq = ctx.powerQuality;
-  return { now, onlineWindowMs: ctx.onlineWindowMs, alarms, completeness, vufPercent: (meter) => (pq === undefined ? ctx.latestVuf(meter) : pq.vufPercent(meter as MeterId)) };
+  return { now, onlineWindowMs: ctx.onlineWindowMs, alarms, completeness,
+    vufPercent: (meter) => (pq === undefined ? ctx.latestVuf(meter) : pq.vufPercent(meter as MeterId)) };
 }
 
 async function summaries(ctx: ApiContext, principal: ApiPrincipal): Promise<MeterSummary[]> {
@@ -83,20 +88,28 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
   const range = (query: { from?: string | undefined; to?: string | undefined }, defaultSpanMs: number, maxSpanMs: number) =>
     parseRange(query, { now: ctx.clock.now(), defaultSpanMs, maxSpanMs });
 
-  app.get('/api/v1/fleet/summary', { schema: { tags: ['fleet'], summary: 'Online/offline by link, active alarms, completeness', response: { 200: FleetSummary, ...errors } } }, async (request) =>
+  app.get('/api/v1/fleet/summary',
+    { schema: { tags: ['fleet'], summary: 'Online/offline by link, active alarms, completeness',
+    response: { 200: FleetSummary, ...errors } } }, async (request) =>
     fleetSummary(await summaries(ctx, ctx.principalOf(request))));
 
-  app.get('/api/v1/meters', { schema: { tags: ['meters'], summary: 'Meters of my tenant, filtered and sorted (worst imbalance first by default)', querystring: MeterListQuery, response: { 200: MeterList, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters',
+    { schema: { tags: ['meters'], summary: 'Meters of my tenant, filtered and sorted (worst imbalance first by default)',
+    querystring: MeterListQuery, response: { 200: MeterList, ...errors } } }, async (request) => {
     const page = listMeters(await summaries(ctx, ctx.principalOf(request)), request.query);
     return { items: [...page.items], total: page.total, nextCursor: page.nextCursor };
   });
 
-  app.get('/api/v1/meters/:id', { schema: { tags: ['meters'], summary: 'One meter', params: IdParams, response: { 200: MeterDetail, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id',
+    { schema: { tags: ['meters'], summary: 'One meter', params: IdParams, response: { 200: MeterDetail, ...errors } } },
+    async (request) => {
     const principal = ctx.principalOf(request);
     return meterDetail(ctx, principal, request.params.id);
   });
 
-  app.get('/api/v1/meters/:id/readings', { schema: { tags: ['readings'], summary: 'Readings of one quantity', params: IdParams, querystring: ReadingsQuery, response: { 200: Readings, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id/readings',
+    { schema: { tags: ['readings'], summary: 'Readings of one quantity', params: IdParams, querystring: ReadingsQuery,
+    response: { 200: Readings, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis, unit } = quantityOf('/querystring/quantity', request.query.quantity);
     const readings = await ctx.store.readings(meter.id, obis, range(request.query, dayMs, 31 * dayMs));
@@ -104,10 +117,17 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     return { meter: meter.id, quantity: obis, unit, points };
   });
 
-  app.get('/api/v1/meters/:id/readings.csv', { schema: { tags: ['readings'], summary: 'Readings of several quantities as CSV (RFC 4180)', params: IdParams, querystring: CsvQuery, response: { 200: Type.String({ description: 'text/csv' }), ...errors } } }, async (request, reply) => {
+  app.get('/api/v1/meters/:id/readings.csv',
+    { schema: { tags: ['readings'], summary: 'Readings of several quantities as CSV (RFC 4180)', params: IdParams, querystring: CsvQuery,
+    response: { 200: Type.String({ description: 'text/csv' }), ...errors } } }, async (
+    request,
+    reply,
+  ) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const codes = request.query.quantities.split(',').filter((q) => q !== '');
-    if (codes.length === 0 || codes.length > 32) throw new ApiFieldError('/querystring/quantities', 'Cannot accept the request: querystring.quantities must name 1 to 32 OBIS codes, comma-separated');
+    if (codes.length === 0 || codes.length > 32)
+      throw new ApiFieldError('/querystring/quantities',
+        'Cannot accept the request: querystring.quantities must name 1 to 32 OBIS codes, comma-separated');
     const quantities = codes.map((code) => quantityOf('/querystring/quantities', code));
     const span = range(request.query, dayMs, 31 * dayMs);
     const rows = new Map<number, (number | undefined)[]>();
@@ -120,20 +140,28 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     }
     // RFC 4180: CRLF line ends, a header row; units in the header so a spreadsheet shows them.
     const lines = [['time', ...quantities.map((q) => `${q.obis} [${q.unit}]`)].map(csvField).join(',')];
-    for (const at of [...rows.keys()].sort((a, b) => a - b)) lines.push([iso(at), ...(rows.get(at) ?? []).map((v) => (v === undefined ? '' : String(v)))].join(','));
-    ctx.audit(ctx.principalOf(request), 'readings.export', `meter:${meter.id}`, { quantities: codes, from: iso(span.from), to: iso(span.to) });
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${meter.id}-readings.csv"`).send(`${lines.join('\r\n')}\r\n`);
+    for (const at of [...rows.keys()].sort((a, b) => a - b))
+      lines.push([iso(at), ...(rows.get(at) ?? []).map((v) => (v === undefined ? '' : String(v)))].join(','));
+    ctx.audit(ctx.principalOf(request), 'readings.export', `meter:${meter.id}`,
+      { quantities: codes, from: iso(span.from), to: iso(span.to) });
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${meter.id}-readings.csv"`)
+      .send(`${lines.join('\r\n')}\r\n`);
   });
 
-  app.get('/api/v1/meters/:id/rollups', { schema: { tags: ['readings'], summary: 'Hour, day or month rollups', params: IdParams, querystring: RollupQuery, response: { 200: Rollups, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id/rollups',
+    { schema: { tags: ['readings'], summary: 'Hour, day or month rollups', params: IdParams, querystring: RollupQuery,
+    response: { 200: Rollups, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis } = quantityOf('/querystring/quantity', request.query.quantity);
     const rollups = await ctx.store.rollups(meter.id, obis, request.query.period, range(request.query, 31 * dayMs, 3660 * dayMs));
     const round = (value: number | null) => roundReading(obis, value);
-    return { points: rollups.map((r) => ({ start: iso(r.start), sum: roundReading(obis, r.sum), min: round(r.min), max: round(r.max), count: r.count })) };
+    return { points: rollups.map((r) =>
+      ({ start: iso(r.start), sum: roundReading(obis, r.sum), min: round(r.min), max: round(r.max), count: r.count })) };
   });
 
-  app.get('/api/v1/meters/:id/intervals', { schema: { tags: ['intervals'], summary: 'Interval values with their quality', params: IdParams, querystring: ReadingsQuery, response: { 200: Intervals, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id/intervals',
+    { schema: { tags: ['intervals'], summary: 'Interval values with their quality', params: IdParams, querystring: ReadingsQuery,
+    response: { 200: Intervals, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const { obis } = quantityOf('/querystring/quantity', request.query.quantity, 'register');
     const span = range(request.query, dayMs, 92 * dayMs);
@@ -141,26 +169,34 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
     return { points: await intervalPoints(ctx, meter.id, obis, grid) };
   });
 
-  app.post('/api/v1/meters/:id/intervals/edit', { schema: { tags: ['intervals'], summary: 'Edit one interval (reason mandatory, audited)', params: IdParams, body: IntervalEditBody, response: { 200: IntervalPoint, ...errors } } }, async (request) => {
+  app.post('/api/v1/meters/:id/intervals/edit',
+    { schema: { tags: ['intervals'], summary: 'Edit one interval (reason mandatory, audited)', params: IdParams, body: IntervalEditBody,
+    response: { 200: IntervalPoint, ...errors } } }, async (request) => {
     const principal = ctx.principalOf(request);
     const meter = ctx.meterOf(principal, request.params.id);
     const { obis } = quantityOf('/body/quantity', request.body.quantity, 'register');
     const start = Date.parse(request.body.start);
-    if (!Number.isFinite(start) || start % intervalMs !== 0) throw new ApiFieldError('/body/start', `Cannot accept the request: body.start ${request.body.start} is not on the 15-minute interval grid`);
+    if (!Number.isFinite(start) || start % intervalMs !== 0)
+      throw new ApiFieldError('/body/start',
+        `Cannot accept the request: body.start ${request.body.start} is not on the 15-minute interval grid`);
     const end = start + intervalMs;
     const person = principal.kind === 'user' ? principal.username : `token:${principal.tokenId}`;
     checkBodyEdit({
       meter: meter.id, quantity: obis, interval: end, value: request.body.value, actor: person, reason: request.body.reason,
     });
     const reason = request.body.reason.trim();
-    await ctx.store.writeIntervals([{ meter: meter.id, quantity: obis, end, stage: 'final', value: request.body.value, quality: 'edited' }], { kind: 'person', person, reason });
-    ctx.audit(principal, 'interval.edit', `meter:${meter.id}`, { quantity: obis, start: request.body.start, value: request.body.value, reason });
+    await ctx.store.writeIntervals([{ meter: meter.id, quantity: obis, end, stage: 'final', value: request.body.value, quality: 'edited' }],
+      { kind: 'person', person, reason });
+    ctx.audit(principal, 'interval.edit', `meter:${meter.id}`,
+      { quantity: obis, start: request.body.start, value: request.body.value, reason });
     const [point] = await intervalPoints(ctx, meter.id, obis, { from: start, to: end });
     if (point === undefined) throw new Error(`The interval ending ${iso(end)} was written but cannot be read back`);
     return point;
   });
 
-  app.get('/api/v1/meters/:id/quality', { schema: { tags: ['intervals'], summary: 'Completeness, estimated, edited and failed intervals per day', params: IdParams, querystring: RangeQuery, response: { 200: QualityDays, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id/quality',
+    { schema: { tags: ['intervals'], summary: 'Completeness, estimated, edited and failed intervals per day', params: IdParams,
+    querystring: RangeQuery, response: { 200: QualityDays, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const span = range(request.query, 7 * dayMs, 92 * dayMs);
     const days = { from: Math.floor(span.from / dayMs) * dayMs, to: Math.ceil(span.to / dayMs) * dayMs };
@@ -172,12 +208,15 @@ export function meterRoutes(app: ApiInstance, ctx: ApiContext): void {
       const inDay = intervals.filter((i) => i.end > day && i.end <= day + dayMs);
       const count = (quality: IntervalQuality) => inDay.filter((i) => i.quality === quality).length;
       const completeness = roundRatio(measured.get(day) ?? 0) ?? 0;
-      out.push({ day: iso(day).slice(0, 10), completeness, estimated: count('estimated'), edited: count('edited'), failed: count('suspect') });
+      out.push({ day: iso(day).slice(0, 10), completeness, estimated: count('estimated'), edited: count('edited'),
+        failed: count('suspect') });
     }
     return { days: out };
   });
 
-  app.get('/api/v1/meters/:id/power-quality', { schema: { tags: ['power quality'], summary: 'Unbalance figures with their standards, power factor, THD, voltage events', params: IdParams, querystring: RangeQuery, response: { 200: PowerQuality, ...errors } } }, async (request) => {
+  app.get('/api/v1/meters/:id/power-quality',
+    { schema: { tags: ['power quality'], summary: 'Unbalance figures with their standards, power factor, THD, voltage events',
+    params: IdParams, querystring: RangeQuery, response: { 200: PowerQuality, ...errors } } }, async (request) => {
     const meter = ctx.meterOf(ctx.principalOf(request), request.params.id);
     const span = range(request.query, dayMs, 92 * dayMs);
     if (ctx.powerQuality !== undefined) return roundPowerQuality(await ctx.powerQuality.summary(meter.id, span) ?? emptyPowerQuality());

@@ -16,17 +16,23 @@ import { defaultTenant } from './sqlite-accounts.ts';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 429: ErrorBody };
 
 export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
-  app.get('/api/v1/alarms', { schema: { tags: ['alarms'], summary: 'Alarms of my tenant\'s meters, newest first', querystring: AlarmListParams, response: { 200: AlarmList, ...errors } } }, async (request) => {
+  app.get('/api/v1/alarms',
+    { schema: { tags: ['alarms'], summary: 'Alarms of my tenant\'s meters, newest first', querystring: AlarmListParams,
+    response: { 200: AlarmList, ...errors } } }, async (request) => {
     const principal = ctx.principalOf(request);
     if (ctx.alarms === undefined) return { items: [], nextCursor: null };
     const meters = new Set<string>(ctx.metersOf(principal).map((m) => m.id));
     const { state, meter, severity } = request.query;
-    const all = await ctx.alarms.list({ meters, activeOnly: state !== 'all', ...(meter === undefined ? {} : { meter }), ...(severity === undefined ? {} : { severity }) });
-    const visible = all.filter((a) => meters.has(a.meter) && (meter === undefined || a.meter === meter) && (severity === undefined || a.severity === severity));
+    const all = await ctx.alarms.list({ meters, activeOnly: state !== 'all', ...(meter === undefined ? {} : { meter }),
+      ...(severity === undefined ? {} : { severity }) });
+    const visible = all.filter((a) =>
+      meters.has(a.meter) && (meter === undefined || a.meter === meter) && (severity === undefined || a.severity === severity));
     let offset = 0;
     if (request.query.cursor !== undefined) {
       const match = /^o([0-9a-z]{1,8})$/.exec(request.query.cursor);
-      if (match === null) throw new ApiFieldError('/querystring/cursor', 'Cannot accept the request: querystring.cursor is not a cursor this server gave out');
+      if (match === null)
+        throw new ApiFieldError('/querystring/cursor',
+          'Cannot accept the request: querystring.cursor is not a cursor this server gave out');
       offset = Number.parseInt(match[1] ?? '0', 36);
     }
     const limit = request.query.limit ?? 100;
@@ -35,15 +41,19 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     return { items, nextCursor: next < visible.length ? `o${next.toString(36)}` : null };
   });
 
-  app.post('/api/v1/alarms/:id/acknowledge', { schema: { tags: ['alarms'], summary: 'Acknowledge an alarm with a note', params: IdParams, body: AcknowledgeBody, response: { 200: AlarmDto, ...errors } } }, async (request) => {
+  app.post('/api/v1/alarms/:id/acknowledge',
+    { schema: { tags: ['alarms'], summary: 'Acknowledge an alarm with a note', params: IdParams, body: AcknowledgeBody,
+    response: { 200: AlarmDto, ...errors } } }, async (request) => {
     const principal = ctx.principalOf(request);
     const alarm = await ctx.alarms?.get(request.params.id);
     // Another tenant's alarm is as unknown as a missing one.
-    if (alarm === undefined || ctx.accounts.tenantOf(alarm.meter) !== principal.tenant || ctx.devices.registry.get(alarm.meter) === undefined || ctx.alarms === undefined) {
+    if (alarm === undefined || ctx.accounts.tenantOf(alarm.meter) !== principal.tenant
+      || ctx.devices.registry.get(alarm.meter) === undefined || ctx.alarms === undefined) {
       throw notFound(`alarm ${JSON.stringify(request.params.id)}`);
     }
     const note = request.body.note.trim();
-    if (note === '') throw new ApiFieldError('/body/note', 'Cannot accept the request: body.note is blank; an acknowledgement needs a note');
+    if (note === '')
+      throw new ApiFieldError('/body/note', 'Cannot accept the request: body.note is blank; an acknowledgement needs a note');
     const actor = principal.kind === 'user' ? principal.username : `token:${principal.tokenId}`;
     const acknowledged = await ctx.alarms.acknowledge(alarm.id, actor, note);
     ctx.audit(principal, 'alarm.acknowledge', `alarm:${alarm.id}`, { meter: alarm.meter, note });
@@ -51,7 +61,9 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     return acknowledged;
   });
 
-  app.post('/api/v1/meters/:id/commands', { schema: { tags: ['commands'], summary: 'Send a command to a meter and wait for its answer', params: IdParams, body: CommandBody, response: { 200: CommandResult, ...errors } } }, async (request) => {
+  app.post('/api/v1/meters/:id/commands',
+    { schema: { tags: ['commands'], summary: 'Send a command to a meter and wait for its answer', params: IdParams, body: CommandBody,
+    response: { 200: CommandResult, ...errors } } }, async (request) => {
     const principal = ctx.principalOf(request);
     const meter = ctx.meterOf(principal, request.params.id);
     if (meter.state === 'revoked') throw conflict(`Cannot send ${request.body.kind} to meter ${meter.id}: it is revoked`);
@@ -66,13 +78,17 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
       };
     } catch (error) {
       if (!(error instanceof PhasewireError) || error.code !== 'PW_ERR_HEADEND_COMMAND') throw error;
-      outcome = { id: randomUUID(), kind, status: /expired|without a response/.test(error.message) ? 'timeout' : 'failed', reason: error.message };
+      outcome =
+        { id: randomUUID(), kind, status: /expired|without a response/.test(error.message) ? 'timeout' : 'failed', reason: error.message };
     }
-    ctx.audit(principal, 'meter.command', `meter:${meter.id}`, { kind, command: outcome.id, status: outcome.status, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
+    ctx.audit(principal, 'meter.command', `meter:${meter.id}`,
+      { kind, command: outcome.id, status: outcome.status, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
     return outcome;
   });
 
-  app.post('/api/v1/meters/:id/revoke', { schema: { tags: ['meters'], summary: 'Revoke a meter: its sessions drop at once', params: IdParams, body: RevokeBody, response: { 200: MeterDetail, ...errors } } }, async (request) => {
+  app.post('/api/v1/meters/:id/revoke',
+    { schema: { tags: ['meters'], summary: 'Revoke a meter: its sessions drop at once', params: IdParams, body: RevokeBody,
+    response: { 200: MeterDetail, ...errors } } }, async (request) => {
     const principal = ctx.principalOf(request);
     const meter = ctx.meterOf(principal, request.params.id);
     if (meter.state === 'revoked') throw conflict(`Cannot revoke meter ${meter.id}: it is revoked already`);
@@ -83,15 +99,23 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     return meterDetail(ctx, principal, meter.id);
   });
 
-  app.post('/api/v1/enrollment-tokens', { schema: { tags: ['meters'], summary: 'Create a one-time enrollment token for a meter (shown once)', body: EnrollmentTokenBody, response: { 201: EnrollmentToken, ...errors } } }, async (request, reply) => {
+  app.post('/api/v1/enrollment-tokens',
+    { schema: { tags: ['meters'], summary: 'Create a one-time enrollment token for a meter (shown once)', body: EnrollmentTokenBody,
+    response: { 201: EnrollmentToken, ...errors } } }, async (
+    request,
+    reply,
+  ) => {
     const principal = ctx.principalOf(request);
-    if (ctx.enrollment === undefined) throw new ValidationError('PW_ERR_API_NOT_FOUND', 'Cannot create an enrollment token: this server runs without a CA');
+    if (ctx.enrollment === undefined)
+      throw new ValidationError('PW_ERR_API_NOT_FOUND', 'Cannot create an enrollment token: this server runs without a CA');
     const serial = parseMeterId(request.body.serial);
     const existing = ctx.devices.registry.get(serial);
     const owner = ctx.accounts.tenantOf(serial);
     // A meter known to the registry, or promised to a tenant by an earlier token, stays with its tenant.
-    if (owner !== principal.tenant && (existing !== undefined || owner !== defaultTenant)) throw notFound(`meter ${JSON.stringify(serial)}`);
-    if (existing?.state === 'revoked') throw conflict(`Cannot create an enrollment token for meter ${serial}: it is revoked, and a revoked meter stays revoked`);
+    if (owner !== principal.tenant && (existing !== undefined || owner !== defaultTenant))
+      throw notFound(`meter ${JSON.stringify(serial)}`);
+    if (existing?.state === 'revoked')
+      throw conflict(`Cannot create an enrollment token for meter ${serial}: it is revoked, and a revoked meter stays revoked`);
     const { token, expiresAt } = await ctx.enrollment.createToken(serial, (request.body.expiresInHours ?? 72) * 3_600_000);
     ctx.accounts.assignMeter(serial, principal.tenant);
     ctx.audit(principal, 'enrollment-token.create', `meter:${serial}`, { expiresAt: iso(expiresAt) });

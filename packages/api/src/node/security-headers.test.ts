@@ -16,7 +16,8 @@ import { startApiRig } from '../testing/api-test-kit.ts';
 function directives(answer: Answer): Map<string, string[]> {
   const header = answer.headers['content-security-policy'];
   assert.equal(typeof header, 'string', 'a Content-Security-Policy header');
-  return new Map(String(header).split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0] !== '').map(([name = '', ...values]) => [name, values]));
+  return new Map(String(header).split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0] !== '')
+    .map(([name = '', ...values]) => [name, values]));
 }
 
 function assertCommonHeaders(answer: Answer, what: string): void {
@@ -30,7 +31,8 @@ function assertCommonHeaders(answer: Answer, what: string): void {
   assert.deepEqual(csp.get('frame-ancestors'), ["'none'"], `${what}: no page may frame it`);
   assert.deepEqual(csp.get('default-src'), ["'none'"], `${what}: nothing loads unless a directive allows it`);
   for (const [name, values] of csp) {
-    assert.ok(!values.includes("'unsafe-inline'") && !values.includes("'unsafe-eval'") && !values.includes('*'), `${what}: ${name} ${values.join(' ')}`);
+    assert.ok(!values.includes("'unsafe-inline'") && !values.includes("'unsafe-eval'") && !values.includes('*'),
+      `${what}: ${name} ${values.join(' ')}`);
   }
 }
 
@@ -89,15 +91,19 @@ describe('security headers', () => {
     assert.equal(answers[0]?.[1].headers['cache-control'], 'no-store');
   });
 
-  it("gives the framework's own refusals the headers and the PW_ERR_ format: bad URL, bad JSON, unknown route, oversized body", async () => {
+  it("gives the framework's own refusals the headers and the PW_ERR_ format: bad URL, bad JSON, unknown route, oversized body",
+    async () => {
     const big = JSON.stringify({ username: 'x'.repeat(70 * 1024), password: 'y' });
     const answers: [string, number, string, Answer][] = [
       ['GET /api/% (a malformed URL)', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('GET', '/api/%')],
       ['GET /%zz (a malformed URL off /api)', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('GET', '/%zz')],
-      ['POST with a JSON body that does not parse', 400, 'PW_ERR_API_INVALID_REQUEST', await rig.call('POST', '/api/v1/session', { rawBody: '{"username":', headers: { 'content-type': 'application/json' } })],
-      ['POST with a content type the API does not take', 415, 'PW_ERR_API_INVALID_REQUEST', await rig.call('POST', '/api/v1/session', { rawBody: '<a/>', headers: { 'content-type': 'application/xml' } })],
+      ['POST with a JSON body that does not parse', 400, 'PW_ERR_API_INVALID_REQUEST',
+        await rig.call('POST', '/api/v1/session', { rawBody: '{"username":', headers: { 'content-type': 'application/json' } })],
+      ['POST with a content type the API does not take', 415, 'PW_ERR_API_INVALID_REQUEST',
+        await rig.call('POST', '/api/v1/session', { rawBody: '<a/>', headers: { 'content-type': 'application/xml' } })],
       ['GET an unknown API route', 404, 'PW_ERR_API_NOT_FOUND', await rig.call('GET', '/api/v2/nothing')],
-      ['POST a body over the limit', 413, 'PW_ERR_API_BODY_TOO_LARGE', await rig.call('POST', '/api/v1/session', { rawBody: big, headers: { 'content-type': 'application/json' } })],
+      ['POST a body over the limit', 413, 'PW_ERR_API_BODY_TOO_LARGE',
+        await rig.call('POST', '/api/v1/session', { rawBody: big, headers: { 'content-type': 'application/json' } })],
     ];
     for (const [what, status, code, answer] of answers) {
       assert.equal(answer.status, status, `${what}: ${answer.text}`);
@@ -123,7 +129,8 @@ describe('security headers', () => {
     const [head = '', body = ''] = raw.split('\r\n\r\n');
     const [statusLine = '', ...lines] = head.split('\r\n');
     assert.match(statusLine, /^HTTP\/1\.1 400 /);
-    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers =
+      Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
     assertCommonHeaders({ status: 400, headers, text: body, json: undefined }, 'a malformed request line');
     assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'PW_ERR_API_INVALID_REQUEST');
   });

@@ -49,7 +49,8 @@ const sessionOf = (row: Row): SessionRecord => ({
 });
 const tokenOf = (row: Row): TokenRecord => ({
   id: str(row, 'id'), name: str(row, 'name'), scopes: str(row, 'scopes').split(',') as TokenScope[], tenant: str(row, 'tenant'),
-  secretHash: str(row, 'secret_hash'), createdAt: num(row, 'created_at'), expiresAt: num(row, 'expires_at'), createdBy: str(row, 'created_by'),
+  secretHash: str(row, 'secret_hash'), createdAt: num(row, 'created_at'), expiresAt: num(row, 'expires_at'),
+  createdBy: str(row, 'created_by'),
 });
 const auditOf = (row: Row): AuditRecord => ({
   seq: num(row, 'seq'), at: num(row, 'at'), tenant: str(row, 'tenant'), actor: str(row, 'actor'), action: str(row, 'action'),
@@ -71,9 +72,11 @@ export class SqliteAccountStore implements AccountStore {
       this.#db.exec('PRAGMA synchronous = FULL');
       this.#db.exec('PRAGMA busy_timeout = 5000');
       this.#db.exec(schema);
-      for (const row of this.#db.prepare('SELECT meter, tenant FROM meter_tenant').all()) this.#tenants.set(str(row, 'meter'), str(row, 'tenant'));
+      for (const row of this.#db.prepare('SELECT meter, tenant FROM meter_tenant').all())
+        this.#tenants.set(str(row, 'meter'), str(row, 'tenant'));
     } catch (error) {
-      throw new ConfigError('PW_ERR_API_CONFIG', `Cannot open the API accounts database at ${path}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError('PW_ERR_API_CONFIG', `Cannot open the API accounts database at ${path}: ${(error as Error).message}`,
+        { cause: error });
     }
   }
 
@@ -117,7 +120,8 @@ export class SqliteAccountStore implements AccountStore {
     const user = this.userById(id);
     if (user === undefined) throw notFound(`user ${id}`);
     const next = { ...user, ...change };
-    this.#run('UPDATE user SET role = ?, disabled = ?, password_hash = ? WHERE id = ?', next.role, next.disabled ? 1 : 0, next.passwordHash, id);
+    this.#run('UPDATE user SET role = ?, disabled = ?, password_hash = ? WHERE id = ?', next.role, next.disabled ? 1 : 0, next.passwordHash,
+      id);
     return next;
   }
 
@@ -148,7 +152,8 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   addToken(token: TokenRecord): void {
-    this.#run('INSERT INTO token (id, name, scopes, tenant, secret_hash, created_at, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    this.#run('INSERT INTO token (id, name, scopes, tenant, secret_hash, created_at, expires_at, created_by) VALUES '
+      + '(?, ?, ?, ?, ?, ?, ?, ?)',
       token.id, token.name, token.scopes.join(','), token.tenant, token.secretHash, token.createdAt, token.expiresAt, token.createdBy);
   }
 
@@ -171,12 +176,14 @@ export class SqliteAccountStore implements AccountStore {
         .run(entry.at, entry.tenant, entry.actor, entry.action, entry.object, JSON.stringify(entry.detail));
       return { seq: Number(result.lastInsertRowid), ...entry };
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot append ${entry.action} on ${entry.object} to the audit log: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot append ${entry.action} on ${entry.object} to the audit log: ${(error as Error).message}`, { cause: error });
     }
   }
 
   audit(tenant: string, limit: number, before?: number): readonly AuditRecord[] {
-    return this.#all('SELECT * FROM audit WHERE tenant = ? AND seq < ? ORDER BY seq DESC LIMIT ?', tenant, before ?? Number.MAX_SAFE_INTEGER, limit).map(auditOf);
+    return this.#all('SELECT * FROM audit WHERE tenant = ? AND seq < ? ORDER BY seq DESC LIMIT ?', tenant,
+      before ?? Number.MAX_SAFE_INTEGER, limit).map(auditOf);
   }
 
   tenantOf(meter: string): string {
@@ -184,7 +191,8 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   assignMeter(meter: string, tenant: string): void {
-    this.#run('INSERT INTO meter_tenant (meter, tenant) VALUES (?, ?) ON CONFLICT(meter) DO UPDATE SET tenant = excluded.tenant', meter, tenant);
+    this.#run('INSERT INTO meter_tenant (meter, tenant) VALUES (?, ?) ON CONFLICT(meter) DO UPDATE SET tenant = excluded.tenant', meter,
+      tenant);
     this.#tenants.set(meter, tenant);
   }
 

@@ -74,7 +74,8 @@ export const day0 = Date.UTC(2026, 0, 15);
 
 function memoryAlarms(alarms: Map<string, AlarmDto>, clock: ManualClock): AlarmPort {
   return {
-    list: (query) => Promise.resolve([...alarms.values()].filter((a) => query.meters.has(a.meter) && (!query.activeOnly || a.state !== 'cleared'))),
+    list: (query) =>
+      Promise.resolve([...alarms.values()].filter((a) => query.meters.has(a.meter) && (!query.activeOnly || a.state !== 'cleared'))),
     get: (id) => Promise.resolve(alarms.get(id)),
     acknowledge(id, actor, note) {
       const alarm = alarms.get(id);
@@ -90,7 +91,8 @@ function memoryAlarms(alarms: Map<string, AlarmDto>, clock: ManualClock): AlarmP
 }
 
 function alarm(id: string, meter: string, severity: 'warn' | 'critical'): AlarmDto {
-  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(), clearedAt: null, value: 2.4, peak: 2.9, unit: '%', acknowledgement: null };
+  return { id, meter, type: 'voltage-unbalance', state: 'raised', severity, raisedAt: new Date(day0 + 9 * 3_600_000).toISOString(),
+    clearedAt: null, value: 2.4, peak: 2.9, unit: '%', acknowledgement: null };
 }
 
 export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Promise<ApiRig> {
@@ -103,10 +105,12 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
   const registry = new SqliteDeviceRegistry(headendDb);
   const accounts = new SqliteAccountStore(join(dir, 'api.db'));
   const commands: { device: string; kind: CommandKind }[] = [];
-  const alarms = new Map<string, AlarmDto>([['al-1', alarm('al-1', 'm-a1', 'critical')], ['al-2', alarm('al-2', 'm-a2', 'warn')], ['al-9', alarm('al-9', 'm-b1', 'critical')]]);
+  const alarms = new Map<string, AlarmDto>([['al-1', alarm('al-1', 'm-a1', 'critical')], ['al-2', alarm('al-2', 'm-a2', 'warn')],
+    ['al-9', alarm('al-9', 'm-b1', 'critical')]]);
   const hub = new LiveHub();
 
-  const meters: [string, 'wifi' | 'cellular' | 'rs485', string][] = [['m-a1', 'wifi', 'default'], ['m-a2', 'rs485', 'default'], ['m-b1', 'cellular', 'beta']];
+  const meters: [string, 'wifi' | 'cellular' | 'rs485', string][] =
+    [['m-a1', 'wifi', 'default'], ['m-a2', 'rs485', 'default'], ['m-b1', 'cellular', 'beta']];
   // One meter per role for the routes that change a meter for good (revocation).
   for (const role of ['viewer', 'analyst', 'operator', 'admin']) meters.push([`m-x-${role}`, 'cellular', 'default']);
   for (const [id, link, tenant] of meters) {
@@ -126,7 +130,8 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
   await store.appendReadings(readings);
 
   const auth = new Authentication({ accounts, clock, scrypt: testScrypt });
-  for (const role of ['viewer', 'analyst', 'operator', 'admin'] as Role[]) await auth.createUser({ username: role, password, role, tenant: 'default' });
+  for (const role of ['viewer', 'analyst', 'operator', 'admin'] as Role[])
+    await auth.createUser({ username: role, password, role, tenant: 'default' });
   await auth.createUser({ username: 'beta-admin', password, role: 'admin', tenant: 'beta' });
 
   const server = await startApiServer({
@@ -135,7 +140,9 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
       registry,
       sendCommand(device, kind) {
         commands.push({ device, kind });
-        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true, result: kind === 'read' ? { at: new Date(clock.now()).toISOString(), values: { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } } } : {} });
+        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true,
+          result: kind === 'read'
+          ? { at: new Date(clock.now()).toISOString(), values: { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } } } : {} });
       },
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },

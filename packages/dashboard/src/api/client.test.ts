@@ -22,12 +22,14 @@ function fakeServer(answer: (call: Call) => Response): { fetch: Fetch; calls: Ca
   return { fetch, calls };
 }
 
-const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const session = { user: { id: 'u1', username: 'ada', role: 'operator', tenant: 't1' }, csrfToken: 'csrf-123' };
 
 describe('queryString', () => {
   it('keeps defined, non-empty parameters and encodes them', () => {
-    assert.equal(queryString({ sort: 'imbalance', q: '', link: undefined, limit: 100, cursor: 'a b&c' }), '?sort=imbalance&limit=100&cursor=a+b%26c');
+    assert.equal(queryString({ sort: 'imbalance', q: '', link: undefined, limit: 100, cursor: 'a b&c' }),
+      '?sort=imbalance&limit=100&cursor=a+b%26c');
     assert.equal(queryString({}), '');
   });
 });
@@ -47,7 +49,8 @@ describe('ApiClient', () => {
     assert.equal(s.calls[2]!.headers['x-csrf-token'], 'csrf-123');
   });
   it('turns an error body into an ApiError with code, status and field', async () => {
-    const s = fakeServer(() => json(400, { error: { code: 'PW_ERR_API_VALIDATION', message: 'body/note must not be empty', field: '/body/note' } }));
+    const s = fakeServer(() =>
+      json(400, { error: { code: 'PW_ERR_API_VALIDATION', message: 'body/note must not be empty', field: '/body/note' } }));
     const api = new ApiClient(s.fetch);
     await assert.rejects(api.acknowledge('a1', ''), (e: unknown) =>
       e instanceof ApiError && e.status === 400 && e.code === 'PW_ERR_API_VALIDATION' && e.field === '/body/note');
@@ -57,7 +60,8 @@ describe('ApiClient', () => {
     await assert.rejects(api.fleetSummary(), /GET \/fleet\/summary failed with HTTP 502/);
   });
   it('restores a session, or answers undefined when not signed in', async () => {
-    assert.equal(await new ApiClient(fakeServer(() => json(401, { error: { code: 'PW_ERR_API_UNAUTHENTICATED', message: 'not signed in' } })).fetch).restore(), undefined);
+    assert.equal(await new ApiClient(fakeServer(() =>
+      json(401, { error: { code: 'PW_ERR_API_UNAUTHENTICATED', message: 'not signed in' } })).fetch).restore(), undefined);
     const api = new ApiClient(fakeServer(() => json(200, session)).fetch);
     assert.equal((await api.restore())?.user.username, 'ada');
     assert.equal(api.signedIn, true);

@@ -120,7 +120,8 @@ export class ApiClient {
   }
 
   async rollups(id: string, quantity: string, period: 'hour' | 'day' | 'month', range: Range): Promise<Rollups['points']> {
-    const body = await this.#request<Rollups>('GET', `/meters/${encodeURIComponent(id)}/rollups${queryString({ quantity, period, ...range })}`);
+    const body =
+      await this.#request<Rollups>('GET', `/meters/${encodeURIComponent(id)}/rollups${queryString({ quantity, period, ...range })}`);
     return body.points;
   }
 

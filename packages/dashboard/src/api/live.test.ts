@@ -56,7 +56,8 @@ function harness() {
 
 describe('parseLiveMessage', () => {
   it('accepts the three message types and rejects anything else', () => {
-    assert.equal(parseLiveMessage('{"type":"reading","meter":"m","at":"2026-01-01T00:00:00Z","values":{"1-0:32.7.0":230}}')?.type, 'reading');
+    assert.equal(parseLiveMessage('{"type":"reading","meter":"m","at":"2026-01-01T00:00:00Z","values":{"1-0:32.7.0":230}}')?.type,
+      'reading');
     assert.equal(parseLiveMessage('{"type":"meter","meter":"m","online":false,"state":"revoked","lastSeen":null}')?.type, 'meter');
     assert.equal(parseLiveMessage('{"type":"alarm","alarm":{"id":"a1"}}')?.type, 'alarm');
     for (const bad of ['nope', '1', 'null', '{"type":"reading","meter":7}', '{"type":"other"}', '{"type":"alarm","alarm":{}}']) {

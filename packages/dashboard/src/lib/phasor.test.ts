@@ -52,6 +52,7 @@ describe('arrowsOf', () => {
 
 describe('wrapDegrees', () => {
   it('wraps into (−180, 180]', () => {
-    assert.deepEqual([wrapDegrees(190), wrapDegrees(-190), wrapDegrees(180), wrapDegrees(-180), wrapDegrees(720)], [-170, 170, 180, 180, 0]);
+    assert.deepEqual([wrapDegrees(190), wrapDegrees(-190), wrapDegrees(180), wrapDegrees(-180), wrapDegrees(720)],
+      [-170, 170, 180, 180, 0]);
   });
 });

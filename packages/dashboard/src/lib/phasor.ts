@@ -43,7 +43,8 @@ export function phasorsOf(values: Readonly<Record<string, number>>): Phasor[] {
     const i = values[OBIS[`current${phase}`]];
     const iLag = values[currentAngle[phase]];
     if (i !== undefined && Number.isFinite(i)) {
-      result.push({ phase, kind: 'current', magnitude: i, angle: wrapDegrees(-lag - (iLag !== undefined && Number.isFinite(iLag) ? iLag : 0)) });
+      result.push({ phase, kind: 'current', magnitude: i,
+        angle: wrapDegrees(-lag - (iLag !== undefined && Number.isFinite(iLag) ? iLag : 0)) });
     }
   }
   return result;

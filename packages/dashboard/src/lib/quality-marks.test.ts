@@ -30,6 +30,7 @@ describe('qualityBands', () => {
 
 describe('qualityCounts', () => {
   it('counts every quality', () => {
-    assert.deepEqual(qualityCounts([point(0, 'valid'), point(1, 'edited'), point(2, 'edited')]), { valid: 1, estimated: 0, edited: 2, failed: 0, missing: 0 });
+    assert.deepEqual(qualityCounts([point(0, 'valid'), point(1, 'edited'), point(2, 'edited')]),
+      { valid: 1, estimated: 0, edited: 2, failed: 0, missing: 0 });
   });
 });

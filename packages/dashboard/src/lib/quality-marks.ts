@@ -38,7 +38,8 @@ export function qualityBands(points: readonly IntervalPoint[], intervalSeconds: 
       last.count += 1;
       if (point.rule !== undefined && !last.rules.includes(point.rule)) last.rules.push(point.rule);
     } else {
-      bands.push({ quality: point.quality, from: start, to: start + intervalSeconds, count: 1, rules: point.rule === undefined ? [] : [point.rule] });
+      bands.push({ quality: point.quality, from: start, to: start + intervalSeconds, count: 1,
+        rules: point.rule === undefined ? [] : [point.rule] });
     }
   }
   return bands;

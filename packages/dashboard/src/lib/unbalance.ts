@@ -18,7 +18,8 @@ export const unbalanceLabels: readonly UnbalanceLabel[] = [
   },
   {
     key: 'lvur', name: 'LVUR', standard: 'NEMA MG 1',
-    definition: 'Line voltage unbalance rate: largest deviation of a line-to-line voltage from their average, over the average (NEMA MG 1 §14.35)',
+    definition: 'Line voltage unbalance rate: largest deviation of a line-to-line voltage from their average, over the '
+      + 'average (NEMA MG 1 §14.35)',
   },
   {
     key: 'pvur', name: 'PVUR', standard: 'IEEE 112',

@@ -64,7 +64,8 @@ export function AlarmList(props: {
             <td>${a.acknowledgement === null ? '—' : html`${a.acknowledgement.actor}: “${a.acknowledgement.note}”`}</td>
             <td>${a.state === 'raised' || a.state === 'escalated'
               ? html`<button type="button" disabled=${!canAck} title=${canAck ? undefined : 'Needs the operator role'}
-                  aria-label=${`Acknowledge ${typeName[a.type] ?? a.type} on ${a.meter}`} onClick=${() => { setAcking(a); }}>Acknowledge</button>`
+                  aria-label=${`Acknowledge ${typeName[a.type] ?? a.type} on ${a.meter}`}
+                    onClick=${() => { setAcking(a); }}>Acknowledge</button>`
               : null}</td>
           </tr>`)}
         </tbody>

@@ -31,12 +31,14 @@ export function AlarmsView(props: { readonly ctx: AppContext }) {
             <option value="active">active</option><option value="all">all</option>
           </select></label>
         <label>Severity
-          <select value=${severity} onChange=${(e: Event) => { setSeverity((e.currentTarget as HTMLSelectElement).value as '' | AlarmDto['severity']); }}>
+          <select value=${severity}
+            onChange=${(e: Event) => { setSeverity((e.currentTarget as HTMLSelectElement).value as '' | AlarmDto['severity']); }}>
             <option value="">any</option><option value="critical">critical</option><option value="warn">warn</option>
           </select></label>
       </form>
       ${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
       ${alarms === undefined ? html`<p aria-busy="true">Loading alarms…</p>`
-        : html`<${AlarmList} ctx=${ctx} alarms=${alarms} showMeter=${true} onChanged=${(a: AlarmDto) => { setAlarms((list) => mergeAlarm(list ?? [], a)); }} />`}
+        : html`<${AlarmList} ctx=${ctx} alarms=${alarms} showMeter=${true}
+          onChanged=${(a: AlarmDto) => { setAlarms((list) => mergeAlarm(list ?? [], a)); }} />`}
     </main>`;
 }

@@ -88,15 +88,19 @@ export function App(props: AppProps) {
   }
   const current = route.view === 'meter' ? 'fleet' : route.view;
   return html`
-    <a class="skip" href="#main" onClick=${(e: Event) => { e.preventDefault(); document.querySelector<HTMLElement>('main h1')?.focus(); }}>Skip to content</a>
+    <a class="skip" href="#main"
+      onClick=${(e: Event) => { e.preventDefault(); document.querySelector<HTMLElement>('main h1')?.focus(); }}>Skip to content</a>
     <header class="top">
       <span class="brand">phasewire</span>
       <nav aria-label="Views">
-        <ul>${nav.map((n) => html`<li key=${n.view}><a href=${n.href} aria-current=${n.view === current ? 'page' : undefined}>${n.label}</a></li>`)}</ul>
+        <ul>${nav.map((n) =>
+          html`<li key=${n.view}><a href=${n.href} aria-current=${n.view === current ? 'page' : undefined}>${n.label}</a></li>`)}</ul>
       </nav>
       <span class=${`live-status ${connected ? 'ok' : ''}`} data-testid="live-status">${connected ? 'live' : 'connecting…'}</span>
       <span class="user">${ctx.session.user.username} (${ctx.session.user.role})</span>
-      <button type="button" onClick=${() => { feed.stop(); api.logout().then(() => { setSession(null); }, (e: unknown) => { setError(errorText(e)); }); }}>Sign out</button>
+      <button type="button"
+        onClick=${() => { feed.stop();
+        api.logout().then(() => { setSession(null); }, (e: unknown) => { setError(errorText(e)); }); }}>Sign out</button>
     </header>
     ${view}
     <div class="sr-only" role="status" aria-live="polite">${message}</div>`;

@@ -52,7 +52,8 @@ export function Chart(props: ChartProps) {
       series: [
         {},
         ...props.series.map((s): uPlot.Series => {
-          const line: uPlot.Series = { label: s.unit === '' ? s.label : `${s.label} (${s.unit})`, stroke: s.color, width: 1.5, spanGaps: false };
+          const line: uPlot.Series =
+            { label: s.unit === '' ? s.label : `${s.label} (${s.unit})`, stroke: s.color, width: 1.5, spanGaps: false };
           const bars = props.bars === true ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined;
           return bars === undefined ? line : { ...line, fill: s.color, paths: bars, points: { show: false } };
         }),

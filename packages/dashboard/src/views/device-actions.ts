@@ -14,7 +14,8 @@ const commands: readonly { readonly kind: CommandKindDto; readonly label: string
   { kind: 'reconnect', label: 'Reconnect supply', danger: false },
 ];
 
-export function DeviceActions(props: { readonly ctx: AppContext; readonly meter: MeterDetail; readonly onMeter: (m: MeterDetail) => void }) {
+export function DeviceActions(props: { readonly ctx: AppContext; readonly meter: MeterDetail;
+  readonly onMeter: (m: MeterDetail) => void }) {
   const { ctx, meter } = props;
   const [dialog, setDialog] = useState<'command' | 'revoke' | undefined>(undefined);
   const [kind, setKind] = useState<CommandKindDto>('read');
@@ -26,13 +27,18 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
   return html`
     <section class="card actions" aria-labelledby="actions-title">
       <h2 id="actions-title" class="sr-only">Device actions</h2>
-      ${allowed ? null : html`<p class="muted" id="role-note">Commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
+      ${allowed ? null
+        : html`<p class="muted" id="role-note">
+          Commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
       <label for="command-kind">Command</label>
-      <select id="command-kind" value=${kind} disabled=${!allowed || revoked} onChange=${(e: Event) => { setKind((e.currentTarget as HTMLSelectElement).value as CommandKindDto); }}>
+      <select id="command-kind" value=${kind} disabled=${!allowed || revoked}
+        onChange=${(e: Event) => { setKind((e.currentTarget as HTMLSelectElement).value as CommandKindDto); }}>
         ${commands.map((c) => html`<option key=${c.kind} value=${c.kind}>${c.label}</option>`)}
       </select>
-      <button type="button" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'} onClick=${() => { setDialog('command'); }}>Send command…</button>
-      <button type="button" class="danger" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'} onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
+      <button type="button" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'}
+        onClick=${() => { setDialog('command'); }}>Send command…</button>
+      <button type="button" class="danger" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'}
+        onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
       ${result === undefined ? null : html`<p class=${result.status === 'done' ? 'ok' : 'error'} role="status" data-testid="command-result">
         ${result.kind}: ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}</p>`}
       ${dialog === 'command' && chosen !== undefined ? html`

@@ -20,7 +20,9 @@ export function DevicesView(props: { readonly ctx: AppContext }) {
   return html`
     <main id="main" class="view devices" aria-labelledby="devices-title">
       <h1 id="devices-title">Devices</h1>
-      ${allowed ? null : html`<p class="muted">Enrollment, commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
+      ${allowed ? null
+        : html`<p class="muted">
+          Enrollment, commands and revocation need the operator role; you are signed in as ${ctx.session.user.role}.</p>`}
       <section class="card" aria-labelledby="enroll-title">
         <h2 id="enroll-title">Enroll a meter</h2>
         <form class="inline-form" onSubmit=${(e: SubmitEvent) => {
@@ -67,7 +69,10 @@ export function DevicesView(props: { readonly ctx: AppContext }) {
             setToken(t);
             ctx.announce(`Enrollment token created for ${t.serial}`);
           }}>
-          <p>Anyone holding the token can enroll a device as ${pending.serial} within ${pending.hours} hours. Hand it over on a trusted channel.</p>
+          <p>
+            Anyone holding the token can enroll a device as ${pending.serial} within ${pending.hours} hours.${' '}
+            Hand it over on a trusted channel.
+          </p>
         <//>`}
     </main>`;
 }

@@ -43,12 +43,17 @@ function Summary(props: { readonly summary: FleetSummary | undefined }) {
   if (s === undefined) return html`<section class="summary" aria-busy="true" aria-label="Fleet summary">Loading summary…</section>`;
   return html`
     <section class="summary" aria-label="Fleet summary">
-      <div class="card stat"><span class="stat-label">Meters</span><span class="stat-value" data-testid="fleet-meters">${s.meters}</span></div>
+      <div class="card stat"><span class="stat-label">Meters</span><span class="stat-value" data-testid="fleet-meters">${s.meters}</span>
+        </div>
       <div class="card stat"><span class="stat-label">Online</span><span class="stat-value ok">${s.online}</span></div>
-      <div class="card stat"><span class="stat-label">Offline</span><span class="stat-value ${s.offline > 0 ? 'bad' : ''}">${s.offline}</span></div>
+      <div class="card stat"><span class="stat-label">Offline</span>
+        <span class="stat-value ${s.offline > 0 ? 'bad' : ''}">${s.offline}</span></div>
       <div class="card stat"><span class="stat-label">Active alarms</span>
-        <span class="stat-value"><span class="sev-critical">${s.activeAlarms.critical} critical</span> · <span class="sev-warn">${s.activeAlarms.warn} warn</span></span></div>
-      <div class="card stat"><span class="stat-label">Completeness today</span><span class="stat-value">${formatPercent(s.completenessToday)}</span></div>
+        <span class="stat-value">
+          <span class="sev-critical">${s.activeAlarms.critical} critical</span> · <span class="sev-warn">${s.activeAlarms.warn} warn</span>
+          </span></div>
+      <div class="card stat"><span class="stat-label">Completeness today</span>
+        <span class="stat-value">${formatPercent(s.completenessToday)}</span></div>
       <div class="card stat links">
         <span class="stat-label">By link</span>
         <table class="mini">
@@ -65,16 +70,19 @@ function Summary(props: { readonly summary: FleetSummary | undefined }) {
 function Row(props: { readonly meter: MeterSummary | undefined; readonly index: number; readonly now: number }) {
   const m = props.meter;
   if (m === undefined) {
-    return html`<div role="row" class="row placeholder" aria-rowindex=${props.index + 2} style=${{ height: `${rowHeight}px` }}><span role="cell">Loading…</span></div>`;
+    return html`<div role="row" class="row placeholder" aria-rowindex=${props.index + 2} style=${{ height: `${rowHeight}px` }}>
+      <span role="cell">Loading…</span></div>`;
   }
   const level = unbalanceLevel(m.vufPercent === null ? null : m.vufPercent / 100);
   const alarms = m.activeAlarms.critical + m.activeAlarms.warn;
   return html`
     <div role="row" class="row" aria-rowindex=${props.index + 2} data-meter=${m.id} style=${{ height: `${rowHeight}px` }}>
       <span role="cell" class="c-id"><a href=${formatRoute({ view: 'meter', id: m.id })}>${m.id}</a></span>
-      <span role="cell" class="c-status"><span class=${`dot ${m.online ? 'on' : 'off'}`} aria-hidden="true"></span>${m.state === 'revoked' ? 'revoked' : m.online ? 'online' : 'offline'}</span>
+      <span role="cell" class="c-status"><span class=${`dot ${m.online ? 'on' : 'off'}`} aria-hidden="true">
+        </span>${m.state === 'revoked' ? 'revoked' : m.online ? 'online' : 'offline'}</span>
       <span role="cell" class="c-link">${m.link === null ? '—' : linkName[m.link]}</span>
-      <span role="cell" class="c-alarms">${alarms === 0 ? '—' : html`<span class=${m.activeAlarms.critical > 0 ? 'sev-critical' : 'sev-warn'}>${alarms}</span>`}</span>
+      <span role="cell" class="c-alarms">${alarms === 0 ? '—'
+        : html`<span class=${m.activeAlarms.critical > 0 ? 'sev-critical' : 'sev-warn'}>${alarms}</span>`}</span>
       <span role="cell" class=${`c-vuf level-${level}`}>${m.vufPercent === null ? '—' : `${m.vufPercent.toFixed(2)} %`}</span>
       <span role="cell" class="c-complete">${formatPercent(m.completenessToday)}</span>
       <span role="cell" class="c-seen">${formatAge(m.lastSeen, props.now)}</span>
@@ -95,7 +103,8 @@ export function FleetView(props: { readonly ctx: AppContext }) {
 
   const rows = useMemo(() => {
     performance.mark('pw:fleet:query');
-    return new FleetRows((cursor, limit) => api.meters({ ...toQuery(filter), cursor, limit }), pageSize, () => { setVersion((v) => v + 1); }, firstPageSize);
+    return new FleetRows((cursor, limit) => api.meters({ ...toQuery(filter), cursor, limit }), pageSize,
+      () => { setVersion((v) => v + 1); }, firstPageSize);
   }, [api, filter]);
 
   useEffect(() => {
@@ -160,19 +169,27 @@ export function FleetView(props: { readonly ctx: AppContext }) {
       <h1 id="fleet-title">Fleet</h1>
       <${Summary} summary=${summary} />
       <form class="filters" role="search" aria-label="Filter meters" onSubmit=${(e: Event) => { e.preventDefault(); }}>
-        <label>Search id <input type="search" name="q" value=${search} onInput=${(e: Event) => { setSearch((e.currentTarget as HTMLInputElement).value); }} /></label>
+        <label>Search id <input type="search" name="q" value=${search}
+          onInput=${(e: Event) => { setSearch((e.currentTarget as HTMLInputElement).value); }} /></label>
         <label>Status
-          <select name="status" value=${filter.status} onChange=${(e: Event) => { setFilter({ ...filter, status: (e.currentTarget as HTMLSelectElement).value as Filter['status'] }); }}>
+          <select name="status" value=${filter.status}
+            onChange=${(e: Event) => {
+            setFilter({ ...filter, status: (e.currentTarget as HTMLSelectElement).value as Filter['status'] }); }}>
             <option value="">all</option><option value="online">online</option><option value="offline">offline</option>
           </select></label>
         <label>Link
-          <select name="link" value=${filter.link} onChange=${(e: Event) => { setFilter({ ...filter, link: (e.currentTarget as HTMLSelectElement).value as Filter['link'] }); }}>
+          <select name="link" value=${filter.link}
+            onChange=${(e: Event) => { setFilter({ ...filter, link: (e.currentTarget as HTMLSelectElement).value as Filter['link'] }); }}>
             <option value="">all</option>${links.map((l) => html`<option value=${l}>${linkName[l]}</option>`)}
           </select></label>
-        <label class="check"><input type="checkbox" name="alarm" checked=${filter.alarm} onChange=${(e: Event) => { setFilter({ ...filter, alarm: (e.currentTarget as HTMLInputElement).checked }); }} /> with active alarms</label>
+        <label class="check"><input type="checkbox" name="alarm" checked=${filter.alarm}
+          onChange=${(e: Event) => {
+          setFilter({ ...filter, alarm: (e.currentTarget as HTMLInputElement).checked }); }} /> with active alarms</label>
         <label>Sort
-          <select name="sort" value=${filter.sort} onChange=${(e: Event) => { setFilter({ ...filter, sort: (e.currentTarget as HTMLSelectElement).value as Filter['sort'] }); }}>
-            <option value="imbalance">worst imbalance first</option><option value="id">meter id</option><option value="lastSeen">last seen</option>
+          <select name="sort" value=${filter.sort}
+            onChange=${(e: Event) => { setFilter({ ...filter, sort: (e.currentTarget as HTMLSelectElement).value as Filter['sort'] }); }}>
+            <option value="imbalance">worst imbalance first</option><option value="id">meter id</option>
+              <option value="lastSeen">last seen</option>
           </select></label>
         <span class="count" aria-live="polite">${rows.total === undefined ? 'loading…' : `${rows.total} meters`}</span>
       </form>

@@ -17,7 +17,8 @@ import { PhasorDiagram } from './phasor-diagram.ts';
 import { appendPoint, loadSeries, rangeOf, ranges, type RangeKey } from './series.ts';
 
 const phaseColours = ['#b45309', '#111827', '#6b7280'] as const;
-const phaseSeries = (unit: string): ChartSeries[] => ['L1', 'L2', 'L3'].map((p, k) => ({ label: p, color: phaseColours[k] ?? '#000', unit }));
+const phaseSeries =
+  (unit: string): ChartSeries[] => ['L1', 'L2', 'L3'].map((p, k) => ({ label: p, color: phaseColours[k] ?? '#000', unit }));
 type ChartData = (number | null)[][];
 interface PhaseSeries {
   range: RangeKey;
@@ -25,7 +26,8 @@ interface PhaseSeries {
   i?: ChartData;
   pf?: ChartData;
 }
-const phaseCharts: readonly { readonly key: 'v' | 'i' | 'pf'; readonly title: string; readonly unit: string; readonly codes: readonly string[] }[] = [
+const phaseCharts: readonly { readonly key: 'v' | 'i' | 'pf'; readonly title: string; readonly unit: string;
+  readonly codes: readonly string[] }[] = [
   { key: 'v', title: 'Voltage', unit: 'V', codes: [OBIS.voltageL1, OBIS.voltageL2, OBIS.voltageL3] },
   { key: 'i', title: 'Current', unit: 'A', codes: [OBIS.currentL1, OBIS.currentL2, OBIS.currentL3] },
   { key: 'pf', title: 'Power factor', unit: '', codes: [OBIS.powerFactorL1, OBIS.powerFactorL2, OBIS.powerFactorL3] },
@@ -75,8 +77,10 @@ function QualityTable(props: { readonly days: Readonly<QualityDays['days']> }) {
   if (props.days.length === 0) return html`<p class="empty">No quality figures yet.</p>`;
   return html`
     <table class="mini">
-      <thead><tr><th scope="col">Day</th><th scope="col">Complete</th><th scope="col">Estimated</th><th scope="col">Edited</th><th scope="col">Failed</th></tr></thead>
-      <tbody>${props.days.map((d) => html`<tr key=${d.day}><th scope="row">${d.day}</th><td>${formatPercent(d.completeness)}</td><td>${d.estimated}</td><td>${d.edited}</td><td>${d.failed}</td></tr>`)}</tbody>
+      <thead><tr><th scope="col">Day</th><th scope="col">Complete</th><th scope="col">Estimated</th><th scope="col">Edited</th>
+        <th scope="col">Failed</th></tr></thead>
+      <tbody>${props.days.map((d) => html`<tr key=${d.day}><th scope="row">${d.day}</th><td>${formatPercent(d.completeness)}</td>
+        <td>${d.estimated}</td><td>${d.edited}</td><td>${d.failed}</td></tr>`)}</tbody>
     </table>`;
 }
 
@@ -170,11 +174,13 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
     const xs = intervals.map((p) => Date.parse(p.start) / 1000);
     return [xs, intervals.map((p) => p.value)];
   }, [intervals]);
-  const bands = useMemo(() => qualityBands(intervals, intervals.length > 1 ? (Date.parse(intervals[1]?.start ?? '') - Date.parse(intervals[0]?.start ?? '')) / 1000 || 900 : 900), [intervals]);
+  const bands = useMemo(() => qualityBands(intervals, intervals.length > 1
+    ? (Date.parse(intervals[1]?.start ?? '') - Date.parse(intervals[0]?.start ?? '')) / 1000 || 900 : 900), [intervals]);
   const counts = qualityCounts(intervals);
 
   if (error !== undefined && meter === undefined) {
-    return html`<main id="main" class="view"><h1>Meter ${id}</h1><p class="error" role="alert">${error}</p><p><a href="#/fleet">Back to the fleet</a></p></main>`;
+    return html`<main id="main" class="view"><h1>Meter ${id}</h1><p class="error" role="alert">${error}</p><p>
+      <a href="#/fleet">Back to the fleet</a></p></main>`;
   }
   return html`
     <main id="main" class="view meter" aria-labelledby="meter-title">
@@ -184,8 +190,11 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
         ${meter === undefined ? html`<span aria-busy="true">Loading…</span>` : html`
           <span class=${`badge ${meter.online ? 'ok' : 'bad'}`} data-testid="meter-online">${meter.online ? 'online' : 'offline'}</span>
           <span class="badge" data-testid="meter-state">${meter.state}</span>
-          <span class="muted">${meter.model ?? 'unknown model'} · ${meter.link ?? 'no link'} · serial ${meter.serial} · last seen ${formatAge(meter.lastSeen, Date.now())}
-            ${meter.certificate === null ? ' · no certificate' : ` · certificate ${meter.certificate.serial}${meter.certificate.notAfter === null ? '' : ` until ${formatTime(meter.certificate.notAfter)}`}`}</span>`}
+          <span class="muted">${meter.model ?? 'unknown model'} · ${meter.link ?? 'no link'} · serial ${meter.serial} · last seen ${
+            formatAge(meter.lastSeen, Date.now())}
+            ${meter.certificate === null ? ' · no certificate'
+              : ` · certificate ${meter.certificate.serial}${meter.certificate.notAfter === null ? ''
+                : ` until ${formatTime(meter.certificate.notAfter)}`}`}</span>`}
       </header>
       ${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
       ${meter === undefined ? null : html`<${DeviceActions} ctx=${ctx} meter=${meter} onMeter=${setMeter} />`}
@@ -203,14 +212,16 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
         <div class="section-head">
           <h2 id="charts-title">Per phase</h2>
           <div role="group" aria-label="Time range" class="segmented">
-            ${ranges.map((r) => html`<button type="button" key=${r.key} aria-pressed=${range === r.key} onClick=${() => { setRange(r.key); }}>${r.label}</button>`)}
+            ${ranges.map((r) => html`<button type="button" key=${r.key} aria-pressed=${range === r.key}
+              onClick=${() => { setRange(r.key); }}>${r.label}</button>`)}
           </div>
         </div>
         <div class="charts">
           ${phaseCharts.map((chart) => {
             const data = series[chart.key];
             return data === undefined
-              ? html`<figure class="chart card" key=${chart.key}><figcaption>${chart.title}</figcaption><p aria-busy="true">Loading…</p></figure>`
+              ? html`<figure class="chart card" key=${chart.key}><figcaption>${chart.title}</figcaption><p aria-busy="true">Loading…</p>
+                </figure>`
               : html`<${Chart} key=${chart.key} title=${chart.title} series=${phaseSeries(chart.unit)} data=${data}
                   onDrawn=${chart.key === 'v' ? onVoltageDrawn : undefined} />`;
           })}
@@ -219,17 +230,21 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
       <section aria-labelledby="energy-title" class="section">
         <h2 id="energy-title">Energy (import)</h2>
         <div class="charts">
-          <${Chart} title=${`Per day, last 31 days: ${formatEnergy(energyDay.totalWh)}`} series=${[{ label: 'Energy', color: '#b45309', unit: 'kWh' }]} data=${[energyDay.x, energyDay.kWh]} bars=${true} />
-          <${Chart} title=${`Per month, last 12 months: ${formatEnergy(energyMonth.totalWh)}`} series=${[{ label: 'Energy', color: '#374151', unit: 'kWh' }]} data=${[energyMonth.x, energyMonth.kWh]} bars=${true} />
+          <${Chart} title=${`Per day, last 31 days: ${formatEnergy(energyDay.totalWh)}`}
+            series=${[{ label: 'Energy', color: '#b45309', unit: 'kWh' }]} data=${[energyDay.x, energyDay.kWh]} bars=${true} />
+          <${Chart} title=${`Per month, last 12 months: ${formatEnergy(energyMonth.totalWh)}`}
+            series=${[{ label: 'Energy', color: '#374151', unit: 'kWh' }]} data=${[energyMonth.x, energyMonth.kWh]} bars=${true} />
         </div>
       </section>
       <section aria-labelledby="quality-title" class="section">
         <h2 id="quality-title">Data quality</h2>
         <div class="charts">
-          <${Chart} title="Interval energy, last 2 days (shaded: estimated, edited, failed, missing)" series=${[{ label: 'Interval', color: '#111827', unit: 'Wh' }]} data=${intervalData} bands=${bands} />
+          <${Chart} title="Interval energy, last 2 days (shaded: estimated, edited, failed, missing)"
+            series=${[{ label: 'Interval', color: '#111827', unit: 'Wh' }]} data=${intervalData} bands=${bands} />
           <div class="card">
             <ul class="quality-legend" aria-label="Interval quality counts">
-              ${(['estimated', 'edited', 'failed', 'missing'] as const).map((q) => html`<li key=${q}><span class=${`swatch q-${q}`} aria-hidden="true"></span>${qualityText[q]}: <span data-quality=${q}>${counts[q]}</span></li>`)}
+              ${(['estimated', 'edited', 'failed', 'missing'] as const).map((q) => html`<li key=${q}><span class=${`swatch q-${q}`}
+                aria-hidden="true"></span>${qualityText[q]}: <span data-quality=${q}>${counts[q]}</span></li>`)}
             </ul>
             <${QualityTable} days=${quality} />
           </div>

@@ -12,11 +12,13 @@ export function PhasorDiagram(props: { readonly values: Readonly<Record<string, 
   const phasors = phasorsOf(props.values);
   const arrows = arrowsOf(phasors, size);
   const c = size / 2;
-  const description = phasors.map((p) => `${p.kind === 'voltage' ? 'U' : 'I'} ${p.phase} ${formatValue(p.magnitude, p.kind === 'voltage' ? 'V' : 'A')} at ${formatValue(p.angle, 'deg')}`).join('; ');
+  const description = phasors.map((p) => `${p.kind === 'voltage' ? 'U' : 'I'} ${p.phase} `
+    + `${formatValue(p.magnitude, p.kind === 'voltage' ? 'V' : 'A')} at ${formatValue(p.angle, 'deg')}`).join('; ');
   return html`
     <figure class="card phasor">
       <figcaption>Phasors (live)</figcaption>
-      <svg viewBox=${`${-pad} ${-pad} ${size + 2 * pad} ${size + 2 * pad}`} width=${size + 2 * pad} height=${size + 2 * pad} role="img" aria-label=${`Phasor diagram: ${description || 'no values'}`}>
+      <svg viewBox=${`${-pad} ${-pad} ${size + 2 * pad} ${size + 2 * pad}`} width=${size + 2 * pad} height=${size + 2 * pad} role="img"
+        aria-label=${`Phasor diagram: ${description || 'no values'}`}>
         <defs>
           ${(['L1', 'L2', 'L3'] as const).map((p) => html`
             <marker id=${`head-${p}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
@@ -31,7 +33,8 @@ export function PhasorDiagram(props: { readonly values: Readonly<Record<string, 
           <line key=${`${a.kind}-${a.phase}`} x1=${c} y1=${c} x2=${a.x} y2=${a.y} stroke=${colour[a.phase]}
             stroke-width=${a.kind === 'voltage' ? 2.5 : 2} stroke-dasharray=${a.kind === 'current' ? '5 3' : undefined}
             marker-end=${`url(#head-${a.phase})`} data-phasor=${`${a.kind}-${a.phase}`} />
-          <text x=${a.x + (a.x >= c ? 4 : -4)} y=${a.y + (a.y >= c ? 12 : -4)} text-anchor=${a.x >= c ? 'start' : 'end'} class="phasor-label" fill=${colour[a.phase]}>
+          <text x=${a.x + (a.x >= c ? 4 : -4)} y=${a.y + (a.y >= c ? 12 : -4)} text-anchor=${a.x >= c ? 'start' : 'end'}
+            class="phasor-label" fill=${colour[a.phase]}>
             ${a.kind === 'voltage' ? 'U' : 'I'}${a.phase.slice(1)}</text>`)}
       </svg>
       <p class="legend-note">Solid: voltage. Dashed: current. Angles from the meter, L1 voltage at 0°.</p>

@@ -18,7 +18,13 @@ export function rangeOf(key: RangeKey, nowMs: number): Range {
 }
 
 /** Aligned data for uPlot: one x column (epoch seconds) and one column per quantity. */
-export async function loadSeries(api: ApiClient, meter: string, quantities: readonly string[], key: RangeKey, range: Range): Promise<(number | null)[][]> {
+export async function loadSeries(
+  api: ApiClient,
+  meter: string,
+  quantities: readonly string[],
+  key: RangeKey,
+  range: Range,
+): Promise<(number | null)[][]> {
   const columns = await Promise.all(quantities.map(async (q) => {
     if (key === 'day' || key === 'week') return timeSeries((await api.readings(meter, q, range)).points);
     const points = await api.rollups(meter, q, key === 'month' ? 'hour' : 'day', range);
@@ -47,7 +53,12 @@ export function align(columns: readonly { readonly x: readonly number[]; readonl
  * the window's length in time: points older than `windowSeconds` before x fall off the front. A
  * point not after the last one is ignored (the feed can repeat the latest reading).
  */
-export function appendPoint(data: readonly (readonly (number | null)[])[], x: number, ys: readonly (number | null)[], windowSeconds: number): (number | null)[][] {
+export function appendPoint(
+  data: readonly (readonly (number | null)[])[],
+  x: number,
+  ys: readonly (number | null)[],
+  windowSeconds: number,
+): (number | null)[][] {
   const [xs = [], ...columns] = data;
   const last = xs.at(-1);
   if (last !== undefined && last !== null && x <= last) return data.map((c) => [...c]);

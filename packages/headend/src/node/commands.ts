@@ -12,8 +12,10 @@ import { deviceTopic, PhasewireError, TransportError } from '@phasewire/core';
 import type { Clock, MeterId } from '@phasewire/core';
 import { counterScope } from '@phasewire/secure';
 import type { DeviceId, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
-import { fromWireResponse, toWireCommand } from '../command-message.ts';
-import type { Command, CommandKind, CommandResponse } from '../command-message.ts';
+import { decodeCommandResponse, encodeCommand } from '@phasewire/core/protocol';
+import type { Command } from '@phasewire/core/protocol';
+import { answerOf } from '../command-message.ts';
+import type { CommandKind, CommandResponse } from '../command-message.ts';
 import { readAnswer } from '../read-answer.ts';
 import type { Ingest } from './ingest.ts';
 import type { SqliteCounters } from './sqlite-counters.ts';
@@ -57,9 +59,9 @@ export class Commands {
     const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
     const now = base.clock.now();
     const command: Command = {
-      id: randomBytes(12).toString('base64url'), kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}),
+      id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}),
     };
-    const sealed = await this.#options.sender.sealValue(device, 'command', toWireCommand(command));
+    const sealed = await this.#options.sender.sealValue(device, 'command', encodeCommand(command));
     const answer = new Promise<CommandResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(command.id);
@@ -85,7 +87,7 @@ export class Commands {
       if (opened.header.messageType !== 'command-response') {
         throw new TransportError('PW_ERR_HEADEND_COMMAND', `Cannot take a ${opened.header.messageType} envelope from ${sender} as a command response`);
       }
-      const response = fromWireResponse(opened.value);
+      const response = answerOf(decodeCommandResponse(opened.value));
       const waiting = this.#waiting.get(response.id);
       if (waiting?.device !== sender) return;
       clearTimeout(waiting.timer);

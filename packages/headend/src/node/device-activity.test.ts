@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { DeviceActivity, parseStatusMessage, parseStatusPayload } from './device-activity.ts';
+import { DeviceActivity } from './device-activity.ts';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
 
 const until = async (predicate: () => boolean, what: string): Promise<void> => {
@@ -72,26 +72,6 @@ function suite(kind: BrokerKind): void {
 describe('device activity, both brokers', { concurrency: 2 }, () => {
   suite('embedded');
   suite('mosquitto');
-});
-
-describe('status payloads', () => {
-  it('reads online and offline and refuses anything else', () => {
-    assert.equal(parseStatusPayload(Buffer.from('{"state":"online"}')), 'online');
-    assert.equal(parseStatusPayload(Buffer.from('{"state":"offline"}')), 'offline');
-    for (const bad of ['', '{}', '{"state":1}', 'online', '\u00ff\u00fe', `{"state":"online","pad":"${'x'.repeat(300)}"}`]) {
-      assert.throws(() => parseStatusPayload(Buffer.from(bad, 'latin1')), { code: 'PW_ERR_HEADEND_MESSAGE' }, bad);
-    }
-  });
-
-  it('reads the model and link an agent says of its meter, and refuses ones that are not a short key or a known link', () => {
-    assert.deepEqual(parseStatusMessage(Buffer.from('{"state":"online","model":"sdm630","link":"rs485"}')), { state: 'online', model: 'sdm630', link: 'rs485' });
-    assert.deepEqual(parseStatusMessage(Buffer.from('{"state":"offline","link":"cellular"}')), { state: 'offline', link: 'cellular' });
-    assert.deepEqual(parseStatusMessage(Buffer.from('{"state":"online"}')), { state: 'online' });
-    for (const bad of ['{"state":"online","link":"lora"}', '{"state":"online","model":""}', '{"state":"online","model":"a b"}', '{"state":"online","model":7}',
-      `{"state":"online","model":"${'m'.repeat(65)}"}`]) {
-      assert.throws(() => parseStatusMessage(Buffer.from(bad)), { code: 'PW_ERR_HEADEND_MESSAGE' }, bad);
-    }
-  });
 });
 
 describe('device status writes', () => {

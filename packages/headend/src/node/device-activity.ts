@@ -1,6 +1,7 @@
 // What the devices say about themselves besides readings, kept in the head-end database
 // (headend.db): the status channel (`pw/v1/<id>/status`: the agent's retained `online`, its
-// graceful or will `offline`) and the sealed events of `pw/v1/<id>/up/events`.
+// graceful or will `offline`) and the sealed events of `pw/v1/<id>/up/events` (both bodies are
+// @phasewire/core/protocol's, docs/protocol.md).
 //
 //   device_status  id, online (0/1), since (when it last changed), last_seen
 //   device_event   device, key id, counter, at, kind, body (JSON): one row per sealed event,
@@ -13,7 +14,8 @@
 // write each would put one fsync per CONNECT on the event loop). A crash loses at most that batch;
 // the device's next connect or will says it again (docs/head-end.md, "Head-end performance").
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { DecodeError, StoreError } from '@phasewire/core';
+import { StoreError } from '@phasewire/core';
+import { decodeEvent } from '@phasewire/core/protocol';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS device_status (
@@ -26,8 +28,6 @@ CREATE TABLE IF NOT EXISTS device_event (
 CREATE INDEX IF NOT EXISTS device_event_at ON device_event (device, at);
 `;
 
-/** Largest status payload read: `{"state":"offline"}` is 19 bytes. */
-export const maxStatusBytes = 256;
 /** Largest event body kept, as JSON text. */
 export const maxEventJson = 4096;
 
@@ -47,48 +47,6 @@ export interface DeviceEventRecord {
   /** The event's `kind` field when it has one, `event` otherwise. */
   readonly kind: string;
   readonly body: unknown;
-}
-
-/** What a status message says: the state, and what the device says it is (model) and how it is connected (link). */
-export interface StatusMessage {
-  readonly state: 'online' | 'offline';
-  readonly model?: string;
-  readonly link?: 'wifi' | 'cellular' | 'rs485';
-}
-
-const statusLinks: readonly string[] = ['wifi', 'cellular', 'rs485'];
-/** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
-const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** The state a status payload announces: `{"state":"online"}` or `{"state":"offline"}`. */
-export function parseStatusPayload(payload: Uint8Array): 'online' | 'offline' {
-  return parseStatusMessage(payload).state;
-}
-
-/**
- * A status payload: `{"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485"}`.
- * Model and link are what a meter agent reports of itself (the registry keeps them); older agents send the state alone.
- */
-export function parseStatusMessage(payload: Uint8Array): StatusMessage {
-  const refuse = (found: string): never => {
-    throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot decode a status message: ${found}; `
-      + 'expected {"state":"online"} or {"state":"offline"}, '
-      + 'with optional "model" (a short key) and "link" (wifi, cellular or rs485)');
-  };
-  if (payload.length > maxStatusBytes) return refuse(`${payload.length} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return refuse('text that is not JSON');
-  }
-  const fields = typeof value === 'object' && value !== null ? value as Record<string, unknown> : {};
-  const { state, model, link } = fields;
-  if (state !== 'online' && state !== 'offline') return refuse(`state ${JSON.stringify(state)}`);
-  if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return refuse(`model ${JSON.stringify(model)}`);
-  if (link !== undefined && (typeof link !== 'string' || !statusLinks.includes(link))) return refuse(`link ${JSON.stringify(link)}`);
-  const known = link as StatusMessage['link'];
-  return { state, ...(model === undefined ? {} : { model }), ...(known === undefined ? {} : { link: known }) };
 }
 
 function jsonOf(value: unknown): string {
@@ -128,10 +86,13 @@ export class DeviceActivity {
     db.exec(schema);
     this.#upsert = db.prepare(`INSERT INTO device_status (id, online, since, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET online = excluded.online, since = excluded.since, last_seen = excluded.last_seen`);
-    this.#insertEvent = db.prepare('INSERT OR IGNORE INTO device_event (device, key_id, counter, at, kind, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insertEvent = db.prepare('INSERT OR IGNORE INTO device_event (device, key_id, counter, at, kind, body) '
+      + 'VALUES (?, ?, ?, ?, ?, ?)');
     this.#selectEvents = db.prepare('SELECT * FROM device_event WHERE device = ? ORDER BY at DESC, counter DESC LIMIT ?');
     for (const row of db.prepare('SELECT * FROM device_status').all()) {
-      const status = { id: String(row['id']), online: row['online'] === 1, since: Number(row['since']), lastSeen: Number(row['last_seen']) };
+      const status = {
+        id: String(row['id']), online: row['online'] === 1, since: Number(row['since']), lastSeen: Number(row['last_seen']),
+      };
       this.#statuses.set(status.id, status);
     }
   }
@@ -168,15 +129,15 @@ export class DeviceActivity {
 
   /** Records a sealed event once per (device, key id, counter); false when it was recorded before. */
   event(device: string, keyId: number, counter: bigint, at: number, body: unknown): boolean {
-    const kindField = typeof body === 'object' && body !== null && !(body instanceof Uint8Array) ? (body instanceof Map ? (body as Map<unknown, unknown>).get('kind') : (body as Record<string, unknown>)['kind']) : undefined;
-    const kind = typeof kindField === 'string' && kindField.length <= 64 ? kindField : 'event';
+    const { kind } = decodeEvent(body);
     let json = jsonOf(body);
     if (json.length > maxEventJson) json = JSON.stringify({ truncated: true, bytes: json.length });
     this.seen(device, at);
     try {
       return this.#insertEvent.run(device, keyId, counter.toString(), at, kind, json).changes > 0;
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot record event ${keyId}/${counter} of ${device} in the head-end database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot record event ${keyId}/${counter} of ${device} in the head-end database: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -233,7 +194,8 @@ export class DeviceActivity {
     } catch (error) {
       // A failed COMMIT may have ended the transaction already; the error that matters is the first.
       if (begun) try { this.#db.exec('ROLLBACK'); } catch { /* already rolled back */ }
-      throw error instanceof StoreError ? error : new StoreError('PW_ERR_STORE_WRITE', `Cannot write ${due.size} device statuses to the head-end database: ${(error as Error).message}`, { cause: error });
+      throw error instanceof StoreError ? error : new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot write ${due.size} device statuses to the head-end database: ${(error as Error).message}`, { cause: error });
     }
     // Only what was committed counts as written: after a rollback everything is tried again.
     for (const status of due.values()) this.#statuses.set(status.id, status);
@@ -256,7 +218,8 @@ export class DeviceActivity {
     try {
       this.#upsert.run(status.id, status.online ? 1 : 0, status.since, status.lastSeen);
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot record the status of ${status.id} in the head-end database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot record the status of ${status.id} in the head-end database: ${(error as Error).message}`, { cause: error });
     }
   }
 }

@@ -11,7 +11,7 @@ import { parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
 import type { DeviceId } from '@phasewire/secure';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
+import type { MqttTlsEndpoint } from '@phasewire/secure/node';
 import { SecurityError } from '@phasewire/core';
 import type { HeadEndLog } from '../head-end-log.ts';
 import type { DeviceRegistry } from '../registry.ts';
@@ -21,15 +21,11 @@ import type { SideChannels } from './side-channels.ts';
 import { openIngestConnection } from './ingest-connection.ts';
 import type { IngestConnection } from './ingest-connection.ts';
 
-export interface ExternalIngestOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly servername?: string;
-  /** The ingest worker's client certificate (its CN is its user name in the broker's ACL). */
-  readonly identity: TlsIdentity;
-  readonly trust: TlsTrust;
-  /** Unique per worker; the session is persistent under it. */
-  readonly clientId: string;
+/**
+ * The endpoint's identity is the ingest worker's client certificate (its CN is its user name in the
+ * broker's ACL); its client id is unique per worker, the session persistent under it.
+ */
+export interface ExternalIngestOptions extends MqttTlsEndpoint {
   /** Makes the broker refuse the revoked device's next handshake (new CRL, reload). */
   readonly onRevoked?: (device: string) => Promise<void>;
   readonly registry: DeviceRegistry;
@@ -55,18 +51,24 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
     const record = registry.get(topic.device);
     const sender: DeviceId = record?.gateway ?? topic.device;
     if (record?.state === 'revoked' || (sender !== topic.device && registry.get(sender)?.state === 'revoked')) {
-      ingest.refuse(sender, new SecurityError('PW_ERR_HEADEND_UNAUTHORISED', `Cannot accept a message on ${topicText}: ${sender} is revoked in the registry`));
+      ingest.refuse(sender, new SecurityError('PW_ERR_HEADEND_UNAUTHORISED',
+        `Cannot accept a message on ${topicText}: ${sender} is revoked in the registry`));
       return;
     }
     if (record === undefined) registry.enrol({ id: topic.device, kind: 'meter' });
     options.sideChannels?.activity.seen(topic.device, options.clock.now());
-    if (topic.channel === 'status' || topic.channel === 'up/events') { await options.sideChannels?.handle(sender, topic.device, topic.channel, payload); return; }
+    if (topic.channel === 'status' || topic.channel === 'up/events') {
+      await options.sideChannels?.handle(sender, topic.device, topic.channel, payload);
+      return;
+    }
     if (topic.channel === 'cmd/res') { await commands.handleResponse(sender, payload); return; }
     const outcome = await ingest.handle(sender, topic.device, payload);
     // A store failure must not be PUBACKed: the broker redelivers it.
     if (outcome.kind === 'refused' && outcome.reason === 'store-failed') throw outcome.error;
   };
-  let connection: IngestConnection = await openIngestConnection({ host: options.host, port: options.port, tls, clientId: options.clientId, onMessage });
+  let connection: IngestConnection = await openIngestConnection({
+    host: options.host, port: options.port, tls, clientId: options.clientId, onMessage,
+  });
   for (const filter of ingestFilters) await connection.subscribe(filter, 1);
   if (options.sideChannels !== undefined) for (const filter of sideChannelFilters) await connection.subscribe(filter, 1);
   return {
@@ -77,7 +79,9 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
      * closes the device's live connection and drops its session.
      */
     async disconnect(device: string): Promise<number> {
-      const takeover = await openIngestConnection({ host: options.host, port: options.port, tls, clientId: device, clean: true, onMessage: () => Promise.resolve() });
+      const takeover = await openIngestConnection({
+        host: options.host, port: options.port, tls, clientId: device, clean: true, onMessage: () => Promise.resolve(),
+      });
       await takeover.close();
       await options.onRevoked?.(device);
       return 1;

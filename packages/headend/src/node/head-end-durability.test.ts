@@ -35,7 +35,8 @@ import { createTestCa } from '@phasewire/secure/testing';
 import type { TestCa } from '@phasewire/secure/testing';
 import type { MqttClient } from 'mqtt';
 import { SqliteMeterStore } from '@phasewire/store/node';
-import { fromWireAck } from '../ack-message.ts';
+import { decodeAck } from '@phasewire/core/protocol';
+import { ackEntries } from '../ack-message.ts';
 import { connectDevice, snapshot, voltageL1 } from '../testing/headend-test-kit.ts';
 import type { BrokerKind } from '../testing/headend-test-kit.ts';
 import type { ChildConfig } from '../testing/headend-until-killed.fixture.ts';
@@ -134,7 +135,7 @@ function suite(kind: BrokerKind): void {
         client.on('message', (_topic, payload) => {
           void (async () => {
             const opened = await downlink.openValue(meter, new Uint8Array(payload));
-            for (const entry of fromWireAck(opened.value)) { acked.add(entry.counter); queue.delete(entry.counter); }
+            for (const entry of ackEntries(decodeAck(opened.value))) { acked.add(entry.counter); queue.delete(entry.counter); }
             wake();
           })().catch(() => undefined);
         });

@@ -17,7 +17,8 @@ import { openHeadEndDatabase } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
 import { snapshot } from '../testing/headend-test-kit.ts';
-import { fromWireAck } from '../ack-message.ts';
+import { decodeAck } from '@phasewire/core/protocol';
+import { ackEntries } from '../ack-message.ts';
 import type { HeadEndEvent } from '../head-end-log.ts';
 import type { ReadingTimeWindow } from '../reading-times.ts';
 
@@ -126,10 +127,10 @@ describe('Ingest reading times', () => {
       publish: (_topic, payload) => { published.push(payload); return Promise.resolve(); },
     });
     const seal = (times: readonly number[]) => meterSide.sealValue(device, 'readings', toWireBatch({ meter, snapshots: times.map((at) => snapshot(meter, at, 230)) }));
-    const opened: ReturnType<typeof fromWireAck>[] = [];
+    const opened: ReturnType<typeof ackEntries>[] = [];
     /** Every ack published so far, opened as the meter does (each once: the meter's window refuses a second opening). */
     const receipts = async () => {
-      for (const payload of published.slice(opened.length)) opened.push(fromWireAck((await meterAcks.openValue(device, payload)).value));
+      for (const payload of published.slice(opened.length)) opened.push(ackEntries(decodeAck((await meterAcks.openValue(device, payload)).value)));
       return opened;
     };
     return { ingest, appended, receipts, events, seal, meter, device };

@@ -3,8 +3,8 @@
 // OBIS code in base units with their unit names, never the batch's scaled integers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deviceTopic, Q, toWireBatch, type Snapshot } from '@phasewire/core';
-import { fromWireCommand, toWireResponse } from '../command-message.ts';
+import { deviceTopic, Q, toWireBatch, type Snapshot, type WireBatch } from '@phasewire/core';
+import { decodeCommand, encodeCommandResponse } from '@phasewire/core/protocol';
 import { headEndFixture } from '../testing/headend-test-kit.ts';
 import type { HeadEndFixture, TestDevice } from '../testing/headend-test-kit.ts';
 
@@ -14,13 +14,13 @@ const t0 = Date.UTC(2026, 0, 5, 10, 0);
  * Answers every command on the device's cmd/req with a reading batch as the meter agent would,
  * sealed on cmd/res; the answers published so far, for the test to wait for before it ends.
  */
-function answerCommands(device: TestDevice, batchOf: (meter: string) => unknown): Promise<void>[] {
+function answerCommands(device: TestDevice, batchOf: (meter: string) => WireBatch): Promise<void>[] {
   const answers: Promise<void>[] = [];
   device.client.on('message', (topic, payload) => {
     if (!topic.endsWith('/cmd/req')) return;
     answers.push((async () => {
-      const command = fromWireCommand((await device.downlink.openValue(device.id, new Uint8Array(payload))).value);
-      const body = toWireResponse({ id: command.id, ok: true, result: { batch: batchOf(device.id) } });
+      const command = decodeCommand((await device.downlink.openValue(device.id, new Uint8Array(payload))).value);
+      const body = encodeCommandResponse({ v: 1, id: command.id, ok: true, batch: batchOf(device.id) });
       const sealed = await device.sender.sealValue(device.id, 'command-response', body);
       await device.client.publishAsync(deviceTopic(device.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });
     })());
@@ -35,7 +35,10 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
 
   it('answers the meter\'s reading by OBIS code, in base units with the unit named', async () => {
     const meter = await f.device('meter-read-1');
-    const reading: Snapshot = { meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 231.27], [Q.currentL1, 5.125], [Q.activeEnergyImport, 1_234_567.8], [Q.powerFactorL1, 0.9]]) };
+    const reading: Snapshot = {
+      meter: meter.id, at: t0,
+      values: new Map([[Q.voltageL1, 231.27], [Q.currentL1, 5.125], [Q.activeEnergyImport, 1_234_567.8], [Q.powerFactorL1, 0.9]]),
+    };
     const answers = answerCommands(meter, () => toWireBatch({ meter: meter.id, snapshots: [{ ...reading, at: t0 - 900_000 }, reading] }));
     const response = await f.headEnd.sendCommand(meter.id, 'read', 10_000);
     await Promise.all(answers);
@@ -52,7 +55,9 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
 
   it('fails the command, saying why, when the answer holds no reading of the meter', async () => {
     const meter = await f.device('meter-read-2');
-    const answers = answerCommands(meter, () => toWireBatch({ meter: 'meter-other' as typeof meter.id, snapshots: [{ meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 230]]) }] }));
+    const answers = answerCommands(meter, () => toWireBatch({
+      meter: 'meter-other' as typeof meter.id, snapshots: [{ meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 230]]) }],
+    }));
     await assert.rejects(f.headEnd.sendCommand(meter.id, 'read', 10_000), (e: Error & { code?: string }) =>
       e.code === 'PW_ERR_HEADEND_COMMAND' && /answered read command .* without a reading that can be used: .*meter-other/.test(e.message));
     await Promise.all(answers);

@@ -7,10 +7,10 @@
 // record is unique on (device, key id, counter), so a redelivery is recorded once.
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
+import { decodeStatus } from '@phasewire/core/protocol';
 import type { DeviceId, EnvelopeReceiver } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
 import type { Ingest } from './ingest.ts';
-import { parseStatusMessage } from './device-activity.ts';
 import type { DeviceActivity } from './device-activity.ts';
 
 export type SideChannel = 'status' | 'up/events';
@@ -41,7 +41,7 @@ export class SideChannels {
     const { activity, ingest, clock } = this.#o;
     try {
       if (channel === 'status') {
-        const status = parseStatusMessage(payload);
+        const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
@@ -53,7 +53,8 @@ export class SideChannels {
       }
       const opened = await this.#o.receiver.openValue(sender, payload);
       if (opened.header.messageType !== 'event') {
-        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
+        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
+          + `the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
       }
       activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
     } catch (error) {

@@ -14,7 +14,8 @@ import { createMemoryKeystore, NodeAead, tlsClientOptions } from '@phasewire/sec
 import { createTestCa } from '@phasewire/secure/testing';
 import type { DeviceOptions, TestCa, TestIdentity } from '@phasewire/secure/testing';
 import { SqliteMeterStore } from '@phasewire/store/node';
-import { fromWireAck } from '../ack-message.ts';
+import { decodeAck } from '@phasewire/core/protocol';
+import { ackEntries } from '../ack-message.ts';
 import type { AckEntry } from '../ack-message.ts';
 import type { HeadEndEvent } from '../head-end-log.ts';
 import { openHeadEndDatabase } from '../node/sqlite-registry.ts';
@@ -96,7 +97,7 @@ export async function headEndFixture(kind: BrokerKind) {
       if (!topic.endsWith('/ack')) return;
       void (async () => {
         const opened = await downlink.openValue(deviceId, new Uint8Array(payload));
-        acks.push(...fromWireAck(opened.value));
+        acks.push(...ackEntries(decodeAck(opened.value)));
         for (const listener of listeners) listener();
       })();
     });

@@ -37,7 +37,8 @@ export function resolveAlarmSettings(config: AlarmConfig, meter: string, groups:
     if (overrides === undefined) continue;
     for (const [type, partial] of Object.entries(overrides.rules ?? {})) {
       if (!known.has(type)) {
-        throw new ConfigError('PW_ERR_ALARM_CONFIG', `Cannot configure alarms for meter ${meter}: ${name} names alarm ${JSON.stringify(type)}, expected one of ${alarmTypes.join(', ')}`);
+        throw new ConfigError('PW_ERR_ALARM_CONFIG', `Cannot configure alarms for meter ${meter}: ${name} names `
+          + `alarm ${JSON.stringify(type)}, expected one of ${alarmTypes.join(', ')}`);
       }
       const alarm = type as AlarmType;
       rules[alarm] = { ...rules[alarm], ...partial };
@@ -51,7 +52,8 @@ export function resolveAlarmSettings(config: AlarmConfig, meter: string, groups:
 
 function checkRule(meter: string, type: AlarmType, r: ThresholdRule): void {
   const fail = (field: string, found: unknown, expected: string): never => {
-    throw new ConfigError('PW_ERR_ALARM_CONFIG', `Cannot configure alarm ${type} for meter ${meter}: ${field} is ${String(found)}, expected ${expected}`);
+    throw new ConfigError('PW_ERR_ALARM_CONFIG',
+      `Cannot configure alarm ${type} for meter ${meter}: ${field} is ${String(found)}, expected ${expected}`);
   };
   // Configuration may come from a file: the type does not prove the value.
   const direction: string = r.direction;
@@ -61,7 +63,9 @@ function checkRule(meter: string, type: AlarmType, r: ThresholdRule): void {
   if (r.enabled && r.warn === null && r.critical === null) fail('warn and critical', 'null', 'at least one threshold on an enabled alarm');
   if (r.warn !== null && r.critical !== null) {
     const ordered = r.direction === 'above' ? r.critical >= r.warn : r.critical <= r.warn;
-    if (!ordered) fail('critical', r.critical, `a threshold ${r.direction === 'above' ? 'at or above' : 'at or below'} warn (${r.warn}) for an alarm on values ${r.direction} it`);
+    if (!ordered)
+      fail('critical', r.critical,
+        `a threshold ${r.direction === 'above' ? 'at or above' : 'at or below'} warn (${r.warn}) for an alarm on values ${r.direction} it`);
   }
   if (!(r.hysteresis >= 0) || !Number.isFinite(r.hysteresis)) fail('hysteresis', r.hysteresis, 'a finite number ≥ 0');
   if (!Number.isInteger(r.raiseAfter) || r.raiseAfter < 1) fail('raiseAfter', r.raiseAfter, 'a whole number of evaluations ≥ 1');
@@ -70,9 +74,11 @@ function checkRule(meter: string, type: AlarmType, r: ThresholdRule): void {
 
 function checkLifecycle(meter: string, l: LifecyclePolicy): void {
   if (l.escalateAfterMs !== null && !(l.escalateAfterMs > 0)) {
-    throw new ConfigError('PW_ERR_ALARM_CONFIG', `Cannot configure alarms for meter ${meter}: escalateAfterMs is ${l.escalateAfterMs}, expected a positive number of ms or null`);
+    throw new ConfigError('PW_ERR_ALARM_CONFIG',
+      `Cannot configure alarms for meter ${meter}: escalateAfterMs is ${l.escalateAfterMs}, expected a positive number of ms or null`);
   }
   if (!(l.reopenWithinMs >= 0)) {
-    throw new ConfigError('PW_ERR_ALARM_CONFIG', `Cannot configure alarms for meter ${meter}: reopenWithinMs is ${l.reopenWithinMs}, expected a number of ms ≥ 0`);
+    throw new ConfigError('PW_ERR_ALARM_CONFIG',
+      `Cannot configure alarms for meter ${meter}: reopenWithinMs is ${l.reopenWithinMs}, expected a number of ms ≥ 0`);
   }
 }

@@ -35,7 +35,8 @@ function replay(engine: AlarmEngine): string[] {
   const path: string[] = [];
   schedule.forEach((percent, k) => {
     const analytics = intervalAnalytics(snapshot(t(k), percent / 100));
-    for (const tr of engine.evaluate(meta, t(k), metricsOf(analytics, meta))) path.push(`${tr.alarm.type} ${tr.from}→${tr.alarm.state} at ${k}`);
+    for (const tr of engine.evaluate(meta, t(k), metricsOf(analytics, meta)))
+      path.push(`${tr.alarm.type} ${tr.from}→${tr.alarm.state} at ${k}`);
   });
   return path;
 }
@@ -56,7 +57,8 @@ describe('the alarm engine on a developing imbalance', () => {
   it('raises once, not many times, on a seeded noisy VUF around the 2 % threshold', () => {
     const random = new SeededRandom(7);
     const engine = new AlarmEngine();
-    const bare = new AlarmEngine({ defaults: { rules: { 'voltage-unbalance': { hysteresis: 0, raiseAfter: 1, clearAfter: 1 } }, lifecycle: { reopenWithinMs: 0 } } });
+    const bare = new AlarmEngine({ defaults: { rules: { 'voltage-unbalance': { hysteresis: 0, raiseAfter: 1, clearAfter: 1 } },
+      lifecycle: { reopenWithinMs: 0 } } });
     let raised = 0;
     let flaps = 0;
     for (let k = 0; k < 400; k++) {
@@ -104,7 +106,8 @@ describe('the alarm engine on a developing imbalance', () => {
     const ack = engine.acknowledge(meta, 'voltage-unbalance', t(2), 'op-li', 'tap changer on feeder 7 checked');
     const n = notificationOf(ack);
     assert.deepEqual(n, {
-      kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance', occurrence: 1,
+      kind: 'phasewire.alarm', version: 1, id: 'meter-0001/voltage-unbalance/1', meter: 'meter-0001', alarm: 'voltage-unbalance',
+      occurrence: 1,
       state: 'acknowledged', previousState: 'raised', severity: 'warn', at: '2024-01-01T00:30:00.000Z', value: 2.5, peak: 2.5, unit: '%',
       reason: 'acknowledged by op-li: tap changer on feeder 7 checked', reopened: 0,
       acknowledgement: { at: '2024-01-01T00:30:00.000Z', actor: 'op-li', note: 'tap changer on feeder 7 checked' },
@@ -130,7 +133,8 @@ describe('alarm metrics', () => {
   });
 
   it('does not judge power factor or current unbalance at no load', () => {
-    const idle: Snapshot = { meter: meta.meter, at: t(0), values: new Map([[Q.currentL1, 0.5], [Q.currentL2, 0], [Q.currentL3, 0], [Q.powerFactor, 0.2]]) };
+    const idle: Snapshot =
+      { meter: meta.meter, at: t(0), values: new Map([[Q.currentL1, 0.5], [Q.currentL2, 0], [Q.currentL3, 0], [Q.powerFactor, 0.2]]) };
     const m = metricsOf(intervalAnalytics(idle), meta);
     assert.equal(m['low-power-factor'], null);
     assert.equal(m['current-unbalance'], null);
@@ -142,8 +146,11 @@ describe('alarm metrics', () => {
     const intervals = [
       { at: t(1), value: 1, quality: 'validated' as const, raw: 1, provenance: [], history: [] },
       { at: t(2), value: 1, quality: 'suspect' as const, raw: 1, provenance: [], history: [] },
-      { at: t(3), value: 1, quality: 'estimated' as const, raw: 9, provenance: [{ rule: 'VEE-REGISTER-BACKWARDS' as const, from: 9, to: null, quality: 'missing' as const, reason: '' }], history: [] },
-      { at: t(4), value: 1, quality: 'estimated' as const, raw: null, provenance: [{ rule: 'VEE-GAP' as const, from: null, to: null, quality: 'missing' as const, reason: '' }], history: [] },
+      { at: t(3), value: 1, quality: 'estimated' as const, raw: 9,
+        provenance: [{ rule: 'VEE-REGISTER-BACKWARDS' as const, from: 9, to: null, quality: 'missing' as const, reason: '' }],
+        history: [] },
+      { at: t(4), value: 1, quality: 'estimated' as const, raw: null,
+        provenance: [{ rule: 'VEE-GAP' as const, from: null, to: null, quality: 'missing' as const, reason: '' }], history: [] },
     ];
     assert.equal(veeFailuresOf(intervals), 2);
   });

@@ -124,7 +124,8 @@ export class AlarmEngine {
 
   /** Alarms that are raised, escalated or acknowledged. */
   active(): Alarm[] {
-    return [...this.#slots.values()].map((s) => s.alarm).filter((a) => a.state === 'raised' || a.state === 'escalated' || a.state === 'acknowledged');
+    return [...this.#slots.values()].map((s) => s.alarm)
+      .filter((a) => a.state === 'raised' || a.state === 'escalated' || a.state === 'acknowledged');
   }
 
   #slot(meter: MeterId, type: AlarmType): AlarmSlot {

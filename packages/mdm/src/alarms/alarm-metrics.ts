@@ -38,5 +38,6 @@ export function silenceOf(lastReadingAt: number | null, now: number, intervalMs:
 
 /** Intervals of a VEE run that a rule rejected (now missing or estimated) or marked suspect. */
 export function veeFailuresOf(intervals: readonly FinalInterval[]): number {
-  return intervals.filter((i) => i.quality === 'suspect' || i.provenance.some((e) => e.quality === 'missing' && e.rule !== 'VEE-GAP')).length;
+  return intervals.filter((i) =>
+    i.quality === 'suspect' || i.provenance.some((e) => e.quality === 'missing' && e.rule !== 'VEE-GAP')).length;
 }

@@ -47,7 +47,14 @@ export interface LifecyclePolicy {
   readonly reopenWithinMs: number;
 }
 
-const rule = (direction: 'above' | 'below', warn: number | null, critical: number | null, hysteresis: number, raiseAfter: number, clearAfter: number): ThresholdRule =>
+const rule = (
+  direction: 'above' | 'below',
+  warn: number | null,
+  critical: number | null,
+  hysteresis: number,
+  raiseAfter: number,
+  clearAfter: number,
+): ThresholdRule =>
   ({ enabled: true, direction, warn, critical, hysteresis, raiseAfter, clearAfter });
 
 /**

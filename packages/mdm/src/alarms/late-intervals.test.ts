@@ -17,7 +17,8 @@ const none = new Set<AlarmType>();
 describe('alarms on late intervals', () => {
   it('records an occurrence that began and ended inside the late data at its intervals\' times', () => {
     const live = new AlarmEngine();
-    const transitions = judgeLateSegment(live, {}, meta, { intervals: vufs(10, [0.005, 0.025, 0.026, 0.031, 0.032, 0.01, 0.01, 0.01]), resumeAt: at(18), covered: none });
+    const transitions = judgeLateSegment(live, {}, meta,
+      { intervals: vufs(10, [0.005, 0.025, 0.026, 0.031, 0.032, 0.01, 0.01, 0.01]), resumeAt: at(18), covered: none });
     assert.deepEqual(transitions.map((t) => [t.from, t.alarm.state, (t.at - t0) / q, t.alarm.occurrence]), [
       ['normal', 'raised', 12, 1], ['raised', 'escalated', 14, 1], ['escalated', 'cleared', 16, 1],
     ]);
@@ -26,7 +27,8 @@ describe('alarms on late intervals', () => {
   });
 
   it('ends an occurrence still open at the last late interval where the judged data resumes', () => {
-    const transitions = judgeLateSegment(new AlarmEngine(), {}, meta, { intervals: vufs(4, [0.01, 0.022, 0.023]), resumeAt: at(9), covered: none });
+    const transitions =
+      judgeLateSegment(new AlarmEngine(), {}, meta, { intervals: vufs(4, [0.01, 0.022, 0.023]), resumeAt: at(9), covered: none });
     assert.deepEqual(transitions.map((t) => [t.from, t.alarm.state, (t.at - t0) / q]), [['normal', 'raised', 6], ['raised', 'cleared', 9]]);
     const ended = transitions.at(-1);
     assert.ok(ended !== undefined);
@@ -35,7 +37,8 @@ describe('alarms on late intervals', () => {
   });
 
   it('leaves a type alone whose recorded occurrence spans the late intervals', () => {
-    const transitions = judgeLateSegment(new AlarmEngine(), {}, meta, { intervals: vufs(4, [0.03, 0.03, 0.03]), resumeAt: at(7), covered: new Set(['voltage-unbalance']) });
+    const transitions = judgeLateSegment(new AlarmEngine(), {}, meta,
+      { intervals: vufs(4, [0.03, 0.03, 0.03]), resumeAt: at(7), covered: new Set(['voltage-unbalance']) });
     assert.deepEqual(transitions, []);
   });
 
@@ -49,7 +52,8 @@ describe('alarms on late intervals', () => {
     const next = [40, 41].flatMap((k) => restored.evaluate(meta, at(k), { 'voltage-unbalance': 0.025 }));
     assert.deepEqual(next.map((t) => [t.alarm.state, t.alarm.occurrence]), [['raised', 3]]);
     const after = [42, 43, 44, 45].flatMap((k) => restored.evaluate(meta, at(k), { 'voltage-unbalance': k < 44 ? 0.005 : 0.025 }));
-    assert.deepEqual(after.map((t) => [t.alarm.state, t.alarm.occurrence, t.alarm.reopened]), [['cleared', 3, 0], ['raised', 3, 1]], 'a reopen keeps its number');
+    assert.deepEqual(after.map((t) => [t.alarm.state, t.alarm.occurrence, t.alarm.reopened]), [['cleared', 3, 0], ['raised', 3, 1]],
+      'a reopen keeps its number');
   });
 
   it('judges each interval alarm type but not silence or VEE failures, which belong to the run\'s time', () => {
@@ -58,7 +62,8 @@ describe('alarms on late intervals', () => {
     assert.deepEqual(transitions.map((t) => [t.alarm.type, t.alarm.state]), [['over-voltage', 'raised'], ['over-voltage', 'cleared']]);
   });
 
-  it('for any late values: leaves the live alarms as they were, closes every late occurrence by resumeAt, numbers past the live ones', () => {
+  it('for any late values: leaves the live alarms as they were, closes every late occurrence by resumeAt, numbers past the live ones',
+    () => {
     fc.assert(fc.property(
       fc.array(fc.double({ min: 0, max: 0.05, noNaN: true }), { maxLength: 8 }),
       fc.array(fc.double({ min: 0, max: 0.05, noNaN: true }), { minLength: 1, maxLength: 24 }),

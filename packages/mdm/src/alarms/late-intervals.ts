@@ -40,7 +40,12 @@ const isActive = (state: string): boolean => state === 'raised' || state === 'es
  * Judges one segment of late intervals of one meter; returns the transitions to record, in time
  * order, and marks their occurrence numbers taken in `live` (whose alarms are otherwise untouched).
  */
-export function judgeLateSegment(live: AlarmEngine, config: AlarmConfig, meta: Pick<MeterMetadata, 'meter' | 'groups'>, segment: LateSegment): AlarmTransition[] {
+export function judgeLateSegment(
+  live: AlarmEngine,
+  config: AlarmConfig,
+  meta: Pick<MeterMetadata, 'meter' | 'groups'>,
+  segment: LateSegment,
+): AlarmTransition[] {
   const judged = intervalAlarmTypes.filter((t) => !segment.covered.has(t));
   if (judged.length === 0 || segment.intervals.length === 0) return [];
   const slots: AlarmSlot[] = judged.map((type) => ({

@@ -11,7 +11,8 @@ describe('the daily summary', () => {
     const analytics = Array.from({ length: 96 }, (_, k): Snapshot => ({
       meter: meterMeta().meter,
       at: monday + (k + 1) * quarterHour,
-      values: new Map([[Q.voltageL1, 230], [Q.voltageL2, 230], [Q.voltageL3, k < 10 ? 220 : 230], [Q.angleVoltageL2, 120], [Q.angleVoltageL3, 240]]),
+      values: new Map([[Q.voltageL1, 230], [Q.voltageL2, 230], [Q.voltageL3, k < 10 ? 220 : 230], [Q.angleVoltageL2, 120],
+        [Q.angleVoltageL3, 240]]),
     })).map((s) => intervalAnalytics(s));
     const summary = dailySummary({ day: monday, intervalMs: quarterHour, energy, analytics });
     assert.equal(summary.energy, 97_000);

@@ -10,7 +10,8 @@ const day = Array.from({ length: 96 }, (_, k) => ({ at: at(k + 1), value: k + 1 
 
 describe('maximum demand', () => {
   it('takes the largest 15-minute block', () => {
-    assert.deepEqual(maxDemand(day, quarterHour, quarterHour, 'block', monday, monday + dayMs), { windowMs: quarterHour, method: 'block', value: 20_000, at: at(4) });
+    assert.deepEqual(maxDemand(day, quarterHour, quarterHour, 'block', monday, monday + dayMs),
+      { windowMs: quarterHour, method: 'block', value: 20_000, at: at(4) });
   });
 
   it('gives a higher 30-minute maximum sliding than in blocks when the peak straddles a block edge', () => {

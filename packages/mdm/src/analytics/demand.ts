@@ -27,11 +27,19 @@ export interface EnergyInterval {
 }
 
 /** The maximum demand over the intervals ending in (from, to]; null when no window is complete. */
-export function maxDemand(intervals: readonly EnergyInterval[], intervalMs: number, windowMs: number, method: DemandMethod, from: number, to: number): Demand | null {
+export function maxDemand(
+  intervals: readonly EnergyInterval[],
+  intervalMs: number,
+  windowMs: number,
+  method: DemandMethod,
+  from: number,
+  to: number,
+): Demand | null {
   requireInterval(intervalMs);
   requireRange('compute demand', from, to, intervalMs);
   if (!Number.isInteger(windowMs / intervalMs) || windowMs < intervalMs) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot compute ${windowMs} ms demand from ${intervalMs} ms intervals: expected a window that is a whole number of intervals`);
+    throw new ValidationError('PW_ERR_VEE_INPUT',
+      `Cannot compute ${windowMs} ms demand from ${intervalMs} ms intervals: expected a window that is a whole number of intervals`);
   }
   const values = new Map<number, number>();
   for (const i of intervals) if (i.value !== null && i.at > from && i.at <= to) values.set(i.at, i.value);

@@ -53,7 +53,8 @@ describe('EN 50160 weekly compliance', () => {
   });
 
   it('cannot judge a criterion without data', () => {
-    const summary = weeklyCompliance(week(0, {}).map(({ at, voltages }) => ({ at, ...(voltages === undefined ? {} : { voltages }) })), options);
+    const summary =
+      weeklyCompliance(week(0, {}).map(({ at, voltages }) => ({ at, ...(voltages === undefined ? {} : { voltages }) })), options);
     assert.equal(summary.criteria.find((c) => c.id === 'unbalance')?.pass, null);
     assert.equal(summary.pass, null);
   });

@@ -66,7 +66,8 @@ export function weeklyCompliance(values: readonly TenMinuteValues[], options: Co
   const un = options.declaredVoltage;
   const fn = options.nominalFrequency;
   if (!(un > 0) || !(fn > 0) || !Number.isFinite(options.weekStart)) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot summarise compliance for Un ${un} V, fn ${fn} Hz, week ${options.weekStart}: expected positive nominal values and a finite week start`);
+    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot summarise compliance for Un ${un} V, fn ${fn} Hz, week ${options.weekStart}: `
+      + `expected positive nominal values and a finite week start`);
   }
   const week = { from: options.weekStart, to: options.weekStart + weekMs };
   const inWeek = values.filter((v) => v.at > week.from && v.at <= week.to);
@@ -74,7 +75,13 @@ export function weeklyCompliance(values: readonly TenMinuteValues[], options: Co
     (options.flagged ?? []).some((p) => overlapMs({ from: v.at - tenMinutes, to: v.at }, p) > 0);
   const judged = inWeek.filter((v) => !isFlagged(v));
 
-  const criterion = (id: CriterionId, clause: string, limit: string, required: number, test: (v: TenMinuteValues) => boolean | undefined): CriterionResult => {
+  const criterion = (
+    id: CriterionId,
+    clause: string,
+    limit: string,
+    required: number,
+    test: (v: TenMinuteValues) => boolean | undefined,
+  ): CriterionResult => {
     let evaluated = 0;
     let within = 0;
     for (const v of judged) {
@@ -86,17 +93,22 @@ export function weeklyCompliance(values: readonly TenMinuteValues[], options: Co
     const share = evaluated === 0 ? null : within / evaluated;
     return { id, clause, limit, required, evaluated, within, share, pass: share === null ? null : share >= required };
   };
-  const allPhases = (xs: ThreePhase<number> | undefined, ok: (x: number) => boolean): boolean | undefined => (xs === undefined ? undefined : xs.every(ok));
+  const allPhases =
+    (xs: ThreePhase<number> | undefined, ok: (x: number) => boolean): boolean | undefined => (xs === undefined ? undefined : xs.every(ok));
 
   const criteria = [
-    criterion('supply-voltage', 'EN 50160:2010 §4.2.2.2', `Un ± 10 % (${round(0.9 * un)} to ${round(1.1 * un)} V)`, 0.95, (v) => allPhases(v.voltages, (x) => x >= 0.9 * un && x <= 1.1 * un)),
-    criterion('supply-voltage-all', 'EN 50160:2010 §4.2.2.2', `Un +10 % / −15 % (${round(0.85 * un)} to ${round(1.1 * un)} V)`, 1, (v) => allPhases(v.voltages, (x) => x >= 0.85 * un && x <= 1.1 * un)),
+    criterion('supply-voltage', 'EN 50160:2010 §4.2.2.2', `Un ± 10 % (${round(0.9 * un)} to ${round(1.1 * un)} V)`, 0.95,
+      (v) => allPhases(v.voltages, (x) => x >= 0.9 * un && x <= 1.1 * un)),
+    criterion('supply-voltage-all', 'EN 50160:2010 §4.2.2.2', `Un +10 % / −15 % (${round(0.85 * un)} to ${round(1.1 * un)} V)`, 1,
+      (v) => allPhases(v.voltages, (x) => x >= 0.85 * un && x <= 1.1 * un)),
     criterion('unbalance', 'EN 50160:2010 §4.2.5', 'VUF (u2/u1) ≤ 2 %', 0.95, (v) => (v.vuf === undefined ? undefined : v.vuf <= 0.02)),
     criterion('thd', 'EN 50160:2010 §4.2.4.2', 'THD ≤ 8 %', 0.95, (v) => allPhases(v.voltageThd, (x) => x <= 0.08)),
-    criterion('frequency', 'EN 50160:2010 §4.2.1', `fn ± 1 % (${round(0.99 * fn)} to ${round(1.01 * fn)} Hz)`, 0.995, (v) => (v.frequency === undefined ? undefined : v.frequency >= 0.99 * fn && v.frequency <= 1.01 * fn)),
+    criterion('frequency', 'EN 50160:2010 §4.2.1', `fn ± 1 % (${round(0.99 * fn)} to ${round(1.01 * fn)} Hz)`, 0.995,
+      (v) => (v.frequency === undefined ? undefined : v.frequency >= 0.99 * fn && v.frequency <= 1.01 * fn)),
   ];
   const pass = criteria.some((c) => c.pass === null) ? null : criteria.every((c) => c.pass === true);
-  return { weekStart: options.weekStart, expected: weekMs / tenMinutes, received: inWeek.length, flagged: inWeek.length - judged.length, criteria, pass };
+  return { weekStart: options.weekStart, expected: weekMs / tenMinutes, received: inWeek.length, flagged: inWeek.length - judged.length,
+    criteria, pass };
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;

@@ -5,7 +5,8 @@ import { intervalAnalytics } from './interval-analytics.ts';
 import { meterMeta, monday } from '../testing/mdm-test-kit.ts';
 
 const close = (actual: number | null | undefined, expected: number, tolerance: number, what: string): void => {
-  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 };
 const snapshot = (values: [ObisCode, number][]): Snapshot => ({ meter: meterMeta().meter, at: monday, values: new Map(values) });
 const phases = (l1: number, l2: number, l3: number, a2 = 120, a3 = 240): [ObisCode, number][] =>
@@ -34,7 +35,8 @@ describe('interval analytics', () => {
   });
 
   it('falls back to the line magnitudes (IEC 61000-4-30 §5.7.1) without angles', () => {
-    const a = intervalAnalytics(snapshot([[Q.voltageL1, 230], [Q.voltageL2, 230], [Q.voltageL3, 230], [Q.voltageL1L2, 402], [Q.voltageL2L3, 398], [Q.voltageL3L1, 395]]));
+    const a = intervalAnalytics(snapshot([[Q.voltageL1, 230], [Q.voltageL2, 230], [Q.voltageL3, 230], [Q.voltageL1L2, 402],
+      [Q.voltageL2L3, 398], [Q.voltageL3L1, 395]]));
     assert.equal(a.vuf?.standard, 'IEC 61000-4-30 VUF (from line magnitudes)');
     assert.ok(a.vuf.value > 0.005);
     // NEMA: average 398.33, largest deviation 3.67 → 0.92 %.
@@ -50,7 +52,8 @@ describe('interval analytics', () => {
   });
 
   it('prefers the measured neutral current and power factor, and computes PF from P and S when absent', () => {
-    const a = intervalAnalytics(snapshot([...phases(230, 230, 230), ...currents(20, 10, 10), [Q.currentNeutral, 12.5], [Q.powerFactorL1, 0.9], [Q.activePowerL2, 800], [Q.apparentPowerL2, 1000]]));
+    const a = intervalAnalytics(snapshot([...phases(230, 230, 230), ...currents(20, 10, 10), [Q.currentNeutral, 12.5],
+      [Q.powerFactorL1, 0.9], [Q.activePowerL2, 800], [Q.apparentPowerL2, 1000]]));
     assert.deepEqual(a.neutralCurrent, { value: 12.5, source: 'measured' });
     assert.deepEqual(a.powerFactor.phases, [0.9, 0.8, null]);
   });

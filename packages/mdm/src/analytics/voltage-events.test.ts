@@ -12,7 +12,8 @@ describe('sags, swells and interruptions (IEC 61000-4-30)', () => {
       [230, 230, 230], [230, 200, 230], [230, 190, 230], [230, 209, 230], [230, 212, 230], [230, 230, 230],
     ]), un);
     // 209 V is above 90 % (207 V) but below 92 % (211.6 V): the sag goes on until 212 V at 800 ms.
-    assert.deepEqual(events, [{ kind: 'sag', start: 200, end: 800, durationMs: 600, extreme: 190, extremeRatio: 190 / 230, phases: ['L2'] }]);
+    assert.deepEqual(events,
+      [{ kind: 'sag', start: 200, end: 800, durationMs: 600, extreme: 190, extremeRatio: 190 / 230, phases: ['L2'] }]);
   });
 
   it('does not flap on a voltage that hovers around the threshold: hysteresis 2 %', () => {

@@ -54,9 +54,15 @@ interface Open {
   readonly phases: Set<Phase>;
 }
 
-export function detectVoltageEvents(samples: readonly RmsSample[], declaredVoltage: number, thresholds: VoltageEventThresholds = iec61000430Thresholds): VoltageEvent[] {
-  if (!(declaredVoltage > 0) || !(thresholds.hysteresis >= 0) || !(thresholds.interruption < thresholds.dip && thresholds.dip < 1 && thresholds.swell > 1)) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot detect voltage events for Udin ${declaredVoltage} V with thresholds ${JSON.stringify(thresholds)}: expected Udin > 0 and interruption < dip < 1 < swell, hysteresis ≥ 0`);
+export function detectVoltageEvents(
+  samples: readonly RmsSample[],
+  declaredVoltage: number,
+  thresholds: VoltageEventThresholds = iec61000430Thresholds,
+): VoltageEvent[] {
+  if (!(declaredVoltage > 0) || !(thresholds.hysteresis >= 0)
+    || !(thresholds.interruption < thresholds.dip && thresholds.dip < 1 && thresholds.swell > 1)) {
+    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot detect voltage events for Udin ${declaredVoltage} V with `
+      + `thresholds ${JSON.stringify(thresholds)}: expected Udin > 0 and interruption < dip < 1 < swell, hysteresis ≥ 0`);
   }
   const u = declaredVoltage;
   const dipOn = thresholds.dip * u;
@@ -86,7 +92,15 @@ export function detectVoltageEvents(samples: readonly RmsSample[], declaredVolta
     event.extreme = low ? Math.min(event.extreme, ...voltages) : Math.max(event.extreme, ...voltages);
   };
 
-  const step = (kind: VoltageEventKind, at: number, voltages: ThreePhase<number>, begins: boolean, ends: boolean, crossed: (v: number) => boolean, low: boolean): void => {
+  const step = (
+    kind: VoltageEventKind,
+    at: number,
+    voltages: ThreePhase<number>,
+    begins: boolean,
+    ends: boolean,
+    crossed: (v: number) => boolean,
+    low: boolean,
+  ): void => {
     const active = open.has(kind);
     if (active ? !ends : begins) track(kind, at, voltages, crossed, low);
     else if (active) close(kind, at);

@@ -6,7 +6,8 @@ import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const meter = meterMeta().meter;
 const request = (overrides: Partial<EditRequest> = {}): EditRequest => ({
-  meter, quantity: Q.activeEnergyImport, interval: monday + 2 * quarterHour, value: 250, actor: 'operator-ana', reason: 'site log: generator test, meter bypassed', ...overrides,
+  meter, quantity: Q.activeEnergyImport, interval: monday + 2 * quarterHour, value: 250,
+  actor: 'operator-ana', reason: 'site log: generator test, meter bypassed', ...overrides,
 });
 
 describe('the rules of an interval edit', () => {

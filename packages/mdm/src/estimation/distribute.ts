@@ -12,7 +12,8 @@ export const toUnits = (value: number, resolutionWh: number): number => Math.rou
 /** A whole number of units back to Wh, rounded once (1234 units of 0.001 Wh → 1.234). */
 export function fromUnits(units: number, resolutionWh: number): number {
   const perWh = 1 / resolutionWh;
-  return Number.isInteger(Math.round(perWh)) && Math.abs(perWh - Math.round(perWh)) < 1e-9 ? units / Math.round(perWh) : units * resolutionWh;
+  return Number.isInteger(Math.round(perWh)) && Math.abs(perWh - Math.round(perWh)) < 1e-9 ? units / Math.round(perWh)
+    : units * resolutionWh;
 }
 
 /**
@@ -22,7 +23,8 @@ export function fromUnits(units: number, resolutionWh: number): number {
  */
 export function distribute(shape: readonly number[], total: number, resolutionWh: number): number[] {
   if (shape.length === 0 || !(total >= 0) || !Number.isFinite(total)) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot share ${total} Wh over ${shape.length} intervals: expected a finite, non-negative energy and at least one interval`);
+    throw new ValidationError('PW_ERR_VEE_INPUT',
+      `Cannot share ${total} Wh over ${shape.length} intervals: expected a finite, non-negative energy and at least one interval`);
   }
   const units = toUnits(total, resolutionWh);
   const weights = shape.map((w) => (Number.isFinite(w) && w > 0 ? w : 0));

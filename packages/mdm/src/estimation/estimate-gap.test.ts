@@ -10,7 +10,8 @@ import { monday, quarterHour } from '../testing/mdm-test-kit.ts';
 const p = veeParameters();
 const start = monday + 4 * weekMs;
 const missing = (n: number, from = start): WorkingInterval[] =>
-  Array.from({ length: n }, (_, k) => ({ at: from + (k + 1) * quarterHour, value: null, quality: 'missing' as const, raw: null, provenance: [] }));
+  Array.from({ length: n },
+    (_, k) => ({ at: from + (k + 1) * quarterHour, value: null, quality: 'missing' as const, raw: null, provenance: [] }));
 
 describe('EST-LINEAR', () => {
   it('interpolates between the neighbours and scales to the register delta exactly', () => {
@@ -21,7 +22,8 @@ describe('EST-LINEAR', () => {
     assert.deepEqual(run.map((i) => i.value), [222.2, 333.3, 444.5]);
     assert.ok(run.every((i) => i.quality === 'estimated' && i.method === 'EST-LINEAR'));
     assert.equal(run.reduce((sum, i) => sum + Math.round((i.value ?? 0) * 10), 0), 10_000);
-    assert.match(run[0]?.provenance[0]?.reason ?? '', /linear between 100 Wh and 500 Wh, scaled to the register delta 1000 Wh over 3 intervals/);
+    assert.match(run[0]?.provenance[0]?.reason ?? '',
+      /linear between 100 Wh and 500 Wh, scaled to the register delta 1000 Wh over 3 intervals/);
   });
 
   it('keeps the straight line when no register delta is known, and says so', () => {
@@ -42,7 +44,8 @@ describe('EST-LIKE-DAY', () => {
   const profile = new WeekdayProfile();
   // Two past weeks: the same weekday ran 100, 200, 300 … per interval.
   for (const week of [1, 2]) {
-    profile.add(Array.from({ length: 8 }, (_, k) => ({ at: start - week * weekMs + (k + 1) * quarterHour, value: (k + 1) * 100 * week, quality: 'validated' as const })));
+    profile.add(Array.from({ length: 8 },
+      (_, k) => ({ at: start - week * weekMs + (k + 1) * quarterHour, value: (k + 1) * 100 * week, quality: 'validated' as const })));
   }
 
   it('takes the mean of the same weekday in past weeks for a long gap, scaled to the delta', () => {

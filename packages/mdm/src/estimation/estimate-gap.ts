@@ -88,7 +88,8 @@ function likeDayShape(run: GapRun, profile: WeekdayProfile, p: VeeParameters): S
   });
   const known = found.filter((x): x is number => x !== undefined);
   if (known.length === 0) {
-    return { method: 'EST-LIKE-DAY', values: new Array<number>(run.intervals.length).fill(1), basis: 'no like days in the history: shared evenly' };
+    return { method: 'EST-LIKE-DAY', values: new Array<number>(run.intervals.length).fill(1),
+      basis: 'no like days in the history: shared evenly' };
   }
   const fill = mean(known);
   const values = found.map((x) => x ?? fill);

@@ -46,7 +46,8 @@ describe('the MDM service schedule', () => {
     const sqlite = await SqliteMeterStore.open({ path: join(dir, 'timer.db'), clock });
     await sqlite.appendReadings([{ meter: parseMeterId('meter-0001'), quantity: Q.activeEnergyImport, at: t0, value: 1000 }]);
     const { store, calls } = counting(sqlite);
-    const service = startMdmService({ store, clock, schedule: { pollMs: 5, runEveryMs: 900_000, maintainEveryMs: 300_000, purgeEveryMs: 86_400_000 } });
+    const service =
+      startMdmService({ store, clock, schedule: { pollMs: 5, runEveryMs: 900_000, maintainEveryMs: 300_000, purgeEveryMs: 86_400_000 } });
     await until(() => calls['purge'] === 1);
     assert.deepEqual([calls['mdmWatermarks'], calls['maintain'], calls['purge']], [1, 1, 1], 'run, maintain and purge: once each');
     clock.advance(300_000);
@@ -62,10 +63,13 @@ describe('the MDM service schedule', () => {
 
   it('refuses a bad schedule, window or meter setup at start with PW_ERR_MDM_CONFIG', async () => {
     const store = await SqliteMeterStore.open({ path: join(dir, 'config.db'), clock: new ManualClock(t0) });
-    assert.throws(() => startMdmService({ store, schedule: { runEveryMs: 0 } }), (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /schedule\.runEveryMs is 0/.test(e.message));
+    assert.throws(() => startMdmService({ store, schedule: { runEveryMs: 0 } }),
+      (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /schedule\.runEveryMs is 0/.test(e.message));
     assert.throws(() => startMdmService({ store, lateWindowMs: -1 }), (e) => hasCode(e, 'PW_ERR_MDM_CONFIG'));
-    assert.throws(() => startMdmService({ store, meters: { meters: { 'meter-1': { ctRatio: 0 } } } }), (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /meter-1 has ctRatio 0/.test(e.message));
-    assert.throws(() => startMdmService({ store, alarms: { defaults: { rules: { 'phase-loss': { hysteresis: -1 } } } } }), (e) => hasCode(e, 'PW_ERR_ALARM_CONFIG'));
+    assert.throws(() => startMdmService({ store, meters: { meters: { 'meter-1': { ctRatio: 0 } } } }),
+      (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /meter-1 has ctRatio 0/.test(e.message));
+    assert.throws(() => startMdmService({ store, alarms: { defaults: { rules: { 'phase-loss': { hysteresis: -1 } } } } }),
+      (e) => hasCode(e, 'PW_ERR_ALARM_CONFIG'));
     await store.close();
   });
 });
@@ -80,18 +84,22 @@ describe('a new meter in the MDM service', () => {
     const meter = parseMeterId('meter-new');
     const first = t0 + 3 * 86_400_000 + 10 * q;
     // Six hours of 250 Wh per interval from its first reading on.
-    await store.appendReadings(Array.from({ length: 25 }, (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
+    await store.appendReadings(Array.from({ length: 25 },
+      (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
     const service = startMdmService({ store, clock, timer: false });
     try {
       await service.runOnce(first + 24 * q + 60_000);
       const intervals = await store.intervals(meter, Q.activeEnergyImport, { from: first - 2 * 86_400_000, to: first + 24 * q });
       assert.deepEqual(intervals.filter((i) => i.quality === 'estimated').map((i) => i.end), []);
       assert.ok(intervals.filter((i) => i.end <= first).every((i) => i.value === null), 'nothing before the first reading has a value');
-      assert.deepEqual(intervals.filter((i) => i.end > first).map((i) => [i.value, i.quality]), Array.from({ length: 24 }, () => [250, 'validated']));
+      assert.deepEqual(intervals.filter((i) => i.end > first).map((i) => [i.value, i.quality]),
+        Array.from({ length: 24 }, () => [250, 'validated']));
       const days = await store.rollups(meter, Q.activeEnergyImport, 'day', { from: first - 3 * 86_400_000, to: first + 86_400_000 });
       assert.deepEqual(days.map((d) => d.sum), [6000], 'the day holds the six hours the meter measured, nothing more');
-      const quality = await qualityDays(store, meter, { from: first - 2 * 86_400_000, to: first + 24 * q }, { now: first + 24 * q + 60_000 });
-      assert.deepEqual(quality.map((d) => [d.estimated, d.failed]), [[0, 0], [0, 0], [0, 0]], 'no estimate, and no failure before the meter existed');
+      const quality =
+        await qualityDays(store, meter, { from: first - 2 * 86_400_000, to: first + 24 * q }, { now: first + 24 * q + 60_000 });
+      assert.deepEqual(quality.map((d) => [d.estimated, d.failed]), [[0, 0], [0, 0], [0, 0]],
+        'no estimate, and no failure before the meter existed');
     } finally {
       await service.stop();
       await store.close();
@@ -103,9 +111,12 @@ describe('a new meter in the MDM service', () => {
     const store = await SqliteMeterStore.open({ path: join(dir, 'installed-meter.db'), clock });
     const meter = parseMeterId('meter-installed');
     const first = t0 + 3 * 86_400_000 + 10 * q;
-    await store.appendReadings(Array.from({ length: 9 }, (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
-    assert.throws(() => startMdmService({ store, meters: { meters: { 'meter-installed': { installedAt: '2026-01-08 00:00' } } } }), (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /installedAt/.test(e.message));
-    const service = startMdmService({ store, clock, timer: false, meters: { meters: { 'meter-installed': { installedAt: new Date(first - 2 * q).toISOString() } } } });
+    await store.appendReadings(Array.from({ length: 9 },
+      (_, k) => ({ meter, quantity: Q.activeEnergyImport, at: first + k * q, value: 5000 + 250 * k })));
+    assert.throws(() => startMdmService({ store, meters: { meters: { 'meter-installed': { installedAt: '2026-01-08 00:00' } } } }),
+      (e) => hasCode(e, 'PW_ERR_MDM_CONFIG') && /installedAt/.test(e.message));
+    const service = startMdmService({ store, clock, timer: false,
+      meters: { meters: { 'meter-installed': { installedAt: new Date(first - 2 * q).toISOString() } } } });
     try {
       await service.runOnce(first + 8 * q + 60_000);
       const intervals = await store.intervals(meter, Q.activeEnergyImport, { from: first - 86_400_000, to: first + 8 * q });
@@ -124,14 +135,16 @@ function interval(k: number, vufPercent: number, meter = lateMeter): Snapshot {
   const angle = (p: 1 | 2): number => (((arg(phases[0]) - arg(phases[p])) * 180) / Math.PI + 360) % 360;
   return {
     meter, at: at(k), values: new Map([
-      [Q.voltageL1, abs(phases[0])], [Q.voltageL2, abs(phases[1])], [Q.voltageL3, abs(phases[2])], [Q.angleVoltageL2, angle(1)], [Q.angleVoltageL3, angle(2)],
+      [Q.voltageL1, abs(phases[0])], [Q.voltageL2, abs(phases[1])], [Q.voltageL3, abs(phases[2])], [Q.angleVoltageL2, angle(1)],
+      [Q.angleVoltageL3, angle(2)],
       [Q.currentL1, 40], [Q.currentL2, 40], [Q.currentL3, 40], [Q.powerFactor, 0.97], [Q.activeEnergyImport, 1_000_000 + k * 2_000],
     ]),
   };
 }
 
 describe('alarms on late data through the MDM service', () => {
-  it('judges backfilled intervals at their own times, once, after the live state moved on, and clears the silence when data comes', async () => {
+  it('judges backfilled intervals at their own times, once, after the live state moved on, and clears the silence when data comes',
+    async () => {
     const clock = new ManualClock(at(1));
     const store = await SqliteMeterStore.open({ path: join(dir, 'late.db'), clock });
     const received: AlarmNotification[] = [];
@@ -142,7 +155,8 @@ describe('alarms on late data through the MDM service', () => {
       return (await service.runOnce()).transitions;
     };
     const report = async (snapshots: Snapshot[]): Promise<void> => { await store.appendSnapshots(snapshots); };
-    const path = async (afterSeq = 0): Promise<string[]> => (await store.alarmTransitions({ afterSeq })).map((t) => `${t.alarm.type}#${t.alarm.occurrence} ${t.from}→${t.alarm.state} at ${(t.at - t0) / q}`);
+    const path = async (afterSeq = 0): Promise<string[]> => (await store.alarmTransitions({ afterSeq })).map((t) =>
+      `${t.alarm.type}#${t.alarm.occurrence} ${t.from}→${t.alarm.state} at ${(t.at - t0) / q}`);
     try {
       for (let k = 1; k <= 8; k++) { await report([interval(k, 0.5)]); await runAt(k); }
       // Silent from interval 9: meter-silent (warn after 4 whole intervals) is raised at the run of 12.
@@ -159,11 +173,13 @@ describe('alarms on late data through the MDM service', () => {
       await report(backlog.map((v, i) => interval(9 + i, v)));
       await runAt(21, 5);
       assert.deepEqual(await path(seqBefore), [
-        'voltage-unbalance#1 normal→raised at 12', 'voltage-unbalance#1 raised→escalated at 15', 'voltage-unbalance#1 escalated→cleared at 17',
+        'voltage-unbalance#1 normal→raised at 12', 'voltage-unbalance#1 raised→escalated at 15',
+        'voltage-unbalance#1 escalated→cleared at 17',
       ]);
       const record = await store.alarm(`${lateMeter}:voltage-unbalance:1`);
       assert.deepEqual([record?.state, record?.severity, record?.raisedAt, record?.clearedAt], ['cleared', 'critical', at(12), at(17)]);
-      assert.equal((await service.alarms.list({ state: 'active', limit: 10 })).items.length, 0, 'nothing is active: the newest data is balanced and reporting');
+      assert.equal((await service.alarms.list({ state: 'active', limit: 10 })).items.length, 0,
+        'nothing is active: the newest data is balanced and reporting');
 
       // Nothing is judged twice: neither by the next run, nor by a service started again on the store.
       assert.equal(await runAt(22, 0), 0);
@@ -189,7 +205,8 @@ describe('alarms on late data through the MDM service', () => {
 
       // Every transition reached the notifier once, in the order of the log.
       const log = await store.alarmTransitions({});
-      assert.deepEqual(received.map((n) => `${n.id} ${n.state}`), log.map((t) => `${t.alarm.meter}/${t.alarm.type}/${t.alarm.occurrence} ${t.alarm.state}`));
+      assert.deepEqual(received.map((n) => `${n.id} ${n.state}`),
+        log.map((t) => `${t.alarm.meter}/${t.alarm.type}/${t.alarm.occurrence} ${t.alarm.state}`));
       assert.deepEqual(await store.alarmTransitions({ unnotifiedOnly: true }), [], 'the outbox is empty');
     } finally {
       await service.stop();
@@ -203,7 +220,8 @@ describe('alarms on late data through the MDM service', () => {
     const store = await SqliteMeterStore.open({ path: join(dir, 'drain.db'), clock });
     const service = startMdmService({ store, clock, timer: false });
     const runAt = async (k: number, minutes = 1): Promise<void> => { clock.set(at(k) + minutes * 60_000); await service.runOnce(); };
-    const path = async (): Promise<string[]> => (await store.alarmTransitions({})).map((t) => `${t.alarm.type}#${t.alarm.occurrence} ${t.from}→${t.alarm.state} at ${Math.round(((t.at - t0) / q) * 60) / 60}`);
+    const path = async (): Promise<string[]> => (await store.alarmTransitions({})).map((t) =>
+      `${t.alarm.type}#${t.alarm.occurrence} ${t.from}→${t.alarm.state} at ${Math.round(((t.at - t0) / q) * 60) / 60}`);
     try {
       for (let k = 1; k <= 8; k++) { await store.appendSnapshots([interval(k, 0.5, meter)]); await runAt(k); }
       for (let k = 9; k <= 20; k++) await runAt(k);

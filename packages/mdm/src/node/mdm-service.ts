@@ -71,19 +71,24 @@ export interface MdmService {
 }
 
 function checkPositive(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: ${name} is ${value}, expected a positive whole number of milliseconds`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new ConfigError('PW_ERR_MDM_CONFIG',
+      `Cannot start the MDM service: ${name} is ${value}, expected a positive whole number of milliseconds`);
 }
 
 function checkMeters(config: MeterSetupConfig): void {
   for (const [name, setup] of [['defaults', config.defaults] as const, ...Object.entries(config.meters ?? {})]) {
     for (const field of ['nominalVoltage', 'nominalFrequency', 'ctRatio', 'maxCurrent', 'registerModulus'] as const) {
       const value = setup?.[field];
-      if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has ${field} ${value}, expected a positive number`);
+      if (value !== undefined && !(Number.isFinite(value) && value > 0))
+        throw new ConfigError('PW_ERR_MDM_CONFIG',
+          `Cannot start the MDM service: meter setup ${name} has ${field} ${value}, expected a positive number`);
     }
     const installed = setup?.installedAt;
     if (installed !== undefined && (typeof installed !== 'string' || installationTime(installed) === null)) {
       const found = JSON.stringify(installed);
-      throw new ConfigError('PW_ERR_MDM_CONFIG', `Cannot start the MDM service: meter setup ${name} has installedAt ${found}, expected an ISO 8601 time with a zone`);
+      throw new ConfigError('PW_ERR_MDM_CONFIG',
+        `Cannot start the MDM service: meter setup ${name} has installedAt ${found}, expected an ISO 8601 time with a zone`);
     }
   }
 }
@@ -92,7 +97,8 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const schedule: MdmSchedule = { ...defaultSchedule, ...options.schedule };
-  for (const name of ['runEveryMs', 'maintainEveryMs', 'purgeEveryMs', 'pollMs'] as const) checkPositive(`schedule.${name}`, schedule[name]);
+  for (const name of ['runEveryMs', 'maintainEveryMs', 'purgeEveryMs', 'pollMs'] as const)
+    checkPositive(`schedule.${name}`, schedule[name]);
   const meters = options.meters ?? {};
   checkMeters(meters);
   const alarms = options.alarms ?? {};
@@ -191,7 +197,8 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
     }
   };
   // unref: the service alone does not keep the process alive (the server's listeners do).
-  let timer: ReturnType<typeof setInterval> | undefined = options.timer === false ? undefined : setInterval(() => { void tick(); }, schedule.pollMs).unref();
+  let timer: ReturnType<typeof setInterval> | undefined =
+    options.timer === false ? undefined : setInterval(() => { void tick(); }, schedule.pollMs).unref();
   // Notifications left undelivered by an earlier process go out now.
   void outbox.flush();
   return service;

@@ -84,10 +84,12 @@ describe('the MQTT notifier through mosquitto on loopback', () => {
     }
   });
 
-  it('opens in the background: while not connected a notification fails at once and is left to the outbox, and close does not wait', async () => {
+  it('opens in the background: while not connected a notification fails at once and is left to the outbox, and close does not wait',
+    async () => {
     const notifier = MqttNotifier.open(`mqtt://127.0.0.1:${await freePort()}`, { client: { reconnectPeriod: 50 } });
     assert.equal(notifier.connected, false);
-    await assert.rejects(notifier.notify(notification, delivery), (e: Error & { code?: string }) => e.code === 'PW_ERR_NOTIFY_FAILED' && /not connected/.test(e.message));
+    await assert.rejects(notifier.notify(notification, delivery),
+      (e: Error & { code?: string }) => e.code === 'PW_ERR_NOTIFY_FAILED' && /not connected/.test(e.message));
     await notifier.close();
     const live = MqttNotifier.open(url, { topicPrefix: 'opened/alarms' });
     try {

@@ -70,10 +70,12 @@ export class MqttNotifier implements AlarmNotifier {
     checkUrl(url);
     topicPrefix(options);
     try {
-      const client = await mqtt.connectAsync(url, { protocolVersion: mqtt311, reconnectPeriod: 1_000, connectTimeout: 10_000, ...options.client });
+      const client =
+        await mqtt.connectAsync(url, { protocolVersion: mqtt311, reconnectPeriod: 1_000, connectTimeout: 10_000, ...options.client });
       return new MqttNotifier(client, options, true);
     } catch (error) {
-      throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot connect the MQTT notifier to ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new TransportError('PW_ERR_NOTIFY_FAILED',
+        `Cannot connect the MQTT notifier to ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
@@ -81,7 +83,8 @@ export class MqttNotifier implements AlarmNotifier {
     const topic = alarmTopic(this.#prefix, notification);
     if (!this.#client.connected) {
       const why = this.#lastError === undefined ? '' : ` (last error: ${this.#lastError.message})`;
-      throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} to ${topic}: the client is not connected to the broker${why}; expected a connection, it is retried in the background`);
+      throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} to ${topic}: the client is `
+        + `not connected to the broker${why}; expected a connection, it is retried in the background`);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
@@ -92,9 +95,11 @@ export class MqttNotifier implements AlarmNotifier {
       if (signal.aborted) onAbort();
     });
     try {
-      await Promise.race([this.#client.publishAsync(topic, JSON.stringify(notification), { qos: this.#qos, retain: this.#retain }), timeout]);
+      await Promise.race([this.#client.publishAsync(topic, JSON.stringify(notification), { qos: this.#qos, retain: this.#retain }),
+        timeout]);
     } catch (error) {
-      throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} to ${topic}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot publish alarm notification ${notification.id} `
+        + `to ${topic}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
@@ -109,7 +114,8 @@ export class MqttNotifier implements AlarmNotifier {
 
 function checkUrl(url: string): void {
   if (!/^mqtts?:\/\//.test(url)) {
-    throw new ConfigError('PW_ERR_NOTIFY_CONFIG', `Cannot set up the MQTT notifier for ${JSON.stringify(url)}: expected an mqtt:// or mqtts:// URL`);
+    throw new ConfigError('PW_ERR_NOTIFY_CONFIG',
+      `Cannot set up the MQTT notifier for ${JSON.stringify(url)}: expected an mqtt:// or mqtts:// URL`);
   }
 }
 
@@ -117,7 +123,8 @@ function checkUrl(url: string): void {
 function topicPrefix(options: MqttNotifierOptions): string {
   const prefix = options.topicPrefix ?? 'phasewire/alarms';
   if (!isTopicPrefix(prefix)) {
-    throw new ConfigError('PW_ERR_NOTIFY_CONFIG', `Cannot set up the MQTT notifier: topic prefix ${JSON.stringify(prefix)} is not a valid topic name (no wildcards, no leading or trailing '/')`);
+    throw new ConfigError('PW_ERR_NOTIFY_CONFIG', `Cannot set up the MQTT notifier: topic prefix ${JSON.stringify(prefix)} is not a valid `
+      + `topic name (no wildcards, no leading or trailing '/')`);
   }
   return prefix;
 }

@@ -54,7 +54,8 @@ describe('notifier queues: one failing notifier holds back only itself', { timeo
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('delivers every transition to the webhook once while MQTT fails, reports MQTT with backoff, and keeps a delivery id across retries and a restart', async () => {
+  it('delivers every transition to the webhook once while MQTT fails, reports MQTT with backoff, and keeps a delivery id across retries '
+    + 'and a restart', async () => {
     const clock = new ManualClock(t0);
     const store = await SqliteMeterStore.open({ path: join(dir, 'store.db'), clock });
     cleanups.push(() => store.close());
@@ -73,7 +74,8 @@ describe('notifier queues: one failing notifier holds back only itself', { timeo
     };
     const overVoltage = async (meter: string, at: number): Promise<void> => {
       const volts = 230 * 1.2;
-      await store.appendSnapshots([{ meter: parseMeterId(meter), at, values: new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]) }]);
+      await store.appendSnapshots([{ meter: parseMeterId(meter), at,
+        values: new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]) }]);
     };
 
     let { service, mqtt } = start();
@@ -82,7 +84,8 @@ describe('notifier queues: one failing notifier holds back only itself', { timeo
     clock.set(t0 + 60_000);
     assert.equal((await service.runOnce()).transitions, 2);
     for (let round = 0; round < 20; round++) await service.flushNotifications();
-    assert.deepEqual(posts.map((p) => p.alarm).sort(), ['meter-q-1/over-voltage/1 raised', 'meter-q-2/over-voltage/1 raised'], 'each transition reached the webhook once');
+    assert.deepEqual(posts.map((p) => p.alarm).sort(), ['meter-q-1/over-voltage/1 raised', 'meter-q-2/over-voltage/1 raised'],
+      'each transition reached the webhook once');
     assert.equal(new Set(posts.map((p) => p.delivery)).size, 2, 'two transitions, two delivery ids');
     const mqttErrors = errors.filter((message) => message.includes('not connected'));
     assert.equal(mqttErrors.length, 1, `the failing MQTT notifier is reported once per backoff, not at every round: ${errors.join(' | ')}`);

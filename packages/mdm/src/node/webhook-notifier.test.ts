@@ -34,7 +34,8 @@ function receiver(statuses: number[]): Promise<{ server: Server; url: string; re
     });
   });
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => { resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/alarms`, received }); });
+    server.listen(0, '127.0.0.1',
+      () => { resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/alarms`, received }); });
   });
 }
 
@@ -62,7 +63,8 @@ describe('the webhook notifier against a local HTTP server', () => {
     for (const r of received) {
       assert.equal(header(r, 'content-type'), 'application/json');
       assert.deepEqual(JSON.parse(r.body), notification);
-      assert.ok(verifyWebhookSignature({ secret, body: r.body, timestamp: header(r, 'phasewire-timestamp'), signature: header(r, 'phasewire-signature'), now: clock.now(), toleranceMs: 300_000 }));
+      assert.ok(verifyWebhookSignature({ secret, body: r.body, timestamp: header(r, 'phasewire-timestamp'),
+        signature: header(r, 'phasewire-signature'), now: clock.now(), toleranceMs: 300_000 }));
     }
     const [first, second] = received;
     assert.equal(header(first!, 'phasewire-delivery'), header(second!, 'phasewire-delivery'));
@@ -90,13 +92,15 @@ describe('webhook failures', () => {
     const { server, url } = await receiver([]);
     await close(server);
     const delays: number[] = [];
-    const notifier = new WebhookNotifier({ url, secret, clock, maxAttempts: 4, backoff: { initialMs: 100, factor: 2, maxMs: 300 }, random: { next: () => 1 }, sleep: (ms) => { delays.push(ms); return Promise.resolve(); } });
+    const notifier = new WebhookNotifier({ url, secret, clock, maxAttempts: 4, backoff: { initialMs: 100, factor: 2, maxMs: 300 },
+      random: { next: () => 1 }, sleep: (ms) => { delays.push(ms); return Promise.resolve(); } });
     await assert.rejects(notifier.notify(notification, delivery), { code: 'PW_ERR_NOTIFY_FAILED' });
     assert.deepEqual(delays, [100, 200, 300]);
   });
 
   it('refuses plain HTTP off loopback and a short secret', () => {
-    assert.throws(() => new WebhookNotifier({ url: 'http://example.com/hook', secret }), (error: unknown) => error instanceof ConfigError && error.code === 'PW_ERR_NOTIFY_CONFIG');
+    assert.throws(() => new WebhookNotifier({ url: 'http://example.com/hook', secret }),
+      (error: unknown) => error instanceof ConfigError && error.code === 'PW_ERR_NOTIFY_CONFIG');
     assert.throws(() => new WebhookNotifier({ url: 'https://example.com/hook', secret: 'short' }), { code: 'PW_ERR_NOTIFY_CONFIG' });
     assert.throws(() => new WebhookNotifier({ url: 'not a url', secret }), { code: 'PW_ERR_NOTIFY_CONFIG' });
   });

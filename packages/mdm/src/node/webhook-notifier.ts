@@ -69,7 +69,8 @@ export class WebhookNotifier implements AlarmNotifier {
     try {
       url = new URL(options.url);
     } catch (error) {
-      throw new ConfigError('PW_ERR_NOTIFY_CONFIG', `Cannot set up the webhook notifier: ${JSON.stringify(options.url)} is not a URL`, { cause: error });
+      throw new ConfigError('PW_ERR_NOTIFY_CONFIG', `Cannot set up the webhook notifier: ${JSON.stringify(options.url)} is not a URL`,
+        { cause: error });
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback.has(url.hostname))) {
       fail(`the scheme is ${url.protocol}, expected https: (or http: to a loopback address)`);
@@ -113,7 +114,9 @@ export class WebhookNotifier implements AlarmNotifier {
       }
       if (attempt < this.#maxAttempts) await abortable(this.#sleep(this.#delay(attempt, retryAfterMs)), signal);
     }
-    throw new TransportError('PW_ERR_NOTIFY_FAILED', `Cannot deliver alarm notification ${notification.id} to ${this.#url.origin}${this.#url.pathname}: the last of up to ${this.#maxAttempts} attempts ended with ${last ?? 'no answer'}`, cause === undefined ? undefined : { cause });
+    throw new TransportError('PW_ERR_NOTIFY_FAILED',
+      `Cannot deliver alarm notification ${notification.id} to ${this.#url.origin}${this.#url.pathname}: the last of up `
+      + `to ${this.#maxAttempts} attempts ended with ${last ?? 'no answer'}`, cause === undefined ? undefined : { cause });
   }
 
   #delay(attempt: number, retryAfterMs: number | null): number {
@@ -135,11 +138,13 @@ export class WebhookNotifier implements AlarmNotifier {
       const options = { method: 'POST', headers, timeout: this.#timeoutMs, signal };
       const onResponse = (response: IncomingMessage): void => {
         response.resume();
-        response.on('end', () => { resolve({ status: response.statusCode ?? 0, retryAfterMs: retryAfter(response.headers['retry-after']) }); });
+        response.on('end',
+          () => { resolve({ status: response.statusCode ?? 0, retryAfterMs: retryAfter(response.headers['retry-after']) }); });
         response.on('error', reject);
       };
       const req = this.#url.protocol === 'https:'
-        ? httpsRequest(this.#url, { ...options, minVersion: 'TLSv1.3', ...(this.#ca === undefined ? {} : { ca: [this.#ca].flat() }) }, onResponse)
+        ? httpsRequest(this.#url, { ...options, minVersion: 'TLSv1.3', ...(this.#ca === undefined ? {} : { ca: [this.#ca].flat() }) },
+          onResponse)
         : httpRequest(this.#url, options, onResponse);
       req.on('timeout', () => { req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)); });
       req.on('error', reject);

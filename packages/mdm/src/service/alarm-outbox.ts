@@ -40,7 +40,8 @@ export class AlarmOutbox {
     const names = new Set<string>();
     for (const notifier of notifiers) {
       if (names.has(notifier.name)) {
-        throw new Error(`Cannot start the alarm outbox: two notifiers are named ${JSON.stringify(notifier.name)}; each needs its own name (it keys its queue)`);
+        throw new Error(`Cannot start the alarm outbox: two notifiers are named ${JSON.stringify(notifier.name)}; each needs its own `
+          + `name (it keys its queue)`);
       }
       names.add(notifier.name);
     }

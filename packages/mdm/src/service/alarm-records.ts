@@ -28,15 +28,20 @@ export function recordOfAlarm(alarm: Alarm): AlarmRecord | null {
   };
 }
 
-export const slotRecord = (slot: AlarmSlot): AlarmSlotRecord => ({ meter: slot.alarm.meter, type: slot.alarm.type, state: JSON.stringify(slot) });
+export const slotRecord =
+  (slot: AlarmSlot): AlarmSlotRecord => ({ meter: slot.alarm.meter, type: slot.alarm.type, state: JSON.stringify(slot) });
 
 export function slotOfRecord(record: AlarmSlotRecord): AlarmSlot {
   try {
     const slot = JSON.parse(record.state) as AlarmSlot;
-    if (slot.alarm.meter !== record.meter || slot.alarm.type !== record.type || !(alarmTypes as readonly string[]).includes(slot.alarm.type)) throw new Error(`it belongs to ${slot.alarm.meter} ${slot.alarm.type}`);
+    if (slot.alarm.meter !== record.meter || slot.alarm.type !== record.type
+      || !(alarmTypes as readonly string[]).includes(slot.alarm.type)) {
+      throw new Error(`it belongs to ${slot.alarm.meter} ${slot.alarm.type}`);
+    }
     return slot;
   } catch (error) {
-    throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot restore alarm ${record.type} of meter ${record.meter} from the store: ${(error as Error).message}`, { cause: error });
+    throw new StoreError('PW_ERR_STORE_CORRUPT',
+      `Cannot restore alarm ${record.type} of meter ${record.meter} from the store: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -68,9 +73,11 @@ const iso = (t: number): string => new Date(t).toISOString();
 
 export function alarmView(r: AlarmRecord): AlarmView {
   return {
-    id: r.id, meter: r.meter, type: r.type, state: r.state, severity: r.severity, raisedAt: iso(r.raisedAt), clearedAt: r.clearedAt === null ? null : iso(r.clearedAt),
+    id: r.id, meter: r.meter, type: r.type, state: r.state, severity: r.severity, raisedAt: iso(r.raisedAt),
+    clearedAt: r.clearedAt === null ? null : iso(r.clearedAt),
     value: reportedAlarmValue(r.type, r.value), peak: reportedAlarmValue(r.type, r.peak), unit: alarmUnitOf(r.type),
-    acknowledgement: r.acknowledgement === null ? null : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
+    acknowledgement: r.acknowledgement === null ? null
+      : { at: iso(r.acknowledgement.at), actor: r.acknowledgement.actor, note: r.acknowledgement.note },
   };
 }
 
@@ -93,6 +100,7 @@ export function notificationOfRecord(t: AlarmTransitionRecord): AlarmNotificatio
     unit: alarmUnitOf(a.type),
     reason: t.reason,
     reopened: a.reopened,
-    acknowledgement: a.acknowledgement === null ? null : { at: iso(a.acknowledgement.at), actor: a.acknowledgement.actor, note: a.acknowledgement.note },
+    acknowledgement: a.acknowledgement === null ? null
+      : { at: iso(a.acknowledgement.at), actor: a.acknowledgement.actor, note: a.acknowledgement.note },
   };
 }

@@ -48,7 +48,8 @@ export interface AlarmServiceDeps {
 }
 
 // Ids are ASCII (meter ids and alarm types are), so btoa serves; URL-safe so a cursor needs no escaping.
-const cursorOf = (a: AlarmRecord): string => btoa(JSON.stringify([a.raisedAt, a.id])).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+const cursorOf =
+  (a: AlarmRecord): string => btoa(JSON.stringify([a.raisedAt, a.id])).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 
 function parseCursor(cursor: string): { raisedAt: number; id: string } {
   let parsed: unknown;
@@ -58,7 +59,8 @@ function parseCursor(cursor: string): { raisedAt: number; id: string } {
     parsed = undefined;
   }
   if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0]) || typeof parsed[1] !== 'string') {
-    throw new ValidationError('PW_ERR_ALARM_QUERY', `Cannot list alarms after cursor ${JSON.stringify(cursor.slice(0, 40))}: it is not a cursor this service gave out`);
+    throw new ValidationError('PW_ERR_ALARM_QUERY',
+      `Cannot list alarms after cursor ${JSON.stringify(cursor.slice(0, 40))}: it is not a cursor this service gave out`);
   }
   const [raisedAt, id] = parsed as [number, string];
   return { raisedAt, id };
@@ -69,7 +71,8 @@ export function createAlarmService(deps: AlarmServiceDeps): AlarmService {
   return {
     async list(query) {
       if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 1000) {
-        throw new ValidationError('PW_ERR_ALARM_QUERY', `Cannot list alarms with limit ${query.limit}: expected a whole number from 1 to 1000`);
+        throw new ValidationError('PW_ERR_ALARM_QUERY',
+          `Cannot list alarms with limit ${query.limit}: expected a whole number from 1 to 1000`);
       }
       const after = query.cursor === undefined || query.cursor === null ? undefined : parseCursor(query.cursor);
       const rows = await store.alarms({
@@ -92,10 +95,12 @@ export function createAlarmService(deps: AlarmServiceDeps): AlarmService {
       return deps.serialize(async () => {
         const named = parseAlarmId(id);
         const record = named === undefined ? undefined : await store.alarm(id);
-        if (named === undefined || record === undefined) throw new ValidationError('PW_ERR_ALARM_NOT_FOUND', `Cannot acknowledge alarm ${JSON.stringify(id)}: there is no such alarm`);
+        if (named === undefined || record === undefined)
+          throw new ValidationError('PW_ERR_ALARM_NOT_FOUND', `Cannot acknowledge alarm ${JSON.stringify(id)}: there is no such alarm`);
         const engine = AlarmEngine.restore(deps.alarms, { slots: (await store.alarmSlots(named.meter)).map(slotOfRecord) });
         if (engine.alarm(named.meter, named.type).occurrence !== named.occurrence) {
-          throw new ValidationError('PW_ERR_ALARM_TRANSITION', `Cannot acknowledge alarm ${id}: it is ${record.state} and a later occurrence has followed it`);
+          throw new ValidationError('PW_ERR_ALARM_TRANSITION',
+            `Cannot acknowledge alarm ${id}: it is ${record.state} and a later occurrence has followed it`);
         }
         const meta = meterMetadata(named.meter, deps.meters);
         const transition = engine.acknowledge(meta, named.type, deps.clock.now(), actor, note);

@@ -43,7 +43,8 @@ export interface PowerQualitySummary {
   readonly powerFactor: { readonly l1: number | null; readonly l2: number | null; readonly l3: number | null };
   /** Per phase, ratios. */
   readonly thd: { readonly voltage: readonly [Figure, Figure, Figure]; readonly current: readonly [Figure, Figure, Figure] };
-  readonly events: readonly { readonly kind: 'sag' | 'swell' | 'interruption'; readonly start: number; readonly end: number | null; readonly depth: number }[];
+  readonly events: readonly { readonly kind: 'sag' | 'swell' | 'interruption'; readonly start: number; readonly end: number | null;
+    readonly depth: number }[];
   readonly en50160: (WeeklyCompliance & { readonly basis: string }) | null;
 }
 
@@ -69,8 +70,10 @@ export async function powerQualitySummary(store: MeterStore, meta: MeterMetadata
   const readings: Reading[] = series.flat();
   const analytics: IntervalAnalytics[] = intervalSnapshots(meta.meter, readings, meta.intervalMs).map((s) => intervalAnalytics(s));
   const rms = analytics.flatMap((a) => (a.voltages === null ? [] : [{ at: a.at, voltages: a.voltages }]));
-  const events = detectVoltageEvents(rms, meta.nominalVoltage).map((e) => ({ kind: e.kind, start: e.start, end: e.end, depth: e.kind === 'swell' ? e.extremeRatio - 1 : 1 - e.extremeRatio }));
-  const phase = (k: 0 | 1 | 2, pick: (a: IntervalAnalytics) => readonly (number | null)[]): Figure => figure(analytics.map((a) => pick(a)[k]));
+  const events = detectVoltageEvents(rms, meta.nominalVoltage)
+    .map((e) => ({ kind: e.kind, start: e.start, end: e.end, depth: e.kind === 'swell' ? e.extremeRatio - 1 : 1 - e.extremeRatio }));
+  const phase =
+    (k: 0 | 1 | 2, pick: (a: IntervalAnalytics) => readonly (number | null)[]): Figure => figure(analytics.map((a) => pick(a)[k]));
   const weekStart = Math.ceil((range.from - mondayOffsetMs) / weekMs) * weekMs + mondayOffsetMs;
   const en50160 = weekStart + weekMs <= range.to
     ? {
@@ -80,7 +83,8 @@ export async function powerQualitySummary(store: MeterStore, meta: MeterMetadata
           ...(a.vuf === null ? {} : { vuf: a.vuf.value }),
           ...(a.voltageThd.every((v) => v !== null) ? { voltageThd: a.voltageThd as [number, number, number] } : {}),
           ...(a.frequency === null ? {} : { frequency: a.frequency }),
-        })), { weekStart, declaredVoltage: meta.nominalVoltage, nominalFrequency: meta.nominalFrequency, flagged: events.map((e) => ({ from: e.start, to: e.end ?? range.to })) }),
+        })), { weekStart, declaredVoltage: meta.nominalVoltage, nominalFrequency: meta.nominalFrequency,
+          flagged: events.map((e) => ({ from: e.start, to: e.end ?? range.to })) }),
         basis: `${meta.intervalMs / 60_000}-minute interval values in place of 10-minute aggregates`,
       }
     : null;
@@ -96,7 +100,8 @@ export async function powerQualitySummary(store: MeterStore, meta: MeterMetadata
     },
     currentUnbalance: figure(analytics.map((a) => a.currentUnbalance?.maxDeviation)),
     neutralCurrent: figure(analytics.map((a) => a.neutralCurrent?.value)),
-    powerFactor: { l1: mean(analytics.map((a) => a.powerFactor.phases[0])), l2: mean(analytics.map((a) => a.powerFactor.phases[1])), l3: mean(analytics.map((a) => a.powerFactor.phases[2])) },
+    powerFactor: { l1: mean(analytics.map((a) => a.powerFactor.phases[0])), l2: mean(analytics.map((a) => a.powerFactor.phases[1])),
+      l3: mean(analytics.map((a) => a.powerFactor.phases[2])) },
     thd: {
       voltage: [phase(0, (a) => a.voltageThd), phase(1, (a) => a.voltageThd), phase(2, (a) => a.voltageThd)],
       current: [phase(0, (a) => a.currentThd), phase(1, (a) => a.currentThd), phase(2, (a) => a.currentThd)],

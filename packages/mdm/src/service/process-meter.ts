@@ -1,6 +1,7 @@
 // One MDM run for one meter, over the store port: VEE of the energy register over the late-data
 // window, the alarms of late intervals (holes whose data has come: alarms/late-intervals.ts), the
-// analytics of each new interval into the alarm engine, silence and VEE failures, and what to commit. The caller writes the intervals' stages (done here, idempotent: the store skips
+// analytics of each new interval into the alarm engine, silence and VEE failures, and what to commit.
+// The caller writes the intervals' stages (done here, idempotent: the store skips
 // a write equal to what it holds) and then commits the returned watermark, slots, alarms and
 // transitions in one transaction, so a crash before the commit repeats the run exactly.
 import { Q, type MeterId, type ObisCode, type Snapshot } from '@phasewire/core';
@@ -31,7 +32,8 @@ export interface ProcessOptions {
   readonly veeParameters?: Partial<VeeParameters>;
 }
 
-export const defaultProcessOptions: ProcessOptions = { alarms: {}, lateWindowMs: 2 * 86_400_000, historyWeeks: 4, analysisBacklogMs: 6 * 3_600_000 };
+export const defaultProcessOptions: ProcessOptions =
+  { alarms: {}, lateWindowMs: 2 * 86_400_000, historyWeeks: 4, analysisBacklogMs: 6 * 3_600_000 };
 
 /** The quantities the interval analytics read (analytics/interval-analytics.ts). */
 export const analyticsQuantities: readonly ObisCode[] = [
@@ -56,7 +58,14 @@ const floorTo = (t: number, step: number): number => Math.floor(t / step) * step
 /** The meter's snapshots of the intervals ending in (from, to] (fleet-snapshots.ts reads them for the whole fleet at once). */
 export type SnapshotSource = (meter: MeterId, from: number, to: number) => Promise<readonly Snapshot[]>;
 
-export async function processMeter(store: MeterStore, meta: MeterMetadata, previous: MdmWatermark | undefined, upTo: number, options: ProcessOptions, snapshots: SnapshotSource): Promise<MeterRun> {
+export async function processMeter(
+  store: MeterStore,
+  meta: MeterMetadata,
+  previous: MdmWatermark | undefined,
+  upTo: number,
+  options: ProcessOptions,
+  snapshots: SnapshotSource,
+): Promise<MeterRun> {
   const meter = meta.meter;
   const step = meta.intervalMs;
   const latest = await store.latest(meter);
@@ -132,7 +141,12 @@ export async function processMeter(store: MeterStore, meta: MeterMetadata, previ
 }
 
 /** The run's result to commit: the meter's slots, the alarms that moved and their transitions. */
-export function commitOf(engine: AlarmEngine, meter: MeterId, transitions: readonly AlarmTransition[], watermark: MdmWatermark | null): MdmCommit {
+export function commitOf(
+  engine: AlarmEngine,
+  meter: MeterId,
+  transitions: readonly AlarmTransition[],
+  watermark: MdmWatermark | null,
+): MdmCommit {
   const drafts: AlarmTransitionDraft[] = [];
   const alarms = new Map<string, AlarmRecord>();
   for (const t of transitions) {
@@ -144,7 +158,8 @@ export function commitOf(engine: AlarmEngine, meter: MeterId, transitions: reado
   // The latest state of each occurrence that moved, and of every active one (value and peak change without a transition).
   for (const slot of engine.state().slots) {
     const record = recordOfAlarm(slot.alarm);
-    if (record !== null && slot.alarm.meter === meter && (alarms.has(record.id) || record.state !== 'cleared')) alarms.set(record.id, record);
+    if (record !== null && slot.alarm.meter === meter && (alarms.has(record.id) || record.state !== 'cleared'))
+      alarms.set(record.id, record);
   }
   return {
     watermarks: watermark === null ? [] : [watermark],
@@ -158,7 +173,14 @@ export function commitOf(engine: AlarmEngine, meter: MeterId, transitions: reado
  * Judges the holes whose snapshot has arrived (alarms/late-intervals.ts), each run of consecutive
  * ones apart; returns their transitions and the holes still waiting for data.
  */
-async function judgeLate(store: MeterStore, engine: AlarmEngine, meta: MeterMetadata, holes: readonly number[], options: ProcessOptions, snapshots: SnapshotSource): Promise<{ transitions: AlarmTransition[]; waiting: number[] }> {
+async function judgeLate(
+  store: MeterStore,
+  engine: AlarmEngine,
+  meta: MeterMetadata,
+  holes: readonly number[],
+  options: ProcessOptions,
+  snapshots: SnapshotSource,
+): Promise<{ transitions: AlarmTransition[]; waiting: number[] }> {
   const step = meta.intervalMs;
   const wanted = new Set(holes);
   const found: Snapshot[] = [];
@@ -172,7 +194,8 @@ async function judgeLate(store: MeterStore, engine: AlarmEngine, meta: MeterMeta
   // The recorded occurrences raised before the late data, newest first: one of a type that was
   // still open at a segment's start spans it (an occurrence clears only at a judged interval).
   const first = Math.min(...byEnd.keys());
-  const records = await store.alarms({ state: 'all', meter: meta.meter, limit: 1000, after: { raisedAt: Math.max(...byEnd.keys()), id: '' } });
+  const records =
+    await store.alarms({ state: 'all', meter: meta.meter, limit: 1000, after: { raisedAt: Math.max(...byEnd.keys()), id: '' } });
   const transitions: AlarmTransition[] = [];
   for (const segment of lateSegments([...byEnd.keys()], waiting, step)) {
     const start = segment.ends[0] ?? first;
@@ -194,14 +217,21 @@ function lastAtOf(data: string): number | null {
 }
 
 /** Changes whenever a reading arrives for the meter, late ones within the window included. */
-async function fingerprintOf(store: MeterStore, meter: MeterId, lastAt: number | null, upTo: number, lateWindowMs: number): Promise<string> {
+async function fingerprintOf(store: MeterStore, meter: MeterId, lastAt: number
+  | null, upTo: number, lateWindowMs: number): Promise<string> {
   const from = floorTo(upTo - lateWindowMs, dayMs);
   const days = await store.rollups(meter, energy, 'day', { from, to: floorTo(upTo, dayMs) + dayMs });
   const measured = days.reduce((n, d) => n + (d.measured ?? 0), 0);
   return `${lastAt ?? 'none'}:${measured}`;
 }
 
-async function validate(store: MeterStore, meta: MeterMetadata, window: { from: number; to: number; newSince: number }, now: number, options: ProcessOptions): Promise<{ count: number; failures: number }> {
+async function validate(
+  store: MeterStore,
+  meta: MeterMetadata,
+  window: { from: number; to: number; newSince: number },
+  now: number,
+  options: ProcessOptions,
+): Promise<{ count: number; failures: number }> {
   const { from, to } = window;
   const reads = (await store.readings(meta.meter, energy, { from, to: to + 1 })).map((r) => ({ at: r.at, value: r.value }));
   const past = await store.intervals(meta.meter, energy, { from: from - options.historyWeeks * 7 * dayMs, to: from });

@@ -26,7 +26,12 @@ export interface QualityDayOptions {
 }
 
 /** The days starting in [from, to) (both moved to whole UTC days). */
-export async function qualityDays(store: MeterStore, meter: MeterId, range: TimeRange, options: QualityDayOptions = {}): Promise<QualityDay[]> {
+export async function qualityDays(
+  store: MeterStore,
+  meter: MeterId,
+  range: TimeRange,
+  options: QualityDayOptions = {},
+): Promise<QualityDay[]> {
   const quantity = options.quantity ?? Q.activeEnergyImport;
   const now = options.now ?? Number.POSITIVE_INFINITY;
   const from = Math.floor(range.from / dayMs) * dayMs;
@@ -38,7 +43,8 @@ export async function qualityDays(store: MeterStore, meter: MeterId, range: Time
   for (let day = from; day < to; day += dayMs) {
     const inDay = intervals.filter((i) => i.end > day && i.end <= day + dayMs && i.end <= now && i.end > begins);
     const count = (...qualities: string[]): number => inDay.filter((i) => qualities.includes(i.quality)).length;
-    days.push({ day, completeness: count('measured', 'validated') / intervalsPerDay, estimated: count('estimated'), edited: count('edited'), failed: count('missing', 'suspect') });
+    days.push({ day, completeness: count('measured', 'validated') / intervalsPerDay, estimated: count('estimated'), edited: count('edited'),
+      failed: count('missing', 'suspect') });
   }
   return days;
 }

@@ -43,7 +43,10 @@ export function parseFingerprint(text: string, intervalMs: number, maxHoles: num
   return { data: rest.slice(0, cut), holes: [...new Set(holes)].sort((a, b) => a - b), heardAt };
 }
 
-/** The fingerprint text of `data` with the holes, as runs of consecutive ends (the newest `maxHoleRuns` of them), and the time data was last heard. */
+/**
+ * The fingerprint text of `data` with the holes, as runs of consecutive ends (the newest `maxHoleRuns`
+ * of them), and the time data was last heard.
+ */
 export function fingerprintText(data: string, holes: readonly number[], intervalMs: number, heardAt: number | null = null): string {
   const heard = heardAt === null ? '' : `${heardMarker}${heardAt}`;
   const sorted = [...new Set(holes)].sort((a, b) => a - b);
@@ -69,7 +72,11 @@ export function missingEnds(present: readonly number[], from: number, to: number
  * The filled holes as runs of consecutive interval ends, each with the first end after it that was
  * judged before (the next end that is not a hole still waiting for data).
  */
-export function lateSegments(filled: readonly number[], waiting: readonly number[], intervalMs: number): { ends: number[]; resumeAt: number }[] {
+export function lateSegments(
+  filled: readonly number[],
+  waiting: readonly number[],
+  intervalMs: number,
+): { ends: number[]; resumeAt: number }[] {
   const still = new Set(waiting);
   const segments: { ends: number[]; resumeAt: number }[] = [];
   for (const end of [...filled].sort((a, b) => a - b)) {

@@ -27,7 +27,14 @@ const storedQuality = (quality: string): Exclude<IntervalQuality, 'measured'> =>
  * The writes of one channel's VEE result. `stored` is the store's view of the same intervals;
  * intervals ending at or before `finalUntil` get their final stage too.
  */
-export function veeWrites(meter: MeterId, quantity: ObisCode, intervals: readonly FinalInterval[], stored: readonly IntervalValue[], now: number, finalUntil: number): WriteGroup[] {
+export function veeWrites(
+  meter: MeterId,
+  quantity: ObisCode,
+  intervals: readonly FinalInterval[],
+  stored: readonly IntervalValue[],
+  now: number,
+  finalUntil: number,
+): WriteGroup[] {
   const storedAt = new Map(stored.map((s) => [s.end, s]));
   // The stored validated stage as the previous run's result (only where no person's final hides it).
   const previous: FinalInterval[] = [];
@@ -45,7 +52,8 @@ export function veeWrites(meter: MeterId, quantity: ObisCode, intervals: readonl
     const key = `${provenance.rule}\u0000${provenance.reason ?? ''}`;
     let group = groups.get(key);
     if (group === undefined) { group = { provenance, writes: [] }; groups.set(key, group); }
-    const base = { meter, quantity, end: interval.at, value: interval.quality === 'missing' ? null : interval.value, quality: storedQuality(interval.quality) };
+    const base = { meter, quantity, end: interval.at, value: interval.quality === 'missing' ? null : interval.value,
+      quality: storedQuality(interval.quality) };
     group.writes.push({ ...base, stage: 'validated' });
     if (interval.at <= finalUntil && storedAt.get(interval.at)?.quality !== 'edited') group.writes.push({ ...base, stage: 'final' });
   }

@@ -20,7 +20,8 @@ export function checkIntervalRegister(
     at: from,
     to,
     action: 'flag',
-    reason: `the intervals sum to ${round(sum)} Wh${detail}, the register delta is ${round(registerDelta)} Wh: ${round(difference)} Wh apart, at most ${toleranceWh} Wh expected`,
+    reason: `the intervals sum to ${round(sum)} Wh${detail}, the register delta is ${round(registerDelta)} Wh: ${round(difference)} Wh `
+      + `apart, at most ${toleranceWh} Wh expected`,
   };
 }
 

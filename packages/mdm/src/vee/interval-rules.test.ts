@@ -14,9 +14,11 @@ describe('VEE-HIGH-LOW', () => {
     const p = veeParameters({ lowLimitWh: 100, highLimitWh: 5_000 });
     const list = [interval(monday + quarterHour, 50), interval(monday + 2 * quarterHour, 6_000), interval(monday + 3 * quarterHour, 1_000)];
     const findings = checkLimits(list, p);
-    assert.deepEqual(findings.map((f) => [f.rule, f.at, f.action]), [['VEE-HIGH-LOW', list[0]?.at, 'suspect'], ['VEE-HIGH-LOW', list[1]?.at, 'suspect']]);
+    assert.deepEqual(findings.map((f) => [f.rule, f.at, f.action]),
+      [['VEE-HIGH-LOW', list[0]?.at, 'suspect'], ['VEE-HIGH-LOW', list[1]?.at, 'suspect']]);
     assert.deepEqual(list.map((i) => [i.value, i.quality]), [[50, 'suspect'], [6_000, 'suspect'], [1_000, 'measured']]);
-    assert.deepEqual(list[1]?.provenance, [{ rule: 'VEE-HIGH-LOW', from: 6_000, to: 6_000, quality: 'suspect', reason: '6000 Wh is above the high limit 5000 Wh' }]);
+    assert.deepEqual(list[1]?.provenance,
+      [{ rule: 'VEE-HIGH-LOW', from: 6_000, to: 6_000, quality: 'suspect', reason: '6000 Wh is above the high limit 5000 Wh' }]);
   });
 
   it('by default only doubts negative energy', () => {
@@ -74,7 +76,8 @@ describe('VEE-DISCONNECTED', () => {
 
   it('leaves intervals only partly disconnected, or after it, alone', () => {
     const list = [interval(monday + 5 * quarterHour, 900)];
-    assert.deepEqual(checkDisconnected(list, [{ from: monday + 4 * quarterHour + 60_000, to: monday + 8 * quarterHour }], quarterHour, veeParameters()), []);
+    assert.deepEqual(checkDisconnected(list, [{ from: monday + 4 * quarterHour + 60_000, to: monday + 8 * quarterHour }], quarterHour,
+      veeParameters()), []);
     assert.deepEqual(checkDisconnected(list, [period], quarterHour, veeParameters()), []);
   });
 });

@@ -36,14 +36,20 @@ export function checkSpikes(intervals: readonly WorkingInterval[], profile: Week
     const sigma = Math.max(robustSigma(past, centre), p.spikeRelativeFloor * Math.abs(centre), p.spikeAbsoluteFloorWh);
     const limit = centre + p.spikeSigmas * sigma;
     if (v > limit) {
-      findings.push(suspect(interval, 'VEE-SPIKE', `${v} Wh is above ${round(limit)} Wh: median ${round(centre)} Wh + ${p.spikeSigmas} × ${round(sigma)} Wh of the same weekday and time in ${past.length} past weeks`));
+      findings.push(suspect(interval, 'VEE-SPIKE', `${v} Wh is above ${round(limit)} Wh: median ${round(centre)} Wh + ${p.spikeSigmas} `
+        + `× ${round(sigma)} Wh of the same weekday and time in ${past.length} past weeks`));
     }
   }
   return findings;
 }
 
 /** VEE-DISCONNECTED: energy in an interval that overlaps a span in which the supply was disconnected. */
-export function checkDisconnected(intervals: readonly WorkingInterval[], disconnected: readonly Period[], intervalMs: number, p: VeeParameters): Finding[] {
+export function checkDisconnected(
+  intervals: readonly WorkingInterval[],
+  disconnected: readonly Period[],
+  intervalMs: number,
+  p: VeeParameters,
+): Finding[] {
   const findings: Finding[] = [];
   if (disconnected.length === 0) return findings;
   for (const interval of intervals) {
@@ -52,7 +58,8 @@ export function checkDisconnected(intervals: readonly WorkingInterval[], disconn
     const span = { from: interval.at - intervalMs, to: interval.at };
     const period = disconnected.find((d) => overlapMs(span, d) === intervalMs);
     if (period !== undefined) {
-      findings.push(suspect(interval, 'VEE-DISCONNECTED', `${v} Wh used while the supply was disconnected (${period.from} to ${period.to}); at most ${p.disconnectedToleranceWh} Wh expected`));
+      findings.push(suspect(interval, 'VEE-DISCONNECTED', `${v} Wh used while the supply was disconnected (${period.from} `
+        + `to ${period.to}); at most ${p.disconnectedToleranceWh} Wh expected`));
     }
   }
   return findings;

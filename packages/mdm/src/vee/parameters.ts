@@ -87,7 +87,8 @@ export function veeParameters(overrides: Partial<VeeParameters> = {}): VeeParame
     }
   }
   if (p.resolutionWh <= 0 || p.maxPowerMargin <= 0) {
-    throw new ValidationError('PW_ERR_VEE_INPUT', `Cannot use VEE parameters resolutionWh = ${p.resolutionWh} and maxPowerMargin = ${p.maxPowerMargin}: both must be above 0`);
+    throw new ValidationError('PW_ERR_VEE_INPUT',
+      `Cannot use VEE parameters resolutionWh = ${p.resolutionWh} and maxPowerMargin = ${p.maxPowerMargin}: both must be above 0`);
   }
   return p;
 }

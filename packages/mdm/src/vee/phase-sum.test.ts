@@ -8,7 +8,8 @@ import type { RegisterRead } from '../types.ts';
 
 const t = (k: number): number => monday + k * quarterHour;
 const reads = (...values: number[]): RegisterRead[] => values.map((value, k) => ({ at: t(k), value }));
-const totals = (...values: number[]): WorkingInterval[] => values.map((value, k) => ({ at: t(k + 1), value, quality: 'measured', raw: value, provenance: [] }));
+const totals = (...values: number[]): WorkingInterval[] =>
+  values.map((value, k) => ({ at: t(k + 1), value, quality: 'measured', raw: value, provenance: [] }));
 const p = veeParameters();
 
 describe('VEE-PHASE-SUM', () => {

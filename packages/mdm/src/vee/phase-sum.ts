@@ -30,7 +30,13 @@ export function intervalEnergies(reads: readonly RegisterRead[], meta: MeterMeta
   return energies;
 }
 
-export function checkPhaseSum(intervals: readonly WorkingInterval[], input: PhaseRegisters, meta: MeterMetadata, now: number, p: VeeParameters): Finding[] {
+export function checkPhaseSum(
+  intervals: readonly WorkingInterval[],
+  input: PhaseRegisters,
+  meta: MeterMetadata,
+  now: number,
+  p: VeeParameters,
+): Finding[] {
   const energies = (reads: readonly RegisterRead[]): Map<number, number> => intervalEnergies(reads, meta, now, p);
   const imports = input.phases.map(energies);
   const exportPhases = input.exports?.phases.map(energies);
@@ -58,7 +64,8 @@ export function checkPhaseSum(intervals: readonly WorkingInterval[], input: Phas
     const difference = phaseSum - totalNet;
     if (Math.abs(difference) > tolerance) {
       const what = exportTotal === undefined ? 'import' : 'net (import − export)';
-      findings.push(suspect(interval, 'VEE-PHASE-SUM', `${what} energy of the phases sums to ${round(phaseSum)} Wh, the total is ${round(totalNet)} Wh: ${round(difference)} Wh apart, at most ${round(tolerance)} Wh expected`));
+      findings.push(suspect(interval, 'VEE-PHASE-SUM', `${what} energy of the phases sums to ${round(phaseSum)} Wh, the total `
+        + `is ${round(totalNet)} Wh: ${round(difference)} Wh apart, at most ${round(tolerance)} Wh expected`));
     }
   }
   return findings;

@@ -59,7 +59,8 @@ describe('VEE-DUPLICATE', () => {
   });
 
   it('keeps the first received when both conflicting reads fit', () => {
-    const reads = [{ at: t(0), value: 100 }, { at: t(1), value: 107, receivedAt: t(3) }, { at: t(1), value: 105, receivedAt: t(2) }, { at: t(2), value: 110 }];
+    const reads = [{ at: t(0), value: 100 }, { at: t(1), value: 107, receivedAt: t(3) }, { at: t(1), value: 105, receivedAt: t(2) },
+      { at: t(2), value: 110 }];
     assert.deepEqual(checkReads(reads, quarterHour, t(10), p).reads.map((r) => r.value), [100, 105, 110]);
   });
 
@@ -78,7 +79,8 @@ describe('VEE-CLOCK-DRIFT', () => {
   });
 
   it('marks reads whose send time by the meter clock is far behind their receive time', () => {
-    const reads = [{ at: t(2), value: 1, sentAt: t(2) + 1_000, receivedAt: t(2) + 301_000 }, { at: t(3), value: 2, sentAt: t(3) + 1_000, receivedAt: t(3) + 3_000 }];
+    const reads = [{ at: t(2), value: 1, sentAt: t(2) + 1_000, receivedAt: t(2) + 301_000 },
+      { at: t(3), value: 2, sentAt: t(3) + 1_000, receivedAt: t(3) + 3_000 }];
     const result = checkReads(reads, quarterHour, t(10), p);
     assert.deepEqual([...result.suspectTimes], [t(2)]);
     assert.match(result.findings[0]?.reason ?? '', /300000 ms behind/);

@@ -20,7 +20,9 @@ export function checkReads(input: readonly RegisterRead[], intervalMs: number, n
     requireFinite(`the register read at ${read.at}`, read.value);
     requireFinite('a read time', read.at);
     if (read.at > now + p.futureToleranceMs) {
-      findings.push({ rule: 'VEE-TIME-FUTURE', at: read.at, action: 'reject', reason: `read time ${iso(read.at)} is ${read.at - now} ms after the clock (${iso(now)}); at most ${p.futureToleranceMs} ms expected` });
+      findings.push({ rule: 'VEE-TIME-FUTURE', at: read.at, action: 'reject',
+        reason: `read time ${iso(read.at)} is ${read.at - now} ms after the clock (${iso(now)}); at `
+        + `most ${p.futureToleranceMs} ms expected` });
       continue;
     }
     if (isOnGrid(read.at, intervalMs)) {
@@ -30,10 +32,13 @@ export function checkReads(input: readonly RegisterRead[], intervalMs: number, n
     const snapped = nearestGridPoint(read.at, intervalMs);
     const off = read.at - snapped;
     if (Math.abs(off) <= p.gridToleranceMs) {
-      findings.push({ rule: 'VEE-TIME-GRID', at: snapped, action: 'correct', reason: `read time ${iso(read.at)} is ${off} ms off the ${intervalMs} ms grid, within ${p.gridToleranceMs} ms: moved to ${iso(snapped)}` });
+      findings.push({ rule: 'VEE-TIME-GRID', at: snapped, action: 'correct',
+        reason: `read time ${iso(read.at)} is ${off} ms off the ${intervalMs} ms grid, within ${p.gridToleranceMs} ms: `
+        + `moved to ${iso(snapped)}` });
       onGrid.push({ ...read, at: snapped });
     } else {
-      findings.push({ rule: 'VEE-TIME-GRID', at: read.at, action: 'reject', reason: `read time ${iso(read.at)} is ${off} ms off the ${intervalMs} ms grid; at most ${p.gridToleranceMs} ms expected` });
+      findings.push({ rule: 'VEE-TIME-GRID', at: read.at, action: 'reject',
+        reason: `read time ${iso(read.at)} is ${off} ms off the ${intervalMs} ms grid; at most ${p.gridToleranceMs} ms expected` });
     }
   }
   const reads = dropDuplicates(onGrid, findings);
@@ -60,7 +65,8 @@ function dropDuplicates(reads: readonly RegisterRead[], findings: Finding[]): Re
     }
     const distinct = new Set(candidates.map((r) => r.value));
     if (distinct.size === 1) {
-      findings.push({ rule: 'VEE-DUPLICATE', at, action: 'drop', reason: `${candidates.length} reads with the same time and value ${first.value}: one kept` });
+      findings.push({ rule: 'VEE-DUPLICATE', at, action: 'drop',
+        reason: `${candidates.length} reads with the same time and value ${first.value}: one kept` });
       kept.push(first);
       return;
     }
@@ -68,8 +74,10 @@ function dropDuplicates(reads: readonly RegisterRead[], findings: Finding[]): Re
     const after = byTime.get(times[i + 1] ?? Number.NaN)?.[0]?.value ?? Number.POSITIVE_INFINITY;
     const fitting = candidates.filter((r) => r.value >= before && r.value <= after);
     const chosen = fitting.length === 1 && fitting[0] !== undefined ? fitting[0] : earliestReceived(candidates);
-    const why = fitting.length === 1 ? `only ${chosen.value} lies between its neighbours ${before} and ${after}` : `kept the first received, ${chosen.value}`;
-    findings.push({ rule: 'VEE-DUPLICATE', at, action: 'reject', reason: `${candidates.length} reads with the same time and different values ${[...distinct].join(', ')}: ${why}` });
+    const why = fitting.length === 1 ? `only ${chosen.value} lies between its neighbours ${before} and ${after}`
+      : `kept the first received, ${chosen.value}`;
+    findings.push({ rule: 'VEE-DUPLICATE', at, action: 'reject',
+      reason: `${candidates.length} reads with the same time and different values ${[...distinct].join(', ')}: ${why}` });
     kept.push(chosen);
   });
   return kept;
@@ -96,9 +104,11 @@ function clockDrift(reads: readonly RegisterRead[], p: VeeParameters, findings: 
     let reason: string | undefined;
     if (read.sentAt !== undefined && Math.abs(read.receivedAt - read.sentAt) > p.clockDriftLimitMs) {
       const offset = read.sentAt - read.receivedAt;
-      reason = `meter clock about ${Math.abs(offset)} ms ${offset > 0 ? 'ahead of' : 'behind'} the head-end: sent at ${iso(read.sentAt)} by the meter, received at ${iso(read.receivedAt)}; at most ${p.clockDriftLimitMs} ms expected`;
+      reason = `meter clock about ${Math.abs(offset)} ms ${offset > 0 ? 'ahead of' : 'behind'} the head-end: sent at ${iso(read.sentAt)} `
+        + `by the meter, received at ${iso(read.receivedAt)}; at most ${p.clockDriftLimitMs} ms expected`;
     } else if (read.at - read.receivedAt > p.clockDriftLimitMs) {
-      reason = `meter clock about ${read.at - read.receivedAt} ms ahead: read of ${iso(read.at)} received at ${iso(read.receivedAt)}; at most ${p.clockDriftLimitMs} ms expected`;
+      reason = `meter clock about ${read.at - read.receivedAt} ms ahead: read of ${iso(read.at)} received at ${iso(read.receivedAt)}; at `
+        + `most ${p.clockDriftLimitMs} ms expected`;
     }
     if (reason === undefined) continue;
     suspect.add(read.at);

@@ -30,10 +30,13 @@ export function reconcile(previous: readonly FinalInterval[], next: readonly Fin
 function replacementEntry(old: FinalInterval, next: FinalInterval): ProvenanceEntry | undefined {
   if (old.quality !== 'estimated') return undefined;
   if (next.quality === 'estimated') {
-    return { rule: 'EST-REESTIMATE', from: old.value, to: next.value, quality: 'estimated', reason: `re-estimated with ${next.method ?? 'an estimation method'} after new data; the ${old.method ?? 'earlier'} estimate is kept in the history` };
+    return { rule: 'EST-REESTIMATE', from: old.value, to: next.value, quality: 'estimated',
+      reason: `re-estimated with ${next.method ?? 'an estimation method'} after new data; the ${old.method ?? 'earlier'} estimate `
+      + `is kept in the history` };
   }
   if (next.value !== null) {
-    return { rule: 'EST-LATE-DATA', from: old.value, to: next.value, quality: next.quality, reason: `late data replaced the ${old.method ?? ''} estimate; the estimate is kept in the history` };
+    return { rule: 'EST-LATE-DATA', from: old.value, to: next.value, quality: next.quality,
+      reason: `late data replaced the ${old.method ?? ''} estimate; the estimate is kept in the history` };
   }
   return undefined;
 }

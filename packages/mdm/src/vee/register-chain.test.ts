@@ -61,7 +61,8 @@ describe('VEE-ROLLOVER against VEE-METER-EXCHANGE', () => {
   });
 
   it('treats a changed serial number without a record as an exchange with unknown energy', () => {
-    const reads: RegisterRead[] = [{ at: t(0), value: 5_000, serial: 'A1' }, { at: t(1), value: 5_400, serial: 'A1' }, { at: t(2), value: 30, serial: 'B7' }, { at: t(3), value: 90, serial: 'B7' }];
+    const reads: RegisterRead[] = [{ at: t(0), value: 5_000, serial: 'A1' }, { at: t(1), value: 5_400, serial: 'A1' },
+      { at: t(2), value: 30, serial: 'B7' }, { at: t(3), value: 90, serial: 'B7' }];
     const chain = buildRegisterChain(reads, meterMeta(), p);
     assert.deepEqual(chain.steps.map((s) => s.energy), [400, null, 60]);
     assert.equal(chain.findings[0]?.rule, 'VEE-METER-EXCHANGE');

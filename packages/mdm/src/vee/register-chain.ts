@@ -57,7 +57,8 @@ export function buildRegisterChain(reads: readonly RegisterRead[], meta: MeterMe
 
   const stepTo = (last: RegisterRead, read: RegisterRead, energy: number | null, correction?: RegisterStep['correction']): void => {
     const raw = read.value - last.value;
-    steps.push(correction === undefined ? { from: last.at, to: read.at, raw, energy } : { from: last.at, to: read.at, raw, energy, correction });
+    steps.push(correction === undefined ? { from: last.at, to: read.at, raw, energy }
+      : { from: last.at, to: read.at, raw, energy, correction });
     trusted.push(read);
   };
 
@@ -78,7 +79,8 @@ export function buildRegisterChain(reads: readonly RegisterRead[], meta: MeterMe
       continue;
     }
     if (last.serial !== undefined && read.serial !== undefined && last.serial !== read.serial) {
-      const reason = `serial changed from ${last.serial} to ${read.serial} between ${last.at} and ${read.at} with no exchange record: the old meter's last energy is unknown`;
+      const reason = `serial changed from ${last.serial} to ${read.serial} between ${last.at} and ${read.at} with no exchange record: the `
+        + `old meter's last energy is unknown`;
       findings.push({ rule: 'VEE-METER-EXCHANGE', at: read.at, action: 'reject', reason });
       stepTo(last, read, null, { rule: 'VEE-METER-EXCHANGE', reason });
       continue;
@@ -87,9 +89,11 @@ export function buildRegisterChain(reads: readonly RegisterRead[], meta: MeterMe
       if (plausible(delta, span)) {
         stepTo(last, read, delta);
       } else if (next !== undefined && next.value < read.value && plausible(next.value - last.value, next.at - last.at)) {
-        reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} jumps ${delta} Wh above the read before (${last.value}) and the read after (${next.value}) goes back below it: rejected as a bad read`);
+        reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} jumps ${delta} Wh above the read before (${last.value}) and the read `
+          + `after (${next.value}) goes back below it: rejected as a bad read`);
       } else {
-        const reason = `register rose ${delta} Wh in ${span} ms, more than the ${maxEnergyWh(meta, span, p).toFixed(1)} Wh the meter can measure: energy unknown`;
+        const reason = `register rose ${delta} Wh in ${span} ms, more than the ${maxEnergyWh(meta, span, p).toFixed(1)} Wh the meter can `
+          + `measure: energy unknown`;
         findings.push({ rule: 'VEE-HIGH-LOW', at: read.at, action: 'reject', reason });
         stepTo(last, read, null, { rule: 'VEE-HIGH-LOW', reason });
       }
@@ -104,27 +108,32 @@ export function buildRegisterChain(reads: readonly RegisterRead[], meta: MeterMe
       continue;
     }
     if (next !== undefined && next.value >= last.value && plausible(next.value - last.value, next.at - last.at)) {
-      reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} is ${-delta} Wh below the read before (${last.value}) and the read after (${next.value}) continues from that one: rejected as a bad read`);
+      reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} is ${-delta} Wh below the read before (${last.value}) and the read after `
+        + `(${next.value}) continues from that one: rejected as a bad read`);
       continue;
     }
     const before = trusted.at(-2);
     if (before !== undefined && read.value >= before.value && plausible(read.value - before.value, read.at - before.at)
       && (next === undefined || next.value >= read.value)) {
-      reject('VEE-REGISTER-BACKWARDS', last, `read ${last.value} is above both the read before (${before.value}) and the read after (${read.value}): rejected as a bad read`);
+      reject('VEE-REGISTER-BACKWARDS', last,
+        `read ${last.value} is above both the read before (${before.value}) and the read after (${read.value}): rejected as a bad read`);
       trusted.pop();
       steps.pop();
       stepTo(before, read, read.value - before.value);
       continue;
     }
     if (next === undefined && read.value > p.newMeterStartMaxWh) {
-      reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} is ${-delta} Wh below the read before (${last.value}); no later read yet shows which one is wrong: rejected until one does`);
+      reject('VEE-REGISTER-BACKWARDS', read, `read ${read.value} is ${-delta} Wh below the read before (${last.value}); no later read yet `
+        + `shows which one is wrong: rejected until one does`);
       continue;
     }
     const restart = read.value <= p.newMeterStartMaxWh;
     const rule: RuleId = restart ? 'VEE-METER-EXCHANGE' : 'VEE-REGISTER-BACKWARDS';
     const reason = restart
-      ? `register restarted at ${read.value} Wh (from ${last.value}) with no exchange record: a new meter; the old meter's last energy is unknown`
-      : `register went back ${-delta} Wh (${last.value} → ${read.value}) and stays back: energy across unknown, ${read.value} is the new baseline`;
+      ? `register restarted at ${read.value} Wh (from ${last.value}) with no exchange record: a new meter; the old `
+        + `meter's last energy is unknown`
+      : `register went back ${-delta} Wh (${last.value} → ${read.value}) and stays back: energy across `
+        + `unknown, ${read.value} is the new baseline`;
     findings.push({ rule, at: read.at, action: 'reject', reason });
     stepTo(last, read, null, { rule, reason });
   }
@@ -135,16 +144,25 @@ function exchangeBetween(exchanges: readonly MeterExchange[], last: RegisterRead
   return exchanges.find((e) => e.at > last.at && e.at <= read.at);
 }
 
-function acrossExchange(e: MeterExchange, last: RegisterRead, read: RegisterRead, meta: MeterMetadata, p: VeeParameters, findings: Finding[]): [number | null, RegisterStep['correction']] {
+function acrossExchange(
+  e: MeterExchange,
+  last: RegisterRead,
+  read: RegisterRead,
+  meta: MeterMetadata,
+  p: VeeParameters,
+  findings: Finding[],
+): [number | null, RegisterStep['correction']] {
   const tail = e.oldFinalRead - last.value;
   const head = read.value - e.newInitialRead;
   const energy = tail + head;
   if (tail < 0 || head < 0 || energy > maxEnergyWh(meta, read.at - last.at, p)) {
-    const reason = `exchange record at ${e.at} (old meter final ${e.oldFinalRead}, new meter initial ${e.newInitialRead}) does not fit the reads ${last.value} and ${read.value}: energy across unknown`;
+    const reason = `exchange record at ${e.at} (old meter final ${e.oldFinalRead}, new meter initial ${e.newInitialRead}) does not fit the `
+      + `reads ${last.value} and ${read.value}: energy across unknown`;
     findings.push({ rule: 'VEE-METER-EXCHANGE', at: read.at, action: 'reject', reason });
     return [null, { rule: 'VEE-METER-EXCHANGE', reason }];
   }
-  const reason = `meter exchanged at ${e.at}: old meter ${last.value} → ${e.oldFinalRead} (${tail} Wh) plus new meter ${e.newInitialRead} → ${read.value} (${head} Wh)`;
+  const reason = `meter exchanged at ${e.at}: old meter ${last.value} → ${e.oldFinalRead} (${tail} Wh) plus new meter ${e.newInitialRead} `
+    + `→ ${read.value} (${head} Wh)`;
   findings.push({ rule: 'VEE-METER-EXCHANGE', at: read.at, action: 'correct', reason });
   return [energy, { rule: 'VEE-METER-EXCHANGE', reason }];
 }

@@ -74,7 +74,8 @@ const meta = meterMeta({
 // Four clean weeks first: the history that spikes and like days are judged against.
 const history = runVee({ meta, reads: reads().filter((r) => r.at <= week5), from: monday, to: week5, now: week5 + 60_000 });
 const firstRun = runVee({ meta, reads: reads(), from: week5, to: end, now: end + 60_000, history: history.intervals });
-const secondRun = runVee({ meta, reads: [...reads(), ...lateReads()], from: week5, to: end, now: end + 3 * hourMs, history: history.intervals });
+const secondRun =
+  runVee({ meta, reads: [...reads(), ...lateReads()], from: week5, to: end, now: end + 3 * hourMs, history: history.intervals });
 const reconciled = reconcile(firstRun.intervals, secondRun.intervals, end + 3 * hourMs);
 
 const byAt = (list: readonly FinalInterval[], at: number): FinalInterval => {

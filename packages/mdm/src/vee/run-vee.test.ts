@@ -29,7 +29,8 @@ describe('the VEE pipeline', () => {
     const gap = result.intervals.filter((i) => i.at > gapEnd - 3 * quarterHour && i.at <= gapEnd);
     assert.deepEqual(gap.map((i) => i.method), ['EST-LINEAR', 'EST-LINEAR', 'EST-LINEAR']);
     assert.deepEqual(gap[0]?.provenance.map((e) => e.rule), ['VEE-GAP', 'EST-LINEAR']);
-    assert.equal(gap.reduce((s, i) => s + Math.round((i.value ?? 0) * 1000), 0), trueEnergy(gapEnd - 3 * quarterHour, gapEnd, energy) * 1000);
+    assert.equal(gap.reduce((s, i) => s + Math.round((i.value ?? 0) * 1000), 0),
+      trueEnergy(gapEnd - 3 * quarterHour, gapEnd, energy) * 1000);
     assert.deepEqual(result.findings.filter((f) => f.rule === 'VEE-GAP').map((f) => [f.at, f.to]), [[gapEnd - 3 * quarterHour, gapEnd]]);
     assert.ok(Math.abs((result.days[0]?.energy ?? 0) - trueEnergy(day, day + dayMs, energy)) < 1e-6);
   });
@@ -54,7 +55,8 @@ describe('the VEE pipeline', () => {
     assert.deepEqual(fromFirst.findings, []);
     // Installed two hours before its first read: those eight intervals were the meter's, and are estimated.
     const installed = run(reads, { startsAt: firstRead - 2 * hourMs + 7 * 60_000 });
-    assert.deepEqual(installed.intervals.filter((i) => i.quality === 'estimated').map((i) => i.at), Array.from({ length: 8 }, (_, k) => firstRead - 2 * hourMs + (k + 1) * quarterHour));
+    assert.deepEqual(installed.intervals.filter((i) => i.quality === 'estimated').map((i) => i.at),
+      Array.from({ length: 8 }, (_, k) => firstRead - 2 * hourMs + (k + 1) * quarterHour));
     assert.deepEqual(run(reads, { startsAt: day + dayMs }).intervals, []);
   });
 
@@ -83,9 +85,11 @@ describe('the VEE pipeline', () => {
   });
 
   it('refuses an interval that does not divide a day and a range off the grid', () => {
-    assert.throws(() => runVee({ meta: meterMeta({ intervalMs: 7 * 60_000 }), reads: [], from: day, to: day + dayMs, now: day }), { code: 'PW_ERR_VEE_INPUT' });
+    assert.throws(() => runVee({ meta: meterMeta({ intervalMs: 7 * 60_000 }), reads: [], from: day, to: day + dayMs, now: day }),
+      { code: 'PW_ERR_VEE_INPUT' });
     assert.throws(() => runVee({ meta, reads: [], from: day + 1, to: day + dayMs, now: day }), { code: 'PW_ERR_VEE_INPUT' });
-    assert.throws(() => runVee({ meta, reads: [{ at: day, value: Number.NaN }], from: day, to: day + dayMs, now: day }), { code: 'PW_ERR_VEE_INPUT' });
+    assert.throws(() => runVee({ meta, reads: [{ at: day, value: Number.NaN }], from: day, to: day + dayMs, now: day }),
+      { code: 'PW_ERR_VEE_INPUT' });
     assert.throws(() => run(allReads, { parameters: { spikeSigmas: -1 } }), { code: 'PW_ERR_VEE_INPUT' });
   });
 });

@@ -105,7 +105,8 @@ export function runVee(input: VeeInput): VeeResult {
       const i = work.intervals.get(at);
       return i === undefined || i.value === null || i.quality === 'estimated' ? null : i.value;
     };
-    findings.push(...estimateRun({ intervals: run.intervals, registerDelta: run.delta, before: known(first.at - step), after: known(last.at + step) }, profile, p));
+    findings.push(...estimateRun({ intervals: run.intervals, registerDelta: run.delta, before: known(first.at - step),
+      after: known(last.at + step) }, profile, p));
   }
 
   const final = ordered.filter((i) => i.at > from && i.at <= input.to).map(toFinal);
@@ -125,7 +126,14 @@ interface MissingRun {
  * value (with the correction's provenance), a longer step is a gap whose missing intervals form one
  * run constrained by the step's energy, and intervals outside every step form runs without one.
  */
-function intervalsFromChain(checked: CheckedReads, chain: RegisterChain, from: number, to: number, step: number, findings: Finding[]): { intervals: Map<number, WorkingInterval>; runs: MissingRun[] } {
+function intervalsFromChain(
+  checked: CheckedReads,
+  chain: RegisterChain,
+  from: number,
+  to: number,
+  step: number,
+  findings: Finding[],
+): { intervals: Map<number, WorkingInterval>; runs: MissingRun[] } {
   const readAt = new Map(checked.reads.map((r) => [r.at, r.value]));
   const rawOf = (at: number): number | null => {
     const end = readAt.get(at);
@@ -151,17 +159,21 @@ function intervalsFromChain(checked: CheckedReads, chain: RegisterChain, from: n
       interval.value = s.energy;
       interval.quality = s.energy === null ? 'missing' : s.correction === undefined ? 'measured' : 'validated';
       if (s.correction !== undefined) {
-        interval.provenance.push({ rule: s.correction.rule, from: interval.raw, to: s.energy, quality: interval.quality, reason: s.correction.reason });
+        interval.provenance.push({ rule: s.correction.rule, from: interval.raw, to: s.energy, quality: interval.quality,
+          reason: s.correction.reason });
       }
       if (s.energy === null) runs.push({ intervals: inside, delta: null });
       continue;
     }
     const count = (s.to - s.from) / step;
-    findings.push({ rule: 'VEE-GAP', at: s.from, to: s.to, action: 'flag', reason: `${count} intervals between trusted reads at ${iso(s.from)} and ${iso(s.to)}${s.energy === null ? ', register delta unknown' : `, register delta ${s.energy} Wh`}` });
+    findings.push({ rule: 'VEE-GAP', at: s.from, to: s.to, action: 'flag',
+      reason: `${count} intervals between trusted reads at ${iso(s.from)} `
+      + `and ${iso(s.to)}${s.energy === null ? ', register delta unknown' : `, register delta ${s.energy} Wh`}` });
     for (const interval of inside) {
       markMissing(interval, step, rejectedRead);
       if (s.correction !== undefined) {
-        interval.provenance.push({ rule: s.correction.rule, from: null, to: null, quality: 'missing', reason: `across the gap: ${s.correction.reason}` });
+        interval.provenance.push({ rule: s.correction.rule, from: null, to: null, quality: 'missing',
+          reason: `across the gap: ${s.correction.reason}` });
       }
     }
     runs.push({ intervals: inside, delta: s.energy });
@@ -172,7 +184,8 @@ function intervalsFromChain(checked: CheckedReads, chain: RegisterChain, from: n
     if (edge.length === 0) return;
     const first = edge[0] as WorkingInterval;
     const last = edge.at(-1) as WorkingInterval;
-    findings.push({ rule: 'VEE-GAP', at: first.at - step, to: last.at, action: 'flag', reason: `${edge.length} intervals outside the trusted reads: no register delta` });
+    findings.push({ rule: 'VEE-GAP', at: first.at - step, to: last.at, action: 'flag',
+      reason: `${edge.length} intervals outside the trusted reads: no register delta` });
     runs.push({ intervals: edge, delta: null });
     edge = [];
   };
@@ -193,7 +206,8 @@ function markMissing(interval: WorkingInterval, step: number, rejectedRead: Read
   if (rejected !== undefined && interval.raw !== null) {
     interval.provenance.push({ rule: rejected.rule, from: interval.raw, to: null, quality: 'missing', reason: rejected.reason });
   } else {
-    interval.provenance.push({ rule: 'VEE-GAP', from: null, to: null, quality: 'missing', reason: 'no trusted read at one end of the interval' });
+    interval.provenance.push({ rule: 'VEE-GAP', from: null, to: null, quality: 'missing',
+      reason: 'no trusted read at one end of the interval' });
   }
   interval.value = null;
   interval.quality = 'missing';
@@ -204,7 +218,15 @@ function toFinal(i: WorkingInterval): FinalInterval {
   return i.method === undefined ? base : { ...base, method: i.method };
 }
 
-function dayResults(final: readonly FinalInterval[], chain: { readonly steps: readonly RegisterStep[] }, from: number, to: number, step: number, tolerance: number, findings: Finding[]): DayResult[] {
+function dayResults(
+  final: readonly FinalInterval[],
+  chain: { readonly steps: readonly RegisterStep[] },
+  from: number,
+  to: number,
+  step: number,
+  tolerance: number,
+  findings: Finding[],
+): DayResult[] {
   const byDay = new Map<number, FinalInterval[]>();
   for (const interval of final) {
     const day = Math.floor((interval.at - 1) / dayMs) * dayMs;

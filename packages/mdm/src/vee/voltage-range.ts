@@ -20,7 +20,9 @@ export function checkVoltageRange(snapshots: readonly Snapshot[], meta: MeterMet
       if (v !== undefined && (v < low || v > high)) outside.push(`L${k + 1} ${v} V`);
     });
     if (outside.length > 0) {
-      findings.push({ rule: 'VEE-VOLTAGE-RANGE', at: snapshot.at, action: 'flag', reason: `${outside.join(', ')} outside ${round(low)} to ${round(high)} V (Udin ${meta.nominalVoltage} V ± ${band * 100} %, EN 50160 §4.2.2.2)` });
+      findings.push({ rule: 'VEE-VOLTAGE-RANGE', at: snapshot.at, action: 'flag',
+        reason: `${outside.join(', ')} outside ${round(low)} to ${round(high)} V (Udin ${meta.nominalVoltage} V ± ${band * 100} `
+        + `%, EN 50160 §4.2.2.2)` });
     }
   }
   return findings;

@@ -13,7 +13,14 @@ export interface WorkingInterval {
 }
 
 /** Changes an interval and records the change; returns the matching finding. */
-export function change(interval: WorkingInterval, rule: RuleId, action: FindingAction, to: number | null, quality: QualityCode, reason: string): Finding {
+export function change(
+  interval: WorkingInterval,
+  rule: RuleId,
+  action: FindingAction,
+  to: number | null,
+  quality: QualityCode,
+  reason: string,
+): Finding {
   interval.provenance.push({ rule, from: interval.value, to, quality, reason });
   interval.value = to;
   interval.quality = quality;

@@ -10,5 +10,6 @@ import { systemClock } from './system-clock.ts';
 export function openMeterStore(config: StoreConfig, clock: Clock = systemClock): Promise<MeterStore> {
   return config.kind === 'sqlite'
     ? SqliteMeterStore.open({ path: config.path, retention: config.retention, clock })
-    : PostgresMeterStore.open({ connectionString: config.connectionString, schema: config.schema, poolSize: config.poolSize, retention: config.retention, clock });
+    : PostgresMeterStore.open({ connectionString: config.connectionString, schema: config.schema, poolSize: config.poolSize,
+      retention: config.retention, clock });
 }

@@ -12,9 +12,18 @@ const m1 = parseMeterId('meter-0001');
 const m2 = parseMeterId('meter-0002');
 const minute = 60_000;
 
-const alarmOf = (meter: typeof m1, type: string, occurrence: number, raisedAt: number, state: AlarmRecord['state'] = 'raised', severity: AlarmRecord['severity'] = 'warn'): AlarmRecord => ({
-  id: alarmId(meter, type, occurrence), meter, type, occurrence, state, severity, raisedAt, clearedAt: state === 'cleared' ? raisedAt + minute : null,
-  value: 0.021, peak: 0.024, reopened: 0, acknowledgement: state === 'acknowledged' ? { at: raisedAt + minute, actor: 'op', note: 'crew sent' } : null,
+const alarmOf = (
+  meter: typeof m1,
+  type: string,
+  occurrence: number,
+  raisedAt: number,
+  state: AlarmRecord['state'] = 'raised',
+  severity: AlarmRecord['severity'] = 'warn',
+): AlarmRecord => ({
+  id: alarmId(meter, type, occurrence), meter, type, occurrence, state, severity, raisedAt,
+  clearedAt: state === 'cleared' ? raisedAt + minute : null,
+  value: 0.021, peak: 0.024, reopened: 0,
+  acknowledgement: state === 'acknowledged' ? { at: raisedAt + minute, actor: 'op', note: 'crew sent' } : null,
 });
 
 const empty: MdmCommit = { watermarks: [], slots: [], alarms: [], transitions: [] };
@@ -31,7 +40,8 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
     test('lists the meters that sent readings, in name order', async () => {
       const { store } = await fresh();
       assert.deepEqual(await store.meterIds(), []);
-      await store.appendReadings([{ meter: m2, quantity: Q.voltageL1, at: day0, value: 230 }, { meter: m1, quantity: Q.voltageL1, at: day0, value: 231 }]);
+      await store.appendReadings([{ meter: m2, quantity: Q.voltageL1, at: day0, value: 230 },
+        { meter: m1, quantity: Q.voltageL1, at: day0, value: 231 }]);
       assert.deepEqual(await store.meterIds(), [m1, m2]);
       await store.close();
     });
@@ -40,13 +50,19 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
       const db = `mdm_conformance_${++databases}`;
       const clock = new ManualClock(day0);
       let store = await target.open(db, { clock });
-      await store.commitMdm({ ...empty, watermarks: [{ meter: m1, analysedUntil: day0, validatedUntil: day0, fingerprint: 'a', updatedAt: 0 }], slots: [{ meter: m1, type: 'phase-loss', state: '{"x":1}' }] });
+      await store.commitMdm({ ...empty,
+        watermarks: [{ meter: m1, analysedUntil: day0, validatedUntil: day0, fingerprint: 'a', updatedAt: 0 }],
+        slots: [{ meter: m1, type: 'phase-loss', state: '{"x":1}' }] });
       clock.advance(minute);
-      await store.commitMdm({ ...empty, watermarks: [{ meter: m1, analysedUntil: day0 + 900_000, validatedUntil: day0 + 900_000, fingerprint: 'b', updatedAt: 0 }], slots: [{ meter: m1, type: 'phase-loss', state: '{"x":2}' }, { meter: m1, type: 'vee-failure', state: '{}' }] });
+      await store.commitMdm({ ...empty,
+        watermarks: [{ meter: m1, analysedUntil: day0 + 900_000, validatedUntil: day0 + 900_000, fingerprint: 'b', updatedAt: 0 }],
+        slots: [{ meter: m1, type: 'phase-loss', state: '{"x":2}' }, { meter: m1, type: 'vee-failure', state: '{}' }] });
       await store.close();
       store = await target.open(db, { clock });
-      assert.deepEqual(await store.mdmWatermarks(), [{ meter: m1, analysedUntil: day0 + 900_000, validatedUntil: day0 + 900_000, fingerprint: 'b', updatedAt: day0 + minute }]);
-      assert.deepEqual(await store.alarmSlots(m1), [{ meter: m1, type: 'phase-loss', state: '{"x":2}' }, { meter: m1, type: 'vee-failure', state: '{}' }]);
+      assert.deepEqual(await store.mdmWatermarks(),
+        [{ meter: m1, analysedUntil: day0 + 900_000, validatedUntil: day0 + 900_000, fingerprint: 'b', updatedAt: day0 + minute }]);
+      assert.deepEqual(await store.alarmSlots(m1),
+        [{ meter: m1, type: 'phase-loss', state: '{"x":2}' }, { meter: m1, type: 'vee-failure', state: '{}' }]);
       assert.deepEqual(await store.alarmSlots(m2), []);
       await store.close();
     });
@@ -61,13 +77,18 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
       ];
       await store.commitMdm({ ...empty, alarms });
       const ids = (list: readonly AlarmRecord[]): string[] => list.map((a) => a.id);
-      assert.deepEqual(ids(await store.alarms({ state: 'all', limit: 10 })), ['meter-0002:meter-silent:1', 'meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
-      assert.deepEqual(ids(await store.alarms({ state: 'active', limit: 10 })), ['meter-0002:meter-silent:1', 'meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2']);
-      assert.deepEqual(ids(await store.alarms({ state: 'all', meter: m1, limit: 10 })), ['meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
-      assert.deepEqual(ids(await store.alarms({ state: 'active', severity: 'critical', limit: 10 })), ['meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2']);
+      assert.deepEqual(ids(await store.alarms({ state: 'all', limit: 10 })),
+        ['meter-0002:meter-silent:1', 'meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
+      assert.deepEqual(ids(await store.alarms({ state: 'active', limit: 10 })),
+        ['meter-0002:meter-silent:1', 'meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2']);
+      assert.deepEqual(ids(await store.alarms({ state: 'all', meter: m1, limit: 10 })),
+        ['meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
+      assert.deepEqual(ids(await store.alarms({ state: 'active', severity: 'critical', limit: 10 })),
+        ['meter-0002:phase-loss:1', 'meter-0001:voltage-unbalance:2']);
       const first = await store.alarms({ state: 'all', limit: 2 });
       const last = first.at(-1) as AlarmRecord;
-      assert.deepEqual(ids(await store.alarms({ state: 'all', limit: 2, after: { raisedAt: last.raisedAt, id: last.id } })), ['meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
+      assert.deepEqual(ids(await store.alarms({ state: 'all', limit: 2, after: { raisedAt: last.raisedAt, id: last.id } })),
+        ['meter-0001:voltage-unbalance:2', 'meter-0001:voltage-unbalance:1']);
       assert.deepEqual(await store.alarm('meter-0002:meter-silent:1'), alarms[3]);
       assert.equal(await store.alarm('meter-0002:meter-silent:9'), undefined);
       await store.close();
@@ -76,13 +97,17 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
     test('replaces an alarm by id and appends its transitions to an outbox that is emptied by marking them notified', async () => {
       const { store } = await fresh();
       const raised = alarmOf(m1, 'phase-loss', 1, day0);
-      const acknowledged = { ...raised, state: 'acknowledged' as const, acknowledgement: { at: day0 + minute, actor: 'op', note: 'on it' } };
-      const [s1] = await store.commitMdm({ ...empty, alarms: [raised], transitions: [{ alarm: raised, from: 'normal', at: day0, reason: 'raised at critical (0.2)' }] });
-      const [s2] = await store.commitMdm({ ...empty, alarms: [acknowledged], transitions: [{ alarm: acknowledged, from: 'raised', at: day0 + minute, reason: 'acknowledged by op: on it' }] });
+      const acknowledged =
+        { ...raised, state: 'acknowledged' as const, acknowledgement: { at: day0 + minute, actor: 'op', note: 'on it' } };
+      const [s1] = await store.commitMdm({ ...empty, alarms: [raised],
+        transitions: [{ alarm: raised, from: 'normal', at: day0, reason: 'raised at critical (0.2)' }] });
+      const [s2] = await store.commitMdm({ ...empty, alarms: [acknowledged],
+        transitions: [{ alarm: acknowledged, from: 'raised', at: day0 + minute, reason: 'acknowledged by op: on it' }] });
       assert.ok(s1 !== undefined && s2 !== undefined && s2 > s1);
       assert.deepEqual(await store.alarm(raised.id), acknowledged);
       const pending = await store.alarmTransitions({ unnotifiedOnly: true });
-      assert.deepEqual(pending.map((t) => [t.seq, t.from, t.alarm.state, t.notified]), [[s1, 'normal', 'raised', false], [s2, 'raised', 'acknowledged', false]]);
+      assert.deepEqual(pending.map((t) => [t.seq, t.from, t.alarm.state, t.notified]),
+        [[s1, 'normal', 'raised', false], [s2, 'raised', 'acknowledged', false]]);
       assert.deepEqual(pending[1]?.alarm, acknowledged);
       await store.markAlarmTransitionsNotified([s1]);
       assert.deepEqual((await store.alarmTransitions({ unnotifiedOnly: true })).map((t) => t.seq), [s2]);
@@ -91,7 +116,8 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
       await store.close();
     });
 
-    test('keeps a cursor per notifier that only moves forward and survives a reopen; a new notifier starts at the oldest transition not every notifier had', async () => {
+    test('keeps a cursor per notifier that only moves forward and survives a reopen; a new notifier starts at the oldest transition not '
+      + 'every notifier had', async () => {
       const db = `mdm_conformance_${++databases}`;
       const clock = new ManualClock(day0 + 3_600_000);
       const store = await target.open(db, { clock });
@@ -108,7 +134,8 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
       await store.advanceNotifierCursor('webhook https://a.example/hook', s2);
       await store.close();
       const again = await target.open(db, { clock });
-      assert.deepEqual([await again.notifierCursor('webhook https://a.example/hook'), await again.notifierCursor('mqtt mqtts://b.example')], [s2, s3]);
+      assert.deepEqual([await again.notifierCursor('webhook https://a.example/hook'), await again.notifierCursor('mqtt mqtts://b.example')],
+        [s2, s3]);
       await again.markAlarmTransitionsNotified([s2, s3]);
       assert.equal(await again.notifierCursor('another'), s3, 'everything delivered: a new notifier starts after the last');
       await again.close();
@@ -117,7 +144,8 @@ export function mdmStateConformance(name: string, target: StoreTarget): void {
     test('commits a run as a whole or not at all', async () => {
       const { store } = await fresh();
       const bad = { ...alarmOf(m1, 'phase-loss', 1, day0), raisedAt: Number.NaN };
-      await assert.rejects(store.commitMdm({ ...empty, watermarks: [{ meter: m1, analysedUntil: day0, validatedUntil: day0, fingerprint: 'x', updatedAt: 0 }], alarms: [bad] }));
+      await assert.rejects(store.commitMdm({ ...empty,
+        watermarks: [{ meter: m1, analysedUntil: day0, validatedUntil: day0, fingerprint: 'x', updatedAt: 0 }], alarms: [bad] }));
       assert.deepEqual(await store.mdmWatermarks(), []);
       await store.close();
     });

@@ -62,7 +62,8 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const data = join(dir, 'data');
   const owner = await postgresUser();
   const as = (binary: string, args: string[]): Promise<unknown> =>
-    owner === undefined ? run(join(postgresBinaries, binary), args) : run('runuser', ['-u', 'postgres', '--', join(postgresBinaries, binary), ...args]);
+    owner === undefined ? run(join(postgresBinaries, binary), args)
+      : run('runuser', ['-u', 'postgres', '--', join(postgresBinaries, binary), ...args]);
   try {
     if (owner !== undefined) {
       chownSync(dir, owner.uid, owner.gid);
@@ -72,7 +73,8 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     const port = await freePort();
     const settings = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=50', '-c shared_buffers=128MB'];
     if (options.fast === true) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
-    const start = (): Promise<unknown> => as('pg_ctl', ['-D', data, '-o', settings.join(' '), '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+    const start = (): Promise<unknown> =>
+      as('pg_ctl', ['-D', data, '-o', settings.join(' '), '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
     await start();
     const connectionString = (database = 'postgres'): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
     return {
@@ -87,7 +89,9 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
         await start();
       },
       async createDatabase(name: string): Promise<void> {
-        if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot create test database ${JSON.stringify(name)}: expected a lower-case identifier`);
+        if (!/^[a-z_][a-z0-9_]*$/.test(name))
+          throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
+            `Cannot create test database ${JSON.stringify(name)}: expected a lower-case identifier`);
         await run(join(postgresBinaries, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]);
       },
       async stop(): Promise<void> {
@@ -100,6 +104,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot start a test PostgreSQL server from ${postgresBinaries} in ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
+      `Cannot start a test PostgreSQL server from ${postgresBinaries} in ${dir}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { hasCode, ManualClock, Q } from '@phasewire/core';
 import { fleetValue, type FleetInterval } from '../fleet-interval.ts';
 import { dayMs, hourMs, intervalMs } from '../periods.ts';
-import { conformanceTest as test, day0, energy, freshStore, m1, m2, m3, reading, registerReads, snapshot, type StoreTarget } from './store-conformance-kit.ts';
+import { conformanceTest as test, day0, energy, freshStore, m1, m2, m3, reading, registerReads, snapshot,
+  type StoreTarget } from './store-conformance-kit.ts';
 import { storeLifecycleTests } from './store-lifecycle-conformance.ts';
 
 export { day0, type StoreOpenOptions, type StoreTarget } from './store-conformance-kit.ts';
@@ -26,13 +27,15 @@ export function storeConformance(name: string, target: StoreTarget): void {
       assert.deepEqual(result, { inserted: 4, duplicate: 0, conflicting: 0, conflicts: [] });
       const series = await store.readings(m1, Q.voltageL1, { from: day0, to: day0 + 3 * intervalMs });
       assert.deepEqual(series.map((r) => [r.at - day0, r.value]), [[0, 230.25], [intervalMs, 229.75], [2 * intervalMs, 231.5]]);
-      assert.deepEqual((await store.readings(m1, Q.voltageL1, { from: day0 + intervalMs, to: day0 + 2 * intervalMs })).map((r) => r.value), [229.75], 'the range is half-open');
+      assert.deepEqual((await store.readings(m1, Q.voltageL1, { from: day0 + intervalMs, to: day0 + 2 * intervalMs })).map((r) => r.value),
+        [229.75], 'the range is half-open');
       await store.close();
     });
 
     test('treats a re-sent reading with the same value as a duplicate and changes nothing', async () => {
       const { store } = await fresh();
-      const batch = [reading(m1, Q.currentL1, day0, 12.345), reading(m1, Q.currentL2, day0, 11.5), reading(m1, Q.currentL1, day0 + intervalMs, 12.5)];
+      const batch =
+        [reading(m1, Q.currentL1, day0, 12.345), reading(m1, Q.currentL2, day0, 11.5), reading(m1, Q.currentL1, day0 + intervalMs, 12.5)];
       await store.appendReadings(batch);
       assert.deepEqual(await store.appendReadings(batch), { inserted: 0, duplicate: 3, conflicting: 0, conflicts: [] });
       assert.deepEqual((await store.readings(m1, Q.currentL1, { from: day0, to: day0 + dayMs })).map((r) => r.value), [12.345, 12.5]);
@@ -43,16 +46,19 @@ export function storeConformance(name: string, target: StoreTarget): void {
       const { store, clock } = await fresh();
       await store.appendReadings([reading(m1, Q.voltageL2, day0, 230), reading(m1, Q.voltageL2, day0 + intervalMs, 231)]);
       const arrived = clock.now();
-      const result = await store.appendReadings([reading(m1, Q.voltageL2, day0, 235), reading(m1, Q.voltageL2, day0 + 2 * intervalMs, 232)]);
+      const result =
+        await store.appendReadings([reading(m1, Q.voltageL2, day0, 235), reading(m1, Q.voltageL2, day0 + 2 * intervalMs, 232)]);
       assert.equal(result.inserted, 1);
       assert.equal(result.conflicting, 1);
       assert.deepEqual(result.conflicts, [{ meter: m1, quantity: Q.voltageL2, at: day0, stored: 230, received: 235, receivedAt: arrived }]);
-      assert.deepEqual((await store.readings(m1, Q.voltageL2, { from: day0, to: day0 + 1 })).map((r) => r.value), [230], 'the first value stays');
+      assert.deepEqual((await store.readings(m1, Q.voltageL2, { from: day0, to: day0 + 1 })).map((r) => r.value), [230],
+        'the first value stays');
       clock.advance(60_000);
       const again = await store.appendReadings([reading(m1, Q.voltageL2, day0, 235)]);
       assert.equal(again.conflicting, 1, 'still reported');
       const recorded = await store.conflicts(m1, { from: day0, to: day0 + dayMs });
-      assert.deepEqual(recorded, [{ meter: m1, quantity: Q.voltageL2, at: day0, stored: 230, received: 235, receivedAt: arrived }], 'recorded once, at its first arrival');
+      assert.deepEqual(recorded, [{ meter: m1, quantity: Q.voltageL2, at: day0, stored: 230, received: 235, receivedAt: arrived }],
+        'recorded once, at its first arrival');
       await store.close();
     });
 
@@ -75,7 +81,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
       assert.equal((await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 230], [Q.currentL1, 5]])])).inserted, 2);
       const second = await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 230], [Q.powerFactorL1, 0.95]])]);
       assert.deepEqual([second.inserted, second.duplicate], [1, 1]);
-      const values = await Promise.all([Q.voltageL1, Q.currentL1, Q.powerFactorL1].map((q) => store.readings(m1, q, { from: day0, to: day0 + 1 })));
+      const values =
+        await Promise.all([Q.voltageL1, Q.currentL1, Q.powerFactorL1].map((q) => store.readings(m1, q, { from: day0, to: day0 + 1 })));
       assert.deepEqual(values.map((series) => series.map((r) => r.value)), [[230], [5], [0.95]]);
       await store.close();
     });
@@ -86,7 +93,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
         await assert.rejects(store.appendReadings([reading(m1, Q.voltageL1, day0, 230), reading(m1, Q.voltageL1, day0 + intervalMs, bad)]),
           (error) => hasCode(error, 'PW_ERR_STORE_INVALID_READING'));
       }
-      await assert.rejects(store.appendSnapshots([snapshot(m1, 1.5, [[Q.voltageL1, 230]])]), (error) => hasCode(error, 'PW_ERR_STORE_INVALID_READING'));
+      await assert.rejects(store.appendSnapshots([snapshot(m1, 1.5, [[Q.voltageL1, 230]])]),
+        (error) => hasCode(error, 'PW_ERR_STORE_INVALID_READING'));
       assert.deepEqual(await store.readings(m1, Q.voltageL1, { from: 0, to: day0 + dayMs }), []);
       await store.close();
     });
@@ -112,7 +120,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
         [1, 250.5, 250.5, 'measured'], [2, 250.5, 250.5, 'measured'], [3, 250.5, 250.5, 'measured'],
         [4, null, null, 'missing'], [5, null, null, 'missing'], [6, 100, 100, 'measured'],
       ]);
-      await assert.rejects(store.intervals(m1, energy, { from: day0 + 1, to: day0 + intervalMs }), (error) => hasCode(error, 'PW_ERR_STORE_INVALID_RANGE'));
+      await assert.rejects(store.intervals(m1, energy, { from: day0 + 1, to: day0 + intervalMs }),
+        (error) => hasCode(error, 'PW_ERR_STORE_INVALID_RANGE'));
       await store.close();
     });
 
@@ -130,18 +139,22 @@ export function storeConformance(name: string, target: StoreTarget): void {
       await store.appendReadings(registerReads(m1, day0, 3, 0, 100));
       const end = day0 + intervalMs;
       const vee = { kind: 'rule', rule: 'VEE-SPIKE', reason: 'above the 3-sigma band' } as const;
-      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect' }], vee), { written: 1, unchanged: 0 });
-      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect' }], vee), { written: 0, unchanged: 1 }, 'a re-run of VEE logs nothing');
+      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100,
+        quality: 'suspect' }], vee), { written: 1, unchanged: 0 });
+      assert.deepEqual(await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'validated', value: 100,
+        quality: 'suspect' }], vee), { written: 0, unchanged: 1 }, 'a re-run of VEE logs nothing');
       clock.advance(3_600_000);
       const editor = { kind: 'person', person: 'a.operator', reason: 'customer reading confirmed' } as const;
       await store.writeIntervals([{ meter: m1, quantity: energy, end, stage: 'final', value: 95.5, quality: 'edited' }], editor);
       const [first, second] = await store.intervals(m1, energy, { from: day0, to: day0 + 2 * intervalMs });
       assert.deepEqual(first, { meter: m1, quantity: energy, end, raw: 100, validated: 100, final: 95.5, value: 95.5, quality: 'edited' });
-      assert.deepEqual(second, { meter: m1, quantity: energy, end: end + intervalMs, raw: 100, validated: null, final: null, value: 100, quality: 'measured' });
+      assert.deepEqual(second,
+        { meter: m1, quantity: energy, end: end + intervalMs, raw: 100, validated: null, final: null, value: 100, quality: 'measured' });
       const log = await store.intervalChanges(m1, energy, { from: day0, to: day0 + dayMs });
       assert.deepEqual(log.map(({ seq: _seq, ...change }) => change), [
         { meter: m1, quantity: energy, end, stage: 'validated', value: 100, quality: 'suspect', provenance: vee, at: day0 + 10 * dayMs },
-        { meter: m1, quantity: energy, end, stage: 'final', value: 95.5, quality: 'edited', provenance: editor, at: day0 + 10 * dayMs + 3_600_000 },
+        { meter: m1, quantity: energy, end, stage: 'final', value: 95.5, quality: 'edited', provenance: editor,
+          at: day0 + 10 * dayMs + 3_600_000 },
       ]);
       assert.ok((log[1]?.seq ?? 0) > (log[0]?.seq ?? 0));
       await store.close();
@@ -171,7 +184,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
       const hours = await store.rollups(m1, energy, 'hour', { from: day0, to: day0 + 2 * hourMs });
       assert.deepEqual(hours.map((h) => [h.start - day0, h.count, h.measured, h.sum]), [[0, 4, 3, 37.5], [hourMs, 4, 3, 42.5]]);
       const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
-      assert.deepEqual({ ...day }, { meter: m1, quantity: energy, period: 'day', start: day0, end: day0 + dayMs, basis: 'intervals', count: 96, measured: 94, sum: 960, mean: 10, min: null, max: null });
+      assert.deepEqual({ ...day }, { meter: m1, quantity: energy, period: 'day', start: day0, end: day0 + dayMs, basis: 'intervals',
+        count: 96, measured: 94, sum: 960, mean: 10, min: null, max: null });
       const [month] = await store.rollups(m1, energy, 'month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 1, 1) });
       assert.deepEqual([month?.start, month?.end, month?.count, month?.sum], [Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1), 96, 960]);
       await store.close();
@@ -180,10 +194,12 @@ export function storeConformance(name: string, target: StoreTarget): void {
     test('keeps an estimate when the measured value arrives later, counting the interval once', async () => {
       const { store } = await fresh();
       await store.appendReadings([reading(m1, energy, day0, 0), reading(m1, energy, day0 + 2 * intervalMs, 40)]);
-      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 15, quality: 'estimated' }], { kind: 'rule', rule: 'EST-LINEAR' });
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 15,
+        quality: 'estimated' }], { kind: 'rule', rule: 'EST-LINEAR' });
       await store.appendReadings([reading(m1, energy, day0 + intervalMs, 18)]);
       const grid = await store.intervals(m1, energy, { from: day0, to: day0 + 2 * intervalMs });
-      assert.deepEqual(grid.map((i) => [i.raw, i.value, i.quality]), [[18, 15, 'estimated'], [22, 22, 'measured']], 'VEE decides when to replace an estimate');
+      assert.deepEqual(grid.map((i) => [i.raw, i.value, i.quality]), [[18, 15, 'estimated'], [22, 22, 'measured']],
+        'VEE decides when to replace an estimate');
       const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
       assert.deepEqual([day?.count, day?.measured, day?.sum], [2, 2, 37]);
       await store.close();
@@ -211,7 +227,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
         const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
         return day === undefined ? undefined : [day.count, day.measured ?? -1, day.sum];
       };
-      const monthSum = async (): Promise<number | undefined> => (await store.rollups(m1, energy, 'month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 1, 1) }))[0]?.sum;
+      const monthSum = async (): Promise<number | undefined> =>
+        (await store.rollups(m1, energy, 'month', { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 1, 1) }))[0]?.sum;
       assert.deepEqual(await dayRollup(), [94, 94, 1880]);
       clock.advance(dayMs);
       await store.appendReadings(late);
@@ -229,8 +246,10 @@ export function storeConformance(name: string, target: StoreTarget): void {
       const { store } = await fresh({ clock: new ManualClock(day0 + 3 * dayMs) });
       await store.appendReadings(registerReads(m1, day0, 97, 0, 20));
       await store.maintain();
-      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: null, quality: 'missing' }], { kind: 'rule', rule: 'VEE-NEGATIVE' });
-      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + 2 * intervalMs, stage: 'final', value: 50, quality: 'edited' }], { kind: 'person', person: 'a.operator', reason: 'site visit' });
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: null,
+        quality: 'missing' }], { kind: 'rule', rule: 'VEE-NEGATIVE' });
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + 2 * intervalMs, stage: 'final', value: 50,
+        quality: 'edited' }], { kind: 'person', person: 'a.operator', reason: 'site visit' });
       const [day] = await store.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
       assert.deepEqual([day?.count, day?.measured, day?.sum], [95, 96, 1920 - 20 - 20 + 50]);
       const [month] = await store.rollups(m1, energy, 'month', { from: day0 - 4 * dayMs, to: day0 + 30 * dayMs });
@@ -244,7 +263,10 @@ export function storeConformance(name: string, target: StoreTarget): void {
       await store.appendSnapshots([snapshot(m1, day0 + 2 * intervalMs, [[Q.voltageL1, 232]])]);
       await store.appendSnapshots([snapshot(m1, day0, [[Q.voltageL1, 229], [Q.currentL1, 4]])]);
       const latest = [...await store.latest(m1)].sort((a, b) => a.quantity.localeCompare(b.quantity));
-      assert.deepEqual(latest, [reading(m1, Q.currentL1, day0 + intervalMs, 5), reading(m1, Q.voltageL1, day0 + 2 * intervalMs, 232)].sort((a, b) => a.quantity.localeCompare(b.quantity)));
+      assert.deepEqual(latest, [reading(m1, Q.currentL1, day0 + intervalMs, 5), reading(m1, Q.voltageL1, day0 + 2 * intervalMs, 232)].sort((
+        a,
+        b,
+      ) => a.quantity.localeCompare(b.quantity)));
       assert.deepEqual(await store.latest(m3), []);
       await store.close();
     });
@@ -257,20 +279,27 @@ export function storeConformance(name: string, target: StoreTarget): void {
         snapshot(m2, at, [[Q.voltageL1, 231]]),
         snapshot(m3, at + intervalMs, [[Q.voltageL1, 232]]),
       ]);
-      const rows = (fleet: FleetInterval): string[] => fleet.meters.map((meter, m) => `${meter} ${Array.from(fleet.values.subarray(m * fleet.quantities.length, (m + 1) * fleet.quantities.length), (v) => (Number.isNaN(v) ? '' : String(v))).join(' ')}`).sort();
+      const rows = (fleet: FleetInterval): string[] => fleet.meters.map((meter, m) => `${meter} ${Array.from(
+        fleet.values.subarray(m * fleet.quantities.length, (m + 1) * fleet.quantities.length),
+        (v) => (Number.isNaN(v) ? '' : String(v)),
+      ).join(' ')}`).sort();
       const voltage = await store.readingsAt(at, [Q.voltageL1]);
       assert.deepEqual([voltage.at, voltage.quantities, rows(voltage)], [at, [Q.voltageL1], [`${m1} 230`, `${m2} 231`]]);
       const both = await store.readingsAt(at, [Q.currentL1, Q.voltageL1]);
       assert.deepEqual(rows(both), [`${m1} 5 230`, `${m2}  231`], 'a meter without the quantity has null there');
       assert.equal(fleetValue(both, m2, Q.currentL1), null);
       const all = await store.readingsAt(at);
-      assert.deepEqual([fleetValue(all, m1, Q.currentL1), fleetValue(all, m1, Q.voltageL1), fleetValue(all, m3, Q.voltageL1)], [5, 230, undefined]);
+      assert.deepEqual([fleetValue(all, m1, Q.currentL1), fleetValue(all, m1, Q.voltageL1), fleetValue(all, m3, Q.voltageL1)],
+        [5, 230, undefined]);
       await store.maintain();
-      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`], 'the same after compaction');
+      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`],
+        'the same after compaction');
       // Late readings of the compacted day, before and after `at`, compacted in their turn.
-      await store.appendSnapshots([snapshot(m1, at - 3 * intervalMs, [[Q.voltageL1, 229]]), snapshot(m2, at + 2 * intervalMs, [[Q.voltageL1, 233]])]);
+      await store.appendSnapshots([snapshot(m1, at - 3 * intervalMs, [[Q.voltageL1, 229]]),
+        snapshot(m2, at + 2 * intervalMs, [[Q.voltageL1, 233]])]);
       await store.maintain();
-      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`], 'the same after late data was compacted into the day');
+      assert.deepEqual(rows(await store.readingsAt(at, [Q.currentL1, Q.voltageL1])), [`${m1} 5 230`, `${m2}  231`],
+        'the same after late data was compacted into the day');
       assert.deepEqual(rows(await store.readingsAt(at - 3 * intervalMs, [Q.voltageL1])), [`${m1} 229`]);
       await store.close();
     });
@@ -280,7 +309,8 @@ export function storeConformance(name: string, target: StoreTarget): void {
       await store.appendReadings([...registerReads(m1, day0, 97, 0, 10), ...registerReads(m2, day0, 49, 0, 10)]);
       await store.maintain();
       const range = { from: day0, to: day0 + dayMs };
-      const counts = async (): Promise<[string, number, number][]> => (await store.completeness(range)).map((c) => [c.meter, c.measured, c.expected] as [string, number, number]).sort();
+      const counts = async (): Promise<[string, number, number][]> =>
+        (await store.completeness(range)).map((c) => [c.meter, c.measured, c.expected] as [string, number, number]).sort();
       assert.deepEqual(await counts(), [[m1, 96, 96], [m2, 48, 96]]);
       await store.appendReadings(registerReads(m2, day0 + 49 * intervalMs, 48, 490, 10));
       assert.deepEqual(await counts(), [[m1, 96, 96], [m2, 96, 96]]);

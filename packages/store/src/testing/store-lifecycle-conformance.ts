@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { hasCode, ManualClock, parseMeterId, Q } from '@phasewire/core';
 import { dayMs, hourMs, intervalMs } from '../periods.ts';
-import { conformanceTest as test, day0, energy, m1, newDatabase, reading, registerReads, type FreshStore, type StoreTarget } from './store-conformance-kit.ts';
+import { conformanceTest as test, day0, energy, m1, newDatabase, reading, registerReads, type FreshStore,
+  type StoreTarget } from './store-conformance-kit.ts';
 
 /** Declares the lifecycle tests in the caller's describe block. */
 export function storeLifecycleTests(target: StoreTarget, fresh: FreshStore): void {
@@ -12,7 +13,8 @@ export function storeLifecycleTests(target: StoreTarget, fresh: FreshStore): voi
       const { store, db } = await fresh({ clock, retention: { rawReadings: 10, intervalData: 30, rollups: 60, audit: 15 } });
       await store.appendReadings([...registerReads(m1, day0, 5, 0, 10), reading(m1, Q.voltageL1, day0, 230)]);
       await store.appendReadings([reading(m1, Q.voltageL1, day0, 231)]);
-      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 10, quality: 'validated' }], { kind: 'rule', rule: 'VEE' });
+      await store.writeIntervals([{ meter: m1, quantity: energy, end: day0 + intervalMs, stage: 'validated', value: 10,
+        quality: 'validated' }], { kind: 'rule', rule: 'VEE' });
       const day = { from: day0, to: day0 + dayMs };
       const snapshotOf = async (): Promise<unknown> => ({
         raw: (await store.readings(m1, Q.voltageL1, day)).length,
@@ -63,7 +65,8 @@ export function storeLifecycleTests(target: StoreTarget, fresh: FreshStore): voi
       assert.deepEqual((await store.intervals(m1, energy, { from: day0, to: day0 + intervalMs })).map((i) => i.raw), [10]);
       await store.close();
       const applied = await target.appliedMigrations(db);
-      assert.deepEqual(applied.map((m) => [m.version, m.appliedAt]), Array.from({ length: target.latestVersion }, (_, i) => [i + 1, i === 0 ? day0 : day0 + dayMs]));
+      assert.deepEqual(applied.map((m) => [m.version, m.appliedAt]),
+        Array.from({ length: target.latestVersion }, (_, i) => [i + 1, i === 0 ? day0 : day0 + dayMs]));
     });
 
     test('keeps every committed reading across a reopen', async () => {
@@ -72,7 +75,8 @@ export function storeLifecycleTests(target: StoreTarget, fresh: FreshStore): voi
       await store.close();
       const reopened = await target.open(db, { clock });
       assert.equal((await reopened.readings(m1, energy, { from: day0, to: day0 + dayMs })).length, 10);
-      assert.equal((await reopened.appendReadings(registerReads(m1, day0, 11, 0, 10))).inserted, 1, 'what is stored is known after the reopen');
+      assert.equal((await reopened.appendReadings(registerReads(m1, day0, 11, 0, 10))).inserted, 1,
+        'what is stored is known after the reopen');
       assert.equal((await reopened.latest(m1))[0]?.at, day0 + 10 * intervalMs);
       const [day] = await reopened.rollups(m1, energy, 'day', { from: day0, to: day0 + dayMs });
       assert.equal(day?.sum, 100);

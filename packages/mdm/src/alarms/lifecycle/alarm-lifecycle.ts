@@ -42,7 +42,8 @@ export interface Alarm {
 }
 
 export type AlarmEvent =
-  | { readonly kind: 'level'; readonly at: number; readonly level: AlarmLevel; readonly value: number | null; readonly direction: 'above' | 'below' }
+  | { readonly kind: 'level'; readonly at: number; readonly level: AlarmLevel; readonly value: number | null;
+    readonly direction: 'above' | 'below' }
   | { readonly kind: 'acknowledge'; readonly at: number; readonly actor: string; readonly note: string }
   | { readonly kind: 'tick'; readonly at: number };
 
@@ -59,13 +60,15 @@ export interface Step {
 }
 
 export function newAlarm(meter: MeterId, type: AlarmType): Alarm {
-  return { meter, type, occurrence: 0, state: 'normal', severity: null, raisedAt: null, escalatedAt: null, acknowledgement: null, clearedAt: null, reopened: 0, value: null, peak: null };
+  return { meter, type, occurrence: 0, state: 'normal', severity: null, raisedAt: null, escalatedAt: null, acknowledgement: null,
+    clearedAt: null, reopened: 0, value: null, peak: null };
 }
 
 const active = (state: AlarmState): boolean => state === 'raised' || state === 'escalated' || state === 'acknowledged';
 
 export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePolicy): Step {
-  const to = (next: Alarm, at: number, reason: string): Step => ({ alarm: next, transition: { from: alarm.state, alarm: next, at, reason } });
+  const to =
+    (next: Alarm, at: number, reason: string): Step => ({ alarm: next, transition: { from: alarm.state, alarm: next, at, reason } });
   switch (event.kind) {
     case 'level': {
       const worse = (a: number | null, b: number | null): number | null =>
@@ -78,7 +81,8 @@ export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePoli
       }
       if (!active(alarm.state)) {
         const sinceCleared = alarm.state === 'cleared' && alarm.clearedAt !== null ? event.at - alarm.clearedAt : null;
-        const base = { ...valued, state: 'raised' as const, severity: event.level, acknowledgement: null, clearedAt: null, escalatedAt: null };
+        const base =
+          { ...valued, state: 'raised' as const, severity: event.level, acknowledgement: null, clearedAt: null, escalatedAt: null };
         if (sinceCleared !== null && sinceCleared <= policy.reopenWithinMs) {
           const reopened = { ...base, reopened: alarm.reopened + 1, raisedAt: event.at, peak: worse(alarm.peak, event.value) };
           return to(reopened, event.at, `reopened ${sinceCleared} ms after clearing, at ${event.level} (${shown})`);
@@ -95,10 +99,12 @@ export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePoli
     }
     case 'acknowledge': {
       if (event.note.trim() === '' || event.actor.trim() === '') {
-        throw new ValidationError('PW_ERR_EDIT_REASON_REQUIRED', `Cannot acknowledge alarm ${alarm.type} of meter ${alarm.meter}: ${event.actor.trim() === '' ? 'the actor' : 'the note'} is empty; an acknowledgement needs who and why`);
+        throw new ValidationError('PW_ERR_EDIT_REASON_REQUIRED', `Cannot acknowledge alarm ${alarm.type} of `
+          + `meter ${alarm.meter}: ${event.actor.trim() === '' ? 'the actor' : 'the note'} is empty; an acknowledgement needs who and why`);
       }
       if (alarm.state !== 'raised' && alarm.state !== 'escalated') {
-        throw new ValidationError('PW_ERR_ALARM_TRANSITION', `Cannot acknowledge alarm ${alarm.type} of meter ${alarm.meter}: it is ${alarm.state}, expected raised or escalated`);
+        throw new ValidationError('PW_ERR_ALARM_TRANSITION',
+          `Cannot acknowledge alarm ${alarm.type} of meter ${alarm.meter}: it is ${alarm.state}, expected raised or escalated`);
       }
       const acknowledgement = { at: event.at, actor: event.actor, note: event.note };
       return to({ ...alarm, state: 'acknowledged', acknowledgement }, event.at, `acknowledged by ${event.actor}: ${event.note}`);
@@ -107,7 +113,8 @@ export function stepAlarm(alarm: Alarm, event: AlarmEvent, policy: LifecyclePoli
       if (alarm.state !== 'raised' || policy.escalateAfterMs === null || alarm.raisedAt === null) return { alarm, transition: null };
       const waited = event.at - alarm.raisedAt;
       if (waited < policy.escalateAfterMs) return { alarm, transition: null };
-      return to({ ...alarm, state: 'escalated', escalatedAt: event.at }, event.at, `escalated: not acknowledged ${waited} ms after it was raised`);
+      return to({ ...alarm, state: 'escalated', escalatedAt: event.at }, event.at,
+        `escalated: not acknowledged ${waited} ms after it was raised`);
     }
   }
 }

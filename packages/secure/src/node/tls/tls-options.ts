@@ -29,6 +29,21 @@ export interface TlsTrust {
   readonly crl?: string;
 }
 
+/**
+ * Where and as whom an MQTT client connects over mutual TLS (the meter agent's link, the
+ * head-end's external-broker ingest): the broker's address, the name its certificate must carry,
+ * the client's identity and trust, and its MQTT client id.
+ */
+export interface MqttTlsEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** Name the broker's certificate must carry; the host when omitted. */
+  readonly servername?: string;
+  readonly identity: TlsIdentity;
+  readonly trust: TlsTrust;
+  readonly clientId: string;
+}
+
 function identityError(found: string, cause?: unknown): ConfigError {
   return new ConfigError('PW_ERR_TLS_IDENTITY', `Cannot use the TLS identity: ${found}; `
     + 'expected a PEM certificate chain and the private key of its first certificate', cause === undefined ? undefined : { cause });

@@ -21,12 +21,14 @@ export interface AlarmRow {
   readonly ack_note: string | null;
 }
 
-export const alarmColumns = 'id, meter, type, occurrence, state, severity, raised_at, cleared_at, value, peak, reopened, ack_at, ack_actor, ack_note';
+export const alarmColumns =
+  'id, meter, type, occurrence, state, severity, raised_at, cleared_at, value, peak, reopened, ack_at, ack_actor, ack_note';
 
 const states: readonly string[] = ['raised', 'escalated', 'acknowledged', 'cleared'];
 
 const corrupt = (what: string, found: unknown): never => {
-  throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot read an alarm from the store: ${what} is ${JSON.stringify(found)}, not a value phasewire writes`);
+  throw new StoreError('PW_ERR_STORE_CORRUPT',
+    `Cannot read an alarm from the store: ${what} is ${JSON.stringify(found)}, not a value phasewire writes`);
 };
 
 const optional = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -46,7 +48,8 @@ export function alarmOfRow(row: AlarmRow): AlarmRecord {
     value: optional(row.value),
     peak: optional(row.peak),
     reopened: row.reopened,
-    acknowledgement: row.ack_at === null || row.ack_actor === null || row.ack_note === null ? null : { at: row.ack_at, actor: row.ack_actor, note: row.ack_note },
+    acknowledgement: row.ack_at === null || row.ack_actor === null || row.ack_note === null ? null
+      : { at: row.ack_at, actor: row.ack_actor, note: row.ack_note },
   };
 }
 
@@ -70,16 +73,19 @@ export function transitionOfRow(row: TransitionRow): AlarmTransitionRecord {
   try {
     alarm = alarmOfRow(JSON.parse(row.alarm) as AlarmRow);
   } catch (error) {
-    throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot read alarm transition ${row.seq} from the store: ${(error as Error).message}`, { cause: error });
+    throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot read alarm transition ${row.seq} from the store: ${(error as Error).message}`,
+      { cause: error });
   }
-  return { seq: row.seq, from: row.from_state, at: row.at, reason: row.reason, alarm, notified: row.notified === true || Number(row.notified) === 1 };
+  return { seq: row.seq, from: row.from_state, at: row.at, reason: row.reason, alarm,
+    notified: row.notified === true || Number(row.notified) === 1 };
 }
 
 /** The alarm as the JSON kept in a transition row (the row's column names, so one decoder serves both). */
 export function alarmJson(a: AlarmRecord): string {
   const row: AlarmRow = {
     id: a.id, meter: a.meter, type: a.type, occurrence: a.occurrence, state: a.state, severity: a.severity, raised_at: a.raisedAt,
-    cleared_at: a.clearedAt, value: a.value, peak: a.peak, reopened: a.reopened, ack_at: a.acknowledgement?.at ?? null, ack_actor: a.acknowledgement?.actor ?? null, ack_note: a.acknowledgement?.note ?? null,
+    cleared_at: a.clearedAt, value: a.value, peak: a.peak, reopened: a.reopened, ack_at: a.acknowledgement?.at ?? null,
+    ack_actor: a.acknowledgement?.actor ?? null, ack_note: a.acknowledgement?.note ?? null,
   };
   return JSON.stringify(row);
 }
@@ -93,14 +99,18 @@ export interface WatermarkRow {
 }
 
 export const watermarkOfRow = (r: WatermarkRow): MdmWatermark => ({
-  meter: r.meter as MeterId, analysedUntil: r.analysed_until, validatedUntil: r.validated_until, fingerprint: r.fingerprint, updatedAt: r.updated_at,
+  meter: r.meter as MeterId, analysedUntil: r.analysed_until, validatedUntil: r.validated_until, fingerprint: r.fingerprint,
+  updatedAt: r.updated_at,
 });
 
 /**
  * The WHERE clause and parameters of an alarm query; `p(n)` names the n-th parameter in the
  * database's syntax (`?` or `$n`).
  */
-export function alarmFilter(query: { state: 'active' | 'all'; meter?: string; severity?: string; after?: { raisedAt: number; id: string } }, p: (n: number) => string): { where: string; params: (string | number)[] } {
+export function alarmFilter(
+  query: { state: 'active' | 'all'; meter?: string; severity?: string; after?: { raisedAt: number; id: string } },
+  p: (n: number) => string,
+): { where: string; params: (string | number)[] } {
   const terms: string[] = [];
   const params: (string | number)[] = [];
   const add = (term: (ph: string) => string, value: string | number): void => { params.push(value); terms.push(term(p(params.length))); };

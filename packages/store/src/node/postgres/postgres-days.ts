@@ -18,10 +18,12 @@ async function closeDay(client: PoolClient, day: number): Promise<void> {
   const closed = await client.query('SELECT 1 FROM closed_day WHERE day = $1', [day]);
   if ((closed.rowCount ?? 0) > 0) return;
   // A value in steps: `scaled`, or `real` times the steps for a value off the resolution (scaling.ts).
-  for (const [period, start] of [[storedPeriod.day, day], [storedPeriod.month, Date.UTC(new Date(day).getUTCFullYear(), new Date(day).getUTCMonth(), 1)]] as const) {
+  for (const [period, start] of [[storedPeriod.day, day],
+    [storedPeriod.month, Date.UTC(new Date(day).getUTCFullYear(), new Date(day).getUTCMonth(), 1)]] as const) {
     await client.query(`INSERT INTO rollup (meter, quantity, period, start, n, measured, sum, min, max)
       SELECT r.meter, r.quantity, $1, $2, count(*), 0, sum(v), min(v), max(v)
-      FROM (SELECT meter, quantity, coalesce(scaled::float8, real * q.steps) AS v FROM reading r JOIN quantity q ON q.id = r.quantity WHERE at >= $3 AND at < $4) AS r
+      FROM (SELECT meter, quantity, coalesce(scaled::float8, real * q.steps) AS v FROM reading r JOIN quantity q ON q.id = r.quantity
+        WHERE at >= $3 AND at < $4) AS r
       GROUP BY r.meter, r.quantity
       ON CONFLICT (meter, quantity, period, start) DO UPDATE SET n = rollup.n + excluded.n, sum = rollup.sum + excluded.sum,
         min = LEAST(rollup.min, excluded.min), max = GREATEST(rollup.max, excluded.max)`, [period, start, day, day + dayMs]);
@@ -49,7 +51,12 @@ export async function closeSettledDays(db: PostgresDb, now: number, closeAfterMs
 }
 
 /** Day aggregates (steps) of the open days in `range` of one meter and quantity, from its readings. */
-export async function openDayAggregates(db: PostgresDb, meter: number, quantity: PgQuantity, range: TimeRange): Promise<Map<number, Aggregate>> {
+export async function openDayAggregates(
+  db: PostgresDb,
+  meter: number,
+  quantity: PgQuantity,
+  range: TimeRange,
+): Promise<Map<number, Aggregate>> {
   const from = floorTo(range.from, dayMs);
   const closedRows = await db.query<{ day: number }>('SELECT day FROM closed_day WHERE day >= $1 AND day < $2', [from, range.to]);
   const closed = new Set(closedRows.map((r) => r.day));
@@ -59,7 +66,8 @@ export async function openDayAggregates(db: PostgresDb, meter: number, quantity:
     if (closed.has(day)) { day += dayMs; continue; }
     let end = day;
     while (end < range.to && !closed.has(end)) end += dayMs;
-    const rows = await db.query<StoredRow & { at: number }>('SELECT at, scaled, real FROM reading WHERE meter = $1 AND quantity = $2 AND at >= $3 AND at < $4 ORDER BY at', [meter, quantity.id, day, end]);
+    const rows = await db.query<StoredRow & { at: number }>('SELECT at, scaled, real FROM reading WHERE meter = $1 AND quantity = $2 AND '
+      + 'at >= $3 AND at < $4 ORDER BY at', [meter, quantity.id, day, end]);
     const part = aggregateReadings('day', rows.map((r) => r.at), rows.map((r) => valueOf(r, quantity.steps)), quantity.steps);
     for (const [start, a] of part) aggregates.set(start, a);
     day = end;

@@ -71,7 +71,8 @@ export class PostgresDb {
   /** Locks the advisory buckets of these meters until the transaction ends, in one order everywhere. */
   async lockMeters(client: PoolClient, meters: Iterable<number>): Promise<void> {
     const buckets = [...new Set([...meters].map((m) => m % meterLockBuckets))];
-    await client.query('SELECT pg_advisory_xact_lock($1, b) FROM (SELECT DISTINCT b FROM unnest($2::int[]) AS b ORDER BY b) AS s', [meterLockNamespace, buckets]);
+    await client.query('SELECT pg_advisory_xact_lock($1, b) FROM (SELECT DISTINCT b FROM unnest($2::int[]) AS b ORDER BY b) AS s',
+      [meterLockNamespace, buckets]);
   }
 
   /**
@@ -82,7 +83,8 @@ export class PostgresDb {
   async closedDaysAmong(client: PoolClient, days: Iterable<number>): Promise<Set<number>> {
     const list = [...new Set(days)].sort((a, b) => a - b);
     if (list.length === 0) return new Set();
-    await client.query('SELECT pg_advisory_xact_lock_shared($1, d) FROM (SELECT DISTINCT d FROM unnest($2::int[]) AS d ORDER BY d) AS s', [dayLockNamespace, list.map((day) => day / 86_400_000)]);
+    await client.query('SELECT pg_advisory_xact_lock_shared($1, d) FROM (SELECT DISTINCT d FROM unnest($2::int[]) AS d ORDER BY d) AS s',
+      [dayLockNamespace, list.map((day) => day / 86_400_000)]);
     const rows = await client.query<{ day: number }>('SELECT day FROM closed_day WHERE day = ANY($1::int8[])', [list]);
     return new Set(rows.rows.map((r) => r.day));
   }
@@ -92,7 +94,8 @@ export class PostgresDb {
     const missing = [...new Set(names)].filter((name) => !this.#meters.has(name));
     if (missing.length > 0) {
       await this.pool.query('INSERT INTO meter (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING', [missing]);
-      for (const row of await this.query<{ id: number; name: string }>('SELECT id, name FROM meter WHERE name = ANY($1)', [missing])) this.#rememberMeter(row.name as MeterId, row.id);
+      for (const row of await this.query<{ id: number; name: string }>('SELECT id, name FROM meter WHERE name = ANY($1)', [missing]))
+        this.#rememberMeter(row.name as MeterId, row.id);
     }
     return this.#meters;
   }
@@ -115,7 +118,9 @@ export class PostgresDb {
     const cached = this.#meterNames.get(id);
     if (cached !== undefined) return cached;
     const [row] = await this.query<{ name: string }>('SELECT name FROM meter WHERE id = $1', [id]);
-    if (row === undefined) throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot find meter ${id} in the meter dictionary: a stored row names a meter that is not there`);
+    if (row === undefined)
+      throw new StoreError('PW_ERR_STORE_CORRUPT',
+        `Cannot find meter ${id} in the meter dictionary: a stored row names a meter that is not there`);
     this.#rememberMeter(row.name as MeterId, id);
     return row.name as MeterId;
   }
@@ -123,7 +128,8 @@ export class PostgresDb {
   async meterNames(ids: Iterable<number>): Promise<Map<number, MeterId>> {
     const missing = [...new Set(ids)].filter((id) => !this.#meterNames.has(id));
     if (missing.length > 0) {
-      for (const row of await this.query<{ id: number; name: string }>('SELECT id, name FROM meter WHERE id = ANY($1)', [missing])) this.#rememberMeter(row.name as MeterId, row.id);
+      for (const row of await this.query<{ id: number; name: string }>('SELECT id, name FROM meter WHERE id = ANY($1)', [missing]))
+        this.#rememberMeter(row.name as MeterId, row.id);
     }
     return this.#meterNames;
   }
@@ -132,7 +138,8 @@ export class PostgresDb {
   async quantities(codes: Iterable<ObisCode>): Promise<Map<string, PgQuantity>> {
     const missing = [...new Set(codes)].filter((code) => !this.#quantities.has(code));
     if (missing.length > 0) {
-      await this.pool.query('INSERT INTO quantity (obis, steps, register) SELECT * FROM unnest($1::text[], $2::int[], $3::bool[]) ON CONFLICT (obis) DO NOTHING',
+      await this.pool.query('INSERT INTO quantity (obis, steps, register) SELECT * FROM unnest($1::text[], $2::int[], $3::bool[]) ON '
+        + 'CONFLICT (obis) DO NOTHING',
         [missing, missing.map(stepsOf), missing.map(isRegister)]);
       await this.#loadQuantities('WHERE obis = ANY($1)', [missing]);
     }
@@ -147,7 +154,9 @@ export class PostgresDb {
   async quantityById(id: number): Promise<PgQuantity> {
     if (!this.#quantitiesById.has(id)) await this.#loadQuantities('WHERE id = $1', [id]);
     const found = this.#quantitiesById.get(id);
-    if (found === undefined) throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot find quantity ${id} in the quantity dictionary: a stored row names a quantity that is not there`);
+    if (found === undefined)
+      throw new StoreError('PW_ERR_STORE_CORRUPT',
+        `Cannot find quantity ${id} in the quantity dictionary: a stored row names a quantity that is not there`);
     return found;
   }
 
@@ -157,7 +166,8 @@ export class PostgresDb {
   }
 
   async #loadQuantities(where: string, params: unknown[]): Promise<void> {
-    for (const row of await this.query<{ id: number; obis: string; steps: number; register: boolean }>(`SELECT id, obis, steps, register FROM quantity ${where}`, params)) {
+    for (const row of await this.query<{ id: number; obis: string; steps: number;
+      register: boolean }>(`SELECT id, obis, steps, register FROM quantity ${where}`, params)) {
       const entry = { id: row.id, obis: row.obis as ObisCode, steps: row.steps, register: row.register };
       this.#quantities.set(entry.obis, entry);
       this.#quantitiesById.set(entry.id, entry);
@@ -176,7 +186,8 @@ export class PostgresDb {
       for (const month of months) {
         for (const table of ['reading', 'register_reading']) {
           const name = partitionName(table, month);
-          const exists = await client.query('SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [this.schema, name]);
+          const exists = await client.query('SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 '
+            + 'AND c.relname = $2', [this.schema, name]);
           if ((exists.rowCount ?? 0) > 0) continue;
           await client.query(`CREATE TABLE ${name} PARTITION OF ${table} FOR VALUES FROM (${month}) TO (${nextMonthStart(month)})`);
           created++;
@@ -190,7 +201,8 @@ export class PostgresDb {
   /** Partitions of a table with the month each holds. */
   async partitions(table: string): Promise<{ name: string; month: number }[]> {
     const rows = await this.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = $2`, [this.schema, table]);
+      JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = $2`,
+        [this.schema, table]);
     return rows.flatMap(({ name }) => {
       const match = /_p(\d{4})_(\d{2})$/.exec(name);
       return match === null ? [] : [{ name, month: Date.UTC(Number(match[1]), Number(match[2]) - 1, 1) }];

@@ -35,7 +35,8 @@ export class RollupParts {
   #at(meter: number, quantity: number, period: number, start: number): Aggregate {
     const key = `${meter}/${quantity}/${period}/${start}`;
     let part = this.#parts.get(key);
-    if (part === undefined) { part = { meter, quantity, period, start, a: { n: 0, measured: 0, sum: 0, min: null, max: null } }; this.#parts.set(key, part); }
+    if (part === undefined) { part = { meter, quantity, period, start, a: { n: 0, measured: 0, sum: 0, min: null, max: null } };
+      this.#parts.set(key, part); }
     return part.a;
   }
 
@@ -54,20 +55,23 @@ export class RollupParts {
   /** Adds every part to the stored rows, in key order (so concurrent writers lock rows in one order). */
   async write(client: PoolClient): Promise<void> {
     if (this.#parts.size === 0) return;
-    const parts = [...this.#parts.values()].sort((x, y) => x.meter - y.meter || x.quantity - y.quantity || x.period - y.period || x.start - y.start);
+    const parts =
+      [...this.#parts.values()].sort((x, y) => x.meter - y.meter || x.quantity - y.quantity || x.period - y.period || x.start - y.start);
     await client.query(`INSERT INTO rollup (meter, quantity, period, start, n, measured, sum, min, max)
       SELECT * FROM unnest($1::int[], $2::int2[], $3::int2[], $4::int8[], $5::int[], $6::int[], $7::float8[], $8::float8[], $9::float8[])
       ON CONFLICT (meter, quantity, period, start) DO UPDATE SET n = rollup.n + excluded.n, measured = rollup.measured + excluded.measured,
         sum = rollup.sum + excluded.sum, min = LEAST(rollup.min, excluded.min), max = GREATEST(rollup.max, excluded.max)`, [
       parts.map((p) => p.meter), parts.map((p) => p.quantity), parts.map((p) => p.period), parts.map((p) => p.start),
-      parts.map((p) => p.a.n), parts.map((p) => p.a.measured), parts.map((p) => p.a.sum), parts.map((p) => p.a.min), parts.map((p) => p.a.max),
+      parts.map((p) => p.a.n), parts.map((p) => p.a.measured), parts.map((p) => p.a.sum), parts.map((p) => p.a.min),
+      parts.map((p) => p.a.max),
     ]);
   }
 }
 
 const columns = (rows: readonly Row[]): unknown[] => {
   const scaled = rows.map((r) => scaledInteger(r.value, r.quantity.steps));
-  return [rows.map((r) => r.meter), rows.map((r) => r.quantity.id), rows.map((r) => r.at), scaled, rows.map((r, i) => (scaled[i] === null ? r.value : null))];
+  return [rows.map((r) => r.meter), rows.map((r) => r.quantity.id), rows.map((r) => r.at), scaled,
+    rows.map((r, i) => (scaled[i] === null ? r.value : null))];
 };
 
 /** Inserts the rows into `table`; returns those that were already stored, with the stored value. */
@@ -81,7 +85,8 @@ async function insertRows(client: PoolClient, table: string, rows: readonly Row[
   // Usually every row is new. Otherwise the rest were stored before: rows this transaction did not
   // write (its own carry its id as xmin; 32-bit, hence the modulo of the 64-bit counter).
   if (inserted.rows[0]?.n === rows.length) return existing;
-  const found = await client.query<StoredRow & { meter: number; quantity: number; at: number }>(`SELECT r.meter, r.quantity, r.at, r.scaled, r.real
+  const found =
+    await client.query<StoredRow & { meter: number; quantity: number; at: number }>(`SELECT r.meter, r.quantity, r.at, r.scaled, r.real
     FROM unnest($1::int[], $2::int2[], $3::int8[]) AS i(meter, quantity, at)
     JOIN ${table} r ON r.meter = i.meter AND r.quantity = i.quantity AND r.at = i.at
     WHERE r.xmin::text <> (txid_current() % 4294967296)::text`, params.slice(0, 3));
@@ -94,8 +99,10 @@ async function insertRows(client: PoolClient, table: string, rows: readonly Row[
 async function addIntervals(client: PoolClient, fresh: readonly Row[], parts: RollupParts): Promise<void> {
   const reads = fresh.filter((r) => r.at % intervalMs === 0);
   if (reads.length === 0) return;
-  const neighbours = await client.query<{ meter: number; quantity: number; at: number; p_scaled: number | null; p_real: number | null; p: boolean; x_scaled: number | null; x_real: number | null; x: boolean }>(`
-    SELECT n.meter, n.quantity, n.at, p.scaled AS p_scaled, p.real AS p_real, p.at IS NOT NULL AS p, x.scaled AS x_scaled, x.real AS x_real, x.at IS NOT NULL AS x
+  const neighbours = await client.query<{ meter: number; quantity: number; at: number; p_scaled: number | null; p_real: number | null;
+    p: boolean; x_scaled: number | null; x_real: number | null; x: boolean }>(`
+    SELECT n.meter, n.quantity, n.at, p.scaled AS p_scaled, p.real AS p_real, p.at IS NOT NULL AS p,
+      x.scaled AS x_scaled, x.real AS x_real, x.at IS NOT NULL AS x
     FROM unnest($1::int[], $2::int2[], $3::int8[]) AS n(meter, quantity, at)
     LEFT JOIN register_reading p ON p.meter = n.meter AND p.quantity = n.quantity AND p.at = n.at - ${intervalMs}
     LEFT JOIN register_reading x ON x.meter = n.meter AND x.quantity = n.quantity AND x.at = n.at + ${intervalMs}`,
@@ -109,18 +116,21 @@ async function addIntervals(client: PoolClient, fresh: readonly Row[], parts: Ro
     const steps = read.quantity.steps;
     if (n.p) {
       const before = valueOf({ scaled: n.p_scaled, real: n.p_real }, steps);
-      intervals.set(keyOf(n.meter, n.quantity, n.at), { meter: n.meter, quantity: read.quantity, end: n.at, raw: inSteps(read.value, steps) - inSteps(before, steps) });
+      intervals.set(keyOf(n.meter, n.quantity, n.at),
+        { meter: n.meter, quantity: read.quantity, end: n.at, raw: inSteps(read.value, steps) - inSteps(before, steps) });
     }
     if (n.x) {
       const after = valueOf({ scaled: n.x_scaled, real: n.x_real }, steps);
-      intervals.set(keyOf(n.meter, n.quantity, n.at + intervalMs), { meter: n.meter, quantity: read.quantity, end: n.at + intervalMs, raw: inSteps(after, steps) - inSteps(read.value, steps) });
+      intervals.set(keyOf(n.meter, n.quantity, n.at + intervalMs),
+        { meter: n.meter, quantity: read.quantity, end: n.at + intervalMs, raw: inSteps(after, steps) - inSteps(read.value, steps) });
     }
   }
   if (intervals.size === 0) return;
   const list = [...intervals.values()];
   const overlays = await overlaysOf(client, list.map((i) => ({ meter: i.meter, quantity: i.quantity.id, end: i.end })));
   for (const i of list) {
-    parts.add(i.meter, i.quantity.id, dayOfInterval(i.end), rawArrivalDelta(i.raw, overlays.get(keyOf(i.meter, i.quantity.id, i.end)), i.quantity.steps));
+    parts.add(i.meter, i.quantity.id, dayOfInterval(i.end),
+      rawArrivalDelta(i.raw, overlays.get(keyOf(i.meter, i.quantity.id, i.end)), i.quantity.steps));
   }
 }
 

@@ -31,7 +31,8 @@ const target: StoreTarget = {
     const client = new pg.Client({ connectionString: connection() });
     await client.connect();
     try {
-      const rows = await client.query<{ version: number; applied_at: string }>(`SELECT version, applied_at FROM ${db}.schema_migration ORDER BY version`);
+      const rows = await client.query<{ version: number;
+        applied_at: string }>(`SELECT version, applied_at FROM ${db}.schema_migration ORDER BY version`);
       return rows.rows.map((r) => ({ version: r.version, appliedAt: Number(r.applied_at) }));
     } finally {
       await client.end();

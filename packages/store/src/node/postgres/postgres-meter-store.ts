@@ -10,7 +10,8 @@ import type {
   AppendResult, DayCompleteness, IntervalChange, IntervalWrite, IntervalWriteResult, MaintenanceReport, MeterStore,
   Provenance, PurgeReport, ReadingConflict,
 } from '../../meter-store.ts';
-import { intervalsPerDay, monthStart, nextMonthStart, periodEnd, periodStartsIn, type RollupPeriod, type TimeRange } from '../../periods.ts';
+import { intervalsPerDay, monthStart, nextMonthStart, periodEnd, periodStartsIn, type RollupPeriod,
+  type TimeRange } from '../../periods.ts';
 import type { IntervalOverlay, IntervalStage } from '../../quality.ts';
 import { retentionCutoffs, type RetentionPolicy } from '../../retention.ts';
 import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../rollup-compute.ts';
@@ -24,7 +25,8 @@ import { postgresMigrations } from './postgres-schema.ts';
 import { overlayOfRow, qualityAt, valueOf, type StageRow, type StoredRow } from './postgres-values.ts';
 import { purgePostgres, writeIntervalsPostgres } from './postgres-writes.ts';
 import * as mdm from './postgres-mdm-state.ts';
-import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../mdm-state.ts';
+import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit,
+  MdmWatermark } from '../../mdm-state.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -66,7 +68,9 @@ export class PostgresMeterStore implements MeterStore {
 
   static async open(options: PostgresStoreOptions): Promise<PostgresMeterStore> {
     const schema = options.schema ?? 'phasewire';
-    if (!isIdentifier(schema)) throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the PostgreSQL store in schema ${JSON.stringify(schema)}: expected a lower-case identifier`);
+    if (!isIdentifier(schema))
+      throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
+        `Cannot open the PostgreSQL store in schema ${JSON.stringify(schema)}: expected a lower-case identifier`);
     const clock = options.clock ?? systemClock;
     const db = new PostgresDb(options.connectionString, schema, options.poolSize ?? 8, clock);
     try {
@@ -81,7 +85,8 @@ export class PostgresMeterStore implements MeterStore {
     } catch (error) {
       await db.pool.end();
       if (error instanceof PhasewireError) throw error;
-      throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the PostgreSQL store (schema ${schema}): ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the PostgreSQL store (schema ${schema}): ${(error as Error).message}`,
+        { cause: error });
     }
     return new PostgresMeterStore(db, options);
   }
@@ -119,7 +124,8 @@ export class PostgresMeterStore implements MeterStore {
   }
 
   async #series(meter: number, quantity: PgQuantity, from: number, to: number): Promise<{ at: number; value: number }[]> {
-    const rows = await this.#db.query<StoredRow & { at: number }>(`SELECT at, scaled, real FROM ${tableOf(quantity)} WHERE meter = $1 AND quantity = $2 AND at >= $3 AND at < $4 ORDER BY at`,
+    const rows = await this.#db.query<StoredRow & { at: number }>(`SELECT at, scaled, real FROM ${tableOf(quantity)} WHERE meter = $1 AND `
+      + `quantity = $2 AND at >= $3 AND at < $4 ORDER BY at`,
       [meter, quantity.id, from, to]);
     return rows.map((r) => ({ at: r.at, value: valueOf(r, quantity.steps) }));
   }
@@ -141,10 +147,13 @@ export class PostgresMeterStore implements MeterStore {
       // The newest row of each quantity: one backward index probe per quantity and table.
       const rows = await this.#db.query<StoredRow & { quantity: number; at: number }>(`
         SELECT q.id AS quantity, l.at, l.scaled, l.real FROM quantity q
-          CROSS JOIN LATERAL (SELECT at, scaled, real FROM reading r WHERE r.meter = $1 AND r.quantity = q.id ORDER BY at DESC LIMIT 1) AS l WHERE NOT q.register
+          CROSS JOIN LATERAL (SELECT at, scaled, real FROM reading r WHERE r.meter = $1 AND r.quantity = q.id ORDER BY at DESC LIMIT 1) AS l
+          WHERE NOT q.register
         UNION ALL
         SELECT q.id AS quantity, l.at, l.scaled, l.real FROM quantity q
-          CROSS JOIN LATERAL (SELECT at, scaled, real FROM register_reading r WHERE r.meter = $1 AND r.quantity = q.id ORDER BY at DESC LIMIT 1) AS l WHERE q.register`, [id]);
+          CROSS JOIN LATERAL (SELECT at, scaled, real FROM register_reading r WHERE r.meter = $1 AND r.quantity = q.id
+            ORDER BY at DESC LIMIT 1) AS l
+          WHERE q.register`, [id]);
       const result: Reading[] = [];
       for (const row of rows) {
         const q = await this.#db.quantityById(row.quantity);
@@ -156,13 +165,15 @@ export class PostgresMeterStore implements MeterStore {
 
   readingsAt(at: number, quantities?: readonly ObisCode[]): Promise<FleetInterval> {
     return this.#run('Reading one interval across meters', 'PW_ERR_STORE_READ', async () => {
-      const wanted = quantities === undefined ? await this.#db.allQuantities() : (await Promise.all(quantities.map((q) => this.#db.quantity(q)))).filter((q): q is PgQuantity => q !== undefined);
+      const wanted = quantities === undefined ? await this.#db.allQuantities()
+        : (await Promise.all(quantities.map((q) => this.#db.quantity(q)))).filter((q): q is PgQuantity => q !== undefined);
       const codes = quantities ?? wanted.map((q) => q.obis);
       const builder = new FleetIntervalBuilder(at, codes);
       if (wanted.length === 0) return builder.build();
       const rows = await this.#db.query<StoredRow & { meter: number; quantity: number }>(`
         SELECT meter, quantity, scaled, real FROM reading WHERE at = $1 AND quantity = ANY($2::int2[])
-        UNION ALL SELECT meter, quantity, scaled, real FROM register_reading WHERE at = $1 AND quantity = ANY($2::int2[])`, [at, wanted.map((q) => q.id)]);
+        UNION ALL SELECT meter, quantity, scaled, real FROM register_reading WHERE at = $1 AND quantity = ANY($2::int2[])`,
+          [at, wanted.map((q) => q.id)]);
       const names = await this.#db.meterNames(rows.map((r) => r.meter));
       const byId = new Map(wanted.map((q) => [q.id, { q, column: codes.indexOf(q.obis) }]));
       for (const r of rows) {
@@ -180,16 +191,25 @@ export class PostgresMeterStore implements MeterStore {
       const id = await this.#db.meterId(meter);
       if (id === undefined) return [];
       const rows = await this.#db.query<{ quantity: number; at: number; received: number; stored: number; received_at: number }>(
-        'SELECT quantity, at, received, stored, received_at FROM reading_conflict WHERE meter = $1 AND at >= $2 AND at < $3 ORDER BY at, quantity, received_at', [id, range.from, range.to]);
+        'SELECT quantity, at, received, stored, received_at FROM reading_conflict WHERE meter = $1 AND at >= $2 AND at < $3 ORDER BY at, '
+          + 'quantity, received_at', [id, range.from, range.to]);
       const result: ReadingConflict[] = [];
-      for (const r of rows) result.push({ meter, quantity: (await this.#db.quantityById(r.quantity)).obis, at: r.at, stored: r.stored, received: r.received, receivedAt: r.received_at });
+      for (const r of rows)
+        result.push({ meter, quantity: (await this.#db.quantityById(r.quantity)).obis, at: r.at, stored: r.stored, received: r.received,
+          receivedAt: r.received_at });
       return result;
     });
   }
 
-  async #intervalInputs(meter: number, quantity: PgQuantity, from: number, to: number): Promise<{ raw: Map<number, number>; overlays: Map<number, IntervalOverlay> }> {
+  async #intervalInputs(
+    meter: number,
+    quantity: PgQuantity,
+    from: number,
+    to: number,
+  ): Promise<{ raw: Map<number, number>; overlays: Map<number, IntervalOverlay> }> {
     const reads = await this.#series(meter, quantity, from, to + 1);
-    const rows = await this.#db.query<StageRow & { end_at: number }>('SELECT end_at, validated, validated_quality, final, final_quality FROM interval_stage WHERE meter = $1 AND quantity = $2 AND end_at > $3 AND end_at <= $4',
+    const rows = await this.#db.query<StageRow & { end_at: number }>('SELECT end_at, validated, validated_quality, final, final_quality '
+      + 'FROM interval_stage WHERE meter = $1 AND quantity = $2 AND end_at > $3 AND end_at <= $4',
       [meter, quantity.id, from, to]);
     return { raw: rawIntervals(registerPoints(reads, quantity.steps)), overlays: new Map(rows.map((r) => [r.end_at, overlayOfRow(r)])) };
   }
@@ -218,8 +238,10 @@ export class PostgresMeterStore implements MeterStore {
       const id = await this.#db.meterId(meter);
       const q = await this.#db.quantity(quantity);
       if (id === undefined || q === undefined) return [];
-      const rows = await this.#db.query<{ end_at: number; seq: number; stage: string; value: number | null; quality: number; actor_kind: string; actor: string; reason: string | null; at: number }>(
-        'SELECT end_at, seq, stage, value, quality, actor_kind, actor, reason, at FROM interval_change WHERE meter = $1 AND quantity = $2 AND end_at > $3 AND end_at <= $4 ORDER BY seq',
+      const rows = await this.#db.query<{ end_at: number; seq: number; stage: string; value: number | null; quality: number;
+        actor_kind: string; actor: string; reason: string | null; at: number }>(
+        'SELECT end_at, seq, stage, value, quality, actor_kind, actor, reason, at FROM interval_change WHERE meter = $1 AND quantity = $2 '
+          + 'AND end_at > $3 AND end_at <= $4 ORDER BY seq',
         [id, q.id, range.from, range.to]);
       return rows.map((r) => ({
         meter,
@@ -257,8 +279,10 @@ export class PostgresMeterStore implements MeterStore {
           aggregates = aggregateReadings('hour', reads.map((r) => r.at), reads.map((r) => r.value), q.steps);
         }
       } else {
-        const rows = await this.#db.query<{ start: number; n: number; measured: number; sum: number; min: number | null; max: number | null }>(
-          'SELECT start, n, measured, sum, min, max FROM rollup WHERE meter = $1 AND quantity = $2 AND period = $3 AND start >= $4 AND start < $5',
+        const rows =
+          await this.#db.query<{ start: number; n: number; measured: number; sum: number; min: number | null; max: number | null }>(
+          'SELECT start, n, measured, sum, min, max FROM rollup WHERE meter = $1 AND quantity = $2 AND period = $3 AND '
+            + 'start >= $4 AND start < $5',
           [id, q.id, storedPeriod[period], first, to]);
         aggregates = new Map(rows.map((r) => [r.start, { n: r.n, measured: r.measured, sum: r.sum, min: r.min, max: r.max }]));
         if (!q.register) {
@@ -280,7 +304,8 @@ export class PostgresMeterStore implements MeterStore {
       const q = await this.#db.quantity(quantity);
       if (q === undefined) return [];
       const rows = await this.#db.query<{ name: string; start: number; measured: number }>(
-        'SELECT m.name, r.start, r.measured FROM rollup r JOIN meter m ON m.id = r.meter WHERE r.quantity = $1 AND r.period = $2 AND r.start >= $3 AND r.start < $4 ORDER BY m.name, r.start',
+        'SELECT m.name, r.start, r.measured FROM rollup r JOIN meter m ON m.id = r.meter WHERE r.quantity = $1 AND r.period = $2 AND '
+          + 'r.start >= $3 AND r.start < $4 ORDER BY m.name, r.start',
         [q.id, storedPeriod.day, range.from, range.to]);
       return rows.map((r) => ({ meter: r.name as MeterId, day: r.start, measured: r.measured, expected: intervalsPerDay }));
     });
@@ -317,7 +342,8 @@ export class PostgresMeterStore implements MeterStore {
   }
 
   commitMdm(commit: MdmCommit): Promise<readonly number[]> {
-    return this.#run(`Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`, 'PW_ERR_STORE_WRITE', () => mdm.commitMdm(this.#db, commit));
+    return this.#run(`Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`,
+      'PW_ERR_STORE_WRITE', () => mdm.commitMdm(this.#db, commit));
   }
 
   alarms(query: AlarmQuery): Promise<readonly AlarmRecord[]> {
@@ -341,7 +367,8 @@ export class PostgresMeterStore implements MeterStore {
   }
 
   advanceNotifierCursor(notifier: string, seq: number): Promise<void> {
-    return this.#run(`Moving the cursor of notifier ${notifier} to ${seq}`, 'PW_ERR_STORE_WRITE', () => mdm.advanceNotifierCursor(this.#db, notifier, seq));
+    return this.#run(`Moving the cursor of notifier ${notifier} to ${seq}`, 'PW_ERR_STORE_WRITE',
+      () => mdm.advanceNotifierCursor(this.#db, notifier, seq));
   }
 
   schemaVersion(): Promise<number> {

@@ -15,7 +15,8 @@ export const qualityCode = (quality: IntervalQuality): number => intervalQualiti
 
 export function qualityAt(code: number): IntervalQuality {
   const quality = intervalQualities[code];
-  if (quality === undefined) throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot read a stored interval stage: quality code ${code} is unknown`);
+  if (quality === undefined)
+    throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot read a stored interval stage: quality code ${code} is unknown`);
   return quality;
 }
 
@@ -34,7 +35,10 @@ export function overlayOfRow(row: StageRow): IntervalOverlay {
 }
 
 /** Written stages of these intervals, keyed `meter/quantity/end`. */
-export async function overlaysOf(client: PoolClient, keys: readonly { meter: number; quantity: number; end: number }[]): Promise<Map<string, IntervalOverlay>> {
+export async function overlaysOf(
+  client: PoolClient,
+  keys: readonly { meter: number; quantity: number; end: number }[],
+): Promise<Map<string, IntervalOverlay>> {
   const overlays = new Map<string, IntervalOverlay>();
   if (keys.length === 0) return overlays;
   const rows = await client.query<StageRow & { meter: number; quantity: number; end_at: number }>(`

@@ -12,7 +12,11 @@ import type { PostgresDb } from './postgres-db.ts';
 import { RollupParts, storedPeriod } from './postgres-ingest.ts';
 import { overlaysOf, qualityCode, valueOf, type StoredRow } from './postgres-values.ts';
 
-export async function writeIntervalsPostgres(db: PostgresDb, writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult> {
+export async function writeIntervalsPostgres(
+  db: PostgresDb,
+  writes: readonly IntervalWrite[],
+  provenance: Provenance,
+): Promise<IntervalWriteResult> {
   const meters = await db.meterIds(writes.map((w) => w.meter));
   const quantities = await db.quantities(writes.map((w) => w.quantity));
   const now = db.clock.now();
@@ -27,25 +31,30 @@ export async function writeIntervalsPostgres(db: PostgresDb, writes: readonly In
       const meter = meters.get(w.meter) ?? 0;
       const quantity = quantities.get(w.quantity);
       if (quantity === undefined) continue;
-      const before: IntervalOverlay | undefined = (await overlaysOf(client, [{ meter, quantity: quantity.id, end: w.end }])).get(`${meter}/${quantity.id}/${w.end}`);
+      const before: IntervalOverlay | undefined =
+        (await overlaysOf(client, [{ meter, quantity: quantity.id, end: w.end }])).get(`${meter}/${quantity.id}/${w.end}`);
       const current = before?.[w.stage];
       if (current !== undefined && current.value === w.value && current.quality === w.quality) {
         unchanged++;
         continue;
       }
-      const reads = await client.query<StoredRow & { at: number }>('SELECT at, scaled, real FROM register_reading WHERE meter = $1 AND quantity = $2 AND at IN ($3, $4)',
+      const reads = await client.query<StoredRow
+        & { at: number }>('SELECT at, scaled, real FROM register_reading WHERE meter = $1 AND quantity = $2 AND at IN ($3, $4)',
         [meter, quantity.id, w.end - intervalMs, w.end]);
       const start = reads.rows.find((r) => r.at === w.end - intervalMs);
       const end = reads.rows.find((r) => r.at === w.end);
-      const rawSteps = start === undefined || end === undefined ? undefined : inSteps(valueOf(end, quantity.steps), quantity.steps) - inSteps(valueOf(start, quantity.steps), quantity.steps);
+      const rawSteps = start === undefined || end === undefined ? undefined
+        : inSteps(valueOf(end, quantity.steps), quantity.steps) - inSteps(valueOf(start, quantity.steps), quantity.steps);
       const after: IntervalOverlay = { ...before, [w.stage]: { value: w.value, quality: w.quality } };
-      const delta = contributionDelta(intervalContribution(rawSteps, before, quantity.steps), intervalContribution(rawSteps, after, quantity.steps));
+      const delta =
+        contributionDelta(intervalContribution(rawSteps, before, quantity.steps), intervalContribution(rawSteps, after, quantity.steps));
       if (delta.n !== 0 || delta.sum !== 0) parts.add(meter, quantity.id, dayOfInterval(w.end), delta);
       const column = w.stage === 'validated' ? 'validated' : 'final';
       await client.query(`INSERT INTO interval_stage (meter, quantity, end_at, ${column}, ${column}_quality) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (meter, quantity, end_at) DO UPDATE SET ${column} = excluded.${column}, ${column}_quality = excluded.${column}_quality`,
       [meter, quantity.id, w.end, w.value, qualityCode(w.quality)]);
-      await client.query('INSERT INTO interval_change (meter, quantity, end_at, stage, value, quality, actor_kind, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      await client.query('INSERT INTO interval_change (meter, quantity, end_at, stage, value, quality, actor_kind, actor, reason, at) '
+        + 'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
         [meter, quantity.id, w.end, w.stage, w.value, qualityCode(w.quality), provenance.kind, actor, reason, now]);
       written++;
     }

@@ -6,7 +6,8 @@ import { ByteReader, ByteWriter, uintSize } from './byte-codec.ts';
 
 describe('byte codec of the SQLite layout', () => {
   it('reads back every unsigned, signed and tagged number it writes, up to 2^53', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: -(2 ** 51), max: 2 ** 51 }), fc.double({ noNaN: true, noDefaultInfinity: true }))), (values) => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: -(2 ** 51), max: 2 ** 51 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }))), (values) => {
       const w = new ByteWriter(4);
       for (const [u, i, d] of values) { w.uint(u); w.int(i); w.number(d); w.f64(d); }
       const r = new ByteReader(w.bytes(), 'test data');
@@ -33,7 +34,8 @@ describe('byte codec of the SQLite layout', () => {
     assert.throws(() => new ByteReader(Uint8Array.of(0x80), 'x').uint(), (e) => hasCode(e, 'PW_ERR_STORE_CORRUPT'));
     assert.throws(() => new ByteReader(new Uint8Array(9).fill(0xff), 'x').uint(), (e) => hasCode(e, 'PW_ERR_STORE_CORRUPT'));
     assert.throws(() => new ByteReader(Uint8Array.of(1, 2), 'x').f64(), (e) => hasCode(e, 'PW_ERR_STORE_CORRUPT'));
-    assert.throws(() => { const r = new ByteReader(Uint8Array.of(1, 2), 'x'); r.uint(); r.end(); }, (e) => hasCode(e, 'PW_ERR_STORE_CORRUPT'));
+    assert.throws(() => { const r = new ByteReader(Uint8Array.of(1, 2), 'x'); r.uint(); r.end(); },
+      (e) => hasCode(e, 'PW_ERR_STORE_CORRUPT'));
     fc.assert(fc.property(fc.uint8Array({ maxLength: 32 }), (bytes) => {
       const r = new ByteReader(bytes, 'random bytes');
       try {

@@ -122,7 +122,8 @@ export class ByteReader {
   }
 
   fail(problem: string): never {
-    throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot decode the stored ${this.#what}: ${problem} at byte ${this.#offset} of ${this.#bytes.length}`);
+    throw new StoreError('PW_ERR_STORE_CORRUPT',
+      `Cannot decode the stored ${this.#what}: ${problem} at byte ${this.#offset} of ${this.#bytes.length}`);
   }
 
   byte(): number {

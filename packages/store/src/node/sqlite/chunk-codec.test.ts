@@ -6,7 +6,8 @@ import { decodeChunk, encodeChunk, maxChunkReadings, type SeriesPart } from './c
 
 const series = fc.integer({ min: 1, max: maxChunkReadings }).chain((n) => fc.record({
   deltas: fc.array(fc.oneof(fc.constant(900_000), fc.integer({ min: 1, max: 3_600_000 })), { minLength: n - 1, maxLength: n - 1 }),
-  values: fc.array(fc.oneof(fc.integer({ min: -1e12, max: 1e12 }).map((v) => v / 10), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: n, maxLength: n }),
+  values: fc.array(fc.oneof(fc.integer({ min: -1e12, max: 1e12 }).map((v) => v / 10), fc.double({ noNaN: true, noDefaultInfinity: true })),
+    { minLength: n, maxLength: n }),
 }));
 
 describe('chunks of compacted readings', () => {

@@ -111,6 +111,7 @@ const allIndices = function* (length: number): Generator<number> {
 export function recentDayParts(ctx: SqliteContext, meter: number, quantity: QuantityEntry): Map<number, Aggregate> {
   const reads = ctx.recentReadingsOf(meter).get(quantity.id);
   const days = new Map<number, Aggregate>();
-  if (reads !== undefined) addRecentContributions(ctx, meter, quantity, ctx.state(meter), reads, allIndices(reads.at.length), new CompactedValues(ctx), days);
+  if (reads !== undefined)
+    addRecentContributions(ctx, meter, quantity, ctx.state(meter), reads, allIndices(reads.at.length), new CompactedValues(ctx), days);
   return days;
 }

@@ -8,7 +8,8 @@ const stepsOf = (id: number): number => [1, 10, 100, 1000, 10_000][id % 5] ?? 1;
 
 describe('recent snapshot text', () => {
   it('reads back every quantity id and value exactly, on the resolution grid or not', () => {
-    const entry = fc.tuple(fc.nat({ max: 500 }), fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })));
+    const entry = fc.tuple(fc.nat({ max: 500 }),
+      fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })));
     fc.assert(fc.property(fc.uniqueArray(entry, { selector: ([id]) => id, maxLength: 40 }), (entries) => {
       const text = encodeSnapshotText(entries.map(([id]) => id), entries.map(([, v]) => v), entries.map(([id]) => stepsOf(id)));
       assert.match(text, /^[\x20-\x7f]*$/, 'ASCII without control characters');
@@ -45,8 +46,10 @@ describe('recent snapshot text', () => {
   });
 
   it('reads only the wanted quantities into their columns of a table row, the same values as a full decode', () => {
-    const entry = fc.tuple(fc.nat({ max: 60 }), fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })));
-    fc.assert(fc.property(fc.uniqueArray(entry, { selector: ([id]) => id, maxLength: 20 }), fc.uniqueArray(fc.nat({ max: 60 }), { maxLength: 8 }), fc.nat({ max: 3 }), (entries, wantedIds, row) => {
+    const entry = fc.tuple(fc.nat({ max: 60 }),
+      fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })));
+    fc.assert(fc.property(fc.uniqueArray(entry, { selector: ([id]) => id, maxLength: 20 }),
+      fc.uniqueArray(fc.nat({ max: 60 }), { maxLength: 8 }), fc.nat({ max: 3 }), (entries, wantedIds, row) => {
       const text = encodeSnapshotText(entries.map(([id]) => id), entries.map(([, v]) => v), entries.map(([id]) => stepsOf(id)));
       const full = new Map<number, number>();
       decodeSnapshotText(text, stepsOf, (id, value) => full.set(id, value));

@@ -63,7 +63,8 @@ export function decodeSnapshotText(text: string, stepsOf: (id: number) => number
 let cursor = 0;
 
 function corrupt(text: string, problem: string): never {
-  throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot decode a stored recent snapshot: ${problem} at character ${cursor} of ${text.length}`);
+  throw new StoreError('PW_ERR_STORE_CORRUPT',
+    `Cannot decode a stored recent snapshot: ${problem} at character ${cursor} of ${text.length}`);
 }
 
 /** Reads one number at `cursor`. Integer arithmetic while the bits fit in 31, doubles beyond. */
@@ -76,7 +77,8 @@ function readUint(text: string): number {
       const result = shift <= 25 ? value + ((c - finalBase) << shift) : value + (c - finalBase) * 2 ** shift;
       return result <= Number.MAX_SAFE_INTEGER ? result : corrupt(text, 'a number is larger than 2^53');
     }
-    if (!(c >= continuationBase && c < finalBase)) return corrupt(text, Number.isNaN(c) ? 'it ends early' : `character ${c} is not part of a number`);
+    if (!(c >= continuationBase && c < finalBase))
+      return corrupt(text, Number.isNaN(c) ? 'it ends early' : `character ${c} is not part of a number`);
     value = shift <= 25 ? value + ((c - continuationBase) << shift) : value + (c - continuationBase) * 2 ** shift;
     shift += 5;
   }
@@ -118,7 +120,14 @@ export function decodeSnapshotInto(text: string, stepsOf: (id: number) => number
  * fleet query's inner loop: it writes straight into the result table, so a row costs no scratch
  * arrays, and a row whose wanted quantities come first is read only up to them.
  */
-export function decodeSnapshotColumns(text: string, stepsOf: (id: number) => number, columns: readonly (number | undefined)[], wanted: number, out: Float64Array, base: number): number {
+export function decodeSnapshotColumns(
+  text: string,
+  stepsOf: (id: number) => number,
+  columns: readonly (number | undefined)[],
+  wanted: number,
+  out: Float64Array,
+  base: number,
+): number {
   cursor = 0;
   let found = 0;
   const length = text.length;

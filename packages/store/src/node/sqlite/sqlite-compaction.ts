@@ -19,7 +19,8 @@ export const metersPerCompaction = 500;
 /** Adds an aggregate (steps) to the stored rollup row, creating it. */
 export function addToStoredRollup(ctx: SqliteContext, meter: number, quantity: number, period: number, start: number, a: Aggregate): void {
   ctx.stmt(`INSERT INTO rollup (meter, quantity, period, start, n, measured, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (meter, quantity, period, start) DO UPDATE SET n = n + excluded.n, measured = measured + excluded.measured, sum = sum + excluded.sum,
+    ON CONFLICT (meter, quantity, period, start) DO UPDATE SET n = n + excluded.n, measured = measured + excluded.measured,
+      sum = sum + excluded.sum,
       min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
       max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END`)
     .run(meter, quantity, period, start, a.n, a.measured, a.sum, a.min, a.max);
@@ -50,7 +51,9 @@ function writeChunks(ctx: SqliteContext, meter: number, quantityId: number, day:
   const quantity = ctx.quantityById(quantityId);
   const settled: SeriesPart = { at: [], values: [] };
   if (ctx.compactedDays.has(day)) ctx.chunkReadings(meter, quantity, day, day + dayMs, settled);
-  if (settled.at.length > 0) ctx.stmt('DELETE FROM reading_chunk WHERE meter = ? AND quantity = ? AND start >= ? AND start < ?').run(meter, quantityId, day, day + dayMs);
+  if (settled.at.length > 0)
+    ctx.stmt('DELETE FROM reading_chunk WHERE meter = ? AND quantity = ? AND start >= ? AND start < ?').run(meter, quantityId, day,
+      day + dayMs);
   const all = settled.at.length === 0 ? fresh : mergeSeries(settled, fresh);
   const insert = ctx.stmt('INSERT INTO reading_chunk (meter, quantity, start, data) VALUES (?, ?, ?, ?)');
   // (A day compacted for the first time has no chunks to merge with: no lookup.)
@@ -65,13 +68,20 @@ function writeChunks(ctx: SqliteContext, meter: number, quantityId: number, day:
  * caller's transaction. `allSlots` are every recent slot: a reading that stays recent may still
  * count an interval that a compacted one closes.
  */
-export function compactMeters(ctx: SqliteContext, slots: readonly number[], allSlots: readonly number[], firstMeter: number, lastMeter: number): void {
+export function compactMeters(
+  ctx: SqliteContext,
+  slots: readonly number[],
+  allSlots: readonly number[],
+  firstMeter: number,
+  lastMeter: number,
+): void {
   const compacting = new Set(slots);
   // meter → quantity id → every recent read in time order, and the indices of those being compacted.
   const recent = new Map<number, Map<number, SeriesPart>>();
   const moving = new Map<number, Map<number, number[]>>();
   for (const slot of allSlots) {
-    const rows = ctx.arrays('SELECT meter, off, vals FROM reading_recent WHERE slot = ? AND meter BETWEEN ? AND ?', slot, firstMeter, lastMeter);
+    const rows =
+      ctx.arrays('SELECT meter, off, vals FROM reading_recent WHERE slot = ? AND meter BETWEEN ? AND ?', slot, firstMeter, lastMeter);
     const compacted = compacting.has(slot);
     for (const row of rows) {
       const meter = num(row[0]);

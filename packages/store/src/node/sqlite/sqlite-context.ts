@@ -22,7 +22,8 @@ export interface QuantityEntry {
 export type Row = Record<string, SQLOutputValue>;
 
 export const num = (value: SQLOutputValue | undefined): number => Number(value);
-export const optionalNumber = (value: SQLOutputValue | undefined): number | null => (value === null || value === undefined ? null : Number(value));
+export const optionalNumber =
+  (value: SQLOutputValue | undefined): number | null => (value === null || value === undefined ? null : Number(value));
 
 /**
  * Recent rows per INSERT statement: each call into node:sqlite costs about as much as inserting a
@@ -31,7 +32,8 @@ export const optionalNumber = (value: SQLOutputValue | undefined): number | null
  */
 const recentRowsPerInsert = 64;
 const insertRecentRows = (rows: number): string =>
-  `INSERT INTO reading_recent (slot, meter, off, vals) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`;
+  `INSERT INTO reading_recent (slot, meter, off, vals) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')} `
+    + `ON CONFLICT DO NOTHING`;
 const insertRecentSql: readonly string[] = Array.from({ length: recentRowsPerInsert + 1 }, (_, rows) => insertRecentRows(rows));
 
 /** At most this many meter states stay cached (about 1 KiB each). */
@@ -142,7 +144,9 @@ export class SqliteContext {
     const cached = this.#meterNames.get(id);
     if (cached !== undefined) return cached;
     const row = this.stmt('SELECT name FROM meter WHERE id = ?').get(id);
-    if (row === undefined) throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot find meter ${id} in the meter dictionary: a stored row names a meter that is not there`);
+    if (row === undefined)
+      throw new StoreError('PW_ERR_STORE_CORRUPT',
+        `Cannot find meter ${id} in the meter dictionary: a stored row names a meter that is not there`);
     const name = String(row['name']) as MeterId;
     this.#remember(name, id);
     return name;
@@ -165,7 +169,8 @@ export class SqliteContext {
     if (known !== undefined) return known;
     const steps = stepsOf(obis);
     const register = isRegister(obis);
-    const id = num(this.stmt('INSERT INTO quantity (obis, steps, register) VALUES (?, ?, ?)').run(obis, steps, register ? 1 : 0).lastInsertRowid);
+    const id =
+      num(this.stmt('INSERT INTO quantity (obis, steps, register) VALUES (?, ?, ?)').run(obis, steps, register ? 1 : 0).lastInsertRowid);
     const entry = { id, obis, steps, register };
     this.#quantities.set(obis, entry);
     this.#quantitiesById.set(id, entry);
@@ -177,7 +182,9 @@ export class SqliteContext {
     const cached = this.#quantitiesById.get(id);
     if (cached !== undefined) return cached;
     const row = this.stmt('SELECT id, obis, steps, register FROM quantity WHERE id = ?').get(id);
-    if (row === undefined) throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot find quantity ${id} in the quantity dictionary: a stored row names a quantity that is not there`);
+    if (row === undefined)
+      throw new StoreError('PW_ERR_STORE_CORRUPT',
+        `Cannot find quantity ${id} in the quantity dictionary: a stored row names a quantity that is not there`);
     return this.#rememberQuantity(row);
   }
 
@@ -186,7 +193,8 @@ export class SqliteContext {
   }
 
   #rememberQuantity(row: Row): QuantityEntry {
-    const entry = { id: num(row['id']), obis: String(row['obis']) as ObisCode, steps: num(row['steps']), register: num(row['register']) === 1 };
+    const entry =
+      { id: num(row['id']), obis: String(row['obis']) as ObisCode, steps: num(row['steps']), register: num(row['register']) === 1 };
     this.#quantities.set(entry.obis, entry);
     this.#quantitiesById.set(entry.id, entry);
     this.#stepsById[entry.id] = entry.steps;
@@ -198,7 +206,8 @@ export class SqliteContext {
     const cached = this.#states.get(meter);
     if (cached !== undefined) return cached;
     const row = this.stmt('SELECT data FROM meter_state WHERE meter = ?').get(meter);
-    const state = row === undefined ? emptyMeterState() : decodeMeterState(row['data'] as Uint8Array, this.stepsOfId, `state of meter ${meter}`);
+    const state =
+      row === undefined ? emptyMeterState() : decodeMeterState(row['data'] as Uint8Array, this.stepsOfId, `state of meter ${meter}`);
     for (const [id, reads] of this.recentReadingsOf(meter)) {
       const register = this.quantityById(id).register;
       reads.at.forEach((at, i) => {
@@ -295,7 +304,8 @@ export class SqliteContext {
     const conflicting = rowsToCheck.map((i) => pending.slice(4 * i, 4 * i + 4) as [number, number, number, string]);
     pending.length = 0;
     for (const [slot, meter, off, vals] of conflicting) {
-      const stored = this.stmt('SELECT vals FROM reading_recent WHERE slot = ? AND meter = ? AND off = ?', true).get(slot, meter, off) as unknown as SQLOutputValue[] | undefined;
+      const stored = this.stmt('SELECT vals FROM reading_recent WHERE slot = ? AND meter = ? AND off = ?', true).get(slot, meter,
+        off) as unknown as SQLOutputValue[] | undefined;
       const storedVals = String(stored?.[0] ?? '');
       if (storedVals === vals) continue;
       const merged = new Map<number, number>();
@@ -310,7 +320,8 @@ export class SqliteContext {
   /** The values of the recent snapshot of a meter at one time, by quantity id. */
   recentRow(slot: number, meter: number, off: number): Map<number, number> | undefined {
     this.flushRecent();
-    const row = this.stmt('SELECT vals FROM reading_recent WHERE slot = ? AND meter = ? AND off = ?', true).get(slot, meter, off) as unknown as SQLOutputValue[] | undefined;
+    const row = this.stmt('SELECT vals FROM reading_recent WHERE slot = ? AND meter = ? AND off = ?', true).get(slot, meter,
+      off) as unknown as SQLOutputValue[] | undefined;
     if (row === undefined) return undefined;
     const values = new Map<number, number>();
     decodeSnapshotText(String(row[0]), this.stepsOfId, (id, value) => values.set(id, value));
@@ -319,8 +330,11 @@ export class SqliteContext {
 
   /** Readings of one meter and quantity from compacted chunks with start in [from, to). */
   chunkReadings(meter: number, quantity: QuantityEntry, from: number, to: number, into: SeriesPart): void {
-    const rows = this.arrays('SELECT start, data FROM reading_chunk WHERE meter = ? AND quantity = ? AND start >= ? AND start < ? ORDER BY start', meter, quantity.id, from, to);
-    for (const row of rows) decodeChunk(row[1] as Uint8Array, num(row[0]), quantity.steps, `chunk of meter ${meter}, quantity ${quantity.obis} at ${num(row[0])}`, into);
+    const rows = this.arrays('SELECT start, data FROM reading_chunk WHERE meter = ? AND quantity = ? AND start >= ? AND start < ? ORDER BY '
+      + 'start', meter, quantity.id, from, to);
+    for (const row of rows)
+      decodeChunk(row[1] as Uint8Array, num(row[0]), quantity.steps, `chunk of meter ${meter}, quantity ${quantity.obis} at ${num(row[0])}`,
+        into);
   }
 
   /** The value of one reading while it is recent, or undefined. */
@@ -337,11 +351,13 @@ export class SqliteContext {
 
   /** The value of one reading in the compacted chunks of `day`, or undefined. */
   storedValueInChunks(meter: number, quantity: QuantityEntry, at: number, day: number): number | undefined {
-    const row = this.stmt('SELECT start, data FROM reading_chunk WHERE meter = ? AND quantity = ? AND start <= ? AND start >= ? ORDER BY start DESC LIMIT 1', true)
+    const row = this.stmt('SELECT start, data FROM reading_chunk WHERE meter = ? AND quantity = ? AND start <= ? AND start >= ? ORDER BY '
+      + 'start DESC LIMIT 1', true)
       .get(meter, quantity.id, at, day) as unknown as SQLOutputValue[] | undefined;
     if (row === undefined) return undefined;
     const part: SeriesPart = { at: [], values: [] };
-    decodeChunk(row[1] as Uint8Array, num(row[0]), quantity.steps, `chunk of meter ${meter}, quantity ${quantity.obis} at ${num(row[0])}`, part);
+    decodeChunk(row[1] as Uint8Array, num(row[0]), quantity.steps, `chunk of meter ${meter}, quantity ${quantity.obis} at ${num(row[0])}`,
+      part);
     const index = part.at.indexOf(at);
     return index < 0 ? undefined : part.values[index];
   }

@@ -64,7 +64,8 @@ function ingestGroup(ctx: SqliteContext, group: IngestGroup, counts: IngestCount
         counts.duplicate++;
       } else {
         counts.conflicting++;
-        ctx.stmt('INSERT INTO reading_conflict (meter, quantity, at, received, stored, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        ctx.stmt('INSERT INTO reading_conflict (meter, quantity, at, received, stored, received_at) VALUES (?, ?, ?, ?, ?, ?) '
+          + 'ON CONFLICT DO NOTHING')
           .run(meter, quantity.id, at, value, stored, now);
         counts.conflicts.push({ meter: group.meter, quantity: quantity.obis, at, stored, received: value, receivedAt: now });
       }
@@ -85,7 +86,16 @@ function ingestGroup(ctx: SqliteContext, group: IngestGroup, counts: IngestCount
  * Inserts or extends the recent row of a meter at one time. `known` is the row as looked up (null:
  * looked up and absent; undefined: not looked up).
  */
-function writeRecent(ctx: SqliteContext, slot: number, meter: number, off: number, ids: number[], values: number[], steps: number[], known: Map<number, number> | null | undefined): void {
+function writeRecent(
+  ctx: SqliteContext,
+  slot: number,
+  meter: number,
+  off: number,
+  ids: number[],
+  values: number[],
+  steps: number[],
+  known: Map<number, number> | null | undefined,
+): void {
   if (known === null || known === undefined) {
     ctx.queueRecent(slot, meter, off, encodeSnapshotText(ids, values, steps));
     return;
@@ -96,7 +106,8 @@ function writeRecent(ctx: SqliteContext, slot: number, meter: number, off: numbe
     values.push(value);
     steps.push(ctx.stepsOfId(id));
   }
-  ctx.stmt('UPDATE reading_recent SET vals = ? WHERE slot = ? AND meter = ? AND off = ?').run(encodeSnapshotText(ids, values, steps), slot, meter, off);
+  ctx.stmt('UPDATE reading_recent SET vals = ? WHERE slot = ? AND meter = ? AND off = ?').run(encodeSnapshotText(ids, values, steps), slot,
+    meter, off);
 }
 
 /** Updates the meter's state for a reading that was not stored before. */

@@ -36,13 +36,15 @@ export function writeIntervals(ctx: SqliteContext, writes: readonly IntervalWrit
     // A raw value counted by a recent read is added on read with the stages current then; the stored
     // row holds the interval as if it had no raw value (recent-contributions.ts).
     const stored = rawSteps !== undefined && (recentEnd !== undefined || recentStart !== undefined) ? undefined : rawSteps;
-    const delta = contributionDelta(intervalContribution(stored, before, quantity.steps), intervalContribution(stored, after, quantity.steps));
+    const delta =
+      contributionDelta(intervalContribution(stored, before, quantity.steps), intervalContribution(stored, after, quantity.steps));
     if (delta.n !== 0 || delta.sum !== 0) addToStoredDay(ctx, meter, quantity.id, dayOfInterval(w.end), delta);
     const column = w.stage === 'validated' ? 'validated' : 'final';
     ctx.stmt(`INSERT INTO interval_stage (meter, quantity, end_at, ${column}, ${column}_quality) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (meter, quantity, end_at) DO UPDATE SET ${column} = excluded.${column}, ${column}_quality = excluded.${column}_quality`)
       .run(meter, quantity.id, w.end, w.value, qualityCode(w.quality));
-    ctx.stmt('INSERT INTO interval_change (meter, quantity, end_at, stage, value, quality, actor_kind, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    ctx.stmt('INSERT INTO interval_change (meter, quantity, end_at, stage, value, quality, actor_kind, actor, reason, at) VALUES (?, ?, '
+      + '?, ?, ?, ?, ?, ?, ?, ?)')
       .run(meter, quantity.id, w.end, w.stage, w.value, qualityCode(w.quality), provenance.kind, actor, reason, now);
     const state = ctx.state(meter);
     if ((state.writtenUntil.get(quantity.id) ?? -Infinity) < w.end) {

@@ -1,25 +1,31 @@
 // The MDM state tables on SQLite (store/mdm-state.ts): reads, and the one-transaction commit of a
 // run, which the store runs inside its write queue.
 import type { MeterId } from '@phasewire/core';
-import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../mdm-state.ts';
-import { alarmColumns, alarmFilter, alarmJson, alarmOfRow, alarmValues, transitionOfRow, watermarkOfRow, type AlarmRow, type TransitionRow, type WatermarkRow } from '../mdm/mdm-rows.ts';
+import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit,
+  MdmWatermark } from '../../mdm-state.ts';
+import { alarmColumns, alarmFilter, alarmJson, alarmOfRow, alarmValues, transitionOfRow, watermarkOfRow, type AlarmRow, type TransitionRow,
+  type WatermarkRow } from '../mdm/mdm-rows.ts';
 import type { SqliteContext } from './sqlite-context.ts';
 
 export const meterNames = (ctx: SqliteContext): MeterId[] =>
   ctx.arrays('SELECT name FROM meter ORDER BY name').map((row) => String(row[0]) as MeterId);
 
 export const watermarks = (ctx: SqliteContext): MdmWatermark[] =>
-  ctx.stmt('SELECT meter, analysed_until, validated_until, fingerprint, updated_at FROM mdm_watermark ORDER BY meter').all().map((r) => watermarkOfRow(r as unknown as WatermarkRow));
+  ctx.stmt('SELECT meter, analysed_until, validated_until, fingerprint, updated_at FROM mdm_watermark ORDER BY meter').all()
+    .map((r) => watermarkOfRow(r as unknown as WatermarkRow));
 
 export const alarmSlots = (ctx: SqliteContext, meter: MeterId): AlarmSlotRecord[] =>
-  ctx.stmt('SELECT type, state FROM alarm_slot WHERE meter = ? ORDER BY type').all(meter).map((r) => ({ meter, type: String(r['type']), state: String(r['state']) }));
+  ctx.stmt('SELECT type, state FROM alarm_slot WHERE meter = ? ORDER BY type').all(meter)
+    .map((r) => ({ meter, type: String(r['type']), state: String(r['state']) }));
 
 export function commitMdm(ctx: SqliteContext, commit: MdmCommit): number[] {
   const now = ctx.clock.now();
   const mark = ctx.stmt(`INSERT INTO mdm_watermark (meter, analysed_until, validated_until, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (meter) DO UPDATE SET analysed_until = excluded.analysed_until, validated_until = excluded.validated_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`);
+    ON CONFLICT (meter) DO UPDATE SET analysed_until = excluded.analysed_until, validated_until = excluded.validated_until,
+      fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`);
   for (const w of commit.watermarks) mark.run(w.meter, w.analysedUntil, w.validatedUntil, w.fingerprint, now);
-  const slot = ctx.stmt('INSERT INTO alarm_slot (meter, type, state) VALUES (?, ?, ?) ON CONFLICT (meter, type) DO UPDATE SET state = excluded.state');
+  const slot =
+    ctx.stmt('INSERT INTO alarm_slot (meter, type, state) VALUES (?, ?, ?) ON CONFLICT (meter, type) DO UPDATE SET state = excluded.state');
   for (const s of commit.slots) slot.run(s.meter, s.type, s.state);
   const alarm = ctx.stmt(`INSERT OR REPLACE INTO alarm (${alarmColumns}) VALUES (${alarmColumns.split(',').map(() => '?').join(', ')})`);
   for (const a of commit.alarms) alarm.run(...alarmValues(a));
@@ -43,7 +49,8 @@ export function alarmTransitions(ctx: SqliteContext, query: AlarmTransitionQuery
   const params: (string | number)[] = [query.afterSeq ?? 0];
   if (query.unnotifiedOnly === true) terms.push('notified = 0');
   if (query.alarmId !== undefined) { terms.push('alarm_id = ?'); params.push(query.alarmId); }
-  return ctx.stmt(`SELECT seq, from_state, at, reason, alarm, notified FROM alarm_transition WHERE ${terms.join(' AND ')} ORDER BY seq LIMIT ?`)
+  return ctx.stmt(`SELECT seq, from_state, at, reason, alarm, notified FROM alarm_transition `
+    + `WHERE ${terms.join(' AND ')} ORDER BY seq LIMIT ?`)
     .all(...params, query.limit ?? 1000).map((r) => transitionOfRow(r as unknown as TransitionRow));
 }
 

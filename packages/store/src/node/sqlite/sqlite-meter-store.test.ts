@@ -58,12 +58,14 @@ describe('SQLite store', () => {
 
   it('checkpoints its WAL from a background checkpointer once it writes steadily, and only by itself when asked to', async () => {
     const clock = new ManualClock(day0);
-    const readings = (from: number) => Array.from({ length: 100 }, (_, i) => ({ meter: parseMeterId(`meter-${from + i}`), quantity: Q.voltageL1, at: day0, value: 230 }));
+    const readings = (from: number) =>
+      Array.from({ length: 100 }, (_, i) => ({ meter: parseMeterId(`meter-${from + i}`), quantity: Q.voltageL1, at: day0, value: 230 }));
     const background = await SqliteMeterStore.open({ path: file('checkpointed'), clock });
     for (let i = 0; i < 40; i++) await background.appendReadings(readings(i * 100));
     // Waits for the worker's first report (the worker checkpoints every 250 ms).
     while (background.checkpointStats().checkpoints === 0) await new Promise((resolve) => setTimeout(resolve, 25));
-    assert.deepEqual(background.checkpointStats(), { background: true, checkpoints: background.checkpointStats().checkpoints, failures: 0 });
+    assert.deepEqual(background.checkpointStats(),
+      { background: true, checkpoints: background.checkpointStats().checkpoints, failures: 0 });
     await background.close();
     const inline = await SqliteMeterStore.open({ path: file('inline'), clock, backgroundCheckpoints: false });
     for (let i = 0; i < 40; i++) await inline.appendReadings(readings(i * 100));
@@ -75,6 +77,7 @@ describe('SQLite store', () => {
   });
 
   it('refuses a file that is not a database with PW_ERR_STORE_UNAVAILABLE', async () => {
-    await assert.rejects(SqliteMeterStore.open({ path: join(dir, 'missing-directory', 'x.db') }), (error) => hasCode(error, 'PW_ERR_STORE_UNAVAILABLE'));
+    await assert.rejects(SqliteMeterStore.open({ path: join(dir, 'missing-directory', 'x.db') }),
+      (error) => hasCode(error, 'PW_ERR_STORE_UNAVAILABLE'));
   });
 });

@@ -27,7 +27,8 @@ import * as reads from './sqlite-reads.ts';
 import { sqliteMigrations } from './sqlite-schema.ts';
 import * as mdm from './sqlite-mdm-state.ts';
 import { BackgroundCheckpoints, type CheckpointStats } from './wal-checkpointer.ts';
-import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit, MdmWatermark } from '../../mdm-state.ts';
+import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit,
+  MdmWatermark } from '../../mdm-state.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; created with its schema when absent. */
@@ -51,7 +52,8 @@ export interface SqliteStoreOptions {
 }
 
 type Job =
-  | { readonly kind: 'append'; readonly groups: readonly IngestGroup[]; readonly resolve: (r: AppendResult) => void; readonly reject: (e: unknown) => void }
+  | { readonly kind: 'append'; readonly groups: readonly IngestGroup[]; readonly resolve: (r: AppendResult) => void;
+    readonly reject: (e: unknown) => void }
   | { readonly kind: 'task'; readonly run: () => unknown; readonly resolve: (r: unknown) => void; readonly reject: (e: unknown) => void };
 
 /** Readings grouped into snapshots: consecutive readings of one meter at one time share a group. */
@@ -71,7 +73,8 @@ function groupsOfReadings(readings: readonly Reading[]): IngestGroup[] {
   return extra.length === 0 ? groups : [...groups, ...groupsOfReadings(extra)];
 }
 
-const resultOf = (counts: IngestCounts): AppendResult => ({ inserted: counts.inserted, duplicate: counts.duplicate, conflicting: counts.conflicting, conflicts: counts.conflicts });
+const resultOf = (counts: IngestCounts): AppendResult =>
+  ({ inserted: counts.inserted, duplicate: counts.duplicate, conflicting: counts.conflicting, conflicts: counts.conflicts });
 
 function wrap(error: unknown, code: 'PW_ERR_STORE_WRITE' | 'PW_ERR_STORE_READ', what: string): Error {
   if (error instanceof PhasewireError) return error;
@@ -112,14 +115,16 @@ export class SqliteMeterStore implements MeterStore {
       db.exec('PRAGMA busy_timeout = 5000');
       db.exec(`PRAGMA cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
     } catch (error) {
-      return Promise.reject(new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`, { cause: error }));
+      return Promise.reject(new StoreError('PW_ERR_STORE_UNAVAILABLE',
+        `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`, { cause: error }));
     }
     try {
       migrateSqlite(db, sqliteMigrations, clock.now(), options.migrateTo);
       return Promise.resolve(new SqliteMeterStore(new SqliteContext(db, clock), options));
     } catch (error) {
       db.close();
-      return Promise.reject(error instanceof PhasewireError ? error : new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`, { cause: error }));
+      return Promise.reject(error instanceof PhasewireError ? error : new StoreError('PW_ERR_STORE_UNAVAILABLE',
+        `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`, { cause: error }));
     }
   }
 
@@ -227,7 +232,8 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   readings(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly Reading[]> {
-    return this.#read('Reading a series', () => { checkRange(range, 'readings'); return reads.readings(this.#ctx, meter, quantity, range); });
+    return this.#read('Reading a series',
+      () => { checkRange(range, 'readings'); return reads.readings(this.#ctx, meter, quantity, range); });
   }
 
   latest(meter: MeterId): Promise<readonly Reading[]> {
@@ -243,7 +249,8 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   intervals(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly IntervalValue[]> {
-    return this.#read('Reading intervals', () => { checkRange(range, 'intervals', true); return reads.intervals(this.#ctx, meter, quantity, range); });
+    return this.#read('Reading intervals',
+      () => { checkRange(range, 'intervals', true); return reads.intervals(this.#ctx, meter, quantity, range); });
   }
 
   writeIntervals(writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult> {
@@ -257,15 +264,18 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   intervalChanges(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly IntervalChange[]> {
-    return this.#read('Reading the interval change log', () => { checkRange(range, 'interval changes'); return reads.intervalChanges(this.#ctx, meter, quantity, range); });
+    return this.#read('Reading the interval change log',
+      () => { checkRange(range, 'interval changes'); return reads.intervalChanges(this.#ctx, meter, quantity, range); });
   }
 
   rollups(meter: MeterId, quantity: ObisCode, period: RollupPeriod, range: TimeRange): Promise<readonly Rollup[]> {
-    return this.#read('Reading rollups', () => { checkRange(range, 'rollups'); return reads.rollups(this.#ctx, meter, quantity, period, range); });
+    return this.#read('Reading rollups',
+      () => { checkRange(range, 'rollups'); return reads.rollups(this.#ctx, meter, quantity, period, range); });
   }
 
   completeness(range: TimeRange, quantity: ObisCode = Q.activeEnergyImport): Promise<readonly DayCompleteness[]> {
-    return this.#read('Reading completeness', () => { checkRange(range, 'completeness'); return reads.completeness(this.#ctx, range, quantity); });
+    return this.#read('Reading completeness',
+      () => { checkRange(range, 'completeness'); return reads.completeness(this.#ctx, range, quantity); });
   }
 
   maintain(): Promise<MaintenanceReport> {
@@ -288,7 +298,8 @@ export class SqliteMeterStore implements MeterStore {
     for (let i = 0; i < meters.length; i += metersPerCompaction) {
       const first = meters[i] ?? 0;
       const last = meters[Math.min(i + metersPerCompaction, meters.length) - 1] ?? first;
-      await this.#write(() => { compactMeters(this.#ctx, slots, allSlots, first, last); }, `Compacting ${slots.length} interval(s) of recent readings`);
+      await this.#write(() => { compactMeters(this.#ctx, slots, allSlots, first, last); },
+        `Compacting ${slots.length} interval(s) of recent readings`);
     }
     await this.#write(() => {
       const probe = this.#ctx.stmt('SELECT 1 FROM reading_recent WHERE slot = ? LIMIT 1');
@@ -323,7 +334,8 @@ export class SqliteMeterStore implements MeterStore {
     } catch (error) {
       return rejected(error);
     }
-    return this.#write(() => mdm.commitMdm(this.#ctx, commit), `Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`);
+    return this.#write(() => mdm.commitMdm(this.#ctx, commit),
+      `Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`);
   }
 
   alarms(query: AlarmQuery): Promise<readonly AlarmRecord[]> {
@@ -357,7 +369,8 @@ export class SqliteMeterStore implements MeterStore {
     } catch (error) {
       return rejected(error);
     }
-    return this.#write(() => { mdm.advanceNotifierCursor(this.#ctx, notifier, seq); }, `Moving the cursor of notifier ${notifier} to ${seq}`);
+    return this.#write(() => { mdm.advanceNotifierCursor(this.#ctx, notifier, seq); },
+      `Moving the cursor of notifier ${notifier} to ${seq}`);
   }
 
   checkpointStats(): CheckpointStats {

@@ -13,9 +13,11 @@ const migrations: SqliteMigration[] = [
 describe('SQLite migrations', () => {
   it('rolls a failing migration back whole and keeps the version before it', () => {
     const db = new DatabaseSync(':memory:');
-    assert.throws(() => migrateSqlite(db, migrations, 5), (e) => hasCode(e, 'PW_ERR_STORE_MIGRATION') && /version 2 \(two\).*stays at version 1/.test((e as Error).message));
+    assert.throws(() => migrateSqlite(db, migrations, 5),
+      (e) => hasCode(e, 'PW_ERR_STORE_MIGRATION') && /version 2 \(two\).*stays at version 1/.test((e as Error).message));
     assert.deepEqual(appliedSqliteMigrations(db).map((m) => m.version), [1]);
-    assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'b'").get()?.['n'], 0, 'the first statement of the failed migration is undone');
+    assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'b'").get()?.['n'], 0,
+      'the first statement of the failed migration is undone');
     db.close();
   });
 

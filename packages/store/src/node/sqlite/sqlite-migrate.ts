@@ -23,7 +23,8 @@ export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigra
   const current = applied.at(-1)?.version ?? 0;
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new StoreError('PW_ERR_STORE_MIGRATION', `Cannot open the SQLite store: its schema is at version ${current}, newer than the latest this phasewire knows (${latest})`);
+    throw new StoreError('PW_ERR_STORE_MIGRATION',
+      `Cannot open the SQLite store: its schema is at version ${current}, newer than the latest this phasewire knows (${latest})`);
   }
   const done: number[] = [];
   for (const migration of migrations) {
@@ -35,7 +36,9 @@ export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigra
       db.exec('COMMIT');
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
-      throw new StoreError('PW_ERR_STORE_MIGRATION', `Cannot migrate the SQLite store to version ${migration.version} (${migration.name}): ${(error as Error).message}; the migration was rolled back and the schema stays at version ${done.at(-1) ?? current}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_MIGRATION',
+        `Cannot migrate the SQLite store to version ${migration.version} (${migration.name}): ${(error as Error).message}; the migration `
+        + `was rolled back and the schema stays at version ${done.at(-1) ?? current}`, { cause: error });
     }
     done.push(migration.version);
   }

@@ -12,7 +12,11 @@ import { storedPeriod } from './sqlite-compaction.ts';
 const metersPerPurge = 500;
 
 /** `inTransaction` runs work in one write transaction, queued behind the store's other writes. */
-export async function purgeSqlite(ctx: SqliteContext, cutoffs: Partial<Record<DataClass, number>>, inTransaction: <T>(work: () => T) => Promise<T>): Promise<number> {
+export async function purgeSqlite(
+  ctx: SqliteContext,
+  cutoffs: Partial<Record<DataClass, number>>,
+  inTransaction: <T>(work: () => T) => Promise<T>,
+): Promise<number> {
   let removed = 0;
   const quantities = ctx.quantities();
   const { rawReadings, intervalData, rollups, audit } = cutoffs;

@@ -6,7 +6,8 @@ import type { MeterId, ObisCode, Reading } from '@phasewire/core';
 import { mergeInto, type Aggregate, type Rollup } from '../../aggregates.ts';
 import { intervalGrid, rawIntervals, registerPoints, type IntervalValue } from '../../intervals.ts';
 import type { DayCompleteness, IntervalChange, Provenance, ReadingConflict } from '../../meter-store.ts';
-import { dayMs, floorTo, intervalMs, intervalsPerDay, monthStart, periodStartsIn, periodEnd, type RollupPeriod, type TimeRange } from '../../periods.ts';
+import { dayMs, floorTo, intervalMs, intervalsPerDay, monthStart, periodStartsIn, periodEnd, type RollupPeriod,
+  type TimeRange } from '../../periods.ts';
 import type { IntervalStage } from '../../quality.ts';
 import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../rollup-compute.ts';
 import { decodeChunk, type SeriesPart } from './chunk-codec.ts';
@@ -76,10 +77,18 @@ export function readingsAt(ctx: SqliteContext, at: number, quantities: readonly 
  * the meter dictionary and seeks each meter's chunks of the day by the primary key (meter, quantity,
  * start) itself, where a statement per meter and quantity from JavaScript cost ~12 µs each (0.74 s
  * for 10,000 meters × 6 quantities). Rows come in key order, meter by meter and each meter's chunks
- * by start (the plan scans the meter table by id and searches the chunks by primary key: no sort), so the last row of a meter is its latest chunk starting at or before `at`: the one
+ * by start (the plan scans the meter table by id and searches the chunks by primary key: no sort), so
+ * the last row of a meter is its latest chunk starting at or before `at`: the one
  * holding the reading, as for a single lookup (storedValueInChunks).
  */
-function compactedColumn(ctx: SqliteContext, builder: FleetIntervalBuilder, quantity: QuantityEntry, column: number, at: number, day: number): void {
+function compactedColumn(
+  ctx: SqliteContext,
+  builder: FleetIntervalBuilder,
+  quantity: QuantityEntry,
+  column: number,
+  at: number,
+  day: number,
+): void {
   const rows = ctx.arrays(`SELECT c.meter, c.start, c.data FROM meter m CROSS JOIN reading_chunk c
     ON c.meter = m.id AND c.quantity = ? AND c.start >= ? AND c.start <= ? ORDER BY m.id, c.start`, quantity.id, day, at);
   const what = `chunk of quantity ${quantity.obis} on day ${day}`;
@@ -103,7 +112,13 @@ function compactedColumn(ctx: SqliteContext, builder: FleetIntervalBuilder, quan
  * contiguous range of the tree (EXPLAIN QUERY PLAN: SEARCH USING PRIMARY KEY (slot=?)); at one
  * snapshot per meter and interval, every row of that range is one the query wants.
  */
-function recentInterval(ctx: SqliteContext, at: number, codes: readonly ObisCode[], columns: readonly (number | undefined)[], wanted: number): FleetIntervalBuilder {
+function recentInterval(
+  ctx: SqliteContext,
+  at: number,
+  codes: readonly ObisCode[],
+  columns: readonly (number | undefined)[],
+  wanted: number,
+): FleetIntervalBuilder {
   const slot = Math.floor(at / intervalMs);
   if (!ctx.hotSlots.has(slot) || wanted === 0) return new FleetIntervalBuilder(at, codes);
   const rows = ctx.arrays('SELECT meter, vals FROM reading_recent WHERE slot = ? AND off = ?', slot, at - slot * intervalMs);
@@ -122,7 +137,13 @@ function recentInterval(ctx: SqliteContext, at: number, codes: readonly ObisCode
 }
 
 /** Raw interval energies (steps) of intervals ending in (from, to]. */
-export function rawIntervalSteps(ctx: SqliteContext, meter: number, quantity: QuantityEntry, from: number, to: number): Map<number, number> {
+export function rawIntervalSteps(
+  ctx: SqliteContext,
+  meter: number,
+  quantity: QuantityEntry,
+  from: number,
+  to: number,
+): Map<number, number> {
   const reads = readSeries(ctx, meter, quantity, from, to + 1);
   const points = registerPoints(reads.at.map((at, i) => ({ at, value: reads.values[i] ?? 0 })), quantity.steps);
   return rawIntervals(points);
@@ -133,7 +154,8 @@ export function intervals(ctx: SqliteContext, meter: MeterId, quantity: ObisCode
   const q = ctx.quantity(quantity);
   const steps = q?.steps ?? 1;
   if (id === undefined || q === undefined) return intervalGrid(meter, quantity, range, new Map(), new Map(), steps);
-  return intervalGrid(meter, quantity, range, rawIntervalSteps(ctx, id, q, range.from, range.to), stagesBetween(ctx, id, q.id, range.from, range.to), steps);
+  return intervalGrid(meter, quantity, range, rawIntervalSteps(ctx, id, q, range.from, range.to),
+    stagesBetween(ctx, id, q.id, range.from, range.to), steps);
 }
 
 export function rollups(ctx: SqliteContext, meter: MeterId, quantity: ObisCode, period: RollupPeriod, range: TimeRange): Rollup[] {
@@ -148,17 +170,20 @@ export function rollups(ctx: SqliteContext, meter: MeterId, quantity: ObisCode, 
   let aggregates: Map<number, Aggregate>;
   if (period === 'hour') {
     if (q.register) {
-      aggregates = aggregateIntervals('hour', rawIntervalSteps(ctx, id, q, dataRange.from, dataRange.to), stagesBetween(ctx, id, q.id, dataRange.from, dataRange.to), q.steps);
+      aggregates = aggregateIntervals('hour', rawIntervalSteps(ctx, id, q, dataRange.from, dataRange.to),
+        stagesBetween(ctx, id, q.id, dataRange.from, dataRange.to), q.steps);
     } else {
       const series = readSeries(ctx, id, q, dataRange.from, dataRange.to);
       aggregates = aggregateReadings('hour', series.at, series.values, q.steps);
     }
   } else {
     aggregates = new Map();
-    const rows = ctx.arrays('SELECT start, n, measured, sum, min, max FROM rollup WHERE meter = ? AND quantity = ? AND period = ? AND start >= ? AND start < ?',
+    const rows = ctx.arrays('SELECT start, n, measured, sum, min, max FROM rollup WHERE meter = ? AND quantity = ? AND period = ? AND '
+      + 'start >= ? AND start < ?',
       id, q.id, storedPeriod[period], dataRange.from, dataRange.to);
     for (const row of rows) {
-      aggregates.set(num(row[0]), { n: num(row[1]), measured: num(row[2]), sum: num(row[3]), min: optionalNumber(row[4]), max: optionalNumber(row[5]) });
+      aggregates.set(num(row[0]),
+        { n: num(row[1]), measured: num(row[2]), sum: num(row[3]), min: optionalNumber(row[4]), max: optionalNumber(row[5]) });
     }
     for (const [day, part] of recentDayParts(ctx, id, q)) {
       const start = period === 'day' ? day : monthStart(day);
@@ -194,7 +219,8 @@ export function completeness(ctx: SqliteContext, range: TimeRange, quantity: Obi
   const result: DayCompleteness[] = [];
   for (const [meter, days] of measured) {
     const name = ctx.meterName(meter);
-    for (const [day, count] of [...days].sort(([a], [b]) => a - b)) result.push({ meter: name, day, measured: count, expected: intervalsPerDay });
+    for (const [day, count] of [...days].sort(([a], [b]) => a - b))
+      result.push({ meter: name, day, measured: count, expected: intervalsPerDay });
   }
   return result;
 }
@@ -202,15 +228,18 @@ export function completeness(ctx: SqliteContext, range: TimeRange, quantity: Obi
 export function conflicts(ctx: SqliteContext, meter: MeterId, range: TimeRange): ReadingConflict[] {
   const id = ctx.meterId(meter);
   if (id === undefined) return [];
-  return ctx.arrays('SELECT quantity, at, received, stored, received_at FROM reading_conflict WHERE meter = ? AND at >= ? AND at < ? ORDER BY at, quantity, received_at', id, range.from, range.to)
-    .map((row) => ({ meter, quantity: ctx.quantityById(num(row[0])).obis, at: num(row[1]), received: num(row[2]), stored: num(row[3]), receivedAt: num(row[4]) }));
+  return ctx.arrays('SELECT quantity, at, received, stored, received_at FROM reading_conflict WHERE meter = ? AND at >= ? AND at < ? ORDER '
+    + 'BY at, quantity, received_at', id, range.from, range.to)
+    .map((row) => ({ meter, quantity: ctx.quantityById(num(row[0])).obis, at: num(row[1]), received: num(row[2]), stored: num(row[3]),
+      receivedAt: num(row[4]) }));
 }
 
 export function intervalChanges(ctx: SqliteContext, meter: MeterId, quantity: ObisCode, range: TimeRange): IntervalChange[] {
   const id = ctx.meterId(meter);
   const q = ctx.quantity(quantity);
   if (id === undefined || q === undefined) return [];
-  return ctx.arrays('SELECT end_at, seq, stage, value, quality, actor_kind, actor, reason, at FROM interval_change WHERE meter = ? AND quantity = ? AND end_at > ? AND end_at <= ? ORDER BY seq',
+  return ctx.arrays('SELECT end_at, seq, stage, value, quality, actor_kind, actor, reason, at FROM interval_change WHERE meter = ? AND '
+    + 'quantity = ? AND end_at > ? AND end_at <= ? ORDER BY seq',
     id, q.id, range.from, range.to)
     .map((row) => ({
       meter,

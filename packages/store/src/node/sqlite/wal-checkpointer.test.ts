@@ -35,7 +35,8 @@ describe('WalCheckpointer', () => {
       } });
     });
     await copied;
-    assert.ok(seen !== undefined && seen.log > 400 && seen.checkpointed === seen.log, `every frame of the WAL copied: ${JSON.stringify(seen)}`);
+    assert.ok(seen !== undefined && seen.log > 400 && seen.checkpointed === seen.log,
+      `every frame of the WAL copied: ${JSON.stringify(seen)}`);
     assert.ok(statSync(path).size > before + 1_000_000, `the database file holds the 2 MB now (${before} → ${statSync(path).size} bytes)`);
     assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2_000);
     db.close();
@@ -55,7 +56,8 @@ describe('WalCheckpointer', () => {
 
   it('reports a database it cannot open instead of failing silently', async () => {
     const failures: string[] = [];
-    const checkpointer = WalCheckpointer.start({ path: join(dir, 'no', 'such', 'dir', 'x.db'), intervalMs: 10, onError: (message) => failures.push(message) });
+    const checkpointer =
+      WalCheckpointer.start({ path: join(dir, 'no', 'such', 'dir', 'x.db'), intervalMs: 10, onError: (message) => failures.push(message) });
     await checkpointer.stop();
     assert.equal(failures.length, 1);
     assert.match(failures[0] ?? '', /unable to open database/);

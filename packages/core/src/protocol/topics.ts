@@ -11,7 +11,7 @@
 //
 // The certificate is the identity: a device may publish and subscribe only inside its own
 // namespace; a gateway also inside the namespaces of the meters registered behind it.
-import { parseMeterId, type MeterId } from './ids.ts';
+import { parseMeterId, type MeterId } from '../ids.ts';
 
 export const topicRoot = 'pw/v1';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMeterId } from './ids.ts';
+import { parseMeterId } from '../ids.ts';
 import { deviceTopic, mayPublish, maySubscribe, parseTopic } from './topics.ts';
 
 const a = parseMeterId('meter-a01');

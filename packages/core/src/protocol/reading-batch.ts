@@ -4,11 +4,11 @@
 // values are integers in the quantity's resolution (scaled integers take 1 to 5 CBOR bytes where a
 // double takes 9); times are the first time plus deltas. The decoder is the trust boundary: any
 // value in yields a ReadingBatch or a DecodeError that says what was wrong, within fixed bounds.
-import { DecodeError } from './errors.ts';
-import { parseMeterId, type MeterId } from './ids.ts';
-import { obisCode, obisGroups, type ObisCode } from './obis.ts';
-import { findQuantity } from './catalogue.ts';
-import type { Snapshot } from './reading.ts';
+import { DecodeError } from '../errors.ts';
+import { parseMeterId, type MeterId } from '../ids.ts';
+import { obisCode, obisGroups, type ObisCode } from '../obis.ts';
+import { findQuantity } from '../catalogue.ts';
+import type { Snapshot } from '../reading.ts';
 
 export interface ReadingBatch {
   readonly meter: MeterId;

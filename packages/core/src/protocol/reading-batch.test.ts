@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Q, catalogue } from './catalogue.ts';
-import { DecodeError } from './errors.ts';
-import { parseMeterId } from './ids.ts';
-import type { ObisCode } from './obis.ts';
+import { Q, catalogue } from '../catalogue.ts';
+import { DecodeError } from '../errors.ts';
+import { parseMeterId } from '../ids.ts';
+import type { ObisCode } from '../obis.ts';
 import { fromWireBatch, stepsOf, toWireBatch, type ReadingBatch } from './reading-batch.ts';
 
 const meter = parseMeterId('meter-0001');

@@ -1,0 +1,110 @@
+// The command (head-end → meter, sealed `command` on pw/v1/<device>/cmd/req) and its answer
+// (meter → head-end, sealed `command-response` on pw/v1/<device>/cmd/res), inside the payload
+// envelope as CBOR maps of version 1 (docs/protocol.md):
+//
+//   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync) }
+//   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
+//
+// The envelope's counter and associated data make a command authentic and unreplayable; the id
+// lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
+import { DecodeError, ValidationError } from '../errors.ts';
+import type { WireBatch } from './reading-batch.ts';
+import { commandIdPattern, isMap, isTime, protocolLimits, wireErrorCodePattern } from './limits.ts';
+
+export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
+export const commandOps: readonly CommandOp[] = ['read', 'clock-sync', 'disconnect', 'reconnect'];
+
+export interface Command {
+  readonly id: string;
+  readonly op: CommandOp;
+  /** The meter refuses the command once its clock has reached this time, ms since the epoch. */
+  readonly expiresAt: number;
+  /** clock-sync: the head-end's time when it sent the command, ms since the epoch. */
+  readonly time?: number;
+}
+
+export type RelayPosition = 'open' | 'closed';
+
+export interface CommandResponse {
+  readonly v: 1;
+  readonly id: string;
+  readonly ok: boolean;
+  /** Why it was refused: a stable PW_ERR_ code, and a sentence. */
+  readonly code?: string;
+  readonly reason?: string;
+  /** read: the on-demand reading, in wire form (the receiver decodes it with fromWireBatch). */
+  readonly batch?: WireBatch;
+  readonly relay?: RelayPosition;
+  readonly clockOffsetMs?: number;
+}
+
+export const isCommandId = (id: unknown): id is string => typeof id === 'string' && commandIdPattern.test(id);
+
+export function encodeCommand(command: Command): Record<string, unknown> {
+  if (!isCommandId(command.id)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build command ${JSON.stringify(command.id)}: `
+      + `expected an id of 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
+  }
+  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
+}
+
+export function decodeCommand(value: unknown): Command {
+  const fail = (what: string): never => {
+    throw new DecodeError('PW_ERR_COMMAND_INVALID', `Cannot decode command: ${what}`);
+  };
+  if (!isMap(value)) return fail('expected a map');
+  if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
+  const { id, op, exp, t } = value;
+  if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
+  if (typeof op !== 'string' || !(commandOps as readonly string[]).includes(op)) {
+    return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${commandOps.join(', ')}`);
+  }
+  if (!isTime(exp)) return fail(`the expiry (exp) of command ${id} is not a time in ms since the epoch`);
+  if (t !== undefined && !isTime(t)) return fail(`the time (t) of command ${id} is not a time in ms since the epoch`);
+  if (op === 'clock-sync' && t === undefined) return fail(`clock-sync command ${id} carries no head-end time (t)`);
+  return { id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }) };
+}
+
+export function encodeCommandResponse(response: CommandResponse): Record<string, unknown> {
+  const { v, id, ok, code, reason, batch, relay, clockOffsetMs } = response;
+  return {
+    v, id, ok,
+    ...(code === undefined ? {} : { code }),
+    ...(reason === undefined ? {} : { reason }),
+    ...(batch === undefined ? {} : { batch }),
+    ...(relay === undefined ? {} : { relay }),
+    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+  };
+}
+
+/**
+ * Parses a command-response body. The batch is passed on as sent (the read answer decodes it at its
+ * own trust boundary); fields a later version adds are ignored.
+ */
+export function decodeCommandResponse(value: unknown): CommandResponse {
+  const fail = (what: string): never => {
+    throw new DecodeError('PW_ERR_COMMAND_RESPONSE_INVALID', `Cannot decode command response: ${what}`);
+  };
+  if (!isMap(value)) return fail('expected a map');
+  if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
+  const { id, ok, code, reason, batch, relay, clockOffsetMs } = value;
+  if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
+  if (typeof ok !== 'boolean') return fail(`ok of the answer to ${id} is not a boolean`);
+  if (code !== undefined && (typeof code !== 'string' || !wireErrorCodePattern.test(code))) {
+    return fail(`the code of the answer to ${id} is not a PW_ERR_ code`);
+  }
+  if (reason !== undefined && typeof reason !== 'string') return fail(`the reason of the answer to ${id} is not text`);
+  if (batch !== undefined && !isMap(batch)) return fail(`the batch of the answer to ${id} is not a map`);
+  if (relay !== undefined && relay !== 'open' && relay !== 'closed') return fail(`the relay of the answer to ${id} is not open or closed`);
+  if (clockOffsetMs !== undefined && (typeof clockOffsetMs !== 'number' || !Number.isFinite(clockOffsetMs))) {
+    return fail(`the clock offset of the answer to ${id} is not a number of ms`);
+  }
+  return {
+    v: 1, id, ok,
+    ...(code === undefined ? {} : { code }),
+    ...(reason === undefined ? {} : { reason }),
+    ...(batch === undefined ? {} : { batch: batch as unknown as WireBatch }),
+    ...(relay === undefined ? {} : { relay }),
+    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+  };
+}

@@ -1,0 +1,65 @@
+// The status message (meter → head-end on pw/v1/<device>/status, retained, and the MQTT will):
+// plain JSON, not sealed, since the broker itself publishes the will (docs/protocol.md).
+//
+//   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485"}
+//
+// Model and link are what a meter agent reports of itself (the head-end's registry keeps them);
+// an older agent sends the state alone.
+import { DecodeError, ValidationError } from '../errors.ts';
+import { isMap, protocolLimits } from './limits.ts';
+
+export type StatusLink = 'wifi' | 'cellular' | 'rs485';
+export const statusLinks: readonly StatusLink[] = ['wifi', 'cellular', 'rs485'];
+
+export interface StatusMessage {
+  readonly state: 'online' | 'offline';
+  readonly model?: string;
+  readonly link?: StatusLink;
+}
+
+/** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
+export const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function problemOf(state: unknown, model: unknown, link: unknown): string | undefined {
+  if (state !== 'online' && state !== 'offline') return `state ${JSON.stringify(state)}`;
+  if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return `model ${JSON.stringify(model)}`;
+  if (link !== undefined && (typeof link !== 'string' || !(statusLinks as readonly string[]).includes(link))) {
+    return `link ${JSON.stringify(link)}`;
+  }
+  return undefined;
+}
+
+const expected = 'expected {"state":"online"} or {"state":"offline"}, with optional "model" (a short key) '
+  + 'and "link" (wifi, cellular or rs485)';
+
+/** The payload of a status message, UTF-8 JSON. */
+export function encodeStatus(status: StatusMessage): Uint8Array {
+  const problem = problemOf(status.state, status.model, status.link);
+  if (problem !== undefined) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build a status message: ${problem}; ${expected}`);
+  const { state, model, link } = status;
+  return new TextEncoder().encode(JSON.stringify({
+    state, ...(model === undefined ? {} : { model }), ...(link === undefined ? {} : { link }),
+  }));
+}
+
+export function decodeStatus(payload: Uint8Array): StatusMessage {
+  const fail = (found: string): never => {
+    throw new DecodeError('PW_ERR_STATUS_INVALID', `Cannot decode a status message: ${found}; ${expected}`);
+  };
+  if (payload.length > protocolLimits.statusBytes) return fail(`${payload.length} bytes, more than ${protocolLimits.statusBytes}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch {
+    return fail('text that is not JSON');
+  }
+  if (!isMap(value)) return fail('JSON that is not an object');
+  const { state, model, link } = value;
+  const problem = problemOf(state, model, link);
+  if (problem !== undefined) return fail(problem);
+  return {
+    state: state as StatusMessage['state'],
+    ...(model === undefined ? {} : { model: model as string }),
+    ...(link === undefined ? {} : { link: link as StatusLink }),
+  };
+}
