@@ -78,8 +78,23 @@ describe('dependency rule', () => {
     assert.deepEqual(messages('packages/modbus/test/peers.ts', text), []);
     assert.deepEqual(messages('packages/store/src/node/x.test.ts', text), []);
     const harness = `${text}\nimport { spawn } from 'node:child_process';`;
-    assert.deepEqual(messages('packages/store/src/testing/postgres-harness.ts', harness), []);
+    assert.deepEqual(messages('packages/store/src/testing/postgres-test-kit.ts', harness), []);
     assert.match(messages('packages/modbus/src/node/serial.ts', text)[0] ?? '', /'modbus' may not import '@phasewire\/test-kit'/);
+  });
+
+  it('lets only tests, test support and benchmarks import a package\'s test support (src/testing/)', () => {
+    const text = "import { startTestHeadEnd } from '@phasewire/agent/testing';";
+    assert.deepEqual(messages('packages/gateway/src/node/run.test.ts', text), []);
+    assert.deepEqual(messages('packages/cli/test/gateway-run.test.ts', text), []);
+    assert.deepEqual(messages('packages/agent/bench/agent.bench.ts', "import { x } from '../src/testing/agent-test-kit.ts';"), []);
+    assert.deepEqual(messages('packages/agent/src/node/fleet.test.ts', "import { x } from '../testing/agent-test-kit.ts';"), []);
+    assert.deepEqual(messages('packages/secure/src/testing/a.ts', "import { b } from './b.ts';"), []);
+    assert.match(messages('packages/gateway/src/node/run.ts', text)[0] ?? '',
+      /shipped code may not import the test support '@phasewire\/agent\/testing'/);
+    assert.match(messages('packages/store/src/index.ts', "export * from '@phasewire/store/testing';")[0] ?? '', /may not import the test support/);
+    assert.match(messages('packages/agent/src/node/fleet.ts', "import { x } from '../testing/agent-test-kit.ts';")[0] ?? '',
+      /shipped code may not import the test support '..\/testing\/agent-test-kit.ts'/);
+    assert.equal(messages('packages/secure/src/index.ts', "export * from './testing/keystore-conformance.ts';").length, 1);
   });
 
   it('allows new Date(value), which is a conversion and not a clock read', () => {

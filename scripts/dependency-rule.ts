@@ -10,8 +10,11 @@
 // Tooling is checked too: the test kit and the benchmark harness (tools/) serve every package's
 // tests and benchmarks, so they import no package; scripts/ may import any. A shipped package
 // imports a tool only from its tests and test support (the test kit) or its benchmarks (the harness).
+// Test support lives in each package's `src/testing/`, exported as `@phasewire/<name>/testing`: only
+// tests, test support and benchmarks may import it, never shipped code.
 import ts from 'typescript';
 import { builtinModules } from 'node:module';
+import { posix } from 'node:path';
 
 export type PackageName =
   | 'core' | 'modbus' | 'secure' | 'meter' | 'agent' | 'gateway' | 'store' | 'headend' | 'mdm' | 'api' | 'server' | 'dashboard' | 'cli';
@@ -105,16 +108,23 @@ export function checkFile(file: string, text: string): Violation[] {
   };
   const mustBePure = rule.pure && !isExemptFromPurity(where.inner);
 
+  const shipped = where.kind === 'package' && !isTestSupport(where.inner) && !where.inner.startsWith('bench/');
   const checkSpecifier = (node: ts.Node, specifier: string, typeOnly: boolean): void => {
     if (specifier.startsWith('.')) {
       const depth = where.inner.split('/').length - 1;
       const ups = specifier.split('/').filter((part) => part === '..').length;
       const unit = where.kind === 'scripts' ? 'scripts/' : `${where.kind} '${where.pkg}'`;
       if (ups > depth) report(node, `relative import '${specifier}' leaves ${unit}: import '@phasewire/<name>' instead`);
+      else if (shipped && posix.join(posix.dirname(where.inner), specifier).startsWith('src/testing/')) {
+        report(node, `shipped code may not import the test support '${specifier}': only tests, test support and benchmarks may`);
+      }
       return;
     }
     const workspace = /^@phasewire\/([^/]+)/.exec(specifier)?.[1];
     if (workspace !== undefined) {
+      if (shipped && /^@phasewire\/[^/]+\/testing(\/|$)/.test(specifier)) {
+        report(node, `shipped code may not import the test support '${specifier}': only tests, test support and benchmarks may`);
+      }
       // The benchmark harness and the test kit are tooling: benchmarks may take the harness's types,
       // tests and test support the kit; shipped code may take neither.
       if (where.kind === 'package' && workspace === 'bench' && where.inner.startsWith('bench/')) return;

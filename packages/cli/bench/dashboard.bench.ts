@@ -14,7 +14,7 @@ import { parseMeterId, Q } from '@phasewire/core';
 import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
 import type { Benchmark } from '@phasewire/bench';
 import { median } from '@phasewire/bench';
-import { createTestCa } from '@phasewire/secure/node';
+import { createTestCa } from '@phasewire/secure/testing';
 import { parseStoreConfig } from '@phasewire/store';
 import { openMeterStore } from '@phasewire/store/node';
 import { openHeadEndDatabase, SqliteDeviceRegistry } from '@phasewire/headend/node';

@@ -10,8 +10,8 @@ import { connect } from 'node:tls';
 import { parseServerConfig } from '@phasewire/server';
 import { standardServices, startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer, StandardServices } from '@phasewire/server/node';
-import { createTestCa } from '@phasewire/secure/node';
-import type { TestCa } from '@phasewire/secure/node';
+import { createTestCa } from '@phasewire/secure/testing';
+import type { TestCa } from '@phasewire/secure/testing';
 
 const ports = { mqtt: { port: 0 }, enrollment: { port: 0 }, keyProvisioning: { port: 0 } };
 

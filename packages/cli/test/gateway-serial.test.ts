@@ -16,7 +16,7 @@ import { createSimulatedMeter } from '@phasewire/meter';
 import { startTestHeadEnd, type TestHeadEnd } from '@phasewire/agent/testing';
 import { createProfileSlave, type ModbusRequestHandler, type Parity } from '@phasewire/modbus';
 import { ModbusSerialServer, loadProfiles } from '@phasewire/modbus/node';
-import { openPtyPair, type PtyPair } from '@phasewire/modbus/test-kit';
+import { openPtyPair, type PtyPair } from '@phasewire/modbus/testing';
 import { registerGateway } from '../src/commands/gateway.ts';
 import { bufferIo, type CliIo } from '../src/io.ts';
 

@@ -238,10 +238,7 @@ export const errorCodes = {
     + 'a range that ends before it starts).' },
   PW_ERR_EDIT_REASON_REQUIRED: { family: 'validation', summary: 'A manual edit of interval data or an alarm acknowledgement has no '
     + 'reason or note, or no actor; nothing was changed.' },
-  PW_ERR_EDIT_INVALID: { family: 'validation', summary: 'A manual edit names an interval that is not in the series or off its grid, '
-    + 'or a value that is not a finite, non-negative number.' },
-  PW_ERR_AUDIT_ORDER: { family: 'validation', summary: 'An entry appended to an audit trail is older than the last entry: '
-    + 'the trail is append-only and in time order.' },
+  PW_ERR_EDIT_INVALID: { family: 'validation', summary: 'A manual edit gives a value that is not a finite, non-negative number.' },
   PW_ERR_ALARM_TRANSITION: { family: 'validation', summary: 'An alarm operation does not apply to its current state '
     + '(acknowledging an alarm that is not raised or escalated).' },
   PW_ERR_ALARM_NOT_FOUND: { family: 'validation', summary: 'An alarm id names no stored alarm occurrence '

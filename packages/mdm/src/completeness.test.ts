@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { completenessOf } from './completeness.ts';
-import { monday, quarterHour } from './test-fixtures.ts';
+import { monday, quarterHour } from './testing/mdm-test-kit.ts';
 import type { QualityCode } from './types.ts';
 
 const at = (k: number): number => monday + k * quarterHour;

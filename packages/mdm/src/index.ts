@@ -18,10 +18,7 @@ export { checkIntervalRegister } from './vee/interval-register.ts';
 export { WeekdayProfile, median, robustSigma } from './vee/weekday-profile.ts';
 export { distribute } from './estimation/distribute.ts';
 export { completenessOf, type Completeness } from './completeness.ts';
-export { AuditTrail, type AuditEntry, type AuditDraft } from './editing/audit-trail.ts';
-export {
-  applyEdits, checkEdit, checkEditRequest, editInterval, EditRefusal, type EditRequest, type EditResult,
-} from './editing/edit-interval.ts';
+export { checkEdit, EditRefusal, type EditRequest } from './editing/check-edit.ts';
 export {
   intervalAnalytics, type IntervalAnalytics, type CurrentUnbalanceFigures, type NeutralCurrentFigure, type Spectra,
 } from './analytics/interval-analytics.ts';

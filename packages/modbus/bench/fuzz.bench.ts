@@ -1,4 +1,4 @@
-// The million-frame fuzz run (test/fuzz-driver.ts): random and mutated frames through every
+// The million-frame fuzz run (src/testing/fuzz-driver.ts): random and mutated frames through every
 // decoder (request, response, RTU frame, MBAP message, ByteReader) and every framer (RTU in both
 // directions and both resynchronisation modes, MBAP). It fails if anything but a DecodeError is
 // thrown or a framer holds more than one maximal frame. The figure is its throughput, against a
@@ -6,7 +6,7 @@
 // of the same frames; a million took about 16 CPU seconds on the 2-core development machine,
 // too long for the suite's budget, hence this split.)
 import type { Benchmark } from '@phasewire/bench';
-import { fuzz } from '../test/fuzz-driver.ts';
+import { fuzz } from '../src/testing/fuzz-driver.ts';
 
 const FRAMES = 1_000_000;
 

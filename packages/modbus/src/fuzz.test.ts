@@ -1,9 +1,9 @@
-// Random and mutated frames through every decoder and framer (test/fuzz-driver.ts). The unit
+// Random and mutated frames through every decoder and framer (src/testing/fuzz-driver.ts). The unit
 // suite runs 100 000 of them; `npm run bench -- fuzz` runs a million (bench/fuzz.bench.ts), and
 // PW_FUZZ_FRAMES=1000000 runs a million here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fuzz } from '../test/fuzz-driver.ts';
+import { fuzz } from './testing/fuzz-driver.ts';
 
 const FRAMES = Number(process.env['PW_FUZZ_FRAMES'] ?? 100_000);
 

@@ -9,7 +9,7 @@ import { ByteReader, ModbusExceptionError, ModbusMemory, ReadDeviceIdCode, devic
 import { ModbusRtuOverTcpClient, ModbusSerialClient, ModbusSerialServer, ModbusTcpClient, ModbusTcpServer } from '../src/node/index.ts';
 import { freePort, waitForPort } from '@phasewire/test-kit';
 import { peersDirectory, PYTHON, run, startCapture, startPythonPeer } from './peers.ts';
-import { openPtyPair } from './pty-pair.ts';
+import { openPtyPair } from '../src/testing/pty-pair.ts';
 
 /** The values test/peers/pymodbus_server.py serves. */
 const peerHolding = [0x4366, 0x8000, ...Array.from({ length: 8 }, (_, index) => 1002 + index)];

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import type { Benchmark, Measurement } from '@phasewire/bench';
 import { RevocationSet } from '../src/pki/revocation-set.ts';
-import { createTestCa } from '../src/node/pki/test-ca.ts';
+import { createTestCa } from '../src/testing/test-ca.ts';
 import { createPolicyServer } from '../src/node/tls/policy-server.ts';
 import { clientSecureContext, tlsIdentity, tlsTrust } from '../src/node/tls/tls-options.ts';
 import type { TlsIdentity, TlsTrust } from '../src/node/tls/tls-options.ts';

@@ -3,7 +3,6 @@
 // ── keystores and the payload envelope
 export type { EcCurve, KeyInfo, KeyKind, Keystore } from './keystore.ts';
 export * from './keystore-checks.ts';
-export * from './keystore-conformance.ts';
 export * from './envelope/envelope-format.ts';
 export * from './envelope/device-binding.ts';
 export * from './envelope/aead.ts';
@@ -20,7 +19,6 @@ export * from './replay/counter-reservation.ts';
 export * from './pki/certificate-authority.ts';
 export type { CaState, CaStore, IssuedCertificate, IssuedProfile } from './pki/ca-state.ts';
 export { encodeCaState, parseCaState } from './pki/ca-state.ts';
-export * from './pki/memory-ca-store.ts';
 export * from './pki/certificates.ts';
 export * from './pki/crl.ts';
 export * from './pki/csr.ts';
@@ -32,7 +30,6 @@ export * from './pki/rotation.ts';
 export { curveHash, keystoreSigner, signingCrypto } from './pki/signer.ts';
 export type { Signer, SigningCrypto } from './pki/signer.ts';
 export * from './enroll/enrollment-token.ts';
-export * from './enroll/memory-token-store.ts';
 export * from './enroll/est-service.ts';
 export { decodeCertsOnly, encodeCertsOnly } from './enroll/certs-only.ts';
 export * from './tls/tls-policy.ts';

@@ -15,7 +15,7 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import type { Benchmark } from '@phasewire/bench';
 import { ManualClock } from '@phasewire/core';
-import { startPostgres } from '../src/testing/postgres-harness.ts';
+import { startPostgres } from '../src/testing/postgres-test-kit.ts';
 import { PostgresMeterStore } from '../src/node/postgres/postgres-meter-store.ts';
 import { SqliteMeterStore } from '../src/node/sqlite/sqlite-meter-store.ts';
 import type { MeterStore } from '../src/meter-store.ts';

@@ -4,7 +4,7 @@
 // writes a row per reading, so a run of 10,000 meters takes long enough with 4 intervals.
 import pg from 'pg';
 import { ManualClock } from '@phasewire/core';
-import { startPostgres } from '../src/testing/postgres-harness.ts';
+import { startPostgres } from '../src/testing/postgres-test-kit.ts';
 import { PostgresMeterStore } from '../src/node/postgres/postgres-meter-store.ts';
 import { Fleet, fleetQuantities } from './store-fleet.ts';
 

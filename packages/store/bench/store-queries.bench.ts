@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { median, type Benchmark } from '@phasewire/bench';
 import { ManualClock, parseMeterId, Q, SeededRandom, type MeterId, type Snapshot } from '@phasewire/core';
-import { startPostgres } from '../src/testing/postgres-harness.ts';
+import { startPostgres } from '../src/testing/postgres-test-kit.ts';
 import { PostgresMeterStore } from '../src/node/postgres/postgres-meter-store.ts';
 import { SqliteMeterStore } from '../src/node/sqlite/sqlite-meter-store.ts';
 import type { MeterStore } from '../src/meter-store.ts';

@@ -185,7 +185,7 @@ describe('meter agent over MQTT with mutual TLS', () => {
     const { meter, dataDir, agent } = await agentFor('agent-3', wifi);
     await agent.stop();
     head.acking = false;
-    const fixture = fileURLToPath(new URL('./agent-until-killed.fixture.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../testing/agent-until-killed.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
     trackChild(child);
     const durable: number[] = [];
@@ -234,7 +234,7 @@ describe('meter agent over MQTT with mutual TLS', () => {
     };
     await assert.rejects(openSecond(), lockedBy(process.pid));
     await agent.stop();
-    const fixture = fileURLToPath(new URL('./agent-until-killed.fixture.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../testing/agent-until-killed.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
     t.after(() => { child.kill('SIGKILL'); });

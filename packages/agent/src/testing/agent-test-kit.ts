@@ -11,11 +11,13 @@ import { Aedes } from 'aedes';
 import { deviceTopic, fromWireBatch, ManualClock, parseTopic } from '@phasewire/core';
 import type { MeterId, Snapshot } from '@phasewire/core';
 import {
-  DerivedEnvelopeKeys, deviceIdentity, EnvelopeReceiver, EnvelopeSender, EstService, KeyRing, MemoryCounterStore, MemoryTokenStore,
+  DerivedEnvelopeKeys, deviceIdentity, EnvelopeReceiver, EnvelopeSender, EstService, KeyRing, MemoryCounterStore,
 } from '@phasewire/secure';
 import type { OpenedValue } from '@phasewire/secure';
-import { createMemoryKeystore, createTestCa, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
-import type { EstServer, KeyProvisioningServer, TestCa } from '@phasewire/secure/node';
+import { createMemoryKeystore, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
+import { createTestCa, MemoryTokenStore } from '@phasewire/secure/testing';
+import type { EstServer, KeyProvisioningServer } from '@phasewire/secure/node';
+import type { TestCa } from '@phasewire/secure/testing';
 import { encodeAck, encodeCommand } from '@phasewire/core/protocol';
 import type { Command } from '@phasewire/core/protocol';
 

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { roleAtLeast, routeRules } from '../access.ts';
 import type { Role, TokenScope } from '../dto.ts';
-import { startApiRig } from './api-test-kit.ts';
-import type { ApiRig, CallOptions } from './api-test-kit.ts';
+import { startApiRig } from '../testing/api-test-kit.ts';
+import type { ApiRig, CallOptions } from '../testing/api-test-kit.ts';
 
 const range = 'from=2026-01-15T00:00:00Z&to=2026-01-15T06:00:00Z';
 

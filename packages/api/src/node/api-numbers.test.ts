@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q } from '@phasewire/core';
-import { day0, startApiRig } from './api-test-kit.ts';
-import type { ApiRig } from './api-test-kit.ts';
+import { day0, startApiRig } from '../testing/api-test-kit.ts';
+import type { ApiRig } from '../testing/api-test-kit.ts';
 
 const meter = parseMeterId('m-a1');
 const at = day0 + 11 * 3_600_000;

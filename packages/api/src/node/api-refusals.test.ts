@@ -10,8 +10,8 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { routeRules } from '../access.ts';
 import { defaultLoginLimits } from './authentication.ts';
-import { password, startApiRig } from './api-test-kit.ts';
-import type { ApiRig } from './api-test-kit.ts';
+import { password, startApiRig } from '../testing/api-test-kit.ts';
+import type { ApiRig } from '../testing/api-test-kit.ts';
 
 /**
  * The rules of the OpenAPI 3.1.0 specification that a document made from route schemas can break:

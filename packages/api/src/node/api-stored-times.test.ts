@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseMeterId, Q } from '@phasewire/core';
 import type { Reading } from '@phasewire/core';
-import { day0, startApiRig } from './api-test-kit.ts';
-import type { ApiRig } from './api-test-kit.ts';
+import { day0, startApiRig } from '../testing/api-test-kit.ts';
+import type { ApiRig } from '../testing/api-test-kit.ts';
 
 /** ECMA-262 §21.4.1.22 (time values): a Date holds at most ±8.64e15 ms. */
 const dateRangeMs = 8.64e15;

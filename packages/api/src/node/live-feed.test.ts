@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
 import { parseMeterId, Q } from '@phasewire/core';
 import { WebSocket } from 'ws';
-import type { ApiRig } from './api-test-kit.ts';
-import { password, startApiRig } from './api-test-kit.ts';
+import type { ApiRig } from '../testing/api-test-kit.ts';
+import { password, startApiRig } from '../testing/api-test-kit.ts';
 import { liveClose } from './live-feed.ts';
 
 function open(rig: ApiRig, headers: Record<string, string>): WebSocket {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { hstsMaxAgeSeconds, swaggerUiStyleHash } from '../security-headers.ts';
-import type { Answer, ApiRig } from './api-test-kit.ts';
-import { startApiRig } from './api-test-kit.ts';
+import type { Answer, ApiRig } from '../testing/api-test-kit.ts';
+import { startApiRig } from '../testing/api-test-kit.ts';
 
 /** The CSP's directives by name. */
 function directives(answer: Answer): Map<string, string[]> {

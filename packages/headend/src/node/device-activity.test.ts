@@ -3,8 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deviceTopic } from '@phasewire/core';
-import { headEndFixture, snapshot } from './headend-test-kit.ts';
-import type { BrokerKind, HeadEndFixture } from './headend-test-kit.ts';
+import { headEndFixture, snapshot } from '../testing/headend-test-kit.ts';
+import type { BrokerKind, HeadEndFixture } from '../testing/headend-test-kit.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { parseMeterId } from '@phasewire/core';
-import { currentL1, headEndFixture, snapshot, voltageL1 } from './headend-test-kit.ts';
-import type { BrokerKind, HeadEndFixture } from './headend-test-kit.ts';
+import { currentL1, headEndFixture, snapshot, voltageL1 } from '../testing/headend-test-kit.ts';
+import type { BrokerKind, HeadEndFixture } from '../testing/headend-test-kit.ts';
 
 const t0 = Date.UTC(2026, 0, 5, 10, 0);
 

@@ -18,7 +18,7 @@ import { openHeadEndDatabase } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
 import { sampledLog } from './sampled-log.ts';
-import { snapshot } from './headend-test-kit.ts';
+import { snapshot } from '../testing/headend-test-kit.ts';
 
 const clock: Clock = { now: () => Date.now() };
 const t0 = Date.UTC(2026, 0, 5);

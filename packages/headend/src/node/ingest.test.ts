@@ -16,7 +16,7 @@ import type { TimeRange } from '@phasewire/store';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
-import { snapshot } from './headend-test-kit.ts';
+import { snapshot } from '../testing/headend-test-kit.ts';
 import { decodeAck } from '@phasewire/core/protocol';
 import { ackEntries } from '../ack-message.ts';
 import type { HeadEndEvent } from '../head-end-log.ts';

@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TestIdentity } from '@phasewire/secure/node';
-import { headEndFixture, snapshot, voltageL1 } from './headend-test-kit.ts';
-import type { HeadEndFixture } from './headend-test-kit.ts';
+import type { TestIdentity } from '@phasewire/secure/testing';
+import { headEndFixture, snapshot, voltageL1 } from '../testing/headend-test-kit.ts';
+import type { HeadEndFixture } from '../testing/headend-test-kit.ts';
 
 const MiB = 1024 * 1024;
 const devices = 6;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { deviceTopic } from '@phasewire/core';
 import { commandResponseVectors, decodeCommand, statusVectors } from '@phasewire/core/protocol';
 import { answerOf } from '../command-message.ts';
-import { headEndFixture } from './headend-test-kit.ts';
-import type { HeadEndFixture, TestDevice } from './headend-test-kit.ts';
+import { headEndFixture } from '../testing/headend-test-kit.ts';
+import type { HeadEndFixture, TestDevice } from '../testing/headend-test-kit.ts';
 
 async function waitFor(predicate: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !predicate(); waited += 10) {

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deviceTopic, Q, toWireBatch, type Snapshot, type WireBatch } from '@phasewire/core';
 import { decodeCommand, encodeCommandResponse } from '@phasewire/core/protocol';
-import { headEndFixture } from './headend-test-kit.ts';
-import type { HeadEndFixture, TestDevice } from './headend-test-kit.ts';
+import { headEndFixture } from '../testing/headend-test-kit.ts';
+import type { HeadEndFixture, TestDevice } from '../testing/headend-test-kit.ts';
 
 const t0 = Date.UTC(2026, 0, 5, 10, 0);
 

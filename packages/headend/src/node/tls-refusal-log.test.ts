@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { tlsClientOptions } from '@phasewire/secure/node';
-import type { TestIdentity } from '@phasewire/secure/node';
-import { headEndFixture } from './headend-test-kit.ts';
-import type { HeadEndFixture } from './headend-test-kit.ts';
+import type { TestIdentity } from '@phasewire/secure/testing';
+import { headEndFixture } from '../testing/headend-test-kit.ts';
+import type { HeadEndFixture } from '../testing/headend-test-kit.ts';
 
 function handshake(port: number, identity: TestIdentity, f: HeadEndFixture): Promise<void> {
   return new Promise((resolve) => {

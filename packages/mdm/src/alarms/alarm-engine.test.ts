@@ -8,7 +8,7 @@ import { AlarmEngine } from './alarm-engine.ts';
 import { metricsOf, silenceOf, veeFailuresOf } from './alarm-metrics.ts';
 import { notificationOf, alarmTopic } from './notification.ts';
 import { intervalAnalytics } from '../analytics/interval-analytics.ts';
-import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
+import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const meta = meterMeta({ groups: ['feeder-7'] });
 const t = (k: number): number => monday + k * quarterHour;

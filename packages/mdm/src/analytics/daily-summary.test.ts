@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Q, type Snapshot } from '@phasewire/core';
 import { dailySummary, spreadOf } from './daily-summary.ts';
 import { intervalAnalytics } from './interval-analytics.ts';
-import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
+import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 describe('the daily summary', () => {
   it('gives energy, labelled demands, load factor and the spread of the day\'s unbalance', () => {

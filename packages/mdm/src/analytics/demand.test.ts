@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFactor, maxDemand } from './demand.ts';
 import { dayMs } from '../grid.ts';
-import { monday, quarterHour } from '../test-fixtures.ts';
+import { monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const at = (k: number): number => monday + k * quarterHour;
 // 1 kWh per 15 minutes (4 kW) all day, with 3 and 5 kWh in the intervals ending 00:45 and 01:00.

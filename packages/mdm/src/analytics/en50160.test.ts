@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { weeklyCompliance, type TenMinuteValues } from './en50160.ts';
-import { monday } from '../test-fixtures.ts';
+import { monday } from '../testing/mdm-test-kit.ts';
 
 const tenMinutes = 600_000;
 /** A week of 1008 values; the first `bad` of them carry `badValues`. */

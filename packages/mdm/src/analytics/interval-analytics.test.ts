@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Q, type ObisCode, type Snapshot } from '@phasewire/core';
 import { intervalAnalytics } from './interval-analytics.ts';
-import { meterMeta, monday } from '../test-fixtures.ts';
+import { meterMeta, monday } from '../testing/mdm-test-kit.ts';
 
 const close = (actual: number | null | undefined, expected: number, tolerance: number, what: string): void => {
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance,

@@ -5,7 +5,7 @@ import { veeParameters } from '../vee/parameters.ts';
 import { WeekdayProfile } from '../vee/weekday-profile.ts';
 import type { WorkingInterval } from '../vee/working-interval.ts';
 import { dayMs, weekMs } from '../grid.ts';
-import { monday, quarterHour } from '../test-fixtures.ts';
+import { monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const p = veeParameters();
 const start = monday + 4 * weekMs;

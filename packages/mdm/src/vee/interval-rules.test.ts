@@ -5,7 +5,7 @@ import { veeParameters } from './parameters.ts';
 import { WeekdayProfile, median, robustSigma } from './weekday-profile.ts';
 import type { WorkingInterval } from './working-interval.ts';
 import { weekMs } from '../grid.ts';
-import { monday, quarterHour } from '../test-fixtures.ts';
+import { monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const interval = (at: number, value: number | null): WorkingInterval => ({ at, value, quality: 'measured', raw: value, provenance: [] });
 

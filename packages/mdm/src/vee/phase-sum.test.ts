@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { checkPhaseSum } from './phase-sum.ts';
 import { veeParameters } from './parameters.ts';
 import type { WorkingInterval } from './working-interval.ts';
-import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
+import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 import type { RegisterRead } from '../types.ts';
 
 const t = (k: number): number => monday + k * quarterHour;

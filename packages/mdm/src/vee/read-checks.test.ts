@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkReads } from './read-checks.ts';
 import { veeParameters } from './parameters.ts';
-import { monday, quarterHour } from '../test-fixtures.ts';
+import { monday, quarterHour } from '../testing/mdm-test-kit.ts';
 
 const p = veeParameters();
 const t = (k: number): number => monday + k * quarterHour;

@@ -4,7 +4,7 @@
 // value says so in its provenance (EST-LATE-DATA), as does an estimate replaced by a better one
 // (EST-REESTIMATE, e.g. a six-hour gap that late data shrank to one hour).
 //
-// Order for the caller: runVee → applyEdits (edits outlive re-runs) → reconcile with the stored.
+// Order for the caller: runVee → reconcile with the stored.
 import type { FinalInterval, ProvenanceEntry } from '../types.ts';
 
 export function reconcile(previous: readonly FinalInterval[], next: readonly FinalInterval[], now: number): FinalInterval[] {

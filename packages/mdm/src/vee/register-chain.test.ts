@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { wattHours } from '@phasewire/core';
 import { buildRegisterChain, maxEnergyWh } from './register-chain.ts';
 import { veeParameters } from './parameters.ts';
-import { meterMeta, monday, quarterHour } from '../test-fixtures.ts';
+import { meterMeta, monday, quarterHour } from '../testing/mdm-test-kit.ts';
 import type { RegisterRead } from '../types.ts';
 
 const p = veeParameters();

@@ -8,7 +8,7 @@ import { wattHours } from '@phasewire/core';
 import { runVee } from './run-vee.ts';
 import { reconcile } from './reconcile.ts';
 import { dayMs, hourMs, weekMs } from '../grid.ts';
-import { loadProfile, meterMeta, monday, quarterHour, trueEnergy } from '../test-fixtures.ts';
+import { loadProfile, meterMeta, monday, quarterHour, trueEnergy } from '../testing/mdm-test-kit.ts';
 import type { FinalInterval, RegisterRead } from '../types.ts';
 
 const modulus = 1e8;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runVee } from './run-vee.ts';
 import { reconcile } from './reconcile.ts';
 import { dayMs, hourMs } from '../grid.ts';
-import { loadProfile, meterMeta, monday, quarterHour, registerReads, trueEnergy } from '../test-fixtures.ts';
+import { loadProfile, meterMeta, monday, quarterHour, registerReads, trueEnergy } from '../testing/mdm-test-kit.ts';
 
 const energy = loadProfile(3);
 const meta = meterMeta();

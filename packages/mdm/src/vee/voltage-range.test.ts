@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Q, type Snapshot } from '@phasewire/core';
 import { checkVoltageRange } from './voltage-range.ts';
-import { meterMeta, monday } from '../test-fixtures.ts';
+import { meterMeta, monday } from '../testing/mdm-test-kit.ts';
 
 const snapshot = (l1: number, l2: number, l3: number): Snapshot => ({
   meter: meterMeta().meter, at: monday, values: new Map([[Q.voltageL1, l1], [Q.voltageL2, l2], [Q.voltageL3, l3]]),

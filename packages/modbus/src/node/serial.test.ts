@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { hasCode } from '@phasewire/core';
 import { ModbusExceptionError } from '../errors.ts';
 import { ModbusMemory } from '../server/modbus-memory.ts';
-import { openPtyPair } from '../../test/pty-pair.ts';
+import { openPtyPair } from '../testing/pty-pair.ts';
 import { ModbusSerialClient } from './serial-client.ts';
 import { ModbusSerialServer } from './serial-server.ts';
 

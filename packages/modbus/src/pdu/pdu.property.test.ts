@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DecodeError } from '@phasewire/core';
-import { arbitraryExchange, arbitraryRequest } from '../../test/arbitraries.ts';
+import { arbitraryExchange, arbitraryRequest } from '../testing/arbitraries.ts';
 import { decodeRequest, encodeRequest } from './request.ts';
 import { decodeResponse, encodeResponse } from './response.ts';
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { hasCode, ManualClock } from '@phasewire/core';
 import { deviceIdentity } from '../pki/device-identity.ts';
 import { checkToken, constantTimeEqual, createToken, parseToken } from './enrollment-token.ts';
-import { MemoryTokenStore } from './memory-token-store.ts';
+import { MemoryTokenStore } from '../testing/memory-token-store.ts';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const meter = deviceIdentity('meter', 'm-001');

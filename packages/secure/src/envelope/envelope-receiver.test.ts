@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { ErrorCode } from '@phasewire/core';
-import { envelopeFixture, meterA, meterB, refusedWith } from '../node/envelope/envelope-fixture.ts';
+import { envelopeFixture, meterA, meterB, refusedWith } from '../testing/envelope-test-kit.ts';
 import { counterScope } from '../replay/counter-store.ts';
 import { encodeEnvelopeBody } from './body-codec.ts';
 import { envelopeOverhead, envelopeHeaderLength, messageTypeCodes } from './envelope-format.ts';

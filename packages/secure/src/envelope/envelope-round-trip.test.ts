@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ManualClock, parseMeterId, PhasewireError } from '@phasewire/core';
-import { envelopeFixture, meterA, meterB, refusedWith } from '../node/envelope/envelope-fixture.ts';
+import { envelopeFixture, meterA, meterB, refusedWith } from '../testing/envelope-test-kit.ts';
 import { NodeAead } from '../node/envelope/node-aead.ts';
 import { SoftwareKeystore } from '../node/keystore/software-keystore.ts';
 import { counterScope, MemoryCounterStore } from '../replay/counter-store.ts';

@@ -15,7 +15,6 @@ export * from './pki/ca-directory.ts';
 export * from './pki/ca-in-force.ts';
 export * from './pki/revocation-store.ts';
 export * from './pki/memory-keystore.ts';
-export * from './pki/test-ca.ts';
 export * from './tls/tls-options.ts';
 export * from './tls/listener-policy.ts';
 export * from './tls/policy-server.ts';

@@ -9,7 +9,7 @@ import { derOf } from './certificates.ts';
 import { readCrl } from './crl.ts';
 import { deviceIdentity, deviceIdentityOf } from './device-identity.ts';
 import { namesOf } from './certificates.ts';
-import { MemoryCaStore } from './memory-ca-store.ts';
+import { MemoryCaStore } from '../testing/memory-ca-store.ts';
 import { defaultLifetime } from './profiles.ts';
 import * as x509 from './x509.ts';
 

@@ -4,7 +4,7 @@ import { hasCode, ManualClock } from '@phasewire/core';
 import { createMemoryKeystore } from '../node/pki/memory-keystore.ts';
 import { CertificateAuthority } from './certificate-authority.ts';
 import { createCrl, readCrl } from './crl.ts';
-import { MemoryCaStore } from './memory-ca-store.ts';
+import { MemoryCaStore } from '../testing/memory-ca-store.ts';
 import { keystoreSigner } from './signer.ts';
 
 const now = Date.UTC(2026, 5, 1);

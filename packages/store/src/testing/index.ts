@@ -2,4 +2,4 @@
 // PostgreSQL server for tests and benchmarks.
 export { storeConformance, day0, type StoreOpenOptions, type StoreTarget } from './store-conformance.ts';
 export { mdmStateConformance } from './mdm-state-conformance.ts';
-export { startPostgres, postgresBinaries, type PostgresServer, type PostgresServerOptions } from './postgres-harness.ts';
+export { startPostgres, postgresBinaries, type PostgresServer, type PostgresServerOptions } from './postgres-test-kit.ts';

@@ -134,7 +134,7 @@ describe('durable store-and-forward queue', () => {
   });
 
   it('loses no record whose append had resolved when the process is killed with SIGKILL', async () => {
-    const fixture = fileURLToPath(new URL('./append-until-killed.fixture.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../../testing/queue-append-until-killed.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, [fixture, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     trackChild(child);
     let output = '';

@@ -10,7 +10,7 @@ import { EnvelopeSender } from '../../envelope/envelope-sender.ts';
 import { decodeEnvelope } from '../../envelope/envelope-format.ts';
 import { KeyRing } from '../../envelope/key-ring.ts';
 import { counterScope } from '../../replay/counter-store.ts';
-import { meterA, meterB, refusedWith } from './envelope-fixture.ts';
+import { meterA, meterB, refusedWith } from '../../testing/envelope-test-kit.ts';
 import { FileCounterStore } from './file-counter-store.ts';
 import { NodeAead } from './node-aead.ts';
 

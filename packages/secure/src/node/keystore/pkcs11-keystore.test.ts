@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { hasCode } from '@phasewire/core';
-import { keystoreConformance } from '../../keystore-conformance.ts';
-import { nodeConformanceHarness } from './conformance-harness.ts';
+import { keystoreConformance } from '../../testing/keystore-conformance.ts';
+import { nodeConformanceHarness } from '../../testing/keystore-conformance-kit.ts';
 import { Pkcs11Keystore } from './pkcs11-keystore.ts';
 import { acquireModule, pkcs11js, releaseModule } from './pkcs11-module.ts';
-import { pinVariable, softHsmModule, startSoftHsm } from './softhsm-fixture.ts';
-import type { SoftHsmFixture } from './softhsm-fixture.ts';
+import { pinVariable, softHsmModule, startSoftHsm } from '../../testing/softhsm-test-kit.ts';
+import type { SoftHsmFixture } from '../../testing/softhsm-test-kit.ts';
 
 const run = promisify(execFile);
 const tokenLabel = 'phasewire-keystore';

@@ -15,14 +15,14 @@ import { checkDeviceCsr, createDeviceCsr } from '../../pki/csr.ts';
 import { deviceIdentity } from '../../pki/device-identity.ts';
 import { keystoreSigner } from '../../pki/signer.ts';
 import { Pkcs11Keystore } from '../keystore/pkcs11-keystore.ts';
-import { startSoftHsm } from '../keystore/softhsm-fixture.ts';
-import type { SoftHsmFixture } from '../keystore/softhsm-fixture.ts';
+import { startSoftHsm } from '../../testing/softhsm-test-kit.ts';
+import type { SoftHsmFixture } from '../../testing/softhsm-test-kit.ts';
 import { SoftwareKeystore } from '../keystore/software-keystore.ts';
 import { generateSoftwareKey } from '../tls/software-key.ts';
 import { tlsClientOptions } from '../tls/tls-options.ts';
-import { attempt, startRecordingServer } from '../tls/tls-test-kit.ts';
+import { attempt, startRecordingServer } from '../../testing/tls-test-kit.ts';
 import { CaDirectory, caFiles } from './ca-directory.ts';
-import { createTestCa } from './test-ca.ts';
+import { createTestCa } from '../../testing/test-ca.ts';
 
 const run = promisify(execFile);
 const systemClock = { now: () => Date.now() };

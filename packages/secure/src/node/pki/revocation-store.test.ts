@@ -8,8 +8,8 @@ import { deviceIdentity } from '../../pki/device-identity.ts';
 import { generateSoftwareKey } from '../tls/software-key.ts';
 import { caFiles } from './ca-directory.ts';
 import { RevocationFileStore } from './revocation-store.ts';
-import { createTestCa } from './test-ca.ts';
-import type { TestCa } from './test-ca.ts';
+import { createTestCa } from '../../testing/test-ca.ts';
+import type { TestCa } from '../../testing/test-ca.ts';
 
 let scratch: string;
 before(async () => { scratch = await mkdtemp(join(tmpdir(), 'phasewire-revocations-')); });

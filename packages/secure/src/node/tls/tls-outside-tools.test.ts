@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { trackChild } from '@phasewire/test-kit';
-import type { TestCa, TestIdentity } from '../pki/test-ca.ts';
-import { createTestCa } from '../pki/test-ca.ts';
-import type { RecordingServer } from './tls-test-kit.ts';
-import { startRecordingServer } from './tls-test-kit.ts';
+import type { TestCa, TestIdentity } from '../../testing/test-ca.ts';
+import { createTestCa } from '../../testing/test-ca.ts';
+import type { RecordingServer } from '../../testing/tls-test-kit.ts';
+import { startRecordingServer } from '../../testing/tls-test-kit.ts';
 
 interface Run {
   readonly code: number | null;

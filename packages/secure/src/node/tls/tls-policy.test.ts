@@ -7,11 +7,11 @@ import type { ConnectionOptions } from 'node:tls';
 import { createCrl } from '../../pki/crl.ts';
 import { keystoreSigner } from '../../pki/signer.ts';
 import { toPem } from '../../pki/certificates.ts';
-import type { TestCa, TestIdentity } from '../pki/test-ca.ts';
-import { createTestCa } from '../pki/test-ca.ts';
+import type { TestCa, TestIdentity } from '../../testing/test-ca.ts';
+import { createTestCa } from '../../testing/test-ca.ts';
 import { tlsClientOptions, tlsTrust } from './tls-options.ts';
-import type { RecordingServer } from './tls-test-kit.ts';
-import { attempt, startRecordingServer } from './tls-test-kit.ts';
+import type { RecordingServer } from '../../testing/tls-test-kit.ts';
+import { attempt, startRecordingServer } from '../../testing/tls-test-kit.ts';
 
 let testCa: TestCa;
 let server: RecordingServer;

@@ -6,7 +6,7 @@ import { parseStoreConfig } from '../../store-config.ts';
 import pg from 'pg';
 import { mdmStateConformance } from '../../testing/mdm-state-conformance.ts';
 import { storeConformance, type StoreTarget } from '../../testing/store-conformance.ts';
-import { startPostgres, type PostgresServer } from '../../testing/postgres-harness.ts';
+import { startPostgres, type PostgresServer } from '../../testing/postgres-test-kit.ts';
 import { PostgresMeterStore } from './postgres-meter-store.ts';
 import { postgresMigrations } from './postgres-schema.ts';
 

@@ -1,8 +1,8 @@
 // Data for the MDM tests: a metering point and a deterministic commercial load, so that every test
 // can say exactly which energy each interval should hold.
 import { amperes, hertz, parseMeterId, SeededRandom, volts, wattHours } from '@phasewire/core';
-import type { MeterMetadata, RegisterRead } from './types.ts';
-import { dayMs, hourMs } from './grid.ts';
+import type { MeterMetadata, RegisterRead } from '../types.ts';
+import { dayMs, hourMs } from '../grid.ts';
 
 /** Monday 2024-01-01 00:00 UTC. */
 export const monday = Date.UTC(2024, 0, 1);

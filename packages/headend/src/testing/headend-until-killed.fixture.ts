@@ -9,9 +9,9 @@ import { InstalledEnvelopeKeys, KeyRing, RevocationSet } from '@phasewire/secure
 import type { DeviceId } from '@phasewire/secure';
 import { NodeAead, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
 import { SqliteMeterStore } from '@phasewire/store/node';
-import { openHeadEndDatabase } from './sqlite-registry.ts';
-import { startHeadEnd } from './head-end.ts';
-import type { BrokerMode } from './head-end.ts';
+import { openHeadEndDatabase } from '../node/sqlite-registry.ts';
+import { startHeadEnd } from '../node/head-end.ts';
+import type { BrokerMode } from '../node/head-end.ts';
 
 export interface ChildConfig {
   readonly dir: string;

@@ -1,6 +1,6 @@
 // A CA store in memory: for tests, and for a throwaway CA that lives as long as its process.
 import { StoreError } from '@phasewire/core';
-import type { CaState, CaStore } from './ca-state.ts';
+import type { CaState, CaStore } from '../pki/ca-state.ts';
 
 export class MemoryCaStore implements CaStore {
   state: CaState | undefined;

@@ -3,7 +3,7 @@
 // runner, the assertions and the signature check of the platform are passed in by the test file.
 import type { ErrorCode } from '@phasewire/core';
 import { hasCode } from '@phasewire/core';
-import type { EcCurve, Keystore } from './keystore.ts';
+import type { EcCurve, Keystore } from '../keystore.ts';
 
 /** The parts of node:assert/strict the suite uses. */
 export interface ConformanceAssert {

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, parseMeterId, Q, ValidationError } from '@phasewire/core';
 import type { MeterId, Reading } from '@phasewire/core';
-import { MemoryTokenStore } from '@phasewire/secure';
-import { createTestCa } from '@phasewire/secure/node';
-import type { TestCa } from '@phasewire/secure/node';
+import { createTestCa, MemoryTokenStore } from '@phasewire/secure/testing';
+import type { TestCa } from '@phasewire/secure/testing';
 import type { Role } from '../dto.ts';
 import type { AlarmDto } from '../dto.ts';
 import type { AlarmPort, LiveEvent } from '../ports.ts';
@@ -18,12 +17,12 @@ import { openHeadEndDatabase, SqliteDeviceRegistry } from '@phasewire/headend/no
 import { openMeterStore } from '@phasewire/store/node';
 import { parseStoreConfig } from '@phasewire/store';
 import type { MeterStore } from '@phasewire/store';
-import { startApiServer } from './api-server.ts';
-import type { ApiServer, ApiServerOptions } from './api-server.ts';
-import { LiveHub } from './live-hub.ts';
-import { SqliteAccountStore } from './sqlite-accounts.ts';
-import { Authentication, defaultLoginLimits } from './authentication.ts';
-import { tokenStoreEnrollment } from './token-store-enrollment.ts';
+import { startApiServer } from '../node/api-server.ts';
+import type { ApiServer, ApiServerOptions } from '../node/api-server.ts';
+import { LiveHub } from '../node/live-hub.ts';
+import { SqliteAccountStore } from '../node/sqlite-accounts.ts';
+import { Authentication, defaultLoginLimits } from '../node/authentication.ts';
+import { tokenStoreEnrollment } from '../node/token-store-enrollment.ts';
 
 export const password = 'correct horse battery staple';
 /** Cheap scrypt for tests only: the cost is a parameter, the production default is in passwords.ts. */

@@ -1,5 +1,5 @@
 // Enrollment tokens in memory: for tests and for a CA that lives only as long as its process.
-import type { TokenRecord, TokenStore } from './enrollment-token.ts';
+import type { TokenRecord, TokenStore } from '../enroll/enrollment-token.ts';
 
 export class MemoryTokenStore implements TokenStore {
   readonly #records = new Map<string, TokenRecord>();

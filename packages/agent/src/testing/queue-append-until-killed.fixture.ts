@@ -1,7 +1,7 @@
 // Child process for the kill -9 test: appends numbered records to the queue in `argv[2]` as fast as
 // it can and prints each sequence number once its append has resolved (that is, once it is durable).
 import process from 'node:process';
-import { DurableQueue } from './durable-queue.ts';
+import { DurableQueue } from '../node/queue/durable-queue.ts';
 
 const queue = await DurableQueue.open(process.argv[2] ?? '', { segmentBytes: 4096 });
 for (let i = 0; ; i++) {

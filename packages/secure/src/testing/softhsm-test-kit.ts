@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Pkcs11KeystoreOptions } from './pkcs11-keystore.ts';
+import type { Pkcs11KeystoreOptions } from '../node/keystore/pkcs11-keystore.ts';
 
 const run = promisify(execFile);
 

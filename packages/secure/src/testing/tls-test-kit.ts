@@ -3,9 +3,9 @@
 // the handshake ended.
 import { connect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import type { AcceptedPeer, RefusalEvent } from './listener-policy.ts';
-import type { PolicyServer, PolicyServerOptions } from './policy-server.ts';
-import { createPolicyServer } from './policy-server.ts';
+import type { AcceptedPeer, RefusalEvent } from '../node/tls/listener-policy.ts';
+import type { PolicyServer, PolicyServerOptions } from '../node/tls/policy-server.ts';
+import { createPolicyServer } from '../node/tls/policy-server.ts';
 
 export interface RecordingServer {
   readonly server: PolicyServer;

@@ -1,23 +1,23 @@
 // The test CA: a real phasewire CA (root and issuing CA, keys in a keystore, state in a temporary
 // directory) that issues the certificates tests need: good, expired, not yet valid, revoked, with
 // the wrong key usage, and from a foreign CA that looks the same. Any package's tests can use it
-// (`import { createTestCa } from '@phasewire/secure/node'`). TLS keys are software keys in memory,
+// (`import { createTestCa } from '@phasewire/secure/testing'`). TLS keys are software keys in memory,
 // as Node's TLS needs them (docs/adr/0003); the CA keys are in the keystore given, or in memory.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '@phasewire/core';
-import type { EcCurve, Keystore } from '../../keystore.ts';
-import type { Issued } from '../../pki/certificate-authority.ts';
-import { CertificateAuthority } from '../../pki/certificate-authority.ts';
-import type { DeviceIdentity, DeviceKind } from '../../pki/device-identity.ts';
-import { deviceIdentity } from '../../pki/device-identity.ts';
-import type { RevocationReason, RevocationSet } from '../../pki/revocation-set.ts';
-import type { TlsIdentity, TlsTrust } from '../tls/tls-options.ts';
-import { generateSoftwareKey } from '../tls/software-key.ts';
-import { tlsIdentity, tlsTrust } from '../tls/tls-options.ts';
-import { CaDirectory } from './ca-directory.ts';
-import { createMemoryKeystore } from './memory-keystore.ts';
+import type { EcCurve, Keystore } from '../keystore.ts';
+import type { Issued } from '../pki/certificate-authority.ts';
+import { CertificateAuthority } from '../pki/certificate-authority.ts';
+import type { DeviceIdentity, DeviceKind } from '../pki/device-identity.ts';
+import { deviceIdentity } from '../pki/device-identity.ts';
+import type { RevocationReason, RevocationSet } from '../pki/revocation-set.ts';
+import type { TlsIdentity, TlsTrust } from '../node/tls/tls-options.ts';
+import { generateSoftwareKey } from '../node/tls/software-key.ts';
+import { tlsIdentity, tlsTrust } from '../node/tls/tls-options.ts';
+import { CaDirectory } from '../node/pki/ca-directory.ts';
+import { createMemoryKeystore } from '../node/pki/memory-keystore.ts';
 
 const day = 86_400_000;
 

@@ -4,15 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '@phasewire/core';
 import { ManualClock, parseMeterId } from '@phasewire/core';
-import type { DeviceId } from '../../envelope/device-binding.ts';
-import { InstalledEnvelopeKeys } from '../../envelope/envelope-keys.ts';
-import { EnvelopeReceiver } from '../../envelope/envelope-receiver.ts';
-import type { EnvelopeRefusal } from '../../envelope/envelope-receiver.ts';
-import { EnvelopeSender } from '../../envelope/envelope-sender.ts';
-import type { EnvelopeSenderOptions } from '../../envelope/envelope-sender.ts';
-import { KeyRing } from '../../envelope/key-ring.ts';
-import { MemoryCounterStore } from '../../replay/counter-store.ts';
-import { NodeAead } from './node-aead.ts';
+import type { DeviceId } from '../envelope/device-binding.ts';
+import { InstalledEnvelopeKeys } from '../envelope/envelope-keys.ts';
+import { EnvelopeReceiver } from '../envelope/envelope-receiver.ts';
+import type { EnvelopeRefusal } from '../envelope/envelope-receiver.ts';
+import { EnvelopeSender } from '../envelope/envelope-sender.ts';
+import type { EnvelopeSenderOptions } from '../envelope/envelope-sender.ts';
+import { KeyRing } from '../envelope/key-ring.ts';
+import { MemoryCounterStore } from '../replay/counter-store.ts';
+import { NodeAead } from '../node/envelope/node-aead.ts';
 
 export const meterA = parseMeterId('meter-000a');
 export const meterB = parseMeterId('meter-000b');

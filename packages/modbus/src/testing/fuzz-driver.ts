@@ -3,16 +3,16 @@
 // and every frame a framer lets through is well-formed. Seeded, so a failure replays. Used by
 // src/fuzz.test.ts (a share of the inputs, in the unit suite) and bench/fuzz.bench.ts (a million).
 import { DecodeError, SeededRandom } from '@phasewire/core';
-import { ByteReader } from '../src/byte-reader.ts';
-import { FunctionCode, ReadDeviceIdCode } from '../src/function-code.ts';
-import { MAX_PDU_LENGTH, MAX_RTU_FRAME_LENGTH } from '../src/limits.ts';
-import { decodeRequest, encodeRequest } from '../src/pdu/request.ts';
-import { decodeResponse, encodeResponse } from '../src/pdu/response.ts';
-import type { ModbusRequest, ModbusResponse } from '../src/pdu/types.ts';
-import { decodeRtuFrame, encodeRtuFrame, type RtuFrame } from '../src/rtu/rtu-frame.ts';
-import { RtuFramer } from '../src/rtu/rtu-framer.ts';
-import { decodeMbapFrame, encodeMbapFrame } from '../src/tcp/mbap.ts';
-import { MbapFramer } from '../src/tcp/mbap-framer.ts';
+import { ByteReader } from '../byte-reader.ts';
+import { FunctionCode, ReadDeviceIdCode } from '../function-code.ts';
+import { MAX_PDU_LENGTH, MAX_RTU_FRAME_LENGTH } from '../limits.ts';
+import { decodeRequest, encodeRequest } from '../pdu/request.ts';
+import { decodeResponse, encodeResponse } from '../pdu/response.ts';
+import type { ModbusRequest, ModbusResponse } from '../pdu/types.ts';
+import { decodeRtuFrame, encodeRtuFrame, type RtuFrame } from '../rtu/rtu-frame.ts';
+import { RtuFramer } from '../rtu/rtu-framer.ts';
+import { decodeMbapFrame, encodeMbapFrame } from '../tcp/mbap.ts';
+import { MbapFramer } from '../tcp/mbap-framer.ts';
 
 const requests: readonly ModbusRequest[] = [
   { functionCode: FunctionCode.ReadCoils, address: 19, quantity: 19 },

@@ -5,8 +5,8 @@ import process from 'node:process';
 import { ManualClock, parseMeterId, SeededRandom } from '@phasewire/core';
 import { linkProfiles } from '../link-profile.ts';
 import { createSimulatedMeter } from '@phasewire/meter';
-import { loadAgentIdentity } from './enrollment.ts';
-import { MeterAgent } from './meter-agent.ts';
+import { loadAgentIdentity } from '../node/enrollment.ts';
+import { MeterAgent } from '../node/meter-agent.ts';
 
 const [dataDir = '', port = '0', meterText = '', startText = '0'] = process.argv.slice(2);
 const meter = parseMeterId(meterText);

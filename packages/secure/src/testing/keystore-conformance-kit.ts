@@ -1,9 +1,9 @@
-// Test support: the Node side of the keystore conformance suite (src/keystore-conformance.ts).
+// Test support: the Node side of the keystore conformance suite (keystore-conformance.ts).
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { test } from 'node:test';
-import type { ConformanceHarness } from '../../keystore-conformance.ts';
-import { curves } from './ec-encoding.ts';
+import type { ConformanceHarness } from './keystore-conformance.ts';
+import { curves } from '../node/keystore/ec-encoding.ts';
 
 export const nodeConformanceHarness: ConformanceHarness = {
   test: (name, body) => test(name, body),

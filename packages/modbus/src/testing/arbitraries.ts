@@ -1,7 +1,7 @@
 // Random valid requests and responses for property tests and the fuzzer (fast-check).
 import fc from 'fast-check';
-import { ConformityLevel, FunctionCode, ReadDeviceIdCode } from '../src/function-code.ts';
-import type { ModbusRequest, ModbusResponse } from '../src/pdu/types.ts';
+import { ConformityLevel, FunctionCode, ReadDeviceIdCode } from '../function-code.ts';
+import type { ModbusRequest, ModbusResponse } from '../pdu/types.ts';
 
 /** A start address and a quantity whose range stays inside 0..65535. */
 const range = (max: number) => fc.integer({ min: 1, max }).chain((quantity) =>

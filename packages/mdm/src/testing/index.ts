@@ -1,0 +1,2 @@
+// @phasewire/mdm/testing: meter metadata, load profiles and register reads for tests (tests and benchmarks only).
+export { loadProfile, meterMeta, monday, quarterHour, registerReads, trueEnergy } from './mdm-test-kit.ts';
