@@ -6,7 +6,8 @@ const messages = (file: string, text: string): string[] => checkFile(file, text)
 
 describe('dependency rule', () => {
   it('lets a package import the layers below it', () => {
-    assert.deepEqual(messages('packages/meter/src/agent.ts', "import { x } from '@phasewire/core';\nimport { y } from '@phasewire/secure';"), []);
+    const imports = "import { x } from '@phasewire/core';\nimport { y } from '@phasewire/secure';";
+    assert.deepEqual(messages('packages/meter/src/agent.ts', imports), []);
     assert.deepEqual(messages('packages/cli/src/main.ts', "import { z } from '@phasewire/server';\nimport fs from 'node:fs';"), []);
   });
 
@@ -91,7 +92,8 @@ describe('dependency rule', () => {
     assert.deepEqual(messages('packages/secure/src/testing/a.ts', "import { b } from './b.ts';"), []);
     assert.match(messages('packages/gateway/src/node/run.ts', text)[0] ?? '',
       /shipped code may not import the test support '@phasewire\/agent\/testing'/);
-    assert.match(messages('packages/store/src/index.ts', "export * from '@phasewire/store/testing';")[0] ?? '', /may not import the test support/);
+    const found = messages('packages/store/src/index.ts', "export * from '@phasewire/store/testing';");
+    assert.match(found[0] ?? '', /may not import the test support/);
     assert.match(messages('packages/agent/src/node/fleet.ts', "import { x } from '../testing/agent-test-kit.ts';")[0] ?? '',
       /shipped code may not import the test support '..\/testing\/agent-test-kit.ts'/);
     assert.equal(messages('packages/secure/src/index.ts', "export * from './testing/keystore-conformance.ts';").length, 1);

@@ -76,9 +76,8 @@ function checkBodyEdit(edit: EditRequest): void {
   try {
     checkEdit(edit);
   } catch (error) {
-    if (!(error instanceof EditRefusal) || error.field === 'actor' || error.field === 'meter') throw error;
-    const field = error.field === 'interval' ? 'start' : error.field;
-    throw new ApiFieldError(`/body/${field}`, error.message, error.code, { cause: error });
+    if (!(error instanceof EditRefusal) || error.field === 'actor') throw error;
+    throw new ApiFieldError(`/body/${error.field}`, error.message, error.code, { cause: error });
   }
 }
 

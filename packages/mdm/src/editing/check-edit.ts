@@ -16,11 +16,14 @@ export interface EditRequest {
   readonly reason: string;
 }
 
+/** The parts of an edit request the rules can refuse. */
+export type EditField = 'reason' | 'actor' | 'value';
+
 /** A refused edit; `field` names the part of the request to correct (the API answers it as a body field). */
 export class EditRefusal extends ValidationError {
-  readonly field: keyof EditRequest;
+  readonly field: EditField;
 
-  constructor(code: 'PW_ERR_EDIT_REASON_REQUIRED' | 'PW_ERR_EDIT_INVALID', field: keyof EditRequest, message: string) {
+  constructor(code: 'PW_ERR_EDIT_REASON_REQUIRED' | 'PW_ERR_EDIT_INVALID', field: EditField, message: string) {
     super(code, message);
     this.field = field;
   }
