@@ -62,6 +62,6 @@ describe('the API over the operator\'s own certificate', { timeout: 90_000 }, ()
 
   it('refuses a certificate without its key, naming the missing field', () => {
     assert.throws(() => parseServerConfig({ ...ports, api: { certificate: 'operator/api.pem' } }),
-      /api\.key is missing; expected a PEM file path/);
+      /field api\.key is missing, expected a PEM file path/);
   });
 });

@@ -112,7 +112,7 @@ describe('phasewire server', () => {
       await writeFile(join(dir, 'data', 'phasewire.json'), '{ "mqtt": { "port": "eighty" } }');
       const badFile = bufferIo({}, dir);
       assert.equal(await runCli(['server'], badFile), 2);
-      assert.match(badFile.stderr(), /mqtt\.port is "eighty"; expected a whole number from 0 to 65535 \[PW_ERR_SERVER_CONFIG\]/);
+      assert.match(badFile.stderr(), /field mqtt\.port is "eighty", expected a whole number from 0 to 65535 \[PW_ERR_SERVER_CONFIG\]/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
