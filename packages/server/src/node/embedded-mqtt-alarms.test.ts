@@ -8,14 +8,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { parseMeterId, Q } from '@phasewire/core';
+import { parseMeterId } from '@phasewire/core';
 import { tlsClientOptions, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
 import { parseServerConfig } from '../server-config.ts';
 import { freePort } from '@phasewire/headend/node';
+import { overVoltageSnapshot } from '../testing/index.ts';
 import { startPhasewireServer, type PhasewireServer } from './phasewire-server.ts';
 import { standardServices, type StandardServices } from './standard-services.ts';
 
-const quarterHour = 900_000;
 const meter = parseMeterId('meter-embedded-1');
 
 describe('MQTT alarm notifications through the server\'s own embedded broker', { timeout: 60_000 }, () => {
@@ -61,10 +61,8 @@ describe('MQTT alarm notifications through the server\'s own embedded broker', {
     const arrived = new Promise<{ topic: string; payload: string; qos: number }>((resolve) => {
       client.once('message', (topic, payload, packet) => { resolve({ topic, payload: payload.toString('utf8'), qos: packet.qos }); });
     });
-    const at = Math.floor(Date.now() / quarterHour) * quarterHour;
-    const volts = 230 * 1.2;
-    const values = new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]);
-    await server.store.appendSnapshots([{ meter, at, values }]);
+    // One interval at 120 % of Udin on every phase: over-voltage, critical (115 %), raised at once.
+    await server.store.appendSnapshots([overVoltageSnapshot(meter, Date.now())]);
     const mdm = services.mdm;
     assert.ok(mdm !== undefined, 'the MDM service runs');
     assert.ok((await mdm.runOnce()).transitions >= 1, 'the run raised an alarm');

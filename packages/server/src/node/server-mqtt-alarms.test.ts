@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trackChild } from '@phasewire/test-kit';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { parseMeterId, Q } from '@phasewire/core';
+import { parseMeterId } from '@phasewire/core';
 import { tlsClientOptions, tlsIdentity, tlsTrust } from '@phasewire/secure/node';
 import { parseServerConfig } from '../server-config.ts';
 import { freePort } from '@phasewire/headend/node';
+import { overVoltageSnapshot } from '../testing/index.ts';
 import { startPhasewireServer, type PhasewireServer } from './phasewire-server.ts';
 import { standardServices, type StandardServices } from './standard-services.ts';
 
-const quarterHour = 900_000;
 const meter = parseMeterId('meter-mqtt-1');
 
 async function until<T>(attempt: () => Promise<T | undefined>, what: () => string, timeoutMs = 20_000): Promise<T> {
@@ -101,10 +101,9 @@ describe('MQTT alarm notifications from the server file', { timeout: 60_000 }, (
       subscriber.once('message', (topic, payload, packet) => { resolve({ topic, payload: payload.toString('utf8'), qos: packet.qos }); });
     });
     // One interval at 120 % of Udin on every phase: over-voltage, critical (115 %), raised at once.
-    const at = Math.floor(Date.now() / quarterHour) * quarterHour;
-    const volts = 230 * 1.2;
-    const values = new Map([[Q.voltageL1, volts], [Q.voltageL2, volts], [Q.voltageL3, volts], [Q.activeEnergyImport, 1_000_000]]);
-    await server.store.appendSnapshots([{ meter, at, values }]);
+    const snapshot = overVoltageSnapshot(meter, Date.now());
+    const { at } = snapshot;
+    await server.store.appendSnapshots([snapshot]);
     const mdm = services.mdm;
     assert.ok(mdm !== undefined, 'the MDM service runs');
     const report = await mdm.runOnce();

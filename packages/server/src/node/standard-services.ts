@@ -38,19 +38,22 @@ import { ensureIngestIdentity, inData } from './data-directory.ts';
 import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
 
 
+/** A PEM file named by the configuration field `field`, under the data directory; what it is for goes into the error. */
+async function readPem(context: ServerContext, file: string, field: string, purpose: string): Promise<string> {
+  try {
+    return await readFile(inData(context.dataDir, file), 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('PW_ERR_SERVER_CONFIG',
+      `Cannot read ${field} ${JSON.stringify(file)} for ${purpose}: ${reason}; expected a readable PEM file`, { cause: error });
+  }
+}
+
 /** The operator's own certificate for the API when configured, else the listeners' certificate of the phasewire CA. */
 async function apiIdentity(config: ServerConfig, context: ServerContext): Promise<TlsIdentity> {
   const { certificate, key } = config.api;
   if (certificate === undefined || key === undefined) return context.identity;
-  const read = async (file: string, field: string): Promise<string> => {
-    try {
-      return await readFile(inData(context.dataDir, file), 'utf8');
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError('PW_ERR_SERVER_CONFIG',
-        `Cannot read ${field} ${JSON.stringify(file)} for the API's HTTPS: ${reason}; expected a readable PEM file`, { cause: error });
-    }
-  };
+  const read = (file: string, field: string): Promise<string> => readPem(context, file, field, "the API's HTTPS");
   const [chain, privateKey] = await Promise.all([read(certificate, 'api.certificate'), read(key, 'api.key')]);
   try {
     return tlsIdentity(chain, privateKey);
@@ -175,16 +178,7 @@ async function webhookNotifiers(
 async function mqttNotifier(config: ServerConfig, context: ServerContext): Promise<MqttNotifier | undefined> {
   const notify = config.mdm.mqttNotify;
   if (notify === undefined) return undefined;
-  const read = async (file: string, field: string): Promise<string> => {
-    try {
-      return await readFile(inData(context.dataDir, file), 'utf8');
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError('PW_ERR_SERVER_CONFIG',
-        `Cannot read ${field} ${JSON.stringify(file)} for the MQTT alarm notifications: ${reason}; expected a readable PEM file`,
-        { cause: error });
-    }
-  };
+  const read = (file: string, field: string): Promise<string> => readPem(context, file, field, 'the MQTT alarm notifications');
   let identity: TlsIdentity;
   if (notify.certificate !== undefined && notify.key !== undefined) {
     const [chain, key] = await Promise.all([
