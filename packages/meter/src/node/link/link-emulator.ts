@@ -133,13 +133,17 @@ export class LinkEmulator {
       this.#sockets.delete(agent);
       this.#sockets.delete(headEnd);
     };
-    agent.on('error', close).on('close', close);
-    headEnd.on('error', close).on('close', close);
-    this.#relay(agent, headEnd, 'up');
-    this.#relay(headEnd, agent, 'down');
+    const up = this.#relay(agent, headEnd, 'up');
+    const down = this.#relay(headEnd, agent, 'down');
+    // The last bytes a side wrote before it closed (an MQTT DISCONNECT) are still on the link: the
+    // other side is closed once they are delivered, as over a real link, not at once (which lost
+    // the DISCONNECT, so the broker published the will at the end of every cellular window).
+    const closeAfter = (direction: Direction) => (): void => { this.#afterDeliveries(direction, close); };
+    agent.on('error', close).on('close', closeAfter(up));
+    headEnd.on('error', close).on('close', closeAfter(down));
   }
 
-  #relay(from: Socket, to: Socket, way: 'up' | 'down'): void {
+  #relay(from: Socket, to: Socket, way: 'up' | 'down'): Direction {
     const direction: Direction = { busyUntil: 0, lastDelivery: 0 };
     from.on('data', (chunk: Buffer) => {
       const c = this.#conditions;
@@ -163,9 +167,13 @@ export class LinkEmulator {
       }, Math.max(0, deliverAt - now));
       this.#timers.add(timer);
     });
-    from.on('end', () => {
-      const timer = setTimeout(() => { this.#timers.delete(timer); to.end(); }, Math.max(0, direction.lastDelivery - performance.now()));
-      this.#timers.add(timer);
-    });
+    from.on('end', () => { this.#afterDeliveries(direction, () => { to.end(); }); });
+    return direction;
+  }
+
+  /** Runs `action` after the last chunk on its way in `direction` is delivered (1 ms later: timers due together may run in any order). */
+  #afterDeliveries(direction: Direction, action: () => void): void {
+    const timer = setTimeout(() => { this.#timers.delete(timer); action(); }, Math.max(0, direction.lastDelivery - performance.now()) + 1);
+    this.#timers.add(timer);
   }
 }
