@@ -35,6 +35,11 @@ export const errorCodes = {
   PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command from the head-end opened but its body is not a well-formed phasewire command.' },
   PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; it was not executed a second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
+  PW_ERR_COMMAND_INTERRUPTED: {
+    family: 'internal',
+    summary: 'The meter agent stopped (a crash, a power cut) while running a command; its next start answers it with this code '
+      + 'and the meter\'s state now, and it does not run again.',
+  },
   PW_ERR_AGENT_ACK_INVALID: { family: 'decode', summary: 'An acknowledgement from the head-end opened but its body is not a well-formed list of committed counters.' },
   PW_ERR_AGENT_STATE: { family: 'config', summary: 'The meter agent\'s data directory is missing or holds an unreadable enrollment (certificate, key, CA or envelope key).' },
   PW_ERR_AGENT_KEY_PROVISIONING: { family: 'security', summary: 'The envelope key could not be provisioned to the device over mutual TLS (refused, unreachable or malformed).' },

@@ -60,15 +60,25 @@ export class CommandHandler {
    * id to answer); a refused command yields a response with `ok: false` and the code.
    */
   handle(body: unknown): HandledCommand {
+    const checked = this.check(body);
+    return 'refused' in checked ? checked.refused : this.run(checked.command);
+  }
+
+  /**
+   * The first half of handle(): decodes and checks the body. Either what to answer without running
+   * anything (`refused`), or a command that may run now: the owner records that it is about to run,
+   * then calls run() (a crash in between must not leave it unanswered).
+   */
+  check(body: unknown): { readonly refused: HandledCommand } | { readonly command: AgentCommand } {
     let command: AgentCommand;
     try {
       command = decodeCommand(body);
     } catch (error) {
-      if (error instanceof DecodeError) return { command: undefined, response: undefined, executed: false };
+      if (error instanceof DecodeError) return { refused: { command: undefined, response: undefined, executed: false } };
       throw error;
     }
-    const refuse = (error: PhasewireError): HandledCommand => ({
-      command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message },
+    const refuse = (error: PhasewireError): { refused: HandledCommand } => ({
+      refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
       return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED', `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
@@ -80,8 +90,14 @@ export class CommandHandler {
     if (this.#target.supports?.(command.op) === false) {
       return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED', `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
     }
+    return { command };
+  }
+
+  /** Runs a command check() let through, and answers it. */
+  run(command: AgentCommand): HandledCommand {
+    const now = this.#clock.now();
     // Remembered before it runs: a crash half-way must not let it run twice.
-    this.#remember(command.id);
+    this.remember(command.id);
     let response: CommandResponse;
     switch (command.op) {
       case 'read': {
@@ -106,7 +122,8 @@ export class CommandHandler {
     return { command, response, executed: true };
   }
 
-  #remember(id: string): void {
+  /** Counts `id` as executed (a command that was running when the agent stopped, too). */
+  remember(id: string): void {
     this.#executed.add(id);
     while (this.#executed.size > this.#max) {
       const oldest = this.#executed.values().next();
