@@ -146,9 +146,10 @@ export interface AlarmPage {
 export interface CommandResult {
   readonly id: string;
   readonly kind: CommandKind;
-  readonly status: 'done' | 'failed' | 'timeout';
+  readonly status: 'done' | 'failed' | 'pending' | 'timeout';
   readonly result?: Readonly<Record<string, unknown>>;
   readonly reason?: string;
+  readonly expiresAt?: string;
 }
 
 export interface EnrollmentToken {

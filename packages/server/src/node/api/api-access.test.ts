@@ -47,6 +47,9 @@ function cases(rig: ApiRig, who: string, n: number, which?: string): Record<stri
     'GET /api/v1/alarms': { path: '/api/v1/alarms?state=all', ok: 200, check: (j) => { const ids = j.items.map((a: { id: string }) => a.id); assert.equal(ids.includes('al-1'), true); assert.equal(ids.includes('al-9'), false); } },
     'POST /api/v1/alarms/:id/acknowledge': { path: `/api/v1/alarms/${ackId}/acknowledge`, body: { note: 'on it' }, ok: 200, check: (j) => { assert.equal(j.state, 'acknowledged'); } },
     'POST /api/v1/meters/:id/commands': { path: '/api/v1/meters/m-a1/commands', body: { kind: 'read' }, ok: 200, check: (j) => { assert.equal(j.status, 'done'); } },
+    'GET /api/v1/meters/:id/commands/:command': {
+      path: '/api/v1/meters/m-a1/commands/cmd-1', ok: 200, check: (j) => { assert.equal(j.id, 'cmd-1'); assert.equal(j.status, 'done'); },
+    },
     'POST /api/v1/meters/:id/revoke': { path: `/api/v1/meters/m-x-${who}/revoke`, body: { reason: 'stolen' }, ok: 200, check: (j) => { assert.equal(j.state, 'revoked'); assert.equal(j.online, false); } },
     'POST /api/v1/enrollment-tokens': { path: '/api/v1/enrollment-tokens', body: { serial: `m-new-${who}-${n}`, expiresInHours: 2 }, ok: 201, check: (j) => { assert.match(j.token, /^pwe1\./); } },
     'GET /api/v1/users': { path: '/api/v1/users', ok: 200, check: (j) => { assert.equal(j.items.some((u: { username: string }) => u.username === 'beta-admin'), false); } },

@@ -1,0 +1,89 @@
+// Commands to devices that are not there when they are sent, through the head-end with real MQTT
+// clients over mutual TLS 1.3: a cellular meter asleep past the wait gets a command that lives
+// through its sleep, shown as pending, never as timed out; its answer, when it wakes, is recorded
+// and acknowledged (a copy too, once). A command is judged `timeout` only once the device has sent
+// readings from after its expiry without answering it.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deviceTopic } from '@phasewire/core';
+import type { MqttClient } from 'mqtt';
+import { fromWireAck } from '../../headend/ack-message.ts';
+import { fromWireCommand, toWireResponse } from '../../headend/command-message.ts';
+import { wakeAllowanceMs } from '../../headend/command-record.ts';
+import { connectDevice, headEndFixture, snapshot } from './headend-test-kit.ts';
+import type { HeadEndFixture, TestDevice } from './headend-test-kit.ts';
+
+async function until(predicate: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !predicate(); waited += 10) {
+    if (waited > 20_000) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const counterOf = (envelope: Uint8Array): bigint => Buffer.from(envelope).readBigUInt64BE(8);
+
+describe('commands to devices that are away', { timeout: 60_000 }, () => {
+  let f: HeadEndFixture;
+  before(async () => { f = await headEndFixture('embedded'); });
+  after(async () => { await f.close(); });
+
+  /** A connection with the meter's persistent session, as the agent keeps it: what is sent while it sleeps waits at the broker. */
+  async function wake(meter: TestDevice, listen?: (client: MqttClient) => void): Promise<MqttClient> {
+    const client = await connectDevice(f.headEnd.port, meter.identity, f.ca, meter.id, { clean: false }, listen);
+    await client.subscribeAsync([deviceTopic(meter.id, 'cmd/req'), deviceTopic(meter.id, 'ack')], { qos: 1 });
+    return client;
+  }
+
+  it('keeps a command to a sleeping cellular meter pending past the wait, and records its answer when the meter wakes', async () => {
+    const meter = await f.device('meter-cell-sleeps');
+    await meter.end();
+    f.headEnd.registry.describe(meter.id, { linkProfile: 'cellular' });
+    await (await wake(meter)).endAsync();
+
+    // The wait (30 s in the API, shorter here) ends while the meter sleeps: pending, not timed out.
+    const sent = await f.headEnd.sendCommand(meter.id, 'disconnect', 300);
+    assert.equal(sent.status, 'pending');
+    assert.ok(sent.expiresAt - sent.sentAt >= (wakeAllowanceMs.cellular ?? 0), 'the command lives through the meter\'s sleep');
+    assert.equal(f.headEnd.command(meter.id, sent.id)?.status, 'pending');
+
+    const acks: bigint[] = [];
+    const answer = Promise.withResolvers<Uint8Array>();
+    const client = await wake(meter, (woken) => {
+      woken.on('message', (topic, payload) => {
+        void (async () => {
+          const opened = await meter.downlink.openValue(meter.id, new Uint8Array(payload));
+          if (topic.endsWith('/ack')) acks.push(...fromWireAck(opened.value).map((entry) => entry.counter));
+          if (!topic.endsWith('/cmd/req')) return;
+          const command = fromWireCommand(opened.value);
+          answer.resolve(await meter.sender.sealValue(meter.id, 'command-response', toWireResponse({ id: command.id, ok: true, result: { relay: 'open' } })));
+        })();
+      });
+    });
+    const sealed = await answer.promise;
+    await client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });
+    await until(() => f.headEnd.command(meter.id, sent.id)?.status === 'done', 'the late answer recorded');
+    const recorded = f.headEnd.command(meter.id, sent.id);
+    assert.deepEqual(recorded?.result, { relay: 'open' });
+    await until(() => acks.includes(counterOf(sealed)), 'the ack of the answer');
+
+    // The same answer again (as after a lost ack): acknowledged again, recorded once, no refusal.
+    await client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });
+    await until(() => acks.filter((c) => c === counterOf(sealed)).length === 2, 'the ack of the copy');
+    assert.deepEqual(f.headEnd.command(meter.id, sent.id), recorded);
+    assert.equal(f.headEnd.ingest.refusals.of(meter.id, 'replayed'), 0);
+    await client.endAsync();
+  });
+
+  it('judges a command unanswered only once the device has sent a reading from after its expiry', async () => {
+    const meter = await f.device('meter-silent-1');
+    const sent = await f.headEnd.sendCommand(meter.id, 'read', 200);
+    assert.equal(sent.status, 'pending');
+    await meter.publish(await meter.seal([snapshot(meter.id, sent.expiresAt - 1, 230)]));
+    await meter.acked(1n);
+    assert.equal(f.headEnd.command(meter.id, sent.id)?.status, 'pending', 'a reading from before the expiry proves nothing');
+    await meter.publish(await meter.seal([snapshot(meter.id, sent.expiresAt, 231)]));
+    await meter.acked(2n);
+    await until(() => f.headEnd.command(meter.id, sent.id)?.status === 'timeout', 'the verdict');
+    assert.match(f.headEnd.command(meter.id, sent.id)?.reason ?? '', /expired at .* without answering it, so it did not run and will not$/);
+  });
+});
