@@ -5,7 +5,7 @@
 // readings from after its expiry without answering it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deviceTopic } from '@phasewire/core';
+import { deviceTopic, toWireBatch } from '@phasewire/core';
 import type { MqttClient } from 'mqtt';
 import { fromWireAck } from '../../headend/ack-message.ts';
 import { fromWireCommand, toWireResponse } from '../../headend/command-message.ts';
@@ -71,6 +71,32 @@ describe('commands to devices that are away', { timeout: 60_000 }, () => {
     await until(() => acks.filter((c) => c === counterOf(sealed)).length === 2, 'the ack of the copy');
     assert.deepEqual(f.headEnd.command(meter.id, sent.id), recorded);
     assert.equal(f.headEnd.ingest.refusals.of(meter.id, 'replayed'), 0);
+    await client.endAsync();
+  });
+
+  it('sends a command again when a device that had no session at the broker comes online', async () => {
+    const meter = await f.device('meter-first-window');
+    // Its connection had a clean session: the broker keeps nothing for it, and drops what is sent to it.
+    await meter.end();
+    f.headEnd.registry.describe(meter.id, { linkProfile: 'cellular' });
+    const sent = await f.headEnd.sendCommand(meter.id, 'read', 200);
+    assert.equal(sent.status, 'pending');
+    let answer: Uint8Array | undefined;
+    const client = await wake(meter, (woken) => {
+      woken.on('message', (topic, payload) => {
+        if (!topic.endsWith('/cmd/req')) return;
+        void (async () => {
+          const command = fromWireCommand((await meter.downlink.openValue(meter.id, new Uint8Array(payload))).value);
+          const batch = toWireBatch({ meter: meter.id, snapshots: [snapshot(meter.id, sent.sentAt, 230)] });
+          const body = toWireResponse({ id: command.id, ok: true, result: { batch } });
+          answer = await meter.sender.sealValue(meter.id, 'command-response', body);
+        })();
+      });
+    });
+    await client.publishAsync(deviceTopic(meter.id, 'status'), '{"state":"online"}', { qos: 1, retain: true });
+    await until(() => answer !== undefined, 'the command sent again');
+    await client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(answer ?? []), { qos: 1 });
+    await until(() => f.headEnd.command(meter.id, sent.id)?.status === 'done', 'the answer of the command sent again');
     await client.endAsync();
   });
 

@@ -60,6 +60,13 @@ export class Commands {
   /** Commands without an answer or a verdict yet, by id. */
   readonly #pending = new Map<string, CommandRecord>();
   readonly #waiting = new Map<string, Waiting>();
+  /**
+   * Devices that said `online` since this head-end started: the broker holds a session for them (the
+   * agent's is persistent), where a command waits while the device sleeps.
+   */
+  readonly #seen = new Set<string>();
+  /** Commands sent to a device not seen yet, by device: sent again when it comes online. */
+  readonly #resend = new Map<string, Set<string>>();
 
   constructor(options: CommandsOptions) {
     this.#options = options;
@@ -92,12 +99,47 @@ export class Commands {
     });
     try {
       await this.#options.publish(deviceTopic(device as MeterId, 'cmd/req'), sealed);
+      // The broker keeps it for a device with a session (a sleeping cellular meter), and drops it for
+      // one without (not connected since the broker started): sent again when the device comes online.
+      if (!this.#seen.has(device)) this.#resend.set(device, (this.#resend.get(device) ?? new Set()).add(record.id));
     } catch (error) {
       // Not handed to the broker: it cannot run, and the record says so.
       const reason = `Cannot send command ${kind} (${command.id}) to ${device}: ${(error as Error).message}`;
       this.#settle({ ...record, status: 'failed', settledAt: clock.now(), code: 'PW_ERR_HEADEND_COMMAND', reason });
     }
     return outcome;
+  }
+
+  /**
+   * A device said `online` (its status channel). The commands sent to it before it was first seen,
+   * and still pending, go again in a new envelope with the same id (a clock-sync with the time now):
+   * the device runs an id at most once, and answers a copy it already ran with
+   * PW_ERR_COMMAND_REPLAYED after the first copy's answer, which is the one recorded.
+   */
+  deviceOnline(device: string): void {
+    this.#seen.add(device);
+    const ids = this.#resend.get(device);
+    if (ids === undefined) return;
+    this.#resend.delete(device);
+    for (const id of ids) {
+      const record = this.#pending.get(id);
+      if (record !== undefined) void this.#sendAgain(record);
+    }
+  }
+
+  async #sendAgain(record: CommandRecord): Promise<void> {
+    const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
+    const now = base.clock.now();
+    if (now >= record.expiresAt) return;
+    const command: Command = {
+      id: record.id, kind: record.kind, expiresAt: record.expiresAt, ...(record.kind === 'clock-sync' ? { time: now } : {}),
+    };
+    try {
+      const sealed = await this.#options.sender.sealValue(record.device as DeviceId, 'command', toWireCommand(command));
+      await this.#options.publish(deviceTopic(record.device as MeterId, 'cmd/req'), sealed);
+    } catch {
+      // As the first copy: the record stays pending until an answer or a verdict.
+    }
   }
 
   /** What is known of command `id` sent to `device`. */

@@ -126,6 +126,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const unobserve = ingest.onCommitted((snapshots) => { commands.observe(snapshots); });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
+    if (status.online) commands.deviceOnline(status.id);
     for (const listener of statusListeners) {
       try {
         listener(status);
