@@ -35,6 +35,11 @@ export const errorCodes = {
   PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command from the head-end opened but its body is not a well-formed phasewire command.' },
   PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; it was not executed a second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
+  PW_ERR_COMMAND_STALE: {
+    family: 'security',
+    summary: 'A clock-sync whose time may have waited in transit longer than the meter accepts (it is bounded by the meter\'s own '
+      + 'last message the head-end had); it was not executed, and the head-end sends it again anchored on the refusal.',
+  },
   PW_ERR_COMMAND_INTERRUPTED: {
     family: 'internal',
     summary: 'The meter agent stopped (a crash, a power cut) while running a command; its next start answers it with this code '

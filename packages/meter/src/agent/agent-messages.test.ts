@@ -8,6 +8,8 @@ describe('agent message bodies', () => {
   it('round-trips commands and acks through their body form', () => {
     const command = { id: 'c-1', op: 'clock-sync', expiresAt: 1_800_000_000_000, time: 1_799_999_999_000 } as const;
     assert.deepEqual(decodeCommand(commandBody(command)), command);
+    const anchored = { ...command, after: { keyId: 1, counter: 2n ** 60n } };
+    assert.deepEqual(decodeCommand(commandBody(anchored)), anchored);
     assert.deepEqual(decodeAck(ackBody({ keyId: 2, counters: [1n, 2n ** 60n] })), { keyId: 2, counters: [1n, 2n ** 60n] });
   });
 
@@ -25,6 +27,8 @@ describe('agent message bodies', () => {
     assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'format-disk', exp: 1 }), code);
     assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'clock-sync', exp: 1 }), code);
     assert.throws(() => decodeCommand({ v: 1, id: 'x'.repeat(65), op: 'read', exp: 1 }), code);
+    assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'clock-sync', exp: 1, t: 1, k: 1 }), code);
+    assert.throws(() => decodeCommand({ v: 1, id: 'a', op: 'clock-sync', exp: 1, t: 1, k: 0, c: 5 }), code);
   });
 
   it('decodes any value to a message or a DecodeError, never anything else', () => {

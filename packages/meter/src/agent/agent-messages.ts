@@ -4,7 +4,7 @@
 //
 //   readings          uplink    core's WireBatch (toWireBatch)
 //   ack               downlink  { v: 1, k: key id, c: [uplink counters committed] }
-//   command           downlink  { v: 1, id, op, exp: epoch ms, t?: epoch ms (clock-sync) }
+//   command           downlink  { v: 1, id, op, exp: epoch ms, t?: epoch ms (clock-sync), k?, c? (clock-sync) }
 //   command-response  uplink    { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
 import { DecodeError } from '@phasewire/core';
 import type { WireBatch } from '@phasewire/core';
@@ -19,6 +19,12 @@ export interface AgentCommand {
   readonly expiresAt: number;
   /** clock-sync: the head-end's time when it sent the command, ms since the epoch. */
   readonly time?: number;
+  /**
+   * clock-sync: the last uplink envelope (key id `k`, counter `c`) the head-end had from the meter
+   * when it stamped `time`. The meter knows when it sent that one, so it knows how long the command
+   * can have been on its way at most, on its own clock, whatever the clock's error.
+   */
+  readonly after?: { readonly keyId: number; readonly counter: bigint };
 }
 
 export interface AgentAck {
@@ -49,8 +55,12 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 export function commandBody(command: AgentCommand): Record<string, unknown> {
-  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
+  const after = command.after === undefined ? {} : { k: command.after.keyId, c: counterOnWire(command.after.counter) };
+  const time = command.time === undefined ? {} : { t: command.time };
+  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...after };
 }
+
+const counterOnWire = (c: bigint): number | bigint => (c <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(c) : c);
 
 export function decodeCommand(value: unknown): AgentCommand {
   const fail = (what: string): never => {
@@ -58,18 +68,27 @@ export function decodeCommand(value: unknown): AgentCommand {
   };
   if (!isRecord(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t } = value;
+  const { id, op, exp, t, k, c } = value;
   if (typeof id !== 'string' || id.length === 0 || id.length > agentMessageLimits.commandIdLength) {
     return fail(`the id is not text of 1 to ${agentMessageLimits.commandIdLength} characters`);
   }
   if (typeof op !== 'string' || !commandOps.has(op)) return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${[...commandOps].join(', ')}`);
   if (!isTime(exp)) return fail(`the expiry of command ${id} is not a time in ms since the epoch`);
   if (op === 'clock-sync' && !isTime(t)) return fail(`clock-sync command ${id} carries no head-end time (t)`);
-  return { id, op: op as CommandOp, expiresAt: exp, ...(isTime(t) ? { time: t } : {}) };
+  if ((k === undefined) !== (c === undefined)) return fail(`command ${id} names half of an uplink envelope (k and c go together)`);
+  let after: AgentCommand['after'];
+  if (k !== undefined) {
+    const counter = typeof c === 'bigint' ? c : typeof c === 'number' && Number.isSafeInteger(c) ? BigInt(c) : -1n;
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || counter < 1n) {
+      return fail(`command ${id} names an uplink envelope (k, c) that is not two positive integers`);
+    }
+    after = { keyId: k, counter };
+  }
+  return { id, op: op as CommandOp, expiresAt: exp, ...(isTime(t) ? { time: t } : {}), ...(after === undefined ? {} : { after }) };
 }
 
 export function ackBody(ack: AgentAck): Record<string, unknown> {
-  return { v: 1, k: ack.keyId, c: ack.counters.map((c) => (c <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(c) : c)) };
+  return { v: 1, k: ack.keyId, c: ack.counters.map(counterOnWire) };
 }
 
 export function decodeAck(value: unknown): AgentAck {

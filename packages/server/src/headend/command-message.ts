@@ -5,7 +5,8 @@
 //
 // Wire bodies, as the meter agent's contract has it (docs/meter-agent.md,
 // packages/meter/src/agent/agent-messages.ts): command { v: 1, id, op, exp: expiresAt (ms), t?: head-end
-// time (clock-sync) }; response { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }.
+// time (clock-sync), k?, c?: the device's last uplink envelope the head-end had when it stamped t };
+// response { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }.
 import { DecodeError } from '@phasewire/core';
 
 export type CommandKind = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
@@ -18,6 +19,11 @@ export interface Command {
   readonly expiresAt: number;
   /** clock-sync: the head-end's time when it sent the command (ms since the epoch). */
   readonly time?: number;
+  /**
+   * clock-sync: the device's last uplink envelope (key id, counter) the head-end had when it stamped
+   * `time`; the device bounds the command's time in transit by how long ago it sent that envelope.
+   */
+  readonly after?: { readonly keyId: number; readonly counter: bigint };
 }
 
 export interface CommandResponse {
@@ -37,17 +43,27 @@ const isMap = (value: unknown): value is Record<string, unknown> => typeof value
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function toWireCommand(command: Command): Record<string, unknown> {
-  return { v: 1, id: command.id, op: command.kind, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
+  const time = command.time === undefined ? {} : { t: command.time };
+  const { after } = command;
+  const counter = after === undefined || after.counter > BigInt(Number.MAX_SAFE_INTEGER) ? after?.counter : Number(after.counter);
+  const anchor = after === undefined ? {} : { k: after.keyId, c: counter };
+  return { v: 1, id: command.id, op: command.kind, exp: command.expiresAt, ...time, ...anchor };
 }
 
 export function fromWireCommand(wire: unknown): Command {
   if (!isMap(wire) || wire['v'] !== 1) return fail('expected a map of version 1');
-  const { id, op, exp, t } = wire;
+  const { id, op, exp, t, k, c } = wire;
   if (typeof id !== 'string' || !idPattern.test(id)) return fail('the id is not 1 to 64 characters of A-Z a-z 0-9 _ -');
   if (typeof op !== 'string' || !(commandKinds as readonly string[]).includes(op)) return fail(`op ${JSON.stringify(op)} is not one of ${commandKinds.join(', ')}`);
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp < 0) return fail('the expiry (exp) is not a time in ms');
   if (t !== undefined && (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0)) return fail('the time (t) is not a time in ms');
-  return { id, kind: op as CommandKind, expiresAt: exp, ...(t === undefined ? {} : { time: t }) };
+  if ((k === undefined) !== (c === undefined)) return fail('the uplink envelope (k, c) is given by half');
+  const counter = typeof c === 'bigint' ? c : typeof c === 'number' && Number.isSafeInteger(c) ? BigInt(c) : 0n;
+  if (k !== undefined && (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || counter < 1n)) {
+    return fail('the uplink envelope (k, c) is not two positive integers');
+  }
+  const after = typeof k === 'number' ? { after: { keyId: k, counter } } : {};
+  return { id, kind: op as CommandKind, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...after };
 }
 
 export function toWireResponse(response: CommandResponse): Record<string, unknown> {

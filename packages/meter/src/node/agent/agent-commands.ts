@@ -34,6 +34,10 @@ export interface AgentCommandsOptions {
   readonly readingTime: () => number;
   /** Adds a correction to the agent's clock. */
   readonly correctClock: (correctionMs: number) => void;
+  /** How long ago, on the agent's clock, it published an uplink envelope (undefined: no record of it). */
+  readonly elapsedSince: (keyId: number, counter: bigint) => number | undefined;
+  /** The longest a clock-sync may have been on its way (CommandHandlerOptions). */
+  readonly clockSyncMaxAgeMs?: number;
 }
 
 export interface AgentCommandOutcome {
@@ -123,6 +127,7 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
   return new CommandHandler({
     clock: { now: options.now },
     executed: options.executed,
+    ...(options.clockSyncMaxAgeMs === undefined ? {} : { clockSyncMaxAgeMs: options.clockSyncMaxAgeMs }),
     target: {
       readOnDemand: () => {
         const snapshot = source.latest?.(options.readingTime());
@@ -134,6 +139,7 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
         return correction;
       },
       setRelay: (state) => { source.relay?.set(state); },
+      elapsedSince: options.elapsedSince,
       supports: (op) => sourceSupports(source, op),
     },
   });

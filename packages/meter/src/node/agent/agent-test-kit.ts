@@ -31,12 +31,14 @@ export interface TestHeadEnd {
   readonly readings: Map<MeterId, Map<number, Snapshot>>;
   /** Opened uplink messages (readings) in arrival order: their snapshot counts. */
   readonly messages: { meter: MeterId; snapshots: number; counter: bigint }[];
-  /** Opened command responses. */
-  readonly responses: { meter: MeterId; value: unknown }[];
+  /** Opened command responses, with their envelope's counter. */
+  readonly responses: { meter: MeterId; value: unknown; counter: bigint }[];
   /** TLS handshakes at the broker: [resumed?]. */
   readonly handshakes: boolean[];
   /** Retained status payloads as last published, per meter. */
   readonly status: Map<MeterId, string>;
+  /** Client ids with a connection at the broker now. */
+  readonly connected: Set<string>;
   /** When false, readings and command answers are opened and recorded but not acknowledged. */
   acking: boolean;
   /**
@@ -107,7 +109,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
 
   const head: TestHeadEnd = {
     testCa, brokerPort, estUrl: est.url, keyUrl: keyServer.url,
-    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), acking: true,
+    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), connected: new Set(), acking: true,
     get beforeGoodbye() { return goodbye; },
     set beforeGoodbye(hook) { goodbye = hook; },
     token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
@@ -141,6 +143,8 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
   };
 
   tlsServer.on('secureConnection', (socket: TLSSocket) => { head.handshakes.push(socket.isSessionReused()); changed(); });
+  broker.on('client', (client) => { head.connected.add(client.id); changed(); });
+  broker.on('clientDisconnect', (client) => { head.connected.delete(client.id); changed(); });
 
   broker.on('publish', (packet, client) => {
     if (client === null) return;
@@ -168,7 +172,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       if (set === undefined) { set = new Set(); committed.set(meter, set); }
       if (opened.header.messageType === 'command-response') {
         // Recorded, then acknowledged like readings: the answer leaves the meter's queue.
-        head.responses.push({ meter, value: opened.value });
+        head.responses.push({ meter, value: opened.value, counter: opened.header.counter });
         set.add(opened.header.counter);
         if (head.acking) await ack(meter, opened.header.counter);
         changed();

@@ -23,7 +23,7 @@ import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import type { DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '../../agent/agent-messages.ts';
-import { InflightTracker, isCommandResponse } from '../../agent/inflight.ts';
+import { envelopeCounterOf, InflightTracker, isCommandResponse } from '../../agent/inflight.ts';
 import { LoadRelay } from '../../agent/load-relay.ts';
 import { RecentDownlinks } from '../../agent/recent-downlinks.ts';
 import { simulatorSource } from '../../agent/reading-source.ts';
@@ -69,6 +69,11 @@ export class MeterAgent {
   #commandsInProgress = 0;
   /** The last seal-and-queue: the next one starts after it (#enqueue). */
   #sealing: Promise<void> = Promise.resolve();
+  /**
+   * When the latest uplink envelopes were first published, by `keyId/counter`, on the agent's clock,
+   * and on which connection (a clock-sync's transit).
+   */
+  readonly #publishedAt = new Map<string, { readonly at: number; readonly connection: number }>();
 
   private constructor(options: MeterAgentOptions, parts: {
     queue: DurableQueue; stage: ReadingStage;
@@ -96,6 +101,13 @@ export class MeterAgent {
     this.#commands = new AgentCommands({
       meter: this.#meter, dataDir: options.dataDir, source: this.#source, executed: parts.executed, now: () => this.#now(),
       readingTime: () => this.#readingTime(), correctClock: (correction) => { this.#clockOffset += correction; },
+      // Only an envelope of this connection: one of an earlier window bounds a time that may have
+      // waited at the broker while the meter slept, far from a round trip.
+      elapsedSince: (keyId, counter) => {
+        const sent = this.#publishedAt.get(`${keyId}/${counter}`);
+        return sent?.connection !== this.stats.connections ? undefined : options.clock.now() - sent.at;
+      },
+      ...(options.clockSyncMaxAgeMs === undefined ? {} : { clockSyncMaxAgeMs: options.clockSyncMaxAgeMs }),
     });
     this.#inflight = new InflightTracker({ maxInflight: options.maxInflight ?? 16, ackTimeoutMs: options.profile.ackTimeoutMs });
     this.#link = new AgentLink({
@@ -260,6 +272,7 @@ export class MeterAgent {
       // so an answer overtaking readings sealed before it would have them refused as replays.
       const topic = isCommandResponse(record.payload) ? 'cmd/res' : 'up/readings';
       client.publish(deviceTopic(this.#meter, topic), Buffer.from(record.payload), { qos: 1 });
+      this.#notePublished(record.payload);
     }
     if (out.length > 0) {
       this.stats.published += out.length;
@@ -269,6 +282,16 @@ export class MeterAgent {
     const due = this.#inflight.nextTimeout();
     if (due !== undefined) this.#ackTimer = setTimeout(() => { this.#pump(); }, Math.max(0, due - performance.now()) + 1);
     this.#maybeSleep();
+  }
+
+  /** The first publish of an envelope, on the agent's own clock (uncorrected: elapsed times only); the last 256 are kept. */
+  #notePublished(envelope: Uint8Array): void {
+    const id = envelopeCounterOf(envelope);
+    if (id === undefined) return;
+    const key = `${id.keyId}/${id.counter}`;
+    if (this.#publishedAt.has(key)) return;
+    this.#publishedAt.set(key, { at: this.#o.clock.now(), connection: this.stats.connections });
+    if (this.#publishedAt.size > 256) this.#publishedAt.delete(this.#publishedAt.keys().next().value ?? key);
   }
 
   #maybeSleep(): void {

@@ -9,6 +9,7 @@ import { deviceTopic, toWireBatch } from '@phasewire/core';
 import type { MqttClient } from 'mqtt';
 import { fromWireAck } from '../../headend/ack-message.ts';
 import { fromWireCommand, toWireResponse } from '../../headend/command-message.ts';
+import type { Command } from '../../headend/command-message.ts';
 import { wakeAllowanceMs } from '../../headend/command-record.ts';
 import { connectDevice, headEndFixture, snapshot } from './headend-test-kit.ts';
 import type { HeadEndFixture, TestDevice } from './headend-test-kit.ts';
@@ -98,6 +99,30 @@ describe('commands to devices that are away', { timeout: 60_000 }, () => {
     await client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(answer ?? []), { qos: 1 });
     await until(() => f.headEnd.command(meter.id, sent.id)?.status === 'done', 'the answer of the command sent again');
     await client.endAsync();
+  });
+
+  it('anchors a clock-sync on the device\'s last message, and on the refusal of a device that found it stale', async () => {
+    const meter = await f.device('meter-clock-1');
+    await meter.publish(await meter.seal([snapshot(meter.id, Date.now(), 230)]));
+    await meter.acked(1n);
+    const syncs: Command[] = [];
+    meter.client.on('message', (topic, payload) => {
+      if (!topic.endsWith('/cmd/req')) return;
+      void (async () => {
+        const command = fromWireCommand((await meter.downlink.openValue(meter.id, new Uint8Array(payload))).value);
+        syncs.push(command);
+        // The first found stale (as by a meter that slept since its last message), the second taken.
+        const response = syncs.length === 1 ? { id: command.id, ok: false, code: 'PW_ERR_COMMAND_STALE', reason: 'may be old' }
+          : { id: command.id, ok: true, result: { clockOffsetMs: -120 } };
+        const sealed = await meter.sender.sealValue(meter.id, 'command-response', toWireResponse(response));
+        await meter.client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });
+      })();
+    });
+    const record = await f.headEnd.sendCommand(meter.id, 'clock-sync', 10_000);
+    assert.equal(record.status, 'done');
+    assert.deepEqual(record.result, { clockOffsetMs: -120 });
+    assert.deepEqual(syncs.map((c) => [c.id, c.after]), [[record.id, { keyId: 1, counter: 1n }], [record.id, { keyId: 1, counter: 2n }]]);
+    assert.ok((syncs[1]?.time ?? 0) >= (syncs[0]?.time ?? Infinity), 'stamped again');
   });
 
   it('judges a command unanswered only once the device has sent a reading from after its expiry', async () => {

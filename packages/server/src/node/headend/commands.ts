@@ -41,7 +41,14 @@ export interface CommandsOptions {
   readonly deviceTime?: DeviceTime;
   /** How long a device on each sleeping link may take to wake, on its clock (default: command-record.ts). */
   readonly wakeAllowanceMs?: Readonly<Partial<Record<RegistryLinkProfile, number>>>;
+  /** The device's last uplink envelope the head-end accepted (a clock-sync's anchor), if any. */
+  readonly lastUplink?: (device: string) => Anchor | undefined;
 }
+
+type Anchor = NonNullable<Command['after']>;
+
+/** How many times a clock-sync the device found stale is sent again, anchored on that refusal. */
+const clockSyncRetries = 2;
 
 /** The time base the devices run on. */
 export interface DeviceTime {
@@ -67,6 +74,8 @@ export class Commands {
   readonly #seen = new Set<string>();
   /** Commands sent to a device not seen yet, by device: sent again when it comes online. */
   readonly #resend = new Map<string, Set<string>>();
+  /** Clock-syncs sent again after the device found them stale, by id: how many times. */
+  readonly #anchored = new Map<string, number>();
 
   constructor(options: CommandsOptions) {
     this.#options = options;
@@ -84,7 +93,8 @@ export class Commands {
     const now = base.clock.now();
     const lifetime = commandLifetime(registry.get(device)?.linkProfile ?? null, waitMs * base.rate, this.#options.wakeAllowanceMs);
     const command: Command = {
-      id: randomBytes(12).toString('base64url'), kind, expiresAt: now + lifetime, ...(kind === 'clock-sync' ? { time: now } : {}),
+      id: randomBytes(12).toString('base64url'), kind, expiresAt: now + lifetime,
+      ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
     };
     const sealed = await sender.sealValue(device, 'command', toWireCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };
@@ -127,12 +137,22 @@ export class Commands {
     }
   }
 
-  async #sendAgain(record: CommandRecord): Promise<void> {
+  /**
+   * A clock-sync's time (the devices' time base) and its anchor: the device's last uplink envelope
+   * the head-end had when it stamped it (`anchor` when given, the latest accepted otherwise).
+   */
+  #clockOf(device: string, now: number, anchor?: Anchor): { time: number; after?: Anchor } {
+    const after = anchor ?? this.#options.lastUplink?.(device);
+    return { time: now, ...(after === undefined ? {} : { after }) };
+  }
+
+  async #sendAgain(record: CommandRecord, anchor?: Anchor): Promise<void> {
     const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
     const now = base.clock.now();
     if (now >= record.expiresAt) return;
     const command: Command = {
-      id: record.id, kind: record.kind, expiresAt: record.expiresAt, ...(record.kind === 'clock-sync' ? { time: now } : {}),
+      id: record.id, kind: record.kind, expiresAt: record.expiresAt,
+      ...(record.kind === 'clock-sync' ? this.#clockOf(record.device, now, anchor) : {}),
     };
     try {
       const sealed = await this.#options.sender.sealValue(record.device as DeviceId, 'command', toWireCommand(command));
@@ -173,7 +193,8 @@ export class Commands {
       return;
     }
     try {
-      this.#answer(device, fromWireResponse(opened.value));
+      // A clock-sync sent again goes out before the ack: the device, still waiting for that ack, is awake for it.
+      await this.#answer(device, fromWireResponse(opened.value), { keyId: opened.header.keyId, counter: opened.header.counter });
     } catch (error) {
       this.#refuse(sender, error);
     }
@@ -197,10 +218,22 @@ export class Commands {
     }
   }
 
-  #answer(device: string, response: CommandResponse): void {
+  /** `anchor`: the answer's own envelope, which the head-end has now (a stale clock-sync is sent again after it). */
+  async #answer(device: string, response: CommandResponse, anchor: Anchor): Promise<void> {
     const record = this.#pending.get(response.id) ?? this.#options.log.get(response.id);
     // Another device's command, one unknown here (sent before the log began), or answered already.
     if (record?.device !== device || (record.status !== 'pending' && record.status !== 'timeout')) return;
+    const retries = this.#anchored.get(record.id) ?? 0;
+    const stale = record.kind === 'clock-sync' && response.code === 'PW_ERR_COMMAND_STALE';
+    if (record.status === 'pending' && stale && retries < clockSyncRetries) {
+      // The device could not bound how long the time was on its way (it waited while the device slept,
+      // or came after a restart). Its refusal is a message it has just sent: anchored on it, the time
+      // comes back within one round trip.
+      this.#anchored.set(record.id, retries + 1);
+      await this.#sendAgain(record, anchor);
+      return;
+    }
+    this.#anchored.delete(record.id);
     this.#settle(answered(record, response, this.#options.clock.now()));
   }
 

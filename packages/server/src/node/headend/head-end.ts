@@ -4,7 +4,7 @@
 // on a shared subscription.
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '@phasewire/core';
-import { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import { counterScope, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import type { DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
 import { NodeAead } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
@@ -119,6 +119,16 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const commands = new Commands({
     sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
     log: new CommandLog(options.db), registry,
+    // A clock-sync names the device's last envelope the head-end had when it stamped its time.
+    lastUplink: (device) => {
+      try {
+        const keyId = options.keyRing.sealingKeyId(device as DeviceId);
+        const counter = window.get(counterScope(device as DeviceId, 'uplink', keyId));
+        return counter > 0n ? { keyId, counter } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }),
     ...(options.wakeAllowanceMs === undefined ? {} : { wakeAllowanceMs: options.wakeAllowanceMs }),
   });
