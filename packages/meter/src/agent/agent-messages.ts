@@ -4,7 +4,7 @@
 //
 //   readings          uplink    core's WireBatch (toWireBatch)
 //   ack               downlink  { v: 1, k: key id, c: [uplink counters committed] }
-//   command           downlink  { v: 1, id, op, exp: epoch ms, t?: epoch ms (clock-sync), k?, c? (clock-sync) }
+//   command           downlink  { v: 1, id, op, exp: epoch ms, t?: epoch ms (clock-sync), k?, c?, h? (clock-sync) }
 //   command-response  uplink    { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
 import { DecodeError } from '@phasewire/core';
 import type { WireBatch } from '@phasewire/core';
@@ -21,10 +21,11 @@ export interface AgentCommand {
   readonly time?: number;
   /**
    * clock-sync: the last uplink envelope (key id `k`, counter `c`) the head-end had from the meter
-   * when it stamped `time`. The meter knows when it sent that one, so it knows how long the command
-   * can have been on its way at most, on its own clock, whatever the clock's error.
+   * when it stamped `time`, and how long after it came the head-end stamped it (`h`, ms). The meter
+   * knows when it sent that envelope, so it knows how long the command can have been on its way at
+   * most, on its own clock, whatever the clock's error.
    */
-  readonly after?: { readonly keyId: number; readonly counter: bigint };
+  readonly after?: { readonly keyId: number; readonly counter: bigint; readonly heldMs?: number };
 }
 
 export interface AgentAck {
@@ -55,7 +56,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 export function commandBody(command: AgentCommand): Record<string, unknown> {
-  const after = command.after === undefined ? {} : { k: command.after.keyId, c: counterOnWire(command.after.counter) };
+  const held = command.after?.heldMs === undefined ? {} : { h: command.after.heldMs };
+  const after = command.after === undefined ? {} : { k: command.after.keyId, c: counterOnWire(command.after.counter), ...held };
   const time = command.time === undefined ? {} : { t: command.time };
   return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...after };
 }
@@ -68,7 +70,7 @@ export function decodeCommand(value: unknown): AgentCommand {
   };
   if (!isRecord(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t, k, c } = value;
+  const { id, op, exp, t, k, c, h } = value;
   if (typeof id !== 'string' || id.length === 0 || id.length > agentMessageLimits.commandIdLength) {
     return fail(`the id is not text of 1 to ${agentMessageLimits.commandIdLength} characters`);
   }
@@ -82,7 +84,8 @@ export function decodeCommand(value: unknown): AgentCommand {
     if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || counter < 1n) {
       return fail(`command ${id} names an uplink envelope (k, c) that is not two positive integers`);
     }
-    after = { keyId: k, counter };
+    if (h !== undefined && !isTime(h)) return fail(`command ${id} says the head-end held its time (h) for what is not a number of ms`);
+    after = { keyId: k, counter, ...(h === undefined ? {} : { heldMs: h }) };
   }
   return { id, op: op as CommandOp, expiresAt: exp, ...(isTime(t) ? { time: t } : {}), ...(after === undefined ? {} : { after }) };
 }

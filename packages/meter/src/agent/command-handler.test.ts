@@ -58,18 +58,22 @@ describe('command handler', () => {
     clock.advance(6_000);
     const sync = commands.handle({ v: 1, id: 'f', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7 });
     assert.equal(sync.response?.clockOffsetMs, -4_000);
+    // The same, stamped 3 s after envelope 7 came: a round trip of 1 s, the time half a second old.
+    const held = commands.handle({ v: 1, id: 'f2', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7, h: 3_000 });
+    assert.equal(held.response?.clockOffsetMs, 1_000_500 - 1_006_000);
+    const tooOld = /may be 40000 ms old \(the meter sent envelope 6 \(key 1\) 60000 ms ago, the head-end stamped it 20000 ms after it/;
     for (const [id, anchor, why] of [
       ['g', {}, /names no uplink envelope of the meter/],
       ['h', { k: 1, c: 99 }, /has no record of sending envelope 99 \(key 1\), the head-end's last from it/],
-      ['i', { k: 1, c: 6 }, /its time may be 60000 ms old \(the meter sent envelope 6 \(key 1\) that long ago\), more than the 30000 ms/],
+      ['i', { k: 1, c: 6, h: 20_000 }, tooOld],
     ] as const) {
       const handled = commands.handle({ v: 1, id, op: 'clock-sync', exp: 2_000_000, t: 1_000_000, ...anchor });
       assert.equal(handled.response?.code, 'PW_ERR_COMMAND_STALE');
       assert.match(handled.response.reason ?? '', why);
       assert.equal(handled.executed, false, 'not run, and its id not spent: it may come again, anchored');
     }
-    assert.deepEqual(calls, ['sync']);
-    assert.deepEqual(commands.executedIds(), ['f']);
+    assert.deepEqual(calls, ['sync', 'sync']);
+    assert.deepEqual(commands.executedIds(), ['f', 'f2']);
   });
 
   it('answers a command this meter cannot carry out with PW_ERR_COMMAND_UNSUPPORTED, without running it or spending its id', () => {

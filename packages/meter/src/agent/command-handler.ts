@@ -112,9 +112,10 @@ export class CommandHandler {
   }
 
   /**
-   * The longest a clock-sync can have been on its way, on the meter's clock: since the meter sent
-   * the uplink envelope the head-end had last when it stamped its time (the head-end stamped it
-   * after that envelope arrived, the meter has it now). Or why that cannot be told, or is too long.
+   * The longest a clock-sync can have been on its way, on the meter's clock: the time since the
+   * meter sent the uplink envelope the head-end had last when it stamped its time, less the time the
+   * head-end says it held it after that envelope came (both ways of one round trip, `d + u`; the
+   * command's own way `d` is its half when they are alike). Or why that cannot be told, or is too long.
    */
   #transit(command: AgentCommand): number | string {
     const { after } = command;
@@ -126,11 +127,13 @@ export class CommandHandler {
         + 'window or before a restart), so its time may have waited at the broker for any time; '
         + 'expected one sent after a message of this connection';
     }
-    if (elapsed > this.#clockSyncMaxAgeMs) {
+    const roundTrip = Math.max(0, elapsed - (after.heldMs ?? 0));
+    if (roundTrip > this.#clockSyncMaxAgeMs) {
       const max = this.#clockSyncMaxAgeMs;
-      return `its time may be ${elapsed} ms old (the meter sent ${envelope} that long ago), more than the ${max} ms it accepts`;
+      return `its time may be ${roundTrip} ms old (the meter sent ${envelope} ${elapsed} ms ago, the head-end stamped it `
+        + `${after.heldMs ?? 0} ms after it came), more than the ${max} ms it accepts`;
     }
-    return elapsed;
+    return roundTrip;
   }
 
   /** Runs a command check() let through, and answers it. */

@@ -9,8 +9,8 @@ describe('command messages', () => {
     const command = { id: 'c-1', kind: 'clock-sync', expiresAt: 1_767_000_000_000, time: 1_766_999_999_000 } as const;
     assert.deepEqual(toWireCommand(command), { v: 1, id: 'c-1', op: 'clock-sync', exp: 1_767_000_000_000, t: 1_766_999_999_000 });
     assert.deepEqual(fromWireCommand(toWireCommand(command)), command);
-    const anchored = { ...command, after: { keyId: 1, counter: 42n } };
-    assert.deepEqual(toWireCommand(anchored), { ...toWireCommand(command), k: 1, c: 42 });
+    const anchored = { ...command, after: { keyId: 1, counter: 42n, heldMs: 250 } };
+    assert.deepEqual(toWireCommand(anchored), { ...toWireCommand(command), k: 1, c: 42, h: 250 });
     assert.deepEqual(fromWireCommand(toWireCommand(anchored)), anchored);
     assert.deepEqual(fromWireResponse(toWireResponse({ id: 'c-1', ok: false, code: 'PW_ERR_X', reason: 'busy' })), { id: 'c-1', ok: false, code: 'PW_ERR_X', reason: 'busy' });
     assert.deepEqual(fromWireResponse({ v: 1, id: 'c-2', ok: true, relay: 'open' }), { id: 'c-2', ok: true, result: { relay: 'open' } });

@@ -5,7 +5,8 @@
 //
 // Wire bodies, as the meter agent's contract has it (docs/meter-agent.md,
 // packages/meter/src/agent/agent-messages.ts): command { v: 1, id, op, exp: expiresAt (ms), t?: head-end
-// time (clock-sync), k?, c?: the device's last uplink envelope the head-end had when it stamped t };
+// time (clock-sync), k?, c?: the device's last uplink envelope the head-end had when it stamped t,
+// h?: how long after that envelope came it stamped t (ms) };
 // response { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }.
 import { DecodeError } from '@phasewire/core';
 
@@ -21,9 +22,10 @@ export interface Command {
   readonly time?: number;
   /**
    * clock-sync: the device's last uplink envelope (key id, counter) the head-end had when it stamped
-   * `time`; the device bounds the command's time in transit by how long ago it sent that envelope.
+   * `time`, and how long after it came (`heldMs`, the devices' time base); the device bounds the
+   * command's time in transit by how long ago it sent that envelope, less `heldMs`.
    */
-  readonly after?: { readonly keyId: number; readonly counter: bigint };
+  readonly after?: { readonly keyId: number; readonly counter: bigint; readonly heldMs?: number };
 }
 
 export interface CommandResponse {
@@ -46,13 +48,13 @@ export function toWireCommand(command: Command): Record<string, unknown> {
   const time = command.time === undefined ? {} : { t: command.time };
   const { after } = command;
   const counter = after === undefined || after.counter > BigInt(Number.MAX_SAFE_INTEGER) ? after?.counter : Number(after.counter);
-  const anchor = after === undefined ? {} : { k: after.keyId, c: counter };
+  const anchor = after === undefined ? {} : { k: after.keyId, c: counter, ...(after.heldMs === undefined ? {} : { h: after.heldMs }) };
   return { v: 1, id: command.id, op: command.kind, exp: command.expiresAt, ...time, ...anchor };
 }
 
 export function fromWireCommand(wire: unknown): Command {
   if (!isMap(wire) || wire['v'] !== 1) return fail('expected a map of version 1');
-  const { id, op, exp, t, k, c } = wire;
+  const { id, op, exp, t, k, c, h } = wire;
   if (typeof id !== 'string' || !idPattern.test(id)) return fail('the id is not 1 to 64 characters of A-Z a-z 0-9 _ -');
   if (typeof op !== 'string' || !(commandKinds as readonly string[]).includes(op)) return fail(`op ${JSON.stringify(op)} is not one of ${commandKinds.join(', ')}`);
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp < 0) return fail('the expiry (exp) is not a time in ms');
@@ -62,7 +64,8 @@ export function fromWireCommand(wire: unknown): Command {
   if (k !== undefined && (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || counter < 1n)) {
     return fail('the uplink envelope (k, c) is not two positive integers');
   }
-  const after = typeof k === 'number' ? { after: { keyId: k, counter } } : {};
+  if (h !== undefined && (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 0)) return fail('the time held (h) is not in ms');
+  const after = typeof k === 'number' ? { after: { keyId: k, counter, ...(h === undefined ? {} : { heldMs: h }) } } : {};
   return { id, kind: op as CommandKind, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...after };
 }
 

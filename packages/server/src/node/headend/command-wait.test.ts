@@ -121,7 +121,8 @@ describe('commands to devices that are away', { timeout: 60_000 }, () => {
     const record = await f.headEnd.sendCommand(meter.id, 'clock-sync', 10_000);
     assert.equal(record.status, 'done');
     assert.deepEqual(record.result, { clockOffsetMs: -120 });
-    assert.deepEqual(syncs.map((c) => [c.id, c.after]), [[record.id, { keyId: 1, counter: 1n }], [record.id, { keyId: 1, counter: 2n }]]);
+    assert.deepEqual(syncs.map((c) => [c.id, c.after?.keyId, c.after?.counter]), [[record.id, 1, 1n], [record.id, 1, 2n]]);
+    assert.ok(syncs.every((c) => (c.after?.heldMs ?? -1) >= 0), 'each says how long after its anchor came it was stamped');
     assert.ok((syncs[1]?.time ?? 0) >= (syncs[0]?.time ?? Infinity), 'stamped again');
   });
 

@@ -41,11 +41,16 @@ export interface CommandsOptions {
   readonly deviceTime?: DeviceTime;
   /** How long a device on each sleeping link may take to wake, on its clock (default: command-record.ts). */
   readonly wakeAllowanceMs?: Readonly<Partial<Record<RegistryLinkProfile, number>>>;
-  /** The device's last uplink envelope the head-end accepted (a clock-sync's anchor), if any. */
+  /** The device's last uplink envelope the head-end accepted, and when (a clock-sync's anchor), if any. */
   readonly lastUplink?: (device: string) => Anchor | undefined;
 }
 
-type Anchor = NonNullable<Command['after']>;
+/** An uplink envelope of the device, and when the head-end accepted it (the devices' time base). */
+export interface Anchor {
+  readonly keyId: number;
+  readonly counter: bigint;
+  readonly acceptedAt: number;
+}
 
 /** How many times a clock-sync the device found stale is sent again, anchored on that refusal. */
 const clockSyncRetries = 2;
@@ -139,11 +144,17 @@ export class Commands {
 
   /**
    * A clock-sync's time (the devices' time base) and its anchor: the device's last uplink envelope
-   * the head-end had when it stamped it (`anchor` when given, the latest accepted otherwise).
+   * the head-end had when it stamped it (`anchor` when given, the latest accepted otherwise), and
+   * how long after that envelope came.
    */
-  #clockOf(device: string, now: number, anchor?: Anchor): { time: number; after?: Anchor } {
-    const after = anchor ?? this.#options.lastUplink?.(device);
-    return { time: now, ...(after === undefined ? {} : { after }) };
+  #clockOf(device: string, now: number, anchor?: Anchor): Pick<Command, 'time' | 'after'> {
+    const last = anchor ?? this.#options.lastUplink?.(device);
+    if (last === undefined) return { time: now };
+    return { time: now, after: { keyId: last.keyId, counter: last.counter, heldMs: Math.max(0, Math.round(now - last.acceptedAt)) } };
+  }
+
+  #deviceNow(): number {
+    return (this.#options.deviceTime?.clock ?? this.#options.clock).now();
   }
 
   async #sendAgain(record: CommandRecord, anchor?: Anchor): Promise<void> {
@@ -194,7 +205,8 @@ export class Commands {
     }
     try {
       // A clock-sync sent again goes out before the ack: the device, still waiting for that ack, is awake for it.
-      await this.#answer(device, fromWireResponse(opened.value), { keyId: opened.header.keyId, counter: opened.header.counter });
+      const anchor = { keyId: opened.header.keyId, counter: opened.header.counter, acceptedAt: this.#deviceNow() };
+      await this.#answer(device, fromWireResponse(opened.value), anchor);
     } catch (error) {
       this.#refuse(sender, error);
     }
@@ -233,13 +245,14 @@ export class Commands {
       await this.#sendAgain(record, anchor);
       return;
     }
-    this.#anchored.delete(record.id);
     this.#settle(answered(record, response, this.#options.clock.now()));
   }
 
   #settle(record: CommandRecord): void {
     this.#options.log.settle(record);
     this.#pending.delete(record.id);
+    this.#anchored.delete(record.id);
+    this.#resend.get(record.device)?.delete(record.id);
     const waiting = this.#waiting.get(record.id);
     if (waiting === undefined) return;
     clearTimeout(waiting.timer);

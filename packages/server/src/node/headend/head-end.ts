@@ -5,7 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '@phasewire/core';
 import { counterScope, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
-import type { DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
+import type { CounterScope, CounterStore, DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
 import { NodeAead } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '../../store/meter-store.ts';
@@ -103,7 +103,21 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   };
   const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
   const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
-  const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
+  // When each device's latest uplink envelope was accepted, in the devices' time base: a clock-sync
+  // says how long after it the head-end stamped its time (commands.ts).
+  const deviceClock = options.deviceTime?.clock ?? options.clock;
+  const accepted = new Map<CounterScope, number>();
+  const receiverWindow: CounterStore = {
+    get: (scope) => window.get(scope),
+    advance: (scope, value) => {
+      if (value > window.get(scope)) accepted.set(scope, deviceClock.now());
+      return window.advance(scope, value);
+    },
+    close: () => window.close(),
+  };
+  const receiver = new EnvelopeReceiver({
+    direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window: receiverWindow, ...limits,
+  });
   const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
   type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
   // Messages can be committed while the front end is still starting: Mosquitto hands the ingest its
@@ -123,8 +137,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     lastUplink: (device) => {
       try {
         const keyId = options.keyRing.sealingKeyId(device as DeviceId);
-        const counter = window.get(counterScope(device as DeviceId, 'uplink', keyId));
-        return counter > 0n ? { keyId, counter } : undefined;
+        const scope = counterScope(device as DeviceId, 'uplink', keyId);
+        const acceptedAt = accepted.get(scope);
+        return acceptedAt === undefined ? undefined : { keyId, counter: window.get(scope), acceptedAt };
       } catch {
         return undefined;
       }
