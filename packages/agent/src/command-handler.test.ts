@@ -63,6 +63,9 @@ describe('command handler', () => {
     // The same, stamped 3 s after envelope 7 came: a round trip of 1 s, the time half a second old.
     const held = commands.handle({ v: 1, id: 'f2', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7, h: 3_000 });
     assert.equal(held.response?.clockOffsetMs, 1_000_500 - 1_006_000);
+    // A round trip of an odd number of ms: the clock is set to a whole ms (readings are stamped with it).
+    const odd = commands.handle({ v: 1, id: 'f3', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7, h: 2_999 });
+    assert.equal(odd.response?.clockOffsetMs, 1_000_501 - 1_006_000);
     const tooOld = /may be 40000 ms old \(the meter sent envelope 6 \(key 1\) 60000 ms ago, the head-end stamped it 20000 ms after it/;
     for (const [id, anchor, why] of [
       ['g', {}, /names no uplink envelope of the meter/],
@@ -74,8 +77,8 @@ describe('command handler', () => {
       assert.match(handled.response.reason ?? '', why);
       assert.equal(handled.executed, false, 'not run, and its id not spent: it may come again, anchored');
     }
-    assert.deepEqual(calls, ['sync', 'sync']);
-    assert.deepEqual(commands.executedIds(), ['f', 'f2']);
+    assert.deepEqual(calls, ['sync', 'sync', 'sync']);
+    assert.deepEqual(commands.executedIds(), ['f', 'f2', 'f3']);
   });
 
   it('answers a command this meter cannot carry out with PW_ERR_COMMAND_UNSUPPORTED, without running it or spending its id', () => {

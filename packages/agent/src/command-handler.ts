@@ -156,7 +156,8 @@ export class CommandHandler {
         // The head-end's time was stamped somewhere within `transit`: the middle is the best estimate
         // (off by at most half of it), where taking it as it came set the clock back by the whole delay.
         const transit = this.#transit(command);
-        const half = typeof transit === 'number' ? transit / 2 : 0;
+        // Whole milliseconds: every time on the wire is (a reading at a fraction of one is refused).
+        const half = typeof transit === 'number' ? Math.round(transit / 2) : 0;
         response = { v: 1, id: command.id, ok: true, clockOffsetMs: this.#target.syncClock((command.time ?? now) + half) };
         break;
       }

@@ -134,7 +134,8 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
         return snapshot === undefined ? undefined : toWireBatch({ meter, snapshots: [snapshot] });
       },
       syncClock: (headEnd) => {
-        const correction = headEnd - options.now();
+        // Whole milliseconds, whatever comes: the readings are stamped with this clock.
+        const correction = Math.round(headEnd - options.now());
         options.correctClock(correction);
         return correction;
       },

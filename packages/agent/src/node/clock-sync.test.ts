@@ -60,14 +60,20 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
       await head.until(() => answers().length === 1, 'the answer of the clock-sync');
       assert.equal(answers()[0]?.['ok'], true);
       assert.equal(answers()[0]?.['clockOffsetMs'], 0, 'the clock is not set back by the 5 minutes the command was on its way');
+      // Stamped 9 minutes and 1 ms after the message came: a round trip of an odd number of ms, whose
+      // half would put the clock, and every reading after, at a fraction of a millisecond.
+      const after = { keyId: 1, counter: sent.counter, heldMs: 9 * minute + 1 };
+      await head.command(meter, { id: 'odd-sync', op: 'clock-sync', expiresAt, time: clock.now() - 30_000, after });
+      await head.until(() => answers().length === 2, 'the answer of the second clock-sync');
+      assert.equal(answers()[1]?.['clockOffsetMs'], 0);
 
       await head.command(meter, { id: 'unbounded-sync', op: 'clock-sync', expiresAt, time: sentAt });
-      await head.until(() => answers().length === 2, 'the refusal');
-      assert.deepEqual([answers()[1]?.['ok'], answers()[1]?.['code']], [false, 'PW_ERR_COMMAND_STALE']);
+      await head.until(() => answers().length === 3, 'the refusal');
+      assert.deepEqual([answers()[2]?.['ok'], answers()[2]?.['code']], [false, 'PW_ERR_COMMAND_STALE']);
       clock.advance(minute);
       await agent.takeReading();
       await head.until(() => (head.readings.get(meter)?.size ?? 0) === 2, 'the next reading');
-      assert.ok(head.readings.get(meter)?.has(clock.now()), 'the meter\'s clock is where it was: the refused time was not taken');
+      assert.ok(head.readings.get(meter)?.has(clock.now()), 'the clock is where it was, in whole ms: the refused time was not taken');
       await agent.drained();
     } finally {
       await agent.stop();
