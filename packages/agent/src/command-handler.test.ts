@@ -14,6 +14,8 @@ function handler(executed: string[] = []) {
       readOnDemand: () => { calls.push('read'); return { v: 1, m: 'm', t: clock.now(), d: [], q: [], x: [[]] }; },
       syncClock: (t) => { calls.push('sync'); return t - clock.now(); },
       setRelay: (state) => { relay = state; },
+      // The meter sent uplink envelope 7 (key 1) 4 s ago; of the others it has no record.
+      elapsedSince: (keyId, counter) => (keyId === 1 && counter === 7n ? 4_000 : keyId === 1 && counter === 6n ? 60_000 : undefined),
     },
   });
   return { clock, calls, commands, relay: () => relay };
@@ -42,11 +44,41 @@ describe('command handler', () => {
     assert.equal(relay(), 'open');
     commands.handle({ v: 1, id: 'd', op: 'reconnect', exp: 2_000_000 });
     assert.equal(relay(), 'closed');
-    assert.equal(commands.handle({ v: 1, id: 'e', op: 'clock-sync', exp: 2_000_000, t: 1_000_500 }).response?.clockOffsetMs, 500);
+    const sync = commands.handle({ v: 1, id: 'e', op: 'clock-sync', exp: 2_000_000, t: 1_000_500, k: 1, c: 7 });
+    assert.equal(sync.response?.clockOffsetMs, 2_500);
     const invalid = commands.handle({ hello: 1 });
     assert.deepEqual({ ...invalid, invalid: invalid.invalid?.code },
       { command: undefined, response: undefined, executed: false, invalid: 'PW_ERR_COMMAND_INVALID' });
     assert.deepEqual(commands.executedIds(), ['c', 'd', 'e'], 'bounded to the last three');
+  });
+
+  it('sets the clock to the head-end\'s time plus half the time it can have been on its way, and refuses one that may be stale', () => {
+    const { commands, calls, clock } = handler();
+    // Stamped 1 000 000 by the head-end after envelope 7 reached it, here 4 s after the meter sent
+    // envelope 7: stamped within those 4 s, the middle is 1 002 000, and the meter's clock reads
+    // 1 006 000, 4 s ahead (taken as it came, the time would have set it 2 s behind).
+    clock.advance(6_000);
+    const sync = commands.handle({ v: 1, id: 'f', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7 });
+    assert.equal(sync.response?.clockOffsetMs, -4_000);
+    // The same, stamped 3 s after envelope 7 came: a round trip of 1 s, the time half a second old.
+    const held = commands.handle({ v: 1, id: 'f2', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7, h: 3_000 });
+    assert.equal(held.response?.clockOffsetMs, 1_000_500 - 1_006_000);
+    // A round trip of an odd number of ms: the clock is set to a whole ms (readings are stamped with it).
+    const odd = commands.handle({ v: 1, id: 'f3', op: 'clock-sync', exp: 2_000_000, t: 1_000_000, k: 1, c: 7, h: 2_999 });
+    assert.equal(odd.response?.clockOffsetMs, 1_000_501 - 1_006_000);
+    const tooOld = /may be 40000 ms old \(the meter sent envelope 6 \(key 1\) 60000 ms ago, the head-end stamped it 20000 ms after it/;
+    for (const [id, anchor, why] of [
+      ['g', {}, /names no uplink envelope of the meter/],
+      ['h', { k: 1, c: 99 }, /has no record of sending envelope 99 \(key 1\), the head-end's last from it/],
+      ['i', { k: 1, c: 6, h: 20_000 }, tooOld],
+    ] as const) {
+      const handled = commands.handle({ v: 1, id, op: 'clock-sync', exp: 2_000_000, t: 1_000_000, ...anchor });
+      assert.equal(handled.response?.code, 'PW_ERR_COMMAND_STALE');
+      assert.match(handled.response.reason ?? '', why);
+      assert.equal(handled.executed, false, 'not run, and its id not spent: it may come again, anchored');
+    }
+    assert.deepEqual(calls, ['sync', 'sync', 'sync']);
+    assert.deepEqual(commands.executedIds(), ['f', 'f2', 'f3']);
   });
 
   it('answers a command this meter cannot carry out with PW_ERR_COMMAND_UNSUPPORTED, without running it or spending its id', () => {

@@ -16,6 +16,11 @@ export interface CommandTarget {
   syncClock(headEndTime: number): number;
   setRelay(state: RelayState): void;
   /**
+   * How long ago, on the meter's clock, it sent uplink envelope (`keyId`, `counter`) on its current
+   * connection; undefined when it has no such record (sent on an earlier one, before a restart, never).
+   */
+  elapsedSince?(keyId: number, counter: bigint): number | undefined;
+  /**
    * Whether this meter can carry out `op` at all (a Modbus meter behind a gateway has no relay the
    * agent can switch); absent: every operation. An unsupported command is answered, not dropped.
    */
@@ -29,6 +34,11 @@ export interface CommandHandlerOptions {
   readonly executed?: readonly string[];
   /** How many ids to remember; default 1024. Commands expire long before that many arrive. */
   readonly rememberIds?: number;
+  /**
+   * The longest a clock-sync may have been on its way, on the meter's clock; default 30 s. Half of it
+   * bounds the error of the time set; a clock-sync that may be older is refused (PW_ERR_COMMAND_STALE).
+   */
+  readonly clockSyncMaxAgeMs?: number;
 }
 
 export interface HandledCommand {
@@ -45,11 +55,13 @@ export class CommandHandler {
   readonly #target: CommandTarget;
   readonly #max: number;
   readonly #executed: Set<string>;
+  readonly #clockSyncMaxAgeMs: number;
 
   constructor(options: CommandHandlerOptions) {
     this.#clock = options.clock;
     this.#target = options.target;
     this.#max = options.rememberIds ?? 1024;
+    this.#clockSyncMaxAgeMs = options.clockSyncMaxAgeMs ?? 30_000;
     this.#executed = new Set(options.executed ?? []);
   }
 
@@ -62,15 +74,25 @@ export class CommandHandler {
    * id to answer); a refused command yields a response with `ok: false` and the code.
    */
   handle(body: unknown): HandledCommand {
+    const checked = this.check(body);
+    return 'refused' in checked ? checked.refused : this.run(checked.command);
+  }
+
+  /**
+   * The first half of handle(): decodes and checks the body. Either what to answer without running
+   * anything (`refused`), or a command that may run now: the owner records that it is about to run,
+   * then calls run() (a crash in between must not leave it unanswered).
+   */
+  check(body: unknown): { readonly refused: HandledCommand } | { readonly command: Command } {
     let command: Command;
     try {
       command = decodeCommand(body);
     } catch (error) {
-      if (error instanceof DecodeError) return { command: undefined, response: undefined, executed: false, invalid: error };
+      if (error instanceof DecodeError) return { refused: { command: undefined, response: undefined, executed: false, invalid: error } };
       throw error;
     }
-    const refuse = (error: PhasewireError): HandledCommand => ({
-      command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message },
+    const refuse = (error: PhasewireError): { refused: HandledCommand } => ({
+      refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
       return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED', `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
@@ -82,8 +104,45 @@ export class CommandHandler {
     if (this.#target.supports?.(command.op) === false) {
       return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED', `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
     }
+    if (command.op === 'clock-sync') {
+      const transit = this.#transit(command);
+      if (typeof transit === 'string') {
+        return refuse(new SecurityError('PW_ERR_COMMAND_STALE', `Cannot execute command ${command.id} (clock-sync): ${transit}`));
+      }
+    }
+    return { command };
+  }
+
+  /**
+   * The longest a clock-sync can have been on its way, on the meter's clock: the time since the
+   * meter sent the uplink envelope the head-end had last when it stamped its time, less the time the
+   * head-end says it held it after that envelope came (both ways of one round trip, `d + u`; the
+   * command's own way `d` is its half when they are alike). Or why that cannot be told, or is too long.
+   */
+  #transit(command: Command): number | string {
+    const { after } = command;
+    if (after === undefined) return 'it names no uplink envelope of the meter (k, c) to bound its time in transit; expected one';
+    const elapsed = this.#target.elapsedSince?.(after.keyId, after.counter);
+    const envelope = `envelope ${after.counter} (key ${after.keyId})`;
+    if (elapsed === undefined) {
+      return `the meter has no record of sending ${envelope}, the head-end's last from it, on this connection (it came in an earlier `
+        + 'window or before a restart), so its time may have waited at the broker for any time; '
+        + 'expected one sent after a message of this connection';
+    }
+    const roundTrip = Math.max(0, elapsed - (after.heldMs ?? 0));
+    if (roundTrip > this.#clockSyncMaxAgeMs) {
+      const max = this.#clockSyncMaxAgeMs;
+      return `its time may be ${roundTrip} ms old (the meter sent ${envelope} ${elapsed} ms ago, the head-end stamped it `
+        + `${after.heldMs ?? 0} ms after it came), more than the ${max} ms it accepts`;
+    }
+    return roundTrip;
+  }
+
+  /** Runs a command check() let through, and answers it. */
+  run(command: Command): HandledCommand {
+    const now = this.#clock.now();
     // Remembered before it runs: a crash half-way must not let it run twice.
-    this.#remember(command.id);
+    this.remember(command.id);
     let response: CommandResponse;
     switch (command.op) {
       case 'read': {
@@ -93,9 +152,15 @@ export class CommandHandler {
           : { v: 1, id: command.id, ok: true, batch };
         break;
       }
-      case 'clock-sync':
-        response = { v: 1, id: command.id, ok: true, clockOffsetMs: this.#target.syncClock(command.time ?? now) };
+      case 'clock-sync': {
+        // The head-end's time was stamped somewhere within `transit`: the middle is the best estimate
+        // (off by at most half of it), where taking it as it came set the clock back by the whole delay.
+        const transit = this.#transit(command);
+        // Whole milliseconds: every time on the wire is (a reading at a fraction of one is refused).
+        const half = typeof transit === 'number' ? Math.round(transit / 2) : 0;
+        response = { v: 1, id: command.id, ok: true, clockOffsetMs: this.#target.syncClock((command.time ?? now) + half) };
         break;
+      }
       case 'disconnect':
         this.#target.setRelay('open');
         response = { v: 1, id: command.id, ok: true, relay: 'open' };
@@ -108,7 +173,8 @@ export class CommandHandler {
     return { command, response, executed: true };
   }
 
-  #remember(id: string): void {
+  /** Counts `id` as executed (a command that was running when the agent stopped, too). */
+  remember(id: string): void {
     this.#executed.add(id);
     while (this.#executed.size > this.#max) {
       const oldest = this.#executed.values().next();

@@ -4,7 +4,7 @@
 // the link profile's ack timeout, or after a reconnect (the head-end's ingest is idempotent, so a
 // duplicate costs bytes, never a duplicate reading). At most `maxInflight` messages are out at
 // once, oldest first: that is how a backlog drains in batches while new readings keep queueing.
-import { envelopeHeaderLength } from '@phasewire/secure';
+import { envelopeHeaderLength, messageTypeCodes } from '@phasewire/secure';
 
 export interface QueuedMessage {
   readonly seq: number;
@@ -21,6 +21,14 @@ export function envelopeCounterOf(envelope: Uint8Array): { keyId: number; counte
   if (envelope.length < envelopeHeaderLength) return undefined;
   const view = new DataView(envelope.buffer, envelope.byteOffset, envelopeHeaderLength);
   return { keyId: view.getUint32(4), counter: view.getBigUint64(8) };
+}
+
+/**
+ * Whether a sealed envelope is a command's answer (header byte 2, the message type): the queue holds
+ * answers and readings in the order they were sealed, and each goes out on its own topic.
+ */
+export function isCommandResponse(envelope: Uint8Array): boolean {
+  return envelope.length >= envelopeHeaderLength && envelope[2] === messageTypeCodes['command-response'];
 }
 
 const keyOf = (keyId: number, counter: bigint): string => `${keyId}/${counter}`;

@@ -43,6 +43,7 @@ export const routeRules: readonly RouteRule[] = [
   rule('GET', `${api}/alarms`, 'viewer', 'read'),
   rule('POST', `${api}/alarms/:id/acknowledge`, 'operator', 'command'),
   rule('POST', `${api}/meters/:id/commands`, 'operator', 'command'),
+  rule('GET', `${api}/meters/:id/commands/:command`, 'operator', 'command'),
   rule('POST', `${api}/meters/:id/revoke`, 'operator', 'command'),
   rule('POST', `${api}/enrollment-tokens`, 'operator', 'command'),
   rule('GET', `${api}/users`, 'admin', 'admin'),

@@ -227,9 +227,14 @@ export const CommandBody = Type.Object({ kind: CommandKindDto });
 export type CommandBody = Static<typeof CommandBody>;
 export const CommandResult = Type.Object({
   id: Type.String(), kind: CommandKindDto,
-  status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('timeout')]),
+  status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('pending'), Type.Literal('timeout')], {
+    description: 'pending: sent, not answered yet (a cellular meter answers when it wakes; GET the command later); '
+      + 'timeout: expired unanswered, and the meter has since sent later readings: it did not run and will not',
+  }),
   result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   reason: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.String({ description: 'after this the meter refuses the command (ISO-8601 UTC, on its clock)',
+    format: 'date-time' })),
 });
 export type CommandResult = Static<typeof CommandResult>;
 export const RevokeBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -256,6 +261,10 @@ export type PageQuery = Static<typeof PageQuery>;
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export type IdParams = Static<typeof IdParams>;
+export const CommandParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }), command: Type.String({ minLength: 1, maxLength: 64 }),
+});
+export type CommandParams = Static<typeof CommandParams>;
 
 // ── live feed (WebSocket /api/v1/live)
 export type LiveMessage =

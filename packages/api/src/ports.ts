@@ -1,7 +1,7 @@
 // The narrow ports the HTTP API needs from the rest of the server. The composition fits the head-end,
 // the alarm service and the enrollment token store to them; tests fit fakes or the real adapters.
 import type { MeterId } from '@phasewire/core';
-import type { CommandKind, CommandResponse } from '@phasewire/headend';
+import type { CommandKind, CommandRecord } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
 import type { TimeRange } from '@phasewire/store';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
@@ -9,7 +9,10 @@ import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
 /** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
 export interface DevicePort {
   readonly registry: DeviceRegistry;
-  sendCommand(device: MeterId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
+  /** Sends a command: its record once the meter answered, or `pending` after the wait (headend/command-record.ts). */
+  sendCommand(device: MeterId, kind: CommandKind, waitMs?: number): Promise<CommandRecord>;
+  /** What is known of command `id` sent to `device`; undefined when the device had no such command. */
+  command(device: MeterId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once. */
   revokeDevice(device: MeterId): Promise<void>;
   /** Revokes the device's certificate at the CA (by certificate serial), when the composition has the CA. */

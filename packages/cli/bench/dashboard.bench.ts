@@ -124,8 +124,10 @@ const benchmark: Benchmark = {
       server = await startApiServer({
         identity, trust: ca.trustWithoutCrl, dataDir: dir, store, clock, staticDir, scrypt: { N: 2 ** 10, r: 8, p: 1 },
         rateLimit: { limit: 1_000_000, windowMs: 60_000 },
-        devices: { registry, sendCommand: () => Promise.reject(new Error('no commands in the benchmark')), revokeDevice: () => Promise
-          .resolve() },
+        devices: {
+          registry, sendCommand: () => Promise.reject(new Error('no commands in the benchmark')), command: () => undefined,
+          revokeDevice: () => Promise.resolve(),
+        },
         // A spread of unbalance figures so the default sort has work to do.
         powerQuality: { summary: () => Promise.resolve(null), vufPercent: (meter) => (Number(meter.slice(6)) * 7919 % 400) / 100 },
       });

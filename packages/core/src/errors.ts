@@ -41,6 +41,16 @@ export const errorCodes = {
   PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; '
     + 'it was not executed a second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
+  PW_ERR_COMMAND_STALE: {
+    family: 'security',
+    summary: 'A clock-sync whose time may have waited in transit longer than the meter accepts (it is bounded by the meter\'s own '
+      + 'last message the head-end had); it was not executed, and the head-end sends it again anchored on the refusal.',
+  },
+  PW_ERR_COMMAND_INTERRUPTED: {
+    family: 'internal',
+    summary: 'The meter agent stopped (a crash, a power cut) while running a command; its next start answers it with this code '
+      + 'and the meter\'s state now, and it does not run again.',
+  },
   PW_ERR_ACK_INVALID: { family: 'decode', summary: 'An ack body (head-end to meter, docs/protocol.md) is not a well-formed '
     + 'list of committed counters: no counters, more than 4096, a key id outside 1 to 2^32 − 1, or a malformed refusal.' },
   PW_ERR_COMMAND_RESPONSE_INVALID: { family: 'decode', summary: 'A command-response body (meter to head-end, docs/protocol.md) '

@@ -3,6 +3,7 @@
 export * from './refusal-counters.ts';
 export * from './ack-message.ts';
 export * from './command-message.ts';
+export * from './command-record.ts';
 export * from './topic-authorisation.ts';
 export * from './registry.ts';
 export * from './ingest-decision.ts';

@@ -1,15 +1,25 @@
 // The agent's command handler on its reading source: on-demand reads from the source's latest
 // reading, clock-sync on the agent's clock, the relay if the source has one; anything the source
 // cannot do is answered "unsupported by this meter".
+//
+// A command that runs is journalled first (`command-running.json`: its id and operation, written
+// before it runs and removed once its answer is queued). An agent that stops in between (a crash, a
+// power cut) finds it at the next start and answers it as interrupted, with the state the meter is
+// in now: the head-end never waits for an answer that cannot come, nor takes it for one that never ran.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toWireBatch } from '@phasewire/core';
+import { ConfigError, toWireBatch } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import type { CommandResponse } from '@phasewire/core/protocol';
 import { CommandHandler } from '../command-handler.ts';
+import type { HandledCommand } from '../command-handler.ts';
 import { sourceSupports } from '../reading-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
 import type { AgentEvent } from './agent-types.ts';
-import { writeJson } from './state-files.ts';
+import { readJson, writeJson } from './state-files.ts';
+
+/** The journal of the command being run (see the head of this file). */
+const runningFile = 'command-running.json';
 
 export interface AgentCommandsOptions {
   readonly meter: MeterId;
@@ -24,14 +34,19 @@ export interface AgentCommandsOptions {
   readonly readingTime: () => number;
   /** Adds a correction to the agent's clock. */
   readonly correctClock: (correctionMs: number) => void;
+  /** How long ago, on the agent's clock, it published an uplink envelope (undefined: no record of it). */
+  readonly elapsedSince: (keyId: number, counter: bigint) => number | undefined;
+  /** The longest a clock-sync may have been on its way (CommandHandlerOptions). */
+  readonly clockSyncMaxAgeMs?: number;
 }
 
 export interface AgentCommandOutcome {
   readonly event: AgentEvent;
-  /** The response to seal and send; undefined for a body that is not a command (no id to answer). */
-  readonly response: CommandResponse | undefined;
   readonly executed: boolean;
 }
+
+/** Seals an answer and puts it in the agent's durable queue; resolves once it is on disk. */
+export type QueueAnswer = (response: CommandResponse) => Promise<void>;
 
 /** Handles opened command bodies: each runs at most once, and what it changed is on disk before it is answered. */
 export class AgentCommands {
@@ -43,23 +58,68 @@ export class AgentCommands {
     this.#handler = commandHandler(options);
   }
 
-  async handle(body: unknown): Promise<AgentCommandOutcome> {
-    const handled = this.#handler.handle(body);
-    if (handled.command === undefined || handled.response === undefined) {
+  /** Handles an opened command body: runs it at most once, and queues its answer (a refusal's too). */
+  async handle(body: unknown, queueAnswer: QueueAnswer): Promise<AgentCommandOutcome> {
+    const checked = this.#handler.check(body);
+    let handled: HandledCommand;
+    if ('refused' in checked) {
+      handled = checked.refused;
+    } else {
+      await writeJson(this.#running, { id: checked.command.id, op: checked.command.op });
+      handled = this.#handler.run(checked.command);
+      await this.#persist();
+    }
+    const { command, response } = handled;
+    if (command === undefined || response === undefined) {
       const { code = 'PW_ERR_COMMAND_INVALID', message = 'a command body that is not a phasewire command' } = handled.invalid ?? {};
-      return { event: { kind: 'refused', code, message }, response: undefined, executed: false };
+      const event: AgentEvent = { kind: 'refused', code, message };
+      return { event, executed: false };
     }
-    if (handled.executed) {
-      const { dataDir, source } = this.#options;
-      await writeJson(join(dataDir, 'commands.json'), this.#handler.executedIds());
-      if (source.relay !== undefined) await writeJson(join(dataDir, 'relay.json'), source.relay.state);
-    }
-    const { response } = handled;
-    return {
-      event: { kind: 'command', id: response.id, op: handled.command.op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }) },
-      response, executed: handled.executed,
-    };
+    await queueAnswer(response);
+    if (handled.executed) await rm(this.#running, { force: true });
+    return { event: eventOf(command.op, response), executed: handled.executed };
   }
+
+  /**
+   * At start: answers the command that was running when the agent last stopped, if one was, as
+   * interrupted (it does not run again). Returns its event, or undefined when there was none.
+   */
+  async recover(queueAnswer: QueueAnswer): Promise<AgentEvent | undefined> {
+    const running = await readJson<unknown>(this.#running, undefined);
+    if (running === undefined) return undefined;
+    const { id, op } = typeof running === 'object' && running !== null ? running as Record<string, unknown> : {};
+    if (typeof id !== 'string' || typeof op !== 'string') {
+      throw new ConfigError('PW_ERR_AGENT_STATE',
+        `Cannot use the agent state file ${this.#running}: expected the id and operation of a command (restore it or remove it knowingly)`);
+    }
+    this.#handler.remember(id);
+    await this.#persist();
+    const relay = this.#options.source.relay?.state;
+    const response: CommandResponse = {
+      v: 1, id, ok: false, code: 'PW_ERR_COMMAND_INTERRUPTED',
+      reason: `Command ${id} (${op}) was interrupted: the agent stopped while running it, and it will not run again; `
+        + (relay === undefined ? 'check the meter' : `the load relay is ${relay} now`),
+      ...(relay === undefined ? {} : { relay }),
+    };
+    await queueAnswer(response);
+    await rm(this.#running, { force: true });
+    return eventOf(op, response);
+  }
+
+  get #running(): string {
+    return join(this.#options.dataDir, runningFile);
+  }
+
+  /** What a run changed, on disk: the ids run (at most once) and the relay. */
+  async #persist(): Promise<void> {
+    const { dataDir, source } = this.#options;
+    await writeJson(join(dataDir, 'commands.json'), this.#handler.executedIds());
+    if (source.relay !== undefined) await writeJson(join(dataDir, 'relay.json'), source.relay.state);
+  }
+}
+
+function eventOf(op: string, response: CommandResponse): AgentEvent {
+  return { kind: 'command', id: response.id, op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }) };
 }
 
 function commandHandler(options: AgentCommandsOptions): CommandHandler {
@@ -67,17 +127,20 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
   return new CommandHandler({
     clock: { now: options.now },
     executed: options.executed,
+    ...(options.clockSyncMaxAgeMs === undefined ? {} : { clockSyncMaxAgeMs: options.clockSyncMaxAgeMs }),
     target: {
       readOnDemand: () => {
         const snapshot = source.latest?.(options.readingTime());
         return snapshot === undefined ? undefined : toWireBatch({ meter, snapshots: [snapshot] });
       },
       syncClock: (headEnd) => {
-        const correction = headEnd - options.now();
+        // Whole milliseconds, whatever comes: the readings are stamped with this clock.
+        const correction = Math.round(headEnd - options.now());
         options.correctClock(correction);
         return correction;
       },
       setRelay: (state) => { source.relay?.set(state); },
+      elapsedSince: options.elapsedSince,
       supports: (op) => sourceSupports(source, op),
     },
   });

@@ -42,6 +42,12 @@ export class AgentLink {
   readonly #backoff: Backoff;
   readonly #policy: UplinkPolicy;
   #client: MqttClient | undefined;
+  /**
+   * A per-window connection saying goodbye: it is not the agent's to publish on any more, but it is
+   * still open. The next connection waits for it to close: both would use the meter's client id,
+   * and the broker would take the session over from the one still saying goodbye.
+   */
+  #closing: MqttClient | undefined;
   #connecting = false;
   #running = false;
   #session: Buffer | undefined;
@@ -83,6 +89,8 @@ export class AgentLink {
 
   connect(): void {
     if (!this.#running || this.#connecting || this.#client !== undefined || this.#retryTimer !== undefined) return;
+    // Work that came during a goodbye (a command's answer) opens a window of its own once it closed.
+    if (this.#closing !== undefined) return;
     this.#connecting = true;
     const { identity, broker, profile, meter } = this.#o;
     openMqttLink({
@@ -110,6 +118,10 @@ export class AgentLink {
     const client = this.#client;
     if (client === undefined || !this.#policy.shouldSleep(this.#o.work())) return;
     this.#client = undefined;
+    this.#closing = client;
+    // Bounded like an ack: a goodbye whose PUBACK never comes must not hold the next window back.
+    const timer = setTimeout(() => { client.end(true); }, this.#o.profile.ackTimeoutMs);
+    client.once('close', () => { clearTimeout(timer); });
     client.publish(deviceTopic(this.#o.meter, 'status'), this.#statusPayload('offline'), { qos: 1, retain: true }, () => { client.end(); });
   }
 
@@ -117,6 +129,7 @@ export class AgentLink {
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#retryTimer);
+    this.#closing?.end(true);
     const client = this.#client;
     this.#client = undefined;
     if (client?.connected === true) {
@@ -163,6 +176,11 @@ export class AgentLink {
     this.#o.onEvent?.({ kind: 'connected', resumed });
     client.on('message', (topic, payload) => { this.#o.onMessage(topic, payload); });
     client.on('close', () => {
+      if (this.#closing === client) {
+        this.#closing = undefined;
+        if (this.#policy.shouldConnect(this.#o.work())) this.connect();
+        return;
+      }
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#o.onClosed();

@@ -28,6 +28,11 @@ interface AgentCommonOptions {
   readonly onEvent?: (event: AgentEvent) => void;
   /** Said in the status messages (`online`, `offline`, the will); the head-end's registry keeps it. */
   readonly describe?: AgentDescription;
+  /**
+   * The longest a clock-sync may have been on its way, on the meter's clock (default 30 s): it is
+   * bounded by the meter's own last message the head-end had, and half of it bounds the error.
+   */
+  readonly clockSyncMaxAgeMs?: number;
 }
 
 /**

@@ -2,18 +2,20 @@
 // until a message's worth of intervals is there, sealed (envelope type `readings`) into the durable
 // queue, published oldest first over MQTT/TLS, and dropped from the queue only when the head-end's
 // sealed `ack` names their counters. Commands come sealed on cmd/req and are answered sealed on
-// cmd/res. Status: a retained `online` on connect, the retained `offline` will when the link dies.
+// cmd/res; an answer is queued like readings, in the order it was sealed, and leaves the queue on the
+// head-end's ack too, so one that cannot go out now (a cellular window closing, the link lost, the
+// agent stopped) goes at the next window. Status: a retained `online` on connect, the retained
+// `offline` will when the link dies.
 //
 // Link profiles (./agent-link.ts keeps the connection): `persistent` (wifi) stays connected and
 // reconnects with backoff; `per-window` (cellular) connects when there is something to send,
 // drains the queue, waits for the acks, disconnects and sleeps, resuming the TLS session with the
 // ticket of the last window.
 //
-// Readings come from a ReadingSource (../../agent/reading-source.ts): a simulated meter, or a
+// Readings come from a ReadingSource (../reading-source.ts): a simulated meter, or a
 // Modbus meter polled by a gateway. Commands the source cannot carry out are answered "unsupported".
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
 import { ConfigError, deviceTopic, toWireBatch } from '@phasewire/core';
 import { PhasewireError } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
@@ -21,7 +23,7 @@ import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import type { DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '@phasewire/core/protocol';
-import { InflightTracker } from '../inflight.ts';
+import { envelopeCounterOf, InflightTracker, isCommandResponse } from '../inflight.ts';
 import { LoadRelay } from '@phasewire/meter';
 import { RecentDownlinks } from '../recent-downlinks.ts';
 import { simulatorSource } from '../reading-source.ts';
@@ -63,8 +65,15 @@ export class MeterAgent {
   /** Acks and commands being handled (stop() lets them finish before it closes the stores). */
   readonly #handling = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
-  /** Commands being handled: a per-window link stays up until their responses are out. */
+  /** Commands being handled: a per-window link stays up until their answers are queued. */
   #commandsInProgress = 0;
+  /** The last seal-and-queue: the next one starts after it (#enqueue). */
+  #sealing: Promise<void> = Promise.resolve();
+  /**
+   * When the latest uplink envelopes were first published, by `keyId/counter`, on the agent's clock,
+   * and on which connection (a clock-sync's transit).
+   */
+  readonly #publishedAt = new Map<string, { readonly at: number; readonly connection: number }>();
 
   private constructor(options: MeterAgentOptions, parts: {
     queue: DurableQueue; stage: ReadingStage;
@@ -92,6 +101,13 @@ export class MeterAgent {
     this.#commands = new AgentCommands({
       meter: this.#meter, dataDir: options.dataDir, source: this.#source, executed: parts.executed, now: () => this.#now(),
       readingTime: () => this.#readingTime(), correctClock: (correction) => { this.#clockOffset += correction; },
+      // Only an envelope of this connection: one of an earlier window bounds a time that may have
+      // waited at the broker while the meter slept, far from a round trip.
+      elapsedSince: (keyId, counter) => {
+        const sent = this.#publishedAt.get(`${keyId}/${counter}`);
+        return sent?.connection !== this.stats.connections ? undefined : options.clock.now() - sent.at;
+      },
+      ...(options.clockSyncMaxAgeMs === undefined ? {} : { clockSyncMaxAgeMs: options.clockSyncMaxAgeMs }),
     });
     this.#inflight = new InflightTracker({ maxInflight: options.maxInflight ?? 16, ackTimeoutMs: options.profile.ackTimeoutMs });
     this.#link = new AgentLink({
@@ -125,6 +141,9 @@ export class MeterAgent {
       const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
       const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock });
       agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
+      // A command that was running when the agent last stopped is answered (as interrupted) at the next window.
+      const recovered = await agent.#commands.recover((response) => agent.#enqueue('command-response', response));
+      if (recovered !== undefined) options.onEvent?.(recovered);
       return agent;
     } catch (error) {
       await lock.release();
@@ -181,14 +200,10 @@ export class MeterAgent {
   async flush(): Promise<void> {
     if (this.#stage.length === 0) return;
     const { snapshots, seqs } = this.#stage.snapshots();
-    const sealed = await this.#sender.sealValue(this.#meter, 'readings', toWireBatch({ meter: this.#meter, snapshots }));
     // Queued before released: a crash in between sends these intervals twice, which ingest absorbs.
-    await this.#queue.append(sealed);
+    await this.#enqueue('readings', toWireBatch({ meter: this.#meter, snapshots }));
     await this.#stage.release(seqs);
-    if (this.#link.running) {
-      if (this.connected) this.#pump();
-      else this.#link.connect();
-    }
+    this.#send();
   }
 
   /** Resolves when the queue is empty (everything acknowledged). */
@@ -227,6 +242,25 @@ export class MeterAgent {
     return at;
   }
 
+  /**
+   * Seals an uplink message and queues it durably, one at a time: the queue's order is the order of
+   * the envelope counters, which is the order the head-end's replay window accepts (see #pump).
+   */
+  #enqueue(type: 'readings' | 'command-response', value: unknown): Promise<void> {
+    const queued = this.#sealing.then(async () => {
+      await this.#queue.append(await this.#sender.sealValue(this.#meter, type, value));
+    });
+    this.#sealing = queued.catch(() => undefined);
+    return queued;
+  }
+
+  /** Something was queued: out now when connected, or a window opened for it. */
+  #send(): void {
+    if (!this.#link.running) return;
+    if (this.connected) this.#pump();
+    else this.#link.connect();
+  }
+
   #pump(): void {
     const client = this.#link.client;
     if (client === undefined || !client.connected) return;
@@ -234,7 +268,11 @@ export class MeterAgent {
     const maxInflight = this.#o.maxInflight ?? 16;
     const out = this.#inflight.take(this.#queue.peek(maxInflight + this.#inflight.size), now);
     for (const record of out) {
-      client.publish(deviceTopic(this.#meter, 'up/readings'), Buffer.from(record.payload), { qos: 1 });
+      // In queue order whatever the topic: the head-end's replay window takes counters only upwards,
+      // so an answer overtaking readings sealed before it would have them refused as replays.
+      const topic = isCommandResponse(record.payload) ? 'cmd/res' : 'up/readings';
+      client.publish(deviceTopic(this.#meter, topic), Buffer.from(record.payload), { qos: 1 });
+      this.#notePublished(record.payload);
     }
     if (out.length > 0) {
       this.stats.published += out.length;
@@ -244,6 +282,16 @@ export class MeterAgent {
     const due = this.#inflight.nextTimeout();
     if (due !== undefined) this.#ackTimer = setTimeout(() => { this.#pump(); }, Math.max(0, due - performance.now()) + 1);
     this.#maybeSleep();
+  }
+
+  /** The first publish of an envelope, on the agent's own clock (uncorrected: elapsed times only); the last 256 are kept. */
+  #notePublished(envelope: Uint8Array): void {
+    const id = envelopeCounterOf(envelope);
+    if (id === undefined) return;
+    const key = `${id.keyId}/${id.counter}`;
+    if (this.#publishedAt.has(key)) return;
+    this.#publishedAt.set(key, { at: this.#o.clock.now(), connection: this.stats.connections });
+    if (this.#publishedAt.size > 256) this.#publishedAt.delete(this.#publishedAt.keys().next().value ?? key);
   }
 
   #maybeSleep(): void {
@@ -259,9 +307,9 @@ export class MeterAgent {
       this.#handling.add(handling);
       void handling.finally(() => this.#handling.delete(handling));
     } else if (topic === deviceTopic(this.#meter, 'cmd/req')) {
-      const client = this.#link.client;
+      // Also on a connection saying goodbye at the end of its window: the answer is queued either way.
       this.#commandsInProgress++;
-      const handling = this.#onCommand(bytes, client).catch((error: unknown) => { this.#downlinkFailed('command', bytes, error); }).finally(() => {
+      const handling = this.#onCommand(bytes).catch((error: unknown) => { this.#downlinkFailed('command', bytes, error); }).finally(() => {
         this.#commandsInProgress--;
         this.#maybeSleep();
       });
@@ -288,23 +336,17 @@ export class MeterAgent {
     this.#pump();
   }
 
-  async #onCommand(bytes: Uint8Array, client: MqttClient | undefined): Promise<void> {
+  async #onCommand(bytes: Uint8Array): Promise<void> {
     const opened = await this.#receiver.openValue(this.#meter, bytes);
     this.#recent.remember(bytes);
     if (opened.header.messageType !== 'command') return;
-    const { event, response, executed } = await this.#commands.handle(opened.value);
+    // The answer is on disk before it is sent, and there until the head-end's ack: across a closing
+    // window, a lost link and a restart. A copy sent twice (a lost ack) is harmless: the head-end
+    // records one answer per command id and acknowledges the copy again.
+    const { event, executed } = await this.#commands.handle(opened.value, (response) => this.#enqueue('command-response', response));
     if (executed) this.stats.commands++;
     this.#o.onEvent?.(event);
-    if (response === undefined) return;
-    const sealed = await this.#sender.sealValue(this.#meter, 'command-response', response);
-    if (client?.connected !== true) return;
-    // Until the PUBACK, or until this connection closes: the link never resends on a closed client
-    // (a reconnect is a new one), so waiting on would hold stop() for ever. The command ran once;
-    // its answer is lost with the connection, and the head-end reports the command as timed out.
-    await new Promise<void>((resolve) => {
-      client.once('close', resolve);
-      client.publish(deviceTopic(this.#meter, 'cmd/res'), Buffer.from(sealed), { qos: 1 }, () => { client.off('close', resolve); resolve(); });
-    });
+    this.#send();
   }
 
   #refused(error: PhasewireError): void {

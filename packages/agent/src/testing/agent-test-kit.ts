@@ -33,14 +33,22 @@ export interface TestHeadEnd {
   readonly readings: Map<MeterId, Map<number, Snapshot>>;
   /** Opened uplink messages (readings) in arrival order: their snapshot counts. */
   readonly messages: { meter: MeterId; snapshots: number; counter: bigint }[];
-  /** Opened command responses. */
-  readonly responses: { meter: MeterId; value: unknown }[];
+  /** Opened command responses, with their envelope's counter. */
+  readonly responses: { meter: MeterId; value: unknown; counter: bigint }[];
   /** TLS handshakes at the broker: [resumed?]. */
   readonly handshakes: boolean[];
   /** Retained status payloads as last published, per meter. */
   readonly status: Map<MeterId, string>;
-  /** When false, readings are opened and recorded but not acknowledged. */
+  /** Client ids with a connection at the broker now. */
+  readonly connected: Set<string>;
+  /** When false, readings and command answers are opened and recorded but not acknowledged. */
   acking: boolean;
+  /**
+   * Runs when a meter says goodbye (its own retained `offline` at the end of a cellular window),
+   * before the broker accepts it: the meter waits for that PUBACK, so what the hook sends reaches it
+   * as it closes its window.
+   */
+  beforeGoodbye: ((meter: MeterId) => Promise<void>) | undefined;
   token(meter: MeterId): Promise<string>;
   /** Seals and publishes a command; returns the sealed bytes (to replay them). */
   command(meter: MeterId, command: Command): Promise<Uint8Array>;
@@ -72,7 +80,18 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
     keyFor: async (device) => ({ keyId, key: await deriveDeviceEnvelopeKey(keystore, masterLabel, device, keyId) }),
   });
 
-  const broker = await Aedes.createBroker();
+  let goodbye: ((meter: MeterId) => Promise<void>) | undefined;
+  const broker = await Aedes.createBroker({
+    authorizePublish(client, packet, callback) {
+      const parsed = parseTopic(packet.topic);
+      const hook = goodbye;
+      if (client === null || hook === undefined || parsed?.channel !== 'status' || !packet.payload.toString().includes('"offline"')) {
+        callback(null);
+        return;
+      }
+      void hook(parsed.device).finally(() => { callback(null); });
+    },
+  });
   const tlsServer: Server = createServer(tlsServerOptions(serverIdentity, testCa.trustWithoutCrl), (socket) => { broker.handle(socket); });
   await new Promise<void>((resolve) => { tlsServer.listen(0, '127.0.0.1', () => { resolve(); }); });
   const brokerPort = (tlsServer.address() as AddressInfo).port;
@@ -94,7 +113,9 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
 
   const head: TestHeadEnd = {
     testCa, brokerPort, estUrl: est.url, keyUrl: keyServer.url,
-    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), acking: true,
+    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), connected: new Set(), acking: true,
+    get beforeGoodbye() { return goodbye; },
+    set beforeGoodbye(hook) { goodbye = hook; },
     token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
     async command(meter, command) {
       const sealed = await downlink.sealValue(meter, 'command', encodeCommand(command));
@@ -129,6 +150,8 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
   };
 
   tlsServer.on('secureConnection', (socket: TLSSocket) => { head.handshakes.push(socket.isSessionReused()); changed(); });
+  broker.on('client', (client) => { head.connected.add(client.id); changed(); });
+  broker.on('clientDisconnect', (client) => { head.connected.delete(client.id); changed(); });
 
   broker.on('publish', (packet, client) => {
     if (client === null) return;
@@ -147,13 +170,18 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       try {
         opened = await ingest.openValue(meter, payload);
       } catch (error) {
-        // A redelivered message whose counter was committed: acknowledge it again (docs/meter-agent.md).
+        // A redelivered message (readings or an answer) whose counter was committed: acknowledge it again (docs/meter-agent.md).
         const counter = payload.length >= 16 ? Buffer.from(payload).readBigUInt64BE(8) : 0n;
         if ((error as { code?: string }).code === 'PW_ERR_REPLAY' && committed.get(meter)?.has(counter) === true && head.acking) await ack(meter, counter);
         return;
       }
+      let set = committed.get(meter);
+      if (set === undefined) { set = new Set(); committed.set(meter, set); }
       if (opened.header.messageType === 'command-response') {
-        head.responses.push({ meter, value: opened.value });
+        // Recorded, then acknowledged like readings: the answer leaves the meter's queue.
+        head.responses.push({ meter, value: opened.value, counter: opened.header.counter });
+        set.add(opened.header.counter);
+        if (head.acking) await ack(meter, opened.header.counter);
         changed();
         return;
       }
@@ -162,8 +190,6 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       if (byTime === undefined) { byTime = new Map(); head.readings.set(meter, byTime); }
       for (const snapshot of batch.snapshots) byTime.set(snapshot.at, snapshot);
       head.messages.push({ meter, snapshots: batch.snapshots.length, counter: opened.header.counter });
-      let set = committed.get(meter);
-      if (set === undefined) { set = new Set(); committed.set(meter, set); }
       set.add(opened.header.counter);
       if (head.acking) await ack(meter, opened.header.counter);
       changed();

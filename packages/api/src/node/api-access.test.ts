@@ -66,6 +66,9 @@ function cases(rig: ApiRig, who: string, n: number, which?: string): Record<stri
       check: (j) => { assert.equal(j.state, 'acknowledged'); } },
     'POST /api/v1/meters/:id/commands': { path: '/api/v1/meters/m-a1/commands', body: { kind: 'read' }, ok: 200,
       check: (j) => { assert.equal(j.status, 'done'); } },
+    'GET /api/v1/meters/:id/commands/:command': {
+      path: '/api/v1/meters/m-a1/commands/cmd-1', ok: 200, check: (j) => { assert.equal(j.id, 'cmd-1'); assert.equal(j.status, 'done'); },
+    },
     'POST /api/v1/meters/:id/revoke': { path: `/api/v1/meters/m-x-${who}/revoke`, body: { reason: 'stolen' }, ok: 200,
       check: (j) => { assert.equal(j.state, 'revoked'); assert.equal(j.online, false); } },
     'POST /api/v1/enrollment-tokens': { path: '/api/v1/enrollment-tokens', body: { serial: `m-new-${who}-${n}`, expiresInHours: 2 },

@@ -1,11 +1,11 @@
 // Alarms (list, acknowledge), commands to a meter, revocation and enrollment tokens: the routes that
 // act on the fleet. Each change is in the audit log, with its outcome.
-import { randomUUID } from 'node:crypto';
-import { parseMeterId, PhasewireError, ValidationError } from '@phasewire/core';
+import { parseMeterId, ValidationError } from '@phasewire/core';
+import type { CommandRecord } from '@phasewire/headend';
 import { ApiFieldError, conflict, notFound } from '../api-errors.ts';
 import {
-  AcknowledgeBody, AlarmDto, AlarmList, AlarmListParams, CommandBody, CommandResult, EnrollmentToken, EnrollmentTokenBody, ErrorBody,
-  IdParams, MeterDetail, RevokeBody,
+  AcknowledgeBody, AlarmDto, AlarmList, AlarmListParams, CommandBody, CommandParams, CommandResult, EnrollmentToken, EnrollmentTokenBody,
+  ErrorBody, IdParams, MeterDetail, RevokeBody,
 } from '../dto.ts';
 import type { CommandResult as CommandResultDto } from '../dto.ts';
 import { iso } from '../meter-list.ts';
@@ -61,29 +61,29 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     return acknowledged;
   });
 
-  app.post('/api/v1/meters/:id/commands',
-    { schema: { tags: ['commands'], summary: 'Send a command to a meter and wait for its answer', params: IdParams, body: CommandBody,
-    response: { 200: CommandResult, ...errors } } }, async (request) => {
+  app.post('/api/v1/meters/:id/commands', { schema: {
+    tags: ['commands'], summary: 'Send a command to a meter and wait for its answer (or get it as pending)',
+    params: IdParams, body: CommandBody, response: { 200: CommandResult, ...errors },
+  } }, async (request) => {
     const principal = ctx.principalOf(request);
     const meter = ctx.meterOf(principal, request.params.id);
     if (meter.state === 'revoked') throw conflict(`Cannot send ${request.body.kind} to meter ${meter.id}: it is revoked`);
-    const kind = request.body.kind;
-    let outcome: CommandResultDto;
-    try {
-      const response = await ctx.devices.sendCommand(meter.id, kind);
-      outcome = {
-        id: response.id, kind, status: response.ok ? 'done' : 'failed',
-        ...(response.result === undefined ? {} : { result: { ...response.result } }),
-        ...(response.ok ? {} : { reason: response.reason ?? response.code ?? 'refused by the device' }),
-      };
-    } catch (error) {
-      if (!(error instanceof PhasewireError) || error.code !== 'PW_ERR_HEADEND_COMMAND') throw error;
-      outcome =
-        { id: randomUUID(), kind, status: /expired|without a response/.test(error.message) ? 'timeout' : 'failed', reason: error.message };
-    }
-    ctx.audit(principal, 'meter.command', `meter:${meter.id}`,
-      { kind, command: outcome.id, status: outcome.status, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
+    const outcome = commandResult(await ctx.devices.sendCommand(meter.id, request.body.kind));
+    ctx.audit(principal, 'meter.command', `meter:${meter.id}`, {
+      kind: outcome.kind, command: outcome.id, status: outcome.status, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    });
     return outcome;
+  });
+
+  app.get('/api/v1/meters/:id/commands/:command', { schema: {
+    tags: ['commands'], summary: 'A command sent to a meter: pending, or its answer once it came', params: CommandParams,
+    response: { 200: CommandResult, ...errors },
+  } }, (request) => {
+    const principal = ctx.principalOf(request);
+    const meter = ctx.meterOf(principal, request.params.id);
+    const record = ctx.devices.command(meter.id, request.params.command);
+    if (record === undefined) throw notFound(`command ${JSON.stringify(request.params.command)} of meter ${meter.id}`);
+    return commandResult(record);
   });
 
   app.post('/api/v1/meters/:id/revoke',
@@ -121,4 +121,21 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     ctx.audit(principal, 'enrollment-token.create', `meter:${serial}`, { expiresAt: iso(expiresAt) });
     return reply.code(201).send({ token, serial, expiresAt: iso(expiresAt) });
   });
+}
+
+/** What the API says of a command (status, answer, why not, until when the meter takes it). */
+function commandResult(record: CommandRecord): CommandResultDto {
+  return {
+    id: record.id, kind: record.kind, status: record.status,
+    ...(record.result === undefined ? {} : { result: { ...record.result } }),
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+    ...(record.status === 'pending' ? { reason: pendingReason(record) } : {}),
+    ...(Number.isFinite(new Date(record.expiresAt).getTime()) ? { expiresAt: iso(record.expiresAt) } : {}),
+  };
+}
+
+function pendingReason(record: CommandRecord): string {
+  return `No answer yet: the meter gets the command when it next connects (a cellular meter when it wakes from its sleep) and answers `
+    + `then; it takes it until ${iso(record.expiresAt)} on its clock. GET /api/v1/meters/${record.device}/commands/${record.id} `
+    + 'shows its answer once it came';
 }

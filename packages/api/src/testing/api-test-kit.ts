@@ -12,7 +12,7 @@ import type { TestCa } from '@phasewire/secure/testing';
 import type { Role } from '../dto.ts';
 import type { AlarmDto } from '../dto.ts';
 import type { AlarmPort, LiveEvent } from '../ports.ts';
-import type { CommandKind } from '@phasewire/headend';
+import type { CommandKind, CommandRecord } from '@phasewire/headend';
 import { openHeadEndDatabase, SqliteDeviceRegistry } from '@phasewire/headend/node';
 import { openMeterStore } from '@phasewire/store/node';
 import { parseStoreConfig } from '@phasewire/store';
@@ -105,6 +105,7 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
   const registry = new SqliteDeviceRegistry(headendDb);
   const accounts = new SqliteAccountStore(join(dir, 'api.db'));
   const commands: { device: string; kind: CommandKind }[] = [];
+  const sent = new Map<string, CommandRecord>();
   const alarms = new Map<string, AlarmDto>([['al-1', alarm('al-1', 'm-a1', 'critical')], ['al-2', alarm('al-2', 'm-a2', 'warn')],
     ['al-9', alarm('al-9', 'm-b1', 'critical')]]);
   const hub = new LiveHub();
@@ -140,10 +141,16 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
       registry,
       sendCommand(device, kind) {
         commands.push({ device, kind });
-        return Promise.resolve({ id: `cmd-${commands.length}`, ok: true,
-          result: kind === 'read'
-          ? { at: new Date(clock.now()).toISOString(), values: { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } } } : {} });
+        const at = clock.now();
+        const values = { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } };
+        const result = kind === 'read' ? { at: new Date(at).toISOString(), values } : {};
+        const record: CommandRecord = {
+          id: `cmd-${commands.length}`, device, kind, sentAt: at, expiresAt: at + 30_000, status: 'done', settledAt: at, result,
+        };
+        sent.set(record.id, record);
+        return Promise.resolve(record);
       },
+      command: (device, id) => (sent.get(id)?.device === device ? sent.get(id) : undefined),
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },
     enrollment: tokenStoreEnrollment(new MemoryTokenStore(), clock),

@@ -227,6 +227,9 @@ async function startFleet(io: CliIo, server: PhasewireServer, meters: readonly {
     const agent = await MeterAgent.open({
       identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock, random: new SeededRandom(seed + 1000 + i),
       meter: simulated,
+      // A clock-sync's time may be a round trip old (bounded by the meter's own last message): 30 s of
+      // real time, as for a real meter, which is `speed` times longer on the meters' clock.
+      clockSyncMaxAgeMs: 30_000 * speed,
       // What an agent refuses is worth seeing, except the work cut short by the demo's own stop.
       onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
     });

@@ -2,14 +2,16 @@
 // (meter → head-end, sealed `command-response` on pw/v1/<device>/cmd/res), inside the payload
 // envelope as CBOR maps of version 1 (docs/protocol.md):
 //
-//   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync) }
+//   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync),
+//                       k?, c?: the meter's last uplink envelope the head-end had when it stamped t,
+//                       h?: how long after that envelope came it stamped t (ms) }
 //   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
 //
 // The envelope's counter and associated data make a command authentic and unreplayable; the id
 // lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
 import { DecodeError, ValidationError } from '../errors.ts';
 import type { WireBatch } from './reading-batch.ts';
-import { commandIdPattern, isMap, isTime, protocolLimits, wireErrorCodePattern } from './limits.ts';
+import { commandIdPattern, isMap, isTime, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
 export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
 export const commandOps: readonly CommandOp[] = ['read', 'clock-sync', 'disconnect', 'reconnect'];
@@ -21,6 +23,18 @@ export interface Command {
   readonly expiresAt: number;
   /** clock-sync: the head-end's time when it sent the command, ms since the epoch. */
   readonly time?: number;
+  /**
+   * clock-sync: the meter's last uplink envelope (key id `k`, counter `c`) the head-end had when it
+   * stamped `time`, and how long after it came the head-end stamped it (`h`, ms). The meter knows
+   * when it sent that envelope, so it bounds the command's time in transit on its own clock.
+   */
+  readonly after?: CommandAnchor;
+}
+
+export interface CommandAnchor {
+  readonly keyId: number;
+  readonly counter: bigint;
+  readonly heldMs?: number;
 }
 
 export type RelayPosition = 'open' | 'closed';
@@ -45,8 +59,23 @@ export function encodeCommand(command: Command): Record<string, unknown> {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build command ${JSON.stringify(command.id)}: `
       + `expected an id of 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   }
-  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...(command.time === undefined ? {} : { t: command.time }) };
+  const { after } = command;
+  if (after !== undefined && !isAnchor(after.keyId, after.counter, after.heldMs)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build command ${command.id}: `
+      + 'the uplink envelope it follows is not a key id and counter that are positive integers, with a held time in ms');
+  }
+  const held = after?.heldMs === undefined ? {} : { h: after.heldMs };
+  const anchor = after === undefined ? {} : { k: after.keyId, c: wireCounter(after.counter), ...held };
+  const time = command.time === undefined ? {} : { t: command.time };
+  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor };
 }
+
+const isAnchor = (keyId: number, counter: bigint, heldMs: number | undefined): boolean =>
+  Number.isSafeInteger(keyId) && keyId >= 1 && keyId <= protocolLimits.maxKeyId && counter >= 1n
+  && (heldMs === undefined || isTime(heldMs));
+
+const counterOf = (c: unknown): bigint =>
+  (typeof c === 'bigint' ? c : typeof c === 'number' && Number.isSafeInteger(c) ? BigInt(c) : -1n);
 
 export function decodeCommand(value: unknown): Command {
   const fail = (what: string): never => {
@@ -54,7 +83,7 @@ export function decodeCommand(value: unknown): Command {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t } = value;
+  const { id, op, exp, t, k, c, h } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof op !== 'string' || !(commandOps as readonly string[]).includes(op)) {
     return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${commandOps.join(', ')}`);
@@ -62,7 +91,18 @@ export function decodeCommand(value: unknown): Command {
   if (!isTime(exp)) return fail(`the expiry (exp) of command ${id} is not a time in ms since the epoch`);
   if (t !== undefined && !isTime(t)) return fail(`the time (t) of command ${id} is not a time in ms since the epoch`);
   if (op === 'clock-sync' && t === undefined) return fail(`clock-sync command ${id} carries no head-end time (t)`);
-  return { id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }) };
+  if ((k === undefined) !== (c === undefined)) return fail(`command ${id} names half of an uplink envelope (k and c go together)`);
+  if (k === undefined && h !== undefined) return fail(`command ${id} says how long the head-end held its time (h) but after no envelope`);
+  let after: CommandAnchor | undefined;
+  if (k !== undefined) {
+    const counter = counterOf(c);
+    if (typeof k !== 'number' || !isAnchor(k, counter, undefined)) {
+      return fail(`command ${id} names an uplink envelope (k, c) that is not two positive integers`);
+    }
+    if (h !== undefined && !isTime(h)) return fail(`command ${id} says the head-end held its time (h) for what is not a number of ms`);
+    after = { keyId: k, counter, ...(h === undefined ? {} : { heldMs: h }) };
+  }
+  return { id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...(after === undefined ? {} : { after }) };
 }
 
 export function encodeCommandResponse(response: CommandResponse): Record<string, unknown> {

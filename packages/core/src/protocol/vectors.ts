@@ -36,6 +36,16 @@ export const commandVectors: VectorSet<Command> = {
     },
     { name: 'disconnect', wire: { v: 1, id: 'D', op: 'disconnect', exp: 0 }, decoded: { id: 'D', op: 'disconnect', expiresAt: 0 } },
     {
+      name: 'clock-sync after an uplink envelope, with the time the head-end held it',
+      wire: { v: 1, id: 'sync_3', op: 'clock-sync', exp: expiry, t: expiry - 30_000, k: 1, c: 42, h: 250 },
+      decoded: { id: 'sync_3', op: 'clock-sync', expiresAt: expiry, time: expiry - 30_000, after: { keyId: 1, counter: 42n, heldMs: 250 } },
+    },
+    {
+      name: 'clock-sync after an envelope whose counter is a bignum, no held time',
+      wire: { v: 1, id: 'sync_4', op: 'clock-sync', exp: expiry, t: expiry, k: 7, c: 2n ** 60n },
+      decoded: { id: 'sync_4', op: 'clock-sync', expiresAt: expiry, time: expiry, after: { keyId: 7, counter: 2n ** 60n } },
+    },
+    {
       name: 'reconnect with the longest id', wire: { v: 1, id: 'r'.repeat(64), op: 'reconnect', exp: expiry },
       decoded: { id: 'r'.repeat(64), op: 'reconnect', expiresAt: expiry },
     },
@@ -60,6 +70,20 @@ export const commandVectors: VectorSet<Command> = {
     {
       name: 'negative t (the meter ignored it before)',
       wire: { v: 1, id: 'x', op: 'read', exp: expiry, t: -1 }, code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'key id (k) without counter (c)', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, k: 1 },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    { name: 'key id 0', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, k: 0, c: 5 }, code: 'PW_ERR_COMMAND_INVALID' },
+    { name: 'counter 0', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, k: 1, c: 0 }, code: 'PW_ERR_COMMAND_INVALID' },
+    {
+      name: 'negative held time (h)', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, k: 1, c: 5, h: -1 },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'held time (h) after no envelope', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, h: 5 },
+      code: 'PW_ERR_COMMAND_INVALID',
     },
   ],
 };

@@ -1,22 +1,31 @@
-// Commands from the head-end: sendCommand seals a `command` downlink, publishes it on
-// pw/v1/<device>/cmd/req and resolves with the device's sealed `command-response`, or rejects when
-// the command expires unanswered. The device executes a command id at most once and not after its
-// expiry (the meter agent's part); the envelope makes it authentic and fresh.
+// Commands from the head-end: send() seals a `command` downlink, publishes it on
+// pw/v1/<device>/cmd/req, records it (command-log.ts) and resolves with what is known when the
+// device's sealed `command-response` comes, or when the wait ends: then the command is `pending`,
+// and its answer is recorded whenever it comes (../command-record.ts). The device executes a
+// command id at most once and not after its expiry (the meter agent's part); the envelope makes it
+// authentic and fresh. Every authentic answer is acknowledged with a sealed `ack` of its counter,
+// as readings are: the device keeps an answer in its queue until then, across a cellular window that
+// closes, a lost link or a restart, and a copy sent twice is recorded once.
 //
 // Expiry and the clock-sync time are in the devices' time base: the head-end's clock, unless the
 // devices run on another (a demo's simulated meters, `deviceTime`). The device judges freshness
 // on its own clock, so an expiry stamped on a clock it does not run on would refuse every command
-// (or accept stale ones); the wait for the answer stays in real time.
+// (or accept stale ones); the wait for the answer stays in real time. A device whose registry entry
+// says it sleeps between windows (cellular) gets a command that lives at least its wake allowance.
 import { randomBytes } from 'node:crypto';
 import { deviceTopic, PhasewireError, TransportError } from '@phasewire/core';
-import type { Clock, MeterId } from '@phasewire/core';
+import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { counterScope } from '@phasewire/secure';
-import type { DeviceId, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import type { DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import { decodeCommandResponse, encodeCommand } from '@phasewire/core/protocol';
 import type { Command } from '@phasewire/core/protocol';
+import { toWireAcks } from '../ack-message.ts';
 import { answerOf } from '../command-message.ts';
 import type { CommandKind, CommandResponse } from '../command-message.ts';
-import { readAnswer } from '../read-answer.ts';
+import { answered, commandLifetime, judgedByReading } from '../command-record.ts';
+import type { CommandRecord } from '../command-record.ts';
+import type { DeviceRegistry, RegistryLinkProfile } from '../registry.ts';
+import type { CommandLog } from './command-log.ts';
 import type { Ingest } from './ingest.ts';
 import type { SqliteCounters } from './sqlite-counters.ts';
 
@@ -27,9 +36,26 @@ export interface CommandsOptions {
   readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
   readonly ingest: Ingest;
   readonly clock: Clock;
+  readonly log: CommandLog;
+  /** Where a device's link is found (a sleeping link lengthens its commands' lives). */
+  readonly registry: Pick<DeviceRegistry, 'get'>;
   /** The devices' clock when it is not `clock` (default: `clock` at rate 1). */
   readonly deviceTime?: DeviceTime;
+  /** How long a device on each sleeping link may take to wake, on its clock (default: command-record.ts). */
+  readonly wakeAllowanceMs?: Readonly<Partial<Record<RegistryLinkProfile, number>>>;
+  /** The device's last uplink envelope the head-end accepted, and when (a clock-sync's anchor), if any. */
+  readonly lastUplink?: (device: string) => Anchor | undefined;
 }
+
+/** An uplink envelope of the device, and when the head-end accepted it (the devices' time base). */
+export interface Anchor {
+  readonly keyId: number;
+  readonly counter: bigint;
+  readonly acceptedAt: number;
+}
+
+/** How many times a clock-sync the device found stale is sent again, anchored on that refusal. */
+const clockSyncRetries = 2;
 
 /** The time base the devices run on. */
 export interface DeviceTime {
@@ -39,81 +65,234 @@ export interface DeviceTime {
 }
 
 interface Waiting {
-  readonly device: string;
-  readonly kind: CommandKind;
-  readonly resolve: (response: CommandResponse) => void;
-  readonly reject: (error: Error) => void;
+  readonly resolve: (record: CommandRecord) => void;
   readonly timer: NodeJS.Timeout;
 }
 
 export class Commands {
   readonly #options: CommandsOptions;
+  /** Commands without an answer or a verdict yet, by id. */
+  readonly #pending = new Map<string, CommandRecord>();
   readonly #waiting = new Map<string, Waiting>();
+  /**
+   * Devices that said `online` since this head-end started: the broker holds a session for them (the
+   * agent's is persistent), where a command waits while the device sleeps.
+   */
+  readonly #seen = new Set<string>();
+  /** Commands sent to a device not seen yet, by device: sent again when it comes online. */
+  readonly #resend = new Map<string, Set<string>>();
+  /** Clock-syncs sent again after the device found them stale, by id: how many times. */
+  readonly #anchored = new Map<string, number>();
 
   constructor(options: CommandsOptions) {
     this.#options = options;
+    for (const record of options.log.pending()) this.#pending.set(record.id, record);
   }
 
-  /** Sends a command to `device` (meter or gateway id) and waits for its response until it expires (default 30 s). */
-  async send(device: DeviceId, kind: CommandKind, ttlMs = 30_000): Promise<CommandResponse> {
-    const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
+  /**
+   * Sends a command to `device` (meter or gateway id) and resolves with its record once the device
+   * has answered, or after `waitMs` of real time (default 30 s) with the command still pending.
+   */
+  async send(device: DeviceId, kind: CommandKind, waitMs = 30_000): Promise<CommandRecord> {
+    const { clock, log, sender, registry } = this.#options;
+    const base = this.#options.deviceTime ?? { clock, rate: 1 };
+    const sentAt = clock.now();
     const now = base.clock.now();
+    const lifetime = commandLifetime(registry.get(device)?.linkProfile ?? null, waitMs * base.rate, this.#options.wakeAllowanceMs);
     const command: Command = {
-      id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + ttlMs * base.rate, ...(kind === 'clock-sync' ? { time: now } : {}),
+      id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + lifetime,
+      ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
     };
-    const sealed = await this.#options.sender.sealValue(device, 'command', encodeCommand(command));
-    const answer = new Promise<CommandResponse>((resolve, reject) => {
+    const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
+    const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };
+    log.add(record);
+    this.#pending.set(record.id, record);
+    const outcome = new Promise<CommandRecord>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(command.id);
-        reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Command ${kind} (${command.id}) to ${device} expired after ${ttlMs} ms without a response`));
-      }, ttlMs);
-      this.#waiting.set(command.id, { device, kind, resolve, reject, timer });
+        resolve(this.#pending.get(command.id) ?? log.get(command.id) ?? record);
+      }, waitMs);
+      this.#waiting.set(command.id, { resolve, timer });
     });
     try {
       await this.#options.publish(deviceTopic(device as MeterId, 'cmd/req'), sealed);
+      // The broker keeps it for a device with a session (a sleeping cellular meter), and drops it for
+      // one without (not connected since the broker started): sent again when the device comes online.
+      if (!this.#seen.has(device)) this.#resend.set(device, (this.#resend.get(device) ?? new Set()).add(record.id));
     } catch (error) {
-      const waiting = this.#waiting.get(command.id);
-      if (waiting !== undefined) { clearTimeout(waiting.timer); this.#waiting.delete(command.id); }
-      throw error;
+      // Not handed to the broker: it cannot run, and the record says so.
+      const reason = `Cannot send command ${kind} (${command.id}) to ${device}: ${(error as Error).message}`;
+      this.#settle({ ...record, status: 'failed', settledAt: clock.now(), code: 'PW_ERR_HEADEND_COMMAND', reason });
     }
-    return answer;
+    return outcome;
   }
 
-  /** A message on a cmd/res topic from `sender` (authorised for the topic). */
-  async handleResponse(sender: DeviceId, payload: Uint8Array): Promise<void> {
+  /**
+   * A device said `online` (its status channel). The commands sent to it before it was first seen,
+   * and still pending, go again in a new envelope with the same id (a clock-sync with the time now):
+   * the device runs an id at most once, and answers a copy it already ran with
+   * PW_ERR_COMMAND_REPLAYED after the first copy's answer, which is the one recorded.
+   */
+  deviceOnline(device: string): void {
+    this.#seen.add(device);
+    const ids = this.#resend.get(device);
+    if (ids === undefined) return;
+    this.#resend.delete(device);
+    for (const id of ids) {
+      const record = this.#pending.get(id);
+      if (record !== undefined) void this.#sendAgain(record);
+    }
+  }
+
+  /**
+   * A clock-sync's time (the devices' time base) and its anchor: the device's last uplink envelope
+   * the head-end had when it stamped it (`anchor` when given, the latest accepted otherwise), and
+   * how long after that envelope came.
+   */
+  #clockOf(device: string, now: number, anchor?: Anchor): Pick<Command, 'time' | 'after'> {
+    const last = anchor ?? this.#options.lastUplink?.(device);
+    if (last === undefined) return { time: now };
+    return { time: now, after: { keyId: last.keyId, counter: last.counter, heldMs: Math.max(0, Math.round(now - last.acceptedAt)) } };
+  }
+
+  #deviceNow(): number {
+    return (this.#options.deviceTime?.clock ?? this.#options.clock).now();
+  }
+
+  async #sendAgain(record: CommandRecord, anchor?: Anchor): Promise<void> {
+    const base = this.#options.deviceTime ?? { clock: this.#options.clock, rate: 1 };
+    const now = base.clock.now();
+    if (now >= record.expiresAt) return;
+    const command: Command = {
+      id: record.id, op: record.kind, expiresAt: record.expiresAt,
+      ...(record.kind === 'clock-sync' ? this.#clockOf(record.device, now, anchor) : {}),
+    };
     try {
-      const opened = await this.#options.receiver.openValue(sender, payload);
+      const sealed = await this.#options.sender.sealValue(record.device as DeviceId, 'command', encodeCommand(command));
+      await this.#options.publish(deviceTopic(record.device as MeterId, 'cmd/req'), sealed);
+    } catch {
+      // As the first copy: the record stays pending until an answer or a verdict.
+    }
+  }
+
+  /** What is known of command `id` sent to `device`. */
+  get(device: string, id: string): CommandRecord | undefined {
+    const record = this.#pending.get(id) ?? this.#options.log.get(id);
+    return record?.device === device ? record : undefined;
+  }
+
+  /**
+   * A message on `device`'s cmd/res topic from `sender` (authorised for the topic): the answer is
+   * recorded and acknowledged. A copy of an answer taken before (its ack was lost, or the device
+   * restarted before it came) is refused by the replay window; when it authenticates it is handled
+   * the same way, without moving the window, and is no refusal.
+   */
+  async handleResponse(sender: DeviceId, payload: Uint8Array, device: string = sender): Promise<void> {
+    let opened: OpenedValue;
+    try {
+      opened = await this.#options.receiver.openValue(sender, payload);
       this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
-      if (opened.header.messageType !== 'command-response') {
-        throw new TransportError('PW_ERR_HEADEND_COMMAND', `Cannot take a ${opened.header.messageType} envelope from ${sender} as a command response`);
+    } catch (error) {
+      const again = error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY' ? await this.#reopen(sender, payload) : undefined;
+      if (again === undefined) {
+        this.#refuse(sender, error);
+        return;
       }
-      const response = answerOf(decodeCommandResponse(opened.value));
-      const waiting = this.#waiting.get(response.id);
-      if (waiting?.device !== sender) return;
-      clearTimeout(waiting.timer);
-      this.#waiting.delete(response.id);
-      if (response.ok && waiting.kind === 'read') this.#answerRead(sender, response, waiting);
-      else if (response.ok) waiting.resolve(response);
-      else waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} refused command ${response.id}: ${response.reason ?? response.code ?? 'no reason given'}`));
-    } catch (error) {
-      this.#options.ingest.refuse(sender, error instanceof PhasewireError ? error : new Error(String(error)));
+      opened = again;
     }
-  }
-
-  /** A read answers quantities by OBIS code in base units (read-answer.ts), never the raw wire batch. */
-  #answerRead(sender: DeviceId, response: CommandResponse, waiting: Waiting): void {
+    if (opened.header.messageType !== 'command-response') {
+      const type = opened.header.messageType;
+      this.#refuse(sender, new TransportError('PW_ERR_HEADEND_COMMAND', `Cannot take a ${type} envelope from ${sender} as an answer`));
+      return;
+    }
     try {
-      waiting.resolve({ id: response.id, ok: true, result: { ...readAnswer(sender, response.result) } });
+      // A clock-sync sent again goes out before the ack: the device, still waiting for that ack, is awake for it.
+      const anchor = { keyId: opened.header.keyId, counter: opened.header.counter, acceptedAt: this.#deviceNow() };
+      await this.#answer(device, answerOf(decodeCommandResponse(opened.value)), anchor);
     } catch (error) {
-      const why = (error as Error).message;
-      waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Device ${sender} answered read command ${response.id} without a reading that can be used: ${why}`, { cause: error }));
+      this.#refuse(sender, error);
+    }
+    // Also for an answer that does not decode: sent again, it would not decode either.
+    await this.#acknowledge(sender, device, opened);
+  }
+
+  /**
+   * Readings the store committed: a pending command whose device has sent a reading taken at or
+   * after its expiry, without answering it, did not run and will not (command-record.ts).
+   */
+  observe(snapshots: readonly Snapshot[]): void {
+    if (this.#pending.size === 0) return;
+    const latest = new Map<string, number>();
+    for (const { meter, at } of snapshots) latest.set(meter, Math.max(latest.get(meter) ?? Number.NEGATIVE_INFINITY, at));
+    for (const record of this.#pending.values()) {
+      const readingAt = latest.get(record.device);
+      if (readingAt === undefined) continue;
+      const judged = judgedByReading(record, readingAt, this.#options.clock.now());
+      if (judged !== record) this.#settle(judged);
     }
   }
 
+  /** `anchor`: the answer's own envelope, which the head-end has now (a stale clock-sync is sent again after it). */
+  async #answer(device: string, response: CommandResponse, anchor: Anchor): Promise<void> {
+    const record = this.#pending.get(response.id) ?? this.#options.log.get(response.id);
+    // Another device's command, one unknown here (sent before the log began), or answered already.
+    if (record?.device !== device || (record.status !== 'pending' && record.status !== 'timeout')) return;
+    const retries = this.#anchored.get(record.id) ?? 0;
+    const stale = record.kind === 'clock-sync' && response.code === 'PW_ERR_COMMAND_STALE';
+    if (record.status === 'pending' && stale && retries < clockSyncRetries) {
+      // The device could not bound how long the time was on its way (it waited while the device slept,
+      // or came after a restart). Its refusal is a message it has just sent: anchored on it, the time
+      // comes back within one round trip.
+      this.#anchored.set(record.id, retries + 1);
+      await this.#sendAgain(record, anchor);
+      return;
+    }
+    this.#settle(answered(record, response, this.#options.clock.now()));
+  }
+
+  #settle(record: CommandRecord): void {
+    this.#options.log.settle(record);
+    this.#pending.delete(record.id);
+    this.#anchored.delete(record.id);
+    this.#resend.get(record.device)?.delete(record.id);
+    const waiting = this.#waiting.get(record.id);
+    if (waiting === undefined) return;
+    clearTimeout(waiting.timer);
+    this.#waiting.delete(record.id);
+    waiting.resolve(record);
+  }
+
+  /** A replayed answer that authenticates, or undefined (a forgery, or not an answer). */
+  async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | undefined> {
+    try {
+      const opened = await this.#options.receiver.reopenValue(sender, payload);
+      return opened.header.messageType === 'command-response' ? opened : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+    try {
+      for (const body of toWireAcks([{ keyId: opened.header.keyId, counter: opened.header.counter }])) {
+        const sealed = await this.#options.sender.sealValue(sender, 'ack', body);
+        await this.#options.publish(deviceTopic(device as MeterId, 'ack'), sealed);
+      }
+    } catch {
+      // The device sends the answer again after its ack timeout, and gets the ack then.
+    }
+  }
+
+  #refuse(sender: DeviceId, error: unknown): void {
+    this.#options.ingest.refuse(sender, error instanceof PhasewireError ? error : new Error(String(error)));
+  }
+
+  /** Ends every wait with what is known (the pending ones stay pending in the log). */
   close(): void {
     for (const [id, waiting] of this.#waiting) {
       clearTimeout(waiting.timer);
-      waiting.reject(new TransportError('PW_ERR_HEADEND_COMMAND', `Command ${id} to ${waiting.device} was abandoned: the head-end is closing`));
+      const record = this.#pending.get(id) ?? this.#options.log.get(id);
+      if (record !== undefined) waiting.resolve(record);
     }
     this.#waiting.clear();
   }

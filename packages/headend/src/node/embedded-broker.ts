@@ -156,7 +156,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
       }
       if (topic?.channel === 'cmd/res') {
         const commands = options.commands?.();
-        if (commands !== undefined) { void commands.handleResponse(principal.id, packet.payload as Buffer).then(() => { callback(null); }); return; }
+        if (commands !== undefined) {
+          void commands.handleResponse(principal.id, packet.payload as Buffer, topic.device).then(() => { callback(null); });
+          return;
+        }
       }
       callback(null);
     },

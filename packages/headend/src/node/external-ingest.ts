@@ -61,7 +61,7 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
       await options.sideChannels?.handle(sender, topic.device, topic.channel, payload);
       return;
     }
-    if (topic.channel === 'cmd/res') { await commands.handleResponse(sender, payload); return; }
+    if (topic.channel === 'cmd/res') { await commands.handleResponse(sender, payload, topic.device); return; }
     const outcome = await ingest.handle(sender, topic.device, payload);
     // A store failure must not be PUBACKed: the broker redelivers it.
     if (outcome.kind === 'refused' && outcome.reason === 'store-failed') throw outcome.error;

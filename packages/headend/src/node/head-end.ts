@@ -4,19 +4,22 @@
 // on a shared subscription.
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '@phasewire/core';
-import { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
-import type { DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
+import { counterScope, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
+import type { CounterScope, CounterStore, DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
 import { NodeAead } from '@phasewire/secure/node';
 import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import type { MeterStore } from '@phasewire/store';
 import { silentLog } from '../head-end-log.ts';
 import type { HeadEndLog } from '../head-end-log.ts';
-import type { CommandKind, CommandResponse } from '../command-message.ts';
+import type { CommandKind } from '../command-message.ts';
+import type { CommandRecord } from '../command-record.ts';
+import type { RegistryLinkProfile } from '../registry.ts';
 import type { AlarmChannel } from '../alarm-channel.ts';
 import { SqliteDeviceRegistry } from './sqlite-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { Ingest } from './ingest.ts';
 import type { ReadingTimeWindow } from '../reading-times.ts';
+import { CommandLog } from './command-log.ts';
 import { Commands, type DeviceTime } from './commands.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
@@ -45,6 +48,8 @@ export interface HeadEndOptions {
   readonly clock: Clock;
   /** The devices' time base for commands, when it is not `clock` (commands.ts). */
   readonly deviceTime?: DeviceTime;
+  /** How long a device on each sleeping link may take to wake, on its clock (default: cellular 2 h, headend/command-record.ts). */
+  readonly wakeAllowanceMs?: Readonly<Partial<Record<RegistryLinkProfile, number>>>;
   readonly log?: HeadEndLog;
   /** Bound of an envelope body (default 64 KiB). */
   readonly maxBodyBytes?: number;
@@ -65,7 +70,13 @@ export interface HeadEnd {
   readonly activity: DeviceActivity;
   /** Calls `listener` on every online/offline status a device reports (or its will); returns the unsubscribe. */
   onDeviceStatus(listener: (status: DeviceStatus) => void): () => void;
-  sendCommand(device: DeviceId, kind: CommandKind, ttlMs?: number): Promise<CommandResponse>;
+  /**
+   * Sends a command and resolves with its record once the device answered, or after `waitMs` of
+   * real time (default 30 s) as `pending`; a later answer is recorded (commands.ts).
+   */
+  sendCommand(device: DeviceId, kind: CommandKind, waitMs?: number): Promise<CommandRecord>;
+  /** What is known of command `id` sent to `device`. */
+  command(device: DeviceId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
   revokeDevice(device: DeviceId): Promise<void>;
   /** Drops live sessions whose certificate the CA has revoked since. */
@@ -92,7 +103,21 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   };
   const flushMs = options.activityFlushMs === undefined ? {} : { flushMs: options.activityFlushMs };
   const registry = new SqliteDeviceRegistry(options.db, { ...flushMs, onFlushError: flushFailed('registry last-seen marks') });
-  const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window, ...limits });
+  // When each device's latest uplink envelope was accepted, in the devices' time base: a clock-sync
+  // says how long after it the head-end stamped its time (commands.ts).
+  const deviceClock = options.deviceTime?.clock ?? options.clock;
+  const accepted = new Map<CounterScope, number>();
+  const receiverWindow: CounterStore = {
+    get: (scope) => window.get(scope),
+    advance: (scope, value) => {
+      if (value > window.get(scope)) accepted.set(scope, deviceClock.now());
+      return window.advance(scope, value);
+    },
+    close: () => window.close(),
+  };
+  const receiver = new EnvelopeReceiver({
+    direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window: receiverWindow, ...limits,
+  });
   const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
   type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
   // Messages can be committed while the front end is still starting: Mosquitto hands the ingest its
@@ -105,10 +130,28 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
     clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
   });
-  const commands = new Commands({ sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
-    ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }) });
+  const commands = new Commands({
+    sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
+    log: new CommandLog(options.db), registry,
+    // A clock-sync names the device's last envelope the head-end had when it stamped its time.
+    lastUplink: (device) => {
+      try {
+        const keyId = options.keyRing.sealingKeyId(device as DeviceId);
+        const scope = counterScope(device as DeviceId, 'uplink', keyId);
+        const acceptedAt = accepted.get(scope);
+        return acceptedAt === undefined ? undefined : { keyId, counter: window.get(scope), acceptedAt };
+      } catch {
+        return undefined;
+      }
+    },
+    ...(options.deviceTime === undefined ? {} : { deviceTime: options.deviceTime }),
+    ...(options.wakeAllowanceMs === undefined ? {} : { wakeAllowanceMs: options.wakeAllowanceMs }),
+  });
+  // A pending command whose device sends readings from after its expiry did not run (commands.ts).
+  const unobserve = ingest.onCommitted((snapshots) => { commands.observe(snapshots); });
   const statusListeners = new Set<(status: DeviceStatus) => void>();
   const activity = new ObservedActivity(options.db, { ...flushMs, onFlushError: flushFailed('device statuses') }, (status) => {
+    if (status.online) commands.deviceOnline(status.id);
     for (const listener of statusListeners) {
       try {
         listener(status);
@@ -145,7 +188,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       statusListeners.add(listener);
       return () => { statusListeners.delete(listener); };
     },
-    sendCommand: (device, kind, ttlMs) => commands.send(device, kind, ttlMs),
+    sendCommand: (device, kind, waitMs) => commands.send(device, kind, waitMs),
+    command: (device, id) => commands.get(device, id),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());
       await front.disconnect(device);
@@ -156,6 +200,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     },
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     async close() {
+      unobserve();
       commands.close();
       await front.close();
       await ingest.idle();

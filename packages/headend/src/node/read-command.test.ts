@@ -40,9 +40,10 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
       values: new Map([[Q.voltageL1, 231.27], [Q.currentL1, 5.125], [Q.activeEnergyImport, 1_234_567.8], [Q.powerFactorL1, 0.9]]),
     };
     const answers = answerCommands(meter, () => toWireBatch({ meter: meter.id, snapshots: [{ ...reading, at: t0 - 900_000 }, reading] }));
-    const response = await f.headEnd.sendCommand(meter.id, 'read', 10_000);
+    const record = await f.headEnd.sendCommand(meter.id, 'read', 10_000);
     await Promise.all(answers);
-    assert.deepEqual(response.result, {
+    assert.equal(record.status, 'done');
+    assert.deepEqual(record.result, {
       at: '2026-01-05T10:00:00.000Z',
       values: {
         '1-0:32.7.0': { key: 'voltageL1', value: 231.27, unit: 'V' },
@@ -58,8 +59,10 @@ describe('a read command through the head-end', { timeout: 60_000 }, () => {
     const answers = answerCommands(meter, () => toWireBatch({
       meter: 'meter-other' as typeof meter.id, snapshots: [{ meter: meter.id, at: t0, values: new Map([[Q.voltageL1, 230]]) }],
     }));
-    await assert.rejects(f.headEnd.sendCommand(meter.id, 'read', 10_000), (e: Error & { code?: string }) =>
-      e.code === 'PW_ERR_HEADEND_COMMAND' && /answered read command .* without a reading that can be used: .*meter-other/.test(e.message));
+    const record = await f.headEnd.sendCommand(meter.id, 'read', 10_000);
     await Promise.all(answers);
+    assert.equal(record.status, 'failed');
+    assert.equal(record.code, 'PW_ERR_HEADEND_COMMAND');
+    assert.match(record.reason ?? '', /answered read command .* without a reading that can be used: .*meter-other/);
   });
 });

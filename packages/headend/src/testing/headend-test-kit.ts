@@ -137,13 +137,16 @@ export async function headEndFixture(kind: BrokerKind) {
 
 export type HeadEndFixture = Awaited<ReturnType<typeof headEndFixture>>;
 
-export function connectDevice(port: number, identity: TestIdentity, ca: TestCa, clientId: string, extra: Partial<IClientOptions> = {}): Promise<MqttClient> {
+/** `listen` gets the client before it connects: what a persistent session hands over right after CONNACK reaches it. */
+export function connectDevice(port: number, identity: TestIdentity, ca: TestCa, clientId: string, extra: Partial<IClientOptions> = {},
+  listen?: (client: MqttClient) => void): Promise<MqttClient> {
   const tls = tlsClientOptions(identity, ca.trustWithoutCrl, { servername: 'localhost' });
   const options: IClientOptions = {
     protocol: 'mqtts', host: '127.0.0.1', port, clientId, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5000,
     servername: 'localhost', rejectUnauthorized: true, ...extra,
   };
   const client = mqtt.connect({ ...options, secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion } as IClientOptions);
+  listen?.(client);
   // A certificate refused after the TLS 1.3 handshake ends in a close without an error event.
   return new Promise((resolve, reject) => {
     const refused = (error?: Error): void => { client.end(true); reject(error ?? new Error(`the connection of ${clientId} closed before CONNACK`)); };

@@ -81,6 +81,50 @@ describe('link emulator', () => {
     await link.close();
   });
 
+  it('keeps the order of the bytes whatever the jitter (a TLS stream would fail on the first reordered record)', async () => {
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 5, jitterMs: 30 }, random: new SeededRandom(3) });
+    const socket = await open(link.port);
+    const payload = Buffer.from(Array.from({ length: 4000 }, (_, i) => i % 251));
+    const received = new Promise<Buffer>((resolve) => {
+      const parts: Buffer[] = [];
+      let size = 0;
+      socket.on('data', (chunk: Buffer) => {
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= payload.length) resolve(Buffer.concat(parts));
+      });
+    });
+    // Small writes a millisecond apart, each its own chunk at the emulator: with jitter, a chunk due
+    // before the one ahead of it waits for it, and the two are due at the same time.
+    for (let offset = 0; offset < payload.length; offset += 40) {
+      socket.write(payload.subarray(offset, offset + 40));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.deepEqual(await received, payload);
+    socket.destroy();
+    await link.close();
+  });
+
+  it('delivers what a side wrote before it closed, then closes the other side', async () => {
+    const received: Buffer[] = [];
+    const sink = createServer((socket) => { socket.on('data', (chunk: Buffer) => { received.push(chunk); }); });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const address = sink.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const closed = new Promise<void>((resolve) => { sink.once('connection', (socket) => { socket.once('close', () => { resolve(); }); }); });
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port }, conditions: { latencyMs: 100 }, random: new SeededRandom(1) });
+    try {
+      const socket = await open(link.port);
+      // An MQTT client's goodbye: its last packet, then the end of its connection.
+      socket.end(Buffer.from('DISCONNECT'));
+      await closed;
+      assert.equal(Buffer.concat(received).toString(), 'DISCONNECT');
+    } finally {
+      await link.close();
+      await new Promise((resolve) => sink.close(resolve));
+    }
+  });
+
   it('drops every connection in an outage and refuses new ones until restored', async () => {
     const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0 }, random: new SeededRandom(1) });
     const socket = await open(link.port);

@@ -41,8 +41,16 @@ export interface LinkEmulatorOptions {
 interface Direction {
   /** When the last chunk finished serialising onto the link, ms (performance clock). */
   busyUntil: number;
-  /** When the last chunk was delivered, ms: deliveries keep their order. */
+  /** When the last chunk is delivered, ms: a chunk is never due before the one ahead of it. */
   lastDelivery: number;
+  /**
+   * What is on the link, in order: chunks to write, then the end or close that came after them. One
+   * timer for the head of the line: a timer per chunk ran chunks due at the same time in any order
+   * (a timer's start is the event loop's cached time, its delay was measured on the precise clock),
+   * and a reordered chunk broke the TLS stream ("bad record mac") and dropped the connection.
+   */
+  readonly line: { readonly at: number; readonly deliver: () => void }[];
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class LinkEmulator {
@@ -133,14 +141,18 @@ export class LinkEmulator {
       this.#sockets.delete(agent);
       this.#sockets.delete(headEnd);
     };
-    agent.on('error', close).on('close', close);
-    headEnd.on('error', close).on('close', close);
-    this.#relay(agent, headEnd, 'up');
-    this.#relay(headEnd, agent, 'down');
+    const up = this.#relay(agent, headEnd, 'up');
+    const down = this.#relay(headEnd, agent, 'down');
+    // The last bytes a side wrote before it closed (an MQTT DISCONNECT) are still on the link: the
+    // other side is closed once they are delivered, as over a real link, not at once (which lost
+    // the DISCONNECT, so the broker published the will at the end of every cellular window).
+    const closeAfter = (direction: Direction) => (): void => { this.#enqueue(direction, direction.lastDelivery, close); };
+    agent.on('error', close).on('close', closeAfter(up));
+    headEnd.on('error', close).on('close', closeAfter(down));
   }
 
-  #relay(from: Socket, to: Socket, way: 'up' | 'down'): void {
-    const direction: Direction = { busyUntil: 0, lastDelivery: 0 };
+  #relay(from: Socket, to: Socket, way: 'up' | 'down'): Direction {
+    const direction: Direction = { busyUntil: 0, lastDelivery: 0, line: [], timer: undefined };
     from.on('data', (chunk: Buffer) => {
       const c = this.#conditions;
       const now = performance.now();
@@ -157,15 +169,30 @@ export class LinkEmulator {
       if (way === 'up') { this.stats.bytesUp += chunk.length; this.stats.segmentsUp += segments; }
       else { this.stats.bytesDown += chunk.length; this.stats.segmentsDown += segments; }
       this.stats.retransmissions += lost;
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        if (!to.destroyed) to.write(chunk);
-      }, Math.max(0, deliverAt - now));
-      this.#timers.add(timer);
+      this.#enqueue(direction, deliverAt, () => { if (!to.destroyed) to.write(chunk); });
     });
-    from.on('end', () => {
-      const timer = setTimeout(() => { this.#timers.delete(timer); to.end(); }, Math.max(0, direction.lastDelivery - performance.now()));
-      this.#timers.add(timer);
-    });
+    from.on('end', () => { this.#enqueue(direction, direction.lastDelivery, () => { to.end(); }); });
+    return direction;
+  }
+
+  /** Puts `deliver` on the line at `at` (never before what is ahead of it) and runs the line. */
+  #enqueue(direction: Direction, at: number, deliver: () => void): void {
+    direction.line.push({ at, deliver });
+    if (direction.timer === undefined) this.#runLine(direction);
+  }
+
+  #runLine(direction: Direction): void {
+    direction.timer = undefined;
+    const now = performance.now();
+    // A timer may fire up to a millisecond before its time on the precise clock.
+    while (direction.line.length > 0 && (direction.line[0]?.at ?? 0) <= now + 1) direction.line.shift()?.deliver();
+    const next = direction.line[0];
+    if (next === undefined) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#runLine(direction);
+    }, Math.max(0, next.at - now));
+    direction.timer = timer;
+    this.#timers.add(timer);
   }
 }
