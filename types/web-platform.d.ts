@@ -12,7 +12,10 @@ declare const TextEncoder: { prototype: TextEncoder; new (): TextEncoder };
 interface TextDecoder {
   decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
 }
-declare const TextDecoder: { prototype: TextDecoder; new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): TextDecoder };
+declare const TextDecoder: {
+  prototype: TextDecoder;
+  new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): TextDecoder;
+};
 
 declare function atob(data: string): string;
 declare function btoa(data: string): string;
@@ -55,7 +58,9 @@ interface SubtleCrypto {
   importKey(format: 'spki' | 'raw' | 'pkcs8', keyData: ArrayBuffer | ArrayBufferView, algorithm: object, extractable: boolean,
     keyUsages: readonly string[]): Promise<CryptoKey>;
   sign(algorithm: object, key: CryptoKey, data: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer>;
-  verify(algorithm: object, key: CryptoKey, signature: ArrayBuffer | ArrayBufferView, data: ArrayBuffer | ArrayBufferView): Promise<boolean>;
+  verify(
+    algorithm: object, key: CryptoKey, signature: ArrayBuffer | ArrayBufferView, data: ArrayBuffer | ArrayBufferView,
+  ): Promise<boolean>;
 }
 
 interface Crypto {

@@ -38,13 +38,15 @@ const conditions: LinkConditions = {
 
 const benchmark: Benchmark = {
   name: 'agent-cellular-bytes',
-  title: 'Cellular link: bytes on the wire per reading, sealed CBOR batches over resumed TLS vs JSON over MQTT with a full TLS handshake per message',
+  title: 'Cellular link: bytes on the wire per reading, sealed CBOR batches over resumed TLS vs JSON over MQTT with a full '
+    + 'TLS handshake per message',
   target: { atMost: 0.2 },
   runs: 3,
   async measure() {
     const head = await startTestHeadEnd();
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-bench-cellular-'));
-    const emulator = await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, conditions, random: new SeededRandom(3) });
+    const emulator =
+      await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, conditions, random: new SeededRandom(3) });
     try {
       const profile: LinkProfile = linkProfiles.cellular;
       const meter = parseMeterId('bench-cell-1');
@@ -76,7 +78,8 @@ const benchmark: Benchmark = {
 
       // The peer: the same readings as JSON, a fresh mTLS connection and MQTT session per message.
       const peerIdentity = await head.testCa.device('bench-json-1');
-      const reference = createSimulatedMeter({ meter: parseMeterId('bench-json-1'), scenario: 'balanced-motor', mode: 'phasor', seed: 1, start });
+      const reference =
+        createSimulatedMeter({ meter: parseMeterId('bench-json-1'), scenario: 'balanced-motor', mode: 'phasor', seed: 1, start });
       emulator.resetStats();
       for (let i = 1; i <= readings; i++) {
         const snapshot: Snapshot = reference.advanceTo(start + i * interval);

@@ -16,7 +16,8 @@ export class Backoff {
 
   constructor(policy: BackoffPolicy, random: Random) {
     if (!(policy.initialMs > 0 && policy.maxMs >= policy.initialMs)) {
-      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot use a backoff from ${policy.initialMs} ms to ${policy.maxMs} ms: expected 0 < initial ≤ max`);
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT',
+        `Cannot use a backoff from ${policy.initialMs} ms to ${policy.maxMs} ms: expected 0 < initial ≤ max`);
     }
     this.#policy = policy;
     this.#random = random;

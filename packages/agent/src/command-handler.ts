@@ -95,14 +95,18 @@ export class CommandHandler {
       refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
-      return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED', `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
+      return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED',
+        `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
     }
     const now = this.#clock.now();
     if (now >= command.expiresAt) {
-      return refuse(new SecurityError('PW_ERR_COMMAND_EXPIRED', `Cannot execute command ${command.id} (${command.op}): it expired at ${new Date(command.expiresAt).toISOString()}, the meter clock reads ${new Date(now).toISOString()}`));
+      return refuse(new SecurityError('PW_ERR_COMMAND_EXPIRED', `Cannot execute command ${command.id} (${command.op}): it expired `
+        + `at ${new Date(command.expiresAt).toISOString()}, the meter clock reads ${new Date(now).toISOString()}`));
     }
     if (this.#target.supports?.(command.op) === false) {
-      return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED', `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
+      return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED',
+        `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers `
+        + `no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
     }
     if (command.op === 'clock-sync') {
       const transit = this.#transit(command);
@@ -148,7 +152,8 @@ export class CommandHandler {
       case 'read': {
         const batch = this.#target.readOnDemand();
         response = batch === undefined
-          ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED', reason: `Cannot execute command ${command.id} (read): the meter has given no reading yet` }
+          ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED',
+            reason: `Cannot execute command ${command.id} (read): the meter has given no reading yet` }
           : { v: 1, id: command.id, ok: true, batch };
         break;
       }

@@ -51,17 +51,20 @@ export const linkProfiles: Readonly<Record<LinkProfileName, LinkProfile>> = {
     keepAliveSeconds: 60,
     reconnect: { initialMs: 500, maxMs: 60_000 },
     ackTimeoutMs: 10_000,
-    emulated: { latencyMs: 2, jitterMs: 3, upBitsPerSecond: 20_000_000, downBitsPerSecond: 20_000_000, segmentLoss: 0.001, retransmitMs: 200 },
+    emulated: { latencyMs: 2, jitterMs: 3, upBitsPerSecond: 20_000_000, downBitsPerSecond: 20_000_000, segmentLoss: 0.001,
+      retransmitMs: 200 },
   },
   cellular: {
     name: 'cellular',
-    description: 'Cellular NB-IoT/4G (~15 km): remote rural substations; wakes, sends a batch of intervals over a resumed TLS session, sleeps',
+    description: 'Cellular NB-IoT/4G (~15 km): remote rural substations; wakes, sends a batch of intervals over a '
+      + 'resumed TLS session, sleeps',
     intervalsPerMessage: 4,
     connection: 'per-window',
     resumeSessions: true,
     keepAliveSeconds: 1200,
     reconnect: { initialMs: 5_000, maxMs: 900_000 },
     ackTimeoutMs: 60_000,
-    emulated: { latencyMs: 1500, jitterMs: 1000, upBitsPerSecond: 20_000, downBitsPerSecond: 25_000, segmentLoss: 0.02, retransmitMs: 3000 },
+    emulated: { latencyMs: 1500, jitterMs: 1000, upBitsPerSecond: 20_000, downBitsPerSecond: 25_000, segmentLoss: 0.02,
+      retransmitMs: 3000 },
   },
 };

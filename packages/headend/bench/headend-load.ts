@@ -52,7 +52,8 @@ export interface LoadConfig {
 
 export type LoadReport =
   | { readonly type: 'connected'; readonly connected: number; readonly failed: number; readonly ms: number; readonly resumed: number }
-  | { readonly type: 'done'; readonly ms: number; readonly acked: number; readonly sent: number; readonly closed: number; readonly cpuMs: number };
+  | { readonly type: 'done'; readonly ms: number; readonly acked: number; readonly sent: number; readonly closed: number;
+    readonly cpuMs: number };
 
 const quantityCodes: readonly ObisCode[] = [
   obisCode(1, 0, 32, 7, 0), obisCode(1, 0, 52, 7, 0), obisCode(1, 0, 72, 7, 0),
@@ -78,7 +79,8 @@ async function sealAll(config: LoadConfig, device: LoadDevice): Promise<{ packet
   const keys = new InstalledEnvelopeKeys(aead);
   const id = device.id as DeviceId;
   keys.install(id, 1, Buffer.from(device.envelopeKey, 'hex'));
-  const sender = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), counters: new MemoryCounterStore() });
+  const sender = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }),
+    counters: new MemoryCounterStore() });
   const meter = device.id as MeterId;
   const topic = deviceTopic(meter, 'up/readings');
   const codes = quantityCodes.slice(0, config.quantities);
@@ -155,7 +157,8 @@ function main(): void {
     socket.setNoDelay(true);
     socket.on('session', (session: Buffer) => { c.session = session; });
     socket.on('secureConnect', () => {
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: c.device.id, clean: true, keepalive: 0 }));
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: c.device.id, clean: true,
+        keepalive: 0 }));
     });
     socket.on('data', (chunk: Buffer) => {
       const data = c.buffered.length === 0 ? chunk : Buffer.concat([c.buffered, chunk]);
@@ -220,7 +223,8 @@ function main(): void {
         if (total === 0 || acked >= total) finish?.();
         await done;
         const cpu = process.cpuUsage(cpuAtGo);
-        send({ type: 'done', ms: performance.now() - started, acked, sent, closed, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies LoadReport);
+        send({ type: 'done', ms: performance.now() - started, acked, sent, closed,
+          cpuMs: (cpu.user + cpu.system) / 1000 } satisfies LoadReport);
       } else if (message.type === 'close') {
         for (const c of connections) c.socket?.destroy();
         process.disconnect();

@@ -114,7 +114,8 @@ export function reply<T>(child: ChildProcess, type: string, timeoutMs = 600_000)
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { cleanup(); reject(new Error(`no '${type}' from the child within ${timeoutMs} ms`)); }, timeoutMs);
     const onMessage = (message: { type?: string }): void => { if (message.type === type) { cleanup(); resolve(message as T); } };
-    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`the child exited (${code ?? 'signal'}) before '${type}'`)); };
+    const onExit =
+      (code: number | null): void => { cleanup(); reject(new Error(`the child exited (${code ?? 'signal'}) before '${type}'`)); };
     const cleanup = (): void => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit); };
     child.on('message', onMessage);
     child.once('exit', onExit);
@@ -150,7 +151,8 @@ export async function startNodeServer(r: Rig, mode: 'headend' | 'prototype', por
   // PW_BENCH_HEADEND_PROFILE on; a server killed with SIGKILL writes none.
   const cpuProf = process.env['PW_BENCH_HEADEND_CPU_PROF'];
   const profArgs = cpuProf === undefined || cpuProf === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`];
-  const child = fork(join(import.meta.dirname, 'headend-server.ts'), [file], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc', ...profArgs] });
+  const child = fork(join(import.meta.dirname, 'headend-server.ts'), [file],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc', ...profArgs] });
   const listening = await reply<{ port: number }>(child, 'listening', 60_000);
   const stats = async (): Promise<ServerStats> => {
     const answer = reply<ServerStats>(child, 'stats');
@@ -190,10 +192,12 @@ function pidOf(needle: string): number {
  */
 function countingSubscriber(r: Rig, port: number, onMessage: () => void): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ...tlsClientOptions(tlsIdentity(r.ingest.chain, r.ingest.key), tlsTrust(r.anchors), { servername: 'localhost' }) });
+    const socket = connect({ host: '127.0.0.1', port,
+      ...tlsClientOptions(tlsIdentity(r.ingest.chain, r.ingest.key), tlsTrust(r.anchors), { servername: 'localhost' }) });
     let pending = Buffer.alloc(0);
     socket.on('secureConnect', () => {
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'headend-ingest', clean: true, keepalive: 0 }));
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'headend-ingest', clean: true,
+        keepalive: 0 }));
       socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'pw/v1/+/up/readings', qos: 1 }] }));
     });
     socket.on('error', reject);
@@ -224,7 +228,8 @@ function countingSubscriber(r: Rig, port: number, onMessage: () => void): Promis
 /** Debian's Mosquitto with the project's generated configuration, and a QoS 1 subscriber counting uplink. */
 export async function startMosquittoPeer(r: Rig, subscribe = true): Promise<ServerUnderTest> {
   const dir = await mkdtemp(join(r.dir, 'mosquitto-'));
-  const mosquitto = await startMosquitto({ dir, identity: tlsIdentity(r.server.chain, r.server.key), anchors: r.anchors, crl: () => Promise.resolve(r.crl), ingestUser: 'headend-ingest', gateways: () => [] });
+  const mosquitto = await startMosquitto({ dir, identity: tlsIdentity(r.server.chain, r.server.key), anchors: r.anchors,
+    crl: () => Promise.resolve(r.crl), ingestUser: 'headend-ingest', gateways: () => [] });
   const pid = pidOf(join(dir, 'mosquitto.conf'));
   let received = 0;
   const subscriber = subscribe ? await countingSubscriber(r, mosquitto.port, () => { received++; }) : undefined;
@@ -266,7 +271,9 @@ export async function startLoad(r: Rig, config: LoadConfig): Promise<LoadGenerat
     connect: () => ask('connect', 'connected'),
     reconnect: (port) => ask('reconnect', 'connected', { port }),
     go: () => ask('go', 'done'),
-    close: async () => { if (child.connected) child.send({ type: 'close' }); await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]); if (child.exitCode === null) child.kill('SIGKILL'); },
+    close: async () => { if (child.connected) child.send({ type: 'close' });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL'); },
   };
 }
 
@@ -305,10 +312,16 @@ export interface ThroughputOptions {
  * last PUBACK (head-end, prototype: a PUBACK means committed) or, for Mosquitto, until the last
  * PUBACK and the subscriber has received every message.
  */
-export async function throughput(kind: 'headend' | 'prototype' | 'mosquitto', options: ThroughputOptions, t0 = Date.UTC(2026, 0, 1)): Promise<ThroughputResult> {
+export async function throughput(
+  kind: 'headend' | 'prototype' | 'mosquitto',
+  options: ThroughputOptions,
+  t0 = Date.UTC(2026, 0, 1),
+): Promise<ThroughputResult> {
   const r = await rig(options.devices);
   const server = kind === 'mosquitto' ? await startMosquittoPeer(r) : await startNodeServer(r, kind);
-  const load = await startLoad(r, { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, options.devices), messagesPerDevice: options.messagesPerDevice, snapshots: options.snapshots, quantities: options.quantities, window: options.window, t0 });
+  const load = await startLoad(r,
+    { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, options.devices), messagesPerDevice: options.messagesPerDevice,
+    snapshots: options.snapshots, quantities: options.quantities, window: options.window, t0 });
   try {
     const messages = await load.prepare();
     const connected = await load.connect();
@@ -317,13 +330,15 @@ export async function throughput(kind: 'headend' | 'prototype' | 'mosquitto', op
     const cpuBefore = cpuMs(server.pid);
     const started = performance.now();
     const done = await load.go();
-    if (kind === 'mosquitto' && !await until(async () => await server.stored() >= messages, 60_000)) throw new Error(`the subscriber got ${await server.stored()} of ${messages} messages`);
+    if (kind === 'mosquitto' && !await until(async () => await server.stored() >= messages, 60_000))
+      throw new Error(`the subscriber got ${await server.stored()} of ${messages} messages`);
     const seconds = (performance.now() - started) / 1000;
     const serverCpu = cpuMs(server.pid) - cpuBefore;
     const readings = messages * options.snapshots * options.quantities;
     const stats = await server.stats();
     if (done.acked < messages) throw new Error(`${kind}: ${done.acked} of ${messages} PUBACKed`);
-    if (kind !== 'mosquitto' && await server.stored() < readings) throw new Error(`${kind}: ${await server.stored()} of ${readings} readings stored`);
+    if (kind !== 'mosquitto' && await server.stored() < readings)
+      throw new Error(`${kind}: ${await server.stored()} of ${readings} readings stored`);
     return {
       readingsPerSecond: readings / seconds,
       cpuMicrosecondsPerReading: (serverCpu * 1000) / readings,
@@ -349,12 +364,17 @@ export function scaled(messagesPerDevice: number): number {
  * load, each in its own processes, as one measurement: the head-end against Mosquitto, the prototype
  * and the CPU figures beside it (`extra` adds the benchmark's own).
  */
-export async function againstPeers(load: ThroughputOptions, mosquittoLabel: string, extra: Readonly<Record<string, number>> = {}): Promise<Measurement> {
+export async function againstPeers(
+  load: ThroughputOptions,
+  mosquittoLabel: string,
+  extra: Readonly<Record<string, number>> = {},
+): Promise<Measurement> {
   const prototype = await throughput('prototype', load);
   const mosquitto = await throughput('mosquitto', load);
   const headEnd = await throughput('headend', load);
   return {
-    figure: { label: 'phasewire head-end, readings committed and PUBACKed per second', value: headEnd.readingsPerSecond, unit: 'readings/s' },
+    figure: { label: 'phasewire head-end, readings committed and PUBACKed per second', value: headEnd.readingsPerSecond,
+      unit: 'readings/s' },
     reference: { label: mosquittoLabel, value: mosquitto.readingsPerSecond, unit: 'readings/s', kind: 'peer' },
     extra: {
       prototypeReadingsPerSecond: prototype.readingsPerSecond,

@@ -20,7 +20,8 @@ import { createServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { decode } from 'cbor-x';
 import type { Clock } from '@phasewire/core';
-import { bindDevice, buildAssociatedData, buildNonce, decodeEnvelope, InstalledEnvelopeKeys, KeyRing, RevocationSet } from '@phasewire/secure';
+import { bindDevice, buildAssociatedData, buildNonce, decodeEnvelope, InstalledEnvelopeKeys, KeyRing,
+  RevocationSet } from '@phasewire/secure';
 import type { DeviceBinding, DeviceId } from '@phasewire/secure';
 import { NodeAead, tlsIdentity, tlsServerOptions, tlsTrust } from '@phasewire/secure/node';
 import { SqliteMeterStore } from '@phasewire/store/node';
@@ -62,10 +63,12 @@ async function headEnd(): Promise<() => number> {
   const running = await startHeadEnd({
     store, db: openHeadEndDatabase(join(config.dir, 'headend.db')), keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), clock,
     // PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS=0: last seen written through per connect, as before 2026-11-24 (an A/B in one session).
-    ...(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS'] === undefined ? {} : { activityFlushMs: Number(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS']) }),
+    ...(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS'] === undefined ? {}
+      : { activityFlushMs: Number(process.env['PW_BENCH_HEADEND_ACTIVITY_FLUSH_MS']) }),
     // The ticket keys kept in the data directory, as `phasewire server` keeps them: a restarted
     // head-end (T5) resumes the sessions of the tickets the devices hold.
-    broker: { kind: 'embedded', port: config.port ?? 0, identity: tlsIdentity(config.chain, config.key), trust: tlsTrust(config.anchors), revocations: () => RevocationSet.empty, ticketKeys: (await ensureTicketKeys(config.dir, clock)).keys },
+    broker: { kind: 'embedded', port: config.port ?? 0, identity: tlsIdentity(config.chain, config.key), trust: tlsTrust(config.anchors),
+      revocations: () => RevocationSet.empty, ticketKeys: (await ensureTicketKeys(config.dir, clock)).keys },
   });
   process.send?.({ type: 'listening', port: running.port });
   return () => running.ingest.stored;
@@ -89,10 +92,12 @@ async function prototype(): Promise<() => number> {
   const db = new DatabaseSync(join(config.dir, 'prototype.db'));
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
-  db.exec('CREATE TABLE IF NOT EXISTS reading (meter TEXT NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL, value INTEGER, PRIMARY KEY (meter, quantity, at)) WITHOUT ROWID');
+  db.exec('CREATE TABLE IF NOT EXISTS reading (meter TEXT NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL, value INTEGER, PRIMARY '
+    + 'KEY (meter, quantity, at)) WITHOUT ROWID');
   const insert = db.prepare('INSERT OR IGNORE INTO reading (meter, quantity, at, value) VALUES (?, ?, ?, ?)');
   const keys = new Map<string, { key: Buffer; binding: DeviceBinding; counter: bigint }>();
-  for (const [device, hex] of Object.entries(config.keys)) keys.set(device, { key: Buffer.from(hex, 'hex'), binding: bindDevice(device as DeviceId), counter: 0n });
+  for (const [device, hex] of Object.entries(config.keys))
+    keys.set(device, { key: Buffer.from(hex, 'hex'), binding: bindDevice(device as DeviceId), counter: 0n });
   let stored = 0;
   const connack = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
@@ -182,7 +187,8 @@ process.on('message', (message: { type: string }) => {
   void (async () => {
     if (message.type === 'reset') {
       loop.reset();
-      if (inspector !== undefined && !profiling) { profiling = true; await inspector.post('Profiler.enable'); await inspector.post('Profiler.start'); }
+      if (inspector !== undefined && !profiling) { profiling = true; await inspector.post('Profiler.enable');
+        await inspector.post('Profiler.start'); }
       return;
     }
     if (message.type === 'stats') {
@@ -192,7 +198,8 @@ process.on('message', (message: { type: string }) => {
         writeFileSync(join(profileDir ?? '.', `${config.mode}-${process.pid}-${profiles++}.cpuprofile`), JSON.stringify(profile));
       }
       const memory = process.memoryUsage();
-      const stats: ServerStats = { type: 'stats', stored: stored(), loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, rss: memory.rss, heapUsed: memory.heapUsed };
+      const stats: ServerStats = { type: 'stats', stored: stored(), loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6,
+        rss: memory.rss, heapUsed: memory.heapUsed };
       process.send?.(stats);
     }
     if (message.type === 'gc') { (globalThis as { gc?: () => void }).gc?.(); process.send?.({ type: 'gc-done' }); }

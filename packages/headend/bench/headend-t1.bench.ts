@@ -11,11 +11,13 @@ import type { Benchmark } from '@phasewire/bench';
 import { againstPeers, scaled } from './headend-rig.ts';
 import type { ThroughputOptions } from './headend-rig.ts';
 
-export const singleReadingLoad: ThroughputOptions = { devices: 64, messagesPerDevice: scaled(1000), snapshots: 1, quantities: 1, window: 16 };
+export const singleReadingLoad: ThroughputOptions =
+  { devices: 64, messagesPerDevice: scaled(1000), snapshots: 1, quantities: 1, window: 16 };
 
 const benchmark: Benchmark = {
   name: 'headend-t1',
-  title: 'T1: head-end end to end, one reading per message (mTLS, QoS 1, durable commit before PUBACK), readings/s vs Mosquitto forwarding alone; the straight-line prototype beside it',
+  title: 'T1: head-end end to end, one reading per message (mTLS, QoS 1, durable commit before PUBACK), readings/s vs Mosquitto forwarding '
+    + 'alone; the straight-line prototype beside it',
   target: { atLeast: 0.85 },
   runs: 3,
   measure: () => againstPeers(singleReadingLoad, 'Mosquitto forwarding alone, same mTLS and QoS 1'),

@@ -11,10 +11,12 @@ export const batchedLoad: ThroughputOptions = { devices: 64, messagesPerDevice: 
 
 const benchmark: Benchmark = {
   name: 'headend-t2',
-  title: 'T2: head-end end to end, 100 readings per message, readings/s vs Mosquitto forwarding the same messages alone; the straight-line prototype beside it',
+  title: 'T2: head-end end to end, 100 readings per message, readings/s vs Mosquitto forwarding the same messages alone; the '
+    + 'straight-line prototype beside it',
   target: { atLeast: 0.85 },
   runs: 3,
-  measure: () => againstPeers(batchedLoad, 'Mosquitto forwarding alone (readings carried per second)', { absoluteTargetReadingsPerSecond: 300_000 }),
+  measure: () =>
+    againstPeers(batchedLoad, 'Mosquitto forwarding alone (readings carried per second)', { absoluteTargetReadingsPerSecond: 300_000 }),
 };
 
 export default benchmark;

@@ -14,7 +14,8 @@ const sessions = Number(process.env['PW_BENCH_HEADEND_SESSIONS'] ?? '2000');
 async function perSession(kind: 'headend' | 'mosquitto'): Promise<{ bytes: number; heapBytes: number; connectSeconds: number }> {
   const r = await rig(sessions);
   const server: ServerUnderTest = kind === 'headend' ? await startNodeServer(r, 'headend') : await startMosquittoPeer(r, false);
-  const load = await startLoad(r, { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, sessions), messagesPerDevice: 0, snapshots: 1, quantities: 1, window: 1, t0: 0, connectConcurrency: 32 });
+  const load = await startLoad(r, { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, sessions), messagesPerDevice: 0,
+    snapshots: 1, quantities: 1, window: 1, t0: 0, connectConcurrency: 32 });
   try {
     await load.prepare();
     await server.gc();
@@ -35,7 +36,8 @@ async function perSession(kind: 'headend' | 'mosquitto'): Promise<{ bytes: numbe
 
 const benchmark: Benchmark = {
   name: 'headend-t4',
-  title: `T4: head-end memory per idle mTLS MQTT session (RSS growth ÷ ${sessions} sessions) vs the 30 KiB limit; Mosquitto measured the same way beside it`,
+  title: `T4: head-end memory per idle mTLS MQTT session (RSS growth ÷ ${sessions} sessions) vs the 30 KiB limit; Mosquitto measured `
+    + `the same way beside it`,
   target: { atMost: 1 },
   runs: 1,
   async measure() {

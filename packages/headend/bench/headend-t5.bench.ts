@@ -23,21 +23,24 @@ const voltageL1 = obisCode(1, 0, 32, 7, 0);
 
 const benchmark: Benchmark = {
   name: 'headend-t5',
-  title: `T5: reconnect storm, ${meters} meters after a head-end SIGKILL and restart: time until all are back vs the target's 30 s per 100,000 scaled (${(30 * meters) / 100_000} s)`,
+  title: `T5: reconnect storm, ${meters} meters after a head-end SIGKILL and restart: time until all are back vs the target's 30 s per `
+    + `100,000 scaled (${(30 * meters) / 100_000} s)`,
   target: { atMost: 1 },
   runs: 1,
   async measure() {
     const r = await rig(meters);
     const dataDir = await mkdtemp(join(r.dir, 'storm-'));
     const first = await startNodeServer(r, 'headend', 0, dataDir);
-    const load = await startLoad(r, { port: first.port, anchors: r.anchors, devices: r.devices.slice(0, meters), messagesPerDevice: perMeter, snapshots: 1, quantities: 1, window: perMeter, t0, connectConcurrency: 256 });
+    const load = await startLoad(r, { port: first.port, anchors: r.anchors, devices: r.devices.slice(0, meters),
+      messagesPerDevice: perMeter, snapshots: 1, quantities: 1, window: perMeter, t0, connectConcurrency: 256 });
     let second: Awaited<ReturnType<typeof startNodeServer>> | undefined;
     try {
       await load.prepare();
       const initial = await load.connect();
       if (initial.failed > 0) throw new Error(`${initial.failed} of ${meters} meters could not connect`);
       const sent = await load.go();
-      if (sent.acked < meters * perMeter) throw new Error(`only ${sent.acked} of ${meters * perMeter} messages acknowledged before the restart`);
+      if (sent.acked < meters * perMeter)
+        throw new Error(`only ${sent.acked} of ${meters * perMeter} messages acknowledged before the restart`);
       first.kill();
       await first.stop();
       second = await startNodeServer(r, 'headend', first.port, dataDir);
@@ -68,7 +71,9 @@ const benchmark: Benchmark = {
       return {
         figure: { label: `time until all ${meters} meters are connected again`, value: storm.ms, unit: 'ms' },
         reference: { label: `30 s per 100,000 meters, scaled to ${meters}`, value: (30_000 * meters) / 100_000, unit: 'ms', kind: 'limit' },
-        extra: { meters, serverCpuMsPerReconnect: serverCpuMs / meters, serverCores: serverCpuMs / storm.ms, failed: storm.failed, resumed: storm.resumed, memoryPeakToSteady: peak / steady, peakMiB: peak / 2 ** 20, steadyMiB: steady / 2 ** 20, acknowledgedReadingsMissing: missing, reconnectsPerSecond: meters / (storm.ms / 1000) },
+        extra: { meters, serverCpuMsPerReconnect: serverCpuMs / meters, serverCores: serverCpuMs / storm.ms, failed: storm.failed,
+          resumed: storm.resumed, memoryPeakToSteady: peak / steady, peakMiB: peak / 2 ** 20, steadyMiB: steady / 2 ** 20,
+          acknowledgedReadingsMissing: missing, reconnectsPerSecond: meters / (storm.ms / 1000) },
       };
     } finally {
       await load.close();

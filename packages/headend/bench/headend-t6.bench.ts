@@ -16,14 +16,16 @@ const quantities = 6;
 
 const benchmark: Benchmark = {
   name: 'headend-t6',
-  title: `T6: top-of-interval burst, ${meters} connected meters publish within ${meters / arrivalsPerSecond} s (the target's 10,000/s); time until every reading is committed vs 1.5× the window`,
+  title: `T6: top-of-interval burst, ${meters} connected meters publish within ${meters / arrivalsPerSecond} s (the target's 10,000/s); `
+    + `time until every reading is committed vs 1.5× the window`,
   target: { atMost: 1 },
   runs: 3,
   async measure() {
     const r = await rig(meters);
     const spreadMs = (meters / arrivalsPerSecond) * 1000;
     const server = await startNodeServer(r, 'headend');
-    const load = await startLoad(r, { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, meters), messagesPerDevice: 1, snapshots: 1, quantities, window: 1, t0: Date.UTC(2026, 0, 1), spreadMs });
+    const load = await startLoad(r, { port: server.port, anchors: r.anchors, devices: r.devices.slice(0, meters), messagesPerDevice: 1,
+      snapshots: 1, quantities, window: 1, t0: Date.UTC(2026, 0, 1), spreadMs });
     try {
       await load.prepare();
       const connected = await load.connect();
@@ -32,11 +34,13 @@ const benchmark: Benchmark = {
       const done = await load.go();
       const stats = await server.stats();
       const stored = stats?.stored ?? 0;
-      if (done.acked < meters || stored < meters * quantities) throw new Error(`burst: ${done.acked} of ${meters} acknowledged, ${stored} of ${meters * quantities} readings stored`);
+      if (done.acked < meters || stored < meters * quantities)
+        throw new Error(`burst: ${done.acked} of ${meters} acknowledged, ${stored} of ${meters * quantities} readings stored`);
       return {
         figure: { label: `time until all ${meters * quantities} readings of the burst are committed`, value: done.ms, unit: 'ms' },
         reference: { label: '1.5× the arrival window (15 s for 10 s)', value: 1.5 * spreadMs, unit: 'ms', kind: 'limit' },
-        extra: { meters, windowMs: spreadMs, readingsLost: meters * quantities - stored, loopP99Ms: stats?.loopP99Ms ?? Number.NaN, connectSeconds: connected.ms / 1000 },
+        extra: { meters, windowMs: spreadMs, readingsLost: meters * quantities - stored, loopP99Ms: stats?.loopP99Ms ?? Number.NaN,
+          connectSeconds: connected.ms / 1000 },
       };
     } finally {
       await load.close();

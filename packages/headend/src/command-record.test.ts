@@ -17,12 +17,16 @@ describe('command record', () => {
   });
 
   it('is done or failed by the device\'s answer, with a read decoded to quantities', () => {
-    assert.deepEqual(answered(pending, { id: 'c1', ok: true, result: { relay: 'open' } }, t0 + 5), { ...pending, status: 'done', settledAt: t0 + 5, result: { relay: 'open' } });
+    assert.deepEqual(answered(pending, { id: 'c1', ok: true, result: { relay: 'open' } }, t0 + 5),
+      { ...pending, status: 'done', settledAt: t0 + 5, result: { relay: 'open' } });
     const refused = answered(pending, { id: 'c1', ok: false, code: 'PW_ERR_COMMAND_EXPIRED', reason: 'too late' }, t0 + 5);
-    assert.deepEqual([refused.status, refused.code, refused.reason], ['failed', 'PW_ERR_COMMAND_EXPIRED', 'Device m-1 refused command c1: too late']);
+    assert.deepEqual([refused.status, refused.code, refused.reason],
+      ['failed', 'PW_ERR_COMMAND_EXPIRED', 'Device m-1 refused command c1: too late']);
     const read: CommandRecord = { ...pending, kind: 'read' };
-    const batch = toWireBatch({ meter: 'm-1' as MeterId, snapshots: [{ meter: 'm-1' as MeterId, at: t0, values: new Map([[Q.voltageL1, 230.5]]) }] });
-    assert.deepEqual(answered(read, { id: 'c1', ok: true, result: { batch } }, t0).result, { at: new Date(t0).toISOString(), values: { '1-0:32.7.0': { key: 'voltageL1', value: 230.5, unit: 'V' } } });
+    const batch =
+      toWireBatch({ meter: 'm-1' as MeterId, snapshots: [{ meter: 'm-1' as MeterId, at: t0, values: new Map([[Q.voltageL1, 230.5]]) }] });
+    assert.deepEqual(answered(read, { id: 'c1', ok: true, result: { batch } }, t0).result,
+      { at: new Date(t0).toISOString(), values: { '1-0:32.7.0': { key: 'voltageL1', value: 230.5, unit: 'V' } } });
     const unusable = answered(read, { id: 'c1', ok: true, result: { batch: 'no batch' } }, t0);
     assert.equal(unusable.status, 'failed');
     assert.match(unusable.reason ?? '', /^Device m-1 answered read command c1 without a reading that can be used: /);

@@ -84,7 +84,8 @@ export function judgedByReading(record: CommandRecord, readingAt: number, at: nu
   const iso = (ms: number): string => new Date(ms).toISOString();
   return {
     ...record, status: 'timeout', settledAt: at, code: 'PW_ERR_HEADEND_COMMAND',
-    reason: `Command ${record.kind} (${record.id}) to ${record.device} was not answered: it expired at ${iso(record.expiresAt)} on the device's `
+    reason: `Command ${record.kind} (${record.id}) to ${record.device} was not answered: it expired `
+      + `at ${iso(record.expiresAt)} on the device's `
       + `clock, and the device has since sent a reading of ${iso(readingAt)} without answering it, so it did not run and will not`,
   };
 }

@@ -8,7 +8,8 @@ import type { MeterId, Snapshot } from '@phasewire/core';
 export function readingsOf(topicDevice: MeterId, body: unknown): readonly Snapshot[] {
   const batch = fromWireBatch(body);
   if (batch.meter !== topicDevice) {
-    throw new SecurityError('PW_ERR_HEADEND_WRONG_METER', `Cannot store readings published on ${topicDevice}'s topic: the batch is of meter ${batch.meter}`);
+    throw new SecurityError('PW_ERR_HEADEND_WRONG_METER',
+      `Cannot store readings published on ${topicDevice}'s topic: the batch is of meter ${batch.meter}`);
   }
   return batch.snapshots;
 }

@@ -4,14 +4,19 @@ import { mosquittoAcl, mosquittoConfig } from './mosquitto-config.ts';
 
 describe('Mosquitto configuration', () => {
   it('asks for TLS 1.3 only, the AES-256 suite, a client certificate as the identity, an ACL and persistence', () => {
-    const text = mosquittoConfig({ port: 8883, host: '127.0.0.1', files: { cafile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', crlfile: '/c/crl.pem', aclfile: '/c/acl', persistenceLocation: '/c/' } });
-    for (const line of ['tls_version tlsv1.3', 'ciphers_tls1.3 TLS_AES_256_GCM_SHA384', 'require_certificate true', 'use_identity_as_username true', 'persistence true', 'allow_anonymous false', 'crlfile /c/crl.pem', 'acl_file /c/acl', 'listener 8883 127.0.0.1']) {
+    const text = mosquittoConfig({ port: 8883, host: '127.0.0.1',
+      files: { cafile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', crlfile: '/c/crl.pem', aclfile: '/c/acl',
+      persistenceLocation: '/c/' } });
+    for (const line of ['tls_version tlsv1.3', 'ciphers_tls1.3 TLS_AES_256_GCM_SHA384', 'require_certificate true',
+      'use_identity_as_username true', 'persistence true', 'allow_anonymous false', 'crlfile /c/crl.pem', 'acl_file /c/acl',
+      'listener 8883 127.0.0.1']) {
       assert.ok(text.split('\n').includes(line), line);
     }
   });
 
   it('bounds packets and connections when given, and leaves the defaults of Mosquitto otherwise', () => {
-    const files = { cafile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', crlfile: '/c/crl.pem', aclfile: '/c/acl', persistenceLocation: '/c/' };
+    const files = { cafile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', crlfile: '/c/crl.pem', aclfile: '/c/acl',
+      persistenceLocation: '/c/' };
     const lines = mosquittoConfig({ port: 8883, host: '127.0.0.1', files, maxPacketBytes: 131_072, maxConnections: 9000 }).split('\n');
     assert.ok(lines.includes('max_packet_size 131077'), 'the remaining length plus the fixed header');
     assert.ok(lines.indexOf('max_connections 9000') > lines.indexOf('listener 8883 127.0.0.1'), 'a listener option, after its listener');

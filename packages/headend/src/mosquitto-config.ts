@@ -91,7 +91,8 @@ export function mosquittoAcl(options: AclOptions): string {
   ];
   const lines: string[] = ['# phasewire namespace ACL (generated)'];
   for (const user of options.ingestUsers) {
-    lines.push(`user ${user}`, ...uplink.map((channel) => `topic read ${topicRoot}/+/${channel}`), ...downlink.map((channel) => `topic write ${topicRoot}/+/${channel}`));
+    lines.push(`user ${user}`, ...uplink.map((channel) => `topic read ${topicRoot}/+/${channel}`),
+      ...downlink.map((channel) => `topic write ${topicRoot}/+/${channel}`));
   }
   for (const { gateway, meters } of options.gateways) {
     lines.push(`user ${gateway}`, ...meters.flatMap((meter) => own(meter)));

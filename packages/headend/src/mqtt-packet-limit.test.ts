@@ -28,13 +28,15 @@ const concat = (parts: readonly Uint8Array[]): Uint8Array => {
 describe('the MQTT packet size bound', () => {
   it('passes packets up to the limit, one after another', () => {
     const limit = new MqttPacketLimit(300);
-    assert.deepEqual(limit.push(concat([packet(0x10, 20), packet(0x32, 300), packet(0xc0, 0), packet(0x30, 127), packet(0x30, 128)])), { ok: true });
+    assert.deepEqual(limit.push(concat([packet(0x10, 20), packet(0x32, 300), packet(0xc0, 0), packet(0x30, 127), packet(0x30, 128)])),
+      { ok: true });
   });
 
   it('refuses a PUBLISH announcing 256 MiB from its header alone, before any of the body', () => {
     const limit = new MqttPacketLimit(65_536);
     // 0x30 PUBLISH, remaining length 268,435,455: the largest MQTT 3.1.1 allows (§2.2.3).
-    assert.deepEqual(limit.push(Uint8Array.of(0x30, 0xff, 0xff, 0xff, 0x7f)), { ok: false, reason: 'oversized', length: 268_435_455, limit: 65_536 });
+    assert.deepEqual(limit.push(Uint8Array.of(0x30, 0xff, 0xff, 0xff, 0x7f)),
+      { ok: false, reason: 'oversized', length: 268_435_455, limit: 65_536 });
   });
 
   it('refuses a remaining length of more than four bytes', () => {

@@ -24,7 +24,9 @@ describe('reading-time window', () => {
     const split = splitByTime([at(9e15)], now, defaultReadingTimeWindow);
     const error = readingTimeRefusal(meter, split, now, defaultReadingTimeWindow);
     assert.equal(error.code, 'PW_ERR_HEADEND_READING_TIME');
-    assert.equal(error.message, 'Cannot store 1 readings of meter m-1: its time 9000000000000000 ms after the epoch is outside 2020-01-01T00:00:00.000Z to '
-      + "2026-06-01T00:15:00.000Z; expected times from 2020-01-01T00:00:00.000Z and at most 15 minutes after the head-end's clock (is the meter's clock set?)");
+    assert.equal(error.message,
+      'Cannot store 1 readings of meter m-1: its time 9000000000000000 ms after the epoch is outside 2020-01-01T00:00:00.000Z to '
+      + "2026-06-01T00:15:00.000Z; expected times from 2020-01-01T00:00:00.000Z and at most 15 minutes after the head-end's clock (is "
+        + "the meter's clock set?)");
   });
 });

@@ -17,7 +17,8 @@ export interface ReadingTimeWindow {
   readonly maxAheadMs: number;
 }
 
-export const defaultReadingTimeWindow: ReadingTimeWindow = { earliest: Date.UTC(2020, 0, 1), maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: 15 * 60_000 };
+export const defaultReadingTimeWindow: ReadingTimeWindow =
+  { earliest: Date.UTC(2020, 0, 1), maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: 15 * 60_000 };
 
 /** The first and last time accepted at `now`. */
 export function readingTimeBounds(now: number, window: ReadingTimeWindow): { from: number; to: number } {
@@ -55,10 +56,14 @@ export function readingTimeRefusal(meter: MeterId, split: TimeSplit, now: number
   const times = split.refused.map((s) => s.at);
   const first = Math.min(...times);
   const last = Math.max(...times);
-  const found = times.length === 1 ? `its time ${timeText(first)} is` : `${times.length} snapshot times from ${timeText(first)} to ${timeText(last)} are`;
+  const found = times.length === 1 ? `its time ${timeText(first)} is`
+    : `${times.length} snapshot times from ${timeText(first)} to ${timeText(last)} are`;
   const { from, to } = readingTimeBounds(now, window);
-  const age = Number.isFinite(window.maxAgeMs) ? `, at most ${Math.round(window.maxAgeMs / 86_400_000)} days before the head-end's clock` : '';
-  return new ValidationError('PW_ERR_HEADEND_READING_TIME', `Cannot store ${split.refusedReadings} readings of meter ${meter}: ${found} outside `
-    + `${timeText(from)} to ${timeText(to)}; expected times from ${timeText(window.earliest)}${age} and at most ${Math.round(window.maxAheadMs / 60_000)} minutes `
+  const age =
+    Number.isFinite(window.maxAgeMs) ? `, at most ${Math.round(window.maxAgeMs / 86_400_000)} days before the head-end's clock` : '';
+  return new ValidationError('PW_ERR_HEADEND_READING_TIME',
+    `Cannot store ${split.refusedReadings} readings of meter ${meter}: ${found} outside `
+    + `${timeText(from)} to ${timeText(to)}; expected times from ${timeText(window.earliest)}${age} and at `
+      + `most ${Math.round(window.maxAheadMs / 60_000)} minutes `
     + 'after the head-end\'s clock (is the meter\'s clock set?)');
 }

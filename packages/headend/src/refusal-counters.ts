@@ -21,7 +21,8 @@ export type RefusalReason =
   /** The store or the replay window could not commit; the message is not acknowledged and will come again. */
   | 'store-failed';
 
-export const refusalReasons: readonly RefusalReason[] = ['malformed', 'oversized', 'replayed', 'unauthorised', 'forged', 'wrong-meter', 'implausible-time', 'store-failed'];
+export const refusalReasons: readonly RefusalReason[] =
+  ['malformed', 'oversized', 'replayed', 'unauthorised', 'forged', 'wrong-meter', 'implausible-time', 'store-failed'];
 
 const reasonByCode: Partial<Record<ErrorCode, RefusalReason>> = {
   PW_ERR_ENVELOPE_TRUNCATED: 'malformed',

@@ -58,7 +58,8 @@ const transitions: Readonly<Record<DeviceState, readonly DeviceState[]>> = {
 /** Throws PW_ERR_HEADEND_REGISTRY when `from → to` is not allowed (a revoked device stays revoked). */
 export function checkTransition(id: string, from: DeviceState, to: DeviceState): void {
   if (!transitions[from].includes(to)) {
-    throw new ValidationError('PW_ERR_HEADEND_REGISTRY', `Cannot make device ${id} ${to}: it is ${from}, and a ${from} device may only become ${transitions[from].join(' or ')}`);
+    throw new ValidationError('PW_ERR_HEADEND_REGISTRY',
+      `Cannot make device ${id} ${to}: it is ${from}, and a ${from} device may only become ${transitions[from].join(' or ')}`);
   }
 }
 

@@ -7,7 +7,8 @@ import type { DeviceRecord } from './registry.ts';
 const meterA = { kind: 'meter', id: parseMeterId('meter-a1') } as const;
 const gateway = { kind: 'gateway', id: parseGatewayId('gw-1') } as const;
 const behind = new Set([parseMeterId('meter-b1')]);
-const record = (state: DeviceRecord['state']): DeviceRecord => ({ id: meterA.id, kind: 'meter', model: null, linkProfile: null, fingerprint: null, serial: null, state, lastSeen: null, gateway: null });
+const record = (state: DeviceRecord['state']): DeviceRecord =>
+  ({ id: meterA.id, kind: 'meter', model: null, linkProfile: null, fingerprint: null, serial: null, state, lastSeen: null, gateway: null });
 
 describe('topic authorisation from the certificate', () => {
   it('accepts a CONNECT only with the certificate\'s device id as client id and not when revoked', () => {

@@ -21,11 +21,14 @@ const refuse = (message: string): Decision => ({ allowed: false, error: new Secu
 /** CONNECT: the client id must be the certificate's device id, and the device must not be revoked. */
 export function authoriseConnect(principal: Principal, clientId: string, record: DeviceRecord | undefined): Decision {
   if (clientId !== principal.id) {
-    return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: client id ${JSON.stringify(clientId)} is not the certificate's device id`);
+    return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: client id ${JSON.stringify(clientId)} is not the `
+      + `certificate's device id`);
   }
-  if (record?.state === 'revoked') return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: the device is revoked in the registry`);
+  if (record?.state === 'revoked')
+    return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: the device is revoked in the registry`);
   if (record !== undefined && record.kind !== principal.kind) {
-    return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: the registry knows ${principal.id} as a ${record.kind}`);
+    return refuse(`Cannot accept MQTT CONNECT from ${principal.kind} ${principal.id}: the registry `
+      + `knows ${principal.id} as a ${record.kind}`);
   }
   return allowed;
 }
@@ -35,10 +38,12 @@ const asClient = (principal: Principal): MeterId => principal.id as MeterId;
 
 export function authorisePublish(principal: Principal, topic: string, behind: ReadonlySet<MeterId>): Decision {
   if (mayPublish(asClient(principal), topic, principal.kind === 'gateway' ? behind : undefined)) return allowed;
-  return refuse(`Cannot accept PUBLISH from ${principal.kind} ${principal.id} on ${JSON.stringify(topic)}: not an uplink topic of its own namespace${principal.kind === 'gateway' ? ' or of a meter registered behind it' : ''}`);
+  return refuse(`Cannot accept PUBLISH from ${principal.kind} ${principal.id} on ${JSON.stringify(topic)}: not an uplink topic of its own `
+    + `namespace${principal.kind === 'gateway' ? ' or of a meter registered behind it' : ''}`);
 }
 
 export function authoriseSubscribe(principal: Principal, filter: string, behind: ReadonlySet<MeterId>): Decision {
   if (maySubscribe(asClient(principal), filter, principal.kind === 'gateway' ? behind : undefined)) return allowed;
-  return refuse(`Cannot accept SUBSCRIBE from ${principal.kind} ${principal.id} to ${JSON.stringify(filter)}: not a downlink topic of its own namespace${principal.kind === 'gateway' ? ' or of a meter registered behind it' : ''}`);
+  return refuse(`Cannot accept SUBSCRIBE from ${principal.kind} ${principal.id} to ${JSON.stringify(filter)}: not a downlink topic of its `
+    + `own namespace${principal.kind === 'gateway' ? ' or of a meter registered behind it' : ''}`);
 }

@@ -56,7 +56,8 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
       // right), and the command reached the meter 5 minutes later.
       clock.advance(10 * minute);
       const expiresAt = clock.now() + 60 * minute;
-      await head.command(meter, { id: 'late-sync', op: 'clock-sync', expiresAt, time: sentAt + 5 * minute, after: { keyId: 1, counter: sent.counter } });
+      await head.command(meter,
+        { id: 'late-sync', op: 'clock-sync', expiresAt, time: sentAt + 5 * minute, after: { keyId: 1, counter: sent.counter } });
       await head.until(() => answers().length === 1, 'the answer of the clock-sync');
       assert.equal(answers()[0]?.['ok'], true);
       assert.equal(answers()[0]?.['clockOffsetMs'], 0, 'the clock is not set back by the 5 minutes the command was on its way');
@@ -92,7 +93,8 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
       profile: { ...linkProfiles.cellular, ackTimeoutMs: 2_000, reconnect: { initialMs: 20, maxMs: 200 } },
       meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
     });
-    const answers = () => head.responses.filter((r) => r.meter === meter).map((r) => ({ body: r.value as Record<string, unknown>, counter: r.counter }));
+    const answers =
+      () => head.responses.filter((r) => r.meter === meter).map((r) => ({ body: r.value as Record<string, unknown>, counter: r.counter }));
     const window = async (): Promise<void> => {
       for (let i = 0; i < linkProfiles.cellular.intervalsPerMessage; i++) {
         clock.advance(minute);
@@ -108,7 +110,8 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
       assert.ok(last !== undefined);
       // Sent while the meter sleeps, anchored on its last message: it waits at the broker for any time.
       const expiresAt = clock.now() + 60 * minute;
-      await head.command(meter, { id: 'slept-sync', op: 'clock-sync', expiresAt, time: clock.now(), after: { keyId: 1, counter: last.counter } });
+      await head.command(meter,
+        { id: 'slept-sync', op: 'clock-sync', expiresAt, time: clock.now(), after: { keyId: 1, counter: last.counter } });
       // Its refusal is not acknowledged yet, as the head-end sends the clock-sync again before it acks.
       head.acking = false;
       await window();
@@ -116,7 +119,8 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
       const refusal = answers()[0];
       assert.equal(refusal?.body['code'], 'PW_ERR_COMMAND_STALE');
       assert.match(String(refusal.body['reason']), /on this connection \(it came in an earlier window or before a restart\)/);
-      await head.command(meter, { id: 'slept-sync', op: 'clock-sync', expiresAt, time: clock.now(), after: { keyId: 1, counter: refusal.counter } });
+      await head.command(meter,
+        { id: 'slept-sync', op: 'clock-sync', expiresAt, time: clock.now(), after: { keyId: 1, counter: refusal.counter } });
       head.acking = true;
       await head.until(() => answers().length === 2, 'the answer anchored on the refusal');
       assert.deepEqual([answers()[1]?.body['ok'], answers()[1]?.body['clockOffsetMs']], [true, 0]);

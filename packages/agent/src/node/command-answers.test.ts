@@ -23,7 +23,8 @@ const start = Date.UTC(2026, 0, 1);
 const minute = 60_000;
 const cellular: LinkProfile = { ...linkProfiles.cellular, ackTimeoutMs: 5_000, reconnect: { initialMs: 20, maxMs: 200 } };
 /** The cellular link's shape with its seconds of latency scaled down to keep the tests short. */
-const scaled: LinkConditions = { latencyMs: 15, jitterMs: 10, upBitsPerSecond: 200_000, downBitsPerSecond: 250_000, segmentLoss: 0.02, retransmitMs: 30 };
+const scaled: LinkConditions =
+  { latencyMs: 15, jitterMs: 10, upBitsPerSecond: 200_000, downBitsPerSecond: 250_000, segmentLoss: 0.02, retransmitMs: 30 };
 
 let head: TestHeadEnd;
 let scratch: string;
@@ -72,7 +73,8 @@ async function window(agent: MeterAgent, clock: ManualClock): Promise<void> {
 
 describe('command answers over a cellular link', { timeout: 60_000 }, () => {
   it('answers a command that reaches the meter as it closes its window, in a window of its own', async () => {
-    const emulator = await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(21), conditions: scaled });
+    const emulator =
+      await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(21), conditions: scaled });
     const meter = parseMeterId('answer-late-1');
     const clock = new ManualClock(start);
     const events: AgentEvent[] = [];
@@ -103,7 +105,8 @@ describe('command answers over a cellular link', { timeout: 60_000 }, () => {
   });
 
   it('keeps an answer it could not send across a restart, and does not run the command again when the broker redelivers it', async () => {
-    const emulator = await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(22), conditions: scaled });
+    const emulator =
+      await LinkEmulator.start({ target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(22), conditions: scaled });
     const meter = parseMeterId('answer-restart-1');
     const clock = new ManualClock(start);
     const events: AgentEvent[] = [];
@@ -147,7 +150,8 @@ describe('command answers over a cellular link', { timeout: 60_000 }, () => {
     }
   });
 
-  it('answers a command it was running when it stopped (a crash before its answer was queued) as interrupted, with the relay as it is', async () => {
+  it('answers a command it was running when it stopped (a crash before its answer was queued) as interrupted, with the relay as it is',
+    async () => {
     const meter = parseMeterId('answer-crash-1');
     const clock = new ManualClock(start);
     const dataDir = join(scratch, meter);
@@ -166,7 +170,8 @@ describe('command answers over a cellular link', { timeout: 60_000 }, () => {
       assert.equal(answer['code'], 'PW_ERR_COMMAND_INTERRUPTED');
       assert.equal(answer['relay'], 'open');
       assert.match(String(answer['reason']), /^Command cut-before-answer \(disconnect\) was interrupted: .* the load relay is open now$/);
-      assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'commands.json'), 'utf8')), ['cut-before-answer'], 'it counts as run: it will not run again');
+      assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'commands.json'), 'utf8')), ['cut-before-answer'],
+        'it counts as run: it will not run again');
       await agent.drained();
     } finally {
       await agent.stop();

@@ -71,7 +71,8 @@ export async function loadAgentIdentity(dataDir: string, meter: MeterId): Promis
     texts = await Promise.all([files.key, files.chain, files.ca, files.envelopeKey].map((name) => readFile(join(dir, name), 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot read the enrollment of ${meter} in ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot read the enrollment of ${meter} in ${dir}: ${(error as Error).message}`,
+      { cause: error });
   }
   const [key = '', chain = '', ca = '', envelope = ''] = texts;
   try {
@@ -80,7 +81,8 @@ export async function loadAgentIdentity(dataDir: string, meter: MeterId): Promis
     if (!Number.isSafeInteger(parsed.keyId) || raw.length !== 32) throw new Error('the envelope key file holds no key id and 32-byte key');
     return { meter, tls: tlsIdentity(chain, key), trust: tlsTrust(ca), caPem: ca, envelopeKey: { keyId: parsed.keyId, key: raw } };
   } catch (error) {
-    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the enrollment of ${meter} in ${dir}: ${(error as Error).message}; expected the files written by enrollment (delete the directory to enroll again with a new token)`, { cause: error });
+    throw new ConfigError('PW_ERR_AGENT_STATE', `Cannot use the enrollment of ${meter} in ${dir}: ${(error as Error).message}; expected `
+      + `the files written by enrollment (delete the directory to enroll again with a new token)`, { cause: error });
   }
 }
 
@@ -140,7 +142,8 @@ export async function ensureEnrolled(options: EnrollAgentOptions): Promise<{ ide
       + 'The next start fetches the key with the kept certificate; no new token is needed', { cause: error });
   }
   // The envelope key last: its file is what marks the enrollment complete.
-  await writeAtomic(join(dir, files.envelopeKey), JSON.stringify({ keyId: envelopeKey.keyId, key: Buffer.from(envelopeKey.key).toString('base64') }), 0o600);
+  await writeAtomic(join(dir, files.envelopeKey),
+    JSON.stringify({ keyId: envelopeKey.keyId, key: Buffer.from(envelopeKey.key).toString('base64') }), 0o600);
   const { tls, trust, caPem } = certificate;
   return { identity: { meter: options.meter, tls, trust, caPem, envelopeKey }, enrolled: true };
 }

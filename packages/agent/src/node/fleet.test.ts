@@ -29,7 +29,8 @@ describe('agent fleet', () => {
         clock.advance(60_000);
         await fleet.takeReadings();
       }
-      await head.until(() => [...head.readings.values()].reduce((sum, m) => sum + m.size, 0) === 15, 'five readings of each of three meters');
+      await head.until(() => [...head.readings.values()].reduce((sum, m) => sum + m.size, 0) === 15,
+        'five readings of each of three meters');
       await Promise.all(fleet.agents.map((agent) => agent.drained()));
       assert.equal(fleet.pending, 0);
       assert.deepEqual([...head.readings.keys()].sort(), ['fleet-000001', 'fleet-000002', 'fleet-000003']);
@@ -40,14 +41,16 @@ describe('agent fleet', () => {
     }
   });
 
-  it('stops the agents it started when one meter cannot start, and fails the start with that meter\'s error', { timeout: 60_000 }, async () => {
+  it('stops the agents it started when one meter cannot start, and fails the start with that meter\'s error', { timeout: 60_000 },
+    async () => {
     const head = await startTestHeadEnd();
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-fleet-'));
     const start = Date.UTC(2026, 0, 1);
     const online = (meter: string): boolean => head.status.get(parseMeterId(meter))?.includes('"online"') === true;
     try {
       const starting = AgentFleet.start({
-        meters: 4, seed: 5, start, clock: new ManualClock(start), dataDir: dir, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors,
+        meters: 4, seed: 5, start, clock: new ManualClock(start), dataDir: dir, estServer: head.estUrl, keyServer: head.keyUrl,
+        trustedCa: head.testCa.anchors,
         // The fourth meter fails only once the other three are up: they must be taken down again.
         tokenFor: async (meter) => {
           if (meter !== 'fleet-000004') return head.token(meter);
@@ -58,7 +61,8 @@ describe('agent fleet', () => {
       });
       await assert.rejects(starting, /no token for fleet-000004/);
       // Each said goodbye (its retained status is offline) and stays down.
-      assert.deepEqual(['fleet-000001', 'fleet-000002', 'fleet-000003'].map((meter) => head.status.get(parseMeterId(meter))), Array(3).fill('{"state":"offline"}'));
+      assert.deepEqual(['fleet-000001', 'fleet-000002', 'fleet-000003'].map((meter) => head.status.get(parseMeterId(meter))),
+        Array(3).fill('{"state":"offline"}'));
     } finally {
       await head.close();
       await rm(dir, { recursive: true, force: true });

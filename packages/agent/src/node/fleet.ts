@@ -23,7 +23,8 @@ export interface FleetSource {
 
 /** Simulated phasor meters, or the given sources. */
 export type FleetMeters =
-  | { readonly meters: number; /** Epoch ms at which the meters start (registers at zero). */ readonly start: number; readonly sources?: never }
+  | { readonly meters: number; /** Epoch ms at which the meters start (registers at zero). */ readonly start: number;
+    readonly sources?: never }
   | { readonly sources: readonly FleetSource[]; readonly meters?: never; readonly start?: never };
 
 export type FleetOptions = FleetMeters & {
@@ -81,7 +82,8 @@ export class AgentFleet {
           ...(options.onEvent === undefined ? {} : { onEvent: (event: AgentEvent) => { options.onEvent?.(meter, event); } }),
           ...('describe' in member ? { describe: member.describe } : {}),
         };
-        const agent = await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
+        const agent =
+          await MeterAgent.open('simulated' in member ? { ...common, meter: member.simulated } : { ...common, source: member.source });
         if (hasFailed()) {
           await agent.stop();
           return;

@@ -95,7 +95,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     assert.equal(head.status.get(meter), '{"state":"offline"}');
   });
 
-  it('keeps the certificate its token bought when the envelope key cannot be fetched, and finishes the enrollment with it on the next start', async () => {
+  it('keeps the certificate its token bought when the envelope key cannot be fetched, and finishes the enrollment with it on the '
+    + 'next start', async () => {
     const meter = parseMeterId('agent-half-enrolled');
     const dataDir = join(scratch, 'agent-half-enrolled');
     const token = await head.token(meter);
@@ -105,11 +106,13 @@ describe('meter agent over MQTT with mutual TLS', () => {
         && /its certificate is issued and kept in .*no new token is needed/.test((error as Error).message));
     assert.equal(await loadAgentIdentity(dataDir, meter), undefined, 'not enrolled yet: no envelope key');
     // The rerun with the same, now used, token (as the gateway's tokens file gives it) does not spend it again.
-    const { identity, enrolled } = await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token });
+    const { identity, enrolled } =
+      await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token });
     assert.equal(enrolled, true);
     assert.equal((await loadAgentIdentity(dataDir, meter))?.tls.fingerprint, identity.tls.fingerprint);
     const asked: string[] = [];
-    const again = await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, trustedCa: '', token: () => { asked.push(meter); return Promise.resolve('unused'); } });
+    const again = await ensureEnrolled({ dataDir, meter, estServer: head.estUrl, trustedCa: '',
+      token: () => { asked.push(meter); return Promise.resolve('unused'); } });
     assert.deepEqual([again.enrolled, asked], [false, []]);
     // The identity works end to end: the agent connects with it and its readings are opened by the head-end.
     const clock = new ManualClock(start);
@@ -127,7 +130,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     }
   });
 
-  it('answers read-on-demand, drops a redelivered command, refuses a replayed or expired one, and opens and closes the load relay', async () => {
+  it('answers read-on-demand, drops a redelivered command, refuses a replayed or expired one, and opens and closes the load relay',
+    async () => {
     const { meter, clock, agent } = await agentFor('agent-2', wifi);
     agent.start();
     await head.until(() => head.status.get(meter) === '{"state":"online"}', 'the agent online');
@@ -186,7 +190,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     await agent.stop();
     head.acking = false;
     const fixture = fileURLToPath(new URL('../testing/agent-until-killed.fixture.ts', import.meta.url));
-    const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child =
+      spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
     trackChild(child);
     const durable: number[] = [];
     let buffered = '';
@@ -207,7 +212,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     const identity = await loadAgentIdentity(dataDir, meter);
     assert.ok(identity !== undefined);
     const restarted = await MeterAgent.open({
-      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: { ...wifi, intervalsPerMessage: 3 }, clock, random: new SeededRandom(5),
+      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: { ...wifi, intervalsPerMessage: 3 }, clock,
+      random: new SeededRandom(5),
       meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start: durable.at(-1) ?? start }),
     });
     restarted.start();
@@ -219,12 +225,14 @@ describe('meter agent over MQTT with mutual TLS', () => {
     await restarted.stop();
   });
 
-  it('refuses a second agent on its data directory with PW_ERR_AGENT_LOCKED naming the holder, and takes over from a killed one', { timeout: 60_000 }, async (t) => {
+  it('refuses a second agent on its data directory with PW_ERR_AGENT_LOCKED naming the holder, and takes over from a killed one',
+    { timeout: 60_000 }, async (t) => {
     const { meter, dataDir, agent } = await agentFor('agent-6', wifi);
     const identity = await loadAgentIdentity(dataDir, meter);
     assert.ok(identity !== undefined);
     const openSecond = () => MeterAgent.open({
-      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: wifi, clock: new ManualClock(start), random: new SeededRandom(9),
+      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, profile: wifi, clock: new ManualClock(start),
+      random: new SeededRandom(9),
       meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
     });
     const lockedBy = (pid: number | undefined) => (error: unknown): boolean => {
@@ -235,7 +243,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     await assert.rejects(openSecond(), lockedBy(process.pid));
     await agent.stop();
     const fixture = fileURLToPath(new URL('../testing/agent-until-killed.fixture.ts', import.meta.url));
-    const child = spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child =
+      spawn(process.execPath, [fixture, dataDir, String(head.brokerPort), meter, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
     t.after(() => { child.kill('SIGKILL'); });
     // Its first durable reading: the child has the directory.
@@ -251,7 +260,8 @@ describe('meter agent over MQTT with mutual TLS', () => {
     const emulator = await LinkEmulator.start({
       target: { host: '127.0.0.1', port: head.brokerPort }, random: new SeededRandom(11),
       // The cellular link's shape with its seconds of latency scaled down to keep the test short.
-      conditions: { latencyMs: 15, jitterMs: 10, upBitsPerSecond: 200_000, downBitsPerSecond: 250_000, segmentLoss: 0.02, retransmitMs: 30 },
+      conditions: { latencyMs: 15, jitterMs: 10, upBitsPerSecond: 200_000, downBitsPerSecond: 250_000, segmentLoss: 0.02,
+        retransmitMs: 30 },
     });
     try {
       const profile: LinkProfile = { ...linkProfiles.cellular, ...fast, ackTimeoutMs: 5_000 };

@@ -56,7 +56,8 @@ export class MeterAgent {
   readonly #commands: AgentCommands;
   readonly #inflight: InflightTracker;
   readonly #link: AgentLink;
-  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0, refusedReadings: 0, duplicates: 0 };
+  readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0,
+    refusedReadings: 0, duplicates: 0 };
   /** Downlink envelopes accepted lately, to tell a QoS 1 redelivery from a replay. */
   readonly #recent = new RecentDownlinks();
   #clockOffset = 0;
@@ -127,7 +128,8 @@ export class MeterAgent {
   /** Opens the agent's stores in its data directory (recovering them after a crash). */
   static async open(options: MeterAgentOptions): Promise<MeterAgent> {
     if ((options.meter === undefined) === (options.source === undefined)) {
-      throw new ConfigError('PW_ERR_AGENT_SOURCE', `Cannot open the agent of ${options.identity.meter}: given ${options.meter === undefined ? 'neither' : 'both'} a simulated meter and a reading source, expected exactly one`);
+      throw new ConfigError('PW_ERR_AGENT_SOURCE', `Cannot open the agent of ${options.identity.meter}: `
+        + `given ${options.meter === undefined ? 'neither' : 'both'} a simulated meter and a reading source, expected exactly one`);
     }
     const dir = options.dataDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -14,7 +14,8 @@ import {
   DerivedEnvelopeKeys, deviceIdentity, EnvelopeReceiver, EnvelopeSender, EstService, KeyRing, MemoryCounterStore,
 } from '@phasewire/secure';
 import type { OpenedValue } from '@phasewire/secure';
-import { createMemoryKeystore, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer, tlsServerOptions } from '@phasewire/secure/node';
+import { createMemoryKeystore, deriveDeviceEnvelopeKey, NodeAead, startEstServer, startKeyProvisioningServer,
+  tlsServerOptions } from '@phasewire/secure/node';
 import { createTestCa, MemoryTokenStore } from '@phasewire/secure/testing';
 import type { EstServer, KeyProvisioningServer } from '@phasewire/secure/node';
 import type { TestCa } from '@phasewire/secure/testing';
@@ -74,7 +75,8 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
   const ring = new KeyRing({ clock: { now: () => Date.now() }, initialKeyId: keyId });
   const ingest = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window: new MemoryCounterStore() });
   const downlink = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
-  const service = new EstService({ ca: testCa.ca, tokens: new MemoryTokenStore(), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) });
+  const service =
+    new EstService({ ca: testCa.ca, tokens: new MemoryTokenStore(), clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) });
   const est: EstServer = await startEstServer({ identity: serverIdentity, trust: testCa.trustWithoutCrl, service });
   const keyServer: KeyProvisioningServer = await startKeyProvisioningServer(serverIdentity, testCa.trustWithoutCrl, {
     keyFor: async (device) => ({ keyId, key: await deriveDeviceEnvelopeKey(keystore, masterLabel, device, keyId) }),
@@ -172,7 +174,8 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       } catch (error) {
         // A redelivered message (readings or an answer) whose counter was committed: acknowledge it again (docs/meter-agent.md).
         const counter = payload.length >= 16 ? Buffer.from(payload).readBigUInt64BE(8) : 0n;
-        if ((error as { code?: string }).code === 'PW_ERR_REPLAY' && committed.get(meter)?.has(counter) === true && head.acking) await ack(meter, counter);
+        if ((error as { code?: string }).code === 'PW_ERR_REPLAY' && committed.get(meter)?.has(counter) === true && head.acking)
+          await ack(meter, counter);
         return;
       }
       let set = committed.get(meter);

@@ -73,10 +73,12 @@ interface DemoMeter {
 
 export function registerDemo(program: Command, io: CliIo): void {
   serverFlags(program.command('demo')
-    .description('Run the server on its embedded defaults in --data-dir (./data) with a demo fleet of Wi-Fi and cellular meter agents, and show what it stores (what `npm start` runs).'))
+    .description('Run the server on its embedded defaults in --data-dir (./data) with a demo fleet of Wi-Fi and cellular meter agents, and '
+      + 'show what it stores (what `npm start` runs).'))
     .option('--meters <n>', 'number of meters', String(plan.length))
     .option('--seed <n>', 'seed of the fleet', '1')
-    .option('--speed <factor>', 'simulated seconds per real second, so that slow changes such as a developing imbalance show within minutes', '60')
+    .option('--speed <factor>',
+      'simulated seconds per real second, so that slow changes such as a developing imbalance show within minutes', '60')
     .option('--duration <time>', 'stop after this long in real time (default: run until Ctrl-C)')
     .action(async (options: DemoOptions) => {
       const count = parseInteger('--meters', options.meters, 1, 1000);
@@ -136,10 +138,12 @@ export function registerDemo(program: Command, io: CliIo): void {
         // the simulated one.
         const held: { at: number | undefined; lastRead: number } = { at: undefined, lastRead: clock.now() };
         const meterClock: Clock = { now: () => held.at ?? clock.now() };
-        const enrolled = await startFleet(io, server, ids.map((id, i) => ({ id, carried: carried[i] ?? { at: 0, registers: {} } })), meterClock, speed, seed, fleet, stopping);
+        const enrolled = await startFleet(io, server, ids.map((id, i) => ({ id, carried: carried[i] ?? { at: 0, registers: {} } })),
+          meterClock, speed, seed, fleet, stopping);
         // The simulated meters start at their creation: the first mark read is after the last of them.
         held.lastRead = clock.now();
-        io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
+        io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} `
+          + `simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
         await runTicks(io, duration, async () => {
           const now = clock.now();
           const phase = (now - simStart) % outageCycleMs;
@@ -202,7 +206,16 @@ async function carriedOverOf(server: PhasewireServer, id: MeterId): Promise<Carr
 }
 
 /** Enrolls the meters that are not yet (tokens issued in-process), and starts every agent behind its link. */
-async function startFleet(io: CliIo, server: PhasewireServer, meters: readonly { readonly id: MeterId; readonly carried: CarriedOver }[], clock: Clock, speed: number, seed: number, fleet: DemoMeter[], stopping: { readonly now: boolean }): Promise<number> {
+async function startFleet(
+  io: CliIo,
+  server: PhasewireServer,
+  meters: readonly { readonly id: MeterId; readonly carried: CarriedOver }[],
+  clock: Clock,
+  speed: number,
+  seed: number,
+  fleet: DemoMeter[],
+  stopping: { readonly now: boolean },
+): Promise<number> {
   const trustedCa = await readFile(server.endpoints.caFile, 'utf8');
   let enrolled = 0;
   const started = await Promise.allSettled(meters.map(async ({ id, carried }, i): Promise<DemoMeter> => {
@@ -213,19 +226,24 @@ async function startFleet(io: CliIo, server: PhasewireServer, meters: readonly {
     let identity = await loadAgentIdentity(dataDir, id);
     if (identity === undefined) {
       const token = await server.issueToken(deviceIdentity('meter', id));
-      identity = (await ensureEnrolled({ dataDir, meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning, trustedCa })).identity;
+      identity = (await ensureEnrolled({ dataDir, meter: id, token: token.token, estServer: server.endpoints.enrollment,
+        keyServer: server.endpoints.keyProvisioning, trustedCa })).identity;
       enrolled++;
     }
     const real = linkProfiles[meterPlan.link];
     // Backoff runs in real time while the meters' time runs `speed` times faster: its ceiling is
     // scaled down with it, so a meter whose link comes back reconnects within the demo's minutes.
-    const profile = { ...real, reconnect: { initialMs: Math.min(real.reconnect.initialMs, 500), maxMs: Math.max(1000, Math.round(real.reconnect.maxMs / speed)) } };
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: real.emulated, random: new SeededRandom(seed + i) });
+    const profile = { ...real,
+      reconnect: { initialMs: Math.min(real.reconnect.initialMs, 500), maxMs: Math.max(1000, Math.round(real.reconnect.maxMs / speed)) } };
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: server.endpoints.mqttPort }, conditions: real.emulated,
+      random: new SeededRandom(seed + i) });
     // A second start carries each meter's energy on instead of starting its registers at zero,
     // which the MDM reads as a meter exchange.
-    const simulated = createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(), registers: carried.registers });
+    const simulated = createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(),
+      registers: carried.registers });
     const agent = await MeterAgent.open({
-      identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock, random: new SeededRandom(seed + 1000 + i),
+      identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock,
+      random: new SeededRandom(seed + 1000 + i),
       meter: simulated,
       // A clock-sync's time may be a round trip old (bounded by the meter's own last message): 30 s of
       // real time, as for a real meter, which is `speed` times longer on the meters' clock.
@@ -270,7 +288,8 @@ function formatRow(meter: DemoMeter, latest: readonly Reading[], server: Phasewi
   const fixed = (x: number, digits: number, width: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '-').padStart(width);
   const lineVoltages = [v(Q.voltageL1L2), v(Q.voltageL2L3), v(Q.voltageL3L1)] as const;
   const phaseVoltages = [v(Q.voltageL1), v(Q.voltageL2), v(Q.voltageL3)] as const;
-  const unbalance = (compute: () => number): number => (lineVoltages.every(Number.isFinite) && phaseVoltages.every(Number.isFinite) ? compute() * 100 : Number.NaN);
+  const unbalance = (compute: () => number): number =>
+    (lineVoltages.every(Number.isFinite) && phaseVoltages.every(Number.isFinite) ? compute() * 100 : Number.NaN);
   const status = server.headEnd.activity.get(meter.id);
   const seen = server.headEnd.activity.lastSeen(meter.id);
   const ago = seen === undefined ? '-' : `${Math.max(0, Math.round((Date.now() - seen) / 1000))} s ago`;

@@ -11,7 +11,8 @@ const t0 = Date.UTC(2026, 0, 5, 10, 0);
 const day = 86_400_000;
 
 describe('command log', () => {
-  it('keeps pending commands across a restart of the head-end, settles them once, and drops settled ones after their retention', async () => {
+  it('keeps pending commands across a restart of the head-end, settles them once, and drops settled ones after their retention',
+    async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phasewire-command-log-'));
     try {
       const path = join(dir, 'headend.db');

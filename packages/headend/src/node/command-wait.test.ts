@@ -56,7 +56,8 @@ describe('commands to devices that are away', { timeout: 60_000 }, () => {
           if (topic.endsWith('/ack')) acks.push(...ackEntries(decodeAck(opened.value)).map((entry) => entry.counter));
           if (!topic.endsWith('/cmd/req')) return;
           const command = decodeCommand(opened.value);
-          answer.resolve(await meter.sender.sealValue(meter.id, 'command-response', encodeCommandResponse({ v: 1, id: command.id, ok: true, relay: 'open' })));
+          answer.resolve(await meter.sender.sealValue(meter.id, 'command-response',
+            encodeCommandResponse({ v: 1, id: command.id, ok: true, relay: 'open' })));
         })();
       });
     });
@@ -112,7 +113,8 @@ describe('commands to devices that are away', { timeout: 60_000 }, () => {
         const command = decodeCommand((await meter.downlink.openValue(meter.id, new Uint8Array(payload))).value);
         syncs.push(command);
         // The first found stale (as by a meter that slept since its last message), the second taken.
-        const response: CommandResponse = syncs.length === 1 ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_STALE', reason: 'may be old' }
+        const response: CommandResponse =
+          syncs.length === 1 ? { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_STALE', reason: 'may be old' }
           : { v: 1, id: command.id, ok: true, clockOffsetMs: -120 };
         const sealed = await meter.sender.sealValue(meter.id, 'command-response', encodeCommandResponse(response));
         await meter.client.publishAsync(deviceTopic(meter.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });

@@ -45,7 +45,8 @@ function suite(kind: BrokerKind): void {
       // The fixture's clients have no will: connect one that has, and drop its socket.
       const identity = meter.identity;
       await meter.end();
-      const withWill = await f.connectWithWill(identity, meter.id, { topic: deviceTopic(meter.id, 'status'), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: false });
+      const withWill = await f.connectWithWill(identity, meter.id,
+        { topic: deviceTopic(meter.id, 'status'), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: false });
       await withWill.publishAsync(deviceTopic(meter.id, 'status'), Buffer.from('{"state":"online"}'), { qos: 1 });
       await until(() => f.headEnd.activity.get(meter.id)?.online === true, 'online again');
       withWill.stream.destroy();

@@ -100,7 +100,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
         ingest.refusals.count(peer?.device?.id ?? `client:${client.id}`, 'unauthorised');
         done(error, false);
       };
-      if (peer?.device === undefined) { refuse(`Cannot accept MQTT CONNECT ${client.id}: the connection has no device certificate`); return; }
+      if (peer?.device === undefined) { refuse(`Cannot accept MQTT CONNECT ${client.id}: the connection has no device certificate`);
+        return; }
       if (alarmChannel !== undefined && certificateBinding(peer).fingerprint === alarmChannel.fingerprint) {
         alarmClients.add(client);
         done(null, true);
@@ -151,7 +152,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
         return;
       }
       if ((topic?.channel === 'status' || topic?.channel === 'up/events') && options.sideChannels !== undefined) {
-        void options.sideChannels.handle(principal.id, topic.device, topic.channel, packet.payload as Buffer).then(() => { callback(null); });
+        void options.sideChannels.handle(principal.id, topic.device, topic.channel, packet.payload as Buffer)
+          .then(() => { callback(null); });
         return;
       }
       if (topic?.channel === 'cmd/res') {
@@ -239,7 +241,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     port: listening,
     tlsRefusals,
     publish: (topic, payload) => new Promise((resolve, reject) => {
-      const packet = { cmd: 'publish', topic, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), qos: 1, retain: false, dup: false } as unknown as PublishPacket;
+      const packet = { cmd: 'publish', topic, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), qos: 1,
+        retain: false, dup: false } as unknown as PublishPacket;
       broker.publish(packet, (error?: Error | null) => { if (error) reject(error); else resolve(); });
     }),
     disconnect,

@@ -110,10 +110,12 @@ function suite(kind: BrokerKind): void {
       let external: ChildConfig['external'];
       if (kind === 'mosquitto') {
         const ingest = await ca.device(ingestUser, { kind: 'gateway' });
-        mosquitto = await startMosquitto({ dir: join(dir, 'mosquitto'), identity: server, anchors: ca.anchors, crl: async () => (await ca.trust()).crl ?? '', ingestUser, gateways: () => [] });
+        mosquitto = await startMosquitto({ dir: join(dir, 'mosquitto'), identity: server, anchors: ca.anchors,
+          crl: async () => (await ca.trust()).crl ?? '', ingestUser, gateways: () => [] });
         external = { port: mosquitto.port, chain: ingest.certificateChain, key: ingest.privateKey, clientId: 'ingest-1' };
       }
-      const config: ChildConfig = { dir: data, chain: server.certificateChain, key: server.privateKey, anchors: ca.anchors, keys: { [meter]: raw.toString('hex') }, ...(external === undefined ? {} : { external }) };
+      const config: ChildConfig = { dir: data, chain: server.certificateChain, key: server.privateKey, anchors: ca.anchors,
+        keys: { [meter]: raw.toString('hex') }, ...(external === undefined ? {} : { external }) };
       const configFile = join(dir, 'config.json');
       await writeFile(configFile, JSON.stringify(config));
       const aead = new NodeAead();
@@ -126,7 +128,8 @@ function suite(kind: BrokerKind): void {
       const queue = new Map<bigint, Uint8Array>();
       const acked = new Set<bigint>();
       for (let i = 0; i < total; i++) {
-        const sealed = await sender.sealValue(meter, 'readings', toWireBatch({ meter, snapshots: [snapshot(meter, t0 + i * 1000, 200 + i / 100)] }));
+        const sealed =
+          await sender.sealValue(meter, 'readings', toWireBatch({ meter, snapshots: [snapshot(meter, t0 + i * 1000, 200 + i / 100)] }));
         queue.set(BigInt(i + 1), sealed);
       }
       let wake = (): void => undefined;
@@ -149,7 +152,8 @@ function suite(kind: BrokerKind): void {
       let sending = true;
       const load = async (client: MqttClient): Promise<void> => {
         const all = [...queue.values()];
-        for (let i = 0; i < all.length && sending; i += chunk) await Promise.all(all.slice(i, i + chunk).map((sealed) => publish(client, sealed)));
+        for (let i = 0; i < all.length && sending; i += chunk)
+          await Promise.all(all.slice(i, i + chunk).map((sealed) => publish(client, sealed)));
       };
       // The device's resend: everything no sealed ack has acknowledged.
       const sendAll = (client: MqttClient): void => {
@@ -197,7 +201,8 @@ function suite(kind: BrokerKind): void {
       const times = stored.map((r) => r.at);
       assert.equal(new Set(times).size, times.length, 'no reading stored twice');
       assert.equal(times.length, total, 'every message stored once');
-      for (const counter of ackedBeforeKill) assert.ok(times.includes(t0 + Number(counter - 1n) * 1000), `acked counter ${counter} is stored`);
+      for (const counter of ackedBeforeKill)
+        assert.ok(times.includes(t0 + Number(counter - 1n) * 1000), `acked counter ${counter} is stored`);
       assert.ok(ackedBeforeKill.size < total, 'the kill came during the load');
     });
   });

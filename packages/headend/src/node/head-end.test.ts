@@ -51,7 +51,8 @@ function suite(kind: BrokerKind): void {
       assert.deepEqual(await f.store.latest(victim), []);
     });
 
-    it('refuses malformed, oversized, replayed, forged and wrong-meter messages, counts them per device and reason, and keeps serving', async () => {
+    it('refuses malformed, oversized, replayed, forged and wrong-meter messages, counts them per device and reason, and keeps serving',
+      async () => {
       const meter = await f.device('meter-noisy-1');
       await meter.publish(randomBytes(80));
       await meter.publish(new Uint8Array(70_000));
@@ -78,7 +79,8 @@ function suite(kind: BrokerKind): void {
       assert.deepEqual(await f.store.latest(parseMeterId('meter-other-9')), []);
     });
 
-    it('acks a replayed counter again only for a genuine redelivery of stored readings, never for random bytes or an unstored message', { timeout: 30_000 }, async () => {
+    it('acks a replayed counter again only for a genuine redelivery of stored readings, never for random bytes or an unstored message',
+      { timeout: 30_000 }, async () => {
       const meter = await f.device('meter-replay-1');
       const first = await meter.seal([snapshot(meter.id, t0, 230)]);
       const neverSent = await meter.seal([snapshot(meter.id, t0 + 900_000, 231)]);
@@ -87,7 +89,8 @@ function suite(kind: BrokerKind): void {
       await meter.acked(1n);
       await meter.publish(third);
       await meter.acked(3n);
-      const refusedBefore = { forged: f.headEnd.ingest.refusals.of(meter.id, 'forged'), replayed: f.headEnd.ingest.refusals.of(meter.id, 'replayed') };
+      const refusedBefore =
+        { forged: f.headEnd.ingest.refusals.of(meter.id, 'forged'), replayed: f.headEnd.ingest.refusals.of(meter.id, 'replayed') };
       // Random bytes behind a well-formed header whose counter (3) is at the committed mark.
       const randomBody = Uint8Array.from(third);
       randomBody.set(randomBytes(third.length - 20), 20);
@@ -107,7 +110,8 @@ function suite(kind: BrokerKind): void {
       assert.deepEqual(stored.map((r) => r.value), [230, 232, 233]);
     });
 
-    it('refuses readings at t = 0, in 2200 and beyond a Date, stores the rest of the batch, counts them and acks with the refusal', async () => {
+    it('refuses readings at t = 0, in 2200 and beyond a Date, stores the rest of the batch, counts them and acks with the refusal',
+      async () => {
       const meter = await f.device('meter-clockless-1');
       // ECMA-262 §21.4.1.22: past 8.64e15 ms a Date is invalid.
       const times = [0, t0, Date.UTC(2200, 0, 1), 8.64e15 + 60_000];

@@ -36,7 +36,8 @@ export type BrokerMode =
     /** The listener's bounds (embedded-broker.ts); its defaults when absent. */
     readonly limits?: Pick<EmbeddedBrokerOptions, 'limits' | 'handshakeTimeoutMs' | 'maxPacketBytes' | 'logSampleIntervalMs'>;
   }
-  | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity; readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
+  | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly servername?: string; readonly identity: TlsIdentity;
+    readonly trust: TlsTrust; readonly clientId: string; readonly onRevoked?: (device: string) => Promise<void> };
 
 export interface HeadEndOptions {
   readonly store: MeterStore;
@@ -118,7 +119,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const receiver = new EnvelopeReceiver({
     direction: 'uplink', aead, keys: options.keys, keyRing: options.keyRing, window: receiverWindow, ...limits,
   });
-  const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters, ...limits });
+  const sender = new EnvelopeSender({ direction: 'downlink', aead, keys: options.keys, keyRing: options.keyRing, counters: downlinkCounters,
+    ...limits });
   type Publish = (topic: string, payload: Uint8Array) => Promise<void>;
   // Messages can be committed while the front end is still starting: Mosquitto hands the ingest its
   // session's queued messages before the subscription call returns. Their acks wait for the front end
@@ -162,11 +164,13 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   });
   const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock, registry });
   const mode = options.broker;
-  let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number; setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
+  let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number;
+    setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
   try {
     if (mode.kind === 'embedded') {
       front = await startEmbeddedBroker({
-        identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels, clock: options.clock, log,
+        identity: mode.identity, trust: mode.trust, revocations: mode.revocations, registry, ingest, commands: () => commands, sideChannels,
+        clock: options.clock, log,
         ...(mode.ticketKeys === undefined ? {} : { ticketKeys: mode.ticketKeys }), ...mode.limits,
         ...(mode.alarmChannel === undefined ? {} : { alarmChannel: mode.alarmChannel }),
       }, mode.port ?? 0, mode.host ?? '127.0.0.1');

@@ -29,7 +29,8 @@ export interface IngestConnection {
 }
 
 const broken = (what: string, cause?: unknown): TransportError =>
-  new TransportError('PW_ERR_HEADEND_BROKER', `Ingest connection to the external broker: ${what}`, cause === undefined ? undefined : { cause });
+  new TransportError('PW_ERR_HEADEND_BROKER', `Ingest connection to the external broker: ${what}`,
+    cause === undefined ? undefined : { cause });
 
 export function openIngestConnection(options: IngestConnectionOptions): Promise<IngestConnection> {
   return new Promise((resolve, reject) => {
@@ -76,7 +77,8 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
           const entry = packet.messageId === undefined ? undefined : waiting.get(packet.messageId);
           if (entry === undefined || packet.messageId === undefined) return;
           waiting.delete(packet.messageId);
-          if (packet.cmd === 'suback' && packet.granted.some((code) => typeof code === 'number' && code >= 0x80)) entry.reject(broken('the broker refused the subscription (not allowed by its ACL?)'));
+          if (packet.cmd === 'suback' && packet.granted.some((code) => typeof code === 'number' && code >= 0x80))
+            entry.reject(broken('the broker refused the subscription (not allowed by its ACL?)'));
           else entry.resolve();
           return;
         }
@@ -85,7 +87,8 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
     });
     parser.on('error', (error: Error) => { fail(broken('a packet from the broker does not decode', error)); socket.destroy(); });
     socket.on('secureConnect', () => {
-      send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: options.clientId, clean: options.clean ?? false, keepalive });
+      send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: options.clientId, clean: options.clean ?? false,
+        keepalive });
     });
     socket.on('data', (chunk: Buffer) => { parser.parse(chunk); });
     socket.on('error', (error: Error) => { fail(broken(error.message, error)); });
@@ -102,7 +105,8 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
     });
     const connection: IngestConnection = {
       subscribe: (filter, qos) => request({ cmd: 'subscribe', subscriptions: [{ topic: filter, qos }] }),
-      publish: (topic, payload) => request({ cmd: 'publish', topic, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), qos: 1, retain: false, dup: false }),
+      publish: (topic, payload) => request({ cmd: 'publish', topic,
+        payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), qos: 1, retain: false, dup: false }),
       close: () => new Promise((done) => {
         closing = true;
         if (socket.destroyed) { done(); return; }

@@ -50,20 +50,23 @@ describe('the ingest log on a full disk', () => {
     const events: HeadEndEvent[] = [];
     const log = (event: HeadEndEvent): void => { events.push(event); };
     const floods = sampledLog(log, clock);
-    const ingest = new Ingest({ store, receiver, window, acks, publish: () => Promise.resolve(), log, floodLog: floods, maxGroup: 1, clock });
+    const ingest =
+      new Ingest({ store, receiver, window, acks, publish: () => Promise.resolve(), log, floodLog: floods, maxGroup: 1, clock });
     const outcomes = [];
     for (let d = 0; d < devices; d++) {
       const device = `meter-full-${d}` as DeviceId;
       keys.install(device, 1, randomBytes(32));
       const sender = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
       for (let i = 0; i < messagesPerDevice; i++) {
-        const sealed = await sender.sealValue(device, 'readings', toWireBatch({ meter: device as MeterId, snapshots: [snapshot(device as MeterId, t0 + i * 1000, 230)] }));
+        const sealed = await sender.sealValue(device, 'readings',
+          toWireBatch({ meter: device as MeterId, snapshots: [snapshot(device as MeterId, t0 + i * 1000, 230)] }));
         outcomes.push(await ingest.handle(device, device as MeterId, sealed));
       }
     }
     await ingest.idle();
     floods.close();
-    assert.equal(outcomes.filter((outcome) => outcome.kind === 'refused' && outcome.reason === 'store-failed').length, devices * messagesPerDevice);
+    assert.equal(outcomes.filter((outcome) => outcome.kind === 'refused' && outcome.reason === 'store-failed').length,
+      devices * messagesPerDevice);
     assert.equal(ingest.refusals.total('store-failed'), devices * messagesPerDevice, 'every failure is still counted');
     assert.equal(events.length, 2, events.map((event) => event.msg).join('\n'));
     const [first, summary] = events;

@@ -123,7 +123,8 @@ export class Ingest {
     } catch (error) {
       return Promise.resolve(this.refuse(sender, error));
     }
-    if ('then' in opened) return opened.then((value) => this.#accept(sender, meter, value), (error: unknown) => this.#refused(sender, meter, payload, error));
+    if ('then' in opened)
+      return opened.then((value) => this.#accept(sender, meter, value), (error: unknown) => this.#refused(sender, meter, payload, error));
     return this.#accept(sender, meter, opened);
   }
 
@@ -145,7 +146,8 @@ export class Ingest {
     const error = readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes);
     this.refusals.count(sender, 'implausible-time', split.refusedReadings);
     const count = this.refusals.of(sender, 'implausible-time');
-    if (sampled(count)) this.#log({ level: 'warn', msg: error.message, device: sender, reason: 'implausible-time', code: error.code, count });
+    if (sampled(count))
+      this.#log({ level: 'warn', msg: error.message, device: sender, reason: 'implausible-time', code: error.code, count });
     return { code: error.code, readings: split.refusedReadings };
   }
 
@@ -190,7 +192,8 @@ export class Ingest {
     try {
       committed = await storesAll(this.#options.store, meter, split.kept);
     } catch (error) {
-      this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`, device: sender });
+      this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`,
+        device: sender });
       committed = false;
     }
     if (committed) void this.#sendAck(sender, meter, [entry]);
@@ -210,7 +213,8 @@ export class Ingest {
     const refused = split.refusedReadings === 0 ? undefined : this.#refuseTimes(sender, meter, split);
     const snapshots = split.kept;
     return new Promise((resolve) => {
-      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId), entry: { keyId, counter, ...(refused === undefined ? {} : { refused }) }, snapshots, resolve });
+      this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId),
+        entry: { keyId, counter, ...(refused === undefined ? {} : { refused }) }, snapshots, resolve });
       this.#running ??= this.#drain();
     });
   }
@@ -246,7 +250,8 @@ export class Ingest {
       let n = 0;
       for (const snapshot of item.snapshots) n += snapshot.values.size;
       readings += n;
-      item.resolve(item.entry.refused === undefined ? { kind: 'stored', readings: n } : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
+      item.resolve(item.entry.refused === undefined ? { kind: 'stored', readings: n }
+        : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
     }
     this.#stored += readings;
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
@@ -275,7 +280,8 @@ export class Ingest {
         await this.#options.publish(deviceTopic(meter, 'ack'), sealed);
       }
     } catch (error) {
-      this.#log({ level: 'error', msg: `Cannot send the ack of ${entries.length} messages to ${sender}: ${(error as Error).message}`, device: sender });
+      this.#log({ level: 'error', msg: `Cannot send the ack of ${entries.length} messages to ${sender}: ${(error as Error).message}`,
+        device: sender });
     }
   }
 

@@ -54,12 +54,16 @@ function waitForPort(port: number, child: ChildProcess, log: () => string, timeo
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
-      if (child.exitCode !== null) { reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot start Mosquitto: it exited with code ${child.exitCode}: ${log()}`)); return; }
+      if (child.exitCode !== null) {
+        reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot start Mosquitto: it exited with code ${child.exitCode}: ${log()}`));
+        return; }
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => { socket.destroy(); resolve(); });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot start Mosquitto: port ${port} not open after ${timeoutMs} ms: ${log()}`));
+        if (Date.now() > deadline)
+          reject(new TransportError('PW_ERR_HEADEND_BROKER',
+            `Cannot start Mosquitto: port ${port} not open after ${timeoutMs} ms: ${log()}`));
         else setTimeout(attempt, 50);
       });
     };
@@ -80,7 +84,8 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     aclfile: join(options.dir, 'acl'),
     persistenceLocation: `${options.dir}/`,
   };
-  const writeAcl = (): Promise<void> => writeFile(files.aclfile, mosquittoAcl({ ingestUsers: [options.ingestUser], gateways: options.gateways() }), { mode: 0o600 });
+  const writeAcl = (): Promise<void> =>
+    writeFile(files.aclfile, mosquittoAcl({ ingestUsers: [options.ingestUser], gateways: options.gateways() }), { mode: 0o600 });
   await writeFile(files.cafile, options.anchors);
   await writeFile(files.certfile, options.identity.certificateChain);
   await writeFile(files.keyfile, options.identity.privateKey, { mode: 0o600 });
@@ -124,7 +129,9 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
       // the wait, a revoked device that reconnects at once could race the reload.
       const before = reloads;
       const seen = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reloaded.off('reload', check); reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot reload Mosquitto: no 'Reloading config.' within ${reloadTimeoutMs} ms of SIGHUP: ${stderr.slice(-500)}`)); }, reloadTimeoutMs);
+        const timer = setTimeout(() => { reloaded.off('reload', check);
+          reject(new TransportError('PW_ERR_HEADEND_BROKER', `Cannot reload Mosquitto: no 'Reloading config.' within ${reloadTimeoutMs} ms `
+          + `of SIGHUP: ${stderr.slice(-500)}`)); }, reloadTimeoutMs);
         const check = (): void => { if (reloads > before) { clearTimeout(timer); reloaded.off('reload', check); resolve(); } };
         reloaded.on('reload', check);
       });

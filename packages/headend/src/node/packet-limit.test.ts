@@ -18,7 +18,12 @@ const boundBytes = 32 * MiB;
 const t0 = Date.UTC(2026, 0, 5, 10, 0);
 
 /** Announces a 268,435,455-byte PUBLISH and writes `total` bytes of it (one reused chunk); resolves with what was written. */
-function flood(port: number, identity: TestIdentity, f: HeadEndFixture, total: number): Promise<{ written: number; closedByServer: boolean }> {
+function flood(
+  port: number,
+  identity: TestIdentity,
+  f: HeadEndFixture,
+  total: number,
+): Promise<{ written: number; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port, ...tlsClientOptions(identity, f.ca.trustWithoutCrl, { servername: 'localhost' }) });
     const chunk = Buffer.alloc(MiB, 0x61);
@@ -66,9 +71,12 @@ describe('the MQTT packet size bound of the embedded broker', { timeout: 120_000
       clearInterval(sampler);
     }
     const growth = peak - base;
-    t.diagnostic(`buffers grew by ${(growth / MiB).toFixed(1)} MiB (bound ${boundBytes / MiB} MiB) while ${devices} x ${sentPerDevice / MiB} MiB were offered`);
-    assert.ok(growth < boundBytes, `buffers grew by ${(growth / MiB).toFixed(1)} MiB while ${devices} x ${sentPerDevice / MiB} MiB were sent; bound ${boundBytes / MiB} MiB`);
-    assert.deepEqual(results.map((r) => r.closedByServer), Array.from({ length: devices }, () => true), 'the server closed every flooding connection');
+    t.diagnostic(`buffers grew by ${(growth / MiB).toFixed(1)} MiB (bound ${boundBytes / MiB} MiB) while ${devices} `
+      + `x ${sentPerDevice / MiB} MiB were offered`);
+    assert.ok(growth < boundBytes, `buffers grew by ${(growth / MiB).toFixed(1)} MiB while ${devices} x ${sentPerDevice / MiB} MiB were `
+      + `sent; bound ${boundBytes / MiB} MiB`);
+    assert.deepEqual(results.map((r) => r.closedByServer), Array.from({ length: devices }, () => true),
+      'the server closed every flooding connection');
     for (let i = 0; i < devices; i++) assert.equal(f.headEnd.ingest.refusals.of(`meter-flood-${i}`, 'oversized'), 1);
     assert.ok(f.events.some((event) => event.code === 'PW_ERR_HEADEND_PACKET' && /announces 268435455 bytes/.test(event.msg)));
     await honest.publish(await honest.seal([snapshot(honest.id, t0, 230.5)]));

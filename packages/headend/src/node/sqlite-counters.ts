@@ -94,7 +94,8 @@ export class SqliteCounters implements CounterStore {
       this.#db.exec('COMMIT');
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw new StoreError('PW_ERR_COUNTER_STORE', `Cannot write ${highest.size} counters to the head-end database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_COUNTER_STORE',
+        `Cannot write ${highest.size} counters to the head-end database: ${(error as Error).message}`, { cause: error });
     }
     for (const [scope, value] of highest) this.#durable.set(scope, value);
   }

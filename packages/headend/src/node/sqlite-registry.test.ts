@@ -26,7 +26,8 @@ function onDisk(path: string, id: string): { state: string; lastSeen: number | n
   try {
     const row = db.prepare('SELECT state, last_seen, fingerprint FROM device WHERE id = ?').get(id);
     if (row === undefined) return undefined;
-    return { state: String(row['state']), lastSeen: typeof row['last_seen'] === 'number' ? row['last_seen'] : null, fingerprint: typeof row['fingerprint'] === 'string' ? row['fingerprint'] : null };
+    return { state: String(row['state']), lastSeen: typeof row['last_seen'] === 'number' ? row['last_seen'] : null,
+      fingerprint: typeof row['fingerprint'] === 'string' ? row['fingerprint'] : null };
   } finally {
     db.close();
   }
@@ -123,7 +124,8 @@ describe('SqliteDeviceRegistry write policy', () => {
     assert.equal(registry.pending, 0, 'an older mark is no news');
     registry.touch(meter, 6_000);
     registry.revoke(meter, 7_000);
-    assert.deepEqual(onDisk(path, meter), { state: 'revoked', lastSeen: 6_000, fingerprint: cert.fingerprint }, 'the revocation carries the mark with it');
+    assert.deepEqual(onDisk(path, meter), { state: 'revoked', lastSeen: 6_000, fingerprint: cert.fingerprint },
+      'the revocation carries the mark with it');
     registry.touch(meter, 8_000);
     registry.flush();
     assert.deepEqual(onDisk(path, meter), { state: 'revoked', lastSeen: 8_000, fingerprint: cert.fingerprint });

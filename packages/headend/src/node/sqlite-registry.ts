@@ -15,7 +15,8 @@ import type { StatementSync } from 'node:sqlite';
 import { parseGatewayId, parseMeterId, StoreError, ValidationError } from '@phasewire/core';
 import type { GatewayId, MeterId } from '@phasewire/core';
 import { checkTransition, unknownDevice } from '../registry.ts';
-import type { CertificateBinding, DeviceRecord, DeviceRegistry, DeviceState, RegistryDeviceKind, RegistryLinkProfile } from '../registry.ts';
+import type { CertificateBinding, DeviceRecord, DeviceRegistry, DeviceState, RegistryDeviceKind,
+  RegistryLinkProfile } from '../registry.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS device (
@@ -38,7 +39,8 @@ export function openHeadEndDatabase(path: string): DatabaseSync {
     db.exec(schema);
     return db;
   } catch (error) {
-    throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the head-end database at ${path}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError('PW_ERR_STORE_UNAVAILABLE', `Cannot open the head-end database at ${path}: ${(error as Error).message}`,
+      { cause: error });
   }
 }
 
@@ -109,9 +111,11 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
   /** Writes the whole record through (synced); its last seen goes with it, so no batch entry is left. */
   #save(record: DeviceRecord): DeviceRecord {
     try {
-      this.#write.run(record.id, record.kind, record.model, record.linkProfile, record.fingerprint, record.serial, record.state, record.lastSeen, record.gateway);
+      this.#write.run(record.id, record.kind, record.model, record.linkProfile, record.fingerprint, record.serial, record.state,
+        record.lastSeen, record.gateway);
     } catch (error) {
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot write device ${record.id} (${record.state}) to the head-end registry: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot write device ${record.id} (${record.state}) to the head-end registry: ${(error as Error).message}`, { cause: error });
     }
     this.#unflushed.delete(record.id);
     return this.#remember(record);
@@ -148,7 +152,8 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
   enrol(entry: { id: MeterId | GatewayId; kind: RegistryDeviceKind; model?: string; linkProfile?: RegistryLinkProfile }): DeviceRecord {
     const present = this.#records.get(entry.id);
     if (present !== undefined) return present;
-    return this.#save({ id: entry.id, kind: entry.kind, model: entry.model ?? null, linkProfile: entry.linkProfile ?? null, fingerprint: null, serial: null, state: 'enrolled', lastSeen: null, gateway: null });
+    return this.#save({ id: entry.id, kind: entry.kind, model: entry.model ?? null, linkProfile: entry.linkProfile ?? null,
+      fingerprint: null, serial: null, state: 'enrolled', lastSeen: null, gateway: null });
   }
 
   describe(id: string, entry: { model?: string; linkProfile?: RegistryLinkProfile }): DeviceRecord | undefined {
@@ -165,8 +170,10 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
     const record = this.#existing(id);
     checkTransition(id, record.state, 'active');
     // The reconnect of an active device with the certificate already bound changes nothing but last seen.
-    if (record.state === 'active' && record.fingerprint === certificate.fingerprint && record.serial === certificate.serial) return this.#seen(record, at);
-    return this.#save({ ...record, fingerprint: certificate.fingerprint, serial: certificate.serial, state: 'active', lastSeen: Math.max(at, record.lastSeen ?? at) });
+    if (record.state === 'active' && record.fingerprint === certificate.fingerprint && record.serial === certificate.serial)
+      return this.#seen(record, at);
+    return this.#save({ ...record, fingerprint: certificate.fingerprint, serial: certificate.serial, state: 'active',
+      lastSeen: Math.max(at, record.lastSeen ?? at) });
   }
 
   revoke(id: string, at: number): DeviceRecord {
@@ -177,7 +184,9 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
 
   attach(meter: MeterId, gateway: GatewayId | null): DeviceRecord {
     const record = this.#existing(meter);
-    if (record.kind !== 'meter') throw new ValidationError('PW_ERR_HEADEND_REGISTRY', `Cannot put ${meter} behind a gateway: it is a ${record.kind}, expected a meter`);
+    if (record.kind !== 'meter')
+      throw new ValidationError('PW_ERR_HEADEND_REGISTRY',
+        `Cannot put ${meter} behind a gateway: it is a ${record.kind}, expected a meter`);
     if (gateway !== null && this.#records.get(gateway)?.kind !== 'gateway') throw unknownDevice(gateway);
     return this.#save({ ...record, gateway });
   }
@@ -218,7 +227,8 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
       if (begun) try { this.#db.exec('ROLLBACK'); } catch { /* already rolled back */ }
       for (const id of this.#unflushed) ids.add(id);
       this.#unflushed = ids;
-      throw new StoreError('PW_ERR_STORE_WRITE', `Cannot write the last seen of ${ids.size} devices to the head-end registry: ${(error as Error).message}`, { cause: error });
+      throw new StoreError('PW_ERR_STORE_WRITE',
+        `Cannot write the last seen of ${ids.size} devices to the head-end registry: ${(error as Error).message}`, { cause: error });
     }
   }
 

@@ -25,7 +25,8 @@ test('the session-ticket keys are kept across starts for a day, then replaced, i
 
 test('a damaged, short or future-dated key file is replaced, not trusted', async () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 5));
-  for (const text of ['not json', JSON.stringify({ createdAt: clock.now(), keys: Buffer.alloc(16).toString('base64') }), JSON.stringify({ createdAt: clock.now() + 60_000, keys: Buffer.alloc(48, 1).toString('base64') })]) {
+  for (const text of ['not json', JSON.stringify({ createdAt: clock.now(), keys: Buffer.alloc(16).toString('base64') }),
+    JSON.stringify({ createdAt: clock.now() + 60_000, keys: Buffer.alloc(48, 1).toString('base64') })]) {
     writeFileSync(join(dir, ticketKeyFile), text);
     const keys = await ensureTicketKeys(dir, clock);
     assert.equal(keys.keys.length, ticketKeyBytes);

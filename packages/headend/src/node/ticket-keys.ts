@@ -40,7 +40,8 @@ async function read(path: string): Promise<TicketKeys | undefined> {
 /** Makes, writes (mode 0600) and returns a new set of keys. */
 export async function rotateTicketKeys(dataDir: string, clock: Clock): Promise<TicketKeys> {
   const fresh: TicketKeys = { keys: new Uint8Array(randomBytes(ticketKeyBytes)), createdAt: clock.now() };
-  await writeFileAtomic(join(dataDir, ticketKeyFile), `${JSON.stringify({ createdAt: fresh.createdAt, keys: Buffer.from(fresh.keys).toString('base64') })}\n`, 0o600);
+  await writeFileAtomic(join(dataDir, ticketKeyFile),
+    `${JSON.stringify({ createdAt: fresh.createdAt, keys: Buffer.from(fresh.keys).toString('base64') })}\n`, 0o600);
   return fresh;
 }
 

@@ -8,7 +8,8 @@ import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { deviceTopic, obisCode, toWireBatch } from '@phasewire/core';
 import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
-import { bindDevice, DerivedEnvelopeKeys, EnvelopeReceiver, EnvelopeSender, envelopeKeyInfo, InstalledEnvelopeKeys, KeyRing, MemoryCounterStore } from '@phasewire/secure';
+import { bindDevice, DerivedEnvelopeKeys, EnvelopeReceiver, EnvelopeSender, envelopeKeyInfo, InstalledEnvelopeKeys, KeyRing,
+  MemoryCounterStore } from '@phasewire/secure';
 import type { DeviceId } from '@phasewire/secure';
 import { createMemoryKeystore, NodeAead, tlsClientOptions } from '@phasewire/secure/node';
 import { createTestCa } from '@phasewire/secure/testing';
@@ -73,11 +74,13 @@ export async function headEndFixture(kind: BrokerKind) {
     });
   } else {
     const ingestIdentity = await ca.device('headend-ingest', { kind: 'gateway' });
-    mosquitto = await startMosquitto({ dir: join(dir, 'mosquitto'), identity: server, anchors: ca.anchors, crl: async () => (await ca.trust()).crl ?? '', ingestUser: 'headend-ingest', gateways: () => [] });
+    mosquitto = await startMosquitto({ dir: join(dir, 'mosquitto'), identity: server, anchors: ca.anchors,
+      crl: async () => (await ca.trust()).crl ?? '', ingestUser: 'headend-ingest', gateways: () => [] });
     const broker = mosquitto;
     headEnd = await startHeadEnd({
       store, db, keys, keyRing, clock: systemClock, log: (event) => events.push(event),
-      broker: { kind: 'external', host: '127.0.0.1', port: broker.port, servername: 'localhost', identity: ingestIdentity, trust: ca.trustWithoutCrl, clientId: 'ingest-1', onRevoked: () => broker.reload() },
+      broker: { kind: 'external', host: '127.0.0.1', port: broker.port, servername: 'localhost', identity: ingestIdentity,
+        trust: ca.trustWithoutCrl, clientId: 'ingest-1', onRevoked: () => broker.reload() },
     });
   }
   const devices: TestDevice[] = [];
@@ -89,7 +92,8 @@ export async function headEndFixture(kind: BrokerKind) {
     installed.install(deviceId, 1, await masterKeystore.deriveKey(masterLabel, envelopeKeyInfo(bindDevice(deviceId), 1), 32));
     const ring = new KeyRing({ clock: systemClock, initialKeyId: 1 });
     const sender = new EnvelopeSender({ direction: 'uplink', aead, keys: installed, keyRing: ring, counters: new MemoryCounterStore() });
-    const downlink = new EnvelopeReceiver({ direction: 'downlink', aead, keys: installed, keyRing: ring, window: new MemoryCounterStore() });
+    const downlink =
+      new EnvelopeReceiver({ direction: 'downlink', aead, keys: installed, keyRing: ring, window: new MemoryCounterStore() });
     const client = await connectDevice(headEnd.port, identity, ca, options.clientId ?? id);
     const acks: AckEntry[] = [];
     const listeners = new Set<() => void>();
@@ -105,7 +109,8 @@ export async function headEndFixture(kind: BrokerKind) {
     const created: TestDevice = {
       id: deviceId as MeterId, identity, client, sender, downlink, acks,
       seal: async (snapshots, meter = deviceId as MeterId) => sender.sealValue(deviceId, 'readings', toWireBatch({ meter, snapshots })),
-      publish: async (payload, meter = deviceId as MeterId) => { await client.publishAsync(deviceTopic(meter, 'up/readings'), Buffer.from(payload), { qos: 1 }); },
+      publish: async (payload, meter = deviceId as MeterId) => {
+        await client.publishAsync(deviceTopic(meter, 'up/readings'), Buffer.from(payload), { qos: 1 }); },
       acked: (counter) => new Promise((resolve) => {
         const check = (): void => { if (acks.some((entry) => entry.counter === counter)) { listeners.delete(check); resolve(); } };
         listeners.add(check);
@@ -121,7 +126,8 @@ export async function headEndFixture(kind: BrokerKind) {
     kind, dir, ca, store, headEnd, events, device, mosquitto,
     connect: (identity: TestIdentity, clientId: string) => connectDevice(headEnd.port, identity, ca, clientId),
     /** A device connection with an MQTT will (the agent's offline status). */
-    connectWithWill: (identity: TestIdentity, clientId: string, will: NonNullable<IClientOptions['will']>) => connectDevice(headEnd.port, identity, ca, clientId, { will }),
+    connectWithWill: (identity: TestIdentity, clientId: string, will: NonNullable<IClientOptions['will']>) =>
+      connectDevice(headEnd.port, identity, ca, clientId, { will }),
     async close(): Promise<void> {
       for (const d of devices) await d.client.endAsync(true).catch(() => undefined);
       await headEnd.close();
@@ -145,11 +151,13 @@ export function connectDevice(port: number, identity: TestIdentity, ca: TestCa, 
     protocol: 'mqtts', host: '127.0.0.1', port, clientId, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5000,
     servername: 'localhost', rejectUnauthorized: true, ...extra,
   };
-  const client = mqtt.connect({ ...options, secureContext: tls.secureContext, minVersion: tls.minVersion, maxVersion: tls.maxVersion } as IClientOptions);
+  const client = mqtt.connect({ ...options, secureContext: tls.secureContext, minVersion: tls.minVersion,
+    maxVersion: tls.maxVersion } as IClientOptions);
   listen?.(client);
   // A certificate refused after the TLS 1.3 handshake ends in a close without an error event.
   return new Promise((resolve, reject) => {
-    const refused = (error?: Error): void => { client.end(true); reject(error ?? new Error(`the connection of ${clientId} closed before CONNACK`)); };
+    const refused =
+      (error?: Error): void => { client.end(true); reject(error ?? new Error(`the connection of ${clientId} closed before CONNACK`)); };
     client.once('connect', () => { client.off('close', refused); client.off('error', refused); resolve(client); });
     client.once('close', refused);
     client.once('error', refused);

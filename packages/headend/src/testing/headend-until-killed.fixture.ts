@@ -36,7 +36,8 @@ for (const [device, hex] of Object.entries(config.keys)) keys.install(device as 
 const trust = tlsTrust(config.anchors);
 const broker: BrokerMode = config.external === undefined
   ? { kind: 'embedded', identity: tlsIdentity(config.chain, config.key), trust, revocations: () => RevocationSet.empty }
-  : { kind: 'external', host: '127.0.0.1', port: config.external.port, servername: 'localhost', identity: tlsIdentity(config.external.chain, config.external.key), trust, clientId: config.external.clientId };
+  : { kind: 'external', host: '127.0.0.1', port: config.external.port, servername: 'localhost',
+    identity: tlsIdentity(config.external.chain, config.external.key), trust, clientId: config.external.clientId };
 const store = await SqliteMeterStore.open({ path: join(config.dir, 'store.db') });
 const headEnd = await startHeadEnd({
   store, db: openHeadEndDatabase(join(config.dir, 'headend.db')), keys, keyRing: new KeyRing({ clock, initialKeyId: 1 }), clock, broker,

@@ -42,7 +42,8 @@ function roundTrip(socket: Socket, payload: Buffer): Promise<{ data: Buffer; ms:
 
 describe('link emulator', () => {
   it('relays bytes unchanged and counts them with their segment headers', async () => {
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0 }, random: new SeededRandom(1) });
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0 },
+      random: new SeededRandom(1) });
     const socket = await open(link.port);
     const payload = Buffer.alloc(5000, 7);
     const { data } = await roundTrip(socket, payload);
@@ -70,7 +71,8 @@ describe('link emulator', () => {
   });
 
   it('turns lost segments into retransmission delays, never into lost bytes', async () => {
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0, segmentLoss: 1, retransmitMs: 50 }, random: new SeededRandom(1) });
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort },
+      conditions: { latencyMs: 0, segmentLoss: 1, retransmitMs: 50 }, random: new SeededRandom(1) });
     const socket = await open(link.port);
     const payload = Buffer.from('reading batch');
     const { data, ms } = await roundTrip(socket, payload);
@@ -82,7 +84,8 @@ describe('link emulator', () => {
   });
 
   it('keeps the order of the bytes whatever the jitter (a TLS stream would fail on the first reordered record)', async () => {
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 5, jitterMs: 30 }, random: new SeededRandom(3) });
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 5, jitterMs: 30 },
+      random: new SeededRandom(3) });
     const socket = await open(link.port);
     const payload = Buffer.from(Array.from({ length: 4000 }, (_, i) => i % 251));
     const received = new Promise<Buffer>((resolve) => {
@@ -111,8 +114,10 @@ describe('link emulator', () => {
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     const address = sink.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const closed = new Promise<void>((resolve) => { sink.once('connection', (socket) => { socket.once('close', () => { resolve(); }); }); });
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port }, conditions: { latencyMs: 100 }, random: new SeededRandom(1) });
+    const closed =
+      new Promise<void>((resolve) => { sink.once('connection', (socket) => { socket.once('close', () => { resolve(); }); }); });
+    const link =
+      await LinkEmulator.start({ target: { host: '127.0.0.1', port }, conditions: { latencyMs: 100 }, random: new SeededRandom(1) });
     try {
       const socket = await open(link.port);
       // An MQTT client's goodbye: its last packet, then the end of its connection.
@@ -126,7 +131,8 @@ describe('link emulator', () => {
   });
 
   it('drops every connection in an outage and refuses new ones until restored', async () => {
-    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0 }, random: new SeededRandom(1) });
+    const link = await LinkEmulator.start({ target: { host: '127.0.0.1', port: echoPort }, conditions: { latencyMs: 0 },
+      random: new SeededRandom(1) });
     const socket = await open(link.port);
     const closed = new Promise((resolve) => socket.once('close', resolve));
     link.cut();

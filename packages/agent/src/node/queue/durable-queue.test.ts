@@ -88,7 +88,8 @@ describe('durable store-and-forward queue', () => {
     await queue.ack(...Array.from({ length: 18 }, (_, i) => i + 1));
     assert.ok(segments() < before);
     await queue.close();
-    assert.deepEqual((await DurableQueue.open(dir, { segmentBytes: 64 })).peek(10).map((r) => text(r.payload)), ['record-0018', 'record-0019']);
+    assert.deepEqual((await DurableQueue.open(dir, { segmentBytes: 64 })).peek(10).map((r) => text(r.payload)),
+      ['record-0018', 'record-0019']);
   });
 
   it('recovers the whole records before a write torn at any byte', async () => {

@@ -8,7 +8,8 @@
 //   <first-seq, 20 digits>.seg   records, appended in sequence order; a new segment past segmentBytes
 //   ack                          the highest sequence below which everything is acknowledged (floor)
 // A record is [length u32][crc32 u32][seq u64][payload]; the CRC (zlib's CRC-32) covers seq and payload.
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync,
+  ftruncateSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -61,7 +62,11 @@ export class DurableQueue {
   #closed = false;
   readonly recovery: RecoveryReport;
 
-  private constructor(dir: string, options: DurableQueueOptions, state: { segments: Segment[]; pending: QueuedRecord[]; floor: number; nextSeq: number; discardedBytes: number }) {
+  private constructor(
+    dir: string,
+    options: DurableQueueOptions,
+    state: { segments: Segment[]; pending: QueuedRecord[]; floor: number; nextSeq: number; discardedBytes: number },
+  ) {
     this.#dir = dir;
     this.#maxBytes = options.maxBytes ?? 16 * 2 ** 20;
     this.#segmentBytes = options.segmentBytes ?? 2 ** 20;
@@ -106,10 +111,12 @@ export class DurableQueue {
     const size = payloads.reduce((sum, p) => sum + p.length, 0);
     const tooLarge = payloads.find((p) => p.length > this.#maxRecordBytes);
     if (tooLarge !== undefined) {
-      throw new ValidationError('PW_ERR_QUEUE_RECORD_TOO_LARGE', `Cannot queue a record of ${tooLarge.length} bytes: expected at most ${this.#maxRecordBytes}`);
+      throw new ValidationError('PW_ERR_QUEUE_RECORD_TOO_LARGE',
+        `Cannot queue a record of ${tooLarge.length} bytes: expected at most ${this.#maxRecordBytes}`);
     }
     if (this.#pendingBytes + size > this.#maxBytes) {
-      throw new StoreError('PW_ERR_QUEUE_FULL', `Cannot queue ${payloads.length} record(s) of ${size} bytes: the queue holds ${this.#pendingBytes} of ${this.#maxBytes} bytes waiting for acknowledgement; nothing was added`);
+      throw new StoreError('PW_ERR_QUEUE_FULL', `Cannot queue ${payloads.length} record(s) of ${size} bytes: the queue `
+        + `holds ${this.#pendingBytes} of ${this.#maxBytes} bytes waiting for acknowledgement; nothing was added`);
     }
     const records = payloads.map((payload) => ({ seq: this.#nextSeq++, payload: Uint8Array.from(payload) }));
     for (const record of records) {
@@ -130,7 +137,8 @@ export class DurableQueue {
           this.#pendingBytes -= record.payload.length;
         }
       }
-      throw new StoreError('PW_ERR_QUEUE_WRITE', `Cannot queue ${records.length} record(s) in ${this.#dir}: the write failed; nothing was added`, { cause: error });
+      throw new StoreError('PW_ERR_QUEUE_WRITE',
+        `Cannot queue ${records.length} record(s) in ${this.#dir}: the write failed; nothing was added`, { cause: error });
     }
     return records.map((r) => r.seq);
   }
@@ -238,7 +246,8 @@ async function readFloor(dir: string): Promise<number> {
   }
   const floor = Number(text.trim());
   if (!Number.isSafeInteger(floor) || floor < 0) {
-    throw new StoreError('PW_ERR_QUEUE_CORRUPT', `Cannot open the queue in ${dir}: its ack file holds ${JSON.stringify(text)}, expected a sequence number`);
+    throw new StoreError('PW_ERR_QUEUE_CORRUPT',
+      `Cannot open the queue in ${dir}: its ack file holds ${JSON.stringify(text)}, expected a sequence number`);
   }
   return floor;
 }
@@ -258,7 +267,10 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-function recoverSegments(dir: string, floor: number): { segments: Segment[]; pending: QueuedRecord[]; nextSeq: number; discardedBytes: number } {
+function recoverSegments(
+  dir: string,
+  floor: number,
+): { segments: Segment[]; pending: QueuedRecord[]; nextSeq: number; discardedBytes: number } {
   const names = readdirSync(dir).filter((name) => name.endsWith(segmentSuffix)).sort();
   const segments: Segment[] = [];
   const pending: QueuedRecord[] = [];
