@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock, parseMeterId, SeededRandom } from '@phasewire/core';
-import { linkProfiles } from '../link-profile.ts';
+import { ManualClock, parseMeterId, SeededRandom, type MeterId } from '@phasewire/core';
+import { linkProfiles, type LinkProfile } from '../link-profile.ts';
 import { createSimulatedMeter } from '@phasewire/meter';
 import { startTestHeadEnd } from '../testing/agent-test-kit.ts';
 import type { TestHeadEnd } from '../testing/agent-test-kit.ts';
@@ -30,19 +30,25 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** An enrolled agent of `meter` on the test head-end, on a manual clock at `start`, over `profile` with short waits. */
+async function openAgent(meter: MeterId, profile: LinkProfile, extra: { clockSyncMaxAgeMs?: number }) {
+  const dataDir = join(scratch, meter);
+  const { identity } = await ensureEnrolled({
+    dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token: await head.token(meter),
+  });
+  const clock = new ManualClock(start);
+  const agent = await MeterAgent.open({
+    identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, clock, random: new SeededRandom(3),
+    profile: { ...profile, ackTimeoutMs: 2_000, reconnect: { initialMs: 20, maxMs: 200 } }, ...extra,
+    meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
+  });
+  return { agent, clock };
+}
+
 describe('clock-sync in transit', { timeout: 60_000 }, () => {
   it('sets the clock from the middle of the time the command can have been on its way, and refuses one it cannot bound', async () => {
     const meter = parseMeterId('clock-late-1');
-    const dataDir = join(scratch, meter);
-    const { identity } = await ensureEnrolled({
-      dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token: await head.token(meter),
-    });
-    const clock = new ManualClock(start);
-    const agent = await MeterAgent.open({
-      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, clock, random: new SeededRandom(3),
-      profile: { ...linkProfiles.wifi, ackTimeoutMs: 2_000, reconnect: { initialMs: 20, maxMs: 200 } }, clockSyncMaxAgeMs: 20 * minute,
-      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
-    });
+    const { agent, clock } = await openAgent(meter, linkProfiles.wifi, { clockSyncMaxAgeMs: 20 * minute });
     const answers = () => head.responses.filter((r) => r.meter === meter).map((r) => r.value as Record<string, unknown>);
     try {
       agent.start();
@@ -83,16 +89,7 @@ describe('clock-sync in transit', { timeout: 60_000 }, () => {
 
   it('refuses a clock-sync anchored on a message of an earlier window, and takes it anchored on its refusal', async () => {
     const meter = parseMeterId('clock-window-1');
-    const dataDir = join(scratch, meter);
-    const { identity } = await ensureEnrolled({
-      dataDir, meter, estServer: head.estUrl, keyServer: head.keyUrl, trustedCa: head.testCa.anchors, token: await head.token(meter),
-    });
-    const clock = new ManualClock(start);
-    const agent = await MeterAgent.open({
-      identity, dataDir, broker: { host: '127.0.0.1', port: head.brokerPort }, clock, random: new SeededRandom(3),
-      profile: { ...linkProfiles.cellular, ackTimeoutMs: 2_000, reconnect: { initialMs: 20, maxMs: 200 } },
-      meter: createSimulatedMeter({ meter, scenario: 'balanced-resistive', mode: 'phasor', seed: 7, start }),
-    });
+    const { agent, clock } = await openAgent(meter, linkProfiles.cellular, {});
     const answers =
       () => head.responses.filter((r) => r.meter === meter).map((r) => ({ body: r.value as Record<string, unknown>, counter: r.counter }));
     const window = async (): Promise<void> => {
