@@ -13,7 +13,7 @@
 // (or accept stale ones); the wait for the answer stays in real time. A device whose registry entry
 // says it sleeps between windows (cellular) gets a command that lives at least its wake allowance.
 import { randomBytes } from 'node:crypto';
-import { deviceTopic, PhasewireError, TransportError } from '@phasewire/core';
+import { DecodeError, deviceTopic, PhasewireError } from '@phasewire/core';
 import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { counterScope } from '@phasewire/secure';
 import type { DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
@@ -185,7 +185,11 @@ export class Commands {
    * A message on `device`'s cmd/res topic from `sender` (authorised for the topic): the answer is
    * recorded and acknowledged. A copy of an answer taken before (its ack was lost, or the device
    * restarted before it came) is refused by the replay window; when it authenticates it is handled
-   * the same way, without moving the window, and is no refusal.
+   * the same way, without moving the window, and is no refusal. An authentic message that is no
+   * answer (another type of envelope, a body that does not decode) is refused for good and
+   * acknowledged with the refusal, so that the device drops it from its queue; one that does not
+   * authenticate is never acknowledged, and neither is an answer the command log could not record
+   * (the device sends it again).
    */
   async handleResponse(sender: DeviceId, payload: Uint8Array, device: string = sender): Promise<void> {
     let opened: OpenedValue;
@@ -200,19 +204,28 @@ export class Commands {
       }
       opened = again;
     }
-    if (opened.header.messageType !== 'command-response') {
-      const type = opened.header.messageType;
-      this.#refuse(sender, new TransportError('PW_ERR_HEADEND_COMMAND', `Cannot take a ${type} envelope from ${sender} as an answer`));
+    let response: CommandResponse;
+    try {
+      if (opened.header.messageType !== 'command-response') {
+        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot take an answer from ${sender} on ${device}'s cmd/res: `
+          + `the envelope holds a ${opened.header.messageType} message; expected a command-response`);
+      }
+      response = answerOf(decodeCommandResponse(opened.value));
+    } catch (error) {
+      // Sent again, it would be refused again.
+      this.#refuse(sender, error);
+      if (error instanceof PhasewireError) await this.#acknowledge(sender, device, opened, error.code);
       return;
     }
     try {
       // A clock-sync sent again goes out before the ack: the device, still waiting for that ack, is awake for it.
       const anchor = { keyId: opened.header.keyId, counter: opened.header.counter, acceptedAt: this.#deviceNow() };
-      await this.#answer(device, answerOf(decodeCommandResponse(opened.value)), anchor);
+      await this.#answer(device, response, anchor);
     } catch (error) {
+      // Not recorded (the command log failed): no receipt, the device sends the answer again.
       this.#refuse(sender, error);
+      return;
     }
-    // Also for an answer that does not decode: sent again, it would not decode either.
     await this.#acknowledge(sender, device, opened);
   }
 
@@ -262,19 +275,21 @@ export class Commands {
     waiting.resolve(record);
   }
 
-  /** A replayed answer that authenticates, or undefined (a forgery, or not an answer). */
+  /** A replayed message that authenticates (an answer, or one refused for good again), or undefined (a forgery). */
   async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | undefined> {
     try {
-      const opened = await this.#options.receiver.reopenValue(sender, payload);
-      return opened.header.messageType === 'command-response' ? opened : undefined;
+      return await this.#options.receiver.reopenValue(sender, payload);
     } catch {
       return undefined;
     }
   }
 
-  async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+  /** The sealed ack of the message, with `refusal` (its code) when it was refused for good. */
+  async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue, refusal?: string): Promise<void> {
+    const { keyId, counter } = opened.header;
+    const entry = refusal === undefined ? { keyId, counter } : { keyId, counter, refused: { code: refusal, readings: 0 } };
     try {
-      for (const body of toWireAcks([{ keyId: opened.header.keyId, counter: opened.header.counter }])) {
+      for (const body of toWireAcks([entry])) {
         const sealed = await this.#options.sender.sealValue(sender, 'ack', body);
         await this.#options.publish(deviceTopic(device as MeterId, 'ack'), sealed);
       }
