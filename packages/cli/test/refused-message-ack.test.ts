@@ -77,6 +77,8 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
   it('acknowledges each with its refusal: the agent drops them, reports why, and what follows is stored and answered', async () => {
     const stranger = parseMeterId('refused-stranger-1');
     const m = await meter('refused-head-1', (id, clock) => [
+      // An authentic body that is not CBOR.
+      { type: 'readings', raw: Uint8Array.of(0xff) },
       // A body that is no readings batch.
       { type: 'readings', body: { v: 1, m: id, t: 'yesterday' } },
       // An authentic envelope of another type on up/readings.
@@ -84,8 +86,9 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
       // A batch of another meter, published on this meter's topic: two snapshots of two quantities.
       { type: 'readings', body: toWireBatch({ meter: stranger, snapshots: [1, 0].map((k) => ({
         meter: stranger, at: clock.now() - k * minute, values: new Map([[Q.voltageL1, 230], [Q.currentL1, 5]]) })) }) },
-      // An answer that does not decode, on cmd/res.
+      // An answer that does not decode, on cmd/res, and one that is not CBOR.
       { type: 'command-response', body: { v: 1, ok: 'yes' } },
+      { type: 'command-response', raw: Uint8Array.of(0xff) },
     ], 1);
     // One message out at a time: while the head of the queue has no ack, nothing behind it goes.
     const times: number[] = [];
@@ -103,8 +106,9 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
     await until(() => m.agent.pending === 0 && m.agent.staged === 0, 'the queue drained');
 
     const refusals = m.events.flatMap((e) => (e.kind === 'readings-refused' ? [`${e.code} ${e.readings}`] : []));
-    assert.deepEqual(refusals, ['PW_ERR_BATCH_INVALID 0', 'PW_ERR_HEADEND_MESSAGE 0', 'PW_ERR_HEADEND_WRONG_METER 4',
-      'PW_ERR_COMMAND_RESPONSE_INVALID 0'], 'each refused message reported once, with its code, in queue order');
+    assert.deepEqual(refusals, ['PW_ERR_ENVELOPE_BODY 0', 'PW_ERR_BATCH_INVALID 0', 'PW_ERR_HEADEND_MESSAGE 0',
+      'PW_ERR_HEADEND_WRONG_METER 4', 'PW_ERR_COMMAND_RESPONSE_INVALID 0', 'PW_ERR_ENVELOPE_BODY 0'],
+    'each refused message reported once, with its code, in queue order');
     assert.equal(m.agent.stats.refusedReadings, 4);
     for (const at of times) {
       const [stored] = await server.store.readings(m.id, Q.voltageL1, { from: at, to: at + 1 });
@@ -112,7 +116,7 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
     }
     assert.deepEqual(await server.store.latest(stranger), [], 'nothing stored for the meter the stray batch named');
     const ingest = server.headEnd.ingest;
-    assert.equal(ingest.refusals.of(m.id, 'malformed'), 3);
+    assert.equal(ingest.refusals.of(m.id, 'malformed'), 5);
     assert.equal(ingest.refusals.of(m.id, 'wrong-meter'), 1);
     assert.equal(ingest.refusals.of(m.id, 'forged'), 0);
   });

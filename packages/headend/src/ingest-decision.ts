@@ -5,8 +5,8 @@
 // An authentic message refused here is refused for good: the same bytes sent again are refused the
 // same way. The ingest acknowledges it with the refusal (ack `r`, docs/protocol.md), or the meter
 // would keep it at the head of its queue and send it for ever.
-import { DecodeError, fromWireBatch, SecurityError } from '@phasewire/core';
-import type { MeterId, PhasewireError, Snapshot } from '@phasewire/core';
+import { DecodeError, fromWireBatch, PhasewireError, SecurityError } from '@phasewire/core';
+import type { MeterId, Snapshot } from '@phasewire/core';
 import type { MessageType } from '@phasewire/secure';
 
 export type ReadingsDecision =
@@ -35,4 +35,13 @@ export function readingsDecision(topicDevice: MeterId, messageType: MessageType,
       `Cannot store readings published on ${topicDevice}'s topic: the batch is of meter ${batch.meter}`) };
   }
   return { kind: 'readings', snapshots: batch.snapshots };
+}
+
+/**
+ * Whether an envelope was refused because its body is not CBOR: the receiver decodes the body only
+ * after AES-GCM has authenticated it (and before the replay window moves), so such a message is
+ * authentic, and refused for good.
+ */
+export function unreadable(error: unknown): error is PhasewireError {
+  return error instanceof PhasewireError && error.code === 'PW_ERR_ENVELOPE_BODY';
 }

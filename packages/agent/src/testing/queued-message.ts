@@ -13,7 +13,9 @@ import { DurableQueue } from '../node/queue/durable-queue.ts';
 export interface QueuedMessage {
   readonly type: MessageType;
   /** The body, CBOR-encoded into the envelope as the agent encodes its own (any value, valid or not). */
-  readonly body: unknown;
+  readonly body?: unknown;
+  /** Bytes sealed as the body as they are, instead of `body` (not CBOR, say). */
+  readonly raw?: Uint8Array;
   /** Flip a bit of the authentication tag: the head-end cannot tell the message from a forgery. */
   readonly forge?: boolean;
 }
@@ -30,7 +32,8 @@ export async function queueMessages(dataDir: string, identity: AgentIdentity, cl
   try {
     const { sender } = agentEnvelopes({ identity, clock, counters, window, onRefusal: () => undefined });
     for (const message of messages) {
-      const sealed = await sender.sealValue(identity.meter, message.type, message.body);
+      const sealed = message.raw === undefined ? await sender.sealValue(identity.meter, message.type, message.body)
+        : await sender.seal(identity.meter, message.type, message.raw);
       // The tag is the envelope's last 16 bytes (docs/security-envelope.md).
       if (message.forge === true) sealed[sealed.length - 1] = (sealed[sealed.length - 1] ?? 0) ^ 0x01;
       await queue.append(sealed);

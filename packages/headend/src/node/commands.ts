@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { DecodeError, deviceTopic, PhasewireError } from '@phasewire/core';
 import type { Clock, MeterId, Snapshot } from '@phasewire/core';
-import { counterScope } from '@phasewire/secure';
+import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import { decodeCommandResponse, encodeCommand } from '@phasewire/core/protocol';
 import type { Command } from '@phasewire/core/protocol';
@@ -26,6 +26,7 @@ import { answered, commandLifetime, judgedByReading } from '../command-record.ts
 import type { CommandRecord } from '../command-record.ts';
 import type { DeviceRegistry, RegistryLinkProfile } from '../registry.ts';
 import type { CommandLog } from './command-log.ts';
+import { unreadable } from '../ingest-decision.ts';
 import type { Ingest } from './ingest.ts';
 import type { SqliteCounters } from './sqlite-counters.ts';
 
@@ -198,7 +199,15 @@ export class Commands {
       this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
     } catch (error) {
       const again = error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY' ? await this.#reopen(sender, payload) : undefined;
-      if (again === undefined) {
+      const refusal = unreadable(error) ? error : unreadable(again) ? again : undefined;
+      if (refusal !== undefined) {
+        // Authentic, its body not CBOR: refused for good, and acknowledged with the refusal.
+        this.#refuse(sender, error);
+        const { keyId, counter } = decodeEnvelope(payload, payload.length).header;
+        await this.#acknowledge(sender, device, { keyId, counter }, refusal.code);
+        return;
+      }
+      if (again === undefined || again instanceof PhasewireError) {
         this.#refuse(sender, error);
         return;
       }
@@ -214,7 +223,7 @@ export class Commands {
     } catch (error) {
       // Sent again, it would be refused again.
       this.#refuse(sender, error);
-      if (error instanceof PhasewireError) await this.#acknowledge(sender, device, opened, error.code);
+      if (error instanceof PhasewireError) await this.#acknowledge(sender, device, opened.header, error.code);
       return;
     }
     try {
@@ -226,7 +235,7 @@ export class Commands {
       this.#refuse(sender, error);
       return;
     }
-    await this.#acknowledge(sender, device, opened);
+    await this.#acknowledge(sender, device, opened.header);
   }
 
   /**
@@ -275,18 +284,21 @@ export class Commands {
     waiting.resolve(record);
   }
 
-  /** A replayed message that authenticates (an answer, or one refused for good again), or undefined (a forgery). */
-  async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | undefined> {
+  /**
+   * A replayed message that authenticates (an answer, or one refused for good again), its refusal when
+   * its body is not CBOR, or undefined (a forgery).
+   */
+  async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | PhasewireError | undefined> {
     try {
       return await this.#options.receiver.reopenValue(sender, payload);
-    } catch {
-      return undefined;
+    } catch (error) {
+      return unreadable(error) ? error : undefined;
     }
   }
 
   /** The sealed ack of the message, with `refusal` (its code) when it was refused for good. */
-  async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue, refusal?: string): Promise<void> {
-    const { keyId, counter } = opened.header;
+  async #acknowledge(sender: DeviceId, device: string, envelope: { keyId: number; counter: bigint }, refusal?: string): Promise<void> {
+    const { keyId, counter } = envelope;
     const entry = refusal === undefined ? { keyId, counter } : { keyId, counter, refused: { code: refusal, readings: 0 } };
     try {
       for (const body of toWireAcks([entry])) {

@@ -68,6 +68,7 @@ describe('Ingest refusals for good', () => {
       publish: (_topic, payload) => { published.push(payload); return Promise.resolve(); },
     });
     const seal = (type: MessageType, body: unknown) => meterSide.sealValue(device, type, body);
+    const sealRaw = (type: MessageType, body: Uint8Array) => meterSide.seal(device, type, body);
     const opened: ReturnType<typeof ackEntries>[] = [];
     /** Every ack published so far, opened as the meter does. */
     const receipts = async () => {
@@ -77,7 +78,7 @@ describe('Ingest refusals for good', () => {
         opened.push(ackEntries(decodeAck((await meterAcks.openValue(device, payload)).value)));
       return opened;
     };
-    return { ingest, appended, receipts, seal, state, meter, device };
+    return { ingest, appended, receipts, seal, sealRaw, state, meter, device };
   };
 
   it('acknowledges a body that is no batch, an envelope of another type and a batch of another meter, each with its refusal',
@@ -102,6 +103,20 @@ describe('Ingest refusals for good', () => {
     const next = await seal('readings', toWireBatch({ meter, snapshots: [snapshot(meter, now, 230)] }));
     assert.deepEqual(await ingest.handle(device, meter, next), { kind: 'stored', readings: 2 });
     assert.deepEqual((await receipts())[3], [{ keyId: 1, counter: 4n }]);
+  });
+
+  it('acknowledges an authentic body that is not CBOR with its refusal, at every copy, without moving the window', async () => {
+    const { ingest, receipts, seal, sealRaw, meter, device } = setup('meter-refused-4');
+    const unreadable = await sealRaw('readings', Uint8Array.of(0xff));
+    for (let copy = 0; copy < 2; copy++) {
+      const outcome = await ingest.handle(device, meter, unreadable);
+      assert.equal(outcome.kind === 'refused' && outcome.acknowledged, true);
+    }
+    const receipt = [{ keyId: 1, counter: 1n, refused: { code: 'PW_ERR_ENVELOPE_BODY', readings: 0 } }];
+    assert.deepEqual(await receipts(), [receipt, receipt]);
+    // The next message, counter 2, is stored.
+    const next = await seal('readings', toWireBatch({ meter, snapshots: [snapshot(meter, now, 230)] }));
+    assert.deepEqual(await ingest.handle(device, meter, next), { kind: 'stored', readings: 2 });
   });
 
   it('acknowledges a redelivery of a message refused for good again, with the same refusal', async () => {

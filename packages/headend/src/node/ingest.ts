@@ -19,7 +19,7 @@ import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedVa
 import type { MeterStore } from '@phasewire/store';
 import { toWireAcks } from '../ack-message.ts';
 import type { AckEntry, AckRefusal } from '../ack-message.ts';
-import { readingsDecision } from '../ingest-decision.ts';
+import { readingsDecision, unreadable } from '../ingest-decision.ts';
 import { defaultReadingTimeWindow, readingTimeRefusal, splitByTime } from '../reading-times.ts';
 import type { ReadingTimeWindow, TimeSplit } from '../reading-times.ts';
 import { RefusalCounters, refusalReasonOf } from '../refusal-counters.ts';
@@ -161,6 +161,7 @@ export class Ingest {
   }
 
   #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome | Promise<IngestOutcome> {
+    if (unreadable(error)) return this.#acknowledgeUnreadable(sender, meter, payload, error);
     // A redelivery of a committed message is refused as a replay and stores nothing, but the device
     // still waits for its receipt. The window refused it before any decryption, so nothing about it
     // is known yet: it is acknowledged again only once it authenticates and its readings are found
@@ -187,6 +188,10 @@ export class Ingest {
     try {
       opened = await this.#options.receiver.reopenValue(sender, payload);
     } catch (error) {
+      if (unreadable(error)) {
+        this.#acknowledgeUnreadable(sender, meter, payload, error);
+        return this.refuse(sender, replay);
+      }
       // Bytes that carry an old counter but do not authenticate: a forgery, counted as one.
       return this.refuse(sender, error);
     }
@@ -215,6 +220,16 @@ export class Ingest {
     }
     if (committed) void this.#sendAck(sender, meter, [entry]);
     return this.refuse(sender, replay);
+  }
+
+  /**
+   * An authentic envelope whose body is not CBOR: refused for good, before the replay window moved
+   * (envelope-receiver.ts), so nothing is committed; its ack names the refusal, again at every copy.
+   */
+  #acknowledgeUnreadable(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: PhasewireError): IngestOutcome {
+    const { keyId, counter } = decodeEnvelope(payload, payload.length).header;
+    void this.#sendAck(sender, meter, [{ keyId, counter, refused: { code: error.code, readings: 0 } }]);
+    return { ...this.refuse(sender, error), acknowledged: true };
   }
 
   #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
