@@ -7,7 +7,6 @@
 // would keep it at the head of its queue and send it for ever.
 import { DecodeError, fromWireBatch, PhasewireError, SecurityError } from '@phasewire/core';
 import type { MeterId, Snapshot } from '@phasewire/core';
-import type { MessageType } from '@phasewire/secure';
 
 export type ReadingsDecision =
   | { readonly kind: 'readings'; readonly snapshots: readonly Snapshot[] }
@@ -15,7 +14,7 @@ export type ReadingsDecision =
   | { readonly kind: 'refused'; readonly error: PhasewireError; readonly readings: number };
 
 /** The snapshots of an authentic message on `topicDevice`'s up/readings topic, or its refusal for good. */
-export function readingsDecision(topicDevice: MeterId, messageType: MessageType, body: unknown): ReadingsDecision {
+export function readingsDecision(topicDevice: MeterId, messageType: string, body: unknown): ReadingsDecision {
   if (messageType !== 'readings') {
     return { kind: 'refused', readings: 0, error: new DecodeError('PW_ERR_HEADEND_MESSAGE',
       `Cannot store readings of ${topicDevice}: the envelope holds a ${messageType} message; expected readings on up/readings`) };
