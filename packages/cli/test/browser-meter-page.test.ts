@@ -1,10 +1,12 @@
 // The meter page in Debian's Chromium against the real server, for a meter whose clock is far from
 // the browser's: a demo's meters run on simulated time, hours or days away from the real clock. The
 // page asks for its data windows ending at the meter's latest reading (lib/data-window.ts), so its
-// charts hold the meter's data; windows ending at the browser's clock held nothing.
+// charts hold the meter's data; windows ending at the browser's clock held nothing. A command the
+// API answers `pending` shows as waiting and is followed to its answer (lib/command-status.ts).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { DeviceId } from '@phasewire/secure';
 import { buildDashboard, launchChromium, newContext, signIn, startBrowserRig, waitForPage, type BrowserRig } from './browser-kit.ts';
 
 const dayMs = 86_400_000;
@@ -75,5 +77,32 @@ describe('the meter page of a meter far behind the real clock', { timeout: 120_0
     const interval = windows.find((r) => r.what === 'intervals');
     assert.equal(interval?.from, new Date(m.clock.now() + 1 - 2 * dayMs).toISOString(),
       'the interval chart shows the meter\'s last two days');
+  });
+
+  it('shows a command answered pending as waiting, not as an error, and follows it to the meter\'s answer', async () => {
+    // The API answers `pending` when the meter has not answered within 30 s. The test answers the
+    // page's POST so at once, with a command the head-end really sent (its wait cut to 1 ms), which the
+    // page then follows through the real GET route until the agent's answer is recorded.
+    const sent: string[] = [];
+    await page.route(`**/api/v1/meters/${meter}/commands`, async (route) => {
+      const record = await rig.server.headEnd.sendCommand(meter as DeviceId, 'read', 1);
+      sent.push(record.id);
+      const expiresAt = new Date(record.expiresAt).toISOString();
+      await route.fulfill({ json: { id: record.id, kind: record.kind, status: 'pending', expiresAt } });
+    });
+    await page.goto(`${rig.url}/#/meters/${meter}`);
+    await page.getByLabel('Command').selectOption('read');
+    await page.getByRole('button', { name: 'Send command…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Read now' }).click();
+    const result = page.getByTestId('command-result');
+    await page.locator('[data-testid=command-result][data-status=pending]').waitFor();
+    assert.equal(await result.getAttribute('class'), 'waiting', 'pending in the neutral style');
+    assert.match(await result.textContent() ?? '', /pending, waiting for the meter's answer/);
+    await page.locator('[data-testid=command-result][data-status=done]').waitFor({ timeout: 20_000 });
+    assert.equal(await result.getAttribute('class'), 'ok');
+    assert.equal(sent.length, 1);
+    assert.ok(requests.some((r) => r.what === `commands/${sent[0] ?? ''}`), 'the page asked for the command again');
+    assert.equal(rig.server.headEnd.command(meter as DeviceId, sent[0] ?? '')?.status, 'done');
+    await page.unrouteAll();
   });
 });
