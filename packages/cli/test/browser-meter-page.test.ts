@@ -100,6 +100,8 @@ describe('the meter page of a meter far behind the real clock', { timeout: 120_0
     assert.match(await result.textContent() ?? '', /pending, waiting for the meter's answer/);
     await page.locator('[data-testid=command-result][data-status=done]').waitFor({ timeout: 20_000 });
     assert.equal(await result.getAttribute('class'), 'ok');
+    // Said to a screen reader too, in the polite live region.
+    await page.locator('[aria-live=polite]').filter({ hasText: `read on ${meter}: done` }).waitFor();
     assert.equal(sent.length, 1);
     assert.ok(requests.some((r) => r.what === `commands/${sent[0] ?? ''}`), 'the page asked for the command again');
     assert.equal(rig.server.headEnd.command(meter as DeviceId, sent[0] ?? '')?.status, 'done');

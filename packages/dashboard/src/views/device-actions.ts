@@ -36,9 +36,11 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
       get: () => ctx.api.commandResult(meter.id, following.id),
       sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
       stopped: () => stopped,
-      onResult: (r) => { if (r.status !== 'pending') setResult(r); },
-    }).then((final) => {
-      if (final !== undefined && !stopped) ctx.announce(`${final.kind} on ${meter.id}: ${final.status}`);
+      onResult: (r) => {
+        if (r.status === 'pending') return;
+        setResult(r);
+        ctx.announce(`${r.kind} on ${meter.id}: ${r.status}`);
+      },
     });
     return () => { stopped = true; };
   }, [following?.id, meter.id]);
