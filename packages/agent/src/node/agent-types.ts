@@ -49,7 +49,9 @@ export type AgentEvent =
   | { readonly kind: 'disconnected'; readonly reason: string }
   | { readonly kind: 'published'; readonly messages: number }
   | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
-  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
+  /** `repeated`: a second copy of a command that ran before, answered with its answer again (not run again). */
+  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string;
+    readonly repeated?: true }
   | { readonly kind: 'refused'; readonly code: string; readonly message: string }
   /**
    * The head-end acknowledged a message but refused some of its readings, or all of it, for good (a

@@ -131,8 +131,8 @@ export class Commands {
   /**
    * A device said `online` (its status channel). The commands sent to it before it was first seen,
    * and still pending, go again in a new envelope with the same id (a clock-sync with the time now):
-   * the device runs an id at most once, and answers a copy it already ran with
-   * PW_ERR_COMMAND_REPLAYED after the first copy's answer, which is the one recorded.
+   * the device runs an id at most once, and answers a copy it already ran with the first copy's
+   * answer again (PW_ERR_COMMAND_REPLAYED after its restart); the first answer is the one recorded.
    */
   deviceOnline(device: string): void {
     this.#seen.add(device);
