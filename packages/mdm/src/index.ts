@@ -55,3 +55,11 @@ export { analyticsQuantities, commitOf, defaultProcessOptions, processMeter, typ
 export { fleetSnapshots } from './service/fleet-snapshots.ts';
 export { powerQualitySummary, type Figure, type PowerQualitySummary } from './service/power-quality.ts';
 export { firstReadingAt, qualityDays, type QualityDay, type QualityDayOptions } from './service/quality-days.ts';
+export type {
+  Decimal, LocalDate, LocalTime, CurrencyCode, Money, RoundingMode, Season, DayType, TouWindow, TouSchedule, FixedComponent,
+  EnergyFlatComponent, TierBlock, EnergyTieredComponent, EnergyTouComponent, Ratchet, DemandComponent, ReactiveKvarhComponent,
+  PowerFactorComponent, PowerFactorSurcharge, FeedInComponent, NetMeteringComponent, LevyComponent, TaxComponent, TariffComponent,
+  ComponentKind, Tariff,
+  IntervalInput, BillingPeriod, PastDemand, DeterminantTrace, Determinant, DemandDeterminant, QualityShares, PartDeterminants,
+  Determinants, LineUnit, BillLine, BillHold, Bill, RatingOptions,
+} from './billing/types.ts';
