@@ -63,3 +63,11 @@ export type {
   IntervalInput, BillingPeriod, PastDemand, DeterminantTrace, Determinant, DemandDeterminant, QualityShares, PartDeterminants,
   Determinants, LineUnit, BillLine, BillHold, Bill, RatingOptions,
 } from './billing/types.ts';
+export { TariffSchema, type TariffFile } from './billing/tariff-schema.ts';
+export { parseTariff } from './billing/parse-tariff.ts';
+export { planPeriod, type PeriodPlan, type PlanPart } from './billing/period-plan.ts';
+export {
+  computeDeterminants, defaultIntervalMs, determinantsOf, slotData, traceIntervals, type SlotData,
+} from './billing/determinants.ts';
+export { defaultCompletenessLimit, periodOfMonth, rateBill, rateDeterminants } from './billing/rate-bill.ts';
+export { minorToDecimal } from './billing/decimal.ts';
