@@ -40,6 +40,23 @@ describe('rating: a tariff change inside the period', () => {
     assert.equal(bill.total.minor, 18_576);
   });
 
+  it('takes each part\'s own maximum demand and prorates the demand charge by days', () => {
+    const demand = (version: number, rate: string, dates: object) => testTariff({ version, ...dates,
+      components: [{ kind: 'demand', id: 'demand', description: 'Demand', windowMinutes: 15, rate }] });
+    const d1 = demand(1, '10', { effectiveTo: '2026-01-11' });
+    const d2 = demand(2, '20', { effectiveFrom: '2026-01-11' });
+    // 1 kW everywhere, 3 kW in the interval ending 2026-01-05 12:00 (part 1), 2 kW in the one ending 2026-01-20 12:00 (part 2).
+    const peaks = new Map([[Date.UTC(2026, 0, 5, 12), 750], [Date.UTC(2026, 0, 20, 12), 500]]);
+    const intervals = intervalSeries([d1, d2], january, (p) => ({ importWh: peaks.get(p.end) ?? 250 }));
+    const split = rateBill([d1, d2], january, intervals);
+    // Part 1: 3 kW × 10/31 = 0.967742 kW shown; 3 × 10/31 × 10.00 = 9.677… → 9.68
+    // Part 2: 2 kW × 21/31 = 1.354839 kW shown; 2 × 21/31 × 20.00 = 27.096… → 27.10
+    assert.deepEqual(split.lines.map((l) => [l.tariffVersion, l.quantity, l.amount.minor, l.determinant]),
+      [[1, '0.967742', 968, 'p0.demand.demand'], [2, '1.354839', 2710, 'p1.demand.demand']]);
+    assert.deepEqual(split.determinants.parts.map((p) => [p.demands[0]?.quantity, p.demands[0]?.at]),
+      [['3', Date.UTC(2026, 0, 5, 12)], ['2', Date.UTC(2026, 0, 20, 12)]]);
+  });
+
   it('refuses a period on days no version covers', () => {
     assert.throws(() => rateBill(v1, january, []),
       { code: 'PW_ERR_TARIFF_NOT_EFFECTIVE', message: /no version given is in effect on 2026-01-11/u });

@@ -344,7 +344,7 @@ export interface BillLine {
   readonly rate: Decimal;
   /** Rounded once, from the exact product (docs/billing.md). Negative for a credit. */
   readonly amount: Money;
-  /** The id of the determinant the quantity came from; null for a per-period fixed charge and for taxes. */
+  /** The id of the determinant the quantity came from; null for fixed charges and taxes. */
   readonly determinant: string | null;
   readonly tariffVersion: number;
   /** The local days the line covers. */
