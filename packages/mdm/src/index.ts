@@ -71,3 +71,4 @@ export {
 } from './billing/determinants.ts';
 export { defaultCompletenessLimit, periodOfMonth, rateBill, rateDeterminants } from './billing/rate-bill.ts';
 export { minorToDecimal } from './billing/decimal.ts';
+export { addDays, daysBetween, localDateTime, startOfDay } from './billing/local-time.ts';
