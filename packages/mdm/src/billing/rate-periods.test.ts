@@ -137,6 +137,7 @@ describe('rating: data quality', () => {
     assert.deepEqual(rateBill(tariff, day, intervals).hold,
       { reason: 'completeness', message: 'completeness 0.9583 is below the limit 0.98' });
     assert.equal(rateBill(tariff, day, intervals, { completenessLimit: 0.95 }).hold, null);
+    assert.throws(() => rateBill(tariff, day, intervals, { completenessLimit: 98 }), { code: 'PW_ERR_INVALID_ARGUMENT' });
     // The bill itself is rated on the data there is: 23 × 0.10 = 2.30
     assert.equal(rateBill(tariff, day, intervals).total.minor, 230);
   });

@@ -200,7 +200,7 @@ export type ComponentKind = TariffComponent['kind'];
 /** One version of a tariff, validated (parseTariff): what rating reads. */
 export interface Tariff {
   readonly id: string;
-  /** Increases with each change; versions of one id must not overlap in effect. */
+  /** Increases with each change; on a day two versions both cover, the higher one applies. */
   readonly version: number;
   readonly name: string;
   readonly currency: CurrencyCode;
