@@ -5,9 +5,10 @@
 // with `VACUUM INTO` on a connection of its own: one read transaction, so the copy is the database
 // as it was at one commit, the WAL included, and the server's writers are not held up (WAL mode).
 // Its -wal and -shm files are not copied. The rest of the directory (configuration, CA, certificates,
-// the software keystore and its key file, Mosquitto's configuration) is copied as it is; lock files
-// are left out. The databases are copied first, in the order found, after `startedAt`: every reading
-// the head-end acknowledged before the backup started was committed before its database's copy.
+// the software keystore and its key file, Mosquitto's configuration) is copied as it is; lock files and
+// the temporary files of atomic replacements are left out. The databases are copied first, in the
+// order found, after `startedAt`: every reading the head-end acknowledged before the backup started
+// was committed before its database's copy.
 //
 // The archive is a gzip-compressed tar (the `tar` package): manifest.json first (backup-manifest.ts:
 // each file's size and SHA-256, and what is not in it: keys held in a PKCS#11 token, a PostgreSQL
@@ -166,14 +167,24 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
     const copy = async (path: string, kind: BackupFileEntry['kind']): Promise<void> => {
       const target = join(staging ?? '', backupDataFolder, path);
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      if (kind === 'sqlite') snapshotDatabase(join(dataDir, path), target);
-      else await copyFile(join(dataDir, path), target);
+      if (kind === 'sqlite') {
+        snapshotDatabase(join(dataDir, path), target);
+      } else {
+        try {
+          await copyFile(join(dataDir, path), target);
+        } catch (error) {
+          // Renamed or removed by the running server since the listing (a file replaced atomically): not part of its state.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw error;
+        }
+      }
       entries.push({ path, bytes: (await stat(target)).size, sha256: await sha256File(target), kind });
     };
     for (const path of databases) await copy(path, 'sqlite');
     for (const path of files) {
-      const lock = basename(path) === '.lock' || path.endsWith('.lock');
-      if (!databases.includes(path) && !companions.has(path) && !lock) await copy(path, 'file');
+      // Lock files, and the temporary files of atomic replacements (data-directory.ts, writeAtomic), are no state.
+      const transient = basename(path) === '.lock' || path.endsWith('.lock') || path.endsWith('.tmp');
+      if (!databases.includes(path) && !companions.has(path) && !transient) await copy(path, 'file');
     }
     const manifest: BackupManifest = {
       format: backupFormat, version: backupVersion,
