@@ -242,6 +242,8 @@ export const errorCodes = {
   PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server '
     + '(MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; '
     + 'everything started before it was closed again.' },
+  PW_ERR_SERVER_NOT_READY: { family: 'transport', summary: '`phasewire server status` found the server not ready (a readiness '
+    + 'check failing: store, broker, MDM runs or keystore), or could not reach its /readyz; the output names each check.' },
   // ── server: VEE, analytics, alarms
   PW_ERR_VEE_INPUT: { family: 'validation', summary: 'Data or parameters given to validation, estimation, analytics or alarms are '
     + 'outside their domain (an interval that does not divide a day, a non-finite reading, a register modulus that is not positive, '

@@ -100,6 +100,11 @@ const Api = Type.Object({
   bind: Type.Optional(text('address the API binds to, when it differs from the other listeners\' (default `bind`)')),
   port: Port('the API and dashboard over HTTPS (TLS 1.3, no client certificate)', defaultApiPort),
   ...PemPair('for the API, e.g. one the users\' browsers trust (default: the listeners\' certificate)'),
+  metrics: Type.Optional(Type.Object({
+    enabled: Type.Optional(Type.Boolean({ default: true, description: '`/metrics` in Prometheus\' text format (operations.md)' })),
+    tokenEnv: Type.Optional(text('the environment variable holding the scrape token (at least 16 characters); without it, '
+      + '`/metrics` answers loopback clients only')),
+  }, { ...closed, description: 'the metrics endpoint on the API listener' })),
 }, { ...closed, description: 'the HTTPS API with the dashboard (api.md)' });
 
 const Ingest = Type.Object({

@@ -69,6 +69,8 @@ export interface ApiConfig {
    */
   readonly certificate: string | undefined;
   readonly key: string | undefined;
+  /** `/metrics` (docs/operations.md): on by default; a scrape token from `tokenEnv`, else loopback clients only. */
+  readonly metrics: { readonly enabled: boolean; readonly tokenEnv: string | undefined };
 }
 
 /** A webhook the MDM's alarm notifications go to; the signing secret is read from an environment variable. */
@@ -141,7 +143,8 @@ export const defaultServerConfig: ServerConfig = {
   store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
   broker: { kind: 'embedded' },
   keystore: { kind: 'software', file: serverDefaults.keystoreFile, unlock: { keyFile: serverDefaults.keystoreKeyFile } },
-  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
+  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined,
+    metrics: { enabled: true, tokenEnv: undefined } },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
 };
@@ -214,7 +217,8 @@ function storeOf(file: ServerConfigFile['store']): StoreConfig {
 function apiOf(file: ServerConfigFile['api']): ApiConfig {
   if (file === undefined) return defaultServerConfig.api;
   if (file.bind !== undefined && !isHostName(file.bind)) fail('api.bind', file.bind, 'an IP address or host name to listen on');
-  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api') };
+  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api'),
+    metrics: { enabled: file.metrics?.enabled ?? true, tokenEnv: file.metrics?.tokenEnv } };
 }
 
 const urlOf = (text: string): URL | undefined => {

@@ -21,7 +21,7 @@ import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authorise, changesState, findRule } from '../access.ts';
 import type { ApiPrincipal } from '../access.ts';
 import { answerFor, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../api-errors.ts';
-import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../ports.ts';
+import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, OperationsPort, PowerQualityPort } from '../ports.ts';
 import { FixedWindowLimiter } from '../rate-limiter.ts';
 import { securityHeaders } from '../security-headers.ts';
 import type { RateLimit } from '../rate-limiter.ts';
@@ -40,6 +40,7 @@ import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { healthRoutes } from './routes-health.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -76,6 +77,8 @@ export interface ApiServerOptions {
   readonly liveLimits?: Partial<LiveFeedLimits>;
   /** Origins allowed to open the live feed besides `https://<Host>` (e.g. a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
+  /** Readiness checks and metrics for /readyz and /metrics (routes-health.ts); /readyz has no checks without it. */
+  readonly operations?: OperationsPort;
   /** Fastify's own request log (pino); off by default. */
   readonly logger?: boolean;
   /** Where the cause of every 500 goes (default standard error); `phasewire server` passes its log. */
@@ -237,6 +240,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
   operationRoutes(app, ctx);
+  healthRoutes(app, options.operations, performance.now());
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };
@@ -244,9 +248,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   if (options.staticDir !== undefined) await app.register(fastifyStatic, { root: options.staticDir, wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    // The dashboard routes in the browser: an unknown page path gets its index.html.
-    if (options.staticDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api/'))
-      return reply.sendFile('index.html');
+    // The dashboard routes in the browser: an unknown page path gets its index.html, when a browser
+    // asks for a page. A probe or a scraper (a typo of /readyz, /metrics) gets a 404, never a 200 page.
+    if (options.staticDir !== undefined && request.method === 'GET' && isPageRequest(request)) return reply.sendFile('index.html');
     return reply.code(404)
       .send({ error: { code: 'PW_ERR_API_NOT_FOUND',
       message: `Cannot find ${request.method} ${request.url.split('?')[0] ?? ''}: no such route` } });
@@ -268,6 +272,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (options.accounts === undefined) accounts.close();
     },
   };
+}
+
+/** The first path segments of machine endpoints: never answered with the dashboard's page. */
+const machineSegment = /^\/(api|metric|health|ready|live|status)/i;
+
+function isPageRequest(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return !machineSegment.test(request.url) && accept.includes('text/html');
 }
 
 const liveDocument = {

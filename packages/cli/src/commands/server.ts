@@ -21,6 +21,7 @@ import { dataFiles, inData, readConfigFile, standardServices, startPhasewireServ
 import type { PhasewireServer, PhasewireServerOptions, StandardServicesOptions } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
+import { registerServerStatus } from './server-status.ts';
 
 export interface ServerFlags {
   dataDir: string;
@@ -175,6 +176,8 @@ export function registerServer(program: Command, io: CliIo): void {
       io.err(`token ${created.record.id} for meter ${options.serial}, valid until ${new Date(created.record.expiresAt)
         .toISOString()}; it is shown only now\n`);
     });
+
+  registerServerStatus(server, io);
 
   // The operator's way in on the machine: sign-in throttling is per (user name, address), so no one
   // elsewhere can lock an account out; this covers a forgotten or compromised password.

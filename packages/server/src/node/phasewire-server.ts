@@ -57,6 +57,8 @@ export interface ServerContext {
   readonly trust: TlsTrust;
   /** The enrollment token store shared with `phasewire server token` (under the CA directory's lock). */
   readonly tokens: TokenStore;
+  /** The server's keystore (the readiness probe looks the envelope master up in it). */
+  readonly keystore: Keystore;
   /** The whole revocation: every certificate of the meter at the CA, the registry, its live sessions. */
   revoke(device: MeterId): Promise<void>;
 }
@@ -311,7 +313,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     });
     closers.push(() => caWatch.close());
     const context: ServerContext = {
-      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke,
+      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke, keystore,
     };
     // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
     const services: StartedService[] = [];

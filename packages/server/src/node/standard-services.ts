@@ -36,6 +36,7 @@ import { tokenStoreEnrollment } from '@phasewire/api/node';
 import type { ServerConfig } from '../server-config.ts';
 import { ensureIngestIdentity, inData } from './data-directory.ts';
 import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
+import { serverReadiness } from './readiness.ts';
 
 
 /** A PEM file named by the configuration field `field`, under the data directory; what it is for goes into the error. */
@@ -292,6 +293,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         enrollment: tokenStoreEnrollment(context.tokens, context.clock),
         ...(mdm === undefined ? {} : { alarms: alarmServicePort(mdm.alarms) }),
         powerQuality, live,
+        operations: { readiness: serverReadiness(context, () => state.mdm) },
         // Every 500 with its cause, into the server's log (Fastify's own request log stays off).
         log: context.log,
         ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
