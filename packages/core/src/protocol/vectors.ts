@@ -166,6 +166,10 @@ export const statusVectors: VectorSet<StatusMessage> = {
       decoded: { state: 'online', model: 'sdm630', link: 'rs485' },
     },
     { name: 'offline over cellular', wire: json({ state: 'offline', link: 'cellular' }), decoded: { state: 'offline', link: 'cellular' } },
+    {
+      name: 'online with 12 messages queued', wire: json({ state: 'online', link: 'cellular', queued: 12 }),
+      decoded: { state: 'online', link: 'cellular', queued: 12 },
+    },
   ],
   invalid: [
     { name: 'not JSON', wire: new TextEncoder().encode('online'), code: 'PW_ERR_STATUS_INVALID' },
@@ -177,6 +181,9 @@ export const statusVectors: VectorSet<StatusMessage> = {
     { name: 'model as a number', wire: json({ state: 'online', model: 7 }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'model with a space', wire: json({ state: 'online', model: 'sdm 630' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'unknown link', wire: json({ state: 'online', link: 'lora' }), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'queued negative', wire: json({ state: 'online', queued: -1 }), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'queued not whole', wire: json({ state: 'online', queued: 1.5 }), code: 'PW_ERR_STATUS_INVALID' },
+    { name: 'queued as text', wire: json({ state: 'online', queued: '3' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'over 256 bytes', wire: json({ state: 'online', pad: 'x'.repeat(256) }), code: 'PW_ERR_STATUS_INVALID' },
   ],
 };

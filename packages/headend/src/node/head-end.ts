@@ -87,6 +87,8 @@ export interface HeadEnd {
   disconnect(device: DeviceId): Promise<void>;
   /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
   setTicketKeys(keys: Uint8Array): void;
+  /** The store-and-forward queue depth each agent last reported in its online status, by device (metrics). */
+  reportedQueues(): ReadonlyMap<string, number>;
   /** Whether the broker accepts sessions now (broker-health.ts): the server's readiness probe. */
   brokerHealth(): Promise<BrokerHealth>;
   close(): Promise<void>;
@@ -207,6 +209,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     },
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     brokerHealth: () => front.health(),
+    reportedQueues: () => sideChannels.reportedQueues,
     async close() {
       unobserve();
       commands.close();

@@ -3,3 +3,5 @@ export * from './phasewire-server.ts';
 export * from './data-directory.ts';
 export * from './locked-token-store.ts';
 export * from './standard-services.ts';
+export * from './metrics.ts';
+export * from './readiness.ts';
