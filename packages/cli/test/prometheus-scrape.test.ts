@@ -24,6 +24,22 @@ const meter = parseMeterId('prom-unbalanced-1');
 const scrapeToken = 'prometheus-scrape-token-0123456789';
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const alertRules = join(repoRoot, 'deploy/prometheus/alerts.yml');
+const grafanaDashboard = join(repoRoot, 'deploy/grafana/phasewire.json');
+
+/** PromQL's functions, aggregations and keywords: every other identifier in an expression names a metric. */
+const promqlWords = new Set(['sum', 'avg', 'min', 'max', 'count', 'by', 'without', 'rate', 'increase', 'irate', 'histogram_quantile',
+  'time', 'and', 'or', 'unless', 'on', 'ignoring', 'bool', 'offset', 'group_left', 'group_right', 'topk', 'bottomk', 'abs', 'clamp_min',
+  'predict_linear', 'delta', 'deriv']);
+
+/** The metric names an expression reads: label matchers, strings, ranges and numbers taken out, functions and keywords left aside. */
+function metricNames(expr: string): string[] {
+  const bare = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, ' ').replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(?:by|without|on|ignoring)\s*\([^)]*\)/g, ' ').replace(/\boffset\s+\S+/g, ' ');
+  return [...bare.matchAll(/(?<![\w.])[A-Za-z_:][A-Za-z0-9_:]*/g)].map((m) => m[0]).filter((word) => !promqlWords.has(word));
+}
+
+/** Grafana's own variables, as a panel query gets them: every server, a one-minute rate window. */
+const grafanaVariables = (expr: string): string => expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*');
 
 function run(command: string, args: readonly string[], input?: string): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
@@ -199,5 +215,44 @@ describe('Prometheus scrapes the server', { timeout: 180_000 }, () => {
     await until('the unbalance rule pending',
       async () => (await rules()).find((r) => r.name === 'PhasewireVoltageUnbalance')?.state === 'pending');
     assert.equal(list.find((r) => r.name === 'PhasewireDown')?.state, 'inactive');
+  });
+
+  it('evaluates every Grafana panel query in Prometheus with data, each naming only metrics the server exports', async () => {
+    const scraped = (await get(`${apiUrl}/metrics`, ca, scrapeToken)).text;
+    const exported = new Set(['up']);
+    for (const [, name, type] of scraped.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      exported.add(name ?? '');
+      if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${name ?? ''}${suffix}`);
+    }
+    interface Panel { title: string; type: string; targets?: { expr: string }[] }
+    const dashboard = JSON.parse(await readFile(grafanaDashboard, 'utf8')) as {
+      uid: string; panels: Panel[]; templating: { list: { name: string; definition?: string }[] };
+    };
+    assert.equal(dashboard.uid, 'phasewire');
+    // The server picker: Grafana's label_values() over a metric every server exports.
+    const picker = dashboard.templating.list.find((v) => v.name === 'instance')?.definition ?? '';
+    const pickerMetric = /^label_values\((\w+), instance\)$/.exec(picker)?.[1] ?? '';
+    assert.ok(exported.has(pickerMetric), picker);
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+    assert.ok(queries.length >= 20, `${queries.length} queries`);
+    const titles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const wanted of [/Fleet health/, /Ingest/, /Voltage per phase/, /Voltage unbalance/]) assert.match(titles, wanted);
+    // A rate needs two samples in its window: wait for a few scrapes.
+    await until('five scrapes', async () => (await value('count_over_time(up{job="phasewire"}[1m])') ?? 0) >= 5);
+    for (const { panel, expr } of queries) {
+      const names = metricNames(expr);
+      assert.ok(names.length > 0, `${panel}: ${expr} reads no metric`);
+      for (const name of names) assert.ok(exported.has(name), `${panel}: ${expr} names ${name}, which the server does not export`);
+      const answer = await query(grafanaVariables(expr));
+      assert.equal(answer.status, 'success', `${panel}: ${expr}: ${answer.error ?? ''}`);
+      assert.ok(answer.data.result.length > 0, `${panel}: ${expr} has no data: ${JSON.stringify(answer)}`);
+    }
+  });
+
+  it('finds the metric names of an expression and nothing else', () => {
+    assert.deepEqual(metricNames('histogram_quantile(0.99, sum by (le) (rate(a_bucket{x="y{z}", instance=~"$instance"}[1m])))'),
+      ['a_bucket']);
+    assert.deepEqual(metricNames('(min(b_seconds{i="1"}) - time()) / 86400 + sum without (q) (c_total offset 5m)'),
+      ['b_seconds', 'c_total']);
   });
 });
