@@ -178,6 +178,12 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  log: Type.Optional(Type.Object({
+    level: Type.Optional(Type.Enum(['debug', 'info', 'warn', 'error'], { default: 'info', description: 'the least severe level written' })),
+    format: Type.Optional(Type.Enum(['auto', 'json', 'pretty'], {
+      default: 'auto', description: 'one JSON object a line, or one human line an event; `auto`: human on a terminal, else JSON',
+    })),
+  }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
 }, { ...closed, expected: 'an object' });
 
 /** The configuration file as the schema admits it, before defaults and the checks of server-config.ts. */

@@ -132,6 +132,8 @@ export interface ServerConfig {
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
   readonly ingest: IngestConfig;
+  /** The log on standard error (docs/operations.md, "Logs"). */
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'auto' | 'json' | 'pretty' };
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -147,6 +149,7 @@ export const defaultServerConfig: ServerConfig = {
     metrics: { enabled: true, tokenEnv: undefined } },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
+  log: { level: 'info', format: 'auto' },
 };
 
 type Json = Record<string, unknown>;
@@ -297,6 +300,7 @@ export function parseServerConfig(value: unknown): ServerConfig {
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail),
+    log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
   };
 }
 

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import type { FastifyError, FastifyRequest } from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -40,7 +41,7 @@ import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { operationRoutes } from './routes-operations.ts';
-import { healthRoutes } from './routes-health.ts';
+import { healthRoutes, operationsPaths } from './routes-health.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -81,6 +82,11 @@ export interface ApiServerOptions {
   readonly operations?: OperationsPort;
   /** Fastify's own request log (pino); off by default. */
   readonly logger?: boolean;
+  /**
+   * The server's logger (pino): one line per request with its id, method, path (no query), status and
+   * time, and Fastify's own errors; every answer names its id in `x-request-id`. Replaces `logger`.
+   */
+  readonly loggerInstance?: FastifyBaseLogger;
   /** Where the cause of every 500 goes (default standard error); `phasewire server` passes its log. */
   readonly log?: ApiLog;
 }
@@ -142,7 +148,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app: ApiInstance = Fastify({
     https: tlsServerOptions(options.identity, options.trust, { clientAuth: 'none' }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    logger: options.logger ?? false,
+    ...(options.loggerInstance === undefined ? { logger: options.logger ?? false }
+      // Fastify's own two lines a request are off: one line of ours a request, with what an operator needs.
+      : { loggerInstance: options.loggerInstance, logController: new LogController({ disableRequestLogging: true }) }),
+    // Our own ids: a client's x-request-id is not trusted into the log.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
     // Errors met before routing and bytes that are not HTTP: answered as every other refusal.
     frameworkErrors: frameworkErrors(options.bodyLimitBytes ?? 64 * 1024, log),
     clientErrorHandler: clientErrorAnswer,
@@ -162,14 +173,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       : frameworkAnswer(error, bodyLimit) ?? answerFor(error);
     if (answer.status >= 500) logFailure(log, request, error);
     if (answer.status === 401 || answer.status === 403)
-      request.log.warn({ code: answer.body.error.code, url: request.url, ip: request.ip }, 'API request refused');
+      // The path without its query: a query may carry what a client should not have put there.
+      request.log.warn({ code: answer.body.error.code, path: request.url.split('?')[0], ip: request.ip }, 'API request refused');
     if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(answer.status).send(answer.body);
   });
 
+  if (options.loggerInstance !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      // Probes and scrapes come every few seconds: at debug, so that they do not drown the requests of people.
+      const path = request.url.split('?')[0] ?? '';
+      const line = { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+      if (operationsPaths.includes(path as typeof operationsPaths[number])) request.log.debug(line, 'request');
+      else request.log.info(line, 'request');
+      done();
+    });
+  }
+
   // Every answer, the dashboard's files, /docs and errors included (security-headers.ts says which CSP each gets).
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.headers(securityHeaders(request.url));
+    void reply.header('x-request-id', request.id);
     if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });

@@ -5,3 +5,4 @@ export * from './locked-token-store.ts';
 export * from './standard-services.ts';
 export * from './metrics.ts';
 export * from './readiness.ts';
+export * from './server-log.ts';

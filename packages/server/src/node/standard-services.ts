@@ -83,7 +83,7 @@ export interface StandardServicesOptions {
   readonly mdm?: Partial<Omit<MdmServiceOptions, 'store' | 'clock'>>;
   /** Options passed on to the API server as they are (tests: a cheap `scrypt`; the demo: `session`). */
   readonly api?: Partial<Pick<ApiServerOptions,
-    'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger'>>;
+    'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger' | 'loggerInstance'>>;
 }
 
 export interface StandardServices {
