@@ -83,6 +83,7 @@ const benchmark: Benchmark = {
       const agent = new Agent({ keepAlive: true, maxSockets: 1, ca });
       try {
         const base = services.apiUrl ?? '';
+        let series = 0;
         for (let waited = 0; ; waited += 50) {
           const text = await new Promise<string>((done) => {
             request(`${base}/metrics`, { agent, servername: 'localhost' }, (res) => {
@@ -92,6 +93,7 @@ const benchmark: Benchmark = {
             }).end();
           });
           const online = `phasewire_sessions{link="wifi"} ${meters - Math.ceil(meters / 3)}`;
+          series = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
           if (/phasewire_fleet_voltage_volts\{phase="L1",stat="mean"\}/.test(text) && text.includes(online)) break;
           if (waited > 30_000) throw new Error('the fleet did not show in /metrics');
           await new Promise((r) => setTimeout(r, 50));
@@ -101,7 +103,7 @@ const benchmark: Benchmark = {
         return {
           figure: { label: 'CPU per /metrics scrape, 1,000 meters', value: scrape.cpuUs / 1000, unit: 'ms' },
           reference: { label: 'CPU per /healthz on the same connection', value: floor.cpuUs / 1000, unit: 'ms', kind: 'limit' },
-          extra: { scrapeWallMs: scrape.wallMs, scrapeBytes: scrape.bytes, healthzWallMs: floor.wallMs },
+          extra: { scrapeWallMs: scrape.wallMs, scrapeBytes: scrape.bytes, series, healthzWallMs: floor.wallMs },
         };
       } finally {
         agent.destroy();
