@@ -6,3 +6,6 @@ export * from './standard-services.ts';
 export * from './metrics.ts';
 export * from './readiness.ts';
 export * from './server-log.ts';
+export * from './home-assistant-publisher.ts';
+export * from './backup.ts';
+export * from './restore.ts';
