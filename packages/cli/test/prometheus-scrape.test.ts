@@ -187,6 +187,14 @@ describe('Prometheus scrapes the server', { timeout: 180_000 }, () => {
     assert.ok((await value('nodejs_eventloop_lag_p99_seconds') ?? -1) >= 0, 'the event loop delay');
   });
 
+  it('is ready with the embedded broker: /readyz names its listener', async () => {
+    const ready = await get(`${apiUrl}/readyz`, ca);
+    assert.equal(ready.status, 200, ready.text);
+    const broker = (JSON.parse(ready.text) as { checks: { name: string; state: string; detail: string }[] }).checks
+      .find((c) => c.name === 'broker');
+    assert.deepEqual(broker, { name: 'broker', state: 'ok', detail: `embedded broker listening on port ${server.endpoints.mqttPort}` });
+  });
+
   it('passes `promtool check metrics` on the scraped text, which it answers only for the scrape token', async () => {
     const scraped = await get(`${apiUrl}/metrics`, ca, scrapeToken);
     assert.equal(scraped.status, 200);

@@ -252,7 +252,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     enforceRevocations: () => policyServer.policy.enforceRevocations(),
     setTicketKeys: (keys) => { policyServer.server.setTicketKeys(Buffer.from(keys)); },
     // In this process: it accepts as long as its listener is open (the event loop answering is the probe itself).
-    health: (): Promise<BrokerHealth> => Promise.resolve(policyServer.server.listening
+    health: (): Promise<BrokerHealth> => Promise.resolve(policyServer.listening
       ? { ok: true, detail: `embedded broker listening on port ${listening}` }
       : { ok: false, detail: 'the embedded broker\'s listener is closed' }),
     close: async () => {
