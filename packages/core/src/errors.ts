@@ -243,6 +243,8 @@ export const errorCodes = {
   PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server '
     + '(MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; '
     + 'everything started before it was closed again.' },
+  PW_ERR_SERVER_NOT_READY: { family: 'transport', summary: '`phasewire server status` found the server not ready (a readiness '
+    + 'check failing: store, broker, MDM runs or keystore), or could not reach its /readyz; the output names each check.' },
   // ── server: backup and restore
   PW_ERR_BACKUP_FAILED: { family: 'store', summary: '`phasewire backup` could not read the data directory or write the archive '
     + '(a full disk, an unwritable folder, an archive already under that name); nothing was left under the archive\'s name.' },

@@ -102,6 +102,11 @@ const Api = Type.Object({
   bind: Type.Optional(text('address the API binds to, when it differs from the other listeners\' (default `bind`)')),
   port: Port('the API and dashboard over HTTPS (TLS 1.3, no client certificate)', defaultApiPort),
   ...PemPair('for the API, e.g. one the users\' browsers trust (default: the listeners\' certificate)'),
+  metrics: Type.Optional(Type.Object({
+    enabled: Type.Optional(Type.Boolean({ default: true, description: '`/metrics` in Prometheus\' text format (operations.md)' })),
+    tokenEnv: Type.Optional(text('the environment variable holding the scrape token (at least 16 characters); without it, '
+      + '`/metrics` answers loopback clients only')),
+  }, { ...closed, description: 'the metrics endpoint on the API listener' })),
 }, { ...closed, description: 'the HTTPS API with the dashboard (api.md)' });
 
 const Ingest = Type.Object({
@@ -188,6 +193,12 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  log: Type.Optional(Type.Object({
+    level: Type.Optional(Type.Enum(['debug', 'info', 'warn', 'error'], { default: 'info', description: 'the least severe level written' })),
+    format: Type.Optional(Type.Enum(['auto', 'json', 'pretty'], {
+      default: 'auto', description: 'one JSON object a line, or one human line an event; `auto`: human on a terminal, else JSON',
+    })),
+  }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
   homeAssistant: Type.Optional(HomeAssistant),
 }, { ...closed, expected: 'an object' });
 

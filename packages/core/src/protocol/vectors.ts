@@ -173,6 +173,10 @@ export const statusVectors: VectorSet<StatusMessage> = {
       decoded: { state: 'online', model: 'sdm630', link: 'rs485' },
     },
     { name: 'offline over cellular', wire: json({ state: 'offline', link: 'cellular' }), decoded: { state: 'offline', link: 'cellular' } },
+    {
+      name: 'online with 12 messages queued', wire: json({ state: 'online', link: 'cellular', queued: 12 }),
+      decoded: { state: 'online', link: 'cellular', queued: 12 },
+    },
   ],
   invalid: [
     { name: 'not JSON', wire: new TextEncoder().encode('online'), code: 'PW_ERR_STATUS_INVALID' },

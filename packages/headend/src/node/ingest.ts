@@ -91,6 +91,9 @@ export class Ingest {
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
   #stored = 0;
+  #messages = 0;
+  /** Called with each successful commit's duration (the metrics' commit latency); none by default. */
+  readonly #onCommitTimed = new Set<(seconds: number, messages: number, readings: number) => void>();
   /** Called with each committed group's snapshots (the API's live feed); none by default. */
   readonly #onCommitted = new Set<(snapshots: readonly Snapshot[]) => void>();
 
@@ -108,6 +111,17 @@ export class Ingest {
   /** Readings committed since start. */
   get stored(): number {
     return this.#stored;
+  }
+
+  /** Messages whose readings were committed since start. */
+  get messages(): number {
+    return this.#messages;
+  }
+
+  /** Calls `listener` with the duration of every successful store commit, its messages and readings; returns the unsubscribe. */
+  onCommitTimed(listener: (seconds: number, messages: number, readings: number) => void): () => void {
+    this.#onCommitTimed.add(listener);
+    return () => { this.#onCommitTimed.delete(listener); };
   }
 
   /**
@@ -277,6 +291,7 @@ export class Ingest {
   async #commit(group: readonly Pending[]): Promise<void> {
     const snapshots: Snapshot[] = [];
     for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
+    const began = performance.now();
     try {
       await this.#options.store.appendSnapshots(snapshots);
     } catch (error) {
@@ -303,6 +318,9 @@ export class Ingest {
         : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
     }
     this.#stored += readings;
+    this.#messages += group.length;
+    const seconds = (performance.now() - began) / 1000;
+    for (const listener of this.#onCommitTimed) listener(seconds, group.length, readings);
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
     for (const item of group) {
       const key = `${item.sender} ${item.meter}`;
