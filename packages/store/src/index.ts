@@ -16,3 +16,9 @@ export {
     type AlarmRecordState,
   type AlarmTransitionDraft, type AlarmTransitionRecord, type AlarmQuery, type AlarmTransitionQuery,
 } from './mdm-state.ts';
+export {
+  emptyRunCounts, overlaps, type AccountRecord, type AuditDraft, type AuditQuery, type AuditRecord, type BillKind, type BillQuery,
+  type BillRecord, type BillRunCounts, type BillRunRecord, type BillRunState, type BillStatus, type BillingCommit, type BillingCycle,
+  type BillingStore, type Effective, type MeterInstallation, type RunItemKey, type ServicePointLink, type ServicePointRecord,
+  type TariffAssignment, type TariffVersionRecord,
+} from './billing-state.ts';
