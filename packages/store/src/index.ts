@@ -6,6 +6,9 @@ export type {
 } from './meter-store.ts';
 export type { Rollup, RollupBasis } from './aggregates.ts';
 export type { IntervalValue } from './intervals.ts';
+export {
+  IntervalTableBuilder, intervalSeries, qualityOfCode, type IntervalTable, type IntervalTableQuery,
+} from './interval-table.ts';
 export { fleetValue, type FleetInterval } from './fleet-interval.ts';
 export { intervalQualities, intervalStages, type IntervalQuality, type IntervalStage } from './quality.ts';
 export { dayMs, intervalMs, intervalsPerDay, rollupPeriods, type RollupPeriod, type TimeRange } from './periods.ts';
