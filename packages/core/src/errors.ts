@@ -255,6 +255,14 @@ export const errorCodes = {
     + '(or is not of the form <meter>:<type>:<occurrence>); nothing was changed.' },
   PW_ERR_ALARM_QUERY: { family: 'validation', summary: 'An alarm list query has a limit outside 1 to 1000 or a cursor that the alarm '
     + 'service did not give out.' },
+  // ── mdm: billing (tariffs, determinants, rating)
+  PW_ERR_TARIFF_INVALID: { family: 'config', summary: 'A tariff file fails its schema or its own consistency (an unknown time zone, '
+    + 'a date that does not exist, a bucket without a rate, blocks that do not rise): the message names the field, what was found and '
+    + 'what was expected.' },
+  PW_ERR_TARIFF_NOT_EFFECTIVE: { family: 'validation', summary: 'No version of the tariff is in effect on some day of a billing period, '
+    + 'or the versions given belong to different tariffs, overlap, or do not share a currency and time zone.' },
+  PW_ERR_BILLING_INPUT: { family: 'validation', summary: 'Interval data given to rating is not usable: an interval end off the grid or '
+    + 'outside the period, one end twice, a negative or non-finite energy, or a billing period that ends before it starts.' },
   PW_ERR_MDM_CONFIG: { family: 'config', summary: 'The MDM service options are not valid: '
     + 'a schedule period or the late-data window is not a positive whole number of milliseconds, or a meter setup has a non-positive '
     + 'voltage, CT ratio, Imax or register modulus.' },
