@@ -20,8 +20,9 @@ export interface PeriodKey {
   readonly servicePoint: string;
 }
 
+/** `2026-01:acc-1:sp-1:001`: account and service point ids hold no colon (the API's id pattern), so the id splits back. */
 export const documentId = (key: PeriodKey, n: number): string =>
-  `${key.cycle}/${key.account}/${key.servicePoint}/${String(n).padStart(3, '0')}`;
+  `${key.cycle}:${key.account}:${key.servicePoint}:${String(n).padStart(3, '0')}`;
 
 /**
  * What a bill was rated from and came to, as a short text: two ratings with the same fingerprint

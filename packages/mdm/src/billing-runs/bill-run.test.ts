@@ -159,7 +159,7 @@ void describe('bill run corrections', () => {
     assert.deepEqual(seen, [3]);
     assert.deepEqual([resumed.pass, resumed.state, resumed.done, resumed.counts.created], [1, 'finished', 3, 3]);
     assert.deepEqual((await s.billing.bills({ limit: 10 })).map((b) => b.id),
-      ['2026-01/acc-1/sp-1/001', '2026-01/acc-2/sp-2/001', '2026-01/acc-3/sp-3/001']);
+      ['2026-01:acc-1:sp-1:001', '2026-01:acc-2:sp-2:001', '2026-01:acc-3:sp-3:001']);
     const actions = (await s.billing.audit({ subject: 'run:2026-01', limit: 10 })).map((a) => `${a.actor} ${a.action}`);
     assert.deepEqual(actions, ['ann run.start', 'bob run.resume', 'bob run.finish']);
     await close(s);

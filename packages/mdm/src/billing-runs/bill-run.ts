@@ -27,6 +27,8 @@ export interface BillRunOptions {
   readonly batchSize?: number;
   /** Called after each committed item with the run's progress (an API's progress feed, a test's kill switch). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called once the run is opened (created, resumed or started again), before any item. */
+  readonly onOpened?: (run: BillRunRecord) => void;
 }
 
 export interface BillRunDeps {
@@ -93,6 +95,7 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
   const limit = options.completenessLimit ?? defaultCompletenessLimit;
   const { items, skipped } = workItems(await loadAccountsModel(billing), cycle);
   const run = await billing.openRun(cycle, items.length + skipped.length, options.actor);
+  options.onOpened?.(run);
   const done = new Set((await billing.runItemsDone(cycle, run.pass)).map(keyOf));
   let progress = done.size;
   const total = items.length + skipped.length;

@@ -13,6 +13,14 @@ export function checkCycle(cycle: string): void {
     + 'expected YYYY-MM');
 }
 
+/** Account, service point and tariff ids: no colon, so that a bill id (`cycle:account:service point:n`) splits back. */
+export const billingIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkId(id: string, what: string): void {
+  if (!billingIdPattern.test(id)) throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store ${what} ${JSON.stringify(id)}: `
+    + 'expected 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+}
+
 export function checkSpan(span: Effective, what: string): void {
   if (!Number.isSafeInteger(span.from) || (span.to !== null && (!Number.isSafeInteger(span.to) || span.to <= span.from)))
     throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store ${what}: its span [${span.from}, ${span.to ?? 'open'}) `
