@@ -26,7 +26,8 @@ export const TariffUploadBody = Type.Unknown({ description: 'one tariff version,
 const Span = { from: isoTime, to: Type.Optional(nullable(isoTime)) };
 export const AccountBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  cycleDay: Type.Integer({ minimum: 1, maximum: 28, description: 'the local day of each month a billing period starts' }),
+  cycleDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 28,
+    description: 'the local day of each month a billing period starts (default: the server\'s billing.cycleDay)' })),
 }, { additionalProperties: false });
 export const LinkBody = Type.Object({ servicePoint: id('a service point id'), ...Span }, { additionalProperties: false });
 export const AssignmentBody = Type.Object({ tariffId: id('a tariff id'), ...Span }, { additionalProperties: false });

@@ -14,6 +14,8 @@ export interface BillingPort {
   readonly completenessLimit: number;
   /** Service points read per interval query in a run. */
   readonly batchSize?: number;
+  /** The cycle day of an account created without one (server configuration billing.cycleDay; default 1). */
+  readonly defaultCycleDay?: number;
 }
 
 export interface DevicePort {

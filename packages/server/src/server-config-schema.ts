@@ -158,6 +158,15 @@ const Mdm = Type.Object({
   mqttNotify: Type.Optional(MqttNotify),
 }, { ...closed, description: 'the MDM service on the stored data (analytics-and-alarms.md)' });
 
+const Billing = Type.Object({
+  completenessLimit: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.98, expected: 'a share from 0 to 1',
+    description: 'a bill whose share of intervals with a value is below this is held for review, not issued' })),
+  cycleDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 28, default: 1, expected: 'a day of the month from 1 to 28',
+    description: 'the local day a monthly billing period starts, for accounts created without one' })),
+  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 500,
+    description: 'service points whose intervals a bill run reads in one query' })),
+}, { ...closed, description: 'bill runs (billing.md); the billing store is billing.db beside the store, or schema phasewire_billing' });
+
 export const ServerConfigSchema = Type.Object({
   hosts: Type.Optional(Type.Array(Type.String({ expected: 'a DNS name or an IP address' }), {
     minItems: 1, maxItems: 64, expected: 'a list of 1 to 64 host names or IP addresses', default: serverDefaults.hosts,
@@ -173,6 +182,7 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  billing: Type.Optional(Billing),
 }, { ...closed, expected: 'an object' });
 
 /** The configuration file as the schema admits it, before defaults and the checks of server-config.ts. */

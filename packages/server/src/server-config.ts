@@ -115,6 +115,16 @@ export interface MdmConfig {
   readonly mqttNotify?: MqttNotifyConfig;
 }
 
+/** Bill runs (docs/billing.md). */
+export interface BillingConfig {
+  /** A bill below this completeness (0..1) is held for review. */
+  readonly completenessLimit: number;
+  /** The cycle day of accounts created without one. */
+  readonly cycleDay: number;
+  /** Service points read per interval query in a run. */
+  readonly batchSize: number;
+}
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -130,6 +140,7 @@ export interface ServerConfig {
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
   readonly ingest: IngestConfig;
+  readonly billing: BillingConfig;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -144,6 +155,7 @@ export const defaultServerConfig: ServerConfig = {
   api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
+  billing: { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 },
 };
 
 type Json = Record<string, unknown>;
@@ -293,6 +305,7 @@ export function parseServerConfig(value: unknown): ServerConfig {
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail),
+    billing: { ...defaultServerConfig.billing, ...data.billing },
   };
 }
 

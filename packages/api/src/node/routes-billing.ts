@@ -86,7 +86,7 @@ export function billingRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.put('/api/v1/billing/accounts/:id', { schema: { tags: ['billing'], summary: 'Create or rename an account, set its cycle day',
     params: BillingIdParams, body: AccountBody, response: { 204: Type.Null(), ...billingErrors } } }, async (request, reply) => {
     await billingOf(ctx).store.putAccount({ id: request.params.id, name: request.body.name,
-      cycle: { kind: 'monthly', day: request.body.cycleDay } }, actor(ctx.principalOf(request)));
+      cycle: { kind: 'monthly', day: request.body.cycleDay ?? billingOf(ctx).defaultCycleDay ?? 1 } }, actor(ctx.principalOf(request)));
     return reply.code(204).send(null);
   });
 
