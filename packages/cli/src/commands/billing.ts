@@ -62,7 +62,8 @@ export function registerBilling(program: Command, io: CliIo): void {
       try {
         data = JSON.parse(await readFile(path, 'utf8')) as unknown;
       } catch (error) {
-        throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot read tariff file ${path}: ${(error as Error).message}`, { cause: error });
+        throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot read tariff file ${path}: ${(error as Error).message}`,
+          { cause: error });
       }
       const tariff = parseTariff(data, path);
       io.out(`${path}: tariff ${tariff.id} version ${tariff.version} (${tariff.name}), ${tariff.currency}, ${tariff.timeZone}, effective `
