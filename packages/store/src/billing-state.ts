@@ -209,6 +209,8 @@ export interface BillingStore {
 
   /** Writes one step of billing in one transaction (BillingCommit); refuses to replace an issued bill. */
   commitBilling(commit: BillingCommit): Promise<void>;
+  /** Writes several steps in one transaction (a bill run commits a batch of items so: one fsync, not one per item). */
+  commitBillingBatch(commits: readonly BillingCommit[]): Promise<void>;
   bills(query: BillQuery): Promise<readonly BillRecord[]>;
   bill(id: string): Promise<BillRecord | undefined>;
   /** Every document of one account's service point in one cycle, in id order. */

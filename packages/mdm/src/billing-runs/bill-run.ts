@@ -107,17 +107,27 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
     options.onProgress?.(++progress, total);
   }
   const pending = items.filter((item) => !done.has(keyOf(item)));
+  // The cycle's documents, read once: only this run writes the items it has not done yet.
+  const documents = new Map<string, BillRecord[]>();
+  if (pending.length > 0) {
+    for (const bill of await billing.bills({ cycle, limit: Number.MAX_SAFE_INTEGER })) {
+      const key = keyOf(bill);
+      documents.set(key, [...(documents.get(key) ?? []), bill]);
+    }
+  }
   const batchSize = options.batchSize ?? 500;
   for (let start = 0; start < pending.length; start += batchSize) {
     const batch = pending.slice(start, start + batchSize);
     const table = await batchTable(deps.meters, batch);
-    for (const item of batch) {
+    const now = deps.clock.now();
+    // A batch is one transaction: a kill loses at most the batch, which the resumed run does again.
+    const commits = batch.map((item) => {
       const key = { cycle, account: item.account, servicePoint: item.servicePoint };
-      const doc = rateItem(item, table, limit);
-      const { commit, outcome } = decide(key, await billing.periodBills(cycle, item), doc, deps.clock.now(), options.actor);
-      await billing.commitBilling({ ...commit, item: { cycle, pass: run.pass, key: item, outcome } });
-      options.onProgress?.(++progress, total);
-    }
+      const { commit, outcome } = decide(key, documents.get(keyOf(item)) ?? [], rateItem(item, table, limit), now, options.actor);
+      return { ...commit, item: { cycle, pass: run.pass, key: item, outcome } };
+    });
+    await billing.commitBillingBatch(commits);
+    for (let k = 0; k < batch.length; k++) options.onProgress?.(++progress, total);
   }
   return billing.finishRun(cycle, run.pass, options.actor);
 }

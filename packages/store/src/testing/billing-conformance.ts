@@ -144,6 +144,22 @@ export function billingConformance(name: string, target: BillingStoreTarget): vo
       await store.close();
     });
 
+    test('commits a batch of steps in one transaction: one refused step leaves none of them', async () => {
+      const { store } = await fresh();
+      const key = { account: 'acc-1', servicePoint: 'sp-1' };
+      await store.commitBilling({ insert: [bill('2026-01:acc-1:sp-1:001', 'issued')], replace: [], audit: [] });
+      const good = { insert: [{ ...bill('2026-01:acc-2:sp-2:001', 'draft'), account: 'acc-2', servicePoint: 'sp-2' }], replace: [],
+        item: { cycle: '2026-01', pass: 1, key: { account: 'acc-2', servicePoint: 'sp-2' }, outcome: 'created' as const }, audit: [] };
+      const refused = { insert: [], replace: [bill('2026-01:acc-1:sp-1:001', 'draft', 1)],
+        item: { cycle: '2026-01', pass: 1, key, outcome: 'rerated' as const }, audit: [] };
+      await assert.rejects(store.commitBillingBatch([good, refused]), refusedWith('PW_ERR_BILLING_IMMUTABLE'));
+      assert.deepEqual((await store.bills({ limit: 10 })).map((b) => b.id), ['2026-01:acc-1:sp-1:001']);
+      assert.deepEqual(await store.runItemsDone('2026-01', 1), []);
+      await store.commitBillingBatch([good]);
+      assert.deepEqual(await store.runItemsDone('2026-01', 1), [{ account: 'acc-2', servicePoint: 'sp-2' }]);
+      await store.close();
+    });
+
     test('issues the documents of one correction together', async () => {
       const { store } = await fresh();
       const rebill = { ...bill('2026-01/acc-1/sp-1/3', 'draft', 1500), replaces: '2026-01/acc-1/sp-1/1',

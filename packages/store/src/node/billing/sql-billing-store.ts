@@ -272,25 +272,33 @@ export class SqlBillingStore implements BillingStore {
     return row === undefined ? undefined : billOfRow(row);
   }
 
+  static async #apply(tx: SqlRunner, now: number, commit: BillingCommit): Promise<void> {
+    const placeholders = billColumns.split(',').map(() => '?').join(', ');
+    for (const bill of commit.insert) {
+      if (refuseIssuedChange(bill, await SqlBillingStore.#bill(tx, bill.id), 'insert'))
+        await tx.run(`INSERT INTO bill (${billColumns}) VALUES (${placeholders})`, billValues(bill));
+    }
+    for (const bill of commit.replace) {
+      refuseIssuedChange(bill, await SqlBillingStore.#bill(tx, bill.id), 'replace');
+      await tx.run(`UPDATE bill SET ${billColumns.split(', ').slice(1).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
+        [...billValues(bill).slice(1), bill.id]);
+    }
+    if (commit.item !== undefined) {
+      const { cycle, pass, key, outcome } = commit.item;
+      await tx.run('INSERT INTO bill_run_item (cycle, pass, account, service_point, outcome) VALUES (?, ?, ?, ?, ?) '
+        + 'ON CONFLICT DO NOTHING', [cycle, pass, key.account, key.servicePoint, outcome]);
+    }
+    await SqlBillingStore.audit(tx, now, commit.audit);
+  }
+
   commitBilling(commit: BillingCommit): Promise<void> {
-    return this.#write(`Committing ${commit.insert.length + commit.replace.length} bill(s)`, async (tx, now) => {
-      const placeholders = billColumns.split(',').map(() => '?').join(', ');
-      for (const bill of commit.insert) {
-        if (refuseIssuedChange(bill, await SqlBillingStore.#bill(tx, bill.id), 'insert'))
-          await tx.run(`INSERT INTO bill (${billColumns}) VALUES (${placeholders})`, billValues(bill));
-      }
-      for (const bill of commit.replace) {
-        refuseIssuedChange(bill, await SqlBillingStore.#bill(tx, bill.id), 'replace');
-        await tx.run(`UPDATE bill SET ${billColumns.split(', ').slice(1).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
-          [...billValues(bill).slice(1), bill.id]);
-      }
-      if (commit.item !== undefined) {
-        const { cycle, pass, key, outcome } = commit.item;
-        await tx.run('INSERT INTO bill_run_item (cycle, pass, account, service_point, outcome) VALUES (?, ?, ?, ?, ?) '
-          + 'ON CONFLICT DO NOTHING',
-          [cycle, pass, key.account, key.servicePoint, outcome]);
-      }
-      await SqlBillingStore.audit(tx, now, commit.audit);
+    return this.#write(`Committing ${commit.insert.length + commit.replace.length} bill(s)`,
+      (tx, now) => SqlBillingStore.#apply(tx, now, commit));
+  }
+
+  commitBillingBatch(commits: readonly BillingCommit[]): Promise<void> {
+    return this.#write(`Committing ${commits.length} billing step(s)`, async (tx, now) => {
+      for (const commit of commits) await SqlBillingStore.#apply(tx, now, commit);
     });
   }
 
