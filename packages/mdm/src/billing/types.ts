@@ -340,7 +340,10 @@ export interface BillLine {
   /** The quantity billed, exact or rounded to 6 decimals when a proration makes it a fraction. */
   readonly quantity: Decimal;
   readonly unit: LineUnit;
-  /** Per unit, in currency units (a percent for `percent`). */
+  /**
+   * Per unit, in currency units. On a `percent` line (a tax, a PF surcharge) the rate is the percent and the
+   * quantity the base it applies to, in currency units.
+   */
   readonly rate: Decimal;
   /** Rounded once, from the exact product (docs/billing.md). Negative for a credit. */
   readonly amount: Money;
