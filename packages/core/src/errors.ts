@@ -283,6 +283,16 @@ export const errorCodes = {
     + 'the URL is not http(s) or mqtt(s), the signing secret is shorter than 32 bytes, the topic is not a valid MQTT topic.' },
   PW_ERR_NOTIFY_FAILED: { family: 'transport', summary: 'An alarm notification was not delivered: '
     + 'the webhook refused it or still failed after the last retry, or the MQTT broker did not acknowledge the publish.' },
+  // ── billing: accounts, runs and corrections
+  PW_ERR_BILLING_OVERLAP: { family: 'validation', summary: 'An effective-dated billing relation overlaps one already stored: a meter '
+    + 'installed at two service points at once, a service point with two meters or two accounts at once, an account with two tariffs at '
+    + 'once; nothing was changed.' },
+  PW_ERR_BILLING_IMMUTABLE: { family: 'validation', summary: 'A change to an issued bill was refused: an issued bill is never changed; '
+    + 'late data or an edit produces a correction (cancellation, rebill and difference) instead.' },
+  PW_ERR_BILLING_NOT_FOUND: { family: 'validation', summary: 'A billing object (account, service point, tariff, bill, bill run) is not '
+    + 'stored; nothing was changed.' },
+  PW_ERR_BILLING_REQUEST: { family: 'validation', summary: 'A billing request is outside its domain: a cycle that is not YYYY-MM, a span '
+    + 'that ends before it starts, a cycle day outside 1 to 28, a tariff version already stored with another document.' },
   // ── HTTP API
   PW_ERR_API_INVALID_REQUEST: { family: 'validation', summary: 'An HTTP API request has a parameter, query field or body field outside '
     + 'its schema (HTTP 400; the message and `field` name it).' },

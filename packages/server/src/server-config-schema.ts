@@ -165,6 +165,14 @@ const Mdm = Type.Object({
   mqttNotify: Type.Optional(MqttNotify),
 }, { ...closed, description: 'the MDM service on the stored data (analytics-and-alarms.md)' });
 
+const Billing = Type.Object({
+  completenessLimit: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.98, expected: 'a share from 0 to 1',
+    description: 'a bill whose share of intervals with a value is below this is held for review, not issued' })),
+  cycleDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 28, default: 1, expected: 'a day of the month from 1 to 28',
+    description: 'the local day a monthly billing period starts, for accounts created without one' })),
+  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 500,
+    description: 'service points whose intervals a bill run reads in one query' })),
+}, { ...closed, description: 'bill runs (billing.md); the billing store is billing.db beside the store, or schema phasewire_billing' });
 const HomeAssistant = Type.Object({
   url: text('`mqtts://host[:port]` of the broker Home Assistant reads (8883 when omitted); `mqtt://` only to a loopback address'),
   discoveryPrefix: Type.Optional(text('Home Assistant\'s discovery prefix (its MQTT integration\'s setting)',
@@ -199,6 +207,7 @@ export const ServerConfigSchema = Type.Object({
       default: 'auto', description: 'one JSON object a line, or one human line an event; `auto`: human on a terminal, else JSON',
     })),
   }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
+  billing: Type.Optional(Billing),
   homeAssistant: Type.Optional(HomeAssistant),
 }, { ...closed, expected: 'an object' });
 

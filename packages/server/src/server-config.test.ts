@@ -149,3 +149,15 @@ test('the ingest window of reading times: a floor, an optional maximum age and a
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field));
 });
+
+test('the billing section: its defaults, values given, and a bad one refused with its field', () => {
+  assert.deepEqual(parseServerConfig({}).billing, { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 });
+  assert.deepEqual(parseServerConfig({ billing: { completenessLimit: 0.9, cycleDay: 15 } }).billing,
+    { completenessLimit: 0.9, cycleDay: 15, batchSize: 500 });
+  const cases: [unknown, string][] = [
+    [{ billing: { completenessLimit: 98 } }, 'billing.completenessLimit'],
+    [{ billing: { cycleDay: 31 } }, 'billing.cycleDay'],
+    [{ billing: { cycle: 'monthly' } }, 'billing.cycle'],
+  ];
+  for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
+});

@@ -119,6 +119,16 @@ export interface MdmConfig {
   readonly mqttNotify?: MqttNotifyConfig;
 }
 
+/** Bill runs (docs/billing.md). */
+export interface BillingConfig {
+  /** A bill below this completeness (0..1) is held for review. */
+  readonly completenessLimit: number;
+  /** The cycle day of accounts created without one. */
+  readonly cycleDay: number;
+  /** Service points read per interval query in a run. */
+  readonly batchSize: number;
+}
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -136,6 +146,7 @@ export interface ServerConfig {
   readonly ingest: IngestConfig;
   /** The log on standard error (docs/operations.md, "Logs"). */
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'auto' | 'json' | 'pretty' };
+  readonly billing: BillingConfig;
   /** Home Assistant MQTT discovery and states (home-assistant-config.ts); none when absent. */
   readonly homeAssistant?: HomeAssistantConfig;
 }
@@ -154,6 +165,7 @@ export const defaultServerConfig: ServerConfig = {
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
   log: { level: 'info', format: 'auto' },
+  billing: { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 },
 };
 
 type Json = Record<string, unknown>;
@@ -306,6 +318,7 @@ export function parseServerConfig(value: unknown): ServerConfig {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
     log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
+    billing: { ...defaultServerConfig.billing, ...data.billing },
   };
 }
 

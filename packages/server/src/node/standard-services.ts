@@ -25,6 +25,7 @@ import { LatestValues } from '@phasewire/api/node';
 import type { DevicePort, PowerQualityPort } from '@phasewire/api';
 import type { DeviceRecord, DeviceRegistry } from '@phasewire/headend';
 import type { TimeRange } from '@phasewire/store';
+import { openBillingStore } from '@phasewire/store/node';
 import { startMdmService } from '@phasewire/mdm/node';
 import type { MdmService, MdmServiceOptions } from '@phasewire/mdm/node';
 import { WebhookNotifier } from '@phasewire/mdm/node';
@@ -303,6 +304,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       },
       vufPercent: (meter) => latest.vufPercent(meter),
     };
+    const billing = await openBillingStore(config.store.kind === 'sqlite'
+      ? { ...config.store, path: inData(context.dataDir, config.store.path) } : config.store, clock);
     try {
       const api = await startApiServer({
         identity: await apiIdentity(config, context), trust: context.trust,
@@ -317,6 +320,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
             metrics: { contentType: metrics.contentType, text: () => metrics.text(), ...(token === undefined ? {} : { token }) },
           }),
         },
+        billing: { store: billing, completenessLimit: config.billing.completenessLimit, batchSize: config.billing.batchSize,
+          defaultCycleDay: config.billing.cycleDay },
         // Every 500 with its cause, into the server's log (Fastify's own request log stays off).
         log: context.log,
         ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
@@ -349,11 +354,13 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         async close() {
           for (const stop of unsubscribe.splice(0)) stop();
           await api.close();
+          await billing.close();
           state.api = undefined;
         },
       };
     } catch (error) {
       for (const stop of unsubscribe.splice(0)) stop();
+      await billing.close();
       if (error instanceof PhasewireError) throw error;
       const where = `${config.api.bind ?? config.bind}:${config.api.port}`;
       const reason = (error as Error).message;
