@@ -255,6 +255,14 @@ export const errorCodes = {
     + '(or is not of the form <meter>:<type>:<occurrence>); nothing was changed.' },
   PW_ERR_ALARM_QUERY: { family: 'validation', summary: 'An alarm list query has a limit outside 1 to 1000 or a cursor that the alarm '
     + 'service did not give out.' },
+  // ── mdm: billing (tariffs, determinants, rating)
+  PW_ERR_TARIFF_INVALID: { family: 'config', summary: 'A tariff file fails its schema or its own consistency (an unknown time zone, '
+    + 'a date that does not exist, a bucket without a rate, blocks that do not rise): the message names the field, what was found and '
+    + 'what was expected.' },
+  PW_ERR_TARIFF_NOT_EFFECTIVE: { family: 'validation', summary: 'No version of the tariff is in effect on some day of a billing period, '
+    + 'or the versions given belong to different tariffs, overlap, or do not share a currency and time zone.' },
+  PW_ERR_BILLING_INPUT: { family: 'validation', summary: 'Interval data given to rating is not usable: an interval end off the grid or '
+    + 'outside the period, one end twice, a negative or non-finite energy, or a billing period that ends before it starts.' },
   PW_ERR_MDM_CONFIG: { family: 'config', summary: 'The MDM service options are not valid: '
     + 'a schedule period or the late-data window is not a positive whole number of milliseconds, or a meter setup has a non-positive '
     + 'voltage, CT ratio, Imax or register modulus.' },
@@ -264,6 +272,16 @@ export const errorCodes = {
     + 'the URL is not http(s) or mqtt(s), the signing secret is shorter than 32 bytes, the topic is not a valid MQTT topic.' },
   PW_ERR_NOTIFY_FAILED: { family: 'transport', summary: 'An alarm notification was not delivered: '
     + 'the webhook refused it or still failed after the last retry, or the MQTT broker did not acknowledge the publish.' },
+  // ── billing: accounts, runs and corrections
+  PW_ERR_BILLING_OVERLAP: { family: 'validation', summary: 'An effective-dated billing relation overlaps one already stored: a meter '
+    + 'installed at two service points at once, a service point with two meters or two accounts at once, an account with two tariffs at '
+    + 'once; nothing was changed.' },
+  PW_ERR_BILLING_IMMUTABLE: { family: 'validation', summary: 'A change to an issued bill was refused: an issued bill is never changed; '
+    + 'late data or an edit produces a correction (cancellation, rebill and difference) instead.' },
+  PW_ERR_BILLING_NOT_FOUND: { family: 'validation', summary: 'A billing object (account, service point, tariff, bill, bill run) is not '
+    + 'stored; nothing was changed.' },
+  PW_ERR_BILLING_INPUT: { family: 'validation', summary: 'A billing request is outside its domain: a cycle that is not YYYY-MM, a span '
+    + 'that ends before it starts, a cycle day outside 1 to 28, a tariff version already stored with another document.' },
   // ── HTTP API
   PW_ERR_API_INVALID_REQUEST: { family: 'validation', summary: 'An HTTP API request has a parameter, query field or body field outside '
     + 'its schema (HTTP 400; the message and `field` name it).' },

@@ -17,7 +17,7 @@ export interface PgQuantity {
 /** int8 (OID 20) as a JavaScript number: every bigint here is a time in ms or a count of steps, below 2^53. */
 const int8 = 20;
 const defaultParser = pg.types.getTypeParser.bind(pg.types) as (oid: number, format?: string) => unknown;
-const types = {
+export const types = {
   getTypeParser: (oid: number, format?: string): unknown => (oid === int8 && format !== 'binary' ? Number : defaultParser(oid, format)),
 } as unknown as CustomTypesConfig;
 

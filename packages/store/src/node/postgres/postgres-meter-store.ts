@@ -5,6 +5,7 @@
 import { PhasewireError, Q, StoreError, type Clock, type MeterId, type ObisCode, type Reading, type Snapshot } from '@phasewire/core';
 import { mergeInto, type Aggregate, type Rollup } from '../../aggregates.ts';
 import { intervalGrid, rawIntervals, registerPoints, type IntervalValue } from '../../intervals.ts';
+import type { IntervalTable, IntervalTableQuery } from '../../interval-table.ts';
 import { FleetIntervalBuilder, type FleetInterval } from '../../fleet-interval.ts';
 import type {
   AppendResult, DayCompleteness, IntervalChange, IntervalWrite, IntervalWriteResult, MaintenanceReport, MeterStore,
@@ -22,6 +23,7 @@ import { closeSettledDays, openDayAggregates } from './postgres-days.ts';
 import { appendToPostgres, storedPeriod } from './postgres-ingest.ts';
 import { appliedPostgresMigrations, migratePostgres, type AppliedPostgresMigration } from './postgres-migrate.ts';
 import { postgresMigrations } from './postgres-schema.ts';
+import { intervalTablePostgres } from './postgres-interval-table.ts';
 import { overlayOfRow, qualityAt, valueOf, type StageRow, type StoredRow } from './postgres-values.ts';
 import { purgePostgres, writeIntervalsPostgres } from './postgres-writes.ts';
 import * as mdm from './postgres-mdm-state.ts';
@@ -223,6 +225,11 @@ export class PostgresMeterStore implements MeterStore {
       const { raw, overlays } = await this.#intervalInputs(id, q, range.from, range.to);
       return intervalGrid(meter, quantity, range, raw, overlays, q.steps);
     });
+  }
+
+  intervalTable(query: IntervalTableQuery): Promise<IntervalTable> {
+    return this.#run('Reading intervals of many meters', 'PW_ERR_STORE_READ',
+      () => { checkRange(query.range, 'interval table', true); return intervalTablePostgres(this.#db, query); });
   }
 
   writeIntervals(writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult> {
