@@ -35,6 +35,8 @@ export const routeRules: readonly RouteRule[] = [
   rule('GET', `${api}/meters/:id`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/readings`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/readings.csv`, 'analyst', 'read'),
+  rule('GET', `${api}/meters/:id/greenbutton.xml`, 'analyst', 'read'),
+  rule('GET', `${api}/meters/:id/intervals.csv`, 'analyst', 'read'),
   rule('GET', `${api}/meters/:id/rollups`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/intervals`, 'viewer', 'read'),
   rule('POST', `${api}/meters/:id/intervals/edit`, 'analyst', 'command'),

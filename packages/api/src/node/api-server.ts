@@ -39,6 +39,7 @@ import { LiveHub } from './live-hub.ts';
 import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
+import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
@@ -236,6 +237,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
+  exportRoutes(app, ctx);
   operationRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
