@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { billCsv, billCsvColumns, csvText, formatMinor, intervalCsv, intervalCsvColumns, type CsvBill } from './csv-export.ts';
+import { billCsv, billCsvColumns, csvText, intervalCsv, intervalCsvColumns, type CsvBill } from './csv-export.ts';
 
 /** RFC 4180 read strictly, written apart from the code under test: CRLF rows, quoted fields with doubled quotes. */
 function parseCsv(text: string): string[][] {
@@ -83,12 +83,7 @@ test('bill CSV: one row per charge line, quoting per RFC 4180, formulas made ine
   assert.ok(body.every((r) => r.length === billCsvColumns.length && r[column('held')] === 'false'));
 });
 
-test('minor units format exactly; text that a spreadsheet would run is prefixed', () => {
-  assert.equal(formatMinor(1234, 2), '12.34');
-  assert.equal(formatMinor(-5, 2), '-0.05');
-  assert.equal(formatMinor(0, 2), '0.00');
-  assert.equal(formatMinor(1234, 0), '1234');
-  assert.equal(formatMinor(9_007_199_254_740_991, 2), '90071992547409.91');
+test('text that a spreadsheet would run is prefixed', () => {
   assert.equal(csvText('-1+1'), '\'-1+1');
   assert.equal(csvText('@SUM(A1)'), '\'@SUM(A1)');
   assert.equal(csvText('a,b'), '"a,b"');

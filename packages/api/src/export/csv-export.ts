@@ -6,6 +6,7 @@
 // "CSV injection") is written with a leading apostrophe. Numbers are written as numbers.
 import type { IntervalQuality } from '@phasewire/store';
 import { intervalMs } from '@phasewire/store';
+import { minorToDecimal } from '@phasewire/mdm';
 import { localIso } from './time-zone.ts';
 
 /** One field, quoted when RFC 4180 §2 (6, 7) asks for it. */
@@ -90,13 +91,6 @@ export interface CsvBillRow {
   readonly minorDigits: number;
 }
 
-/** Minor units as an exact decimal of currency units: 1234 cents → "12.34", −5 → "-0.05". */
-export function formatMinor(minor: number, digits: number): string {
-  const sign = minor < 0 ? '-' : '';
-  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
 /** Bills: one row per charge line, numbered from 1 in the bill's order; the amounts of a bill's rows add up to its total. */
 export function billCsv(bills: readonly CsvBillRow[]): string {
   const rows: string[][] = [[...billCsvColumns]];
@@ -105,7 +99,7 @@ export function billCsv(bills: readonly CsvBillRow[]): string {
       rows.push([
         csvText(account), csvText(meter), csvText(bill.tariffId), bill.period.start, bill.period.end, String(index + 1),
         csvText(line.componentId), line.kind, csvText(line.description), line.quantity, line.unit, line.rate,
-        formatMinor(line.amount.minor, minorDigits), bill.currency,
+        minorToDecimal(line.amount.minor, minorDigits), bill.currency,
         line.determinant === null ? '' : csvText(line.determinant), String(line.tariffVersion), line.start, line.end,
         bill.hold === null ? 'false' : 'true',
       ]);
