@@ -8,9 +8,10 @@ import type { Static, TSchema } from 'typebox';
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const isoTime = Type.String({ description: 'ISO-8601 UTC time', format: 'date-time' });
 
-export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('operator'), Type.Literal('admin')]);
+export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('operator'), Type.Literal('admin'),
+  Type.Literal('billing')]);
 export type Role = Static<typeof Role>;
-export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin')]);
+export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin'), Type.Literal('billing')]);
 export type TokenScope = Static<typeof TokenScope>;
 export const LinkProfile = Type.Union([Type.Literal('wifi'), Type.Literal('cellular'), Type.Literal('rs485')]);
 export type LinkProfile = Static<typeof LinkProfile>;
@@ -65,7 +66,7 @@ export const ApiTokenCreated =
 export type ApiTokenCreated = Static<typeof ApiTokenCreated>;
 export const TokenCreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
-  scopes: Type.Array(TokenScope, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  scopes: Type.Array(TokenScope, { minItems: 1, maxItems: 4, uniqueItems: true }),
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
 });
 export type TokenCreateBody = Static<typeof TokenCreateBody>;

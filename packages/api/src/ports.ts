@@ -3,10 +3,19 @@
 import type { MeterId } from '@phasewire/core';
 import type { CommandKind, CommandRecord } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
-import type { TimeRange } from '@phasewire/store';
+import type { BillingStore, TimeRange } from '@phasewire/store';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
 
 /** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
+/** Billing (routes-billing.ts): the billing store and the run settings of the server's configuration. */
+export interface BillingPort {
+  readonly store: BillingStore;
+  /** A bill whose completeness is below this share (0..1) is held for review. */
+  readonly completenessLimit: number;
+  /** Service points read per interval query in a run. */
+  readonly batchSize?: number;
+}
+
 export interface DevicePort {
   readonly registry: DeviceRegistry;
   /** Sends a command: its record once the meter answered, or `pending` after the wait (headend/command-record.ts). */

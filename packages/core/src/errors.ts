@@ -280,7 +280,7 @@ export const errorCodes = {
     + 'late data or an edit produces a correction (cancellation, rebill and difference) instead.' },
   PW_ERR_BILLING_NOT_FOUND: { family: 'validation', summary: 'A billing object (account, service point, tariff, bill, bill run) is not '
     + 'stored; nothing was changed.' },
-  PW_ERR_BILLING_INPUT: { family: 'validation', summary: 'A billing request is outside its domain: a cycle that is not YYYY-MM, a span '
+  PW_ERR_BILLING_REQUEST: { family: 'validation', summary: 'A billing request is outside its domain: a cycle that is not YYYY-MM, a span '
     + 'that ends before it starts, a cycle day outside 1 to 28, a tariff version already stored with another document.' },
   // ── HTTP API
   PW_ERR_API_INVALID_REQUEST: { family: 'validation', summary: 'An HTTP API request has a parameter, query field or body field outside '

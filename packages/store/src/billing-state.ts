@@ -103,7 +103,7 @@ export type BillKind = 'bill' | 'cancellation' | 'difference';
 export type BillStatus = 'draft' | 'held' | 'issued';
 
 export interface BillRecord {
-  /** `<cycle>/<account>/<service point>/<n>`: n counts the documents of that period. */
+  /** `<cycle>:<account>:<service point>:<n>`: n counts the documents of that period. */
   readonly id: string;
   readonly cycle: string;
   readonly account: string;

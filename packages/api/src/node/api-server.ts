@@ -21,7 +21,7 @@ import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authorise, changesState, findRule } from '../access.ts';
 import type { ApiPrincipal } from '../access.ts';
 import { answerFor, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../api-errors.ts';
-import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../ports.ts';
+import type { AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../ports.ts';
 import { FixedWindowLimiter } from '../rate-limiter.ts';
 import { securityHeaders } from '../security-headers.ts';
 import type { RateLimit } from '../rate-limiter.ts';
@@ -41,6 +41,7 @@ import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { billingRoutes } from './routes-billing.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -60,6 +61,8 @@ export interface ApiServerOptions {
   readonly enrollment?: EnrollmentPort;
   readonly alarms?: AlarmPort;
   readonly powerQuality?: PowerQualityPort;
+  /** Billing: tariffs, accounts, bill runs and bills (absent: the billing routes answer 404). */
+  readonly billing?: BillingPort;
   /** Where live events come from (a LiveHub the composition feeds). */
   readonly live?: LiveSource;
   /** The built dashboard, served at /. */
@@ -132,7 +135,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let revalidateLive = (): void => undefined;
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
-    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
+    powerQuality: options.powerQuality, billing: options.billing, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
     latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
     authorityChanged: () => { revalidateLive(); },
   }, principals);
@@ -239,6 +242,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   meterRoutes(app, ctx);
   exportRoutes(app, ctx);
   operationRoutes(app, ctx);
+  billingRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };

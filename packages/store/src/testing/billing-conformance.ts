@@ -97,7 +97,7 @@ export function billingConformance(name: string, target: BillingStoreTarget): vo
       await store.putTariffVersion({ tariffId: 'tou', version: 1, effectiveFrom: '2026-01-01', effectiveTo: null, document: '{"v":1}',
         uploadedBy: 'bob', uploadedAt: t0 + day });
       await assert.rejects(store.putTariffVersion({ tariffId: 'tou', version: 1, effectiveFrom: '2026-01-01', effectiveTo: null,
-        document: '{"v":2}', uploadedBy: 'bob', uploadedAt: t0 + day }), refusedWith('PW_ERR_BILLING_INPUT'));
+        document: '{"v":2}', uploadedBy: 'bob', uploadedAt: t0 + day }), refusedWith('PW_ERR_BILLING_REQUEST'));
       const versions = await store.tariffVersions();
       assert.deepEqual(versions.map((v) => [v.tariffId, v.version, v.uploadedBy]), [['tou', 1, 'ann']]);
       await store.close();
@@ -120,7 +120,7 @@ export function billingConformance(name: string, target: BillingStoreTarget): vo
       const next = await store.openRun('2026-01', 2, 'carl');
       assert.deepEqual([next.pass, next.done, next.state], [2, 0, 'running']);
       assert.deepEqual((await store.runs()).map((r) => r.cycle), ['2026-01']);
-      await assert.rejects(store.openRun('2026-13', 1, 'ann'), refusedWith('PW_ERR_BILLING_INPUT'));
+      await assert.rejects(store.openRun('2026-13', 1, 'ann'), refusedWith('PW_ERR_BILLING_REQUEST'));
       await store.close();
     });
 

@@ -9,19 +9,27 @@ import {
 export const cyclePattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export function checkCycle(cycle: string): void {
-  if (!cyclePattern.test(cycle)) throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot use billing cycle ${JSON.stringify(cycle)}: `
+  if (!cyclePattern.test(cycle)) throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot use billing cycle ${JSON.stringify(cycle)}: `
     + 'expected YYYY-MM');
+}
+
+/** Account, service point and tariff ids: no colon, so that a bill id (`cycle:account:service point:n`) splits back. */
+export const billingIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkId(id: string, what: string): void {
+  if (!billingIdPattern.test(id)) throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store ${what} ${JSON.stringify(id)}: `
+    + 'expected 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
 }
 
 export function checkSpan(span: Effective, what: string): void {
   if (!Number.isSafeInteger(span.from) || (span.to !== null && (!Number.isSafeInteger(span.to) || span.to <= span.from)))
-    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot store ${what}: its span [${span.from}, ${span.to ?? 'open'}) `
+    throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store ${what}: its span [${span.from}, ${span.to ?? 'open'}) `
       + 'is not whole milliseconds ending after it starts');
 }
 
 export function checkCycleDay(cycle: BillingCycle): void {
   if (!Number.isInteger(cycle.day) || cycle.day < 1 || cycle.day > 28)
-    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot use billing cycle ${JSON.stringify(cycle)}: expected monthly with a day `
+    throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot use billing cycle ${JSON.stringify(cycle)}: expected monthly with a day `
       + 'of 1 to 28');
 }
 
@@ -59,11 +67,11 @@ export function checkAssignment(a: TariffAssignment, existing: readonly TariffAs
 /** A tariff version may be stored again only with the same document (an upload retried). */
 export function checkTariffVersion(v: TariffVersionRecord, stored: TariffVersionRecord | undefined): boolean {
   if (!Number.isSafeInteger(v.version) || v.version < 1)
-    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot store tariff ${v.tariffId} version ${v.version}: `
+    throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store tariff ${v.tariffId} version ${v.version}: `
       + 'expected a whole number from 1');
   if (stored === undefined) return true;
   if (stored.document === v.document) return false;
-  throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot store tariff ${v.tariffId} version ${v.version}: that version is already `
+  throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot store tariff ${v.tariffId} version ${v.version}: that version is already `
     + 'stored with another document; upload a new version instead');
 }
 

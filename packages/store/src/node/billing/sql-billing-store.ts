@@ -10,7 +10,7 @@ import type {
   MeterInstallation, RunItemKey, ServicePointLink, ServicePointRecord, TariffAssignment, TariffVersionRecord,
 } from '../../billing-state.ts';
 import {
-  accountOfRow, billColumns, billOfRow, billValues, checkAssignment, checkCycle, checkCycleDay, checkInstallation, checkLink,
+  accountOfRow, billColumns, billOfRow, billValues, checkAssignment, checkCycle, checkCycleDay, checkId, checkInstallation, checkLink,
   checkTariffVersion, installationOfRow, notFound, openedRun, refuseIssuedChange, runOfRow, spanOf, tariffVersionOfRow, type BillRow,
   type RunRow,
 } from './billing-rows.ts';
@@ -88,6 +88,7 @@ export class SqlBillingStore implements BillingStore {
 
   putAccount(account: AccountRecord, actor: string): Promise<void> {
     return this.#write(`Storing account ${account.id}`, async (tx, now) => {
+      checkId(account.id, 'account');
       checkCycleDay(account.cycle);
       await tx.run('INSERT INTO account (id, name, cycle) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, '
         + 'cycle = excluded.cycle', [account.id, account.name, JSON.stringify(account.cycle)]);
@@ -103,6 +104,7 @@ export class SqlBillingStore implements BillingStore {
 
   putServicePoint(sp: ServicePointRecord, actor: string): Promise<void> {
     return this.#write(`Storing service point ${sp.id}`, async (tx, now) => {
+      checkId(sp.id, 'service point');
       await tx.run('INSERT INTO service_point (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name',
         [sp.id, sp.name]);
       await SqlBillingStore.audit(tx, now, [{ actor, action: 'service-point.put', subject: `service-point:${sp.id}`,
