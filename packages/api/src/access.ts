@@ -38,8 +38,6 @@ export const routeRules: readonly RouteRule[] = [
   rule('GET', `${api}/meters/:id`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/readings`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/readings.csv`, 'analyst', 'read'),
-  rule('GET', `${api}/meters/:id/greenbutton.xml`, 'analyst', 'read'),
-  rule('GET', `${api}/meters/:id/intervals.csv`, 'analyst', 'read'),
   rule('GET', `${api}/meters/:id/rollups`, 'viewer', 'read'),
   rule('GET', `${api}/meters/:id/intervals`, 'viewer', 'read'),
   rule('POST', `${api}/meters/:id/intervals/edit`, 'analyst', 'command'),
@@ -83,6 +81,12 @@ export const billingRouteRules: readonly RouteRule[] = [
   rule('POST', `${api}/billing/bills/:id/issue`, 'billing', 'billing'),
   rule('POST', `${api}/billing/bills/:id/rebill`, 'billing', 'billing'),
   rule('GET', `${api}/billing/audit`, 'billing', 'billing'),
+  // Exports (routes-exports.ts, routes-bill-exports.ts): customers' data, so for billing.
+  rule('GET', `${api}/meters/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/meters/:id/intervals.csv`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/bill.pdf`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills.csv`, 'billing', 'billing'),
 ];
 
 export function findRule(method: string, url: string): RouteRule | undefined {

@@ -7,9 +7,9 @@
 // measurements are SummaryMeasurements with a unit and power of ten (energy in mWh, demand in mW,
 // so that the bill's decimals to 10^-6 kWh and kW are carried exactly).
 import { ValidationError } from '@phasewire/core';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import type { XmlWriter } from './xml-writer.ts';
 import {
-  CommodityKind, ItemKind, QualityOfReading, UnitMultiplierKind, UnitSymbolKind, espiAmountDigits, espiNamespace,
+  CommodityKind, ItemKind, QualityOfReading, UnitMultiplierKind, UnitSymbolKind, espiAmountDigits,
 } from './espi-codes.ts';
 
 /**
@@ -37,8 +37,7 @@ export interface GreenButtonBill {
   readonly hold: { readonly message: string } | null;
 }
 
-const espi = (parent: XMLBuilder, name: string): XMLBuilder => parent.ele(espiNamespace, `espi:${name}`);
-const leaf = (parent: XMLBuilder, name: string, value: string | number): void => { espi(parent, name).txt(String(value)); };
+const leaf = (xml: XmlWriter, name: string, value: string | number): void => { xml.leaf(`espi:${name}`, value); };
 
 /** `"12.3456"` × 10^shift as an integer, rounded half away from zero (exact: decimal digits, no binary float). */
 export function scaledDecimal(decimal: string, shift: number): number {
@@ -72,12 +71,13 @@ const itemKinds: Readonly<Record<string, number>> = {
 /** A line's quantity as a measurement, for the units ESPI has (kWh, kW, kvarh); none for days and percents. */
 const lineUnits: Readonly<Record<string, number>> = { kWh: UnitSymbolKind.Wh, kW: UnitSymbolKind.W, kvarh: UnitSymbolKind.VArh };
 
-function measurement(parent: XMLBuilder, name: string, uom: number, milli: number, at?: number): void {
-  const node = espi(parent, name);
-  leaf(node, 'powerOfTenMultiplier', UnitMultiplierKind.milli);
-  if (at !== undefined) leaf(node, 'timeStamp', Math.floor(at / 1000));
-  leaf(node, 'uom', uom);
-  leaf(node, 'value', milli);
+function measurement(xml: XmlWriter, name: string, uom: number, milli: number, at?: number): void {
+  xml.start(`espi:${name}`);
+  leaf(xml, 'powerOfTenMultiplier', UnitMultiplierKind.milli);
+  if (at !== undefined) leaf(xml, 'timeStamp', Math.floor(at / 1000));
+  leaf(xml, 'uom', uom);
+  leaf(xml, 'value', milli);
+  xml.end();
 }
 
 /** Every demand of the bill's parts: the highest, with its time. */
@@ -98,26 +98,28 @@ function summaryQuality(bill: GreenButtonBill): number {
   return estimatedShare > 0 || editedShare > 0 ? QualityOfReading.validatedEditedEstimated : QualityOfReading.valid;
 }
 
-/** Writes the UsageSummary's elements, in usage.xsd's sequence, into `node`. */
+/** Writes the UsageSummary's elements, in usage.xsd's sequence, into the open element. */
 export function addUsageSummary(
-  node: XMLBuilder,
+  node: XmlWriter,
   bill: GreenButtonBill,
   currency: { readonly numeric: number; readonly minorDigits: number },
   generatedAt: number,
 ): void {
   const { from, to } = bill.determinants;
-  const period = espi(node, 'billingPeriod');
-  leaf(period, 'duration', Math.round((to - from) / 1000));
-  leaf(period, 'start', Math.floor(from / 1000));
+  node.start('espi:billingPeriod');
+  leaf(node, 'duration', Math.round((to - from) / 1000));
+  leaf(node, 'start', Math.floor(from / 1000));
+  node.end();
   leaf(node, 'billLastPeriod', espiAmount(bill.total.minor, currency.minorDigits));
   for (const line of bill.lines) {
-    const item = espi(node, 'costAdditionalDetailLastPeriod');
-    leaf(item, 'amount', espiAmount(line.amount.minor, currency.minorDigits));
-    leaf(item, 'note', line.description.slice(0, 256));
+    node.start('espi:costAdditionalDetailLastPeriod');
+    leaf(node, 'amount', espiAmount(line.amount.minor, currency.minorDigits));
+    leaf(node, 'note', line.description.slice(0, 256));
     const uom = lineUnits[line.unit];
     // kWh and kvarh to milli-units of Wh and varh: × 10^6; kW to mW likewise.
-    if (uom !== undefined) measurement(item, 'measurement', uom, scaledDecimal(line.quantity, 6));
-    leaf(item, 'itemKind', itemKinds[line.kind] ?? ItemKind.usageFee);
+    if (uom !== undefined) measurement(node, 'measurement', uom, scaledDecimal(line.quantity, 6));
+    leaf(node, 'itemKind', itemKinds[line.kind] ?? ItemKind.usageFee);
+    node.end();
   }
   leaf(node, 'currency', currency.numeric);
   measurement(node, 'overallConsumptionLastPeriod', UnitSymbolKind.Wh, scaledDecimal(bill.determinants.importKwh, 6));

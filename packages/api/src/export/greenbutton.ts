@@ -12,14 +12,13 @@
 // against the schemas in packages/api/schemas/greenbutton/ by the tests (docs/billing.md, "Exports").
 import { ValidationError, type ObisCode } from '@phasewire/core';
 import type { IntervalValue, TimeRange } from '@phasewire/store';
-import { create } from 'xmlbuilder2';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import {
   AccumulationKind, CommodityKind, MeasurementKind, QualityOfReading, ServiceKind, UnitMultiplierKind, atomNamespace, currencies,
   espiNamespace, readingQualityOf, registerReadingTypes,
 } from './espi-codes.ts';
 import { nameUuid } from './espi-ids.ts';
 import { addUsageSummary, type GreenButtonBill } from './greenbutton-bill.ts';
+import { XmlWriter } from './xml-writer.ts';
 import { checkTimeZone, dstRules, localMidnight, localParts, nextLocalMidnight } from './time-zone.ts';
 
 export type { GreenButtonBill } from './greenbutton-bill.ts';
@@ -67,42 +66,40 @@ interface Resource {
 }
 
 interface FeedWriter {
-  readonly feed: XMLBuilder;
+  readonly xml: XmlWriter;
   readonly request: GreenButtonRequest;
-  entry(resource: Resource, up: string, related: readonly string[], content: (content: XMLBuilder) => void): void;
+  entry(resource: Resource, up: string, related: readonly string[], content: (xml: XmlWriter) => void): void;
 }
 
-function feedWriter(request: GreenButtonRequest): { writer: FeedWriter; root: XMLBuilder } {
-  const root = create({ version: '1.0', encoding: 'UTF-8' });
-  const feed = root.ele(atomNamespace, 'feed').att('xmlns:espi', espiNamespace);
+function feedWriter(request: GreenButtonRequest): FeedWriter {
+  const xml = new XmlWriter();
   const updated = atomTime(request.generatedAt);
   const feedId = nameUuid(`feed|${request.meter}|${request.range.from}|${request.range.to}|${request.generatedAt}`);
-  feed.ele('id').txt(`urn:uuid:${feedId}`).up()
-    .ele('title').txt(`Green Button usage of meter ${request.meter}`).up()
-    .ele('updated').txt(updated).up()
-    .ele('link').att('rel', 'self').att('href', `${request.baseUri}/Batch/UsagePoint/${nameUuid(`up|${request.meter}`)}`).up();
-  const writer: FeedWriter = {
-    feed, request,
+  xml.start('feed', { 'xmlns': atomNamespace, 'xmlns:espi': espiNamespace })
+    .leaf('id', `urn:uuid:${feedId}`)
+    .leaf('title', `Green Button usage of meter ${request.meter}`)
+    .leaf('updated', updated)
+    .empty('link', { rel: 'self', href: `${request.baseUri}/Batch/UsagePoint/${nameUuid(`up|${request.meter}`)}` });
+  return {
+    xml, request,
     entry(resource, up, related, content) {
-      const entry = feed.ele('entry');
-      entry.ele('id').txt(`urn:uuid:${resource.id}`).up()
-        .ele('link').att('rel', 'self').att('href', resource.href).up()
-        .ele('link').att('rel', 'up').att('href', up).up();
-      for (const href of related) entry.ele('link').att('rel', 'related').att('href', href).up();
-      entry.ele('title').txt(resource.title).up().ele('published').txt(updated).up().ele('updated').txt(updated).up();
-      content(entry.ele('content').att('type', 'application/xml'));
+      xml.start('entry').leaf('id', `urn:uuid:${resource.id}`)
+        .empty('link', { rel: 'self', href: resource.href }).empty('link', { rel: 'up', href: up });
+      for (const href of related) xml.empty('link', { rel: 'related', href });
+      xml.leaf('title', resource.title).leaf('published', updated).leaf('updated', updated).start('content', { type: 'application/xml' });
+      content(xml);
+      xml.end().end();
     },
   };
-  return { writer, root };
 }
 
-const espi = (parent: XMLBuilder, name: string): XMLBuilder => parent.ele(espiNamespace, `espi:${name}`);
-const leaf = (parent: XMLBuilder, name: string, value: string | number): void => { espi(parent, name).txt(String(value)); };
+const leaf = (xml: XmlWriter, name: string, value: string | number): void => { xml.leaf(`espi:${name}`, value); };
 
-function interval(parent: XMLBuilder, name: string, start: number, durationSeconds: number): void {
-  const node = espi(parent, name);
-  leaf(node, 'duration', durationSeconds);
-  leaf(node, 'start', seconds(start));
+function interval(xml: XmlWriter, name: string, start: number, durationSeconds: number): void {
+  xml.start(`espi:${name}`);
+  leaf(xml, 'duration', durationSeconds);
+  leaf(xml, 'start', seconds(start));
+  xml.end();
 }
 
 /** Intervals with a value, grouped by the local day their start falls in (a DST day holds 92 or 100). */
@@ -145,9 +142,9 @@ function addMeterReading(writer: FeedWriter, usagePoint: Resource, series: Green
     title: `${type.title}, 15-minute intervals`,
   };
   const blocks = `${reading.href}/IntervalBlock`;
-  writer.entry(reading, `${usagePoint.href}/MeterReading`, [readingType.href, blocks], (content) => { espi(content, 'MeterReading'); });
-  writer.entry(readingType, `${request.baseUri}/ReadingType`, [], (content) => {
-    const node = espi(content, 'ReadingType');
+  writer.entry(reading, `${usagePoint.href}/MeterReading`, [readingType.href, blocks], (xml) => { xml.start('espi:MeterReading').end(); });
+  writer.entry(readingType, `${request.baseUri}/ReadingType`, [], (node) => {
+    node.start('espi:ReadingType');
     leaf(node, 'accumulationBehaviour', AccumulationKind.deltaData);
     leaf(node, 'commodity', CommodityKind.electricitySecondaryMetered);
     if (currency !== undefined) leaf(node, 'currency', currency);
@@ -157,19 +154,22 @@ function addMeterReading(writer: FeedWriter, usagePoint: Resource, series: Green
     leaf(node, 'kind', MeasurementKind.energy);
     leaf(node, 'powerOfTenMultiplier', UnitMultiplierKind.milli);
     leaf(node, 'uom', type.uom);
+    node.end();
   });
   for (const day of localDays(request.timeZone, request.range, series.intervals)) {
     const id = nameUuid(`ib|${key}|${day.from}`);
-    writer.entry({ id, href: `${blocks}/${id}`, title: `${type.title} from ${atomTime(day.from)}` }, blocks, [], (content) => {
-      const block = espi(content, 'IntervalBlock');
-      interval(block, 'interval', day.from, seconds(day.to - day.from));
+    writer.entry({ id, href: `${blocks}/${id}`, title: `${type.title} from ${atomTime(day.from)}` }, blocks, [], (xml) => {
+      xml.start('espi:IntervalBlock');
+      interval(xml, 'interval', day.from, seconds(day.to - day.from));
       for (const value of day.values) {
-        const node = espi(block, 'IntervalReading');
+        xml.start('espi:IntervalReading');
         const quality = readingQualityOf[value.quality];
-        if (quality !== null) leaf(espi(node, 'ReadingQuality'), 'quality', quality);
-        interval(node, 'timePeriod', value.end - intervalSeconds * 1000, intervalSeconds);
-        leaf(node, 'value', milliUnits(value.value ?? 0));
+        if (quality !== null) xml.start('espi:ReadingQuality').leaf('espi:quality', quality).end();
+        interval(xml, 'timePeriod', value.end - intervalSeconds * 1000, intervalSeconds);
+        leaf(xml, 'value', milliUnits(value.value ?? 0));
+        xml.end();
       }
+      xml.end();
     });
   }
   return reading.href;
@@ -183,7 +183,7 @@ export function greenButtonFeed(request: GreenButtonRequest): string {
   if (currencyCode !== undefined && currency === undefined)
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot export a bill in ${currencyCode} to Green Button: the currency is not `
       + `one of ${[...currencies.keys()].join(', ')}`);
-  const { writer, root } = feedWriter(request);
+  const writer = feedWriter(request);
   const upId = nameUuid(`up|${request.meter}`);
   const usagePoint: Resource = { id: upId, href: `${request.baseUri}/UsagePoint/${upId}`, title: `Meter ${request.meter}` };
   const timeParameters: Resource = {
@@ -192,25 +192,29 @@ export function greenButtonFeed(request: GreenButtonRequest): string {
   };
   const related = [`${usagePoint.href}/MeterReading`, timeParameters.href];
   if (request.bill !== undefined) related.push(`${usagePoint.href}/UsageSummary`);
-  writer.entry(usagePoint, `${request.baseUri}/UsagePoint`, related, (content) => {
-    leaf(espi(espi(content, 'UsagePoint'), 'ServiceCategory'), 'kind', ServiceKind.electricity);
+  writer.entry(usagePoint, `${request.baseUri}/UsagePoint`, related, (xml) => {
+    xml.start('espi:UsagePoint').start('espi:ServiceCategory').leaf('espi:kind', ServiceKind.electricity).end().end();
   });
   const rules = dstRules(request.timeZone, new Date(request.range.from).getUTCFullYear());
-  writer.entry(timeParameters, `${request.baseUri}/LocalTimeParameters`, [], (content) => {
-    const node = espi(content, 'LocalTimeParameters');
+  writer.entry(timeParameters, `${request.baseUri}/LocalTimeParameters`, [], (node) => {
+    node.start('espi:LocalTimeParameters');
     leaf(node, 'dstEndRule', rules.dstEndRule.toString(16).toUpperCase().padStart(8, '0'));
     leaf(node, 'dstOffset', rules.dstOffset);
     leaf(node, 'dstStartRule', rules.dstStartRule.toString(16).toUpperCase().padStart(8, '0'));
     leaf(node, 'tzOffset', rules.tzOffset);
+    node.end();
   });
   for (const series of request.series) addMeterReading(writer, usagePoint, series, currency?.numeric);
   if (request.bill !== undefined && currency !== undefined) {
     const id = nameUuid(`us|${request.meter}|${request.bill.determinants.from}`);
     const title = `Bill ${request.bill.period.start} to ${request.bill.period.end}`;
     writer.entry({ id, href: `${usagePoint.href}/UsageSummary/${id}`, title },
-      `${usagePoint.href}/UsageSummary`, [], (content) => {
-      addUsageSummary(espi(content, 'UsageSummary'), request.bill as GreenButtonBill, currency, request.generatedAt);
+      `${usagePoint.href}/UsageSummary`, [], (xml) => {
+      xml.start('espi:UsageSummary');
+      addUsageSummary(xml, request.bill as GreenButtonBill, currency, request.generatedAt);
+      xml.end();
     });
   }
-  return root.end({ prettyPrint: true });
+  writer.xml.end();
+  return writer.xml.text();
 }

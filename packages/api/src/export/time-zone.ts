@@ -142,8 +142,21 @@ function ruleOf(zone: string, change: Transition): number {
   return ((wall.month << 28) | (operator << 25) | (weekday << 17) | (Math.floor(minutes / 60) << 12) | ((minutes % 60) * 60)) >>> 0;
 }
 
+// A year's rules take an hourly scan of the year (~9 000 offset look-ups): found once per zone and year.
+const rulesCache = new Map<string, DstRules>();
+
 /** The zone's standard offset and DST rules as they apply in `year`. */
 export function dstRules(zone: string, year: number): DstRules {
+  const key = `${zone}|${year}`;
+  let rules = rulesCache.get(key);
+  if (rules === undefined) {
+    rules = scanRules(zone, year);
+    rulesCache.set(key, rules);
+  }
+  return rules;
+}
+
+function scanRules(zone: string, year: number): DstRules {
   const changes = transitions(zone, year);
   const start = changes.find((c) => c.after > c.before);
   const end = changes.find((c) => c.after < c.before);

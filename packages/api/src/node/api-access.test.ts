@@ -48,8 +48,6 @@ function cases(rig: ApiRig, who: string, n: number, which?: string): Record<stri
     'GET /api/v1/meters/:id/readings': { path: `/api/v1/meters/m-a1/readings?quantity=1-0:32.7.0&${range}`, ok: 200,
       check: (j) => { assert.equal(j.unit, 'V'); assert.equal(j.points.length, 24); } },
     'GET /api/v1/meters/:id/readings.csv': { path: `/api/v1/meters/m-a1/readings.csv?quantities=1-0:32.7.0,1-0:1.8.0&${range}`, ok: 200 },
-    'GET /api/v1/meters/:id/greenbutton.xml': { path: `/api/v1/meters/m-a1/greenbutton.xml?${range}`, ok: 200 },
-    'GET /api/v1/meters/:id/intervals.csv': { path: `/api/v1/meters/m-a1/intervals.csv?${range}`, ok: 200 },
     'GET /api/v1/meters/:id/rollups': { path: `/api/v1/meters/m-a1/rollups?quantity=1-0:1.8.0&period=hour&${range}`, ok: 200,
       check: (j) => { assert.equal(j.points.length, 6); assert.equal(j.points[1].sum, 1000); } },
     'GET /api/v1/meters/:id/intervals': { path: `/api/v1/meters/m-a1/intervals?quantity=1-0:1.8.0&${range}`, ok: 200,

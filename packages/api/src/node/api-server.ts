@@ -42,6 +42,7 @@ import { meterRoutes } from './routes-meters.ts';
 import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { billingRoutes } from './routes-billing.ts';
+import { billExportRoutes } from './routes-bill-exports.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -243,6 +244,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   exportRoutes(app, ctx);
   operationRoutes(app, ctx);
   billingRoutes(app, ctx);
+  billExportRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };

@@ -15,6 +15,8 @@ describe('export routes', () => {
   let rig: ApiRig;
   before(async () => {
     rig = await startApiRig();
+    await rig.addUser('clerk', 'billing');
+    rig.sessions.set('clerk', await rig.login('clerk'));
     // An editor's final value and a VEE estimate on two intervals: the export must carry them, with their quality.
     await rig.store.writeIntervals([{ meter: 'm-a1' as MeterId, quantity: importWh, end: day0 + 4 * quarter, stage: 'final', value: 199.9,
       quality: 'edited' }], { kind: 'person', person: 'analyst', reason: 'register replaced' });
@@ -26,7 +28,7 @@ describe('export routes', () => {
 
   it('Green Button: the feed validates with xmllint and carries every store interval with its value and quality', async () => {
     const answer = await rig.call('GET', `/api/v1/meters/m-a1/greenbutton.xml?${range}&tz=Europe/Berlin`,
-      { session: as('analyst') });
+      { session: as('clerk') });
     assert.equal(answer.status, 200, answer.text);
     assert.match(String(answer.headers['content-type']), /^application\/atom\+xml/);
     const verdict = await validateGreenButton(answer.text);
@@ -45,7 +47,7 @@ describe('export routes', () => {
 
   it('interval CSV: a header and one row per interval, local times in the requested zone', async () => {
     const answer = await rig.call('GET', `/api/v1/meters/m-a1/intervals.csv?${range}&tz=America/New_York`,
-      { session: as('analyst') });
+      { session: as('clerk') });
     assert.equal(answer.status, 200, answer.text);
     const rows = answer.text.split('\r\n').filter((r) => r !== '');
     assert.equal(rows.length, 41);
@@ -54,9 +56,11 @@ describe('export routes', () => {
     assert.equal(rows[4]?.split(',').slice(7).join(','), '199.9,edited');
   });
 
-  it('refuses a viewer, another tenant\'s meter, an unknown zone and a range longer than 92 days', async () => {
-    const viewer = await rig.call('GET', `/api/v1/meters/m-a1/greenbutton.xml?${range}`, { session: as('viewer') });
-    assert.equal(viewer.status, 403);
+  it('refuses every role but billing and admin, another tenant\'s meter, an unknown zone and a range longer than 92 days', async () => {
+    for (const role of ['viewer', 'analyst', 'operator']) {
+      const refused = await rig.call('GET', `/api/v1/meters/m-a1/greenbutton.xml?${range}`, { session: as(role) });
+      assert.equal(refused.status, 403, role);
+    }
     const foreign = await rig.call('GET', `/api/v1/meters/m-b1/greenbutton.xml?${range}`, { session: as('admin') });
     assert.equal(foreign.status, 404);
     const zone = await rig.call('GET', `/api/v1/meters/m-a1/intervals.csv?${range}&tz=Mars/Olympus`,
