@@ -242,6 +242,14 @@ export const errorCodes = {
   PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server '
     + '(MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; '
     + 'everything started before it was closed again.' },
+  // ── server: backup and restore
+  PW_ERR_BACKUP_FAILED: { family: 'store', summary: '`phasewire backup` could not read the data directory or write the archive '
+    + '(a full disk, an unwritable folder, an archive already under that name); nothing was left under the archive\'s name.' },
+  PW_ERR_BACKUP_INVALID: { family: 'security', summary: 'An archive given to `phasewire restore` is not an intact phasewire backup: '
+    + 'it does not decompress or unpack, has no readable manifest, or a file is missing, added or differs from its SHA-256 in the '
+    + 'manifest; nothing was restored.' },
+  PW_ERR_RESTORE_TARGET: { family: 'validation', summary: 'The data directory `phasewire restore` was given is not empty (and --force '
+    + 'was not given) or cannot be written; nothing was changed in it.' },
   // ── server: VEE, analytics, alarms
   PW_ERR_VEE_INPUT: { family: 'validation', summary: 'Data or parameters given to validation, estimation, analytics or alarms are '
     + 'outside their domain (an interval that does not divide a day, a non-finite reading, a register modulus that is not positive, '

@@ -79,3 +79,4 @@ export {
   checkCycle, periodOfCycle, tariffsById, workItems, type AccountsModel, type SkippedItem, type WorkItem,
 } from './billing-runs/work-items.ts';
 export { servicePointSlots } from './billing-runs/service-point-slots.ts';
+export { addDays, daysBetween, localDateTime, startOfDay } from './billing/local-time.ts';

@@ -16,6 +16,8 @@ import type {
 export const defaultIntervalMs = 900_000;
 const hourMs = 3_600_000;
 const missingCode = qualityCodes.indexOf('missing') + 1;
+/** 1 + the index of each quality in qualityCodes: the code a slot keeps. */
+const qualityIndex: Readonly<Record<string, number>> = Object.fromEntries(qualityCodes.map((code, k) => [code, k + 1]));
 
 /** One meter's intervals placed in the slots of a period: integer mWh (mvarh), 0 where absent. */
 export interface SlotData {
@@ -53,7 +55,7 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
         + `${plan.intervalMs} ms grid in (${plan.from}, ${plan.to}]`);
     }
     if (data.quality[k] !== 0) bad(`Cannot bill the interval ending ${new Date(interval.end).toISOString()} twice: expected each end once`);
-    const code = qualityCodes.indexOf(interval.quality) + 1;
+    const code = qualityIndex[interval.quality] ?? 0;
     if (code === 0) {
       bad(`Cannot bill the interval ending ${interval.end}: quality ${JSON.stringify(interval.quality)}, `
         + `expected one of ${qualityCodes.join(', ')}`);
@@ -118,59 +120,69 @@ function demandOf(plan: PeriodPlan, part: PlanPart, index: number, component: De
   };
 }
 
-function partDeterminants(plan: PeriodPlan, part: PlanPart, index: number, data: SlotData): PartDeterminants {
+/** A part's determinants, and its energy sums in mWh (import, export, reactive import, reactive export) for the period's totals. */
+function partDeterminants(
+  plan: PeriodPlan, part: PlanPart, index: number, data: SlotData,
+): { readonly determinants: PartDeterminants; readonly sums: readonly number[] } {
   const nb = Math.max(part.buckets.length, 1);
-  const bucketImport = new Array<number>(nb).fill(0);
-  const bucketExport = new Array<number>(nb).fill(0);
-  const counts = emptyCounts();
+  const bucketImport = new Float64Array(nb);
+  const bucketExport = new Float64Array(nb);
+  const qualityCounts = new Float64Array(qualityCodes.length + 1);
+  const { importMwh, exportMwh, reactiveImportMvarh, reactiveExportMvarh, quality } = data;
+  const bucketOf = plan.bucketOf;
   let imp = 0;
   let exp = 0;
   let rqi = 0;
   let rqe = 0;
   const last = part.firstSlot + part.slotCount;
+  // The hot loop of rating: typed arrays only (the `?? 0` never applies inside the bounds).
   for (let k = part.firstSlot; k < last; k++) {
-    const b = plan.bucketOf[k] ?? 0;
-    const i = data.importMwh[k] ?? 0;
-    const e = data.exportMwh[k] ?? 0;
+    const b = bucketOf[k] ?? 0;
+    const i = importMwh[k] ?? 0;
+    const e = exportMwh[k] ?? 0;
     imp += i;
     exp += e;
-    rqi += data.reactiveImportMvarh[k] ?? 0;
-    rqe += data.reactiveExportMvarh[k] ?? 0;
+    rqi += reactiveImportMvarh[k] ?? 0;
+    rqe += reactiveExportMvarh[k] ?? 0;
     bucketImport[b] = (bucketImport[b] ?? 0) + i;
     bucketExport[b] = (bucketExport[b] ?? 0) + e;
-    const q = data.quality[k] ?? 0;
-    const code = q === 0 ? 'missing' : qualityCodes[q - 1] as QualityCode;
-    counts[code] += 1;
+    const q = quality[k] ?? 0;
+    qualityCounts[q] = (qualityCounts[q] ?? 0) + 1;
   }
+  const counts = emptyCounts();
+  for (const [c, code] of qualityCodes.entries()) counts[code] = qualityCounts[c + 1] ?? 0;
+  counts.missing += qualityCounts[0] ?? 0;
   const p = `p${index}`;
   const span = { from: part.from, to: part.to };
   const energy = (id: string, milliUnits: number, unit: 'kWh' | 'kvarh'): Determinant =>
     ({ id: `${p}.${id}`, quantity: kilo(milliUnits), unit, trace: span });
-  const perBucket = (kind: string, sums: readonly number[]): Determinant[] => part.buckets.map((bucket, b) =>
+  const perBucket = (kind: string, sums: Float64Array): Determinant[] => part.buckets.map((bucket, b) =>
     ({ id: `${p}.${kind}.${bucket}`, quantity: kilo(sums[b] ?? 0), unit: 'kWh', trace: { ...span, buckets: [bucket] } }));
   const demands = part.tariff.components.filter((c): c is DemandComponent => c.kind === 'demand')
     .map((c) => demandOf(plan, part, index, c, data));
-  return {
+  const determinants: PartDeterminants = {
     tariffId: part.tariff.id, tariffVersion: part.tariff.version, start: part.start, end: part.end, from: part.from, to: part.to,
     days: part.days, importKwh: energy('import', imp, 'kWh'), exportKwh: energy('export', exp, 'kWh'),
     reactiveImportKvarh: energy('reactiveImport', rqi, 'kvarh'), reactiveExportKvarh: energy('reactiveExport', rqe, 'kvarh'),
     buckets: perBucket('bucket', bucketImport), exportBuckets: perBucket('exportBucket', bucketExport), demands,
     averagePf: averagePf(imp, rqi), quality: qualityOf(counts, part.slotCount),
   };
+  return { determinants, sums: [imp, exp, rqi, rqe] };
 }
 
 /** Determinants of a period from placed slot data (what rateBill and a bill run's batch code call). */
 export function determinantsOf(plan: PeriodPlan, data: SlotData): Determinants {
-  const parts = plan.parts.map((part, index) => partDeterminants(plan, part, index, data));
+  const rated = plan.parts.map((part, index) => partDeterminants(plan, part, index, data));
+  const parts = rated.map((r) => r.determinants);
   const counts = emptyCounts();
   for (const part of parts) for (const code of qualityCodes) counts[code] += part.quality.counts[code];
-  const total = (values: Float64Array): number => values.reduce((sum, v) => sum + v, 0);
-  const imp = total(data.importMwh);
-  const rqi = total(data.reactiveImportMvarh);
+  const total = (which: number): number => rated.reduce((sum, r) => sum + (r.sums[which] ?? 0), 0);
+  const imp = total(0);
+  const rqi = total(2);
   return {
     period: plan.period, from: plan.from, to: plan.to, intervalMs: plan.intervalMs, parts,
-    importKwh: kilo(imp), exportKwh: kilo(total(data.exportMwh)), reactiveImportKvarh: kilo(rqi),
-    reactiveExportKvarh: kilo(total(data.reactiveExportMvarh)), averagePf: averagePf(imp, rqi),
+    importKwh: kilo(imp), exportKwh: kilo(total(1)), reactiveImportKvarh: kilo(rqi),
+    reactiveExportKvarh: kilo(total(3)), averagePf: averagePf(imp, rqi),
     quality: qualityOf(counts, plan.slotCount),
   };
 }

@@ -227,6 +227,9 @@ export function rateDeterminants(tariffs: Tariff | readonly Tariff[], determinan
   const lines = [...rated.flatMap((r) => r.lines), ...rated.flatMap((r) => r.taxes)];
   const first = plan.parts[0]?.tariff as Tariff;
   const limit = options.completenessLimit ?? defaultCompletenessLimit;
+  if (!(limit >= 0 && limit <= 1)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot rate with a completeness limit of ${limit}: expected a share from 0 to 1`);
+  }
   const completeness = determinants.quality.completeness;
   return {
     tariffId: first.id, tariffVersions: plan.parts.map((p) => p.tariff.version), currency: first.currency, period: determinants.period,

@@ -64,7 +64,7 @@ const EnergyTou = component('energy-tou', 'a rate per time-of-use bucket', {
 const Ratchet = Type.Object({
   share: Decimal('billed demand is at least this share (0.8 = 80 %) of the highest demand …'),
   months: Type.Integer({ minimum: 1, maximum: 36, description: '… of this many billing months before the period' }),
-}, closed);
+}, { ...closed, description: 'a floor under the billed demand, from earlier months\' maxima' });
 
 const Demand = component('demand', 'a charge on the period\'s maximum demand', {
   windowMinutes: Type.Union([Type.Literal(15), Type.Literal(30)], {

@@ -200,7 +200,7 @@ export type ComponentKind = TariffComponent['kind'];
 /** One version of a tariff, validated (parseTariff): what rating reads. */
 export interface Tariff {
   readonly id: string;
-  /** Increases with each change; versions of one id must not overlap in effect. */
+  /** Increases with each change; on a day two versions both cover, the higher one applies. */
   readonly version: number;
   readonly name: string;
   readonly currency: CurrencyCode;
@@ -340,11 +340,14 @@ export interface BillLine {
   /** The quantity billed, exact or rounded to 6 decimals when a proration makes it a fraction. */
   readonly quantity: Decimal;
   readonly unit: LineUnit;
-  /** Per unit, in currency units (a percent for `percent`). */
+  /**
+   * Per unit, in currency units. On a `percent` line (a tax, a PF surcharge) the rate is the percent and the
+   * quantity the base it applies to, in currency units.
+   */
   readonly rate: Decimal;
   /** Rounded once, from the exact product (docs/billing.md). Negative for a credit. */
   readonly amount: Money;
-  /** The id of the determinant the quantity came from; null for a per-period fixed charge and for taxes. */
+  /** The id of the determinant the quantity came from; null for fixed charges and taxes. */
   readonly determinant: string | null;
   readonly tariffVersion: number;
   /** The local days the line covers. */

@@ -4,3 +4,4 @@ export { WebhookNotifier, defaultBackoff, type Backoff, type WebhookOptions } fr
 export { signWebhook, verifyWebhookSignature, signatureHeader, timestampHeader, deliveryHeader,
   type SignatureCheck } from './webhook-signature.ts';
 export { MqttNotifier, type MqttNotifierOptions } from './mqtt-notifier.ts';
+export { readSampleTariffs, readTariffFile, sampleTariffNames, sampleTariffsDir } from './tariff-files.ts';
