@@ -89,8 +89,8 @@ export function BillView(props: { readonly ctx: AppContext; readonly id: string 
           <thead><tr><th>Charge</th><th class="num">Quantity</th><th class="num">Rate</th><th class="num">Amount</th><th></th></tr></thead>
           <tbody>${bill.lines.map((line, i) => html`<${Line} key=${`${line.componentId}/${line.start}`} ctx=${ctx} bill=${bill} line=${line}
             index=${i} />`)}</tbody>
-          <tfoot><tr><th>Total</th><td></td><td></td><td class="num" data-testid="bill-total">${formatMinor(bill.total.minor)}
-            ${bill.total.currency}</td><td></td></tr></tfoot>
+          <tfoot><tr><th>Total</th><td></td><td></td><td class="num" data-testid="bill-total">${
+            `${formatMinor(bill.total.minor)} ${bill.total.currency}`}</td><td></td></tr></tfoot>
         </table></section>
       <section aria-labelledby="det-title"><h2 id="det-title">Determinants</h2>
         ${bill.determinants.parts.map((p) => html`<${Part} key=${p.start} part=${p} />`)}</section>
