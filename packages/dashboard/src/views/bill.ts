@@ -82,8 +82,8 @@ export function BillView(props: { readonly ctx: AppContext; readonly id: string 
         meters ${bill.meters.map((m) => m.meter).join(', ')} · ${bill.period.start} to ${bill.period.end} ·
         tariff ${bill.tariffId} v${bill.tariffVersions.join(', v')} · ${bill.kind}, ${bill.status}</p>
       ${bill.hold === null ? null : html`<p class="error" role="status">Held for review: ${bill.hold}</p>`}
-      <p><a href=${ctx.api.billExportUrl(bill.id, 'bill.pdf')} download>PDF</a> ·
-        <a href=${ctx.api.billExportUrl(bill.id, 'greenbutton.xml')} download>Green Button</a></p>
+      <p>Download: <a href=${ctx.api.billExportUrl(bill.id, 'bill.pdf')} download>PDF</a>${' · '}<a
+        href=${ctx.api.billExportUrl(bill.id, 'greenbutton.xml')} download>Green Button</a></p>
       <section aria-labelledby="lines-title"><h2 id="lines-title">Charges</h2>
         <table class="table" data-testid="bill-lines">
           <thead><tr><th>Charge</th><th class="num">Quantity</th><th class="num">Rate</th><th class="num">Amount</th><th></th></tr></thead>
