@@ -38,8 +38,9 @@ export const errorCodes = {
   // ── meter: agent
   PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command body (head-end to meter, docs/protocol.md) is not a '
     + 'well-formed phasewire command (id of 1 to 64 of A-Z a-z 0-9 _ -, a known op, an expiry, a time for clock-sync).' },
-  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; '
-    + 'it was not executed a second time.' },
+  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again, and the meter no '
+    + 'longer holds its answer (it restarted since; a copy while it does is answered with that answer again); it was not executed a '
+    + 'second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
   PW_ERR_COMMAND_STALE: {
     family: 'security',
