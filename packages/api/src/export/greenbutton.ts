@@ -30,6 +30,7 @@ export interface GreenButtonSeries {
 }
 
 export interface GreenButtonRequest {
+  /** The usage point: a meter's id, or the service point of a bill (its meters' intervals as one). */
   readonly meter: string;
   /** The zone the customer's days are in: IntervalBlocks are local days, LocalTimeParameters its rules. */
   readonly timeZone: string;
@@ -77,7 +78,7 @@ function feedWriter(request: GreenButtonRequest): FeedWriter {
   const feedId = nameUuid(`feed|${request.meter}|${request.range.from}|${request.range.to}|${request.generatedAt}`);
   xml.start('feed', { 'xmlns': atomNamespace, 'xmlns:espi': espiNamespace })
     .leaf('id', `urn:uuid:${feedId}`)
-    .leaf('title', `Green Button usage of meter ${request.meter}`)
+    .leaf('title', `Green Button data of usage point ${request.meter}`)
     .leaf('updated', updated)
     .empty('link', { rel: 'self', href: `${request.baseUri}/Batch/UsagePoint/${nameUuid(`up|${request.meter}`)}` });
   return {
@@ -185,7 +186,7 @@ export function greenButtonFeed(request: GreenButtonRequest): string {
       + `one of ${[...currencies.keys()].join(', ')}`);
   const writer = feedWriter(request);
   const upId = nameUuid(`up|${request.meter}`);
-  const usagePoint: Resource = { id: upId, href: `${request.baseUri}/UsagePoint/${upId}`, title: `Meter ${request.meter}` };
+  const usagePoint: Resource = { id: upId, href: `${request.baseUri}/UsagePoint/${upId}`, title: `Usage point ${request.meter}` };
   const timeParameters: Resource = {
     id: nameUuid(`ltp|${request.timeZone}`), href: `${request.baseUri}/LocalTimeParameters/${nameUuid(`ltp|${request.timeZone}`)}`,
     title: `Local time: ${request.timeZone}`,
