@@ -81,6 +81,12 @@ export const billingRouteRules: readonly RouteRule[] = [
   rule('POST', `${api}/billing/bills/:id/issue`, 'billing', 'billing'),
   rule('POST', `${api}/billing/bills/:id/rebill`, 'billing', 'billing'),
   rule('GET', `${api}/billing/audit`, 'billing', 'billing'),
+  // Exports (routes-exports.ts, routes-bill-exports.ts): customers' data, so for billing.
+  rule('GET', `${api}/meters/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/meters/:id/intervals.csv`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/bill.pdf`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills.csv`, 'billing', 'billing'),
 ];
 
 export function findRule(method: string, url: string): RouteRule | undefined {

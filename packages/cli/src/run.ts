@@ -11,6 +11,7 @@ import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
 import { registerBilling } from './commands/billing.ts';
+import { registerExport } from './commands/export.ts';
 import { registerBackup } from './commands/backup.ts';
 
 export const version = '0.1.0';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerPki(program, io);
   registerServer(program, io);
   registerBilling(program, io);
+  registerExport(program, io);
   registerBackup(program, io);
   return program;
 }

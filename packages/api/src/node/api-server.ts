@@ -42,9 +42,11 @@ import { LiveHub } from './live-hub.ts';
 import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
+import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { healthRoutes, operationsPaths } from './routes-health.ts';
 import { billingRoutes } from './routes-billing.ts';
+import { billExportRoutes } from './routes-bill-exports.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -268,9 +270,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
+  exportRoutes(app, ctx);
   operationRoutes(app, ctx);
   healthRoutes(app, options.operations, performance.now());
   billingRoutes(app, ctx);
+  billExportRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };
