@@ -6,6 +6,7 @@ import type { Snapshot } from '@phasewire/core';
 import type { SimulatedMeter } from '@phasewire/meter';
 import type { CommandOp } from '@phasewire/core/protocol';
 import type { LoadRelay, RelayState } from '@phasewire/meter';
+import type { ProtectionTarget } from './command-handler.ts';
 
 /** A load relay the head-end may switch (disconnect / reconnect commands). */
 export interface RelayControl {
@@ -22,6 +23,8 @@ export interface ReadingSource {
   readonly relay?: RelayControl;
   /** Whether readings follow the agent's clock, so that clock-sync means something; absent: clock-sync is "unsupported". */
   readonly followsAgentClock?: boolean;
+  /** Local protection (protected-source.ts); absent: protection commands are answered "unsupported". */
+  readonly protection?: ProtectionTarget;
 }
 
 /** The simulated meter as a source: it measures up to the agent's time, through the agent's load relay. */
@@ -45,5 +48,8 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'clock-sync': return source.followsAgentClock === true;
     case 'disconnect':
     case 'reconnect': return source.relay !== undefined;
+    case 'protection-settings':
+    case 'protection-arm':
+    case 'protection-disarm': return source.protection !== undefined;
   }
 }

@@ -220,8 +220,10 @@ export const AcknowledgeBody = Type.Object({ note: Type.String({ minLength: 1, m
 export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 
 // ── commands, revocation, enrollment
-export const CommandKindDto =
-  Type.Union([Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect')]);
+export const CommandKindDto = Type.Union([
+  Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
+  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'),
+]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({ kind: CommandKindDto });
 export type CommandBody = Static<typeof CommandBody>;

@@ -272,6 +272,12 @@ export class Commands {
     }
   }
 
+  /** Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are. */
+  acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+    this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
+    return this.#acknowledge(sender, device, opened);
+  }
+
   async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
     try {
       for (const body of toWireAcks([{ keyId: opened.header.keyId, counter: opened.header.counter }])) {

@@ -162,7 +162,10 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       }
     }
   });
-  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock, registry });
+  const sideChannels = new SideChannels({
+    activity, receiver, ingest, clock: options.clock, registry,
+    acknowledge: (sender, device, opened) => commands.acknowledge(sender, device, opened),
+  });
   const mode = options.broker;
   let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number;
     setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };

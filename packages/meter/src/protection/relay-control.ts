@@ -34,9 +34,15 @@ export class RelayControl {
   constructor(relay: LoadRelay, blocked: () => string | undefined, state?: Partial<RelayControlState>) {
     this.#relay = relay;
     this.#blocked = blocked;
-    if (state?.relay === 'open') relay.open();
-    this.#armed = state?.armed === true && relay.state === 'open';
-    this.#openedBy = relay.state === 'open' ? state?.openedBy : undefined;
+    this.restore(state ?? {});
+  }
+
+  /** Takes up a state kept on disk (a restarted agent): the relay as it was, armed or not. */
+  restore(state: Partial<RelayControlState>): void {
+    if (state.relay === 'open') this.#relay.open();
+    if (state.relay === 'closed') this.#relay.close();
+    this.#armed = state.armed === true && this.#relay.state === 'open';
+    this.#openedBy = this.#relay.state === 'open' ? state.openedBy : undefined;
   }
 
   get relay(): LoadRelay {
