@@ -40,6 +40,7 @@ import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { protectionRoutes } from './routes-protection.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -237,6 +238,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
   operationRoutes(app, ctx);
+  protectionRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };

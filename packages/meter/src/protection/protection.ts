@@ -101,7 +101,8 @@ export interface ProtectionStatus {
 }
 
 const maxTrips = 32;
-const maxEvents = 64;
+/** The sequence of events a trip record keeps: its last 16 (a record stays within the head-end's 4 KiB of event JSON). */
+const maxEvents = 16;
 
 export class Protection {
   #s: ProtectionSettings;
