@@ -5,7 +5,7 @@
 import type { Snapshot } from '@phasewire/core';
 import type { SimulatedMeter } from '@phasewire/meter';
 import type { CommandOp } from '@phasewire/core/protocol';
-import type { LoadRelay, RelayState } from '@phasewire/meter';
+import type { LoadRelay, RelayState, TripRecord } from '@phasewire/meter';
 import type { ProtectionTarget } from './command-handler.ts';
 
 /** A load relay the head-end may switch (disconnect / reconnect commands). */
@@ -25,6 +25,8 @@ export interface ReadingSource {
   readonly followsAgentClock?: boolean;
   /** Local protection (protected-source.ts); absent: protection commands are answered "unsupported". */
   readonly protection?: ProtectionTarget;
+  /** Trips protection made since the last call, oldest first (taking them empties the list), for the agent to report. */
+  takeTrips?(): TripRecord[];
 }
 
 /** The simulated meter as a source: it measures up to the agent's time, through the agent's load relay. */

@@ -122,7 +122,7 @@ export class AgentCommands {
 
 /** Protection's settings, armed state and relay (protection.json), for a source that has protection. */
 export async function persistProtection(dataDir: string, source: ReadingSource): Promise<void> {
-  if ('takeTrips' in source) await writeJson(join(dataDir, 'protection.json'), (source as ProtectedSource).state());
+  if ('state' in source && 'meter' in source) await writeJson(join(dataDir, 'protection.json'), (source as ProtectedSource).state());
 }
 
 function eventOf(op: string, response: CommandResponse): AgentEvent {

@@ -9,7 +9,7 @@ import { persistProtection } from './agent-commands.ts';
 import type { MeterAgentOptions } from './agent-types.ts';
 
 const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
-  'takeTrips' in source ? source as ProtectedSource : undefined;
+  'state' in source && 'meter' in source ? source as ProtectedSource : undefined;
 
 /**
  * Seals each trip the source holds as an event (kind `protection-trip`: the record with its
@@ -18,13 +18,12 @@ const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
  */
 export async function reportTrips(source: ReadingSource, meter: MeterId, options: Pick<MeterAgentOptions, 'dataDir' | 'onEvent'>,
   enqueue: (body: unknown) => Promise<void>): Promise<boolean> {
-  const protectedSource = protectedOf(source);
-  if (protectedSource === undefined) return false;
-  const trips = protectedSource.takeTrips();
+  // A gateway's polled source has trips too, and no relay it can switch ('none': decided, not acted on).
+  const trips = source.takeTrips?.() ?? [];
   if (trips.length === 0) return false;
-  await persistProtection(options.dataDir, protectedSource);
+  await persistProtection(options.dataDir, source);
   for (const trip of trips) {
-    await enqueue({ kind: 'protection-trip', meter, relay: protectedSource.meter.relay.state, ...trip });
+    await enqueue({ kind: 'protection-trip', meter, relay: source.relay?.state ?? 'none', ...trip });
     options.onEvent?.({ kind: 'trip', fn: trip.fn, at: trip.at });
   }
   return true;
