@@ -5,7 +5,7 @@ import type { TSchema } from 'typebox';
 import { expectedOf, type SchemaNode } from '@phasewire/core/schema';
 import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
-import { alarmTypes, alarmUnits } from '@phasewire/mdm';
+import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
 import { ProtectionSettingsSchema } from '@phasewire/core/protocol';
 
@@ -42,6 +42,8 @@ function nested(schema: SchemaNode, field: string, note: string): Row[] {
   if (schema.type === 'object' && schema.properties !== undefined) return rowsOf(schema, field, note);
   if (schema.type === 'array' && !Array.isArray(schema.items)) {
     const items = schema.items as SchemaNode | undefined;
+    // A list of a union of objects (a tariff's components): each kind's fields, under the kind.
+    if (items?.anyOf !== undefined) return nested(items, `${field}[]`, note);
     return items?.type === 'object' ? rowsOf(items, `${field}[]`, note) : [];
   }
   const key = schema.anyOf === undefined ? undefined : discriminator(schema.anyOf);
@@ -94,6 +96,7 @@ export const generatedSections: readonly GeneratedSection[] = [
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
   { page: 'protection.md', source: 'packages/core/src/protocol/protection-settings.ts', text: () => schemaTable(ProtectionSettingsSchema) },
+  { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },
 ];
 
 const end = '<!-- end of generated section -->';

@@ -144,3 +144,34 @@ export interface AccountStore {
   assignMeter(meter: string, tenant: string): void;
   close(): void;
 }
+
+/** One readiness check: `ok` or `failing`, with what was found (never a secret: probes are unauthenticated). */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly state: 'ok' | 'failing';
+  readonly detail: string;
+}
+
+export interface Readiness {
+  /** Every check is ok. */
+  readonly ready: boolean;
+  readonly checks: readonly ReadinessCheck[];
+}
+
+/**
+ * What the composition gives the API for operations (docs/operations.md): the readiness checks
+ * behind /readyz and the Prometheus text behind /metrics. The API holds no metrics library.
+ */
+export interface OperationsPort {
+  readiness(): Promise<Readiness>;
+  /** The metrics in Prometheus' text format; /metrics answers 404 without it. */
+  readonly metrics?: {
+    readonly contentType: string;
+    text(): Promise<string>;
+    /**
+     * The scrape token (`Authorization: Bearer <token>`); without one, /metrics answers loopback
+     * clients only (docs/operations.md, "Who may scrape").
+     */
+    readonly token?: string;
+  };
+}

@@ -10,6 +10,7 @@ import { registerPki } from './commands/pki.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
+import { registerBackup } from './commands/backup.ts';
 
 export const version = '0.1.0';
 
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
   registerDemo(program, io);
   registerPki(program, io);
   registerServer(program, io);
+  registerBackup(program, io);
   return program;
 }
 

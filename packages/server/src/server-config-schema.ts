@@ -30,6 +30,8 @@ export const serverDefaults = {
   pkcs11PinEnv: 'PHASEWIRE_PKCS11_PIN',
   topicPrefix: 'phasewire/alarms',
   earliestReading: '2020-01-01T00:00:00Z',
+  haDiscoveryPrefix: 'homeassistant',
+  haTopicPrefix: 'phasewire',
 } as const;
 
 const closed = { additionalProperties: false } as const;
@@ -100,6 +102,11 @@ const Api = Type.Object({
   bind: Type.Optional(text('address the API binds to, when it differs from the other listeners\' (default `bind`)')),
   port: Port('the API and dashboard over HTTPS (TLS 1.3, no client certificate)', defaultApiPort),
   ...PemPair('for the API, e.g. one the users\' browsers trust (default: the listeners\' certificate)'),
+  metrics: Type.Optional(Type.Object({
+    enabled: Type.Optional(Type.Boolean({ default: true, description: '`/metrics` in Prometheus\' text format (operations.md)' })),
+    tokenEnv: Type.Optional(text('the environment variable holding the scrape token (at least 16 characters); without it, '
+      + '`/metrics` answers loopback clients only')),
+  }, { ...closed, description: 'the metrics endpoint on the API listener' })),
 }, { ...closed, description: 'the HTTPS API with the dashboard (api.md)' });
 
 const Ingest = Type.Object({
@@ -158,6 +165,19 @@ const Mdm = Type.Object({
   mqttNotify: Type.Optional(MqttNotify),
 }, { ...closed, description: 'the MDM service on the stored data (analytics-and-alarms.md)' });
 
+const HomeAssistant = Type.Object({
+  url: text('`mqtts://host[:port]` of the broker Home Assistant reads (8883 when omitted); `mqtt://` only to a loopback address'),
+  discoveryPrefix: Type.Optional(text('Home Assistant\'s discovery prefix (its MQTT integration\'s setting)',
+    serverDefaults.haDiscoveryPrefix)),
+  topicPrefix: Type.Optional(text('no wildcards, no leading or trailing `/`; states go to `<prefix>/<meter>/state`, availability to '
+    + '`<prefix>/<meter>/availability` and `<prefix>/status`', serverDefaults.haTopicPrefix)),
+  username: Type.Optional(text('the broker user, with `passwordEnv`')),
+  passwordEnv: Type.Optional(text('the environment variable holding the broker password (never the file itself), with `username`')),
+  ...PemPair('for the client, when the broker asks for one'),
+  caFile: Type.Optional(text('PEM file of the CA certificates the broker\'s certificate chains to (default: the phasewire CA)')),
+}, { ...closed, description: 'Home Assistant MQTT discovery: each meter\'s sensors and their states (operations.md, "Home Assistant"); '
+  + 'none when absent' });
+
 export const ServerConfigSchema = Type.Object({
   hosts: Type.Optional(Type.Array(Type.String({ expected: 'a DNS name or an IP address' }), {
     minItems: 1, maxItems: 64, expected: 'a list of 1 to 64 host names or IP addresses', default: serverDefaults.hosts,
@@ -173,6 +193,13 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  log: Type.Optional(Type.Object({
+    level: Type.Optional(Type.Enum(['debug', 'info', 'warn', 'error'], { default: 'info', description: 'the least severe level written' })),
+    format: Type.Optional(Type.Enum(['auto', 'json', 'pretty'], {
+      default: 'auto', description: 'one JSON object a line, or one human line an event; `auto`: human on a terminal, else JSON',
+    })),
+  }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
+  homeAssistant: Type.Optional(HomeAssistant),
 }, { ...closed, expected: 'an object' });
 
 /** The configuration file as the schema admits it, before defaults and the checks of server-config.ts. */

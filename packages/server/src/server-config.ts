@@ -28,6 +28,8 @@ export type { IngestConfig } from './ingest-config.ts';
 import type { MqttListenerConfig } from '@phasewire/headend';
 import { mqttListenerOf } from './mqtt-listener-config.ts';
 import { toEngineAlarmConfig } from './alarm-config-schema.ts';
+import { homeAssistantConfigOf, type HomeAssistantConfig } from './home-assistant-config.ts';
+export type { HomeAssistantConfig } from './home-assistant-config.ts';
 import {
   defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, serverDefaults, ServerConfigSchema, type ServerConfigFile,
 } from './server-config-schema.ts';
@@ -69,6 +71,8 @@ export interface ApiConfig {
    */
   readonly certificate: string | undefined;
   readonly key: string | undefined;
+  /** `/metrics` (docs/operations.md): on by default; a scrape token from `tokenEnv`, else loopback clients only. */
+  readonly metrics: { readonly enabled: boolean; readonly tokenEnv: string | undefined };
 }
 
 /** A webhook the MDM's alarm notifications go to; the signing secret is read from an environment variable. */
@@ -130,6 +134,10 @@ export interface ServerConfig {
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
   readonly ingest: IngestConfig;
+  /** The log on standard error (docs/operations.md, "Logs"). */
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'auto' | 'json' | 'pretty' };
+  /** Home Assistant MQTT discovery and states (home-assistant-config.ts); none when absent. */
+  readonly homeAssistant?: HomeAssistantConfig;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -141,9 +149,11 @@ export const defaultServerConfig: ServerConfig = {
   store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
   broker: { kind: 'embedded' },
   keystore: { kind: 'software', file: serverDefaults.keystoreFile, unlock: { keyFile: serverDefaults.keystoreKeyFile } },
-  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
+  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined,
+    metrics: { enabled: true, tokenEnv: undefined } },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
+  log: { level: 'info', format: 'auto' },
 };
 
 type Json = Record<string, unknown>;
@@ -214,7 +224,8 @@ function storeOf(file: ServerConfigFile['store']): StoreConfig {
 function apiOf(file: ServerConfigFile['api']): ApiConfig {
   if (file === undefined) return defaultServerConfig.api;
   if (file.bind !== undefined && !isHostName(file.bind)) fail('api.bind', file.bind, 'an IP address or host name to listen on');
-  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api') };
+  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api'),
+    metrics: { enabled: file.metrics?.enabled ?? true, tokenEnv: file.metrics?.tokenEnv } };
 }
 
 const urlOf = (text: string): URL | undefined => {
@@ -287,12 +298,14 @@ export function parseServerConfig(value: unknown): ServerConfig {
       fail(`${name}.port`, chosen, `a port no other listener of the server uses (${clash[0]}.port is ${chosen} too)`);
     }
   }
+  const homeAssistant = homeAssistantConfigOf(data.homeAssistant, fail);
   const broker: BrokerConfig = data.broker?.kind === 'mosquitto'
     ? { kind: 'mosquitto', binary: data.broker.binary ?? serverDefaults.brokerBinary }
     : { kind: 'embedded' };
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
-    api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail),
+    api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
+    log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
   };
 }
 

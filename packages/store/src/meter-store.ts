@@ -145,5 +145,13 @@ export interface MeterStore extends MdmStateStore {
   purge(): Promise<PurgeReport>;
   /** The schema version the database is at. */
   schemaVersion(): Promise<number>;
+  /**
+   * Opens and ends an empty write transaction (SQLite: the write lock behind the queued writes;
+   * PostgreSQL: a transaction id, which a read-only or unreachable server cannot give): rejects
+   * when a write would fail now. The server's readiness probe (docs/operations.md).
+   */
+  checkWritable(): Promise<void>;
+  /** Bytes the store's data takes on disk (SQLite: the database's pages; PostgreSQL: the schema's tables and indexes). */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ import { sampledLog } from './sampled-log.ts';
 import { protectionView } from './protection-view.ts';
 import type { CommandParams } from '../command-message.ts';
 import type { ProtectionView } from '../protection-view.ts';
+import type { BrokerHealth } from './broker-health.ts';
 
 export type BrokerMode =
   | {
@@ -91,6 +92,10 @@ export interface HeadEnd {
   disconnect(device: DeviceId): Promise<void>;
   /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
   setTicketKeys(keys: Uint8Array): void;
+  /** The store-and-forward queue depth each agent last reported in its online status, by device (metrics). */
+  reportedQueues(): ReadonlyMap<string, number>;
+  /** Whether the broker accepts sessions now (broker-health.ts): the server's readiness probe. */
+  brokerHealth(): Promise<BrokerHealth>;
   close(): Promise<void>;
 }
 
@@ -174,7 +179,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   });
   const mode = options.broker;
   let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number;
-    setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
+    setTicketKeys?(keys: Uint8Array): void; health(): Promise<BrokerHealth>; close(): Promise<void> };
   try {
     if (mode.kind === 'embedded') {
       front = await startEmbeddedBroker({
@@ -213,6 +218,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await front.disconnect(device);
     },
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
+    brokerHealth: () => front.health(),
+    reportedQueues: () => sideChannels.reportedQueues,
     async close() {
       unobserve();
       commands.close();

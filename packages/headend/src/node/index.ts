@@ -13,3 +13,4 @@ export * from './side-channels.ts';
 export * from './sampled-log.ts';
 export * from './ticket-keys.ts';
 export * from './protection-view.ts';
+export * from './broker-health.ts';

@@ -33,6 +33,8 @@ export interface SideChannelsOptions {
 
 export class SideChannels {
   readonly #o: SideChannelsOptions;
+  /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
+  readonly #queued = new Map<string, number>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -42,6 +44,11 @@ export class SideChannels {
     return this.#o.activity;
   }
 
+  /** The queue depth each agent last reported, by device. */
+  get reportedQueues(): ReadonlyMap<string, number> {
+    return this.#queued;
+  }
+
   /** Handles a message of `channel` that `sender` published on `device`'s topic; never rejects. */
   async handle(sender: DeviceId, device: MeterId, channel: SideChannel, payload: Uint8Array): Promise<void> {
     const { activity, ingest, clock } = this.#o;
@@ -49,6 +56,7 @@ export class SideChannels {
       if (channel === 'status') {
         const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
+        if (status.queued !== undefined) this.#queued.set(device, status.queued);
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
             ...(status.model === undefined ? {} : { model: status.model }),

@@ -375,6 +375,14 @@ export class PostgresMeterStore implements MeterStore {
     return this.#run('Reading the schema version', 'PW_ERR_STORE_READ', async () => (await this.appliedMigrations()).at(-1)?.version ?? 0);
   }
 
+  checkWritable(): Promise<void> {
+    return this.#run('Checking that the store takes writes', 'PW_ERR_STORE_WRITE', () => this.#db.checkWritable());
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.#run('Reading the size of the store', 'PW_ERR_STORE_READ', () => this.#db.sizeBytes());
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -103,7 +103,6 @@ export class SqliteMeterStore implements MeterStore {
     this.#checkpoints = new BackgroundCheckpoints(ctx.db, options.path, options.backgroundCheckpoints ?? true);
   }
 
-
   static open(options: SqliteStoreOptions): Promise<SqliteMeterStore> {
     const clock = options.clock ?? systemClock;
     let db: DatabaseSync;
@@ -179,6 +178,7 @@ export class SqliteMeterStore implements MeterStore {
   /** Runs `work` in one write transaction, in queue order. */
   #write<T>(work: () => T, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#closed) { reject(new StoreError('PW_ERR_STORE_CLOSED', 'Cannot use the SQLite store: it was closed')); return; }
       const run = (): T => {
         this.#ctx.refreshIfChangedElsewhere();
         try {
@@ -379,6 +379,14 @@ export class SqliteMeterStore implements MeterStore {
 
   schemaVersion(): Promise<number> {
     return this.#read('Reading the schema version', () => appliedSqliteMigrations(this.#ctx.db).at(-1)?.version ?? 0);
+  }
+
+  checkWritable(): Promise<void> {
+    return this.#write(() => undefined, 'Checking that the store takes writes');
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.#read('Reading the size of the store', () => reads.sizeBytes(this.#ctx));
   }
 
   async close(): Promise<void> {
