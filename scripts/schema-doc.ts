@@ -7,6 +7,7 @@ import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
+import { ProtectionSettingsSchema } from '@phasewire/core/protocol';
 
 interface Row {
   readonly field: string;
@@ -94,6 +95,7 @@ export const generatedSections: readonly GeneratedSection[] = [
     page: 'configuration.md', source: 'packages/server/src/alarm-config-schema.ts',
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
+  { page: 'protection.md', source: 'packages/core/src/protocol/protection-settings.ts', text: () => schemaTable(ProtectionSettingsSchema) },
   { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },
 ];
 

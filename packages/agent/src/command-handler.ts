@@ -10,7 +10,19 @@ import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from '@phasewire/core/protocol';
 import type { Command, CommandOp, CommandResponse } from '@phasewire/core/protocol';
-import type { RelayState } from '@phasewire/meter';
+import type { RelayOutcome, RelayState } from '@phasewire/meter';
+
+/**
+ * Local protection and the reconnect policy of a meter that has them (reading-source.ts): settings
+ * by version, arm and disarm, and a relay that a reconnect arms and a confirm closes.
+ */
+export interface ProtectionTarget {
+  /** Checks and installs settings (refusing a version not above the one running); answers the version running after. */
+  setSettings(settings: unknown): { readonly version: number } | { readonly code: string; readonly reason: string };
+  setArmed(armed: boolean): number;
+  disconnect(): RelayOutcome;
+  reconnect(confirm: boolean): RelayOutcome;
+}
 
 /** What the commands act on: the agent supplies them. */
 export interface CommandTarget {
@@ -19,6 +31,8 @@ export interface CommandTarget {
   /** Sets the meter clock from the head-end's time; returns the correction applied, ms. */
   syncClock(headEndTime: number): number;
   setRelay(state: RelayState): void;
+  /** Local protection; absent: the protection commands are unsupported, and a reconnect closes at once. */
+  readonly protection?: ProtectionTarget;
   /**
    * How long ago, on the meter's clock, it sent uplink envelope (`keyId`, `counter`) on its current
    * connection; undefined when it has no such record (sent on an earlier one, before a restart, never).
@@ -119,7 +133,7 @@ export class CommandHandler {
     if (this.#target.supports?.(command.op) === false) {
       return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED',
         `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers `
-        + `no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
+        + `no ${unsupportedWhat(command.op)}`));
     }
     if (command.op === 'clock-sync') {
       const transit = this.#transit(command);
@@ -180,13 +194,35 @@ export class CommandHandler {
         break;
       }
       case 'disconnect':
-        this.#target.setRelay('open');
-        response = { v: 1, id: command.id, ok: true, relay: 'open' };
+      case 'reconnect': {
+        const protection = this.#target.protection;
+        if (protection === undefined) {
+          const relay = command.op === 'disconnect' ? 'open' : 'closed';
+          this.#target.setRelay(relay);
+          response = { v: 1, id: command.id, ok: true, relay };
+          break;
+        }
+        const outcome = command.op === 'disconnect' ? protection.disconnect() : protection.reconnect(command.confirm === true);
+        response = {
+          v: 1, id: command.id, ok: outcome.ok, relay: outcome.relay, armed: outcome.armed,
+          ...(outcome.code === undefined ? {} : { code: outcome.code }),
+          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        };
         break;
-      case 'reconnect':
-        this.#target.setRelay('closed');
-        response = { v: 1, id: command.id, ok: true, relay: 'closed' };
+      }
+      case 'protection-settings': {
+        const installed = this.#target.protection?.setSettings(command.settings);
+        response = installed === undefined || 'code' in installed
+          ? { v: 1, id: command.id, ok: false, code: installed?.code ?? 'PW_ERR_COMMAND_UNSUPPORTED', reason: installed?.reason ?? '' }
+          : { v: 1, id: command.id, ok: true, settingsVersion: installed.version };
         break;
+      }
+      case 'protection-arm':
+      case 'protection-disarm': {
+        const version = this.#target.protection?.setArmed(command.op === 'protection-arm') ?? 0;
+        response = { v: 1, id: command.id, ok: true, ...(version >= 1 ? { settingsVersion: version } : {}) };
+        break;
+      }
     }
     this.#answered(response);
     return { command, response, executed: true };
@@ -210,5 +246,15 @@ export class CommandHandler {
       if (oldest.done === true) break;
       this.#answers.delete(oldest.value);
     }
+  }
+}
+
+function unsupportedWhat(op: CommandOp): string {
+  switch (op) {
+    case 'read': return 'on-demand reading';
+    case 'clock-sync': return 'clock to set';
+    case 'disconnect':
+    case 'reconnect': return 'load relay';
+    default: return 'local protection';
   }
 }

@@ -48,6 +48,8 @@ export const routeRules: readonly RouteRule[] = [
   rule('POST', `${api}/meters/:id/commands`, 'operator', 'command'),
   rule('GET', `${api}/meters/:id/commands/:command`, 'operator', 'command'),
   rule('POST', `${api}/meters/:id/revoke`, 'operator', 'command'),
+  rule('GET', `${api}/meters/:id/protection`, 'viewer', 'read'),
+  rule('PUT', `${api}/meters/:id/protection`, 'admin', 'command'),
   rule('POST', `${api}/enrollment-tokens`, 'operator', 'command'),
   rule('GET', `${api}/users`, 'admin', 'admin'),
   rule('POST', `${api}/users`, 'admin', 'admin'),

@@ -1,7 +1,7 @@
 // The narrow ports the HTTP API needs from the rest of the server. The composition fits the head-end,
 // the alarm service and the enrollment token store to them; tests fit fakes or the real adapters.
 import type { MeterId } from '@phasewire/core';
-import type { CommandKind, CommandRecord } from '@phasewire/headend';
+import type { CommandKind, CommandParams, CommandRecord, ProtectionView } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
 import type { BillingStore, TimeRange } from '@phasewire/store';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
@@ -21,7 +21,9 @@ export interface BillingPort {
 export interface DevicePort {
   readonly registry: DeviceRegistry;
   /** Sends a command: its record once the meter answered, or `pending` after the wait (headend/command-record.ts). */
-  sendCommand(device: MeterId, kind: CommandKind, waitMs?: number): Promise<CommandRecord>;
+  sendCommand(device: MeterId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
+  /** The settings the meter last confirmed and its trips, newest first; absent: the composition keeps none. */
+  protection?(device: MeterId): ProtectionView;
   /** What is known of command `id` sent to `device`; undefined when the device had no such command. */
   command(device: MeterId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once. */

@@ -66,6 +66,14 @@ export const errorCodes = {
     + 'or the connection was lost.' },
   PW_ERR_COMMAND_UNSUPPORTED: { family: 'validation', summary: 'A command the meter cannot carry out '
     + '(a Modbus meter behind a gateway has no relay or clock the agent can set); it is answered with this code, not dropped.' },
+  PW_ERR_PROTECTION_SETTINGS: { family: 'validation', summary: 'Protection settings (a protection-settings command, docs/protection.md) '
+    + 'do not fit their schema: a field missing, of the wrong type or out of range, or a warning level not below its trip level.' },
+  PW_ERR_PROTECTION_VERSION: { family: 'validation', summary: 'Protection settings whose version is not above the version the meter '
+    + 'has: settings only move forward, so an old command delivered late cannot undo a newer one.' },
+  PW_ERR_RELAY_NOT_ARMED: { family: 'validation', summary: 'A confirming reconnect (or the meter\'s local confirm) for a load relay that '
+    + 'is not armed: after a trip or a remote disconnect, a reconnect command arms the relay first.' },
+  PW_ERR_RELAY_BLOCKED: { family: 'validation', summary: 'The load relay may not close: protection sees a reversed phase sequence or a '
+    + 'lost phase on the supply side.' },
   PW_ERR_AGENT_SOURCE: { family: 'config', summary: 'A meter agent was given neither or both of a simulated meter and a reading source.' },
   PW_ERR_AGENT_LOCKED: { family: 'config', summary: 'Another meter agent runs on the same data directory (its lock names the process); '
     + 'two would reuse envelope counters and lose readings.' },

@@ -15,6 +15,7 @@ import { CommandHandler } from '../command-handler.ts';
 import type { HandledCommand } from '../command-handler.ts';
 import { sourceSupports } from '../reading-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
+import type { ProtectedSource } from '../protected-source.ts';
 import type { AgentEvent } from './agent-types.ts';
 import { readJson, writeJson } from './state-files.ts';
 
@@ -115,7 +116,13 @@ export class AgentCommands {
     const { dataDir, source } = this.#options;
     await writeJson(join(dataDir, 'commands.json'), this.#handler.executedIds());
     if (source.relay !== undefined) await writeJson(join(dataDir, 'relay.json'), source.relay.state);
+    await persistProtection(dataDir, source);
   }
+}
+
+/** Protection's settings, armed state and relay (protection.json), for a source that has protection. */
+export async function persistProtection(dataDir: string, source: ReadingSource): Promise<void> {
+  if ('state' in source && 'meter' in source) await writeJson(join(dataDir, 'protection.json'), (source as ProtectedSource).state());
 }
 
 function eventOf(op: string, response: CommandResponse, repeated?: true): AgentEvent {
@@ -141,6 +148,7 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
         return correction;
       },
       setRelay: (state) => { source.relay?.set(state); },
+      ...(source.protection === undefined ? {} : { protection: source.protection }),
       elapsedSince: options.elapsedSince,
       supports: (op) => sourceSupports(source, op),
     },

@@ -60,7 +60,9 @@ export type AgentEvent =
    */
   | { readonly kind: 'readings-refused'; readonly code: string; readonly readings: number }
   /** The same downlink envelope delivered again (MQTT QoS 1 is at least once): dropped, not handled twice. */
-  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' };
+  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' }
+  /** Local protection opened the relay (the event is queued for the head-end). */
+  | { readonly kind: 'trip'; readonly fn: string; readonly at: number };
 
 export interface AgentStats {
   connections: number;

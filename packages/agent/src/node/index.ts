@@ -4,6 +4,7 @@
 export { MeterAgent, type MeterAgentOptions, type AgentEvent, type AgentStats } from './meter-agent.ts';
 export type { AgentDescription } from './agent-types.ts';
 export { simulatorSource, sourceSupports, type ReadingSource, type RelayControl } from '../reading-source.ts';
+export { protectedSource, type ProtectedSource, type ProtectionState } from '../protected-source.ts';
 export { AgentFleet, type FleetOptions, type FleetMeters, type FleetSource } from './fleet.ts';
 export { ensureEnrolled, loadAgentIdentity, type AgentIdentity, type EnrollAgentOptions } from './enrollment.ts';
 export { openMqttLink, type MqttLink, type MqttLinkOptions } from './mqtt-link.ts';

@@ -44,6 +44,7 @@ import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { protectionRoutes } from './routes-protection.ts';
 import { healthRoutes, operationsPaths } from './routes-health.ts';
 import { billingRoutes } from './routes-billing.ts';
 import { billExportRoutes } from './routes-bill-exports.ts';
@@ -272,6 +273,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   meterRoutes(app, ctx);
   exportRoutes(app, ctx);
   operationRoutes(app, ctx);
+  protectionRoutes(app, ctx);
   healthRoutes(app, options.operations, performance.now());
   billingRoutes(app, ctx);
   billExportRoutes(app, ctx);

@@ -49,6 +49,21 @@ export const commandVectors: VectorSet<Command> = {
       name: 'reconnect with the longest id', wire: { v: 1, id: 'r'.repeat(64), op: 'reconnect', exp: expiry },
       decoded: { id: 'r'.repeat(64), op: 'reconnect', expiresAt: expiry },
     },
+    {
+      name: 'confirming reconnect (closes an armed relay)', wire: { v: 1, id: 'R2', op: 'reconnect', exp: expiry, cf: true },
+      decoded: { id: 'R2', op: 'reconnect', expiresAt: expiry, confirm: true },
+    },
+    {
+      name: 'protection settings, version 2',
+      wire: { v: 1, id: 'P2', op: 'protection-settings', exp: expiry, ps: { version: 2, undervoltage: { pickup: 0.8, delayMs: 2000 } } },
+      decoded: {
+        id: 'P2', op: 'protection-settings', expiresAt: expiry, settings: { version: 2, undervoltage: { pickup: 0.8, delayMs: 2000 } },
+      },
+    },
+    {
+      name: 'protection arm', wire: { v: 1, id: 'A', op: 'protection-arm', exp: expiry },
+      decoded: { id: 'A', op: 'protection-arm', expiresAt: expiry },
+    },
   ],
   invalid: [
     { name: 'not a map', wire: ['read'], code: 'PW_ERR_COMMAND_INVALID' },
@@ -85,6 +100,18 @@ export const commandVectors: VectorSet<Command> = {
       name: 'held time (h) after no envelope', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, h: 5 },
       code: 'PW_ERR_COMMAND_INVALID',
     },
+    {
+      name: 'protection-settings without ps', wire: { v: 1, id: 'x', op: 'protection-settings', exp: expiry },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'settings (ps) on a read', wire: { v: 1, id: 'x', op: 'read', exp: expiry, ps: { version: 1 } },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'confirm (cf) on a disconnect', wire: { v: 1, id: 'x', op: 'disconnect', exp: expiry, cf: true },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
   ],
 };
 
@@ -92,6 +119,10 @@ export const commandResponseVectors: VectorSet<CommandResponse> = {
   valid: [
     { name: 'read answered', wire: { v: 1, id: 'cmd-1', ok: true, batch }, decoded: { v: 1, id: 'cmd-1', ok: true, batch } },
     { name: 'relay opened', wire: { v: 1, id: 'D', ok: true, relay: 'open' }, decoded: { v: 1, id: 'D', ok: true, relay: 'open' } },
+    {
+      name: 'relay armed, settings version 2', wire: { v: 1, id: 'R', ok: true, relay: 'open', armed: true, settingsVersion: 2 },
+      decoded: { v: 1, id: 'R', ok: true, relay: 'open', armed: true, settingsVersion: 2 },
+    },
     {
       name: 'clock corrected', wire: { v: 1, id: 'sync_2', ok: true, clockOffsetMs: -1200 },
       decoded: { v: 1, id: 'sync_2', ok: true, clockOffsetMs: -1200 },
@@ -115,6 +146,8 @@ export const commandResponseVectors: VectorSet<CommandResponse> = {
     { name: 'relay half-way', wire: { v: 1, id: 'D', ok: true, relay: 'ajar' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
     { name: 'batch as a list', wire: { v: 1, id: 'cmd-1', ok: true, batch: [] }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
     { name: 'clock offset as text', wire: { v: 1, id: 'x', ok: true, clockOffsetMs: '5' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
+    { name: 'armed as text', wire: { v: 1, id: 'x', ok: true, armed: 'yes' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
+    { name: 'settings version 0', wire: { v: 1, id: 'x', ok: true, settingsVersion: 0 }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
   ],
 };
 

@@ -2,7 +2,8 @@
 // the browser and the CSRF token added to every request that changes state (the contract's rule).
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
-  MeterDetail, MeterList, MeterListQuery, PowerQuality, QualityDays, Readings, Rollups, Session, TariffVersionDto, RunDto, BillSummary,
+  MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, QualityDays, Readings, Rollups, Session, TariffVersionDto, RunDto,
+  BillSummary,
 } from '@phasewire/api';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -137,6 +138,11 @@ export class ApiClient {
 
   powerQuality(id: string, range: Range): Promise<PowerQuality> {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality${queryString({ ...range })}`);
+  }
+
+  /** The protection settings the meter confirmed and its trips (newest first). */
+  protection(id: string): Promise<ProtectionDto> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}/protection`);
   }
 
   alarms(query: AlarmQuery): Promise<AlarmList> {

@@ -21,7 +21,7 @@ import { decodeCommandResponse, encodeCommand } from '@phasewire/core/protocol';
 import type { Command } from '@phasewire/core/protocol';
 import { toWireAcks } from '../ack-message.ts';
 import { answerOf } from '../command-message.ts';
-import type { CommandKind, CommandResponse } from '../command-message.ts';
+import type { CommandKind, CommandParams, CommandResponse } from '../command-message.ts';
 import { answered, commandLifetime, judgedByReading } from '../command-record.ts';
 import type { CommandRecord } from '../command-record.ts';
 import type { DeviceRegistry, RegistryLinkProfile } from '../registry.ts';
@@ -94,7 +94,8 @@ export class Commands {
    * Sends a command to `device` (meter or gateway id) and resolves with its record once the device
    * has answered, or after `waitMs` of real time (default 30 s) with the command still pending.
    */
-  async send(device: DeviceId, kind: CommandKind, waitMs = 30_000): Promise<CommandRecord> {
+  /** `params`: what the command carries beside its kind (protection settings, a confirm), recorded with it. */
+  async send(device: DeviceId, kind: CommandKind, waitMs = 30_000, params: CommandParams = {}): Promise<CommandRecord> {
     const { clock, log, sender, registry } = this.#options;
     const base = this.#options.deviceTime ?? { clock, rate: 1 };
     const sentAt = clock.now();
@@ -103,10 +104,11 @@ export class Commands {
     const command: Command = {
       id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + lifetime,
       ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
+      ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
     };
     const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };
-    log.add(record);
+    log.add(record, Object.keys(params).length === 0 ? undefined : { ...params });
     this.#pending.set(record.id, record);
     const outcome = new Promise<CommandRecord>((resolve) => {
       const timer = setTimeout(() => {
@@ -294,6 +296,12 @@ export class Commands {
     } catch (error) {
       return unreadable(error) ? error : undefined;
     }
+  }
+
+  /** Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are. */
+  acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+    this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
+    return this.#acknowledge(sender, device, opened.header);
   }
 
   /** The sealed ack of the message, with `refusal` (its code) when it was refused for good. */
