@@ -10,6 +10,7 @@ import { registerPki } from './commands/pki.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
+import { registerFirmware } from './commands/firmware.ts';
 
 export const version = '0.1.0';
 
@@ -17,6 +18,9 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('phasewire')
     .description('Secure remote data exchange for three-phase smart energy meters.')
     .version(version)
+    // The program's own options (--version, --help) only before the subcommand, so that a
+    // subcommand may have a --version of its own (`phasewire firmware add --version 1.4.0`).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -26,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerDemo(program, io);
   registerPki(program, io);
   registerServer(program, io);
+  registerFirmware(program, io);
   return program;
 }
 
