@@ -7,6 +7,9 @@ import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
+import {
+  RootSignedSchema, SnapshotSignedSchema, TargetFileSchema, TargetsSignedSchema, TimestampSignedSchema,
+} from '@phasewire/secure';
 
 interface Row {
   readonly field: string;
@@ -92,7 +95,16 @@ export const generatedSections: readonly GeneratedSection[] = [
     page: 'configuration.md', source: 'packages/server/src/alarm-config-schema.ts',
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
+  { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
 ];
+
+/** The `signed` part of each TUF metadata file, and one target file of a delegated role. */
+function tufTables(): string {
+  const tables = [['root.json', RootSignedSchema], ['targets.json and each delegated role', TargetsSignedSchema],
+    ['a target file (`targets[path]`)', TargetFileSchema], ['snapshot.json', SnapshotSignedSchema],
+    ['timestamp.json', TimestampSignedSchema]] as const;
+  return tables.map(([name, schema]) => `#### ${name}\n\n${schemaTable(schema)}`).join('\n\n');
+}
 
 const end = '<!-- end of generated section -->';
 
