@@ -34,6 +34,10 @@ export const errorCodes = {
     + '(a model, hardware revision or version outside its grammar, an empty image, a version already published).' },
   PW_ERR_FIRMWARE_REPOSITORY: { family: 'store', summary: 'The firmware repository directory is missing, not initialised, '
     + 'or its metadata files do not agree with each other.' },
+  PW_ERR_FIRMWARE_DOWNLOAD: { family: 'transport', summary: 'A device could not fetch a firmware image chunk: no answer, '
+    + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
+  PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
+    + 'or does not fit its schema.' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },
