@@ -7,6 +7,7 @@ import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
+import { FirmwareSlotsSchema } from '@phasewire/agent';
 import {
   RootSignedSchema, SnapshotSignedSchema, TargetFileSchema, TargetsSignedSchema, TimestampSignedSchema,
 } from '@phasewire/secure';
@@ -96,6 +97,7 @@ export const generatedSections: readonly GeneratedSection[] = [
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
   { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
+  { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-slots.ts', text: () => schemaTable(FirmwareSlotsSchema) },
 ];
 
 /** The `signed` part of each TUF metadata file, and one target file of a delegated role. */
