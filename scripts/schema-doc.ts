@@ -5,7 +5,7 @@ import type { TSchema } from 'typebox';
 import { expectedOf, type SchemaNode } from '@phasewire/core/schema';
 import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
-import { alarmTypes, alarmUnits } from '@phasewire/mdm';
+import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
 import { FirmwareSlotsSchema } from '@phasewire/agent';
 import {
@@ -45,6 +45,8 @@ function nested(schema: SchemaNode, field: string, note: string): Row[] {
   if (schema.type === 'object' && schema.properties !== undefined) return rowsOf(schema, field, note);
   if (schema.type === 'array' && !Array.isArray(schema.items)) {
     const items = schema.items as SchemaNode | undefined;
+    // A list of a union of objects (a tariff's components): each kind's fields, under the kind.
+    if (items?.anyOf !== undefined) return nested(items, `${field}[]`, note);
     return items?.type === 'object' ? rowsOf(items, `${field}[]`, note) : [];
   }
   const key = schema.anyOf === undefined ? undefined : discriminator(schema.anyOf);
@@ -98,6 +100,7 @@ export const generatedSections: readonly GeneratedSection[] = [
   },
   { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
   { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-slots.ts', text: () => schemaTable(FirmwareSlotsSchema) },
+  { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },
 ];
 
 /** The `signed` part of each TUF metadata file, and one target file of a delegated role. */

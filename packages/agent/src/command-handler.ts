@@ -1,7 +1,11 @@
 // Commands from the head-end, after the envelope has authenticated them and its replay window has
 // refused a replayed envelope: each command id is executed at most once (the ids are remembered,
 // bounded, and the owner persists them) and only before its expiry on the meter's clock
-// (SECURITY.md, Commands: fresh, counter + expiry, executed at most once).
+// (SECURITY.md, Commands: fresh, counter + expiry, executed at most once). A second copy of a command
+// that ran (the head-end sends a command again when the meter comes online, and behind a broker that
+// held the first copy both arrive) is answered with the answer it had, again, not run again: the
+// answers of the latest commands run are kept in memory. A copy after a restart, whose answer is no
+// longer held, is refused (PW_ERR_COMMAND_REPLAYED).
 import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from '@phasewire/core/protocol';
@@ -34,6 +38,8 @@ export interface CommandHandlerOptions {
   readonly executed?: readonly string[];
   /** How many ids to remember; default 1024. Commands expire long before that many arrive. */
   readonly rememberIds?: number;
+  /** How many answers of commands run to keep, to answer a second copy with (memory only); default 64. */
+  readonly rememberAnswers?: number;
   /**
    * The longest a clock-sync may have been on its way, on the meter's clock; default 30 s. Half of it
    * bounds the error of the time set; a clock-sync that may be older is refused (PW_ERR_COMMAND_STALE).
@@ -48,6 +54,8 @@ export interface HandledCommand {
   readonly executed: boolean;
   /** Why the body is not a command (then there is no command and no response). */
   readonly invalid?: DecodeError;
+  /** A copy of a command that ran before: `response` is the answer it had then, sent again. */
+  readonly repeated?: true;
 }
 
 export class CommandHandler {
@@ -55,12 +63,15 @@ export class CommandHandler {
   readonly #target: CommandTarget;
   readonly #max: number;
   readonly #executed: Set<string>;
+  readonly #answers = new Map<string, CommandResponse>();
+  readonly #maxAnswers: number;
   readonly #clockSyncMaxAgeMs: number;
 
   constructor(options: CommandHandlerOptions) {
     this.#clock = options.clock;
     this.#target = options.target;
     this.#max = options.rememberIds ?? 1024;
+    this.#maxAnswers = options.rememberAnswers ?? 64;
     this.#clockSyncMaxAgeMs = options.clockSyncMaxAgeMs ?? 30_000;
     this.#executed = new Set(options.executed ?? []);
   }
@@ -95,6 +106,8 @@ export class CommandHandler {
       refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
+      const answer = this.#answers.get(command.id);
+      if (answer !== undefined) return { refused: { command, response: answer, executed: false, repeated: true } };
       return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED',
         `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
     }
@@ -175,16 +188,27 @@ export class CommandHandler {
         response = { v: 1, id: command.id, ok: true, relay: 'closed' };
         break;
     }
+    this.#answered(response);
     return { command, response, executed: true };
   }
 
-  /** Counts `id` as executed (a command that was running when the agent stopped, too). */
-  remember(id: string): void {
+  /** Counts `id` as executed (a command that was running when the agent stopped, too), with its answer when there is one. */
+  remember(id: string, answer?: CommandResponse): void {
     this.#executed.add(id);
     while (this.#executed.size > this.#max) {
       const oldest = this.#executed.values().next();
       if (oldest.done === true) break;
       this.#executed.delete(oldest.value);
+    }
+    if (answer !== undefined) this.#answered(answer);
+  }
+
+  #answered(answer: CommandResponse): void {
+    this.#answers.set(answer.id, answer);
+    while (this.#answers.size > this.#maxAnswers) {
+      const oldest = this.#answers.keys().next();
+      if (oldest.done === true) break;
+      this.#answers.delete(oldest.value);
     }
   }
 }

@@ -11,6 +11,7 @@ import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
 import { registerFirmware } from './commands/firmware.ts';
+import { registerBackup } from './commands/backup.ts';
 
 export const version = '0.1.0';
 
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerPki(program, io);
   registerServer(program, io);
   registerFirmware(program, io);
+  registerBackup(program, io);
   return program;
 }
 

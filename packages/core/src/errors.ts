@@ -51,8 +51,9 @@ export const errorCodes = {
   // ── meter: agent
   PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command body (head-end to meter, docs/protocol.md) is not a '
     + 'well-formed phasewire command (id of 1 to 64 of A-Z a-z 0-9 _ -, a known op, an expiry, a time for clock-sync).' },
-  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; '
-    + 'it was not executed a second time.' },
+  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again, and the meter no '
+    + 'longer holds its answer (it restarted since; a copy while it does is answered with that answer again); it was not executed a '
+    + 'second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
   PW_ERR_COMMAND_STALE: {
     family: 'security',
@@ -255,6 +256,14 @@ export const errorCodes = {
   PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server '
     + '(MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; '
     + 'everything started before it was closed again.' },
+  // ── server: backup and restore
+  PW_ERR_BACKUP_FAILED: { family: 'store', summary: '`phasewire backup` could not read the data directory or write the archive '
+    + '(a full disk, an unwritable folder, an archive already under that name); nothing was left under the archive\'s name.' },
+  PW_ERR_BACKUP_INVALID: { family: 'security', summary: 'An archive given to `phasewire restore` is not an intact phasewire backup: '
+    + 'it does not decompress or unpack, has no readable manifest, or a file is missing, added or differs from its SHA-256 in the '
+    + 'manifest; nothing was restored.' },
+  PW_ERR_RESTORE_TARGET: { family: 'validation', summary: 'The data directory `phasewire restore` was given is not empty (and --force '
+    + 'was not given) or cannot be written; nothing was changed in it.' },
   // ── server: VEE, analytics, alarms
   PW_ERR_VEE_INPUT: { family: 'validation', summary: 'Data or parameters given to validation, estimation, analytics or alarms are '
     + 'outside their domain (an interval that does not divide a day, a non-finite reading, a register modulus that is not positive, '
@@ -268,6 +277,14 @@ export const errorCodes = {
     + '(or is not of the form <meter>:<type>:<occurrence>); nothing was changed.' },
   PW_ERR_ALARM_QUERY: { family: 'validation', summary: 'An alarm list query has a limit outside 1 to 1000 or a cursor that the alarm '
     + 'service did not give out.' },
+  // ── mdm: billing (tariffs, determinants, rating)
+  PW_ERR_TARIFF_INVALID: { family: 'config', summary: 'A tariff file fails its schema or its own consistency (an unknown time zone, '
+    + 'a date that does not exist, a bucket without a rate, blocks that do not rise): the message names the field, what was found and '
+    + 'what was expected.' },
+  PW_ERR_TARIFF_NOT_EFFECTIVE: { family: 'validation', summary: 'No version of the tariff is in effect on some day of a billing period, '
+    + 'or the versions given belong to different tariffs, overlap, or do not share a currency and time zone.' },
+  PW_ERR_BILLING_INPUT: { family: 'validation', summary: 'Interval data given to rating is not usable: an interval end off the grid or '
+    + 'outside the period, one end twice, a negative or non-finite energy, or a billing period that ends before it starts.' },
   PW_ERR_MDM_CONFIG: { family: 'config', summary: 'The MDM service options are not valid: '
     + 'a schedule period or the late-data window is not a positive whole number of milliseconds, or a meter setup has a non-positive '
     + 'voltage, CT ratio, Imax or register modulus.' },

@@ -60,3 +60,20 @@ export { defaultLifetimes, FirmwareRepository, type FirmwareImage, type Firmware
   type RoleLifetimes } from './firmware/firmware-repository.ts';
 export * from './firmware/repository-layout.ts';
 export { loadRepositoryState, type RepositoryState } from './firmware/repository-state.ts';
+export type {
+  Decimal, LocalDate, LocalTime, CurrencyCode, Money, RoundingMode, Season, DayType, TouWindow, TouSchedule, FixedComponent,
+  EnergyFlatComponent, TierBlock, EnergyTieredComponent, EnergyTouComponent, Ratchet, DemandComponent, ReactiveKvarhComponent,
+  PowerFactorComponent, PowerFactorSurcharge, FeedInComponent, NetMeteringComponent, LevyComponent, TaxComponent, TariffComponent,
+  ComponentKind, Tariff,
+  IntervalInput, BillingPeriod, PastDemand, DeterminantTrace, Determinant, DemandDeterminant, QualityShares, PartDeterminants,
+  Determinants, LineUnit, BillLine, BillHold, Bill, RatingOptions,
+} from './billing/types.ts';
+export { TariffSchema, type TariffFile } from './billing/tariff-schema.ts';
+export { parseTariff } from './billing/parse-tariff.ts';
+export { planPeriod, type PeriodPlan, type PlanPart } from './billing/period-plan.ts';
+export {
+  computeDeterminants, defaultIntervalMs, determinantsOf, slotData, traceIntervals, type SlotData,
+} from './billing/determinants.ts';
+export { defaultCompletenessLimit, periodOfMonth, rateBill, rateDeterminants } from './billing/rate-bill.ts';
+export { minorToDecimal } from './billing/decimal.ts';
+export { addDays, daysBetween, localDateTime, startOfDay } from './billing/local-time.ts';

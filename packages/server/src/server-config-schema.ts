@@ -30,6 +30,8 @@ export const serverDefaults = {
   pkcs11PinEnv: 'PHASEWIRE_PKCS11_PIN',
   topicPrefix: 'phasewire/alarms',
   earliestReading: '2020-01-01T00:00:00Z',
+  haDiscoveryPrefix: 'homeassistant',
+  haTopicPrefix: 'phasewire',
 } as const;
 
 const closed = { additionalProperties: false } as const;
@@ -158,6 +160,19 @@ const Mdm = Type.Object({
   mqttNotify: Type.Optional(MqttNotify),
 }, { ...closed, description: 'the MDM service on the stored data (analytics-and-alarms.md)' });
 
+const HomeAssistant = Type.Object({
+  url: text('`mqtts://host[:port]` of the broker Home Assistant reads (8883 when omitted); `mqtt://` only to a loopback address'),
+  discoveryPrefix: Type.Optional(text('Home Assistant\'s discovery prefix (its MQTT integration\'s setting)',
+    serverDefaults.haDiscoveryPrefix)),
+  topicPrefix: Type.Optional(text('no wildcards, no leading or trailing `/`; states go to `<prefix>/<meter>/state`, availability to '
+    + '`<prefix>/<meter>/availability` and `<prefix>/status`', serverDefaults.haTopicPrefix)),
+  username: Type.Optional(text('the broker user, with `passwordEnv`')),
+  passwordEnv: Type.Optional(text('the environment variable holding the broker password (never the file itself), with `username`')),
+  ...PemPair('for the client, when the broker asks for one'),
+  caFile: Type.Optional(text('PEM file of the CA certificates the broker\'s certificate chains to (default: the phasewire CA)')),
+}, { ...closed, description: 'Home Assistant MQTT discovery: each meter\'s sensors and their states (operations.md, "Home Assistant"); '
+  + 'none when absent' });
+
 export const ServerConfigSchema = Type.Object({
   hosts: Type.Optional(Type.Array(Type.String({ expected: 'a DNS name or an IP address' }), {
     minItems: 1, maxItems: 64, expected: 'a list of 1 to 64 host names or IP addresses', default: serverDefaults.hosts,
@@ -173,6 +188,7 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  homeAssistant: Type.Optional(HomeAssistant),
 }, { ...closed, expected: 'an object' });
 
 /** The configuration file as the schema admits it, before defaults and the checks of server-config.ts. */

@@ -28,6 +28,8 @@ export type { IngestConfig } from './ingest-config.ts';
 import type { MqttListenerConfig } from '@phasewire/headend';
 import { mqttListenerOf } from './mqtt-listener-config.ts';
 import { toEngineAlarmConfig } from './alarm-config-schema.ts';
+import { homeAssistantConfigOf, type HomeAssistantConfig } from './home-assistant-config.ts';
+export type { HomeAssistantConfig } from './home-assistant-config.ts';
 import {
   defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, serverDefaults, ServerConfigSchema, type ServerConfigFile,
 } from './server-config-schema.ts';
@@ -130,6 +132,8 @@ export interface ServerConfig {
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
   readonly ingest: IngestConfig;
+  /** Home Assistant MQTT discovery and states (home-assistant-config.ts); none when absent. */
+  readonly homeAssistant?: HomeAssistantConfig;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -287,12 +291,13 @@ export function parseServerConfig(value: unknown): ServerConfig {
       fail(`${name}.port`, chosen, `a port no other listener of the server uses (${clash[0]}.port is ${chosen} too)`);
     }
   }
+  const homeAssistant = homeAssistantConfigOf(data.homeAssistant, fail);
   const broker: BrokerConfig = data.broker?.kind === 'mosquitto'
     ? { kind: 'mosquitto', binary: data.broker.binary ?? serverDefaults.brokerBinary }
     : { kind: 'embedded' };
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
-    api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail),
+    api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
   };
 }
 

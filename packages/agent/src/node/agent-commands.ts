@@ -77,7 +77,7 @@ export class AgentCommands {
     }
     await queueAnswer(response);
     if (handled.executed) await rm(this.#running, { force: true });
-    return { event: eventOf(command.op, response), executed: handled.executed };
+    return { event: eventOf(command.op, response, handled.repeated), executed: handled.executed };
   }
 
   /**
@@ -92,8 +92,6 @@ export class AgentCommands {
       throw new ConfigError('PW_ERR_AGENT_STATE',
         `Cannot use the agent state file ${this.#running}: expected the id and operation of a command (restore it or remove it knowingly)`);
     }
-    this.#handler.remember(id);
-    await this.#persist();
     const relay = this.#options.source.relay?.state;
     const response: CommandResponse = {
       v: 1, id, ok: false, code: 'PW_ERR_COMMAND_INTERRUPTED',
@@ -101,6 +99,8 @@ export class AgentCommands {
         + (relay === undefined ? 'check the meter' : `the load relay is ${relay} now`),
       ...(relay === undefined ? {} : { relay }),
     };
+    this.#handler.remember(id, response);
+    await this.#persist();
     await queueAnswer(response);
     await rm(this.#running, { force: true });
     return eventOf(op, response);
@@ -118,8 +118,9 @@ export class AgentCommands {
   }
 }
 
-function eventOf(op: string, response: CommandResponse): AgentEvent {
-  return { kind: 'command', id: response.id, op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }) };
+function eventOf(op: string, response: CommandResponse, repeated?: true): AgentEvent {
+  return { kind: 'command', id: response.id, op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }),
+    ...(repeated === undefined ? {} : { repeated }) };
 }
 
 function commandHandler(options: AgentCommandsOptions): CommandHandler {

@@ -128,6 +128,10 @@ export const ackVectors: VectorSet<Ack> = {
       name: 'a partly refused message', wire: { v: 1, k: 1, c: [4, 5], r: [{ c: 5, e: 'PW_ERR_HEADEND_READING_TIME', n: 3 }] },
       decoded: { keyId: 1, counters: [4n, 5n], refused: [{ counter: 5n, code: 'PW_ERR_HEADEND_READING_TIME', readings: 3 }] },
     },
+    {
+      name: 'a message refused whole, its body unreadable', wire: { v: 1, k: 1, c: [6], r: [{ c: 6, e: 'PW_ERR_BATCH_INVALID', n: 0 }] },
+      decoded: { keyId: 1, counters: [6n], refused: [{ counter: 6n, code: 'PW_ERR_BATCH_INVALID', readings: 0 }] },
+    },
     { name: 'the largest key id', wire: { v: 1, k: 0xffff_ffff, c: [1] }, decoded: { keyId: 0xffff_ffff, counters: [1n] } },
   ],
   invalid: [
@@ -143,7 +147,10 @@ export const ackVectors: VectorSet<Ack> = {
       name: 'refusal code in lower case (the head-end accepted it before)',
       wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_x', n: 1 }] }, code: 'PW_ERR_ACK_INVALID',
     },
-    { name: 'refusal of no readings', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: 0 }] }, code: 'PW_ERR_ACK_INVALID' },
+    { name: 'refusal of a negative count', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: -1 }] }, code: 'PW_ERR_ACK_INVALID' },
+    {
+      name: 'refusal of a fractional count', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: 1.5 }] }, code: 'PW_ERR_ACK_INVALID',
+    },
     {
       name: 'refusal of a counter not acknowledged (both ends accepted it before)',
       wire: { v: 1, k: 1, c: [4], r: [{ c: 5, e: 'PW_ERR_X', n: 1 }] }, code: 'PW_ERR_ACK_INVALID',

@@ -151,6 +151,11 @@ export class ApiClient {
     return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/commands`, { kind });
   }
 
+  /** What is known of a command sent before: pending, or its answer once it came. */
+  commandResult(meterId: string, commandId: string): Promise<CommandResult> {
+    return this.#request('GET', `/meters/${encodeURIComponent(meterId)}/commands/${encodeURIComponent(commandId)}`);
+  }
+
   revoke(meterId: string, reason: string): Promise<MeterDetail> {
     return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/revoke`, { reason });
   }

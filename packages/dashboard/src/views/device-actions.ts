@@ -1,8 +1,11 @@
 // The operator's actions on one meter: send a command, revoke. Each asks for confirmation first;
-// a user below operator sees them disabled with the reason (the server refuses them anyway).
+// a user below operator sees them disabled with the reason (the server refuses them anyway). A
+// command the meter has not answered yet shows as waiting and is followed to its answer
+// (lib/command-status.ts).
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/api';
+import { commandText, commandTone, followCommand } from '../lib/command-status.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
 import { fieldText, type AppContext } from './context.ts';
@@ -23,6 +26,24 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
   const allowed = hasRole(ctx.session.user.role, 'operator');
   const revoked = meter.state === 'revoked';
   const chosen = commands.find((c) => c.kind === kind) ?? commands[0];
+  const following = result?.status === 'pending' ? result : undefined;
+
+  // A pending answer is asked for again until it is final; a new command or leaving the page stops that.
+  useEffect(() => {
+    if (following === undefined) return undefined;
+    let stopped = false;
+    void followCommand(following, {
+      get: () => ctx.api.commandResult(meter.id, following.id),
+      sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
+      stopped: () => stopped,
+      onResult: (r) => {
+        if (r.status === 'pending') return;
+        setResult(r);
+        ctx.announce(`${r.kind} on ${meter.id}: ${r.status}`);
+      },
+    });
+    return () => { stopped = true; };
+  }, [following?.id, meter.id]);
 
   return html`
     <section class="card actions" aria-labelledby="actions-title">
@@ -39,8 +60,8 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
         onClick=${() => { setDialog('command'); }}>Send command…</button>
       <button type="button" class="danger" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'}
         onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
-      ${result === undefined ? null : html`<p class=${result.status === 'done' ? 'ok' : 'error'} role="status" data-testid="command-result">
-        ${result.kind}: ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}</p>`}
+      ${result === undefined ? null : html`<p class=${commandTone(result.status)} role="status" data-testid="command-result"
+        data-status=${result.status}>${commandText(result)}</p>`}
       ${dialog === 'command' && chosen !== undefined ? html`
         <${ConfirmDialog} title=${`${chosen.label} on ${meter.id}?`} confirmLabel=${chosen.label} danger=${chosen.danger}
           onClose=${() => { setDialog(undefined); }}

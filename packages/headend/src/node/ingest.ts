@@ -3,6 +3,9 @@
 // (the caller sends the PUBACK when handle() resolves; this sends the sealed `ack` message). A
 // counter refused as a replay is acknowledged again only when the message authenticates and its
 // readings are in the store: an ack is a receipt for stored readings, never for a counter alone.
+// An authentic message refused for good (ingest-decision.ts) is acknowledged too, with the refusal
+// in the ack, once its counter is committed; one that does not authenticate never is, and a store
+// failure is not (the device sends it again).
 // Concurrent messages are group-committed: everything that arrives while a commit runs goes into
 // the next one, which is one store transaction. The replay window of the committed groups is
 // written afterwards, at most every `windowFlushMs` (one transaction, one fsync, for many groups):
@@ -16,7 +19,7 @@ import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedVa
 import type { MeterStore } from '@phasewire/store';
 import { toWireAcks } from '../ack-message.ts';
 import type { AckEntry, AckRefusal } from '../ack-message.ts';
-import { readingsOf } from '../ingest-decision.ts';
+import { readingsDecision, unreadable } from '../ingest-decision.ts';
 import { defaultReadingTimeWindow, readingTimeRefusal, splitByTime } from '../reading-times.ts';
 import type { ReadingTimeWindow, TimeSplit } from '../reading-times.ts';
 import { RefusalCounters, refusalReasonOf } from '../refusal-counters.ts';
@@ -28,7 +31,11 @@ import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
 export type IngestOutcome =
   /** Committed; `refused` readings of it (times outside the window) were not stored and the ack says so. */
   | { readonly kind: 'stored'; readonly readings: number; readonly refused?: number }
-  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error };
+  /**
+   * Not stored. `acknowledged`: authentic and refused for good (ingest-decision.ts), its counter
+   * committed to the replay window and acknowledged with the refusal, so the device drops it.
+   */
+  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error; readonly acknowledged?: true };
 
 export interface IngestOptions {
   readonly store: MeterStore;
@@ -63,6 +70,8 @@ interface Pending {
   readonly scope: CounterScope;
   readonly entry: AckEntry;
   readonly snapshots: readonly Snapshot[];
+  /** The whole message refused for good (no snapshots): acknowledged with it once committed. */
+  readonly refusal?: PhasewireError;
   readonly resolve: (outcome: IngestOutcome) => void;
 }
 
@@ -129,7 +138,7 @@ export class Ingest {
   }
 
   /** Counts and logs a refusal under the sender's id. */
-  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): IngestOutcome {
+  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): Extract<IngestOutcome, { kind: 'refused' }> {
     const code = error instanceof PhasewireError ? error.code : undefined;
     const reason = reasonOverride ?? refusalReasonOf(code);
     this.refusals.count(sender, reason);
@@ -152,6 +161,7 @@ export class Ingest {
   }
 
   #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome | Promise<IngestOutcome> {
+    if (unreadable(error)) return this.#acknowledgeUnreadable(sender, meter, payload, error);
     // A redelivery of a committed message is refused as a replay and stores nothing, but the device
     // still waits for its receipt. The window refused it before any decryption, so nothing about it
     // is known yet: it is acknowledged again only once it authenticates and its readings are found
@@ -174,19 +184,31 @@ export class Ingest {
 
   /** A replayed counter: the sealed ack again when the message is genuine and its readings are stored. */
   async #acknowledgeAgain(sender: DeviceId, meter: MeterId, payload: Uint8Array, replay: PhasewireError): Promise<IngestOutcome> {
-    let split: TimeSplit;
-    let entry: AckEntry;
+    let opened: OpenedValue;
     try {
-      const opened = await this.#options.receiver.reopenValue(sender, payload);
-      // Readings at impossible times were refused, not stored, at the first delivery: look up the
-      // rest, and name the refusal in the ack again (the device releases the message either way).
-      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
-      const refused: AckRefusal | undefined = split.refusedReadings === 0 ? undefined
-        : { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings };
-      entry = { keyId: opened.header.keyId, counter: opened.header.counter, ...(refused === undefined ? {} : { refused }) };
+      opened = await this.#options.receiver.reopenValue(sender, payload);
     } catch (error) {
+      if (unreadable(error)) {
+        this.#acknowledgeUnreadable(sender, meter, payload, error);
+        return this.refuse(sender, replay);
+      }
       // Bytes that carry an old counter but do not authenticate: a forgery, counted as one.
       return this.refuse(sender, error);
+    }
+    const header = { keyId: opened.header.keyId, counter: opened.header.counter };
+    const decision = readingsDecision(meter, opened.header.messageType, opened.value);
+    // Refused whole at the first delivery, and so again: the receipt with the refusal again.
+    let split: TimeSplit = { kept: [], refused: [], refusedReadings: 0 };
+    let entry: AckEntry = decision.kind === 'refused'
+      ? { ...header, refused: { code: decision.error.code, readings: decision.readings } } : header;
+    if (decision.kind === 'readings') {
+      // Readings at impossible times were refused, not stored, at the first delivery: look up the
+      // rest, and name the refusal in the ack again (the device releases the message either way).
+      split = splitByTime(decision.snapshots, this.#options.clock.now(), this.#readingTimes);
+      if (split.refusedReadings > 0) {
+        entry = { ...header, refused:
+          { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings } };
+      }
     }
     let committed: boolean;
     try {
@@ -200,14 +222,37 @@ export class Ingest {
     return this.refuse(sender, replay);
   }
 
+  /**
+   * An authentic envelope whose body is not CBOR: refused for good, before the replay window moved
+   * (envelope-receiver.ts), so nothing is committed; its ack names the refusal, again at every copy.
+   */
+  #acknowledgeUnreadable(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: PhasewireError): IngestOutcome {
+    const { keyId, counter } = decodeEnvelope(payload, payload.length).header;
+    void this.#sendAck(sender, meter, [{ keyId, counter, refused: { code: error.code, readings: 0 } }]);
+    return { ...this.refuse(sender, error), acknowledged: true };
+  }
+
   #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
-    let split;
+    const { keyId, counter } = opened.header;
+    let decision;
     try {
-      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
+      decision = readingsDecision(meter, opened.header.messageType, opened.value);
     } catch (error) {
+      // Not a refusal the decision knows: counted as a store failure, not acknowledged, tried again.
       return Promise.resolve(this.refuse(sender, error));
     }
-    const { keyId, counter } = opened.header;
+    if (decision.kind === 'refused') {
+      // Authentic, and refused for good: committed like a message of no readings (its counter goes
+      // into the window) and acknowledged with the refusal, so that the device drops it from its
+      // queue, where it would otherwise wait for ever in front of everything sealed after it.
+      const { error, readings } = decision;
+      return new Promise((resolve) => {
+        this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId),
+          entry: { keyId, counter, refused: { code: error.code, readings } }, snapshots: [], refusal: error, resolve });
+        this.#running ??= this.#drain();
+      });
+    }
+    const split = splitByTime(decision.snapshots, this.#options.clock.now(), this.#readingTimes);
     // Readings at impossible times are counted and never stored; the rest of the message is, and its
     // counter is acknowledged with the refusal (a copy sent again would be refused the same way).
     const refused = split.refusedReadings === 0 ? undefined : this.#refuseTimes(sender, meter, split);
@@ -247,6 +292,10 @@ export class Ingest {
     else this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, this.#windowFlushMs);
     let readings = 0;
     for (const item of group) {
+      if (item.refusal !== undefined) {
+        item.resolve({ ...this.refuse(item.sender, item.refusal), acknowledged: true });
+        continue;
+      }
       let n = 0;
       for (const snapshot of item.snapshots) n += snapshot.values.size;
       readings += n;

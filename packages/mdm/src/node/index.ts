@@ -6,3 +6,4 @@ export { signWebhook, verifyWebhookSignature, signatureHeader, timestampHeader, 
 export { MqttNotifier, type MqttNotifierOptions } from './mqtt-notifier.ts';
 export { directoryStorage } from './firmware/directory-storage.ts';
 export { startMetadataRenewal, type MetadataRenewal, type MetadataRenewalOptions } from './firmware/metadata-renewal.ts';
+export { readSampleTariffs, readTariffFile, sampleTariffNames, sampleTariffsDir } from './tariff-files.ts';

@@ -3,3 +3,6 @@ export * from './phasewire-server.ts';
 export * from './data-directory.ts';
 export * from './locked-token-store.ts';
 export * from './standard-services.ts';
+export * from './home-assistant-publisher.ts';
+export * from './backup.ts';
+export * from './restore.ts';

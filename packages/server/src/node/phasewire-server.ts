@@ -36,6 +36,7 @@ import {
   ingestDeviceId, openOrCreateCa, openServerKeystore,
 } from './data-directory.ts';
 import { watchCa } from './ca-watch.ts';
+import { startHomeAssistant } from './home-assistant-publisher.ts';
 import { LockedTokenStore } from './locked-token-store.ts';
 import { ensureTicketKeys, rotateTicketKeys, ticketKeyLifetimeMs } from '@phasewire/headend/node';
 
@@ -57,6 +58,8 @@ export interface ServerContext {
   readonly trust: TlsTrust;
   /** The enrollment token store shared with `phasewire server token` (under the CA directory's lock). */
   readonly tokens: TokenStore;
+  /** The environment secrets are read from (a broker password: `homeAssistant.passwordEnv`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** The whole revocation: every certificate of the meter at the CA, the registry, its live sessions. */
   revoke(device: MeterId): Promise<void>;
 }
@@ -311,11 +314,12 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     });
     closers.push(() => caWatch.close());
     const context: ServerContext = {
-      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke,
+      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke, env: options.env ?? {},
     };
-    // ── where the MDM (startMdmService) and the API with the dashboard (startApiServer) start
+    // ── where the MDM (startMdmService), the API with the dashboard (startApiServer) and Home Assistant's feed start
     const services: StartedService[] = [];
-    for (const start of [options.services?.startMdmService, options.services?.startApiServer]) {
+    const homeAssistant = config.homeAssistant === undefined ? undefined : startHomeAssistant;
+    for (const start of [options.services?.startMdmService, options.services?.startApiServer, homeAssistant]) {
       if (start === undefined) continue;
       const service = await start(context);
       services.push(service);
