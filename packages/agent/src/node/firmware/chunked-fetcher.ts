@@ -29,8 +29,10 @@ export interface ChunkedFetcherOptions {
   readonly chunkBytes: number;
   /** Where partial images wait between attempts. */
   readonly partialDir: string;
-  /** Called after each chunk is stored, with its size (tests cut the link here). */
+  /** Called after each chunk is stored, with its size. */
   readonly onChunk?: (bytes: number) => void;
+  /** Called as a chunk's bytes arrive, with the offset of the chunk and the bytes of it so far (tests cut the link here). */
+  readonly onProgress?: (chunkStart: number, received: number) => void;
   /** A request that has not answered in this time fails (default 120 s: NB-IoT is slow). */
   readonly timeoutMs?: number;
   /** Tries per request before the failure is reported (default 3). */
@@ -145,6 +147,7 @@ export class ChunkedFetcher extends BaseFetcher {
         throw new TransportError('PW_ERR_FIRMWARE_DOWNLOAD', `Cannot fetch bytes ${start}-${end} of ${path}: more bytes than asked for`);
       }
       parts.push(part);
+      this.#options.onProgress?.(start, size);
     }
     if (size !== end - start + 1) {
       throw new TransportError('PW_ERR_FIRMWARE_DOWNLOAD', `Cannot fetch bytes ${start}-${end} of ${path}: the answer ended after ${size}`);
