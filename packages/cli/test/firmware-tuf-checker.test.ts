@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { storedTargetPath } from '@phasewire/mdm';
+import { storedTargetPath } from '@phasewire/mdm/firmware';
 import { startFirmwareFixture, verifyAllWithOpenssl } from './firmware-kit.ts';
 import type { FirmwareFixture } from './firmware-kit.ts';
 

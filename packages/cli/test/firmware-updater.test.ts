@@ -12,8 +12,8 @@ import { after, before, test } from 'node:test';
 import { SeededRandom } from '@phasewire/core';
 import { factorySlots, linkProfiles } from '@phasewire/agent';
 import { ChunkedFetcher, FirmwareUpdater, LinkEmulator } from '@phasewire/agent/node';
-import type { FirmwareRepository } from '@phasewire/mdm';
-import { storedTargetPath } from '@phasewire/mdm';
+import type { FirmwareRepository } from '@phasewire/mdm/firmware';
+import { storedTargetPath } from '@phasewire/mdm/firmware';
 import { startFirmwareFixture } from './firmware-kit.ts';
 import type { FirmwareFixture } from './firmware-kit.ts';
 

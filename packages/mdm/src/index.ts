@@ -55,11 +55,6 @@ export { analyticsQuantities, commitOf, defaultProcessOptions, processMeter, typ
 export { fleetSnapshots } from './service/fleet-snapshots.ts';
 export { powerQualitySummary, type Figure, type PowerQualitySummary } from './service/power-quality.ts';
 export { firstReadingAt, qualityDays, type QualityDay, type QualityDayOptions } from './service/quality-days.ts';
-// ── firmware: the TUF repository (docs/firmware.md)
-export { defaultLifetimes, FirmwareRepository, type FirmwareImage, type FirmwareImageInput, type FirmwareRepositoryOptions,
-  type RoleLifetimes } from './firmware/firmware-repository.ts';
-export * from './firmware/repository-layout.ts';
-export { loadRepositoryState, type RepositoryState } from './firmware/repository-state.ts';
 export type {
   Decimal, LocalDate, LocalTime, CurrencyCode, Money, RoundingMode, Season, DayType, TouWindow, TouSchedule, FixedComponent,
   EnergyFlatComponent, TierBlock, EnergyTieredComponent, EnergyTouComponent, Ratchet, DemandComponent, ReactiveKvarhComponent,

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '@phasewire/core';
-import { FirmwareRepository } from '@phasewire/mdm';
+import { FirmwareRepository } from '@phasewire/mdm/firmware';
 import { directoryStorage } from '@phasewire/mdm/node';
 import type { Keystore } from '@phasewire/secure';
 import { Pkcs11Keystore } from '@phasewire/secure/node';
