@@ -12,6 +12,7 @@ import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
 import { registerBilling } from './commands/billing.ts';
 import { registerExport } from './commands/export.ts';
+import { registerFirmware } from './commands/firmware.ts';
 import { registerBackup } from './commands/backup.ts';
 
 export const version = '0.1.0';
@@ -20,6 +21,9 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('phasewire')
     .description('Secure remote data exchange for three-phase smart energy meters.')
     .version(version)
+    // The program's own options (--version, --help) only before the subcommand, so that a
+    // subcommand may have a --version of its own (`phasewire firmware add --version 1.4.0`).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -31,6 +35,7 @@ export function buildProgram(io: CliIo): Command {
   registerServer(program, io);
   registerBilling(program, io);
   registerExport(program, io);
+  registerFirmware(program, io);
   registerBackup(program, io);
   return program;
 }

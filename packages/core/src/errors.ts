@@ -25,6 +25,19 @@ export const errorCodes = {
   PW_ERR_BATCH_INVALID: { family: 'decode', summary: 'An uplink reading batch is not well-formed '
     + '(wrong version, meter id, quantity, value or time).' },
   PW_ERR_BENCHMARK: { family: 'internal', summary: 'A benchmark is unknown or failed to run.' },
+  // ── firmware: the TUF repository (docs/firmware.md)
+  PW_ERR_TUF_METADATA: { family: 'decode', summary: 'A TUF metadata file (root, targets, snapshot, timestamp) is not JSON '
+    + 'or does not fit its schema (TUF 1.0 §4).' },
+  PW_ERR_TUF_KEY: { family: 'security', summary: 'A TUF role cannot be signed: its key is not in the keystore, is not an ECDSA P-256 key, '
+    + 'or fewer keys than the role\'s threshold are at hand.' },
+  PW_ERR_FIRMWARE_INVALID: { family: 'validation', summary: 'A firmware image or its description is refused by the repository '
+    + '(a model, hardware revision or version outside its grammar, an empty image, a version already published).' },
+  PW_ERR_FIRMWARE_REPOSITORY: { family: 'store', summary: 'The firmware repository directory is missing, not initialised, '
+    + 'or its metadata files do not agree with each other.' },
+  PW_ERR_FIRMWARE_DOWNLOAD: { family: 'transport', summary: 'A device could not fetch a firmware image chunk: no answer, '
+    + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
+  PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
+    + 'or does not fit its schema.' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },

@@ -11,3 +11,5 @@ export { openMqttLink, type MqttLink, type MqttLinkOptions } from './mqtt-link.t
 
 // ── link emulator (tests and the demo put it between agents and the head-end)
 export { LinkEmulator, type LinkEmulatorOptions, type LinkStats } from './link/link-emulator.ts';
+export { ChunkedFetcher, type ChunkedFetcherOptions } from './firmware/chunked-fetcher.ts';
+export { FirmwareUpdater, type FirmwareUpdaterOptions, type UpdateResult } from './firmware/firmware-updater.ts';

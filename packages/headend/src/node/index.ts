@@ -14,3 +14,4 @@ export * from './sampled-log.ts';
 export * from './ticket-keys.ts';
 export * from './protection-view.ts';
 export * from './broker-health.ts';
+export * from './firmware-file-server.ts';

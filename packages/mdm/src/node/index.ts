@@ -4,4 +4,6 @@ export { WebhookNotifier, defaultBackoff, type Backoff, type WebhookOptions } fr
 export { signWebhook, verifyWebhookSignature, signatureHeader, timestampHeader, deliveryHeader,
   type SignatureCheck } from './webhook-signature.ts';
 export { MqttNotifier, type MqttNotifierOptions } from './mqtt-notifier.ts';
+export { directoryStorage } from './firmware/directory-storage.ts';
+export { startMetadataRenewal, type MetadataRenewal, type MetadataRenewalOptions } from './firmware/metadata-renewal.ts';
 export { readSampleTariffs, readTariffFile, sampleTariffNames, sampleTariffsDir } from './tariff-files.ts';
