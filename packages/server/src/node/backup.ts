@@ -63,7 +63,7 @@ const reason = (error: unknown): string => {
   return message;
 };
 
-async function isSqlite(path: string): Promise<boolean> {
+export async function isSqlite(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(sqliteHeader.length);

@@ -1,0 +1,109 @@
+// Archives made to harm and data directories of bad luck: restore writes nothing an archive does not
+// list (links, devices, unlisted or resized entries, a manifest that is not first), refuses to replace
+// a directory whose databases a server has open; backup never overwrites an archive, never writes one
+// into the data directory through a link, never leaves out a linked file silently, keeps the
+// databases' 0600 and makes archives of any file name it meets restorable.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { backupDataDir } from './backup.ts';
+import { restoreBackup } from './restore.ts';
+
+const manifestOf = (files: { path: string; body: string }[]): string => JSON.stringify({
+  format: 'phasewire-backup', version: 1, startedAt: '2026-12-07T00:00:00.000Z', finishedAt: '2026-12-07T00:00:01.000Z', source: '/d',
+  keys: { kind: 'software', inArchive: true, note: '' }, store: { kind: 'sqlite', path: 'phasewire.db', inArchive: true },
+  files: files.map(({ path, body }) => ({
+    path, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex'), kind: 'file',
+  })),
+});
+
+describe('backup and restore under attack and bad luck', () => {
+  let dir: string;
+  let n = 0;
+  const fresh = async (): Promise<string> => {
+    const path = join(dir, `case-${++n}`);
+    await mkdir(path);
+    return path;
+  };
+  /** An archive of `build`'s folder, packed by the system's tar as it is (links, FIFOs and all). */
+  const pack = async (build: (folder: string) => Promise<void>, order = ['manifest.json', 'data']): Promise<string> => {
+    const folder = await fresh();
+    await build(folder);
+    const file = join(dir, `a-${n}.tar.gz`);
+    assert.equal(spawnSync('tar', ['-czf', file, '-C', folder, ...order]).status, 0);
+    return file;
+  };
+  const refused = async (archive: string, message: RegExp): Promise<void> => {
+    const target = join(dir, `target-${n}`);
+    await assert.rejects(restoreBackup({ archive, dataDir: target }), message);
+    await assert.rejects(readdir(target), { code: 'ENOENT' }, 'nothing restored');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('.phasewire-restore')), [], 'no unpacked folder left');
+  };
+
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'phasewire-backup-attacks-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('refuses links, devices, FIFOs, unlisted, resized and repeated entries before writing them', async () => {
+    const passwd = await readFile('/etc/passwd', 'utf8');
+    const listed = (folder: string, files: { path: string; body: string }[]) => writeFile(join(folder, 'manifest.json'), manifestOf(files));
+    const data = async (folder: string) => { await mkdir(join(folder, 'data')); return join(folder, 'data'); };
+    // A link listed with its target's checksum passed the check (which followed it) and was restored as a link.
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'passwd', body: passwd }]);
+      await symlink('/etc/passwd', join(await data(f), 'passwd'));
+    }), /data\/passwd is a SymbolicLink entry; expected only files and folders/);
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'a', body: 'x' }, { path: 'b', body: 'x' }]);
+      await writeFile(join(await data(f), 'a'), 'x');
+      await link(join(f, 'data', 'a'), join(f, 'data', 'b'));
+    }), /data\/[ab] is a Link entry/);
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'fifo', body: '' }]);
+      assert.equal(spawnSync('mkfifo', [join(await data(f), 'fifo')]).status, 0);
+    }), /data\/fifo is a FIFO entry/);
+    // 8 MiB of zeros the manifest does not list: refused at its header, not unpacked and then checked.
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'a', body: 'x' }]);
+      await writeFile(join(await data(f), 'a'), 'x');
+      await writeFile(join(f, 'data', 'bomb'), Buffer.alloc(8 * 1024 * 1024));
+    }), /bomb is in the archive but not in its manifest/);
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'a', body: 'x' }]);
+      await writeFile(join(await data(f), 'a'), 'xyz');
+    }), /a differs from the manifest \(3 bytes; expected 1 bytes\)/);
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'a', body: 'x' }]);
+      await writeFile(join(await data(f), 'a'), 'x');
+    }, ['--hard-dereference', 'manifest.json', 'data', 'data/a']), /a is in the archive but not in its manifest \(or in it twice\)/);
+    await refused(await pack(async (f) => {
+      await listed(f, [{ path: 'a', body: 'x' }]);
+      await writeFile(join(await data(f), 'a'), 'x');
+    }, ['data', 'manifest.json']), /its first entry is "data\/" .*not manifest\.json/);
+    await refused(await pack(async (f) => { await symlink('/dev/zero', join(f, 'manifest.json')); }, ['manifest.json']),
+      /its first entry is "manifest\.json" \(SymbolicLink/);
+  });
+
+  it('refuses --force over a data directory whose database a process has open, and replaces it once closed', async () => {
+    const source = await fresh();
+    await writeFile(join(source, 'phasewire.json'), '{}');
+    const archive = join(dir, 'running.tar.gz');
+    await backupDataDir({ dataDir: source, out: archive });
+    const live = await fresh();
+    const db = new DatabaseSync(join(live, 'headend.db'));
+    db.exec('PRAGMA journal_mode = WAL; CREATE TABLE device (id TEXT)');
+    try {
+      await assert.rejects(restoreBackup({ archive, dataDir: live, force: true }),
+        /headend\.db is open in another process \(a server running on this directory\?\).*stop the server first/);
+      assert.ok((await readdir(live)).includes('headend.db'), 'nothing removed');
+    } finally {
+      db.close();
+    }
+    await restoreBackup({ archive, dataDir: live, force: true });
+    assert.deepEqual(await readdir(live), ['phasewire.json']);
+  });
+});
