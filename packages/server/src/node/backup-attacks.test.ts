@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -105,5 +105,51 @@ describe('backup and restore under attack and bad luck', () => {
     }
     await restoreBackup({ archive, dataDir: live, force: true });
     assert.deepEqual(await readdir(live), ['phasewire.json']);
+  });
+
+  it('never overwrites an archive: of concurrent backups to one name, one is written and the others fail', async () => {
+    const source = await fresh();
+    await writeFile(join(source, 'phasewire.json'), '{}');
+    await writeFile(join(source, 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 7));
+    const out = join(dir, 'same.tar.gz');
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => backupDataDir({ dataDir: source, out })));
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, JSON.stringify(outcomes.map((o) => o.status)));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') assert.match(String(outcome.reason), /never overwritten/);
+    }
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('same.tar.gz')), ['same.tar.gz'], 'no part left');
+  });
+
+  it('refuses an archive path that reaches the data directory through a link, and a data directory with a link in it', async () => {
+    const source = await fresh();
+    await writeFile(join(source, 'phasewire.json'), '{}');
+    await symlink(source, join(dir, 'alias'));
+    await assert.rejects(backupDataDir({ dataDir: source, out: join(dir, 'alias', 'b.tar.gz') }), /is inside the data directory/);
+    assert.deepEqual(await readdir(source), ['phasewire.json']);
+    // The meter store moved to another disk and linked back: left out, the backup said complete without it.
+    const elsewhere = await fresh();
+    new DatabaseSync(join(elsewhere, 'phasewire.db')).close();
+    await symlink(join(elsewhere, 'phasewire.db'), join(source, 'phasewire.db'));
+    await assert.rejects(backupDataDir({ dataDir: source, out: join(dir, 'linked.tar.gz') }),
+      /phasewire\.db is a symbolic link; expected only regular files and folders/);
+    await assert.rejects(stat(join(dir, 'linked.tar.gz')), { code: 'ENOENT' });
+  });
+
+  it('keeps the databases 0600 and restores files named with backslashes, newlines and non-ASCII letters', async () => {
+    const source = await fresh();
+    await writeFile(join(source, 'phasewire.json'), '{}');
+    const db = new DatabaseSync(join(source, 'api.db'));
+    db.exec('CREATE TABLE account (hash TEXT)');
+    db.close();
+    spawnSync('chmod', ['600', join(source, 'api.db')]);
+    await writeFile(join(source, 'keystore.key'), 'k', { mode: 0o600 });
+    const names = ['back\\slash', 'new\nline', 'zähler-µ.txt'];
+    for (const name of names) await writeFile(join(source, name), name);
+    const out = join(dir, 'names.tar.gz');
+    await backupDataDir({ dataDir: source, out });
+    const target = join(dir, 'names-restored');
+    await restoreBackup({ archive: out, dataDir: target });
+    for (const name of names) assert.equal(await readFile(join(target, name), 'utf8'), name);
+    for (const name of ['api.db', 'keystore.key']) assert.equal(((await stat(join(target, name))).mode & 0o777).toString(8), '600', name);
   });
 });
