@@ -152,4 +152,18 @@ describe('backup and restore under attack and bad luck', () => {
     for (const name of names) assert.equal(await readFile(join(target, name), 'utf8'), name);
     for (const name of ['api.db', 'keystore.key']) assert.equal(((await stat(join(target, name))).mode & 0o777).toString(8), '600', name);
   });
+  it('removes what a backup killed midway left beside the archive (its staging copy of the keys), and not a running one\'s', async () => {
+    const source = await fresh();
+    await writeFile(join(source, 'phasewire.json'), '{}');
+    const folder = await fresh();
+    const gone = spawnSync('true').pid;
+    const stale = [`.phasewire-backup-${gone}-0123abcd-Xy12Zw`, `.site.tar.gz.partial-${gone}-0123abcd`];
+    const live = `.phasewire-backup-${process.pid}-89abcdef-Qr34St`;
+    await mkdir(join(folder, stale[0] ?? '', 'data'), { recursive: true });
+    await writeFile(join(folder, stale[0] ?? '', 'data', 'keystore.key'), 'secret', { mode: 0o600 });
+    await writeFile(join(folder, stale[1] ?? ''), 'half an archive');
+    await mkdir(join(folder, live));
+    await backupDataDir({ dataDir: source, out: join(folder, 'site.tar.gz') });
+    assert.deepEqual((await readdir(folder)).sort(), [live, 'site.tar.gz'].sort());
+  });
 });

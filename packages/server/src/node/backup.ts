@@ -153,6 +153,30 @@ async function publish(partial: string, out: string): Promise<void> {
   await unlink(partial);
 }
 
+/** What a backup makes beside its archive while it runs: its staging folder and the partial archive, named with its pid. */
+const leftover = /^\.(?:phasewire-backup-(\d+)-[0-9a-f]{8}-.+|.+\.partial-(\d+)-[0-9a-f]{8})$/;
+
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+};
+
+/**
+ * Removes what a backup killed midway (kill -9, power loss) left beside its archive: the staging folder
+ * holds a copy of the keys and the databases. Only of a process that is gone.
+ */
+async function removeLeftovers(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [])) {
+    const match = leftover.exec(name);
+    const pid = Number(match?.[1] ?? match?.[2]);
+    if (Number.isInteger(pid) && pid > 0 && !running(pid)) await rm(join(folder, name), { recursive: true, force: true });
+  }
+}
+
 /** Makes the archive; see the head of this file. */
 export async function backupDataDir(options: BackupOptions): Promise<BackupReport> {
   const now = options.now ?? Date.now;
@@ -190,6 +214,7 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const partial = join(folder, `.${basename(out)}.partial-${tag}`);
   let staging: string | undefined;
+  await removeLeftovers(folder);
   try {
     staging = await mkdtemp(join(folder, `.phasewire-backup-${tag}-`));
     const files = await walk(dataDir);
