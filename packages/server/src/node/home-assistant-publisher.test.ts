@@ -8,7 +8,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMeterId } from '@phasewire/core';
+import mqtt from 'mqtt';
+import { parseMeterId, Q } from '@phasewire/core';
 import { freePort, trackChild } from '@phasewire/test-kit';
 import { HomeAssistantPublisher, type HomeAssistantPublisherOptions } from './home-assistant-publisher.ts';
 
@@ -73,6 +74,31 @@ describe('the Home Assistant publisher and a broker that refuses, or stops answe
       broker.kill('SIGHUP');
       await until(() => publisher.connected, () => `the publisher to connect once the password is known (mosquitto: ${brokerLog})`);
     } finally {
+      await publisher.close();
+    }
+  });
+
+  it('folds a flood of commits into the latest state instead of one message each', async () => {
+    const warnings: string[] = [];
+    const warned = (warning: Error): void => { warnings.push(warning.message); };
+    process.on('warning', warned);
+    const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'ha-side', username: 'phasewire', password });
+    const states: string[] = [];
+    subscriber.on('message', (topic, payload) => { if (topic === 'phasewire/meter-1/state') states.push(payload.toString('utf8')); });
+    await subscriber.subscribeAsync('phasewire/meter-1/state', { qos: 0 });
+    const publisher = HomeAssistantPublisher.start(options());
+    try {
+      await until(() => publisher.connected, () => `the publisher to connect (mosquitto: ${brokerLog})`);
+      const meter = parseMeterId('meter-1');
+      const commits = 20_000;
+      for (let i = 1; i <= commits; i++) publisher.committed([{ meter, at: i, values: new Map([[Q.activeEnergyImport, i * 1000]]) }]);
+      await until(() => states.at(-1) === JSON.stringify({ energy_import: commits }), () => `the latest state (last: ${states.at(-1)})`);
+      // Before: 20,000 messages, and Node's warning of more than 1,000 drain listeners on the socket.
+      assert.ok(states.length < commits / 2, `${states.length} state messages for ${commits} commits`);
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', warned);
+      await subscriber.endAsync();
       await publisher.close();
     }
   });

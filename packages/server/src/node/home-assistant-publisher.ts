@@ -12,7 +12,9 @@
 // that refuses the connection (a wrong password, or "server unavailable" while it starts) is tried
 // again like one that is down, and each error is logged once until the next connect, not every 2 s.
 // Closing waits for the broker's ack of the offline status at most `closeGraceMs`: a broker that has
-// stopped answering does not hold up the server's shutdown (its will says offline then).
+// stopped answering does not hold up the server's shutdown (its will says offline then). A meter's
+// state is sent when its last one is written: commits that come faster than the socket takes them
+// are folded into the latest, not queued one message (and one drain listener) each.
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -54,6 +56,9 @@ export class HomeAssistantPublisher {
   readonly #announced = new Set<MeterId>();
   /** The errors logged since the last connect: a broker that stays down is said once, not at each retry. */
   readonly #said = new Set<string>();
+  /** Meters whose state message is not written yet, and those of them with newer values meanwhile. */
+  readonly #writing = new Set<MeterId>();
+  readonly #newer = new Set<MeterId>();
 
   private constructor(options: HomeAssistantPublisherOptions) {
     this.#o = options;
@@ -71,6 +76,8 @@ export class HomeAssistantPublisher {
     });
     this.#client.on('connect', () => {
       this.#said.clear();
+      this.#writing.clear();
+      this.#newer.clear();
       void this.#announceAll();
     });
   }
@@ -95,9 +102,21 @@ export class HomeAssistantPublisher {
     if (!this.#client.connected) return;
     for (const meter of touched) {
       if (!this.#announced.has(meter)) { void this.#announce(meter, null); continue; }
-      const state = haStateMessage(this.#o.topics, meter, this.#values.get(meter) ?? new Map());
-      if (state !== undefined) this.#publish(state, 0);
+      this.#sendState(meter);
     }
+  }
+
+  /** The meter's latest state, once its previous state message is written (see the head of this file). */
+  #sendState(meter: MeterId): void {
+    if (this.#writing.has(meter)) { this.#newer.add(meter); return; }
+    const state = haStateMessage(this.#o.topics, meter, this.#values.get(meter) ?? new Map());
+    if (state === undefined) return;
+    this.#writing.add(meter);
+    this.#client.publish(state.topic, state.payload, { qos: 0, retain: true }, (error) => {
+      this.#writing.delete(meter);
+      if (error instanceof Error) this.#o.onError(`Cannot publish ${state.topic} to Home Assistant: ${error.message}`);
+      if (this.#newer.delete(meter) && this.#client.connected) this.#sendState(meter);
+    });
   }
 
   /** A meter's link went up or down. */
