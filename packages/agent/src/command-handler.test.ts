@@ -47,6 +47,28 @@ describe('command handler', () => {
     assert.equal(commands.handle({ v: 1, id: 't', op: 'clock-sync', exp: 9_000_000, t: 2_500_000, k: 1, c: 7 }).response?.ok, true);
   });
 
+  it('answers a copy only when it is one: another command under a used id is refused, not given the old answer', () => {
+    const { commands, relay } = handler();
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_000_000 }).response?.relay, 'open');
+    // Before, the reconnect got the disconnect's answer (ok, relay open) while the relay stayed open.
+    const other = commands.handle({ v: 1, id: 'c', op: 'reconnect', exp: 2_000_000 });
+    assert.equal(other.response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(other.repeated, undefined);
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_500_000 }).response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(relay(), 'open');
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_000_000 }).repeated, true);
+  });
+
+  it('keeps the answers of the latest 64 commands run: a copy of the 65th before them is refused', () => {
+    const clock = new ManualClock(1_000_000);
+    const target = { readOnDemand: () => undefined, syncClock: () => 0, setRelay: () => undefined };
+    const commands = new CommandHandler({ clock, target });
+    for (let i = 0; i < 65; i++) commands.handle({ v: 1, id: `r${i}`, op: 'disconnect', exp: 2_000_000 });
+    assert.equal(commands.handle({ v: 1, id: 'r0', op: 'disconnect', exp: 2_000_000 }).response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(commands.handle({ v: 1, id: 'r1', op: 'disconnect', exp: 2_000_000 }).repeated, true);
+    assert.equal(commands.handle({ v: 1, id: 'r64', op: 'disconnect', exp: 2_000_000 }).repeated, true);
+  });
+
   it('refuses a command at or after its expiry on the meter clock', () => {
     const { commands, calls, clock } = handler();
     assert.equal(commands.handle({ v: 1, id: 'b', op: 'read', exp: clock.now() }).response?.code, 'PW_ERR_COMMAND_EXPIRED');

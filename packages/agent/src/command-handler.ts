@@ -5,7 +5,8 @@
 // that ran (the head-end sends a command again when the meter comes online, and behind a broker that
 // held the first copy both arrive) is answered with the answer it had, again, not run again: the
 // answers of the latest commands run are kept in memory. A copy after a restart, whose answer is no
-// longer held, is refused (PW_ERR_COMMAND_REPLAYED).
+// longer held, is refused (PW_ERR_COMMAND_REPLAYED), and so is another command under a used id: a
+// copy keeps the operation and expiry of the first (only a clock-sync's time and anchor are new).
 import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from '@phasewire/core/protocol';
@@ -77,7 +78,8 @@ export class CommandHandler {
   readonly #target: CommandTarget;
   readonly #max: number;
   readonly #executed: Set<string>;
-  readonly #answers = new Map<string, CommandResponse>();
+  /** The answers of the latest commands run, with what a copy of each must repeat (op, expiry when known). */
+  readonly #answers = new Map<string, { readonly op: string; readonly expiresAt?: number; readonly answer: CommandResponse }>();
   readonly #maxAnswers: number;
   readonly #clockSyncMaxAgeMs: number;
 
@@ -120,8 +122,11 @@ export class CommandHandler {
       refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
-      const answer = this.#answers.get(command.id);
-      if (answer !== undefined) return { refused: { command, response: answer, executed: false, repeated: true } };
+      const kept = this.#answers.get(command.id);
+      // Only a copy of that command: another under its id (another op) must not pass for answered with its answer.
+      if (kept !== undefined && kept.op === command.op && (kept.expiresAt ?? command.expiresAt) === command.expiresAt) {
+        return { refused: { command, response: kept.answer, executed: false, repeated: true } };
+      }
       return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED',
         `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
     }
@@ -224,23 +229,26 @@ export class CommandHandler {
         break;
       }
     }
-    this.#answered(response);
+    this.#answered(command.op, response, command.expiresAt);
     return { command, response, executed: true };
   }
 
-  /** Counts `id` as executed (a command that was running when the agent stopped, too), with its answer when there is one. */
-  remember(id: string, answer?: CommandResponse): void {
+  /**
+   * Counts `id` as executed (a command that was running when the agent stopped, too), with its answer
+   * (and its operation, which a copy must repeat) when there is one.
+   */
+  remember(id: string, answer?: { readonly op: string; readonly response: CommandResponse }): void {
     this.#executed.add(id);
     while (this.#executed.size > this.#max) {
       const oldest = this.#executed.values().next();
       if (oldest.done === true) break;
       this.#executed.delete(oldest.value);
     }
-    if (answer !== undefined) this.#answered(answer);
+    if (answer !== undefined) this.#answered(answer.op, answer.response);
   }
 
-  #answered(answer: CommandResponse): void {
-    this.#answers.set(answer.id, answer);
+  #answered(op: string, answer: CommandResponse, expiresAt?: number): void {
+    this.#answers.set(answer.id, expiresAt === undefined ? { op, answer } : { op, expiresAt, answer });
     while (this.#answers.size > this.#maxAnswers) {
       const oldest = this.#answers.keys().next();
       if (oldest.done === true) break;

@@ -100,7 +100,7 @@ export class AgentCommands {
         + (relay === undefined ? 'check the meter' : `the load relay is ${relay} now`),
       ...(relay === undefined ? {} : { relay }),
     };
-    this.#handler.remember(id, response);
+    this.#handler.remember(id, { op, response });
     await this.#persist();
     await queueAnswer(response);
     await rm(this.#running, { force: true });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommandResult } from '@phasewire/api';
-import { commandText, commandTone, followCommand, pollDelay } from './command-status.ts';
+import { commandText, commandTone, followCommand, pollDelay, refusedForGood } from './command-status.ts';
 
 const pending: CommandResult = { id: 'c1', kind: 'read', status: 'pending', expiresAt: '2026-12-08T01:00:00.000Z' };
 const done: CommandResult = { id: 'c1', kind: 'read', status: 'done', result: { at: '2026-12-08T00:00:00.000Z' } };
@@ -48,5 +48,27 @@ describe('a command\'s answer in the dashboard', () => {
     assert.equal(asked, 1);
     assert.deepEqual(await followCommand(done, options), done);
     assert.equal(asked, 1);
+  });
+
+  it('stops following at a refusal asking again cannot change (401, 403, 404), not at a failure that may pass', async () => {
+    const refusal = (status: number) => Object.assign(new Error(`status ${status}`), { status });
+    for (const status of [401, 403, 404]) {
+      let asked = 0;
+      const options = {
+        get: (): Promise<CommandResult> => { asked++; return Promise.reject(refusal(status)); },
+        sleep: () => Promise.resolve(), stopped: () => false, onResult: () => undefined,
+      };
+      // Before, each was asked again every 30 s for as long as the page was open, the command shown as waiting.
+      await assert.rejects(followCommand(pending, options), { status });
+      assert.equal(asked, 1);
+    }
+    for (const status of [408, 429, 500, 503]) assert.equal(refusedForGood(refusal(status)), false);
+    assert.equal(refusedForGood(new TypeError('Failed to fetch')), false);
+    const answers: (CommandResult | Error)[] = [refusal(503), refusal(429), done];
+    const final = await followCommand(pending, {
+      get: () => { const next = answers.shift(); return next instanceof Error ? Promise.reject(next) : Promise.resolve(next ?? done); },
+      sleep: () => Promise.resolve(), stopped: () => false, onResult: () => undefined,
+    });
+    assert.deepEqual(final, done);
   });
 });

@@ -40,9 +40,21 @@ export interface FollowOptions {
 }
 
 /**
+ * Whether a failed request would fail the same way if asked again: the API refused it (401: the
+ * session ended; 403; 404: no such command of this meter), as opposed to the network, a restarted
+ * server (5xx), a timeout (408) or a rate limit (429).
+ */
+export function refusedForGood(error: unknown): boolean {
+  const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/**
  * Asks for a pending command until its answer is final, and resolves with it; undefined when the
  * following stopped first. A failed request (the network, a restarted server) is asked again at
- * the next delay: the answer is still coming.
+ * the next delay: the answer is still coming. A request the API refuses for good (refusedForGood)
+ * rejects with that refusal: asked every 30 s for as long as the page is open, it showed the
+ * command as waiting for ever.
  */
 export async function followCommand(first: CommandResult, options: FollowOptions): Promise<CommandResult | undefined> {
   let result = first;
@@ -51,7 +63,8 @@ export async function followCommand(first: CommandResult, options: FollowOptions
     if (options.stopped()) return undefined;
     try {
       result = await options.get();
-    } catch {
+    } catch (error) {
+      if (refusedForGood(error) && !options.stopped()) throw error;
       continue;
     }
     if (options.stopped()) return undefined;

@@ -8,7 +8,7 @@ import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/api'
 import { commandText, commandTone, followCommand } from '../lib/command-status.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
-import { fieldText, type AppContext } from './context.ts';
+import { errorText, fieldText, type AppContext } from './context.ts';
 
 const commands: readonly { readonly kind: CommandKindDto; readonly label: string; readonly danger: boolean }[] = [
   { kind: 'read', label: 'Read now', danger: false },
@@ -23,6 +23,8 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
   const [dialog, setDialog] = useState<'command' | 'revoke' | undefined>(undefined);
   const [kind, setKind] = useState<CommandKindDto>('read');
   const [result, setResult] = useState<CommandResult | undefined>(undefined);
+  /** Why a pending command is no longer followed (the API refused to say: session ended, no such command). */
+  const [unfollowed, setUnfollowed] = useState<string | undefined>(undefined);
   const allowed = hasRole(ctx.session.user.role, 'operator');
   const revoked = meter.state === 'revoked';
   const chosen = commands.find((c) => c.kind === kind) ?? commands[0];
@@ -32,7 +34,8 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
   useEffect(() => {
     if (following === undefined) return undefined;
     let stopped = false;
-    void followCommand(following, {
+    setUnfollowed(undefined);
+    followCommand(following, {
       get: () => ctx.api.commandResult(meter.id, following.id),
       sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
       stopped: () => stopped,
@@ -41,6 +44,11 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
         setResult(r);
         ctx.announce(`${r.kind} on ${meter.id}: ${r.status}`);
       },
+    }).catch((error: unknown) => {
+      if (stopped) return;
+      const text = `Stopped asking for the answer of ${following.kind} (${following.id}): ${errorText(error)}`;
+      setUnfollowed(text);
+      ctx.announce(text);
     });
     return () => { stopped = true; };
   }, [following?.id, meter.id]);
@@ -62,6 +70,7 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
         onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
       ${result === undefined ? null : html`<p class=${commandTone(result.status)} role="status" data-testid="command-result"
         data-status=${result.status}>${commandText(result)}</p>`}
+      ${unfollowed === undefined ? null : html`<p class="error" data-testid="command-unfollowed">${unfollowed}</p>`}
       ${dialog === 'command' && chosen !== undefined ? html`
         <${ConfirmDialog} title=${`${chosen.label} on ${meter.id}?`} confirmLabel=${chosen.label} danger=${chosen.danger}
           onClose=${() => { setDialog(undefined); }}

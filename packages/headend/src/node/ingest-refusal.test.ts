@@ -78,7 +78,7 @@ describe('Ingest refusals for good', () => {
         opened.push(ackEntries(decodeAck((await meterAcks.openValue(device, payload)).value)));
       return opened;
     };
-    return { ingest, appended, receipts, seal, sealRaw, state, meter, device };
+    return { ingest, appended, receipts, seal, sealRaw, state, meter, device, clock };
   };
 
   it('acknowledges a body that is no batch, an envelope of another type and a batch of another meter, each with its refusal',
@@ -149,5 +149,19 @@ describe('Ingest refusals for good', () => {
     assert.deepEqual(await ingest.handle(device, meter, good), { kind: 'stored', readings: 2 });
     assert.equal(appended.length, 1);
     assert.deepEqual(await receipts(), [[{ keyId: 1, counter: 1n }]]);
+  });
+
+  it('acknowledges a redelivery whose readings are not stored with them refused: future readings the clock has reached', async () => {
+    const { ingest, appended, receipts, seal, meter, device, clock } = setup('meter-refused-5');
+    // The meter's clock runs 20 minutes ahead: its readings are refused (more than 15 minutes ahead).
+    const message = await seal('readings', toWireBatch({ meter, snapshots: [snapshot(meter, now + 20 * 60_000, 230)] }));
+    assert.deepEqual(await ingest.handle(device, meter, message), { kind: 'stored', readings: 0, refused: 2 });
+    // The ack is lost; the copy comes 10 minutes later, when its readings are within the window but not stored.
+    clock.advance(10 * 60_000);
+    const again = await ingest.handle(device, meter, message);
+    assert.equal(again.kind === 'refused' && again.reason, 'replayed');
+    assert.deepEqual(appended, []);
+    // Before, the copy got no ack, and the meter sent it for ever.
+    assert.deepEqual((await receipts())[1], [{ keyId: 1, counter: 1n, refused: { code: 'PW_ERR_REPLAY', readings: 2 } }]);
   });
 });

@@ -13,7 +13,7 @@
 // redelivered after a crash within that lag passes the window again, where the store's idempotence
 // on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
 import { deviceTopic, PhasewireError } from '@phasewire/core';
-import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
+import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import type { MeterStore } from '@phasewire/store';
@@ -27,6 +27,7 @@ import type { RefusalReason } from '../refusal-counters.ts';
 import { sampled, silentLog } from '../head-end-log.ts';
 import type { HeadEndEvent, HeadEndLog } from '../head-end-log.ts';
 import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
+import { readingsMissing } from './readings-missing.ts';
 
 export type IngestOutcome =
   /** Committed; `refused` readings of it (times outside the window) were not stored and the ack says so. */
@@ -89,6 +90,8 @@ export class Ingest {
   /** Highest committed counter per scope since start: a redelivery at or below it is re-acked. */
   readonly #committed = new Map<CounterScope, bigint>();
   #queue: Pending[] = [];
+  /** `scope counter` of the messages queued or being committed: a copy of one waits for its commit. */
+  readonly #inFlight = new Set<string>();
   #running: Promise<void> | undefined;
   #stored = 0;
   #messages = 0;
@@ -224,15 +227,24 @@ export class Ingest {
           { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings } };
       }
     }
-    let committed: boolean;
+    let missing: number;
     try {
-      committed = await storesAll(this.#options.store, meter, split.kept);
+      missing = await readingsMissing(this.#options.store, meter, split.kept);
     } catch (error) {
       this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`,
         device: sender });
-      committed = false;
+      return this.refuse(sender, replay);
     }
-    if (committed) void this.#sendAck(sender, meter, [entry]);
+    // Readings not in the store, of a message not being committed now, never will be: its counter is
+    // below the window, which only moves up. They were refused at a time the head-end's clock has
+    // since passed (ahead of the clock then, within the window now), or their message's group failed
+    // after a later counter was committed. Unacknowledged, the device sent it for ever; the ack says
+    // they are refused (`n`), as a replay.
+    if (missing > 0 && this.#inFlight.has(`${counterScope(sender, 'uplink', header.keyId)} ${header.counter}`)) {
+      return this.refuse(sender, replay);
+    }
+    if (missing > 0) entry = { ...header, refused: { code: replay.code, readings: missing + split.refusedReadings } };
+    void this.#sendAck(sender, meter, [entry]);
     return this.refuse(sender, replay);
   }
 
@@ -266,6 +278,7 @@ export class Ingest {
         this.#running ??= this.#drain();
       });
     }
+    this.#inFlight.add(`${counterScope(sender, 'uplink', keyId)} ${counter}`);
     const split = splitByTime(decision.snapshots, this.#options.clock.now(), this.#readingTimes);
     // Readings at impossible times are counted and never stored; the rest of the message is, and its
     // counter is acknowledged with the refusal (a copy sent again would be refused the same way).
@@ -289,6 +302,14 @@ export class Ingest {
   }
 
   async #commit(group: readonly Pending[]): Promise<void> {
+    try {
+      await this.#commitGroup(group);
+    } finally {
+      for (const item of group) this.#inFlight.delete(`${item.scope} ${item.entry.counter}`);
+    }
+  }
+
+  async #commitGroup(group: readonly Pending[]): Promise<void> {
     const snapshots: Snapshot[] = [];
     for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
     const began = performance.now();
@@ -380,31 +401,4 @@ export class Ingest {
     while (this.#running !== undefined) await this.#running;
     this.#flushWindow();
   }
-}
-
-/**
- * Whether the store holds the snapshots' readings. A message's readings are committed in one
- * transaction, all or none, so one quantity of each snapshot tells (one query per quantity, usually
- * one in all, where checking all of them cost about 35 ms a message on SQLite); a value stored from
- * another message at the same time differs, unless it is the same reading.
- */
-async function storesAll(store: MeterStore, meter: MeterId, snapshots: readonly Snapshot[]): Promise<boolean> {
-  const wanted = new Map<ObisCode, Map<number, number>>();
-  for (const snapshot of snapshots) {
-    const first = snapshot.values.entries().next();
-    if (first.done === true) continue;
-    const [quantity, value] = first.value;
-    let byTime = wanted.get(quantity);
-    if (byTime === undefined) { byTime = new Map(); wanted.set(quantity, byTime); }
-    byTime.set(snapshot.at, value);
-  }
-  for (const [quantity, byTime] of wanted) {
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const at of byTime.keys()) { from = Math.min(from, at); to = Math.max(to, at + 1); }
-    const found = await store.readings(meter, quantity, { from, to });
-    const stored = new Map(found.map((reading) => [reading.at, reading.value]));
-    for (const [at, value] of byTime) if (stored.get(at) !== value) return false;
-  }
-  return true;
 }
