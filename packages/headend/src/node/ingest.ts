@@ -112,14 +112,10 @@ export class Ingest {
   }
 
   /** Readings committed since start. */
-  get stored(): number {
-    return this.#stored;
-  }
+  get stored(): number { return this.#stored; }
 
   /** Messages whose readings were committed since start. */
-  get messages(): number {
-    return this.#messages;
-  }
+  get messages(): number { return this.#messages; }
 
   /** Calls `listener` with the duration of every successful store commit, its messages and readings; returns the unsubscribe. */
   onCommitTimed(listener: (seconds: number, messages: number, readings: number) => void): () => void {
