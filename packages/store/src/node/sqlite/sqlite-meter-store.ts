@@ -336,11 +336,7 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   commitMdm(commit: MdmCommit): Promise<readonly number[]> {
-    try {
-      this.#assertOpen();
-    } catch (error) {
-      return rejected(error);
-    }
+    // #write refuses a closed store itself.
     return this.#write(() => mdm.commitMdm(this.#ctx, commit),
       `Committing an MDM run (${commit.watermarks.length} watermark(s), ${commit.transitions.length} alarm transition(s))`);
   }
@@ -358,11 +354,7 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   markAlarmTransitionsNotified(seqs: readonly number[]): Promise<void> {
-    try {
-      this.#assertOpen();
-    } catch (error) {
-      return rejected(error);
-    }
+    // #write refuses a closed store itself.
     return this.#write(() => { mdm.markNotified(this.#ctx, seqs); }, `Marking ${seqs.length} alarm transition(s) notified`);
   }
 
@@ -371,11 +363,7 @@ export class SqliteMeterStore implements MeterStore {
   }
 
   advanceNotifierCursor(notifier: string, seq: number): Promise<void> {
-    try {
-      this.#assertOpen();
-    } catch (error) {
-      return rejected(error);
-    }
+    // #write refuses a closed store itself.
     return this.#write(() => { mdm.advanceNotifierCursor(this.#ctx, notifier, seq); },
       `Moving the cursor of notifier ${notifier} to ${seq}`);
   }
