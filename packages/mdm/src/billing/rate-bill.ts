@@ -130,7 +130,17 @@ function pfBelow(kwh: Rational, kvarh: Rational, limit: Rational): boolean {
   return cmp(p2, mul(mul(limit, limit), add(p2, mul(kvarh, kvarh)))) < 0;
 }
 
-const minorOf = (lines: readonly BillLine[], digits: number): Rational => scaled(lines.reduce((s, l) => s + l.amount.minor, 0), digits);
+/** The sum of the lines' minor units, as a bigint: two safe amounts can add up to more than a float64 holds exactly. */
+const minorSum = (lines: readonly BillLine[]): bigint => lines.reduce((s, l) => s + BigInt(l.amount.minor), 0n);
+const minorOf = (lines: readonly BillLine[], digits: number): Rational => scaled(minorSum(lines), digits);
+
+function totalOf(lines: readonly BillLine[]): number {
+  const total = minorSum(lines);
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot hold a bill total of ${total} minor units: expected a safe integer`);
+  }
+  return Number(total);
+}
 
 function ratePart(context: PartContext): { readonly lines: BillLine[]; readonly taxes: BillLine[] } {
   const { tariff, part, share } = context;
@@ -233,7 +243,7 @@ export function rateDeterminants(tariffs: Tariff | readonly Tariff[], determinan
   const completeness = determinants.quality.completeness;
   return {
     tariffId: first.id, tariffVersions: plan.parts.map((p) => p.tariff.version), currency: first.currency, period: determinants.period,
-    lines, total: { currency: first.currency, minor: lines.reduce((s, l) => s + l.amount.minor, 0) }, determinants,
+    lines, total: { currency: first.currency, minor: totalOf(lines) }, determinants,
     hold: completeness < limit
       ? { reason: 'completeness', message: `completeness ${completeness.toFixed(4)} is below the limit ${limit}` }
       : null,

@@ -1,0 +1,45 @@
+// Inputs at the edges of what rating can hold: amounts and energies beyond a float64's exact
+// integers, names that are also Object.prototype properties, days whose midnight does not exist,
+// version lists and interval lengths that do not fit. Each is billed right or refused; none may
+// come out silently wrong. Amounts are in cents.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasCode } from '@phasewire/core';
+import { testTariff } from '../testing/billing-fixtures.ts';
+import { rateBill } from './rate-bill.ts';
+
+const day = { start: '2026-01-01', end: '2026-01-02' };
+
+describe('rating at the edges', () => {
+  it('refuses a total beyond a safe integer rather than add it up inexactly', () => {
+    // 80 000 000 000 000.00 + 80 000 000 000 000.01: each line is a safe integer of cents, their sum
+    // 16 000 000 000 000 001 is not (a float64 sum gives …000 000).
+    const tariff = testTariff({
+      components: [
+        { kind: 'fixed', id: 'a', description: 'A', per: 'period', amount: '80000000000000' },
+        { kind: 'fixed', id: 'b', description: 'B', per: 'period', amount: '80000000000000.01' },
+      ],
+    });
+    assert.throws(() => rateBill(tariff, day, []), (e) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT') && /16000000000000001/u.test(e.message));
+    // A tax's base is the exact sum: 1 % of 45 035 996 273 704.96 + 45 035 996 273 704.97 = 900 719 925 474.0993.
+    const taxed = testTariff({
+      components: [
+        { kind: 'fixed', id: 'a', description: 'A', per: 'period', amount: '45035996273704.96' },
+        { kind: 'fixed', id: 'b', description: 'B', per: 'period', amount: '45035996273704.97' },
+        { kind: 'tax', id: 'tax', description: 'Tax', percent: '1' },
+      ],
+    });
+    assert.throws(() => rateBill(taxed, day, []), (e) => hasCode(e, 'PW_ERR_INVALID_ARGUMENT'));
+    const small = testTariff({
+      components: [
+        { kind: 'fixed', id: 'a', description: 'A', per: 'period', amount: '40000000000000.01' },
+        { kind: 'fixed', id: 'b', description: 'B', per: 'period', amount: '40000000000000.01' },
+        { kind: 'tax', id: 'tax', description: 'Tax', percent: '1' },
+      ],
+    });
+    // 8 000 000 000 000 002 cents; tax 1 % = 80 000 000 000 000.02 → total 8 080 000 000 000 002, under 2^53 ≈ 9.007e15
+    const bill = rateBill(small, day, []);
+    assert.deepEqual(bill.lines.map((l) => l.amount.minor), [4000000000000001, 4000000000000001, 80000000000000]);
+    assert.equal(bill.total.minor, 8080000000000002);
+  });
+});
