@@ -149,6 +149,13 @@ function partDeterminants(
     const q = quality[k] ?? 0;
     qualityCounts[q] = (qualityCounts[q] ?? 0) + 1;
   }
+  // Non-negative integers summed in a float64 stay exact while the sum is a safe integer; past it they round silently.
+  for (const [what, value] of [['import', imp], ['export', exp], ['reactive import', rqi], ['reactive export', rqe]] as const) {
+    if (!Number.isSafeInteger(value)) {
+      bad(`Cannot bill ${part.start} to ${part.end}: its ${what} sums to ${value} mWh (mvarh), expected at most `
+        + `${Number.MAX_SAFE_INTEGER} (9 TWh), the most that is summed exactly`);
+    }
+  }
   const counts = emptyCounts();
   for (const [c, code] of qualityCodes.entries()) counts[code] = qualityCounts[c + 1] ?? 0;
   counts.missing += qualityCounts[0] ?? 0;
@@ -179,6 +186,10 @@ export function determinantsOf(plan: PeriodPlan, data: SlotData): Determinants {
   const total = (which: number): number => rated.reduce((sum, r) => sum + (r.sums[which] ?? 0), 0);
   const imp = total(0);
   const rqi = total(2);
+  if (![imp, total(1), rqi, total(3)].every(Number.isSafeInteger)) {
+    bad(`Cannot bill ${plan.period.start} to ${plan.period.end}: its energy sums to more than ${Number.MAX_SAFE_INTEGER} mWh (9 TWh), `
+      + 'expected at most that, the most that is summed exactly');
+  }
   return {
     period: plan.period, from: plan.from, to: plan.to, intervalMs: plan.intervalMs, parts,
     importKwh: kilo(imp), exportKwh: kilo(total(1)), reactiveImportKvarh: kilo(rqi),

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCode } from '@phasewire/core';
-import { testTariff } from '../testing/billing-fixtures.ts';
+import { intervalSeries, testTariff } from '../testing/billing-fixtures.ts';
 import { rateBill } from './rate-bill.ts';
 
 const day = { start: '2026-01-01', end: '2026-01-02' };
@@ -41,5 +41,19 @@ describe('rating at the edges', () => {
     const bill = rateBill(small, day, []);
     assert.deepEqual(bill.lines.map((l) => l.amount.minor), [4000000000000001, 4000000000000001, 80000000000000]);
     assert.equal(bill.total.minor, 8080000000000002);
+  });
+});
+
+describe('determinants at the edges', () => {
+  it('refuses energy that sums beyond what a float64 holds exactly, rather than round it', () => {
+    const tariff = testTariff({ components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '0.1' }] });
+    // 96 × 9 000 000 000 001 Wh = 864 000 000 000 096 000 000 mWh: a float64 sum is off (…096 kWh came out …09728)
+    assert.throws(() => rateBill(tariff, day, intervalSeries(tariff, day, () => ({ importWh: 9e12 + 1 }))),
+      (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && /import sums to/u.test(e.message));
+    assert.throws(() => rateBill(tariff, day, intervalSeries(tariff, day, (p) => ({ importWh: 0, exportWh: p.slot === 0 ? 1e300 : 0 }))),
+      (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && /export sums to/u.test(e.message));
+    // 96 × 93 823 560 581 Wh = 9 007 061 815.776 kWh, exactly: just under the limit of 9 007 199 254 740 991 mWh
+    const big = rateBill(tariff, day, intervalSeries(tariff, day, () => ({ importWh: 93823560581 })));
+    assert.equal(big.determinants.importKwh, '9007061815.776');
   });
 });
