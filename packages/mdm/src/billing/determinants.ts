@@ -16,8 +16,8 @@ import type {
 export const defaultIntervalMs = 900_000;
 const hourMs = 3_600_000;
 const missingCode = qualityCodes.indexOf('missing') + 1;
-/** 1 + the index of each quality in qualityCodes: the code a slot keeps. */
-const qualityIndex: Readonly<Record<string, number>> = Object.fromEntries(qualityCodes.map((code, k) => [code, k + 1]));
+/** 1 + the index of each quality in qualityCodes: the code a slot keeps. A Map: "toString" is not a quality. */
+const qualityIndex: ReadonlyMap<string, number> = new Map(qualityCodes.map((code, k) => [code, k + 1]));
 
 /** One meter's intervals placed in the slots of a period: integer mWh (mvarh), 0 where absent. */
 export interface SlotData {
@@ -55,7 +55,7 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
         + `${plan.intervalMs} ms grid in (${plan.from}, ${plan.to}]`);
     }
     if (data.quality[k] !== 0) bad(`Cannot bill the interval ending ${new Date(interval.end).toISOString()} twice: expected each end once`);
-    const code = qualityIndex[interval.quality] ?? 0;
+    const code = qualityIndex.get(interval.quality) ?? 0;
     if (code === 0) {
       bad(`Cannot bill the interval ending ${interval.end}: quality ${JSON.stringify(interval.quality)}, `
         + `expected one of ${qualityCodes.join(', ')}`);

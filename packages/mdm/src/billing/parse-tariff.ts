@@ -89,7 +89,7 @@ function toComponent(raw: ComponentFile, path: string, buckets: ReadonlySet<stri
     case 'energy-tiered': return { kind: raw.kind, ...base, blocks: toBlocks(raw.blocks, path, fail) };
     case 'energy-tou': {
       if (buckets.size === 0) fail('schedule', undefined, `a schedule, for the time-of-use charge ${path}`);
-      const missing = [...buckets].find((b) => raw.rates[b] === undefined);
+      const missing = [...buckets].find((b) => !Object.hasOwn(raw.rates, b)); // not `rates[b]`: a bucket may be named constructor
       if (missing !== undefined) fail(`${path}.rates.${missing}`, undefined, `a rate for bucket ${missing} of the schedule`);
       const rates = Object.fromEntries(Object.entries(raw.rates).map(([bucket, rate]) => {
         if (!buckets.has(bucket)) fail(`${path}.rates.${bucket}`, rate, `a bucket of the schedule (${[...buckets].join(', ')})`);

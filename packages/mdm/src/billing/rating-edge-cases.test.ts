@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { hasCode } from '@phasewire/core';
 import { intervalSeries, testTariff } from '../testing/billing-fixtures.ts';
 import { rateBill } from './rate-bill.ts';
+import type { IntervalInput } from './types.ts';
 
 const day = { start: '2026-01-01', end: '2026-01-02' };
 
@@ -55,5 +56,31 @@ describe('determinants at the edges', () => {
     // 96 × 93 823 560 581 Wh = 9 007 061 815.776 kWh, exactly: just under the limit of 9 007 199 254 740 991 mWh
     const big = rateBill(tariff, day, intervalSeries(tariff, day, () => ({ importWh: 93823560581 })));
     assert.equal(big.determinants.importKwh, '9007061815.776');
+  });
+});
+
+describe('names that are also properties of every object', () => {
+  it('asks a rate for a bucket named constructor or toString, rather than fail when rating', () => {
+    for (const bucket of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const file = {
+        schedule: { windows: [{ bucket, dayTypes: ['weekday', 'weekend'], from: '08:00', to: '20:00' }], defaultBucket: 'off' },
+        components: [{ kind: 'energy-tou', id: 'e', description: 'E', rates: { off: '0.1' } }],
+      };
+      assert.throws(() => testTariff(file),
+        (e) => hasCode(e, 'PW_ERR_TARIFF_INVALID') && e.message.includes(`a rate for bucket ${bucket}`));
+      const rates = { off: '0.1', [bucket]: '0.2' };
+      const tariff = testTariff({ ...file, components: [{ kind: 'energy-tou', id: 'e', description: 'E', rates }] });
+      // 12 h at 1 kW = 12 kWh × 0.2 = 2.40; 12 kWh × 0.1 = 1.20
+      assert.equal(rateBill(tariff, day, intervalSeries(tariff, day, () => ({ importWh: 250 }))).total.minor, 360);
+    }
+  });
+
+  it('refuses an interval whose quality is an Object.prototype name, rather than bill it as missing and twice', () => {
+    const tariff = testTariff({ components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '1' }] });
+    const end = Date.UTC(2026, 0, 1, 0, 15);
+    for (const quality of ['toString', 'constructor', '__proto__']) {
+      const twice = [{ end, importWh: 1000, quality }, { end, importWh: 1000, quality }] as unknown as IntervalInput[];
+      assert.throws(() => rateBill(tariff, day, twice), (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes('expected one of'));
+    }
   });
 });
