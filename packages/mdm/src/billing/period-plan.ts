@@ -11,6 +11,7 @@ import { bucketsOf } from './parse-tariff.ts';
 import type { BillingPeriod, DayType, LocalDate, Season, Tariff, TouWindow } from './types.ts';
 
 const minuteMs = 60_000;
+const dayMs = 86_400_000;
 
 export interface PlanPart {
   readonly tariff: Tariff;
@@ -122,8 +123,9 @@ function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs
     const isLastOfPart = d === days - 1 || versionOn(tariffs, nextDay) !== tariff;
     const windows = windowsOfDay(tariff, day);
     const defaultBucket = tariff.schedule === undefined ? 0 : bucketsOf(tariff.schedule).size - 1;
-    // A day without a change of offset maps minute to instant by addition; a DST day asks Intl per interval.
-    const steady = offsetAt(dayFrom, timeZone) === offsetAt(dayTo - 1, timeZone);
+    // A day without a change of offset maps minute to instant by addition; a DST day asks Intl per interval. A day that
+    // starts at the end of a gap over midnight (America/Santiago, 01:00) has one offset but is short: it asks Intl too.
+    const steady = dayTo - dayFrom === dayMs && offsetAt(dayFrom, timeZone) === offsetAt(dayTo - 1, timeZone);
     for (let start = dayFrom; start < dayTo; start += intervalMs) {
       const slot = (start - from) / intervalMs;
       partOf[slot] = parts.length;

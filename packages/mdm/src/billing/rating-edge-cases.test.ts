@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCode } from '@phasewire/core';
 import { intervalSeries, testTariff } from '../testing/billing-fixtures.ts';
+import { addDays } from './local-time.ts';
 import { rateBill } from './rate-bill.ts';
 import type { IntervalInput } from './types.ts';
 
@@ -81,6 +82,24 @@ describe('names that are also properties of every object', () => {
     for (const quality of ['toString', 'constructor', '__proto__']) {
       const twice = [{ end, importWh: 1000, quality }, { end, importWh: 1000, quality }] as unknown as IntervalInput[];
       assert.throws(() => rateBill(tariff, day, twice), (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes('expected one of'));
+    }
+  });
+});
+
+describe('local days at the edges', () => {
+  it('puts intervals in their wall-clock window on a day whose midnight does not exist', () => {
+    // America/Santiago 2026-09-06: clocks go from 24:00 to 01:00, so the day starts at 01:00 (04:00 UTC) and has 92
+    // quarter hours. Window 00:00–02:00 takes 01:00–02:00 only: 1 kWh at 1 kW; the other 22 h are off.
+    // Asia/Beirut 2026-03-29 and America/Havana 2026-03-08 skip midnight the same way.
+    for (const [timeZone, date] of [['America/Santiago', '2026-09-06'], ['Asia/Beirut', '2026-03-29'], ['America/Havana', '2026-03-08']]) {
+      const tariff = testTariff({
+        timeZone, effectiveFrom: '2026-01-01',
+        schedule: { windows: [{ bucket: 'early', dayTypes: ['weekday', 'weekend'], from: '00:00', to: '02:00' }], defaultBucket: 'off' },
+        components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '1' }],
+      });
+      const period = { start: date as string, end: addDays(date as string, 1) };
+      const { determinants } = rateBill(tariff, period, intervalSeries(tariff, period, () => ({ importWh: 250 })));
+      assert.deepEqual(determinants.parts[0]?.buckets.map((b) => b.quantity), ['1', '22'], `${timeZone} ${date}`);
     }
   });
 });
