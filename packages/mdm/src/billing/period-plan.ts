@@ -60,7 +60,13 @@ function versionOn(tariffs: readonly Tariff[], day: LocalDate): Tariff | undefin
 function checkVersions(tariffs: readonly Tariff[]): void {
   const [first] = tariffs;
   if (first === undefined) notEffective('Cannot bill without a tariff: expected at least one tariff version');
+  const byVersion = new Map<number, Tariff>();
   for (const t of tariffs) {
+    // Two different versions under one number: which one applies would depend on the order they were given in.
+    if ((byVersion.get(t.version) ?? t) !== t) {
+      notEffective(`Cannot bill on two different versions numbered ${t.version} of tariff ${t.id}: expected each version number once`);
+    }
+    byVersion.set(t.version, t);
     for (const key of ['id', 'currency', 'timeZone'] as const) {
       if (t[key] !== first?.[key]) {
         notEffective(`Cannot bill on versions of different tariffs: version ${t.version} has ${key} ${t[key]}, `

@@ -103,3 +103,16 @@ describe('local days at the edges', () => {
     }
   });
 });
+
+describe('tariff versions and periods at the edges', () => {
+  it('refuses two different versions under one number, whose bill would depend on their order', () => {
+    const flat = (rate: string) => testTariff({ components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate }] });
+    const [a, b] = [flat('1'), flat('2')];
+    // Before: [a, b] billed 24 kWh × 1 = 24.00 and [b, a] 24 kWh × 2 = 48.00.
+    for (const versions of [[a, b], [b, a]]) {
+      assert.throws(() => rateBill(versions, day, intervalSeries(a, day, () => ({ importWh: 250 }))),
+        (e) => hasCode(e, 'PW_ERR_TARIFF_NOT_EFFECTIVE') && e.message.includes('two different versions numbered 1'));
+    }
+    assert.equal(rateBill([a, a], day, intervalSeries(a, day, () => ({ importWh: 250 }))).total.minor, 2400);
+  });
+});
