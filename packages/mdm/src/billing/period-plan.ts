@@ -100,6 +100,11 @@ function windowsOfDay(tariff: Tariff, day: LocalDate): { readonly bucket: number
 
 function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs: number): PeriodPlan {
   checkVersions(tariffs);
+  // A whole number of intervals in every demand window (15 and 30 min), and at most 1 440 a day.
+  if (!Number.isInteger(intervalMs) || intervalMs < minuteMs || 900_000 % intervalMs !== 0) {
+    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot bill on intervals of ${intervalMs} ms: expected a whole number of ms `
+      + 'of at least a minute that divides 15 minutes (900000, 300000, 60000)');
+  }
   const days = daysBetween(period.start, period.end);
   if (days <= 0) {
     throw new ValidationError('PW_ERR_BILLING_INPUT',

@@ -116,3 +116,19 @@ describe('tariff versions and periods at the edges', () => {
     assert.equal(rateBill([a, a], day, intervalSeries(a, day, () => ({ importWh: 250 }))).total.minor, 2400);
   });
 });
+
+describe('interval lengths', () => {
+  it('refuses an interval length that does not divide the demand windows, rather than take a demand of no interval', () => {
+    const tariff = testTariff({ components: [{ kind: 'demand', id: 'd', description: 'D', windowMinutes: 15, rate: '1' }] });
+    // 1 h intervals made a 15-minute window a quarter of an interval (no demand, "at" set, no ends); −900000 threw a RangeError;
+    // 1 ms planned 86 400 000 slots a day.
+    for (const intervalMs of [3_600_000, -900_000, 1, 0, 450_000.5, Number.NaN]) {
+      assert.throws(() => rateBill(tariff, day, [], { intervalMs }),
+        (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes(`intervals of ${intervalMs} ms`), String(intervalMs));
+    }
+    // 5-minute intervals: a 15-minute demand is three of them. 1.2 kWh in each of 00:00–00:15 is 14.4 kW.
+    const bill = rateBill(tariff, day, intervalSeries(tariff, day, (p) => ({ importWh: p.slot < 3 ? 1200 : 0 }), 300_000),
+      { intervalMs: 300_000 });
+    assert.deepEqual(bill.determinants.parts[0]?.demands.map((d) => [d.quantity, d.trace.ends?.length]), [['14.4', 3]]);
+  });
+});
