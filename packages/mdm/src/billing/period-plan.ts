@@ -88,14 +88,14 @@ const inWindow = (from: number, to: number, minute: number): boolean =>
 function windowsOfDay(tariff: Tariff, day: LocalDate): { readonly bucket: number; readonly from: number; readonly to: number }[] {
   const schedule = tariff.schedule;
   if (schedule === undefined) return [];
-  const buckets = [...bucketsOf(schedule)];
+  const buckets = new Map([...bucketsOf(schedule)].map((bucket, index) => [bucket, index]));
   const weekday = weekdayOf(day);
   const dayType: DayType = schedule.holidays.includes(day) ? 'holiday' : weekday === 0 || weekday === 6 ? 'weekend' : 'weekday';
   const monthDay = day.slice(5);
   const seasons = new Set(schedule.seasons.filter((s) => inSeason(s, monthDay)).map((s) => s.id));
   const applies = (w: TouWindow): boolean =>
     w.dayTypes.includes(dayType) && (w.seasons === undefined || w.seasons.some((s) => seasons.has(s)));
-  return schedule.windows.filter(applies).map((w) => ({ bucket: buckets.indexOf(w.bucket), from: minuteOf(w.from), to: minuteOf(w.to) }));
+  return schedule.windows.filter(applies).map((w) => ({ bucket: buckets.get(w.bucket) ?? 0, from: minuteOf(w.from), to: minuteOf(w.to) }));
 }
 
 function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs: number): PeriodPlan {
