@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { hasCode } from '@phasewire/core';
 import { intervalSeries, testTariff } from '../testing/billing-fixtures.ts';
 import { addDays } from './local-time.ts';
+import { planPeriod } from './period-plan.ts';
 import { rateBill } from './rate-bill.ts';
 import type { IntervalInput } from './types.ts';
 
@@ -150,5 +151,26 @@ describe('tariff sizes', () => {
     // A 400-digit rate was read, and every bill on it failed; 32 characters hold any real rate.
     refused({ components: [{ ...flat[0], rate: '1'.repeat(400) }] }, 'at most 32 characters');
     assert.equal(testTariff({ components: [{ ...flat[0], rate: `0.${'1'.repeat(30)}` }] }).components.length, 1);
+  });
+});
+
+describe('period lengths', () => {
+  it('bills ten years, and refuses a longer period rather than allocate for centuries', () => {
+    const daily = { kind: 'fixed', id: 'f', description: 'F', per: 'day', amount: '1' };
+    const tariff = testTariff({ effectiveFrom: '1900-01-01', components: [daily] });
+    // 2026-01-01 to 2036-01-01: 3 652 days (2028 and 2032 are leap years) × 1.00
+    assert.equal(rateBill(tariff, { start: '2026-01-01', end: '2036-01-01' }, []).total.minor, 365200);
+    assert.throws(() => rateBill(tariff, { start: '1900-01-01', end: '2900-01-01' }, []),
+      (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes('at most 3660 days'));
+  });
+
+  it('keeps more than 255 parts apart', () => {
+    // A version a day for 300 days: part 256 was part 0 again in a byte.
+    const versions = Array.from({ length: 300 }, (_, k) => testTariff({
+      version: k + 1, effectiveFrom: addDays('2026-01-01', k), components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '1' }],
+    }));
+    const plan = planPeriod(versions, { start: '2026-01-01', end: addDays('2026-01-01', 300) });
+    assert.equal(plan.parts.length, 300);
+    assert.equal(plan.partOf[299 * 96], 299);
   });
 });
