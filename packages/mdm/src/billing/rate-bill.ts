@@ -225,9 +225,16 @@ function ratePart(context: PartContext): { readonly lines: BillLine[]; readonly 
 export function rateDeterminants(tariffs: Tariff | readonly Tariff[], determinants: Determinants, options: RatingOptions = {}): Bill {
   const plan = planPeriod(tariffs, determinants.period, determinants.intervalMs);
   const periodDays = daysBetween(determinants.period.start, determinants.period.end);
+  // Determinants computed on fewer versions (one part where the plan has two) would rate the whole period on the first.
+  if (determinants.parts.length !== plan.parts.length) {
+    throw new ValidationError('PW_ERR_TARIFF_NOT_EFFECTIVE', `Cannot rate determinants of ${determinants.parts.length} part(s) on `
+      + `versions that split ${determinants.period.start} to ${determinants.period.end} in ${plan.parts.length}: expected the versions `
+      + 'they were computed on');
+  }
   const rated = determinants.parts.map((part, index) => {
-    const tariff = plan.parts[index]?.tariff;
-    if (tariff === undefined || tariff.version !== part.tariffVersion) {
+    const planned = plan.parts[index];
+    const tariff = planned?.tariff;
+    if (tariff === undefined || tariff.version !== part.tariffVersion || planned?.start !== part.start || planned.end !== part.end) {
       throw new ValidationError('PW_ERR_TARIFF_NOT_EFFECTIVE', `Cannot rate part ${index} (${part.start} to ${part.end}): `
         + `its determinants are for version ${part.tariffVersion}, expected ${tariff?.version ?? 'a part of the plan'}`);
     }

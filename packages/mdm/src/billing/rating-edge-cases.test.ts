@@ -8,7 +8,8 @@ import { hasCode } from '@phasewire/core';
 import { intervalSeries, testTariff } from '../testing/billing-fixtures.ts';
 import { addDays } from './local-time.ts';
 import { planPeriod } from './period-plan.ts';
-import { rateBill } from './rate-bill.ts';
+import { rateBill, rateDeterminants } from './rate-bill.ts';
+import { computeDeterminants } from './determinants.ts';
 import type { IntervalInput } from './types.ts';
 
 const day = { start: '2026-01-01', end: '2026-01-02' };
@@ -172,5 +173,19 @@ describe('period lengths', () => {
     const plan = planPeriod(versions, { start: '2026-01-01', end: addDays('2026-01-01', 300) });
     assert.equal(plan.parts.length, 300);
     assert.equal(plan.partOf[299 * 96], 299);
+  });
+});
+
+describe('determinants rated again', () => {
+  it('refuses determinants computed on other versions than those it rates them on', () => {
+    const flat = (version: number, effectiveFrom: string, rate: string) =>
+      testTariff({ version, effectiveFrom, components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate }] });
+    const [v1, v2] = [flat(1, '2026-01-01', '1'), flat(2, '2026-01-16', '100')];
+    const month = { start: '2026-01-01', end: '2026-02-01' };
+    const onV1 = computeDeterminants(v1, month, intervalSeries(v1, month, () => ({ importWh: 250 })));
+    // Before: the bill said versions [1, 2] and rated all 31 days at version 1's rate.
+    assert.throws(() => rateDeterminants([v1, v2], onV1),
+      (e) => hasCode(e, 'PW_ERR_TARIFF_NOT_EFFECTIVE') && e.message.includes('1 part(s)'));
+    assert.equal(rateDeterminants(v1, onV1).total.minor, 74400);
   });
 });
