@@ -50,9 +50,16 @@ export function parseTariff(data: unknown, source = 'tariff'): Tariff {
   };
 }
 
-/** A decimal field as its exact text: a JSON number is read back through its shortest form (0.1 → "0.1"). */
+/**
+ * A decimal field as its exact text: a JSON number is read back through its shortest form (0.1 → "0.1"). That is the
+ * number the file wrote only up to 15 significant digits (a float64 holds 15 for sure): 0.12345678901234567890 reads
+ * back as 0.12345678901234568, so a longer number is refused and asked for as a string.
+ */
 function exact(value: string | number, path: string, fail: Fail): Decimal {
   const textValue = typeof value === 'number' ? String(value) : value;
+  if (typeof value === 'number' && textValue.replace('.', '').replace(/^0+|0+$/gu, '').length > 15) {
+    fail(path, value, 'a number of at most 15 significant digits, or the decimal as a string ("0.12345678901234567890")');
+  }
   return isDecimal(textValue) ? textValue : fail(path, value, 'a non-negative decimal without an exponent, as a string ("0.0000001")');
 }
 

@@ -189,3 +189,17 @@ describe('determinants rated again', () => {
     assert.equal(rateDeterminants(v1, onV1).total.minor, 74400);
   });
 });
+
+describe('decimals written as JSON numbers', () => {
+  it('refuses a number with more significant digits than a float64 gives back, rather than bill another rate', () => {
+    const rated = (rate: unknown) => testTariff({ components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate }] }).components[0];
+    // JSON.parse gives 123456789012345680000 for 123456789012345678901, and 0.12345678901234568 for 0.12345678901234567890.
+    for (const rate of [JSON.parse('123456789012345678901') as number, JSON.parse('0.12345678901234567890') as number, 0.1 + 0.2]) {
+      assert.throws(() => rated(rate), (e) => hasCode(e, 'PW_ERR_TARIFF_INVALID') && e.message.includes('at most 15 significant digits'));
+    }
+    const read = [0.123456789012345, 100000000000000000000, 0.000001, 12.5].map((rate) => rated(rate));
+    assert.deepEqual(read.map((c) => c !== undefined && 'rate' in c && c.rate),
+      ['0.123456789012345', '100000000000000000000', '0.000001', '12.5']);
+    assert.equal(rated('0.12345678901234567890')?.kind, 'energy-flat');
+  });
+});
