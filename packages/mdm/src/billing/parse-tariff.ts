@@ -79,6 +79,8 @@ function toSchedule(raw: NonNullable<TariffFile['schedule']>, fail: Fail, date: 
   const windows = raw.windows.map((w, index) => {
     const path = `schedule.windows[${index}]`;
     if (w.from === w.to) fail(`${path}.to`, w.to, `a time other than from (${w.from}): a window may not be empty or the whole day`);
+    // 24:00 ends a day; as a start it made 24:00–00:00 a window that matches nothing.
+    if (w.from === '24:00') fail(`${path}.from`, w.from, 'a time from 00:00 to 23:59 (24:00 only ends a window)');
     for (const [k, s] of (w.seasons ?? []).entries()) {
       if (!seasonIds.has(s)) fail(`${path}.seasons[${k}]`, s, `a season of schedule.seasons (${[...seasonIds].join(', ') || 'none'})`);
     }

@@ -203,3 +203,20 @@ describe('decimals written as JSON numbers', () => {
     assert.equal(rated('0.12345678901234567890')?.kind, 'energy-flat');
   });
 });
+
+describe('windows at midnight', () => {
+  it('takes 24:00 only as the end of a window', () => {
+    const schedule = (from: string, to: string) => ({
+      schedule: { windows: [{ bucket: 'peak', dayTypes: ['weekday', 'weekend'], from, to }], defaultBucket: 'off' },
+      components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '1' }],
+    });
+    // 24:00–00:00 was accepted and matched no interval; 24:00–06:00 silently meant 00:00–06:00.
+    for (const to of ['00:00', '06:00']) {
+      assert.throws(() => testTariff(schedule('24:00', to)),
+        (e) => hasCode(e, 'PW_ERR_TARIFF_INVALID') && e.message.includes('field schedule.windows[0].from is "24:00"'));
+    }
+    const tariff = testTariff(schedule('18:00', '24:00'));
+    const { determinants } = rateBill(tariff, day, intervalSeries(tariff, day, () => ({ importWh: 250 })));
+    assert.deepEqual(determinants.parts[0]?.buckets.map((b) => b.quantity), ['6', '18']);
+  });
+});
