@@ -7,6 +7,11 @@ import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
+import { ProtectionSettingsSchema } from '@phasewire/core/protocol';
+import { FirmwareSlotsSchema } from '@phasewire/agent';
+import {
+  RootSignedSchema, SnapshotSignedSchema, TargetFileSchema, TargetsSignedSchema, TimestampSignedSchema,
+} from '@phasewire/secure';
 
 interface Row {
   readonly field: string;
@@ -94,8 +99,19 @@ export const generatedSections: readonly GeneratedSection[] = [
     page: 'configuration.md', source: 'packages/server/src/alarm-config-schema.ts',
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
+  { page: 'protection.md', source: 'packages/core/src/protocol/protection-settings.ts', text: () => schemaTable(ProtectionSettingsSchema) },
+  { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
+  { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-slots.ts', text: () => schemaTable(FirmwareSlotsSchema) },
   { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },
 ];
+
+/** The `signed` part of each TUF metadata file, and one target file of a delegated role. */
+function tufTables(): string {
+  const tables = [['root.json', RootSignedSchema], ['targets.json and each delegated role', TargetsSignedSchema],
+    ['a target file (`targets[path]`)', TargetFileSchema], ['snapshot.json', SnapshotSignedSchema],
+    ['timestamp.json', TimestampSignedSchema]] as const;
+  return tables.map(([name, schema]) => `#### ${name}\n\n${schemaTable(schema)}`).join('\n\n');
+}
 
 const end = '<!-- end of generated section -->';
 

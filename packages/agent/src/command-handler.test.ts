@@ -25,11 +25,48 @@ describe('command handler', () => {
   it('executes each command id at most once, also across a restart', () => {
     const { commands, calls } = handler();
     assert.equal(commands.handle({ v: 1, id: 'a', op: 'read', exp: 2_000_000 }).response?.ok, true);
-    const again = commands.handle({ v: 1, id: 'a', op: 'read', exp: 2_000_000 });
-    assert.equal(again.response?.code, 'PW_ERR_COMMAND_REPLAYED');
-    assert.deepEqual(calls, ['read']);
     const restarted = handler(commands.executedIds());
     assert.equal(restarted.commands.handle({ v: 1, id: 'a', op: 'read', exp: 2_000_000 }).response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.deepEqual(calls, ['read']);
+  });
+
+  it('answers a second copy of a command that ran with the answer it had, again, without running it again', () => {
+    const { commands, calls, clock } = handler();
+    const first = commands.handle({ v: 1, id: 'a', op: 'read', exp: 2_000_000 });
+    const sync = commands.handle({ v: 1, id: 's', op: 'clock-sync', exp: 2_000_000, t: 1_000_500, k: 1, c: 7 });
+    // The copies come later, the clock-sync's after its expiry: the answers are what they were.
+    clock.advance(1_500_000);
+    const again = commands.handle({ v: 1, id: 'a', op: 'read', exp: 2_000_000 });
+    assert.deepEqual({ ...again, executed: again.executed }, { ...first, executed: false, repeated: true });
+    assert.deepEqual(commands.handle({ v: 1, id: 's', op: 'clock-sync', exp: 2_000_000, t: 9_000_000, k: 1, c: 7 }).response,
+      sync.response);
+    assert.deepEqual(calls, ['read', 'sync'], 'neither ran twice');
+    // A refused command is no answer kept: a copy is judged again (a stale clock-sync sent again with a new anchor runs).
+    assert.equal(commands.handle({ v: 1, id: 't', op: 'clock-sync', exp: 9_000_000, t: 2_500_000, k: 1, c: 5 }).response?.code,
+      'PW_ERR_COMMAND_STALE');
+    assert.equal(commands.handle({ v: 1, id: 't', op: 'clock-sync', exp: 9_000_000, t: 2_500_000, k: 1, c: 7 }).response?.ok, true);
+  });
+
+  it('answers a copy only when it is one: another command under a used id is refused, not given the old answer', () => {
+    const { commands, relay } = handler();
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_000_000 }).response?.relay, 'open');
+    // Before, the reconnect got the disconnect's answer (ok, relay open) while the relay stayed open.
+    const other = commands.handle({ v: 1, id: 'c', op: 'reconnect', exp: 2_000_000 });
+    assert.equal(other.response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(other.repeated, undefined);
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_500_000 }).response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(relay(), 'open');
+    assert.equal(commands.handle({ v: 1, id: 'c', op: 'disconnect', exp: 2_000_000 }).repeated, true);
+  });
+
+  it('keeps the answers of the latest 64 commands run: a copy of the 65th before them is refused', () => {
+    const clock = new ManualClock(1_000_000);
+    const target = { readOnDemand: () => undefined, syncClock: () => 0, setRelay: () => undefined };
+    const commands = new CommandHandler({ clock, target });
+    for (let i = 0; i < 65; i++) commands.handle({ v: 1, id: `r${i}`, op: 'disconnect', exp: 2_000_000 });
+    assert.equal(commands.handle({ v: 1, id: 'r0', op: 'disconnect', exp: 2_000_000 }).response?.code, 'PW_ERR_COMMAND_REPLAYED');
+    assert.equal(commands.handle({ v: 1, id: 'r1', op: 'disconnect', exp: 2_000_000 }).repeated, true);
+    assert.equal(commands.handle({ v: 1, id: 'r64', op: 'disconnect', exp: 2_000_000 }).repeated, true);
   });
 
   it('refuses a command at or after its expiry on the meter clock', () => {

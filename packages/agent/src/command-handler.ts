@@ -1,12 +1,29 @@
 // Commands from the head-end, after the envelope has authenticated them and its replay window has
 // refused a replayed envelope: each command id is executed at most once (the ids are remembered,
 // bounded, and the owner persists them) and only before its expiry on the meter's clock
-// (SECURITY.md, Commands: fresh, counter + expiry, executed at most once).
+// (SECURITY.md, Commands: fresh, counter + expiry, executed at most once). A second copy of a command
+// that ran (the head-end sends a command again when the meter comes online, and behind a broker that
+// held the first copy both arrive) is answered with the answer it had, again, not run again: the
+// answers of the latest commands run are kept in memory. A copy after a restart, whose answer is no
+// longer held, is refused (PW_ERR_COMMAND_REPLAYED), and so is another command under a used id: a
+// copy keeps the operation and expiry of the first (only a clock-sync's time and anchor are new).
 import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from '@phasewire/core/protocol';
 import type { Command, CommandOp, CommandResponse } from '@phasewire/core/protocol';
-import type { RelayState } from '@phasewire/meter';
+import type { RelayOutcome, RelayState } from '@phasewire/meter';
+
+/**
+ * Local protection and the reconnect policy of a meter that has them (reading-source.ts): settings
+ * by version, arm and disarm, and a relay that a reconnect arms and a confirm closes.
+ */
+export interface ProtectionTarget {
+  /** Checks and installs settings (refusing a version not above the one running); answers the version running after. */
+  setSettings(settings: unknown): { readonly version: number } | { readonly code: string; readonly reason: string };
+  setArmed(armed: boolean): number;
+  disconnect(): RelayOutcome;
+  reconnect(confirm: boolean): RelayOutcome;
+}
 
 /** What the commands act on: the agent supplies them. */
 export interface CommandTarget {
@@ -15,6 +32,8 @@ export interface CommandTarget {
   /** Sets the meter clock from the head-end's time; returns the correction applied, ms. */
   syncClock(headEndTime: number): number;
   setRelay(state: RelayState): void;
+  /** Local protection; absent: the protection commands are unsupported, and a reconnect closes at once. */
+  readonly protection?: ProtectionTarget;
   /**
    * How long ago, on the meter's clock, it sent uplink envelope (`keyId`, `counter`) on its current
    * connection; undefined when it has no such record (sent on an earlier one, before a restart, never).
@@ -34,6 +53,8 @@ export interface CommandHandlerOptions {
   readonly executed?: readonly string[];
   /** How many ids to remember; default 1024. Commands expire long before that many arrive. */
   readonly rememberIds?: number;
+  /** How many answers of commands run to keep, to answer a second copy with (memory only); default 64. */
+  readonly rememberAnswers?: number;
   /**
    * The longest a clock-sync may have been on its way, on the meter's clock; default 30 s. Half of it
    * bounds the error of the time set; a clock-sync that may be older is refused (PW_ERR_COMMAND_STALE).
@@ -48,6 +69,8 @@ export interface HandledCommand {
   readonly executed: boolean;
   /** Why the body is not a command (then there is no command and no response). */
   readonly invalid?: DecodeError;
+  /** A copy of a command that ran before: `response` is the answer it had then, sent again. */
+  readonly repeated?: true;
 }
 
 export class CommandHandler {
@@ -55,12 +78,16 @@ export class CommandHandler {
   readonly #target: CommandTarget;
   readonly #max: number;
   readonly #executed: Set<string>;
+  /** The answers of the latest commands run, with what a copy of each must repeat (op, expiry when known). */
+  readonly #answers = new Map<string, { readonly op: string; readonly expiresAt?: number; readonly answer: CommandResponse }>();
+  readonly #maxAnswers: number;
   readonly #clockSyncMaxAgeMs: number;
 
   constructor(options: CommandHandlerOptions) {
     this.#clock = options.clock;
     this.#target = options.target;
     this.#max = options.rememberIds ?? 1024;
+    this.#maxAnswers = options.rememberAnswers ?? 64;
     this.#clockSyncMaxAgeMs = options.clockSyncMaxAgeMs ?? 30_000;
     this.#executed = new Set(options.executed ?? []);
   }
@@ -95,6 +122,11 @@ export class CommandHandler {
       refused: { command, executed: false, response: { v: 1, id: command.id, ok: false, code: error.code, reason: error.message } },
     });
     if (this.#executed.has(command.id)) {
+      const kept = this.#answers.get(command.id);
+      // Only a copy of that command: another under its id (another op) must not pass for answered with its answer.
+      if (kept !== undefined && kept.op === command.op && (kept.expiresAt ?? command.expiresAt) === command.expiresAt) {
+        return { refused: { command, response: kept.answer, executed: false, repeated: true } };
+      }
       return refuse(new SecurityError('PW_ERR_COMMAND_REPLAYED',
         `Cannot execute command ${command.id} (${command.op}): it was executed before; a command runs at most once`));
     }
@@ -106,7 +138,7 @@ export class CommandHandler {
     if (this.#target.supports?.(command.op) === false) {
       return refuse(new ValidationError('PW_ERR_COMMAND_UNSUPPORTED',
         `Cannot execute command ${command.id} (${command.op}): unsupported by this meter, which offers `
-        + `no ${command.op === 'read' ? 'on-demand reading' : command.op === 'clock-sync' ? 'clock to set' : 'load relay'}`));
+        + `no ${unsupportedWhat(command.op)}`));
     }
     if (command.op === 'clock-sync') {
       const transit = this.#transit(command);
@@ -167,24 +199,70 @@ export class CommandHandler {
         break;
       }
       case 'disconnect':
-        this.#target.setRelay('open');
-        response = { v: 1, id: command.id, ok: true, relay: 'open' };
+      case 'reconnect': {
+        const protection = this.#target.protection;
+        if (protection === undefined) {
+          const relay = command.op === 'disconnect' ? 'open' : 'closed';
+          this.#target.setRelay(relay);
+          response = { v: 1, id: command.id, ok: true, relay };
+          break;
+        }
+        const outcome = command.op === 'disconnect' ? protection.disconnect() : protection.reconnect(command.confirm === true);
+        response = {
+          v: 1, id: command.id, ok: outcome.ok, relay: outcome.relay, armed: outcome.armed,
+          ...(outcome.code === undefined ? {} : { code: outcome.code }),
+          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        };
         break;
-      case 'reconnect':
-        this.#target.setRelay('closed');
-        response = { v: 1, id: command.id, ok: true, relay: 'closed' };
+      }
+      case 'protection-settings': {
+        const installed = this.#target.protection?.setSettings(command.settings);
+        response = installed === undefined || 'code' in installed
+          ? { v: 1, id: command.id, ok: false, code: installed?.code ?? 'PW_ERR_COMMAND_UNSUPPORTED', reason: installed?.reason ?? '' }
+          : { v: 1, id: command.id, ok: true, settingsVersion: installed.version };
         break;
+      }
+      case 'protection-arm':
+      case 'protection-disarm': {
+        const version = this.#target.protection?.setArmed(command.op === 'protection-arm') ?? 0;
+        response = { v: 1, id: command.id, ok: true, ...(version >= 1 ? { settingsVersion: version } : {}) };
+        break;
+      }
     }
+    this.#answered(command.op, response, command.expiresAt);
     return { command, response, executed: true };
   }
 
-  /** Counts `id` as executed (a command that was running when the agent stopped, too). */
-  remember(id: string): void {
+  /**
+   * Counts `id` as executed (a command that was running when the agent stopped, too), with its answer
+   * (and its operation, which a copy must repeat) when there is one.
+   */
+  remember(id: string, answer?: { readonly op: string; readonly response: CommandResponse }): void {
     this.#executed.add(id);
     while (this.#executed.size > this.#max) {
       const oldest = this.#executed.values().next();
       if (oldest.done === true) break;
       this.#executed.delete(oldest.value);
     }
+    if (answer !== undefined) this.#answered(answer.op, answer.response);
+  }
+
+  #answered(op: string, answer: CommandResponse, expiresAt?: number): void {
+    this.#answers.set(answer.id, expiresAt === undefined ? { op, answer } : { op, expiresAt, answer });
+    while (this.#answers.size > this.#maxAnswers) {
+      const oldest = this.#answers.keys().next();
+      if (oldest.done === true) break;
+      this.#answers.delete(oldest.value);
+    }
+  }
+}
+
+function unsupportedWhat(op: CommandOp): string {
+  switch (op) {
+    case 'read': return 'on-demand reading';
+    case 'clock-sync': return 'clock to set';
+    case 'disconnect':
+    case 'reconnect': return 'load relay';
+    default: return 'local protection';
   }
 }

@@ -6,3 +6,4 @@ export { InflightTracker, envelopeCounterOf, type QueuedMessage } from './inflig
 export { Backoff, type BackoffPolicy } from './backoff.ts';
 export { linkProfiles, type LinkProfile, type LinkProfileName, type LinkConditions } from './link-profile.ts';
 export { UplinkPolicy, type UplinkWork } from './uplink-policy.ts';
+export * from './firmware/firmware-slots.ts';

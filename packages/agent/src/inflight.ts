@@ -31,6 +31,11 @@ export function isCommandResponse(envelope: Uint8Array): boolean {
   return envelope.length >= envelopeHeaderLength && envelope[2] === messageTypeCodes['command-response'];
 }
 
+/** Whether a queued envelope is an event (a protection trip): it goes out on up/events. */
+export function isEvent(envelope: Uint8Array): boolean {
+  return envelope.length >= envelopeHeaderLength && envelope[2] === messageTypeCodes.event;
+}
+
 const keyOf = (keyId: number, counter: bigint): string => `${keyId}/${counter}`;
 
 export class InflightTracker {

@@ -5,7 +5,8 @@
 import type { Snapshot } from '@phasewire/core';
 import type { SimulatedMeter } from '@phasewire/meter';
 import type { CommandOp } from '@phasewire/core/protocol';
-import type { LoadRelay, RelayState } from '@phasewire/meter';
+import type { LoadRelay, RelayState, TripRecord } from '@phasewire/meter';
+import type { ProtectionTarget } from './command-handler.ts';
 
 /** A load relay the head-end may switch (disconnect / reconnect commands). */
 export interface RelayControl {
@@ -22,6 +23,10 @@ export interface ReadingSource {
   readonly relay?: RelayControl;
   /** Whether readings follow the agent's clock, so that clock-sync means something; absent: clock-sync is "unsupported". */
   readonly followsAgentClock?: boolean;
+  /** Local protection (protected-source.ts); absent: protection commands are answered "unsupported". */
+  readonly protection?: ProtectionTarget;
+  /** Trips protection made since the last call, oldest first (taking them empties the list), for the agent to report. */
+  takeTrips?(): TripRecord[];
 }
 
 /** The simulated meter as a source: it measures up to the agent's time, through the agent's load relay. */
@@ -45,5 +50,8 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'clock-sync': return source.followsAgentClock === true;
     case 'disconnect':
     case 'reconnect': return source.relay !== undefined;
+    case 'protection-settings':
+    case 'protection-arm':
+    case 'protection-disarm': return source.protection !== undefined;
   }
 }

@@ -3,10 +3,13 @@
 // walk it for every role, so a route cannot be added without a rule.
 import type { Role, TokenScope } from './dto.ts';
 
-export const roles: readonly Role[] = ['viewer', 'analyst', 'operator', 'admin'];
-const rank: Readonly<Record<Role, number>> = { viewer: 0, analyst: 1, operator: 2, admin: 3 };
+export const roles: readonly Role[] = ['viewer', 'analyst', 'operator', 'admin', 'billing'];
+// `billing` stands beside the line viewer < analyst < operator < admin: a billing clerk reads what a
+// viewer reads and runs billing; nobody else but an admin touches billing (bills are customers' money).
+const rank: Readonly<Record<Role, number>> = { viewer: 0, billing: 0, analyst: 1, operator: 2, admin: 3 };
 
-export const roleAtLeast = (role: Role, minimum: Role): boolean => rank[role] >= rank[minimum];
+export const roleAtLeast = (role: Role, minimum: Role): boolean =>
+  (minimum === 'billing' ? role === 'billing' || role === 'admin' : rank[role] >= rank[minimum]);
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -45,6 +48,8 @@ export const routeRules: readonly RouteRule[] = [
   rule('POST', `${api}/meters/:id/commands`, 'operator', 'command'),
   rule('GET', `${api}/meters/:id/commands/:command`, 'operator', 'command'),
   rule('POST', `${api}/meters/:id/revoke`, 'operator', 'command'),
+  rule('GET', `${api}/meters/:id/protection`, 'viewer', 'read'),
+  rule('PUT', `${api}/meters/:id/protection`, 'admin', 'command'),
   rule('POST', `${api}/enrollment-tokens`, 'operator', 'command'),
   rule('GET', `${api}/users`, 'admin', 'admin'),
   rule('POST', `${api}/users`, 'admin', 'admin'),
@@ -56,8 +61,39 @@ export const routeRules: readonly RouteRule[] = [
   rule('GET', `${api}/live`, 'viewer', 'read'),
 ];
 
+/** The billing routes (routes-billing.ts), in a table of their own with a test of their own (billing-access.test.ts). */
+export const billingRouteRules: readonly RouteRule[] = [
+  rule('GET', `${api}/billing/tariffs`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/tariffs`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/tariffs/:id`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/accounts`, 'billing', 'billing'),
+  rule('PUT', `${api}/billing/accounts/:id`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/accounts/:id/service-points`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/accounts/:id/tariffs`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/service-points`, 'billing', 'billing'),
+  rule('PUT', `${api}/billing/service-points/:id`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/service-points/:id/installations`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/service-points/:id/exchange`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/runs`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/runs`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/runs/:cycle`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/intervals`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/bills/:id/issue`, 'billing', 'billing'),
+  rule('POST', `${api}/billing/bills/:id/rebill`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/audit`, 'billing', 'billing'),
+  // Exports (routes-exports.ts, routes-bill-exports.ts): customers' data, so for billing.
+  rule('GET', `${api}/meters/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/meters/:id/intervals.csv`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/bill.pdf`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills/:id/greenbutton.xml`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/bills.csv`, 'billing', 'billing'),
+];
+
 export function findRule(method: string, url: string): RouteRule | undefined {
-  return routeRules.find((r) => r.method === method && r.url === url);
+  const match = (r: RouteRule): boolean => r.method === method && r.url === url;
+  return routeRules.find(match) ?? billingRouteRules.find(match);
 }
 
 /** Who is calling: a signed-in user (cookie session) or a bearer token. */

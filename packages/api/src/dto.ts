@@ -8,9 +8,10 @@ import type { Static, TSchema } from 'typebox';
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const isoTime = Type.String({ description: 'ISO-8601 UTC time', format: 'date-time' });
 
-export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('operator'), Type.Literal('admin')]);
+export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('operator'), Type.Literal('admin'),
+  Type.Literal('billing')]);
 export type Role = Static<typeof Role>;
-export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin')]);
+export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin'), Type.Literal('billing')]);
 export type TokenScope = Static<typeof TokenScope>;
 export const LinkProfile = Type.Union([Type.Literal('wifi'), Type.Literal('cellular'), Type.Literal('rs485')]);
 export type LinkProfile = Static<typeof LinkProfile>;
@@ -65,7 +66,7 @@ export const ApiTokenCreated =
 export type ApiTokenCreated = Static<typeof ApiTokenCreated>;
 export const TokenCreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
-  scopes: Type.Array(TokenScope, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  scopes: Type.Array(TokenScope, { minItems: 1, maxItems: 4, uniqueItems: true }),
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
 });
 export type TokenCreateBody = Static<typeof TokenCreateBody>;
@@ -220,10 +221,20 @@ export const AcknowledgeBody = Type.Object({ note: Type.String({ minLength: 1, m
 export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 
 // ── commands, revocation, enrollment
-export const CommandKindDto =
-  Type.Union([Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect')]);
+export const CommandKindDto = Type.Union([
+  Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
+  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'),
+]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
-export const CommandBody = Type.Object({ kind: CommandKindDto });
+export const CommandBody = Type.Object({
+  kind: Type.Union([
+    Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
+    Type.Literal('protection-arm'), Type.Literal('protection-disarm'),
+  ], { description: 'protection settings go by PUT /api/v1/meters/:id/protection' }),
+  confirm: Type.Optional(Type.Boolean({
+    description: 'reconnect only: close a relay an earlier reconnect armed (a meter with local protection arms on the first reconnect)',
+  })),
+});
 export type CommandBody = Static<typeof CommandBody>;
 export const CommandResult = Type.Object({
   id: Type.String(), kind: CommandKindDto,
@@ -273,3 +284,23 @@ export type LiveMessage =
     readonly lastSeen: string | null }
   | { readonly type: 'alarm'; readonly alarm: AlarmDto };
 export type LiveClientMessage = { readonly type: 'subscribe'; readonly meters: readonly string[] | '*' };
+
+// ── local protection
+export const ProtectionTrip = Type.Object({
+  receivedAt: isoTime,
+  at: isoTime,
+  fn: Type.String({ description: 'the function that tripped (docs/protection.md)' }),
+  reason: Type.String(),
+  settingsVersion: Type.Integer(),
+  record: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'the trip record as the meter sent it: values at the trip and before it (phasors, RMS), the sequence of events',
+  }),
+});
+export type ProtectionTrip = Static<typeof ProtectionTrip>;
+export const ProtectionDto = Type.Object({
+  settings: nullable(Type.Object({
+    version: Type.Integer(), confirmedAt: isoTime, command: Type.String(), settings: Type.Record(Type.String(), Type.Unknown()),
+  }, { description: 'the settings the meter last confirmed; null: none sent (the meter runs its defaults, or has no protection)' })),
+  trips: Type.Array(ProtectionTrip, { description: 'newest first' }),
+});
+export type ProtectionDto = Static<typeof ProtectionDto>;

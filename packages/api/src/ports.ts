@@ -1,16 +1,29 @@
 // The narrow ports the HTTP API needs from the rest of the server. The composition fits the head-end,
 // the alarm service and the enrollment token store to them; tests fit fakes or the real adapters.
 import type { MeterId } from '@phasewire/core';
-import type { CommandKind, CommandRecord } from '@phasewire/headend';
+import type { CommandKind, CommandParams, CommandRecord, ProtectionView } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
-import type { TimeRange } from '@phasewire/store';
+import type { BillingStore, TimeRange } from '@phasewire/store';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
 
 /** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
+/** Billing (routes-billing.ts): the billing store and the run settings of the server's configuration. */
+export interface BillingPort {
+  readonly store: BillingStore;
+  /** A bill whose completeness is below this share (0..1) is held for review. */
+  readonly completenessLimit: number;
+  /** Service points read per interval query in a run. */
+  readonly batchSize?: number;
+  /** The cycle day of an account created without one (server configuration billing.cycleDay; default 1). */
+  readonly defaultCycleDay?: number;
+}
+
 export interface DevicePort {
   readonly registry: DeviceRegistry;
   /** Sends a command: its record once the meter answered, or `pending` after the wait (headend/command-record.ts). */
-  sendCommand(device: MeterId, kind: CommandKind, waitMs?: number): Promise<CommandRecord>;
+  sendCommand(device: MeterId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
+  /** The settings the meter last confirmed and its trips, newest first; absent: the composition keeps none. */
+  protection?(device: MeterId): ProtectionView;
   /** What is known of command `id` sent to `device`; undefined when the device had no such command. */
   command(device: MeterId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once. */
@@ -141,4 +154,35 @@ export interface AccountStore {
   tenantOf(meter: string): string;
   assignMeter(meter: string, tenant: string): void;
   close(): void;
+}
+
+/** One readiness check: `ok` or `failing`, with what was found (never a secret: probes are unauthenticated). */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly state: 'ok' | 'failing';
+  readonly detail: string;
+}
+
+export interface Readiness {
+  /** Every check is ok. */
+  readonly ready: boolean;
+  readonly checks: readonly ReadinessCheck[];
+}
+
+/**
+ * What the composition gives the API for operations (docs/operations.md): the readiness checks
+ * behind /readyz and the Prometheus text behind /metrics. The API holds no metrics library.
+ */
+export interface OperationsPort {
+  readiness(): Promise<Readiness>;
+  /** The metrics in Prometheus' text format; /metrics answers 404 without it. */
+  readonly metrics?: {
+    readonly contentType: string;
+    text(): Promise<string>;
+    /**
+     * The scrape token (`Authorization: Bearer <token>`); without one, /metrics answers loopback
+     * clients only (docs/operations.md, "Who may scrape").
+     */
+    readonly token?: string;
+  };
 }

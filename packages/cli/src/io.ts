@@ -10,6 +10,8 @@ export interface CliIo {
   readonly cwd: string;
   /** True when standard output is a terminal: live views redraw in place instead of appending. */
   readonly interactive?: boolean;
+  /** True when standard error is a terminal: the server's log is written as human lines there, else as JSON. */
+  readonly errInteractive?: boolean;
   /** Resolves when the user interrupts (Ctrl-C); long-running commands stop cleanly on it. */
   readonly interrupted?: Promise<void>;
   /** Reads all of standard input (`--token-file -`); absent where there is none. */

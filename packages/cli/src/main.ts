@@ -31,6 +31,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   interactive: process.stdout.isTTY,
+  errInteractive: process.stderr.isTTY,
   interrupted,
   readStdin: async () => {
     const chunks: Buffer[] = [];

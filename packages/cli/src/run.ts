@@ -10,6 +10,9 @@ import { registerPki } from './commands/pki.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerServer } from './commands/server.ts';
+import { registerBilling } from './commands/billing.ts';
+import { registerExport } from './commands/export.ts';
+import { registerFirmware } from './commands/firmware.ts';
 import { registerBackup } from './commands/backup.ts';
 
 export const version = '0.1.0';
@@ -18,6 +21,9 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('phasewire')
     .description('Secure remote data exchange for three-phase smart energy meters.')
     .version(version)
+    // The program's own options (--version, --help) only before the subcommand, so that a
+    // subcommand may have a --version of its own (`phasewire firmware add --version 1.4.0`).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -27,6 +33,9 @@ export function buildProgram(io: CliIo): Command {
   registerDemo(program, io);
   registerPki(program, io);
   registerServer(program, io);
+  registerBilling(program, io);
+  registerExport(program, io);
+  registerFirmware(program, io);
   registerBackup(program, io);
   return program;
 }

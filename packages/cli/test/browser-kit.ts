@@ -124,6 +124,8 @@ export interface RigMeterSpec {
   readonly link: 'wifi' | 'cellular' | 'rs485';
   /** Readings taken at start, 15 minutes apart, ending 15 to 30 minutes before now. */
   readonly readings: number;
+  /** The readings end this much earlier still, ms (a meter whose clock is far behind the real one); 0 by default. */
+  readonly behindMs?: number;
 }
 
 async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -228,7 +230,7 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
         dataDir: meterDir, meter: id, token: token.token, estServer: running.endpoints.enrollment,
         keyServer: running.endpoints.keyProvisioning, trustedCa: caPem,
       });
-      const start = end - spec.readings * quarterHour;
+      const start = end - (spec.behindMs ?? 0) - spec.readings * quarterHour;
       const clock = new ManualClock(start);
       const agent = await MeterAgent.open({
         identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: running.endpoints.mqttPort, servername: 'localhost' },

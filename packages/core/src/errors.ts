@@ -25,6 +25,19 @@ export const errorCodes = {
   PW_ERR_BATCH_INVALID: { family: 'decode', summary: 'An uplink reading batch is not well-formed '
     + '(wrong version, meter id, quantity, value or time).' },
   PW_ERR_BENCHMARK: { family: 'internal', summary: 'A benchmark is unknown or failed to run.' },
+  // ── firmware: the TUF repository (docs/firmware.md)
+  PW_ERR_TUF_METADATA: { family: 'decode', summary: 'A TUF metadata file (root, targets, snapshot, timestamp) is not JSON '
+    + 'or does not fit its schema (TUF 1.0 §4).' },
+  PW_ERR_TUF_KEY: { family: 'security', summary: 'A TUF role cannot be signed: its key is not in the keystore, is not an ECDSA P-256 key, '
+    + 'or fewer keys than the role\'s threshold are at hand.' },
+  PW_ERR_FIRMWARE_INVALID: { family: 'validation', summary: 'A firmware image or its description is refused by the repository '
+    + '(a model, hardware revision or version outside its grammar, an empty image, a version already published).' },
+  PW_ERR_FIRMWARE_REPOSITORY: { family: 'store', summary: 'The firmware repository directory is missing, not initialised, '
+    + 'or its metadata files do not agree with each other.' },
+  PW_ERR_FIRMWARE_DOWNLOAD: { family: 'transport', summary: 'A device could not fetch a firmware image chunk: no answer, '
+    + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
+  PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
+    + 'or does not fit its schema.' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },
@@ -38,8 +51,9 @@ export const errorCodes = {
   // ── meter: agent
   PW_ERR_COMMAND_INVALID: { family: 'decode', summary: 'A command body (head-end to meter, docs/protocol.md) is not a '
     + 'well-formed phasewire command (id of 1 to 64 of A-Z a-z 0-9 _ -, a known op, an expiry, a time for clock-sync).' },
-  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again; '
-    + 'it was not executed a second time.' },
+  PW_ERR_COMMAND_REPLAYED: { family: 'security', summary: 'A command id the meter has already executed came again, and the meter no '
+    + 'longer holds its answer (it restarted since; a copy while it does is answered with that answer again); it was not executed a '
+    + 'second time.' },
   PW_ERR_COMMAND_EXPIRED: { family: 'security', summary: 'A command arrived after its expiry time; it was not executed.' },
   PW_ERR_COMMAND_STALE: {
     family: 'security',
@@ -65,6 +79,14 @@ export const errorCodes = {
     + 'or the connection was lost.' },
   PW_ERR_COMMAND_UNSUPPORTED: { family: 'validation', summary: 'A command the meter cannot carry out '
     + '(a Modbus meter behind a gateway has no relay or clock the agent can set); it is answered with this code, not dropped.' },
+  PW_ERR_PROTECTION_SETTINGS: { family: 'validation', summary: 'Protection settings (a protection-settings command, docs/protection.md) '
+    + 'do not fit their schema: a field missing, of the wrong type or out of range, or a warning level not below its trip level.' },
+  PW_ERR_PROTECTION_VERSION: { family: 'validation', summary: 'Protection settings whose version is not above the version the meter '
+    + 'has: settings only move forward, so an old command delivered late cannot undo a newer one.' },
+  PW_ERR_RELAY_NOT_ARMED: { family: 'validation', summary: 'A confirming reconnect (or the meter\'s local confirm) for a load relay that '
+    + 'is not armed: after a trip or a remote disconnect, a reconnect command arms the relay first.' },
+  PW_ERR_RELAY_BLOCKED: { family: 'validation', summary: 'The load relay may not close: protection sees a reversed phase sequence or a '
+    + 'lost phase on the supply side.' },
   PW_ERR_AGENT_SOURCE: { family: 'config', summary: 'A meter agent was given neither or both of a simulated meter and a reading source.' },
   PW_ERR_AGENT_LOCKED: { family: 'config', summary: 'Another meter agent runs on the same data directory (its lock names the process); '
     + 'two would reuse envelope counters and lose readings.' },
@@ -242,6 +264,8 @@ export const errorCodes = {
   PW_ERR_SERVER_START: { family: 'transport', summary: 'A listener of the server '
     + '(MQTT, enrollment or envelope-key endpoint) could not be started, for example because its port is in use; '
     + 'everything started before it was closed again.' },
+  PW_ERR_SERVER_NOT_READY: { family: 'transport', summary: '`phasewire server status` found the server not ready (a readiness '
+    + 'check failing: store, broker, MDM runs or keystore), or could not reach its /readyz; the output names each check.' },
   // ── server: backup and restore
   PW_ERR_BACKUP_FAILED: { family: 'store', summary: '`phasewire backup` could not read the data directory or write the archive '
     + '(a full disk, an unwritable folder, an archive already under that name); nothing was left under the archive\'s name.' },
@@ -280,6 +304,16 @@ export const errorCodes = {
     + 'the URL is not http(s) or mqtt(s), the signing secret is shorter than 32 bytes, the topic is not a valid MQTT topic.' },
   PW_ERR_NOTIFY_FAILED: { family: 'transport', summary: 'An alarm notification was not delivered: '
     + 'the webhook refused it or still failed after the last retry, or the MQTT broker did not acknowledge the publish.' },
+  // ── billing: accounts, runs and corrections
+  PW_ERR_BILLING_OVERLAP: { family: 'validation', summary: 'An effective-dated billing relation overlaps one already stored: a meter '
+    + 'installed at two service points at once, a service point with two meters or two accounts at once, an account with two tariffs at '
+    + 'once; nothing was changed.' },
+  PW_ERR_BILLING_IMMUTABLE: { family: 'validation', summary: 'A change to an issued bill was refused: an issued bill is never changed; '
+    + 'late data or an edit produces a correction (cancellation, rebill and difference) instead.' },
+  PW_ERR_BILLING_NOT_FOUND: { family: 'validation', summary: 'A billing object (account, service point, tariff, bill, bill run) is not '
+    + 'stored; nothing was changed.' },
+  PW_ERR_BILLING_REQUEST: { family: 'validation', summary: 'A billing request is outside its domain: a cycle that is not YYYY-MM, a span '
+    + 'that ends before it starts, a cycle day outside 1 to 28, a tariff version already stored with another document.' },
   // ── HTTP API
   PW_ERR_API_INVALID_REQUEST: { family: 'validation', summary: 'An HTTP API request has a parameter, query field or body field outside '
     + 'its schema (HTTP 400; the message and `field` name it).' },

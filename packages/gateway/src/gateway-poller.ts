@@ -13,9 +13,11 @@
 // and never handed to the agent, so it never reaches the head-end as a measured value. Its
 // interval is a gap that the MDM's VEE estimates and flags, as for a failed poll.
 import type { MeterId, Snapshot } from '@phasewire/core';
+import type { TripRecord } from '@phasewire/meter';
 import { BusScheduler, type BusSchedulerOptions } from './bus-scheduler.ts';
 import type { DeviceStats } from './bus-stats.ts';
 import { implausibilities } from './plausibility.ts';
+import type { PolledProtection } from './polled-protection.ts';
 
 export interface GatewayPollerOptions extends Omit<BusSchedulerOptions, 'onSnapshot' | 'onQuarantine'> {
   readonly onQuarantine?: (meter: MeterId, quarantined: boolean) => void;
@@ -23,12 +25,16 @@ export interface GatewayPollerOptions extends Omit<BusSchedulerOptions, 'onSnaps
   readonly onImplausible?: (snapshot: Snapshot, problems: readonly string[]) => void;
   /** Snapshots held per meter until taken (default 256). */
   readonly buffer?: number;
+  /** Local protection judged on each plausible poll (polled-protection.ts); its trips go to the meter's agent. */
+  readonly protection?: PolledProtection;
 }
 
 /** A meter's readings as the agent's reading source sees them. */
 export interface PolledReadings {
   read(at: number): Promise<Snapshot | undefined>;
   latest(at: number): Snapshot | undefined;
+  /** With protection: the trips its polls made, for the agent to report. */
+  takeTrips?(): TripRecord[];
 }
 
 interface Held {
@@ -58,10 +64,12 @@ export class GatewayPoller {
   readonly #scheduler: BusScheduler;
   readonly #held = new Map<MeterId, Held>();
   readonly #buffer: number;
+  readonly #protection: PolledProtection | undefined;
   #onSnapshot: ((snapshot: Snapshot) => void) | undefined;
 
   constructor(options: GatewayPollerOptions) {
     this.#buffer = Math.max(1, options.buffer ?? 256);
+    this.#protection = options.protection;
     for (const device of options.devices) {
       this.#held.set(device.meter, { queue: [], last: undefined, quarantined: false, dropped: 0, implausible: 0 });
     }
@@ -78,6 +86,7 @@ export class GatewayPoller {
           options.onImplausible?.(snapshot, problems);
           return;
         }
+        options.protection?.observe(snapshot);
         held.last = snapshot;
         held.queue.push(snapshot);
         if (held.queue.length > this.#buffer) {
@@ -117,9 +126,11 @@ export class GatewayPoller {
   source(meter: MeterId): PolledReadings | undefined {
     const held = this.#held.get(meter);
     if (held === undefined) return undefined;
+    const protection = this.#protection;
     return {
       read: () => Promise.resolve(held.queue.shift()),
       latest: () => held.last,
+      ...(protection === undefined ? {} : { takeTrips: () => protection.takeTrips(meter) }),
     };
   }
 

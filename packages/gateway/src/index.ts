@@ -10,3 +10,4 @@ export {
     type SimulatedMeterConfig,
 } from './gateway-config.ts';
 export { GatewayConfigSchema, gatewayDefaults, MAX_IN_FLIGHT, type GatewayConfigFile } from './gateway-config-schema.ts';
+export { PolledProtection } from './polled-protection.ts';

@@ -5,6 +5,12 @@ import type { CommandOp, CommandResponse as WireCommandResponse } from '@phasewi
 
 export type CommandKind = CommandOp;
 
+/** What a command carries beside its kind: protection settings, a confirming reconnect. */
+export interface CommandParams {
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly confirm?: true;
+}
+
 export interface CommandResponse {
   readonly id: string;
   readonly ok: boolean;

@@ -71,4 +71,12 @@ export {
 } from './billing/determinants.ts';
 export { defaultCompletenessLimit, periodOfMonth, rateBill, rateDeterminants } from './billing/rate-bill.ts';
 export { minorToDecimal } from './billing/decimal.ts';
+export {
+  billedQuantities, decide, loadAccountsModel, rateItem, rebillPeriod, runBillingCycle, type BillRunDeps, type BillRunOptions,
+} from './billing-runs/bill-run.ts';
+export { correction, currentBill, documentId, fingerprintOf, type BillDocument, type PeriodKey } from './billing-runs/bill-documents.ts';
+export {
+  checkCycle, periodOfCycle, tariffsById, workItems, type AccountsModel, type SkippedItem, type WorkItem,
+} from './billing-runs/work-items.ts';
+export { servicePointSlots } from './billing-runs/service-point-slots.ts';
 export { addDays, daysBetween, localDateTime, startOfDay } from './billing/local-time.ts';

@@ -60,7 +60,8 @@ export function buildCircuit(scenario: Scenario): Circuit {
   const index = new Map(orders.map((h, k) => [h, k]));
   const zero = (): Complex[] => orders.map(() => origin);
 
-  const theta = [0, 1, 2].map((p) => (sequenceDeg[p as 0 | 1 | 2]) + (deviations[p] ?? 0));
+  const reversed = supply?.rotation === 'reversed';
+  const theta = [0, 1, 2].map((p) => (reversed ? -1 : 1) * (sequenceDeg[p as 0 | 1 | 2]) + (deviations[p] ?? 0));
   const voltage = [0, 1, 2].map((p) => {
     const v = zero();
     const m = system.phaseVoltage * (magnitudes[p] ?? 1);

@@ -4,6 +4,7 @@ import { parseMeterId, Q, rms, SeededRandom, type ObisCode, type Snapshot } from
 import { buildCircuit } from './circuit.ts';
 import { ctClassLimits, CurrentTransformer, type CtError } from './current-transformer.ts';
 import { createSimulatedMeter, findScenario, type Scenario } from './index.ts';
+import { LoadGain } from './load-gain.ts';
 import { Timeline } from './timeline.ts';
 import { Sampler } from './waveform/sampler.ts';
 
@@ -62,8 +63,9 @@ describe('a meter behind 200/5 A class 0.5 CTs', () => {
     const random = new SeededRandom(3);
     const ct = new CurrentTransformer('0.5', 200, 5, random);
     const transformers = [ct, ct, ct] as const;
+    const circuit = buildCircuit(scenario);
     const sampler = new Sampler({
-      circuit: buildCircuit(scenario), timeline: new Timeline(scenario, start), transformers,
+      circuit, timeline: new Timeline(scenario, start), transformers, gain: new LoadGain(scenario, circuit, undefined),
       samplesPerCycle: 64, cycles: 10, voltageNoise: 0, currentNoise: 0, random,
     });
     sampler.sample(0, 50);

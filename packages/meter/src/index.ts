@@ -15,3 +15,14 @@ export { energyRegisterKeys } from './register-values.ts';
 export { createPhasorFleet, fleetScenarios, type PhasorFleet } from './phasor-fleet.ts';
 export { voltageUnbalance, type VoltageUnbalance } from './voltage-unbalance.ts';
 export { LoadRelay, type RelayState } from './load-relay.ts';
+export { motorCurrents, defaultReactingMotor, type ReactingMotor, type MotorRating } from './motor.ts';
+export type { Measurement } from './measurement.ts';
+export type { MeasurementObserver } from './phasor-engine.ts';
+export {
+  Protection, nemaDerating, type ProtectionFunction, type ProtectionStatus, type ProtectionValues, type SequenceEvent, type TripRecord,
+  type TripRelay,
+} from './protection/protection.ts';
+export { DefiniteTimeElement, InverseTimeElement, iecCurves, operatingTimeMs } from './protection/elements.ts';
+export { inputFromMeasurement, inputFromSnapshot, newProtectionInput, type ProtectionInput } from './protection/protection-input.ts';
+export { RelayControl, type ReconnectPolicy, type RelayControlState, type RelayOutcome } from './protection/relay-control.ts';
+export { createProtectedMeter, type ProtectedMeter, type ProtectedMeterOptions } from './protection/protected-meter.ts';

@@ -9,6 +9,7 @@ import type { Circuit } from './circuit.ts';
 import type { CtError, CurrentTransformer } from './current-transformer.ts';
 import type { EnergyRegisters } from './energy-registers.ts';
 import type { IntervalAggregator } from './interval-aggregator.ts';
+import type { LoadGain } from './load-gain.ts';
 import { newTimelineState, type Timeline } from './timeline.ts';
 
 /** Gauss–Legendre nodes and weights on [−1, 1], 4 points (Abramowitz & Stegun, Table 25.4). */
@@ -22,6 +23,17 @@ export interface MeterParts {
   readonly cutoffs: Cutoffs;
   readonly registers: EnergyRegisters;
   readonly aggregator: IntervalAggregator;
+  /** How the load's currents follow the supply and the relay. */
+  readonly gain: LoadGain;
+  /** Sees each measurement as it is made (local protection): every `periodMs` in phasor mode, every window in waveform mode. */
+  readonly observer?: MeasurementObserver;
+}
+
+/** A watcher of the meter's measurements, on the meter's own time (ms after its start). */
+export interface MeasurementObserver {
+  /** Phasor mode: how often to measure for it, ms (waveform mode measures every window, 10 or 12 cycles). */
+  readonly periodMs: number;
+  observe(t: number, m: Measurement): void;
 }
 
 export class PhasorEngine {
@@ -32,6 +44,8 @@ export class PhasorEngine {
   readonly #gain = new Float64Array(3);
   readonly #cos = new Float64Array(3);
   readonly #sin = new Float64Array(3);
+  readonly #gainRe = new Float64Array(3);
+  readonly #gainIm = new Float64Array(3);
   readonly #energyP = new Float64Array(3);
   readonly #energyQ = new Float64Array(3);
   readonly #rootVI: Float64Array;
@@ -59,11 +73,19 @@ export class PhasorEngine {
   advance(t0: number, t1: number): void {
     const { timeline, registers, aggregator } = this.#parts;
     aggregator.addCycles(timeline.cycles(t1) - timeline.cycles(t0), (t1 - t0) / 1000);
+    const observer = this.#parts.observer;
     let a = t0;
     while (a < t1) {
-      const knot = Math.min(timeline.nextKnot(a), registers.nextBoundary(a));
+      // With an observer, pieces also end on its period's grid: it sees the meter at each, and the
+      // relay it may open acts from the next piece on.
+      const tick = observer === undefined ? Number.POSITIVE_INFINITY : (Math.floor(a / observer.periodMs) + 1) * observer.periodMs;
+      const knot = Math.min(timeline.nextKnot(a), registers.nextBoundary(a), tick);
       const b = knot > a && knot < t1 ? knot : t1;
       this.#piece(a, b);
+      if (observer !== undefined && b === tick) {
+        this.#evaluate(b);
+        observer.observe(b, this.#m);
+      }
       a = b;
     }
   }
@@ -107,14 +129,20 @@ export class PhasorEngine {
     const m = this.#m;
     timeline.evaluate(t, st);
     const gain = this.#gain;
+    this.#parts.gain.evaluate(st, this.#gainRe, this.#gainIm);
     for (let p = 0; p < 3; p++) {
       const u = st.voltage[p] ?? 0;
-      const scale = u * (st.load[p] ?? 0) * (st.polarity[p] ?? 1);
+      // The load's complex gain |G|·e^{jψ}: its angle turns the current as the CT's displacement does.
+      const gRe = this.#gainRe[p] ?? 0;
+      const gIm = this.#gainIm[p] ?? 0;
+      const magnitude = gIm === 0 ? Math.abs(gRe) : Math.hypot(gRe, gIm);
+      const turn = gIm === 0 ? (gRe < 0 ? Math.PI : 0) : Math.atan2(gIm, gRe);
+      const scale = magnitude * (st.polarity[p] ?? 1);
       const ct = transformers[p as 0 | 1 | 2];
-      ct.errorAt(Math.abs(scale) * Math.sqrt(circuit.currentSquare[p] ?? 0), this.#error);
+      ct.errorAt(magnitude * Math.sqrt(circuit.currentSquare[p] ?? 0), this.#error);
       const g = scale * (1 + this.#error.ratio);
-      const c = Math.cos(this.#error.phase);
-      const s = Math.sin(this.#error.phase);
+      const c = Math.cos(this.#error.phase + turn);
+      const s = Math.sin(this.#error.phase + turn);
       gain[p] = g;
       this.#cos[p] = c;
       this.#sin[p] = s;

@@ -2,6 +2,7 @@
 // day, and events with a start and a duration. A scenario is data; `validateScenario` is its trust
 // boundary (a caller may build one by hand), the simulator trusts it afterwards.
 import { ValidationError, type Phase } from '@phasewire/core';
+import type { ReactingMotor } from './motor.ts';
 import type { NominalSystem } from './nominal-system.ts';
 
 /** One harmonic of a spectrum: order, magnitude as a ratio of the fundamental, and phase angle. */
@@ -44,6 +45,8 @@ export interface Supply {
   readonly angleDeviationsDeg?: readonly [number, number, number];
   /** Background voltage harmonics, the same on every phase (each on its own sequence). */
   readonly harmonics?: readonly Harmonic[];
+  /** 'reversed': L2 and L3 swapped (L2 at +120°, L3 at −120°), a motor turns backwards. Default 'normal'. */
+  readonly rotation?: 'normal' | 'reversed';
 }
 
 /**
@@ -108,6 +111,11 @@ export interface Scenario extends ScenarioInfo {
    * rated current (default 1e-4). Phasor mode computes the noise-free expectation.
    */
   readonly noise?: number;
+  /**
+   * The load is one induction motor that reacts to the supply (motor.ts): its currents follow the
+   * sequence components of the voltages, and single phasing. Needs exactly one load, a three-phase motor.
+   */
+  readonly motor?: ReactingMotor;
 }
 
 const phaseNames: readonly string[] = ['L1', 'L2', 'L3'];
@@ -155,6 +163,16 @@ export function validateScenario(scenario: Scenario): Scenario {
     scenario.profile.forEach((m, i) => { finite(`profile[${i}]`, m, 0, 10); });
   }
   if (scenario.noise !== undefined) finite('noise', scenario.noise, 0, 0.01);
+  const rotation: string | undefined = scenario.supply?.rotation;
+  if (rotation !== undefined && !['normal', 'reversed'].includes(rotation)) fail('supply.rotation', rotation, "'normal' or 'reversed'");
+  if (scenario.motor !== undefined) {
+    const [only] = scenario.loads;
+    if (scenario.loads.length !== 1 || only?.kind !== 'motor' || only.phases !== 'all') {
+      fail('loads', JSON.stringify(scenario.loads.map((l) => `${l.kind} on ${l.phases}`)), 'one three-phase motor, for a reacting motor');
+    }
+    finite('motor.lockedRotorRatio', scenario.motor.lockedRotorRatio, 2, 12);
+    finite('motor.lockedRotorPowerFactor', scenario.motor.lockedRotorPowerFactor, 0.05, 1);
+  }
   const phaseList = (field: string, phases: readonly string[]): void => {
     if (phases.length === 0 || !phases.every((p) => phaseNames.includes(p))) fail(field, JSON.stringify(phases),
       "a non-empty list of 'L1', 'L2', 'L3'");

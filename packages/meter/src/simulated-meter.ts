@@ -7,7 +7,8 @@ import { CurrentTransformer } from './current-transformer.ts';
 import { EnergyRegisters } from './energy-registers.ts';
 import { IntervalAggregator } from './interval-aggregator.ts';
 import { startingCurrentRatio, voltageCutoffRatio } from './measurement.ts';
-import { PhasorEngine, type MeterParts } from './phasor-engine.ts';
+import { LoadGain, type RelayPosition } from './load-gain.ts';
+import { PhasorEngine, type MeasurementObserver, type MeterParts } from './phasor-engine.ts';
 import { registerValues, restoreRegisters, writeRegisters, type EnergyRegisterKey, type RegisterValues } from './register-values.ts';
 import { validateScenario, type CtAccuracyClass, type Scenario, type ScenarioInfo } from './scenario.ts';
 import { findScenario } from './scenarios.ts';
@@ -35,6 +36,10 @@ export interface SimulatedMeterOptions {
    * restarted meter carries its energy on: finite, non-negative values only.
    */
   readonly registers?: Partial<Record<EnergyRegisterKey, number>>;
+  /** The load relay between the meter and the load: open, the load draws nothing (the voltages stay). */
+  readonly relay?: RelayPosition;
+  /** Sees every measurement as it is made, on the meter's time (ms after `start`): local protection. */
+  readonly observer?: MeasurementObserver;
 }
 
 export interface TransformerState {
@@ -133,8 +138,12 @@ export function createSimulatedMeter(options: SimulatedMeterOptions): SimulatedM
       `Cannot start meter ${meter} with register ${key} at ${value}: expected a finite, non-negative Wh or varh`);
   }
   restoreRegisters(registers, options.registers ?? {});
+  if (options.observer !== undefined && !(options.observer.periodMs >= 1 && options.observer.periodMs <= 60_000)) {
+    invalid(`Cannot observe meter ${meter} every ${options.observer.periodMs} ms: expected 1 ms to 1 minute`);
+  }
   const parts: MeterParts = {
-    circuit, timeline, transformers, registers, aggregator,
+    circuit, timeline, transformers, registers, aggregator, gain: new LoadGain(scenario, circuit, options.relay),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
     cutoffs: {
       voltage: voltageCutoffRatio * scenario.system.phaseVoltage,
       current: (ct === undefined ? startingCurrentRatio.direct : startingCurrentRatio.transformer) * ratedCurrent,

@@ -53,7 +53,7 @@ export class WaveformEngine {
     this.#parts = parts;
     const [a, b, c] = parts.transformers;
     this.#sampler = new Sampler({
-      circuit: parts.circuit, timeline: parts.timeline, transformers: parts.transformers,
+      circuit: parts.circuit, timeline: parts.timeline, transformers: parts.transformers, gain: parts.gain,
       samplesPerCycle: options.samplesPerCycle, cycles: options.cycles,
       voltageNoise: options.voltageNoise, currentNoise: options.currentNoise, random: options.random,
     });
@@ -140,6 +140,7 @@ export class WaveformEngine {
     for (let p = 1; p < 3; p++) if ((m.voltageSquare[p] ?? 0) > (m.voltageSquare[best] ?? 0)) best = p;
     this.#reference = best;
     this.#windows += 1;
+    this.#parts.observer?.observe(window.end, m);
   }
 }
 

@@ -35,3 +35,7 @@ export { decodeCertsOnly, encodeCertsOnly } from './enroll/certs-only.ts';
 export * from './tls/tls-policy.ts';
 export * from './tls/peer-check.ts';
 export * from './tls/connection-budget.ts';
+
+// ── TUF metadata for signed firmware (docs/firmware.md)
+export * from './tuf/tuf-metadata-schema.ts';
+export * from './tuf/tuf-signing.ts';

@@ -15,9 +15,13 @@ export const backupManifestName = 'manifest.json';
 const closed = { additionalProperties: false } as const;
 
 const BackupFile = Type.Object({
-  /** Relative to the data directory, `/`-separated, no `..`. */
+  /**
+   * Relative to the data directory, `/`-separated, no `..` (nor `..` between backslashes). A backslash is
+   * a file name's character on the server's systems: refused, a backup of such a file could not be restored.
+   */
   path: Type.String({
-    minLength: 1, pattern: '^(?!/)(?!.*(^|/)\\.\\.(/|$))[^\\\\]+$', expected: 'a relative path inside the data directory',
+    minLength: 1, pattern: '^(?!/)(?![\\s\\S]*(^|[/\\\\])\\.\\.([/\\\\]|$))[\\s\\S]+$',
+    expected: 'a relative path inside the data directory',
   }),
   bytes: Type.Integer({ minimum: 0 }),
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$', expected: '64 hexadecimal digits' }),

@@ -26,7 +26,8 @@ test('the example of docs/configuration.md is accepted as written, with its thre
 
 test('a field the schema does not know is refused, at every depth, with the fields allowed there', () => {
   assert.equal(message({ api: { prot: 9443 } }),
-    'Cannot use the server configuration: field api.prot is 9443, expected no such field (allowed: enabled, bind, port, certificate, key)');
+    'Cannot use the server configuration: field api.prot is 9443, expected no such field '
+    + '(allowed: enabled, bind, port, certificate, key, metrics)');
   assert.equal(message({ keystore: { kind: 'software', keyfile: 'k' } }),
     'Cannot use the server configuration: field keystore.keyfile is "k", '
     + 'expected no such field (allowed: kind, file, keyFile, passphraseEnv)');

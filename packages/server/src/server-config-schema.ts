@@ -102,6 +102,11 @@ const Api = Type.Object({
   bind: Type.Optional(text('address the API binds to, when it differs from the other listeners\' (default `bind`)')),
   port: Port('the API and dashboard over HTTPS (TLS 1.3, no client certificate)', defaultApiPort),
   ...PemPair('for the API, e.g. one the users\' browsers trust (default: the listeners\' certificate)'),
+  metrics: Type.Optional(Type.Object({
+    enabled: Type.Optional(Type.Boolean({ default: true, description: '`/metrics` in Prometheus\' text format (operations.md)' })),
+    tokenEnv: Type.Optional(text('the environment variable holding the scrape token (at least 16 characters); without it, '
+      + '`/metrics` answers loopback clients only')),
+  }, { ...closed, description: 'the metrics endpoint on the API listener' })),
 }, { ...closed, description: 'the HTTPS API with the dashboard (api.md)' });
 
 const Ingest = Type.Object({
@@ -160,6 +165,14 @@ const Mdm = Type.Object({
   mqttNotify: Type.Optional(MqttNotify),
 }, { ...closed, description: 'the MDM service on the stored data (analytics-and-alarms.md)' });
 
+const Billing = Type.Object({
+  completenessLimit: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.98, expected: 'a share from 0 to 1',
+    description: 'a bill whose share of intervals with a value is below this is held for review, not issued' })),
+  cycleDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 28, default: 1, expected: 'a day of the month from 1 to 28',
+    description: 'the local day a monthly billing period starts, for accounts created without one' })),
+  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 500,
+    description: 'service points whose intervals a bill run reads in one query' })),
+}, { ...closed, description: 'bill runs (billing.md); the billing store is billing.db beside the store, or schema phasewire_billing' });
 const HomeAssistant = Type.Object({
   url: text('`mqtts://host[:port]` of the broker Home Assistant reads (8883 when omitted); `mqtt://` only to a loopback address'),
   discoveryPrefix: Type.Optional(text('Home Assistant\'s discovery prefix (its MQTT integration\'s setting)',
@@ -188,6 +201,13 @@ export const ServerConfigSchema = Type.Object({
   api: Type.Optional(Api),
   ingest: Type.Optional(Ingest),
   mdm: Type.Optional(Mdm),
+  log: Type.Optional(Type.Object({
+    level: Type.Optional(Type.Enum(['debug', 'info', 'warn', 'error'], { default: 'info', description: 'the least severe level written' })),
+    format: Type.Optional(Type.Enum(['auto', 'json', 'pretty'], {
+      default: 'auto', description: 'one JSON object a line, or one human line an event; `auto`: human on a terminal, else JSON',
+    })),
+  }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
+  billing: Type.Optional(Billing),
   homeAssistant: Type.Optional(HomeAssistant),
 }, { ...closed, expected: 'an object' });
 

@@ -68,7 +68,8 @@ test('flags lay over the file field by field and change neither input', () => {
 
 test('the API and the MDM are on by default, the API on its own port next to the other listeners', () => {
   const config = parseServerConfig({});
-  assert.deepEqual(config.api, { enabled: true, bind: undefined, port: 8445, certificate: undefined, key: undefined });
+  assert.deepEqual(config.api, { enabled: true, bind: undefined, port: 8445, certificate: undefined, key: undefined,
+    metrics: { enabled: true, tokenEnv: undefined } });
   assert.deepEqual(config.mdm, { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] });
   const set = parseServerConfig({
     api: { bind: '0.0.0.0', port: 9443 },
@@ -78,7 +79,8 @@ test('the API and the MDM are on by default, the API on its own port next to the
       webhooks: [{ url: 'https://ops.example.net/hook', secretEnv: 'PW_HOOK_SECRET' }],
     },
   });
-  assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443, certificate: undefined, key: undefined });
+  assert.deepEqual(set.api, { enabled: true, bind: '0.0.0.0', port: 9443, certificate: undefined, key: undefined,
+    metrics: { enabled: true, tokenEnv: undefined } });
   assert.deepEqual(set.mdm.schedule, { runEveryMs: 30_000 });
   assert.deepEqual(set.mdm.alarms, { defaults: { rules: { 'voltage-unbalance': { warn: 0.015 } } } },
     'percent in the file, ratios for the engine');
@@ -146,4 +148,16 @@ test('the ingest window of reading times: a floor, an optional maximum age and a
     [{ ingest: { maxAheadMs: 1 } }, 'ingest.maxAheadMs'],
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field));
+});
+
+test('the billing section: its defaults, values given, and a bad one refused with its field', () => {
+  assert.deepEqual(parseServerConfig({}).billing, { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 });
+  assert.deepEqual(parseServerConfig({ billing: { completenessLimit: 0.9, cycleDay: 15 } }).billing,
+    { completenessLimit: 0.9, cycleDay: 15, batchSize: 500 });
+  const cases: [unknown, string][] = [
+    [{ billing: { completenessLimit: 98 } }, 'billing.completenessLimit'],
+    [{ billing: { cycleDay: 31 } }, 'billing.cycleDay'],
+    [{ billing: { cycle: 'monthly' } }, 'billing.cycle'],
+  ];
+  for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));
 });

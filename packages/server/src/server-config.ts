@@ -71,6 +71,8 @@ export interface ApiConfig {
    */
   readonly certificate: string | undefined;
   readonly key: string | undefined;
+  /** `/metrics` (docs/operations.md): on by default; a scrape token from `tokenEnv`, else loopback clients only. */
+  readonly metrics: { readonly enabled: boolean; readonly tokenEnv: string | undefined };
 }
 
 /** A webhook the MDM's alarm notifications go to; the signing secret is read from an environment variable. */
@@ -117,6 +119,16 @@ export interface MdmConfig {
   readonly mqttNotify?: MqttNotifyConfig;
 }
 
+/** Bill runs (docs/billing.md). */
+export interface BillingConfig {
+  /** A bill below this completeness (0..1) is held for review. */
+  readonly completenessLimit: number;
+  /** The cycle day of accounts created without one. */
+  readonly cycleDay: number;
+  /** Service points read per interval query in a run. */
+  readonly batchSize: number;
+}
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -132,6 +144,9 @@ export interface ServerConfig {
   readonly api: ApiConfig;
   readonly mdm: MdmConfig;
   readonly ingest: IngestConfig;
+  /** The log on standard error (docs/operations.md, "Logs"). */
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'auto' | 'json' | 'pretty' };
+  readonly billing: BillingConfig;
   /** Home Assistant MQTT discovery and states (home-assistant-config.ts); none when absent. */
   readonly homeAssistant?: HomeAssistantConfig;
 }
@@ -145,9 +160,12 @@ export const defaultServerConfig: ServerConfig = {
   store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
   broker: { kind: 'embedded' },
   keystore: { kind: 'software', file: serverDefaults.keystoreFile, unlock: { keyFile: serverDefaults.keystoreKeyFile } },
-  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined },
+  api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined,
+    metrics: { enabled: true, tokenEnv: undefined } },
   mdm: { enabled: true, schedule: {}, alarms: {}, meters: {}, webhooks: [] },
   ingest: defaultIngestConfig,
+  log: { level: 'info', format: 'auto' },
+  billing: { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 },
 };
 
 type Json = Record<string, unknown>;
@@ -218,7 +236,8 @@ function storeOf(file: ServerConfigFile['store']): StoreConfig {
 function apiOf(file: ServerConfigFile['api']): ApiConfig {
   if (file === undefined) return defaultServerConfig.api;
   if (file.bind !== undefined && !isHostName(file.bind)) fail('api.bind', file.bind, 'an IP address or host name to listen on');
-  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api') };
+  return { enabled: file.enabled ?? true, bind: file.bind, port: file.port ?? defaultApiPort, ...pemPair(file, 'api'),
+    metrics: { enabled: file.metrics?.enabled ?? true, tokenEnv: file.metrics?.tokenEnv } };
 }
 
 const urlOf = (text: string): URL | undefined => {
@@ -298,6 +317,8 @@ export function parseServerConfig(value: unknown): ServerConfig {
   return {
     hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
+    log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
+    billing: { ...defaultServerConfig.billing, ...data.billing },
   };
 }
 

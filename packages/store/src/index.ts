@@ -6,6 +6,9 @@ export type {
 } from './meter-store.ts';
 export type { Rollup, RollupBasis } from './aggregates.ts';
 export type { IntervalValue } from './intervals.ts';
+export {
+  IntervalTableBuilder, intervalSeries, qualityOfCode, type IntervalTable, type IntervalTableQuery,
+} from './interval-table.ts';
 export { fleetValue, type FleetInterval } from './fleet-interval.ts';
 export { intervalQualities, intervalStages, type IntervalQuality, type IntervalStage } from './quality.ts';
 export { dayMs, intervalMs, intervalsPerDay, rollupPeriods, type RollupPeriod, type TimeRange } from './periods.ts';
@@ -16,3 +19,9 @@ export {
     type AlarmRecordState,
   type AlarmTransitionDraft, type AlarmTransitionRecord, type AlarmQuery, type AlarmTransitionQuery,
 } from './mdm-state.ts';
+export {
+  emptyRunCounts, overlaps, type AccountRecord, type AuditDraft, type AuditQuery, type AuditRecord, type BillKind, type BillQuery,
+  type BillRecord, type BillRunCounts, type BillRunRecord, type BillRunState, type BillStatus, type BillingCommit, type BillingCycle,
+  type BillingStore, type Effective, type MeterInstallation, type RunItemKey, type ServicePointLink, type ServicePointRecord,
+  type TariffAssignment, type TariffVersionRecord,
+} from './billing-state.ts';

@@ -9,6 +9,7 @@
 import type { MeterId, ObisCode, Reading, Snapshot } from '@phasewire/core';
 import type { Rollup } from './aggregates.ts';
 import type { FleetInterval } from './fleet-interval.ts';
+import type { IntervalTable, IntervalTableQuery } from './interval-table.ts';
 import type { IntervalValue } from './intervals.ts';
 import type { RollupPeriod, TimeRange } from './periods.ts';
 import type { IntervalQuality, IntervalStage } from './quality.ts';
@@ -122,6 +123,11 @@ export interface MeterStore extends MdmStateStore {
 
   /** Every interval of an energy register lying in `range` (on the 15-minute grid), missing ones included. */
   intervals(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly IntervalValue[]>;
+  /**
+   * The intervals of many meters and quantities in one range, as one table: each cell what
+   * `intervals` gives as `value` and `quality`, read in one pass (bill runs read a batch of meters so).
+   */
+  intervalTable(query: IntervalTableQuery): Promise<IntervalTable>;
   /** Writes validated or final interval values with their provenance, in one transaction. */
   writeIntervals(writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult>;
   /** The change log of the intervals ending in (from, to], oldest first. */
@@ -145,5 +151,13 @@ export interface MeterStore extends MdmStateStore {
   purge(): Promise<PurgeReport>;
   /** The schema version the database is at. */
   schemaVersion(): Promise<number>;
+  /**
+   * Opens and ends an empty write transaction (SQLite: the write lock behind the queued writes;
+   * PostgreSQL: a transaction id, which a read-only or unreachable server cannot give): rejects
+   * when a write would fail now. The server's readiness probe (docs/operations.md).
+   */
+  checkWritable(): Promise<void>;
+  /** Bytes the store's data takes on disk (SQLite: the database's pages; PostgreSQL: the schema's tables and indexes). */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { CommandHandler } from '../command-handler.ts';
 import type { HandledCommand } from '../command-handler.ts';
 import { sourceSupports } from '../reading-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
+import type { ProtectedSource } from '../protected-source.ts';
 import type { AgentEvent } from './agent-types.ts';
 import { readJson, writeJson } from './state-files.ts';
 
@@ -77,7 +78,7 @@ export class AgentCommands {
     }
     await queueAnswer(response);
     if (handled.executed) await rm(this.#running, { force: true });
-    return { event: eventOf(command.op, response), executed: handled.executed };
+    return { event: eventOf(command.op, response, handled.repeated), executed: handled.executed };
   }
 
   /**
@@ -92,8 +93,6 @@ export class AgentCommands {
       throw new ConfigError('PW_ERR_AGENT_STATE',
         `Cannot use the agent state file ${this.#running}: expected the id and operation of a command (restore it or remove it knowingly)`);
     }
-    this.#handler.remember(id);
-    await this.#persist();
     const relay = this.#options.source.relay?.state;
     const response: CommandResponse = {
       v: 1, id, ok: false, code: 'PW_ERR_COMMAND_INTERRUPTED',
@@ -101,6 +100,8 @@ export class AgentCommands {
         + (relay === undefined ? 'check the meter' : `the load relay is ${relay} now`),
       ...(relay === undefined ? {} : { relay }),
     };
+    this.#handler.remember(id, { op, response });
+    await this.#persist();
     await queueAnswer(response);
     await rm(this.#running, { force: true });
     return eventOf(op, response);
@@ -115,11 +116,18 @@ export class AgentCommands {
     const { dataDir, source } = this.#options;
     await writeJson(join(dataDir, 'commands.json'), this.#handler.executedIds());
     if (source.relay !== undefined) await writeJson(join(dataDir, 'relay.json'), source.relay.state);
+    await persistProtection(dataDir, source);
   }
 }
 
-function eventOf(op: string, response: CommandResponse): AgentEvent {
-  return { kind: 'command', id: response.id, op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }) };
+/** Protection's settings, armed state and relay (protection.json), for a source that has protection. */
+export async function persistProtection(dataDir: string, source: ReadingSource): Promise<void> {
+  if ('state' in source && 'meter' in source) await writeJson(join(dataDir, 'protection.json'), (source as ProtectedSource).state());
+}
+
+function eventOf(op: string, response: CommandResponse, repeated?: true): AgentEvent {
+  return { kind: 'command', id: response.id, op, ok: response.ok, ...(response.code === undefined ? {} : { code: response.code }),
+    ...(repeated === undefined ? {} : { repeated }) };
 }
 
 function commandHandler(options: AgentCommandsOptions): CommandHandler {
@@ -140,6 +148,7 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
         return correction;
       },
       setRelay: (state) => { source.relay?.set(state); },
+      ...(source.protection === undefined ? {} : { protection: source.protection }),
       elapsedSince: options.elapsedSince,
       supports: (op) => sourceSupports(source, op),
     },

@@ -53,8 +53,12 @@ export class AgentLink {
   #session: Buffer | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
 
-  /** The protocol's status message: the head-end records the state and keeps the model and link in its registry. */
+  /**
+   * The protocol's status message: the head-end records the state, keeps the model and link in its
+   * registry and counts the messages queued as the agent comes online (its fleet metrics).
+   */
   readonly #statusPayload: (state: 'online' | 'offline') => Buffer;
+  readonly #describe: AgentDescription | undefined;
 
   constructor(options: AgentLinkOptions) {
     this.#o = options;
@@ -65,6 +69,7 @@ export class AgentLink {
       offline: Buffer.from(encodeStatus({ state: 'offline', ...describe })),
     };
     this.#statusPayload = (state) => payloads[state];
+    this.#describe = describe;
     this.#backoff = new Backoff(options.profile.reconnect, options.random);
     this.#policy = new UplinkPolicy(options.profile);
   }
@@ -191,7 +196,8 @@ export class AgentLink {
     client.on('error', () => { client.end(true); });
     client.subscribe([deviceTopic(meter, 'cmd/req'), deviceTopic(meter, 'ack')], { qos: 1 }, (error) => {
       if (error !== null || this.#client !== client || !client.connected) return;
-      client.publish(deviceTopic(meter, 'status'), this.#statusPayload('online'), { qos: 1, retain: true });
+      const online = Buffer.from(encodeStatus({ state: 'online', ...this.#describe, queued: this.#o.work().queued }));
+      client.publish(deviceTopic(meter, 'status'), online, { qos: 1, retain: true });
       this.#o.onReady();
     });
   }

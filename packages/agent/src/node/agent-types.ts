@@ -49,12 +49,20 @@ export type AgentEvent =
   | { readonly kind: 'disconnected'; readonly reason: string }
   | { readonly kind: 'published'; readonly messages: number }
   | { readonly kind: 'acked'; readonly messages: number; readonly pending: number }
-  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string }
+  /** `repeated`: a second copy of a command that ran before, answered with its answer again (not run again). */
+  | { readonly kind: 'command'; readonly id: string; readonly op: string; readonly ok: boolean; readonly code?: string;
+    readonly repeated?: true }
   | { readonly kind: 'refused'; readonly code: string; readonly message: string }
-  /** The head-end stored a message but refused some of its readings for good (e.g. their time: is the clock set?). */
+  /**
+   * The head-end acknowledged a message but refused some of its readings, or all of it, for good (a
+   * reading's time: is the clock set?; a body it cannot use): dropped from the queue. `readings`: of it
+   * never stored, 0 when it held none or its body could not be read.
+   */
   | { readonly kind: 'readings-refused'; readonly code: string; readonly readings: number }
   /** The same downlink envelope delivered again (MQTT QoS 1 is at least once): dropped, not handled twice. */
-  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' };
+  | { readonly kind: 'duplicate'; readonly topic: 'ack' | 'command' }
+  /** Local protection opened the relay (the event is queued for the head-end). */
+  | { readonly kind: 'trip'; readonly fn: string; readonly at: number };
 
 export interface AgentStats {
   connections: number;

@@ -23,7 +23,7 @@ import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import type { DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '@phasewire/core/protocol';
-import { envelopeCounterOf, InflightTracker, isCommandResponse } from '../inflight.ts';
+import { envelopeCounterOf, InflightTracker, isCommandResponse, isEvent } from '../inflight.ts';
 import { LoadRelay } from '@phasewire/meter';
 import { RecentDownlinks } from '../recent-downlinks.ts';
 import { simulatorSource } from '../reading-source.ts';
@@ -34,6 +34,8 @@ import { DurableQueue } from './queue/durable-queue.ts';
 import { refusalEvent } from './agent-types.ts';
 import type { AgentStats, MeterAgentOptions } from './agent-types.ts';
 import { AgentCommands } from './agent-commands.ts';
+import type { ProtectionState } from '../protected-source.ts';
+import { confirmLocally, reportTrips, restoreProtection } from './agent-protection.ts';
 import { agentEnvelopes } from './agent-envelopes.ts';
 import { AgentLink } from './agent-link.ts';
 import { ReadingStage } from './reading-stage.ts';
@@ -141,7 +143,9 @@ export class MeterAgent {
       const window = await FileCounterStore.open(join(dir, 'downlink-window'));
       const executed = await readJson<string[]>(join(dir, 'commands.json'), []);
       const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
+      const protection = await readJson<ProtectionState | undefined>(join(dir, 'protection.json'), undefined);
       const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock });
+      if (protection !== undefined) restoreProtection(agent.#source, protection);
       agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
       // A command that was running when the agent last stopped is answered (as interrupted) at the next window.
       const recovered = await agent.#commands.recover((response) => agent.#enqueue('command-response', response));
@@ -192,10 +196,21 @@ export class MeterAgent {
   /** As takeReading(), and resolves false when the source had no reading (nothing was staged). */
   async takeAvailableReading(): Promise<boolean> {
     const snapshot = await this.#source.read(this.#readingTime());
+    await this.#reportTrips();
     if (snapshot === undefined) return false;
     await this.#stage.add(snapshot);
     if (this.#stage.length >= this.#o.profile.intervalsPerMessage) await this.flush();
     return true;
+  }
+
+  /** Trips protection made while the meter was read, sealed as events into the queue (agent-protection.ts). */
+  async #reportTrips(): Promise<void> {
+    if (await reportTrips(this.#source, this.#meter, this.#o, (body) => this.#enqueue('event', body))) this.#send();
+  }
+
+  /** The confirm at the premises (the meter's button): closes a relay a reconnect armed. */
+  confirmLocally(): Promise<{ readonly ok: boolean; readonly reason?: string }> {
+    return confirmLocally(this.#source, this.#o.dataDir);
   }
 
   /** Seals every staged interval into one message now (a shorter message than the profile's). */
@@ -248,7 +263,7 @@ export class MeterAgent {
    * Seals an uplink message and queues it durably, one at a time: the queue's order is the order of
    * the envelope counters, which is the order the head-end's replay window accepts (see #pump).
    */
-  #enqueue(type: 'readings' | 'command-response', value: unknown): Promise<void> {
+  #enqueue(type: 'readings' | 'command-response' | 'event', value: unknown): Promise<void> {
     const queued = this.#sealing.then(async () => {
       await this.#queue.append(await this.#sender.sealValue(this.#meter, type, value));
     });
@@ -272,7 +287,7 @@ export class MeterAgent {
     for (const record of out) {
       // In queue order whatever the topic: the head-end's replay window takes counters only upwards,
       // so an answer overtaking readings sealed before it would have them refused as replays.
-      const topic = isCommandResponse(record.payload) ? 'cmd/res' : 'up/readings';
+      const topic = isCommandResponse(record.payload) ? 'cmd/res' : isEvent(record.payload) ? 'up/events' : 'up/readings';
       client.publish(deviceTopic(this.#meter, topic), Buffer.from(record.payload), { qos: 1 });
       this.#notePublished(record.payload);
     }

@@ -36,6 +36,8 @@ export interface TestHeadEnd {
   readonly messages: { meter: MeterId; snapshots: number; counter: bigint }[];
   /** Opened command responses, with their envelope's counter. */
   readonly responses: { meter: MeterId; value: unknown; counter: bigint }[];
+  /** Opened events (up/events: protection trips), with their envelope's counter; acknowledged like answers. */
+  readonly events: { meter: MeterId; value: unknown; counter: bigint }[];
   /** TLS handshakes at the broker: [resumed?]. */
   readonly handshakes: boolean[];
   /** Retained status payloads as last published, per meter. */
@@ -115,7 +117,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
 
   const head: TestHeadEnd = {
     testCa, brokerPort, estUrl: est.url, keyUrl: keyServer.url,
-    readings: new Map(), messages: [], responses: [], handshakes: [], status: new Map(), connected: new Set(), acking: true,
+    readings: new Map(), messages: [], responses: [], events: [], handshakes: [], status: new Map(), connected: new Set(), acking: true,
     get beforeGoodbye() { return goodbye; },
     set beforeGoodbye(hook) { goodbye = hook; },
     token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
@@ -166,7 +168,7 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       changed();
       return;
     }
-    if (parsed.channel !== 'up/readings' && parsed.channel !== 'cmd/res') return;
+    if (parsed.channel !== 'up/readings' && parsed.channel !== 'cmd/res' && parsed.channel !== 'up/events') return;
     void (async () => {
       let opened: OpenedValue;
       try {
@@ -180,9 +182,10 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       }
       let set = committed.get(meter);
       if (set === undefined) { set = new Set(); committed.set(meter, set); }
-      if (opened.header.messageType === 'command-response') {
-        // Recorded, then acknowledged like readings: the answer leaves the meter's queue.
-        head.responses.push({ meter, value: opened.value, counter: opened.header.counter });
+      if (opened.header.messageType === 'command-response' || opened.header.messageType === 'event') {
+        // Recorded, then acknowledged like readings: the answer (or event) leaves the meter's queue.
+        const list = opened.header.messageType === 'event' ? head.events : head.responses;
+        list.push({ meter, value: opened.value, counter: opened.header.counter });
         set.add(opened.header.counter);
         if (head.acking) await ack(meter, opened.header.counter);
         changed();

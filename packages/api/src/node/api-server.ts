@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import type { FastifyError, FastifyRequest } from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -21,7 +22,9 @@ import type { TlsIdentity, TlsTrust } from '@phasewire/secure/node';
 import { authorise, changesState, findRule } from '../access.ts';
 import type { ApiPrincipal } from '../access.ts';
 import { answerFor, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../api-errors.ts';
-import type { AccountStore, AlarmPort, DevicePort, EnrollmentPort, LiveSource, PowerQualityPort } from '../ports.ts';
+import type {
+  AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, LiveSource, OperationsPort, PowerQualityPort,
+} from '../ports.ts';
 import { FixedWindowLimiter } from '../rate-limiter.ts';
 import { securityHeaders } from '../security-headers.ts';
 import type { RateLimit } from '../rate-limiter.ts';
@@ -39,7 +42,12 @@ import { LiveHub } from './live-hub.ts';
 import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
+import { exportRoutes } from './routes-exports.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { protectionRoutes } from './routes-protection.ts';
+import { healthRoutes, operationsPaths } from './routes-health.ts';
+import { billingRoutes } from './routes-billing.ts';
+import { billExportRoutes } from './routes-bill-exports.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
 export interface ApiServerOptions {
@@ -59,6 +67,8 @@ export interface ApiServerOptions {
   readonly enrollment?: EnrollmentPort;
   readonly alarms?: AlarmPort;
   readonly powerQuality?: PowerQualityPort;
+  /** Billing: tariffs, accounts, bill runs and bills (absent: the billing routes answer 404). */
+  readonly billing?: BillingPort;
   /** Where live events come from (a LiveHub the composition feeds). */
   readonly live?: LiveSource;
   /** The built dashboard, served at /. */
@@ -76,8 +86,15 @@ export interface ApiServerOptions {
   readonly liveLimits?: Partial<LiveFeedLimits>;
   /** Origins allowed to open the live feed besides `https://<Host>` (e.g. a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
+  /** Readiness checks and metrics for /readyz and /metrics (routes-health.ts); /readyz has no checks without it. */
+  readonly operations?: OperationsPort;
   /** Fastify's own request log (pino); off by default. */
   readonly logger?: boolean;
+  /**
+   * The server's logger (pino): one line per request with its id, method, path (no query), status and
+   * time, and Fastify's own errors; every answer names its id in `x-request-id`. Replaces `logger`.
+   */
+  readonly loggerInstance?: FastifyBaseLogger;
   /** Where the cause of every 500 goes (default standard error); `phasewire server` passes its log. */
   readonly log?: ApiLog;
 }
@@ -131,7 +148,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let revalidateLive = (): void => undefined;
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
-    powerQuality: options.powerQuality, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
+    powerQuality: options.powerQuality, billing: options.billing, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
     latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
     authorityChanged: () => { revalidateLive(); },
   }, principals);
@@ -139,7 +156,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app: ApiInstance = Fastify({
     https: tlsServerOptions(options.identity, options.trust, { clientAuth: 'none' }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    logger: options.logger ?? false,
+    ...(options.loggerInstance === undefined ? { logger: options.logger ?? false }
+      // Fastify's own two lines a request are off: one line of ours a request, with what an operator needs.
+      : { loggerInstance: options.loggerInstance, logController: new LogController({ disableRequestLogging: true }) }),
+    // Our own ids: a client's x-request-id is not trusted into the log.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
     // Errors met before routing and bytes that are not HTTP: answered as every other refusal.
     frameworkErrors: frameworkErrors(options.bodyLimitBytes ?? 64 * 1024, log),
     clientErrorHandler: clientErrorAnswer,
@@ -159,14 +181,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       : frameworkAnswer(error, bodyLimit) ?? answerFor(error);
     if (answer.status >= 500) logFailure(log, request, error);
     if (answer.status === 401 || answer.status === 403)
-      request.log.warn({ code: answer.body.error.code, url: request.url, ip: request.ip }, 'API request refused');
+      // The path without its query: a query may carry what a client should not have put there.
+      request.log.warn({ code: answer.body.error.code, path: request.url.split('?')[0], ip: request.ip }, 'API request refused');
     if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(answer.status).send(answer.body);
   });
 
+  if (options.loggerInstance !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      // Probes and scrapes come every few seconds: at debug, so that they do not drown the requests of people.
+      const path = request.url.split('?')[0] ?? '';
+      const line = { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+      if (operationsPaths.includes(path as typeof operationsPaths[number])) request.log.debug(line, 'request');
+      else request.log.info(line, 'request');
+      done();
+    });
+  }
+
   // Every answer, the dashboard's files, /docs and errors included (security-headers.ts says which CSP each gets).
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.headers(securityHeaders(request.url));
+    void reply.header('x-request-id', request.id);
     if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });
@@ -236,7 +271,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
+  exportRoutes(app, ctx);
   operationRoutes(app, ctx);
+  protectionRoutes(app, ctx);
+  healthRoutes(app, options.operations, performance.now());
+  billingRoutes(app, ctx);
+  billExportRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);
   revalidateLive = () => { feed.revalidate(); };
@@ -244,9 +284,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   if (options.staticDir !== undefined) await app.register(fastifyStatic, { root: options.staticDir, wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    // The dashboard routes in the browser: an unknown page path gets its index.html.
-    if (options.staticDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api/'))
-      return reply.sendFile('index.html');
+    // The dashboard routes in the browser: an unknown page path gets its index.html, when a browser
+    // asks for a page. A probe or a scraper (a typo of /readyz, /metrics) gets a 404, never a 200 page.
+    if (options.staticDir !== undefined && request.method === 'GET' && isPageRequest(request)) return reply.sendFile('index.html');
     return reply.code(404)
       .send({ error: { code: 'PW_ERR_API_NOT_FOUND',
       message: `Cannot find ${request.method} ${request.url.split('?')[0] ?? ''}: no such route` } });
@@ -268,6 +308,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (options.accounts === undefined) accounts.close();
     },
   };
+}
+
+/** The first path segments of machine endpoints: never answered with the dashboard's page. */
+const machineSegment = /^\/(api|metric|health|ready|live|status)/i;
+
+function isPageRequest(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return !machineSegment.test(request.url) && accept.includes('text/html');
 }
 
 const liveDocument = {

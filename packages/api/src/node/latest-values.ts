@@ -25,6 +25,11 @@ export class LatestValues {
     this.#vuf.delete(meter);
   }
 
+  /** The meters with values. */
+  meters(): IterableIterator<string> {
+    return this.#values.keys();
+  }
+
   values(meter: string): ReadonlyMap<string, number> | undefined {
     return this.#values.get(meter);
   }

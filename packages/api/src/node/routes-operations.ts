@@ -68,9 +68,14 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
     const principal = ctx.principalOf(request);
     const meter = ctx.meterOf(principal, request.params.id);
     if (meter.state === 'revoked') throw conflict(`Cannot send ${request.body.kind} to meter ${meter.id}: it is revoked`);
-    const outcome = commandResult(await ctx.devices.sendCommand(meter.id, request.body.kind));
+    const confirm = request.body.confirm === true;
+    if (confirm && request.body.kind !== 'reconnect') {
+      throw new ApiFieldError('/body/confirm', `Cannot accept the request: body.confirm goes with a reconnect, not a ${request.body.kind}`);
+    }
+    const outcome = commandResult(await ctx.devices.sendCommand(meter.id, request.body.kind, undefined, confirm ? { confirm } : undefined));
     ctx.audit(principal, 'meter.command', `meter:${meter.id}`, {
-      kind: outcome.kind, command: outcome.id, status: outcome.status, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      kind: outcome.kind, command: outcome.id, status: outcome.status, ...(confirm ? { confirm } : {}),
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
     });
     return outcome;
   });
@@ -124,7 +129,7 @@ export function operationRoutes(app: ApiInstance, ctx: ApiContext): void {
 }
 
 /** What the API says of a command (status, answer, why not, until when the meter takes it). */
-function commandResult(record: CommandRecord): CommandResultDto {
+export function commandResult(record: CommandRecord): CommandResultDto {
   return {
     id: record.id, kind: record.kind, status: record.status,
     ...(record.result === undefined ? {} : { result: { ...record.result } }),

@@ -53,7 +53,8 @@ describe('security headers', () => {
 
   it('lets the dashboard load only its own scripts and styles and talk only to its own origin', async () => {
     for (const path of ['/', '/assets/app.js', '/some/page/route']) {
-      const answer = await rig.call('GET', path);
+      // A browser's navigation asks for a page; an unknown path gets the dashboard's index.html.
+      const answer = await rig.call('GET', path, { headers: { accept: 'text/html,application/xhtml+xml' } });
       assert.equal(answer.status, 200, path);
       assertCommonHeaders(answer, path);
       const csp = directives(answer);

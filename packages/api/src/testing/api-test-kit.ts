@@ -12,7 +12,7 @@ import type { TestCa } from '@phasewire/secure/testing';
 import type { Role } from '../dto.ts';
 import type { AlarmDto } from '../dto.ts';
 import type { AlarmPort, LiveEvent } from '../ports.ts';
-import type { CommandKind, CommandRecord } from '@phasewire/headend';
+import type { CommandKind, CommandParams, CommandRecord } from '@phasewire/headend';
 import { openHeadEndDatabase, SqliteDeviceRegistry } from '@phasewire/headend/node';
 import { openMeterStore } from '@phasewire/store/node';
 import { parseStoreConfig } from '@phasewire/store';
@@ -56,7 +56,7 @@ export interface ApiRig {
   readonly registry: SqliteDeviceRegistry;
   readonly hub: LiveHub;
   readonly clock: ManualClock;
-  readonly commands: { device: string; kind: CommandKind }[];
+  readonly commands: { device: string; kind: CommandKind; params?: CommandParams }[];
   readonly alarms: Map<string, AlarmDto>;
   /** Signed-in sessions by user name: viewer, analyst, operator, admin (tenant default), beta-admin (tenant beta). */
   readonly sessions: Map<string, { cookie: string; csrf: string }>;
@@ -104,7 +104,7 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
   const headendDb = openHeadEndDatabase(join(dir, 'headend.db'));
   const registry = new SqliteDeviceRegistry(headendDb);
   const accounts = new SqliteAccountStore(join(dir, 'api.db'));
-  const commands: { device: string; kind: CommandKind }[] = [];
+  const commands: { device: string; kind: CommandKind; params?: CommandParams }[] = [];
   const sent = new Map<string, CommandRecord>();
   const alarms = new Map<string, AlarmDto>([['al-1', alarm('al-1', 'm-a1', 'critical')], ['al-2', alarm('al-2', 'm-a2', 'warn')],
     ['al-9', alarm('al-9', 'm-b1', 'critical')]]);
@@ -139,8 +139,8 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
     identity, trust: ca.trustWithoutCrl, accounts, store, clock, scrypt: testScrypt, live: hub,
     devices: {
       registry,
-      sendCommand(device, kind) {
-        commands.push({ device, kind });
+      sendCommand(device, kind, _waitMs, params) {
+        commands.push({ device, kind, ...(params === undefined ? {} : { params }) });
         const at = clock.now();
         const values = { [Q.voltageL1]: { key: 'voltageL1', value: 231.2, unit: 'V' } };
         const result = kind === 'read' ? { at: new Date(at).toISOString(), values } : {};
@@ -151,6 +151,19 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
         return Promise.resolve(record);
       },
       command: (device, id) => (sent.get(id)?.device === device ? sent.get(id) : undefined),
+      // The settings of the meter's last protection-settings command, and one trip of m-a1.
+      protection(device) {
+        const last = [...commands].reverse().find((c) => c.device === device && c.kind === 'protection-settings');
+        const settings = last?.params?.settings;
+        const trip = {
+          at: day0 + 3_600_000, fn: 'phase-loss', reason: 'phase lost', settingsVersion: 1, values: { voltage: [230, 230, 0] },
+        };
+        return {
+          settings: settings === undefined ? null
+            : { version: Number(settings['version']), settings, confirmedAt: clock.now(), command: 'cmd-p' },
+          trips: device === 'm-a1' ? [{ receivedAt: day0 + 3_600_500, record: trip }] : [],
+        };
+      },
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },
     enrollment: tokenStoreEnrollment(new MemoryTokenStore(), clock),

@@ -17,10 +17,14 @@ import { caFiles, TokenFileStore } from '@phasewire/secure/node';
 import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
 import type { ServerConfig } from '@phasewire/server';
 import { defaultScryptCost, hashPassword, SqliteAccountStore } from '@phasewire/api/node';
-import { dataFiles, inData, readConfigFile, standardServices, startPhasewireServer, withCaLock } from '@phasewire/server/node';
+import {
+  createServerLog, dataFiles, inData, readConfigFile, standardServices, startPhasewireServer, withCaLock,
+} from '@phasewire/server/node';
+import type { ServerLog } from '@phasewire/server/node';
 import type { PhasewireServer, PhasewireServerOptions, StandardServicesOptions } from '@phasewire/server/node';
 import type { CliIo } from '../io.ts';
 import { parseChoice, parseDuration, parseInteger } from '../options.ts';
+import { registerServerStatus } from './server-status.ts';
 
 export interface ServerFlags {
   dataDir: string;
@@ -103,6 +107,12 @@ export function startServerFromCli(io: CliIo, dataDir: string, config: ServerCon
   });
 }
 
+/** The server's log on standard error as the configuration says: human lines on a terminal, else one JSON object a line. */
+export function cliServerLog(io: CliIo, config: ServerConfig): ServerLog {
+  const format = config.log.format === 'auto' ? (io.errInteractive === true ? 'pretty' : 'json') : config.log.format;
+  return createServerLog({ level: config.log.level, format, write: io.err });
+}
+
 const quote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`);
 
 /** What runs where, and how to enroll a meter. */
@@ -140,7 +150,14 @@ export function registerServer(program: Command, io: CliIo): void {
       '(until Ctrl-C).'))
     .action(async (flags: ServerFlags) => {
       const { dataDir, config, file } = await loadServerConfig(io, flags);
-      const running = await startServerFromCli(io, dataDir, config, { services: cliServices(io) });
+      const log = cliServerLog(io, config);
+      const services = cliServices(io, {
+        onError: (error, what) => { log.logger.warn({ err: error }, `MDM: ${what} failed`); },
+        api: { loggerInstance: log.logger.child({ component: 'api' }) },
+      });
+      const running = await startServerFromCli(io, dataDir, config, {
+        services, log: log.headEnd, warn: (message) => { log.logger.warn(message); },
+      });
       try {
         io.out(startupSummary(running, file));
         io.out('Ctrl-C stops.\n');
@@ -175,6 +192,8 @@ export function registerServer(program: Command, io: CliIo): void {
       io.err(`token ${created.record.id} for meter ${options.serial}, valid until ${new Date(created.record.expiresAt)
         .toISOString()}; it is shown only now\n`);
     });
+
+  registerServerStatus(server, io);
 
   // The operator's way in on the machine: sign-in throttling is per (user name, address), so no one
   // elsewhere can lock an account out; this covers a forgotten or compromised password.

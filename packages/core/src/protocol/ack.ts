@@ -6,7 +6,11 @@
 //   ack  { v: 1, k: key id, c: [counters], r?: [{ c: counter, e: 'PW_ERR_…', n: readings refused }] }
 //
 // A counter is an integer, or a CBOR bignum above 2^53 − 1. A message some of whose readings were
-// refused (a time outside the head-end's window) is still acknowledged, and `r` says so.
+// refused (a time outside the head-end's window) is still acknowledged, and `r` says so. So is an
+// authentic message refused whole for good (a body that does not decode, a batch of another meter,
+// an envelope of another type than its topic's): sent again it would be refused again, and kept in
+// the meter's queue it would hold up everything behind it. `n` is then the readings it held, 0 when
+// it held none or its body could not be read.
 import { DecodeError, ValidationError } from '../errors.ts';
 import { isMap, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
@@ -14,14 +18,14 @@ export interface AckRefusal {
   readonly counter: bigint;
   /** Why: a stable PW_ERR_ code (PW_ERR_HEADEND_READING_TIME). */
   readonly code: string;
-  /** Readings of the message refused, never stored. */
+  /** Readings of the message refused, never stored (0: a message refused whole that held none, or that could not be read). */
   readonly readings: number;
 }
 
 export interface Ack {
   readonly keyId: number;
   readonly counters: readonly bigint[];
-  /** Messages some of whose readings were refused; their counters are in `counters` too. */
+  /** Messages refused whole or in part; their counters are in `counters` too. */
   readonly refused?: readonly AckRefusal[];
 }
 
@@ -34,7 +38,7 @@ function check(ack: Ack): string | undefined {
   const listed = new Set(counters);
   for (const [i, refusal] of refused.entries()) {
     if (!wireErrorCodePattern.test(refusal.code)) return `refusal ${i} has no PW_ERR_ code`;
-    if (!Number.isSafeInteger(refusal.readings) || refusal.readings < 1) return `refusal ${i} has no positive count of readings`;
+    if (!Number.isSafeInteger(refusal.readings) || refusal.readings < 0) return `refusal ${i} has no count of readings (an integer ≥ 0)`;
     if (!listed.has(refusal.counter)) return `refusal ${i} is of counter ${refusal.counter}, which the ack does not list`;
   }
   return undefined;
@@ -72,7 +76,7 @@ export function decodeAck(value: unknown): Ack {
     if (!isMap(item)) return fail(`refusal ${i} is not a map`);
     const { e, n } = item;
     if (typeof e !== 'string') return fail(`refusal ${i} has no PW_ERR_ code (e)`);
-    if (typeof n !== 'number') return fail(`refusal ${i} has no positive count of readings (n)`);
+    if (typeof n !== 'number') return fail(`refusal ${i} has no count of readings (n)`);
     return { counter: counterOf(item['c'], `the counter of refusal ${i}`), code: e, readings: n };
   });
   const ack: Ack = r === undefined ? { keyId: k, counters } : { keyId: k, counters, refused };

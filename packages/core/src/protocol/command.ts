@@ -4,8 +4,9 @@
 //
 //   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync),
 //                       k?, c?: the meter's last uplink envelope the head-end had when it stamped t,
-//                       h?: how long after that envelope came it stamped t (ms) }
-//   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs? }
+//                       h?: how long after that envelope came it stamped t (ms),
+//                       ps?: protection settings (protection-settings), cf?: true (a confirming reconnect) }
+//   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs?, armed?, settingsVersion? }
 //
 // The envelope's counter and associated data make a command authentic and unreplayable; the id
 // lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
@@ -13,8 +14,10 @@ import { DecodeError, ValidationError } from '../errors.ts';
 import type { WireBatch } from './reading-batch.ts';
 import { commandIdPattern, isMap, isTime, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
-export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect';
-export const commandOps: readonly CommandOp[] = ['read', 'clock-sync', 'disconnect', 'reconnect'];
+export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect' | 'protection-settings' | 'protection-arm' | 'protection-disarm';
+export const commandOps: readonly CommandOp[] = [
+  'read', 'clock-sync', 'disconnect', 'reconnect', 'protection-settings', 'protection-arm', 'protection-disarm',
+];
 
 export interface Command {
   readonly id: string;
@@ -29,6 +32,10 @@ export interface Command {
    * when it sent that envelope, so it bounds the command's time in transit on its own clock.
    */
   readonly after?: CommandAnchor;
+  /** protection-settings: the settings, as sent (the meter checks them against their schema, protection-settings.ts). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** reconnect: closes a relay an earlier reconnect armed (utility practice: arm, then confirm). */
+  readonly confirm?: true;
 }
 
 export interface CommandAnchor {
@@ -50,6 +57,10 @@ export interface CommandResponse {
   readonly batch?: WireBatch;
   readonly relay?: RelayPosition;
   readonly clockOffsetMs?: number;
+  /** reconnect, disconnect, protection-*: whether the relay waits armed for a confirm. */
+  readonly armed?: boolean;
+  /** protection-*: the version of the settings the meter runs now. */
+  readonly settingsVersion?: number;
 }
 
 export const isCommandId = (id: unknown): id is string => typeof id === 'string' && commandIdPattern.test(id);
@@ -67,7 +78,8 @@ export function encodeCommand(command: Command): Record<string, unknown> {
   const held = after?.heldMs === undefined ? {} : { h: after.heldMs };
   const anchor = after === undefined ? {} : { k: after.keyId, c: wireCounter(after.counter), ...held };
   const time = command.time === undefined ? {} : { t: command.time };
-  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor };
+  const extra = { ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}) };
+  return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor, ...extra };
 }
 
 const isAnchor = (keyId: number, counter: bigint, heldMs: number | undefined): boolean =>
@@ -83,7 +95,7 @@ export function decodeCommand(value: unknown): Command {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t, k, c, h } = value;
+  const { id, op, exp, t, k, c, h, ps, cf } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof op !== 'string' || !(commandOps as readonly string[]).includes(op)) {
     return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${commandOps.join(', ')}`);
@@ -93,6 +105,10 @@ export function decodeCommand(value: unknown): Command {
   if (op === 'clock-sync' && t === undefined) return fail(`clock-sync command ${id} carries no head-end time (t)`);
   if ((k === undefined) !== (c === undefined)) return fail(`command ${id} names half of an uplink envelope (k and c go together)`);
   if (k === undefined && h !== undefined) return fail(`command ${id} says how long the head-end held its time (h) but after no envelope`);
+  if ((op === 'protection-settings') !== (ps !== undefined) || (ps !== undefined && !isMap(ps))) {
+    return fail(`command ${id} (${op}): protection settings (ps) go with protection-settings, as a map, and only there`);
+  }
+  if (cf !== undefined && (cf !== true || op !== 'reconnect')) return fail(`command ${id} (${op}): a confirm (cf) is true, on a reconnect`);
   let after: CommandAnchor | undefined;
   if (k !== undefined) {
     const counter = counterOf(c);
@@ -102,13 +118,18 @@ export function decodeCommand(value: unknown): Command {
     if (h !== undefined && !isTime(h)) return fail(`command ${id} says the head-end held its time (h) for what is not a number of ms`);
     after = { keyId: k, counter, ...(h === undefined ? {} : { heldMs: h }) };
   }
-  return { id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...(after === undefined ? {} : { after }) };
+  return {
+    id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...(after === undefined ? {} : { after }),
+    ...(ps === undefined ? {} : { settings: ps }), ...(cf === true ? { confirm: true as const } : {}),
+  };
 }
 
 export function encodeCommandResponse(response: CommandResponse): Record<string, unknown> {
-  const { v, id, ok, code, reason, batch, relay, clockOffsetMs } = response;
+  const { v, id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion } = response;
   return {
     v, id, ok,
+    ...(armed === undefined ? {} : { armed }),
+    ...(settingsVersion === undefined ? {} : { settingsVersion }),
     ...(code === undefined ? {} : { code }),
     ...(reason === undefined ? {} : { reason }),
     ...(batch === undefined ? {} : { batch }),
@@ -127,7 +148,7 @@ export function decodeCommandResponse(value: unknown): CommandResponse {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, ok, code, reason, batch, relay, clockOffsetMs } = value;
+  const { id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof ok !== 'boolean') return fail(`ok of the answer to ${id} is not a boolean`);
   if (code !== undefined && (typeof code !== 'string' || !wireErrorCodePattern.test(code))) {
@@ -139,8 +160,14 @@ export function decodeCommandResponse(value: unknown): CommandResponse {
   if (clockOffsetMs !== undefined && (typeof clockOffsetMs !== 'number' || !Number.isFinite(clockOffsetMs))) {
     return fail(`the clock offset of the answer to ${id} is not a number of ms`);
   }
+  if (armed !== undefined && typeof armed !== 'boolean') return fail(`armed of the answer to ${id} is not a boolean`);
+  if (settingsVersion !== undefined && !(Number.isSafeInteger(settingsVersion) && (settingsVersion as number) >= 1)) {
+    return fail(`the settings version of the answer to ${id} is not a positive integer`);
+  }
   return {
     v: 1, id, ok,
+    ...(armed === undefined ? {} : { armed }),
+    ...(settingsVersion === undefined ? {} : { settingsVersion: settingsVersion as number }),
     ...(code === undefined ? {} : { code }),
     ...(reason === undefined ? {} : { reason }),
     ...(batch === undefined ? {} : { batch: batch as unknown as WireBatch }),

@@ -9,3 +9,4 @@ export * from './ack.ts';
 export * from './status.ts';
 export * from './event.ts';
 export * from './vectors.ts';
+export * from './protection-settings.ts';

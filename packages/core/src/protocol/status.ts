@@ -1,10 +1,11 @@
 // The status message (meter → head-end on pw/v1/<device>/status, retained, and the MQTT will):
 // plain JSON, not sealed, since the broker itself publishes the will (docs/protocol.md).
 //
-//   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485"}
+//   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485", "queued"?: 12}
 //
 // Model and link are what a meter agent reports of itself (the head-end's registry keeps them);
-// an older agent sends the state alone.
+// `queued` is how many sealed messages wait in its store-and-forward queue as it comes online (the
+// head-end's metrics sum them over the fleet). An older agent sends the state alone.
 import { DecodeError, ValidationError } from '../errors.ts';
 import { isMap, protocolLimits } from './limits.ts';
 
@@ -15,30 +16,35 @@ export interface StatusMessage {
   readonly state: 'online' | 'offline';
   readonly model?: string;
   readonly link?: StatusLink;
+  /** Sealed messages waiting in the agent's queue when it said this (a whole number, at most 2^31). */
+  readonly queued?: number;
 }
 
 /** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
 export const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-function problemOf(state: unknown, model: unknown, link: unknown): string | undefined {
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 2 ** 31;
+
+function problemOf(state: unknown, model: unknown, link: unknown, queued?: unknown): string | undefined {
   if (state !== 'online' && state !== 'offline') return `state ${JSON.stringify(state)}`;
   if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return `model ${JSON.stringify(model)}`;
   if (link !== undefined && (typeof link !== 'string' || !(statusLinks as readonly string[]).includes(link))) {
     return `link ${JSON.stringify(link)}`;
   }
+  if (queued !== undefined && !isCount(queued)) return `queued ${JSON.stringify(queued)}`;
   return undefined;
 }
 
 const expected = 'expected {"state":"online"} or {"state":"offline"}, with optional "model" (a short key) '
-  + 'and "link" (wifi, cellular or rs485)';
+  + ', "link" (wifi, cellular or rs485) and "queued" (a whole number of messages)';
 
 /** The payload of a status message, UTF-8 JSON. */
 export function encodeStatus(status: StatusMessage): Uint8Array {
-  const problem = problemOf(status.state, status.model, status.link);
+  const problem = problemOf(status.state, status.model, status.link, status.queued);
   if (problem !== undefined) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build a status message: ${problem}; ${expected}`);
-  const { state, model, link } = status;
+  const { state, model, link, queued } = status;
   return new TextEncoder().encode(JSON.stringify({
-    state, ...(model === undefined ? {} : { model }), ...(link === undefined ? {} : { link }),
+    state, ...(model === undefined ? {} : { model }), ...(link === undefined ? {} : { link }), ...(queued === undefined ? {} : { queued }),
   }));
 }
 
@@ -54,12 +60,13 @@ export function decodeStatus(payload: Uint8Array): StatusMessage {
     return fail('text that is not JSON');
   }
   if (!isMap(value)) return fail('JSON that is not an object');
-  const { state, model, link } = value;
-  const problem = problemOf(state, model, link);
+  const { state, model, link, queued } = value;
+  const problem = problemOf(state, model, link, queued);
   if (problem !== undefined) return fail(problem);
   return {
     state: state as StatusMessage['state'],
     ...(model === undefined ? {} : { model: model as string }),
     ...(link === undefined ? {} : { link: link as StatusLink }),
+    ...(queued === undefined ? {} : { queued: queued as number }),
   };
 }

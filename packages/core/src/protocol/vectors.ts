@@ -49,6 +49,21 @@ export const commandVectors: VectorSet<Command> = {
       name: 'reconnect with the longest id', wire: { v: 1, id: 'r'.repeat(64), op: 'reconnect', exp: expiry },
       decoded: { id: 'r'.repeat(64), op: 'reconnect', expiresAt: expiry },
     },
+    {
+      name: 'confirming reconnect (closes an armed relay)', wire: { v: 1, id: 'R2', op: 'reconnect', exp: expiry, cf: true },
+      decoded: { id: 'R2', op: 'reconnect', expiresAt: expiry, confirm: true },
+    },
+    {
+      name: 'protection settings, version 2',
+      wire: { v: 1, id: 'P2', op: 'protection-settings', exp: expiry, ps: { version: 2, undervoltage: { pickup: 0.8, delayMs: 2000 } } },
+      decoded: {
+        id: 'P2', op: 'protection-settings', expiresAt: expiry, settings: { version: 2, undervoltage: { pickup: 0.8, delayMs: 2000 } },
+      },
+    },
+    {
+      name: 'protection arm', wire: { v: 1, id: 'A', op: 'protection-arm', exp: expiry },
+      decoded: { id: 'A', op: 'protection-arm', expiresAt: expiry },
+    },
   ],
   invalid: [
     { name: 'not a map', wire: ['read'], code: 'PW_ERR_COMMAND_INVALID' },
@@ -85,6 +100,18 @@ export const commandVectors: VectorSet<Command> = {
       name: 'held time (h) after no envelope', wire: { v: 1, id: 'x', op: 'clock-sync', exp: expiry, t: 1, h: 5 },
       code: 'PW_ERR_COMMAND_INVALID',
     },
+    {
+      name: 'protection-settings without ps', wire: { v: 1, id: 'x', op: 'protection-settings', exp: expiry },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'settings (ps) on a read', wire: { v: 1, id: 'x', op: 'read', exp: expiry, ps: { version: 1 } },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'confirm (cf) on a disconnect', wire: { v: 1, id: 'x', op: 'disconnect', exp: expiry, cf: true },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
   ],
 };
 
@@ -92,6 +119,10 @@ export const commandResponseVectors: VectorSet<CommandResponse> = {
   valid: [
     { name: 'read answered', wire: { v: 1, id: 'cmd-1', ok: true, batch }, decoded: { v: 1, id: 'cmd-1', ok: true, batch } },
     { name: 'relay opened', wire: { v: 1, id: 'D', ok: true, relay: 'open' }, decoded: { v: 1, id: 'D', ok: true, relay: 'open' } },
+    {
+      name: 'relay armed, settings version 2', wire: { v: 1, id: 'R', ok: true, relay: 'open', armed: true, settingsVersion: 2 },
+      decoded: { v: 1, id: 'R', ok: true, relay: 'open', armed: true, settingsVersion: 2 },
+    },
     {
       name: 'clock corrected', wire: { v: 1, id: 'sync_2', ok: true, clockOffsetMs: -1200 },
       decoded: { v: 1, id: 'sync_2', ok: true, clockOffsetMs: -1200 },
@@ -115,6 +146,8 @@ export const commandResponseVectors: VectorSet<CommandResponse> = {
     { name: 'relay half-way', wire: { v: 1, id: 'D', ok: true, relay: 'ajar' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
     { name: 'batch as a list', wire: { v: 1, id: 'cmd-1', ok: true, batch: [] }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
     { name: 'clock offset as text', wire: { v: 1, id: 'x', ok: true, clockOffsetMs: '5' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
+    { name: 'armed as text', wire: { v: 1, id: 'x', ok: true, armed: 'yes' }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
+    { name: 'settings version 0', wire: { v: 1, id: 'x', ok: true, settingsVersion: 0 }, code: 'PW_ERR_COMMAND_RESPONSE_INVALID' },
   ],
 };
 
@@ -127,6 +160,10 @@ export const ackVectors: VectorSet<Ack> = {
     {
       name: 'a partly refused message', wire: { v: 1, k: 1, c: [4, 5], r: [{ c: 5, e: 'PW_ERR_HEADEND_READING_TIME', n: 3 }] },
       decoded: { keyId: 1, counters: [4n, 5n], refused: [{ counter: 5n, code: 'PW_ERR_HEADEND_READING_TIME', readings: 3 }] },
+    },
+    {
+      name: 'a message refused whole, its body unreadable', wire: { v: 1, k: 1, c: [6], r: [{ c: 6, e: 'PW_ERR_BATCH_INVALID', n: 0 }] },
+      decoded: { keyId: 1, counters: [6n], refused: [{ counter: 6n, code: 'PW_ERR_BATCH_INVALID', readings: 0 }] },
     },
     { name: 'the largest key id', wire: { v: 1, k: 0xffff_ffff, c: [1] }, decoded: { keyId: 0xffff_ffff, counters: [1n] } },
   ],
@@ -143,7 +180,10 @@ export const ackVectors: VectorSet<Ack> = {
       name: 'refusal code in lower case (the head-end accepted it before)',
       wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_x', n: 1 }] }, code: 'PW_ERR_ACK_INVALID',
     },
-    { name: 'refusal of no readings', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: 0 }] }, code: 'PW_ERR_ACK_INVALID' },
+    { name: 'refusal of a negative count', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: -1 }] }, code: 'PW_ERR_ACK_INVALID' },
+    {
+      name: 'refusal of a fractional count', wire: { v: 1, k: 1, c: [4], r: [{ c: 4, e: 'PW_ERR_X', n: 1.5 }] }, code: 'PW_ERR_ACK_INVALID',
+    },
     {
       name: 'refusal of a counter not acknowledged (both ends accepted it before)',
       wire: { v: 1, k: 1, c: [4], r: [{ c: 5, e: 'PW_ERR_X', n: 1 }] }, code: 'PW_ERR_ACK_INVALID',
@@ -166,6 +206,10 @@ export const statusVectors: VectorSet<StatusMessage> = {
       decoded: { state: 'online', model: 'sdm630', link: 'rs485' },
     },
     { name: 'offline over cellular', wire: json({ state: 'offline', link: 'cellular' }), decoded: { state: 'offline', link: 'cellular' } },
+    {
+      name: 'online with 12 messages queued', wire: json({ state: 'online', link: 'cellular', queued: 12 }),
+      decoded: { state: 'online', link: 'cellular', queued: 12 },
+    },
   ],
   invalid: [
     { name: 'not JSON', wire: new TextEncoder().encode('online'), code: 'PW_ERR_STATUS_INVALID' },

@@ -2,7 +2,8 @@
 // the browser and the CSRF token added to every request that changes state (the contract's rule).
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
-  MeterDetail, MeterList, MeterListQuery, PowerQuality, QualityDays, Readings, Rollups, Session,
+  MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, QualityDays, Readings, Rollups, Session, TariffVersionDto, RunDto,
+  BillSummary,
 } from '@phasewire/api';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -139,6 +140,11 @@ export class ApiClient {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality${queryString({ ...range })}`);
   }
 
+  /** The protection settings the meter confirmed and its trips (newest first). */
+  protection(id: string): Promise<ProtectionDto> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}/protection`);
+  }
+
   alarms(query: AlarmQuery): Promise<AlarmList> {
     return this.#request('GET', `/alarms${queryString({ ...query })}`);
   }
@@ -151,6 +157,11 @@ export class ApiClient {
     return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/commands`, { kind });
   }
 
+  /** What is known of a command sent before: pending, or its answer once it came. */
+  commandResult(meterId: string, commandId: string): Promise<CommandResult> {
+    return this.#request('GET', `/meters/${encodeURIComponent(meterId)}/commands/${encodeURIComponent(commandId)}`);
+  }
+
   revoke(meterId: string, reason: string): Promise<MeterDetail> {
     return this.#request('POST', `/meters/${encodeURIComponent(meterId)}/revoke`, { reason });
   }
@@ -158,6 +169,85 @@ export class ApiClient {
   enrollmentToken(serial: string, expiresInHours?: number): Promise<EnrollmentToken> {
     return this.#request('POST', '/enrollment-tokens', expiresInHours === undefined ? { serial } : { serial, expiresInHours });
   }
+
+  // ── billing (routes-billing.ts, routes-bills.ts): the billing role's views
+
+  async tariffs(): Promise<readonly TariffVersionDto[]> {
+    return (await this.#request<{ items: TariffVersionDto[] }>('GET', '/billing/tariffs')).items;
+  }
+
+  async billRuns(): Promise<readonly RunDto[]> {
+    return (await this.#request<{ items: RunDto[] }>('GET', '/billing/runs')).items;
+  }
+
+  startBillRun(cycle: string): Promise<RunDto> {
+    return this.#request('POST', '/billing/runs', { cycle });
+  }
+
+  async bills(query: { readonly cycle?: string | undefined; readonly account?: string | undefined }): Promise<readonly BillSummary[]> {
+    return (await this.#request<{ items: BillSummary[] }>('GET', `/billing/bills${queryString({ ...query, limit: 1000 })}`)).items;
+  }
+
+  bill(id: string): Promise<BillDetailView> {
+    return this.#request('GET', `/billing/bills/${encodeURIComponent(id)}`);
+  }
+
+  async billIntervals(id: string, determinant: string): Promise<readonly BillIntervalPoint[]> {
+    const path = `/billing/bills/${encodeURIComponent(id)}/intervals${queryString({ determinant })}`;
+    return (await this.#request<{ points: BillIntervalPoint[] }>('GET', path)).points;
+  }
+
+  /** Where the browser downloads a bill's export (the session cookie goes with a plain link). */
+  billExportUrl(id: string, format: 'bill.pdf' | 'greenbutton.xml'): string {
+    return `${this.#base}/billing/bills/${encodeURIComponent(id)}/${format}`;
+  }
+}
+
+/** A bill line as the API passes it through (the billing engine's BillLine). */
+export interface BillLineView {
+  readonly componentId: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly quantity: string;
+  readonly unit: string;
+  readonly rate: string;
+  readonly amount: { readonly currency: string; readonly minor: number };
+  readonly determinant: string | null;
+  readonly start: string;
+  readonly end: string;
+}
+
+interface DeterminantView { readonly id: string; readonly quantity: string; readonly unit: string }
+
+/** One part of the bill's determinants (the billing engine's PartDeterminants), as the bill page shows it. */
+export interface PartView {
+  readonly start: string;
+  readonly end: string;
+  readonly tariffVersion: number;
+  readonly importKwh: DeterminantView;
+  readonly exportKwh: DeterminantView;
+  readonly reactiveImportKvarh: DeterminantView;
+  readonly buckets: readonly DeterminantView[];
+  readonly demands: readonly (DeterminantView & { readonly at: number | null; readonly windowMinutes: number })[];
+  readonly averagePf: number | null;
+  readonly quality: { readonly expected: number; readonly completeness: number; readonly estimatedShare: number;
+    readonly editedShare: number };
+}
+
+export interface BillDetailView extends BillSummary {
+  readonly meters: readonly { readonly meter: string; readonly from: string; readonly to: string | null }[];
+  readonly period: { readonly start: string; readonly end: string };
+  readonly tariffId: string;
+  readonly tariffVersions: readonly number[];
+  readonly lines: readonly BillLineView[];
+  readonly determinants: { readonly parts: readonly PartView[] };
+}
+
+export interface BillIntervalPoint {
+  readonly end: string;
+  readonly meter: string;
+  readonly importWh: number | null;
+  readonly quality: string;
 }
 
 function toApiError(status: number, method: string, path: string, body: unknown): ApiError {

@@ -7,13 +7,15 @@ describe('the meter page\'s windows', () => {
   const browserNow = Date.UTC(2026, 11, 7, 16, 39);
   const latest = '2026-12-08T07:39:00.000Z';
 
-  it('end at the meter\'s latest reading, not at the browser\'s clock', () => {
-    assert.equal(windowEnd(latest, browserNow), Date.parse(latest));
+  it('end just after the meter\'s latest reading, not at the browser\'s clock', () => {
+    // The API's ranges are half-open, [from, to): the window holds the latest reading itself.
+    const end = Date.parse(latest) + 1;
+    assert.equal(windowEnd(latest, browserNow), end);
     const windows = meterWindows(windowEnd(latest, browserNow));
-    assert.deepEqual(windows.week, { from: '2026-12-01T07:39:00.000Z', to: latest });
-    assert.deepEqual(windows.days2, { from: '2026-12-06T07:39:00.000Z', to: latest });
-    assert.equal(windows.days31.to, latest);
-    assert.equal(windows.days366.from, '2025-12-07T07:39:00.000Z');
+    assert.deepEqual(windows.week, { from: '2026-12-01T07:39:00.001Z', to: '2026-12-08T07:39:00.001Z' });
+    assert.deepEqual(windows.days2, { from: '2026-12-06T07:39:00.001Z', to: '2026-12-08T07:39:00.001Z' });
+    assert.equal(windows.days31.to, '2026-12-08T07:39:00.001Z');
+    assert.equal(windows.days366.from, '2025-12-07T07:39:00.001Z');
   });
 
   it('end at the browser\'s clock for a meter without readings', () => {

@@ -3,14 +3,16 @@
 // real one, and a week that ends at the browser's now held only the meter's first minutes (its
 // unbalance a balanced 0.02 % beside an active 2.74 % alarm) or nothing at all. A meter that has
 // sent nothing yet has no data to show: its windows end at the browser's now.
+// The API's ranges are half-open, [from, to): a window ending at the latest reading's time left that
+// reading out of every chart, so the windows end one millisecond after it.
 import type { Range } from '../api/client.ts';
 
 const dayMs = 86_400_000;
 
-/** The end of the meter page's windows, ms: its latest reading's time, else `browserNow`. */
+/** The end of the meter page's windows, ms: just after its latest reading, else `browserNow`. */
 export function windowEnd(latestAt: string | null | undefined, browserNow: number): number {
   const at = latestAt === null || latestAt === undefined ? Number.NaN : Date.parse(latestAt);
-  return Number.isFinite(at) ? at : browserNow;
+  return Number.isFinite(at) ? at + 1 : browserNow;
 }
 
 export interface MeterWindows {

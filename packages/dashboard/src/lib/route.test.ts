@@ -13,6 +13,15 @@ describe('routes', () => {
     assert.deepEqual(parseRoute('#/nowhere/at/all'), { view: 'fleet' });
     assert.deepEqual(parseRoute('#/meters/%E0%A4%A'), { view: 'fleet' });
   });
+  it('parse the billing views; a bill id round-trips, colons and slashes included', () => {
+    assert.deepEqual(parseRoute('#/billing'), { view: 'billing' });
+    assert.deepEqual(parseRoute('#/bills/%E0%A4%A'), { view: 'billing' });
+    fc.assert(fc.property(fc.string({ minLength: 1 }), (id) => {
+      const route: Route = { view: 'bill', id };
+      assert.deepEqual(parseRoute(formatRoute(route)), route);
+    }));
+    assert.equal(formatRoute({ view: 'bill', id: '2026-01:acc-1:sp-1:001' }), '#/bills/2026-01%3Aacc-1%3Asp-1%3A001');
+  });
   it('round-trip any meter id and alarm id', () => {
     fc.assert(fc.property(fc.string({ minLength: 1 }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (id, alarm) => {
       const route: Route = alarm === undefined ? { view: 'meter', id } : { view: 'meter', id, alarm };

@@ -5,7 +5,9 @@ export type Route =
   | { readonly view: 'fleet' }
   | { readonly view: 'meter'; readonly id: string; readonly alarm?: string }
   | { readonly view: 'alarms' }
-  | { readonly view: 'devices' };
+  | { readonly view: 'devices' }
+  | { readonly view: 'billing' }
+  | { readonly view: 'bill'; readonly id: string };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
@@ -22,6 +24,14 @@ export function parseRoute(hash: string): Route {
     return alarm === null || alarm === '' ? { view: 'meter', id } : { view: 'meter', id, alarm };
   }
   if (parts[0] === 'alarms' && parts.length === 1) return { view: 'alarms' };
+  if (parts[0] === 'billing' && parts.length === 1) return { view: 'billing' };
+  if (parts[0] === 'bills' && parts[1] !== undefined && parts.length === 2) {
+    try {
+      return { view: 'bill', id: decodeURIComponent(parts[1]) };
+    } catch {
+      return { view: 'billing' };
+    }
+  }
   if (parts[0] === 'devices' && parts.length === 1) return { view: 'devices' };
   return { view: 'fleet' };
 }
@@ -31,6 +41,8 @@ export function formatRoute(route: Route): string {
     case 'fleet': return '#/fleet';
     case 'alarms': return '#/alarms';
     case 'devices': return '#/devices';
+    case 'billing': return '#/billing';
+    case 'bill': return `#/bills/${encodeURIComponent(route.id)}`;
     case 'meter': {
       const base = `#/meters/${encodeURIComponent(route.id)}`;
       return route.alarm === undefined ? base : `${base}?alarm=${encodeURIComponent(route.alarm)}`;

@@ -8,6 +8,9 @@ import type { Session } from '@phasewire/api';
 import type { LiveBus } from '../live-bus.ts';
 import { parseRoute, type Route } from '../lib/route.ts';
 import { AlarmsView } from './alarms.ts';
+import { BillView } from './bill.ts';
+import { BillingView } from './billing.ts';
+import { hasRole } from '../lib/roles.ts';
 import { errorText, type AppContext } from './context.ts';
 import { DevicesView } from './devices.ts';
 import { FleetView } from './fleet.ts';
@@ -24,6 +27,7 @@ const nav: readonly { readonly view: Route['view']; readonly href: string; reado
   { view: 'fleet', href: '#/fleet', label: 'Fleet' },
   { view: 'alarms', href: '#/alarms', label: 'Alarms' },
   { view: 'devices', href: '#/devices', label: 'Devices' },
+  { view: 'billing', href: '#/billing', label: 'Billing' },
 ];
 
 export function App(props: AppProps) {
@@ -65,7 +69,7 @@ export function App(props: AppProps) {
       heading.tabIndex = -1;
       heading.focus({ preventScroll: true });
     }
-  }, [route.view, route.view === 'meter' ? route.id : '']);
+  }, [route.view, route.view === 'meter' || route.view === 'bill' ? route.id : '']);
 
   const announce = useCallback((text: string) => { setMessage(text); }, []);
   const ctx = useMemo<AppContext | undefined>(
@@ -84,16 +88,19 @@ export function App(props: AppProps) {
     case 'meter': view = html`<${MeterView} key=${route.id} ctx=${ctx} id=${route.id} alarm=${route.alarm} />`; break;
     case 'alarms': view = html`<${AlarmsView} ctx=${ctx} />`; break;
     case 'devices': view = html`<${DevicesView} ctx=${ctx} />`; break;
+    case 'billing': view = html`<${BillingView} ctx=${ctx} />`; break;
+    case 'bill': view = html`<${BillView} key=${route.id} ctx=${ctx} id=${route.id} />`; break;
     default: view = html`<${FleetView} ctx=${ctx} />`;
   }
-  const current = route.view === 'meter' ? 'fleet' : route.view;
+  const current = route.view === 'meter' ? 'fleet' : route.view === 'bill' ? 'billing' : route.view;
+  const shown = nav.filter((n) => n.view !== 'billing' || hasRole(ctx.session.user.role, 'billing'));
   return html`
     <a class="skip" href="#main"
       onClick=${(e: Event) => { e.preventDefault(); document.querySelector<HTMLElement>('main h1')?.focus(); }}>Skip to content</a>
     <header class="top">
       <span class="brand">phasewire</span>
       <nav aria-label="Views">
-        <ul>${nav.map((n) =>
+        <ul>${shown.map((n) =>
           html`<li key=${n.view}><a href=${n.href} aria-current=${n.view === current ? 'page' : undefined}>${n.label}</a></li>`)}</ul>
       </nav>
       <span class=${`live-status ${connected ? 'ok' : ''}`} data-testid="live-status">${connected ? 'live' : 'connecting…'}</span>

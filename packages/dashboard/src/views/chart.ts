@@ -92,8 +92,11 @@ export function Chart(props: ChartProps) {
     plot.current?.setData(props.data as uPlot.AlignedData);
   }, [props.data, props.bands]);
 
+  // How many x positions have a value in some series: what a reader (and a browser test) can count.
+  const [xs = [], ...ys] = props.data;
+  const points = xs.filter((_x, k) => ys.some((column) => column[k] !== null && column[k] !== undefined)).length;
   return html`
-    <figure class="chart card">
+    <figure class="chart card" data-points=${points}>
       <figcaption>${props.title}</figcaption>
       <div ref=${box} class="chart-box" role="img" aria-label=${`${props.title}: ${props.series.map((s) => s.label).join(', ')}`}></div>
     </figure>`;

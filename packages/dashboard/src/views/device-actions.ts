@@ -1,11 +1,14 @@
 // The operator's actions on one meter: send a command, revoke. Each asks for confirmation first;
-// a user below operator sees them disabled with the reason (the server refuses them anyway).
+// a user below operator sees them disabled with the reason (the server refuses them anyway). A
+// command the meter has not answered yet shows as waiting and is followed to its answer
+// (lib/command-status.ts).
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CommandKindDto, CommandResult, MeterDetail } from '@phasewire/api';
+import { commandText, commandTone, followCommand } from '../lib/command-status.ts';
 import { hasRole } from '../lib/roles.ts';
 import { ConfirmDialog } from './confirm-dialog.ts';
-import { fieldText, type AppContext } from './context.ts';
+import { errorText, fieldText, type AppContext } from './context.ts';
 
 const commands: readonly { readonly kind: CommandKindDto; readonly label: string; readonly danger: boolean }[] = [
   { kind: 'read', label: 'Read now', danger: false },
@@ -20,9 +23,35 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
   const [dialog, setDialog] = useState<'command' | 'revoke' | undefined>(undefined);
   const [kind, setKind] = useState<CommandKindDto>('read');
   const [result, setResult] = useState<CommandResult | undefined>(undefined);
+  /** Why a pending command is no longer followed (the API refused to say: session ended, no such command). */
+  const [unfollowed, setUnfollowed] = useState<string | undefined>(undefined);
   const allowed = hasRole(ctx.session.user.role, 'operator');
   const revoked = meter.state === 'revoked';
   const chosen = commands.find((c) => c.kind === kind) ?? commands[0];
+  const following = result?.status === 'pending' ? result : undefined;
+
+  // A pending answer is asked for again until it is final; a new command or leaving the page stops that.
+  useEffect(() => {
+    if (following === undefined) return undefined;
+    let stopped = false;
+    setUnfollowed(undefined);
+    followCommand(following, {
+      get: () => ctx.api.commandResult(meter.id, following.id),
+      sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
+      stopped: () => stopped,
+      onResult: (r) => {
+        if (r.status === 'pending') return;
+        setResult(r);
+        ctx.announce(`${r.kind} on ${meter.id}: ${r.status}`);
+      },
+    }).catch((error: unknown) => {
+      if (stopped) return;
+      const text = `Stopped asking for the answer of ${following.kind} (${following.id}): ${errorText(error)}`;
+      setUnfollowed(text);
+      ctx.announce(text);
+    });
+    return () => { stopped = true; };
+  }, [following?.id, meter.id]);
 
   return html`
     <section class="card actions" aria-labelledby="actions-title">
@@ -39,8 +68,9 @@ export function DeviceActions(props: { readonly ctx: AppContext; readonly meter:
         onClick=${() => { setDialog('command'); }}>Send command…</button>
       <button type="button" class="danger" disabled=${!allowed || revoked} aria-describedby=${allowed ? undefined : 'role-note'}
         onClick=${() => { setDialog('revoke'); }}>Revoke…</button>
-      ${result === undefined ? null : html`<p class=${result.status === 'done' ? 'ok' : 'error'} role="status" data-testid="command-result">
-        ${result.kind}: ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}</p>`}
+      ${result === undefined ? null : html`<p class=${commandTone(result.status)} role="status" data-testid="command-result"
+        data-status=${result.status}>${commandText(result)}</p>`}
+      ${unfollowed === undefined ? null : html`<p class="error" data-testid="command-unfollowed">${unfollowed}</p>`}
       ${dialog === 'command' && chosen !== undefined ? html`
         <${ConfirmDialog} title=${`${chosen.label} on ${meter.id}?`} confirmLabel=${chosen.label} danger=${chosen.danger}
           onClose=${() => { setDialog(undefined); }}

@@ -2,7 +2,7 @@
 // charts, energy per day and month, data quality, its alarms, and the operator's actions.
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { AlarmDto, IntervalPoint, MeterDetail, PowerQuality, QualityDays, Rollups } from '@phasewire/api';
+import type { AlarmDto, IntervalPoint, MeterDetail, PowerQuality, ProtectionDto, QualityDays, Rollups } from '@phasewire/api';
 import { meterWindows, windowEnd } from '../lib/data-window.ts';
 import { energyBars } from '../lib/energy.ts';
 import { formatAge, formatEnergy, formatPercent, formatTime, formatValue } from '../lib/format.ts';
@@ -14,6 +14,7 @@ import { Chart, type ChartSeries } from './chart.ts';
 import { errorText, type AppContext } from './context.ts';
 import { DeviceActions } from './device-actions.ts';
 import { PhasorDiagram } from './phasor-diagram.ts';
+import { ProtectionCard } from './protection-card.ts';
 import { appendPoint, loadSeries, rangeOf, ranges, type RangeKey } from './series.ts';
 
 const phaseColours = ['#b45309', '#111827', '#6b7280'] as const;
@@ -91,6 +92,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
   const [error, setError] = useState<string | undefined>(undefined);
   const [latest, setLatest] = useState<{ at: string | null; values: Readonly<Record<string, number>> }>({ at: null, values: {} });
   const [pq, setPq] = useState<PowerQuality | null | undefined>(undefined);
+  const [protection, setProtection] = useState<ProtectionDto | null>(null);
   const [alarms, setAlarms] = useState<readonly AlarmDto[]>([]);
   const [range, setRange] = useState<RangeKey>('day');
   const [series, setSeries] = useState<PhaseSeries>({ range: 'day' });
@@ -113,6 +115,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
       const windows = meterWindows(windowEnd(m.latest?.at, Date.now()));
       setEnd(Date.parse(windows.week.to));
       api.powerQuality(id, windows.week).then(setPq, () => { setPq(null); });
+      api.protection(id).then(setProtection, () => { setProtection(null); });
       const energy = OBIS.activeEnergyImport;
       api.rollups(id, energy, 'day', windows.days31).then(setDaily, () => undefined);
       api.rollups(id, energy, 'month', windows.days366).then(setMonthly, () => undefined);
@@ -198,6 +201,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
       </header>
       ${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
       ${meter === undefined ? null : html`<${DeviceActions} ctx=${ctx} meter=${meter} onMeter=${setMeter} />`}
+      <${ProtectionCard} protection=${protection} />
       <div class="panels">
         <${PhasorDiagram} values=${latest.values} />
         <${LiveValues} values=${latest.values} at=${latest.at} />

@@ -117,7 +117,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
       broker: { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 8883 : Number(url.port) },
       profile: options.linkProfile ?? linkProfiles[config.link],
       onEvent: (meter, event) => {
-        if (event.kind !== 'refused' && event.kind !== 'disconnected') return;
+        if (event.kind !== 'refused' && event.kind !== 'readings-refused' && event.kind !== 'disconnected') return;
         output.err(`${new Date().toISOString()} ${meter} ${event.kind} ${JSON.stringify(event)}\n`);
       },
     });

@@ -38,4 +38,27 @@ describe('command log', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps what a command carried, and finds the latest protection settings a device confirmed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasewire-command-log-'));
+    try {
+      const db = openHeadEndDatabase(join(dir, 'headend.db'));
+      const log = new CommandLog(db);
+      const base: CommandRecord = {
+        id: 'p1', device: 'm-1', kind: 'protection-settings', sentAt: t0, expiresAt: t0 + 60_000, status: 'pending',
+      };
+      log.add(base, { settings: { version: 2 } });
+      log.add({ ...base, id: 'p2', sentAt: t0 + 1000 }, { settings: { version: 3 } });
+      log.add({ ...base, id: 'p3', device: 'm-2' }, { settings: { version: 9 } });
+      assert.equal(log.latestDone('m-1', 'protection-settings'), undefined, 'none confirmed yet');
+      log.settle({ ...base, status: 'done', settledAt: t0 + 500 });
+      log.settle({ ...base, id: 'p2', status: 'failed', code: 'PW_ERR_PROTECTION_VERSION', settledAt: t0 + 1500 });
+      const latest = log.latestDone('m-1', 'protection-settings');
+      assert.deepEqual([latest?.record.id, latest?.params], ['p1', { settings: { version: 2 } }],
+        'the refused version 3 is not the meter\'s');
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,9 @@
 // that an answer that comes after the API's wait, or after a restart of the head-end, is still
 // recorded (headend/command-record.ts has the rules):
 //
-//   command  id, device, kind, sent_at, expires_at, status, settled_at, code, reason, result (JSON)
+//   command         id, device, kind, sent_at, expires_at, status, settled_at, code, reason, result (JSON)
+//   command_params  id, params (JSON): what a command carried beside its kind (protection settings,
+//                   a confirming reconnect), so that the settings a meter confirmed can be shown
 //
 // Written through (a command is rare; its record must not be lost to a crash). Settled records are
 // kept for `retentionMs` (default 30 days) after they settled, then dropped as new ones are added.
@@ -16,6 +18,7 @@ CREATE TABLE IF NOT EXISTS command (
   status TEXT NOT NULL, settled_at INTEGER, code TEXT, reason TEXT, result TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS command_pending ON command (status) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS command_params (id TEXT PRIMARY KEY, params TEXT NOT NULL) STRICT;
 `;
 
 export class CommandLog {
@@ -24,6 +27,8 @@ export class CommandLog {
   readonly #get: StatementSync;
   readonly #pending: StatementSync;
   readonly #prune: StatementSync;
+  readonly #insertParams: StatementSync;
+  readonly #latest: StatementSync;
   readonly #retentionMs: number;
 
   constructor(db: DatabaseSync, options: { readonly retentionMs?: number } = {}) {
@@ -34,12 +39,24 @@ export class CommandLog {
     this.#get = db.prepare('SELECT * FROM command WHERE id = ?');
     this.#pending = db.prepare("SELECT * FROM command WHERE status = 'pending'");
     this.#prune = db.prepare("DELETE FROM command WHERE status != 'pending' AND settled_at < ?");
+    this.#insertParams = db.prepare('INSERT INTO command_params (id, params) VALUES (?, ?)');
+    // Kept with the latest record of each kind: a meter's settings outlive the retention of their command.
+    this.#latest = db.prepare('SELECT c.*, p.params FROM command c JOIN command_params p ON p.id = c.id '
+      + "WHERE c.device = ? AND c.kind = ? AND c.status = 'done' ORDER BY c.settled_at DESC LIMIT 1");
   }
 
   /** Records a command as sent (pending), and drops settled ones past their retention. */
-  add(record: CommandRecord): void {
+  add(record: CommandRecord, params?: Readonly<Record<string, unknown>>): void {
     this.#prune.run(record.sentAt - this.#retentionMs);
     this.#insert.run(record.id, record.device, record.kind, record.sentAt, record.expiresAt, record.status);
+    if (params !== undefined) this.#insertParams.run(record.id, jsonOf(params));
+  }
+
+  /** The latest command of `kind` the device answered ok, with what it carried (params), if any. */
+  latestDone(device: string, kind: CommandKind): { readonly record: CommandRecord; readonly params: Record<string, unknown> } | undefined {
+    const row = this.#latest.get(device, kind);
+    if (row === undefined) return undefined;
+    return { record: recordOf(row), params: JSON.parse(String(row['params'])) as Record<string, unknown> };
   }
 
   /** Writes what became of a command: its answer, or the verdict that it will not run. */

@@ -13,19 +13,20 @@
 // (or accept stale ones); the wait for the answer stays in real time. A device whose registry entry
 // says it sleeps between windows (cellular) gets a command that lives at least its wake allowance.
 import { randomBytes } from 'node:crypto';
-import { deviceTopic, PhasewireError, TransportError } from '@phasewire/core';
+import { DecodeError, deviceTopic, PhasewireError } from '@phasewire/core';
 import type { Clock, MeterId, Snapshot } from '@phasewire/core';
-import { counterScope } from '@phasewire/secure';
+import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import { decodeCommandResponse, encodeCommand } from '@phasewire/core/protocol';
 import type { Command } from '@phasewire/core/protocol';
 import { toWireAcks } from '../ack-message.ts';
 import { answerOf } from '../command-message.ts';
-import type { CommandKind, CommandResponse } from '../command-message.ts';
+import type { CommandKind, CommandParams, CommandResponse } from '../command-message.ts';
 import { answered, commandLifetime, judgedByReading } from '../command-record.ts';
 import type { CommandRecord } from '../command-record.ts';
 import type { DeviceRegistry, RegistryLinkProfile } from '../registry.ts';
 import type { CommandLog } from './command-log.ts';
+import { unreadable } from '../ingest-decision.ts';
 import type { Ingest } from './ingest.ts';
 import type { SqliteCounters } from './sqlite-counters.ts';
 
@@ -93,7 +94,8 @@ export class Commands {
    * Sends a command to `device` (meter or gateway id) and resolves with its record once the device
    * has answered, or after `waitMs` of real time (default 30 s) with the command still pending.
    */
-  async send(device: DeviceId, kind: CommandKind, waitMs = 30_000): Promise<CommandRecord> {
+  /** `params`: what the command carries beside its kind (protection settings, a confirm), recorded with it. */
+  async send(device: DeviceId, kind: CommandKind, waitMs = 30_000, params: CommandParams = {}): Promise<CommandRecord> {
     const { clock, log, sender, registry } = this.#options;
     const base = this.#options.deviceTime ?? { clock, rate: 1 };
     const sentAt = clock.now();
@@ -102,10 +104,11 @@ export class Commands {
     const command: Command = {
       id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + lifetime,
       ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
+      ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
     };
     const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };
-    log.add(record);
+    log.add(record, Object.keys(params).length === 0 ? undefined : { ...params });
     this.#pending.set(record.id, record);
     const outcome = new Promise<CommandRecord>((resolve) => {
       const timer = setTimeout(() => {
@@ -130,8 +133,8 @@ export class Commands {
   /**
    * A device said `online` (its status channel). The commands sent to it before it was first seen,
    * and still pending, go again in a new envelope with the same id (a clock-sync with the time now):
-   * the device runs an id at most once, and answers a copy it already ran with
-   * PW_ERR_COMMAND_REPLAYED after the first copy's answer, which is the one recorded.
+   * the device runs an id at most once, and answers a copy it already ran with the first copy's
+   * answer again (PW_ERR_COMMAND_REPLAYED after its restart); the first answer is the one recorded.
    */
   deviceOnline(device: string): void {
     this.#seen.add(device);
@@ -185,7 +188,11 @@ export class Commands {
    * A message on `device`'s cmd/res topic from `sender` (authorised for the topic): the answer is
    * recorded and acknowledged. A copy of an answer taken before (its ack was lost, or the device
    * restarted before it came) is refused by the replay window; when it authenticates it is handled
-   * the same way, without moving the window, and is no refusal.
+   * the same way, without moving the window, and is no refusal. An authentic message that is no
+   * answer (another type of envelope, a body that does not decode) is refused for good and
+   * acknowledged with the refusal, so that the device drops it from its queue; one that does not
+   * authenticate is never acknowledged, and neither is an answer the command log could not record
+   * (the device sends it again).
    */
   async handleResponse(sender: DeviceId, payload: Uint8Array, device: string = sender): Promise<void> {
     let opened: OpenedValue;
@@ -194,26 +201,43 @@ export class Commands {
       this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
     } catch (error) {
       const again = error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY' ? await this.#reopen(sender, payload) : undefined;
-      if (again === undefined) {
+      const refusal = unreadable(error) ? error : unreadable(again) ? again : undefined;
+      if (refusal !== undefined) {
+        // Authentic, its body not CBOR: refused for good, and acknowledged with the refusal.
+        this.#refuse(sender, error);
+        const { keyId, counter } = decodeEnvelope(payload, payload.length).header;
+        await this.#acknowledge(sender, device, { keyId, counter }, refusal.code);
+        return;
+      }
+      if (again === undefined || again instanceof PhasewireError) {
         this.#refuse(sender, error);
         return;
       }
       opened = again;
     }
-    if (opened.header.messageType !== 'command-response') {
-      const type = opened.header.messageType;
-      this.#refuse(sender, new TransportError('PW_ERR_HEADEND_COMMAND', `Cannot take a ${type} envelope from ${sender} as an answer`));
+    let response: CommandResponse;
+    try {
+      if (opened.header.messageType !== 'command-response') {
+        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot take an answer from ${sender} on ${device}'s cmd/res: `
+          + `the envelope holds a ${opened.header.messageType} message; expected a command-response`);
+      }
+      response = answerOf(decodeCommandResponse(opened.value));
+    } catch (error) {
+      // Sent again, it would be refused again.
+      this.#refuse(sender, error);
+      if (error instanceof PhasewireError) await this.#acknowledge(sender, device, opened.header, error.code);
       return;
     }
     try {
       // A clock-sync sent again goes out before the ack: the device, still waiting for that ack, is awake for it.
       const anchor = { keyId: opened.header.keyId, counter: opened.header.counter, acceptedAt: this.#deviceNow() };
-      await this.#answer(device, answerOf(decodeCommandResponse(opened.value)), anchor);
+      await this.#answer(device, response, anchor);
     } catch (error) {
+      // Not recorded (the command log failed): no receipt, the device sends the answer again.
       this.#refuse(sender, error);
+      return;
     }
-    // Also for an answer that does not decode: sent again, it would not decode either.
-    await this.#acknowledge(sender, device, opened);
+    await this.#acknowledge(sender, device, opened.header);
   }
 
   /**
@@ -262,19 +286,30 @@ export class Commands {
     waiting.resolve(record);
   }
 
-  /** A replayed answer that authenticates, or undefined (a forgery, or not an answer). */
-  async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | undefined> {
+  /**
+   * A replayed message that authenticates (an answer, or one refused for good again), its refusal when
+   * its body is not CBOR, or undefined (a forgery).
+   */
+  async #reopen(sender: DeviceId, payload: Uint8Array): Promise<OpenedValue | PhasewireError | undefined> {
     try {
-      const opened = await this.#options.receiver.reopenValue(sender, payload);
-      return opened.header.messageType === 'command-response' ? opened : undefined;
-    } catch {
-      return undefined;
+      return await this.#options.receiver.reopenValue(sender, payload);
+    } catch (error) {
+      return unreadable(error) ? error : undefined;
     }
   }
 
-  async #acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+  /** Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are. */
+  acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+    this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
+    return this.#acknowledge(sender, device, opened.header);
+  }
+
+  /** The sealed ack of the message, with `refusal` (its code) when it was refused for good. */
+  async #acknowledge(sender: DeviceId, device: string, envelope: { keyId: number; counter: bigint }, refusal?: string): Promise<void> {
+    const { keyId, counter } = envelope;
+    const entry = refusal === undefined ? { keyId, counter } : { keyId, counter, refused: { code: refusal, readings: 0 } };
     try {
-      for (const body of toWireAcks([{ keyId: opened.header.keyId, counter: opened.header.counter }])) {
+      for (const body of toWireAcks([entry])) {
         const sealed = await this.#options.sender.sealValue(sender, 'ack', body);
         await this.#options.publish(deviceTopic(device as MeterId, 'ack'), sealed);
       }

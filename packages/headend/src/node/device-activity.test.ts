@@ -53,7 +53,8 @@ function suite(kind: BrokerKind): void {
       await until(() => f.headEnd.activity.get(meter.id)?.online === false, 'the will');
     });
 
-    it('records a sealed event once, and refuses a status that is not one, counting it as malformed', async () => {
+    it('records a sealed event once and acknowledges it (the copy too), and refuses a status that is not one, counting it as malformed',
+      async () => {
       const meter = await f.device('meter-events-1');
       const sealed = await meter.sender.sealValue(meter.id, 'event', { kind: 'tamper', cover: 'open' });
       await meter.client.publishAsync(deviceTopic(meter.id, 'up/events'), Buffer.from(sealed), { qos: 1 });
@@ -61,6 +62,9 @@ function suite(kind: BrokerKind): void {
       await until(() => f.headEnd.activity.events(meter.id).length === 1, 'the event');
       const events = f.headEnd.activity.events(meter.id);
       assert.deepEqual(events.map((event) => [event.kind, event.body]), [['tamper', { kind: 'tamper', cover: 'open' }]]);
+      // Acknowledged like readings (an agent keeps its events queued until then), the copy again.
+      const counter = Buffer.from(sealed).readBigUInt64BE(8);
+      await until(() => meter.acks.filter((entry) => entry.counter === counter).length === 2, 'the acks of the event and its copy');
       await meter.client.publishAsync(deviceTopic(meter.id, 'status'), Buffer.from('{"state":"sleeping"}'), { qos: 1 });
       await until(() => f.headEnd.ingest.refusals.of(meter.id, 'malformed') === 1, 'the refusal');
       // Readings still flow on the same connection.

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { Aedes } from 'aedes';
+import type { BrokerHealth } from './broker-health.ts';
 import type { Client, PublishPacket } from 'aedes';
 import { DecodeError, parseTopic } from '@phasewire/core';
 import type { Clock } from '@phasewire/core';
@@ -69,6 +70,8 @@ export interface EmbeddedBroker {
   readonly tlsRefusals: Map<string, number>;
   /** Replaces the session-ticket keys (rotation): tickets under the old ones get a full handshake. */
   setTicketKeys(keys: Uint8Array): void;
+  /** Whether the listener accepts sessions (broker-health.ts). */
+  health(): Promise<BrokerHealth>;
   close(): Promise<void>;
 }
 
@@ -248,6 +251,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, port =
     disconnect,
     enforceRevocations: () => policyServer.policy.enforceRevocations(),
     setTicketKeys: (keys) => { policyServer.server.setTicketKeys(Buffer.from(keys)); },
+    // In this process: it accepts as long as its listener is open (the event loop answering is the probe itself).
+    health: (): Promise<BrokerHealth> => Promise.resolve(policyServer.listening
+      ? { ok: true, detail: `embedded broker listening on port ${listening}` }
+      : { ok: false, detail: 'the embedded broker\'s listener is closed' }),
     close: async () => {
       sampled.close();
       await policyServer.close();

@@ -20,6 +20,7 @@ import type { Ingest } from './ingest.ts';
 import type { SideChannels } from './side-channels.ts';
 import { openIngestConnection } from './ingest-connection.ts';
 import type { IngestConnection } from './ingest-connection.ts';
+import { externalBrokerHealth } from './broker-health.ts';
 
 /**
  * The endpoint's identity is the ingest worker's client certificate (its CN is its user name in the
@@ -66,8 +67,9 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
     // A store failure must not be PUBACKed: the broker redelivers it.
     if (outcome.kind === 'refused' && outcome.reason === 'store-failed') throw outcome.error;
   };
+  let open = true;
   let connection: IngestConnection = await openIngestConnection({
-    host: options.host, port: options.port, tls, clientId: options.clientId, onMessage,
+    host: options.host, port: options.port, tls, clientId: options.clientId, onMessage, onClose: () => { open = false; },
   });
   for (const filter of ingestFilters) await connection.subscribe(filter, 1);
   if (options.sideChannels !== undefined) for (const filter of sideChannelFilters) await connection.subscribe(filter, 1);
@@ -87,6 +89,9 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
       return 1;
     },
     enforceRevocations: () => 0,
+    health: externalBrokerHealth({
+      host: options.host, port: options.port, tls, clientId: `${options.clientId}-probe`, ingestOpen: () => open,
+    }),
     async close(): Promise<void> {
       await connection.close();
       connection = await Promise.resolve(connection);

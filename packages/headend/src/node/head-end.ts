@@ -28,6 +28,10 @@ import { DeviceActivity } from './device-activity.ts';
 import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 import { sampledLog } from './sampled-log.ts';
+import { protectionView } from './protection-view.ts';
+import type { CommandParams } from '../command-message.ts';
+import type { ProtectionView } from '../protection-view.ts';
+import type { BrokerHealth } from './broker-health.ts';
 
 export type BrokerMode =
   | {
@@ -75,7 +79,9 @@ export interface HeadEnd {
    * Sends a command and resolves with its record once the device answered, or after `waitMs` of
    * real time (default 30 s) as `pending`; a later answer is recorded (commands.ts).
    */
-  sendCommand(device: DeviceId, kind: CommandKind, waitMs?: number): Promise<CommandRecord>;
+  sendCommand(device: DeviceId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
+  /** The protection settings the device last confirmed, and its trips (events of kind protection-trip), newest first. */
+  protection(device: DeviceId, limit?: number): ProtectionView;
   /** What is known of command `id` sent to `device`. */
   command(device: DeviceId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
@@ -86,6 +92,10 @@ export interface HeadEnd {
   disconnect(device: DeviceId): Promise<void>;
   /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
   setTicketKeys(keys: Uint8Array): void;
+  /** The store-and-forward queue depth each agent last reported in its online status, by device (metrics). */
+  reportedQueues(): ReadonlyMap<string, number>;
+  /** Whether the broker accepts sessions now (broker-health.ts): the server's readiness probe. */
+  brokerHealth(): Promise<BrokerHealth>;
   close(): Promise<void>;
 }
 
@@ -132,9 +142,10 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     store: options.store, receiver, window, acks: sender, publish: (topic, payload) => publish(topic, payload), log, floodLog: floods,
     clock: options.readingClock ?? options.clock, ...(options.readingTimes === undefined ? {} : { readingTimes: options.readingTimes }),
   });
+  const commandLog = new CommandLog(options.db);
   const commands = new Commands({
     sender, receiver, window, publish: (topic, payload) => publish(topic, payload), ingest, clock: options.clock,
-    log: new CommandLog(options.db), registry,
+    log: commandLog, registry,
     // A clock-sync names the device's last envelope the head-end had when it stamped its time.
     lastUplink: (device) => {
       try {
@@ -162,10 +173,13 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       }
     }
   });
-  const sideChannels = new SideChannels({ activity, receiver, ingest, clock: options.clock, registry });
+  const sideChannels = new SideChannels({
+    activity, receiver, ingest, clock: options.clock, registry,
+    acknowledge: (sender, device, opened) => commands.acknowledge(sender, device, opened),
+  });
   const mode = options.broker;
   let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number;
-    setTicketKeys?(keys: Uint8Array): void; close(): Promise<void> };
+    setTicketKeys?(keys: Uint8Array): void; health(): Promise<BrokerHealth>; close(): Promise<void> };
   try {
     if (mode.kind === 'embedded') {
       front = await startEmbeddedBroker({
@@ -192,7 +206,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       statusListeners.add(listener);
       return () => { statusListeners.delete(listener); };
     },
-    sendCommand: (device, kind, waitMs) => commands.send(device, kind, waitMs),
+    sendCommand: (device, kind, waitMs, params) => commands.send(device, kind, waitMs, params),
+    protection: (device, limit = 50) => protectionView(commandLog, activity, device, limit),
     command: (device, id) => commands.get(device, id),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());
@@ -203,6 +218,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       await front.disconnect(device);
     },
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
+    brokerHealth: () => front.health(),
+    reportedQueues: () => sideChannels.reportedQueues,
     async close() {
       unobserve();
       commands.close();

@@ -12,3 +12,6 @@ export * from './device-activity.ts';
 export * from './side-channels.ts';
 export * from './sampled-log.ts';
 export * from './ticket-keys.ts';
+export * from './protection-view.ts';
+export * from './broker-health.ts';
+export * from './firmware-file-server.ts';

@@ -3,6 +3,9 @@
 // (the caller sends the PUBACK when handle() resolves; this sends the sealed `ack` message). A
 // counter refused as a replay is acknowledged again only when the message authenticates and its
 // readings are in the store: an ack is a receipt for stored readings, never for a counter alone.
+// An authentic message refused for good (ingest-decision.ts) is acknowledged too, with the refusal
+// in the ack, once its counter is committed; one that does not authenticate never is, and a store
+// failure is not (the device sends it again).
 // Concurrent messages are group-committed: everything that arrives while a commit runs goes into
 // the next one, which is one store transaction. The replay window of the committed groups is
 // written afterwards, at most every `windowFlushMs` (one transaction, one fsync, for many groups):
@@ -10,13 +13,13 @@
 // redelivered after a crash within that lag passes the window again, where the store's idempotence
 // on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
 import { deviceTopic, PhasewireError } from '@phasewire/core';
-import type { Clock, MeterId, ObisCode, Snapshot } from '@phasewire/core';
+import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
 import type { MeterStore } from '@phasewire/store';
 import { toWireAcks } from '../ack-message.ts';
 import type { AckEntry, AckRefusal } from '../ack-message.ts';
-import { readingsOf } from '../ingest-decision.ts';
+import { readingsDecision, unreadable } from '../ingest-decision.ts';
 import { defaultReadingTimeWindow, readingTimeRefusal, splitByTime } from '../reading-times.ts';
 import type { ReadingTimeWindow, TimeSplit } from '../reading-times.ts';
 import { RefusalCounters, refusalReasonOf } from '../refusal-counters.ts';
@@ -24,11 +27,16 @@ import type { RefusalReason } from '../refusal-counters.ts';
 import { sampled, silentLog } from '../head-end-log.ts';
 import type { HeadEndEvent, HeadEndLog } from '../head-end-log.ts';
 import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
+import { readingsMissing } from './readings-missing.ts';
 
 export type IngestOutcome =
   /** Committed; `refused` readings of it (times outside the window) were not stored and the ack says so. */
   | { readonly kind: 'stored'; readonly readings: number; readonly refused?: number }
-  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error };
+  /**
+   * Not stored. `acknowledged`: authentic and refused for good (ingest-decision.ts), its counter
+   * committed to the replay window and acknowledged with the refusal, so the device drops it.
+   */
+  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly error: Error; readonly acknowledged?: true };
 
 export interface IngestOptions {
   readonly store: MeterStore;
@@ -63,6 +71,8 @@ interface Pending {
   readonly scope: CounterScope;
   readonly entry: AckEntry;
   readonly snapshots: readonly Snapshot[];
+  /** The whole message refused for good (no snapshots): acknowledged with it once committed. */
+  readonly refusal?: PhasewireError;
   readonly resolve: (outcome: IngestOutcome) => void;
 }
 
@@ -80,8 +90,13 @@ export class Ingest {
   /** Highest committed counter per scope since start: a redelivery at or below it is re-acked. */
   readonly #committed = new Map<CounterScope, bigint>();
   #queue: Pending[] = [];
+  /** `scope counter` of the messages queued or being committed: a copy of one waits for its commit. */
+  readonly #inFlight = new Set<string>();
   #running: Promise<void> | undefined;
   #stored = 0;
+  #messages = 0;
+  /** Called with each successful commit's duration (the metrics' commit latency); none by default. */
+  readonly #onCommitTimed = new Set<(seconds: number, messages: number, readings: number) => void>();
   /** Called with each committed group's snapshots (the API's live feed); none by default. */
   readonly #onCommitted = new Set<(snapshots: readonly Snapshot[]) => void>();
 
@@ -97,8 +112,15 @@ export class Ingest {
   }
 
   /** Readings committed since start. */
-  get stored(): number {
-    return this.#stored;
+  get stored(): number { return this.#stored; }
+
+  /** Messages whose readings were committed since start. */
+  get messages(): number { return this.#messages; }
+
+  /** Calls `listener` with the duration of every successful store commit, its messages and readings; returns the unsubscribe. */
+  onCommitTimed(listener: (seconds: number, messages: number, readings: number) => void): () => void {
+    this.#onCommitTimed.add(listener);
+    return () => { this.#onCommitTimed.delete(listener); };
   }
 
   /**
@@ -129,7 +151,7 @@ export class Ingest {
   }
 
   /** Counts and logs a refusal under the sender's id. */
-  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): IngestOutcome {
+  refuse(sender: string, error: unknown, reasonOverride?: RefusalReason): Extract<IngestOutcome, { kind: 'refused' }> {
     const code = error instanceof PhasewireError ? error.code : undefined;
     const reason = reasonOverride ?? refusalReasonOf(code);
     this.refusals.count(sender, reason);
@@ -152,6 +174,7 @@ export class Ingest {
   }
 
   #refused(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: unknown): IngestOutcome | Promise<IngestOutcome> {
+    if (unreadable(error)) return this.#acknowledgeUnreadable(sender, meter, payload, error);
     // A redelivery of a committed message is refused as a replay and stores nothing, but the device
     // still waits for its receipt. The window refused it before any decryption, so nothing about it
     // is known yet: it is acknowledged again only once it authenticates and its readings are found
@@ -174,40 +197,85 @@ export class Ingest {
 
   /** A replayed counter: the sealed ack again when the message is genuine and its readings are stored. */
   async #acknowledgeAgain(sender: DeviceId, meter: MeterId, payload: Uint8Array, replay: PhasewireError): Promise<IngestOutcome> {
-    let split: TimeSplit;
-    let entry: AckEntry;
+    let opened: OpenedValue;
     try {
-      const opened = await this.#options.receiver.reopenValue(sender, payload);
-      // Readings at impossible times were refused, not stored, at the first delivery: look up the
-      // rest, and name the refusal in the ack again (the device releases the message either way).
-      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
-      const refused: AckRefusal | undefined = split.refusedReadings === 0 ? undefined
-        : { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings };
-      entry = { keyId: opened.header.keyId, counter: opened.header.counter, ...(refused === undefined ? {} : { refused }) };
+      opened = await this.#options.receiver.reopenValue(sender, payload);
     } catch (error) {
+      if (unreadable(error)) {
+        this.#acknowledgeUnreadable(sender, meter, payload, error);
+        return this.refuse(sender, replay);
+      }
       // Bytes that carry an old counter but do not authenticate: a forgery, counted as one.
       return this.refuse(sender, error);
     }
-    let committed: boolean;
+    const header = { keyId: opened.header.keyId, counter: opened.header.counter };
+    const decision = readingsDecision(meter, opened.header.messageType, opened.value);
+    // Refused whole at the first delivery, and so again: the receipt with the refusal again.
+    let split: TimeSplit = { kept: [], refused: [], refusedReadings: 0 };
+    let entry: AckEntry = decision.kind === 'refused'
+      ? { ...header, refused: { code: decision.error.code, readings: decision.readings } } : header;
+    if (decision.kind === 'readings') {
+      // Readings at impossible times were refused, not stored, at the first delivery: look up the
+      // rest, and name the refusal in the ack again (the device releases the message either way).
+      split = splitByTime(decision.snapshots, this.#options.clock.now(), this.#readingTimes);
+      if (split.refusedReadings > 0) {
+        entry = { ...header, refused:
+          { code: readingTimeRefusal(meter, split, this.#options.clock.now(), this.#readingTimes).code, readings: split.refusedReadings } };
+      }
+    }
+    let missing: number;
     try {
-      committed = await storesAll(this.#options.store, meter, split.kept);
+      missing = await readingsMissing(this.#options.store, meter, split.kept);
     } catch (error) {
       this.#log({ level: 'error', msg: `Cannot look up the readings of a redelivered message from ${sender}: ${(error as Error).message}`,
         device: sender });
-      committed = false;
+      return this.refuse(sender, replay);
     }
-    if (committed) void this.#sendAck(sender, meter, [entry]);
+    // Readings not in the store, of a message not being committed now, never will be: its counter is
+    // below the window, which only moves up. They were refused at a time the head-end's clock has
+    // since passed (ahead of the clock then, within the window now), or their message's group failed
+    // after a later counter was committed. Unacknowledged, the device sent it for ever; the ack says
+    // they are refused (`n`), as a replay.
+    if (missing > 0 && this.#inFlight.has(`${counterScope(sender, 'uplink', header.keyId)} ${header.counter}`)) {
+      return this.refuse(sender, replay);
+    }
+    if (missing > 0) entry = { ...header, refused: { code: replay.code, readings: missing + split.refusedReadings } };
+    void this.#sendAck(sender, meter, [entry]);
     return this.refuse(sender, replay);
   }
 
+  /**
+   * An authentic envelope whose body is not CBOR: refused for good, before the replay window moved
+   * (envelope-receiver.ts), so nothing is committed; its ack names the refusal, again at every copy.
+   */
+  #acknowledgeUnreadable(sender: DeviceId, meter: MeterId, payload: Uint8Array, error: PhasewireError): IngestOutcome {
+    const { keyId, counter } = decodeEnvelope(payload, payload.length).header;
+    void this.#sendAck(sender, meter, [{ keyId, counter, refused: { code: error.code, readings: 0 } }]);
+    return { ...this.refuse(sender, error), acknowledged: true };
+  }
+
   #accept(sender: DeviceId, meter: MeterId, opened: OpenedValue): Promise<IngestOutcome> {
-    let split;
+    const { keyId, counter } = opened.header;
+    let decision;
     try {
-      split = splitByTime(readingsOf(meter, opened.value), this.#options.clock.now(), this.#readingTimes);
+      decision = readingsDecision(meter, opened.header.messageType, opened.value);
     } catch (error) {
+      // Not a refusal the decision knows: counted as a store failure, not acknowledged, tried again.
       return Promise.resolve(this.refuse(sender, error));
     }
-    const { keyId, counter } = opened.header;
+    if (decision.kind === 'refused') {
+      // Authentic, and refused for good: committed like a message of no readings (its counter goes
+      // into the window) and acknowledged with the refusal, so that the device drops it from its
+      // queue, where it would otherwise wait for ever in front of everything sealed after it.
+      const { error, readings } = decision;
+      return new Promise((resolve) => {
+        this.#queue.push({ sender, meter, scope: counterScope(sender, 'uplink', keyId),
+          entry: { keyId, counter, refused: { code: error.code, readings } }, snapshots: [], refusal: error, resolve });
+        this.#running ??= this.#drain();
+      });
+    }
+    this.#inFlight.add(`${counterScope(sender, 'uplink', keyId)} ${counter}`);
+    const split = splitByTime(decision.snapshots, this.#options.clock.now(), this.#readingTimes);
     // Readings at impossible times are counted and never stored; the rest of the message is, and its
     // counter is acknowledged with the refusal (a copy sent again would be refused the same way).
     const refused = split.refusedReadings === 0 ? undefined : this.#refuseTimes(sender, meter, split);
@@ -230,8 +298,17 @@ export class Ingest {
   }
 
   async #commit(group: readonly Pending[]): Promise<void> {
+    try {
+      await this.#commitGroup(group);
+    } finally {
+      for (const item of group) this.#inFlight.delete(`${item.scope} ${item.entry.counter}`);
+    }
+  }
+
+  async #commitGroup(group: readonly Pending[]): Promise<void> {
     const snapshots: Snapshot[] = [];
     for (const item of group) for (const snapshot of item.snapshots) snapshots.push(snapshot);
+    const began = performance.now();
     try {
       await this.#options.store.appendSnapshots(snapshots);
     } catch (error) {
@@ -247,6 +324,10 @@ export class Ingest {
     else this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, this.#windowFlushMs);
     let readings = 0;
     for (const item of group) {
+      if (item.refusal !== undefined) {
+        item.resolve({ ...this.refuse(item.sender, item.refusal), acknowledged: true });
+        continue;
+      }
       let n = 0;
       for (const snapshot of item.snapshots) n += snapshot.values.size;
       readings += n;
@@ -254,6 +335,9 @@ export class Ingest {
         : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
     }
     this.#stored += readings;
+    this.#messages += group.length;
+    const seconds = (performance.now() - began) / 1000;
+    for (const listener of this.#onCommitTimed) listener(seconds, group.length, readings);
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
     for (const item of group) {
       const key = `${item.sender} ${item.meter}`;
@@ -313,31 +397,4 @@ export class Ingest {
     while (this.#running !== undefined) await this.#running;
     this.#flushWindow();
   }
-}
-
-/**
- * Whether the store holds the snapshots' readings. A message's readings are committed in one
- * transaction, all or none, so one quantity of each snapshot tells (one query per quantity, usually
- * one in all, where checking all of them cost about 35 ms a message on SQLite); a value stored from
- * another message at the same time differs, unless it is the same reading.
- */
-async function storesAll(store: MeterStore, meter: MeterId, snapshots: readonly Snapshot[]): Promise<boolean> {
-  const wanted = new Map<ObisCode, Map<number, number>>();
-  for (const snapshot of snapshots) {
-    const first = snapshot.values.entries().next();
-    if (first.done === true) continue;
-    const [quantity, value] = first.value;
-    let byTime = wanted.get(quantity);
-    if (byTime === undefined) { byTime = new Map(); wanted.set(quantity, byTime); }
-    byTime.set(snapshot.at, value);
-  }
-  for (const [quantity, byTime] of wanted) {
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const at of byTime.keys()) { from = Math.min(from, at); to = Math.max(to, at + 1); }
-    const found = await store.readings(meter, quantity, { from, to });
-    const stored = new Map(found.map((reading) => [reading.at, reading.value]));
-    for (const [at, value] of byTime) if (stored.get(at) !== value) return false;
-  }
-  return true;
 }

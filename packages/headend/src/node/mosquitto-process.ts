@@ -37,6 +37,8 @@ export interface MosquittoProcess {
   stop(): Promise<void>;
   /** SIGKILL, for crash tests. */
   kill(): void;
+  /** The process id (a test stops and continues it with SIGSTOP and SIGCONT). */
+  readonly pid: number | undefined;
 }
 
 export function freePort(): Promise<number> {
@@ -121,6 +123,7 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   }
   return {
     port,
+    pid: child.pid,
     async reload() {
       await writeFile(files.crlfile, await options.crl());
       await writeAcl();

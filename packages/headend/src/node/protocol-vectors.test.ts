@@ -71,8 +71,10 @@ describe('protocol vectors through the head-end', { timeout: 120_000 }, () => {
   });
 
   it('refuses every invalid command-response vector with its code', async () => {
-    const device = await f.device('vectors-bad-answers');
-    for (const vector of commandResponseVectors.invalid) {
+    // A device logs its first 10 refusals in full (head-end-log.ts `sampled`): a fresh device for every 10 vectors.
+    let device = await f.device('vectors-bad-answers');
+    for (const [i, vector] of commandResponseVectors.invalid.entries()) {
+      if (i > 0 && i % 10 === 0) device = await f.device(`vectors-bad-answers-${i}`);
       const before = refusedCodes(device).length;
       const sealed = await device.sender.sealValue(device.id, 'command-response', vector.wire);
       await device.client.publishAsync(deviceTopic(device.id, 'cmd/res'), Buffer.from(sealed), { qos: 1 });

@@ -3,12 +3,16 @@
 // like readings). Both are recorded in DeviceActivity; anything that does not parse or open is
 // refused and counted like a bad readings message, and never stops the broker.
 //
-// Events are not acknowledged with a sealed ack (the ack contract is for the readings queue); their
-// record is unique on (device, key id, counter), so a redelivery is recorded once.
+// An event is recorded once per (device, key id, counter) and acknowledged with a sealed ack of its
+// counter, as readings and command answers are: a meter agent puts its events (protection trips) in
+// its durable queue, in counter order with its readings, and drops one only on that ack. A copy sent
+// again after a lost ack is refused by the replay window; when it authenticates it is acknowledged
+// again (and recorded once).
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import { decodeStatus } from '@phasewire/core/protocol';
-import type { DeviceId, EnvelopeReceiver } from '@phasewire/secure';
+import { PhasewireError } from '@phasewire/core';
+import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
 import type { Ingest } from './ingest.ts';
 import type { DeviceActivity } from './device-activity.ts';
@@ -23,10 +27,14 @@ export interface SideChannelsOptions {
   readonly clock: Clock;
   /** Keeps the model and link a status message reports (the fleet's "by link" view and `?link=` read them). */
   readonly registry?: Pick<DeviceRegistry, 'describe'>;
+  /** Acknowledges an event's envelope (sealed ack of its counter), so that it leaves the device's queue. */
+  readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue) => Promise<void>;
 }
 
 export class SideChannels {
   readonly #o: SideChannelsOptions;
+  /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
+  readonly #queued = new Map<string, number>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -36,6 +44,11 @@ export class SideChannels {
     return this.#o.activity;
   }
 
+  /** The queue depth each agent last reported, by device. */
+  get reportedQueues(): ReadonlyMap<string, number> {
+    return this.#queued;
+  }
+
   /** Handles a message of `channel` that `sender` published on `device`'s topic; never rejects. */
   async handle(sender: DeviceId, device: MeterId, channel: SideChannel, payload: Uint8Array): Promise<void> {
     const { activity, ingest, clock } = this.#o;
@@ -43,6 +56,7 @@ export class SideChannels {
       if (channel === 'status') {
         const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
+        if (status.queued !== undefined) this.#queued.set(device, status.queued);
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
             ...(status.model === undefined ? {} : { model: status.model }),
@@ -51,12 +65,24 @@ export class SideChannels {
         }
         return;
       }
-      const opened = await this.#o.receiver.openValue(sender, payload);
+      let opened: OpenedValue;
+      try {
+        opened = await this.#o.receiver.openValue(sender, payload);
+      } catch (error) {
+        // A copy of an event taken before (its ack was lost): acknowledged again if it authenticates.
+        if (!(error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') || this.#o.acknowledge === undefined) throw error;
+        const again = await this.#o.receiver.reopenValue(sender, payload);
+        if (again.header.messageType !== 'event') throw error;
+        activity.event(device, again.header.keyId, again.header.counter, clock.now(), again.value);
+        await this.#o.acknowledge(sender, device, again);
+        return;
+      }
       if (opened.header.messageType !== 'event') {
         throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
           + `the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
       }
       activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
+      await this.#o.acknowledge?.(sender, device, opened);
     } catch (error) {
       ingest.refuse(sender, error, error instanceof DecodeError ? 'malformed' : undefined);
     }

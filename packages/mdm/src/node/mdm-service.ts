@@ -58,7 +58,31 @@ export interface MdmRunReport {
   readonly failures: readonly { readonly meter: MeterId; readonly message: string }[];
 }
 
+/** What the service has done since it started: the server's readiness and metrics read it (docs/operations.md). */
+export interface MdmStatus {
+  /** Real time since the service started, ms. */
+  readonly upForMs: number;
+  /** The schedule's period of runs, on the service's clock. */
+  readonly runEveryMs: number;
+  readonly runs: number;
+  /**
+   * The last run that finished: the time it judged up to (service clock), how long it took and how
+   * long ago it finished (real time).
+   */
+  readonly lastRun: {
+    readonly upTo: number; readonly durationMs: number; readonly ageMs: number; readonly meters: number; readonly failures: number;
+  } | null;
+  /** Real time the run under way has taken so far, or null. */
+  readonly runningForMs: number | null;
+  /** Interval values written since start, by the VEE rule that made each (`VEE`: passed every rule). */
+  readonly writtenByRule: ReadonlyMap<string, number>;
+  /** Meters whose run failed, since start. */
+  readonly meterFailures: number;
+}
+
 export interface MdmService {
+  /** What the service has done since it started. */
+  status(): MdmStatus;
   /** One run over every meter, judging up to `upTo` (default the clock's now). */
   runOnce(upTo?: number): Promise<MdmRunReport>;
   maintain(): Promise<MaintenanceReport>;
@@ -130,7 +154,25 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
     return next;
   };
 
+  const startedAt = performance.now();
+  const counts = { runs: 0, meterFailures: 0, writtenByRule: new Map<string, number>() };
+  let lastRun: { upTo: number; durationMs: number; finishedAt: number; meters: number; failures: number } | null = null;
+  let running: number | null = null;
   const run = async (upTo: number): Promise<MdmRunReport> => {
+    const began = performance.now();
+    running = began;
+    try {
+      const report = await runMeters(upTo);
+      counts.runs++;
+      counts.meterFailures += report.failures.length;
+      const finishedAt = performance.now();
+      lastRun = { upTo, durationMs: finishedAt - began, finishedAt, meters: report.meters, failures: report.failures.length };
+      return report;
+    } finally {
+      running = null;
+    }
+  };
+  const runMeters = async (upTo: number): Promise<MdmRunReport> => {
     const watermarks = new Map((await store.mdmWatermarks()).map((w) => [w.meter, w]));
     const ids = await store.meterIds();
     let processed = 0;
@@ -145,6 +187,7 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
         outbox.publish(result.commit.transitions.map((t, i) => ({ ...t, seq: seqs[i] ?? 0, notified: false })));
         if (result.processed) processed++;
         intervalsWritten += result.intervalsWritten;
+        for (const [rule, n] of result.writtenByRule) counts.writtenByRule.set(rule, (counts.writtenByRule.get(rule) ?? 0) + n);
         transitions += seqs.length;
       } catch (error) {
         failures.push({ meter, message: (error as Error).message });
@@ -158,6 +201,18 @@ export function startMdmService(options: MdmServiceOptions): MdmService {
   };
 
   const service: MdmService = {
+    status: () => {
+      const now = performance.now();
+      const last = lastRun === null ? null : {
+        upTo: lastRun.upTo, durationMs: lastRun.durationMs, ageMs: now - lastRun.finishedAt, meters: lastRun.meters,
+        failures: lastRun.failures,
+      };
+      return {
+        upForMs: now - startedAt, runEveryMs: schedule.runEveryMs, runs: counts.runs, lastRun: last,
+        runningForMs: running === null ? null : now - running, writtenByRule: new Map(counts.writtenByRule),
+        meterFailures: counts.meterFailures,
+      };
+    },
     runOnce: (upTo = clock.now()) => serialize(() => run(upTo)),
     maintain: () => serialize(() => store.maintain()),
     purge: () => serialize(() => store.purge()),

@@ -49,6 +49,8 @@ export interface MeterRun {
   /** Whether VEE and analytics ran (false: only silence and escalation were looked at). */
   readonly processed: boolean;
   readonly intervalsWritten: number;
+  /** The interval values written, by the rule that made each (`VEE`: passed every rule): the VEE outcomes. */
+  readonly writtenByRule: ReadonlyMap<string, number>;
 }
 
 const energy = Q.activeEnergyImport;
@@ -78,6 +80,7 @@ export async function processMeter(
   let analysedUntil = previous?.analysedUntil ?? 0;
   let validatedUntil = previous?.validatedUntil ?? 0;
   let intervalsWritten = 0;
+  let writtenByRule: ReadonlyMap<string, number> = new Map();
   const printed = parseFingerprint(previous?.fingerprint ?? '', step, Math.ceil(options.lateWindowMs / step));
   // Holes older than the late window are given up, as VEE gives up re-validating there.
   let holes = printed.holes.filter((t) => t > upTo - options.lateWindowMs);
@@ -96,6 +99,7 @@ export async function processMeter(
       if (to > from) {
         const written = await validate(store, meta, { from, to, newSince: validatedUntil }, upTo, options);
         intervalsWritten = written.count;
+        writtenByRule = written.byRule;
         if (to > validatedUntil) {
           transitions.push(...engine.evaluate(meta, upTo, { 'vee-failure': written.failures }));
           validatedUntil = to;
@@ -137,7 +141,7 @@ export async function processMeter(
   // Only what moved is written: most runs change one or two slots of a meter's nine.
   const stored = new Map(storedSlots.map((r) => [r.type, r.state]));
   const slots = commit.slots.filter((r) => stored.get(r.type) !== r.state);
-  return { commit: { ...commit, slots }, processed: changed, intervalsWritten };
+  return { commit: { ...commit, slots }, processed: changed, intervalsWritten, writtenByRule };
 }
 
 /** The run's result to commit: the meter's slots, the alarms that moved and their transitions. */
@@ -231,7 +235,7 @@ async function validate(
   window: { from: number; to: number; newSince: number },
   now: number,
   options: ProcessOptions,
-): Promise<{ count: number; failures: number }> {
+): Promise<{ count: number; failures: number; byRule: Map<string, number> }> {
   const { from, to } = window;
   const reads = (await store.readings(meta.meter, energy, { from, to: to + 1 })).map((r) => ({ at: r.at, value: r.value }));
   const past = await store.intervals(meta.meter, energy, { from: from - options.historyWeeks * 7 * dayMs, to: from });
@@ -247,9 +251,13 @@ async function validate(
   });
   const stored = await store.intervals(meta.meter, energy, { from, to });
   let count = 0;
+  const byRule = new Map<string, number>();
   for (const group of veeWrites(meta.meter, energy, result.intervals, stored, now, to - options.lateWindowMs)) {
-    count += (await store.writeIntervals(group.writes, group.provenance)).written;
+    const written = (await store.writeIntervals(group.writes, group.provenance)).written;
+    count += written;
+    const rule = group.provenance.kind === 'rule' ? group.provenance.rule : 'person';
+    if (written > 0) byRule.set(rule, (byRule.get(rule) ?? 0) + written);
   }
   // The alarm judges the intervals this run added; older ones were judged when they were new.
-  return { count, failures: veeFailuresOf(result.intervals.filter((i) => i.at > window.newSince)) };
+  return { count, failures: veeFailuresOf(result.intervals.filter((i) => i.at > window.newSince)), byRule };
 }

@@ -13,6 +13,7 @@
 import type { SeededRandom } from '@phasewire/core';
 import type { Circuit } from '../circuit.ts';
 import type { CtError, CurrentTransformer } from '../current-transformer.ts';
+import type { LoadGain } from '../load-gain.ts';
 import { newTimelineState, type Timeline } from '../timeline.ts';
 
 /** Window edges per ms: a 100 ns grid. */
@@ -31,6 +32,8 @@ export interface SamplerConfig {
   readonly circuit: Circuit;
   readonly timeline: Timeline;
   readonly transformers: readonly [CurrentTransformer, CurrentTransformer, CurrentTransformer];
+  /** The load's response: a constant-impedance load follows each sample's voltage, a motor and the relay are set per window. */
+  readonly gain: LoadGain;
   readonly samplesPerCycle: number;
   readonly cycles: number;
   /** Noise standard deviations: volts, and secondary amperes. */
@@ -54,6 +57,8 @@ export class Sampler {
   readonly #ib: Float64Array;
   readonly #cosH: Float64Array;
   readonly #sinH: Float64Array;
+  readonly #gainRe = new Float64Array(3);
+  readonly #gainIm = new Float64Array(3);
 
   constructor(config: SamplerConfig) {
     this.#config = config;
@@ -93,6 +98,7 @@ export class Sampler {
     const cosH = this.#cosH;
     const sinH = this.#sinH;
     const { voltage, current, time } = this.window;
+    const perSample = this.#config.gain.perSample;
     // Uniform noise of standard deviation σ spans ±√3·σ.
     const vSpread = 2 * Math.sqrt(3) * voltageNoise;
     const iSpread = 2 * Math.sqrt(3) * currentNoise;
@@ -123,7 +129,7 @@ export class Sampler {
           i += (this.#ia[p * n + k] ?? 0) * c + (this.#ib[p * n + k] ?? 0) * s;
         }
         const u = st.voltage[p] ?? 0;
-        const scale = u * (st.load[p] ?? 0) * (st.polarity[p] ?? 1);
+        const scale = (perSample ? u * (st.load[p] ?? 0) : 1) * (st.polarity[p] ?? 1);
         (voltage[p as 0 | 1 | 2])[j] = u * v + vSpread * (random.next() - 0.5);
         (current[p as 0 | 1 | 2])[j] = scale * i + iSpread * (random.next() - 0.5);
       }
@@ -131,18 +137,27 @@ export class Sampler {
     return end;
   }
 
-  /** The CT-transformed current coefficients for this window, with the CT errors at its midpoint load. */
+  /**
+   * The CT-transformed current coefficients for this window, with the CT errors at its midpoint load;
+   * the relay as it is now, and a motor's currents as at the midpoint.
+   */
   #prepareCurrents(mid: number): void {
-    const { circuit, timeline, transformers } = this.#config;
+    const { circuit, timeline, transformers, gain: load } = this.#config;
     timeline.evaluate(mid, this.#state);
+    load.evaluate(this.#state, this.#gainRe, this.#gainIm);
     const n = this.#orders.length;
     for (let p = 0; p < 3; p++) {
       const ct = transformers[p as 0 | 1 | 2];
-      const scale = (this.#state.voltage[p] ?? 0) * (this.#state.load[p] ?? 0);
-      ct.errorAt(Math.abs(scale) * Math.sqrt(circuit.currentSquare[p] ?? 0), this.#error);
-      const gain = (1 + this.#error.ratio) / ct.ratio;
-      const c = Math.cos(this.#error.phase);
-      const s = Math.sin(this.#error.phase);
+      const gRe = this.#gainRe[p] ?? 0;
+      const gIm = this.#gainIm[p] ?? 0;
+      const magnitude = Math.hypot(gRe, gIm);
+      // A constant-impedance load follows the voltage sample by sample (in sample()): here only the relay.
+      const factor = load.perSample ? (load.closed ? 1 : 0) : magnitude;
+      const turn = load.perSample || magnitude === 0 ? 0 : Math.atan2(gIm, gRe);
+      ct.errorAt(magnitude * Math.sqrt(circuit.currentSquare[p] ?? 0), this.#error);
+      const gain = factor * (1 + this.#error.ratio) / ct.ratio;
+      const c = Math.cos(this.#error.phase + turn);
+      const s = Math.sin(this.#error.phase + turn);
       for (let k = 0; k < n; k++) {
         const z = circuit.current[p]?.[k];
         const re = z?.re ?? 0;

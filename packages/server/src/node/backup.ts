@@ -16,7 +16,9 @@
 // renamed: a full disk or any other failure leaves nothing under the target's name.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod, copyFile, link, lstat, mkdir, mkdtemp, open, readdir, readFile, realpath, rename, rm, stat, unlink, writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { create } from 'tar';
@@ -63,7 +65,7 @@ const reason = (error: unknown): string => {
   return message;
 };
 
-async function isSqlite(path: string): Promise<boolean> {
+export async function isSqlite(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(sqliteHeader.length);
@@ -74,13 +76,21 @@ async function isSqlite(path: string): Promise<boolean> {
   }
 }
 
-/** Every regular file under `root`, relative and `/`-separated; symbolic links and other kinds are not followed. */
-async function walk(root: string, inner = ''): Promise<string[]> {
+/**
+ * Every regular file under `root`, relative and `/`-separated. A symbolic link (a database moved to
+ * another disk and linked back) or any other kind is refused: skipped, it would be missing from an
+ * archive that says it is complete.
+ */
+export async function walk(root: string, inner = ''): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(join(root, inner), { withFileTypes: true })) {
     const path = inner === '' ? entry.name : `${inner}/${entry.name}`;
     if (entry.isDirectory()) found.push(...await walk(root, path));
     else if (entry.isFile()) found.push(path);
+    else {
+      throw failed(`${join(root, path)} is ${entry.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; expected only `
+        + 'regular files and folders in the data directory (put the file itself there)');
+    }
   }
   return found.sort();
 }
@@ -100,6 +110,9 @@ function snapshotDatabase(source: string, target: string): void {
     db.close();
   }
 }
+
+/** What the archive may name: the real path, so a link to the data directory is seen (the folder may not exist yet). */
+const realOr = (path: string): Promise<string> => realpath(path).catch(() => path);
 
 function keysOf(config: ServerConfig): BackupManifest['keys'] {
   if (config.keystore.kind === 'pkcs11') {
@@ -121,6 +134,49 @@ async function readConfig(dataDir: string, file: string | undefined): Promise<Se
   return parseServerConfig(raw);
 }
 
+/**
+ * The finished archive under its name, never over another: a hard link fails when the name exists (a
+ * second backup to the same name finished first), where a rename would replace it. A file system
+ * without hard links gets the rename.
+ */
+async function publish(partial: string, out: string): Promise<void> {
+  try {
+    await link(partial, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw failed(`${out} was written meanwhile by another backup; expected a new file name (an archive is never `
+      + 'overwritten)', error);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw error;
+    await rename(partial, out);
+    return;
+  }
+  await unlink(partial);
+}
+
+/** What a backup makes beside its archive while it runs: its staging folder and the partial archive, named with its pid. */
+const leftover = /^\.(?:phasewire-backup-(\d+)-[0-9a-f]{8}-.+|.+\.partial-(\d+)-[0-9a-f]{8})$/;
+
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+};
+
+/**
+ * Removes what a backup killed midway (kill -9, power loss) left beside its archive: the staging folder
+ * holds a copy of the keys and the databases. Only of a process that is gone.
+ */
+async function removeLeftovers(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [])) {
+    const match = leftover.exec(name);
+    const pid = Number(match?.[1] ?? match?.[2]);
+    if (Number.isInteger(pid) && pid > 0 && !running(pid)) await rm(join(folder, name), { recursive: true, force: true });
+  }
+}
+
 /** Makes the archive; see the head of this file. */
 export async function backupDataDir(options: BackupOptions): Promise<BackupReport> {
   const now = options.now ?? Date.now;
@@ -133,7 +189,8 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
     if (error instanceof PhasewireError) throw error;
     throw failed(`the data directory ${dataDir} cannot be read (${reason(error)})`, error);
   }
-  if (out === dataDir || out.startsWith(dataDir + sep)) {
+  const [realData, realOut] = [await realOr(dataDir), join(await realOr(dirname(out)), basename(out))];
+  if (out === dataDir || out.startsWith(dataDir + sep) || realOut === realData || realOut.startsWith(realData + sep)) {
     throw failed(`the archive ${out} is inside the data directory; expected a path outside it`);
   }
   const exists = await lstat(out).then(() => true, () => false);
@@ -157,6 +214,7 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const partial = join(folder, `.${basename(out)}.partial-${tag}`);
   let staging: string | undefined;
+  await removeLeftovers(folder);
   try {
     staging = await mkdtemp(join(folder, `.phasewire-backup-${tag}-`));
     const files = await walk(dataDir);
@@ -169,6 +227,8 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       if (kind === 'sqlite') {
         snapshotDatabase(join(dataDir, path), target);
+        // VACUUM INTO makes its file by the umask (0644); the server's databases are its user's only (0600).
+        await chmod(target, (await stat(join(dataDir, path))).mode & 0o777);
       } else {
         try {
           await copyFile(join(dataDir, path), target);
@@ -200,7 +260,7 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupRepor
     } finally {
       await handle.close();
     }
-    await rename(partial, out);
+    await publish(partial, out);
     return { out, manifest, bytes: (await stat(out)).size };
   } catch (error) {
     // Where the folder itself is the problem (not a directory, gone), there is nothing to remove.

@@ -6,6 +6,7 @@
 //   server.pem/.key       the listeners' certificate (SAN = the configured hosts) and its key
 //   ingest.pem/.key       the ingest client's certificate (Mosquitto mode only)
 //   phasewire.db          the meter-data store (SQLite default)
+//   billing.db            accounts, tariff versions, bill runs, bills, billing audit (beside the store)
 //   headend.db            registry, replay windows, status and events
 //   mosquitto/            Mosquitto's configuration and persistence (Mosquitto mode only)
 //

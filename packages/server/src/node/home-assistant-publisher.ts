@@ -8,7 +8,13 @@
 // The client connects and reconnects in the background (a broker that is down never delays the
 // server's start) and announces everything again on each connect, so a broker that lost its
 // retained messages is filled again. States are QoS 0 and dropped while disconnected (the next
-// commit, or the next connect, brings the latest); discovery and availability are QoS 1.
+// commit, or the next connect, brings the latest); discovery and availability are QoS 1. A broker
+// that refuses the connection (a wrong password, or "server unavailable" while it starts) is tried
+// again like one that is down, and each error is logged once until the next connect, not every 2 s.
+// Closing waits for the broker's ack of the offline status at most `closeGraceMs`: a broker that has
+// stopped answering does not hold up the server's shutdown (its will says offline then). A meter's
+// state is sent when its last one is written: commits that come faster than the socket takes them
+// are folded into the latest, not queued one message (and one drain listener) each.
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -27,6 +33,7 @@ import type { ServerContext, StartedService } from './phasewire-server.ts';
 /** MQTT 3.1.1 §3.1.2.2: protocol level 4, which every broker (HA's Mosquitto add-on included) speaks. */
 const mqtt311 = 4;
 const swVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const closeGraceMs = 3_000;
 
 export interface HomeAssistantPublisherOptions {
   readonly url: string;
@@ -47,17 +54,32 @@ export class HomeAssistantPublisher {
   /** The latest value of every quantity of every meter seen since start. */
   readonly #values = new Map<MeterId, Map<string, number>>();
   readonly #announced = new Set<MeterId>();
+  /** The errors logged since the last connect: a broker that stays down is said once, not at each retry. */
+  readonly #said = new Set<string>();
+  /** Meters whose state message is not written yet, and those of them with newer values meanwhile. */
+  readonly #writing = new Set<MeterId>();
+  readonly #newer = new Set<MeterId>();
 
   private constructor(options: HomeAssistantPublisherOptions) {
     this.#o = options;
     const bridge = haBridgeTopic(options.topics);
     this.#client = mqtt.connect(options.url, {
-      protocolVersion: mqtt311, reconnectPeriod: 2_000, connectTimeout: 10_000, queueQoSZero: false,
+      protocolVersion: mqtt311, reconnectPeriod: 2_000, connectTimeout: 10_000, queueQoSZero: false, reconnectOnConnackError: true,
       will: { topic: bridge, payload: Buffer.from(haNotAvailable), qos: 1, retain: true },
       ...options.client,
     });
-    this.#client.on('error', (error) => { options.onError(`Home Assistant broker ${options.url}: ${error.message}`); });
-    this.#client.on('connect', () => { void this.#announceAll(); });
+    this.#client.on('error', (error) => {
+      const message = `Home Assistant broker ${options.url}: ${error.message}`;
+      if (this.#said.has(message)) return;
+      this.#said.add(message);
+      options.onError(`${message} (retrying every 2 s; said once until connected)`);
+    });
+    this.#client.on('connect', () => {
+      this.#said.clear();
+      this.#writing.clear();
+      this.#newer.clear();
+      void this.#announceAll();
+    });
   }
 
   static start(options: HomeAssistantPublisherOptions): HomeAssistantPublisher {
@@ -80,9 +102,21 @@ export class HomeAssistantPublisher {
     if (!this.#client.connected) return;
     for (const meter of touched) {
       if (!this.#announced.has(meter)) { void this.#announce(meter, null); continue; }
-      const state = haStateMessage(this.#o.topics, meter, this.#values.get(meter) ?? new Map());
-      if (state !== undefined) this.#publish(state, 0);
+      this.#sendState(meter);
     }
+  }
+
+  /** The meter's latest state, once its previous state message is written (see the head of this file). */
+  #sendState(meter: MeterId): void {
+    if (this.#writing.has(meter)) { this.#newer.add(meter); return; }
+    const state = haStateMessage(this.#o.topics, meter, this.#values.get(meter) ?? new Map());
+    if (state === undefined) return;
+    this.#writing.add(meter);
+    this.#client.publish(state.topic, state.payload, { qos: 0, retain: true }, (error) => {
+      this.#writing.delete(meter);
+      if (error instanceof Error) this.#o.onError(`Cannot publish ${state.topic} to Home Assistant: ${error.message}`);
+      if (this.#newer.delete(meter) && this.#client.connected) this.#sendState(meter);
+    });
   }
 
   /** A meter's link went up or down. */
@@ -95,9 +129,14 @@ export class HomeAssistantPublisher {
   async close(): Promise<void> {
     if (this.#client.connected) {
       // Said, not left to the will: a broker publishes the will only when the connection is lost.
-      await this.#client.publishAsync(haBridgeTopic(this.#o.topics), haNotAvailable, { qos: 1, retain: true }).catch(() => undefined);
+      const offline = { qos: 1, retain: true } as const;
+      const said = this.#client.publishAsync(haBridgeTopic(this.#o.topics), haNotAvailable, offline).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([said, new Promise((resolve) => { timer = setTimeout(resolve, closeGraceMs); })]);
+      clearTimeout(timer);
     }
-    await this.#client.endAsync(!this.#client.connected);
+    // Forced: a graceful end waits for the acks of the messages in flight, which a broker that stopped answering never sends.
+    await this.#client.endAsync(true);
   }
 
   async #announceAll(): Promise<void> {

@@ -58,6 +58,7 @@ export interface ServerContext {
   readonly trust: TlsTrust;
   /** The enrollment token store shared with `phasewire server token` (under the CA directory's lock). */
   readonly tokens: TokenStore;
+  readonly keystore: Keystore;
   /** The environment secrets are read from (a broker password: `homeAssistant.passwordEnv`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The whole revocation: every certificate of the meter at the CA, the registry, its live sessions. */
@@ -313,9 +314,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       },
     });
     closers.push(() => caWatch.close());
-    const context: ServerContext = {
-      config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust, tokens, revoke, env: options.env ?? {},
-    };
+    const context: ServerContext = { config, dataDir, store, headEnd: started, ca, clock, log, identity: server.identity, trust,
+      tokens, revoke, keystore, env: options.env ?? {} };
     // ── where the MDM (startMdmService), the API with the dashboard (startApiServer) and Home Assistant's feed start
     const services: StartedService[] = [];
     const homeAssistant = config.homeAssistant === undefined ? undefined : startHomeAssistant;

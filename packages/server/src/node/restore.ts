@@ -5,15 +5,20 @@
 // listed file present with its size and SHA-256, no file that the manifest does not list, no path
 // outside the archive's data folder. Only then is the target's content replaced, by renames on the
 // same file system. A damaged or altered archive is refused with the file that differs and nothing
-// is changed. The checksums find damage and edits; they do not prove who made the archive (keep
-// backups where only operators can write).
+// is changed. The manifest is read first, and each entry is checked against it before it is written:
+// an entry that is not a regular file or folder (a link, a device), not listed, listed twice or of
+// another size stops the unpacking, so an archive cannot fill the disk with what it does not list.
+// `force` refuses a data directory whose databases a process has open (a server running on it). The
+// checksums find damage and edits; they do not prove who made the archive (keep backups where only
+// operators can write).
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { extract } from 'tar';
+import { DatabaseSync } from 'node:sqlite';
+import { extract, type ReadEntry } from 'tar';
 import { PhasewireError, SecurityError, ValidationError } from '@phasewire/core';
 import { backupDataFolder, backupManifestName, parseBackupManifest, type BackupManifest } from '../backup-manifest.ts';
-import { readManifestText, sha256File } from './backup.ts';
+import { isSqlite, sha256File } from './backup.ts';
 
 export interface RestoreOptions {
   readonly archive: string;
@@ -50,6 +55,74 @@ async function filesUnder(root: string, inner = ''): Promise<string[]> {
   return found;
 }
 
+/** The manifest may list 100,000 files: a few MiB of JSON; more is not a manifest phasewire wrote. */
+const manifestMaxBytes = 64 * 1024 * 1024;
+const fileTypes = new Set(['File', 'OldFile', 'ContiguousFile']);
+
+/**
+ * Checks each entry before tar writes it (see the head of this file); the manifest, the first entry,
+ * is read here and not written. Throws the refusal, which stops the unpacking.
+ */
+interface EntryCheck { readonly onEntry: (entry: ReadEntry) => Promise<void>; readonly manifest: () => BackupManifest | undefined }
+
+function entryCheck(archive: string, folder: string): EntryCheck {
+  let manifest: BackupManifest | undefined;
+  const expected = new Map<string, number>();
+  const onEntry = async (entry: ReadEntry): Promise<void> => {
+    const path = entry.path.replace(/^(\.\/)+/, '');
+    if (manifest === undefined) {
+      if (path !== backupManifestName || !fileTypes.has(entry.type) || entry.size > manifestMaxBytes) {
+        throw invalid(archive, `its first entry is ${JSON.stringify(path)} (${entry.type}, ${entry.size} bytes), not `
+          + `${backupManifestName}; expected an archive of phasewire backup`);
+      }
+      try {
+        manifest = parseBackupManifest(await entry.text());
+      } catch (error) {
+        if (error instanceof PhasewireError) throw invalid(archive, error.message, error);
+        throw error;
+      }
+      for (const file of manifest.files) expected.set(`${backupDataFolder}/${file.path}`, file.bytes);
+      const [needed, disk] = [manifest.files.reduce((n, file) => n + file.bytes, 0), await statfs(folder)];
+      if (needed > disk.bavail * disk.bsize) {
+        throw new ValidationError('PW_ERR_RESTORE_TARGET', `Cannot restore ${archive}: its files need ${needed} bytes, and only `
+          + `${disk.bavail * disk.bsize} are free beside ${folder}; expected room for all of them (nothing was restored)`);
+      }
+      return;
+    }
+    if (entry.type === 'Directory' && (path === `${backupDataFolder}/` || path.startsWith(`${backupDataFolder}/`))) return;
+    if (!fileTypes.has(entry.type)) throw invalid(archive, `${path} is a ${entry.type} entry; expected only files and folders`);
+    const bytes = expected.get(path);
+    const name = path.slice(backupDataFolder.length + 1);
+    if (bytes === undefined) {
+      throw invalid(archive, `${path.startsWith(`${backupDataFolder}/`) ? name : path} is in the archive but not in its manifest `
+        + '(or in it twice): the archive was altered');
+    }
+    if (entry.size !== bytes) {
+      throw invalid(archive, `${name} differs from the manifest (${entry.size} bytes; expected ${bytes} bytes): the archive is damaged `
+        + 'or was altered');
+    }
+    expected.delete(path);
+  };
+  return { onEntry, manifest: () => manifest };
+}
+
+/** A database of `dir` that another process has open: SQLite grants an exclusive lock on a WAL database to its only user. */
+async function openDatabase(dir: string): Promise<string | undefined> {
+  for (const path of await filesUnder(dir)) {
+    const full = join(dir, path);
+    if (!(await lstat(full)).isFile() || !(await isSqlite(full))) continue;
+    const db = new DatabaseSync(full, { timeout: 0 });
+    try {
+      db.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT');
+    } catch {
+      return path;
+    } finally {
+      db.close();
+    }
+  }
+  return undefined;
+}
+
 async function verify(archive: string, unpacked: string, manifest: BackupManifest): Promise<void> {
   const top = await readdir(unpacked);
   const stray = top.filter((name) => name !== backupManifestName && name !== backupDataFolder);
@@ -82,6 +155,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     throw new ValidationError('PW_ERR_RESTORE_TARGET', `Cannot restore into ${dataDir}: it is not empty (${present.length} entries, e.g. `
       + `${present.slice(0, 3).join(', ')}); expected an empty or new directory, or --force to replace what is there`);
   }
+  const busy = present !== undefined && present.length > 0 ? await openDatabase(dataDir) : undefined;
+  if (busy !== undefined) {
+    throw new ValidationError('PW_ERR_RESTORE_TARGET', `Cannot restore into ${dataDir}: ${busy} is open in another process (a server `
+      + 'running on this directory?); expected no process using it: stop the server first');
+  }
   try {
     await stat(archive);
   } catch (error) {
@@ -91,25 +169,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   await mkdir(parent, { recursive: true });
   const unpacked = await mkdtemp(join(parent, `.phasewire-restore-${randomBytes(4).toString('hex')}-`));
   try {
+    const check = entryCheck(archive, unpacked);
     try {
-      await extract({ file: archive, cwd: unpacked, strict: true, preserveOwner: false });
+      await extract({ file: archive, cwd: unpacked, strict: true, preserveOwner: false, onEntry: check.onEntry });
     } catch (error) {
+      if (error instanceof PhasewireError) throw error;
       throw invalid(archive, `it is not a readable gzip-compressed tar archive (${(error as Error).message})`, error);
     }
-    let text: string;
-    try {
-      text = await readManifestText(unpacked);
-    } catch (error) {
-      const why = (error as Error).message;
-      throw invalid(archive, `it has no ${backupManifestName} (${why}); expected an archive of phasewire backup`, error);
-    }
-    let manifest: BackupManifest;
-    try {
-      manifest = parseBackupManifest(text);
-    } catch (error) {
-      if (error instanceof PhasewireError) throw invalid(archive, error.message, error);
-      throw error;
-    }
+    const manifest = check.manifest();
+    if (manifest === undefined) throw invalid(archive, `it has no ${backupManifestName}; expected an archive of phasewire backup`);
     await verify(archive, unpacked, manifest);
     const data = join(unpacked, backupDataFolder);
     await mkdir(data, { recursive: true, mode: 0o700 });

@@ -25,6 +25,7 @@ import { LatestValues } from '@phasewire/api/node';
 import type { DevicePort, PowerQualityPort } from '@phasewire/api';
 import type { DeviceRecord, DeviceRegistry } from '@phasewire/headend';
 import type { TimeRange } from '@phasewire/store';
+import { openBillingStore } from '@phasewire/store/node';
 import { startMdmService } from '@phasewire/mdm/node';
 import type { MdmService, MdmServiceOptions } from '@phasewire/mdm/node';
 import { WebhookNotifier } from '@phasewire/mdm/node';
@@ -36,6 +37,9 @@ import { tokenStoreEnrollment } from '@phasewire/api/node';
 import type { ServerConfig } from '../server-config.ts';
 import { ensureIngestIdentity, inData } from './data-directory.ts';
 import type { ServerContext, StartedService, StartService } from './phasewire-server.ts';
+import { serverReadiness } from './readiness.ts';
+import { createServerMetrics } from './metrics.ts';
+import type { ServerMetrics } from './metrics.ts';
 
 
 /** A PEM file named by the configuration field `field`, under the data directory; what it is for goes into the error. */
@@ -80,7 +84,7 @@ export interface StandardServicesOptions {
   readonly mdm?: Partial<Omit<MdmServiceOptions, 'store' | 'clock'>>;
   /** Options passed on to the API server as they are (tests: a cheap `scrypt`; the demo: `session`). */
   readonly api?: Partial<Pick<ApiServerOptions,
-    'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger'>>;
+    'scrypt' | 'session' | 'loginLimits' | 'rateLimit' | 'onlineWindowMs' | 'allowedOrigins' | 'logger' | 'loggerInstance'>>;
 }
 
 export interface StandardServices {
@@ -208,6 +212,18 @@ async function mqttNotifier(config: ServerConfig, context: ServerContext): Promi
   });
 }
 
+/** The scrape token of `api.metrics.tokenEnv`, when configured: at least 16 characters, or the start fails. */
+function scrapeToken(config: ServerConfig, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const name = config.api.metrics.tokenEnv;
+  if (name === undefined) return undefined;
+  const token = env[name];
+  if (token === undefined || token.length < 16) {
+    throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: api.metrics.tokenEnv names ${name}, which `
+      + `${token === undefined ? 'is not set' : `holds ${token.length} characters`}; expected the scrape token, at least 16 characters`);
+  }
+  return token;
+}
+
 /** The standard `services` of startPhasewireServer: the MDM service and the API with the dashboard. */
 export function standardServices(options: StandardServicesOptions = {}): StandardServices {
   const live = new LiveHub((error) => { options.onError?.(error, 'a live feed listener'); });
@@ -255,6 +271,10 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     const fromServerTime = options.fromServerTime ?? ((ms: number) => ms);
     const latest = new LatestValues();
     const unsubscribe: (() => void)[] = [];
+    const token = scrapeToken(config, options.env ?? {});
+    const metrics: ServerMetrics | undefined = config.api.metrics.enabled
+      ? createServerMetrics({ context, mdm: () => state.mdm, latest, dataClock: clock }) : undefined;
+    if (metrics !== undefined) unsubscribe.push(() => { metrics.close(); });
     // Readings reach the feed once committed: what a client sees, a restart still has.
     unsubscribe.push(headEnd.ingest.onCommitted((snapshots) => {
       latest.add(snapshots);
@@ -267,7 +287,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
 
     const devices: DevicePort = {
       registry: registryView(headEnd.registry, (id) => headEnd.activity.lastSeen(id), fromServerTime),
-      sendCommand: (device, kind, waitMs) => headEnd.sendCommand(device, kind, waitMs),
+      sendCommand: (device, kind, waitMs, params) => headEnd.sendCommand(device, kind, waitMs, params),
+      protection: (device) => headEnd.protection(device),
       command: (device, id) => headEnd.command(device, id),
       // The whole revocation of `phasewire server` (every certificate of the meter at the CA), so no
       // revokeCertificate: the route would revoke the bound one a second time.
@@ -284,6 +305,8 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       },
       vufPercent: (meter) => latest.vufPercent(meter),
     };
+    const billing = await openBillingStore(config.store.kind === 'sqlite'
+      ? { ...config.store, path: inData(context.dataDir, config.store.path) } : config.store, clock);
     try {
       const api = await startApiServer({
         identity: await apiIdentity(config, context), trust: context.trust,
@@ -292,6 +315,14 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         enrollment: tokenStoreEnrollment(context.tokens, context.clock),
         ...(mdm === undefined ? {} : { alarms: alarmServicePort(mdm.alarms) }),
         powerQuality, live,
+        operations: {
+          readiness: serverReadiness(context, () => state.mdm),
+          ...(metrics === undefined ? {} : {
+            metrics: { contentType: metrics.contentType, text: () => metrics.text(), ...(token === undefined ? {} : { token }) },
+          }),
+        },
+        billing: { store: billing, completenessLimit: config.billing.completenessLimit, batchSize: config.billing.batchSize,
+          defaultCycleDay: config.billing.cycleDay },
         // Every 500 with its cause, into the server's log (Fastify's own request log stays off).
         log: context.log,
         ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
@@ -324,11 +355,13 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         async close() {
           for (const stop of unsubscribe.splice(0)) stop();
           await api.close();
+          await billing.close();
           state.api = undefined;
         },
       };
     } catch (error) {
       for (const stop of unsubscribe.splice(0)) stop();
+      await billing.close();
       if (error instanceof PhasewireError) throw error;
       const where = `${config.api.bind ?? config.bind}:${config.api.port}`;
       const reason = (error as Error).message;

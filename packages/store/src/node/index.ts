@@ -5,3 +5,6 @@ export { SqliteMeterStore, type SqliteStoreOptions } from './sqlite/sqlite-meter
 export { PostgresMeterStore, type PostgresStoreOptions } from './postgres/postgres-meter-store.ts';
 export { openPrivateDatabase, privateFileMode } from './private-database.ts';
 export { systemClock } from './system-clock.ts';
+export { openBillingStore } from './billing/open-billing-store.ts';
+export { SqliteBillingStore, type SqliteBillingStoreOptions } from './billing/sqlite-billing-store.ts';
+export { PostgresBillingStore, type PostgresBillingStoreOptions } from './billing/postgres-billing-store.ts';

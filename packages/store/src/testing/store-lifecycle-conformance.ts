@@ -99,5 +99,18 @@ export function storeLifecycleTests(target: StoreTarget, fresh: FreshStore): voi
       await store.close();
       await assert.rejects(store.appendReadings([reading(m1, Q.voltageL1, day0, 230)]), (error) => hasCode(error, 'PW_ERR_STORE_CLOSED'));
       await assert.rejects(store.latest(m1), (error) => hasCode(error, 'PW_ERR_STORE_CLOSED'));
+      await assert.rejects(store.checkWritable(), (error) => hasCode(error, 'PW_ERR_STORE_CLOSED'));
+    });
+
+    test('takes an empty write for the readiness probe and tells its size on disk, which grows with the data', async () => {
+      const { store } = await fresh();
+      await store.checkWritable();
+      const empty = await store.sizeBytes();
+      assert.ok(empty > 0, `an empty store still has its schema: ${empty} bytes`);
+      await store.appendReadings(Array.from({ length: 2000 }, (_, i) => reading(m1, Q.voltageL1, day0 + i * intervalMs, 230 + i / 1000)));
+      await store.maintain();
+      assert.ok(await store.sizeBytes() > empty, 'the readings take room');
+      await store.checkWritable();
+      await store.close();
     });
 }

@@ -20,6 +20,8 @@ export interface ConnectionGate {
   readonly budget: ConnectionBudget;
   /** Listens (port 0: the OS picks) and resolves with the port. */
   listen(port: number, host: string): Promise<number>;
+  /** Whether the TCP listener accepts connections (the TLS server behind it is never listened itself). */
+  readonly listening: boolean;
   /** Stops accepting and closes every connection it admitted, in the handshake or after it. */
   close(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export function gateConnections(server: NetServer, limits: ConnectionLimits, onL
   });
   return {
     budget,
+    get listening() { return front.listening; },
     listen: (port, host) => new Promise((resolve, reject) => {
       front.once('error', reject);
       front.listen(port, host, () => {

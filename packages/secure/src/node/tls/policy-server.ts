@@ -30,6 +30,8 @@ export interface PolicyServer {
   readonly budget: ConnectionBudget;
   /** Listens (port 0: the OS picks) and resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
+  /** Whether it accepts connections (`server` itself is never listened: a gate in front of it is). */
+  readonly listening: boolean;
   /**
    * Installs a new trust set (a fresh CRL, a renewed CA) and, with it, a new identity if given.
    * New handshakes use it; ticket keys are kept, so sessions still resume.
@@ -59,6 +61,7 @@ export function createPolicyServer(
     server,
     policy,
     budget: gate.budget,
+    get listening() { return gate.listening; },
     listen: (port = 0, host = '127.0.0.1') => gate.listen(port, host),
     update(trust: TlsTrust, next?: TlsIdentity): void {
       identity = next ?? identity;

@@ -17,7 +17,7 @@ export interface PgQuantity {
 /** int8 (OID 20) as a JavaScript number: every bigint here is a time in ms or a count of steps, below 2^53. */
 const int8 = 20;
 const defaultParser = pg.types.getTypeParser.bind(pg.types) as (oid: number, format?: string) => unknown;
-const types = {
+export const types = {
   getTypeParser: (oid: number, format?: string): unknown => (oid === int8 && format !== 'binary' ? Number : defaultParser(oid, format)),
 } as unknown as CustomTypesConfig;
 
@@ -46,6 +46,31 @@ export class PostgresDb {
     this.schema = schema;
     this.clock = clock;
     this.pool = new pg.Pool({ connectionString, max: poolSize, options: `-c search_path=${schema}`, types });
+    // An idle client whose server went away (a restart, a failover) emits `error` on the pool, which
+    // would end the process unhandled. The pool drops that client; the next query opens a new one,
+    // and a query while the server is down fails with its own error (the readiness probe shows it).
+    this.pool.on('error', () => undefined);
+  }
+
+  /** An empty transaction that takes a transaction id: only a server that accepts writes gives one. */
+  async checkWritable(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()');
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+  }
+
+  /** Tables and indexes of the schema, bytes. */
+  async sizeBytes(): Promise<number> {
+    const rows = await this.query<{ bytes: string | null }>(`SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`, [this.schema]);
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   async query<R extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {

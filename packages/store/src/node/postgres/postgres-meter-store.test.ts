@@ -4,6 +4,7 @@ import { ManualClock, parseMeterId, Q } from '@phasewire/core';
 import { openMeterStore } from '../open-meter-store.ts';
 import { parseStoreConfig } from '../../store-config.ts';
 import pg from 'pg';
+import { intervalTableConformance } from '../../testing/interval-table-conformance.ts';
 import { mdmStateConformance } from '../../testing/mdm-state-conformance.ts';
 import { storeConformance, type StoreTarget } from '../../testing/store-conformance.ts';
 import { startPostgres, type PostgresServer } from '../../testing/postgres-test-kit.ts';
@@ -42,6 +43,7 @@ const target: StoreTarget = {
 };
 storeConformance('PostgreSQL', target);
 mdmStateConformance('PostgreSQL', target);
+intervalTableConformance('PostgreSQL', target);
 
 
 describe('PostgreSQL store', () => {

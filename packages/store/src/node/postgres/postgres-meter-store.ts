@@ -5,6 +5,7 @@
 import { PhasewireError, Q, StoreError, type Clock, type MeterId, type ObisCode, type Reading, type Snapshot } from '@phasewire/core';
 import { mergeInto, type Aggregate, type Rollup } from '../../aggregates.ts';
 import { intervalGrid, rawIntervals, registerPoints, type IntervalValue } from '../../intervals.ts';
+import type { IntervalTable, IntervalTableQuery } from '../../interval-table.ts';
 import { FleetIntervalBuilder, type FleetInterval } from '../../fleet-interval.ts';
 import type {
   AppendResult, DayCompleteness, IntervalChange, IntervalWrite, IntervalWriteResult, MaintenanceReport, MeterStore,
@@ -22,6 +23,7 @@ import { closeSettledDays, openDayAggregates } from './postgres-days.ts';
 import { appendToPostgres, storedPeriod } from './postgres-ingest.ts';
 import { appliedPostgresMigrations, migratePostgres, type AppliedPostgresMigration } from './postgres-migrate.ts';
 import { postgresMigrations } from './postgres-schema.ts';
+import { intervalTablePostgres } from './postgres-interval-table.ts';
 import { overlayOfRow, qualityAt, valueOf, type StageRow, type StoredRow } from './postgres-values.ts';
 import { purgePostgres, writeIntervalsPostgres } from './postgres-writes.ts';
 import * as mdm from './postgres-mdm-state.ts';
@@ -225,6 +227,11 @@ export class PostgresMeterStore implements MeterStore {
     });
   }
 
+  intervalTable(query: IntervalTableQuery): Promise<IntervalTable> {
+    return this.#run('Reading intervals of many meters', 'PW_ERR_STORE_READ',
+      () => { checkRange(query.range, 'interval table', true); return intervalTablePostgres(this.#db, query); });
+  }
+
   writeIntervals(writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult> {
     return this.#run(`Writing ${writes.length} interval value(s)`, 'PW_ERR_STORE_WRITE', () => {
       checkIntervalWrites(writes, provenance);
@@ -373,6 +380,14 @@ export class PostgresMeterStore implements MeterStore {
 
   schemaVersion(): Promise<number> {
     return this.#run('Reading the schema version', 'PW_ERR_STORE_READ', async () => (await this.appliedMigrations()).at(-1)?.version ?? 0);
+  }
+
+  checkWritable(): Promise<void> {
+    return this.#run('Checking that the store takes writes', 'PW_ERR_STORE_WRITE', () => this.#db.checkWritable());
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.#run('Reading the size of the store', 'PW_ERR_STORE_READ', () => this.#db.sizeBytes());
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCode, ManualClock, parseMeterId, Q } from '@phasewire/core';
+import { intervalTableConformance } from '../../testing/interval-table-conformance.ts';
 import { mdmStateConformance } from '../../testing/mdm-state-conformance.ts';
 import { storeConformance, day0, type StoreTarget } from '../../testing/store-conformance.ts';
 import { SqliteMeterStore } from './sqlite-meter-store.ts';
@@ -31,6 +32,7 @@ const target: StoreTarget = {
 };
 storeConformance('SQLite', target);
 mdmStateConformance('SQLite', target);
+intervalTableConformance('SQLite', target);
 
 
 describe('SQLite store', () => {

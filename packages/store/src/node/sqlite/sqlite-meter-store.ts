@@ -8,6 +8,7 @@ import { openPrivateDatabase } from '../private-database.ts';
 import { PhasewireError, StoreError, Q, type Clock, type MeterId, type ObisCode, type Reading, type Snapshot } from '@phasewire/core';
 import type { Rollup } from '../../aggregates.ts';
 import type { IntervalValue } from '../../intervals.ts';
+import type { IntervalTable, IntervalTableQuery } from '../../interval-table.ts';
 import type { FleetInterval } from '../../fleet-interval.ts';
 import type {
   AppendResult, DayCompleteness, IntervalChange, IntervalWrite, IntervalWriteResult, MaintenanceReport, MeterStore,
@@ -24,6 +25,7 @@ import { writeIntervals } from './sqlite-interval-writes.ts';
 import { appliedSqliteMigrations, migrateSqlite } from './sqlite-migrate.ts';
 import { purgeSqlite } from './sqlite-purge.ts';
 import * as reads from './sqlite-reads.ts';
+import { intervalTable } from './sqlite-interval-table.ts';
 import { sqliteMigrations } from './sqlite-schema.ts';
 import * as mdm from './sqlite-mdm-state.ts';
 import { BackgroundCheckpoints, type CheckpointStats } from './wal-checkpointer.ts';
@@ -103,7 +105,6 @@ export class SqliteMeterStore implements MeterStore {
     this.#checkpoints = new BackgroundCheckpoints(ctx.db, options.path, options.backgroundCheckpoints ?? true);
   }
 
-
   static open(options: SqliteStoreOptions): Promise<SqliteMeterStore> {
     const clock = options.clock ?? systemClock;
     let db: DatabaseSync;
@@ -179,6 +180,7 @@ export class SqliteMeterStore implements MeterStore {
   /** Runs `work` in one write transaction, in queue order. */
   #write<T>(work: () => T, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#closed) { reject(new StoreError('PW_ERR_STORE_CLOSED', 'Cannot use the SQLite store: it was closed')); return; }
       const run = (): T => {
         this.#ctx.refreshIfChangedElsewhere();
         try {
@@ -251,6 +253,11 @@ export class SqliteMeterStore implements MeterStore {
   intervals(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly IntervalValue[]> {
     return this.#read('Reading intervals',
       () => { checkRange(range, 'intervals', true); return reads.intervals(this.#ctx, meter, quantity, range); });
+  }
+
+  intervalTable(query: IntervalTableQuery): Promise<IntervalTable> {
+    return this.#read('Reading intervals of many meters',
+      () => { checkRange(query.range, 'interval table', true); return intervalTable(this.#ctx, query); });
   }
 
   writeIntervals(writes: readonly IntervalWrite[], provenance: Provenance): Promise<IntervalWriteResult> {
@@ -379,6 +386,14 @@ export class SqliteMeterStore implements MeterStore {
 
   schemaVersion(): Promise<number> {
     return this.#read('Reading the schema version', () => appliedSqliteMigrations(this.#ctx.db).at(-1)?.version ?? 0);
+  }
+
+  checkWritable(): Promise<void> {
+    return this.#write(() => undefined, 'Checking that the store takes writes');
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.#read('Reading the size of the store', () => reads.sizeBytes(this.#ctx));
   }
 
   async close(): Promise<void> {

@@ -258,3 +258,10 @@ function provenanceOf(kind: string, actor: string, reason: string | null): Prove
   if (kind === 'person') return { kind: 'person', person: actor, reason: reason ?? '' };
   return reason === null ? { kind: 'rule', rule: actor } : { kind: 'rule', rule: actor, reason };
 }
+
+/** The database's pages, bytes (the WAL, checkpointed into them, is not counted). */
+export function sizeBytes(ctx: SqliteContext): number {
+  const pages = ctx.db.prepare('PRAGMA page_count').get() as { page_count: number };
+  const size = ctx.db.prepare('PRAGMA page_size').get() as { page_size: number };
+  return pages.page_count * size.page_size;
+}

@@ -1,0 +1,47 @@
+// The agent's side of local protection (../protected-source.ts): trips the meter made while it was
+// read go to the head-end as sealed events through the durable queue (in counter order with the
+// readings; they leave the queue on the head-end's ack), and what protection holds (settings,
+// armed, the relay and whether it waits armed) is kept in protection.json across restarts.
+import type { MeterId } from '@phasewire/core';
+import type { ProtectedSource, ProtectionState } from '../protected-source.ts';
+import type { ReadingSource } from '../reading-source.ts';
+import { persistProtection } from './agent-commands.ts';
+import type { MeterAgentOptions } from './agent-types.ts';
+
+const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
+  'state' in source && 'meter' in source ? source as ProtectedSource : undefined;
+
+/**
+ * Seals each trip the source holds as an event (kind `protection-trip`: the record with its
+ * sequence of events and pre-trip values) with `enqueue`; the relay is open already. Returns
+ * whether there were any (then the caller sends).
+ */
+export async function reportTrips(source: ReadingSource, meter: MeterId, options: Pick<MeterAgentOptions, 'dataDir' | 'onEvent'>,
+  enqueue: (body: unknown) => Promise<void>): Promise<boolean> {
+  // A gateway's polled source has trips too, and no relay it can switch ('none': decided, not acted on).
+  const trips = source.takeTrips?.() ?? [];
+  if (trips.length === 0) return false;
+  await persistProtection(options.dataDir, source);
+  for (const trip of trips) {
+    await enqueue({ kind: 'protection-trip', meter, relay: source.relay?.state ?? 'none', ...trip });
+    options.onEvent?.({ kind: 'trip', fn: trip.fn, at: trip.at });
+  }
+  return true;
+}
+
+/** Takes up protection.json at the agent's start. */
+export function restoreProtection(source: ReadingSource, state: ProtectionState): void {
+  const protectedSource = protectedOf(source);
+  if (protectedSource === undefined) return;
+  protectedSource.meter.protection.setSettings(state.settings);
+  protectedSource.meter.protection.setArmed(state.armed);
+  protectedSource.meter.control.restore(state.relay);
+}
+
+export async function confirmLocally(source: ReadingSource, dataDir: string): Promise<{ readonly ok: boolean; readonly reason?: string }> {
+  const protectedSource = protectedOf(source);
+  if (protectedSource === undefined) return { ok: false, reason: 'this meter has no local protection and no armed relay' };
+  const outcome = protectedSource.confirmLocally();
+  await persistProtection(dataDir, protectedSource);
+  return { ok: outcome.ok, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) };
+}

@@ -1,0 +1,54 @@
+// The protection routes: settings checked against their schema before anything is sent, sent as a
+// protection-settings command with the settings, shown once confirmed with the meter's trips; the
+// confirming reconnect carries its confirm. Roles are walked in api-access.test.ts.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call
+   -- answers are parsed JSON, read field by field */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startApiRig, type ApiRig } from '../testing/api-test-kit.ts';
+
+describe('protection routes', () => {
+  let rig: ApiRig;
+  before(async () => { rig = await startApiRig(); });
+  after(async () => { await rig.close(); });
+  const admin = () => rig.sessions.get('admin')!;
+  const operator = () => rig.sessions.get('operator')!;
+
+  it('refuses settings that do not fit their schema, naming the field, and sends none', async () => {
+    const before = rig.commands.length;
+    const body = { version: 3, undervoltage: { pickup: 7 } };
+    const answer = await rig.call('PUT', '/api/v1/meters/m-a1/protection', { session: admin(), body });
+    assert.equal(answer.status, 400);
+    assert.match(JSON.stringify(answer.json), /undervoltage\.pickup/);
+    assert.equal(rig.commands.length, before);
+    const noVersion = await rig.call('PUT', '/api/v1/meters/m-a1/protection', { session: admin(), body: { hysteresis: 0.05 } });
+    assert.equal(noVersion.status, 400);
+  });
+
+  it('sends settings as a protection-settings command carrying them, audited, and shows them with the trips', async () => {
+    const settings = { version: 7, voltageUnbalance: { warn: 0.01, trip: 0.025 } };
+    const answer = await rig.call('PUT', '/api/v1/meters/m-a2/protection', { session: admin(), body: settings });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(rig.commands.at(-1), { device: 'm-a2', kind: 'protection-settings', params: { settings } });
+    const view = await rig.call('GET', '/api/v1/meters/m-a2/protection', { session: operator() });
+    assert.deepEqual([view.json.settings.version, view.json.settings.settings.voltageUnbalance.trip, view.json.trips], [7, 0.025, []]);
+    const audit = await rig.call('GET', '/api/v1/audit?limit=1000', { session: admin() });
+    const entry = audit.json.items.find((e: { action: string; object: string }) => e.action === 'meter.protection.settings'
+      && e.object === 'meter:m-a2');
+    assert.equal(entry.detail.version, 7);
+  });
+
+  it('sends a confirming reconnect with its confirm, and refuses a confirm on anything else', async () => {
+    const ok = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: operator(), body: { kind: 'reconnect', confirm: true } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(rig.commands.at(-1), { device: 'm-a1', kind: 'reconnect', params: { confirm: true } });
+    const wrong = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: operator(),
+      body: { kind: 'disconnect', confirm: true } });
+    assert.equal(wrong.status, 400);
+    const arm = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: operator(), body: { kind: 'protection-arm' } });
+    assert.equal(arm.json.kind, 'protection-arm');
+    const settingsByCommand = await rig.call('POST', '/api/v1/meters/m-a1/commands', { session: operator(),
+      body: { kind: 'protection-settings' } });
+    assert.equal(settingsByCommand.status, 400, 'settings go by PUT /protection, with the settings');
+  });
+});

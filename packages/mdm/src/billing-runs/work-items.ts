@@ -1,0 +1,101 @@
+// The work of a billing cycle, from the accounts model: one item per account and service point
+// supplied under it during the cycle's period, with the tariff versions in effect and the meters
+// installed, each over the part of the period it covers. Pure: the model in, items out, in
+// (account, service point) order, so every run and every resumed run sees the same list.
+import { ValidationError } from '@phasewire/core';
+import { overlaps, type AccountRecord, type Effective, type MeterInstallation, type ServicePointLink, type TariffAssignment,
+  type TariffVersionRecord } from '@phasewire/store';
+import { parseTariff } from '../billing/parse-tariff.ts';
+import { addDays } from '../billing/local-time.ts';
+import { planPeriod, type PeriodPlan } from '../billing/period-plan.ts';
+import type { BillingPeriod, Tariff } from '../billing/types.ts';
+
+export const cyclePattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** The accounts model as the store holds it. */
+export interface AccountsModel {
+  readonly accounts: readonly AccountRecord[];
+  readonly links: readonly ServicePointLink[];
+  readonly installations: readonly MeterInstallation[];
+  readonly assignments: readonly TariffAssignment[];
+  readonly tariffVersions: readonly TariffVersionRecord[];
+}
+
+export interface WorkItem {
+  readonly account: string;
+  readonly servicePoint: string;
+  readonly tariffs: readonly Tariff[];
+  readonly plan: PeriodPlan;
+  /** The installations of the service point that overlap the period (and the link), in time order. */
+  readonly installations: readonly MeterInstallation[];
+  /** The part of the period the service point is under the account. */
+  readonly supplied: Effective;
+}
+
+/** An item that cannot be billed, and why (no tariff, no version in effect): audited, counted as skipped. */
+export interface SkippedItem {
+  readonly account: string;
+  readonly servicePoint: string;
+  readonly reason: string;
+}
+
+export function checkCycle(cycle: string): void {
+  if (!cyclePattern.test(cycle))
+    throw new ValidationError('PW_ERR_BILLING_REQUEST', `Cannot run billing cycle ${JSON.stringify(cycle)}: expected YYYY-MM`);
+}
+
+/** The period of a monthly cycle starting on `day`: `2026-03` with day 15 is 2026-03-15 to 2026-04-15 (local dates). */
+export function periodOfCycle(cycle: string, day: number): BillingPeriod {
+  checkCycle(cycle);
+  const start = `${cycle}-${String(day).padStart(2, '0')}`;
+  const next = addDays(`${cycle}-01`, 31).slice(0, 7);
+  return { start, end: `${next}-${String(day).padStart(2, '0')}` };
+}
+
+/** The versions of every tariff, parsed again from their stored documents (rows read back are validated). */
+export function tariffsById(versions: readonly TariffVersionRecord[]): Map<string, Tariff[]> {
+  const byId = new Map<string, Tariff[]>();
+  for (const v of versions) {
+    const tariff = parseTariff(JSON.parse(v.document) as unknown, `stored tariff ${v.tariffId} version ${v.version}`);
+    byId.set(v.tariffId, [...(byId.get(v.tariffId) ?? []), tariff]);
+  }
+  return byId;
+}
+
+export function workItems(model: AccountsModel, cycle: string): { items: WorkItem[]; skipped: SkippedItem[] } {
+  const tariffs = tariffsById(model.tariffVersions);
+  const items: WorkItem[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const account of [...model.accounts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const period = periodOfCycle(cycle, account.cycle.day);
+    const links = model.links.filter((l) => l.account === account.id);
+    if (links.length === 0) continue;
+    // The tariff is the one assigned at the period's start in UTC terms, refined below to local time.
+    const roughFrom = Date.parse(`${period.start}T00:00:00Z`) - 86_400_000;
+    const roughTo = Date.parse(`${period.end}T00:00:00Z`) + 86_400_000;
+    const assignment = model.assignments.find((a) => a.account === account.id && overlaps(a, { from: roughFrom, to: roughTo }));
+    const versions = assignment === undefined ? undefined : tariffs.get(assignment.tariffId);
+    let plan: PeriodPlan | undefined;
+    let reason = assignment === undefined ? 'no tariff assigned in the period' : `tariff ${assignment.tariffId} has no stored version`;
+    if (versions !== undefined) {
+      try {
+        plan = planPeriod(versions, period);
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+    }
+    const span = plan === undefined ? { from: roughFrom, to: roughTo } : { from: plan.from, to: plan.to };
+    for (const link of [...links].sort((a, b) => (a.servicePoint < b.servicePoint ? -1 : 1))) {
+      if (!overlaps(link, span)) continue;
+      if (plan === undefined || versions === undefined) {
+        skipped.push({ account: account.id, servicePoint: link.servicePoint, reason });
+        continue;
+      }
+      const supplied = { from: Math.max(link.from, plan.from), to: Math.min(link.to ?? Infinity, plan.to) };
+      const installations = model.installations.filter((i) => i.servicePoint === link.servicePoint && overlaps(i, supplied))
+        .sort((a, b) => a.from - b.from);
+      items.push({ account: account.id, servicePoint: link.servicePoint, tariffs: versions, plan, installations, supplied });
+    }
+  }
+  return { items, skipped };
+}
