@@ -16,8 +16,8 @@ import type {
 export const defaultIntervalMs = 900_000;
 const hourMs = 3_600_000;
 const missingCode = qualityCodes.indexOf('missing') + 1;
-/** 1 + the index of each quality in qualityCodes: the code a slot keeps. */
-const qualityIndex: Readonly<Record<string, number>> = Object.fromEntries(qualityCodes.map((code, k) => [code, k + 1]));
+/** 1 + the index of each quality in qualityCodes: the code a slot keeps. A Map: "toString" is not a quality. */
+const qualityIndex: ReadonlyMap<string, number> = new Map(qualityCodes.map((code, k) => [code, k + 1]));
 
 /** One meter's intervals placed in the slots of a period: integer mWh (mvarh), 0 where absent. */
 export interface SlotData {
@@ -55,7 +55,7 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
         + `${plan.intervalMs} ms grid in (${plan.from}, ${plan.to}]`);
     }
     if (data.quality[k] !== 0) bad(`Cannot bill the interval ending ${new Date(interval.end).toISOString()} twice: expected each end once`);
-    const code = qualityIndex[interval.quality] ?? 0;
+    const code = qualityIndex.get(interval.quality) ?? 0;
     if (code === 0) {
       bad(`Cannot bill the interval ending ${interval.end}: quality ${JSON.stringify(interval.quality)}, `
         + `expected one of ${qualityCodes.join(', ')}`);
@@ -149,6 +149,13 @@ function partDeterminants(
     const q = quality[k] ?? 0;
     qualityCounts[q] = (qualityCounts[q] ?? 0) + 1;
   }
+  // Non-negative integers summed in a float64 stay exact while the sum is a safe integer; past it they round silently.
+  for (const [what, value] of [['import', imp], ['export', exp], ['reactive import', rqi], ['reactive export', rqe]] as const) {
+    if (!Number.isSafeInteger(value)) {
+      bad(`Cannot bill ${part.start} to ${part.end}: its ${what} sums to ${value} mWh (mvarh), expected at most `
+        + `${Number.MAX_SAFE_INTEGER} (9 TWh), the most that is summed exactly`);
+    }
+  }
   const counts = emptyCounts();
   for (const [c, code] of qualityCodes.entries()) counts[code] = qualityCounts[c + 1] ?? 0;
   counts.missing += qualityCounts[0] ?? 0;
@@ -179,6 +186,10 @@ export function determinantsOf(plan: PeriodPlan, data: SlotData): Determinants {
   const total = (which: number): number => rated.reduce((sum, r) => sum + (r.sums[which] ?? 0), 0);
   const imp = total(0);
   const rqi = total(2);
+  if (![imp, total(1), rqi, total(3)].every(Number.isSafeInteger)) {
+    bad(`Cannot bill ${plan.period.start} to ${plan.period.end}: its energy sums to more than ${Number.MAX_SAFE_INTEGER} mWh (9 TWh), `
+      + 'expected at most that, the most that is summed exactly');
+  }
   return {
     period: plan.period, from: plan.from, to: plan.to, intervalMs: plan.intervalMs, parts,
     importKwh: kilo(imp), exportKwh: kilo(total(1)), reactiveImportKvarh: kilo(rqi),

@@ -50,9 +50,16 @@ export function parseTariff(data: unknown, source = 'tariff'): Tariff {
   };
 }
 
-/** A decimal field as its exact text: a JSON number is read back through its shortest form (0.1 → "0.1"). */
+/**
+ * A decimal field as its exact text: a JSON number is read back through its shortest form (0.1 → "0.1"). That is the
+ * number the file wrote only up to 15 significant digits (a float64 holds 15 for sure): 0.12345678901234567890 reads
+ * back as 0.12345678901234568, so a longer number is refused and asked for as a string.
+ */
 function exact(value: string | number, path: string, fail: Fail): Decimal {
   const textValue = typeof value === 'number' ? String(value) : value;
+  if (typeof value === 'number' && textValue.replace('.', '').replace(/^0+|0+$/gu, '').length > 15) {
+    fail(path, value, 'a number of at most 15 significant digits, or the decimal as a string ("0.12345678901234567890")');
+  }
   return isDecimal(textValue) ? textValue : fail(path, value, 'a non-negative decimal without an exponent, as a string ("0.0000001")');
 }
 
@@ -72,6 +79,8 @@ function toSchedule(raw: NonNullable<TariffFile['schedule']>, fail: Fail, date: 
   const windows = raw.windows.map((w, index) => {
     const path = `schedule.windows[${index}]`;
     if (w.from === w.to) fail(`${path}.to`, w.to, `a time other than from (${w.from}): a window may not be empty or the whole day`);
+    // 24:00 ends a day; as a start it made 24:00–00:00 a window that matches nothing.
+    if (w.from === '24:00') fail(`${path}.from`, w.from, 'a time from 00:00 to 23:59 (24:00 only ends a window)');
     for (const [k, s] of (w.seasons ?? []).entries()) {
       if (!seasonIds.has(s)) fail(`${path}.seasons[${k}]`, s, `a season of schedule.seasons (${[...seasonIds].join(', ') || 'none'})`);
     }
@@ -89,7 +98,7 @@ function toComponent(raw: ComponentFile, path: string, buckets: ReadonlySet<stri
     case 'energy-tiered': return { kind: raw.kind, ...base, blocks: toBlocks(raw.blocks, path, fail) };
     case 'energy-tou': {
       if (buckets.size === 0) fail('schedule', undefined, `a schedule, for the time-of-use charge ${path}`);
-      const missing = [...buckets].find((b) => raw.rates[b] === undefined);
+      const missing = [...buckets].find((b) => !Object.hasOwn(raw.rates, b)); // not `rates[b]`: a bucket may be named constructor
       if (missing !== undefined) fail(`${path}.rates.${missing}`, undefined, `a rate for bucket ${missing} of the schedule`);
       const rates = Object.fromEntries(Object.entries(raw.rates).map(([bucket, rate]) => {
         if (!buckets.has(bucket)) fail(`${path}.rates.${bucket}`, rate, `a bucket of the schedule (${[...buckets].join(', ')})`);

@@ -11,6 +11,9 @@ import { bucketsOf } from './parse-tariff.ts';
 import type { BillingPeriod, DayType, LocalDate, Season, Tariff, TouWindow } from './types.ts';
 
 const minuteMs = 60_000;
+const dayMs = 86_400_000;
+/** Ten years: a plan holds a few typed arrays per interval (1000 years took 46 s and 35 million slots). */
+const maxPeriodDays = 3660;
 
 export interface PlanPart {
   readonly tariff: Tariff;
@@ -35,7 +38,7 @@ export interface PeriodPlan {
   readonly intervalMs: number;
   readonly slotCount: number;
   /** Per slot: the index of its part. */
-  readonly partOf: Uint8Array;
+  readonly partOf: Uint16Array;
   /** Per slot: the index of its bucket in its part's `buckets` (0 when the version has no schedule). */
   readonly bucketOf: Uint16Array;
   readonly parts: readonly PlanPart[];
@@ -59,7 +62,13 @@ function versionOn(tariffs: readonly Tariff[], day: LocalDate): Tariff | undefin
 function checkVersions(tariffs: readonly Tariff[]): void {
   const [first] = tariffs;
   if (first === undefined) notEffective('Cannot bill without a tariff: expected at least one tariff version');
+  const byVersion = new Map<number, Tariff>();
   for (const t of tariffs) {
+    // Two different versions under one number: which one applies would depend on the order they were given in.
+    if ((byVersion.get(t.version) ?? t) !== t) {
+      notEffective(`Cannot bill on two different versions numbered ${t.version} of tariff ${t.id}: expected each version number once`);
+    }
+    byVersion.set(t.version, t);
     for (const key of ['id', 'currency', 'timeZone'] as const) {
       if (t[key] !== first?.[key]) {
         notEffective(`Cannot bill on versions of different tariffs: version ${t.version} has ${key} ${t[key]}, `
@@ -81,22 +90,27 @@ const inWindow = (from: number, to: number, minute: number): boolean =>
 function windowsOfDay(tariff: Tariff, day: LocalDate): { readonly bucket: number; readonly from: number; readonly to: number }[] {
   const schedule = tariff.schedule;
   if (schedule === undefined) return [];
-  const buckets = [...bucketsOf(schedule)];
+  const buckets = new Map([...bucketsOf(schedule)].map((bucket, index) => [bucket, index]));
   const weekday = weekdayOf(day);
   const dayType: DayType = schedule.holidays.includes(day) ? 'holiday' : weekday === 0 || weekday === 6 ? 'weekend' : 'weekday';
   const monthDay = day.slice(5);
   const seasons = new Set(schedule.seasons.filter((s) => inSeason(s, monthDay)).map((s) => s.id));
   const applies = (w: TouWindow): boolean =>
     w.dayTypes.includes(dayType) && (w.seasons === undefined || w.seasons.some((s) => seasons.has(s)));
-  return schedule.windows.filter(applies).map((w) => ({ bucket: buckets.indexOf(w.bucket), from: minuteOf(w.from), to: minuteOf(w.to) }));
+  return schedule.windows.filter(applies).map((w) => ({ bucket: buckets.get(w.bucket) ?? 0, from: minuteOf(w.from), to: minuteOf(w.to) }));
 }
 
 function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs: number): PeriodPlan {
   checkVersions(tariffs);
+  // A whole number of intervals in every demand window (15 and 30 min), and at most 1 440 a day.
+  if (!Number.isInteger(intervalMs) || intervalMs < minuteMs || 900_000 % intervalMs !== 0) {
+    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot bill on intervals of ${intervalMs} ms: expected a whole number of ms `
+      + 'of at least a minute that divides 15 minutes (900000, 300000, 60000)');
+  }
   const days = daysBetween(period.start, period.end);
-  if (days <= 0) {
-    throw new ValidationError('PW_ERR_BILLING_INPUT',
-      `Cannot bill the period ${period.start} to ${period.end}: expected an end after the start`);
+  if (days <= 0 || days > maxPeriodDays) {
+    throw new ValidationError('PW_ERR_BILLING_INPUT', `Cannot bill the period ${period.start} to ${period.end}: expected an end `
+      + `after the start and at most ${maxPeriodDays} days (ten years) later`);
   }
   const timeZone = (tariffs[0] as Tariff).timeZone;
   const dayStarts: number[] = [];
@@ -108,7 +122,8 @@ function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs
       + `${new Date(from).toISOString()} is not on the interval grid`);
   }
   const slotCount = (to - from) / intervalMs;
-  const partOf = new Uint8Array(slotCount);
+  // Up to one part a day: more than 255 in a long period.
+  const partOf = new Uint16Array(slotCount);
   const bucketOf = new Uint16Array(slotCount);
   const parts: PlanPart[] = [];
   let partStart = 0;
@@ -122,8 +137,9 @@ function buildPlan(tariffs: readonly Tariff[], period: BillingPeriod, intervalMs
     const isLastOfPart = d === days - 1 || versionOn(tariffs, nextDay) !== tariff;
     const windows = windowsOfDay(tariff, day);
     const defaultBucket = tariff.schedule === undefined ? 0 : bucketsOf(tariff.schedule).size - 1;
-    // A day without a change of offset maps minute to instant by addition; a DST day asks Intl per interval.
-    const steady = offsetAt(dayFrom, timeZone) === offsetAt(dayTo - 1, timeZone);
+    // A day without a change of offset maps minute to instant by addition; a DST day asks Intl per interval. A day that
+    // starts at the end of a gap over midnight (America/Santiago, 01:00) has one offset but is short: it asks Intl too.
+    const steady = dayTo - dayFrom === dayMs && offsetAt(dayFrom, timeZone) === offsetAt(dayTo - 1, timeZone);
     for (let start = dayFrom; start < dayTo; start += intervalMs) {
       const slot = (start - from) / intervalMs;
       partOf[slot] = parts.length;

@@ -130,7 +130,17 @@ function pfBelow(kwh: Rational, kvarh: Rational, limit: Rational): boolean {
   return cmp(p2, mul(mul(limit, limit), add(p2, mul(kvarh, kvarh)))) < 0;
 }
 
-const minorOf = (lines: readonly BillLine[], digits: number): Rational => scaled(lines.reduce((s, l) => s + l.amount.minor, 0), digits);
+/** The sum of the lines' minor units, as a bigint: two safe amounts can add up to more than a float64 holds exactly. */
+const minorSum = (lines: readonly BillLine[]): bigint => lines.reduce((s, l) => s + BigInt(l.amount.minor), 0n);
+const minorOf = (lines: readonly BillLine[], digits: number): Rational => scaled(minorSum(lines), digits);
+
+function totalOf(lines: readonly BillLine[]): number {
+  const total = minorSum(lines);
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot hold a bill total of ${total} minor units: expected a safe integer`);
+  }
+  return Number(total);
+}
 
 function ratePart(context: PartContext): { readonly lines: BillLine[]; readonly taxes: BillLine[] } {
   const { tariff, part, share } = context;
@@ -215,9 +225,16 @@ function ratePart(context: PartContext): { readonly lines: BillLine[]; readonly 
 export function rateDeterminants(tariffs: Tariff | readonly Tariff[], determinants: Determinants, options: RatingOptions = {}): Bill {
   const plan = planPeriod(tariffs, determinants.period, determinants.intervalMs);
   const periodDays = daysBetween(determinants.period.start, determinants.period.end);
+  // Determinants computed on fewer versions (one part where the plan has two) would rate the whole period on the first.
+  if (determinants.parts.length !== plan.parts.length) {
+    throw new ValidationError('PW_ERR_TARIFF_NOT_EFFECTIVE', `Cannot rate determinants of ${determinants.parts.length} part(s) on `
+      + `versions that split ${determinants.period.start} to ${determinants.period.end} in ${plan.parts.length}: expected the versions `
+      + 'they were computed on');
+  }
   const rated = determinants.parts.map((part, index) => {
-    const tariff = plan.parts[index]?.tariff;
-    if (tariff === undefined || tariff.version !== part.tariffVersion) {
+    const planned = plan.parts[index];
+    const tariff = planned?.tariff;
+    if (tariff === undefined || tariff.version !== part.tariffVersion || planned?.start !== part.start || planned.end !== part.end) {
       throw new ValidationError('PW_ERR_TARIFF_NOT_EFFECTIVE', `Cannot rate part ${index} (${part.start} to ${part.end}): `
         + `its determinants are for version ${part.tariffVersion}, expected ${tariff?.version ?? 'a part of the plan'}`);
     }
@@ -233,7 +250,7 @@ export function rateDeterminants(tariffs: Tariff | readonly Tariff[], determinan
   const completeness = determinants.quality.completeness;
   return {
     tariffId: first.id, tariffVersions: plan.parts.map((p) => p.tariff.version), currency: first.currency, period: determinants.period,
-    lines, total: { currency: first.currency, minor: lines.reduce((s, l) => s + l.amount.minor, 0) }, determinants,
+    lines, total: { currency: first.currency, minor: totalOf(lines) }, determinants,
     hold: completeness < limit
       ? { reason: 'completeness', message: `completeness ${completeness.toFixed(4)} is below the limit ${limit}` }
       : null,

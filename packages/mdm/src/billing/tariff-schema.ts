@@ -17,9 +17,9 @@ const name = (description: string) =>
  * means exactly; a number is read back through its shortest decimal form, the text it was written as.
  */
 const Decimal = (description: string) => Type.Union([
-  Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' }),
+  Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', maxLength: 32 }),
   Type.Number({ minimum: 0 }),
-], { expected: 'a non-negative decimal, as a string ("0.2845") or a number', description });
+], { expected: 'a non-negative decimal of at most 32 characters, as a string ("0.2845") or a number', description });
 
 const LocalDate = (description: string) =>
   Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', expected: 'a date YYYY-MM-DD', description });
@@ -51,7 +51,7 @@ const TierBlock = Type.Object({
 
 const EnergyTiered = component('energy-tiered', 'blocks of the period\'s kWh', {
   blocks: Type.Array(TierBlock, {
-    minItems: 1, description: 'in rising order; block limits are prorated by days when the period is split',
+    minItems: 1, maxItems: 100, description: 'at most 100, in rising order; block limits are prorated by days when the period is split',
   }),
 });
 
@@ -130,9 +130,13 @@ const Window = Type.Object({
 }, closed);
 
 const Schedule = Type.Object({
-  seasons: Type.Optional(Type.Array(Season, { description: 'date ranges; absent: one season all year' })),
-  holidays: Type.Optional(Type.Array(LocalDate('a holiday'), { description: 'local dates billed as holidays' })),
-  windows: Type.Array(Window, { description: 'the first window that matches an interval\'s start decides its bucket' }),
+  seasons: Type.Optional(Type.Array(Season, { maxItems: 100, description: 'at most 100 date ranges; absent: one season all year' })),
+  holidays: Type.Optional(Type.Array(LocalDate('a holiday'), {
+    maxItems: 10_000, description: 'at most 10 000 local dates billed as holidays',
+  })),
+  windows: Type.Array(Window, {
+    maxItems: 1000, description: 'at most 1 000; the first window that matches an interval\'s start decides its bucket',
+  }),
   defaultBucket: name('the bucket of an interval no window matches'),
 }, { ...closed, description: 'the time-of-use calendar, in the tariff\'s time zone' });
 
@@ -148,7 +152,9 @@ export const TariffSchema = Type.Object({
     default: 'half-up', description: 'how each line\'s exact amount becomes minor units (docs/billing.md, "Rounding")',
   })),
   schedule: Type.Optional(Schedule),
-  components: Type.Array(Component, { minItems: 1, description: 'the charges, credits and taxes, in bill order' }),
+  components: Type.Array(Component, {
+    minItems: 1, maxItems: 100, description: 'the charges, credits and taxes (at most 100), in bill order',
+  }),
 }, { ...closed, description: 'one version of a tariff' });
 
 /** A tariff file as its schema admits it: what parseTariff reads. */
