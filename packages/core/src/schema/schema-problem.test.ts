@@ -85,6 +85,14 @@ describe('the problem a schema finds in a value', () => {
     assert.equal(showValue(undefined), 'missing');
   });
 
+  it('shows a value nested deeper than the stack would allow, cut at eight levels', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.equal(showValue(deep), '[[[[[[[[["…"]]]]]]]]]');
+    assert.equal(showValue({ a: { b: [1, 2] }, c: 'x' }), '{"a":{"b":[1,2]},"c":"x"}');
+    assert.equal(findSchemaProblem(Type.Object({ a: Type.Number() }), { a: deep })?.path, 'a');
+  });
+
   it('says what a schema expects in the words of its annotation when it has one', () => {
     assert.equal(expectedOf(Type.String({ pattern: '^a$', expected: 'the letter a' })), 'the letter a');
     assert.equal(expectedOf(Type.String({ pattern: '^a$' })), 'a string matching ^a$');

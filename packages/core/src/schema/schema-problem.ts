@@ -54,8 +54,21 @@ export function childPath(path: string, key: string | number): string {
 /** A value as an error message shows it: JSON, cut at 60 characters; `missing` for nothing. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(shallow(value, 8)) as string | undefined ?? 'a value JSON cannot show';
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/**
+ * The value with whatever lies deeper than `depth` levels replaced by `…`: a hostile file nested
+ * thousands of levels deep would overflow the stack of JSON.stringify, and the message shows 60
+ * characters anyway.
+ */
+function shallow(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? String(value) : value;
+  if (depth === 0) return Array.isArray(value) ? ['…'] : { '…': '…' };
+  if (Array.isArray(value)) return value.map((item: unknown) => shallow(item, depth - 1));
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shallow(item, depth - 1)]));
 }
 
 /** `field points[1].unit is "A", expected …`: the body of every file-format error. */

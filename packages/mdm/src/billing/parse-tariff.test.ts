@@ -100,4 +100,10 @@ describe('tariff files', () => {
     const pf = { ...base, components: [{ kind: 'power-factor', id: 'pf', description: 'PF', pfLimit: '1.2', surcharge }] };
     assert.match(refusal(pf), /field components\[0\]\.pfLimit is "1\.2", expected a power factor above 0 and at most 1/u);
   });
+
+  it('refuses a file nested too deep for the stack with the field, not a stack overflow', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.match(refusal({ ...base, components: deep }), /field components\[0\] is \[\[\[.*expected an object/u);
+  });
 });
