@@ -21,9 +21,6 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('phasewire')
     .description('Secure remote data exchange for three-phase smart energy meters.')
     .version(version)
-    // The program's own options (--version, --help) only before the subcommand, so that a
-    // subcommand may have a --version of its own (`phasewire firmware add --version 1.4.0`).
-    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -37,6 +34,11 @@ export function buildProgram(io: CliIo): Command {
   registerExport(program, io);
   registerFirmware(program, io);
   registerBackup(program, io);
+  // The program's own options (--version, --help) only before the subcommand, so that a
+  // subcommand may have a --version of its own (`phasewire firmware add --version 1.4.0`). Set
+  // after the subcommands exist: commander copies the setting into every command made after it,
+  // and `server reset-password --data-dir .` needs `server`'s options after its subcommand.
+  program.enablePositionalOptions();
   return program;
 }
 

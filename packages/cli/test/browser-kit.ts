@@ -7,6 +7,7 @@
 // starts them): the live feed carries what the ingest committed, the alarms are the MDM service's
 // over the stored data (its run follows each reading here, in place of its schedule's timer), and
 // the unbalance figures are its power-quality summary.
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -37,11 +38,22 @@ const quarterHour = 900_000;
 const testScrypt = { N: 2 ** 10, r: 8, p: 1 };
 export const userPassword = 'browser tests pass phrase';
 
-/** Builds the dashboard once into packages/dashboard/dist (Vite's programmatic build). */
-export async function buildDashboard(): Promise<string> {
-  const { build } = await import('vite');
-  await build({ configFile: join(dashboardDir, 'vite.config.ts'), logLevel: 'warn' });
-  return join(dashboardDir, 'dist');
+let built: Promise<string> | undefined;
+
+/**
+ * Builds the dashboard once per test process into a folder of its own (Vite's programmatic build)
+ * and returns it. Not into packages/dashboard/dist: Vite empties its output folder first, and the
+ * test files run side by side, so one file's build would pull the pages from under another's server.
+ */
+export function buildDashboard(): Promise<string> {
+  built ??= (async () => {
+    const { build } = await import('vite');
+    const outDir = await mkdtemp(join(tmpdir(), 'phasewire-dashboard-'));
+    process.once('exit', () => { rmSync(outDir, { recursive: true, force: true }); });
+    await build({ configFile: join(dashboardDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    return outDir;
+  })();
+  return built;
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -167,7 +179,7 @@ export function httpsJson(url: string, ca: string, method: string, path: string,
 
 export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<BrowserRig> {
   const dir = await mkdtemp(join(tmpdir(), 'phasewire-browser-'));
-  const staticDir = join(dashboardDir, 'dist');
+  const staticDir = await buildDashboard();
   // The MDM runs after each reading (`read`), not on its timer, so the tests know when it has.
   const services = standardServices({ staticDir, mdm: { timer: false }, api: { scrypt: testScrypt } });
   // Every alarm as its latest transition left it, from the live feed's hub.

@@ -81,8 +81,8 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
       { type: 'readings', raw: Uint8Array.of(0xff) },
       // A body that is no readings batch.
       { type: 'readings', body: { v: 1, m: id, t: 'yesterday' } },
-      // An authentic envelope of another type on up/readings.
-      { type: 'event', body: { kind: 'tamper' } },
+      // An authentic envelope of another type on up/readings (a status body: events have up/events of their own).
+      { type: 'status', body: { kind: 'tamper' } },
       // A batch of another meter, published on this meter's topic: two snapshots of two quantities.
       { type: 'readings', body: toWireBatch({ meter: stranger, snapshots: [1, 0].map((k) => ({
         meter: stranger, at: clock.now() - k * minute, values: new Map([[Q.voltageL1, 230], [Q.currentL1, 5]]) })) }) },

@@ -78,6 +78,9 @@ export const PostgresBillingStore = {
     const clock = options.clock ?? systemClock;
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, options: `-c search_path=${schema}`,
       types });
+    // As the meter store's pool (postgres-db.ts): an idle client whose server went away emits `error`
+    // on the pool, which would end the process unhandled; the pool drops it and the next query reconnects.
+    pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       try {
