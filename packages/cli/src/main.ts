@@ -3,6 +3,7 @@
 // the Node 24 pinned in the repository runs it.
 import process from 'node:process';
 import { runCli } from './run.ts';
+import { keepRunningWhenLogBreaks } from './log-sink.ts';
 
 // A reader that stops early (`phasewire meter simulate | head`) closes the pipe: that is the end of
 // the output, not a failure.
@@ -10,6 +11,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+
+keepRunningWhenLogBreaks(process.stderr);
 
 // The first SIGINT or SIGTERM asks the command to stop cleanly (io.interrupted); a second one ends
 // the process at once: handling a signal replaces Node's default exit, so it must never be left

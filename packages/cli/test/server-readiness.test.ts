@@ -1,7 +1,8 @@
 // /readyz and `phasewire server status` against real peers: the server on PostgreSQL with Mosquitto
 // as its broker. Stopping PostgreSQL turns the store check to failing within seconds and restarting it
 // turns it back; so does stopping Mosquitto (SIGSTOP: the process stays, answers nothing) and letting it
-// go on (SIGCONT). The CLI prints the same states and exits non-zero while the server is not ready.
+// go on (SIGCONT); killed (SIGKILL), the server starts it again. The CLI prints the same states and
+// exits non-zero while the server is not ready.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -119,6 +120,22 @@ describe('readiness with PostgreSQL and Mosquitto stopped and started again', { 
     const back = await until('broker', 'ok');
     process.stdout.write(`# Mosquitto stopped: broker failing after ${Math.round(failing.ms)} ms; `
       + `continued: ok after ${Math.round(back.ms)} ms\n`);
+    assert.equal((await readyz()).status, 200);
+  });
+
+  it('restarts a Mosquitto killed with SIGKILL, the ingest reconnects, and it is ready again', async () => {
+    const pid = server.mosquitto?.pid;
+    assert.ok(pid !== undefined && server.mosquitto !== undefined);
+    const killed = performance.now();
+    process.kill(pid, 'SIGKILL');
+    // The restart and reconnect may both fall inside the readiness cache's second: failing is not always seen.
+    while (server.mosquitto.restarts === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const back = await until('broker', 'ok');
+    assert.equal(server.mosquitto.restarts, 1, 'restarted once');
+    assert.notEqual(server.mosquitto.pid, pid);
+    process.stdout.write(`# Mosquitto killed: restarted, broker ok ${Math.round(performance.now() - killed)} ms after the kill `
+      + `(${Math.round(back.ms)} ms past the readiness cache)\n`);
     assert.equal((await readyz()).status, 200);
   });
 });

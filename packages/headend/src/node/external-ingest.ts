@@ -19,7 +19,8 @@ import type { Commands } from './commands.ts';
 import type { Ingest } from './ingest.ts';
 import type { SideChannels } from './side-channels.ts';
 import { openIngestConnection } from './ingest-connection.ts';
-import type { IngestConnection } from './ingest-connection.ts';
+import { openResilientIngest } from './resilient-ingest.ts';
+import type { Backoff } from './resilient-ingest.ts';
 import { externalBrokerHealth } from './broker-health.ts';
 
 /**
@@ -36,6 +37,8 @@ export interface ExternalIngestOptions extends MqttTlsEndpoint {
   readonly sideChannels?: SideChannels;
   readonly clock: Clock;
   readonly log: HeadEndLog;
+  /** The backoff of reconnects to the broker (resilient-ingest.ts). */
+  readonly reconnect?: Backoff;
 }
 
 export const sharedGroup = 'ingest';
@@ -67,12 +70,12 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
     // A store failure must not be PUBACKed: the broker redelivers it.
     if (outcome.kind === 'refused' && outcome.reason === 'store-failed') throw outcome.error;
   };
-  let open = true;
-  let connection: IngestConnection = await openIngestConnection({
-    host: options.host, port: options.port, tls, clientId: options.clientId, onMessage, onClose: () => { open = false; },
+  const filters = [...ingestFilters, ...(options.sideChannels === undefined ? [] : sideChannelFilters)];
+  // Reopened with backoff when the broker goes away (resilient-ingest.ts); publish fails while it is down.
+  const connection = await openResilientIngest({
+    host: options.host, port: options.port, tls, clientId: options.clientId, onMessage, filters, log: options.log,
+    ...(options.reconnect === undefined ? {} : { backoff: options.reconnect }),
   });
-  for (const filter of ingestFilters) await connection.subscribe(filter, 1);
-  if (options.sideChannels !== undefined) for (const filter of sideChannelFilters) await connection.subscribe(filter, 1);
   return {
     port: options.port,
     publish: (topic: string, payload: Uint8Array) => connection.publish(topic, payload),
@@ -90,11 +93,10 @@ export async function startExternalIngest(options: ExternalIngestOptions) {
     },
     enforceRevocations: () => 0,
     health: externalBrokerHealth({
-      host: options.host, port: options.port, tls, clientId: `${options.clientId}-probe`, ingestOpen: () => open,
+      host: options.host, port: options.port, tls, clientId: `${options.clientId}-probe`, ingestOpen: () => connection.isOpen(),
     }),
     async close(): Promise<void> {
       await connection.close();
-      connection = await Promise.resolve(connection);
     },
   };
 }

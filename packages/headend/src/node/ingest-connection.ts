@@ -17,6 +17,8 @@ export interface IngestConnectionOptions {
   /** Keep the session (and the messages queued for it) across reconnects. */
   readonly clean?: boolean;
   readonly keepaliveSeconds?: number;
+  /** How long the TLS handshake and the CONNACK may take before the attempt fails (default 10 s). */
+  readonly connectTimeoutMs?: number;
   /** Called for each QoS 0/1 PUBLISH; the PUBACK is sent when it resolves. */
   readonly onMessage: (topic: string, payload: Buffer) => Promise<void>;
   readonly onClose?: (error: Error | undefined) => void;
@@ -49,8 +51,19 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
     };
     const send = (packet: Packet): void => { if (!socket.destroyed) socket.write(mqttPacket.generate(packet)); };
     const keepalive = options.keepaliveSeconds ?? 30;
-    const ping = setInterval(() => { send({ cmd: 'pingreq' }); }, keepalive * 500);
+    // A broker that stops answering (hung, or its host gone without a FIN) is taken as gone after
+    // one and a half keepalive periods of silence, as the broker itself judges its clients.
+    let heard = Date.now();
+    const ping = setInterval(() => {
+      if (Date.now() - heard > keepalive * 1500) { socket.destroy(broken(`no packet from the broker for ${keepalive * 1.5} s`)); return; }
+      send({ cmd: 'pingreq' });
+    }, keepalive * 500);
     ping.unref();
+    const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    const connectTimer = setTimeout(() => {
+      if (!connected) socket.destroy(broken(`no CONNACK within ${connectTimeoutMs} ms`));
+    }, connectTimeoutMs);
+    connectTimer.unref();
     const fail = (error: Error): void => {
       for (const entry of waiting.values()) entry.reject(error);
       waiting.clear();
@@ -69,6 +82,7 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
         case 'connack':
           if (packet.returnCode !== 0) { fail(broken(`CONNECT refused with return code ${packet.returnCode}`)); socket.destroy(); return; }
           connected = true;
+          clearTimeout(connectTimer);
           resolve(connection);
           return;
         case 'publish': onPublish(packet); return;
@@ -90,10 +104,11 @@ export function openIngestConnection(options: IngestConnectionOptions): Promise<
       send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: options.clientId, clean: options.clean ?? false,
         keepalive });
     });
-    socket.on('data', (chunk: Buffer) => { parser.parse(chunk); });
+    socket.on('data', (chunk: Buffer) => { heard = Date.now(); parser.parse(chunk); });
     socket.on('error', (error: Error) => { fail(broken(error.message, error)); });
     socket.on('close', () => {
       clearInterval(ping);
+      clearTimeout(connectTimer);
       fail(broken('the connection closed'));
       options.onClose?.(closing ? undefined : broken('the connection closed'));
     });

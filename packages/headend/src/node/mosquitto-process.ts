@@ -26,6 +26,15 @@ export interface MosquittoOptions {
   /** Bounds of the listener (mosquitto-config.ts); Mosquitto's defaults (none) when absent. */
   readonly maxPacketBytes?: number;
   readonly maxConnections?: number;
+  /**
+   * Start Mosquitto again when it exits on its own (crash, OOM kill): at most `maxRestarts` within
+   * `windowMs`, each logged; past that it stays down and /readyz says so. Absent: not restarted.
+   */
+  readonly supervise?: {
+    readonly maxRestarts: number;
+    readonly windowMs: number;
+    readonly log: (level: 'warn' | 'error', msg: string) => void;
+  };
 }
 
 export interface MosquittoProcess {
@@ -37,8 +46,10 @@ export interface MosquittoProcess {
   stop(): Promise<void>;
   /** SIGKILL, for crash tests. */
   kill(): void;
-  /** The process id (a test stops and continues it with SIGSTOP and SIGCONT). */
+  /** The process id (a test stops and continues it with SIGSTOP and SIGCONT); a new one after a restart. */
   readonly pid: number | undefined;
+  /** How often it was started again after exiting on its own. */
+  readonly restarts: number;
 }
 
 export function freePort(): Promise<number> {
@@ -103,27 +114,58 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   let stderr = '';
   let partialLine = '';
   let reloads = 0;
+  let stopping = false;
+  let restarts = 0;
+  const restartTimes: number[] = [];
   const reloaded = new EventEmitter();
-  const child = spawn(options.binary ?? 'mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    stderr = (stderr + text).slice(-20_000);
-    const lines = (partialLine + text).split('\n');
-    partialLine = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.endsWith('Reloading config.')) { reloads++; reloaded.emit('reload'); }
-    }
-  });
-  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
+  const spawnBroker = (): { child: ChildProcess; exited: Promise<void> } => {
+    const child = spawn(options.binary ?? 'mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderr = (stderr + text).slice(-20_000);
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.endsWith('Reloading config.')) { reloads++; reloaded.emit('reload'); }
+      }
+    });
+    const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
+    return { child, exited };
+  };
+  let current = spawnBroker();
   try {
-    await waitForPort(port, child, () => stderr);
+    await waitForPort(port, current.child, () => stderr);
   } catch (error) {
-    child.kill('SIGKILL');
+    current.child.kill('SIGKILL');
     throw error;
   }
+  const supervise = options.supervise;
+  const watch = (running: ChildProcess): void => {
+    running.once('exit', (code, signal) => {
+      if (stopping || supervise === undefined) return;
+      const now = Date.now();
+      while (restartTimes.length > 0 && (restartTimes[0] ?? now) < now - supervise.windowMs) restartTimes.shift();
+      if (restartTimes.length >= supervise.maxRestarts) {
+        supervise.log('error', `Mosquitto exited (code ${code ?? 'none'}, signal ${signal ?? 'none'}) and has been restarted `
+          + `${restartTimes.length} times in ${supervise.windowMs} ms: not restarting it again. ${stderr.slice(-300)}`);
+        return;
+      }
+      restartTimes.push(now);
+      restarts++;
+      supervise.log('warn', `Mosquitto exited unexpectedly (code ${code ?? 'none'}, signal ${signal ?? 'none'}): `
+        + `restarting it on port ${port} (restart ${restartTimes.length} of at most ${supervise.maxRestarts} in ${supervise.windowMs} ms)`);
+      current = spawnBroker();
+      watch(current.child);
+      waitForPort(port, current.child, () => stderr).catch((error: unknown) => {
+        supervise.log('error', `Cannot restart Mosquitto: ${(error as Error).message}`);
+      });
+    });
+  };
+  watch(current.child);
   return {
     port,
-    pid: child.pid,
+    get pid() { return current.child.pid; },
+    get restarts() { return restarts; },
     async reload() {
       await writeFile(files.crlfile, await options.crl());
       await writeAcl();
@@ -138,14 +180,15 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
         const check = (): void => { if (reloads > before) { clearTimeout(timer); reloaded.off('reload', check); resolve(); } };
         reloaded.on('reload', check);
       });
-      child.kill('SIGHUP');
+      current.child.kill('SIGHUP');
       await seen;
     },
     log: () => stderr,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      stopping = true;
+      if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
+      await current.exited;
     },
-    kill() { child.kill('SIGKILL'); },
+    kill() { current.child.kill('SIGKILL'); },
   };
 }

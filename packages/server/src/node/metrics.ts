@@ -46,6 +46,18 @@ function setSpread(gauge: Gauge, s: Spread, labels: Record<string, string> = {})
   gauge.set({ ...labels, stat: 'max' }, s.max);
 }
 
+/**
+ * Scrapes that arrive while a collection runs get its text: a collection reads the store (alarms,
+ * sizes), so a flood of concurrent scrapes costs one collection at a time instead of one each.
+ */
+export function shareInFlight<T>(run: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => {
+    running ??= run().finally(() => { running = undefined; });
+    return running;
+  };
+}
+
 export function createServerMetrics(sources: ServerMetricsSources): ServerMetrics {
   const { context, latest, dataClock } = sources;
   const { headEnd, store, ca } = context;
@@ -219,7 +231,7 @@ export function createServerMetrics(sources: ServerMetricsSources): ServerMetric
   return {
     registry,
     contentType: registry.contentType,
-    text: () => registry.metrics(),
+    text: shareInFlight(() => registry.metrics()),
     close() {
       unsubscribe();
       registry.clear();

@@ -244,7 +244,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         ingestUser: ingestDeviceId, gateways: () => [], binary: config.broker.kind === 'mosquitto' ? config.broker.binary : 'mosquitto',
         ...(config.mqtt.port === 0 ? {} : { port: config.mqtt.port }),
         // Its own process and descriptors: the total and the packet size apply, the per-address limit does not.
-        maxPacketBytes: config.mqtt.maxPacketBytes, maxConnections: config.mqtt.maxConnections,
+        maxPacketBytes: config.mqtt.maxPacketBytes, maxConnections: config.mqtt.maxConnections, // restarted if it dies: 5/min
+        supervise: { maxRestarts: 5, windowMs: 60_000, log: (level, msg) => { log({ level, msg }); } },
       }));
       mosquitto = broker;
       const reload = reloadOnChange(broker, () => readFile(crlFile, 'utf8'));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MdmService, MdmStatus } from '@phasewire/mdm/node';
-import { mdmCurrent } from './readiness.ts';
+import { bounded, mdmCurrent } from './readiness.ts';
 
 const minute = 60_000;
 
@@ -43,4 +43,12 @@ describe('readiness: MDM runs current', () => {
     assert.equal(mdmCurrent(service({ runEveryMs: 5000, lastRun: last(50_000) }), true).ok, true);
     assert.equal(mdmCurrent(service({ runEveryMs: 5000, lastRun: last(61_000) }), true).ok, false);
   });
+
+describe('readiness: what /readyz shows of a failing peer', () => {
+  it('scrubs a connection string\'s password from the error it shows (the probe answers anyone)', async () => {
+    const check = await bounded('store', () => Promise.reject(new Error('connect ECONNREFUSED postgres://pw:hunter2@db:5432/phasewire')));
+    assert.equal(check.state, 'failing');
+    assert.equal(check.detail, 'connect ECONNREFUSED postgres://pw:[redacted]@db:5432/phasewire');
+  });
+});
 });

@@ -7,6 +7,7 @@ import type { MdmService } from '@phasewire/mdm/node';
 import type { Readiness, ReadinessCheck } from '@phasewire/api';
 import { envelopeMasterLabel } from './data-directory.ts';
 import type { ServerContext } from './phasewire-server.ts';
+import { scrubSecrets } from './server-log.ts';
 
 /** How long one check may take. */
 export const checkTimeoutMs = 2000;
@@ -17,14 +18,18 @@ const runPeriodsAllowed = 3;
 
 type Check = () => Promise<{ ok: boolean; detail: string }>;
 
-async function bounded(name: string, check: Check): Promise<ReadinessCheck> {
+/**
+ * Runs `check` within the bound. /readyz answers anyone, unauthenticated: a peer's error message (a
+ * driver's, naming its connection string) is scrubbed of what looks like a secret before it is shown.
+ */
+export async function bounded(name: string, check: Check): Promise<ReadinessCheck> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<{ ok: boolean; detail: string }>((resolve) => {
     timer = setTimeout(() => { resolve({ ok: false, detail: `no answer within ${checkTimeoutMs} ms` }); }, checkTimeoutMs);
   });
   try {
     const result = await Promise.race([check().catch((error: unknown) => ({ ok: false, detail: (error as Error).message })), late]);
-    return { name, state: result.ok ? 'ok' : 'failing', detail: result.detail };
+    return { name, state: result.ok ? 'ok' : 'failing', detail: scrubSecrets(result.detail) };
   } finally {
     clearTimeout(timer);
   }

@@ -51,4 +51,22 @@ describe('server log', () => {
     assert.match(lines[0] ?? '', /^\d\d:\d\d:\d\d\.\d{3} ERROR Cannot write the batch {2}device=meter-1 count=2\n$/);
     assert.equal(prettyLine('not json'), 'not json');
   });
+
+  it('writes a message with line breaks and terminal escapes as one human line, the controls escaped', () => {
+    const { lines, log } = capture('pretty');
+    log.logger.warn({ path: '/a\n\u009b2J' }, 'sign-in refused for eve\n12:00:00.000 INFO  admin granted\r\u001b[2J');
+    assert.equal(lines.length, 1);
+    assert.equal((lines[0] ?? '').split('\n').length, 2, 'one line and its end');
+    assert.match(lines[0] ?? '', /eve\\u000a12:00:00\.000 INFO {2}admin granted\\u000d\\u001b\[2J/);
+    assert.ok(!Array.from((lines[0] ?? '').slice(0, -1)).some((c) => c < ' ' || (c >= '\u007f' && c <= '\u009f')), 'no control character');
+  });
+
+  it('scrubs the password of a connection string and a PKCS#11 PIN from messages', () => {
+    assert.equal(scrubSecrets('Cannot connect to postgres://phasewire:s3cret@db:5432/pw'),
+      `Cannot connect to postgres://phasewire:${redacted}@db:5432/pw`);
+    assert.equal(scrubSecrets('C_Login failed with PIN 123456'), `C_Login failed with PIN ${redacted}`);
+    assert.equal(scrubSecrets('pkcs11:object=k;pin-value=987654'), `pkcs11:object=k;pin-value=${redacted}`);
+    assert.equal(scrubSecrets("user pin '12ab' refused"), `user pin ${redacted} refused`);
+    assert.equal(scrubSecrets('pinned to postgres://db/pw'), 'pinned to postgres://db/pw', 'no secret, nothing changed');
+  });
 });

@@ -36,7 +36,11 @@ const secretPatterns: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, `[private key ${redacted}]`],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${redacted}`],
   [/\bpwt_[A-Za-z0-9_-]+/g, `pwt_${redacted}`],
-  [/\b(password|passphrase|token|secret|pin)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, `$1$2${redacted}`],
+  [/\b(password|passphrase|token|secret|pin|pin-value)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, `$1$2${redacted}`],
+  // A PIN named in prose (a PKCS#11 module's "PIN 1234", "pin '12ab'"): digits, or anything quoted.
+  [/\b(pin)(\s+)(\d+|"[^"]*"|'[^']*')/gi, `$1$2${redacted}`],
+  // The password in a URL's user information (a database connection string in a driver's error).
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, `$1${redacted}@`],
 ];
 
 export function scrubSecrets(text: string): string {
@@ -46,6 +50,12 @@ export function scrubSecrets(text: string): string {
 }
 
 const levelNames: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** C0 and C1 controls (line breaks, CSI), DEL and the Unicode line separators, as \uXXXX. */
+function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** One human line: time, level, message, then the other fields as key=value. */
 export function prettyLine(json: string): string {
@@ -58,8 +68,11 @@ export function prettyLine(json: string): string {
   const { time, level, msg, pid: _pid, hostname: _hostname, ...rest } = entry;
   const at = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
   const name = (levelNames[Number(level)] ?? String(level)).toUpperCase().padEnd(5);
-  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
-  const text = typeof msg === 'string' ? msg : JSON.stringify(msg ?? '');
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${escapeControls(typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v))}`);
+  // A message quotes what a client sent (a user name, a path): its line breaks and terminal escapes
+  // would forge a line of their own on a terminal, so control characters are written escaped.
+  const text = escapeControls(typeof msg === 'string' ? msg : JSON.stringify(msg ?? ''));
   return `${at} ${name} ${text}${fields.length === 0 ? '' : `  ${fields.join(' ')}`}\n`;
 }
 
