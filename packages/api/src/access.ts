@@ -70,6 +70,7 @@ export const billingRouteRules: readonly RouteRule[] = [
   rule('PUT', `${api}/billing/accounts/:id`, 'billing', 'billing'),
   rule('POST', `${api}/billing/accounts/:id/service-points`, 'billing', 'billing'),
   rule('POST', `${api}/billing/accounts/:id/tariffs`, 'billing', 'billing'),
+  rule('GET', `${api}/billing/accounts/:id/running`, 'billing', 'billing'),
   rule('GET', `${api}/billing/service-points`, 'billing', 'billing'),
   rule('PUT', `${api}/billing/service-points/:id`, 'billing', 'billing'),
   rule('POST', `${api}/billing/service-points/:id/installations`, 'billing', 'billing'),

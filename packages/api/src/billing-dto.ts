@@ -104,3 +104,18 @@ export const BillingAuditList = Type.Object({
   items: Type.Array(Type.Object({ seq: Type.Integer(), at: isoTime, actor: Type.String(), action: Type.String(), subject: Type.String(),
     detail: Type.Unknown() })),
 });
+export const RunningCharges = Type.Object({
+  estimate: Type.Literal(true, { description: 'always true: an estimate of an open period, never stored, not a bill' }),
+  note: Type.String(),
+  account: Type.String(), cycle: Type.String(), tariffId: Type.String(),
+  period: Type.Object({ start: Type.String(), end: Type.String() }, { description: 'the whole billing period (local dates)' }),
+  soFar: Type.Object({ start: Type.String(), end: Type.String() }, { description: 'the period rated: its first day to the end of today' }),
+  asOf: isoTime,
+  servicePoints: Type.Array(Type.Object({
+    servicePoint: Type.String(), meters: Type.Array(Type.String()),
+    total: Type.Object({ currency: Type.String(), minor: Type.Integer() }),
+    completeness: Type.Number({ description: 'share of the period so far with data' }),
+    lines: Type.Array(Type.Unknown(), { description: 'bill lines (BillLine)' }),
+  })),
+});
+export type RunningCharges = Static<typeof RunningCharges>;

@@ -1,5 +1,5 @@
 // The billing pages in Debian's Chromium against a real API server (SQLite meter and billing stores)
-// serving the built dashboard: a billing clerk opens the billing page (tariffs, the run and its
+// serving the built dashboard: a billing clerk opens the billing page (running charges, tariffs, the run and its
 // progress, the cycle's bills), then a bill: its lines and total, the intervals behind the energy
 // charge with their quality, and the determinants with the data quality.
 import assert from 'node:assert/strict';
@@ -62,6 +62,12 @@ void describe('billing pages', () => {
     await signIn(page, url, 'clerk', password);
     await page.getByRole('link', { name: 'Billing' }).click();
     await page.getByTestId('tariff-list').getByText('Flat (Berlin)').waitFor();
+    // The running charges: m-bill-7 has all of January, but the API's clock (the rig's) is 2026-01-15 10:00 UTC: the
+    // open period is rated up to then (15 of 31 days begun), not up to the meter's later data.
+    const running = page.getByTestId('running-charges').getByRole('row').filter({ hasText: 'acc-7' });
+    await running.getByText('114.10 EUR').waitFor();
+    assert.match(await running.innerText(), /Corner Shop\s+flat-berlin\s+2026-01-01 to 2026-01-15 10:00 UTC .*m-bill-7/);
+    await page.getByRole('heading', { name: 'Running charges (estimate, open period)' }).waitFor();
     await page.getByTestId('run-list').getByText('1 / 1').waitFor();
     await page.getByTestId('bill-list').getByRole('link', { name: billId }).click();
 

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { bufferIo } from '../src/io.ts';
 import { runCli } from '../src/run.ts';
 import { parseMeterId, Q } from '@phasewire/core';
-import { SqliteMeterStore } from '@phasewire/store/node';
+import type { ObisCode } from '@phasewire/core';
+import { parseTariff, planPeriod, rateBill, runningCharges, type IntervalInput } from '@phasewire/mdm';
+import type { IntervalValue } from '@phasewire/store';
+import { SqliteBillingStore, SqliteMeterStore } from '@phasewire/store/node';
 
 const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
 const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;
@@ -27,6 +30,7 @@ describe('phasewire demo', () => {
     assert.match(out, /MQTT, mutual TLS 1\.3 +mqtts:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /EST enrollment +https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /demo fleet: 7 meter agents \(7 enrolled now, 0 from before\)/);
+    assert.match(out, /demo billing: 7 meters on the sample tariffs \(7 set up now\)/);
     // The API and dashboard, the MDM, and the first admin's one-time password, once.
     assert.match(out, /API and dashboard +https:\/\/127\.0\.0\.1:\d+ +\(dashboard at \//);
     assert.match(out, /open the dashboard: https:\/\/127\.0\.0\.1:\d+\//);
@@ -61,6 +65,7 @@ describe('phasewire demo', () => {
     const code = await runCli(['demo', '--duration', '2s', ...anyPorts], io);
     assert.equal(code, 0, io.stderr());
     assert.match(io.stdout(), /\(0 enrolled now, 7 from before\)/);
+    assert.match(io.stdout(), /demo billing: 7 meters on the sample tariffs \(0 set up now\)/);
     assert.doesNotMatch(io.stdout(), /first start, made/);
     assert.doesNotMatch(io.stdout(), firstAdmin, 'the one-time password is never printed again');
     assert.match(io.stdout(), /API and dashboard +https:/);
@@ -71,6 +76,58 @@ describe('phasewire demo', () => {
     assert.ok(values.length > before, `the second run added readings (${before} before, ${values.length} after)`);
     assert.deepEqual(values, [...values].sort((a, b) => a - b), 'the register never goes back across the restart');
     assert.deepEqual(conflicts, []);
+  });
+
+  it('puts the meters on the three sample tariffs once, and rates their running charges as the engine rates their intervals', {
+    timeout: 120_000 }, async () => {
+    const billing = await SqliteBillingStore.open({ path: join(dir, 'data', 'billing.db') });
+    const meters = await SqliteMeterStore.open({ path: join(dir, 'data', 'phasewire.db') });
+    try {
+      // After two starts: each tariff uploaded once, seven accounts each with one service point, meter and tariff.
+      const versions = await billing.tariffVersions();
+      assert.deepEqual(versions.map((v) => v.tariffId),
+        ['commercial-tou-berlin', 'industrial-reactive-berlin', 'residential-tiered-new-york']);
+      const accounts = (await billing.accounts()).map((a) => a.id);
+      assert.deepEqual(accounts, Array.from({ length: 7 }, (_, i) => `demo-account-00${String(i + 1)}`));
+      const assignments = await billing.tariffAssignments();
+      assert.deepEqual(assignments.map((a) => a.account).sort(), accounts);
+      assert.equal(new Set(assignments.map((a) => a.tariffId)).size, 3, 'spread over the three tariffs');
+      assert.deepEqual((await billing.installations()).map((i) => i.meter).sort(), accounts.map((a) => a.replace('account', 'meter')));
+      assert.equal((await billing.servicePointLinks()).length, 7);
+      assert.equal((await billing.audit({ limit: 1000 })).filter((a) => a.action === 'tariff.upload').length, 3);
+
+      for (const account of ['demo-account-001', 'demo-account-002', 'demo-account-003']) {
+        const running = await runningCharges({ billing, meters }, account, Number.MAX_SAFE_INTEGER, 0.98);
+        assert.ok(running !== undefined, account);
+        const meter = parseMeterId(account.replace('account', 'meter'));
+        assert.equal(running.asOf, Math.max(...(await meters.latest(meter)).map((r) => r.at)), 'now is the latest reading');
+        // The engine's rating of the same intervals, read one by one, over the same period so far.
+        const tariffId = assignments.find((a) => a.account === account)?.tariffId;
+        const tariffs = versions.filter((v) => v.tariffId === tariffId)
+          .map((v) => parseTariff(JSON.parse(v.document) as unknown, v.tariffId));
+        const plan = planPeriod(tariffs, running.soFar);
+        const read = async (q: ObisCode): Promise<Map<number, IntervalValue>> =>
+          new Map((await meters.intervals(meter, q, { from: plan.from, to: plan.to })).map((i) => [i.end, i]));
+        const imp = await read(Q.activeEnergyImport);
+        const exp = await read(Q.activeEnergyExport);
+        const rimp = await read(Q.reactiveEnergyImport);
+        const rexp = await read(Q.reactiveEnergyExport);
+        const intervals: IntervalInput[] = [...imp.values()].filter((i) => i.end > plan.from && i.end <= plan.to)
+          .map((i) => ({ end: i.end, importWh: i.value ?? 0, exportWh: exp.get(i.end)?.value ?? 0,
+            reactiveImportVarh: rimp.get(i.end)?.value ?? 0, reactiveExportVarh: rexp.get(i.end)?.value ?? 0, quality: i.quality }));
+        assert.ok(intervals.some((i) => i.quality !== 'missing' && i.importWh > 0), `${account} has billed energy`);
+        const expected = rateBill(tariffs, running.soFar, intervals, { completenessLimit: 0.98 });
+        const got = running.servicePoints[0]?.bill;
+        assert.deepEqual(got?.total, expected.total, account);
+        assert.deepEqual(got.lines, expected.lines, account);
+        assert.ok(expected.total.minor > 0, `${account}: ${JSON.stringify(expected.total)}`);
+      }
+      // Never stored as a bill.
+      assert.deepEqual(await billing.bills({ limit: 10 }), []);
+    } finally {
+      await meters.close();
+      await billing.close();
+    }
   });
 });
 

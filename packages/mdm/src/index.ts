@@ -80,3 +80,4 @@ export {
 } from './billing-runs/work-items.ts';
 export { servicePointSlots } from './billing-runs/service-point-slots.ts';
 export { addDays, daysBetween, localDateTime, startOfDay } from './billing/local-time.ts';
+export { rateRunning, runningCharges, runningItems, type RunningCharges, type RunningItem } from './billing-runs/running-charges.ts';

@@ -86,6 +86,21 @@ void describe('billing API', () => {
     assert.equal(Object.keys(openapi.json.paths).includes('/api/v1/billing/bills/{id}/intervals'), true);
   });
 
+  void it('rates the open period so far as an estimate, up to the latest reading, and stores nothing', async () => {
+    const before = (await call('GET', '/bills')).json.items.length;
+    const answer = await call('GET', '/accounts/acc-1/running');
+    assert.equal(answer.status, 200, answer.text);
+    const running = answer.json;
+    assert.equal(running.estimate, true);
+    assert.match(running.note, /estimate of the open period .* not issued, not stored/);
+    assert.deepEqual([running.cycle, running.tariffId, running.soFar.start], ['2026-01', 'flat-berlin', '2026-01-01']);
+    const energy = running.servicePoints[0].lines.find((l: { componentId: string }) => l.componentId === 'energy');
+    // The same 40 intervals of 250 Wh as the bill: 10 kWh × 0.30.
+    assert.deepEqual([energy.quantity, energy.amount.minor], ['10', 300]);
+    assert.equal((await call('GET', '/bills')).json.items.length, before);
+    assert.equal((await call('GET', '/accounts/nobody/running')).status, 404);
+  });
+
   for (const role of ['viewer', 'analyst', 'operator', 'admin', 'billing'] as Role[]) {
     void it(`lets a ${role} ${roleAtLeast(role, 'billing') ? 'use' : 'use none of'} the billing routes`, async () => {
       const name = `walk-${role}`;

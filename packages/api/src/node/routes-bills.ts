@@ -12,6 +12,7 @@ import {
 } from '../billing-dto.ts';
 import type { ApiContext, ApiInstance } from './api-context.ts';
 import { billingErrors, billingOf, spanDto } from './routes-billing.ts';
+import { runningRoutes } from './routes-running.ts';
 
 const iso = (t: number): string => new Date(t).toISOString();
 
@@ -26,6 +27,7 @@ export function billSummary(b: BillRecord): BillSummary {
 }
 
 export function billRoutes(app: ApiInstance, ctx: ApiContext): void {
+  runningRoutes(app, ctx);
   /** Runs this process has going, by cycle: a second start of a running cycle joins it. */
   const running = new Map<string, Promise<BillRunRecord>>();
   const deps = () => ({ billing: billingOf(ctx).store, meters: ctx.store, clock: ctx.clock });

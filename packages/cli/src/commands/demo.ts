@@ -22,6 +22,7 @@ import type { MeterSetup } from '@phasewire/mdm';
 import type { ServerConfig } from '@phasewire/server';
 import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
+import { setUpDemoBilling } from './demo-billing.ts';
 import { carriedFromStore, readCarriedOver, writeCarriedOver, type CarriedOver } from './demo-carry-over.ts';
 import { cliServices, loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
 import type { ServerFlags } from './server.ts';
@@ -129,6 +130,12 @@ export function registerDemo(program: Command, io: CliIo): void {
         const simStart = Math.max(realStart, ...carried.map((c) => c.at + minute));
         Object.assign(sim, { realStart, simStart, speed });
         io.out(startupSummary(server, file));
+        // The meters on the sample tariffs (each meter's running charges: the billing page of the dashboard).
+        if (services.billing !== undefined) {
+          const added = await setUpDemoBilling(services.billing, ids, config.billing.cycleDay, clock.now());
+          io.out(`demo billing: ${count} meters on the sample tariffs (${added} set up now); `
+            + 'running charges on the dashboard\'s billing page\n');
+        }
         if (services.apiUrl !== undefined) {
           io.out(`open the dashboard: ${services.apiUrl}/  (the browser warns about the demo's own CA: ${server.endpoints.caFile})\n`);
         }

@@ -3,8 +3,15 @@
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
   MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, QualityDays, Readings, Rollups, Session, TariffVersionDto, RunDto,
-  BillSummary,
+  BillSummary, RunningCharges,
 } from '@phasewire/api';
+
+/** An account as GET /billing/accounts lists it (the fields the billing page shows). */
+export interface BillingAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly tariffs: readonly { readonly tariffId: string; readonly from: string; readonly to: string | null }[];
+}
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -178,6 +185,15 @@ export class ApiClient {
 
   async billRuns(): Promise<readonly RunDto[]> {
     return (await this.#request<{ items: RunDto[] }>('GET', '/billing/runs')).items;
+  }
+
+  async billingAccounts(): Promise<readonly BillingAccount[]> {
+    return (await this.#request<{ items: BillingAccount[] }>('GET', '/billing/accounts')).items;
+  }
+
+  /** The open period's charges so far: an estimate, never a bill. */
+  runningCharges(account: string): Promise<RunningCharges> {
+    return this.#request('GET', `/billing/accounts/${encodeURIComponent(account)}/running`);
   }
 
   startBillRun(cycle: string): Promise<RunDto> {

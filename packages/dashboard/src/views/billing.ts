@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { BillSummary, RunDto, TariffVersionDto } from '@phasewire/api';
 import { formatMinor } from '../lib/money.ts';
 import { errorText, fieldText, type AppContext } from './context.ts';
+import { RunningChargesSection } from './running-charges.ts';
 
 function RunRow(props: { readonly run: RunDto; readonly onOpen: (cycle: string) => void }) {
   const { run } = props;
@@ -78,6 +79,7 @@ export function BillingView(props: { readonly ctx: AppContext }) {
     <main id="main" class="view" aria-labelledby="billing-title">
       <h1 id="billing-title">Billing</h1>
       ${error === undefined ? null : html`<p class="error" role="alert">${error}</p>`}
+      <${RunningChargesSection} ctx=${ctx} />
       <section aria-labelledby="tariffs-title"><h2 id="tariffs-title">Tariffs</h2>
         ${tariffs === undefined ? html`<p aria-busy="true">Loading tariffs…</p>` : html`<table class="table" data-testid="tariff-list">
           <thead><tr><th>Tariff</th><th>Version</th><th>Name</th><th>Currency</th><th>Zone</th><th>Effective</th></tr></thead>

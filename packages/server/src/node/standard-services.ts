@@ -24,7 +24,7 @@ import { latestPowerQuality } from '@phasewire/api';
 import { LatestValues } from '@phasewire/api/node';
 import type { DevicePort, PowerQualityPort } from '@phasewire/api';
 import type { DeviceRecord, DeviceRegistry } from '@phasewire/headend';
-import type { TimeRange } from '@phasewire/store';
+import type { BillingStore, TimeRange } from '@phasewire/store';
 import { openBillingStore } from '@phasewire/store/node';
 import { startMdmService } from '@phasewire/mdm/node';
 import type { MdmService, MdmServiceOptions } from '@phasewire/mdm/node';
@@ -100,6 +100,8 @@ export interface StandardServices {
   readonly live: LiveHub;
   /** The first admin made by this start (its one-time password is in the summary, once), else null. */
   readonly initialAdmin: { readonly username: string; readonly password: string } | null;
+  /** The billing store the API serves, while the API runs (the demo sets its meters up on tariffs in it). */
+  readonly billing: BillingStore | undefined;
 }
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
@@ -229,8 +231,9 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
   const live = new LiveHub((error) => { options.onError?.(error, 'a live feed listener'); });
   const state: {
     mdm: MdmService | undefined; api: ApiServer | undefined; apiUrl: string | undefined; initialAdmin: StandardServices['initialAdmin'];
+    billing: BillingStore | undefined;
   } = {
-    mdm: undefined, api: undefined, apiUrl: undefined, initialAdmin: null,
+    mdm: undefined, api: undefined, apiUrl: undefined, initialAdmin: null, billing: undefined,
   };
   const dataClock = (context: ServerContext): Clock => options.clock ?? context.clock;
 
@@ -329,6 +332,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         ...options.api,
       });
       state.api = api;
+      state.billing = billing;
       const bound = config.api.bind ?? config.bind;
       const host = isWildcard(bound) ? (config.hosts[0] ?? 'localhost') : bound;
       state.apiUrl = `https://${urlHost(host)}:${api.port}`;
@@ -355,6 +359,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         async close() {
           for (const stop of unsubscribe.splice(0)) stop();
           await api.close();
+          state.billing = undefined;
           await billing.close();
           state.api = undefined;
         },
@@ -379,5 +384,6 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
     get apiUrl() { return state.apiUrl; },
     live,
     get initialAdmin() { return state.initialAdmin; },
+    get billing() { return state.billing; },
   };
 }
