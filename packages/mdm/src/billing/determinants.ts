@@ -70,7 +70,8 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
   const n = plan.slotCount;
   const { from, intervalMs } = plan;
   const { importMwh, exportMwh, reactiveImportMvarh, reactiveExportMvarh, quality } = emptySlotData(n);
-  // Intervals mostly share a few quality strings: the last one's code saves a Map lookup per interval.
+  // Intervals mostly share a few quality strings: the last one's code saves a Map lookup per interval (0: none yet, as codeOf
+  // never returns 0, so a quality of "" or a missing one is still looked up and refused).
   let lastQuality = '';
   let lastCode = 0;
   for (let i = 0; i < intervals.length; i++) {
@@ -80,7 +81,7 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
     if (!(k >= 0 && k < n && Number.isInteger(k))) refuseSlot(plan, end);
     if (quality[k] !== 0) bad(`Cannot bill the interval ending ${new Date(end).toISOString()} twice: expected each end once`);
     let code = lastCode;
-    if (interval.quality !== lastQuality) {
+    if (lastCode === 0 || interval.quality !== lastQuality) {
       code = codeOf(interval);
       lastQuality = interval.quality;
       lastCode = code;
