@@ -86,6 +86,20 @@ describe('names that are also properties of every object', () => {
       assert.throws(() => rateBill(tariff, day, twice), (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes('expected one of'));
     }
   });
+
+  it('refuses an empty or absent quality, first or after a valid one', () => {
+    const tariff = testTariff({ components: [{ kind: 'energy-flat', id: 'e', description: 'E', rate: '1' }] });
+    const at = (k: number): number => Date.UTC(2026, 0, 1, 0, 15 * k);
+    for (const quality of ['', undefined]) {
+      const first = [{ end: at(1), importWh: 1000, quality }] as unknown as IntervalInput[];
+      const after = [{ end: at(1), importWh: 1000, quality: 'validated' }, { end: at(2), importWh: 1000, quality }] as unknown as
+        IntervalInput[];
+      for (const intervals of [first, after]) {
+        assert.throws(() => rateBill(tariff, day, intervals),
+          (e) => hasCode(e, 'PW_ERR_BILLING_INPUT') && e.message.includes('expected one of'));
+      }
+    }
+  });
 });
 
 describe('local days at the edges', () => {

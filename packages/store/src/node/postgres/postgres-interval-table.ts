@@ -40,8 +40,11 @@ export async function intervalTablePostgres(db: PostgresDb, query: IntervalTable
     const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
     for (let offset = 0; offset + 12 <= s.data.byteLength; offset += 12) {
       const position = view.getInt32(offset);
-      if (position >= 0) builder.read(m, column, from + position * intervalMs, Number(view.getBigInt64(offset + 4)));
-      else builder.read(m, column, from + (-1 - position) * intervalMs, view.getFloat64(offset + 4) * steps);
+      // The int8 as high and low words: getBigInt64 allocated a bigint per value. hi · 2^32 is exact and the one addition rounds
+      // as Number(bigint) does (to nearest), so the value is the same at any size.
+      const at = from + (position >= 0 ? position : -1 - position) * intervalMs;
+      if (position >= 0) builder.read(m, column, at, view.getInt32(offset + 4) * 4_294_967_296 + view.getUint32(offset + 8));
+      else builder.read(m, column, at, view.getFloat64(offset + 4) * steps);
     }
   }
   builder.deltas();

@@ -76,13 +76,18 @@ export function decodeChunk(data: Uint8Array, start: number, steps: number, what
   if (count < 1 || count > maxChunkReadings) r.fail(`the chunk holds ${count} readings, expected 1 to ${maxChunkReadings}`);
   const firstIndex = into.at.length;
   into.at.push(start);
+  let at = start;
   const runs = r.uint();
   if (runs > count) r.fail(`${runs} time runs for ${count} readings`);
   for (let k = 0; k < runs; k++) {
     const delta = r.uint();
     const length = r.uint();
     if (delta < 1 || into.at.length - firstIndex + length > count) r.fail('a time run is empty-stepped or too long');
-    for (let j = 0; j < length; j++) into.at.push((into.at.at(-1) ?? start) + delta);
+    // The last time is kept in a local: at.at(-1) per reading was most of a chunk's decoding.
+    for (let j = 0; j < length; j++) {
+      at += delta;
+      into.at.push(at);
+    }
   }
   if (into.at.length - firstIndex !== count) r.fail(`the time runs cover ${into.at.length - firstIndex} readings, expected ${count}`);
   const m = r.byte();
