@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { PhasewireError, StoreError, type Clock } from '@phasewire/core';
 import type { BillingStore } from '../../billing-state.ts';
-import { isIdentifier, types } from '../postgres/postgres-db.ts';
+import { inPoolTransaction, isIdentifier, types } from '../postgres/postgres-db.ts';
 import { lockNamespace, lockPurpose, migratePostgres } from '../postgres/postgres-migrate.ts';
 import { systemClock } from '../system-clock.ts';
 import { billingMigrations } from './billing-schema.ts';
@@ -48,20 +48,11 @@ class PostgresConnection implements SqlConnection {
     return this.#runner.run(sql, params);
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return inPoolTransaction(this.#pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockNamespace, lockPurpose.billing]);
-      const result = await work(runnerOf(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return work(runnerOf(client));
+    });
   }
 
   close(): Promise<void> {
