@@ -4,6 +4,7 @@
 import { Type } from 'typebox';
 import { findQuantity } from '@phasewire/core';
 import { dayMs } from '@phasewire/store';
+import type { ApiPrincipal } from '../access.ts';
 import { ApiFieldError } from '../api-errors.ts';
 import { ErrorBody, IdParams } from '../dto.ts';
 import { ExportQuery } from '../export-dto.ts';
@@ -32,6 +33,13 @@ function zoneOf(tz: string | undefined): string {
 
 export function exportRoutes(app: ApiInstance, ctx: ApiContext): void {
   const range = (query: ExportQuery) => parseRange(query, { now: ctx.clock.now(), defaultSpanMs: dayMs, maxSpanMs });
+  /** What both exports of a meter read: who asks, the meter (theirs), the span, the zone and the registers' intervals. */
+  const meterExport = async (request: { params: { id: string }; query: ExportQuery }, principal: ApiPrincipal) => {
+    const meter = ctx.meterOf(principal, request.params.id);
+    const span = range(request.query);
+    const timeZone = zoneOf(request.query.tz);
+    return { meter, span, timeZone, series: await registerIntervals(ctx.store, meter.id, span) };
+  };
 
   app.get('/api/v1/meters/:id/greenbutton.xml',
     { schema: { tags: ['exports'], summary: 'Interval data as a Green Button feed (NAESB ESPI 3.3 Atom XML)', params: IdParams,
@@ -40,10 +48,7 @@ export function exportRoutes(app: ApiInstance, ctx: ApiContext): void {
     reply,
   ) => {
     const principal = ctx.principalOf(request);
-    const meter = ctx.meterOf(principal, request.params.id);
-    const span = range(request.query);
-    const timeZone = zoneOf(request.query.tz);
-    const series = await registerIntervals(ctx.store, meter.id, span);
+    const { meter, span, timeZone, series } = await meterExport(request, principal);
     const baseUri = `https://${request.hostname}/espi/1_1/resource`;
     const xml = greenButtonFeed({ meter: meter.id, timeZone, range: span, generatedAt: ctx.clock.now(), baseUri, series });
     ctx.audit(principal, 'greenbutton.export', `meter:${meter.id}`, { from: iso(span.from), to: iso(span.to), tz: timeZone });
@@ -58,10 +63,9 @@ export function exportRoutes(app: ApiInstance, ctx: ApiContext): void {
     reply,
   ) => {
     const principal = ctx.principalOf(request);
-    const meter = ctx.meterOf(principal, request.params.id);
-    const span = range(request.query);
-    const timeZone = zoneOf(request.query.tz);
-    const series = (await registerIntervals(ctx.store, meter.id, span)).map((s) => ({
+    const exported = await meterExport(request, principal);
+    const { meter, span, timeZone } = exported;
+    const series = exported.series.map((s) => ({
       meter: meter.id, quantity: s.quantity, unit: findQuantity(s.quantity)?.unit ?? '',
       intervals: s.intervals.filter((i) => i.end > span.from && i.end - 900_000 < span.to),
     }));
