@@ -1,12 +1,14 @@
 // The head-end with its state on PostgreSQL (`state.kind: "postgres"`, docs/head-end.md, "Where the
 // state lives"): `phasewire server` on a PostgreSQL store, a real meter agent enrolled over EST and
-// sending over MQTT/TLS 1.3. Its readings are stored, a command is answered, the replay window and
-// the downlink counters are in the schema phasewire_headend (headend.db's counter table stays
-// empty), and after a restart of the server the agent's next readings are stored again, checked
-// against the window PostgreSQL kept.
+// sending over MQTT/TLS 1.3, with a token from `phasewire server token`. Its readings are stored, a
+// command is answered, the token, the replay window and the downlink counters are in the schema
+// phasewire_headend (no pki/tokens.json, headend.db's counter table stays empty), and after a
+// restart of the server the agent's next readings are stored again, checked against the window
+// PostgreSQL kept.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -14,13 +16,15 @@ import { ManualClock, parseMeterId, Q, SeededRandom } from '@phasewire/core';
 import { linkProfiles } from '@phasewire/agent';
 import { ensureEnrolled, MeterAgent } from '@phasewire/agent/node';
 import { createSimulatedMeter } from '@phasewire/meter';
-import { counterScope, deviceIdentity } from '@phasewire/secure';
+import { counterScope } from '@phasewire/secure';
 import type { DeviceId } from '@phasewire/secure';
-import { PostgresCounterTable } from '@phasewire/headend/node';
+import { PostgresCounterTable, PostgresTokenStore } from '@phasewire/headend/node';
 import { parseServerConfig } from '@phasewire/server';
 import { startPhasewireServer } from '@phasewire/server/node';
 import type { PhasewireServer } from '@phasewire/server/node';
 import { startPostgres, type PostgresServer } from '@phasewire/store/testing';
+import { bufferIo } from '../src/io.ts';
+import { runCli } from '../src/run.ts';
 
 const minute = 60_000;
 
@@ -64,9 +68,14 @@ describe('head-end state on PostgreSQL', { timeout: 180_000 }, () => {
     server = await start();
     const id = parseMeterId('state-pg-1');
     const dataDir = join(dir, 'meters', id);
-    const token = await server.issueToken(deviceIdentity('meter', id));
+    // `phasewire server token` reads the data directory's configuration and puts the token where the server looks.
+    await writeFile(join(dir, 'data', 'phasewire.json'), JSON.stringify({ store: { kind: 'postgres', connectionString:
+      postgres.connectionString('phasewire') }, state: { kind: 'postgres' } }));
+    const tokenIo = bufferIo({}, dir);
+    assert.equal(await runCli(['server', 'token', '--serial', id, '--data-dir', 'data'], tokenIo), 0, tokenIo.stderr());
     const { identity } = await ensureEnrolled({
-      dataDir, meter: id, token: token.token, estServer: server.endpoints.enrollment, keyServer: server.endpoints.keyProvisioning,
+      dataDir, meter: id, token: tokenIo.stdout().trim(), estServer: server.endpoints.enrollment,
+      keyServer: server.endpoints.keyProvisioning,
       trustedCa: await readFile(server.endpoints.caFile, 'utf8'),
     });
     const clock = new ManualClock(Math.floor(Date.now() / minute) * minute - 30 * minute);
@@ -102,6 +111,14 @@ describe('head-end state on PostgreSQL', { timeout: 180_000 }, () => {
     } finally {
       await table.close();
     }
+    const tokens = await PostgresTokenStore.open({ connectionString: postgres.connectionString('phasewire'), poolSize: 1 });
+    try {
+      const [used] = await tokens.list();
+      assert.ok(used?.usedAt !== undefined && used.device.id === id, 'the token is in PostgreSQL, consumed by the enrollment');
+    } finally {
+      await tokens.close();
+    }
+    assert.equal(existsSync(join(dir, 'data', 'pki', 'tokens.json')), false, 'no token file');
     const local = new DatabaseSync(join(dir, 'data', 'headend.db'), { readOnly: true });
     try {
       assert.deepEqual({ ...local.prepare('SELECT count(*) AS n FROM counter').get() }, { n: 0 }, 'headend.db holds no counter');

@@ -94,11 +94,12 @@ const Store = Type.Object({
 
 const State = Type.Object({
   kind: Type.Optional(Type.Enum(['local', 'postgres'], { default: 'local', description: 'where the head-end\'s shared state lives: '
-    + '`local` (headend.db in the data directory) or `postgres` (schema `phasewire_headend` of the PostgreSQL store\'s database, '
-    + 'with its `connectionString`: needs `store.kind` `postgres`); head-end.md, "Where the state lives"' })),
+    + '`local` (headend.db and pki/tokens.json in the data directory) or `postgres` (schema `phasewire_headend` of the PostgreSQL '
+    + 'store\'s database, with its `connectionString`: needs `store.kind` `postgres`); head-end.md, "Where the state lives"' })),
   poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 4,
     description: 'connections of the state\'s pool (`postgres`)' })),
-}, { ...closed, description: 'the head-end\'s state: replay windows and downlink counters (head-end.md, "Where the state lives")' });
+}, { ...closed, description: 'the head-end\'s state: replay windows, downlink counters, enrollment tokens (head-end.md, '
+  + '"Where the state lives")' });
 
 const PemPair = (what: string) => ({
   certificate: Type.Optional(text(`a certificate chain (PEM; relative: in the data directory) ${what}; with \`key\``)),

@@ -130,8 +130,9 @@ export interface BillingConfig {
 }
 
 /**
- * Where the head-end's shared state (replay windows, downlink counters) lives: headend.db, or the
- * schema phasewire_headend of the PostgreSQL store's database (docs/head-end.md, "Where the state lives").
+ * Where the head-end's shared state (replay windows, downlink counters, enrollment tokens) lives: headend.db
+ * and pki/tokens.json, or the schema phasewire_headend of the PostgreSQL store's database (docs/head-end.md,
+ * "Where the state lives").
  */
 export type StateConfig =
   | { readonly kind: 'local' }

@@ -6,7 +6,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { StoreError, type Clock } from '@phasewire/core';
 import type { CounterScope } from '@phasewire/secure';
-import { inStateTransaction, openStatePool, systemClock, type StateMigration } from '@phasewire/store/node';
+import { inStateTransaction, openStatePool, systemClock } from '@phasewire/store/node';
+import { defaultHeadEndSchema, headEndStateMigrations } from './postgres-headend-schema.ts';
 import { byScopeThenCounter } from '../counter-table.ts';
 import type { CounterEntry, CounterReserve, CounterTable } from '../counter-table.ts';
 
@@ -17,10 +18,6 @@ export interface PostgresCounterTableOptions {
   readonly poolSize?: number;
   readonly clock?: Clock;
 }
-
-export const headEndCounterMigrations: readonly StateMigration[] = [
-  { version: 1, name: 'counter', statements: ['CREATE TABLE counter (scope text PRIMARY KEY, value numeric(20, 0) NOT NULL)'] },
-];
 
 /** A serialisation failure or a deadlock: the transaction did nothing and is run again. */
 const retryable = (error: unknown): boolean => {
@@ -38,9 +35,9 @@ export class PostgresCounterTable implements CounterTable {
   }
 
   static async open(options: PostgresCounterTableOptions): Promise<PostgresCounterTable> {
-    const state = { connectionString: options.connectionString, schema: options.schema ?? 'phasewire_headend',
+    const state = { connectionString: options.connectionString, schema: options.schema ?? defaultHeadEndSchema,
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) };
-    const pool = await openStatePool('the head-end counters', state, headEndCounterMigrations, (options.clock ?? systemClock).now());
+    const pool = await openStatePool('the head-end counters', state, headEndStateMigrations, (options.clock ?? systemClock).now());
     return new PostgresCounterTable(pool);
   }
 

@@ -263,7 +263,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const started = headEnd;
     closers.push(() => started.close());
 
-    const tokens = new LockedTokenStore(caPath);
+    const tokens = state.tokens ?? new LockedTokenStore(caPath);
     const est: EstServer = await step(`the enrollment listener on ${host}:${config.enrollment.port}`, () => startEstServer({
       identity: server.identity, trust,
       service: new EstService({ ca, tokens, clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) }),
