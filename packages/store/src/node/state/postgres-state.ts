@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { PhasewireError, StoreError } from '@phasewire/core';
 import { inPoolTransaction, isIdentifier, types } from '../postgres/postgres-db.ts';
-import { migratePostgres } from '../postgres/postgres-migrate.ts';
+import { lockNamespace, lockPurpose, migratePostgres } from '../postgres/postgres-migrate.ts';
 
 export interface PostgresStateOptions {
   readonly connectionString: string;
@@ -36,8 +36,15 @@ export async function openStatePool(what: string, options: PostgresStateOptions,
   try {
     const client = await pool.connect();
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migratePostgres(client, migrations.map((m) => ({ ...m, statements: () => m.statements })), now);
+      // Two workers starting at once would race on CREATE SCHEMA IF NOT EXISTS (a unique violation
+      // in pg_namespace): the migration lock (session-level, so migratePostgres takes it once more) covers it too.
+      await client.query('SELECT pg_advisory_lock($1, $2)', [lockNamespace, lockPurpose.migrate]);
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await migratePostgres(client, migrations.map((m) => ({ ...m, statements: () => m.statements })), now);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [lockNamespace, lockPurpose.migrate]);
+      }
     } finally {
       client.release();
     }
