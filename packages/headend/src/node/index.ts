@@ -2,6 +2,7 @@
 export * from './head-end.ts';
 export * from './sqlite-registry.ts';
 export * from './head-end-counters.ts';
+export * from '../counter-table.ts';
 export * from './sqlite-counter-table.ts';
 export * from './postgres-counter-table.ts';
 export * from './postgres-token-store.ts';

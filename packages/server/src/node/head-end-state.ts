@@ -4,7 +4,7 @@
 // both in the schema phasewire_headend of the PostgreSQL store's database when `state.kind` is `postgres`.
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '@phasewire/core';
-import type { CounterTable } from '@phasewire/headend';
+import type { CounterTable } from '@phasewire/headend/node';
 import { openHeadEndDatabase, PostgresCounterTable, PostgresTokenStore } from '@phasewire/headend/node';
 import type { TokenStore } from '@phasewire/secure';
 import type { StateConfig } from '../server-config.ts';
