@@ -35,6 +35,8 @@ const sameState = (a: RelayStatus, b: RelayStatus): boolean =>
 export class RelayStatusReporter {
   readonly #dataDir: string;
   #last: RelayStatus;
+  /** The report under way: a command's and a reading's may overlap; they run one after the other. */
+  #reporting: Promise<unknown> = Promise.resolve();
 
   private constructor(dataDir: string, last: RelayStatus) {
     this.#dataDir = dataDir;
@@ -49,12 +51,16 @@ export class RelayStatusReporter {
    * Seals the relay's state with `enqueue` when it differs from the last one queued; `at`: when it
    * changed (a trip's time) or now. Returns whether it queued one (then the caller sends).
    */
-  async report(source: ReadingSource, at: number, enqueue: (body: unknown) => Promise<void>): Promise<boolean> {
-    const status = relayStatusOf(source, at);
-    if (status === undefined || sameState(status, this.#last)) return false;
-    await enqueue(encodeRelayStatus(status));
-    this.#last = status;
-    await writeJson(join(this.#dataDir, file), status);
-    return true;
+  report(source: ReadingSource, at: number, enqueue: (body: unknown) => Promise<void>): Promise<boolean> {
+    const reported = this.#reporting.then(async () => {
+      const status = relayStatusOf(source, at);
+      if (status === undefined || sameState(status, this.#last)) return false;
+      await enqueue(encodeRelayStatus(status));
+      this.#last = status;
+      await writeJson(join(this.#dataDir, file), status);
+      return true;
+    });
+    this.#reporting = reported.catch(() => undefined);
+    return reported;
   }
 }
