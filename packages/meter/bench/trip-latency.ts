@@ -30,7 +30,7 @@ export interface LatencyCase {
   readonly loadLimit?: boolean;
 }
 
-const events = (...list: Scenario['events']): Scenario => ({ ...motor, name: 'latency-case', events: list });
+const events = (...list: NonNullable<Scenario['events']>[number][]): Scenario => ({ ...motor, name: 'latency-case', events: list });
 
 /** One step at 10 s per function, past its threshold with a margin. */
 export const latencyCases: readonly LatencyCase[] = [
