@@ -237,6 +237,11 @@ export class CommandHandler {
           : { v: 1, id: command.id, ok: true, loadLimitVersion: installed.version };
         break;
       }
+      case 'firmware-update':
+        // Until the agent's updater takes the command, it is answered as unsupported, not dropped.
+        response = { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED',
+          reason: `Cannot execute command ${command.id} (firmware-update): this agent has no firmware updater` };
+        break;
     }
     this.#answered(command.op, response, command.expiresAt);
     return { command, response, executed: true };
@@ -273,6 +278,7 @@ function unsupportedWhat(op: CommandOp): string {
     case 'disconnect':
     case 'reconnect': return 'load relay';
     case 'load-limit': return 'load limiting';
+    case 'firmware-update': return 'firmware updater';
     default: return 'local protection';
   }
 }

@@ -54,5 +54,6 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'protection-arm':
     case 'protection-disarm':
     case 'load-limit': return source.protection !== undefined;
+    case 'firmware-update': return false;
   }
 }

@@ -239,6 +239,7 @@ export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 export const CommandKindDto = Type.Union([
   Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
   Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'), Type.Literal('load-limit'),
+  Type.Literal('firmware-update'),
 ]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({

@@ -12,3 +12,4 @@ export * from './vectors.ts';
 export * from './protection-settings.ts';
 export * from './relay-status.ts';
 export * from './load-limit.ts';
+export * from './firmware.ts';
