@@ -7,7 +7,7 @@ import { DeviceProfileSchema } from '@phasewire/modbus';
 import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
-import { ProtectionSettingsSchema } from '@phasewire/core/protocol';
+import { LoadLimitSchema, ProtectionSettingsSchema } from '@phasewire/core/protocol';
 import { FirmwareSlotsSchema } from '@phasewire/agent';
 import {
   RootSignedSchema, SnapshotSignedSchema, TargetFileSchema, TargetsSignedSchema, TimestampSignedSchema,
@@ -100,6 +100,7 @@ export const generatedSections: readonly GeneratedSection[] = [
     text: () => `${schemaTable(AlarmRuleSchema)}\n\n${alarmUnitsTable()}`,
   },
   { page: 'protection.md', source: 'packages/core/src/protocol/protection-settings.ts', text: () => schemaTable(ProtectionSettingsSchema) },
+  { page: 'protection.md', source: 'packages/core/src/protocol/load-limit.ts', text: () => schemaTable(LoadLimitSchema) },
   { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
   { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-slots.ts', text: () => schemaTable(FirmwareSlotsSchema) },
   { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },

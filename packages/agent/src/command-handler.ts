@@ -21,6 +21,8 @@ export interface ProtectionTarget {
   /** Checks and installs settings (refusing a version not above the one running); answers the version running after. */
   setSettings(settings: unknown): { readonly version: number } | { readonly code: string; readonly reason: string };
   setArmed(armed: boolean): number;
+  /** Checks and installs a load limit (refusing a version not above the one running); answers the version running after. */
+  setLoadLimit(limit: unknown): { readonly version: number } | { readonly code: string; readonly reason: string };
   disconnect(): RelayOutcome;
   reconnect(confirm: boolean): RelayOutcome;
 }
@@ -228,6 +230,13 @@ export class CommandHandler {
         response = { v: 1, id: command.id, ok: true, ...(version >= 1 ? { settingsVersion: version } : {}) };
         break;
       }
+      case 'load-limit': {
+        const installed = this.#target.protection?.setLoadLimit(command.loadLimit);
+        response = installed === undefined || 'code' in installed
+          ? { v: 1, id: command.id, ok: false, code: installed?.code ?? 'PW_ERR_COMMAND_UNSUPPORTED', reason: installed?.reason ?? '' }
+          : { v: 1, id: command.id, ok: true, loadLimitVersion: installed.version };
+        break;
+      }
       case 'firmware-update':
         // Until the agent's updater takes the command, it is answered as unsupported, not dropped.
         response = { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED',
@@ -268,6 +277,7 @@ function unsupportedWhat(op: CommandOp): string {
     case 'clock-sync': return 'clock to set';
     case 'disconnect':
     case 'reconnect': return 'load relay';
+    case 'load-limit': return 'load limiting';
     case 'firmware-update': return 'firmware updater';
     default: return 'local protection';
   }

@@ -31,9 +31,9 @@ export function isCommandResponse(envelope: Uint8Array): boolean {
   return envelope.length >= envelopeHeaderLength && envelope[2] === messageTypeCodes['command-response'];
 }
 
-/** Whether a queued envelope is an event (a protection trip): it goes out on up/events. */
+/** Whether a queued envelope is an event (a protection trip) or the sealed relay status: both go out on up/events. */
 export function isEvent(envelope: Uint8Array): boolean {
-  return envelope.length >= envelopeHeaderLength && envelope[2] === messageTypeCodes.event;
+  return envelope.length >= envelopeHeaderLength && (envelope[2] === messageTypeCodes.event || envelope[2] === messageTypeCodes.status);
 }
 
 const keyOf = (keyId: number, counter: bigint): string => `${keyId}/${counter}`;

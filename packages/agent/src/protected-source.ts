@@ -3,7 +3,7 @@
 // (settings by version, arm, disarm) and the reconnect policy (a reconnect arms the relay, a confirm
 // closes it) act on it. Trips wait in `trips` until the agent has sealed them as events.
 import { ValidationError, type Snapshot } from '@phasewire/core';
-import { parseProtectionSettings, type ProtectionSettings } from '@phasewire/core/protocol';
+import { parseLoadLimit, parseProtectionSettings, type LoadLimit, type ProtectionSettings } from '@phasewire/core/protocol';
 import type { ProtectedMeter, RelayControlState, TripRecord } from '@phasewire/meter';
 import type { ProtectionTarget } from './command-handler.ts';
 import type { ReadingSource } from './reading-source.ts';
@@ -13,6 +13,8 @@ export interface ProtectionState {
   readonly settings: ProtectionSettings;
   readonly armed: boolean;
   readonly relay: RelayControlState;
+  /** The load limit the meter runs (docs/protection.md, "Load limiting"); absent: none set. */
+  readonly loadLimit?: LoadLimit;
 }
 
 export interface ProtectedSource extends ReadingSource {
@@ -62,11 +64,35 @@ export function protectedSource(meter: ProtectedMeter, trips: TripRecord[]): Pro
         protection.setArmed(armed);
         return protection.settings.version;
       },
+      setLoadLimit: (value) => {
+        let limit: LoadLimit;
+        try {
+          limit = parseLoadLimit(value, 'the load limit of the command');
+        } catch (error) {
+          if (error instanceof ValidationError) return { code: error.code, reason: error.message };
+          throw error;
+        }
+        const running = protection.loadLimit?.version ?? 0;
+        if (limit.version <= running) {
+          return {
+            code: 'PW_ERR_LOAD_LIMIT',
+            reason: `Cannot install load limit version ${limit.version}: the meter runs version ${running}; expected a higher one`,
+          };
+        }
+        protection.setLoadLimit(limit);
+        return { version: limit.version };
+      },
       disconnect: () => control.disconnect(),
       reconnect: (confirm) => control.reconnect('arm', confirm),
     },
     takeTrips: () => trips.splice(0),
-    state: () => ({ settings: protection.settings, armed: protection.armed, relay: control.state() }),
+    state: () => {
+      const limit = protection.loadLimit;
+      return {
+        settings: protection.settings, armed: protection.armed, relay: control.state(),
+        ...(limit === undefined ? {} : { loadLimit: limit }),
+      };
+    },
     confirmLocally: () => control.confirmLocally(),
   };
 }

@@ -52,7 +52,8 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'reconnect': return source.relay !== undefined;
     case 'protection-settings':
     case 'protection-arm':
-    case 'protection-disarm': return source.protection !== undefined;
+    case 'protection-disarm':
+    case 'load-limit': return source.protection !== undefined;
     case 'firmware-update': return false;
   }
 }

@@ -50,6 +50,8 @@ export const routeRules: readonly RouteRule[] = [
   rule('POST', `${api}/meters/:id/revoke`, 'operator', 'command'),
   rule('GET', `${api}/meters/:id/protection`, 'viewer', 'read'),
   rule('PUT', `${api}/meters/:id/protection`, 'admin', 'command'),
+  rule('PUT', `${api}/meters/:id/load-limit`, 'operator', 'command'),
+  rule('GET', `${api}/protection/trips`, 'viewer', 'read'),
   rule('POST', `${api}/enrollment-tokens`, 'operator', 'command'),
   rule('GET', `${api}/users`, 'admin', 'admin'),
   rule('POST', `${api}/users`, 'admin', 'admin'),

@@ -105,7 +105,22 @@ export const MeterListQuery = Type.Object({
 });
 export type MeterListQuery = Static<typeof MeterListQuery>;
 export const LatestValues = Type.Object({ at: isoTime, values: Type.Record(Type.String(), Type.Number()) });
+export const RelayDto = Type.Object({
+  state: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  armed: Type.Boolean({ description: 'open and armed: a confirm (at the meter, or a confirming reconnect) closes it' }),
+  cause: nullable(Type.Union([Type.Literal('trip'), Type.Literal('remote')], {
+    description: 'why it is open: a trip of local protection or load limiting, or the head-end\'s disconnect',
+  })),
+  fn: nullable(Type.String({ description: 'the function that tripped it (docs/protection.md)' })),
+  since: Type.String({ description: 'when the relay came into this state, on the meter\'s clock (ISO-8601 UTC)', format: 'date-time' }),
+  reportedAt: Type.String({ description: 'when the head-end recorded the meter\'s sealed status (ISO-8601 UTC)', format: 'date-time' }),
+  loadLimitVersion: nullable(Type.Integer({ description: 'the version of the load limit the meter runs' })),
+}, { description: 'the load relay as the meter last reported it in its sealed status' });
+export type RelayDto = Static<typeof RelayDto>;
 export const MeterDetail = Type.Intersect([MeterSummary, Type.Object({
+  relay: Type.Union([RelayDto, Type.Null()], {
+    description: 'null: the meter never reported a change of its relay (closed as far as known, or it has none)',
+  }),
   serial: Type.String({ description: 'the device serial (its meter id)' }),
   tenant: Type.String(),
   groups: Type.Array(Type.String()),
@@ -223,7 +238,8 @@ export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 // ── commands, revocation, enrollment
 export const CommandKindDto = Type.Union([
   Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
-  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'), Type.Literal('firmware-update'),
+  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'), Type.Literal('load-limit'),
+  Type.Literal('firmware-update'),
 ]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({
@@ -298,9 +314,24 @@ export const ProtectionTrip = Type.Object({
 });
 export type ProtectionTrip = Static<typeof ProtectionTrip>;
 export const ProtectionDto = Type.Object({
+  relay: nullable(RelayDto),
+  loadLimit: nullable(Type.Object({ version: Type.Integer(), confirmedAt: isoTime, limit: Type.Record(Type.String(), Type.Unknown()) }, {
+    description: 'the load limit the meter last confirmed; null: none sent',
+  })),
   settings: nullable(Type.Object({
     version: Type.Integer(), confirmedAt: isoTime, command: Type.String(), settings: Type.Record(Type.String(), Type.Unknown()),
   }, { description: 'the settings the meter last confirmed; null: none sent (the meter runs its defaults, or has no protection)' })),
   trips: Type.Array(ProtectionTrip, { description: 'newest first' }),
 });
 export type ProtectionDto = Static<typeof ProtectionDto>;
+export const FleetTrip = Type.Intersect([Type.Object({ meter: Type.String() }), ProtectionTrip]);
+export type FleetTrip = Static<typeof FleetTrip>;
+export const ProtectionFleetDto = Type.Object({
+  trips: Type.Array(FleetTrip, { description: 'the latest trips of the caller\'s meters, newest first' }),
+  disconnected: Type.Array(Type.Object({ meter: Type.String(), relay: RelayDto }), {
+    description: 'the caller\'s meters whose relay is open now (tripped or disconnected), latest change first',
+  }),
+});
+export type ProtectionFleetDto = Static<typeof ProtectionFleetDto>;
+export const TripsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) });
+export type TripsQuery = Static<typeof TripsQuery>;

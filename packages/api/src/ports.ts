@@ -1,7 +1,7 @@
 // The narrow ports the HTTP API needs from the rest of the server. The composition fits the head-end,
 // the alarm service and the enrollment token store to them; tests fit fakes or the real adapters.
 import type { MeterId } from '@phasewire/core';
-import type { CommandKind, CommandParams, CommandRecord, ProtectionView } from '@phasewire/headend';
+import type { CommandKind, CommandParams, CommandRecord, ProtectionFleetView, ProtectionView } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
 import type { BillingStore, TimeRange } from '@phasewire/store';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
@@ -24,6 +24,8 @@ export interface DevicePort {
   sendCommand(device: MeterId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
   /** The settings the meter last confirmed and its trips, newest first; absent: the composition keeps none. */
   protection?(device: MeterId): ProtectionView;
+  /** The fleet's latest trips and the meters whose relay is open now; absent: the composition keeps none. */
+  protectionFleet?(limit: number): ProtectionFleetView;
   /** What is known of command `id` sent to `device`; undefined when the device had no such command. */
   command(device: MeterId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once. */

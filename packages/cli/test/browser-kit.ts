@@ -16,8 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock, parseMeterId, SeededRandom } from '@phasewire/core';
 import type { MeterId, ObisCode } from '@phasewire/core';
 import { linkProfiles } from '@phasewire/agent';
-import { createSimulatedMeter } from '@phasewire/meter';
-import { ensureEnrolled, MeterAgent } from '@phasewire/agent/node';
+import { createProtectedMeter, createSimulatedMeter, type TripRecord } from '@phasewire/meter';
+import { parseProtectionSettings } from '@phasewire/core/protocol';
+import { ensureEnrolled, MeterAgent, protectedSource } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
 import { parseServerConfig } from '@phasewire/server';
 import type { AlarmDto } from '@phasewire/api';
@@ -138,6 +139,8 @@ export interface RigMeterSpec {
   readonly readings: number;
   /** The readings end this much earlier still, ms (a meter whose clock is far behind the real one); 0 by default. */
   readonly behindMs?: number;
+  /** Local protection with these settings (docs/protection.md): the agent reads a protected meter. */
+  readonly protection?: Readonly<Record<string, unknown>>;
 }
 
 async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -201,13 +204,13 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
     if (started === undefined || mdm === undefined) throw new Error('the API or the MDM service did not start');
     const caPem = await readFile(running.endpoints.caFile, 'utf8');
 
-    // Users: the first admin's one-time password, then an operator and a viewer made through the API.
+    // Users: the first admin's one-time password, then an operator, a viewer and a second admin made through the API.
     const admin = services.initialAdmin;
     if (admin === null) throw new Error('the first start made no admin');
     const login = await httpsJson(started.url, caPem, 'POST', '/api/v1/session', { username: admin.username, password: admin.password });
     const csrf = (login.json as { csrfToken?: unknown } | undefined)?.csrfToken;
     const session = { cookie: login.cookie ?? '', csrf: typeof csrf === 'string' ? csrf : '' };
-    for (const [username, role] of [['ops', 'operator'], ['watcher', 'viewer']] as const) {
+    for (const [username, role] of [['ops', 'operator'], ['watcher', 'viewer'], ['chief', 'admin']] as const) {
       const made = await httpsJson(started.url, caPem, 'POST', '/api/v1/users', { username, password: userPassword, role }, session);
       if (made.status !== 200 && made.status !== 201) throw new Error(`Cannot create user ${username}: HTTP ${made.status} ${JSON.stringify(
         made.json)}`);
@@ -244,12 +247,16 @@ export async function startBrowserRig(specs: readonly RigMeterSpec[]): Promise<B
       });
       const start = end - (spec.behindMs ?? 0) - spec.readings * quarterHour;
       const clock = new ManualClock(start);
-      const agent = await MeterAgent.open({
+      const common = {
         identity, dataDir: meterDir, broker: { host: '127.0.0.1', port: running.endpoints.mqttPort, servername: 'localhost' },
-        profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } },
-        meter: createSimulatedMeter({ meter: id, scenario: spec.scenario, mode: 'phasor', seed: 7, start }), clock, random:
-          new SeededRandom(3),
-      });
+        profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } }, clock, random: new SeededRandom(3),
+      };
+      const meterOptions = { meter: id, scenario: spec.scenario, mode: 'phasor' as const, seed: 7, start };
+      const trips: TripRecord[] = [];
+      const agent = await MeterAgent.open(spec.protection === undefined
+        ? { ...common, meter: createSimulatedMeter(meterOptions) }
+        : { ...common, source: protectedSource(createProtectedMeter({ ...meterOptions, onTrip: (trip) => trips.push(trip),
+          settings: parseProtectionSettings(spec.protection) }), trips) });
       agent.start();
       const m: RigMeter = { id, agent, clock };
       meters.set(spec.id, m);

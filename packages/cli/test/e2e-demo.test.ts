@@ -24,7 +24,8 @@ describe('phasewire demo', () => {
 
   it('starts the server and an enrolled fleet in ./data, shows values the head-end stored, and exits 0', { timeout: 300_000 }, async () => {
     const io = bufferIo({}, dir);
-    const code = await runCli(['demo', '--duration', '20s', ...anyPorts], io);
+    // 35 s: at 60× a little over half an hour of simulated time, in which the imbalance trips and the disconnect goes out.
+    const code = await runCli(['demo', '--duration', '35s', ...anyPorts], io);
     assert.equal(code, 0, io.stderr());
     const out = io.stdout();
     assert.match(out, /MQTT, mutual TLS 1\.3 +mqtts:\/\/127\.0\.0\.1:\d+/);
@@ -41,6 +42,13 @@ describe('phasewire demo', () => {
     const last = rows.at(-1) ?? '';
     assert.match(last, /^demo-meter-001 +balanced-motor +\d{3}\.\d +\d{3}\.\d +\d{3}\.\d .* wifi +online /, last);
     assert.match(out, /[1-9]\d* readings stored since start/);
+    // Local protection: the developing imbalance tripped by itself and another meter was disconnected
+    // remotely, each as the head-end heard it from the meter's sealed relay status.
+    const lastOf = (meter: string): string => out.split('\n').filter((line) => line.startsWith(`${meter} `)).at(-1) ?? '';
+    assert.match(lastOf('demo-meter-003'), /developing-imbalance .* open: trip voltage-unbalance$/, lastOf('demo-meter-003'));
+    assert.match(lastOf('demo-meter-002'), /nonlinear .* open: remote$/, lastOf('demo-meter-002'));
+    assert.match(lastOf('demo-meter-001'), / closed$/);
+    assert.match(out, /demo protection: demo-meter-002 disconnected remotely \(command \S+: done\)/);
     assert.ok((await stat(join(dir, 'data', 'phasewire.db'))).size > 0);
     assert.match(io.stderr(), /NOT a hardware security module/);
   });

@@ -91,6 +91,10 @@ export const errorCodes = {
     + 'do not fit their schema: a field missing, of the wrong type or out of range, or a warning level not below its trip level.' },
   PW_ERR_PROTECTION_VERSION: { family: 'validation', summary: 'Protection settings whose version is not above the version the meter '
     + 'has: settings only move forward, so an old command delivered late cannot undo a newer one.' },
+  PW_ERR_LOAD_LIMIT: { family: 'validation', summary: 'A load limit (a load-limit command, docs/protection.md) does not fit its '
+    + 'schema, or its version is not above the one the meter runs.' },
+  PW_ERR_RELAY_STATUS_INVALID: { family: 'decode', summary: 'A sealed relay status (docs/protocol.md) is not a map of version 1 with '
+    + 'relay open or closed, armed, an optional cause (trip, remote) and function, and a time.' },
   PW_ERR_RELAY_NOT_ARMED: { family: 'validation', summary: 'A confirming reconnect (or the meter\'s local confirm) for a load relay that '
     + 'is not armed: after a trip or a remote disconnect, a reconnect command arms the relay first.' },
   PW_ERR_RELAY_BLOCKED: { family: 'validation', summary: 'The load relay may not close: protection sees a reversed phase sequence or a '

@@ -97,6 +97,13 @@ const Meter = Type.Object({
   period: Type.Optional(Duration('polling period', gatewayDefaults.period)),
   timeout: Type.Optional(Duration('response timeout for this meter (the profile\'s by default)')),
   simulate: Type.Optional(Simulate),
+  protection: Type.Optional(Type.Object({
+    enabled: Type.Boolean({ description: 'whether the gateway judges this meter\'s polls with the protection functions' }),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+      expected: 'protection settings (docs/protection.md) without their version',
+      description: 'the protection settings as in docs/protection.md\'s table, without `version` (the defaults where absent)',
+    })),
+  }, { ...closed, description: 'local protection on this meter\'s polls, within the limits polling sets (docs/protection.md)' })),
 }, closed);
 
 const HttpsUrl = (description: string) =>

@@ -83,7 +83,7 @@ describe('gateway configuration', () => {
     };
     const meter = { meter: 'm-a', unit: 1 };
     assert.equal(message({ ...good, meters: [{ ...meter, perod: '10s' }] }), 'Cannot use gateway configuration gw.json: '
-      + 'field meters[0].perod is "10s", expected no such field (allowed: meter, unit, profile, period, timeout, simulate)');
+      + 'field meters[0].perod is "10s", expected no such field (allowed: meter, unit, profile, period, timeout, simulate, protection)');
     assert.equal(message({ ...good, meters: [{ ...meter, period: '0s' }] }), 'Cannot use gateway configuration gw.json: '
       + 'field meters[0].period is "0s", expected a positive duration (milliseconds, or text such as 500ms, 10s, 1m)');
     assert.match(message({ ...good, transport: { simulated: {}, port: '/dev/ttyS0' } }),

@@ -3,7 +3,8 @@
 // what a schema cannot say, and every error names the field, the value found and what was expected
 // (docs/gateway.md has the reference, generated from the schema). Pure: reading the file, the
 // profiles and the tokens is the caller's.
-import { ConfigError, parseMeterId, type MeterId } from '@phasewire/core';
+import { ConfigError, parseMeterId, ValidationError, type MeterId } from '@phasewire/core';
+import { parseProtectionSettings, type ProtectionSettings } from '@phasewire/core/protocol';
 import { assertSchema, expectedOf, problemMessage } from '@phasewire/core/schema';
 import type { Parity, SerialFraming } from '@phasewire/modbus';
 import { GatewayConfigSchema, gatewayDefaults, type GatewayConfigFile } from './gateway-config-schema.ts';
@@ -48,6 +49,8 @@ export interface GatewayMeterConfig {
   readonly periodMs: number;
   readonly timeoutMs?: number;
   readonly simulate?: SimulatedMeterConfig;
+  /** Local protection on its polls (polled-protection.ts); absent: off. */
+  readonly protection?: ProtectionSettings;
 }
 
 export interface GatewayConfig {
@@ -193,6 +196,8 @@ export function parseGatewayConfig(data: unknown, file: string): GatewayConfig {
       periodMs: durationMs(m.period ?? gatewayDefaults.period, `${field}.period`, fail),
       ...(m.timeout === undefined ? {} : { timeoutMs: durationMs(m.timeout, `${field}.timeout`, fail) }),
       ...(m.simulate === undefined ? {} : { simulate: simulateOf(m.simulate, m.unit, `${field}.simulate`, fail) }),
+      ...(m.protection?.enabled === true
+        ? { protection: protectionOf(m.protection.settings, `${field}.protection.settings`, fail) } : {}),
     };
   });
   const { server, enroll, keyServer, ca, tokens } = data.headEnd;
@@ -210,4 +215,15 @@ export function parseGatewayConfig(data: unknown, file: string): GatewayConfig {
     statsEveryMs: durationMs(data.statsEvery ?? gatewayDefaults.statsEvery, 'statsEvery', fail),
     ...(data.profilesDir === undefined ? {} : { profilesDir: data.profilesDir }),
   };
+}
+
+/** A polled meter's protection settings: version 1 of the file's settings, checked against their schema. */
+function protectionOf(settings: Readonly<Record<string, unknown>> | undefined, field: string, fail: Fail): ProtectionSettings {
+  if (settings !== undefined && 'version' in settings) fail(`${field}.version`, settings['version'], 'no version (the file is it)');
+  try {
+    return parseProtectionSettings({ ...settings, version: 1 });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return fail(field, settings, error.message.replace(/^Cannot use protection settings: /, ''));
+  }
 }

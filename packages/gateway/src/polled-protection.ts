@@ -27,10 +27,12 @@ export class PolledProtection {
   readonly #meters = new Map<MeterId, Guarded>();
   readonly #input = newProtectionInput();
 
-  constructor(meters: readonly MeterId[], settings: ProtectionSettings) {
+  /** `settings`: the same for every meter, or each meter's (gateway.json's `meters[].protection`). */
+  constructor(meters: readonly MeterId[], settings: ProtectionSettings | ((meter: MeterId) => ProtectionSettings)) {
     for (const meter of meters) {
       const relay = new UnswitchedRelay();
-      this.#meters.set(meter, { protection: new Protection(settings, relay), relay, trips: [] });
+      const own = typeof settings === 'function' ? settings(meter) : settings;
+      this.#meters.set(meter, { protection: new Protection(own, relay), relay, trips: [] });
     }
   }
 

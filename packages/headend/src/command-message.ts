@@ -5,9 +5,10 @@ import type { CommandOp, CommandResponse as WireCommandResponse } from '@phasewi
 
 export type CommandKind = CommandOp;
 
-/** What a command carries beside its kind: protection settings, a confirming reconnect. */
+/** What a command carries beside its kind: protection settings, a load limit, a confirming reconnect. */
 export interface CommandParams {
   readonly settings?: Readonly<Record<string, unknown>>;
+  readonly loadLimit?: Readonly<Record<string, unknown>>;
   readonly confirm?: true;
 }
 

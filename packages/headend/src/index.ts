@@ -4,7 +4,7 @@ export * from './refusal-counters.ts';
 export * from './ack-message.ts';
 export * from './command-message.ts';
 export * from './command-record.ts';
-export type { ProtectionView } from './protection-view.ts';
+export type { ProtectionFleetView, ProtectionView, RelayView } from './protection-view.ts';
 export * from './topic-authorisation.ts';
 export * from './registry.ts';
 export * from './ingest-decision.ts';

@@ -3,7 +3,8 @@
 // a protected meter less the same meter unprotected in the same run, in phasor and waveform modes,
 // against the real-time limit of one core (T17: ≤ 1 % of it in phasor mode). Speed: the trip's
 // latency in simulated time, from the first instant past the limit to the relay opening, beyond the
-// function's set delay, for a lost phase (phasor and waveform) and an over-current (phasor).
+// function's set delay, for a lost phase (phasor and waveform) and an over-current (phasor); and per
+// function (trip-latency.ts), from the crossing to the relay opening beside its configured delay.
 import type { Benchmark } from '@phasewire/bench';
 import { parseMeterId } from '@phasewire/core';
 import { defaultProtectionSettings } from '@phasewire/core/protocol';
@@ -11,6 +12,7 @@ import {
   createProtectedMeter, createSimulatedMeter, defaultReactingMotor, findScenario, inputFromMeasurement, newProtectionInput, Protection,
   LoadRelay, type Scenario, type TripRecord,
 } from '@phasewire/meter';
+import { latencyCases, tripLatency } from './trip-latency.ts';
 
 const start = Date.UTC(2026, 0, 1, 9);
 const motor: Scenario = { ...findScenario('balanced-motor'), name: 'bench-motor', motor: defaultReactingMotor };
@@ -65,6 +67,20 @@ function latency(scenario: Scenario, mode: 'phasor' | 'waveform', until: number,
   return Math.round((trip.at - start - crossing - delay) * 1000) / 1000;
 }
 
+const camel = (fn: string): string => fn.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+
+/** Each function's configured delay and its trip time from the crossing, phasor and waveform, simulated ms. */
+function perFunctionLatency(): Record<string, number> {
+  const rows: Record<string, number> = {};
+  for (const c of latencyCases) {
+    const key = camel(c.fn);
+    rows[`${key}DelayMs`] = Math.round(c.delayMs * 1000) / 1000;
+    rows[`${key}TripMsPhasor`] = tripLatency(c, 'phasor');
+    rows[`${key}TripMsWaveform`] = tripLatency(c, 'waveform');
+  }
+  return rows;
+}
+
 const benchmark: Benchmark = {
   name: 'protection-cost',
   title: 'Local protection: CPU it adds per meter-second in phasor mode vs one core (T17: ≤ 1 %), and trip latency in simulated time',
@@ -97,6 +113,7 @@ const benchmark: Benchmark = {
         phaseLossLatencyBeyondDelayMsWaveform: latency(phaseLoss, 'waveform', 40_000, 30_000, defaultProtectionSettings.phaseLoss.delayMs),
         overcurrentLatencyBeyondCurveMsPhasor: latency(overload, 'phasor', 70_000, 10_000, curveMs),
         windowMs: 200,
+        ...perFunctionLatency(),
       },
     });
   },

@@ -7,26 +7,28 @@ import type { ProtectedSource, ProtectionState } from '../protected-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
 import { persistProtection } from './agent-commands.ts';
 import type { MeterAgentOptions } from './agent-types.ts';
+import type { RelayStatusReporter } from './relay-status.ts';
 
 const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
   'state' in source && 'meter' in source ? source as ProtectedSource : undefined;
 
 /**
  * Seals each trip the source holds as an event (kind `protection-trip`: the record with its
- * sequence of events and pre-trip values) with `enqueue`; the relay is open already. Returns
- * whether there were any (then the caller sends).
+ * sequence of events and pre-trip values), then the relay's state when it changed (relay-status.ts),
+ * with `enqueue`; the relay is open already. `now`: the agent's time, for a change without a trip.
+ * Returns whether it queued anything (then the caller sends).
  */
-export async function reportTrips(source: ReadingSource, meter: MeterId, options: Pick<MeterAgentOptions, 'dataDir' | 'onEvent'>,
-  enqueue: (body: unknown) => Promise<void>): Promise<boolean> {
+export async function reportProtection(source: ReadingSource, meter: MeterId, options: Pick<MeterAgentOptions, 'dataDir' | 'onEvent'>,
+  relayStatus: RelayStatusReporter, now: number, enqueue: (type: 'event' | 'status', body: unknown) => Promise<void>): Promise<boolean> {
   // A gateway's polled source has trips too, and no relay it can switch ('none': decided, not acted on).
   const trips = source.takeTrips?.() ?? [];
-  if (trips.length === 0) return false;
-  await persistProtection(options.dataDir, source);
+  if (trips.length > 0) await persistProtection(options.dataDir, source);
   for (const trip of trips) {
-    await enqueue({ kind: 'protection-trip', meter, relay: source.relay?.state ?? 'none', ...trip });
+    await enqueue('event', { kind: 'protection-trip', meter, relay: source.relay?.state ?? 'none', ...trip });
     options.onEvent?.({ kind: 'trip', fn: trip.fn, at: trip.at });
   }
-  return true;
+  const changed = await relayStatus.report(source, trips.at(-1)?.at ?? now, (body) => enqueue('status', body));
+  return trips.length > 0 || changed;
 }
 
 /** Takes up protection.json at the agent's start. */
@@ -35,6 +37,7 @@ export function restoreProtection(source: ReadingSource, state: ProtectionState)
   if (protectedSource === undefined) return;
   protectedSource.meter.protection.setSettings(state.settings);
   protectedSource.meter.protection.setArmed(state.armed);
+  if (state.loadLimit !== undefined) protectedSource.meter.protection.setLoadLimit(state.loadLimit);
   protectedSource.meter.control.restore(state.relay);
 }
 

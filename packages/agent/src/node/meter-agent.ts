@@ -16,26 +16,24 @@
 // Modbus meter polled by a gateway. Commands the source cannot carry out are answered "unsupported".
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, deviceTopic, toWireBatch } from '@phasewire/core';
-import { PhasewireError } from '@phasewire/core';
+import { ConfigError, deviceTopic, PhasewireError, toWireBatch } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import { FileCounterStore } from '@phasewire/secure/node';
 import type { DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '@phasewire/core/protocol';
 import { envelopeCounterOf, InflightTracker, isCommandResponse, isEvent } from '../inflight.ts';
-import { LoadRelay } from '@phasewire/meter';
+import { LoadRelay, type RelayState } from '@phasewire/meter';
 import { RecentDownlinks } from '../recent-downlinks.ts';
-import { simulatorSource } from '../reading-source.ts';
-import type { ReadingSource } from '../reading-source.ts';
+import { simulatorSource, type ReadingSource } from '../reading-source.ts';
 import type { UplinkWork } from '../uplink-policy.ts';
-import type { RelayState } from '@phasewire/meter';
 import { DurableQueue } from './queue/durable-queue.ts';
 import { refusalEvent } from './agent-types.ts';
 import type { AgentStats, MeterAgentOptions } from './agent-types.ts';
 import { AgentCommands } from './agent-commands.ts';
 import type { ProtectionState } from '../protected-source.ts';
-import { confirmLocally, reportTrips, restoreProtection } from './agent-protection.ts';
+import { confirmLocally, reportProtection, restoreProtection } from './agent-protection.ts';
+import { RelayStatusReporter } from './relay-status.ts';
 import { agentEnvelopes } from './agent-envelopes.ts';
 import { AgentLink } from './agent-link.ts';
 import { ReadingStage } from './reading-stage.ts';
@@ -58,6 +56,7 @@ export class MeterAgent {
   readonly #commands: AgentCommands;
   readonly #inflight: InflightTracker;
   readonly #link: AgentLink;
+  readonly #relayStatus: RelayStatusReporter;
   readonly stats: AgentStats = { connections: 0, resumedHandshakes: 0, published: 0, acked: 0, commands: 0, refusedEnvelopes: 0,
     refusedReadings: 0, duplicates: 0 };
   /** Downlink envelopes accepted lately, to tell a QoS 1 redelivery from a replay. */
@@ -81,6 +80,7 @@ export class MeterAgent {
   private constructor(options: MeterAgentOptions, parts: {
     queue: DurableQueue; stage: ReadingStage;
     counters: FileCounterStore; window: FileCounterStore; executed: string[]; relay: RelayState; lock: DirectoryLock;
+    relayStatus: RelayStatusReporter;
   }) {
     this.#o = options;
     this.#meter = options.identity.meter;
@@ -89,6 +89,7 @@ export class MeterAgent {
     this.#counters = parts.counters;
     this.#window = parts.window;
     this.#lock = parts.lock;
+    this.#relayStatus = parts.relayStatus;
     ({ sender: this.#sender, receiver: this.#receiver } = agentEnvelopes({
       identity: options.identity, clock: options.clock, counters: parts.counters, window: parts.window,
       // A replay is judged where its bytes are at hand (#downlinkFailed): it may be a redelivery.
@@ -144,12 +145,14 @@ export class MeterAgent {
       const executed = await readJson<string[]>(join(dir, 'commands.json'), []);
       const relay = await readJson<RelayState>(join(dir, 'relay.json'), 'closed');
       const protection = await readJson<ProtectionState | undefined>(join(dir, 'protection.json'), undefined);
-      const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock });
+      const relayStatus = await RelayStatusReporter.open(dir);
+      const agent = new MeterAgent(options, { queue, stage, counters, window, executed, relay, lock, relayStatus });
       if (protection !== undefined) restoreProtection(agent.#source, protection);
       agent.#lastReadingAt = stage.lastAt ?? Number.NEGATIVE_INFINITY;
       // A command that was running when the agent last stopped is answered (as interrupted) at the next window.
       const recovered = await agent.#commands.recover((response) => agent.#enqueue('command-response', response));
       if (recovered !== undefined) options.onEvent?.(recovered);
+      await agent.#reportProtection();
       return agent;
     } catch (error) {
       await lock.release();
@@ -196,21 +199,24 @@ export class MeterAgent {
   /** As takeReading(), and resolves false when the source had no reading (nothing was staged). */
   async takeAvailableReading(): Promise<boolean> {
     const snapshot = await this.#source.read(this.#readingTime());
-    await this.#reportTrips();
+    await this.#reportProtection();
     if (snapshot === undefined) return false;
     await this.#stage.add(snapshot);
     if (this.#stage.length >= this.#o.profile.intervalsPerMessage) await this.flush();
     return true;
   }
 
-  /** Trips protection made while the meter was read, sealed as events into the queue (agent-protection.ts). */
-  async #reportTrips(): Promise<void> {
-    if (await reportTrips(this.#source, this.#meter, this.#o, (body) => this.#enqueue('event', body))) this.#send();
+  /** Trips protection made while the meter was read, and a change of the relay, sealed into the queue (agent-protection.ts). */
+  async #reportProtection(): Promise<void> {
+    const enqueue = (type: 'event' | 'status', body: unknown): Promise<void> => this.#enqueue(type, body);
+    if (await reportProtection(this.#source, this.#meter, this.#o, this.#relayStatus, this.#now(), enqueue)) this.#send();
   }
 
   /** The confirm at the premises (the meter's button): closes a relay a reconnect armed. */
-  confirmLocally(): Promise<{ readonly ok: boolean; readonly reason?: string }> {
-    return confirmLocally(this.#source, this.#o.dataDir);
+  async confirmLocally(): Promise<{ readonly ok: boolean; readonly reason?: string }> {
+    const outcome = await confirmLocally(this.#source, this.#o.dataDir);
+    await this.#reportProtection();
+    return outcome;
   }
 
   /** Seals every staged interval into one message now (a shorter message than the profile's). */
@@ -263,7 +269,7 @@ export class MeterAgent {
    * Seals an uplink message and queues it durably, one at a time: the queue's order is the order of
    * the envelope counters, which is the order the head-end's replay window accepts (see #pump).
    */
-  #enqueue(type: 'readings' | 'command-response' | 'event', value: unknown): Promise<void> {
+  #enqueue(type: 'readings' | 'command-response' | 'event' | 'status', value: unknown): Promise<void> {
     const queued = this.#sealing.then(async () => {
       await this.#queue.append(await this.#sender.sealValue(this.#meter, type, value));
     });
@@ -362,6 +368,7 @@ export class MeterAgent {
     // records one answer per command id and acknowledges the copy again.
     const { event, executed } = await this.#commands.handle(opened.value, (response) => this.#enqueue('command-response', response));
     if (executed) this.stats.commands++;
+    await this.#reportProtection();
     this.#o.onEvent?.(event);
     this.#send();
   }

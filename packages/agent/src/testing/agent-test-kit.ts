@@ -38,6 +38,8 @@ export interface TestHeadEnd {
   readonly responses: { meter: MeterId; value: unknown; counter: bigint }[];
   /** Opened events (up/events: protection trips), with their envelope's counter; acknowledged like answers. */
   readonly events: { meter: MeterId; value: unknown; counter: bigint }[];
+  /** Opened sealed relay statuses (type `status` on up/events), with their envelope's counter; acknowledged like events. */
+  readonly relayStatuses: { meter: MeterId; value: unknown; counter: bigint }[];
   /** TLS handshakes at the broker: [resumed?]. */
   readonly handshakes: boolean[];
   /** Retained status payloads as last published, per meter. */
@@ -117,7 +119,8 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
 
   const head: TestHeadEnd = {
     testCa, brokerPort, estUrl: est.url, keyUrl: keyServer.url,
-    readings: new Map(), messages: [], responses: [], events: [], handshakes: [], status: new Map(), connected: new Set(), acking: true,
+    readings: new Map(), messages: [], responses: [], events: [], relayStatuses: [], handshakes: [], status: new Map(),
+    connected: new Set(), acking: true,
     get beforeGoodbye() { return goodbye; },
     set beforeGoodbye(hook) { goodbye = hook; },
     token: async (meter) => (await service.createToken(deviceIdentity('meter', meter))).token,
@@ -182,9 +185,10 @@ export async function startTestHeadEnd(): Promise<TestHeadEnd> {
       }
       let set = committed.get(meter);
       if (set === undefined) { set = new Set(); committed.set(meter, set); }
-      if (opened.header.messageType === 'command-response' || opened.header.messageType === 'event') {
-        // Recorded, then acknowledged like readings: the answer (or event) leaves the meter's queue.
-        const list = opened.header.messageType === 'event' ? head.events : head.responses;
+      const type = opened.header.messageType;
+      if (type === 'command-response' || type === 'event' || type === 'status') {
+        // Recorded, then acknowledged like readings: the answer (or event, or status) leaves the meter's queue.
+        const list = type === 'event' ? head.events : type === 'status' ? head.relayStatuses : head.responses;
         list.push({ meter, value: opened.value, counter: opened.header.counter });
         set.add(opened.header.counter);
         if (head.acking) await ack(meter, opened.header.counter);

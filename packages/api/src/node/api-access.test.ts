@@ -73,6 +73,10 @@ function cases(rig: ApiRig, who: string, n: number, which?: string): Record<stri
       check: (j) => { assert.equal(j.trips[0].fn, 'phase-loss'); assert.equal(j.trips[0].record.values.voltage[2], 0); } },
     'PUT /api/v1/meters/:id/protection': { path: '/api/v1/meters/m-a1/protection', body: { version: 2 + n }, ok: 200,
       check: (j) => { assert.equal(j.kind, 'protection-settings'); assert.equal(j.status, 'done'); } },
+    'PUT /api/v1/meters/:id/load-limit': { path: '/api/v1/meters/m-a1/load-limit', body: { version: 2 + n, current: 32 }, ok: 200,
+      check: (j) => { assert.equal(j.kind, 'load-limit'); assert.equal(j.status, 'done'); } },
+    'GET /api/v1/protection/trips': { path: '/api/v1/protection/trips', ok: 200,
+      check: (j) => { assert.deepEqual(j.trips.map((t: { meter: string }) => t.meter), ['m-a1']); } },
     'POST /api/v1/meters/:id/revoke': { path: `/api/v1/meters/m-x-${who}/revoke`, body: { reason: 'stolen' }, ok: 200,
       check: (j) => { assert.equal(j.state, 'revoked'); assert.equal(j.online, false); } },
     'POST /api/v1/enrollment-tokens': { path: '/api/v1/enrollment-tokens', body: { serial: `m-new-${who}-${n}`, expiresInHours: 2 },
@@ -167,7 +171,7 @@ describe('API access: every route for every role', () => {
     for (const expected of [
       'interval.edit user:analyst', 'meter.command user:operator', 'meter.revoke user:operator', 'enrollment-token.create user:operator',
       'alarm.acknowledge user:operator', 'user.create user:admin', 'user.update user:admin', 'token.create user:admin',
-      'token.delete user:admin', 'meter.protection.settings user:admin',
+      'token.delete user:admin', 'meter.protection.settings user:admin', 'meter.load-limit user:operator',
       'readings.export user:analyst', 'user.password user:own-viewer-4', 'session.delete user:own-viewer-3',
     ]) assert.equal(actions.has(expected), true, `no audit entry "${expected}" in ${[...actions].join('; ')}`);
     const revoke = answer.json.items.find((e: { action: string }) => e.action === 'meter.revoke');

@@ -51,4 +51,37 @@ describe('protection routes', () => {
       body: { kind: 'protection-settings' } });
     assert.equal(settingsByCommand.status, 400, 'settings go by PUT /protection, with the settings');
   });
+
+  it('sends a load limit checked against its schema as a load-limit command, audited, operators only', async () => {
+    const before = rig.commands.length;
+    const bad = await rig.call('PUT', '/api/v1/meters/m-a1/load-limit', { session: operator(), body: { version: 2, current: -1 } });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /current/);
+    assert.equal(rig.commands.length, before);
+    const viewer = await rig.call('PUT', '/api/v1/meters/m-a1/load-limit', { session: rig.sessions.get('viewer')!,
+      body: { version: 2, current: 32 } });
+    assert.equal(viewer.status, 403);
+    const limit = { version: 2, current: 32, delayMs: 30_000 };
+    const ok = await rig.call('PUT', '/api/v1/meters/m-a1/load-limit', { session: operator(), body: limit });
+    assert.deepEqual([ok.status, ok.json.kind], [200, 'load-limit']);
+    assert.deepEqual(rig.commands.at(-1), { device: 'm-a1', kind: 'load-limit', params: { loadLimit: limit } });
+    const audit = await rig.call('GET', '/api/v1/audit?limit=1000', { session: admin() });
+    assert.ok(audit.json.items.some((e: { action: string; object: string }) =>
+      e.action === 'meter.load-limit' && e.object === 'meter:m-a1'));
+  });
+
+  it('lists the caller\'s tenant\'s trips with their pre-trip values and its meters whose relay is open, no other tenant\'s', async () => {
+    const fleet = await rig.call('GET', '/api/v1/protection/trips', { session: rig.sessions.get('viewer')! });
+    assert.equal(fleet.status, 200);
+    assert.deepEqual(fleet.json.trips.map((t: { meter: string; fn: string }) => [t.meter, t.fn]), [['m-a1', 'phase-loss']]);
+    assert.deepEqual(fleet.json.trips[0].record.values.voltage, [230, 230, 0]);
+    assert.deepEqual(fleet.json.disconnected, [{ meter: 'm-a1', relay: { state: 'open', armed: false, cause: 'trip', fn: 'phase-loss',
+      since: '2026-01-15T01:00:00.000Z', reportedAt: '2026-01-15T01:00:00.500Z', loadLimitVersion: null } }]);
+    const beta = rig.sessions.get('beta-admin')!;
+    const theirs = await rig.call('GET', '/api/v1/protection/trips?limit=5', { session: beta });
+    assert.deepEqual(theirs.json.trips.map((t: { meter: string }) => t.meter), ['m-b1']);
+    assert.deepEqual(theirs.json.disconnected.map((d: { meter: string; relay: { cause: string } }) => [d.meter, d.relay.cause]),
+      [['m-b1', 'remote']]);
+    assert.equal((await rig.call('GET', '/api/v1/protection/trips')).status, 401);
+  });
 });

@@ -21,6 +21,7 @@ import { dayMs, intervalMs } from '@phasewire/store';
 import type { IntervalQuality } from '@phasewire/store';
 import type { ApiContext, ApiInstance } from './api-context.ts';
 import { Type } from 'typebox';
+import { relayDto } from './routes-protection.ts';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody };
 const activeEnergyImport = '1-0:1.8.0' as ObisCode;
@@ -257,8 +258,10 @@ export async function meterDetail(ctx: ApiContext, principal: ApiPrincipal, id: 
   const latest = (await ctx.store.latest(record.id)).filter((r) => isExpressibleTime(r.at));
   const at = latest.reduce((max, r) => Math.max(max, r.at), -Infinity);
   const notAfter = record.serial === null ? null : ctx.devices.certificateNotAfter?.(record.serial) ?? null;
+  const relay = ctx.devices.protection?.(record.id).relay;
   return {
     ...meterSummary(record, figures),
+    relay: relay === undefined || relay === null ? null : relayDto(relay),
     serial: record.id,
     tenant: ctx.accounts.tenantOf(record.id),
     groups: [],

@@ -164,6 +164,17 @@ export async function startApiRig(overrides: Partial<ApiServerOptions> = {}): Pr
           trips: device === 'm-a1' ? [{ receivedAt: day0 + 3_600_500, record: trip }] : [],
         };
       },
+      // The fleet: one trip each of m-a1 and of m-b1 (another tenant's), m-a1 tripped open and m-b1 disconnected.
+      protectionFleet() {
+        const trip = (fn: string, at: number) => ({ at, fn, reason: fn, settingsVersion: 1, values: { voltage: [230, 230, 0] } });
+        const open = (device: string, by: 'trip' | 'remote', at: number) =>
+          ({ device, relay: 'open' as const, armed: false, by, ...(by === 'trip' ? { fn: 'phase-loss' } : {}), at, receivedAt: at + 500 });
+        return {
+          trips: [{ device: 'm-b1', receivedAt: day0 + 7_200_500, record: trip('overcurrent', day0 + 7_200_000) },
+            { device: 'm-a1', receivedAt: day0 + 3_600_500, record: trip('phase-loss', day0 + 3_600_000) }],
+          open: [open('m-b1', 'remote', day0 + 7_300_000), open('m-a1', 'trip', day0 + 3_600_000)],
+        };
+      },
       revokeDevice(device) { registry.revoke(device, clock.now()); return Promise.resolve(); },
     },
     enrollment: tokenStoreEnrollment(new MemoryTokenStore(), clock),

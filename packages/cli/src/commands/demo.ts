@@ -3,8 +3,9 @@
 // loads, each enrolled once through the server's EST endpoint (tokens issued in-process) and talking
 // MQTT over mutual TLS through a link emulator of its profile. One meter develops a phase imbalance;
 // one drops off (its link goes down for half an hour of simulated time in every two hours), comes
-// back and backfills. Simulated time runs --speed times real time. The live table is built from what the
-// head-end has stored, plus each meter's link, status, queue and last contact.
+// back and backfills; the imbalance trips its local protection, and the demo disconnects another meter
+// remotely (demo-protection.ts). Simulated time runs --speed times real time. The live table is built
+// from what the head-end has stored, plus each meter's link, status, queue, last contact and relay.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -12,7 +13,6 @@ import { lvur, parseMeterId, pvur, Q, SeededRandom, vufFromLineMagnitudes } from
 import type { Clock, MeterId, ObisCode, Reading } from '@phasewire/core';
 import { linkProfiles } from '@phasewire/agent';
 import type { LinkProfileName } from '@phasewire/agent';
-import { createSimulatedMeter } from '@phasewire/meter';
 import type { SimulatedMeter } from '@phasewire/meter';
 import { ensureEnrolled, LinkEmulator, loadAgentIdentity, MeterAgent } from '@phasewire/agent/node';
 import { deviceIdentity } from '@phasewire/secure';
@@ -24,6 +24,7 @@ import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
 import { setUpDemoBilling } from './demo-billing.ts';
 import { carriedFromStore, readCarriedOver, writeCarriedOver, type CarriedOver } from './demo-carry-over.ts';
+import { demoMeterSource, disconnectRemotely, relayColumn, remoteDisconnectAfterMs } from './demo-protection.ts';
 import { cliServices, loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
 import type { ServerFlags } from './server.ts';
 
@@ -41,13 +42,17 @@ interface DemoMeterPlan {
   readonly dropsOff?: boolean;
   /** What the MDM must know of the site (its nominal system, CTs) when it is not the 230 V direct default. */
   readonly setup?: MeterSetup;
+  /** Local protection, armed with a trip level the scenario reaches (demo-protection.ts). */
+  readonly protection?: boolean;
+  /** The meter the demo disconnects remotely. */
+  readonly disconnected?: boolean;
 }
 
 /** One meter per kind of site the demo should show; the fourth is the one that drops off. */
 const plan: readonly DemoMeterPlan[] = [
   { scenario: 'balanced-motor', link: 'wifi' },
-  { scenario: 'nonlinear', link: 'wifi' },
-  { scenario: 'developing-imbalance', link: 'wifi' },
+  { scenario: 'nonlinear', link: 'wifi', disconnected: true },
+  { scenario: 'developing-imbalance', link: 'wifi', protection: true },
   { scenario: 'daily-profile', link: 'wifi', dropsOff: true },
   // 200/5 A and 400/5 A CTs (packages/meter/src/scenarios.ts), 5 A on the meter's side.
   { scenario: 'unbalanced', link: 'cellular', setup: { ctRatio: 40, maxCurrent: 5 } },
@@ -70,6 +75,8 @@ interface DemoMeter {
   readonly link: LinkEmulator;
   readonly simulated: SimulatedMeter;
   readonly dataDir: string;
+  /** The remote disconnect was sent (or not needed). */
+  disconnectSent: boolean;
 }
 
 export function registerDemo(program: Command, io: CliIo): void {
@@ -149,12 +156,17 @@ export function registerDemo(program: Command, io: CliIo): void {
           meterClock, speed, seed, fleet, stopping);
         // The simulated meters start at their creation: the first mark read is after the last of them.
         held.lastRead = clock.now();
+        const fleetStart = held.lastRead;
         io.out(`demo fleet: ${count} meter agents (${enrolled} enrolled now, ${count - enrolled} from before), a reading every ${speed} `
           + `simulated seconds (one per real second); simulated time runs ${speed}× real time. Ctrl-C stops.\n`);
         await runTicks(io, duration, async () => {
           const now = clock.now();
           const phase = (now - simStart) % outageCycleMs;
           for (const meter of fleet) {
+            if (meter.plan.disconnected === true && now - fleetStart >= remoteDisconnectAfterMs && !meter.disconnectSent) {
+              meter.disconnectSent = true;
+              disconnectRemotely(server, meter.id, meter.agent.relayState, (line) => { io.out(line); });
+            }
             if (meter.plan.dropsOff !== true) continue;
             const down = phase >= outage.from && phase < outage.to;
             if (down && !meter.link.isDown) meter.link.cut();
@@ -246,12 +258,12 @@ async function startFleet(
       random: new SeededRandom(seed + i) });
     // A second start carries each meter's energy on instead of starting its registers at zero,
     // which the MDM reads as a meter exchange.
-    const simulated = createSimulatedMeter({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i, start: clock.now(),
-      registers: carried.registers });
+    const { simulated, source } = demoMeterSource({ meter: id, scenario: meterPlan.scenario, mode: 'phasor', seed: seed + i,
+      start: clock.now(), registers: carried.registers }, meterPlan.protection === true);
     const agent = await MeterAgent.open({
       identity, dataDir, broker: { host: '127.0.0.1', port: link.port, servername: 'localhost' }, profile, clock,
       random: new SeededRandom(seed + 1000 + i),
-      meter: simulated,
+      ...(source === undefined ? { meter: simulated } : { source }),
       // A clock-sync's time may be a round trip old (bounded by the meter's own last message): 30 s of
       // real time, as for a real meter, which is `speed` times longer on the meters' clock.
       clockSyncMaxAgeMs: 30_000 * speed,
@@ -259,7 +271,7 @@ async function startFleet(
       onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
     });
     agent.start();
-    return { id, plan: meterPlan, agent, link, simulated, dataDir };
+    return { id, plan: meterPlan, agent, link, simulated, dataDir, disconnectSent: false };
   }));
   // Every agent that started is stopped by the caller, also when another one failed to start.
   for (const outcome of started) if (outcome.status === 'fulfilled') fleet.push(outcome.value);
@@ -286,7 +298,7 @@ const header = [
   'U1 V'.padStart(7), 'U2 V'.padStart(7), 'U3 V'.padStart(7),
   'I1 A'.padStart(7), 'I2 A'.padStart(7), 'I3 A'.padStart(7), 'IN A'.padStart(7),
   'P kW'.padStart(8), 'PF'.padStart(6), 'VUF %'.padStart(6), 'LVUR %'.padStart(7), 'PVUR %'.padStart(7), 'A+ kWh'.padStart(10),
-  'link'.padEnd(13), 'status'.padEnd(7), 'queued'.padStart(6), 'last seen'.padStart(9),
+  'link'.padEnd(13), 'status'.padEnd(7), 'queued'.padStart(6), 'last seen'.padStart(9), 'relay',
 ].join(' ');
 
 function formatRow(meter: DemoMeter, latest: readonly Reading[], server: PhasewireServer): string {
@@ -310,6 +322,6 @@ function formatRow(meter: DemoMeter, latest: readonly Reading[], server: Phasewi
     fixed(unbalance(() => lvur(lineVoltages).value), 2, 7), fixed(unbalance(() => pvur(phaseVoltages).value), 2, 7),
     fixed(v(Q.activeEnergyImport) / 1000, 3, 10),
     link.padEnd(13), (status === undefined ? '-' : status.online ? 'online' : 'offline').padEnd(7),
-    String(meter.agent.pending + meter.agent.staged).padStart(6), ago.padStart(9),
+    String(meter.agent.pending + meter.agent.staged).padStart(6), ago.padStart(9), relayColumn(server, meter.id),
   ].join(' ');
 }

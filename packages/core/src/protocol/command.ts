@@ -5,9 +5,9 @@
 //   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync),
 //                       k?, c?: the meter's last uplink envelope the head-end had when it stamped t,
 //                       h?: how long after that envelope came it stamped t (ms),
-//                       ps?: protection settings (protection-settings), cf?: true (a confirming reconnect),
-//                       fw?: the image to install (firmware-update, firmware.ts) }
-//   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs?, armed?, settingsVersion? }
+//                       ps?: protection settings (protection-settings), ll?: load limit (load-limit),
+//                       cf?: true (a confirming reconnect), fw?: the image to install (firmware-update, firmware.ts) }
+//   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs?, armed?, settingsVersion?, loadLimitVersion? }
 //
 // The envelope's counter and associated data make a command authentic and unreplayable; the id
 // lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
@@ -17,9 +17,10 @@ import { parseFirmwareUpdateArgs, type FirmwareUpdateArgs } from './firmware.ts'
 import { commandIdPattern, isMap, isTime, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
 export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect' | 'protection-settings' | 'protection-arm' | 'protection-disarm'
-  | 'firmware-update';
+  | 'load-limit' | 'firmware-update';
 export const commandOps: readonly CommandOp[] = [
-  'read', 'clock-sync', 'disconnect', 'reconnect', 'protection-settings', 'protection-arm', 'protection-disarm', 'firmware-update',
+  'read', 'clock-sync', 'disconnect', 'reconnect', 'protection-settings', 'protection-arm', 'protection-disarm', 'load-limit',
+  'firmware-update',
 ];
 
 export interface Command {
@@ -37,6 +38,8 @@ export interface Command {
   readonly after?: CommandAnchor;
   /** protection-settings: the settings, as sent (the meter checks them against their schema, protection-settings.ts). */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** load-limit: the limit, as sent (the meter checks it against its schema, load-limit.ts). */
+  readonly loadLimit?: Readonly<Record<string, unknown>>;
   /** reconnect: closes a relay an earlier reconnect armed (utility practice: arm, then confirm). */
   readonly confirm?: true;
   /** firmware-update: the campaign, TUF target, version and install window (checked against FirmwareUpdateArgsSchema). */
@@ -66,6 +69,8 @@ export interface CommandResponse {
   readonly armed?: boolean;
   /** protection-*: the version of the settings the meter runs now. */
   readonly settingsVersion?: number;
+  /** load-limit: the version of the load limit the meter runs now. */
+  readonly loadLimitVersion?: number;
 }
 
 export const isCommandId = (id: unknown): id is string => typeof id === 'string' && commandIdPattern.test(id);
@@ -89,7 +94,9 @@ export function encodeCommand(command: Command): Record<string, unknown> {
   }
   const firmware = command.firmware === undefined ? {} : { fw: parseFirmwareUpdateArgs(command.firmware, `command ${command.id}`) };
   const extra = {
-    ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}), ...firmware,
+    ...(command.settings === undefined ? {} : { ps: command.settings }),
+    ...(command.loadLimit === undefined ? {} : { ll: command.loadLimit }),
+    ...(command.confirm === true ? { cf: true } : {}), ...firmware,
   };
   return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor, ...extra };
 }
@@ -107,7 +114,7 @@ export function decodeCommand(value: unknown): Command {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t, k, c, h, ps, cf, fw } = value;
+  const { id, op, exp, t, k, c, h, ps, ll, cf, fw } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof op !== 'string' || !(commandOps as readonly string[]).includes(op)) {
     return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${commandOps.join(', ')}`);
@@ -119,6 +126,9 @@ export function decodeCommand(value: unknown): Command {
   if (k === undefined && h !== undefined) return fail(`command ${id} says how long the head-end held its time (h) but after no envelope`);
   if ((op === 'protection-settings') !== (ps !== undefined) || (ps !== undefined && !isMap(ps))) {
     return fail(`command ${id} (${op}): protection settings (ps) go with protection-settings, as a map, and only there`);
+  }
+  if ((op === 'load-limit') !== (ll !== undefined) || (ll !== undefined && !isMap(ll))) {
+    return fail(`command ${id} (${op}): a load limit (ll) goes with load-limit, as a map, and only there`);
   }
   if (cf !== undefined && (cf !== true || op !== 'reconnect')) return fail(`command ${id} (${op}): a confirm (cf) is true, on a reconnect`);
   if ((op === 'firmware-update') !== (fw !== undefined)) {
@@ -136,17 +146,18 @@ export function decodeCommand(value: unknown): Command {
   }
   return {
     id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...(after === undefined ? {} : { after }),
-    ...(ps === undefined ? {} : { settings: ps }), ...(cf === true ? { confirm: true as const } : {}),
-    ...(firmware === undefined ? {} : { firmware }),
+    ...(ps === undefined ? {} : { settings: ps }), ...(ll === undefined ? {} : { loadLimit: ll }),
+    ...(cf === true ? { confirm: true as const } : {}), ...(firmware === undefined ? {} : { firmware }),
   };
 }
 
 export function encodeCommandResponse(response: CommandResponse): Record<string, unknown> {
-  const { v, id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion } = response;
+  const { v, id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion, loadLimitVersion } = response;
   return {
     v, id, ok,
     ...(armed === undefined ? {} : { armed }),
     ...(settingsVersion === undefined ? {} : { settingsVersion }),
+    ...(loadLimitVersion === undefined ? {} : { loadLimitVersion }),
     ...(code === undefined ? {} : { code }),
     ...(reason === undefined ? {} : { reason }),
     ...(batch === undefined ? {} : { batch }),
@@ -165,7 +176,7 @@ export function decodeCommandResponse(value: unknown): CommandResponse {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion } = value;
+  const { id, ok, code, reason, batch, relay, clockOffsetMs, armed, settingsVersion, loadLimitVersion } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof ok !== 'boolean') return fail(`ok of the answer to ${id} is not a boolean`);
   if (code !== undefined && (typeof code !== 'string' || !wireErrorCodePattern.test(code))) {
@@ -181,10 +192,14 @@ export function decodeCommandResponse(value: unknown): CommandResponse {
   if (settingsVersion !== undefined && !(Number.isSafeInteger(settingsVersion) && (settingsVersion as number) >= 1)) {
     return fail(`the settings version of the answer to ${id} is not a positive integer`);
   }
+  if (loadLimitVersion !== undefined && !(Number.isSafeInteger(loadLimitVersion) && (loadLimitVersion as number) >= 1)) {
+    return fail(`the load limit version of the answer to ${id} is not a positive integer`);
+  }
   return {
     v: 1, id, ok,
     ...(armed === undefined ? {} : { armed }),
     ...(settingsVersion === undefined ? {} : { settingsVersion: settingsVersion as number }),
+    ...(loadLimitVersion === undefined ? {} : { loadLimitVersion: loadLimitVersion as number }),
     ...(code === undefined ? {} : { code }),
     ...(reason === undefined ? {} : { reason }),
     ...(batch === undefined ? {} : { batch: batch as unknown as WireBatch }),

@@ -10,4 +10,6 @@ export * from './status.ts';
 export * from './event.ts';
 export * from './vectors.ts';
 export * from './protection-settings.ts';
+export * from './relay-status.ts';
+export * from './load-limit.ts';
 export * from './firmware.ts';

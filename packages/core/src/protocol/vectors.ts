@@ -66,6 +66,11 @@ export const commandVectors: VectorSet<Command> = {
       decoded: { id: 'A', op: 'protection-arm', expiresAt: expiry },
     },
     {
+      name: 'load limit, version 3',
+      wire: { v: 1, id: 'L3', op: 'load-limit', exp: expiry, ll: { version: 3, current: 32, delayMs: 30_000 } },
+      decoded: { id: 'L3', op: 'load-limit', expiresAt: expiry, loadLimit: { version: 3, current: 32, delayMs: 30_000 } },
+    },
+    {
       name: 'firmware update in a maintenance window',
       wire: { v: 1, id: 'F1', op: 'firmware-update', exp: expiry, fw: { ...firmware, notBefore: expiry - 3_600_000, notAfter: expiry } },
       decoded: {
@@ -88,6 +93,9 @@ export const commandVectors: VectorSet<Command> = {
     { name: 'empty id', wire: { v: 1, id: '', op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'id of 65 characters', wire: { v: 1, id: 'x'.repeat(65), op: 'read', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'unknown op', wire: { v: 1, id: 'x', op: 'format-disk', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
+    { name: 'load-limit without its limit', wire: { v: 1, id: 'x', op: 'load-limit', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
+    { name: 'a load limit on a read', wire: { v: 1, id: 'x', op: 'read', exp: expiry, ll: { version: 1 } },
+      code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'no expiry', wire: { v: 1, id: 'x', op: 'read' }, code: 'PW_ERR_COMMAND_INVALID' },
     { name: 'fractional expiry', wire: { v: 1, id: 'x', op: 'read', exp: 1.5 }, code: 'PW_ERR_COMMAND_INVALID' },
     {

@@ -2,8 +2,8 @@
 // the browser and the CSRF token added to every request that changes state (the contract's rule).
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
-  MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, QualityDays, Readings, Rollups, Session, TariffVersionDto, RunDto,
-  BillSummary, RunningCharges,
+  MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, ProtectionFleetDto, QualityDays, Readings, Rollups, Session,
+  TariffVersionDto, RunDto, BillSummary, RunningCharges,
 } from '@phasewire/api';
 
 /** An account as GET /billing/accounts lists it (the fields the billing page shows). */
@@ -150,6 +150,11 @@ export class ApiClient {
   /** The protection settings the meter confirmed and its trips (newest first). */
   protection(id: string): Promise<ProtectionDto> {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/protection`);
+  }
+
+  /** The tenant's latest trips with their pre-trip values, and its meters whose relay is open. */
+  protectionTrips(limit = 100): Promise<ProtectionFleetDto> {
+    return this.#request('GET', `/protection/trips${queryString({ limit })}`);
   }
 
   alarms(query: AlarmQuery): Promise<AlarmList> {

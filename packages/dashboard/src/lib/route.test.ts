@@ -6,6 +6,7 @@ import { formatRoute, parseRoute, type Route } from './route.ts';
 describe('routes', () => {
   it('parse the four views and fall back to the fleet', () => {
     assert.deepEqual(parseRoute('#/meters/sim-1'), { view: 'meter', id: 'sim-1' });
+    assert.deepEqual(parseRoute('#/trips'), { view: 'trips' });
     assert.deepEqual(parseRoute('#/meters/sim-1?alarm=a7'), { view: 'meter', id: 'sim-1', alarm: 'a7' });
     assert.deepEqual(parseRoute('#/alarms'), { view: 'alarms' });
     assert.deepEqual(parseRoute('#/devices'), { view: 'devices' });

@@ -7,6 +7,7 @@ export type Route =
   | { readonly view: 'alarms' }
   | { readonly view: 'devices' }
   | { readonly view: 'billing' }
+  | { readonly view: 'trips' }
   | { readonly view: 'bill'; readonly id: string };
 
 export function parseRoute(hash: string): Route {
@@ -33,6 +34,7 @@ export function parseRoute(hash: string): Route {
     }
   }
   if (parts[0] === 'devices' && parts.length === 1) return { view: 'devices' };
+  if (parts[0] === 'trips' && parts.length === 1) return { view: 'trips' };
   return { view: 'fleet' };
 }
 
@@ -42,6 +44,7 @@ export function formatRoute(route: Route): string {
     case 'alarms': return '#/alarms';
     case 'devices': return '#/devices';
     case 'billing': return '#/billing';
+    case 'trips': return '#/trips';
     case 'bill': return `#/bills/${encodeURIComponent(route.id)}`;
     case 'meter': {
       const base = `#/meters/${encodeURIComponent(route.id)}`;

@@ -16,6 +16,7 @@ import { DevicesView } from './devices.ts';
 import { FleetView } from './fleet.ts';
 import { LoginView } from './login.ts';
 import { MeterView } from './meter.ts';
+import { TripsView } from './trips.ts';
 
 export interface AppProps {
   readonly api: ApiClient;
@@ -26,6 +27,7 @@ export interface AppProps {
 const nav: readonly { readonly view: Route['view']; readonly href: string; readonly label: string }[] = [
   { view: 'fleet', href: '#/fleet', label: 'Fleet' },
   { view: 'alarms', href: '#/alarms', label: 'Alarms' },
+  { view: 'trips', href: '#/trips', label: 'Trips' },
   { view: 'devices', href: '#/devices', label: 'Devices' },
   { view: 'billing', href: '#/billing', label: 'Billing' },
 ];
@@ -88,6 +90,7 @@ export function App(props: AppProps) {
     case 'meter': view = html`<${MeterView} key=${route.id} ctx=${ctx} id=${route.id} alarm=${route.alarm} />`; break;
     case 'alarms': view = html`<${AlarmsView} ctx=${ctx} />`; break;
     case 'devices': view = html`<${DevicesView} ctx=${ctx} />`; break;
+    case 'trips': view = html`<${TripsView} ctx=${ctx} />`; break;
     case 'billing': view = html`<${BillingView} ctx=${ctx} />`; break;
     case 'bill': view = html`<${BillView} key=${route.id} ctx=${ctx} id=${route.id} />`; break;
     default: view = html`<${FleetView} ctx=${ctx} />`;

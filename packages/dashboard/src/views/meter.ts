@@ -15,6 +15,7 @@ import { errorText, type AppContext } from './context.ts';
 import { DeviceActions } from './device-actions.ts';
 import { PhasorDiagram } from './phasor-diagram.ts';
 import { ProtectionCard } from './protection-card.ts';
+import { relayText } from '../lib/relay.ts';
 import { appendPoint, loadSeries, rangeOf, ranges, type RangeKey } from './series.ts';
 
 const phaseColours = ['#b45309', '#111827', '#6b7280'] as const;
@@ -193,6 +194,7 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
         ${meter === undefined ? html`<span aria-busy="true">Loading…</span>` : html`
           <span class=${`badge ${meter.online ? 'ok' : 'bad'}`} data-testid="meter-online">${meter.online ? 'online' : 'offline'}</span>
           <span class="badge" data-testid="meter-state">${meter.state}</span>
+          <span class=${`badge ${meter.relay?.state === 'open' ? 'warn' : ''}`} data-testid="meter-relay">${relayText(meter.relay)}</span>
           <span class="muted">${meter.model ?? 'unknown model'} · ${meter.link ?? 'no link'} · serial ${meter.serial} · last seen ${
             formatAge(meter.lastSeen, Date.now())}
             ${meter.certificate === null ? ' · no certificate'

@@ -4,6 +4,7 @@
 // parts are built in the order the readings flow, so none needs one built after it: the bus, the
 // poller (every meter's reading source), the agents on those sources; then polling starts with the
 // agents as the takers of each snapshot the poller holds.
+import { defaultProtectionSettings } from '@phasewire/core/protocol';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LinkProfile } from '@phasewire/agent';
@@ -15,6 +16,7 @@ import { loadProfiles } from '@phasewire/modbus/node';
 import type { GatewayConfig } from '../gateway-config.ts';
 import { parseGatewayConfig } from '../gateway-config.ts';
 import { GatewayPoller } from '../gateway-poller.ts';
+import { PolledProtection } from '../polled-protection.ts';
 import { openConfiguredBus } from './configured-bus.ts';
 
 /** Where a gateway reports: progress and statistics to `out`, trouble to `err` (each text ends its own lines). */
@@ -81,7 +83,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayRunOpt
   const bus = await openConfiguredBus(config, profiles, output.out);
   // The first snapshot of a run of implausible ones is logged, and the first plausible one after it.
   const implausibleRun = new Set<MeterId>();
+  // Protection on the polls of the meters gateway.json switches it on for, each with its settings.
+  const guarded = config.meters.filter((m) => m.protection !== undefined);
+  const protection = guarded.length === 0 ? undefined
+    : new PolledProtection(guarded.map((m) => m.meter),
+      (meter) => guarded.find((m) => m.meter === meter)?.protection ?? defaultProtectionSettings);
   const poller = new GatewayPoller({
+    ...(protection === undefined ? {} : { protection }),
     client: bus.client, timers: bus.timers, clock: bus.clock, devices: bus.devices, maxInFlight: bus.maxInFlight,
     onImplausible: (snapshot, problems) => {
       if (implausibleRun.has(snapshot.meter)) return;

@@ -30,9 +30,10 @@ import { DeviceActivity } from './device-activity.ts';
 import type { DeviceActivityOptions, DeviceStatus } from './device-activity.ts';
 import { SideChannels } from './side-channels.ts';
 import { sampledLog } from './sampled-log.ts';
-import { protectionView } from './protection-view.ts';
+import { protectionFleetView, protectionView } from './protection-view.ts';
+import { RelayStates } from './relay-states.ts';
 import type { CommandParams } from '../command-message.ts';
-import type { ProtectionView } from '../protection-view.ts';
+import type { ProtectionFleetView, ProtectionView } from '../protection-view.ts';
 import type { BrokerHealth } from './broker-health.ts';
 
 export type BrokerMode =
@@ -89,6 +90,8 @@ export interface HeadEnd {
   sendCommand(device: DeviceId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
   /** The protection settings the device last confirmed, and its trips (events of kind protection-trip), newest first. */
   protection(device: DeviceId, limit?: number): ProtectionView;
+  /** The fleet's latest trips (newest first) and the meters whose relay is open now. */
+  protectionFleet(limit?: number): ProtectionFleetView;
   /** What is known of command `id` sent to `device`. */
   command(device: DeviceId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
@@ -181,8 +184,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       }
     }
   });
+  const relayStates = new RelayStates(options.db);
   const sideChannels = new SideChannels({
-    activity, receiver, ingest, clock: options.clock, registry,
+    activity, receiver, ingest, clock: options.clock, registry, relayStates,
     acknowledge: (sender, device, opened) => commands.acknowledge(sender, device, opened),
   });
   const mode = options.broker;
@@ -215,7 +219,8 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       return () => { statusListeners.delete(listener); };
     },
     sendCommand: (device, kind, waitMs, params) => commands.send(device, kind, waitMs, params),
-    protection: (device, limit = 50) => protectionView(commandLog, activity, device, limit),
+    protection: (device, limit = 50) => protectionView(commandLog, activity, relayStates, device, limit),
+    protectionFleet: (limit = 100) => protectionFleetView(relayStates, limit),
     command: (device, id) => commands.get(device, id),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());

@@ -3,18 +3,32 @@
 // kind `protection-trip`, each with its sequence of events and pre-trip values), newest first.
 import type { CommandLog } from './command-log.ts';
 import type { DeviceActivity } from './device-activity.ts';
-import type { ProtectionView } from '../protection-view.ts';
+import type { ProtectionFleetView, ProtectionView } from '../protection-view.ts';
+import type { RelayStates } from './relay-states.ts';
 
-export function protectionView(log: CommandLog, activity: DeviceActivity, device: string, limit: number): ProtectionView {
+export function protectionView(log: CommandLog, activity: DeviceActivity, relays: RelayStates, device: string,
+  limit: number): ProtectionView {
   const latest = log.latestDone(device, 'protection-settings');
   const settings = latest?.params['settings'];
+  const limited = log.latestDone(device, 'load-limit');
+  const loadLimit = limited?.params['loadLimit'];
+  const { device: _device, ...relay } = relays.get(device) ?? { device };
   const trips = activity.events(device, 10 * limit).filter((event) => event.kind === 'protection-trip').slice(0, limit)
     .map((event) => ({ receivedAt: event.at, record: event.body as Record<string, unknown> }));
   return {
+    relay: 'relay' in relay ? relay : null,
+    loadLimit: limited === undefined || typeof loadLimit !== 'object' || loadLimit === null ? null : {
+      version: Number((loadLimit as Record<string, unknown>)['version']), limit: loadLimit as Record<string, unknown>,
+      confirmedAt: limited.record.settledAt ?? limited.record.sentAt,
+    },
     settings: latest === undefined || typeof settings !== 'object' || settings === null ? null : {
       version: Number((settings as Record<string, unknown>)['version']), settings: settings as Record<string, unknown>,
       confirmedAt: latest.record.settledAt ?? latest.record.sentAt, command: latest.record.id,
     },
     trips,
   };
+}
+
+export function protectionFleetView(relays: RelayStates, limit: number): ProtectionFleetView {
+  return { trips: relays.trips(limit), open: relays.open() };
 }

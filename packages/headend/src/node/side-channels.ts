@@ -7,15 +7,17 @@
 // counter, as readings and command answers are: a meter agent puts its events (protection trips) in
 // its durable queue, in counter order with its readings, and drops one only on that ack. A copy sent
 // again after a lost ack is refused by the replay window; when it authenticates it is acknowledged
-// again (and recorded once).
+// again (and recorded once). The sealed relay status (envelope type `status`, relay-states.ts) comes
+// the same way and is acknowledged the same way; the latest per meter is kept.
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
-import { decodeStatus } from '@phasewire/core/protocol';
+import { decodeRelayStatus, decodeStatus } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
 import type { Ingest } from './ingest.ts';
 import type { DeviceActivity } from './device-activity.ts';
+import type { RelayStates } from './relay-states.ts';
 
 export type SideChannel = 'status' | 'up/events';
 
@@ -27,6 +29,8 @@ export interface SideChannelsOptions {
   readonly clock: Clock;
   /** Keeps the model and link a status message reports (the fleet's "by link" view and `?link=` read them). */
   readonly registry?: Pick<DeviceRegistry, 'describe'>;
+  /** Where the sealed relay statuses go; absent: they are refused as of the wrong type. */
+  readonly relayStates?: RelayStates;
   /** Acknowledges an event's envelope (sealed ack of its counter), so that it leaves the device's queue. */
   readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue) => Promise<void>;
 }
@@ -72,19 +76,37 @@ export class SideChannels {
         // A copy of an event taken before (its ack was lost): acknowledged again if it authenticates.
         if (!(error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY') || this.#o.acknowledge === undefined) throw error;
         const again = await this.#o.receiver.reopenValue(sender, payload);
-        if (again.header.messageType !== 'event') throw error;
-        activity.event(device, again.header.keyId, again.header.counter, clock.now(), again.value);
+        if (!this.#takes(again)) throw error;
+        this.#record(device, again);
         await this.#o.acknowledge(sender, device, again);
         return;
       }
-      if (opened.header.messageType !== 'event') {
+      if (!this.#takes(opened)) {
         throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
-          + `the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
+          + `the envelope holds a ${opened.header.messageType} message; expected an event or a relay status on up/events`);
       }
-      activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
+      this.#record(device, opened);
       await this.#o.acknowledge?.(sender, device, opened);
     } catch (error) {
       ingest.refuse(sender, error, error instanceof DecodeError ? 'malformed' : undefined);
     }
+  }
+
+  #takes(opened: OpenedValue): boolean {
+    const type = opened.header.messageType;
+    return type === 'event' || (type === 'status' && this.#o.relayStates !== undefined);
+  }
+
+  #record(device: MeterId, opened: OpenedValue): void {
+    const { keyId, counter, messageType } = opened.header;
+    const now = this.#o.clock.now();
+    if (messageType === 'event') {
+      this.#o.activity.event(device, keyId, counter, now, opened.value);
+      return;
+    }
+    // Decoded before it is recorded: a relay status that does not decode is refused, unacknowledged.
+    const status = decodeRelayStatus(opened.value);
+    this.#o.activity.seen(device, now);
+    this.#o.relayStates?.record(device, keyId, counter, now, status);
   }
 }

@@ -44,7 +44,7 @@ export function createProtectedMeter(options: ProtectedMeterOptions): ProtectedM
         evaluations++;
         const trip = protection.evaluate(options.start + t, inputFromMeasurement(m, input));
         if (trip === undefined) return;
-        control.tripped();
+        control.tripped(trip.fn);
         options.onTrip?.(trip);
       },
     },

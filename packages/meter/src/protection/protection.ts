@@ -3,12 +3,12 @@
 // events from the first pickup to the trip, with the values before the trip. Pure: time is the
 // caller's (the meter's simulated time, or a gateway's poll time), in ms.
 import { lvur, maxDeviationRatio } from '@phasewire/core';
-import type { ProtectionSettings } from '@phasewire/core/protocol';
+import { limitsLoad, type LoadLimit, type ProtectionSettings } from '@phasewire/core/protocol';
 import { DefiniteTimeElement, InverseTimeElement, type ElementChange } from './elements.ts';
 import { voltageSequence, type ProtectionInput } from './protection-input.ts';
 
 export type ProtectionFunction = 'phase-loss' | 'undervoltage' | 'overvoltage' | 'voltage-unbalance' | 'voltage-unbalance-warning'
-  | 'phase-sequence' | 'current-unbalance' | 'single-phasing' | 'overcurrent' | 'neutral-overcurrent';
+  | 'phase-sequence' | 'current-unbalance' | 'single-phasing' | 'overcurrent' | 'neutral-overcurrent' | 'load-limit';
 
 /** One entry of the sequence of events. */
 export interface SequenceEvent {
@@ -114,6 +114,7 @@ export class Protection {
   #last: ProtectionInput | undefined;
   #unbalance = 0;
   #warning = false;
+  #loadLimit: LoadLimit | undefined;
   readonly #dt: Record<Exclude<ProtectionFunction, 'overcurrent'>, DefiniteTimeElement>;
   readonly #overcurrent: InverseTimeElement;
 
@@ -124,7 +125,7 @@ export class Protection {
     this.#dt = {
       'phase-loss': el('under'), undervoltage: el('under'), overvoltage: el('over'), 'voltage-unbalance': el('over'),
       'voltage-unbalance-warning': el('over'), 'phase-sequence': el('over'), 'current-unbalance': el('over'), 'single-phasing': el('over'),
-      'neutral-overcurrent': el('over'),
+      'neutral-overcurrent': el('over'), 'load-limit': el('over'),
     };
     const oc = settings.overcurrent;
     this.#overcurrent = new InverseTimeElement(oc.curve, oc.pickup, oc.tms, oc.resetMs, settings.hysteresis);
@@ -140,6 +141,21 @@ export class Protection {
     this.#s = settings;
     this.#configure();
     this.#resetElements();
+  }
+
+  /** The load limit (docs/protection.md, "Load limiting"), or undefined when none is set. */
+  get loadLimit(): LoadLimit | undefined {
+    return this.#loadLimit;
+  }
+
+  /**
+   * Sets or clears the load limit; it takes effect at the next evaluation. Load limiting is the
+   * supplier's policy, not protection: it acts armed or disarmed.
+   */
+  setLoadLimit(limit: LoadLimit | undefined): void {
+    this.#loadLimit = limit;
+    this.#dt['load-limit'].set(1, limit?.delayMs ?? 0, this.#s.hysteresis);
+    this.#dt['load-limit'].reset();
   }
 
   get armed(): boolean {
@@ -234,6 +250,8 @@ export class Protection {
     // Single phasing: one line carries under 5 % of the average while the motor is loaded.
     step('single-phasing', s.currentUnbalance.enabled && loaded, Math.min(...i) < 0.05 * average ? 1 : 0);
     step('neutral-overcurrent', s.neutralOvercurrent.enabled, input.neutral / inRated);
+    const load = this.#loadOf(input);
+    step('load-limit', load !== undefined, load?.ratio ?? 0);
     if (s.overcurrent.enabled) {
       const change = this.#overcurrent.update(t, Math.max(...i) / inRated);
       if (change !== undefined) this.#note({ at: t, fn: 'overcurrent', change, value: Math.max(...i) / inRated });
@@ -241,15 +259,33 @@ export class Protection {
     }
     const now = valuesOf(input);
     this.#before = now;
-    const first = trips[0];
-    if (first === undefined || !this.#armed) return undefined;
-    return this.#trip(t, first[0], first[1], now, values);
+    const first = this.#armed ? trips[0] : trips.find(([fn]) => fn === 'load-limit');
+    if (first === undefined) return undefined;
+    return this.#trip(t, first[0], first[1], now, values, first[0] === 'load-limit' ? load?.reason : undefined);
   }
 
-  #trip(t: number, fn: ProtectionFunction, value: number, values: ProtectionValues, before: ProtectionValues | undefined): TripRecord {
+  /** The load against the load limit: the larger of current over its limit and demand over its limit. */
+  #loadOf(input: ProtectionInput): { readonly ratio: number; readonly reason: string } | undefined {
+    const limit = this.#loadLimit;
+    if (!limitsLoad(limit)) return undefined;
+    const current = Math.max(input.current[0] ?? 0, input.current[1] ?? 0, input.current[2] ?? 0);
+    let demand = 0;
+    for (let p = 0; p < 3; p++) {
+      demand += (input.voltageRe[p] ?? 0) * (input.currentRe[p] ?? 0) + (input.voltageIm[p] ?? 0) * (input.currentIm[p] ?? 0);
+    }
+    const byCurrent = limit.current === undefined ? 0 : current / limit.current;
+    const byDemand = limit.demand === undefined ? 0 : demand / limit.demand;
+    const reason = byCurrent >= byDemand
+      ? `load limit: highest line current ${current.toFixed(1)} A, over the limit of ${String(limit.current)} A`
+      : `load limit: demand ${(demand / 1000).toFixed(2)} kW, over the limit of ${((limit.demand ?? 0) / 1000).toFixed(2)} kW`;
+    return { ratio: Math.max(byCurrent, byDemand), reason: `${reason} (limit version ${limit.version})` };
+  }
+
+  #trip(t: number, fn: ProtectionFunction, value: number, values: ProtectionValues, before: ProtectionValues | undefined,
+    reason?: string): TripRecord {
     const pickup = fn === 'overcurrent' ? this.#overcurrent.pickup : this.#dt[fn].pickup;
     const record: TripRecord = {
-      at: t, fn, reason: reasonOf(fn, value, pickup), value: round(value, 1e4), pickup, settingsVersion: this.#s.version, values,
+      at: t, fn, reason: reason ?? reasonOf(fn, value, pickup), value: round(value, 1e4), pickup, settingsVersion: this.#s.version, values,
       ...(before === undefined ? {} : { before }), events: this.#events,
     };
     this.#relay.open();
@@ -283,6 +319,7 @@ export class Protection {
     this.#dt['current-unbalance'].set(s.currentUnbalance.pickup, s.currentUnbalance.delayMs, h);
     this.#dt['single-phasing'].set(0.5, s.currentUnbalance.singlePhasingDelayMs, 0);
     this.#dt['neutral-overcurrent'].set(s.neutralOvercurrent.pickup, s.neutralOvercurrent.delayMs, h);
+    this.#dt['load-limit'].set(1, this.#loadLimit?.delayMs ?? 0, h);
     const oc = s.overcurrent;
     this.#overcurrent.set(oc.curve, oc.pickup, oc.tms, oc.resetMs, h);
   }
@@ -305,5 +342,6 @@ function reasonOf(fn: ProtectionFunction, value: number, pickup: number): string
     case 'single-phasing': return 'single phasing: one line carries under 5 % of the average current';
     case 'overcurrent': return `over-current ${value.toFixed(2)} × In, pickup ${pickup} × In (inverse time)`;
     case 'neutral-overcurrent': return `neutral over-current ${value.toFixed(3)} × In, over ${pickup} × In`;
+    case 'load-limit': return `load limit: load ${value.toFixed(2)} × the limit`;
   }
 }

@@ -22,12 +22,15 @@ export interface RelayControlState {
   readonly armed: boolean;
   /** Why the relay is open: a protection trip, or the head-end's disconnect. */
   readonly openedBy?: 'trip' | 'remote';
+  /** The function that tripped it (`phase-loss`, `load-limit`, …) when a trip opened it. */
+  readonly fn?: string;
 }
 
 export class RelayControl {
   readonly #relay: LoadRelay;
   #armed = false;
   #openedBy: 'trip' | 'remote' | undefined;
+  #fn: string | undefined;
   /** Why closing is blocked now (protection's check of the supply side), or undefined. */
   readonly #blocked: () => string | undefined;
 
@@ -43,6 +46,7 @@ export class RelayControl {
     if (state.relay === 'closed') this.#relay.close();
     this.#armed = state.armed === true && this.#relay.state === 'open';
     this.#openedBy = this.#relay.state === 'open' ? state.openedBy : undefined;
+    this.#fn = this.#openedBy === 'trip' ? state.fn : undefined;
   }
 
   get relay(): LoadRelay {
@@ -50,21 +54,26 @@ export class RelayControl {
   }
 
   state(): RelayControlState {
-    return { relay: this.#relay.state, armed: this.#armed, ...(this.#openedBy === undefined ? {} : { openedBy: this.#openedBy }) };
+    return {
+      relay: this.#relay.state, armed: this.#armed, ...(this.#openedBy === undefined ? {} : { openedBy: this.#openedBy }),
+      ...(this.#fn === undefined ? {} : { fn: this.#fn }),
+    };
   }
 
   disconnect(): RelayOutcome {
     this.#relay.open();
     this.#armed = false;
     this.#openedBy = 'remote';
+    this.#fn = undefined;
     return this.#ok();
   }
 
   /** Protection opened the relay (Protection.evaluate did); it stays open until reconnected by policy. */
-  tripped(): void {
+  tripped(fn?: string): void {
     this.#relay.open();
     this.#armed = false;
     this.#openedBy = 'trip';
+    this.#fn = fn;
   }
 
   /** A reconnect command: with policy 'arm', arms (or, `confirm`ing an armed relay, closes); with 'direct', closes. */
@@ -98,6 +107,7 @@ export class RelayControl {
     this.#relay.close();
     this.#armed = false;
     this.#openedBy = undefined;
+    this.#fn = undefined;
     return this.#ok();
   }
 
