@@ -26,7 +26,14 @@ function ensureRoom(doc: PDFKit.PDFDocument, cursor: Cursor, height: number): vo
   cursor.y = page.margin;
 }
 
-function row(doc: PDFKit.PDFDocument, cursor: Cursor, cells: readonly Cell[], bold = false, colour = colours.text): void {
+/**
+ * Text in the standard fonts' WinAnsi encoding (PDF 32000-1 Annex D), which has ± and … but not the minus sign or ≤: those would
+ * print as other glyphs.
+ */
+const winAnsi = (text: string): string => text.replaceAll('\u2212', '-').replaceAll('\u2264', '<=');
+
+function row(doc: PDFKit.PDFDocument, cursor: Cursor, given: readonly Cell[], bold = false, colour = colours.text): void {
+  const cells = given.map(([text, x, width, align]): Cell => [winAnsi(text), x, width, align]);
   ensureRoom(doc, cursor, 16);
   doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8.5).fillColor(colour);
   let height = 0;
