@@ -192,11 +192,18 @@ export function weeklyPqReport(input: WeeklyReportInput): WeeklyPqReport {
     : `${aggregationMs / 60_000}-minute readings, each taken as one value: the store holds nothing finer than 10 minutes`;
 
   const events = readingMs === null ? [] : detectEvents(readings, un, readingMs);
-  const intervals: PqInterval[] = aggregate(readings, week.from, week.to, aggregationMs).map((i) => ({
-    ...i,
-    flags: [...new Set(events.filter((e) => overlapMs({ from: i.start, to: i.end }, { from: e.start, to: e.end ?? week.to }) > 0)
-      .map((e) => e.kind))].sort(),
-  }));
+  // Each event flags the intervals its span [start, end) overlaps, found by index rather than by testing every pair.
+  const aggregated = aggregate(readings, week.from, week.to, aggregationMs);
+  const flagSets = aggregated.map(() => new Set<PqEventKind>());
+  for (const e of events) {
+    const span = { from: e.start, to: e.end ?? week.to };
+    for (let k = Math.max(0, Math.floor((span.from - week.from) / aggregationMs)); k < aggregated.length; k++) {
+      const i = aggregated[k];
+      if (i === undefined || i.start >= span.to) break;
+      if (overlapMs({ from: i.start, to: i.end }, span) > 0) flagSets[k]?.add(e.kind);
+    }
+  }
+  const intervals: PqInterval[] = aggregated.map((i, k) => ({ ...i, flags: [...(flagSets[k] ?? [])].sort() }));
   const judged = intervals.filter((i) => i.readings > 0 && i.flags.length === 0);
   const voltageJudged = intervals.filter((i) => i.readings > 0 && !i.flags.includes('interruption'));
   const phase = (values: (i: PqInterval) => Triple, k: number, from = judged): (number | null)[] => from.map((i) => values(i)[k] ?? null);
