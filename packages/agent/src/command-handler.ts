@@ -228,6 +228,11 @@ export class CommandHandler {
         response = { v: 1, id: command.id, ok: true, ...(version >= 1 ? { settingsVersion: version } : {}) };
         break;
       }
+      case 'firmware-update':
+        // Until the agent's updater takes the command, it is answered as unsupported, not dropped.
+        response = { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED',
+          reason: `Cannot execute command ${command.id} (firmware-update): this agent has no firmware updater` };
+        break;
     }
     this.#answered(command.op, response, command.expiresAt);
     return { command, response, executed: true };
@@ -263,6 +268,7 @@ function unsupportedWhat(op: CommandOp): string {
     case 'clock-sync': return 'clock to set';
     case 'disconnect':
     case 'reconnect': return 'load relay';
+    case 'firmware-update': return 'firmware updater';
     default: return 'local protection';
   }
 }

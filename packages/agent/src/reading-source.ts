@@ -53,5 +53,6 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'protection-settings':
     case 'protection-arm':
     case 'protection-disarm': return source.protection !== undefined;
+    case 'firmware-update': return false;
   }
 }

@@ -38,6 +38,14 @@ export const errorCodes = {
     + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
   PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
     + 'or does not fit its schema.' },
+  PW_ERR_FIRMWARE_PROGRESS: { family: 'decode', summary: 'A firmware-progress event (docs/firmware.md, campaigns) '
+    + 'does not fit its schema: '
+    + 'a campaign id, a TUF target path, a version and one of the firmware states.' },
+  PW_ERR_CAMPAIGN_INVALID: { family: 'validation', summary: 'A firmware campaign is refused: no target image, no device selected, '
+    + 'waves that do not grow to 100 %, a threshold outside 0 to 1, a maintenance window or zone that is not one.' },
+  PW_ERR_CAMPAIGN_NOT_FOUND: { family: 'validation', summary: 'A firmware campaign id names no campaign.' },
+  PW_ERR_CAMPAIGN_STATE: { family: 'validation', summary: 'A firmware campaign action does not fit the campaign\'s state '
+    + '(resuming a running campaign, pausing a finished one, any action on an aborted one).' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },
