@@ -9,6 +9,7 @@ export * from './api-errors.ts';
 export * from './meter-list.ts';
 export * from './rate-limiter.ts';
 export * from './latest-power-quality.ts';
+export * from './power-quality-dto.ts';
 export * from './alarm-service-port.ts';
 export * from './export-dto.ts';
 export { greenButtonFeed, type GreenButtonBill, type GreenButtonRequest, type GreenButtonSeries } from './export/greenbutton.ts';

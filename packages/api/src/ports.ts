@@ -63,6 +63,8 @@ export interface PowerQualityPort {
   summary(meter: MeterId, range: TimeRange): Promise<PowerQuality | null>;
   /** The latest voltage unbalance factor (IEC 61000-4-30), %, or null when unknown. */
   vufPercent(meter: MeterId): number | null;
+  /** The meter's declared voltage Udin (V) and nominal frequency (Hz) from the MDM's meter setup; the setup's defaults without it. */
+  declared?(meter: MeterId): { readonly voltage: number; readonly frequency: number };
 }
 
 /** An event for the live feed; the API keeps only the caller's tenant's. Times are ms since the epoch. */

@@ -54,6 +54,7 @@ export { analyticsQuantities, commitOf, defaultProcessOptions, processMeter, typ
   type SnapshotSource } from './service/process-meter.ts';
 export { fleetSnapshots } from './service/fleet-snapshots.ts';
 export { powerQualitySummary, type Figure, type PowerQualitySummary } from './service/power-quality.ts';
+export * from './power-quality/index.ts';
 export { firstReadingAt, qualityDays, type QualityDay, type QualityDayOptions } from './service/quality-days.ts';
 export type {
   Decimal, LocalDate, LocalTime, CurrencyCode, Money, RoundingMode, Season, DayType, TouWindow, TouSchedule, FixedComponent,

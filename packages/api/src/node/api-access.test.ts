@@ -59,6 +59,10 @@ function cases(rig: ApiRig, who: string, n: number, which?: string): Record<stri
       check: (j) => { assert.equal(j.days.length, 1); } },
     'GET /api/v1/meters/:id/power-quality': { path: '/api/v1/meters/m-a1/power-quality', ok: 200,
       check: (j) => { assert.equal(j.unbalance.vuf.standard, 'IEC 61000-4-30 VUF'); } },
+    'GET /api/v1/meters/:id/power-quality/weekly': { path: '/api/v1/meters/m-a1/power-quality/weekly?week=2026-W03&zone=Europe/Berlin',
+      ok: 200, check: (j) => { assert.equal(j.week, '2026-W03'); assert.equal(j.criteria.length, 12); } },
+    'GET /api/v1/meters/:id/power-quality/weekly.csv': { path: '/api/v1/meters/m-a1/power-quality/weekly.csv?week=2026-W03', ok: 200 },
+    'GET /api/v1/meters/:id/power-quality/weekly.pdf': { path: '/api/v1/meters/m-a1/power-quality/weekly.pdf?week=2026-W03', ok: 200 },
     'GET /api/v1/alarms': { path: '/api/v1/alarms?state=all', ok: 200,
       check: (j) => { const ids = j.items.map((a: { id: string }) => a.id); assert.equal(ids.includes('al-1'), true);
       assert.equal(ids.includes('al-9'), false); } },

@@ -43,6 +43,7 @@ import type { ScryptCost } from './passwords.ts';
 import { accountRoutes } from './routes-accounts.ts';
 import { meterRoutes } from './routes-meters.ts';
 import { exportRoutes } from './routes-exports.ts';
+import { powerQualityRoutes } from './routes-power-quality.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { protectionRoutes } from './routes-protection.ts';
 import { healthRoutes, operationsPaths } from './routes-health.ts';
@@ -272,6 +273,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   accountRoutes(app, ctx);
   meterRoutes(app, ctx);
   exportRoutes(app, ctx);
+  powerQualityRoutes(app, ctx);
   operationRoutes(app, ctx);
   protectionRoutes(app, ctx);
   healthRoutes(app, options.operations, performance.now());

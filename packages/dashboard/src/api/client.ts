@@ -3,7 +3,7 @@
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
   MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, ProtectionFleetDto, QualityDays, Readings, Rollups, Session,
-  TariffVersionDto, RunDto, BillSummary, RunningCharges,
+  TariffVersionDto, RunDto, BillSummary, RunningCharges, WeeklyPowerQuality,
 } from '@phasewire/api';
 
 /** An account as GET /billing/accounts lists it (the fields the billing page shows). */
@@ -145,6 +145,16 @@ export class ApiClient {
 
   powerQuality(id: string, range: Range): Promise<PowerQuality> {
     return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality${queryString({ ...range })}`);
+  }
+
+  /** The EN 50160 weekly report of a meter (docs/power-quality.md): an ISO week in a zone, the API's defaults when absent. */
+  weeklyPowerQuality(id: string, week?: string, zone?: string): Promise<WeeklyPowerQuality> {
+    return this.#request('GET', `/meters/${encodeURIComponent(id)}/power-quality/weekly${queryString({ week, zone })}`);
+  }
+
+  /** Where the browser downloads the weekly report as CSV (analyst and above) or PDF. */
+  weeklyPowerQualityUrl(id: string, format: 'csv' | 'pdf', week?: string, zone?: string): string {
+    return `${this.#base}/meters/${encodeURIComponent(id)}/power-quality/weekly.${format}${queryString({ week, zone })}`;
   }
 
   /** The protection settings the meter confirmed and its trips (newest first). */

@@ -8,6 +8,11 @@ describe('routes', () => {
     assert.deepEqual(parseRoute('#/meters/sim-1'), { view: 'meter', id: 'sim-1' });
     assert.deepEqual(parseRoute('#/trips'), { view: 'trips' });
     assert.deepEqual(parseRoute('#/meters/sim-1?alarm=a7'), { view: 'meter', id: 'sim-1', alarm: 'a7' });
+    assert.deepEqual(parseRoute('#/meters/sim-1/power-quality?week=2026-W02&zone=Europe%2FBerlin'),
+      { view: 'power-quality', id: 'sim-1', week: '2026-W02', zone: 'Europe/Berlin' });
+    assert.deepEqual(parseRoute('#/meters/sim-1/power-quality'), { view: 'power-quality', id: 'sim-1' });
+    assert.equal(formatRoute({ view: 'power-quality', id: 'a b', week: '2026-W02', zone: 'Europe/Berlin' }),
+      '#/meters/a%20b/power-quality?week=2026-W02&zone=Europe%2FBerlin');
     assert.deepEqual(parseRoute('#/alarms'), { view: 'alarms' });
     assert.deepEqual(parseRoute('#/devices'), { view: 'devices' });
     assert.deepEqual(parseRoute(''), { view: 'fleet' });

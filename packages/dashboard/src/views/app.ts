@@ -17,6 +17,7 @@ import { FleetView } from './fleet.ts';
 import { LoginView } from './login.ts';
 import { MeterView } from './meter.ts';
 import { TripsView } from './trips.ts';
+import { PowerQualityView } from './power-quality.ts';
 
 export interface AppProps {
   readonly api: ApiClient;
@@ -71,7 +72,7 @@ export function App(props: AppProps) {
       heading.tabIndex = -1;
       heading.focus({ preventScroll: true });
     }
-  }, [route.view, route.view === 'meter' || route.view === 'bill' ? route.id : '']);
+  }, [route.view, route.view === 'meter' || route.view === 'bill' || route.view === 'power-quality' ? route.id : '']);
 
   const announce = useCallback((text: string) => { setMessage(text); }, []);
   const ctx = useMemo<AppContext | undefined>(
@@ -88,6 +89,8 @@ export function App(props: AppProps) {
   let view;
   switch (route.view) {
     case 'meter': view = html`<${MeterView} key=${route.id} ctx=${ctx} id=${route.id} alarm=${route.alarm} />`; break;
+    case 'power-quality': view = html`<${PowerQualityView} key=${route.id} ctx=${ctx} id=${route.id} week=${route.week}
+      zone=${route.zone} />`; break;
     case 'alarms': view = html`<${AlarmsView} ctx=${ctx} />`; break;
     case 'devices': view = html`<${DevicesView} ctx=${ctx} />`; break;
     case 'trips': view = html`<${TripsView} ctx=${ctx} />`; break;
@@ -95,7 +98,7 @@ export function App(props: AppProps) {
     case 'bill': view = html`<${BillView} key=${route.id} ctx=${ctx} id=${route.id} />`; break;
     default: view = html`<${FleetView} ctx=${ctx} />`;
   }
-  const current = route.view === 'meter' ? 'fleet' : route.view === 'bill' ? 'billing' : route.view;
+  const current = route.view === 'meter' || route.view === 'power-quality' ? 'fleet' : route.view === 'bill' ? 'billing' : route.view;
   const shown = nav.filter((n) => n.view !== 'billing' || hasRole(ctx.session.user.role, 'billing'));
   return html`
     <a class="skip" href="#main"

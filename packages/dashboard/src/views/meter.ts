@@ -16,6 +16,7 @@ import { DeviceActions } from './device-actions.ts';
 import { PhasorDiagram } from './phasor-diagram.ts';
 import { ProtectionCard } from './protection-card.ts';
 import { relayText } from '../lib/relay.ts';
+import { formatRoute } from '../lib/route.ts';
 import { appendPoint, loadSeries, rangeOf, ranges, type RangeKey } from './series.ts';
 
 const phaseColours = ['#b45309', '#111827', '#6b7280'] as const;
@@ -188,7 +189,8 @@ export function MeterView(props: { readonly ctx: AppContext; readonly id: string
   }
   return html`
     <main id="main" class="view meter" aria-labelledby="meter-title">
-      <p class="crumbs"><a href="#/fleet">Fleet</a> › ${id}</p>
+      <p class="crumbs"><a href="#/fleet">Fleet</a> › ${id} · <a href=${formatRoute({ view: 'power-quality', id })}>Power quality
+        report (EN 50160)</a></p>
       <header class="meter-head">
         <h1 id="meter-title">Meter ${id}</h1>
         ${meter === undefined ? html`<span aria-busy="true">Loading…</span>` : html`

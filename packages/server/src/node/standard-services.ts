@@ -308,6 +308,10 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         return values.size === 0 ? null : latestPowerQuality(values);
       },
       vufPercent: (meter) => latest.vufPercent(meter),
+      declared(meter: MeterId) {
+        const meta = meterMetadata(meter, config.mdm.meters);
+        return { voltage: meta.nominalVoltage, frequency: meta.nominalFrequency };
+      },
     };
     const billing = await openBillingStore(config.store.kind === 'sqlite'
       ? { ...config.store, path: inData(context.dataDir, config.store.path) } : config.store, clock);
