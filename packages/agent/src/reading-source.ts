@@ -53,5 +53,7 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'protection-settings':
     case 'protection-arm':
     case 'protection-disarm': return source.protection !== undefined;
+    // The agent's updater, not the source, takes firmware (agent-commands.ts).
+    case 'firmware-update': return false;
   }
 }

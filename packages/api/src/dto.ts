@@ -223,7 +223,7 @@ export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 // ── commands, revocation, enrollment
 export const CommandKindDto = Type.Union([
   Type.Literal('read'), Type.Literal('clock-sync'), Type.Literal('disconnect'), Type.Literal('reconnect'),
-  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'),
+  Type.Literal('protection-settings'), Type.Literal('protection-arm'), Type.Literal('protection-disarm'), Type.Literal('firmware-update'),
 ]);
 export type CommandKindDto = Static<typeof CommandKindDto>;
 export const CommandBody = Type.Object({

@@ -38,6 +38,10 @@ export const errorCodes = {
     + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
   PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
     + 'or does not fit its schema.' },
+  PW_ERR_FIRMWARE_BUNDLE: { family: 'validation', summary: 'A simulated meter\'s firmware bundle (a slot\'s bytes) is not UTF-8 JSON '
+    + 'or does not fit its schema: the device does not run it (a trial of it rolls back).' },
+  PW_ERR_FIRMWARE_BUSY: { family: 'validation', summary: 'A firmware-update command while the device is already on another update '
+    + '(downloading, staged or on trial): it is answered with this code; the running update goes on.' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },

@@ -6,6 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '@phasewire/core';
 import { encodeStatus } from '@phasewire/core/protocol';
+import type { StatusFirmware } from '@phasewire/core/protocol';
 import type { MeterId, Random } from '@phasewire/core';
 import { Backoff } from '../backoff.ts';
 import { UplinkPolicy } from '../uplink-policy.ts';
@@ -31,6 +32,8 @@ export interface AgentLinkOptions {
   /** The connection closed (whatever the reason): nothing is in flight any more. */
   readonly onClosed: () => void;
   readonly describe?: AgentDescription;
+  /** The firmware it runs, said in each `online` status. */
+  readonly firmware?: () => StatusFirmware;
 }
 
 /** How long a stopping agent waits for the broker to acknowledge its goodbye. */
@@ -137,6 +140,8 @@ export class AgentLink {
     this.#closing?.end(true);
     const client = this.#client;
     this.#client = undefined;
+    // Nothing is in flight on a link stopped (a restart into another firmware image starts it again).
+    if (client !== undefined) this.#o.onClosed();
     if (client?.connected === true) {
       // The goodbye is QoS 1: a link that dies before its PUBACK would leave the callback waiting
       // for a resend that never comes (no reconnect once stopped). Whatever comes first ends it:
@@ -196,7 +201,9 @@ export class AgentLink {
     client.on('error', () => { client.end(true); });
     client.subscribe([deviceTopic(meter, 'cmd/req'), deviceTopic(meter, 'ack')], { qos: 1 }, (error) => {
       if (error !== null || this.#client !== client || !client.connected) return;
-      const online = Buffer.from(encodeStatus({ state: 'online', ...this.#describe, queued: this.#o.work().queued }));
+      const firmware = this.#o.firmware?.();
+      const online = Buffer.from(encodeStatus({ state: 'online', ...this.#describe, queued: this.#o.work().queued,
+        ...(firmware === undefined ? {} : { firmware }) }));
       client.publish(deviceTopic(meter, 'status'), online, { qos: 1, retain: true });
       this.#o.onReady();
     });

@@ -5,18 +5,22 @@
 //   command           { v: 1, id, op, exp: expiry (ms since the epoch), t?: head-end time (clock-sync),
 //                       k?, c?: the meter's last uplink envelope the head-end had when it stamped t,
 //                       h?: how long after that envelope came it stamped t (ms),
-//                       ps?: protection settings (protection-settings), cf?: true (a confirming reconnect) }
+//                       ps?: protection settings (protection-settings), cf?: true (a confirming reconnect),
+//                       fw?: the image and window of a firmware-update (firmware.ts) }
 //   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs?, armed?, settingsVersion? }
 //
 // The envelope's counter and associated data make a command authentic and unreplayable; the id
 // lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
 import { DecodeError, ValidationError } from '../errors.ts';
 import type { WireBatch } from './reading-batch.ts';
+import { decodeFirmwareUpdateArgs, encodeFirmwareUpdateArgs } from './firmware.ts';
+import type { FirmwareUpdateArgs } from './firmware.ts';
 import { commandIdPattern, isMap, isTime, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
-export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect' | 'protection-settings' | 'protection-arm' | 'protection-disarm';
+export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect' | 'protection-settings' | 'protection-arm' | 'protection-disarm'
+  | 'firmware-update';
 export const commandOps: readonly CommandOp[] = [
-  'read', 'clock-sync', 'disconnect', 'reconnect', 'protection-settings', 'protection-arm', 'protection-disarm',
+  'read', 'clock-sync', 'disconnect', 'reconnect', 'protection-settings', 'protection-arm', 'protection-disarm', 'firmware-update',
 ];
 
 export interface Command {
@@ -36,6 +40,8 @@ export interface Command {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** reconnect: closes a relay an earlier reconnect armed (utility practice: arm, then confirm). */
   readonly confirm?: true;
+  /** firmware-update: the signed image to fetch and the maintenance window (firmware.ts). */
+  readonly firmware?: FirmwareUpdateArgs;
 }
 
 export interface CommandAnchor {
@@ -78,7 +84,8 @@ export function encodeCommand(command: Command): Record<string, unknown> {
   const held = after?.heldMs === undefined ? {} : { h: after.heldMs };
   const anchor = after === undefined ? {} : { k: after.keyId, c: wireCounter(after.counter), ...held };
   const time = command.time === undefined ? {} : { t: command.time };
-  const extra = { ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}) };
+  const extra = { ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}),
+    ...(command.firmware === undefined ? {} : { fw: encodeFirmwareUpdateArgs(command.firmware) }) };
   return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor, ...extra };
 }
 
@@ -95,7 +102,7 @@ export function decodeCommand(value: unknown): Command {
   };
   if (!isMap(value)) return fail('expected a map');
   if (value['v'] !== 1) return fail(`version ${JSON.stringify(value['v'])}, expected 1`);
-  const { id, op, exp, t, k, c, h, ps, cf } = value;
+  const { id, op, exp, t, k, c, h, ps, cf, fw } = value;
   if (!isCommandId(id)) return fail(`the id is not 1 to ${protocolLimits.commandIdLength} characters of A-Z a-z 0-9 _ -`);
   if (typeof op !== 'string' || !(commandOps as readonly string[]).includes(op)) {
     return fail(`operation ${JSON.stringify(op)} of command ${id} is not one of ${commandOps.join(', ')}`);
@@ -109,6 +116,10 @@ export function decodeCommand(value: unknown): Command {
     return fail(`command ${id} (${op}): protection settings (ps) go with protection-settings, as a map, and only there`);
   }
   if (cf !== undefined && (cf !== true || op !== 'reconnect')) return fail(`command ${id} (${op}): a confirm (cf) is true, on a reconnect`);
+  if ((op === 'firmware-update') !== (fw !== undefined)) {
+    return fail(`command ${id} (${op}): the image (fw) goes with firmware-update, and only there`);
+  }
+  const firmware = fw === undefined ? undefined : decodeFirmwareUpdateArgs(fw, id);
   let after: CommandAnchor | undefined;
   if (k !== undefined) {
     const counter = counterOf(c);
@@ -121,6 +132,7 @@ export function decodeCommand(value: unknown): Command {
   return {
     id, op: op as CommandOp, expiresAt: exp, ...(t === undefined ? {} : { time: t }), ...(after === undefined ? {} : { after }),
     ...(ps === undefined ? {} : { settings: ps }), ...(cf === true ? { confirm: true as const } : {}),
+    ...(firmware === undefined ? {} : { firmware }),
   };
 }
 

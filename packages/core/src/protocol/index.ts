@@ -10,3 +10,4 @@ export * from './status.ts';
 export * from './event.ts';
 export * from './vectors.ts';
 export * from './protection-settings.ts';
+export * from './firmware.ts';

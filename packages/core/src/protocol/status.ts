@@ -1,12 +1,16 @@
 // The status message (meter → head-end on pw/v1/<device>/status, retained, and the MQTT will):
 // plain JSON, not sealed, since the broker itself publishes the will (docs/protocol.md).
 //
-//   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485", "queued"?: 12}
+//   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485", "queued"?: 12,
+//            "firmware"?: {"version": "1.1.0", "slot": "b", "securityVersion": 3}}
 //
 // Model and link are what a meter agent reports of itself (the head-end's registry keeps them);
 // `queued` is how many sealed messages wait in its store-and-forward queue as it comes online (the
-// head-end's metrics sum them over the fleet). An older agent sends the state alone.
+// head-end's metrics sum them over the fleet); `firmware` is the image it runs (firmware.ts). An older
+// agent sends the state alone.
 import { DecodeError, ValidationError } from '../errors.ts';
+import { isStatusFirmware } from './firmware.ts';
+import type { StatusFirmware } from './firmware.ts';
 import { isMap, protocolLimits } from './limits.ts';
 
 export type StatusLink = 'wifi' | 'cellular' | 'rs485';
@@ -18,6 +22,8 @@ export interface StatusMessage {
   readonly link?: StatusLink;
   /** Sealed messages waiting in the agent's queue when it said this (a whole number, at most 2^31). */
   readonly queued?: number;
+  /** The firmware it runs (its slot: the trial slot while on trial). */
+  readonly firmware?: StatusFirmware;
 }
 
 /** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
@@ -25,26 +31,30 @@ export const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 2 ** 31;
 
-function problemOf(state: unknown, model: unknown, link: unknown, queued?: unknown): string | undefined {
+function problemOf(state: unknown, model: unknown, link: unknown, queued?: unknown, firmware?: unknown): string | undefined {
   if (state !== 'online' && state !== 'offline') return `state ${JSON.stringify(state)}`;
   if (model !== undefined && (typeof model !== 'string' || !modelPattern.test(model))) return `model ${JSON.stringify(model)}`;
   if (link !== undefined && (typeof link !== 'string' || !(statusLinks as readonly string[]).includes(link))) {
     return `link ${JSON.stringify(link)}`;
   }
   if (queued !== undefined && !isCount(queued)) return `queued ${JSON.stringify(queued)}`;
+  if (firmware !== undefined && !isStatusFirmware(firmware)) return `firmware ${JSON.stringify(firmware)}`;
   return undefined;
 }
 
 const expected = 'expected {"state":"online"} or {"state":"offline"}, with optional "model" (a short key) '
-  + ', "link" (wifi, cellular or rs485) and "queued" (a whole number of messages)';
+  + ', "link" (wifi, cellular or rs485), "queued" (a whole number of messages) and "firmware" ({version, slot, securityVersion})';
 
 /** The payload of a status message, UTF-8 JSON. */
 export function encodeStatus(status: StatusMessage): Uint8Array {
-  const problem = problemOf(status.state, status.model, status.link, status.queued);
+  const problem = problemOf(status.state, status.model, status.link, status.queued, status.firmware);
   if (problem !== undefined) throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build a status message: ${problem}; ${expected}`);
-  const { state, model, link, queued } = status;
+  const { state, model, link, queued, firmware } = status;
   return new TextEncoder().encode(JSON.stringify({
     state, ...(model === undefined ? {} : { model }), ...(link === undefined ? {} : { link }), ...(queued === undefined ? {} : { queued }),
+    ...(firmware === undefined ? {} : {
+      firmware: { version: firmware.version, slot: firmware.slot, securityVersion: firmware.securityVersion },
+    }),
   }));
 }
 
@@ -60,13 +70,14 @@ export function decodeStatus(payload: Uint8Array): StatusMessage {
     return fail('text that is not JSON');
   }
   if (!isMap(value)) return fail('JSON that is not an object');
-  const { state, model, link, queued } = value;
-  const problem = problemOf(state, model, link, queued);
+  const { state, model, link, queued, firmware } = value;
+  const problem = problemOf(state, model, link, queued, firmware);
   if (problem !== undefined) return fail(problem);
   return {
     state: state as StatusMessage['state'],
     ...(model === undefined ? {} : { model: model as string }),
     ...(link === undefined ? {} : { link: link as StatusLink }),
     ...(queued === undefined ? {} : { queued: queued as number }),
+    ...(firmware === undefined ? {} : { firmware: firmware as StatusFirmware }),
   };
 }

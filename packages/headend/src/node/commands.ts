@@ -105,6 +105,7 @@ export class Commands {
       id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + lifetime,
       ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
       ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
+      ...(params.firmware === undefined ? {} : { firmware: params.firmware }),
     };
     const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };

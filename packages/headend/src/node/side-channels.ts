@@ -11,6 +11,7 @@
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import { decodeStatus } from '@phasewire/core/protocol';
+import type { StatusFirmware } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
@@ -35,6 +36,7 @@ export class SideChannels {
   readonly #o: SideChannelsOptions;
   /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
   readonly #queued = new Map<string, number>();
+  readonly #firmware = new Map<string, StatusFirmware>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -42,6 +44,11 @@ export class SideChannels {
 
   get activity(): DeviceActivity {
     return this.#o.activity;
+  }
+
+  /** The firmware each agent last reported in its status, by device. */
+  get reportedFirmware(): ReadonlyMap<string, StatusFirmware> {
+    return this.#firmware;
   }
 
   /** The queue depth each agent last reported, by device. */
@@ -57,6 +64,7 @@ export class SideChannels {
         const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
         if (status.queued !== undefined) this.#queued.set(device, status.queued);
+        if (status.firmware !== undefined) this.#firmware.set(device, status.firmware);
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
             ...(status.model === undefined ? {} : { model: status.model }),
