@@ -101,7 +101,8 @@ describe('firmware updates through phasewire server, its file server and real me
     const agent = await MeterAgent.open({
       identity, dataDir, broker: { host: '127.0.0.1', port: server.endpoints.mqttPort, servername: 'localhost' },
       profile: { ...linkProfiles.wifi, reconnect: { initialMs: 50, maxMs: 200 } }, clock: { now: () => Date.now() },
-      random: new SeededRandom(1), meter: createSimulatedMeter({ meter: id, scenario: 'balanced-resistive', mode: 'phasor', seed: 3, start }),
+      random: new SeededRandom(1),
+      meter: createSimulatedMeter({ meter: id, scenario: 'balanced-resistive', mode: 'phasor', seed: 3, start }),
       describe: { model, link: 'wifi' },
       firmware: {
         baseUrl: url.origin, trustedRoot: join(dir, 'data', 'firmware', 'metadata', '1.root.json'), model, hardwareRevision: hw,
@@ -122,7 +123,9 @@ describe('firmware updates through phasewire server, its file server and real me
     .map((event) => ({ ...(event.body as FirmwareProgress), at: event.at }));
   const states = (id: MeterId): string[] => progress(id).map((event) => event.state);
   const update = (id: MeterId, version: string, window: { notBefore?: number; notAfter?: number } = {}) =>
-    server.headEnd.sendCommand(id, 'firmware-update', 10_000, { firmware: { campaign: 'e2e', target: target(version), version, ...window } });
+    server.headEnd.sendCommand(id, 'firmware-update', 10_000, {
+      firmware: { campaign: 'e2e', target: target(version), version, ...window },
+    });
 
   /** L2's reactive power over its apparent power in the readings stored in [from, to): sin of the angle the meter reports. */
   const reactiveShareL2 = async (id: MeterId, from: number, to: number): Promise<number[]> => {
