@@ -53,7 +53,6 @@ export function sourceSupports(source: ReadingSource, op: CommandOp): boolean {
     case 'protection-settings':
     case 'protection-arm':
     case 'protection-disarm': return source.protection !== undefined;
-    // The agent's updater, not the source, takes firmware (agent-commands.ts).
     case 'firmware-update': return false;
   }
 }

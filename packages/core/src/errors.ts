@@ -42,6 +42,14 @@ export const errorCodes = {
     + 'or does not fit its schema: the device does not run it (a trial of it rolls back).' },
   PW_ERR_FIRMWARE_BUSY: { family: 'validation', summary: 'A firmware-update command while the device is already on another update '
     + '(downloading, staged or on trial): it is answered with this code; the running update goes on.' },
+  PW_ERR_FIRMWARE_PROGRESS: { family: 'decode', summary: 'A firmware-progress event (docs/firmware.md, campaigns) '
+    + 'does not fit its schema: '
+    + 'a campaign id, a TUF target path, a version and one of the firmware states.' },
+  PW_ERR_CAMPAIGN_INVALID: { family: 'validation', summary: 'A firmware campaign is refused: no target image, no device selected, '
+    + 'waves that do not grow to 100 %, a threshold outside 0 to 1, a maintenance window or zone that is not one.' },
+  PW_ERR_CAMPAIGN_NOT_FOUND: { family: 'validation', summary: 'A firmware campaign id names no campaign.' },
+  PW_ERR_CAMPAIGN_STATE: { family: 'validation', summary: 'A firmware campaign action does not fit the campaign\'s state '
+    + '(resuming a running campaign, pausing a finished one, any action on an aborted one).' },
   // ── meter: sensing and metrology
   PW_ERR_INVALID_SCENARIO: { family: 'validation', summary: 'A simulation scenario built by hand has a field outside its domain '
     + '(no loads, a power factor above 1, a sag deeper than 100 %, a harmonic order above 40).' },

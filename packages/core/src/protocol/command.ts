@@ -6,15 +6,14 @@
 //                       k?, c?: the meter's last uplink envelope the head-end had when it stamped t,
 //                       h?: how long after that envelope came it stamped t (ms),
 //                       ps?: protection settings (protection-settings), cf?: true (a confirming reconnect),
-//                       fw?: the image and window of a firmware-update (firmware.ts) }
+//                       fw?: the image to install (firmware-update, firmware.ts) }
 //   command-response  { v: 1, id, ok, code?, reason?, batch?, relay?, clockOffsetMs?, armed?, settingsVersion? }
 //
 // The envelope's counter and associated data make a command authentic and unreplayable; the id
 // lets the meter execute it at most once and the expiry keeps it fresh. Decoders are total.
 import { DecodeError, ValidationError } from '../errors.ts';
 import type { WireBatch } from './reading-batch.ts';
-import { decodeFirmwareUpdateArgs, encodeFirmwareUpdateArgs } from './firmware.ts';
-import type { FirmwareUpdateArgs } from './firmware.ts';
+import { parseFirmwareUpdateArgs, type FirmwareUpdateArgs } from './firmware.ts';
 import { commandIdPattern, isMap, isTime, protocolLimits, wireCounter, wireErrorCodePattern } from './limits.ts';
 
 export type CommandOp = 'read' | 'clock-sync' | 'disconnect' | 'reconnect' | 'protection-settings' | 'protection-arm' | 'protection-disarm'
@@ -40,7 +39,7 @@ export interface Command {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** reconnect: closes a relay an earlier reconnect armed (utility practice: arm, then confirm). */
   readonly confirm?: true;
-  /** firmware-update: the signed image to fetch and the maintenance window (firmware.ts). */
+  /** firmware-update: the campaign, TUF target, version and install window (checked against FirmwareUpdateArgsSchema). */
   readonly firmware?: FirmwareUpdateArgs;
 }
 
@@ -84,8 +83,14 @@ export function encodeCommand(command: Command): Record<string, unknown> {
   const held = after?.heldMs === undefined ? {} : { h: after.heldMs };
   const anchor = after === undefined ? {} : { k: after.keyId, c: wireCounter(after.counter), ...held };
   const time = command.time === undefined ? {} : { t: command.time };
-  const extra = { ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}),
-    ...(command.firmware === undefined ? {} : { fw: encodeFirmwareUpdateArgs(command.firmware) }) };
+  if ((command.op === 'firmware-update') !== (command.firmware !== undefined)) {
+    throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot build command ${command.id} (${command.op}): `
+      + 'firmware arguments go with firmware-update, and only there');
+  }
+  const firmware = command.firmware === undefined ? {} : { fw: parseFirmwareUpdateArgs(command.firmware, `command ${command.id}`) };
+  const extra = {
+    ...(command.settings === undefined ? {} : { ps: command.settings }), ...(command.confirm === true ? { cf: true } : {}), ...firmware,
+  };
   return { v: 1, id: command.id, op: command.op, exp: command.expiresAt, ...time, ...anchor, ...extra };
 }
 
@@ -117,9 +122,9 @@ export function decodeCommand(value: unknown): Command {
   }
   if (cf !== undefined && (cf !== true || op !== 'reconnect')) return fail(`command ${id} (${op}): a confirm (cf) is true, on a reconnect`);
   if ((op === 'firmware-update') !== (fw !== undefined)) {
-    return fail(`command ${id} (${op}): the image (fw) goes with firmware-update, and only there`);
+    return fail(`command ${id} (${op}): firmware arguments (fw) go with firmware-update, and only there`);
   }
-  const firmware = fw === undefined ? undefined : decodeFirmwareUpdateArgs(fw, id);
+  const firmware = fw === undefined ? undefined : parseFirmwareUpdateArgs(fw, `command ${id}: firmware arguments (fw)`);
   let after: CommandAnchor | undefined;
   if (k !== undefined) {
     const counter = counterOf(c);

@@ -2,16 +2,16 @@
 // plain JSON, not sealed, since the broker itself publishes the will (docs/protocol.md).
 //
 //   status  {"state": "online"|"offline", "model"?: "sdm630", "link"?: "wifi"|"cellular"|"rs485", "queued"?: 12,
-//            "firmware"?: {"version": "1.1.0", "slot": "b", "securityVersion": 3}}
+//            "firmware"?: {"version": "1.4.0", "slot": "a"|"b", "securityVersion": 5}}
 //
 // Model and link are what a meter agent reports of itself (the head-end's registry keeps them);
 // `queued` is how many sealed messages wait in its store-and-forward queue as it comes online (the
-// head-end's metrics sum them over the fleet); `firmware` is the image it runs (firmware.ts). An older
-// agent sends the state alone.
+// head-end's metrics sum them over the fleet); `firmware` is what it runs (firmware.ts), which a
+// campaign selects devices by. An older agent sends the state alone.
 import { DecodeError, ValidationError } from '../errors.ts';
-import { isStatusFirmware } from './firmware.ts';
-import type { StatusFirmware } from './firmware.ts';
 import { isMap, protocolLimits } from './limits.ts';
+import { FirmwareRunningSchema, type FirmwareRunning } from './firmware.ts';
+import { findSchemaProblem, problemMessage } from '../schema/index.ts';
 
 export type StatusLink = 'wifi' | 'cellular' | 'rs485';
 export const statusLinks: readonly StatusLink[] = ['wifi', 'cellular', 'rs485'];
@@ -22,8 +22,8 @@ export interface StatusMessage {
   readonly link?: StatusLink;
   /** Sealed messages waiting in the agent's queue when it said this (a whole number, at most 2^31). */
   readonly queued?: number;
-  /** The firmware it runs (its slot: the trial slot while on trial). */
-  readonly firmware?: StatusFirmware;
+  /** The firmware it runs: version, A/B slot, anti-rollback floor. */
+  readonly firmware?: FirmwareRunning;
 }
 
 /** A model name: a short key as device profiles name models (`sdm630`, `pw-sim-3p`). */
@@ -38,12 +38,15 @@ function problemOf(state: unknown, model: unknown, link: unknown, queued?: unkno
     return `link ${JSON.stringify(link)}`;
   }
   if (queued !== undefined && !isCount(queued)) return `queued ${JSON.stringify(queued)}`;
-  if (firmware !== undefined && !isStatusFirmware(firmware)) return `firmware ${JSON.stringify(firmware)}`;
+  if (firmware !== undefined) {
+    const problem = findSchemaProblem(FirmwareRunningSchema, firmware);
+    if (problem !== undefined) return `firmware: ${problemMessage(problem)}`;
+  }
   return undefined;
 }
 
 const expected = 'expected {"state":"online"} or {"state":"offline"}, with optional "model" (a short key) '
-  + ', "link" (wifi, cellular or rs485), "queued" (a whole number of messages) and "firmware" ({version, slot, securityVersion})';
+  + ', "link" (wifi, cellular or rs485), "queued" (a whole number of messages) and "firmware" ({"version","slot","securityVersion"})';
 
 /** The payload of a status message, UTF-8 JSON. */
 export function encodeStatus(status: StatusMessage): Uint8Array {
@@ -78,6 +81,6 @@ export function decodeStatus(payload: Uint8Array): StatusMessage {
     ...(model === undefined ? {} : { model: model as string }),
     ...(link === undefined ? {} : { link: link as StatusLink }),
     ...(queued === undefined ? {} : { queued: queued as number }),
-    ...(firmware === undefined ? {} : { firmware: firmware as StatusFirmware }),
+    ...(firmware === undefined ? {} : { firmware: firmware as FirmwareRunning }),
   };
 }

@@ -25,6 +25,7 @@ export interface VectorSet<T> {
 }
 
 const expiry = 1_767_225_600_000;
+const firmware = { campaign: 'spring-2027', target: 'PW3/r2/PW3-r2-1.4.0.bin', version: '1.4.0' };
 const batch: WireBatch = { v: 1, m: 'PW-0001', t: 1_767_225_000_000, d: [], q: [0x20_07_00], x: [[23120]] };
 
 export const commandVectors: VectorSet<Command> = {
@@ -63,6 +64,17 @@ export const commandVectors: VectorSet<Command> = {
     {
       name: 'protection arm', wire: { v: 1, id: 'A', op: 'protection-arm', exp: expiry },
       decoded: { id: 'A', op: 'protection-arm', expiresAt: expiry },
+    },
+    {
+      name: 'firmware update in a maintenance window',
+      wire: { v: 1, id: 'F1', op: 'firmware-update', exp: expiry, fw: { ...firmware, notBefore: expiry - 3_600_000, notAfter: expiry } },
+      decoded: {
+        id: 'F1', op: 'firmware-update', expiresAt: expiry, firmware: { ...firmware, notBefore: expiry - 3_600_000, notAfter: expiry },
+      },
+    },
+    {
+      name: 'firmware update, no window', wire: { v: 1, id: 'F2', op: 'firmware-update', exp: expiry, fw: firmware },
+      decoded: { id: 'F2', op: 'firmware-update', expiresAt: expiry, firmware },
     },
   ],
   invalid: [
@@ -106,6 +118,27 @@ export const commandVectors: VectorSet<Command> = {
     },
     {
       name: 'settings (ps) on a read', wire: { v: 1, id: 'x', op: 'read', exp: expiry, ps: { version: 1 } },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    { name: 'firmware-update without fw', wire: { v: 1, id: 'x', op: 'firmware-update', exp: expiry }, code: 'PW_ERR_COMMAND_INVALID' },
+    { name: 'firmware (fw) on a read', wire: { v: 1, id: 'x', op: 'read', exp: expiry, fw: firmware }, code: 'PW_ERR_COMMAND_INVALID' },
+    {
+      name: 'firmware target climbing out of the repository',
+      wire: { v: 1, id: 'x', op: 'firmware-update', exp: expiry, fw: { ...firmware, target: '../../etc/passwd' } },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'firmware version that is not dotted numbers',
+      wire: { v: 1, id: 'x', op: 'firmware-update', exp: expiry, fw: { ...firmware, version: 'latest' } }, code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'firmware window that ends before it starts',
+      wire: { v: 1, id: 'x', op: 'firmware-update', exp: expiry, fw: { ...firmware, notBefore: 10, notAfter: 5 } },
+      code: 'PW_ERR_COMMAND_INVALID',
+    },
+    {
+      name: 'firmware arguments with an unknown field',
+      wire: { v: 1, id: 'x', op: 'firmware-update', exp: expiry, fw: { ...firmware, url: 'http://x' } },
       code: 'PW_ERR_COMMAND_INVALID',
     },
     {
@@ -210,6 +243,22 @@ export const statusVectors: VectorSet<StatusMessage> = {
       name: 'online with 12 messages queued', wire: json({ state: 'online', link: 'cellular', queued: 12 }),
       decoded: { state: 'online', link: 'cellular', queued: 12 },
     },
+    {
+      name: 'online with its firmware',
+      wire: json({ state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } }),
+      decoded: { state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } },
+    },
+    {
+      name: 'the longest fields still fit',
+      wire: json({
+        state: 'offline', model: 'm'.repeat(64), link: 'cellular', queued: 2 ** 31,
+        firmware: { version: '999999.999999.999999', slot: 'a', securityVersion: 2 ** 31 - 1 },
+      }),
+      decoded: {
+        state: 'offline', model: 'm'.repeat(64), link: 'cellular', queued: 2 ** 31,
+        firmware: { version: '999999.999999.999999', slot: 'a', securityVersion: 2 ** 31 - 1 },
+      },
+    },
   ],
   invalid: [
     { name: 'not JSON', wire: new TextEncoder().encode('online'), code: 'PW_ERR_STATUS_INVALID' },
@@ -221,6 +270,12 @@ export const statusVectors: VectorSet<StatusMessage> = {
     { name: 'model as a number', wire: json({ state: 'online', model: 7 }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'model with a space', wire: json({ state: 'online', model: 'sdm 630' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'unknown link', wire: json({ state: 'online', link: 'lora' }), code: 'PW_ERR_STATUS_INVALID' },
+    {
+      name: 'firmware on slot c', wire: json({ state: 'online', firmware: { version: '1.4.0', slot: 'c', securityVersion: 5 } }),
+      code: 'PW_ERR_STATUS_INVALID',
+    },
+    { name: 'firmware without its security version', wire: json({ state: 'online', firmware: { version: '1.4.0', slot: 'a' } }),
+      code: 'PW_ERR_STATUS_INVALID' },
     { name: 'over 256 bytes', wire: json({ state: 'online', pad: 'x'.repeat(256) }), code: 'PW_ERR_STATUS_INVALID' },
   ],
 };

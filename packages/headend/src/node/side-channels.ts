@@ -11,7 +11,7 @@
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import { decodeStatus } from '@phasewire/core/protocol';
-import type { StatusFirmware } from '@phasewire/core/protocol';
+import type { FirmwareRunning } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
@@ -36,7 +36,7 @@ export class SideChannels {
   readonly #o: SideChannelsOptions;
   /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
   readonly #queued = new Map<string, number>();
-  readonly #firmware = new Map<string, StatusFirmware>();
+  readonly #firmware = new Map<string, FirmwareRunning>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -47,7 +47,7 @@ export class SideChannels {
   }
 
   /** The firmware each agent last reported in its status, by device. */
-  get reportedFirmware(): ReadonlyMap<string, StatusFirmware> {
+  get reportedFirmware(): ReadonlyMap<string, FirmwareRunning> {
     return this.#firmware;
   }
 

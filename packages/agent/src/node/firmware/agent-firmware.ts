@@ -15,7 +15,8 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '@phasewire/core';
-import type { FirmwareProgress, FirmwareProgressState, FirmwareUpdateArgs, StatusFirmware } from '@phasewire/core/protocol';
+import { finalFirmwareStates as finished } from '@phasewire/core/protocol';
+import type { FirmwareProgress, FirmwareRunning, FirmwareState, FirmwareUpdateArgs } from '@phasewire/core/protocol';
 import { applyFirmwareMetrology, parseFirmwareBundle } from '../../firmware/firmware-bundle.ts';
 import type { FirmwareBundle } from '../../firmware/firmware-bundle.ts';
 import { factorySlots, runningImage, runningSlot } from '../../firmware/firmware-slots.ts';
@@ -49,7 +50,7 @@ export interface FirmwareHost {
   now(): number;
   readonly stats: { readonly connections: number; readonly published: number; readonly acked: number };
   /** Its link: a restart into another image takes it down and up again (the head-end sees the device go and come back). */
-  readonly link: Pick<AgentLink, 'connected' | 'start' | 'stop'>;
+  readonly link: Pick<AgentLink, 'connected' | 'start' | 'stop' | 'announce'>;
   /** Seals the event into the queue and sends it (a sleeping link opens a window for it). */
   report(progress: FirmwareProgress): Promise<void>;
 }
@@ -62,11 +63,10 @@ interface Health {
 
 interface Job {
   readonly args: FirmwareUpdateArgs;
-  readonly state: FirmwareProgressState;
+  readonly state: FirmwareState;
 }
 
 const jobFile = 'firmware-job.json';
-const finished: readonly FirmwareProgressState[] = ['committed', 'rolled-back', 'failed'];
 const iso = (time: number): string => new Date(time).toISOString();
 
 export class AgentFirmware {
@@ -119,9 +119,9 @@ export class AgentFirmware {
   }
 
   /** The firmware for the status message. */
-  get status(): StatusFirmware {
+  get status(): FirmwareRunning {
     const state = this.#updater.state;
-    return { version: this.#bundle.version, slot: runningSlot(state), securityVersion: runningImage(state)?.securityVersion ?? 0 };
+    return { version: this.#bundle.version, slot: runningSlot(state), securityVersion: state.securityVersion };
   }
 
   get bundle(): FirmwareBundle {
@@ -196,14 +196,16 @@ export class AgentFirmware {
     });
   }
 
-  async #progress(state: FirmwareProgressState, reason?: string): Promise<void> {
+  async #progress(state: FirmwareState, reason?: string): Promise<void> {
     const job = this.#job;
     if (job === undefined) return;
     this.#job = { args: job.args, state };
     if (finished.includes(state)) await rm(join(this.#dir, jobFile), { force: true });
     else await writeJson(join(this.#dir, jobFile), this.#job);
     const { campaign, target, version } = job.args;
-    await this.#host?.report({ kind: 'firmware-progress', campaign, target, version, state, ...(reason === undefined ? {} : { reason }) });
+    // The schema bounds a reason (FirmwareProgressSchema); a long one from the TUF client is cut, not refused.
+    const said = reason === undefined ? {} : { reason: reason.length > 500 ? `${reason.slice(0, 499)}…` : reason };
+    await this.#host?.report({ kind: 'firmware-progress', campaign, target, version, state, ...said });
   }
 
   /** Waits for the window and an awake link, then downloads; a cut download resumes at the next chance. */
@@ -294,6 +296,8 @@ export class AgentFirmware {
     const image = runningImage(this.#updater.state);
     if (reason === undefined) {
       await this.#updater.finishTrial(true);
+      // The floor it raised, in the status (the one of the restart said the trial's).
+      host.link.announce();
       await this.#progress('committed', `running ${image?.version ?? '?'} in slot ${runningSlot(this.#updater.state)}`);
       return;
     }
