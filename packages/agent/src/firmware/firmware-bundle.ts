@@ -22,7 +22,7 @@ export const FirmwareBundleSchema = Type.Object({
     }),
   }, { additionalProperties: false }),
   fault: Type.Optional(Type.Literal('stop-publishing', {
-    description: 'A defect built in on purpose (the demo\'s bad image): the meter stops sealing readings and events.',
+    description: 'A defect built in on purpose (the demo\'s bad image): the meter publishes nothing, its messages wait in its queue.',
   })),
 }, { additionalProperties: false });
 export type FirmwareBundle = Static<typeof FirmwareBundleSchema>;
