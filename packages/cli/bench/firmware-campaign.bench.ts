@@ -23,7 +23,8 @@ import { directoryStorage } from '@phasewire/mdm/node';
 import { Pkcs11Keystore, tlsClientOptions } from '@phasewire/secure/node';
 import { createTestCa, startSoftHsm } from '@phasewire/secure/testing';
 
-const devices = 10_000;
+/** 10,000 (T16); PHASEWIRE_BENCH_DEVICES sets fewer for a quick run on a loaded machine. */
+const devices = Number(process.env['PHASEWIRE_BENCH_DEVICES'] ?? 10_000);
 const concurrency = 128;
 const imageBytes = 65_536;
 const chunkBytes = 16_384;
