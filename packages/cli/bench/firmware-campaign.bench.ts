@@ -148,7 +148,9 @@ async function campaign(server: Served, device: () => Promise<number>): Promise<
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < devices) {
       next++;
-      bytes += await device();
+      // Not `bytes += await device()`: that reads `bytes` before the await, and the workers overwrite each other.
+      const fetched = await device();
+      bytes += fetched;
     }
   }));
   const seconds = (performance.now() - started) / 1000;
