@@ -7,6 +7,7 @@ export * from './command-record.ts';
 export type { ProtectionView } from './protection-view.ts';
 export * from './topic-authorisation.ts';
 export * from './registry.ts';
+export * from './counter-table.ts';
 export * from './ingest-decision.ts';
 export * from './head-end-log.ts';
 export * from './mosquitto-config.ts';

@@ -95,6 +95,15 @@ const Store = Type.Object({
     + '`{ kind: "postgres", connectionString, schema, poolSize, retention }`',
 });
 
+const State = Type.Object({
+  kind: Type.Optional(Type.Enum(['local', 'postgres'], { default: 'local', description: 'where the head-end\'s shared state lives: '
+    + '`local` (headend.db and pki/tokens.json in the data directory) or `postgres` (schema `phasewire_headend` of the PostgreSQL '
+    + 'store\'s database, with its `connectionString`: needs `store.kind` `postgres`); head-end.md, "Where the state lives"' })),
+  poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 4,
+    description: 'connections of the state\'s pool (`postgres`)' })),
+}, { ...closed, description: 'the head-end\'s state: replay windows, downlink counters, enrollment tokens (head-end.md, '
+  + '"Where the state lives")' });
+
 const PemPair = (what: string) => ({
   certificate: Type.Optional(text(`a certificate chain (PEM; relative: in the data directory) ${what}; with \`key\``)),
   key: Type.Optional(text('its private key (PEM), with `certificate`')),
@@ -210,6 +219,7 @@ export const ServerConfigSchema = Type.Object({
   enrollment: Type.Optional(Listener('EST (RFC 7030) over TLS 1.3, token in the request', defaultEnrollmentPort)),
   keyProvisioning: Type.Optional(Listener('the envelope-key endpoint, TLS 1.3 with a client certificate', defaultKeyProvisioningPort)),
   store: Type.Optional(Store),
+  state: Type.Optional(State),
   broker: Type.Optional(Broker),
   keystore: Type.Optional(Keystore),
   api: Type.Optional(Api),

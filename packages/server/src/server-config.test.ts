@@ -38,6 +38,14 @@ test('every section is read with its own defaults filled in', () => {
     { kind: 'software', file: 'pki/keystore.json', unlock: { passphraseEnv: 'PW_PASS' } });
 });
 
+test('the head-end state on PostgreSQL uses the store\'s database; local (headend.db) by default', () => {
+  assert.deepEqual(parseServerConfig({}).state, { kind: 'local' });
+  const store = { kind: 'postgres', connectionString: 'postgres://phasewire@db/phasewire', schema: 'readings' };
+  assert.deepEqual(parseServerConfig({ store, state: { kind: 'postgres' } }).state,
+    { kind: 'postgres', connectionString: 'postgres://phasewire@db/phasewire', poolSize: 4 });
+  assert.deepEqual(parseServerConfig({ store, state: { kind: 'local' } }).state, { kind: 'local' });
+});
+
 test('a bad value is refused with an error that names its field', () => {
   const cases: [unknown, string][] = [
     [{ mqtt: { port: 70_000 } }, 'mqtt.port'],
@@ -52,6 +60,8 @@ test('a bad value is refused with an error that names its field', () => {
     [{ keystore: { kind: 'pkcs11', slot: -1 } }, 'keystore.slot'],
     [{ keystore: { kind: 'software', keyFile: 'a', passphraseEnv: 'B' } }, 'keystore.passphraseEnv'],
     [{ store: { kind: 'mysql' } }, 'store'],
+    [{ state: { kind: 'postgres' } }, 'state.kind'],
+    [{ state: { kind: 'redis' } }, 'state.kind'],
     [[], '(root)'],
   ];
   for (const [value, field] of cases) assert.throws(() => parseServerConfig(value), refusal(value, field), JSON.stringify(value));

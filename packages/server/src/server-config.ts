@@ -130,6 +130,15 @@ export interface BillingConfig {
   readonly batchSize: number;
 }
 
+/**
+ * Where the head-end's shared state (replay windows, downlink counters, enrollment tokens) lives: headend.db
+ * and pki/tokens.json, or the schema phasewire_headend of the PostgreSQL store's database (docs/head-end.md,
+ * "Where the state lives").
+ */
+export type StateConfig =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number };
+
 export interface ServerConfig {
   /** Names in the server certificate's SAN (DNS names and IP addresses); devices connect by one of them. */
   readonly hosts: readonly string[];
@@ -140,6 +149,7 @@ export interface ServerConfig {
   readonly enrollment: { readonly port: number };
   readonly keyProvisioning: { readonly port: number };
   readonly store: StoreConfig;
+  readonly state: StateConfig;
   readonly broker: BrokerConfig;
   readonly keystore: KeystoreConfig;
   readonly api: ApiConfig;
@@ -170,6 +180,7 @@ export const defaultServerConfig: ServerConfig = {
   enrollment: { port: defaultEnrollmentPort },
   keyProvisioning: { port: defaultKeyProvisioningPort },
   store: { kind: 'sqlite', path: 'phasewire.db', retention: parseStoreConfig({ kind: 'sqlite', path: 'x' }).retention },
+  state: { kind: 'local' },
   broker: { kind: 'embedded' },
   keystore: { kind: 'software', file: serverDefaults.keystoreFile, unlock: { keyFile: serverDefaults.keystoreKeyFile } },
   api: { enabled: true, bind: undefined, port: defaultApiPort, certificate: undefined, key: undefined,
@@ -244,6 +255,12 @@ function storeOf(file: ServerConfigFile['store']): StoreConfig {
     const reason = (error as Error).message;
     throw new ConfigError('PW_ERR_SERVER_CONFIG', `Cannot use the server configuration: store is not valid: ${reason}`, { cause: error });
   }
+}
+
+function stateOf(file: ServerConfigFile['state'], store: StoreConfig): StateConfig {
+  if (file?.kind !== 'postgres') return defaultServerConfig.state;
+  if (store.kind !== 'postgres') fail('state.kind', file.kind, 'a PostgreSQL store (store.kind "postgres") whose database holds the state');
+  return { kind: 'postgres', connectionString: store.connectionString, poolSize: file.poolSize ?? 4 };
 }
 
 function apiOf(file: ServerConfigFile['api']): ApiConfig {
@@ -328,8 +345,9 @@ export function parseServerConfig(value: unknown): ServerConfig {
   const broker: BrokerConfig = data.broker?.kind === 'mosquitto'
     ? { kind: 'mosquitto', binary: data.broker.binary ?? serverDefaults.brokerBinary }
     : { kind: 'embedded' };
+  const store = storeOf(data.store);
   return {
-    hosts, bind, mqtt, enrollment, keyProvisioning, store: storeOf(data.store), broker, keystore: keystoreOf(data.keystore),
+    hosts, bind, mqtt, enrollment, keyProvisioning, store, state: stateOf(data.state, store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
     log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
     billing: { ...defaultServerConfig.billing, ...data.billing }, firmware,

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseMeterId, ValidationError } from '@phasewire/core';
 import { createToken, deviceIdentity } from '@phasewire/secure';
+import type { TokenRecord } from '@phasewire/secure';
+import { PostgresTokenStore } from '@phasewire/headend/node';
 import { caFiles, TokenFileStore } from '@phasewire/secure/node';
 import { mergeServerConfigInput, parseServerConfig } from '@phasewire/server';
 import type { ServerConfig } from '@phasewire/server';
@@ -53,6 +55,15 @@ export function serverFlags(command: Command): Command {
     .option('--key-port <n>', 'envelope-key endpoint over mutual TLS (default 8444)')
     .option('--api-port <n>', 'HTTPS API and dashboard (default 8445)')
     .option('--broker <kind>', 'embedded (default) or mosquitto');
+}
+
+async function addTokenOnPostgres(connectionString: string, record: TokenRecord): Promise<void> {
+  const tokens = await PostgresTokenStore.open({ connectionString, poolSize: 1 });
+  try {
+    await tokens.add(record);
+  } finally {
+    await tokens.close();
+  }
 }
 
 /** The data directory and the configuration: file first, flags over it. */
@@ -176,16 +187,20 @@ export function registerServer(program: Command, io: CliIo): void {
     // Also the server command's own option (before `token`); listed here so that --help shows it.
     .option('--data-dir <dir>', 'the data directory the server runs on (default ./data)')
     .action(async (own: { dataDir?: string }, command: Command) => {
-      const options = command.optsWithGlobals<{ serial: string; dataDir: string; expires: string }>();
+      const options = command.optsWithGlobals<{ serial: string; dataDir: string; expires: string; config?: string }>();
       const dataDir = own.dataDir ?? command.parent?.opts<{ dataDir: string }>().dataDir ?? './data';
       const device = deviceIdentity('meter', parseMeterId(options.serial));
       const lifetime = parseDuration('--expires', options.expires);
       const caPath = join(resolve(io.cwd, dataDir), dataFiles.pki);
+      // Where the server keeps its tokens: pki/tokens.json, or PostgreSQL with `state.kind` postgres.
+      const flags = { dataDir, ...(options.config === undefined ? {} : { config: options.config }) };
+      const { state } = (await loadServerConfig(io, flags)).config;
       const created = await withCaLock(caPath, async (directory) => {
         if (await directory.readState() === undefined) throw new ValidationError('PW_ERR_INVALID_OPTION',
           `Cannot create a token: ${caPath} holds no CA; expected a data directory a \`phasewire server\` has started on`);
         const token = await createToken(device, lifetime, systemClock, (length) => new Uint8Array(randomBytes(length)));
-        await new TokenFileStore(join(caPath, caFiles.tokens)).add(token.record);
+        if (state.kind === 'local') await new TokenFileStore(join(caPath, caFiles.tokens)).add(token.record);
+        else await addTokenOnPostgres(state.connectionString, token.record);
         return token;
       });
       io.out(`${created.token}\n`);

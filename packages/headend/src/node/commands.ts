@@ -28,12 +28,12 @@ import type { DeviceRegistry, RegistryLinkProfile } from '../registry.ts';
 import type { CommandLog } from './command-log.ts';
 import { unreadable } from '../ingest-decision.ts';
 import type { Ingest } from './ingest.ts';
-import type { SqliteCounters } from './sqlite-counters.ts';
+import type { HeadEndCounters } from './head-end-counters.ts';
 
 export interface CommandsOptions {
   readonly sender: EnvelopeSender;
   readonly receiver: EnvelopeReceiver;
-  readonly window: SqliteCounters;
+  readonly window: HeadEndCounters;
   readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
   readonly ingest: Ingest;
   readonly clock: Clock;
@@ -199,7 +199,7 @@ export class Commands {
     let opened: OpenedValue;
     try {
       opened = await this.#options.receiver.openValue(sender, payload);
-      this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
+      await this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
     } catch (error) {
       const again = error instanceof PhasewireError && error.code === 'PW_ERR_REPLAY' ? await this.#reopen(sender, payload) : undefined;
       const refusal = unreadable(error) ? error : unreadable(again) ? again : undefined;
@@ -300,8 +300,8 @@ export class Commands {
   }
 
   /** Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are. */
-  acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
-    this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
+  async acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+    await this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
     return this.#acknowledge(sender, device, opened.header);
   }
 

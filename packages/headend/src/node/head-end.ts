@@ -17,7 +17,9 @@ import type { CommandRecord } from '../command-record.ts';
 import type { RegistryLinkProfile } from '../registry.ts';
 import type { AlarmChannel } from '../alarm-channel.ts';
 import { SqliteDeviceRegistry } from './sqlite-registry.ts';
-import { SqliteCounters } from './sqlite-counters.ts';
+import { HeadEndCounters } from './head-end-counters.ts';
+import { SqliteCounterTable } from './sqlite-counter-table.ts';
+import type { CounterTable } from '../counter-table.ts';
 import { Ingest } from './ingest.ts';
 import type { ReadingTimeWindow } from '../reading-times.ts';
 import { CommandLog } from './command-log.ts';
@@ -48,6 +50,11 @@ export interface HeadEndOptions {
   readonly store: MeterStore;
   /** The head-end database (openHeadEndDatabase): registry, replay window, downlink counters. */
   readonly db: DatabaseSync;
+  /**
+   * Where the replay windows and downlink counters live (counter-table.ts): by default the `counter`
+   * table of `db`; a PostgreSQL table (PostgresCounterTable) when several ingest workers share them.
+   */
+  readonly counters?: CounterTable;
   readonly keys: EnvelopeKeyProvider;
   readonly keyRing: KeyRing;
   readonly broker: BrokerMode;
@@ -106,8 +113,9 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const log = options.log ?? silentLog;
   const aead = new NodeAead();
   const limits = options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
-  const window = new SqliteCounters(options.db, 'deferred');
-  const downlinkCounters = new SqliteCounters(options.db, 'immediate');
+  const counterTable = options.counters ?? new SqliteCounterTable(options.db);
+  const window = new HeadEndCounters(counterTable, 'deferred');
+  const downlinkCounters = new HeadEndCounters(counterTable, 'immediate');
   // Last seen and online/offline are batched (at most every 100 ms, one transaction); a change of
   // what a device is (binding, revocation) is written through (docs/head-end.md, "Head-end performance").
   // Failures that repeat every few milliseconds while their cause lasts (a full disk) are sampled.

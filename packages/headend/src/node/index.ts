@@ -1,7 +1,11 @@
 // @phasewire/headend/node: broker, TLS listener, ingest, registry store, Mosquitto.
 export * from './head-end.ts';
 export * from './sqlite-registry.ts';
-export * from './sqlite-counters.ts';
+export * from './head-end-counters.ts';
+export * from './sqlite-counter-table.ts';
+export * from './postgres-counter-table.ts';
+export * from './postgres-token-store.ts';
+export { defaultHeadEndSchema } from './postgres-headend-schema.ts';
 export * from './ingest.ts';
 export * from './commands.ts';
 export * from './embedded-broker.ts';

@@ -15,7 +15,8 @@ import { NodeAead } from '@phasewire/secure/node';
 import type { MeterStore } from '@phasewire/store';
 import type { HeadEndEvent } from '../head-end-log.ts';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
-import { SqliteCounters } from './sqlite-counters.ts';
+import { HeadEndCounters } from './head-end-counters.ts';
+import { SqliteCounterTable } from './sqlite-counter-table.ts';
 import { Ingest } from './ingest.ts';
 import { sampledLog } from './sampled-log.ts';
 import { snapshot } from '../testing/headend-test-kit.ts';
@@ -41,9 +42,10 @@ describe('the ingest log on a full disk', () => {
     const aead = new NodeAead();
     const keys = new InstalledEnvelopeKeys(aead);
     const ring = new KeyRing({ clock, initialKeyId: 1 });
-    const window = new SqliteCounters(db, 'deferred');
+    const window = new HeadEndCounters(new SqliteCounterTable(db), 'deferred');
     const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window });
-    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new SqliteCounters(db, 'immediate') });
+    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring,
+      counters: new HeadEndCounters(new SqliteCounterTable(db), 'immediate') });
     // What node:sqlite throws when a write meets a full disk (SQLITE_FULL).
     const full = Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 });
     const store = { appendSnapshots: () => Promise.reject(full) } as unknown as MeterStore;

@@ -17,7 +17,8 @@ import { decodeAck } from '@phasewire/core/protocol';
 import { ackEntries } from '../ack-message.ts';
 import { snapshot } from '../testing/headend-test-kit.ts';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
-import { SqliteCounters } from './sqlite-counters.ts';
+import { HeadEndCounters } from './head-end-counters.ts';
+import { SqliteCounterTable } from './sqlite-counter-table.ts';
 import { Ingest } from './ingest.ts';
 
 const now = Date.UTC(2026, 5, 1, 12, 0);
@@ -42,9 +43,10 @@ describe('Ingest refusals for good', () => {
     keys.install(device, 1, randomBytes(32));
     const clock = new ManualClock(now);
     const ring = new KeyRing({ clock, initialKeyId: 1 });
-    const window = new SqliteCounters(db, 'deferred');
+    const window = new HeadEndCounters(new SqliteCounterTable(db), 'deferred');
     const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window });
-    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new SqliteCounters(db, 'immediate') });
+    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring,
+      counters: new HeadEndCounters(new SqliteCounterTable(db), 'immediate') });
     const meterSide = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
     const meterAcks = new EnvelopeReceiver({ direction: 'downlink', aead, keys, keyRing: ring, window: new MemoryCounterStore() });
     const appended: Snapshot[] = [];

@@ -14,7 +14,8 @@ import { NodeAead } from '@phasewire/secure/node';
 import type { MeterStore } from '@phasewire/store';
 import type { TimeRange } from '@phasewire/store';
 import { openHeadEndDatabase } from './sqlite-registry.ts';
-import { SqliteCounters } from './sqlite-counters.ts';
+import { HeadEndCounters } from './head-end-counters.ts';
+import { SqliteCounterTable } from './sqlite-counter-table.ts';
 import { Ingest } from './ingest.ts';
 import { snapshot } from '../testing/headend-test-kit.ts';
 import { decodeAck } from '@phasewire/core/protocol';
@@ -44,9 +45,10 @@ describe('Ingest replay window', () => {
     const keys = new InstalledEnvelopeKeys(aead);
     keys.install(device, 1, randomBytes(32));
     const ring = new KeyRing({ clock, initialKeyId: 1 });
-    const window = new SqliteCounters(db, 'deferred');
+    const window = new HeadEndCounters(new SqliteCounterTable(db), 'deferred');
     const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window });
-    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new SqliteCounters(db, 'immediate') });
+    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring,
+      counters: new HeadEndCounters(new SqliteCounterTable(db), 'immediate') });
     const device_ = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
     const appended: Snapshot[][] = [];
     const store = {
@@ -118,9 +120,10 @@ describe('Ingest reading times', () => {
     keys.install(device, 1, randomBytes(32));
     const headEndClock = new ManualClock(now);
     const ring = new KeyRing({ clock: headEndClock, initialKeyId: 1 });
-    const window = new SqliteCounters(db, 'deferred');
+    const window = new HeadEndCounters(new SqliteCounterTable(db), 'deferred');
     const receiver = new EnvelopeReceiver({ direction: 'uplink', aead, keys, keyRing: ring, window });
-    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring, counters: new SqliteCounters(db, 'immediate') });
+    const acks = new EnvelopeSender({ direction: 'downlink', aead, keys, keyRing: ring,
+      counters: new HeadEndCounters(new SqliteCounterTable(db), 'immediate') });
     const meterSide = new EnvelopeSender({ direction: 'uplink', aead, keys, keyRing: ring, counters: new MemoryCounterStore() });
     const meterAcks = new EnvelopeReceiver({ direction: 'downlink', aead, keys, keyRing: ring, window: new MemoryCounterStore() });
     const appended: Snapshot[] = [];

@@ -11,8 +11,11 @@
 // written afterwards, at most every `windowFlushMs` (one transaction, one fsync, for many groups):
 // the window may lag the store — as it always could between the two commits — and a message
 // redelivered after a crash within that lag passes the window again, where the store's idempotence
-// on (meter, quantity, time) stores nothing twice (sqlite-counters.ts).
-import { deviceTopic, PhasewireError } from '@phasewire/core';
+// on (meter, quantity, time) stores nothing twice (head-end-counters.ts). Where other workers share
+// the counter table (PostgreSQL), each group's counters are claimed (a compare-and-set) right after
+// its readings commit and before any ack: a counter another worker claimed first is a replay here,
+// acknowledged as one (its readings are in the store), so each counter is accepted exactly once.
+import { deviceTopic, PhasewireError, SecurityError } from '@phasewire/core';
 import type { Clock, MeterId, Snapshot } from '@phasewire/core';
 import { counterScope, decodeEnvelope } from '@phasewire/secure';
 import type { CounterScope, DeviceId, EnvelopeReceiver, EnvelopeSender, OpenedValue } from '@phasewire/secure';
@@ -26,7 +29,8 @@ import { RefusalCounters, refusalReasonOf } from '../refusal-counters.ts';
 import type { RefusalReason } from '../refusal-counters.ts';
 import { sampled, silentLog } from '../head-end-log.ts';
 import type { HeadEndEvent, HeadEndLog } from '../head-end-log.ts';
-import type { SqliteCounters, WindowEntry } from './sqlite-counters.ts';
+import type { HeadEndCounters } from './head-end-counters.ts';
+import { IngestWindow } from './ingest-window.ts';
 import { readingsMissing } from './readings-missing.ts';
 
 export type IngestOutcome =
@@ -42,7 +46,7 @@ export interface IngestOptions {
   readonly store: MeterStore;
   /** Uplink receiver whose window is `window`. */
   readonly receiver: EnvelopeReceiver;
-  readonly window: SqliteCounters;
+  readonly window: HeadEndCounters;
   /** Downlink sender for the sealed acks. */
   readonly acks: EnvelopeSender;
   /** Publishes a downlink message (QoS 1); errors are logged, the readings stay committed. */
@@ -82,13 +86,8 @@ export class Ingest {
   readonly #log: HeadEndLog;
   readonly #floodLog: (key: string, event: HeadEndEvent) => void;
   readonly #maxGroup: number;
-  readonly #windowFlushMs: number;
+  readonly #window: IngestWindow;
   readonly #readingTimes: ReadingTimeWindow;
-  /** Counters whose readings are committed but not yet written to the durable window. */
-  #unflushed: WindowEntry[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Highest committed counter per scope since start: a redelivery at or below it is re-acked. */
-  readonly #committed = new Map<CounterScope, bigint>();
   #queue: Pending[] = [];
   /** `scope counter` of the messages queued or being committed: a copy of one waits for its commit. */
   readonly #inFlight = new Set<string>();
@@ -107,7 +106,7 @@ export class Ingest {
     const log = this.#log;
     this.#floodLog = options.floodLog ?? ((_key, event) => { log(event); });
     this.#maxGroup = options.maxGroup ?? 4096;
-    this.#windowFlushMs = options.windowFlushMs ?? 250;
+    this.#window = new IngestWindow(options.window, options.windowFlushMs ?? 250, this.#floodLog);
     this.#readingTimes = options.readingTimes ?? defaultReadingTimeWindow;
   }
 
@@ -188,7 +187,7 @@ export class Ingest {
         return this.refuse(sender, error);
       }
       const scope = counterScope(sender, 'uplink', header.keyId);
-      if (header.counter <= (this.#committed.get(scope) ?? 0n) || header.counter <= this.#options.window.durable(scope)) {
+      if (header.counter <= (this.#window.committed.get(scope) ?? 0n) || header.counter <= this.#options.window.durable(scope)) {
         return this.#acknowledgeAgain(sender, meter, payload, error);
       }
     }
@@ -316,14 +315,23 @@ export class Ingest {
       for (const item of group) item.resolve(this.refuse(item.sender, error, 'store-failed'));
       return;
     }
-    for (const item of group) {
-      this.#unflushed.push({ scope: item.scope, counter: item.entry.counter });
-      if (item.entry.counter > (this.#committed.get(item.scope) ?? 0n)) this.#committed.set(item.scope, item.entry.counter);
+    let claimed: Set<string>;
+    try {
+      claimed = await this.#window.committedGroup(group.map((item) => ({ scope: item.scope, counter: item.entry.counter })));
+    } catch (error) {
+      for (const item of group) item.resolve(this.refuse(item.sender, error, 'store-failed'));
+      return;
     }
-    if (this.#windowFlushMs === 0) this.#flushWindow();
-    else this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, this.#windowFlushMs);
+    const replayed = new Set(group.filter((item) => claimed.has(`${item.scope} ${item.entry.counter}`)));
     let readings = 0;
     for (const item of group) {
+      if (replayed.has(item)) {
+        // Another worker claimed this counter first: it is that worker's message; its readings are
+        // stored (by both, once), so the device gets its receipt again, as for a redelivery.
+        item.resolve(this.refuse(item.sender, new SecurityError('PW_ERR_REPLAY', `Cannot accept payload envelope for ${item.scope}: `
+          + `counter ${item.entry.counter} was claimed by another ingest worker`)));
+        continue;
+      }
       if (item.refusal !== undefined) {
         item.resolve({ ...this.refuse(item.sender, item.refusal), acknowledged: true });
         continue;
@@ -335,7 +343,7 @@ export class Ingest {
         : { kind: 'stored', readings: n, refused: item.entry.refused.readings });
     }
     this.#stored += readings;
-    this.#messages += group.length;
+    this.#messages += group.length - replayed.size;
     const seconds = (performance.now() - began) / 1000;
     for (const listener of this.#onCommitTimed) listener(seconds, group.length, readings);
     const byDevice = new Map<string, { sender: DeviceId; meter: MeterId; entries: AckEntry[] }>();
@@ -347,9 +355,10 @@ export class Ingest {
     }
     for (const acks of byDevice.values()) void this.#sendAck(acks.sender, acks.meter, acks.entries);
     // The acks go out first: listeners (the live feed) never hold up the devices' receipts.
+    const fresh = replayed.size === 0 ? snapshots : group.filter((item) => !replayed.has(item)).flatMap((item) => item.snapshots);
     for (const listener of this.#onCommitted) {
       try {
-        listener(snapshots);
+        listener(fresh);
       } catch (error) {
         this.#log({ level: 'error', msg: `A listener of committed readings failed: ${(error as Error).message}` });
       }
@@ -369,32 +378,9 @@ export class Ingest {
     }
   }
 
-  /** Writes the window of every committed group (one transaction); a failure is logged and retried. */
-  #flushWindow(): void {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    const entries = this.#unflushed;
-    if (entries.length === 0) return;
-    this.#unflushed = [];
-    try {
-      this.#options.window.persist(entries);
-      // What the durable window now covers needs no entry here: the map stays as small as the lag.
-      for (const { scope } of entries) {
-        const committed = this.#committed.get(scope);
-        if (committed !== undefined && committed <= this.#options.window.durable(scope)) this.#committed.delete(scope);
-      }
-    } catch (error) {
-      // The readings are committed; only the window lags. Keep the entries for the next flush.
-      this.#unflushed = entries.concat(this.#unflushed);
-      const msg = `Cannot write the replay window of ${entries.length} committed messages: ${(error as Error).message}`;
-      this.#floodLog('replay-window', { level: 'error', msg });
-      this.#flushTimer ??= setTimeout(() => { this.#flushWindow(); }, Math.max(this.#windowFlushMs, 100));
-    }
-  }
-
   /** Resolves when every queued message has been committed or refused, and their window written. */
   async idle(): Promise<void> {
     while (this.#running !== undefined) await this.#running;
-    this.#flushWindow();
+    await this.#window.flush();
   }
 }

@@ -3,3 +3,4 @@
 export {
   connectDevice, currentL1, headEndFixture, snapshot, voltageL1, type BrokerKind, type HeadEndFixture, type TestDevice,
 } from './headend-test-kit.ts';
+export { counterTableConformance, type CounterTableTarget } from './counter-table-conformance.ts';

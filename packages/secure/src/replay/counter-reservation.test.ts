@@ -100,3 +100,22 @@ test('concurrent callers share one reservation write and get distinct counters',
   assert.equal(new Set(counters).size, 50);
   assert.equal(writes, 1);
 });
+
+test('two senders sharing a store that reserves atomically never hand out one counter twice, and stop at the limit', async () => {
+  // The store decides each block (the head-end's counter table shared by its workers): max(value, from − 1) + size.
+  let value = 0n;
+  const store: CounterStore = {
+    get: () => 0n,
+    advance: () => { throw new Error('a store with reserve() is never advanced by the reservation'); },
+    reserve: (_s, from, size) => { value = (value > from - 1n ? value : from - 1n) + size; return Promise.resolve(value); },
+    close: () => Promise.resolve(),
+  };
+  const a = new CounterReservation({ store, blockSize: 4, limit: 30n });
+  const b = new CounterReservation({ store, blockSize: 4, limit: 30n });
+  const counters: bigint[] = [];
+  for (let i = 0; i < 7; i += 1) counters.push(...await take(a, 2), ...await take(b, 2));
+  assert.equal(new Set(counters).size, counters.length, `no counter twice: ${counters.join(' ')}`);
+  assert.ok(counters.every((c) => c >= 1n && c <= 30n));
+  await assert.rejects(async () => { for (let i = 0; i < 30; i += 1) await a.next(scope); },
+    (error) => hasCode(error, 'PW_ERR_COUNTER_EXHAUSTED'));
+});

@@ -110,8 +110,16 @@ export class CounterReservation {
     const end = state.next + this.#blockSize - 1n;
     const high = end > this.#limit ? this.#limit : end;
     try {
-      await this.#store.advance(scope, high);
-      state.reserved = high;
+      if (this.#store.reserve === undefined) {
+        await this.#store.advance(scope, high);
+        state.reserved = high;
+      } else {
+        // Shared by other senders: the store says which block is ours (it may start past state.next).
+        const last = await this.#store.reserve(scope, state.next, this.#blockSize);
+        const first = last - this.#blockSize + 1n;
+        if (first > state.next) state.next = first;
+        state.reserved = last > this.#limit ? this.#limit : last;
+      }
     } catch (error) {
       throw error instanceof StoreError ? error
         : new StoreError('PW_ERR_COUNTER_STORE', `Cannot reserve counters up to ${high} for ${scope}: the counter store failed`,

@@ -32,6 +32,12 @@ export interface CounterStore {
    * receiver a promise per message. A value not above the stored one leaves the store as it is.
    */
   advance(scope: CounterScope, value: bigint): Promise<void> | undefined;
+  /**
+   * Optional, for a store that several processes seal from (the head-end's workers on one database):
+   * raises the scope's value to max(value, from − 1) + size in one atomic step and resolves with the
+   * new value once durable, so that two senders never reserve the same counters (counter-reservation.ts).
+   */
+  reserve?(scope: CounterScope, from: bigint, size: bigint): Promise<bigint>;
   close(): Promise<void>;
 }
 

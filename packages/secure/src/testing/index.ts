@@ -10,3 +10,4 @@ export {
 } from './test-ca.ts';
 export { MemoryCaStore } from './memory-ca-store.ts';
 export { MemoryTokenStore } from './memory-token-store.ts';
+export { tokenStoreConformance, type TokenStoreTarget } from './token-store-conformance.ts';

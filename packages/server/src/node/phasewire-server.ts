@@ -28,7 +28,7 @@ import { fitConnectionLimit } from '../mqtt-listener-config.ts';
 import { openFileLimit } from './open-file-limit.ts';
 import { sampledLog } from '@phasewire/headend/node';
 import type { DeviceTime } from '@phasewire/headend/node';
-import { openHeadEndDatabase } from '@phasewire/headend/node';
+import { openHeadEndState } from './head-end-state.ts';
 import { startMosquitto } from '@phasewire/headend/node';
 import type { MosquittoProcess } from '@phasewire/headend/node';
 import {
@@ -191,8 +191,8 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const storeConfig = config.store.kind === 'sqlite' ? { ...config.store, path: inData(dataDir, config.store.path) } : config.store;
     const store = await openMeterStore(storeConfig, clock);
     closers.push(() => store.close());
-    const db = openHeadEndDatabase(join(dataDir, dataFiles.headEndDb));
-    closers.push(() => { db.close(); return Promise.resolve(); });
+    const state = await step('the head-end state', () => openHeadEndState(join(dataDir, dataFiles.headEndDb), config.state, clock));
+    closers.push(() => state.close());
 
     const aead = new NodeAead();
     const keys = new DerivedEnvelopeKeys({ keystore, aead, master: envelopeMasterLabel });
@@ -215,7 +215,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
         : { fingerprint: (await ensureIngestIdentity(dataDir, ca, clock)).fingerprint, topicPrefix: notify.topicPrefix };
       const limits = await mqttLimits(config, warn);
       const embedded = await step(`the embedded MQTT listener on ${host}:${config.mqtt.port}`, () => startHeadEnd({
-        store, db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime,
+        store, db: state.db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime, ...state.shared,
         broker: {
           kind: 'embedded', port: config.mqtt.port, host, identity: server.identity, trust, revocations: () => ca.revocations(),
           ticketKeys: tickets.keys, limits,
@@ -249,7 +249,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       reloadBroker = reload;
       closers.push(() => broker.stop());
       headEnd = await step('the ingest client of Mosquitto', () => startHeadEnd({
-        store, db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime,
+        store, db: state.db, keys, keyRing, clock, log, ...readingTimes, ...deviceTime, ...state.shared,
         broker: {
           kind: 'external', host: '127.0.0.1', port: broker.port, servername: config.hosts[0] ?? 'localhost',
           identity: ingestIdentity, trust,
@@ -260,7 +260,7 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
     const started = headEnd;
     closers.push(() => started.close());
 
-    const tokens = new LockedTokenStore(caPath);
+    const tokens = state.tokens ?? new LockedTokenStore(caPath);
     const est: EstServer = await step(`the enrollment listener on ${host}:${config.enrollment.port}`, () => startEstServer({
       identity: server.identity, trust,
       service: new EstService({ ca, tokens, clock, randomBytes: (n) => new Uint8Array(randomBytes(n)) }),
