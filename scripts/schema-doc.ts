@@ -8,7 +8,7 @@ import { GatewayConfigSchema } from '@phasewire/gateway';
 import { alarmTypes, alarmUnits, TariffSchema } from '@phasewire/mdm';
 import { AlarmRuleSchema, percentFloors, ServerConfigSchema } from '@phasewire/server';
 import { LoadLimitSchema, ProtectionSettingsSchema } from '@phasewire/core/protocol';
-import { FirmwareSlotsSchema } from '@phasewire/agent';
+import { FirmwareBundleSchema, FirmwareSlotsSchema } from '@phasewire/agent';
 import {
   RootSignedSchema, SnapshotSignedSchema, TargetFileSchema, TargetsSignedSchema, TimestampSignedSchema,
 } from '@phasewire/secure';
@@ -103,6 +103,7 @@ export const generatedSections: readonly GeneratedSection[] = [
   { page: 'protection.md', source: 'packages/core/src/protocol/load-limit.ts', text: () => schemaTable(LoadLimitSchema) },
   { page: 'firmware.md', source: 'packages/secure/src/tuf/tuf-metadata-schema.ts', text: tufTables },
   { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-slots.ts', text: () => schemaTable(FirmwareSlotsSchema) },
+  { page: 'firmware.md', source: 'packages/agent/src/firmware/firmware-bundle.ts', text: () => schemaTable(FirmwareBundleSchema) },
   { page: 'billing.md', source: 'packages/mdm/src/billing/tariff-schema.ts', text: () => schemaTable(TariffSchema) },
 ];
 

@@ -10,7 +10,7 @@
 import { DecodeError, SecurityError, ValidationError } from '@phasewire/core';
 import type { Clock, PhasewireError, WireBatch } from '@phasewire/core';
 import { decodeCommand } from '@phasewire/core/protocol';
-import type { Command, CommandOp, CommandResponse } from '@phasewire/core/protocol';
+import type { Command, CommandOp, CommandResponse, FirmwareUpdateArgs } from '@phasewire/core/protocol';
 import type { RelayOutcome, RelayState } from '@phasewire/meter';
 
 /**
@@ -46,6 +46,11 @@ export interface CommandTarget {
    * agent can switch); absent: every operation. An unsupported command is answered, not dropped.
    */
   supports?(op: CommandOp): boolean;
+  /**
+   * Takes a firmware-update in hand (it runs after the answer, and reports its progress as events):
+   * undefined when taken, or why not. Absent: firmware-update is unsupported.
+   */
+  firmwareUpdate?(args: FirmwareUpdateArgs): { readonly code: string; readonly reason: string } | undefined;
 }
 
 export interface CommandHandlerOptions {
@@ -237,11 +242,15 @@ export class CommandHandler {
           : { v: 1, id: command.id, ok: true, loadLimitVersion: installed.version };
         break;
       }
-      case 'firmware-update':
-        // Until the agent's updater takes the command, it is answered as unsupported, not dropped.
-        response = { v: 1, id: command.id, ok: false, code: 'PW_ERR_COMMAND_UNSUPPORTED',
-          reason: `Cannot execute command ${command.id} (firmware-update): this agent has no firmware updater` };
+      case 'firmware-update': {
+        // The answer says the update was taken in hand; how it ends comes as firmware-progress events.
+        const refusal = command.firmware === undefined || this.#target.firmwareUpdate === undefined
+          ? { code: 'PW_ERR_COMMAND_UNSUPPORTED',
+            reason: `Cannot execute command ${command.id} (firmware-update): this device has no updater` }
+          : this.#target.firmwareUpdate(command.firmware);
+        response = refusal === undefined ? { v: 1, id: command.id, ok: true } : { v: 1, id: command.id, ok: false, ...refusal };
         break;
+      }
     }
     this.#answered(command.op, response, command.expiresAt);
     return { command, response, executed: true };

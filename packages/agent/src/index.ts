@@ -7,3 +7,4 @@ export { Backoff, type BackoffPolicy } from './backoff.ts';
 export { linkProfiles, type LinkProfile, type LinkProfileName, type LinkConditions } from './link-profile.ts';
 export { UplinkPolicy, type UplinkWork } from './uplink-policy.ts';
 export * from './firmware/firmware-slots.ts';
+export * from './firmware/firmware-bundle.ts';

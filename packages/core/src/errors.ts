@@ -38,6 +38,10 @@ export const errorCodes = {
     + 'not a byte range, a file larger than its signed length, or more or fewer bytes than asked for.' },
   PW_ERR_FIRMWARE_STATE: { family: 'store', summary: 'A device\'s firmware slot file (firmware-slots.json) cannot be read '
     + 'or does not fit its schema.' },
+  PW_ERR_FIRMWARE_BUNDLE: { family: 'validation', summary: 'A simulated meter\'s firmware bundle (a slot\'s bytes) is not UTF-8 JSON '
+    + 'or does not fit its schema: the device does not run it (a trial of it rolls back).' },
+  PW_ERR_FIRMWARE_BUSY: { family: 'validation', summary: 'A firmware-update command while the device is already on another update '
+    + '(downloading, staged or on trial): it is answered with this code; the running update goes on.' },
   PW_ERR_FIRMWARE_PROGRESS: { family: 'decode', summary: 'A firmware-progress event (docs/firmware.md, campaigns) '
     + 'does not fit its schema: '
     + 'a campaign id, a TUF target path, a version and one of the firmware states.' },

@@ -14,6 +14,8 @@ export const defaultEnrollmentPort = 8443;
 export const defaultKeyProvisioningPort = 8444;
 /** The API and dashboard: next to the enrollment (8443) and key (8444) listeners, not on either. */
 export const defaultApiPort = 8445;
+/** The firmware file server (TUF repository over HTTPS), after the API. */
+export const defaultFirmwarePort = 8446;
 
 /** MQTT 3.1.1 §2.2.3: the largest remaining length four length bytes can say. */
 const mqttMaxRemainingLength = 268_435_455;
@@ -29,6 +31,7 @@ export const serverDefaults = {
   pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so',
   pkcs11PinEnv: 'PHASEWIRE_PKCS11_PIN',
   topicPrefix: 'phasewire/alarms',
+  firmwareDirectory: 'firmware',
   earliestReading: '2020-01-01T00:00:00Z',
   haDiscoveryPrefix: 'homeassistant',
   haTopicPrefix: 'phasewire',
@@ -195,6 +198,17 @@ const HomeAssistant = Type.Object({
 }, { ...closed, description: 'Home Assistant MQTT discovery: each meter\'s sensors and their states (operations.md, "Home Assistant"); '
   + 'none when absent' });
 
+const Firmware = Type.Object({
+  directory: Type.Optional(text('the TUF repository `phasewire firmware --dir` made (relative: in the data directory); served when it '
+    + 'holds metadata/1.root.json', serverDefaults.firmwareDirectory)),
+  port: Port('the firmware file server over HTTPS (TLS 1.3, no client certificate)', defaultFirmwarePort),
+  onlineToken: Type.Optional(text('the PKCS#11 token (label) with the repository\'s online keys: the server renews the timestamp and '
+    + 'snapshot with it before they expire; without it they are not renewed')),
+  pkcs11Module: Type.Optional(text('the PKCS#11 library of that token', serverDefaults.pkcs11Module)),
+  pinEnv: Type.Optional(text('the environment variable holding that token\'s user PIN', serverDefaults.pkcs11PinEnv)),
+  renewEveryMinutes: whole(1, 1440, 10, 'how often the metadata is looked at and what is past half its lifetime re-signed'),
+}, { ...closed, description: 'the signed firmware repository the devices update from (firmware.md, "The device")' });
+
 export const ServerConfigSchema = Type.Object({
   hosts: Type.Optional(Type.Array(Type.String({ expected: 'a DNS name or an IP address' }), {
     minItems: 1, maxItems: 64, expected: 'a list of 1 to 64 host names or IP addresses', default: serverDefaults.hosts,
@@ -219,6 +233,7 @@ export const ServerConfigSchema = Type.Object({
   }, { ...closed, description: 'the server\'s log on standard error (operations.md)' })),
   billing: Type.Optional(Billing),
   homeAssistant: Type.Optional(HomeAssistant),
+  firmware: Type.Optional(Firmware),
 }, { ...closed, expected: 'an object' });
 
 /** The configuration file as the schema admits it, before defaults and the checks of server-config.ts. */

@@ -31,10 +31,11 @@ import { toEngineAlarmConfig } from './alarm-config-schema.ts';
 import { homeAssistantConfigOf, type HomeAssistantConfig } from './home-assistant-config.ts';
 export type { HomeAssistantConfig } from './home-assistant-config.ts';
 import {
-  defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, serverDefaults, ServerConfigSchema, type ServerConfigFile,
+  defaultApiPort, defaultEnrollmentPort, defaultFirmwarePort, defaultKeyProvisioningPort, serverDefaults, ServerConfigSchema,
+  type ServerConfigFile,
 } from './server-config-schema.ts';
 export {
-  defaultApiPort, defaultEnrollmentPort, defaultKeyProvisioningPort, defaultMqttPort, ServerConfigSchema,
+  defaultApiPort, defaultEnrollmentPort, defaultFirmwarePort, defaultKeyProvisioningPort, defaultMqttPort, ServerConfigSchema,
 } from './server-config-schema.ts';
 export type { ServerConfigFile } from './server-config-schema.ts';
 export { AlarmConfigSchema, AlarmRuleSchema, percentFloors } from './alarm-config-schema.ts';
@@ -159,6 +160,17 @@ export interface ServerConfig {
   readonly billing: BillingConfig;
   /** Home Assistant MQTT discovery and states (home-assistant-config.ts); none when absent. */
   readonly homeAssistant?: HomeAssistantConfig;
+  /** The firmware repository served to devices, and who renews its metadata (docs/firmware.md). */
+  readonly firmware: FirmwareServerConfig;
+}
+
+export interface FirmwareServerConfig {
+  /** The repository directory (relative: in the data directory). */
+  readonly directory: string;
+  readonly port: number;
+  /** The PKCS#11 token with the online keys; none: the metadata is not renewed. */
+  readonly onlineToken: { readonly label: string; readonly module: string; readonly pinEnv: string } | undefined;
+  readonly renewEveryMinutes: number;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -177,6 +189,7 @@ export const defaultServerConfig: ServerConfig = {
   ingest: defaultIngestConfig,
   log: { level: 'info', format: 'auto' },
   billing: { completenessLimit: 0.98, cycleDay: 1, batchSize: 500 },
+  firmware: { directory: serverDefaults.firmwareDirectory, port: defaultFirmwarePort, onlineToken: undefined, renewEveryMinutes: 10 },
 };
 
 type Json = Record<string, unknown>;
@@ -316,10 +329,11 @@ export function parseServerConfig(value: unknown): ServerConfig {
   const enrollment = { port: data.enrollment?.port ?? defaultEnrollmentPort };
   const keyProvisioning = { port: data.keyProvisioning?.port ?? defaultKeyProvisioningPort };
   const api = apiOf(data.api);
+  const firmware = firmwareOf(data.firmware);
   // Only a listener that runs can take a port (a disabled API leaves its port free).
   const fixed = [
     ['mqtt', mqtt.port], ['enrollment', enrollment.port], ['keyProvisioning', keyProvisioning.port],
-    ...(api.enabled ? [['api', api.port] as const] : []),
+    ...(api.enabled ? [['api', api.port] as const] : []), ['firmware', firmware.port],
   ] as const;
   for (const [name, chosen] of fixed) {
     const clash = fixed.find(([other, otherPort]) => other !== name && otherPort === chosen);
@@ -336,7 +350,18 @@ export function parseServerConfig(value: unknown): ServerConfig {
     hosts, bind, mqtt, enrollment, keyProvisioning, store, state: stateOf(data.state, store), broker, keystore: keystoreOf(data.keystore),
     api, mdm: mdmOf(data.mdm), ingest: ingestConfigOf(data.ingest, fail), ...(homeAssistant === undefined ? {} : { homeAssistant }),
     log: { level: data.log?.level ?? 'info', format: data.log?.format ?? 'auto' },
-    billing: { ...defaultServerConfig.billing, ...data.billing },
+    billing: { ...defaultServerConfig.billing, ...data.billing }, firmware,
+  };
+}
+
+function firmwareOf(file: ServerConfigFile['firmware']): FirmwareServerConfig {
+  const token = file?.onlineToken;
+  return {
+    directory: file?.directory ?? serverDefaults.firmwareDirectory, port: file?.port ?? defaultFirmwarePort,
+    onlineToken: token === undefined ? undefined : {
+      label: token, module: file?.pkcs11Module ?? serverDefaults.pkcs11Module, pinEnv: file?.pinEnv ?? serverDefaults.pkcs11PinEnv,
+    },
+    renewEveryMinutes: file?.renewEveryMinutes ?? 10,
   };
 }
 

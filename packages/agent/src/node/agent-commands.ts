@@ -12,7 +12,7 @@ import { ConfigError, toWireBatch } from '@phasewire/core';
 import type { MeterId } from '@phasewire/core';
 import type { CommandResponse } from '@phasewire/core/protocol';
 import { CommandHandler } from '../command-handler.ts';
-import type { HandledCommand } from '../command-handler.ts';
+import type { CommandTarget, HandledCommand } from '../command-handler.ts';
 import { sourceSupports } from '../reading-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
 import type { ProtectedSource } from '../protected-source.ts';
@@ -39,6 +39,8 @@ export interface AgentCommandsOptions {
   readonly elapsedSince: (keyId: number, counter: bigint) => number | undefined;
   /** The longest a clock-sync may have been on its way (CommandHandlerOptions). */
   readonly clockSyncMaxAgeMs?: number;
+  /** Takes a firmware-update in hand (agent-firmware.ts); absent: the command is unsupported. */
+  readonly firmwareUpdate?: CommandTarget['firmwareUpdate'];
 }
 
 export interface AgentCommandOutcome {
@@ -150,7 +152,8 @@ function commandHandler(options: AgentCommandsOptions): CommandHandler {
       setRelay: (state) => { source.relay?.set(state); },
       ...(source.protection === undefined ? {} : { protection: source.protection }),
       elapsedSince: options.elapsedSince,
-      supports: (op) => sourceSupports(source, op),
+      supports: (op) => (op === 'firmware-update' ? options.firmwareUpdate !== undefined : sourceSupports(source, op)),
+      ...(options.firmwareUpdate === undefined ? {} : { firmwareUpdate: options.firmwareUpdate }),
     },
   });
 }

@@ -6,6 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '@phasewire/core';
 import { encodeStatus } from '@phasewire/core/protocol';
+import type { FirmwareRunning } from '@phasewire/core/protocol';
 import type { MeterId, Random } from '@phasewire/core';
 import { Backoff } from '../backoff.ts';
 import { UplinkPolicy } from '../uplink-policy.ts';
@@ -31,6 +32,8 @@ export interface AgentLinkOptions {
   /** The connection closed (whatever the reason): nothing is in flight any more. */
   readonly onClosed: () => void;
   readonly describe?: AgentDescription;
+  /** The firmware it runs, said in each `online` status. */
+  readonly firmware?: () => FirmwareRunning;
 }
 
 /** How long a stopping agent waits for the broker to acknowledge its goodbye. */
@@ -118,6 +121,16 @@ export class AgentLink {
     });
   }
 
+  /** Publishes the retained `online` status again, with what the agent is now (a firmware it committed). */
+  announce(): void {
+    const client = this.#client;
+    if (client === undefined || !client.connected) return;
+    const firmware = this.#o.firmware?.();
+    const online = Buffer.from(encodeStatus({ state: 'online', ...this.#describe, queued: this.#o.work().queued,
+      ...(firmware === undefined ? {} : { firmware }) }));
+    client.publish(deviceTopic(this.#o.meter, 'status'), online, { qos: 1, retain: true });
+  }
+
   /** A per-window link whose work is done says goodbye (so the broker does not publish the will) and sleeps. */
   sleepIfDone(): void {
     const client = this.#client;
@@ -137,6 +150,8 @@ export class AgentLink {
     this.#closing?.end(true);
     const client = this.#client;
     this.#client = undefined;
+    // Nothing is in flight on a link stopped (a restart into another firmware image starts it again).
+    if (client !== undefined) this.#o.onClosed();
     if (client?.connected === true) {
       // The goodbye is QoS 1: a link that dies before its PUBACK would leave the callback waiting
       // for a resend that never comes (no reconnect once stopped). Whatever comes first ends it:
@@ -196,8 +211,7 @@ export class AgentLink {
     client.on('error', () => { client.end(true); });
     client.subscribe([deviceTopic(meter, 'cmd/req'), deviceTopic(meter, 'ack')], { qos: 1 }, (error) => {
       if (error !== null || this.#client !== client || !client.connected) return;
-      const online = Buffer.from(encodeStatus({ state: 'online', ...this.#describe, queued: this.#o.work().queued }));
-      client.publish(deviceTopic(meter, 'status'), online, { qos: 1, retain: true });
+      this.announce();
       this.#o.onReady();
     });
   }

@@ -4,6 +4,7 @@ import type { ReadingSource } from '../reading-source.ts';
 import type { LinkProfile } from '../link-profile.ts';
 import type { SimulatedMeter } from '@phasewire/meter';
 import type { AgentIdentity } from './enrollment.ts';
+import type { AgentFirmwareOptions } from './firmware/agent-firmware.ts';
 
 /**
  * What the agent says of its meter in every status message, for the head-end's registry: the model
@@ -33,6 +34,8 @@ interface AgentCommonOptions {
    * bounded by the meter's own last message the head-end had, and half of it bounds the error.
    */
   readonly clockSyncMaxAgeMs?: number;
+  /** Its firmware and updater (agent-firmware.ts); without it the agent runs no bundle and refuses firmware-update. */
+  readonly firmware?: AgentFirmwareOptions;
 }
 
 /**

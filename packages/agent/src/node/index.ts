@@ -13,3 +13,4 @@ export { openMqttLink, type MqttLink, type MqttLinkOptions } from './mqtt-link.t
 export { LinkEmulator, type LinkEmulatorOptions, type LinkStats } from './link/link-emulator.ts';
 export { ChunkedFetcher, type ChunkedFetcherOptions } from './firmware/chunked-fetcher.ts';
 export { FirmwareUpdater, type FirmwareUpdaterOptions, type UpdateResult } from './firmware/firmware-updater.ts';
+export { AgentFirmware, type AgentFirmwareOptions, type FirmwareHost } from './firmware/agent-firmware.ts';

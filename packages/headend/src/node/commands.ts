@@ -106,6 +106,7 @@ export class Commands {
       ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
       ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
       ...(params.loadLimit === undefined ? {} : { loadLimit: params.loadLimit }),
+      ...(params.firmware === undefined ? {} : { firmware: params.firmware }),
     };
     const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };

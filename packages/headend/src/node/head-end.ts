@@ -4,6 +4,7 @@
 // on a shared subscription.
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '@phasewire/core';
+import type { FirmwareRunning } from '@phasewire/core/protocol';
 import { counterScope, EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
 import type { CounterScope, CounterStore, DeviceId, EnvelopeKeyProvider, KeyRing, RevocationSet } from '@phasewire/secure';
 import { NodeAead } from '@phasewire/secure/node';
@@ -104,6 +105,8 @@ export interface HeadEnd {
   setTicketKeys(keys: Uint8Array): void;
   /** The store-and-forward queue depth each agent last reported in its online status, by device (metrics). */
   reportedQueues(): ReadonlyMap<string, number>;
+  /** The firmware each device last reported in its status (version, slot, security version), by device. */
+  reportedFirmware(): ReadonlyMap<string, FirmwareRunning>;
   /** Whether the broker accepts sessions now (broker-health.ts): the server's readiness probe. */
   brokerHealth(): Promise<BrokerHealth>;
   close(): Promise<void>;
@@ -233,6 +236,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     brokerHealth: () => front.health(),
     reportedQueues: () => sideChannels.reportedQueues,
+    reportedFirmware: () => sideChannels.reportedFirmware,
     async close() {
       unobserve();
       commands.close();

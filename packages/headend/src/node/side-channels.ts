@@ -12,6 +12,7 @@
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import { decodeRelayStatus, decodeStatus } from '@phasewire/core/protocol';
+import type { FirmwareRunning } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
@@ -39,6 +40,7 @@ export class SideChannels {
   readonly #o: SideChannelsOptions;
   /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
   readonly #queued = new Map<string, number>();
+  readonly #firmware = new Map<string, FirmwareRunning>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -46,6 +48,11 @@ export class SideChannels {
 
   get activity(): DeviceActivity {
     return this.#o.activity;
+  }
+
+  /** The firmware each agent last reported in its status, by device. */
+  get reportedFirmware(): ReadonlyMap<string, FirmwareRunning> {
+    return this.#firmware;
   }
 
   /** The queue depth each agent last reported, by device. */
@@ -61,6 +68,7 @@ export class SideChannels {
         const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
         if (status.queued !== undefined) this.#queued.set(device, status.queued);
+        if (status.firmware !== undefined) this.#firmware.set(device, status.firmware);
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
             ...(status.model === undefined ? {} : { model: status.model }),

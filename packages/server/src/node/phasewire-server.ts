@@ -36,6 +36,8 @@ import {
   ingestDeviceId, openOrCreateCa, openServerKeystore,
 } from './data-directory.ts';
 import { watchCa } from './ca-watch.ts';
+import { startFirmwareService } from './firmware-service.ts';
+import { publicHost, urlHost } from './public-host.ts';
 import { startHomeAssistant } from './home-assistant-publisher.ts';
 import { LockedTokenStore } from './locked-token-store.ts';
 import { ensureTicketKeys, rotateTicketKeys, ticketKeyLifetimeMs } from '@phasewire/headend/node';
@@ -107,6 +109,8 @@ export interface ServerEndpoints {
   readonly keyProvisioning: string;
   /** The CA chain (PEM file) a meter is given to trust. */
   readonly caFile: string;
+  /** `https://host:port` of the firmware repository, when the data directory holds one (firmware-service.ts). */
+  readonly firmware?: string;
 }
 
 export interface PhasewireServer {
@@ -138,13 +142,6 @@ function listenHttps(server: Server, port: number, host: string): Promise<number
     server.once('error', reject);
     server.listen(port, host, () => { server.off('error', reject); resolve((server.address() as AddressInfo).port); });
   });
-}
-
-const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
-
-/** The host devices should use: the bind address unless it is a wildcard, then the first configured name. */
-function publicHost(config: ServerConfig): string {
-  return config.bind === '0.0.0.0' || config.bind === '::' ? (config.hosts[0] ?? 'localhost') : config.bind;
 }
 
 export async function startPhasewireServer(options: PhasewireServerOptions): Promise<PhasewireServer> {
@@ -326,13 +323,15 @@ export async function startPhasewireServer(options: PhasewireServerOptions): Pro
       services.push(service);
       closers.push(() => service.close());
     }
+    const firmware = await startFirmwareService(context);
+    if (firmware !== undefined) { services.push(firmware); closers.push(() => firmware.close()); }
 
     const name = urlHost(publicHost(config));
     const endpoints: ServerEndpoints = {
       mqtt: `mqtts://${name}:${started.port}`, mqttHost: publicHost(config), mqttPort: started.port,
       enrollment: `https://${name}:${est.port}`,
       keyProvisioning: `https://${name}:${keyPort}`,
-      caFile: join(caPath, caFiles.chain),
+      caFile: join(caPath, caFiles.chain), ...(firmware === undefined ? {} : { firmware: firmware.url }),
     };
     let closed = false;
     return {

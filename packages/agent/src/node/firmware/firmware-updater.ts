@@ -7,7 +7,7 @@
 // Data directory layout: tuf/ (trusted metadata, seeded with root.json), partial/ (images being
 // downloaded), slots/a.bin and slots/b.bin, firmware-slots.json.
 import { constants } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError, TransportError } from '@phasewire/core';
 import { assertSchema, problemMessage } from '@phasewire/core/schema';
@@ -94,14 +94,17 @@ export class FirmwareUpdater {
     return { outcome: 'refused', reason };
   }
 
-  /** Fetches, verifies and stages `version` for this device's model and hardware revision. */
-  async update(version: string): Promise<UpdateResult> {
+  /**
+   * Fetches, verifies and stages `version` for this device's model and hardware revision (`target`:
+   * its TUF target path as a campaign names it; whatever it names, the signed `custom` decides).
+   */
+  async update(version: string, target?: string): Promise<UpdateResult> {
     const { dataDir, baseUrl, fetcher, trustedRoot } = this.#options;
     const metadataDir = join(dataDir, 'tuf');
     // Only once: tuf-js keeps the newest root it verified there (TUF §5.3.8).
     await copyFile(trustedRoot, join(metadataDir, 'root.json'), constants.COPYFILE_EXCL).catch(() => undefined);
     const state = this.#state;
-    const path = `${state.model}/${state.hardwareRevision}/${state.model}-${state.hardwareRevision}-${version}.bin`;
+    const path = target ?? `${state.model}/${state.hardwareRevision}/${state.model}-${state.hardwareRevision}-${version}.bin`;
     const updater = new Updater({
       metadataDir, metadataBaseUrl: `${baseUrl}/metadata`, targetBaseUrl: `${baseUrl}/targets`, targetDir: join(dataDir, 'slots'),
       fetcher, config: { fetchRetries: 0 },
@@ -116,6 +119,7 @@ export class FirmwareUpdater {
       });
       const offer = checkOffer(state, custom);
       if (!offer.accept) return await this.#refuse(version, offer.reason);
+      if (custom.version !== version) return await this.#refuse(version, `${path} is signed as version ${custom.version}, not ${version}`);
       const slot = otherSlot(state.active);
       await updater.downloadTarget(info, join(dataDir, 'slots', `${slot}.bin`));
       const image = { version: custom.version, securityVersion: custom.securityVersion, sha256: info.hashes['sha256'] ?? '' };
@@ -137,6 +141,13 @@ export class FirmwareUpdater {
   async finishTrial(health: true | string): Promise<FirmwareSlots> {
     await this.#save(health === true ? commit(this.#state) : rollBack(this.#state, health));
     return this.#state;
+  }
+
+  /** Writes the factory image into slot A of a device that runs it and has no bytes for it yet. */
+  async installFactory(bytes: Uint8Array): Promise<void> {
+    const path = join(this.#options.dataDir, 'slots', 'a.bin');
+    const missing = await access(path).then(() => false, () => true);
+    if (missing && this.#state.active === 'a' && this.#state.trial === undefined) await writeFileAtomic(path, bytes);
   }
 
   /** The bytes of the slot the device runs. */
