@@ -8,3 +8,4 @@ export { systemClock } from './system-clock.ts';
 export { openBillingStore } from './billing/open-billing-store.ts';
 export { SqliteBillingStore, type SqliteBillingStoreOptions } from './billing/sqlite-billing-store.ts';
 export { PostgresBillingStore, type PostgresBillingStoreOptions } from './billing/postgres-billing-store.ts';
+export { openCampaignStore, PostgresCampaignStore, SqliteCampaignStore } from './campaigns/open-campaign-store.ts';
