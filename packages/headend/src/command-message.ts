@@ -1,14 +1,15 @@
 // A command's answer as the head-end hands it to the API: the wire bodies (command and
 // command-response) are @phasewire/core/protocol's; this is the head-end's view of an answer, with
 // what the device returned besides id, ok, code and reason gathered in `result` (docs/protocol.md).
-import type { CommandOp, CommandResponse as WireCommandResponse } from '@phasewire/core/protocol';
+import type { CommandOp, CommandResponse as WireCommandResponse, FirmwareUpdateArgs } from '@phasewire/core/protocol';
 
 export type CommandKind = CommandOp;
 
-/** What a command carries beside its kind: protection settings, a confirming reconnect. */
+/** What a command carries beside its kind: protection settings, a confirming reconnect, the image to install. */
 export interface CommandParams {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly confirm?: true;
+  readonly firmware?: FirmwareUpdateArgs;
 }
 
 export interface CommandResponse {

@@ -10,7 +10,7 @@
 // again (and recorded once).
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
-import { decodeStatus } from '@phasewire/core/protocol';
+import { decodeEvent, decodeStatus, type FirmwareRunning } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
@@ -29,12 +29,16 @@ export interface SideChannelsOptions {
   readonly registry?: Pick<DeviceRegistry, 'describe'>;
   /** Acknowledges an event's envelope (sealed ack of its counter), so that it leaves the device's queue. */
   readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue) => Promise<void>;
+  /** Told of each event the first time it is recorded (not of a copy sent again), with its kind and body. */
+  readonly onEvent?: (device: string, kind: string, body: unknown) => void;
 }
 
 export class SideChannels {
   readonly #o: SideChannelsOptions;
   /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
   readonly #queued = new Map<string, number>();
+  /** The firmware each agent last said it runs (status `firmware`); in memory, as the broker keeps the retained status. */
+  readonly #firmware = new Map<string, FirmwareRunning>();
 
   constructor(options: SideChannelsOptions) {
     this.#o = options;
@@ -49,6 +53,11 @@ export class SideChannels {
     return this.#queued;
   }
 
+  /** The firmware each agent last reported, by device. */
+  get reportedFirmware(): ReadonlyMap<string, FirmwareRunning> {
+    return this.#firmware;
+  }
+
   /** Handles a message of `channel` that `sender` published on `device`'s topic; never rejects. */
   async handle(sender: DeviceId, device: MeterId, channel: SideChannel, payload: Uint8Array): Promise<void> {
     const { activity, ingest, clock } = this.#o;
@@ -57,6 +66,7 @@ export class SideChannels {
         const status = decodeStatus(payload);
         activity.status(device, status.state, clock.now());
         if (status.queued !== undefined) this.#queued.set(device, status.queued);
+        if (status.firmware !== undefined) this.#firmware.set(device, status.firmware);
         if (status.model !== undefined || status.link !== undefined) {
           this.#o.registry?.describe(device, {
             ...(status.model === undefined ? {} : { model: status.model }),
@@ -81,8 +91,9 @@ export class SideChannels {
         throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
           + `the envelope holds a ${opened.header.messageType} message; expected an event on up/events`);
       }
-      activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
+      const first = activity.event(device, opened.header.keyId, opened.header.counter, clock.now(), opened.value);
       await this.#o.acknowledge?.(sender, device, opened);
+      if (first) this.#o.onEvent?.(device, decodeEvent(opened.value).kind, opened.value);
     } catch (error) {
       ingest.refuse(sender, error, error instanceof DecodeError ? 'malformed' : undefined);
     }
