@@ -6,7 +6,7 @@
 // on where the last one stopped. Every action, an operator's or its own, goes to the audit port.
 import { PhasewireError, ValidationError, type Clock } from '@phasewire/core';
 import type { FirmwareProgress, FirmwareUpdateArgs } from '@phasewire/core/protocol';
-import type { CampaignDeviceRecord, CampaignRecord, CampaignStore } from '@phasewire/store';
+import type { CampaignDeviceRecord, CampaignRecord, CampaignStore, DeviceLabels } from '@phasewire/store';
 import {
   applyProgress, assignWaves, checkCampaignSpec, isFinal, nextStep, selectDevices, tally, windowAt, type CampaignSpec, type CampaignTally,
   type FleetDevice,
@@ -111,6 +111,11 @@ export class CampaignService {
     return Promise.all((await this.#o.store.campaigns()).map((c) => this.view(c.id)));
   }
 
+  /** Sets a device's group and tags (the API audits it with the caller). */
+  label(labels: DeviceLabels): Promise<void> {
+    return this.#o.store.putLabels(labels);
+  }
+
   devices(id: string, query?: Parameters<CampaignStore['devices']>[1]): Promise<readonly CampaignDeviceRecord[]> {
     return this.#get(id).then(() => this.#o.store.devices(id, query));
   }
@@ -180,6 +185,11 @@ export class CampaignService {
     const run = this.#ticking.then(() => this.#tickAll());
     this.#ticking = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once the tick running now (if any) has finished. */
+  idle(): Promise<void> {
+    return this.#ticking;
   }
 
   async #tickAll(): Promise<void> {
