@@ -97,9 +97,24 @@ export const billingRouteRules: readonly RouteRule[] = [
   rule('GET', `${api}/billing/bills.csv`, 'billing', 'billing'),
 ];
 
+/**
+ * The firmware routes (routes-firmware.ts): reading for every role; starting and resuming a campaign
+ * changes what meters run (admin), pausing and aborting stops it (operator).
+ */
+export const firmwareRouteRules: readonly RouteRule[] = [
+  rule('GET', `${api}/firmware/images`, 'viewer', 'read'),
+  rule('GET', `${api}/firmware/campaigns`, 'viewer', 'read'),
+  rule('POST', `${api}/firmware/campaigns`, 'admin', 'command'),
+  rule('GET', `${api}/firmware/campaigns/:id`, 'viewer', 'read'),
+  rule('POST', `${api}/firmware/campaigns/:id/pause`, 'operator', 'command'),
+  rule('POST', `${api}/firmware/campaigns/:id/resume`, 'admin', 'command'),
+  rule('POST', `${api}/firmware/campaigns/:id/abort`, 'operator', 'command'),
+  rule('PUT', `${api}/firmware/devices/:id/labels`, 'operator', 'command'),
+];
+
 export function findRule(method: string, url: string): RouteRule | undefined {
   const match = (r: RouteRule): boolean => r.method === method && r.url === url;
-  return routeRules.find(match) ?? billingRouteRules.find(match);
+  return routeRules.find(match) ?? billingRouteRules.find(match) ?? firmwareRouteRules.find(match);
 }
 
 /** Who is calling: a signed-in user (cookie session) or a bearer token. */

@@ -1,6 +1,7 @@
 // @phasewire/api: DTOs (the dashboard's contract), access rules, ports.
 export * from './dto.ts';
 export * from './billing-dto.ts';
+export * from './firmware-dto.ts';
 export * from './home-assistant.ts';
 export * from './home-assistant-schema.ts';
 export * from './access.ts';

@@ -4,9 +4,27 @@ import type { MeterId } from '@phasewire/core';
 import type { CommandKind, CommandParams, CommandRecord, ProtectionFleetView, ProtectionView } from '@phasewire/headend';
 import type { DeviceRegistry } from '@phasewire/headend';
 import type { BillingStore, TimeRange } from '@phasewire/store';
+import type { CampaignService } from '@phasewire/mdm/campaigns';
 import type { AlarmDto, PowerQuality, Role, TokenScope } from './dto.ts';
 
-/** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
+/** A firmware image the repository publishes (its signed custom fields, docs/firmware.md). */
+export interface FirmwareImageInfo {
+  readonly target: string;
+  readonly model: string;
+  readonly hardwareRevision: string;
+  readonly version: string;
+  readonly securityVersion: number;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+/** Firmware (routes-firmware.ts): the repository's images and the campaigns. */
+export interface FirmwarePort {
+  readonly campaigns: CampaignService;
+  /** The published images; none when the server has no repository. */
+  images(): Promise<readonly FirmwareImageInfo[]>;
+}
+
 /** Billing (routes-billing.ts): the billing store and the run settings of the server's configuration. */
 export interface BillingPort {
   readonly store: BillingStore;
@@ -18,6 +36,7 @@ export interface BillingPort {
   readonly defaultCycleDay?: number;
 }
 
+/** The head-end as the API uses it (`HeadEnd` of src/node/headend fits as it is). */
 export interface DevicePort {
   readonly registry: DeviceRegistry;
   /** Sends a command: its record once the meter answered, or `pending` after the wait (headend/command-record.ts). */

@@ -25,3 +25,7 @@ export {
   type BillingStore, type Effective, type MeterInstallation, type RunItemKey, type ServicePointLink, type ServicePointRecord,
   type TariffAssignment, type TariffVersionRecord,
 } from './billing-state.ts';
+export type {
+  CampaignDeviceQuery, CampaignDeviceRecord, CampaignRecord, CampaignSelector, CampaignStateCount, CampaignStatus, CampaignStore,
+  DeviceLabels, MaintenanceWindow,
+} from './campaign-state.ts';

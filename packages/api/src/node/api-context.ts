@@ -8,7 +8,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import { actorOf } from '../access.ts';
 import type { ApiPrincipal } from '../access.ts';
 import { notFound } from '../api-errors.ts';
-import type { AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, LiveEvent, PowerQualityPort } from '../ports.ts';
+import type {
+  AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, FirmwarePort, LiveEvent, PowerQualityPort,
+} from '../ports.ts';
 import type { DeviceRecord } from '@phasewire/headend';
 import type { MeterStore } from '@phasewire/store';
 import type { Authentication } from './authentication.ts';
@@ -24,6 +26,7 @@ export interface ApiContext {
   readonly alarms: AlarmPort | undefined;
   readonly powerQuality: PowerQualityPort | undefined;
   readonly billing: BillingPort | undefined;
+  readonly firmware: FirmwarePort | undefined;
   readonly clock: Clock;
   readonly onlineWindowMs: number;
   /** The fleet's VUF figure (%) of a meter from its live readings, when no power-quality port is given. */

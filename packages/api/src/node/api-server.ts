@@ -23,7 +23,7 @@ import { authorise, changesState, findRule } from '../access.ts';
 import type { ApiPrincipal } from '../access.ts';
 import { answerFor, forbidden, RateLimitedError, schemaRefusal, unauthenticated } from '../api-errors.ts';
 import type {
-  AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, LiveSource, OperationsPort, PowerQualityPort,
+  AccountStore, AlarmPort, BillingPort, DevicePort, EnrollmentPort, FirmwarePort, LiveSource, OperationsPort, PowerQualityPort,
 } from '../ports.ts';
 import { FixedWindowLimiter } from '../rate-limiter.ts';
 import { securityHeaders } from '../security-headers.ts';
@@ -48,6 +48,7 @@ import { operationRoutes } from './routes-operations.ts';
 import { protectionRoutes } from './routes-protection.ts';
 import { healthRoutes, operationsPaths } from './routes-health.ts';
 import { billingRoutes } from './routes-billing.ts';
+import { firmwareRoutes } from './routes-firmware.ts';
 import { billExportRoutes } from './routes-bill-exports.ts';
 import { SqliteAccountStore } from './sqlite-accounts.ts';
 
@@ -70,6 +71,8 @@ export interface ApiServerOptions {
   readonly powerQuality?: PowerQualityPort;
   /** Billing: tariffs, accounts, bill runs and bills (absent: the billing routes answer 404). */
   readonly billing?: BillingPort;
+  /** Firmware images and campaigns (absent: the firmware routes answer 404). */
+  readonly firmware?: FirmwarePort;
   /** Where live events come from (a LiveHub the composition feeds). */
   readonly live?: LiveSource;
   /** The built dashboard, served at /. */
@@ -149,7 +152,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let revalidateLive = (): void => undefined;
   const ctx = makeContext({
     accounts, auth, clock, store: options.store, devices: options.devices, enrollment: options.enrollment, alarms: options.alarms,
-    powerQuality: options.powerQuality, billing: options.billing, onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
+    powerQuality: options.powerQuality, billing: options.billing, firmware: options.firmware,
+    onlineWindowMs: options.onlineWindowMs ?? 5 * 60_000,
     latestVuf: (meter) => latest?.vufPercent(meter) ?? null, emit: (event) => { hub.publish(event); },
     authorityChanged: () => { revalidateLive(); },
   }, principals);
@@ -278,6 +282,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   protectionRoutes(app, ctx);
   healthRoutes(app, options.operations, performance.now());
   billingRoutes(app, ctx);
+  firmwareRoutes(app, ctx);
   billExportRoutes(app, ctx);
   const liveStats: LiveFeedStats = { sockets: 0, coalesced: 0, dropped: 0 };
   const feed = liveFeed(app, ctx, hub, { ...defaultLiveFeedLimits, ...options.liveLimits }, liveStats);

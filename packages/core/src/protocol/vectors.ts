@@ -252,11 +252,6 @@ export const statusVectors: VectorSet<StatusMessage> = {
       decoded: { state: 'online', link: 'cellular', queued: 12 },
     },
     {
-      name: 'online with its firmware',
-      wire: json({ state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } }),
-      decoded: { state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } },
-    },
-    {
       name: 'the longest fields still fit',
       wire: json({
         state: 'offline', model: 'm'.repeat(64), link: 'cellular', queued: 2 ** 31,
@@ -266,6 +261,11 @@ export const statusVectors: VectorSet<StatusMessage> = {
         state: 'offline', model: 'm'.repeat(64), link: 'cellular', queued: 2 ** 31,
         firmware: { version: '999999.999999.999999', slot: 'a', securityVersion: 2 ** 31 - 1 },
       },
+    },
+    {
+      name: 'online with its firmware',
+      wire: json({ state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } }),
+      decoded: { state: 'online', model: 'pw-sim-3p', firmware: { version: '1.4.0', slot: 'b', securityVersion: 5 } },
     },
   ],
   invalid: [
@@ -278,12 +278,6 @@ export const statusVectors: VectorSet<StatusMessage> = {
     { name: 'model as a number', wire: json({ state: 'online', model: 7 }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'model with a space', wire: json({ state: 'online', model: 'sdm 630' }), code: 'PW_ERR_STATUS_INVALID' },
     { name: 'unknown link', wire: json({ state: 'online', link: 'lora' }), code: 'PW_ERR_STATUS_INVALID' },
-    {
-      name: 'firmware on slot c', wire: json({ state: 'online', firmware: { version: '1.4.0', slot: 'c', securityVersion: 5 } }),
-      code: 'PW_ERR_STATUS_INVALID',
-    },
-    { name: 'firmware without its security version', wire: json({ state: 'online', firmware: { version: '1.4.0', slot: 'a' } }),
-      code: 'PW_ERR_STATUS_INVALID' },
     { name: 'over 256 bytes', wire: json({ state: 'online', pad: 'x'.repeat(256) }), code: 'PW_ERR_STATUS_INVALID' },
   ],
 };

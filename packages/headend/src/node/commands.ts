@@ -58,6 +58,13 @@ export interface Anchor {
 /** How many times a clock-sync the device found stale is sent again, anchored on that refusal. */
 const clockSyncRetries = 2;
 
+/** The fields of a command that carry its params. */
+const carried = (params: CommandParams): Pick<Command, 'settings' | 'confirm' | 'loadLimit' | 'firmware'> => ({
+  ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
+  ...(params.loadLimit === undefined ? {} : { loadLimit: params.loadLimit }),
+  ...(params.firmware === undefined ? {} : { firmware: params.firmware }),
+});
+
 /** The time base the devices run on. */
 export interface DeviceTime {
   readonly clock: Clock;
@@ -82,6 +89,8 @@ export class Commands {
   readonly #seen = new Set<string>();
   /** Commands sent to a device not seen yet, by device: sent again when it comes online. */
   readonly #resend = new Map<string, Set<string>>();
+  /** What each pending command carries beside its kind, by id: a copy sent again carries it too. */
+  readonly #params = new Map<string, CommandParams>();
   /** Clock-syncs sent again after the device found them stale, by id: how many times. */
   readonly #anchored = new Map<string, number>();
 
@@ -104,14 +113,13 @@ export class Commands {
     const command: Command = {
       id: randomBytes(12).toString('base64url'), op: kind, expiresAt: now + lifetime,
       ...(kind === 'clock-sync' ? this.#clockOf(device, now) : {}),
-      ...(params.settings === undefined ? {} : { settings: params.settings }), ...(params.confirm === true ? { confirm: true } : {}),
-      ...(params.loadLimit === undefined ? {} : { loadLimit: params.loadLimit }),
-      ...(params.firmware === undefined ? {} : { firmware: params.firmware }),
+      ...carried(params),
     };
     const sealed = await sender.sealValue(device, 'command', encodeCommand(command));
     const record: CommandRecord = { id: command.id, device, kind, sentAt, expiresAt: command.expiresAt, status: 'pending' };
     log.add(record, Object.keys(params).length === 0 ? undefined : { ...params });
     this.#pending.set(record.id, record);
+    if (Object.keys(params).length > 0) this.#params.set(record.id, params);
     const outcome = new Promise<CommandRecord>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(command.id);
@@ -171,6 +179,7 @@ export class Commands {
     const command: Command = {
       id: record.id, op: record.kind, expiresAt: record.expiresAt,
       ...(record.kind === 'clock-sync' ? this.#clockOf(record.device, now, anchor) : {}),
+      ...carried(this.#params.get(record.id) ?? {}),
     };
     try {
       const sealed = await this.#options.sender.sealValue(record.device as DeviceId, 'command', encodeCommand(command));
@@ -279,6 +288,7 @@ export class Commands {
   #settle(record: CommandRecord): void {
     this.#options.log.settle(record);
     this.#pending.delete(record.id);
+    this.#params.delete(record.id);
     this.#anchored.delete(record.id);
     this.#resend.get(record.device)?.delete(record.id);
     const waiting = this.#waiting.get(record.id);

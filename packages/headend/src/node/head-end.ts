@@ -103,10 +103,15 @@ export interface HeadEnd {
   disconnect(device: DeviceId): Promise<void>;
   /** Replaces the MQTT listener's TLS session-ticket keys (embedded broker; Mosquitto keeps its own). */
   setTicketKeys(keys: Uint8Array): void;
+  /**
+   * Calls `listener` on each sealed event a device sends (up/events), once, after it is recorded and
+   * acknowledged (a firmware-progress event goes to the campaigns); returns the unsubscribe.
+   */
+  onDeviceEvent(listener: (device: string, kind: string, body: unknown) => void): () => void;
+  /** The firmware (version, slot, security version) each agent last reported in its status, by device. */
+  reportedFirmware(): ReadonlyMap<string, FirmwareRunning>;
   /** The store-and-forward queue depth each agent last reported in its online status, by device (metrics). */
   reportedQueues(): ReadonlyMap<string, number>;
-  /** The firmware each device last reported in its status (version, slot, security version), by device. */
-  reportedFirmware(): ReadonlyMap<string, FirmwareRunning>;
   /** Whether the broker accepts sessions now (broker-health.ts): the server's readiness probe. */
   brokerHealth(): Promise<BrokerHealth>;
   close(): Promise<void>;
@@ -188,9 +193,19 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     }
   });
   const relayStates = new RelayStates(options.db);
+  const eventListeners = new Set<(device: string, kind: string, body: unknown) => void>();
   const sideChannels = new SideChannels({
     activity, receiver, ingest, clock: options.clock, registry, relayStates,
     acknowledge: (sender, device, opened) => commands.acknowledge(sender, device, opened),
+    onEvent: (device, kind, body) => {
+      for (const listener of eventListeners) {
+        try {
+          listener(device, kind, body);
+        } catch (error) {
+          log({ level: 'error', msg: `A listener of device events failed: ${(error as Error).message}` });
+        }
+      }
+    },
   });
   const mode = options.broker;
   let front: { port: number; publish: Publish; disconnect(device: string): Promise<number> | number; enforceRevocations(): number;
@@ -221,6 +236,11 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
       statusListeners.add(listener);
       return () => { statusListeners.delete(listener); };
     },
+    onDeviceEvent(listener) {
+      eventListeners.add(listener);
+      return () => { eventListeners.delete(listener); };
+    },
+    reportedFirmware: () => sideChannels.reportedFirmware,
     sendCommand: (device, kind, waitMs, params) => commands.send(device, kind, waitMs, params),
     protection: (device, limit = 50) => protectionView(commandLog, activity, relayStates, device, limit),
     protectionFleet: (limit = 100) => protectionFleetView(relayStates, limit),
@@ -236,7 +256,6 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     setTicketKeys: (keys) => { front.setTicketKeys?.(keys); },
     brokerHealth: () => front.health(),
     reportedQueues: () => sideChannels.reportedQueues,
-    reportedFirmware: () => sideChannels.reportedFirmware,
     async close() {
       unobserve();
       commands.close();

@@ -11,8 +11,7 @@
 // the same way and is acknowledged the same way; the latest per meter is kept.
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
-import { decodeRelayStatus, decodeStatus } from '@phasewire/core/protocol';
-import type { FirmwareRunning } from '@phasewire/core/protocol';
+import { decodeEvent, decodeRelayStatus, decodeStatus, type FirmwareRunning } from '@phasewire/core/protocol';
 import { PhasewireError } from '@phasewire/core';
 import type { DeviceId, EnvelopeReceiver, OpenedValue } from '@phasewire/secure';
 import type { DeviceRegistry } from '../registry.ts';
@@ -34,12 +33,15 @@ export interface SideChannelsOptions {
   readonly relayStates?: RelayStates;
   /** Acknowledges an event's envelope (sealed ack of its counter), so that it leaves the device's queue. */
   readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue) => Promise<void>;
+  /** Told of each event the first time it is recorded (not of a copy sent again), with its kind and body. */
+  readonly onEvent?: (device: string, kind: string, body: unknown) => void;
 }
 
 export class SideChannels {
   readonly #o: SideChannelsOptions;
   /** The messages each agent last said were queued as it came online (status `queued`); in memory only. */
   readonly #queued = new Map<string, number>();
+  /** The firmware each agent last said it runs (status `firmware`); in memory, as the broker keeps the retained status. */
   readonly #firmware = new Map<string, FirmwareRunning>();
 
   constructor(options: SideChannelsOptions) {
@@ -93,8 +95,9 @@ export class SideChannels {
         throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
           + `the envelope holds a ${opened.header.messageType} message; expected an event or a relay status on up/events`);
       }
-      this.#record(device, opened);
+      const first = this.#record(device, opened);
       await this.#o.acknowledge?.(sender, device, opened);
+      if (first) this.#o.onEvent?.(device, decodeEvent(opened.value).kind, opened.value);
     } catch (error) {
       ingest.refuse(sender, error, error instanceof DecodeError ? 'malformed' : undefined);
     }
@@ -105,16 +108,15 @@ export class SideChannels {
     return type === 'event' || (type === 'status' && this.#o.relayStates !== undefined);
   }
 
-  #record(device: MeterId, opened: OpenedValue): void {
+  /** Records an event or a relay status; true for an event recorded the first time (not a copy sent again). */
+  #record(device: MeterId, opened: OpenedValue): boolean {
     const { keyId, counter, messageType } = opened.header;
     const now = this.#o.clock.now();
-    if (messageType === 'event') {
-      this.#o.activity.event(device, keyId, counter, now, opened.value);
-      return;
-    }
+    if (messageType === 'event') return this.#o.activity.event(device, keyId, counter, now, opened.value);
     // Decoded before it is recorded: a relay status that does not decode is refused, unacknowledged.
     const status = decodeRelayStatus(opened.value);
     this.#o.activity.seen(device, now);
     this.#o.relayStates?.record(device, keyId, counter, now, status);
+    return false;
   }
 }

@@ -26,6 +26,8 @@ import type { DevicePort, PowerQualityPort } from '@phasewire/api';
 import type { DeviceRecord, DeviceRegistry } from '@phasewire/headend';
 import type { BillingStore, TimeRange } from '@phasewire/store';
 import { openBillingStore } from '@phasewire/store/node';
+import { defaultTenant } from '@phasewire/api/node';
+import { serverCampaigns } from './firmware-campaigns.ts';
 import { startMdmService } from '@phasewire/mdm/node';
 import type { MdmService, MdmServiceOptions } from '@phasewire/mdm/node';
 import { WebhookNotifier } from '@phasewire/mdm/node';
@@ -80,6 +82,8 @@ export interface StandardServicesOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Failures that do not stop a service (one meter's MDM run, a notifier). */
   readonly onError?: (error: unknown, context: string) => void;
+  /** The firmware repository campaigns offer images of (default `<data>/firmware`), and how often campaigns move on (ms). */
+  readonly firmwareDir?: string; readonly campaignTickMs?: number;
   /** Options passed on to the MDM service as they are (tests: `timer: false`, `analysisBacklogMs`). */
   readonly mdm?: Partial<Omit<MdmServiceOptions, 'store' | 'clock'>>;
   /** Options passed on to the API server as they are (tests: a cheap `scrypt`; the demo: `session`). */
@@ -313,8 +317,9 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         return { voltage: meta.nominalVoltage, frequency: meta.nominalFrequency };
       },
     };
-    const billing = await openBillingStore(config.store.kind === 'sqlite'
-      ? { ...config.store, path: inData(context.dataDir, config.store.path) } : config.store, clock);
+    const storeConfig = config.store.kind === 'sqlite' ? { ...config.store, path: inData(context.dataDir, config.store.path) } : null;
+    const billing = await openBillingStore(storeConfig ?? config.store, clock);
+    const { campaigns, firmware } = await serverCampaigns(context, storeConfig ?? config.store, clock, options);
     try {
       const api = await startApiServer({
         identity: await apiIdentity(config, context), trust: context.trust,
@@ -331,6 +336,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         },
         billing: { store: billing, completenessLimit: config.billing.completenessLimit, batchSize: config.billing.batchSize,
           defaultCycleDay: config.billing.cycleDay },
+        firmware,
         // Every 500 with its cause, into the server's log (Fastify's own request log stays off).
         log: context.log,
         ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
@@ -338,6 +344,9 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       });
       state.api = api;
       state.billing = billing;
+      campaigns.auditTo(({ actor, action, subject, detail }) => {
+        api.accounts.appendAudit({ at: clock.now(), tenant: defaultTenant, actor, action, object: subject, detail });
+      });
       const bound = config.api.bind ?? config.bind;
       const host = isWildcard(bound) ? (config.hosts[0] ?? 'localhost') : bound;
       state.apiUrl = `https://${urlHost(host)}:${api.port}`;
@@ -364,6 +373,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
         async close() {
           for (const stop of unsubscribe.splice(0)) stop();
           await api.close();
+          await campaigns.close();
           state.billing = undefined;
           await billing.close();
           state.api = undefined;
@@ -371,6 +381,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       };
     } catch (error) {
       for (const stop of unsubscribe.splice(0)) stop();
+      await campaigns.close();
       await billing.close();
       if (error instanceof PhasewireError) throw error;
       const where = `${config.api.bind ?? config.bind}:${config.api.port}`;

@@ -9,3 +9,4 @@ export { openBillingStore } from './billing/open-billing-store.ts';
 export { SqliteBillingStore, type SqliteBillingStoreOptions } from './billing/sqlite-billing-store.ts';
 export { PostgresBillingStore, type PostgresBillingStoreOptions } from './billing/postgres-billing-store.ts';
 export { openStatePool, inStateTransaction, type PostgresStateOptions, type StateMigration } from './state/postgres-state.ts';
+export { openCampaignStore, PostgresCampaignStore, SqliteCampaignStore } from './campaigns/open-campaign-store.ts';

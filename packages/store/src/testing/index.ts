@@ -4,4 +4,5 @@ export { storeConformance, day0, type StoreOpenOptions, type StoreTarget } from 
 export { mdmStateConformance } from './mdm-state-conformance.ts';
 export { intervalTableConformance } from './interval-table-conformance.ts';
 export { billingConformance, type BillingStoreTarget } from './billing-conformance.ts';
+export { campaignConformance, type CampaignStoreTarget } from './campaign-conformance.ts';
 export { startPostgres, postgresBinaries, type PostgresServer, type PostgresServerOptions } from './postgres-test-kit.ts';

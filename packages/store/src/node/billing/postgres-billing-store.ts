@@ -30,14 +30,17 @@ const runnerOf = (client: pg.Pool | PoolClient): SqlRunner => ({
     (await client.query(numbered(sql), params as SqlValue[])).rowCount ?? 0,
 });
 
-class PostgresConnection implements SqlConnection {
+/** A pool as an SqlConnection whose write transactions take advisory lock `purpose` (the campaign store runs on it too). */
+export class PostgresConnection implements SqlConnection {
   readonly kind = 'PostgreSQL';
   readonly #pool: pg.Pool;
   readonly #runner: SqlRunner;
+  readonly #purpose: number;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, purpose: number = lockPurpose.billing) {
     this.#pool = pool;
     this.#runner = runnerOf(pool);
+    this.#purpose = purpose;
   }
 
   all<R>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
@@ -50,7 +53,7 @@ class PostgresConnection implements SqlConnection {
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return inPoolTransaction(this.#pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockNamespace, lockPurpose.billing]);
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockNamespace, this.#purpose]);
       return work(runnerOf(client));
     });
   }

@@ -16,7 +16,8 @@ export interface SqliteBillingStoreOptions {
   readonly clock?: Clock;
 }
 
-class SqliteConnection implements SqlConnection {
+/** One node:sqlite connection as an SqlConnection (the campaign store runs on it too). */
+export class SqliteConnection implements SqlConnection {
   readonly kind = 'SQLite';
   readonly #db: DatabaseSync;
   #tail: Promise<unknown> = Promise.resolve();

@@ -7,7 +7,7 @@ import type { PostgresMigration } from './postgres-schema.ts';
 
 /** Advisory lock keys of the store: (namespace, purpose). */
 export const lockNamespace = 0x7077;
-export const lockPurpose = { migrate: 1, partitions: 2, billing: 3 } as const;
+export const lockPurpose = { migrate: 1, partitions: 2, billing: 3, campaigns: 4 } as const;
 /** Advisory lock namespaces keyed by a second number: meter buckets, days being closed. */
 export const meterLockNamespace = lockNamespace + 1;
 export const dayLockNamespace = lockNamespace + 2;
