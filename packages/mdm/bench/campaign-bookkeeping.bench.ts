@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ManualClock } from '@phasewire/core';
 import type { FirmwareState } from '@phasewire/core/protocol';
 import { SqliteCampaignStore } from '@phasewire/store/node';
-import type { Benchmark } from '../../../tools/bench/src/index.ts';
+import type { Benchmark } from '@phasewire/bench';
 import { CampaignService } from '../src/campaigns/index.ts';
 
 const devices = 10_000;

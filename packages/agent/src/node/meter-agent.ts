@@ -16,11 +16,9 @@
 // Modbus meter polled by a gateway. Commands the source cannot carry out are answered "unsupported".
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, deviceTopic, PhasewireError, toWireBatch } from '@phasewire/core';
-import type { MeterId } from '@phasewire/core';
+import { ConfigError, deviceTopic, PhasewireError, toWireBatch, type MeterId } from '@phasewire/core';
 import type { EnvelopeReceiver, EnvelopeSender } from '@phasewire/secure';
-import { FileCounterStore } from '@phasewire/secure/node';
-import type { DirectoryLock } from '@phasewire/secure/node';
+import { FileCounterStore, type DirectoryLock } from '@phasewire/secure/node';
 import { decodeAck } from '@phasewire/core/protocol';
 import { envelopeCounterOf, InflightTracker, isCommandResponse, isEvent } from '../inflight.ts';
 import { LoadRelay, type RelayState } from '@phasewire/meter';
@@ -28,8 +26,7 @@ import { RecentDownlinks } from '../recent-downlinks.ts';
 import { simulatorSource, type ReadingSource } from '../reading-source.ts';
 import type { UplinkWork } from '../uplink-policy.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
-import { refusalEvent } from './agent-types.ts';
-import type { AgentStats, MeterAgentOptions } from './agent-types.ts';
+import { refusalEvent, type AgentStats, type MeterAgentOptions } from './agent-types.ts';
 import { AgentCommands } from './agent-commands.ts';
 import type { ProtectionState } from '../protected-source.ts';
 import { confirmLocally, reportProtection, restoreProtection } from './agent-protection.ts';
@@ -74,16 +71,12 @@ export class MeterAgent {
   #commandsInProgress = 0;
   /** The last seal-and-queue: the next one starts after it (#enqueue). */
   #sealing: Promise<void> = Promise.resolve();
-  /**
-   * When the latest uplink envelopes were first published, by `keyId/counter`, on the agent's clock,
-   * and on which connection (a clock-sync's transit).
-   */
+  /** When the latest uplink envelopes were first published, by `keyId/counter`, and on which connection (clock-sync transit). */
   readonly #publishedAt = new Map<string, { readonly at: number; readonly connection: number }>();
 
   private constructor(options: MeterAgentOptions, parts: {
-    queue: DurableQueue; stage: ReadingStage; firmware: AgentFirmware | undefined;
+    queue: DurableQueue; stage: ReadingStage; firmware: AgentFirmware | undefined; relayStatus: RelayStatusReporter;
     counters: FileCounterStore; window: FileCounterStore; executed: string[]; relay: RelayState; lock: DirectoryLock;
-    relayStatus: RelayStatusReporter;
   }) {
     this.#o = options;
     this.#meter = options.identity.meter;
@@ -128,10 +121,7 @@ export class MeterAgent {
       work: () => this.#work(),
       onReady: () => { this.#pump(); },
       onMessage: (topic, payload) => { this.#onMessage(topic, payload); },
-      onClosed: () => {
-        this.#inflight.reset();
-        clearTimeout(this.#ackTimer);
-      },
+      onClosed: () => { this.#inflight.reset(); clearTimeout(this.#ackTimer); },
     });
   }
 
