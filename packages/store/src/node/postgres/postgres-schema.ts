@@ -104,4 +104,20 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       'CREATE TABLE notifier_cursor (notifier text PRIMARY KEY, after_seq bigint NOT NULL)',
     ],
   },
+  {
+    version: 6,
+    name: 'reading chunks',
+    statements: () => [
+      // Readings of closed days, compacted (postgres-chunks.ts): up to 128 readings of one meter,
+      // quantity and UTC day per row, in the SQLite store's chunk encoding. Registers apart, as their
+      // rows are, for their own retention. `start` is the time of the chunk's first reading; the index
+      // on it finds one interval across the fleet. Rows of days closed before this version are moved
+      // into chunks by the next maintain().
+      ...['reading_chunk', 'register_chunk'].flatMap((name) => [
+        `CREATE TABLE ${name} (meter integer NOT NULL, quantity smallint NOT NULL, start bigint NOT NULL, data bytea NOT NULL, `
+          + 'PRIMARY KEY (meter, quantity, start))',
+        `CREATE INDEX ${name}_start ON ${name} (start)`,
+      ]),
+    ],
+  },
 ];

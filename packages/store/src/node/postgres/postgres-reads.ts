@@ -1,0 +1,128 @@
+// Reads of readings on PostgreSQL that take rows (what is still arriving) and chunks (closed days,
+// postgres-chunks.ts) together. Each is one statement, so it sees one snapshot: a compaction that
+// moves rows into chunks meanwhile is seen whole or not at all, never a reading twice or not at all.
+import type { MeterId, ObisCode } from '@phasewire/core';
+import { FleetIntervalBuilder, type FleetInterval } from '../../fleet-interval.ts';
+import { dayMs, floorTo } from '../../periods.ts';
+import { chunkTableOf, decodeChunks, type ReadingTable } from './postgres-chunks.ts';
+import type { PgQuantity, PostgresDb } from './postgres-db.ts';
+import { valueOf, type StoredRow } from './postgres-values.ts';
+
+export const tableOf = (quantity: PgQuantity): ReadingTable => (quantity.register ? 'register_reading' : 'reading');
+
+/** One meter's readings of one quantity in [from, to), in time order. */
+export async function seriesPostgres(
+  db: PostgresDb,
+  meter: number,
+  quantity: PgQuantity,
+  from: number,
+  to: number,
+): Promise<{ at: number; value: number }[]> {
+  const table = tableOf(quantity);
+  // A chunk holds one day: those starting from the day of `from` on can hold readings in the range.
+  const rows = await db.query<StoredRow & { at: number; data: Buffer | null }>(`
+    SELECT at, scaled, real, NULL::bytea AS data FROM ${table} WHERE meter = $1 AND quantity = $2 AND at >= $3 AND at < $4
+    UNION ALL SELECT start, NULL, NULL, data FROM ${chunkTableOf(table)} WHERE meter = $1 AND quantity = $2 AND start >= $5 AND start < $4`,
+  [meter, quantity.id, from, to, floorTo(from, dayMs)]);
+  const result: { at: number; value: number }[] = [];
+  const chunks = rows.flatMap((r) => (r.data === null ? [] : [{ start: r.at, data: r.data }]));
+  if (chunks.length > 0) {
+    const part = decodeChunks(chunks, quantity);
+    part.at.forEach((at, i) => { if (at >= from && at < to) result.push({ at, value: part.values[i] ?? 0 }); });
+  }
+  for (const r of rows) if (r.data === null) result.push({ at: r.at, value: valueOf(r, quantity.steps) });
+  // Late rows of a compacted day sit among its chunk's readings until the next compaction.
+  if (chunks.length > 0) result.sort((a, b) => a.at - b.at);
+  return result;
+}
+
+/** The newest reading of each quantity of one meter: the newest row, or the last reading of the newest chunk. */
+export async function latestPostgres(db: PostgresDb, meter: number): Promise<{ quantity: PgQuantity; at: number; value: number }[]> {
+  const lateral = (table: ReadingTable, register: boolean): string => `
+    SELECT q.id AS quantity, l.at, l.scaled, l.real, NULL::bytea AS data FROM quantity q
+      CROSS JOIN LATERAL (SELECT at, scaled, real FROM ${table} r WHERE r.meter = $1 AND r.quantity = q.id ORDER BY at DESC LIMIT 1) AS l
+      WHERE ${register ? '' : 'NOT '}q.register
+    UNION ALL
+    SELECT q.id AS quantity, l.start, NULL, NULL, l.data FROM quantity q
+      CROSS JOIN LATERAL (SELECT start, data FROM ${chunkTableOf(table)} c WHERE c.meter = $1 AND c.quantity = q.id
+        ORDER BY start DESC LIMIT 1) AS l
+      WHERE ${register ? '' : 'NOT '}q.register`;
+  const rows = await db.query<StoredRow & { quantity: number; at: number; data: Buffer | null }>(
+    `${lateral('reading', false)} UNION ALL ${lateral('register_reading', true)}`, [meter]);
+  const newest = new Map<number, { quantity: PgQuantity; at: number; value: number }>();
+  for (const row of rows) {
+    const quantity = await db.quantityById(row.quantity);
+    let at = row.at;
+    let value: number;
+    if (row.data === null) {
+      value = valueOf(row, quantity.steps);
+    } else {
+      const part = decodeChunks([{ start: row.at, data: row.data }], quantity);
+      at = part.at.at(-1) ?? row.at;
+      value = part.values.at(-1) ?? 0;
+    }
+    const seen = newest.get(quantity.id);
+    if (seen === undefined || at > seen.at) newest.set(quantity.id, { quantity, at, value });
+  }
+  return [...newest.values()];
+}
+
+/**
+ * One interval across the fleet. Rows at `at` come back packed server-side, one field per quantity
+ * of 12-byte records (meter int4, then int8 steps, or float8 when the meter is stored negated as
+ * -1 - meter): 60,000 values are six fields, not 60,000 protocol rows. Where the day is closed, the
+ * chunks that can hold `at` are read too (found by their start) and decoded.
+ */
+export async function readingsAtPostgres(db: PostgresDb, at: number, quantities?: readonly ObisCode[]): Promise<FleetInterval> {
+  const wanted = quantities === undefined ? await db.allQuantities()
+    : (await Promise.all(quantities.map((q) => db.quantity(q)))).filter((q): q is PgQuantity => q !== undefined);
+  const codes = quantities ?? wanted.map((q) => q.obis);
+  const builder = new FleetIntervalBuilder(at, codes);
+  if (wanted.length === 0) return builder.build();
+  const packed = (table: ReadingTable): string => `SELECT quantity, NULL::int AS meter, NULL::int8 AS start,
+      string_agg(CASE WHEN scaled IS NOT NULL THEN int4send(meter) || int8send(scaled) ELSE int4send(-1 - meter) || float8send(real) END,
+        ''::bytea) AS data
+    FROM ${table} WHERE at = $1 AND quantity = ANY($2::int2[]) GROUP BY quantity`;
+  const chunked = (table: ReadingTable): string => `SELECT quantity, meter, start, data FROM ${chunkTableOf(table)}
+    WHERE start >= $3 AND start <= $1 AND quantity = ANY($2::int2[]) AND EXISTS (SELECT 1 FROM closed_day WHERE day = $3)`;
+  const rows = await db.query<{ quantity: number; meter: number | null; start: number | null; data: Buffer }>(
+    `${packed('reading')} UNION ALL ${packed('register_reading')} UNION ALL ${chunked('reading')} UNION ALL ${chunked('register_reading')}`,
+    [at, wanted.map((q) => q.id), floorTo(at, dayMs)]);
+  const ids: number[] = [];
+  const columns: number[] = [];
+  const values: number[] = [];
+  const byId = new Map(wanted.map((q) => [q.id, { q, column: codes.indexOf(q.obis) }]));
+  for (const r of rows) {
+    const entry = byId.get(r.quantity);
+    if (entry === undefined) continue;
+    if (r.meter !== null && r.start !== null) {
+      const part = decodeChunks([{ start: r.start, data: r.data }], entry.q);
+      const i = part.at.indexOf(at);
+      if (i >= 0) { ids.push(r.meter); columns.push(entry.column); values.push(part.values[i] ?? 0); }
+      continue;
+    }
+    const view = new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+    for (let offset = 0; offset + 12 <= r.data.byteLength; offset += 12) {
+      const id = view.getInt32(offset);
+      ids.push(id >= 0 ? id : -1 - id);
+      columns.push(entry.column);
+      values.push(id >= 0 ? (view.getInt32(offset + 4) * 4_294_967_296 + view.getUint32(offset + 8)) / entry.q.steps
+        : view.getFloat64(offset + 4));
+    }
+  }
+  const names = await db.meterNames(ids);
+  const rowOf = new Map<number, number>();
+  builder.reserve(new Set(ids).size);
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] ?? 0;
+    let row = rowOf.get(id);
+    if (row === undefined) {
+      const name: MeterId | undefined = names.get(id);
+      if (name === undefined) continue;
+      row = builder.newRow(name);
+      rowOf.set(id, row);
+    }
+    builder.setAt(row, columns[k] ?? 0, values[k] ?? 0);
+  }
+  return builder.build();
+}
