@@ -23,6 +23,9 @@ export type ReadingTable = 'reading' | 'register_reading';
 export const readingTables: readonly ReadingTable[] = ['reading', 'register_reading'];
 export const chunkTableOf = (table: ReadingTable): string => (table === 'reading' ? 'reading_chunk' : 'register_chunk');
 
+/** The schema version that added the chunk tables. */
+export const chunkedVersion = 6;
+
 /** Meter ids per compaction transaction. */
 export const metersPerCompaction = 2000;
 

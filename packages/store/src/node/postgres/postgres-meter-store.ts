@@ -19,7 +19,7 @@ import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../rollup-c
 import { checkIntervalWrites, checkRange, checkReadings, checkSnapshots } from '../../validation.ts';
 import { systemClock } from '../system-clock.ts';
 import { isIdentifier, PostgresDb, type PgQuantity } from './postgres-db.ts';
-import { compactClosedDays } from './postgres-chunks.ts';
+import { chunkedVersion, compactClosedDays } from './postgres-chunks.ts';
 import { closeSettledDays, openDayAggregates } from './postgres-days.ts';
 import { latestPostgres, readingsAtPostgres, seriesPostgres } from './postgres-reads.ts';
 import { appendToPostgres, storedPeriod } from './postgres-ingest.ts';
@@ -81,6 +81,7 @@ export class PostgresMeterStore implements MeterStore {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await migratePostgres(client, postgresMigrations, clock.now(), options.migrateTo);
         db.timescale = (await client.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rowCount === 1;
+        db.chunked = ((await appliedPostgresMigrations(client)).at(-1)?.version ?? 0) >= chunkedVersion;
       } finally {
         client.release();
       }
@@ -288,7 +289,7 @@ export class PostgresMeterStore implements MeterStore {
       const partitionsCreated = await this.#db.ensurePartitions([now, nextMonthStart(now)]);
       const closedDays = await closeSettledDays(this.#db, now, this.#closeAfterMs);
       // The days just closed (and late readings of days closed before) move into chunks.
-      const compacted = await compactClosedDays(this.#db);
+      const compacted = this.#db.chunked ? await compactClosedDays(this.#db) : { days: 0 };
       return { compactedSlots: compacted.days * intervalsPerDay, closedDays, partitionsCreated };
     });
   }
