@@ -14,6 +14,7 @@ import type { AppendResult, ReadingConflict } from '../../meter-store.ts';
 import { dayMs, dayOfInterval, floorTo, intervalMs, monthStart } from '../../periods.ts';
 import { inSteps, scaledInteger } from '../../scaling.ts';
 import { chunkValues } from './postgres-chunks.ts';
+import { addIntervalValues } from './postgres-reads.ts';
 import type { PgQuantity, PostgresDb } from './postgres-db.ts';
 import { overlaysOf, valueOf, type StoredRow } from './postgres-values.ts';
 
@@ -205,6 +206,7 @@ export async function appendToPostgres(db: PostgresDb, snapshots: readonly Snaps
         conflictRows.map((c) => c.row.value), conflictRows.map((c) => c.stored), conflictRows.map(() => now)]);
     }
     if (fresh.length > 0) {
+      if (db.chunked) await addIntervalValues(client, fresh, closed);
       const parts = new RollupParts();
       // Readings of open days are rolled up when asked; of a closed day (late data), into its row.
       const readingsOf = fresh.filter((r) => !r.quantity.register);

@@ -80,6 +80,9 @@ export async function purgePostgres(db: PostgresDb, cutoffs: Partial<Record<Data
     await count(`DELETE FROM ${chunkTableOf(table)} WHERE start < $1`, [cutoff]);
   };
   const { rawReadings, intervalData, rollups, audit } = cutoffs;
+  const earliest = Math.min(...[rawReadings, intervalData].filter((c): c is number => c !== undefined));
+  // Only days never closed (before the first closed day) still have interval values this old.
+  if (Number.isFinite(earliest)) await count('DELETE FROM interval_values WHERE at < $1', [earliest]);
   if (rawReadings !== undefined) await readings('reading', rawReadings);
   if (intervalData !== undefined) {
     await readings('register_reading', intervalData);
