@@ -289,7 +289,9 @@ export class PostgresMeterStore implements MeterStore {
       const partitionsCreated = await this.#db.ensurePartitions([now, nextMonthStart(now)]);
       const closedDays = await closeSettledDays(this.#db, now, this.#closeAfterMs);
       // The days just closed (and late readings of days closed before) move into chunks.
-      const compacted = this.#db.chunked ? await compactClosedDays(this.#db) : { days: 0 };
+      const compacted = this.#db.chunked ? await compactClosedDays(this.#db) : { days: 0, series: 0 };
+      // The space of the moved rows is marked free at once, so the next day's rows reuse it instead of growing the tables.
+      if (compacted.series > 0) await this.#db.pool.query('VACUUM reading, register_reading, interval_values');
       return { compactedSlots: compacted.days * intervalsPerDay, closedDays, partitionsCreated };
     });
   }
