@@ -128,41 +128,62 @@ export async function readingsAtPostgres(db: PostgresDb, at: number, quantities?
     UNION ALL ${packed('reading')} UNION ALL ${packed('register_reading')}
     UNION ALL ${chunked('reading')} UNION ALL ${chunked('register_reading')}`,
   [at, wanted.map((q) => q.id), floorTo(at, dayMs)]);
-  const ids: number[] = [];
-  const columns: number[] = [];
-  const values: number[] = [];
+  // Two passes over the records: the meters first (their names fetched once), then the values straight
+  // into the table through an array indexed by meter id (ids are small and dense): no object or map entry per value.
   const byId = new Map(wanted.map((q) => [q.id, { q, column: codes.indexOf(q.obis) }]));
+  const packedRows: { data: Buffer; column: number; steps: number }[] = [];
+  const loose: { id: number; column: number; value: number }[] = [];
   for (const r of rows) {
     const entry = byId.get(r.quantity);
     if (entry === undefined) continue;
     if (r.meter !== null && r.start !== null) {
       const part = decodeChunks([{ start: r.start, data: r.data }], entry.q);
       const i = part.at.indexOf(at);
-      if (i >= 0) { ids.push(r.meter); columns.push(entry.column); values.push(part.values[i] ?? 0); }
-      continue;
+      if (i >= 0) loose.push({ id: r.meter, column: entry.column, value: part.values[i] ?? 0 });
+    } else {
+      packedRows.push({ data: r.data, column: entry.column, steps: entry.q.steps });
     }
-    const view = new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-    for (let offset = 0; offset + 12 <= r.data.byteLength; offset += 12) {
+  }
+  const idAt = (view: DataView, offset: number): number => { const id = view.getInt32(offset); return id >= 0 ? id : -1 - id; };
+  let maxId = 0;
+  for (const { data } of packedRows) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let offset = 0; offset + 12 <= data.byteLength; offset += 12) maxId = Math.max(maxId, idAt(view, offset));
+  }
+  for (const l of loose) maxId = Math.max(maxId, l.id);
+  const unseen = -1;
+  const pending = -2;
+  const rowOfId = new Int32Array(maxId + 1).fill(unseen);
+  const unique: number[] = [];
+  const see = (id: number): void => { if (rowOfId[id] === unseen) { rowOfId[id] = pending; unique.push(id); } };
+  for (const { data } of packedRows) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let offset = 0; offset + 12 <= data.byteLength; offset += 12) see(idAt(view, offset));
+  }
+  for (const l of loose) see(l.id);
+  const names = await db.meterNames(unique);
+  builder.reserve(unique.length);
+  const rowOf = (id: number): number => {
+    const row = rowOfId[id] ?? unseen;
+    if (row !== pending) return row;
+    const name: MeterId | undefined = names.get(id);
+    const added = name === undefined ? unseen : builder.newRow(name);
+    rowOfId[id] = added;
+    return added;
+  };
+  for (const { data, column, steps } of packedRows) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let offset = 0; offset + 12 <= data.byteLength; offset += 12) {
       const id = view.getInt32(offset);
-      ids.push(id >= 0 ? id : -1 - id);
-      columns.push(entry.column);
-      values.push(id >= 0 ? (view.getInt32(offset + 4) * 4_294_967_296 + view.getUint32(offset + 8)) / entry.q.steps
+      const row = rowOf(id >= 0 ? id : -1 - id);
+      if (row < 0) continue;
+      builder.setAt(row, column, id >= 0 ? (view.getInt32(offset + 4) * 4_294_967_296 + view.getUint32(offset + 8)) / steps
         : view.getFloat64(offset + 4));
     }
   }
-  const names = await db.meterNames(ids);
-  const rowOf = new Map<number, number>();
-  builder.reserve(new Set(ids).size);
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k] ?? 0;
-    let row = rowOf.get(id);
-    if (row === undefined) {
-      const name: MeterId | undefined = names.get(id);
-      if (name === undefined) continue;
-      row = builder.newRow(name);
-      rowOf.set(id, row);
-    }
-    builder.setAt(row, columns[k] ?? 0, values[k] ?? 0);
+  for (const l of loose) {
+    const row = rowOf(l.id);
+    if (row >= 0) builder.setAt(row, l.column, l.value);
   }
   return builder.build();
 }
