@@ -7,7 +7,8 @@
 // close (WAL checkpointed) divided by the snapshots stored: chunks, recent rows, rollups, dictionaries,
 // meter state, indexes and free pages, all of it. Extra: the same data as plain rows of 13 scaled
 // integer columns keyed (meter, time) in the same run (the layout of the 57 B anchor), the share of
-// each table, and the PostgreSQL store's bytes per snapshot for 20 meters over 7 days.
+// each table, and the PostgreSQL store's bytes per snapshot under the same load (T7 there: ≤ 80 B),
+// with its tables' shares.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,22 +81,25 @@ async function sqliteDensity(dir: string): Promise<{ perReading: number; plainPe
   return { perReading: statSync(path).size / readings, plainPerReading: statSync(join(dir, 'plain.db')).size / readings, breakdown };
 }
 
-async function postgresDensity(): Promise<number> {
+/** The PostgreSQL store under the same load: every table with its indexes and TOAST, after VACUUM (not FULL), and per table. */
+async function postgresDensity(): Promise<{ perReading: number; breakdown: Breakdown }> {
   const server = await startPostgres({ fast: true });
   try {
     await server.createDatabase('bench');
     const clock = new ManualClock(start);
     const store = await PostgresMeterStore.open({ connectionString: server.connectionString('bench'), clock });
-    const readings = await load(store, clock, new Fleet(20), 7 * 96);
+    const readings = await load(store, clock, new Fleet(meters), intervals);
     await store.close();
     const client = new pg.Client({ connectionString: server.connectionString('bench') });
     await client.connect();
     try {
       await client.query('VACUUM ANALYZE');
-      const result = await client.query<{ bytes: string }>(`SELECT sum(pg_total_relation_size(c.oid)) AS bytes
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'phasewire' AND c.relkind IN ('r', 't', 'm')`);
-      return Number(result.rows[0]?.bytes ?? 0) / readings;
+      // Partitions count towards their parent table (`reading_p2026_01` → `reading`).
+      const result = await client.query<{ name: string; bytes: string }>(`SELECT regexp_replace(c.relname, '_p[0-9]{4}_[0-9]{2}$', '')
+        AS name, sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'phasewire' AND c.relkind IN ('r', 'm') GROUP BY 1`);
+      const breakdown = Object.fromEntries(result.rows.map((r) => [r.name, Number(r.bytes) / readings]));
+      return { perReading: Object.values(breakdown).reduce((a, b) => a + b, 0), breakdown };
     } finally {
       await client.end();
     }
@@ -126,7 +130,8 @@ const benchmark: Benchmark = {
       return {
         figure: { label: 'SQLite store, whole file', value: sqlite.perReading, unit: 'B/reading' },
         reference: { label: 'T7 target', value: 40, unit: 'B/reading', kind: 'limit' },
-        extra: { plainScaledRowsPerReading: sqlite.plainPerReading, postgresStorePerReading: postgres, ...share },
+        extra: { plainScaledRowsPerReading: sqlite.plainPerReading, ...share, postgresStorePerReading: postgres.perReading,
+          ...Object.fromEntries(Object.entries(postgres.breakdown).filter(([, v]) => v >= 0.5).map(([k, v]) => [`postgres_${k}`, v])) },
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

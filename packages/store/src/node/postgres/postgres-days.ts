@@ -13,7 +13,7 @@ import { storedPeriod } from './postgres-ingest.ts';
 import { valueOf, type StoredRow } from './postgres-values.ts';
 
 /** Closes one day: its readings' aggregates into day and month rows. */
-async function closeDay(client: PoolClient, day: number): Promise<void> {
+async function closeDay(db: PostgresDb, client: PoolClient, day: number): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1, $2)', [dayLockNamespace, day / dayMs]);
   const closed = await client.query('SELECT 1 FROM closed_day WHERE day = $1', [day]);
   if ((closed.rowCount ?? 0) > 0) return;
@@ -29,6 +29,8 @@ async function closeDay(client: PoolClient, day: number): Promise<void> {
         min = LEAST(rollup.min, excluded.min), max = GREATEST(rollup.max, excluded.max)`, [period, start, day, day + dayMs]);
   }
   await client.query('INSERT INTO closed_day (day) VALUES ($1)', [day]);
+  // A closed day's interval across the fleet is read from its chunks and rows (postgres-reads.ts).
+  if (db.chunked) await client.query('DELETE FROM interval_values WHERE at >= $1 AND at < $2', [day, day + dayMs]);
 }
 
 /** Closes every day that ended at least `closeAfterMs` before `now`; returns how many it closed. */
@@ -44,7 +46,7 @@ export async function closeSettledDays(db: PostgresDb, now: number, closeAfterMs
   }
   let closed = 0;
   for (; day + dayMs + closeAfterMs <= now; day += dayMs) {
-    await db.transaction((client) => closeDay(client, day));
+    await db.transaction((client) => closeDay(db, client, day));
     closed++;
   }
   return closed;

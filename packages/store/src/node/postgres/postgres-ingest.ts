@@ -4,7 +4,8 @@
 // intervals that new register reads close, into the day and month rollups, and readings of other
 // quantities whose day is already closed (postgres-days.ts), into theirs.
 // Transactions that touch the same meters take their advisory locks in one order, so an interval
-// between two reads appended by two workers at once is counted exactly once.
+// between two reads appended by two workers at once is counted exactly once. A reading of a closed
+// day is looked up in its day's chunks first (postgres-chunks.ts), under the day's shared lock.
 import type { PoolClient } from 'pg';
 import type { MeterId, Snapshot } from '@phasewire/core';
 import { addReading, mergeInto, type Aggregate } from '../../aggregates.ts';
@@ -12,6 +13,8 @@ import { rawArrivalDelta } from '../../intervals.ts';
 import type { AppendResult, ReadingConflict } from '../../meter-store.ts';
 import { dayMs, dayOfInterval, floorTo, intervalMs, monthStart } from '../../periods.ts';
 import { inSteps, scaledInteger } from '../../scaling.ts';
+import { chunkValues } from './postgres-chunks.ts';
+import { addIntervalValues } from './postgres-reads.ts';
 import type { PgQuantity, PostgresDb } from './postgres-db.ts';
 import { overlaysOf, valueOf, type StoredRow } from './postgres-values.ts';
 
@@ -95,34 +98,42 @@ async function insertRows(client: PoolClient, table: string, rows: readonly Row[
   return existing;
 }
 
+/** Stored register values at these keys: rows, and chunks where the key's day is closed. */
+export async function registerValues(
+  client: PoolClient,
+  keys: readonly { meter: number; quantity: PgQuantity; at: number }[],
+  closed: ReadonlySet<number>,
+): Promise<Map<string, number>> {
+  const rows = await client.query<StoredRow & { meter: number; quantity: number; at: number }>(`
+    SELECT r.meter, r.quantity, r.at, r.scaled, r.real FROM unnest($1::int[], $2::int2[], $3::int8[]) AS k(meter, quantity, at)
+    JOIN register_reading r ON r.meter = k.meter AND r.quantity = k.quantity AND r.at = k.at`,
+  [keys.map((k) => k.meter), keys.map((k) => k.quantity.id), keys.map((k) => k.at)]);
+  const steps = new Map(keys.map((k) => [k.quantity.id, k.quantity.steps]));
+  const found = await chunkValues(client, 'register_reading', keys.filter((k) => closed.has(floorTo(k.at, dayMs))));
+  for (const r of rows.rows) found.set(keyOf(r.meter, r.quantity, r.at), valueOf(r, steps.get(r.quantity) ?? 1));
+  return found;
+}
+
 /** What new register reads on the grid add: the intervals they close, under any stage already written. */
-async function addIntervals(client: PoolClient, fresh: readonly Row[], parts: RollupParts): Promise<void> {
+async function addIntervals(client: PoolClient, fresh: readonly Row[], closed: ReadonlySet<number>, parts: RollupParts): Promise<void> {
   const reads = fresh.filter((r) => r.at % intervalMs === 0);
   if (reads.length === 0) return;
-  const neighbours = await client.query<{ meter: number; quantity: number; at: number; p_scaled: number | null; p_real: number | null;
-    p: boolean; x_scaled: number | null; x_real: number | null; x: boolean }>(`
-    SELECT n.meter, n.quantity, n.at, p.scaled AS p_scaled, p.real AS p_real, p.at IS NOT NULL AS p,
-      x.scaled AS x_scaled, x.real AS x_real, x.at IS NOT NULL AS x
-    FROM unnest($1::int[], $2::int2[], $3::int8[]) AS n(meter, quantity, at)
-    LEFT JOIN register_reading p ON p.meter = n.meter AND p.quantity = n.quantity AND p.at = n.at - ${intervalMs}
-    LEFT JOIN register_reading x ON x.meter = n.meter AND x.quantity = n.quantity AND x.at = n.at + ${intervalMs}`,
-  [reads.map((r) => r.meter), reads.map((r) => r.quantity.id), reads.map((r) => r.at)]);
-  const byKey = new Map(reads.map((r) => [keyOf(r.meter, r.quantity.id, r.at), r]));
+  const stored = await registerValues(client, reads.flatMap((r) => [
+    { meter: r.meter, quantity: r.quantity, at: r.at - intervalMs }, { meter: r.meter, quantity: r.quantity, at: r.at + intervalMs }]),
+  closed);
   // An interval whose two reads are both new is found from each: counted once, by its end.
   const intervals = new Map<string, { meter: number; quantity: PgQuantity; end: number; raw: number }>();
-  for (const n of neighbours.rows) {
-    const read = byKey.get(keyOf(n.meter, n.quantity, n.at));
-    if (read === undefined) continue;
+  for (const read of reads) {
     const steps = read.quantity.steps;
-    if (n.p) {
-      const before = valueOf({ scaled: n.p_scaled, real: n.p_real }, steps);
-      intervals.set(keyOf(n.meter, n.quantity, n.at),
-        { meter: n.meter, quantity: read.quantity, end: n.at, raw: inSteps(read.value, steps) - inSteps(before, steps) });
+    const before = stored.get(keyOf(read.meter, read.quantity.id, read.at - intervalMs));
+    const after = stored.get(keyOf(read.meter, read.quantity.id, read.at + intervalMs));
+    if (before !== undefined) {
+      intervals.set(keyOf(read.meter, read.quantity.id, read.at),
+        { meter: read.meter, quantity: read.quantity, end: read.at, raw: inSteps(read.value, steps) - inSteps(before, steps) });
     }
-    if (n.x) {
-      const after = valueOf({ scaled: n.x_scaled, real: n.x_real }, steps);
-      intervals.set(keyOf(n.meter, n.quantity, n.at + intervalMs),
-        { meter: n.meter, quantity: read.quantity, end: n.at + intervalMs, raw: inSteps(after, steps) - inSteps(read.value, steps) });
+    if (after !== undefined) {
+      intervals.set(keyOf(read.meter, read.quantity.id, read.at + intervalMs),
+        { meter: read.meter, quantity: read.quantity, end: read.at + intervalMs, raw: inSteps(after, steps) - inSteps(read.value, steps) });
     }
   }
   if (intervals.size === 0) return;
@@ -154,11 +165,29 @@ export async function appendToPostgres(db: PostgresDb, snapshots: readonly Snaps
     }
   }
   const rows = [...first.values()];
+  // The days held for the transaction: each reading's, and for a register read on the grid the days of its neighbours.
+  const days = new Set<number>();
+  for (const r of rows) {
+    days.add(floorTo(r.at, dayMs));
+    if (r.quantity.register && r.at % intervalMs === 0) {
+      days.add(floorTo(r.at - intervalMs, dayMs));
+      days.add(floorTo(r.at + intervalMs, dayMs));
+    }
+  }
   return db.transaction(async (client) => {
     await db.lockMeters(client, rows.map((r) => r.meter));
+    const closed = await db.closedDaysAmong(client, days);
     const registers = rows.filter((r) => r.quantity.register);
     const others = rows.filter((r) => !r.quantity.register);
-    const existing = new Map([...await insertRows(client, 'register_reading', registers), ...await insertRows(client, 'reading', others)]);
+    // A reading of a closed day may be in a chunk already: found there, it is not inserted again.
+    const inChunks = new Map<string, number>();
+    for (const [table, list] of [['register_reading', registers], ['reading', others]] as const) {
+      const late = list.filter((r) => closed.has(floorTo(r.at, dayMs)));
+      for (const [key, value] of await chunkValues(client, table, late)) inChunks.set(key, value);
+    }
+    const unchunked = (r: Row): boolean => !inChunks.has(keyOf(r.meter, r.quantity.id, r.at));
+    const existing = new Map([...inChunks, ...await insertRows(client, 'register_reading', registers.filter(unchunked)),
+      ...await insertRows(client, 'reading', others.filter(unchunked))]);
     const fresh = rows.filter((r) => !existing.has(keyOf(r.meter, r.quantity.id, r.at)));
     const conflicts: ReadingConflict[] = [];
     const conflictRows: { row: Row; stored: number }[] = [];
@@ -177,15 +206,15 @@ export async function appendToPostgres(db: PostgresDb, snapshots: readonly Snaps
         conflictRows.map((c) => c.row.value), conflictRows.map((c) => c.stored), conflictRows.map(() => now)]);
     }
     if (fresh.length > 0) {
+      if (db.chunked) await addIntervalValues(client, fresh, closed);
       const parts = new RollupParts();
       // Readings of open days are rolled up when asked; of a closed day (late data), into its row.
       const readingsOf = fresh.filter((r) => !r.quantity.register);
-      const closed = await db.closedDaysAmong(client, readingsOf.map((r) => floorTo(r.at, dayMs)));
       for (const r of readingsOf) {
         const day = floorTo(r.at, dayMs);
         if (closed.has(day)) parts.reading(r.meter, r.quantity.id, day, inSteps(r.value, r.quantity.steps));
       }
-      await addIntervals(client, registers.filter((r) => !existing.has(keyOf(r.meter, r.quantity.id, r.at))), parts);
+      await addIntervals(client, registers.filter((r) => !existing.has(keyOf(r.meter, r.quantity.id, r.at))), closed, parts);
       await parts.write(client);
     }
     return { inserted: fresh.length, duplicate, conflicting: conflicts.length, conflicts };

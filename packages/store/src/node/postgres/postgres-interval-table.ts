@@ -3,10 +3,14 @@
 // bytea of 12-byte records (grid position int4, then the value: int8 steps, or float8 when the read
 // is not a whole number of steps, marked by a negative position). A row per read through the
 // protocol and the driver cost ~1 µs each in JavaScript; one buffer per series is decoded with a
-// DataView. A second statement reads the written stages.
+// DataView. In the same statement, the chunks of closed days (postgres-chunks.ts), packed per series
+// the same way. A second statement reads the written stages.
 import { stepsOf } from '@phasewire/core';
 import { IntervalTableBuilder, type IntervalTable, type IntervalTableQuery } from '../../interval-table.ts';
-import { intervalMs } from '../../periods.ts';
+import { dayMs, floorTo, intervalMs } from '../../periods.ts';
+import { inSteps } from '../../scaling.ts';
+import type { SeriesPart } from '../sqlite/chunk-codec.ts';
+import { decodePackedChunks, packedChunksSql } from './postgres-chunks.ts';
 import type { PostgresDb, PgQuantity } from './postgres-db.ts';
 import { overlayOfRow, type StageRow } from './postgres-values.ts';
 
@@ -27,16 +31,30 @@ export async function intervalTablePostgres(db: PostgresDb, query: IntervalTable
   if (rowOf.size === 0 || columnOf.size === 0) { builder.deltas(); return builder.build(); }
   const meters = [...rowOf.keys()];
   const quantities = [...columnOf.keys()];
-  const series = await db.query<{ meter: number; quantity: number; data: Buffer }>(`
+  const series = await db.query<{ meter: number; quantity: number; data: Buffer; chunks: Buffer | null }>(`
     SELECT meter, quantity, string_agg(CASE WHEN scaled IS NOT NULL THEN int4send(((at - $3) / ${intervalMs})::int) || int8send(scaled)
-      ELSE int4send((-1 - (at - $3) / ${intervalMs})::int) || float8send(real) END, ''::bytea) AS data
+      ELSE int4send((-1 - (at - $3) / ${intervalMs})::int) || float8send(real) END, ''::bytea) AS data, NULL::bytea AS chunks
     FROM register_reading WHERE meter = ANY($1::int[]) AND quantity = ANY($2::int2[]) AND at >= $3 AND at <= $4
       AND (at - $3) % ${intervalMs} = 0
-    GROUP BY meter, quantity`, [meters, quantities, from, to]);
+    GROUP BY meter, quantity
+    UNION ALL
+    SELECT meter, quantity, ''::bytea, ${packedChunksSql} FROM register_chunk c
+    WHERE meter = ANY($1::int[]) AND quantity = ANY($2::int2[]) AND start >= $5 AND start <= $4
+    GROUP BY meter, quantity`, [meters, quantities, from, to, floorTo(from, dayMs)]);
+  const part: SeriesPart = { at: [], values: [] };
   for (const s of series) {
     const m = rowOf.get(s.meter) ?? 0;
     const column = columnOf.get(s.quantity) ?? 0;
     const steps = entries[column]?.steps ?? 1;
+    const entry = entries[column];
+    if (s.chunks !== null && entry !== undefined) {
+      // Chunks of closed days, decoded straight into the table's cells (reads outside the range are ignored there).
+      part.at.length = 0;
+      part.values.length = 0;
+      decodePackedChunks(s.chunks, entry, part);
+      for (let k = 0; k < part.at.length; k++) builder.read(m, column, part.at[k] ?? 0, inSteps(part.values[k] ?? 0, steps));
+      continue;
+    }
     const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
     for (let offset = 0; offset + 12 <= s.data.byteLength; offset += 12) {
       const position = view.getInt32(offset);

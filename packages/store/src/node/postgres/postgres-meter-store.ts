@@ -6,7 +6,7 @@ import { PhasewireError, Q, StoreError, type Clock, type MeterId, type ObisCode,
 import { mergeInto, type Aggregate, type Rollup } from '../../aggregates.ts';
 import { intervalGrid, rawIntervals, registerPoints, type IntervalValue } from '../../intervals.ts';
 import type { IntervalTable, IntervalTableQuery } from '../../interval-table.ts';
-import { FleetIntervalBuilder, type FleetInterval } from '../../fleet-interval.ts';
+import type { FleetInterval } from '../../fleet-interval.ts';
 import type {
   AppendResult, DayCompleteness, IntervalChange, IntervalWrite, IntervalWriteResult, MaintenanceReport, MeterStore,
   Provenance, PurgeReport, ReadingConflict,
@@ -19,12 +19,14 @@ import { aggregateIntervals, aggregateReadings, rollupsOf } from '../../rollup-c
 import { checkIntervalWrites, checkRange, checkReadings, checkSnapshots } from '../../validation.ts';
 import { systemClock } from '../system-clock.ts';
 import { isIdentifier, PostgresDb, type PgQuantity } from './postgres-db.ts';
+import { chunkedVersion, compactClosedDays } from './postgres-chunks.ts';
 import { closeSettledDays, openDayAggregates } from './postgres-days.ts';
+import { latestPostgres, readingsAtPostgres, seriesPostgres } from './postgres-reads.ts';
 import { appendToPostgres, storedPeriod } from './postgres-ingest.ts';
 import { appliedPostgresMigrations, migratePostgres, type AppliedPostgresMigration } from './postgres-migrate.ts';
 import { postgresMigrations } from './postgres-schema.ts';
 import { intervalTablePostgres } from './postgres-interval-table.ts';
-import { overlayOfRow, qualityAt, valueOf, type StageRow, type StoredRow } from './postgres-values.ts';
+import { overlayOfRow, qualityAt, type StageRow } from './postgres-values.ts';
 import { purgePostgres, writeIntervalsPostgres } from './postgres-writes.ts';
 import * as mdm from './postgres-mdm-state.ts';
 import type { AlarmQuery, AlarmRecord, AlarmSlotRecord, AlarmTransitionQuery, AlarmTransitionRecord, MdmCommit,
@@ -54,8 +56,6 @@ function readingsToSnapshots(readings: readonly Reading[]): Snapshot[] {
   return readings.map((r) => ({ meter: r.meter, at: r.at, values: new Map([[r.quantity, r.value]]) }));
 }
 
-const tableOf = (quantity: PgQuantity): string => (quantity.register ? 'register_reading' : 'reading');
-
 export class PostgresMeterStore implements MeterStore {
   readonly #db: PostgresDb;
   readonly #retention: RetentionPolicy;
@@ -81,6 +81,7 @@ export class PostgresMeterStore implements MeterStore {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await migratePostgres(client, postgresMigrations, clock.now(), options.migrateTo);
         db.timescale = (await client.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rowCount === 1;
+        db.chunked = ((await appliedPostgresMigrations(client)).at(-1)?.version ?? 0) >= chunkedVersion;
       } finally {
         client.release();
       }
@@ -125,11 +126,8 @@ export class PostgresMeterStore implements MeterStore {
     });
   }
 
-  async #series(meter: number, quantity: PgQuantity, from: number, to: number): Promise<{ at: number; value: number }[]> {
-    const rows = await this.#db.query<StoredRow & { at: number }>(`SELECT at, scaled, real FROM ${tableOf(quantity)} WHERE meter = $1 AND `
-      + `quantity = $2 AND at >= $3 AND at < $4 ORDER BY at`,
-      [meter, quantity.id, from, to]);
-    return rows.map((r) => ({ at: r.at, value: valueOf(r, quantity.steps) }));
+  #series(meter: number, quantity: PgQuantity, from: number, to: number): Promise<{ at: number; value: number }[]> {
+    return seriesPostgres(this.#db, meter, quantity, from, to);
   }
 
   readings(meter: MeterId, quantity: ObisCode, range: TimeRange): Promise<readonly Reading[]> {
@@ -146,45 +144,12 @@ export class PostgresMeterStore implements MeterStore {
     return this.#run('Reading the latest readings', 'PW_ERR_STORE_READ', async () => {
       const id = await this.#db.meterId(meter);
       if (id === undefined) return [];
-      // The newest row of each quantity: one backward index probe per quantity and table.
-      const rows = await this.#db.query<StoredRow & { quantity: number; at: number }>(`
-        SELECT q.id AS quantity, l.at, l.scaled, l.real FROM quantity q
-          CROSS JOIN LATERAL (SELECT at, scaled, real FROM reading r WHERE r.meter = $1 AND r.quantity = q.id ORDER BY at DESC LIMIT 1) AS l
-          WHERE NOT q.register
-        UNION ALL
-        SELECT q.id AS quantity, l.at, l.scaled, l.real FROM quantity q
-          CROSS JOIN LATERAL (SELECT at, scaled, real FROM register_reading r WHERE r.meter = $1 AND r.quantity = q.id
-            ORDER BY at DESC LIMIT 1) AS l
-          WHERE q.register`, [id]);
-      const result: Reading[] = [];
-      for (const row of rows) {
-        const q = await this.#db.quantityById(row.quantity);
-        result.push({ meter, quantity: q.obis, at: row.at, value: valueOf(row, q.steps) });
-      }
-      return result;
+      return (await latestPostgres(this.#db, id)).map((r) => ({ meter, quantity: r.quantity.obis, at: r.at, value: r.value }));
     });
   }
 
   readingsAt(at: number, quantities?: readonly ObisCode[]): Promise<FleetInterval> {
-    return this.#run('Reading one interval across meters', 'PW_ERR_STORE_READ', async () => {
-      const wanted = quantities === undefined ? await this.#db.allQuantities()
-        : (await Promise.all(quantities.map((q) => this.#db.quantity(q)))).filter((q): q is PgQuantity => q !== undefined);
-      const codes = quantities ?? wanted.map((q) => q.obis);
-      const builder = new FleetIntervalBuilder(at, codes);
-      if (wanted.length === 0) return builder.build();
-      const rows = await this.#db.query<StoredRow & { meter: number; quantity: number }>(`
-        SELECT meter, quantity, scaled, real FROM reading WHERE at = $1 AND quantity = ANY($2::int2[])
-        UNION ALL SELECT meter, quantity, scaled, real FROM register_reading WHERE at = $1 AND quantity = ANY($2::int2[])`,
-          [at, wanted.map((q) => q.id)]);
-      const names = await this.#db.meterNames(rows.map((r) => r.meter));
-      const byId = new Map(wanted.map((q) => [q.id, { q, column: codes.indexOf(q.obis) }]));
-      for (const r of rows) {
-        const entry = byId.get(r.quantity);
-        const meter = names.get(r.meter);
-        if (entry !== undefined && meter !== undefined) builder.set(meter, entry.column, valueOf(r, entry.q.steps));
-      }
-      return builder.build();
-    });
+    return this.#run('Reading one interval across meters', 'PW_ERR_STORE_READ', () => readingsAtPostgres(this.#db, at, quantities));
   }
 
   conflicts(meter: MeterId, range: TimeRange): Promise<readonly ReadingConflict[]> {
@@ -323,7 +288,11 @@ export class PostgresMeterStore implements MeterStore {
       const now = this.#db.clock.now();
       const partitionsCreated = await this.#db.ensurePartitions([now, nextMonthStart(now)]);
       const closedDays = await closeSettledDays(this.#db, now, this.#closeAfterMs);
-      return { compactedSlots: 0, closedDays, partitionsCreated };
+      // The days just closed (and late readings of days closed before) move into chunks.
+      const compacted = this.#db.chunked ? await compactClosedDays(this.#db) : { days: 0, series: 0 };
+      // The space of the moved rows is marked free at once, so the next day's rows reuse it instead of growing the tables.
+      if (compacted.series > 0) await this.#db.pool.query('VACUUM reading, register_reading, interval_values');
+      return { compactedSlots: compacted.days * intervalsPerDay, closedDays, partitionsCreated };
     });
   }
 

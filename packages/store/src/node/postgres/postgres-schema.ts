@@ -104,4 +104,30 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       'CREATE TABLE notifier_cursor (notifier text PRIMARY KEY, after_seq bigint NOT NULL)',
     ],
   },
+  {
+    version: 6,
+    name: 'reading chunks',
+    statements: () => [
+      // Readings of closed days, compacted (postgres-chunks.ts): up to 128 readings of one meter,
+      // quantity and UTC day per row, in the SQLite store's chunk encoding. Registers apart, as their
+      // rows are, for their own retention. `start` is the time of the chunk's first reading; the index
+      // on it finds one interval across the fleet. Rows of days closed before this version are moved
+      // into chunks by the next maintain().
+      ...['reading_chunk', 'register_chunk'].flatMap((name) => [
+        `CREATE TABLE ${name} (meter integer NOT NULL, quantity smallint NOT NULL, start bigint NOT NULL, data bytea NOT NULL, `
+          + 'PRIMARY KEY (meter, quantity, start))',
+        `CREATE INDEX ${name}_start ON ${name} (start)`,
+      ]),
+      // The values of each interval of the open days, packed per append, quantity and time (12-byte
+      // records: meter int4, then int8 steps, or float8 with the meter stored as -1 - meter): one
+      // interval across the fleet is a few rows, not 60,000. Written with the readings, dropped when
+      // their day closes (the chunks answer then).
+      'CREATE TABLE interval_values (at bigint NOT NULL, quantity smallint NOT NULL, part bigint GENERATED ALWAYS AS IDENTITY, data '
+        + 'bytea NOT NULL, PRIMARY KEY (at, quantity, part))',
+      ...['reading', 'register_reading'].map((table) => `INSERT INTO interval_values (at, quantity, data)
+        SELECT at, quantity, string_agg(CASE WHEN scaled IS NOT NULL THEN int4send(meter) || int8send(scaled)
+          ELSE int4send(-1 - meter) || float8send(real) END, ''::bytea)
+        FROM ${table} r WHERE NOT EXISTS (SELECT 1 FROM closed_day c WHERE c.day = r.at - r.at % 86400000) GROUP BY at, quantity`),
+    ],
+  },
 ];

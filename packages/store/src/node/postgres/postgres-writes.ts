@@ -1,16 +1,17 @@
 // Interval stage writes and retention for the PostgreSQL store. Every rollup row holds all of its
-// data here (there is no recent layer), so a stage change adds the change of its interval's
-// contribution to the stored day and month rows.
+// data here (register reads are counted into them as they arrive, in rows or chunks alike), so a
+// stage change adds the change of its interval's contribution to the stored day and month rows.
 import type { PoolClient } from 'pg';
 import { contributionDelta, intervalContribution } from '../../intervals.ts';
 import type { IntervalWrite, IntervalWriteResult, Provenance } from '../../meter-store.ts';
-import { dayOfInterval, intervalMs, monthStart, nextMonthStart } from '../../periods.ts';
+import { dayMs, dayOfInterval, floorTo, intervalMs, monthStart, nextMonthStart } from '../../periods.ts';
 import type { IntervalOverlay } from '../../quality.ts';
 import type { DataClass } from '../../retention.ts';
 import { inSteps } from '../../scaling.ts';
+import { chunkTableOf, type ReadingTable } from './postgres-chunks.ts';
 import type { PostgresDb } from './postgres-db.ts';
-import { RollupParts, storedPeriod } from './postgres-ingest.ts';
-import { overlaysOf, qualityCode, valueOf, type StoredRow } from './postgres-values.ts';
+import { registerValues, RollupParts, storedPeriod } from './postgres-ingest.ts';
+import { overlaysOf, qualityCode } from './postgres-values.ts';
 
 export async function writeIntervalsPostgres(
   db: PostgresDb,
@@ -24,6 +25,7 @@ export async function writeIntervalsPostgres(
   const reason = provenance.reason ?? null;
   return db.transaction(async (client: PoolClient) => {
     await db.lockMeters(client, writes.map((w) => meters.get(w.meter) ?? 0));
+    const closed = await db.closedDaysAmong(client, writes.flatMap((w) => [floorTo(w.end - intervalMs, dayMs), floorTo(w.end, dayMs)]));
     const parts = new RollupParts();
     let written = 0;
     let unchanged = 0;
@@ -38,13 +40,10 @@ export async function writeIntervalsPostgres(
         unchanged++;
         continue;
       }
-      const reads = await client.query<StoredRow
-        & { at: number }>('SELECT at, scaled, real FROM register_reading WHERE meter = $1 AND quantity = $2 AND at IN ($3, $4)',
-        [meter, quantity.id, w.end - intervalMs, w.end]);
-      const start = reads.rows.find((r) => r.at === w.end - intervalMs);
-      const end = reads.rows.find((r) => r.at === w.end);
-      const rawSteps = start === undefined || end === undefined ? undefined
-        : inSteps(valueOf(end, quantity.steps), quantity.steps) - inSteps(valueOf(start, quantity.steps), quantity.steps);
+      const reads = await registerValues(client, [{ meter, quantity, at: w.end - intervalMs }, { meter, quantity, at: w.end }], closed);
+      const start = reads.get(`${meter}/${quantity.id}/${w.end - intervalMs}`);
+      const end = reads.get(`${meter}/${quantity.id}/${w.end}`);
+      const rawSteps = start === undefined || end === undefined ? undefined : inSteps(end, quantity.steps) - inSteps(start, quantity.steps);
       const after: IntervalOverlay = { ...before, [w.stage]: { value: w.value, quality: w.quality } };
       const delta =
         contributionDelta(intervalContribution(rawSteps, before, quantity.steps), intervalContribution(rawSteps, after, quantity.steps));
@@ -67,7 +66,7 @@ export async function writeIntervalsPostgres(
 export async function purgePostgres(db: PostgresDb, cutoffs: Partial<Record<DataClass, number>>): Promise<number> {
   let removed = 0;
   const count = async (sql: string, params: unknown[]): Promise<void> => { removed += (await db.pool.query(sql, params)).rowCount ?? 0; };
-  const readings = async (table: string, cutoff: number): Promise<void> => {
+  const readings = async (table: ReadingTable, cutoff: number): Promise<void> => {
     if (!db.timescale) {
       for (const { name, month } of await db.partitions(table)) {
         if (nextMonthStart(month) > cutoff) continue;
@@ -77,8 +76,13 @@ export async function purgePostgres(db: PostgresDb, cutoffs: Partial<Record<Data
       }
     }
     await count(`DELETE FROM ${table} WHERE at < $1`, [cutoff]);
+    // Chunks hold one UTC day each and cutoffs are starts of days: a chunk is wholly before the cutoff or not.
+    await count(`DELETE FROM ${chunkTableOf(table)} WHERE start < $1`, [cutoff]);
   };
   const { rawReadings, intervalData, rollups, audit } = cutoffs;
+  const earliest = Math.min(...[rawReadings, intervalData].filter((c): c is number => c !== undefined));
+  // Only days never closed (before the first closed day) still have interval values this old.
+  if (Number.isFinite(earliest)) await count('DELETE FROM interval_values WHERE at < $1', [earliest]);
   if (rawReadings !== undefined) await readings('reading', rawReadings);
   if (intervalData !== undefined) {
     await readings('register_reading', intervalData);
