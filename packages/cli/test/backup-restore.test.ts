@@ -112,7 +112,7 @@ describe('phasewire backup under ingest load, and restore', { timeout: 300_000 }
     assert.equal(code, 0, io.stderr());
     const during = feeders.reduce((n, f, i) => n + readingsOf(f.acked.slice(before[i]?.acked.length ?? 0)), 0);
     assert.ok(during > 0, 'the agents were acknowledged readings while the backup ran');
-    assert.match(io.stdout(), /SQLite databases copied online: api\.db, billing\.db, headend\.db, phasewire\.db/);
+    assert.match(io.stdout(), /SQLite databases copied online: api\.db, billing\.db, campaigns\.db, headend\.db, phasewire\.db/);
 
     const restoredDir = join(dir, 'restored');
     const restoreIo = bufferIo({}, dir);

@@ -81,7 +81,7 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
       { type: 'readings', raw: Uint8Array.of(0xff) },
       // A body that is no readings batch.
       { type: 'readings', body: { v: 1, m: id, t: 'yesterday' } },
-      // An authentic envelope of another type on up/readings (a status body: events have up/events of their own).
+      // An authentic relay status (up/events) that does not decode as one.
       { type: 'status', body: { kind: 'tamper' } },
       // A batch of another meter, published on this meter's topic: two snapshots of two quantities.
       { type: 'readings', body: toWireBatch({ meter: stranger, snapshots: [1, 0].map((k) => ({
@@ -106,7 +106,7 @@ describe('messages refused for good at the head of a meter\'s queue', { timeout:
     await until(() => m.agent.pending === 0 && m.agent.staged === 0, 'the queue drained');
 
     const refusals = m.events.flatMap((e) => (e.kind === 'readings-refused' ? [`${e.code} ${e.readings}`] : []));
-    assert.deepEqual(refusals, ['PW_ERR_ENVELOPE_BODY 0', 'PW_ERR_BATCH_INVALID 0', 'PW_ERR_HEADEND_MESSAGE 0',
+    assert.deepEqual(refusals, ['PW_ERR_ENVELOPE_BODY 0', 'PW_ERR_BATCH_INVALID 0', 'PW_ERR_RELAY_STATUS_INVALID 0',
       'PW_ERR_HEADEND_WRONG_METER 4', 'PW_ERR_COMMAND_RESPONSE_INVALID 0', 'PW_ERR_ENVELOPE_BODY 0'],
     'each refused message reported once, with its code, in queue order');
     assert.equal(m.agent.stats.refusedReadings, 4);

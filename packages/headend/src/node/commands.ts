@@ -310,10 +310,13 @@ export class Commands {
     }
   }
 
-  /** Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are. */
-  async acknowledge(sender: DeviceId, device: string, opened: OpenedValue): Promise<void> {
+  /**
+   * Acknowledges an uplink envelope that is not an answer (an event on up/events), as answers are;
+   * with `refusal` (its code) when it is authentic but refused for good, so the device drops it.
+   */
+  async acknowledge(sender: DeviceId, device: string, opened: OpenedValue, refusal?: string): Promise<void> {
     await this.#options.window.persist([{ scope: counterScope(sender, 'uplink', opened.header.keyId), counter: opened.header.counter }]);
-    return this.#acknowledge(sender, device, opened.header);
+    return this.#acknowledge(sender, device, opened.header, refusal);
   }
 
   /** The sealed ack of the message, with `refusal` (its code) when it was refused for good. */

@@ -196,7 +196,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
   const eventListeners = new Set<(device: string, kind: string, body: unknown) => void>();
   const sideChannels = new SideChannels({
     activity, receiver, ingest, clock: options.clock, registry, relayStates,
-    acknowledge: (sender, device, opened) => commands.acknowledge(sender, device, opened),
+    acknowledge: (sender, device, opened, refusal) => commands.acknowledge(sender, device, opened, refusal),
     onEvent: (device, kind, body) => {
       for (const listener of eventListeners) {
         try {

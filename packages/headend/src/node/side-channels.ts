@@ -8,7 +8,9 @@
 // its durable queue, in counter order with its readings, and drops one only on that ack. A copy sent
 // again after a lost ack is refused by the replay window; when it authenticates it is acknowledged
 // again (and recorded once). The sealed relay status (envelope type `status`, relay-states.ts) comes
-// the same way and is acknowledged the same way; the latest per meter is kept.
+// the same way and is acknowledged the same way; the latest per meter is kept. An authentic message
+// refused for good here (another type, a relay status that does not decode) is acknowledged with its
+// refusal, as on up/readings, so that it cannot hold the meter's queue.
 import type { Clock, MeterId } from '@phasewire/core';
 import { DecodeError } from '@phasewire/core';
 import { decodeEvent, decodeRelayStatus, decodeStatus, type FirmwareRunning } from '@phasewire/core/protocol';
@@ -32,7 +34,7 @@ export interface SideChannelsOptions {
   /** Where the sealed relay statuses go; absent: they are refused as of the wrong type. */
   readonly relayStates?: RelayStates;
   /** Acknowledges an event's envelope (sealed ack of its counter), so that it leaves the device's queue. */
-  readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue) => Promise<void>;
+  readonly acknowledge?: (sender: DeviceId, device: string, opened: OpenedValue, refusal?: string) => Promise<void>;
   /** Told of each event the first time it is recorded (not of a copy sent again), with its kind and body. */
   readonly onEvent?: (device: string, kind: string, body: unknown) => void;
 }
@@ -91,11 +93,19 @@ export class SideChannels {
         await this.#o.acknowledge(sender, device, again);
         return;
       }
-      if (!this.#takes(opened)) {
-        throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
-          + `the envelope holds a ${opened.header.messageType} message; expected an event or a relay status on up/events`);
+      let first: boolean;
+      try {
+        if (!this.#takes(opened)) {
+          throw new DecodeError('PW_ERR_HEADEND_MESSAGE', `Cannot record an event of ${device}: `
+            + `the envelope holds a ${opened.header.messageType} message; expected an event or a relay status on up/events`);
+        }
+        first = this.#record(device, opened);
+      } catch (error) {
+        // Authentic but refused for good (another type, a relay status that does not decode): sent again,
+        // it would be refused again and hold the device's queue, so it is acknowledged with its refusal.
+        if (error instanceof DecodeError) await this.#o.acknowledge?.(sender, device, opened, error.code);
+        throw error;
       }
-      const first = this.#record(device, opened);
       await this.#o.acknowledge?.(sender, device, opened);
       if (first) this.#o.onEvent?.(device, decodeEvent(opened.value).kind, opened.value);
     } catch (error) {
@@ -113,7 +123,7 @@ export class SideChannels {
     const { keyId, counter, messageType } = opened.header;
     const now = this.#o.clock.now();
     if (messageType === 'event') return this.#o.activity.event(device, keyId, counter, now, opened.value);
-    // Decoded before it is recorded: a relay status that does not decode is refused, unacknowledged.
+    // Decoded before it is recorded: a relay status that does not decode is refused (and acked with that refusal).
     const status = decodeRelayStatus(opened.value);
     this.#o.activity.seen(device, now);
     this.#o.relayStates?.record(device, keyId, counter, now, status);

@@ -7,6 +7,8 @@
 //   ingest.pem/.key       the ingest client's certificate (Mosquitto mode only)
 //   phasewire.db          the meter-data store (SQLite default)
 //   billing.db            accounts, tariff versions, bill runs, bills, billing audit (beside the store)
+//   campaigns.db          firmware campaigns, their devices' update states, device groups and tags
+//   firmware/             the firmware repository (TUF metadata and images), when `phasewire firmware init` made one
 //   headend.db            registry, replay windows, status and events
 //   mosquitto/            Mosquitto's configuration and persistence (Mosquitto mode only)
 //
