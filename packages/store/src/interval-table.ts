@@ -17,6 +17,11 @@ export interface IntervalTableQuery {
   readonly quantities: readonly ObisCode[];
   /** The meters, in the order their rows should have. */
   readonly meters: readonly MeterId[];
+  /**
+   * A table the caller is done with (the previous batch of a bill run): its buffers are reused when they are large
+   * enough, and it must not be read again. Fresh buffers of tens of MB cost more in page faults than filling them.
+   */
+  readonly reuse?: IntervalTable;
 }
 
 export interface IntervalTable {
@@ -25,18 +30,31 @@ export interface IntervalTable {
   readonly meters: readonly MeterId[];
   /** Intervals per series; interval i ends at range.from + (i + 1) × 15 min. */
   readonly length: number;
-  /** Cell (meter m, quantity q, interval i) at ((m × quantities.length) + q) × length + i: the value to use, NaN when missing. */
+  /**
+   * Cell (meter m, quantity q, interval i) at ((m × quantities.length) + q) × length + i: the value to use, NaN when missing.
+   * Except in a series flagged in `empty`: its cells are not filled (their values unspecified, their qualities 'missing').
+   */
   readonly values: Float64Array;
   /** The cell's quality as its index in intervalQualities. */
   readonly qualities: Uint8Array;
+  /**
+   * Series m × quantities.length + q: 1 when the series holds no value at all (no read, no stage), as for a register a meter
+   * does not have. Its cells are left unfilled: a bill run reads two registers of four for most meters, and filling the
+   * others with NaN was a quarter of building the table.
+   */
+  readonly empty: Uint8Array;
 }
 
 const measuredCode = intervalQualities.indexOf('measured');
 const missingCode = intervalQualities.indexOf('missing');
 
-/** The cells of one meter and quantity: views into the table, no copy. */
+/** The cells of one meter and quantity: views into the table, no copy (an empty series: NaN values, 'missing' qualities). */
 export function intervalSeries(table: IntervalTable, meter: number, quantity: number): { values: Float64Array; qualities: Uint8Array } {
-  const start = (meter * table.quantities.length + quantity) * table.length;
+  const series = meter * table.quantities.length + quantity;
+  const start = series * table.length;
+  if (table.empty[series] === 1) {
+    return { values: new Float64Array(table.length).fill(Number.NaN), qualities: new Uint8Array(table.length).fill(missingCode) };
+  }
   return { values: table.values.subarray(start, start + table.length), qualities: table.qualities.subarray(start, start + table.length) };
 }
 
@@ -45,10 +63,13 @@ export const qualityOfCode = (code: number): IntervalQuality => intervalQualitie
 export class IntervalTableBuilder {
   readonly #query: IntervalTableQuery;
   readonly #length: number;
+  /** Before deltas(): the reads in steps, a cell's quality byte 1 where a read was given (the table starts zeroed, not NaN-filled). */
   readonly #values: Float64Array;
   readonly #qualities: Uint8Array;
   /** The read at range.from of each series (the start of its first interval), in steps; NaN when absent. */
   readonly #before: Float64Array;
+  /** 1 for a series that was given any read or stage; the others are the table's `empty` series. */
+  readonly #read: Uint8Array;
   readonly #steps: readonly number[];
 
   /** `steps`: resolution steps per unit of each quantity, in query order. */
@@ -56,9 +77,17 @@ export class IntervalTableBuilder {
     this.#query = query;
     this.#length = Math.max(0, (query.range.to - query.range.from) / intervalMs);
     const cells = query.meters.length * query.quantities.length * this.#length;
-    this.#values = new Float64Array(cells).fill(Number.NaN);
-    this.#qualities = new Uint8Array(cells);
+    const old = query.reuse;
+    if (old !== undefined && old.values.buffer.byteLength >= cells * 8 && old.qualities.buffer.byteLength >= cells) {
+      // Values need no clearing: a cell's quality byte says whether it was read (cleared here), and deltas() writes every cell.
+      this.#values = new Float64Array(old.values.buffer, 0, cells);
+      this.#qualities = new Uint8Array(old.qualities.buffer, 0, cells).fill(0);
+    } else {
+      this.#values = new Float64Array(cells);
+      this.#qualities = new Uint8Array(cells);
+    }
     this.#before = new Float64Array(query.meters.length * query.quantities.length).fill(Number.NaN);
+    this.#read = new Uint8Array(query.meters.length * query.quantities.length);
     this.#steps = steps;
   }
 
@@ -67,23 +96,64 @@ export class IntervalTableBuilder {
     const position = (at - this.#query.range.from) / intervalMs;
     if (!Number.isInteger(position) || position < 0 || position > this.#length) return;
     const series = m * this.#query.quantities.length + q;
-    if (position === 0) this.#before[series] = steps;
-    else this.#values[series * this.#length + position - 1] = steps;
+    if (position === 0) {
+      this.#before[series] = steps;
+    } else {
+      const cell = series * this.#length + position - 1;
+      this.#values[cell] = steps;
+      this.#qualities[cell] = 1;
+    }
+    this.#read[series] = 1;
+  }
+
+  /**
+   * `count` reads of one series at once (times `at`, values in steps), as read() each; `step`, when
+   * every read follows the previous by the same time, lets a 15-minute run go straight into its cells.
+   */
+  reads(m: number, q: number, at: Float64Array, steps: Float64Array, count: number, step: number): void {
+    if (count === 0) return;
+    const first = ((at[0] as number) - this.#query.range.from) / intervalMs;
+    if (step !== intervalMs || !Number.isInteger(first)) {
+      for (let i = 0; i < count; i++) this.read(m, q, at[i] as number, steps[i] as number);
+      return;
+    }
+    const length = this.#length;
+    const series = m * this.#query.quantities.length + q;
+    // Read i lands at position first + i; positions 1 … length are cells, 0 is the read before the range.
+    const begin = Math.max(0, -first);
+    const end = Math.min(count, length + 1 - first);
+    if (begin >= end) return;
+    const values = this.#values;
+    const qualities = this.#qualities;
+    let i = begin;
+    if (first + i === 0) this.#before[series] = steps[i++] as number;
+    const base = series * length + first - 1;
+    for (; i < end; i++) {
+      values[base + i] = steps[i] as number;
+      qualities[base + i] = 1;
+    }
+    this.#read[series] = 1;
   }
 
   /** Turns the reads into interval energies in the quantity's unit; call once, after every read. */
   deltas(): void {
     const length = this.#length;
     const width = this.#query.quantities.length;
+    const values = this.#values;
+    const qualities = this.#qualities;
     for (let series = 0; series < this.#before.length; series++) {
+      const base = series * length;
+      if (this.#read[series] !== 1) {
+        qualities.fill(missingCode, base, base + length);
+        continue;
+      }
       const steps = this.#steps[series % width] ?? 1;
       let previous = this.#before[series] ?? Number.NaN;
-      const base = series * length;
-      for (let i = 0; i < length; i++) {
-        const current = this.#values[base + i] ?? Number.NaN;
+      for (let c = base; c < base + length; c++) {
+        const current = qualities[c] === 1 ? values[c] as number : Number.NaN;
         const delta = (current - previous) / steps;
-        this.#values[base + i] = delta;
-        this.#qualities[base + i] = Number.isNaN(delta) ? missingCode : measuredCode;
+        values[c] = delta;
+        qualities[c] = delta === delta ? measuredCode : missingCode;
         previous = current;
       }
     }
@@ -94,13 +164,19 @@ export class IntervalTableBuilder {
     const stage = overlay.final ?? overlay.validated;
     const i = (end - this.#query.range.from) / intervalMs - 1;
     if (stage === undefined || !Number.isInteger(i) || i < 0 || i >= this.#length) return;
-    const cell = (m * this.#query.quantities.length + q) * this.#length + i;
+    const series = m * this.#query.quantities.length + q;
+    if (this.#read[series] !== 1) {
+      // The first stage of an empty series: its other cells become what they are, missing.
+      this.#values.fill(Number.NaN, series * this.#length, (series + 1) * this.#length);
+      this.#read[series] = 1;
+    }
+    const cell = series * this.#length + i;
     this.#values[cell] = stage.value ?? Number.NaN;
     this.#qualities[cell] = intervalQualities.indexOf(stage.quality);
   }
 
   build(): IntervalTable {
     return { range: this.#query.range, quantities: this.#query.quantities, meters: this.#query.meters, length: this.#length,
-      values: this.#values, qualities: this.#qualities };
+      values: this.#values, qualities: this.#qualities, empty: this.#read.map((read) => 1 - read) };
   }
 }

@@ -4,11 +4,14 @@
 // An interval covers (end − 15 min, end]; it belongs to the installation whose span [from, to) holds
 // its start. Slots outside every installation, or outside the account's supply, stay empty (missing).
 import type { Effective, IntervalTable, MeterInstallation } from '@phasewire/store';
-import type { SlotData } from '../billing/determinants.ts';
+import { clearSlotData, emptySlotData, type SlotData } from '../billing/determinants.ts';
+import { qualityCodes } from '../types.ts';
 import type { PeriodPlan } from '../billing/period-plan.ts';
 
 /** Columns of the table a bill reads, in this order: active import, active export, reactive import, reactive export. */
 export const billedColumns = 4;
+/** A slot's code for a missing interval (1 + its index in qualityCodes, as determinants.ts codes them). */
+const missingSlot = qualityCodes.indexOf('missing') + 1;
 
 export function servicePointSlots(
   plan: PeriodPlan,
@@ -16,13 +19,15 @@ export function servicePointSlots(
   meterRow: ReadonlyMap<string, number>,
   installations: readonly MeterInstallation[],
   supplied: Effective,
+  reuse?: SlotData,
 ): SlotData {
   const n = plan.slotCount;
-  const data = {
-    importMwh: new Float64Array(n), exportMwh: new Float64Array(n), reactiveImportMvarh: new Float64Array(n),
-    reactiveExportMvarh: new Float64Array(n), quality: new Uint8Array(n),
-  };
+  // A caller rating many service points one after the other hands back the last one's slots: a fresh buffer per meter was
+  // more than placing the values.
+  const data = reuse !== undefined && reuse.quality.length === n ? clearSlotData(reuse) : emptySlotData(n);
   const targets = [data.importMwh, data.exportMwh, data.reactiveImportMvarh, data.reactiveExportMvarh];
+  const quality = data.quality;
+  const { values, qualities, empty } = table;
   // Slot k of the plan is cell (k + offset) of the table's series.
   const offset = (plan.from - table.range.from) / plan.intervalMs;
   const width = table.quantities.length;
@@ -34,12 +39,18 @@ export function servicePointSlots(
     const first = Math.max(0, Math.ceil((start - plan.from) / plan.intervalMs));
     const last = Math.min(n, Math.ceil((end - plan.from) / plan.intervalMs));
     for (let column = 0; column < billedColumns; column++) {
-      const base = (row * width + column) * table.length + offset;
+      const series = row * width + column;
+      const base = series * table.length + offset;
+      // A register the meter has no value of (most have no export or reactive export) leaves its slots at 0.
+      if (empty[series] === 1) {
+        if (column === 0) quality.fill(missingSlot, first, Math.max(first, last));
+        continue;
+      }
       const target = targets[column] as Float64Array;
+      if (column === 0) for (let k = first; k < last; k++) quality[k] = (qualities[base + k] as number) + 1;
       for (let k = first; k < last; k++) {
-        const value = table.values[base + k] ?? Number.NaN;
-        if (column === 0) data.quality[k] = (table.qualities[base + k] ?? 4) + 1;
-        target[k] = Number.isNaN(value) ? 0 : Math.round(value * 1000);
+        const value = values[base + k] as number;
+        target[k] = value === value ? Math.round(value * 1000) : 0;
       }
     }
   }

@@ -46,6 +46,12 @@ export function emptySlotData(n: number): SlotData {
   };
 }
 
+/** `data` with every slot zeroed again (its arrays are views of one buffer when emptySlotData made it). */
+export function clearSlotData(data: SlotData): SlotData {
+  for (const array of [data.importMwh, data.exportMwh, data.reactiveImportMvarh, data.reactiveExportMvarh, data.quality]) array.fill(0);
+  return data;
+}
+
 /** Refuses an energy that is not a finite number of at least 0 (NaN fails both comparisons of the caller). */
 function refuseEnergy(value: number, what: string, end: number): never {
   return bad(`Cannot bill the interval ending ${new Date(end).toISOString()}: ${what} is ${value}, expected a finite number of at least 0`);
