@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { add, decimal, div, integer, minorToDecimal, mul, roundToInteger, toDecimal, toMinor } from './decimal.ts';
+import fc from 'fast-check';
+import { add, decimal, div, integer, minorToDecimal, mul, roundToInteger, scaled, toDecimal, toMinor } from './decimal.ts';
+import { kilo } from './determinants.ts';
 
 describe('exact decimal arithmetic', () => {
   it('adds 0.1 and 0.2 to exactly 0.3', () => {
@@ -27,6 +29,13 @@ describe('exact decimal arithmetic', () => {
     assert.equal(toDecimal(div(integer(10), integer(31))), '0.322581');
     assert.equal(toDecimal(decimal('-1.500')), '-1.5');
     assert.deepEqual([minorToDecimal(1234, 2), minorToDecimal(-5, 2), minorToDecimal(7, 0)], ['12.34', '-0.05', '7']);
+  });
+
+  it('writes whole thousandths without bigint exactly as the rational way does (kilo)', () => {
+    const cases = [0, 1, 999_999, 1_000_000, 1_234_567, -250, 4_500_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60];
+    fc.assert(fc.property(fc.oneof(fc.constantFrom(...cases), fc.integer(), fc.maxSafeInteger()), (m) => {
+      assert.equal(kilo(m), toDecimal(scaled(m, 6), 6));
+    }));
   });
 
   it('refuses what is not a plain decimal', () => {

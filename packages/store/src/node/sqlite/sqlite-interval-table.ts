@@ -11,7 +11,7 @@ import { dayMs, floorTo, intervalMs } from '../../periods.ts';
 import { inSteps } from '../../scaling.ts';
 import { ChunkBuffer, decodeChunkInto } from './chunk-codec.ts';
 import { decodeSnapshotText } from './snapshot-text.ts';
-import { num, type SqliteContext } from './sqlite-context.ts';
+import { num, type QuantityEntry, type SqliteContext } from './sqlite-context.ts';
 import { qualityAt } from './sqlite-stages.ts';
 
 /** What pw_table_chunk writes into: the table being built, and the column of each quantity id read. */
@@ -44,9 +44,8 @@ function chunkSink(ctx: SqliteContext): ChunkSink {
 }
 
 export function intervalTable(ctx: SqliteContext, query: IntervalTableQuery): IntervalTable {
-  const { from, to } = query.range;
   const entries = query.quantities.map((q) => ctx.quantity(q));
-  const builder = new IntervalTableBuilder(query, query.quantities.map((q, k) => entries[k]?.steps ?? stepsOf(q)));
+  const steps = query.quantities.map((q, k) => entries[k]?.steps ?? stepsOf(q));
   // Store meter id → row of the table.
   const rowOf = new Map<number, number>();
   query.meters.forEach((name: MeterId, row) => {
@@ -54,6 +53,26 @@ export function intervalTable(ctx: SqliteContext, query: IntervalTableQuery): In
     if (id !== undefined) rowOf.set(id, row);
   });
   const meters = JSON.stringify([...rowOf.keys()]);
+  const columnOf = new Map<number, number>();
+  entries.forEach((q, column) => { if (q !== undefined) columnOf.set(q.id, column); });
+  // A series' chunks come in key order and its recent reads after them, so energies are taken in the one pass that reads
+  // them; should a read come out of order (a late read of a slot before compacted ones), the table is read again unordered.
+  let builder = new IntervalTableBuilder(query, steps, { ordered: true });
+  readInto(ctx, query, builder, entries, rowOf, meters, columnOf);
+  if (builder.outOfOrder) {
+    builder = new IntervalTableBuilder(query, steps);
+    readInto(ctx, query, builder, entries, rowOf, meters, columnOf);
+  }
+  builder.deltas();
+  stagesInto(ctx, query, builder, rowOf, meters, columnOf);
+  return builder.build();
+}
+
+/** Every register read of the table's meters and quantities in the range: compacted chunks, then the recent slots in time order. */
+function readInto(ctx: SqliteContext, query: IntervalTableQuery, builder: IntervalTableBuilder,
+  entries: readonly (QuantityEntry | undefined)[], rowOf: ReadonlyMap<number, number>, meters: string,
+  columnOf: ReadonlyMap<number, number>): void {
+  const { from, to } = query.range;
   const sink = chunkSink(ctx);
   sink.builder = builder;
   sink.rowOf = rowOf;
@@ -72,8 +91,6 @@ export function intervalTable(ctx: SqliteContext, query: IntervalTableQuery): In
   } finally {
     sink.builder = undefined;
   }
-  const columnOf = new Map<number, number>();
-  entries.forEach((q, column) => { if (q !== undefined) columnOf.set(q.id, column); });
   ctx.flushRecent();
   for (const slot of ctx.hotSlotsBetween(Math.floor(from / intervalMs), Math.floor(to / intervalMs))) {
     const at = slot * intervalMs;
@@ -86,7 +103,12 @@ export function intervalTable(ctx: SqliteContext, query: IntervalTableQuery): In
       });
     }
   }
-  builder.deltas();
+}
+
+/** The written stages (validated, final) of the table's meters and quantities, over the energies. */
+function stagesInto(ctx: SqliteContext, query: IntervalTableQuery, builder: IntervalTableBuilder, rowOf: ReadonlyMap<number, number>,
+  meters: string, columnOf: ReadonlyMap<number, number>): void {
+  const { from, to } = query.range;
   for (const [id, column] of columnOf) {
     const rows = ctx.arrays(`SELECT s.meter, s.end_at, s.validated, s.validated_quality, s.final, s.final_quality FROM json_each(?) j
       CROSS JOIN interval_stage s ON s.meter = j.value AND s.quantity = ? AND s.end_at > ? AND s.end_at <= ?`, meters, id, from, to);
@@ -97,5 +119,4 @@ export function intervalTable(ctx: SqliteContext, query: IntervalTableQuery): In
         ...(final === undefined ? {} : { final }), ...(validated === undefined ? {} : { validated }) });
     }
   }
-  return builder.build();
 }
