@@ -30,10 +30,24 @@ export const documentId = (key: PeriodKey, n: number): string =>
  * security check.
  */
 export function fingerprintOf(bill: Bill): string {
-  const text = JSON.stringify([bill.tariffVersions, bill.lines, bill.determinants, bill.hold]);
-  let hash = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) hash = BigInt.asUintN(64, (hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
-  return hash.toString(16).padStart(16, '0');
+  return fnv1a64(JSON.stringify([bill.tariffVersions, bill.lines, bill.determinants, bill.hold]));
+}
+
+/**
+ * FNV-1a, 64 bits, over the UTF-16 code units of `text`, as 16 hex digits. In two 32-bit halves: a bigint per character was
+ * a tenth of a bill run. × 0x100000001b3 mod 2^64 is × 0x1b3 plus the low half shifted 40 bits (8 into the high half).
+ */
+export function fnv1a64(text: string): string {
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (let i = 0; i < text.length; i++) {
+    lo = (lo ^ text.charCodeAt(i)) >>> 0;
+    const low = lo * 0x1b3;
+    const carry = Math.floor(low / 0x1_0000_0000);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    lo = low >>> 0;
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 const negated = (line: BillLine): BillLine => ({ ...line, amount: { ...line.amount, minor: -line.amount.minor } });
