@@ -42,10 +42,10 @@ export function fnv1a64(text: string): string {
   let lo = 0x84222325;
   for (let i = 0; i < text.length; i++) {
     lo = (lo ^ text.charCodeAt(i)) >>> 0;
-    const low = lo * 0x1b3;
-    const carry = Math.floor(low / 0x1_0000_0000);
+    // The high 32 bits of lo × 0x1b3 from its 16-bit halves, in int32 arithmetic (no float division per character).
+    const carry = ((lo >>> 16) * 0x1b3 + (((lo & 0xffff) * 0x1b3) >>> 16)) >>> 16;
     hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-    lo = low >>> 0;
+    lo = Math.imul(lo, 0x1b3) >>> 0;
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
