@@ -3,9 +3,12 @@
 // `intervals` query calls `value` (final, else validated, else raw) with its quality, so the two can
 // never disagree; the table only avoids one query, one object per interval and one array per series.
 //
-// Both stores fill it the same way: register reads on the grid, in step units and in any order, go
-// into the value cells (the read at the end of each interval, plus one before the range); one
-// forward pass turns consecutive reads into interval energies; the written stages are laid over.
+// Both stores fill it through IntervalTableBuilder: register reads on the grid, in step units and in any
+// order, go into the value cells (the read at the end of each interval, plus one before the range);
+// one forward pass turns consecutive reads into interval energies; the written stages are laid over.
+// A store whose reads of each series come in time order (SQLite's chunks) builds it `ordered`: each
+// energy is taken as its read arrives, in the one pass that reads them. A register a meter has no
+// value of is flagged `empty` and left unfilled; a caller done with a table hands it back (`reuse`).
 import type { MeterId, ObisCode } from '@phasewire/core';
 import { intervalMs, type TimeRange } from './periods.ts';
 import { intervalQualities, type IntervalOverlay, type IntervalQuality } from './quality.ts';
