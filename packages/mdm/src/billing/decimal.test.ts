@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { add, decimal, div, integer, minorToDecimal, mul, roundToInteger, scaled, toDecimal, toMinor } from './decimal.ts';
+import { add, cmp, decimal, div, integer, minorToDecimal, mul, roundToInteger, scaled, toDecimal, toMinor } from './decimal.ts';
 import { kilo } from './determinants.ts';
 
 describe('exact decimal arithmetic', () => {
@@ -40,5 +40,18 @@ describe('exact decimal arithmetic', () => {
 
   it('refuses what is not a plain decimal', () => {
     for (const bad of ['1e-7', '.5', '01', '1.', 'NaN', '']) assert.throws(() => decimal(bad), { code: 'PW_ERR_INVALID_ARGUMENT' });
+  });
+
+  it('reads a decimal read before (remembered) and after the memory was emptied as the first time', () => {
+    // More distinct texts than the memory keeps, twice: every reading is the exact value of its text, remembered or not.
+    const texts = Array.from({ length: 5000 }, (_, k) => `${k % 2 === 0 ? '-' : ''}${k}.${String(k * 7919).padStart(6, '0')}`);
+    for (let round = 0; round < 2; round++) {
+      for (const [k, text] of texts.entries()) {
+        const value = decimal(text);
+        const n = BigInt(k) * 10n ** BigInt(Math.max(6, String(k * 7919).length)) + BigInt(k * 7919);
+        assert.equal(cmp(value, { n: k % 2 === 0 ? -n : n, d: 10n ** BigInt(Math.max(6, String(k * 7919).length)) }), 0, text);
+      }
+      for (const bad of ['1e-7', '.5', '01']) assert.throws(() => decimal(bad), { code: 'PW_ERR_INVALID_ARGUMENT' });
+    }
   });
 });
