@@ -142,7 +142,8 @@ const Schedule = Type.Object({
 
 export const TariffSchema = Type.Object({
   id: name('the tariff\'s id, the same in every version'),
-  version: Type.Integer({ minimum: 1, description: 'rises with every change' }),
+  // A store keeps it as a 64-bit integer and reads it back as a JavaScript number: at most 2^53 - 1.
+  version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'rises with every change' }),
   name: text('what a customer reads'),
   currency: Type.String({ pattern: '^[A-Z]{3}$', expected: 'an ISO 4217 currency code (EUR, USD)', description: 'of every amount' }),
   timeZone: text('IANA time zone of dates, seasons and windows (Europe/Berlin)'),
