@@ -3,9 +3,16 @@
 // the period bills as one service point (meter A's intervals before the exchange, meter B's after).
 // An interval covers (end − 15 min, end]; it belongs to the installation whose span [from, to) holds
 // its start. Slots outside every installation, or outside the account's supply, stay empty (missing).
+// An interval is a register's difference, so a register that was reset or rolled over (a meter
+// exchanged without its reads split, a firmware reset) gives one negative interval; it is no energy
+// anyone used, and billing it credited the customer (−506 kWh on a January bill): such an interval,
+// or one that is not finite, is missing, as `slotData` refuses it on the direct path.
 import type { Effective, IntervalTable, MeterInstallation } from '@phasewire/store';
 import type { SlotData } from '../billing/determinants.ts';
 import type { PeriodPlan } from '../billing/period-plan.ts';
+import { qualityCodes } from '../types.ts';
+
+const missingCode = qualityCodes.indexOf('missing') + 1;
 
 /** Columns of the table a bill reads, in this order: active import, active export, reactive import, reactive export. */
 export const billedColumns = 4;
@@ -26,6 +33,7 @@ export function servicePointSlots(
   // Slot k of the plan is cell (k + offset) of the table's series.
   const offset = (plan.from - table.range.from) / plan.intervalMs;
   const width = table.quantities.length;
+  const unusable: number[] = [];
   for (const installation of installations) {
     const row = meterRow.get(installation.meter);
     if (row === undefined) continue;
@@ -39,9 +47,15 @@ export function servicePointSlots(
       for (let k = first; k < last; k++) {
         const value = table.values[base + k] ?? Number.NaN;
         if (column === 0) data.quality[k] = (table.qualities[base + k] ?? 4) + 1;
-        target[k] = Number.isNaN(value) ? 0 : Math.round(value * 1000);
+        // NaN fails both: absent. Negative or infinite: unusable, the slot is made missing below.
+        if (value < 0 || value === Infinity) unusable.push(k);
+        target[k] = Number.isNaN(value) || value < 0 || value === Infinity ? 0 : Math.round(value * 1000);
       }
     }
+  }
+  for (const k of unusable) {
+    data.quality[k] = missingCode;
+    for (const target of targets) target[k] = 0;
   }
   return data;
 }

@@ -1,0 +1,60 @@
+// Bill runs against data and accounts as bad luck makes them: a register reset, a tariff changed at
+// the cycle's boundary, a stored tariff the parser no longer takes. Each test is a defect found and fixed.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock, parseMeterId } from '@phasewire/core';
+import type { BillingStore, MeterStore } from '@phasewire/store';
+import { SqliteBillingStore, SqliteMeterStore } from '@phasewire/store/node';
+import { billedReads, flatTariff, january, quarter } from '../testing/billing-test-kit.ts';
+import type { BillDocument } from './bill-documents.ts';
+import { runBillingCycle, type BillRunDeps } from './bill-run.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pw-bill-run-hostile-'));
+after(() => { rmSync(dir, { recursive: true, force: true }); });
+let n = 0;
+const day = 86_400_000;
+const m1 = parseMeterId('meter-1');
+
+interface Setup { meters: MeterStore; billing: BillingStore; deps: BillRunDeps }
+
+/** acc-1 at sp-1 with meter-1 installed, supplied from January on; tariffs stored but not assigned. */
+async function setup(tariffs: readonly Record<string, unknown>[]): Promise<Setup> {
+  const clock = new ManualClock(Date.UTC(2026, 1, 3));
+  const meters = await SqliteMeterStore.open({ path: join(dir, `m${++n}.db`), clock });
+  const billing = await SqliteBillingStore.open({ path: join(dir, `b${n}.db`), clock });
+  for (const t of tariffs) {
+    await billing.putTariffVersion({ tariffId: t['id'] as string, version: t['version'] as number,
+      effectiveFrom: t['effectiveFrom'] as string, effectiveTo: null, document: JSON.stringify(t), uploadedBy: 'ann',
+      uploadedAt: clock.now() });
+  }
+  await billing.putAccount({ id: 'acc-1', name: 'Customer 1', cycle: { kind: 'monthly', day: 1 } }, 'ann');
+  await billing.putServicePoint({ id: 'sp-1', name: 'Street 1' }, 'ann');
+  await billing.addServicePointLink({ account: 'acc-1', servicePoint: 'sp-1', from: january.from - 40 * day, to: null }, 'ann');
+  await billing.addInstallation({ servicePoint: 'sp-1', meter: m1, from: january.from - 40 * day, to: null }, 'ann');
+  return { meters, billing, deps: { billing, meters, clock } };
+}
+
+const close = async (s: Setup): Promise<void> => { await s.meters.close(); await s.billing.close(); };
+const docOf = (document: string): BillDocument => JSON.parse(document) as BillDocument;
+
+void describe('bill runs on hostile data', () => {
+  void it('bills a register reset mid-month as one missing interval, not as a negative energy credited to the customer', async () => {
+    const s = await setup([flatTariff()]);
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'flat-berlin', from: january.from, to: null }, 'ann');
+    // The import register reads 1 000 000 Wh + 250 Wh a quarter, then restarts from 0 after the 1000th interval: the interval across
+    // the reset is 0 − 1 250 000 Wh.
+    const reset = january.from + 1000 * quarter;
+    await s.meters.appendReadings([...billedReads(m1, january.from, reset, 1_000_000), ...billedReads(m1, reset + quarter, january.to, 0)]);
+    await runBillingCycle(s.deps, '2026-01', { actor: 'ann' });
+    const [bill] = await s.billing.bills({ limit: 10 });
+    const doc = docOf(bill?.document ?? assert.fail('no bill'));
+    // 2975 intervals of 250 Wh: 743.75 kWh × 0.30 = 223.125 → 223.13 + 10.00 = 233.13 EUR (it was −141.88 EUR for −506.25 kWh).
+    assert.equal(doc.bill.determinants.importKwh, '743.75');
+    assert.equal(bill?.totalMinor, 23_313);
+    assert.equal(doc.bill.determinants.quality.counts.missing, 1);
+    await close(s);
+  });
+});
