@@ -57,4 +57,45 @@ void describe('bill runs on hostile data', () => {
     assert.equal(doc.bill.determinants.quality.counts.missing, 1);
     await close(s);
   });
+
+  void it('bills a month on the tariff assigned from its first local midnight, not on the one that ended there', async () => {
+    const s = await setup([flatTariff(), { ...flatTariff(1, '0.50'), id: 'green' }]);
+    // Green until January, flat-berlin from then: the old assignment was the first one near the period.
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'green', from: january.from - 40 * day, to: january.from }, 'ann');
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'flat-berlin', from: january.from, to: null }, 'ann');
+    await s.meters.appendReadings(billedReads(m1, january.from, january.to, 1000));
+    await runBillingCycle(s.deps, '2026-01', { actor: 'ann' });
+    const [bill] = await s.billing.bills({ limit: 10 });
+    // 744 kWh × 0.30 + 10.00 = 233.20 EUR on flat-berlin (green's 0.50 made it 382.00).
+    assert.deepEqual([docOf(bill?.document ?? '{}').bill.tariffId, bill?.totalMinor], ['flat-berlin', 23_320]);
+    await close(s);
+  });
+
+  void it('skips, with the reason, an account that changes tariff inside the period, rather than billing it all on one', async () => {
+    const s = await setup([flatTariff(), { ...flatTariff(1, '0.50'), id: 'green' }]);
+    const mid = january.from + 14 * day;
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'green', from: january.from - 40 * day, to: mid }, 'ann');
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'flat-berlin', from: mid, to: null }, 'ann');
+    await s.meters.appendReadings(billedReads(m1, january.from, january.to, 1000));
+    const run = await runBillingCycle(s.deps, '2026-01', { actor: 'ann' });
+    assert.deepEqual([run.state, run.counts.skipped, run.counts.created], ['finished', 1, 0]);
+    const [skip] = (await s.billing.audit({ subject: 'run:2026-01', limit: 10 })).filter((a) => a.action === 'bill.skip');
+    assert.match(skip?.detail ?? '', /assigned tariff green and tariff flat-berlin within 2026-01-01 to 2026-02-01/u);
+    await close(s);
+  });
+
+  void it('bills every other account when one account\'s stored tariff no longer parses', async () => {
+    const s = await setup([flatTariff(), { ...flatTariff(), id: 'gold', currency: 'XXX' }]);
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'flat-berlin', from: january.from, to: null }, 'ann');
+    await s.billing.putAccount({ id: 'acc-2', name: 'Customer 2', cycle: { kind: 'monthly', day: 1 } }, 'ann');
+    await s.billing.putServicePoint({ id: 'sp-2', name: 'Street 2' }, 'ann');
+    await s.billing.addServicePointLink({ account: 'acc-2', servicePoint: 'sp-2', from: january.from, to: null }, 'ann');
+    await s.billing.addTariffAssignment({ account: 'acc-2', tariffId: 'gold', from: january.from, to: null }, 'ann');
+    await s.meters.appendReadings(billedReads(m1, january.from, january.to, 1000));
+    const run = await runBillingCycle(s.deps, '2026-01', { actor: 'ann' });
+    assert.deepEqual([run.state, run.counts.created, run.counts.skipped], ['finished', 1, 1]);
+    const [skip] = (await s.billing.audit({ subject: 'run:2026-01', limit: 10 })).filter((a) => a.action === 'bill.skip');
+    assert.match(skip?.detail ?? '', /stored tariff gold version 1: field currency is \\"XXX\\"/u);
+    await close(s);
+  });
 });
