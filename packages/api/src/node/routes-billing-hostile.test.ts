@@ -1,6 +1,7 @@
 // The billing routes against hostile or unlucky requests: an exchange that cannot complete, a tariff
 // body that is huge, deep or a changed copy of a stored version, a clerk of another tenant.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- answers are parsed JSON, read field by field against the contract */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- answers are parsed JSON,
+   read field by field against the contract */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,5 +53,27 @@ void describe('billing API, hostile requests', () => {
     assert.equal(changed.status, 400, changed.text);
     const versions = (await call('GET', '/tariffs/hostile')).json.items as { document: { name: string } }[];
     assert.deepEqual(versions.map((v) => v.document.name), ['Flat (Berlin)'], 'the stored version is untouched');
+  });
+
+  void it('shows a bill, its exports and running charges only to the tenant whose meter it bills', async () => {
+    assert.equal((await call('POST', '/tariffs', flatTariff())).status, 201);
+    assert.equal((await call('PUT', '/accounts/acc-t', { name: 'Tenant default customer', cycleDay: 1 })).status, 204);
+    // sp-x1 has meter m-a1 (tenant default) from the first test.
+    const link = { servicePoint: 'sp-x1', from: '2025-12-31T23:00:00Z' };
+    assert.equal((await call('POST', '/accounts/acc-t/service-points', link)).status, 204);
+    assert.equal((await call('POST', '/accounts/acc-t/tariffs', { tariffId: 'flat-berlin', from: '2025-12-31T23:00:00Z' })).status, 204);
+    let run = (await call('POST', '/runs', { cycle: '2026-01' })).json;
+    while (run.state !== 'finished') run = (await call('GET', '/runs/2026-01')).json;
+    const id = encodeURIComponent((await call('GET', '/bills?cycle=2026-01')).json.items[0].id as string);
+    const other = await rig.login('beta-admin');
+    const asOther = (path: string) => rig.call('GET', `/api/v1/billing${path}`, { session: other });
+    const paths = [`/bills/${id}`, `/bills/${id}/bill.pdf`, `/bills/${id}/greenbutton.xml`, `/bills/${id}/intervals?determinant=p0.import`];
+    for (const path of [...paths, '/accounts/acc-t/running']) {
+      const answer = await asOther(path);
+      assert.equal(answer.status, 404, `${path}: ${answer.text.slice(0, 200)}`);
+    }
+    assert.deepEqual((await asOther('/bills?cycle=2026-01')).json.items, []);
+    assert.equal((await asOther('/bills.csv?cycle=2026-01')).text.split('\r\n').length, 2, 'the header alone');
+    assert.equal((await call('GET', `/bills/${id}/bill.pdf`)).status, 200, 'the tenant itself still reads it');
   });
 });

@@ -29,6 +29,23 @@ export function billingOf(ctx: ApiContext): NonNullable<ApiContext['billing']> {
   return ctx.billing;
 }
 
+/**
+ * Whether the caller may read a bill (or running charges) of these meters: every one is of the caller's tenant. A bill
+ * holds its meters' interval data and a customer's money; the accounts model is shared, so without this a billing clerk
+ * of one tenant read another tenant's bills and, through the exports, its meters' intervals. A document of no meter
+ * (a supply with none installed) names no tenant and stays readable.
+ */
+export function ownMeters(ctx: ApiContext, principal: ApiPrincipal, meters: readonly { readonly meter: string }[]): boolean {
+  return meters.every((m) => {
+    try {
+      ctx.meterOf(principal, m.meter);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** `field components[0].rate is …` in a tariff error → `/body/components/0/rate`. */
 export function tariffField(message: string): string {
   const path = /field (\S+) is/.exec(message)?.[1] ?? '(root)';
