@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock, parseMeterId } from '@phasewire/core';
+import { ManualClock, parseMeterId, Q } from '@phasewire/core';
 import type { BillingStore, MeterStore } from '@phasewire/store';
 import { SqliteBillingStore, SqliteMeterStore } from '@phasewire/store/node';
 import { billedReads, flatTariff, january, quarter } from '../testing/billing-test-kit.ts';
@@ -96,6 +96,21 @@ void describe('bill runs on hostile data', () => {
     assert.deepEqual([run.state, run.counts.created, run.counts.skipped], ['finished', 1, 1]);
     const [skip] = (await s.billing.audit({ subject: 'run:2026-01', limit: 10 })).filter((a) => a.action === 'bill.skip');
     assert.match(skip?.detail ?? '', /stored tariff gold version 1: field currency is \\"XXX\\"/u);
+    await close(s);
+  });
+
+  void it('bills every other meter when one register jumps by 10^13 Wh, the jump as one missing interval', async () => {
+    const s = await setup([flatTariff()]);
+    await s.billing.addTariffAssignment({ account: 'acc-1', tariffId: 'flat-berlin', from: january.from, to: null }, 'ann');
+    // From the 11th interval on, the import register reads 10^13 Wh more: one interval of 10^16 mWh, beyond an exact sum.
+    const jump = january.from + 10 * quarter;
+    await s.meters.appendReadings(billedReads(m1, january.from, january.to, 1000)
+      .map((r) => (r.at > jump && r.quantity === Q.activeEnergyImport ? { ...r, value: r.value + 1e13 } : r)));
+    const run = await runBillingCycle(s.deps, '2026-01', { actor: 'ann' });
+    assert.deepEqual([run.state, run.counts.created], ['finished', 1]);
+    const [bill] = await s.billing.bills({ limit: 10 });
+    // 2975 intervals of 250 Wh: 743.75 kWh × 0.30 = 223.125 → 223.13 + 10.00 = 233.13 EUR.
+    assert.deepEqual([docOf(bill?.document ?? '{}').bill.determinants.quality.counts.missing, bill?.totalMinor], [1, 23_313]);
     await close(s);
   });
 });

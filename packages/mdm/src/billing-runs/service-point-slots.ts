@@ -5,8 +5,10 @@
 // its start. Slots outside every installation, or outside the account's supply, stay empty (missing).
 // An interval is a register's difference, so a register that was reset or rolled over (a meter
 // exchanged without its reads split, a firmware reset) gives one negative interval; it is no energy
-// anyone used, and billing it credited the customer (−506 kWh on a January bill): such an interval,
-// or one that is not finite, is missing, as `slotData` refuses it on the direct path.
+// anyone used, and billing it credited the customer (−506 kWh on a January bill): such an interval is
+// missing, as `slotData` refuses it on the direct path. So is one so large that the period's sum would
+// not be exact (above 2^53 mWh ÷ the period's intervals: 3 GWh a quarter hour in a month, a register
+// jump no meter measures): the engine refuses that sum, and one such meter stopped the whole bill run.
 import type { Effective, IntervalTable, MeterInstallation } from '@phasewire/store';
 import type { SlotData } from '../billing/determinants.ts';
 import type { PeriodPlan } from '../billing/period-plan.ts';
@@ -34,6 +36,7 @@ export function servicePointSlots(
   const offset = (plan.from - table.range.from) / plan.intervalMs;
   const width = table.quantities.length;
   const unusable: number[] = [];
+  const mostWh = Math.floor(Number.MAX_SAFE_INTEGER / Math.max(1, n)) / 1000;
   for (const installation of installations) {
     const row = meterRow.get(installation.meter);
     if (row === undefined) continue;
@@ -47,9 +50,10 @@ export function servicePointSlots(
       for (let k = first; k < last; k++) {
         const value = table.values[base + k] ?? Number.NaN;
         if (column === 0) data.quality[k] = (table.qualities[base + k] ?? 4) + 1;
-        // NaN fails both: absent. Negative or infinite: unusable, the slot is made missing below.
-        if (value < 0 || value === Infinity) unusable.push(k);
-        target[k] = Number.isNaN(value) || value < 0 || value === Infinity ? 0 : Math.round(value * 1000);
+        // NaN fails both: absent. Negative, or above the most (Infinity too): unusable, the slot is made missing below.
+        const usable = value >= 0 && value <= mostWh;
+        if (!usable && !Number.isNaN(value)) unusable.push(k);
+        target[k] = usable ? Math.round(value * 1000) : 0;
       }
     }
   }
