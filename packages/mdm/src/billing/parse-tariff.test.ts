@@ -116,6 +116,8 @@ describe('tariff files', () => {
       assert.match(refusal({ ...base, currency }), new RegExp(`field currency is "${currency}", expected an ISO 4217 currency code`, 'u'));
     }
     assert.match(refusal({ ...base, timeZone: '+05:30' }), /field timeZone is "\+05:30", expected an IANA time zone/u);
+    assert.match(refusal({ ...base, name: 'x'.repeat(10_000_000) }),
+      /field name is "x+…, expected a non-empty string of at most 256 characters/u);
   });
 
   it('spells a time zone as the database does, so two versions written in other cases are one tariff', () => {

@@ -7,7 +7,9 @@ import { Type, type Static } from 'typebox';
 
 const closed = { additionalProperties: false } as const;
 
-const text = (description: string) => Type.String({ pattern: '\\S', expected: 'a non-empty string', description });
+// At most 256 characters: what a bill line, a PDF cell and an ESPI note (String256) hold; a 10 MB name was taken.
+const text = (description: string) =>
+  Type.String({ pattern: '\\S', maxLength: 256, expected: 'a non-empty string of at most 256 characters', description });
 const name = (description: string) =>
   Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', expected: 'a name of 1 to 64 of A-Z a-z 0-9 . _ - (not starting with . _ -)',
     description });
