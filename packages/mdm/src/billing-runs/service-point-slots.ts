@@ -2,19 +2,12 @@
 // period plan takes the value of the meter installed over that interval, so a meter exchanged inside
 // the period bills as one service point (meter A's intervals before the exchange, meter B's after).
 // An interval covers (end − 15 min, end]; it belongs to the installation whose span [from, to) holds
-// its start. Slots outside every installation, or outside the account's supply, stay empty (missing).
-// An interval is a register's difference, so a register that was reset or rolled over (a meter
-// exchanged without its reads split, a firmware reset) gives one negative interval; it is no energy
-// anyone used, and billing it credited the customer (−506 kWh on a January bill): such an interval is
-// missing, as `slotData` refuses it on the direct path. So is one so large that the period's sum would
-// not be exact (above 2^53 mWh ÷ the period's intervals: 3 GWh a quarter hour in a month, a register
-// jump no meter measures): the engine refuses that sum, and one such meter stopped the whole bill run.
+// its start. Slots outside every installation, or outside the account's supply, stay empty (missing);
+// so do slots whose value no meter measures (unusable-intervals.ts).
 import type { Effective, IntervalTable, MeterInstallation } from '@phasewire/store';
 import type { SlotData } from '../billing/determinants.ts';
 import type { PeriodPlan } from '../billing/period-plan.ts';
-import { qualityCodes } from '../types.ts';
-
-const missingCode = qualityCodes.indexOf('missing') + 1;
+import { dropUnusableIntervals } from './unusable-intervals.ts';
 
 /** Columns of the table a bill reads, in this order: active import, active export, reactive import, reactive export. */
 export const billedColumns = 4;
@@ -35,8 +28,6 @@ export function servicePointSlots(
   // Slot k of the plan is cell (k + offset) of the table's series.
   const offset = (plan.from - table.range.from) / plan.intervalMs;
   const width = table.quantities.length;
-  const unusable: number[] = [];
-  const mostWh = Math.floor(Number.MAX_SAFE_INTEGER / Math.max(1, n)) / 1000;
   for (const installation of installations) {
     const row = meterRow.get(installation.meter);
     if (row === undefined) continue;
@@ -50,16 +41,9 @@ export function servicePointSlots(
       for (let k = first; k < last; k++) {
         const value = table.values[base + k] ?? Number.NaN;
         if (column === 0) data.quality[k] = (table.qualities[base + k] ?? 4) + 1;
-        // NaN fails both: absent. Negative, or above the most (Infinity too): unusable, the slot is made missing below.
-        const usable = value >= 0 && value <= mostWh;
-        if (!usable && !Number.isNaN(value)) unusable.push(k);
-        target[k] = usable ? Math.round(value * 1000) : 0;
+        target[k] = Number.isNaN(value) ? 0 : Math.round(value * 1000);
       }
     }
   }
-  for (const k of unusable) {
-    data.quality[k] = missingCode;
-    for (const target of targets) target[k] = 0;
-  }
-  return data;
+  return dropUnusableIntervals(data);
 }
