@@ -5,8 +5,8 @@
 // pass are skipped), and running a cycle again creates nothing when nothing changed: a re-rated
 // bill with the fingerprint of the one in force is left alone; a draft or held bill that changed is
 // replaced; an issued bill that changed gets a correction (bill-documents.ts). docs/billing.md.
-import { Q, ValidationError, type Clock, type ObisCode } from '@phasewire/core';
-import type { BillRecord, BillRunCounts, BillRunRecord, BillingCommit, BillingStore, IntervalTable, MeterStore,
+import { PhasewireError, Q, ValidationError, type Clock, type ObisCode } from '@phasewire/core';
+import type { AuditDraft, BillRecord, BillRunCounts, BillRunRecord, BillingCommit, BillingStore, IntervalTable, MeterStore,
   RunItemKey } from '@phasewire/store';
 import { determinantsOf, type SlotData } from '../billing/determinants.ts';
 import { defaultCompletenessLimit, rateDeterminants } from '../billing/rate-bill.ts';
@@ -105,6 +105,16 @@ export function decide(key: PeriodKey, documents: readonly BillRecord[], doc: Bi
     outcome: 'corrected' };
 }
 
+/** Codes of an error rating one item throws on its own data or tariff (not the store's, not a bug): the item is skipped. */
+const unratableCodes: ReadonlySet<string> = new Set(['PW_ERR_BILLING_INPUT', 'PW_ERR_INVALID_ARGUMENT', 'PW_ERR_TARIFF_NOT_EFFECTIVE']);
+const unratable = (error: unknown): error is PhasewireError => error instanceof PhasewireError && unratableCodes.has(error.code);
+
+/** The audit entry of an item a run skips, with the reason. */
+function skipEntry(cycle: string, key: RunItemKey, reason: string, actor: string): AuditDraft {
+  return { actor, action: 'bill.skip', subject: `run:${cycle}`,
+    detail: JSON.stringify({ account: key.account, servicePoint: key.servicePoint, reason }) };
+}
+
 /** Runs (or resumes, or runs again) the bill run of `cycle`; resolves with the finished run. */
 export async function runBillingCycle(deps: BillRunDeps, cycle: string, options: BillRunOptions): Promise<BillRunRecord> {
   checkCycle(cycle);
@@ -119,8 +129,7 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
   for (const s of skipped) {
     if (done.has(keyOf(s))) continue;
     await billing.commitBilling({ insert: [], replace: [], item: { cycle, pass: run.pass, key: s, outcome: 'skipped' },
-      audit: [{ actor: options.actor, action: 'bill.skip', subject: `run:${cycle}`,
-        detail: JSON.stringify({ account: s.account, servicePoint: s.servicePoint, reason: s.reason }) }] });
+      audit: [skipEntry(cycle, s, s.reason, options.actor)] });
     options.onProgress?.(++progress, total);
   }
   const pending = items.filter((item) => !done.has(keyOf(item)));
@@ -140,9 +149,19 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
     table = batchData;
     const now = deps.clock.now();
     // A batch is one transaction: a kill loses at most the batch, which the resumed run does again.
-    const commits = batch.map((item) => {
+    const commits = batch.map((item): BillingCommit => {
       const key = { cycle, account: item.account, servicePoint: item.servicePoint };
-      const { commit, outcome } = decide(key, documents.get(keyOf(item)) ?? [], rateItem(item, batchData, limit), now, options.actor);
+      let doc: BillDocument;
+      try {
+        doc = rateItem(item, batchData, limit);
+      } catch (error) {
+        // Data or a tariff this one item cannot be rated on (an amount beyond a safe integer of minor units) skips the item
+        // with its reason; it stopped the whole run, every account after it unbilled.
+        if (!unratable(error)) throw error;
+        return { insert: [], replace: [], item: { cycle, pass: run.pass, key: item, outcome: 'skipped' },
+          audit: [skipEntry(cycle, item, error.message, options.actor)] };
+      }
+      const { commit, outcome } = decide(key, documents.get(keyOf(item)) ?? [], doc, now, options.actor);
       return { ...commit, item: { cycle, pass: run.pass, key: item, outcome } };
     });
     await billing.commitBillingBatch(commits);

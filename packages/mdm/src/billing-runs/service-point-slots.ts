@@ -3,6 +3,12 @@
 // the period bills as one service point (meter A's intervals before the exchange, meter B's after).
 // An interval covers (end − 15 min, end]; it belongs to the installation whose span [from, to) holds
 // its start. Slots outside every installation, or outside the account's supply, stay empty (missing).
+// An interval is a register's difference, so a register that was reset or rolled over (a meter
+// exchanged without its reads split, a firmware reset) gives one negative interval; it is no energy
+// anyone used, and billing it credited the customer (−506 kWh on a January bill): such an interval is
+// missing, as `slotData` refuses it on the direct path. So is one so large that the period's sum would
+// not be exact (above 2^53 mWh ÷ the period's intervals: 3 GWh a quarter hour in a month, a register
+// jump no meter measures): the engine refuses that sum, and one such meter stopped the whole bill run.
 import type { Effective, IntervalTable, MeterInstallation } from '@phasewire/store';
 import { clearSlotData, emptySlotData, type SlotData } from '../billing/determinants.ts';
 import { qualityCodes } from '../types.ts';
@@ -28,8 +34,13 @@ export function servicePointSlots(
   const data = fresh ? emptySlotData(n) : reuse;
   const zero = fresh ? [true, true, true, true, true] : zeroed.get(data) ?? [false, false, false, false, false];
   zeroed.set(data, zero);
+  // Slots of an unusable interval (negative, infinite, too large), found while placing and made missing after it.
+  const unusable: number[] = [];
+  const most = Math.floor(Number.MAX_SAFE_INTEGER / Math.max(1, n));
   if (installations.length === 1) {
-    placeOne(plan, table, meterRow.get(installations[0]?.meter ?? ''), installations[0] as MeterInstallation, supplied, data, zero);
+    placeOne(plan, table, meterRow.get(installations[0]?.meter ?? ''), installations[0] as MeterInstallation, supplied, data, zero,
+      { most, unusable });
+    markMissing(data, unusable);
     return data;
   }
   if (!fresh) clearSlotData(data);
@@ -54,13 +65,30 @@ export function servicePointSlots(
       const target = targets[column] as Float64Array;
       if (column === 0) for (let k = first; k < last; k++) quality[k] = (qualities[base + k] as number) + 1;
       for (let k = first; k < last; k++) {
-        const value = values[base + k] as number;
-        target[k] = value === value ? Math.round(value * 1000) : 0;
+        // NaN (absent) fails both comparisons and is 0. Negative, or above the most (Infinity too): unusable, made missing below.
+        const milli = Math.round((values[base + k] as number) * 1000);
+        if (milli >= 0 && milli <= most) {
+          target[k] = milli;
+        } else {
+          target[k] = 0;
+          if (milli === milli) unusable.push(k); // not NaN: a value, and an unusable one
+        }
       }
     }
   }
   zero.fill(false);
+  markMissing(data, unusable);
   return data;
+}
+
+/** Marks the slots of unusable intervals missing, every register of them 0 (zeros keep a buffer's known-zero arrays so). */
+function markMissing(data: SlotData, unusable: readonly number[]): void {
+  if (unusable.length === 0) return;
+  const targets = [data.importMwh, data.exportMwh, data.reactiveImportMvarh, data.reactiveExportMvarh];
+  for (const k of unusable) {
+    data.quality[k] = missingSlot;
+    for (const target of targets) target[k] = 0;
+  }
 }
 
 /** Which arrays of a slot buffer (four energies, then quality) are known to hold only zeros: those need no clearing. */
@@ -82,7 +110,8 @@ function slotsOf(plan: PeriodPlan, installation: MeterInstallation, supplied: Ef
  * in one loop.
  */
 function placeOne(plan: PeriodPlan, table: IntervalTable, row: number | undefined, installation: MeterInstallation,
-  supplied: Effective, data: SlotData, zero: boolean[]): void {
+  supplied: Effective, data: SlotData, zero: boolean[], check: { most: number; unusable: number[] }): void {
+  const { most, unusable } = check;
   const n = plan.slotCount;
   const { first, last } = slotsOf(plan, installation, supplied);
   const targets = [data.importMwh, data.exportMwh, data.reactiveImportMvarh, data.reactiveExportMvarh];
@@ -111,15 +140,25 @@ function placeOne(plan: PeriodPlan, table: IntervalTable, row: number | undefine
       quality.fill(0, 0, first);
       quality.fill(0, Math.max(first, last), n);
       for (let k = first; k < last; k++) {
-        const value = values[base + k] as number;
         quality[k] = (qualities[base + k] as number) + 1;
-        target[k] = value === value ? Math.round(value * 1000) : 0;
+        const milli = Math.round((values[base + k] as number) * 1000);
+        if (milli >= 0 && milli <= most) {
+          target[k] = milli;
+        } else {
+          target[k] = 0;
+          if (milli === milli) unusable.push(k);
+        }
       }
       zero[4] = false;
     } else {
       for (let k = first; k < last; k++) {
-        const value = values[base + k] as number;
-        target[k] = value === value ? Math.round(value * 1000) : 0;
+        const milli = Math.round((values[base + k] as number) * 1000);
+        if (milli >= 0 && milli <= most) {
+          target[k] = milli;
+        } else {
+          target[k] = 0;
+          if (milli === milli) unusable.push(k);
+        }
       }
     }
     zero[column] = false;
