@@ -152,3 +152,10 @@ test('amounts and decimals convert exactly; resource ids are stable lower-case U
   assert.notEqual(nameUuid('up|m-1'), nameUuid('up|m-2'));
   assert.match(nameUuid('up|m-1'), /^[a-f0-9]{8}-[a-f0-9]{4}-8[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/);
 });
+
+test('a bill line whose description holds NUL, a control character or U+FFFE still gives a feed xmllint validates', async () => {
+  const description = 'Energy\u0000\u0007\uFFFE\uD800 <&>';
+  const hostile = { ...bill, lines: bill.lines.map((line, k) => (k === 0 ? { ...line, description } : line)) };
+  const verdict = await validateGreenButton(greenButtonFeed({ ...base, bill: hostile }));
+  assert.equal(verdict.valid, true, verdict.output);
+});

@@ -12,8 +12,9 @@ import { billCsv, type CsvBillRow } from '../export/csv-export.ts';
 import { activeEnergyImport, registerIntervals } from '../export/export-data.ts';
 import { greenButtonFeed, type GreenButtonSeries } from '../export/greenbutton.ts';
 import { billPdf } from './bill-pdf.ts';
+import type { ApiPrincipal } from '../access.ts';
 import type { ApiContext, ApiInstance } from './api-context.ts';
-import { billingErrors, billingOf } from './routes-billing.ts';
+import { billingErrors, billingOf, ownMeters } from './routes-billing.ts';
 
 interface LoadedBill {
   readonly id: string;
@@ -24,11 +25,11 @@ interface LoadedBill {
   readonly tariff: Tariff;
 }
 
-async function loadBill(ctx: ApiContext, id: string): Promise<LoadedBill> {
+async function loadBill(ctx: ApiContext, principal: ApiPrincipal, id: string): Promise<LoadedBill> {
   const billing = billingOf(ctx).store;
   const record = await billing.bill(id);
-  if (record === undefined) throw notFound(`bill ${JSON.stringify(id)}`);
-  const doc = JSON.parse(record.document) as BillDocument;
+  const doc = record === undefined ? undefined : JSON.parse(record.document) as BillDocument;
+  if (record === undefined || doc === undefined || !ownMeters(ctx, principal, doc.meters)) throw notFound(`bill ${JSON.stringify(id)}`);
   const versions = tariffsById(await billing.tariffVersions(doc.bill.tariffId)).get(doc.bill.tariffId) ?? [];
   const tariffs = versions.filter((t) => doc.bill.tariffVersions.includes(t.version));
   const tariff = tariffs.at(-1);
@@ -63,7 +64,7 @@ export function billExportRoutes(app: ApiInstance, ctx: ApiContext): void {
     request,
     reply,
   ) => {
-    const loaded = await loadBill(ctx, request.params.id);
+    const loaded = await loadBill(ctx, ctx.principalOf(request), request.params.id);
     const { doc, tariff } = loaded;
     const accounts = await billingOf(ctx).store.accounts();
     const account = accounts.find((a) => a.id === doc.account) ?? { id: doc.account, name: doc.account };
@@ -84,7 +85,7 @@ export function billExportRoutes(app: ApiInstance, ctx: ApiContext): void {
     request,
     reply,
   ) => {
-    const loaded = await loadBill(ctx, request.params.id);
+    const loaded = await loadBill(ctx, ctx.principalOf(request), request.params.id);
     const { doc, tariff } = loaded;
     const { from, to } = doc.bill.determinants;
     const xml = greenButtonFeed({ meter: doc.servicePoint, timeZone: tariff.timeZone, range: { from, to }, generatedAt: ctx.clock.now(),
@@ -108,12 +109,14 @@ export function billExportRoutes(app: ApiInstance, ctx: ApiContext): void {
       ...(account === undefined ? {} : { account }), ...(status === undefined ? {} : { status }),
       ...(cursor === undefined ? {} : { after: cursor }) });
     const tariffs = tariffsById(await billing.tariffVersions());
-    const rows: CsvBillRow[] = records.map((record) => {
-      const doc = JSON.parse(record.document) as BillDocument;
+    const principal = ctx.principalOf(request);
+    const docs = records.map((record) => ({ record, doc: JSON.parse(record.document) as BillDocument }))
+      .filter(({ doc }) => ownMeters(ctx, principal, doc.meters));
+    const rows: CsvBillRow[] = docs.map(({ record, doc }) => {
       const minorDigits = tariffs.get(doc.bill.tariffId)?.[0]?.minorDigits ?? 2;
       return { account: record.account, meter: doc.meters.map((m) => m.meter).join(' '), bill: doc.bill, minorDigits };
     });
-    ctx.audit(ctx.principalOf(request), 'bill.export', `bills:${cycle ?? account ?? ''}`, { format: 'csv', bills: records.length });
+    ctx.audit(ctx.principalOf(request), 'bill.export', `bills:${cycle ?? account ?? ''}`, { format: 'csv', bills: rows.length });
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="bills-${cycle ?? account}.csv"`)
       .send(billCsv(rows));
   });

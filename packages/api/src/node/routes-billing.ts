@@ -2,9 +2,9 @@
 // exchanges, tariff assignments. Bill runs and bills are in routes-bills.ts. Every change is in the
 // billing audit log (the store writes it in the change's own transaction) with the caller as actor.
 import { Type } from 'typebox';
-import { ConfigError, parseMeterId } from '@phasewire/core';
+import { ConfigError, parseMeterId, ValidationError } from '@phasewire/core';
 import { parseTariff } from '@phasewire/mdm';
-import type { BillingStore, Effective } from '@phasewire/store';
+import { overlaps, type BillingStore, type Effective } from '@phasewire/store';
 import type { ApiPrincipal } from '../access.ts';
 import { actorOf } from '../access.ts';
 import { ApiFieldError, notFound } from '../api-errors.ts';
@@ -27,6 +27,23 @@ const spanOf = (body: { from: string; to?: string | null | undefined }): Effecti
 export function billingOf(ctx: ApiContext): NonNullable<ApiContext['billing']> {
   if (ctx.billing === undefined) throw notFound('billing: this server runs without it (server configuration `billing`)');
   return ctx.billing;
+}
+
+/**
+ * Whether the caller may read a bill (or running charges) of these meters: every one is of the caller's tenant. A bill
+ * holds its meters' interval data and a customer's money; the accounts model is shared, so without this a billing clerk
+ * of one tenant read another tenant's bills and, through the exports, its meters' intervals. A document of no meter
+ * (a supply with none installed) names no tenant and stays readable.
+ */
+export function ownMeters(ctx: ApiContext, principal: ApiPrincipal, meters: readonly { readonly meter: string }[]): boolean {
+  return meters.every((m) => {
+    try {
+      ctx.meterOf(principal, m.meter);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** `field components[0].rate is …` in a tariff error → `/body/components/0/rate`. */
@@ -137,6 +154,15 @@ export function billingRoutes(app: ApiInstance, ctx: ApiContext): void {
     const removed = ctx.meterOf(principal, request.body.removed).id;
     const installed = ctx.meterOf(principal, request.body.installed).id;
     const at = Date.parse(request.body.at);
+    // Two writes: the new meter's installation is checked first, or a refusal of it (the meter is installed elsewhere) came
+    // after the old one had ended, and left the service point with no meter from `at`.
+    const clash = (await store.installations()).find((i) => i.meter === installed && overlaps(i, { from: at, to: null })
+      && !(i.meter === removed && i.servicePoint === request.params.id && i.to === null));
+    if (clash !== undefined) {
+      throw new ValidationError('PW_ERR_BILLING_OVERLAP', `Cannot exchange meter ${removed} for ${installed} at service point `
+        + `${request.params.id} at ${request.body.at}: expected ${installed} free from then, found it installed at service point `
+        + `${clash.servicePoint} from ${iso(clash.from)}${clash.to === null ? '' : ` to ${iso(clash.to)}`}`);
+    }
     await store.endInstallation(request.params.id, parseMeterId(removed), at, actor(principal));
     await store.addInstallation({ servicePoint: request.params.id, meter: installed, from: at, to: null }, actor(principal));
     return reply.code(204).send(null);

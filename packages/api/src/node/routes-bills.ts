@@ -1,6 +1,7 @@
 // Billing: bill runs (start one for a cycle, follow its progress), bills (list, one with its lines and
 // determinants, the intervals behind a charge), issuing a held bill, rebilling (a correction when
 // the bill was issued), and the billing audit log.
+import type { FastifyRequest } from 'fastify';
 import { Q } from '@phasewire/core';
 import { rebillPeriod, runBillingCycle, tariffsById, traceIntervals, type BillDocument } from '@phasewire/mdm';
 import type { BillRecord, BillRunRecord } from '@phasewire/store';
@@ -11,7 +12,7 @@ import {
   CycleParams, RebillAnswer, RunBody, RunDto, RunList, type BillSummary, type RunDto as Run,
 } from '../billing-dto.ts';
 import type { ApiContext, ApiInstance } from './api-context.ts';
-import { billingErrors, billingOf, spanDto } from './routes-billing.ts';
+import { billingErrors, billingOf, ownMeters, spanDto } from './routes-billing.ts';
 import { runningRoutes } from './routes-running.ts';
 
 const iso = (t: number): string => new Date(t).toISOString();
@@ -71,18 +72,24 @@ export function billRoutes(app: ApiInstance, ctx: ApiContext): void {
     const items = await billingOf(ctx).store.bills({ limit, ...(cycle === undefined ? {} : { cycle }),
       ...(account === undefined ? {} : { account }), ...(status === undefined ? {} : { status }),
       ...(cursor === undefined ? {} : { after: cursor }) });
-    return { items: items.map(billSummary), nextCursor: items.length === limit ? items.at(-1)?.id ?? null : null };
+    const principal = ctx.principalOf(request);
+    const own = items.filter((b) => ownMeters(ctx, principal, (JSON.parse(b.document) as BillDocument).meters));
+    // The cursor is the last bill read, the caller's or not: the next page goes on from there.
+    return { items: own.map(billSummary), nextCursor: items.length === limit ? items.at(-1)?.id ?? null : null };
   });
 
-  const billOf = async (id: string): Promise<BillRecord> => {
+  /** The bill, when it is the caller's tenant's (404 as for a bill that does not exist, otherwise). */
+  const billOf = async (request: FastifyRequest, id: string): Promise<BillRecord> => {
     const bill = await billingOf(ctx).store.bill(id);
-    if (bill === undefined) throw notFound(`bill ${JSON.stringify(id)}`);
+    if (bill === undefined || !ownMeters(ctx, ctx.principalOf(request), (JSON.parse(bill.document) as BillDocument).meters)) {
+      throw notFound(`bill ${JSON.stringify(id)}`);
+    }
     return bill;
   };
 
   app.get('/api/v1/billing/bills/:id', { schema: { tags: ['billing'], summary: 'A bill with its lines, determinants and meters',
     params: BillingIdParams, response: { 200: BillDetail, ...billingErrors } } }, async (request) => {
-    const bill = await billOf(request.params.id);
+    const bill = await billOf(request, request.params.id);
     const doc = JSON.parse(bill.document) as BillDocument;
     return { ...billSummary(bill), meters: doc.meters.map((m) => ({ meter: m.meter, ...spanDto(m) })), period: doc.bill.period,
       tariffId: doc.bill.tariffId, tariffVersions: [...doc.bill.tariffVersions], lines: [...doc.bill.lines],
@@ -92,7 +99,7 @@ export function billRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get('/api/v1/billing/bills/:id/intervals', { schema: { tags: ['billing'],
     summary: 'The intervals behind one determinant of a bill (as a line names it), with the meter each came from',
     params: BillingIdParams, querystring: BillIntervalsParams, response: { 200: BillIntervals, ...billingErrors } } }, async (request) => {
-    const bill = await billOf(request.params.id);
+    const bill = await billOf(request, request.params.id);
     const doc = JSON.parse(bill.document) as BillDocument;
     const tariffs = tariffsById(await billingOf(ctx).store.tariffVersions(doc.bill.tariffId)).get(doc.bill.tariffId) ?? [];
     const used = tariffs.filter((t) => doc.bill.tariffVersions.includes(t.version));
@@ -123,7 +130,7 @@ export function billRoutes(app: ApiInstance, ctx: ApiContext): void {
     summary: 'Issue a held bill (and the other documents of its correction); an issued bill is never changed again',
     params: BillingIdParams, response: { 200: RebillAnswer, ...billingErrors } },
   }, async (request) => {
-    const bill = await billOf(request.params.id);
+    const bill = await billOf(request, request.params.id);
     if (bill.status === 'issued') throw conflict(`Cannot issue bill ${bill.id}: it was issued ${iso(bill.issuedAt ?? 0)}`);
     const issued = await billingOf(ctx).store.issueBill(bill.id, actorOf(ctx.principalOf(request)));
     return { outcome: 'issued', documents: [billSummary(issued)] };
@@ -132,7 +139,7 @@ export function billRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post('/api/v1/billing/bills/:id/rebill', { schema: { tags: ['billing'],
     summary: 'Rate the bill\'s period again from the data as it is now: nothing if unchanged, a correction if the bill was issued',
     params: BillingIdParams, response: { 200: RebillAnswer, ...billingErrors } } }, async (request) => {
-    const bill = await billOf(request.params.id);
+    const bill = await billOf(request, request.params.id);
     const billing = billingOf(ctx);
     const result = await rebillPeriod(deps(), bill.cycle, { account: bill.account, servicePoint: bill.servicePoint },
       { actor: actorOf(ctx.principalOf(request)), completenessLimit: billing.completenessLimit });

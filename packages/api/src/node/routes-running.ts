@@ -5,7 +5,7 @@ import { runningCharges } from '@phasewire/mdm';
 import { notFound } from '../api-errors.ts';
 import { BillingIdParams, RunningCharges } from '../billing-dto.ts';
 import type { ApiContext, ApiInstance } from './api-context.ts';
-import { billingErrors, billingOf } from './routes-billing.ts';
+import { billingErrors, billingOf, ownMeters } from './routes-billing.ts';
 
 const iso = (t: number): string => new Date(t).toISOString();
 
@@ -19,6 +19,9 @@ export function runningRoutes(app: ApiInstance, ctx: ApiContext): void {
     const deps = { billing: billing.store, meters: ctx.store };
     const running = await runningCharges(deps, account, ctx.clock.now(), billing.completenessLimit);
     if (running === undefined) throw notFound(`an open billing period of account ${JSON.stringify(account)} (no service point or tariff)`);
+    if (!running.servicePoints.every((doc) => ownMeters(ctx, ctx.principalOf(request), doc.meters))) {
+      throw notFound(`account ${JSON.stringify(account)}`);
+    }
     return {
       estimate: true as const,
       note: `estimate of the open period ${running.period.start} to ${running.period.end} up to ${iso(running.asOf)}: `

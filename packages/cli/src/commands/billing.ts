@@ -2,12 +2,12 @@
 // (its configuration's store and billing section), as the API's POST /billing/runs runs it: resumes
 // a run that was interrupted, and creates nothing when the cycle was billed and nothing changed.
 // `phasewire billing tariff validate <file>`: checks a tariff file against its schema and rules.
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '@phasewire/core';
-import { checkCycle, parseTariff, runBillingCycle } from '@phasewire/mdm';
+import { checkCycle, runBillingCycle } from '@phasewire/mdm';
+import { readTariffFile } from '@phasewire/mdm/node';
 import { inData } from '@phasewire/server/node';
 import { openBillingStore, openMeterStore } from '@phasewire/store/node';
 import type { CliIo } from '../io.ts';
@@ -58,14 +58,8 @@ export function registerBilling(program: Command, io: CliIo): void {
     .description('Check a tariff file against its schema and rules; prints the version it holds')
     .action(async (file: string) => {
       const path = resolve(io.cwd, file);
-      let data: unknown;
-      try {
-        data = JSON.parse(await readFile(path, 'utf8')) as unknown;
-      } catch (error) {
-        throw new ValidationError('PW_ERR_INVALID_OPTION', `Cannot read tariff file ${path}: ${(error as Error).message}`,
-          { cause: error });
-      }
-      const tariff = parseTariff(data, path);
+      // As a server reads one: strict UTF-8, a byte order mark skipped, every refusal naming the file.
+      const tariff = await readTariffFile(path);
       io.out(`${path}: tariff ${tariff.id} version ${tariff.version} (${tariff.name}), ${tariff.currency}, ${tariff.timeZone}, effective `
         + `from ${tariff.effectiveFrom}${tariff.effectiveTo === undefined ? '' : ` to ${tariff.effectiveTo}`}, `
         + `${tariff.components.length} components: valid\n`);

@@ -5,10 +5,10 @@
 // pass are skipped), and running a cycle again creates nothing when nothing changed: a re-rated
 // bill with the fingerprint of the one in force is left alone; a draft or held bill that changed is
 // replaced; an issued bill that changed gets a correction (bill-documents.ts). docs/billing.md.
-import { Q, ValidationError, type Clock, type ObisCode } from '@phasewire/core';
-import type { BillRecord, BillRunCounts, BillRunRecord, BillingCommit, BillingStore, IntervalTable, MeterStore,
+import { PhasewireError, Q, ValidationError, type Clock, type ObisCode } from '@phasewire/core';
+import type { AuditDraft, BillRecord, BillRunCounts, BillRunRecord, BillingCommit, BillingStore, IntervalTable, MeterStore,
   RunItemKey } from '@phasewire/store';
-import { determinantsOf } from '../billing/determinants.ts';
+import { determinantsOf, type SlotData } from '../billing/determinants.ts';
 import { defaultCompletenessLimit, rateDeterminants } from '../billing/rate-bill.ts';
 import { billRecord, correction, currentBill, statusOf, type BillDocument, type PeriodKey } from './bill-documents.ts';
 import { servicePointSlots } from './service-point-slots.ts';
@@ -45,18 +45,35 @@ export async function loadAccountsModel(billing: BillingStore): Promise<Accounts
 
 const keyOf = (item: RunItemKey): string => `${item.account}\u0000${item.servicePoint}`;
 
-/** Reads the intervals of a batch's meters over the union of its periods. */
-async function batchTable(meters: Pick<MeterStore, 'intervalTable'>, batch: readonly WorkItem[]): Promise<IntervalTable> {
+/** Reads the intervals of a batch's meters over the union of its periods (`reuse`: the previous batch's table, done with). */
+async function batchTable(meters: Pick<MeterStore, 'intervalTable'>, batch: readonly WorkItem[], reuse?: IntervalTable):
+  Promise<IntervalTable> {
   const names = [...new Set(batch.flatMap((item) => item.installations.map((i) => i.meter)))].sort();
   const from = Math.min(...batch.map((item) => item.plan.from));
   const to = Math.max(...batch.map((item) => item.plan.to));
-  return meters.intervalTable({ range: { from, to }, quantities: billedQuantities, meters: names });
+  return meters.intervalTable({ range: { from, to }, quantities: billedQuantities, meters: names,
+    ...(reuse === undefined ? {} : { reuse }) });
 }
+
+/** Row of each meter in a table, made once per table (once per item was quadratic in the batch size). */
+const rowsOfTable = new WeakMap<IntervalTable, ReadonlyMap<string, number>>();
+
+function meterRows(table: IntervalTable): ReadonlyMap<string, number> {
+  let rows = rowsOfTable.get(table);
+  if (rows === undefined) {
+    rows = new Map(table.meters.map((m, row) => [m as string, row]));
+    rowsOfTable.set(table, rows);
+  }
+  return rows;
+}
+
+/** Slot buffers handed from one rated item to the next (rating is synchronous: nothing keeps them). */
+const slotScratch: { data?: SlotData } = {};
 
 /** Rates one item from its batch's table. */
 export function rateItem(item: WorkItem, table: IntervalTable, completenessLimit: number): BillDocument {
-  const meterRow = new Map(table.meters.map((m, row) => [m as string, row]));
-  const data = servicePointSlots(item.plan, table, meterRow, item.installations, item.supplied);
+  const data = servicePointSlots(item.plan, table, meterRows(table), item.installations, item.supplied, slotScratch.data);
+  slotScratch.data = data;
   const bill = rateDeterminants(item.tariffs, determinantsOf(item.plan, data), { completenessLimit });
   return { account: item.account, servicePoint: item.servicePoint, meters: item.installations, bill };
 }
@@ -88,6 +105,16 @@ export function decide(key: PeriodKey, documents: readonly BillRecord[], doc: Bi
     outcome: 'corrected' };
 }
 
+/** Codes of an error rating one item throws on its own data or tariff (not the store's, not a bug): the item is skipped. */
+const unratableCodes: ReadonlySet<string> = new Set(['PW_ERR_BILLING_INPUT', 'PW_ERR_INVALID_ARGUMENT', 'PW_ERR_TARIFF_NOT_EFFECTIVE']);
+const unratable = (error: unknown): error is PhasewireError => error instanceof PhasewireError && unratableCodes.has(error.code);
+
+/** The audit entry of an item a run skips, with the reason. */
+function skipEntry(cycle: string, key: RunItemKey, reason: string, actor: string): AuditDraft {
+  return { actor, action: 'bill.skip', subject: `run:${cycle}`,
+    detail: JSON.stringify({ account: key.account, servicePoint: key.servicePoint, reason }) };
+}
+
 /** Runs (or resumes, or runs again) the bill run of `cycle`; resolves with the finished run. */
 export async function runBillingCycle(deps: BillRunDeps, cycle: string, options: BillRunOptions): Promise<BillRunRecord> {
   checkCycle(cycle);
@@ -102,8 +129,7 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
   for (const s of skipped) {
     if (done.has(keyOf(s))) continue;
     await billing.commitBilling({ insert: [], replace: [], item: { cycle, pass: run.pass, key: s, outcome: 'skipped' },
-      audit: [{ actor: options.actor, action: 'bill.skip', subject: `run:${cycle}`,
-        detail: JSON.stringify({ account: s.account, servicePoint: s.servicePoint, reason: s.reason }) }] });
+      audit: [skipEntry(cycle, s, s.reason, options.actor)] });
     options.onProgress?.(++progress, total);
   }
   const pending = items.filter((item) => !done.has(keyOf(item)));
@@ -116,14 +142,26 @@ export async function runBillingCycle(deps: BillRunDeps, cycle: string, options:
     }
   }
   const batchSize = options.batchSize ?? 500;
+  let table: IntervalTable | undefined;
   for (let start = 0; start < pending.length; start += batchSize) {
     const batch = pending.slice(start, start + batchSize);
-    const table = await batchTable(deps.meters, batch);
+    const batchData: IntervalTable = await batchTable(deps.meters, batch, table);
+    table = batchData;
     const now = deps.clock.now();
     // A batch is one transaction: a kill loses at most the batch, which the resumed run does again.
-    const commits = batch.map((item) => {
+    const commits = batch.map((item): BillingCommit => {
       const key = { cycle, account: item.account, servicePoint: item.servicePoint };
-      const { commit, outcome } = decide(key, documents.get(keyOf(item)) ?? [], rateItem(item, table, limit), now, options.actor);
+      let doc: BillDocument;
+      try {
+        doc = rateItem(item, batchData, limit);
+      } catch (error) {
+        // Data or a tariff this one item cannot be rated on (an amount beyond a safe integer of minor units) skips the item
+        // with its reason; it stopped the whole run, every account after it unbilled.
+        if (!unratable(error)) throw error;
+        return { insert: [], replace: [], item: { cycle, pass: run.pass, key: item, outcome: 'skipped' },
+          audit: [skipEntry(cycle, item, error.message, options.actor)] };
+      }
+      const { commit, outcome } = decide(key, documents.get(keyOf(item)) ?? [], doc, now, options.actor);
       return { ...commit, item: { cycle, pass: run.pass, key: item, outcome } };
     });
     await billing.commitBillingBatch(commits);

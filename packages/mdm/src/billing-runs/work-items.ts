@@ -62,28 +62,90 @@ export function tariffsById(versions: readonly TariffVersionRecord[]): Map<strin
   return byId;
 }
 
+/** Records grouped by a key, in their order (an index made once: a filter per account was quadratic in the fleet). */
+function groupBy<T>(records: readonly T[], key: (record: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const r of records) {
+    const k = key(r);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [r]);
+    else group.push(r);
+  }
+  return groups;
+}
+
+interface AssignedPlan { readonly plan?: PeriodPlan; readonly versions?: readonly Tariff[]; readonly reason: string }
+
+/** The tariff an account is billed on over a period, from the assignments near it; a reason when there is none, or two. */
+function assignedPlan(candidates: readonly TariffAssignment[], tariffs: ReadonlyMap<string, Tariff[] | Error>, period: BillingPeriod,
+  plans: Map<string, PeriodPlan>): AssignedPlan {
+  if (candidates.length === 0) return { reason: 'no tariff assigned in the period' };
+  const planned: { assignment: TariffAssignment; plan: PeriodPlan; versions: Tariff[] }[] = [];
+  let reason = '';
+  for (const assignment of candidates) {
+    const versions = tariffs.get(assignment.tariffId);
+    if (versions === undefined || versions instanceof Error) {
+      reason = versions?.message ?? `tariff ${assignment.tariffId} has no stored version`;
+      continue;
+    }
+    try {
+      // Accounts on the same tariff and cycle day share one plan of the period (a plan is data, read only).
+      const planKey = `${assignment.tariffId}\u0000${period.start}\u0000${period.end}`;
+      let plan = plans.get(planKey);
+      if (plan === undefined) {
+        plan = planPeriod(versions, period);
+        plans.set(planKey, plan);
+      }
+      if (overlaps(assignment, { from: plan.from, to: plan.to })) planned.push({ assignment, plan, versions });
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+  }
+  const [first, second] = planned;
+  if (first === undefined) return { reason: reason || 'no tariff assigned in the period' };
+  // A change of tariff inside a period is not prorated (a change inside one tariff is a new version, which is).
+  if (second !== undefined) {
+    return { reason: `the account is assigned tariff ${first.assignment.tariffId} and tariff ${second.assignment.tariffId} within `
+      + `${period.start} to ${period.end}: expected one tariff a period (a mid-period change is a new version of the tariff)` };
+  }
+  return { plan: first.plan, versions: first.versions, reason };
+}
+
+/**
+ * The versions of every tariff that parses; a tariff one of whose stored versions does not (a file stored before the parser
+ * grew stricter) maps to the error, so that its accounts are skipped with it and every other account is billed.
+ */
+function billableTariffs(versions: readonly TariffVersionRecord[]): Map<string, Tariff[] | Error> {
+  const byId = new Map<string, Tariff[] | Error>();
+  for (const [id, group] of groupBy(versions, (v) => v.tariffId)) {
+    try {
+      byId.set(id, tariffsById(group).get(id) ?? []);
+    } catch (error) {
+      byId.set(id, error as Error);
+    }
+  }
+  return byId;
+}
+
 export function workItems(model: AccountsModel, cycle: string): { items: WorkItem[]; skipped: SkippedItem[] } {
-  const tariffs = tariffsById(model.tariffVersions);
+  const tariffs = billableTariffs(model.tariffVersions);
+  const linksOf = groupBy(model.links, (l) => l.account);
+  const assignmentsOf = groupBy(model.assignments, (a) => a.account);
+  const installationsOf = groupBy(model.installations, (i) => i.servicePoint);
+  const plans = new Map<string, PeriodPlan>();
   const items: WorkItem[] = [];
   const skipped: SkippedItem[] = [];
   for (const account of [...model.accounts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const period = periodOfCycle(cycle, account.cycle.day);
-    const links = model.links.filter((l) => l.account === account.id);
+    const links = linksOf.get(account.id) ?? [];
     if (links.length === 0) continue;
-    // The tariff is the one assigned at the period's start in UTC terms, refined below to local time.
+    // The period's local instants depend on the tariff's zone: the assignments near the period in UTC terms (a day either side)
+    // are the candidates, and the one whose span overlaps the period in its own tariff's local time is billed. Taking the first
+    // candidate billed a month on the tariff that ended at its first local midnight.
     const roughFrom = Date.parse(`${period.start}T00:00:00Z`) - 86_400_000;
     const roughTo = Date.parse(`${period.end}T00:00:00Z`) + 86_400_000;
-    const assignment = model.assignments.find((a) => a.account === account.id && overlaps(a, { from: roughFrom, to: roughTo }));
-    const versions = assignment === undefined ? undefined : tariffs.get(assignment.tariffId);
-    let plan: PeriodPlan | undefined;
-    let reason = assignment === undefined ? 'no tariff assigned in the period' : `tariff ${assignment.tariffId} has no stored version`;
-    if (versions !== undefined) {
-      try {
-        plan = planPeriod(versions, period);
-      } catch (error) {
-        reason = (error as Error).message;
-      }
-    }
+    const candidates = (assignmentsOf.get(account.id) ?? []).filter((a) => overlaps(a, { from: roughFrom, to: roughTo }));
+    const { plan, versions, reason } = assignedPlan(candidates, tariffs, period, plans);
     const span = plan === undefined ? { from: roughFrom, to: roughTo } : { from: plan.from, to: plan.to };
     for (const link of [...links].sort((a, b) => (a.servicePoint < b.servicePoint ? -1 : 1))) {
       if (!overlaps(link, span)) continue;
@@ -92,7 +154,7 @@ export function workItems(model: AccountsModel, cycle: string): { items: WorkIte
         continue;
       }
       const supplied = { from: Math.max(link.from, plan.from), to: Math.min(link.to ?? Infinity, plan.to) };
-      const installations = model.installations.filter((i) => i.servicePoint === link.servicePoint && overlaps(i, supplied))
+      const installations = (installationsOf.get(link.servicePoint) ?? []).filter((i) => overlaps(i, supplied))
         .sort((a, b) => a.from - b.from);
       items.push({ account: account.id, servicePoint: link.servicePoint, tariffs: versions, plan, installations, supplied });
     }

@@ -20,8 +20,28 @@ export const one: Rational = { n: 1n, d: 1n };
 
 export const isDecimal = (text: string): boolean => decimalRegExp.test(text);
 
+/** 10^k as a bigint for the few k rating uses (minor digits, 6 decimals of a quantity, a decimal's fraction). */
+const powersOfTen: readonly bigint[] = Array.from({ length: 32 }, (_, k) => 10n ** BigInt(k));
+const tenTo = (k: number): bigint => powersOfTen[k] ?? 10n ** BigInt(k);
+
+/**
+ * Decimals read recently: a bill run reads the same rates (and many of the same quantities) for every bill. A rational is
+ * never changed, so one can be shared; the map is emptied when it grows past its size, so it stays small.
+ */
+const known = new Map<string, Rational>();
+const knownLimit = 4096;
+
 /** "0.2845" → 2845/10000. Throws PW_ERR_INVALID_ARGUMENT for anything that is not a plain decimal. */
 export function decimal(text: Decimal): Rational {
+  const seen = known.get(text);
+  if (seen !== undefined) return seen;
+  const value = parseDecimal(text);
+  if (known.size >= knownLimit) known.clear();
+  known.set(text, value);
+  return value;
+}
+
+function parseDecimal(text: Decimal): Rational {
   if (!decimalRegExp.test(text)) {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot read the decimal ${JSON.stringify(text)}: expected digits with an `
       + 'optional sign and fraction, as "0.2845" or "-12"');
@@ -29,14 +49,14 @@ export function decimal(text: Decimal): Rational {
   const negative = text.startsWith('-');
   const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
   const n = BigInt(whole + fraction);
-  return { n: negative ? -n : n, d: 10n ** BigInt(fraction.length) };
+  return { n: negative ? -n : n, d: tenTo(fraction.length) };
 }
 
 /** A whole number as a rational. */
 export const integer = (value: number | bigint): Rational => ({ n: BigInt(value), d: 1n });
 
 /** value / 10^digits: `scaled(1234567, 6)` is 1.234567. */
-export const scaled = (value: number | bigint, digits: number): Rational => ({ n: BigInt(value), d: 10n ** BigInt(digits) });
+export const scaled = (value: number | bigint, digits: number): Rational => ({ n: BigInt(value), d: tenTo(digits) });
 
 function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
@@ -85,7 +105,8 @@ export function roundToInteger(value: Rational, mode: RoundingMode): bigint {
 
 /** The value in whole minor units (10^-digits of the currency), rounded once by `mode`; a safe integer. */
 export function toMinor(value: Rational, digits: number, mode: RoundingMode): number {
-  const minor = roundToInteger(mul(value, integer(10n ** BigInt(digits))), mode);
+  // Not reduced first: rounding needs only the quotient and remainder, the same for any form of the fraction.
+  const minor = roundToInteger({ n: value.n * tenTo(digits), d: value.d }, mode);
   const result = Number(minor);
   if (!Number.isSafeInteger(result)) {
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot hold an amount of ${minor} minor units: expected a safe integer`);
@@ -95,8 +116,8 @@ export function toMinor(value: Rational, digits: number, mode: RoundingMode): nu
 
 /** The value written with at most `digits` decimals (half-even when it must be cut), without trailing zeros: "12.5", "0.387097". */
 export function toDecimal(value: Rational, digits = 6): Decimal {
-  const unit = 10n ** BigInt(digits);
-  const scaledValue = roundToInteger(mul(value, integer(unit)), 'half-even');
+  const unit = tenTo(digits);
+  const scaledValue = roundToInteger({ n: value.n * unit, d: value.d }, 'half-even');
   const negative = scaledValue < 0n;
   const magnitude = negative ? -scaledValue : scaledValue;
   const whole = (magnitude / unit).toString();
@@ -106,7 +127,7 @@ export function toDecimal(value: Rational, digits = 6): Decimal {
 }
 
 /** Whether the value is exact in `digits` decimals (a proration of 12/31 is not). */
-export const isExactIn = (value: Rational, digits: number): boolean => (value.n * 10n ** BigInt(digits)) % value.d === 0n;
+export const isExactIn = (value: Rational, digits: number): boolean => (value.n * tenTo(digits)) % value.d === 0n;
 
 /** A nearby binary float, for display figures only (never for an amount). */
 export const toNumber = (value: Rational): number => Number(value.n) / Number(value.d);

@@ -46,6 +46,12 @@ export function emptySlotData(n: number): SlotData {
   };
 }
 
+/** `data` with every slot zeroed again (its arrays are views of one buffer when emptySlotData made it). */
+export function clearSlotData(data: SlotData): SlotData {
+  for (const array of [data.importMwh, data.exportMwh, data.reactiveImportMvarh, data.reactiveExportMvarh, data.quality]) array.fill(0);
+  return data;
+}
+
 /** Refuses an energy that is not a finite number of at least 0 (NaN fails both comparisons of the caller). */
 function refuseEnergy(value: number, what: string, end: number): never {
   return bad(`Cannot bill the interval ending ${new Date(end).toISOString()}: ${what} is ${value}, expected a finite number of at least 0`);
@@ -96,7 +102,19 @@ export function slotData(plan: PeriodPlan, intervals: readonly IntervalInput[]):
   return { importMwh, exportMwh, reactiveImportMvarh, reactiveExportMvarh, quality };
 }
 
-const kilo = (milliUnits: number): string => toDecimal(scaled(milliUnits, 6), 6);
+/**
+ * Whole thousandths as a decimal text in the unit (1234567 → "1234.567", trailing zeros dropped, as toDecimal writes it). A
+ * safe integer is split by integer arithmetic, exact in a float64, so the hot path of a bill run takes no bigint; anything
+ * else goes the exact rational way.
+ */
+export function kilo(milliUnits: number): string {
+  if (!Number.isSafeInteger(milliUnits)) return toDecimal(scaled(milliUnits, 6), 6);
+  const magnitude = Math.abs(milliUnits);
+  const fraction = magnitude % 1_000_000;
+  const whole = String((magnitude - fraction) / 1_000_000);
+  const text = fraction === 0 ? whole : `${whole}.${String(fraction).padStart(6, '0').replace(/0+$/u, '')}`;
+  return milliUnits < 0 ? `-${text}` : text;
+}
 
 function qualityOf(counts: Record<QualityCode, number>, expected: number): QualityShares {
   return {
@@ -112,6 +130,10 @@ const emptyCounts = (): Record<QualityCode, number> => ({ measured: 0, validated
 function averagePf(kwh: number, kvarh: number): number | null {
   return kwh === 0 && kvarh === 0 ? null : kwh / Math.hypot(kwh, kvarh);
 }
+
+/** Whether a component's maximum is the part's largest single slot (a window of one interval, every bucket), found in its main loop. */
+const isSlotDemand = (plan: PeriodPlan, component: DemandComponent): boolean =>
+  component.buckets === undefined && component.windowMinutes * 60_000 === plan.intervalMs;
 
 /** The maximum demand of one component over a part: 15 min one slot, 30 min two slots ending on the half hour, all with values. */
 function demandOf(plan: PeriodPlan, part: PlanPart, index: number, component: DemandComponent, data: SlotData): DemandDeterminant {
@@ -152,9 +174,17 @@ function demandOf(plan: PeriodPlan, part: PlanPart, index: number, component: De
       bestEnd = end;
     }
   }
+  return demandDeterminant(plan, part, index, component, best, bestEnd);
+}
+
+/** The determinant of a demand component from its largest window energy (mWh, −1 for none) and that window's end. */
+function demandDeterminant(plan: PeriodPlan, part: PlanPart, index: number, component: DemandComponent, best: number, bestEnd: number):
+  DemandDeterminant {
+  const per = (component.windowMinutes * 60_000) / plan.intervalMs;
+  const windowMs = per * plan.intervalMs;
   const buckets = component.buckets === undefined ? {} : { buckets: component.buckets };
   // kW = mWh in the window × (1 h / window) / 10^6.
-  const kw = best < 0 ? '0' : toDecimal(scaled(best * (hourMs / windowMs), 6), 6);
+  const kw = best < 0 ? '0' : kilo(best * (hourMs / windowMs));
   const ends = best < 0 ? [] : Array.from({ length: per }, (_, j) => bestEnd - (per - 1 - j) * plan.intervalMs);
   return {
     id: `p${index}.demand.${component.id}`, quantity: kw, unit: 'kW', componentId: component.id, windowMinutes: component.windowMinutes,
@@ -176,20 +206,28 @@ function partDeterminants(
   let exp = 0;
   let rqi = 0;
   let rqe = 0;
+  // The largest slot with a value: the maximum of every demand component over one interval and all buckets, found in this loop.
+  let peak = -1;
+  let peakSlot = 0;
   const last = part.firstSlot + part.slotCount;
-  // The hot loop of rating: typed arrays only (the `?? 0` never applies inside the bounds).
+  // The hot loop of rating, one pass for energies, ToU buckets, quality and the slot peak: typed arrays only (the `as number`
+  // always holds inside the bounds).
   for (let k = part.firstSlot; k < last; k++) {
-    const b = bucketOf[k] ?? 0;
-    const i = importMwh[k] ?? 0;
-    const e = exportMwh[k] ?? 0;
+    const b = bucketOf[k] as number;
+    const i = importMwh[k] as number;
+    const e = exportMwh[k] as number;
     imp += i;
     exp += e;
-    rqi += reactiveImportMvarh[k] ?? 0;
-    rqe += reactiveExportMvarh[k] ?? 0;
-    bucketImport[b] = (bucketImport[b] ?? 0) + i;
-    bucketExport[b] = (bucketExport[b] ?? 0) + e;
-    const q = quality[k] ?? 0;
-    qualityCounts[q] = (qualityCounts[q] ?? 0) + 1;
+    rqi += reactiveImportMvarh[k] as number;
+    rqe += reactiveExportMvarh[k] as number;
+    bucketImport[b] = (bucketImport[b] as number) + i;
+    bucketExport[b] = (bucketExport[b] as number) + e;
+    const q = quality[k] as number;
+    qualityCounts[q] = (qualityCounts[q] as number) + 1;
+    if (i > peak && q !== 0 && q !== missingCode) {
+      peak = i;
+      peakSlot = k;
+    }
   }
   // Non-negative integers summed in a float64 stay exact while the sum is a safe integer; past it they round silently.
   for (const [what, value] of [['import', imp], ['export', exp], ['reactive import', rqi], ['reactive export', rqe]] as const) {
@@ -208,7 +246,8 @@ function partDeterminants(
   const perBucket = (kind: string, sums: Float64Array): Determinant[] => part.buckets.map((bucket, b) =>
     ({ id: `${p}.${kind}.${bucket}`, quantity: kilo(sums[b] ?? 0), unit: 'kWh', trace: { ...span, buckets: [bucket] } }));
   const demands = part.tariff.components.filter((c): c is DemandComponent => c.kind === 'demand')
-    .map((c) => demandOf(plan, part, index, c, data));
+    .map((c) => (isSlotDemand(plan, c) ? demandDeterminant(plan, part, index, c, peak, plan.from + (peakSlot + 1) * plan.intervalMs)
+      : demandOf(plan, part, index, c, data)));
   const determinants: PartDeterminants = {
     tariffId: part.tariff.id, tariffVersion: part.tariff.version, start: part.start, end: part.end, from: part.from, to: part.to,
     days: part.days, importKwh: energy('import', imp, 'kWh'), exportKwh: energy('export', exp, 'kWh'),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hasCode } from '@phasewire/core';
 import { parseTariff } from './parse-tariff.ts';
+import { planPeriod } from './period-plan.ts';
 
 const tariffsDir = new URL('../../tariffs/', import.meta.url);
 const base = {
@@ -63,7 +64,7 @@ describe('tariff files', () => {
   it('names the field, what was found and what was expected', () => {
     const cases: readonly [unknown, string][] = [
       [changed(['currency'], undefined), 'field currency is missing, expected an ISO 4217 currency code (EUR, USD)'],
-      [changed(['version'], 0), 'field version is 0, expected a whole number of at least 1'],
+      [changed(['version'], 0), 'field version is 0, expected a whole number from 1 to 9007199254740991'],
       [changed(['colour'], 'red'), 'field colour is "red", expected no such field (allowed: id, version, name, currency, timeZone, '],
       [changed(['components', 0, 'kind'], 'energy-magic'), 'field components[0].kind is "energy-magic", expected one of fixed, '],
       [changed(['components', 0, 'rates', 'peak'], '0,30'), 'field components[0].rates.peak is "0,30", expected a non-negative decimal'],
@@ -105,5 +106,26 @@ describe('tariff files', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     assert.match(refusal({ ...base, components: deep }), /field components\[0\] is \[\[\[.*expected an object/u);
+  });
+
+  it('refuses a version no store can hold exactly, a currency ISO 4217 does not have and an offset as a time zone', () => {
+    assert.match(refusal({ ...base, version: 2 ** 60 }), /field version is 1152921504606847000, expected a whole number from 1 to/u);
+    assert.match(refusal({ ...base, version: 1e308 }), /field version is 1e\+308, expected a whole number from 1 to/u);
+    // Intl formats any three capital letters (with 2 digits); XXX is "no currency", XAU an ounce of gold.
+    for (const currency of ['ABC', 'XXX', 'XAU']) {
+      assert.match(refusal({ ...base, currency }), new RegExp(`field currency is "${currency}", expected an ISO 4217 currency code`, 'u'));
+    }
+    assert.match(refusal({ ...base, timeZone: '+05:30' }), /field timeZone is "\+05:30", expected an IANA time zone/u);
+    assert.match(refusal({ ...base, name: 'x'.repeat(10_000_000) }),
+      /field name is "x+…, expected a non-empty string of at most 256 characters/u);
+  });
+
+  it('spells a time zone as the database does, so two versions written in other cases are one tariff', () => {
+    assert.equal(parseTariff({ ...base, timeZone: 'europe/berlin' }).timeZone, 'Europe/Berlin');
+    assert.equal(parseTariff({ ...base, timeZone: 'utc' }).timeZone, 'UTC');
+    assert.equal(parseTariff({ ...base, timeZone: 'Asia/Kathmandu' }).timeZone, 'Asia/Kathmandu', 'a name ICU links elsewhere is kept');
+    const v2 = parseTariff({ ...base, version: 2, timeZone: 'EUROPE/BERLIN', effectiveFrom: '2026-01-15' });
+    const plan = planPeriod([parseTariff(base), v2], { start: '2026-01-01', end: '2026-02-01' });
+    assert.deepEqual(plan.parts.map((p) => p.tariff.version), [1, 2]);
   });
 });

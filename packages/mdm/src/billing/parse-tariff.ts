@@ -16,13 +16,32 @@ type ComponentFile = TariffFile['components'][number];
 const minorDigitsOf = (currency: string): number =>
   new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 
+let knownCurrencies: ReadonlySet<string> | undefined;
+const currencies = (): ReadonlySet<string> => (knownCurrencies ??= new Set(Intl.supportedValuesOf('currency')));
+
+/**
+ * The zone's IANA name spelt as the database does, or undefined. Intl takes "europe/berlin" and an offset
+ * ("+05:30") too: the first is written Europe/Berlin (versions of one tariff compare their zones by name),
+ * the second is refused (no daylight saving, not a zone of the database the docs promise). A link keeps the
+ * name given: ICU resolves Asia/Kathmandu to its older Asia/Katmandu.
+ */
+function canonicalTimeZone(timeZone: string): string | undefined {
+  if (!isTimeZone(timeZone)) return undefined;
+  const name = new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
+  if (/^[+-]/u.test(name)) return undefined;
+  return name.toLowerCase() === timeZone.toLowerCase() ? name : timeZone;
+}
+
 /** Parses one tariff version. `source` names it in errors (a file name, `the request body`). */
 export function parseTariff(data: unknown, source = 'tariff'): Tariff {
   const fail: Fail = (path, found, expected) => {
     throw new ConfigError('PW_ERR_TARIFF_INVALID', `Cannot load tariff ${source}: ${problemMessage({ path, found, expected })}`);
   };
   assertSchema(TariffSchema, data, (problem) => fail(problem.path, problem.found, problem.expected));
-  if (!isTimeZone(data.timeZone)) fail('timeZone', data.timeZone, 'an IANA time zone the platform knows (Europe/Berlin)');
+  const timeZone = canonicalTimeZone(data.timeZone)
+    ?? fail('timeZone', data.timeZone, 'an IANA time zone the platform knows (Europe/Berlin)');
+  // Intl formats in any well-formed three letters (ABC, with 2 digits); a bill's currency must be one ISO 4217 has.
+  if (!currencies().has(data.currency)) fail('currency', data.currency, 'an ISO 4217 currency code the platform knows (EUR, USD)');
   const date = (path: string, value: string): string => (isLocalDate(value) ? value : fail(path, value, 'a calendar date that exists'));
   const effectiveFrom = date('effectiveFrom', data.effectiveFrom);
   const effectiveTo = data.effectiveTo === undefined ? undefined : date('effectiveTo', data.effectiveTo);
@@ -45,7 +64,7 @@ export function parseTariff(data: unknown, source = 'tariff'): Tariff {
   }
   return {
     id: data.id, version: data.version, name: data.name, currency: data.currency, minorDigits: minorDigitsOf(data.currency),
-    timeZone: data.timeZone, effectiveFrom, ...(effectiveTo === undefined ? {} : { effectiveTo }),
+    timeZone, effectiveFrom, ...(effectiveTo === undefined ? {} : { effectiveTo }),
     rounding: data.rounding ?? 'half-up', ...(schedule === undefined ? {} : { schedule }), components,
   };
 }

@@ -7,7 +7,9 @@ import { Type, type Static } from 'typebox';
 
 const closed = { additionalProperties: false } as const;
 
-const text = (description: string) => Type.String({ pattern: '\\S', expected: 'a non-empty string', description });
+// At most 256 characters: what a bill line, a PDF cell and an ESPI note (String256) hold; a 10 MB name was taken.
+const text = (description: string) =>
+  Type.String({ pattern: '\\S', maxLength: 256, expected: 'a non-empty string of at most 256 characters', description });
 const name = (description: string) =>
   Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', expected: 'a name of 1 to 64 of A-Z a-z 0-9 . _ - (not starting with . _ -)',
     description });
@@ -142,7 +144,8 @@ const Schedule = Type.Object({
 
 export const TariffSchema = Type.Object({
   id: name('the tariff\'s id, the same in every version'),
-  version: Type.Integer({ minimum: 1, description: 'rises with every change' }),
+  // A store keeps it as a 64-bit integer and reads it back as a JavaScript number: at most 2^53 - 1.
+  version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'rises with every change' }),
   name: text('what a customer reads'),
   currency: Type.String({ pattern: '^[A-Z]{3}$', expected: 'an ISO 4217 currency code (EUR, USD)', description: 'of every amount' }),
   timeZone: text('IANA time zone of dates, seasons and windows (Europe/Berlin)'),

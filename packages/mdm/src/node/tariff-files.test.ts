@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSampleTariffs, readTariffFile } from './tariff-files.ts';
+import { readSampleTariffs, readTariffFile, sampleTariffsDir } from './tariff-files.ts';
 
 describe('tariff files on disk', () => {
   it('reads the three sample tariffs', async () => {
@@ -24,7 +24,21 @@ describe('tariff files on disk', () => {
       await assert.rejects(readTariffFile(join(dir, 'broken.json')),
         { code: 'PW_ERR_TARIFF_INVALID', message: /broken\.json: .*expected JSON/u });
       await assert.rejects(readTariffFile(join(dir, 'wrong.json')),
-        { code: 'PW_ERR_TARIFF_INVALID', message: /wrong\.json: field version is missing, expected a whole number of at least 1/u });
+        { code: 'PW_ERR_TARIFF_INVALID', message: /wrong\.json: field version is missing, expected a whole number from 1 to/u });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a file with a byte order mark, and refuses one that is not UTF-8 instead of printing U+FFFD on bills', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-tariff-'));
+    try {
+      const text = readFileSync(new URL('commercial-tou-berlin.json', sampleTariffsDir), 'utf8').replace('"name": "', '"name": "Gebühr ');
+      writeFileSync(join(dir, 'bom.json'), `\uFEFF${text}`);
+      assert.match((await readTariffFile(join(dir, 'bom.json'))).name, /^Gebühr /u);
+      writeFileSync(join(dir, 'latin1.json'), Buffer.from(text, 'latin1'));
+      await assert.rejects(readTariffFile(join(dir, 'latin1.json')),
+        { code: 'PW_ERR_TARIFF_INVALID', message: /latin1\.json: it is not UTF-8 text, expected JSON in UTF-8/u });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

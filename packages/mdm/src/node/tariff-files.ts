@@ -11,20 +11,37 @@ export const sampleTariffsDir = new URL('../../tariffs/', import.meta.url);
 
 export const sampleTariffNames = ['commercial-tou-berlin', 'residential-tiered-new-york', 'industrial-reactive-berlin'] as const;
 
+/**
+ * A tariff file's bytes as text. UTF-8 strictly: a file saved as Latin-1 ("Grundgebühr") decoded leniently put U+FFFD
+ * on every bill line it named. A leading byte order mark, which Windows editors write, is skipped (RFC 8259 §8.1 lets a
+ * parser ignore it; JSON.parse refused the file).
+ */
+export function tariffText(bytes: Uint8Array, name: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (error) {
+    throw new ConfigError('PW_ERR_TARIFF_INVALID', `Cannot load tariff ${name}: it is not UTF-8 text, expected JSON in UTF-8 `
+      + '(save the file as UTF-8)', { cause: error });
+  }
+  return text;
+}
+
 /** Reads and parses one tariff file; PW_ERR_TARIFF_INVALID names the file when it cannot be read, is not JSON or is not a tariff. */
 export async function readTariffFile(path: string | URL): Promise<Tariff> {
   const name = path instanceof URL ? decodeURIComponent(path.pathname) : path;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new ConfigError('PW_ERR_TARIFF_INVALID', `Cannot load tariff ${name}: the file cannot be read, expected a readable JSON file`,
       { cause: error });
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(tariffText(bytes, name));
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError('PW_ERR_TARIFF_INVALID', `Cannot load tariff ${name}: ${(error as Error).message}, expected JSON`,
       { cause: error });
   }

@@ -2,6 +2,7 @@
 // database files they and the other packages open.
 export { openMeterStore } from './open-meter-store.ts';
 export { SqliteMeterStore, type SqliteStoreOptions } from './sqlite/sqlite-meter-store.ts';
+export { chunkValueSum } from './sqlite/chunk-codec.ts';
 export { PostgresMeterStore, type PostgresStoreOptions } from './postgres/postgres-meter-store.ts';
 export { openPrivateDatabase, privateFileMode } from './private-database.ts';
 export { systemClock } from './system-clock.ts';

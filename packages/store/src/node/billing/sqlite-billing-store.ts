@@ -2,7 +2,7 @@
 // synchronous=FULL, as the meter store. node:sqlite is synchronous and the store holds one
 // connection, so statements and transactions are queued one after another: a transaction's awaits
 // never let another statement into it.
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { PhasewireError, StoreError, type Clock } from '@phasewire/core';
 import type { BillingStore } from '../../billing-state.ts';
 import { openPrivateDatabase } from '../private-database.ts';
@@ -21,18 +21,28 @@ export class SqliteConnection implements SqlConnection {
   readonly kind = 'SQLite';
   readonly #db: DatabaseSync;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Prepared statements by their text: a bill run writes the same few statements thousands of times. */
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
+  #prepared(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #runner(): SqlRunner {
-    const db = this.#db;
     return {
       all: <R>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> =>
-        Promise.resolve(db.prepare(sql).all(...(params as SQLInputValue[])) as R[]),
+        Promise.resolve(this.#prepared(sql).all(...(params as SQLInputValue[])) as R[]),
       run: (sql: string, params: readonly SqlValue[] = []): Promise<number> =>
-        Promise.resolve(Number(db.prepare(sql).run(...(params as SQLInputValue[])).changes)),
+        Promise.resolve(Number(this.#prepared(sql).run(...(params as SQLInputValue[])).changes)),
     };
   }
 

@@ -7,7 +7,8 @@
 //
 //   byte version = 1 · uint count · uint runs · runs × (uint delta ms, uint length) · byte mode · values
 import { scaledInteger } from '../../scaling.ts';
-import { ByteReader, ByteWriter, uintSize, zigzag } from './byte-codec.ts';
+import { StoreError } from '@phasewire/core';
+import { ByteWriter, uintSize, unzigzag, zigzag } from './byte-codec.ts';
 
 const version = 1;
 /** Readings per chunk: a day of 15-minute data in one row, rows well under SQLite's ~1 KB in-page limit. */
@@ -68,43 +69,127 @@ export function encodeChunk(series: SeriesPart, begin: number, end: number, step
   return w.bytes();
 }
 
-/** Decodes a chunk whose first reading is at `start`, appending to `into`. */
-export function decodeChunk(data: Uint8Array, start: number, steps: number, what: string, into: SeriesPart): void {
-  const r = new ByteReader(data, what);
-  if (r.byte() !== version) r.fail('the chunk version is unknown');
-  const count = r.uint();
-  if (count < 1 || count > maxChunkReadings) r.fail(`the chunk holds ${count} readings, expected 1 to ${maxChunkReadings}`);
-  const firstIndex = into.at.length;
-  into.at.push(start);
-  let at = start;
-  const runs = r.uint();
-  if (runs > count) r.fail(`${runs} time runs for ${count} readings`);
+/**
+ * One chunk decoded without allocating (reused for every chunk of a read): its times, and its values
+ * as whole numbers of resolution steps (`scaled`) or, for a chunk that keeps doubles, in the
+ * quantity's unit.
+ */
+export class ChunkBuffer {
+  readonly at = new Float64Array(maxChunkReadings);
+  readonly values = new Float64Array(maxChunkReadings);
+  count = 0;
+  scaled = true;
+  /** The time between readings when it is the same throughout the chunk (one run, or one reading), else 0. */
+  step = 0;
+}
+
+function corrupt(what: string, problem: string, offset: number, length: number): never {
+  throw new StoreError('PW_ERR_STORE_CORRUPT', `Cannot decode the stored ${what}: ${problem} at byte ${offset} of ${length}`);
+}
+
+/** Where the next varint starts (decodeChunkInto's cursor: a module variable, so reading one allocates nothing). */
+let cursor = 0;
+
+/** The LEB128 varint at `cursor` (at most 8 bytes, at most 2^53), advancing the cursor; ByteReader.uint without the object. */
+function varint(data: Uint8Array, what: string): number {
+  const n = data.length;
+  let o = cursor;
+  if (o >= n) corrupt(what, 'it ends early', o, n);
+  let b = data[o++] as number;
+  let value = b & 0x7f;
+  let scale = 0x80;
+  while (b >= 0x80) {
+    if (scale > 2 ** 49) corrupt(what, 'a number is longer than 8 bytes', o, n);
+    if (o >= n) corrupt(what, 'it ends early', o, n);
+    b = data[o++] as number;
+    value += (b & 0x7f) * scale;
+    scale *= 0x80;
+  }
+  cursor = o;
+  if (value > Number.MAX_SAFE_INTEGER) corrupt(what, 'a number is larger than 2^53', o, n);
+  return value;
+}
+
+/** Decodes a chunk whose first reading is at `start` into `into` (replacing what it held). */
+export function decodeChunkInto(data: Uint8Array, start: number, what: string, into: ChunkBuffer): void {
+  const n = data.length;
+  cursor = 0;
+  if (n === 0) corrupt(what, 'it ends early', 0, n);
+  if (data[cursor++] !== version) corrupt(what, 'the chunk version is unknown', cursor, n);
+  const count = varint(data, what);
+  if (count < 1 || count > maxChunkReadings) {
+    corrupt(what, `the chunk holds ${count} readings, expected 1 to ${maxChunkReadings}`, cursor, n);
+  }
+  const at = into.at;
+  at[0] = start;
+  let t = start;
+  let filled = 1;
+  const runs = varint(data, what);
+  if (runs > count) corrupt(what, `${runs} time runs for ${count} readings`, cursor, n);
+  into.step = runs === 0 ? 0 : -1;
   for (let k = 0; k < runs; k++) {
-    const delta = r.uint();
-    const length = r.uint();
-    if (delta < 1 || into.at.length - firstIndex + length > count) r.fail('a time run is empty-stepped or too long');
-    // The last time is kept in a local: at.at(-1) per reading was most of a chunk's decoding.
+    const delta = varint(data, what);
+    const length = varint(data, what);
+    if (delta < 1 || filled + length > count) corrupt(what, 'a time run is empty-stepped or too long', cursor, n);
+    into.step = into.step === -1 ? delta : 0;
     for (let j = 0; j < length; j++) {
-      at += delta;
-      into.at.push(at);
+      t += delta;
+      at[filled++] = t;
     }
   }
-  if (into.at.length - firstIndex !== count) r.fail(`the time runs cover ${into.at.length - firstIndex} readings, expected ${count}`);
-  const m = r.byte();
+  if (filled !== count) corrupt(what, `the time runs cover ${filled} readings, expected ${count}`, cursor, n);
+  if (cursor >= n) corrupt(what, 'it ends early', cursor, n);
+  const m = data[cursor++];
+  const values = into.values;
   if (m === mode.doubles) {
-    for (let i = 0; i < count; i++) into.values.push(r.f64());
-  } else if (m === mode.firstOrder || m === mode.secondOrder) {
-    let value = r.int();
-    let delta = 0;
-    into.values.push(value / steps);
-    for (let i = 1; i < count; i++) {
-      const d = r.int();
-      delta = m === mode.secondOrder && i > 1 ? delta + d : d;
-      value += delta;
-      into.values.push(value / steps);
+    if (cursor + count * 8 > n) corrupt(what, 'a double ends early', cursor, n);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < count; i++) {
+      const v = view.getFloat64(cursor, true);
+      if (!Number.isFinite(v)) corrupt(what, 'a double is not finite', cursor, n);
+      values[i] = v;
+      cursor += 8;
     }
+    into.scaled = false;
+  } else if (m === mode.firstOrder || m === mode.secondOrder) {
+    const second = m === mode.secondOrder;
+    let value = unzigzag(varint(data, what));
+    let delta = 0;
+    values[0] = value;
+    for (let i = 1; i < count; i++) {
+      const d = unzigzag(varint(data, what));
+      delta = second && i > 1 ? delta + d : d;
+      value += delta;
+      values[i] = value;
+    }
+    into.scaled = true;
   } else {
-    r.fail(`value mode ${m} is unknown`);
+    corrupt(what, `value mode ${m} is unknown`, cursor, n);
   }
-  r.end();
+  if (cursor !== n) corrupt(what, 'bytes are left over', cursor, n);
+  into.count = count;
+}
+
+const scratch = new ChunkBuffer();
+
+/** Decodes a chunk whose first reading is at `start`, appending to `into` (values in the quantity's unit). */
+export function decodeChunk(data: Uint8Array, start: number, steps: number, what: string, into: SeriesPart): void {
+  decodeChunkInto(data, start, what, scratch);
+  for (let i = 0; i < scratch.count; i++) {
+    into.at.push(scratch.at[i] as number);
+    const v = scratch.values[i] as number;
+    into.values.push(scratch.scaled ? v / steps : v);
+  }
+}
+
+/**
+ * The sum of a chunk's stored values, each decoded (in resolution steps; a chunk of doubles in the
+ * quantity's unit): a value aggregate over reading_chunk rows in SQL (a user function), which reads
+ * every value the way the store does and does nothing else with it.
+ */
+export function chunkValueSum(data: Uint8Array): number {
+  decodeChunkInto(data, 0, 'chunk', scratch);
+  let sum = 0;
+  for (let i = 0; i < scratch.count; i++) sum += scratch.values[i] as number;
+  return sum;
 }
