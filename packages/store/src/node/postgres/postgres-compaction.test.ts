@@ -101,6 +101,22 @@ describe('PostgreSQL compaction', () => {
     await store.close();
   });
 
+  it('closes and compacts a settled day whose readings arrived after a later day was closed', async () => {
+    const clock = new ManualClock(day0 + 4 * dayMs + 2 * 3_600_000);
+    const store = await PostgresMeterStore.open({ connectionString: connection(), schema: 'late_days', clock });
+    const all = snapshots([0], day0, 4 * 96);
+    // Day 3 first: maintain() closes it; then days 0-2 arrive, as a backlog does.
+    await store.appendSnapshots(all.slice(3 * 96));
+    await store.maintain();
+    await store.appendSnapshots(all.slice(0, 3 * 96));
+    const report = await store.maintain();
+    assert.equal(report.closedDays, 3);
+    assert.deepEqual(await counts('late_days'), { rows: 0, chunks: 3 * 4 });
+    const range = { from: day0, to: day0 + 4 * dayMs };
+    assert.deepEqual((await store.rollups(meter(0), Q.voltageL1, 'day', range)).map((d) => d.count), [96, 96, 96, 96]);
+    await store.close();
+  });
+
   it('stores each reading and interval once with two pools writing the same and different meters while a third compacts', async () => {
     // Every day is past closing from the start: each is closed and compacted while readings of it still arrive.
     const clock = new ManualClock(day0 + 4 * dayMs + 2 * 3_600_000);

@@ -45,6 +45,16 @@ export async function closeSettledDays(db: PostgresDb, now: number, closeAfterMs
     day = last.day + dayMs;
   }
   let closed = 0;
+  // A settled day before the last closed one whose readings came after it closed its successors (a
+  // backlog, or one worker's older batch committed after another's newer day was closed) is closed
+  // too: the walk below starts after the last closed day and would leave it open for ever. Rows of
+  // closed days move into chunks, so the rows scanned here are the open days' and late ones.
+  const skipped = await db.query<{ day: number }>(`SELECT DISTINCT r.at - r.at % ${dayMs} AS day FROM reading r
+    WHERE r.at < $1 AND NOT EXISTS (SELECT 1 FROM closed_day c WHERE c.day = r.at - r.at % ${dayMs}) ORDER BY day`, [day]);
+  for (const { day: late } of skipped) {
+    await db.transaction((client) => closeDay(db, client, Number(late)));
+    closed++;
+  }
   for (; day + dayMs + closeAfterMs <= now; day += dayMs) {
     await db.transaction((client) => closeDay(db, client, day));
     closed++;
