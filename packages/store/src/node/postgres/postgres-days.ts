@@ -52,7 +52,7 @@ export async function closeSettledDays(db: PostgresDb, now: number, closeAfterMs
   const skipped = await db.query<{ day: number }>(`SELECT DISTINCT r.at - r.at % ${dayMs} AS day FROM reading r
     WHERE r.at < $1 AND NOT EXISTS (SELECT 1 FROM closed_day c WHERE c.day = r.at - r.at % ${dayMs}) ORDER BY day`, [day]);
   for (const { day: late } of skipped) {
-    await db.transaction((client) => closeDay(db, client, Number(late)));
+    await db.transaction((client) => closeDay(db, client, late));
     closed++;
   }
   for (; day + dayMs + closeAfterMs <= now; day += dayMs) {
