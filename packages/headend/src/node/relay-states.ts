@@ -75,10 +75,27 @@ export class RelayStates {
 
   /** The fleet's latest trips, newest first. */
   trips(limit: number): FleetTrip[] {
-    return this.#selectTrips.all(limit).map((row) => ({
+    // Twice the rows: a trip an agent queued again after a restart is shown once (distinctTrips).
+    return distinctTrips(this.#selectTrips.all(2 * limit).map((row) => ({
       device: String(row['device']), receivedAt: Number(row['at']), record: JSON.parse(String(row['body'])) as Record<string, unknown>,
-    }));
+    }))).slice(0, limit);
   }
+}
+
+/**
+ * The trips with a copy left out: an agent killed after it queued a trip and before it noted that
+ * (agent-protection.ts) queues it again at its next start, as a new envelope with the same trip. A
+ * trip is named by its device, function and time (`device`: the one all of them are of).
+ */
+export function distinctTrips<T extends { readonly record: Record<string, unknown> }>(trips: readonly T[], device?: string): T[] {
+  const seen = new Set<string>();
+  return trips.filter((t) => {
+    if (typeof t.record['at'] !== 'number') return true; // a record cut for its size has no time to name it by
+    const key = JSON.stringify([device ?? (t as { device?: unknown }).device, t.record['fn'], t.record['at']]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function recordOf(row: Record<string, unknown>): RelayStateRecord {
