@@ -29,6 +29,7 @@ export function protectionView(log: CommandLog, activity: DeviceActivity, relays
   };
 }
 
-export function protectionFleetView(relays: RelayStates, limit: number): ProtectionFleetView {
-  return { trips: relays.trips(limit), open: relays.open() };
+export function protectionFleetView(relays: RelayStates, limit: number, keep: (device: string) => boolean = () => true,
+): ProtectionFleetView {
+  return { trips: relays.trips(limit, keep), open: relays.open().filter((relay) => keep(relay.device)) };
 }

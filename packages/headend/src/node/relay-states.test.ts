@@ -21,3 +21,16 @@ test('a trip an agent queued again after a restart (a new envelope, the same tri
   const view = protectionView(new CommandLog(db), activity, relays, 'prot-dup-1', 10);
   assert.deepEqual(view.trips.map((t) => t.record['fn']), ['undervoltage', 'phase-loss']);
 });
+
+test('the fleet\'s trips of the devices a caller may see are found past many newer trips of devices it may not see', () => {
+  const db = new DatabaseSync(':memory:');
+  const activity = new DeviceActivity(db);
+  const relays = new RelayStates(db);
+  const trip = (at: number) => ({ kind: 'protection-trip', meter: 'x', relay: 'open', fn: 'overcurrent', at, reason: 'x' });
+  activity.event('prot-mine-1', 1, 1n, 1_000, trip(1_000));
+  // Another tenant's chattering meter: far more, newer trips than the caller asks for.
+  for (let k = 0; k < 3_000; k++) activity.event('prot-theirs-1', 1, BigInt(k + 1), 2_000 + k, trip(2_000 + k));
+  const mine = (device: string): boolean => device === 'prot-mine-1';
+  assert.deepEqual(relays.trips(10, mine).map((t) => [t.device, t.record['at']]), [['prot-mine-1', 1_000]]);
+  assert.equal(relays.trips(10).length, 10);
+});
