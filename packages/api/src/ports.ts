@@ -43,8 +43,11 @@ export interface DevicePort {
   sendCommand(device: MeterId, kind: CommandKind, waitMs?: number, params?: CommandParams): Promise<CommandRecord>;
   /** The settings the meter last confirmed and its trips, newest first; absent: the composition keeps none. */
   protection?(device: MeterId): ProtectionView;
-  /** The fleet's latest trips and the meters whose relay is open now; absent: the composition keeps none. */
-  protectionFleet?(limit: number): ProtectionFleetView;
+  /**
+   * The fleet's latest trips and the meters whose relay is open now; absent: the composition keeps none.
+   * `keep`: the devices the caller may see, applied before `limit` (another tenant's many trips never hide the caller's).
+   */
+  protectionFleet?(limit: number, keep?: (device: string) => boolean): ProtectionFleetView;
   /** What is known of command `id` sent to `device`; undefined when the device had no such command. */
   command(device: MeterId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once. */

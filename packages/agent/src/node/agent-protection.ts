@@ -2,12 +2,23 @@
 // read go to the head-end as sealed events through the durable queue (in counter order with the
 // readings; they leave the queue on the head-end's ack), and what protection holds (settings,
 // armed, the relay and whether it waits armed) is kept in protection.json across restarts.
+import { join } from 'node:path';
 import type { MeterId } from '@phasewire/core';
+import type { TripRecord } from '@phasewire/meter';
 import type { ProtectedSource, ProtectionState } from '../protected-source.ts';
 import type { ReadingSource } from '../reading-source.ts';
 import { persistProtection } from './agent-commands.ts';
 import type { MeterAgentOptions } from './agent-types.ts';
 import type { RelayStatusReporter } from './relay-status.ts';
+import { readJson, writeJson } from './state-files.ts';
+
+/**
+ * Trips taken from the source but not yet sealed into the durable queue: written before they are
+ * queued and emptied after, so an agent killed in between queues them at its next start (the
+ * head-end shows a trip queued twice once: relay-states.ts distinctTrips). Read once per agent.
+ */
+const pendingFile = 'pending-trips.json';
+const pendingRead = new WeakSet<RelayStatusReporter>();
 
 const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
   'state' in source && 'meter' in source ? source as ProtectedSource : undefined;
@@ -21,12 +32,19 @@ const protectedOf = (source: ReadingSource): ProtectedSource | undefined =>
 export async function reportProtection(source: ReadingSource, meter: MeterId, options: Pick<MeterAgentOptions, 'dataDir' | 'onEvent'>,
   relayStatus: RelayStatusReporter, now: number, enqueue: (type: 'event' | 'status', body: unknown) => Promise<void>): Promise<boolean> {
   // A gateway's polled source has trips too, and no relay it can switch ('none': decided, not acted on).
-  const trips = source.takeTrips?.() ?? [];
-  if (trips.length > 0) await persistProtection(options.dataDir, source);
+  const pendingPath = join(options.dataDir, pendingFile);
+  const left = pendingRead.has(relayStatus) ? [] : await readJson<TripRecord[]>(pendingPath, []);
+  pendingRead.add(relayStatus);
+  const trips = [...left, ...source.takeTrips?.() ?? []];
+  if (trips.length > 0) {
+    await writeJson(pendingPath, trips);
+    await persistProtection(options.dataDir, source);
+  }
   for (const trip of trips) {
     await enqueue('event', { kind: 'protection-trip', meter, relay: source.relay?.state ?? 'none', ...trip });
     options.onEvent?.({ kind: 'trip', fn: trip.fn, at: trip.at });
   }
+  if (trips.length > 0) await writeJson(pendingPath, []);
   const changed = await relayStatus.report(source, trips.at(-1)?.at ?? now, (body) => enqueue('status', body));
   return trips.length > 0 || changed;
 }

@@ -12,6 +12,16 @@ export const powerQualityCsvColumns = [
 ] as const;
 
 const utc = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+/** Smallest and largest by a loop: a spread of an interval's readings overflows the stack past some 100 000 (1-ms readings). */
+const extremes = (xs: readonly number[]): [number, number] => {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const x of xs) {
+    if (x < low) low = x;
+    if (x > high) high = x;
+  }
+  return [low, high];
+};
 const number = (x: number | null | undefined, steps: number): string =>
   (x === null || x === undefined ? '' : String(Math.round(x * steps) / steps));
 
@@ -19,10 +29,11 @@ export function powerQualityCsv(report: WeeklyPqReport): string {
   const rows: string[][] = [[...powerQualityCsvColumns]];
   for (const i of report.intervals) {
     const f = i.frequencies;
+    const [fMin, fMax] = extremes(f);
     rows.push([
       csvText(report.meter), report.week, utc(i.start), utc(i.end), localIso(report.timeZone, i.start), localIso(report.timeZone, i.end),
       String(i.readings), ...i.voltages.map((v) => number(v, 100)), number(i.unbalance, 1e6), ...i.thd.map((t) => number(t, 1e6)),
-      f.length === 0 ? '' : number(Math.min(...f), 1000), f.length === 0 ? '' : number(Math.max(...f), 1000), i.flags.join(' '),
+      f.length === 0 ? '' : number(fMin, 1000), f.length === 0 ? '' : number(fMax, 1000), i.flags.join(' '),
     ]);
   }
   return csvDocument(rows);

@@ -104,8 +104,7 @@ export function protectionRoutes(app: ApiInstance, ctx: ApiContext): void {
     const limit = request.query.limit ?? 100;
     const mine = (device: string): boolean =>
       ctx.accounts.tenantOf(device) === principal.tenant && ctx.devices.registry.get(device) !== undefined;
-    // Read past other tenants' trips: up to 10 times the limit, then cut to it.
-    const fleet = ctx.devices.protectionFleet?.(10 * limit) ?? { trips: [], open: [] };
+    const fleet = ctx.devices.protectionFleet?.(limit, mine) ?? { trips: [], open: [] };
     const trips: FleetTrip[] = fleet.trips.filter((trip) => mine(trip.device)).slice(0, limit)
       .map((trip) => ({ meter: trip.device, ...tripDto(trip.receivedAt, trip.record) }));
     const disconnected = fleet.open.filter((relay) => mine(relay.device))

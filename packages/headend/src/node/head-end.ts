@@ -92,7 +92,7 @@ export interface HeadEnd {
   /** The protection settings the device last confirmed, and its trips (events of kind protection-trip), newest first. */
   protection(device: DeviceId, limit?: number): ProtectionView;
   /** The fleet's latest trips (newest first) and the meters whose relay is open now. */
-  protectionFleet(limit?: number): ProtectionFleetView;
+  protectionFleet(limit?: number, keep?: (device: string) => boolean): ProtectionFleetView;
   /** What is known of command `id` sent to `device`. */
   command(device: DeviceId, id: string): CommandRecord | undefined;
   /** Marks the device revoked and drops its live sessions at once (revoke its certificate at the CA too). */
@@ -243,7 +243,7 @@ export async function startHeadEnd(options: HeadEndOptions): Promise<HeadEnd> {
     reportedFirmware: () => sideChannels.reportedFirmware,
     sendCommand: (device, kind, waitMs, params) => commands.send(device, kind, waitMs, params),
     protection: (device, limit = 50) => protectionView(commandLog, activity, relayStates, device, limit),
-    protectionFleet: (limit = 100) => protectionFleetView(relayStates, limit),
+    protectionFleet: (limit = 100, keep) => protectionFleetView(relayStates, limit, keep),
     command: (device, id) => commands.get(device, id),
     async revokeDevice(device) {
       registry.revoke(device, options.clock.now());

@@ -4,7 +4,7 @@
 import type { CommandLog } from './command-log.ts';
 import type { DeviceActivity } from './device-activity.ts';
 import type { ProtectionFleetView, ProtectionView } from '../protection-view.ts';
-import type { RelayStates } from './relay-states.ts';
+import { distinctTrips, type RelayStates } from './relay-states.ts';
 
 export function protectionView(log: CommandLog, activity: DeviceActivity, relays: RelayStates, device: string,
   limit: number): ProtectionView {
@@ -13,8 +13,8 @@ export function protectionView(log: CommandLog, activity: DeviceActivity, relays
   const limited = log.latestDone(device, 'load-limit');
   const loadLimit = limited?.params['loadLimit'];
   const { device: _device, ...relay } = relays.get(device) ?? { device };
-  const trips = activity.events(device, 10 * limit).filter((event) => event.kind === 'protection-trip').slice(0, limit)
-    .map((event) => ({ receivedAt: event.at, record: event.body as Record<string, unknown> }));
+  const trips = distinctTrips(activity.events(device, 10 * limit).filter((event) => event.kind === 'protection-trip')
+    .map((event) => ({ receivedAt: event.at, record: event.body as Record<string, unknown> })), device).slice(0, limit);
   return {
     relay: 'relay' in relay ? relay : null,
     loadLimit: limited === undefined || typeof loadLimit !== 'object' || loadLimit === null ? null : {
@@ -29,6 +29,7 @@ export function protectionView(log: CommandLog, activity: DeviceActivity, relays
   };
 }
 
-export function protectionFleetView(relays: RelayStates, limit: number): ProtectionFleetView {
-  return { trips: relays.trips(limit), open: relays.open() };
+export function protectionFleetView(relays: RelayStates, limit: number, keep: (device: string) => boolean = () => true,
+): ProtectionFleetView {
+  return { trips: relays.trips(limit, keep), open: relays.open().filter((relay) => keep(relay.device)) };
 }

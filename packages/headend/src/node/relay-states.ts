@@ -48,7 +48,7 @@ export class RelayStates {
       WHERE excluded.key_id > device_relay.key_id OR (excluded.key_id = device_relay.key_id AND excluded.counter > device_relay.counter)`);
     this.#select = db.prepare('SELECT * FROM device_relay WHERE device = ?');
     this.#selectOpen = db.prepare('SELECT * FROM device_relay WHERE relay = \'open\' ORDER BY at DESC');
-    this.#selectTrips = db.prepare('SELECT device, at, body FROM device_event WHERE kind = \'protection-trip\' ORDER BY at DESC LIMIT ?');
+    this.#selectTrips = db.prepare('SELECT device, at, body FROM device_event WHERE kind = \'protection-trip\' ORDER BY at DESC');
   }
 
   record(device: string, keyId: number, counter: bigint, receivedAt: number, status: RelayStatus): void {
@@ -73,12 +73,45 @@ export class RelayStates {
     return this.#selectOpen.all().map(recordOf);
   }
 
-  /** The fleet's latest trips, newest first. */
-  trips(limit: number): FleetTrip[] {
-    return this.#selectTrips.all(limit).map((row) => ({
-      device: String(row['device']), receivedAt: Number(row['at']), record: JSON.parse(String(row['body'])) as Record<string, unknown>,
-    }));
+  /**
+   * The fleet's latest trips of the devices `keep` takes, newest first: read row by row until `limit`
+   * are found, so the trips of devices it leaves out (another tenant's chattering meter) never hide them.
+   * A trip an agent queued again after a restart is shown once (tripKey).
+   */
+  trips(limit: number, keep: (device: string) => boolean = () => true): FleetTrip[] {
+    const out: FleetTrip[] = [];
+    const seen = new Set<string>();
+    for (const row of this.#selectTrips.iterate()) {
+      if (out.length >= limit) break;
+      const device = String(row['device']);
+      if (!keep(device)) continue;
+      const trip = { device, receivedAt: Number(row['at']), record: JSON.parse(String(row['body'])) as Record<string, unknown> };
+      const key = tripKey(device, trip.record);
+      if (key !== undefined && seen.has(key)) continue;
+      if (key !== undefined) seen.add(key);
+      out.push(trip);
+    }
+    return out;
   }
+}
+
+/** A trip's name, its device, function and time; undefined for a record cut for its size (it has no time to name it by). */
+const tripKey = (device: string, record: Record<string, unknown>): string | undefined =>
+  (typeof record['at'] === 'number' ? JSON.stringify([device, record['fn'], record['at']]) : undefined);
+
+/**
+ * The trips of `device` with a copy left out: an agent killed after it queued a trip and before it
+ * noted that (agent-protection.ts) queues it again at its next start, as a new envelope with the same trip.
+ */
+export function distinctTrips<T extends { readonly record: Record<string, unknown> }>(trips: readonly T[], device: string): T[] {
+  const seen = new Set<string>();
+  return trips.filter((t) => {
+    const key = tripKey(device, t.record);
+    if (key === undefined) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function recordOf(row: Record<string, unknown>): RelayStateRecord {

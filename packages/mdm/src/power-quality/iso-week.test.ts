@@ -34,6 +34,14 @@ describe('ISO weeks in a time zone', () => {
     assert.throws(() => weekSpan(parseIsoWeek('2026-W02'), 'Mars/Olympus'), /IANA time zone/);
   });
 
+  it('refuses years it cannot place by the week asked for, not by a date it made up', () => {
+    assert.equal(weekSpan(parseIsoWeek('9998-W52'), 'UTC').monday, '9998-12-21');
+    for (const week of ['9999-W52', '0000-W01', '0050-W10']) {
+      assert.throws(() => parseIsoWeek(week), new RegExp(`Cannot read the week "${week}".*years 0100 to 9998`, 'u'));
+    }
+    assert.throws(() => parseIsoWeek('2026-W00'), /2026 has 53 weeks/);
+  });
+
   it('finds the ISO week of an instant in the zone', () => {
     assert.deepEqual(isoWeekOf(Date.UTC(2027, 0, 1, 12), 'UTC'), { year: 2026, week: 53 }); // a Friday
     assert.deepEqual(isoWeekOf(Date.UTC(2026, 0, 4, 23, 30), 'UTC'), { year: 2026, week: 1 }); // Sunday night

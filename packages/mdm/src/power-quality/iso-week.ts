@@ -30,18 +30,20 @@ function firstMonday(year: number): string {
   return addDays(jan4, -((weekdayOf(jan4) + 6) % 7));
 }
 
-/** 52 or 53: a year has 53 ISO weeks when its week 1 and the next year's are 53 weeks apart. */
+/** 52 or 53: the week that holds 28 December is the year's last (ISO 8601-1 §5.2.4.2), counted within the year. */
 export const weeksInYear = (year: number): number =>
-  Math.round((utcOfDate(firstMonday(year + 1)) - utcOfDate(firstMonday(year))) / (7 * 86_400_000));
+  Math.floor((utcOfDate(dateOf(year, 12, 28)) - utcOfDate(firstMonday(year))) / (7 * 86_400_000)) + 1;
 
 export function parseIsoWeek(text: string): IsoWeek {
   const match = pattern.exec(text);
   const year = Number(match?.[1]);
   const week = Number(match?.[2]);
-  if (match === null || year < 1 || week < 1 || week > weeksInYear(year)) {
+  if (match === null || year < 100 || year > 9998 || week < 1 || week > weeksInYear(year)) {
+    // Years before 100 are refused (Date.UTC reads them as 1900 + year), and 9999 (its last week's zone lookups pass year 10000).
+    const found = match === null ? 'the form differs' : year < 100 || year > 9998 ? 'years 0100 to 9998 are read'
+      : `${year} has ${weeksInYear(year)} weeks`;
     throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot read the week ${JSON.stringify(text)}: expected an ISO 8601 week `
-      + `YYYY-Www whose week number exists in that year (e.g. 2026-W02; ${match === null ? 'the form differs' : `${year} has `
-      + `${weeksInYear(year)} weeks`})`);
+      + `YYYY-Www whose week number exists in that year (e.g. 2026-W02; ${found})`);
   }
   return { year, week };
 }

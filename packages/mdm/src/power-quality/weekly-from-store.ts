@@ -2,7 +2,7 @@
 // their angles, line voltages, voltage THD, frequency) read per quantity, joined on their time, and
 // handed to weeklyPqReport. The unbalance of each reading is the VUF u2/u1 (IEC 61000-4-30 §5.7.1)
 // from the phase magnitudes and angles, or from the three line magnitudes when no angle was sent.
-import { polarDeg, Q, vuf, vufFromLineMagnitudes } from '@phasewire/core';
+import { polarDeg, Q, ValidationError, vuf, vufFromLineMagnitudes } from '@phasewire/core';
 import type { MeterId, ObisCode, Reading } from '@phasewire/core';
 import type { MeterStore } from '@phasewire/store';
 import type { WeekSpan } from './iso-week.ts';
@@ -71,11 +71,28 @@ export interface WeeklyPqOptions {
   readonly nominalFrequency: number;
 }
 
+/**
+ * Readings of one quantity a week may hold: one a second. A week of 1-million readings takes some
+ * 10 s and 1 GB to join (measured), so a denser one (10 million: a meter stuck sending bursts) is
+ * refused before the next quantity is read, not left to run the server out of memory.
+ */
+export const maxWeeklyReadingsPerSecond = 1;
+
 export async function weeklyPqFromStore(store: MeterStore, options: WeeklyPqOptions): Promise<WeeklyPqReport> {
   const { meter, week } = options;
   // A reading is named by its end: the week's readings end in (from, to], the store reads [from, to).
   const range = { from: week.from + 1, to: week.to + 1 };
-  const series = await Promise.all(weeklyPqQuantities.map((q) => store.readings(meter, q, range)));
+  const most = Math.ceil((week.to - week.from) / 1000 * maxWeeklyReadingsPerSecond);
+  // One quantity after the other, so a dense one is refused with at most one quantity's rows in memory.
+  const series: (readonly Reading[])[] = [];
+  for (const quantity of weeklyPqQuantities) {
+    const readings = await store.readings(meter, quantity, range);
+    if (readings.length > most) {
+      throw new ValidationError('PW_ERR_INVALID_ARGUMENT', `Cannot compute the power-quality week ${week.label} of meter ${meter}: `
+        + `expected at most ${most} readings of ${quantity} (one a second), found ${readings.length}`);
+    }
+    series.push(readings);
+  }
   return weeklyPqReport({ meter, week, declaredVoltage: options.declaredVoltage, nominalFrequency: options.nominalFrequency,
     readings: pqReadings(series) });
 }

@@ -288,7 +288,7 @@ export function standardServices(options: StandardServicesOptions = {}): Standar
       registry: registryView(headEnd.registry, (id) => headEnd.activity.lastSeen(id), fromServerTime),
       sendCommand: (device, kind, waitMs, params) => headEnd.sendCommand(device, kind, waitMs, params),
       protection: (device) => headEnd.protection(device),
-      protectionFleet: (limit) => headEnd.protectionFleet(limit),
+      protectionFleet: (limit, keep) => headEnd.protectionFleet(limit, keep),
       command: (device, id) => headEnd.command(device, id),
       // The whole revocation of `phasewire server` (every certificate of the meter at the CA), so no
       // revokeCertificate: the route would revoke the bound one a second time.
