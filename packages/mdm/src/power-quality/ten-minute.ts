@@ -38,16 +38,25 @@ export interface AggregatedInterval {
   readonly frequencies: readonly number[];
 }
 
+/** Root mean square, summed relative to the largest magnitude so far (as hypot does): a square never overflows. */
 class Rms {
+  #scale = 0;
+  /** The sum of (x / scale)². */
   #sum = 0;
   #n = 0;
   add(x: number | null | undefined): void {
     if (x === null || x === undefined || !Number.isFinite(x)) return;
-    this.#sum += x * x;
+    const a = Math.abs(x);
+    if (a > this.#scale) {
+      this.#sum = this.#sum * (this.#scale / a) ** 2 + 1;
+      this.#scale = a;
+    } else if (a > 0) {
+      this.#sum += (a / this.#scale) ** 2;
+    }
     this.#n++;
   }
   get value(): number | null {
-    return this.#n === 0 ? null : Math.sqrt(this.#sum / this.#n);
+    return this.#n === 0 ? null : this.#scale * Math.sqrt(this.#sum / this.#n);
   }
 }
 
