@@ -67,7 +67,8 @@ interface Job {
 }
 
 const jobFile = 'firmware-job.json';
-const iso = (time: number): string => new Date(time).toISOString();
+/** A command's time as ISO 8601; one beyond what a Date can hold (the schema allows up to 2^53 ms) in ms rather than a RangeError. */
+const iso = (time: number): string => (Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : `${time} ms since the epoch`);
 
 export class AgentFirmware {
   readonly #o: AgentFirmwareOptions;
@@ -172,6 +173,9 @@ export class AgentFirmware {
     const state = this.#updater.state;
     if (state.trial !== undefined) {
       this.#start(() => this.#healthCheck());
+    } else if (job.state === 'trial' && state.last?.outcome === 'committed' && state.last.version === job.args.version) {
+      // The commit was written and the process stopped before it was reported: the device runs the new image.
+      this.#start(() => this.#progress('committed', `running ${job.args.version} in slot ${runningSlot(state)}`));
     } else if (job.state === 'trial' || job.state === 'installing') {
       // boot() rolled back a trial the device restarted in.
       this.#start(() => this.#progress('rolled-back', state.last?.reason ?? 'the device restarted during the trial'));
