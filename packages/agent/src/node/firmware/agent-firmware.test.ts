@@ -79,3 +79,60 @@ test('a notBefore beyond the dates a clock can show is waited for, not failed wi
   assert.equal(said.state, 'offered', `reported ${said.state}: ${said.reason ?? ''}`);
   assert.match(said.reason ?? '', /waiting for the maintenance window from/);
 });
+
+test('a second update while one is under way is refused as busy; the same offer again is taken as the one in hand', async (t) => {
+  const dir = await device(t);
+  const firmware = await open(dir);
+  const h = host();
+  firmware.start(h);
+  assert.equal(firmware.take({ ...args, notBefore: 10_000 }), undefined);
+  assert.equal(firmware.take({ ...args, notBefore: 10_000 }), undefined, 'a copy of the same offer');
+  const other = firmware.take({ ...args, campaign: 'autumn', version: '1.2.0', target: 'PW3/r2/PW3-r2-1.2.0.bin' });
+  assert.equal(other?.code, 'PW_ERR_FIRMWARE_BUSY');
+  assert.match(other.reason, /offered for 1\.1\.0 \(campaign spring\)/);
+  await h.next();
+  await firmware.stop();
+});
+
+async function staged(dir: string, bytes: Uint8Array, sha256 = sha(bytes)): Promise<void> {
+  const fw = join(dir, 'firmware');
+  await mkdir(join(fw, 'slots'), { recursive: true });
+  await writeFile(join(fw, 'slots', 'a.bin'), factory);
+  await writeFile(join(fw, 'slots', 'b.bin'), bytes);
+  await writeFile(join(fw, 'firmware-slots.json'), JSON.stringify({
+    model: 'PW3', hardwareRevision: 'r2', active: 'a', securityVersion: 1, staged: 'b',
+    slots: { a: { version: '1.0.0', securityVersion: 1, sha256: sha(factory) }, b: { version: '1.1.0', securityVersion: 1, sha256 } },
+  }));
+  await writeFile(join(fw, 'firmware-job.json'), JSON.stringify({ args, state: 'downloaded' }));
+}
+
+test('a staged image that is valid JSON but hostile, or whose bytes changed after verification, is rolled back at boot', async (t) => {
+  const deep = new TextEncoder().encode(`${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+  const hostile = [
+    ['an unknown fault', new TextEncoder().encode(JSON.stringify({ format: 'phasewire-meter-firmware', version: '1.1.0',
+      metrology: { phaseAngleCorrectionDeg: [0, 0, 0] }, fault: 'brick' }))],
+    ['an angle out of range', new TextEncoder().encode(JSON.stringify({ format: 'phasewire-meter-firmware', version: '1.1.0',
+      metrology: { phaseAngleCorrectionDeg: [0, 1e308, 0] } }))],
+    ['nesting 200 000 deep', deep],
+    ['4 MB of padding', new TextEncoder().encode(`{"format":"phasewire-meter-firmware","pad":"${'x'.repeat(4_000_000)}"}`)],
+  ] as const;
+  for (const [what, bytes] of hostile) {
+    const dir = await device(t);
+    await staged(dir, bytes);
+    const firmware = await open(dir);
+    assert.deepEqual([firmware.status.version, firmware.status.slot], ['1.0.0', 'a'], what);
+  }
+  // Verified when it was staged, then a byte flipped in the slot: the device does not run it.
+  const dir = await device(t);
+  const flipped = Uint8Array.from(update);
+  flipped[flipped.indexOf(0x30)] = 0x31;
+  await staged(dir, flipped, sha(update));
+  const firmware = await open(dir);
+  assert.deepEqual([firmware.status.version, firmware.status.slot], ['1.0.0', 'a'], 'a slot whose bytes are not the ones verified');
+  const h = host();
+  firmware.start(h);
+  const said = await h.next();
+  await firmware.stop();
+  assert.equal(said.state, 'rolled-back');
+  assert.match(said.reason ?? '', /SHA-256/);
+});
