@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '@phasewire/core';
+import { hasCode, ManualClock } from '@phasewire/core';
 import type { FirmwareState, FirmwareUpdateArgs } from '@phasewire/core/protocol';
 import type { CampaignStore } from '@phasewire/store';
 import { SqliteCampaignStore } from '@phasewire/store/node';
-import { CampaignService, type CampaignSpec, type OfferOutcome } from '../../campaigns/index.ts';
+import { assignWaves, CampaignService, checkCampaignSpec, type CampaignSpec, type OfferOutcome } from '../../campaigns/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-campaign-races-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -120,5 +120,32 @@ void describe('campaign races', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+void describe('hostile campaign specs', () => {
+  void it('refuses shares of 0, NaN or not growing, a threshold outside 0..1, a bogus zone; spreads 100 000 devices', () => {
+    const refused = (change: Partial<CampaignSpec>): boolean => {
+      try {
+        checkCampaignSpec({ ...spec, ...change });
+        return false;
+      } catch (error) {
+        return hasCode(error, 'PW_ERR_CAMPAIGN_INVALID');
+      }
+    };
+    const window = { start: '01:00', end: '03:00', zone: 'Europe/Zurich' };
+    for (const change of [{ waves: [0, 1] }, { waves: [Number.NaN, 1] }, { waves: [0.5, 0.5, 1] }, { waves: [0.5] }, { waves: [] },
+      { waves: [0.1, 2] }, { failureThreshold: 1.5 }, { failureThreshold: Number.NaN }, { failureThreshold: -0.1 },
+      { window: { ...window, zone: 'Mars/Olympus_Mons' } }, { window: { ...window, end: '01:00' } },
+      { window: { ...window, start: '24:00' } },
+      { selector: { models: ['SM630'] } }] as Partial<CampaignSpec>[]) {
+      assert.ok(refused(change), JSON.stringify(change));
+    }
+    assert.ok(!refused({ waves: [1] }), 'everything at once is allowed');
+    const devices = Array.from({ length: 100_000 }, (_, i) => `m${i}`);
+    const waves = assignWaves('big', [0.01, 0.25, 1], devices);
+    const sizes = [0, 0, 0];
+    for (const wave of waves.values()) sizes[wave] = (sizes[wave] ?? 0) + 1;
+    assert.deepEqual(sizes, [1000, 24_000, 75_000]);
   });
 });
