@@ -20,6 +20,12 @@ export interface FirmwareFileServerOptions {
   readonly trust: TlsTrust;
   /** 'none' by default (see above); 'required' makes it a mutual-TLS listener for the fleet's own devices. */
   readonly clientAuth?: ServerPolicyOptions['clientAuth'];
+  /**
+   * A connection on which nothing moves for this long is closed (default 120 s, the device's own
+   * request timeout): a client that asks for an image and stops reading would otherwise hold its
+   * socket and open file for ever (slow read).
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface FirmwareFileServer {
@@ -43,7 +49,14 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 async function answer(directory: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = decodeURIComponent(new URL(request.url ?? '/', 'https://repository').pathname);
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(request.url ?? '/', 'https://repository').pathname);
+  } catch {
+    // A malformed %-escape names no file of the repository.
+    response.writeHead(400).end();
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -91,6 +104,7 @@ export function createFirmwareFileServer(options: FirmwareFileServerOptions): Fi
     (request, response) => {
       answer(directory, request, response).catch(() => { response.destroy(); });
     });
+  server.setTimeout(options.idleTimeoutMs ?? 120_000, (socket: Socket) => { socket.destroy(); });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

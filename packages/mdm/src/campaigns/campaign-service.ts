@@ -53,11 +53,28 @@ const system = 'system:campaigns';
 
 export class CampaignService {
   readonly #o: CampaignServiceOptions;
-  /** One tick at a time: an offer in flight is not offered again by an overlapping tick. */
+  /**
+   * One tick at a time (an offer in flight is not offered again by an overlapping tick), and an
+   * operator's pause, resume or abort between ticks, never inside one (a tick writes the campaign it read).
+   */
   #ticking: Promise<void> = Promise.resolve();
+  /** Device records are read, changed and written one change at a time (progress, offers, expiry, abort). */
+  #records: Promise<void> = Promise.resolve();
 
   constructor(options: CampaignServiceOptions) {
     this.#o = options;
+  }
+
+  #inTurn<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.#ticking.then(run);
+    this.#ticking = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  #recordsInTurn<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.#records.then(run);
+    this.#records = result.then(() => undefined, () => undefined);
+    return result;
   }
 
   async #fleet(): Promise<FleetDevice[]> {
@@ -120,7 +137,12 @@ export class CampaignService {
     return this.#get(id).then(() => this.#o.store.devices(id, query));
   }
 
-  async #setStatus(id: string, actor: string, action: 'pause' | 'resume' | 'abort', allowed: readonly CampaignRecord['status'][],
+  #setStatus(id: string, actor: string, action: 'pause' | 'resume' | 'abort', allowed: readonly CampaignRecord['status'][],
+    change: (c: CampaignRecord, now: number) => Promise<CampaignRecord>): Promise<CampaignView> {
+    return this.#inTurn(() => this.#changeStatus(id, actor, action, allowed, change));
+  }
+
+  async #changeStatus(id: string, actor: string, action: 'pause' | 'resume' | 'abort', allowed: readonly CampaignRecord['status'][],
     change: (c: CampaignRecord, now: number) => Promise<CampaignRecord>): Promise<CampaignView> {
     const campaign = await this.#get(id);
     if (!allowed.includes(campaign.status)) {
@@ -152,20 +174,24 @@ export class CampaignService {
 
   /** Aborts: nothing more is offered and the pending devices fail; a device already offered finishes what it started. */
   abort(id: string, actor: string): Promise<CampaignView> {
-    return this.#setStatus(id, actor, 'abort', ['running', 'paused'], async (c, now) => {
+    return this.#setStatus(id, actor, 'abort', ['running', 'paused'], (c, now) => this.#recordsInTurn(async () => {
       const pending = await this.#o.store.devices(id, { states: ['pending'] });
       const next: CampaignRecord = { ...c, status: 'aborted', statusReason: `aborted by ${actor}`, updatedAt: now };
       await this.#o.store.commitCampaign({ campaign: next, devices: pending.map((d) => ({
         ...d, state: 'failed' as const, reason: `not offered: campaign aborted by ${actor}`, updatedAt: now })) });
       return next;
-    });
+    }));
   }
 
   /**
    * A device's firmware-progress event. Returns the device's record after it, or why it was ignored
    * (another campaign, a late copy); an unknown campaign or device is ignored too.
    */
-  async progress(device: string, progress: FirmwareProgress): Promise<CampaignDeviceRecord | string> {
+  progress(device: string, progress: FirmwareProgress): Promise<CampaignDeviceRecord | string> {
+    return this.#recordsInTurn(() => this.#progress(device, progress));
+  }
+
+  async #progress(device: string, progress: FirmwareProgress): Promise<CampaignDeviceRecord | string> {
     const campaign = await this.#o.store.campaign(progress.campaign);
     if (campaign === undefined) return `no campaign ${progress.campaign}`;
     const record = await this.#o.store.device(campaign.id, device);
@@ -182,9 +208,7 @@ export class CampaignService {
 
   /** Moves every running campaign on by one step (the composition calls it on a timer and after progress). */
   tick(): Promise<void> {
-    const run = this.#ticking.then(() => this.#tickAll());
-    this.#ticking = run.catch(() => undefined);
-    return run;
+    return this.#inTurn(() => this.#tickAll());
   }
 
   /** Resolves once the tick running now (if any) has finished. */
@@ -240,17 +264,41 @@ export class CampaignService {
         ? { ...d, state: 'offered', command: outcome.command, reason: null, updatedAt: at }
         : { ...d, state: 'failed', command: outcome.command || null, reason: outcome.reason ?? `offer ${outcome.status}`, updatedAt: at };
     }));
-    if (offered.length > 0) await store.commitCampaign({ devices: offered });
+    if (offered.length > 0) await this.#recordsInTurn(() => this.#commitOffers(offered));
   }
 
-  /** Offered devices silent for longer than the offer timeout (and past their window) fail, so that a wave can finish. */
-  async #expireOffers(campaign: CampaignRecord, now: number): Promise<void> {
+  /**
+   * Writes the offers' outcomes; a device that reported progress while its offer waited for the
+   * command's answer keeps that progress (it only gains the command id), never goes back to offered.
+   */
+  async #commitOffers(offered: readonly CampaignDeviceRecord[]): Promise<void> {
+    const records: CampaignDeviceRecord[] = [];
+    for (const record of offered) {
+      const now = await this.#o.store.device(record.campaign, record.device);
+      if (now === undefined || now.state === 'pending') records.push(record);
+      else if (now.command === null) records.push({ ...now, command: record.command });
+    }
+    if (records.length > 0) await this.#o.store.commitCampaign({ devices: records });
+  }
+
+  /**
+   * Devices silent for longer than the offer timeout fail, so that a wave can finish: an offered one,
+   * and one that went quiet half-way (a meter that died downloading or on trial would hold its wave forever).
+   */
+  #expireOffers(campaign: CampaignRecord, now: number): Promise<void> {
+    return this.#recordsInTurn(() => this.#expire(campaign, now));
+  }
+
+  async #expire(campaign: CampaignRecord, now: number): Promise<void> {
     const timeout = this.#o.offerTimeoutMs ?? 86_400_000;
-    const silent = (await this.#o.store.devices(campaign.id, { states: ['offered'] })).filter((d) => now - d.updatedAt > timeout);
+    const states = ['offered', 'downloading', 'downloaded', 'installing', 'trial'] as const;
+    const silent = (await this.#o.store.devices(campaign.id, { states: [...states] })).filter((d) => now - d.updatedAt > timeout);
     if (silent.length === 0) return;
+    const minutes = Math.round(timeout / 60_000);
     await this.#o.store.commitCampaign({ devices: silent.map((d) => ({
-      ...d, state: 'failed' as const, reason: `no progress reported within ${Math.round(timeout / 60_000)} min of the offer`,
-      updatedAt: now,
+      ...d, state: 'failed' as const, updatedAt: now,
+      reason: d.state === 'offered' ? `no progress reported within ${minutes} min of the offer`
+        : `no progress reported within ${minutes} min of ${d.state}`,
     })) });
   }
 }

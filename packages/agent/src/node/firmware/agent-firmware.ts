@@ -67,7 +67,8 @@ interface Job {
 }
 
 const jobFile = 'firmware-job.json';
-const iso = (time: number): string => new Date(time).toISOString();
+/** A command's time as ISO 8601; one beyond what a Date can hold (the schema allows up to 2^53 ms) in ms rather than a RangeError. */
+const iso = (time: number): string => (Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : `${time} ms since the epoch`);
 
 export class AgentFirmware {
   readonly #o: AgentFirmwareOptions;
@@ -81,15 +82,18 @@ export class AgentFirmware {
   #stopped = false;
   /** Downloading: a per-window link stays awake for it. */
   #downloading = false;
+  /** This start rolled back the image of the update in hand (a crashed trial, or an image that did not load or verify). */
+  #rolledBackAtBoot: boolean;
 
   private constructor(options: AgentFirmwareOptions, dir: string, updater: FirmwareUpdater, fetcher: ChunkedFetcher,
-    bundle: FirmwareBundle, job: Job | undefined) {
+    bundle: FirmwareBundle, job: Job | undefined, rolledBackAtBoot: boolean) {
     this.#o = options;
     this.#dir = dir;
     this.#updater = updater;
     this.#fetcher = fetcher;
     this.#bundle = bundle;
     this.#job = job;
+    this.#rolledBackAtBoot = rolledBackAtBoot;
   }
 
   /** Opens the firmware state in `<dataDir>/firmware` and loads the bundle of the slot it boots. */
@@ -106,6 +110,7 @@ export class AgentFirmware {
     });
     await updater.installFactory(options.factory.bytes);
     const job = await readJson<Job | undefined>(join(dir, jobFile), undefined);
+    let rolledBack = updater.rolledBackAtBoot;
     let bundle: FirmwareBundle;
     try {
       bundle = parseFirmwareBundle(await updater.runningImageBytes());
@@ -113,9 +118,10 @@ export class AgentFirmware {
       // Only a trial image can be bad here (a committed one loaded before): back to the old slot.
       if (updater.state.trial === undefined) throw error;
       await updater.finishTrial(`the image does not load: ${(error as Error).message}`);
+      rolledBack = true;
       bundle = parseFirmwareBundle(await updater.runningImageBytes());
     }
-    return new AgentFirmware(options, dir, updater, fetcher, bundle, job);
+    return new AgentFirmware(options, dir, updater, fetcher, bundle, job, rolledBack);
   }
 
   /** The firmware for the status message. */
@@ -172,7 +178,12 @@ export class AgentFirmware {
     const state = this.#updater.state;
     if (state.trial !== undefined) {
       this.#start(() => this.#healthCheck());
-    } else if (job.state === 'trial' || job.state === 'installing') {
+    } else if (job.state === 'trial' && state.last?.outcome === 'committed' && state.last.version === job.args.version) {
+      // The commit was written and the process stopped before it was reported: the device runs the new image.
+      this.#start(() => this.#progress('committed', `running ${job.args.version} in slot ${runningSlot(state)}`));
+    } else if (this.#rolledBackAtBoot || job.state === 'trial' || job.state === 'installing') {
+      // Not downloaded again: the image it staged did not survive the boot.
+      this.#rolledBackAtBoot = false;
       // boot() rolled back a trial the device restarted in.
       this.#start(() => this.#progress('rolled-back', state.last?.reason ?? 'the device restarted during the trial'));
     } else if (state.staged !== undefined) {

@@ -7,9 +7,10 @@
 // Data directory layout: tuf/ (trusted metadata, seeded with root.json), partial/ (images being
 // downloaded), slots/a.bin and slots/b.bin, firmware-slots.json.
 import { constants } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError, TransportError } from '@phasewire/core';
+import { StoreError, TransportError, ValidationError } from '@phasewire/core';
 import { assertSchema, problemMessage } from '@phasewire/core/schema';
 import { FirmwareCustomSchema } from '@phasewire/secure';
 import { writeFileAtomic } from '@phasewire/secure/node';
@@ -46,6 +47,8 @@ const stateFile = 'firmware-slots.json';
 export class FirmwareUpdater {
   readonly #options: FirmwareUpdaterOptions;
   #state: FirmwareSlots;
+  /** The boot of `open` found the device on trial (it crashed or was cut off during it) and rolled back. */
+  rolledBackAtBoot = false;
 
   private constructor(options: FirmwareUpdaterOptions, state: FirmwareSlots) {
     this.#options = options;
@@ -76,6 +79,7 @@ export class FirmwareUpdater {
       state = value;
     }
     const updater = new FirmwareUpdater(options, state);
+    updater.rolledBackAtBoot = state.trial !== undefined;
     await updater.#save(boot(state));
     return updater;
   }
@@ -150,8 +154,20 @@ export class FirmwareUpdater {
     if (missing && this.#state.active === 'a' && this.#state.trial === undefined) await writeFileAtomic(path, bytes);
   }
 
-  /** The bytes of the slot the device runs. */
-  runningImageBytes(): Promise<Uint8Array> {
-    return readFile(join(this.#options.dataDir, 'slots', `${this.#state.trial ?? this.#state.active}.bin`));
+  /**
+   * The bytes of the slot the device runs. A trial slot's bytes must still be the ones TUF verified
+   * (their SHA-256 was kept when the image was staged): a slot changed since, by a torn write or a
+   * hand on the disk, is refused (ValidationError) and the caller rolls back rather than run it.
+   */
+  async runningImageBytes(): Promise<Uint8Array> {
+    const slot = this.#state.trial ?? this.#state.active;
+    const bytes = await readFile(join(this.#options.dataDir, 'slots', `${slot}.bin`));
+    const expected = this.#state.trial === undefined ? undefined : this.#state.slots[slot]?.sha256;
+    const found = createHash('sha256').update(bytes).digest('hex');
+    if (expected !== undefined && found !== expected) {
+      throw new ValidationError('PW_ERR_FIRMWARE_BUNDLE', `Cannot boot slot ${slot}: its bytes have SHA-256 ${found}; `
+        + `expected ${expected}, the digest verified when the image was staged`);
+    }
+    return bytes;
   }
 }
