@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { httpsJson } from './browser-kit.ts';
 
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
-const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
+const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0', '--firmware-port', '0'];
 
 describe('phasewire demo as a process', { timeout: 180_000 }, () => {
   it('answers commands sent through the API while its meters run on simulated time, and stops within 5 s of SIGINT', async (t) => {

@@ -13,7 +13,7 @@ import { parseTariff, planPeriod, rateBill, runningCharges, type IntervalInput }
 import type { IntervalValue } from '@phasewire/store';
 import { SqliteBillingStore, SqliteMeterStore } from '@phasewire/store/node';
 
-const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0'];
+const anyPorts = ['--mqtt-port', '0', '--enroll-port', '0', '--key-port', '0', '--api-port', '0', '--firmware-port', '0'];
 const firstAdmin = /first start: sign in as "admin" with the one-time password (\S+)/;
 
 

@@ -23,6 +23,7 @@ import type { ServerConfig } from '@phasewire/server';
 import type { CliIo } from '../io.ts';
 import { parseDuration, parseInteger } from '../options.ts';
 import { setUpDemoBilling } from './demo-billing.ts';
+import { demoAgentFirmware, demoLabModel, demoModel, firmwareSummary, setUpDemoFirmware } from './demo-firmware.ts';
 import { carriedFromStore, readCarriedOver, writeCarriedOver, type CarriedOver } from './demo-carry-over.ts';
 import { demoMeterSource, disconnectRemotely, relayColumn, remoteDisconnectAfterMs } from './demo-protection.ts';
 import { cliServices, loadServerConfig, serverFlags, startServerFromCli, startupSummary } from './server.ts';
@@ -46,6 +47,8 @@ interface DemoMeterPlan {
   readonly protection?: boolean;
   /** The meter the demo disconnects remotely. */
   readonly disconnected?: boolean;
+  /** The lab model: the one meter a campaign of the bad build reaches (demo-firmware.ts). */
+  readonly lab?: boolean;
 }
 
 /** One meter per kind of site the demo should show; the fourth is the one that drops off. */
@@ -57,7 +60,7 @@ const plan: readonly DemoMeterPlan[] = [
   // 200/5 A and 400/5 A CTs (packages/meter/src/scenarios.ts), 5 A on the meter's side.
   { scenario: 'unbalanced', link: 'cellular', setup: { ctRatio: 40, maxCurrent: 5 } },
   { scenario: 'us-480', link: 'cellular', setup: { nominalVoltage: 277, nominalFrequency: 60, ctRatio: 80, maxCurrent: 5 } },
-  { scenario: 'single-phase-l2', link: 'cellular' },
+  { scenario: 'single-phase-l2', link: 'cellular', lab: true },
 ];
 
 const tickMs = 1000;
@@ -96,6 +99,7 @@ export function registerDemo(program: Command, io: CliIo): void {
       const loaded = await loadServerConfig(io, options);
       const { dataDir, file } = loaded;
       const config = withDemoSetups(loaded.config, count);
+      await setUpDemoFirmware(dataDir, config);
       // Simulated time: the meters' clock, and the MDM's and the API's, so that VEE judges the
       // readings on the time they were taken in (not as future-dated) and the API's "now" and
       // "online" agree with them. It is the real time until the fleet starts, then runs `speed`
@@ -145,6 +149,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         }
         if (services.apiUrl !== undefined) {
           io.out(`open the dashboard: ${services.apiUrl}/  (the browser warns about the demo's own CA: ${server.endpoints.caFile})\n`);
+          if (server.endpoints.firmware !== undefined) io.out(firmwareSummary(services.apiUrl));
         }
         // The meters read on the minute grid of simulated time, and on every quarter hour: the MDM
         // judges each 15-minute interval on the readings stamped at its end (fleet-snapshots.ts), so
@@ -241,7 +246,8 @@ async function startFleet(
     const meterPlan = plan[i % plan.length] ?? { scenario: 'balanced-motor', link: 'wifi' };
     const dataDir = join(server.dataDir, 'demo', id);
     // Model and link profile for the API's fleet view (a meter already registered keeps its entry).
-    server.headEnd.registry.enrol({ id, kind: 'meter', model: 'pw-sim-3p', linkProfile: meterPlan.link });
+    const model = meterPlan.lab === true ? demoLabModel : demoModel;
+    server.headEnd.registry.enrol({ id, kind: 'meter', model, linkProfile: meterPlan.link });
     let identity = await loadAgentIdentity(dataDir, id);
     if (identity === undefined) {
       const token = await server.issueToken(deviceIdentity('meter', id));
@@ -267,6 +273,8 @@ async function startFleet(
       // A clock-sync's time may be a round trip old (bounded by the meter's own last message): 30 s of
       // real time, as for a real meter, which is `speed` times longer on the meters' clock.
       clockSyncMaxAgeMs: 30_000 * speed,
+      ...(server.endpoints.firmware === undefined ? {} : { firmware: demoAgentFirmware(server.dataDir, server.endpoints.firmware, trustedCa,
+        model) }),
       // What an agent refuses is worth seeing, except the work cut short by the demo's own stop.
       onEvent: (event) => { if (event.kind === 'refused' && !stopping.now) io.err(`${id}: ${event.code} ${event.message}\n`); },
     });

@@ -37,6 +37,7 @@ export interface ServerFlags {
   enrollPort?: string;
   keyPort?: string;
   apiPort?: string;
+  firmwarePort?: string;
   broker?: string;
 }
 
@@ -54,6 +55,7 @@ export function serverFlags(command: Command): Command {
     .option('--enroll-port <n>', 'EST enrollment over HTTPS (default 8443)')
     .option('--key-port <n>', 'envelope-key endpoint over mutual TLS (default 8444)')
     .option('--api-port <n>', 'HTTPS API and dashboard (default 8445)')
+    .option('--firmware-port <n>', 'firmware repository over HTTPS, when the data directory holds one (default 8446)')
     .option('--broker <kind>', 'embedded (default) or mosquitto');
 }
 
@@ -83,6 +85,7 @@ export async function loadServerConfig(io: CliIo, flags: ServerFlags): Promise<{
     '--key-port', flags.keyPort) };
   for (const [key, value] of Object.entries(ports)) if (value !== undefined) overrides[key] = value;
   if (flags.apiPort !== undefined) overrides['api'] = { port: parseInteger('--api-port', flags.apiPort, 0, 65_535) };
+  if (flags.firmwarePort !== undefined) overrides['firmware'] = { port: parseInteger('--firmware-port', flags.firmwarePort, 0, 65_535) };
   if (flags.broker !== undefined) overrides['broker'] = { kind: parseChoice('--broker', flags.broker, ['embedded', 'mosquitto'] as const) };
   return { dataDir, config: parseServerConfig(mergeServerConfigInput(raw, overrides)), file: raw === undefined ? undefined : path };
 }

@@ -3,7 +3,7 @@
 import type {
   AlarmDto, AlarmList, AlarmListParams, CommandKindDto, CommandResult, EnrollmentToken, FleetSummary, IntervalPoint, Intervals,
   MeterDetail, MeterList, MeterListQuery, PowerQuality, ProtectionDto, ProtectionFleetDto, QualityDays, Readings, Rollups, Session,
-  TariffVersionDto, RunDto, BillSummary, RunningCharges, WeeklyPowerQuality,
+  TariffVersionDto, RunDto, BillSummary, RunningCharges, WeeklyPowerQuality, CampaignBody, CampaignDetail, CampaignDto, FirmwareImageDto,
 } from '@phasewire/api';
 
 /** An account as GET /billing/accounts lists it (the fields the billing page shows). */
@@ -190,6 +190,28 @@ export class ApiClient {
 
   enrollmentToken(serial: string, expiresInHours?: number): Promise<EnrollmentToken> {
     return this.#request('POST', '/enrollment-tokens', expiresInHours === undefined ? { serial } : { serial, expiresInHours });
+  }
+
+  // ── firmware (routes-firmware.ts): the repository's images and the campaigns offering them
+
+  async firmwareImages(): Promise<readonly FirmwareImageDto[]> {
+    return (await this.#request<{ images: FirmwareImageDto[] }>('GET', '/firmware/images')).images;
+  }
+
+  async campaigns(): Promise<readonly CampaignDto[]> {
+    return (await this.#request<{ campaigns: CampaignDto[] }>('GET', '/firmware/campaigns')).campaigns;
+  }
+
+  campaign(id: string): Promise<CampaignDetail> {
+    return this.#request('GET', `/firmware/campaigns/${encodeURIComponent(id)}`);
+  }
+
+  startCampaign(body: CampaignBody): Promise<CampaignDetail> {
+    return this.#request('POST', '/firmware/campaigns', body);
+  }
+
+  campaignAction(id: string, action: 'pause' | 'resume' | 'abort'): Promise<CampaignDetail> {
+    return this.#request('POST', `/firmware/campaigns/${encodeURIComponent(id)}/${action}`);
   }
 
   // ── billing (routes-billing.ts, routes-bills.ts): the billing role's views

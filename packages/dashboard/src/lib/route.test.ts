@@ -7,6 +7,8 @@ describe('routes', () => {
   it('parse the four views and fall back to the fleet', () => {
     assert.deepEqual(parseRoute('#/meters/sim-1'), { view: 'meter', id: 'sim-1' });
     assert.deepEqual(parseRoute('#/trips'), { view: 'trips' });
+    assert.deepEqual(parseRoute('#/firmware'), { view: 'firmware' });
+    assert.equal(formatRoute({ view: 'firmware' }), '#/firmware');
     assert.deepEqual(parseRoute('#/meters/sim-1?alarm=a7'), { view: 'meter', id: 'sim-1', alarm: 'a7' });
     assert.deepEqual(parseRoute('#/meters/sim-1/power-quality?week=2026-W02&zone=Europe%2FBerlin'),
       { view: 'power-quality', id: 'sim-1', week: '2026-W02', zone: 'Europe/Berlin' });

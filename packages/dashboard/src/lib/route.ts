@@ -10,6 +10,7 @@ export type Route =
   | { readonly view: 'devices' }
   | { readonly view: 'billing' }
   | { readonly view: 'trips' }
+  | { readonly view: 'firmware' }
   | { readonly view: 'bill'; readonly id: string };
 
 export function parseRoute(hash: string): Route {
@@ -49,6 +50,7 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'devices' && parts.length === 1) return { view: 'devices' };
   if (parts[0] === 'trips' && parts.length === 1) return { view: 'trips' };
+  if (parts[0] === 'firmware' && parts.length === 1) return { view: 'firmware' };
   return { view: 'fleet' };
 }
 
@@ -59,6 +61,7 @@ export function formatRoute(route: Route): string {
     case 'devices': return '#/devices';
     case 'billing': return '#/billing';
     case 'trips': return '#/trips';
+    case 'firmware': return '#/firmware';
     case 'bill': return `#/bills/${encodeURIComponent(route.id)}`;
     case 'power-quality': {
       const query = new URLSearchParams();

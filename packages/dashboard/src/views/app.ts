@@ -17,6 +17,7 @@ import { FleetView } from './fleet.ts';
 import { LoginView } from './login.ts';
 import { MeterView } from './meter.ts';
 import { TripsView } from './trips.ts';
+import { FirmwareView } from './firmware.ts';
 import { PowerQualityView } from './power-quality.ts';
 
 export interface AppProps {
@@ -30,6 +31,7 @@ const nav: readonly { readonly view: Route['view']; readonly href: string; reado
   { view: 'alarms', href: '#/alarms', label: 'Alarms' },
   { view: 'trips', href: '#/trips', label: 'Trips' },
   { view: 'devices', href: '#/devices', label: 'Devices' },
+  { view: 'firmware', href: '#/firmware', label: 'Firmware' },
   { view: 'billing', href: '#/billing', label: 'Billing' },
 ];
 
@@ -94,6 +96,7 @@ export function App(props: AppProps) {
     case 'alarms': view = html`<${AlarmsView} ctx=${ctx} />`; break;
     case 'devices': view = html`<${DevicesView} ctx=${ctx} />`; break;
     case 'trips': view = html`<${TripsView} ctx=${ctx} />`; break;
+    case 'firmware': view = html`<${FirmwareView} ctx=${ctx} />`; break;
     case 'billing': view = html`<${BillingView} ctx=${ctx} />`; break;
     case 'bill': view = html`<${BillView} key=${route.id} ctx=${ctx} id=${route.id} />`; break;
     default: view = html`<${FleetView} ctx=${ctx} />`;
