@@ -23,16 +23,8 @@ export interface FleetDevice {
 }
 
 /** What an operator asks for; the rest of a CampaignRecord the engine fills in. */
-export interface CampaignSpec {
-  readonly id: string;
-  readonly name: string;
-  readonly target: string;
-  readonly version: string;
-  readonly selector: CampaignSelector;
-  readonly waves: readonly number[];
-  readonly failureThreshold: number;
-  readonly window: MaintenanceWindow | null;
-}
+export type CampaignSpec = Pick<CampaignRecord, 'id' | 'name' | 'target' | 'version' | 'selector' | 'waves' | 'failureThreshold'
+  | 'window'>;
 
 const invalid = (id: string, what: string): never => {
   throw new ValidationError('PW_ERR_CAMPAIGN_INVALID', `Cannot create campaign ${JSON.stringify(id)}: ${what}`);

@@ -2,12 +2,13 @@
 // database the meter store uses. Every write transaction takes one advisory lock first: billing
 // writes are few, and the lock makes an overlap check and the insert after it one step for every
 // API server and bill-run worker at once.
-import pg from 'pg';
+import type pg from 'pg';
 import type { PoolClient } from 'pg';
-import { PhasewireError, StoreError, type Clock } from '@phasewire/core';
+import type { Clock } from '@phasewire/core';
 import type { BillingStore } from '../../billing-state.ts';
-import { inPoolTransaction, isIdentifier, types } from '../postgres/postgres-db.ts';
-import { lockNamespace, lockPurpose, migratePostgres } from '../postgres/postgres-migrate.ts';
+import { inPoolTransaction } from '../postgres/postgres-db.ts';
+import { lockNamespace, lockPurpose } from '../postgres/postgres-migrate.ts';
+import { openStatePool } from '../state/postgres-state.ts';
 import { systemClock } from '../system-clock.ts';
 import { billingMigrations } from './billing-schema.ts';
 import { SqlBillingStore, type SqlConnection, type SqlRunner, type SqlValue } from './sql-billing-store.ts';
@@ -65,30 +66,11 @@ export class PostgresConnection implements SqlConnection {
 
 export const PostgresBillingStore = {
   async open(options: PostgresBillingStoreOptions): Promise<BillingStore> {
-    const schema = options.schema ?? 'phasewire_billing';
-    if (!isIdentifier(schema))
-      throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
-        `Cannot open the PostgreSQL billing store in schema ${JSON.stringify(schema)}: expected a lower-case identifier`);
     const clock = options.clock ?? systemClock;
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, options: `-c search_path=${schema}`,
-      types });
-    // As the meter store's pool (postgres-db.ts): an idle client whose server went away emits `error`
-    // on the pool, which would end the process unhandled; the pool drops it and the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        await migratePostgres(client, billingMigrations('postgres').map((m) => ({ ...m, statements: () => m.statements })), clock.now());
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end();
-      if (error instanceof PhasewireError) throw error;
-      throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
-        `Cannot open the PostgreSQL billing store (schema ${schema}): ${(error as Error).message}`, { cause: error });
-    }
+    // Its own schema, created and migrated under the migration lock (two processes may open it at once).
+    const pool = await openStatePool('the billing store', { connectionString: options.connectionString,
+      schema: options.schema ?? 'phasewire_billing', ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) },
+    billingMigrations('postgres'), clock.now());
     return new SqlBillingStore(new PostgresConnection(pool), clock);
   },
 };

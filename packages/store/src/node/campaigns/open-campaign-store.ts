@@ -3,15 +3,14 @@
 // transactions under an advisory lock of their own), over the billing store's connections.
 import { dirname, join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import pg from 'pg';
 import { PhasewireError, StoreError, type Clock } from '@phasewire/core';
 import type { CampaignStore } from '../../campaign-state.ts';
 import type { StoreConfig } from '../../store-config.ts';
 import { PostgresConnection } from '../billing/postgres-billing-store.ts';
 import { SqliteConnection } from '../billing/sqlite-billing-store.ts';
-import { isIdentifier, types } from '../postgres/postgres-db.ts';
-import { lockPurpose, migratePostgres } from '../postgres/postgres-migrate.ts';
+import { lockPurpose } from '../postgres/postgres-migrate.ts';
 import { openPrivateDatabase } from '../private-database.ts';
+import { openStatePool } from '../state/postgres-state.ts';
 import { migrateSqlite } from '../sqlite/sqlite-migrate.ts';
 import { systemClock } from '../system-clock.ts';
 import { campaignMigrations } from './campaign-schema.ts';
@@ -39,29 +38,10 @@ export const PostgresCampaignStore = {
   async open(options: {
     readonly connectionString: string; readonly schema?: string; readonly poolSize?: number; readonly clock?: Clock;
   }): Promise<CampaignStore> {
-    const schema = options.schema ?? 'phasewire_campaigns';
-    if (!isIdentifier(schema))
-      throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
-        `Cannot open the PostgreSQL campaign store in schema ${JSON.stringify(schema)}: expected a lower-case identifier`);
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, options: `-c search_path=${schema}`,
-      types });
-    // An idle client whose server went away emits `error` on the pool; the pool drops it (postgres-db.ts).
-    pool.on('error', () => undefined);
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        await migratePostgres(client, campaignMigrations('postgres').map((m) => ({ ...m, statements: () => m.statements })),
-          (options.clock ?? systemClock).now());
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end();
-      if (error instanceof PhasewireError) throw error;
-      throw new StoreError('PW_ERR_STORE_UNAVAILABLE',
-        `Cannot open the PostgreSQL campaign store (schema ${schema}): ${(error as Error).message}`, { cause: error });
-    }
+    // Its own schema, created and migrated under the migration lock (two processes may open it at once).
+    const pool = await openStatePool('the campaign store', { connectionString: options.connectionString,
+      schema: options.schema ?? 'phasewire_campaigns', ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) },
+    campaignMigrations('postgres'), (options.clock ?? systemClock).now());
     return new SqlCampaignStore(new PostgresConnection(pool, lockPurpose.campaigns));
   },
 };
