@@ -42,7 +42,9 @@ describe('RTU client on a serial port that goes away', () => {
     data.holdingRegisters.set([1, 2, 3, 4]);
     const line = { baudRate: 19_200, dataBits: 8, parity: 'none', stopBits: 2 } as const;
     let server = await ModbusSerialServer.open({ ...line, path: pty.a, units: [1], handler: data.handler });
-    const client = await ModbusSerialClient.open({ ...line, path: pty.b, timeoutMs: 300, reopenDelayMs: 50, reopenMaxDelayMs: 200 });
+    // A response timeout that a loaded machine cannot miss: the refusal while the port is gone must come
+    // at once (PW_ERR_MODBUS_DISCONNECTED), not from a timeout.
+    const client = await ModbusSerialClient.open({ ...line, path: pty.b, timeoutMs: 2_000, reopenDelayMs: 50, reopenMaxDelayMs: 200 });
     try {
       assert.deepEqual(await client.readHoldingRegisters(1, 0, 2), Uint16Array.of(1, 2));
       await server.close();
